@@ -1,0 +1,79 @@
+import { defineCommand } from "citty";
+import { LOG_LEVELS, type LogLevel } from "../log";
+import { VERSION } from "../version";
+
+/** The command line, exactly the seed's flags with the seed's defaults. */
+export const ARGS = {
+  ip: { type: "string", alias: "i", default: "0.0.0.0", valueHint: "addr", description: "Address to listen on" },
+  port: { type: "string", alias: "p", default: "8000", valueHint: "port", description: "Port to listen on (0 picks a free one)" },
+  config: { type: "string", alias: "c", default: "config.yaml", valueHint: "path", description: "Config file" },
+  token: { type: "string", alias: "t", valueHint: "token", description: "Token clients must present (default: $LLM_ROUTER_TOKEN; none = open)" },
+  "log-level": { type: "string", alias: "l", default: "warn", valueHint: LOG_LEVELS.join("|"), description: "Log level" },
+  "log-file": { type: "string", valueHint: "path", description: "Also write logs to this file (capped at 10 MB)" },
+  proxy: { type: "string", valueHint: "url", description: "Proxy for upstream calls: socks5://, http:// or https://" },
+  check: { type: "boolean", description: "Probe every model, print a report, exit non-zero on failure" },
+  help: { type: "boolean", alias: "h", description: "Show this help" },
+  version: { type: "boolean", description: "Show the version" },
+} as const;
+
+export const command = defineCommand({
+  meta: { name: "llm-router", version: VERSION, description: "Route OpenAI, Anthropic and Gemini API requests to model groups" },
+  args: ARGS,
+});
+
+export interface Options {
+  ip: string;
+  port: number;
+  config: string;
+  token?: string;
+  logLevel: LogLevel;
+  logFile?: string;
+  proxy?: string;
+  check: boolean;
+}
+
+/** A wrong command line: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+const KNOWN = new Set(
+  Object.entries(ARGS).flatMap(([name, def]) => {
+    const alias = "alias" in def ? [`-${def.alias}`] : [];
+    return [`--${name}`, `--no-${name}`, ...alias];
+  }),
+);
+
+/** Rejects flags citty would silently ignore, so a typo never runs with a default by accident. */
+export function checkUnknownFlags(raw: string[]): void {
+  for (const arg of raw) {
+    if (arg === "--") break;
+    if (!arg.startsWith("-") || arg === "-") continue;
+    const name = arg.split("=")[0]!;
+    if (!KNOWN.has(name)) throw new UsageError(`unknown option ${name} (see --help)`);
+  }
+}
+
+export function toOptions(args: Record<string, unknown>, env: Record<string, string | undefined>): Options {
+  const port = String(args.port);
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UsageError(`invalid --port "${port}": expected an integer from 0 to 65535`);
+  const level = String(args["log-level"]);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`invalid --log-level "${level}": expected one of ${LOG_LEVELS.join(", ")}`);
+  const ip = String(args.ip);
+  if (ip === "" || /\s/.test(ip)) throw new UsageError(`invalid --ip "${ip}"`);
+  const proxy = args.proxy as string | undefined;
+  if (proxy !== undefined && !/^(socks5h?|https?):\/\/[^/]+/.test(proxy)) {
+    throw new UsageError(`invalid --proxy "${proxy}": expected socks5://, socks5h://, http:// or https:// followed by host:port`);
+  }
+  for (const name of ["config", "log-file", "token"] as const) {
+    if (args[name] === "") throw new UsageError(`--${name} needs a value`);
+  }
+  return {
+    ip,
+    port: Number(port),
+    config: String(args.config),
+    token: (args.token as string | undefined) ?? (env.LLM_ROUTER_TOKEN || undefined),
+    logLevel: level as LogLevel,
+    logFile: args["log-file"] as string | undefined,
+    proxy,
+    check: args.check === true,
+  };
+}

@@ -1,0 +1,91 @@
+/** The validated, normalised configuration the router runs on. Built once at load; never parsed per request. */
+
+export type ApiType = "openai" | "anthropic" | "gemini";
+export const API_TYPES: readonly ApiType[] = ["openai", "anthropic", "gemini"];
+
+export type Strategy = "roundrobin" | "random" | "leastconn";
+export const STRATEGIES: readonly Strategy[] = ["roundrobin", "random", "leastconn"];
+
+/** Where a value sits in config.yaml, for messages that point the user at the right line. */
+export interface SourcePos {
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export interface ModelConfig {
+  /** `model_list[].model_name`: the name groups refer to. */
+  name: string;
+  apiType: ApiType;
+  /** The upstream's own model id, sent in the body (OpenAI/Anthropic) or URL path (Gemini). */
+  model: string;
+  /** Normalised: no trailing slash. Defaults per api_type when omitted. */
+  apiBase: string;
+  /** Empty string when the key is absent or its variable is unset: the model loads, `--check` reports it. */
+  apiKey: string;
+  /** Header name (lower-case) → value; `null` removes the header from the upstream request. */
+  rewriteHeader: Record<string, string | null>;
+  /** RFC 7396 merge patch applied to the upstream request body; undefined when not configured. */
+  rewriteBody?: Record<string, unknown>;
+}
+
+export interface GroupMember {
+  /** Refers to ModelConfig.name (validated at load). */
+  model: string;
+  /** Non-negative integer, default 100. */
+  weight: number;
+  selector?: string;
+  selectorPos?: SourcePos;
+}
+
+export interface GroupConfig {
+  name: string;
+  members: GroupMember[];
+}
+
+export interface ServerSettings {
+  /** Request bodies above this many bytes are refused with 413. Default 32 MiB. */
+  maxBodyBytes: number;
+}
+
+export interface RouterConfig {
+  /** Absolute path of the file it was loaded from ("<inline>" for text). */
+  source: string;
+  models: Map<string, ModelConfig>;
+  groups: Map<string, GroupConfig>;
+  strategy: Strategy;
+  server: ServerSettings;
+  /** Non-fatal findings (unknown keys, …), already formatted with path and line:col. */
+  warnings: ConfigIssue[];
+}
+
+export interface ConfigIssue {
+  /** Dotted path into the document, e.g. `model_list[2].llm_params.api_type`. */
+  path: string;
+  pos?: SourcePos;
+  message: string;
+}
+
+/** Thrown by the loader when the config cannot be used; `issues` holds every problem found, not just the first. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(issues.map((i) => formatIssue(file, i)).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.pos ? `${file}:${issue.pos.line}:${issue.pos.col}` : file;
+  return `${where}: ${issue.path ? issue.path + ": " : ""}${issue.message}`;
+}
+
+export const DEFAULT_API_BASE: Record<ApiType, string> = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com",
+  gemini: "https://generativelanguage.googleapis.com/v1beta",
+};
+
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_WEIGHT = 100;

@@ -1,0 +1,55 @@
+/**
+ * A failure as the router understands it, independent of any wire format.
+ * Each format's `encodeError` renders it in that API's own error shape, so a client
+ * always sees errors it knows how to parse.
+ */
+export type ErrorCode =
+  | "invalid_request"
+  | "authentication"
+  | "permission"
+  | "not_found"
+  | "request_too_large"
+  | "rate_limit"
+  | "overloaded"
+  | "upstream_error"
+  | "bad_gateway"
+  | "timeout"
+  | "not_implemented"
+  | "internal";
+
+const DEFAULT_STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  authentication: 401,
+  permission: 403,
+  not_found: 404,
+  request_too_large: 413,
+  rate_limit: 429,
+  internal: 500,
+  upstream_error: 500,
+  not_implemented: 501,
+  bad_gateway: 502,
+  overloaded: 503,
+  timeout: 504,
+};
+
+export interface RouterError {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly message: string;
+  /** Kept for logs only; never rendered to clients (it may hold upstream details). */
+  readonly cause?: unknown;
+  /** Passed on as a `retry-after` header when set. */
+  readonly retryAfter?: string;
+}
+
+export function routerError(
+  code: ErrorCode,
+  message: string,
+  extra: { status?: number; cause?: unknown; retryAfter?: string } = {},
+): RouterError {
+  return { code, status: extra.status ?? DEFAULT_STATUS[code], message, cause: extra.cause, retryAfter: extra.retryAfter };
+}
+
+export function isRouterError(v: unknown): v is RouterError {
+  return typeof v === "object" && v !== null && typeof (v as RouterError).code === "string" && typeof (v as RouterError).status === "number" && typeof (v as RouterError).message === "string";
+}

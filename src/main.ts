@@ -1,0 +1,40 @@
+#!/usr/bin/env bun
+/** Binary entry: the only place that decides exit codes and calls process.exit. */
+import { parseArgs, renderUsage } from "citty";
+import { ConfigError } from "./config";
+import { ARGS, checkUnknownFlags, command, toOptions, UsageError } from "./cli/args";
+import { startRouter } from "./cli/serve";
+import { VERSION } from "./version";
+
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+
+async function main(raw: string[]): Promise<void> {
+  try {
+    checkUnknownFlags(raw);
+    const args = parseArgs(raw, ARGS);
+    if (args.help) return void process.stdout.write((await renderUsage(command)) + "\n");
+    if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
+    const opts = toOptions(args, process.env);
+    for (const [flag, on] of [["--check", opts.check], ["--log-file", opts.logFile], ["--proxy", opts.proxy]] as const) {
+      if (on) throw new UsageError(`${flag} is not yet implemented`);
+    }
+    const server = await startRouter(opts);
+    const shutdown = () => server.stop().finally(() => process.exit(0));
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`llm-router: ${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`llm-router: invalid config\n${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    process.stderr.write(`llm-router: ${(err as Error).message}\n`);
+    process.exit(EXIT_FAILURE);
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,45 @@
+import type { Server } from "bun";
+import { createHandler, type CoreDeps } from "../core/handle";
+import { createApp } from "./app";
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  maxBodyBytes: number;
+}
+
+export interface RunningServer {
+  url: URL;
+  stop(): Promise<void>;
+}
+
+/** Starts listening; throws a one-line Error when the address cannot be bound. */
+export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): RunningServer {
+  let server: Server<unknown> | undefined;
+  const handler = createHandler({
+    ...deps,
+    // Model calls can be silent for minutes (long reasoning); Bun's 10 s idle timeout would cut them.
+    holdOpen: (request) => server?.timeout(request, 0),
+  });
+  const app = createApp(handler);
+  try {
+    app.listen({
+      hostname: opts.hostname,
+      port: opts.port,
+      // The core enforces the configured limit and answers 413 in the caller's format;
+      // Bun's own limit sits just above it so that answer is the one clients see.
+      maxRequestBodySize: opts.maxBodyBytes + 1024 * 1024,
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new Error(`cannot listen on ${opts.hostname}:${opts.port}: address already in use`);
+    throw new Error(`cannot listen on ${opts.hostname}:${opts.port}: ${(err as Error).message}`);
+  }
+  server = app.server!;
+  return {
+    url: server.url,
+    stop: async () => {
+      await app.stop(true);
+    },
+  };
+}

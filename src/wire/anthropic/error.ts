@@ -1,0 +1,26 @@
+import type { ErrorCode, RouterError } from "../../ir/error";
+import { errorHeaders, jsonResponse } from "../respond";
+
+// The `error.type` strings of https://docs.claude.com/en/api/errors; the SDK maps them to exception classes.
+const TYPE: Record<ErrorCode, string> = {
+  invalid_request: "invalid_request_error",
+  authentication: "authentication_error",
+  permission: "permission_error",
+  not_found: "not_found_error",
+  request_too_large: "request_too_large",
+  rate_limit: "rate_limit_error",
+  overloaded: "overloaded_error",
+  upstream_error: "api_error",
+  bad_gateway: "api_error",
+  timeout: "timeout_error",
+  not_implemented: "invalid_request_error",
+  internal: "api_error",
+};
+
+export function errorBody(err: RouterError) {
+  return { type: "error", error: { type: TYPE[err.code], message: err.message } };
+}
+
+export function encodeError(err: RouterError): Response {
+  return jsonResponse(errorBody(err), err.status, errorHeaders(err.retryAfter));
+}

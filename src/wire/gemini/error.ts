@@ -1,0 +1,26 @@
+import type { ErrorCode, RouterError } from "../../ir/error";
+import { errorHeaders, jsonResponse } from "../respond";
+
+// google.rpc.Code names as the Generative Language API reports them.
+const STATUS: Record<ErrorCode, string> = {
+  invalid_request: "INVALID_ARGUMENT",
+  authentication: "UNAUTHENTICATED",
+  permission: "PERMISSION_DENIED",
+  not_found: "NOT_FOUND",
+  request_too_large: "INVALID_ARGUMENT",
+  rate_limit: "RESOURCE_EXHAUSTED",
+  overloaded: "UNAVAILABLE",
+  upstream_error: "INTERNAL",
+  bad_gateway: "UNAVAILABLE",
+  timeout: "DEADLINE_EXCEEDED",
+  not_implemented: "UNIMPLEMENTED",
+  internal: "INTERNAL",
+};
+
+export function errorBody(err: RouterError) {
+  return { error: { code: err.status, message: err.message, status: STATUS[err.code] } };
+}
+
+export function encodeError(err: RouterError): Response {
+  return jsonResponse(errorBody(err), err.status, errorHeaders(err.retryAfter));
+}

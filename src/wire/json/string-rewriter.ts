@@ -1,0 +1,185 @@
+/**
+ * Replaces the string value found at a key path inside a JSON byte stream, without parsing
+ * the document. Passthrough uses it to make the response name the model group the client
+ * asked for while every other byte goes through untouched.
+ *
+ * It tracks only structure (nesting, strings, escapes), so it costs one pass over the bytes
+ * and nothing once the (single) target has been replaced. Chunks may split the document
+ * anywhere, including inside keys, escapes and multi-byte characters: UTF-8 continuation
+ * bytes are >= 0x80 and can never be mistaken for the ASCII structure it looks at.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJ = 0x7b;
+const CLOSE_OBJ = 0x7d;
+const OPEN_ARR = 0x5b;
+const CLOSE_ARR = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+
+/** A path segment is an object key, or "*" for any element of an array. */
+export type KeyPath = readonly string[];
+
+const enum Mode {
+  Scan,
+  Key,
+  Value,
+  Skip, // the target value's old bytes, dropped
+  Done, // replaced once: everything after is copied as-is
+}
+
+const encoder = new TextEncoder();
+
+export class JsonStringRewriter {
+  private readonly path: Uint8Array[];
+  private readonly wildcard: boolean[];
+  private readonly replacement: Uint8Array;
+  private readonly once: boolean;
+
+  // One entry per open container: is it an object, and does its current key match the path?
+  private isObj: boolean[] = [];
+  private keyOk: boolean[] = [];
+  private expectKey: boolean[] = [];
+  private mode = Mode.Scan;
+  private escape = false;
+  // Key being read: compared byte by byte against the path segment for its depth.
+  private keyPos = 0;
+  private keyMatch = false;
+
+  /** `replacement` is the new value as a plain string; it is JSON-escaped here. */
+  constructor(path: KeyPath, replacement: string, opts: { once?: boolean } = {}) {
+    this.path = path.map((p) => encoder.encode(p));
+    this.wildcard = path.map((p) => p === "*");
+    this.replacement = encoder.encode(JSON.stringify(replacement).slice(1, -1));
+    this.once = opts.once ?? true;
+  }
+
+  /** Whether the (single) replacement has happened and the rest is copied unchanged. */
+  get done(): boolean {
+    return this.mode === Mode.Done;
+  }
+
+  /** Feeds one chunk; returns the bytes to emit for it (the input itself when nothing changed). */
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.mode === Mode.Done) return chunk;
+    let out: Uint8Array[] | null = null;
+    let from = 0; // start of the not yet emitted run of input bytes
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      const b = chunk[i]!;
+      const mode = this.mode;
+      if (mode === Mode.Scan) {
+        if (b === QUOTE) this.openString();
+        else if (b === OPEN_OBJ) this.openContainer(true);
+        else if (b === OPEN_ARR) this.openContainer(false);
+        else if (b === CLOSE_OBJ || b === CLOSE_ARR) this.closeContainer();
+        else if (b === COMMA) this.afterComma();
+        else if (b === COLON) this.afterColon();
+        if (this.mode === Mode.Skip) {
+          // Emit everything up to and including the opening quote, then drop the old value.
+          (out ??= []).push(chunk.subarray(from, i + 1));
+          from = i + 1;
+        }
+        continue;
+      }
+      if (this.escape) {
+        this.escape = false;
+        if (mode === Mode.Key) this.keyByte(b);
+        continue;
+      }
+      if (b === BACKSLASH) {
+        this.escape = true;
+        if (mode === Mode.Key) this.keyByte(b);
+        continue;
+      }
+      if (b !== QUOTE) {
+        if (mode === Mode.Key) this.keyByte(b);
+        continue;
+      }
+      // Closing quote.
+      if (mode === Mode.Key) this.closeKey();
+      else if (mode === Mode.Skip) {
+        (out ??= []).push(this.replacement);
+        from = i; // the closing quote is emitted with the next run
+        if (this.once) {
+          this.mode = Mode.Done;
+          break;
+        }
+      }
+      this.mode = Mode.Scan;
+    }
+    if (this.mode === Mode.Skip) from = n; // still inside the old value: drop what we saw
+    if (out === null) return from === 0 ? chunk : chunk.subarray(from);
+    if (from < n) out.push(chunk.subarray(from));
+    return concat(out);
+  }
+
+  private openContainer(obj: boolean): void {
+    this.isObj.push(obj);
+    this.keyOk.push(false);
+    this.expectKey.push(obj);
+  }
+
+  private closeContainer(): void {
+    this.isObj.pop();
+    this.keyOk.pop();
+    this.expectKey.pop();
+  }
+
+  private afterComma(): void {
+    const top = this.isObj.length - 1;
+    if (top >= 0 && this.isObj[top]) this.expectKey[top] = true;
+  }
+
+  private afterColon(): void {
+    const top = this.isObj.length - 1;
+    if (top >= 0) this.expectKey[top] = false;
+  }
+
+  private openString(): void {
+    const top = this.isObj.length - 1;
+    if (top >= 0 && this.isObj[top] && this.expectKey[top]) {
+      this.mode = Mode.Key;
+      this.keyPos = 0;
+      // Only keys at depths the path reaches can matter.
+      this.keyMatch = top < this.path.length && !this.wildcard[top];
+      return;
+    }
+    this.mode = this.isTarget() ? Mode.Skip : Mode.Value;
+  }
+
+  private keyByte(b: number): void {
+    if (!this.keyMatch) return;
+    const want = this.path[this.isObj.length - 1]!;
+    this.keyMatch = this.keyPos < want.length && want[this.keyPos] === b;
+    this.keyPos++;
+  }
+
+  private closeKey(): void {
+    const top = this.isObj.length - 1;
+    this.keyOk[top] = this.keyMatch && this.keyPos === this.path[top]!.length;
+  }
+
+  private isTarget(): boolean {
+    const depth = this.isObj.length;
+    if (depth !== this.path.length) return false;
+    for (let d = 0; d < depth; d++) {
+      if (this.wildcard[d] ? this.isObj[d] : !this.isObj[d] || !this.keyOk[d]) return false;
+    }
+    return true;
+  }
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

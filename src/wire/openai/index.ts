@@ -1,0 +1,31 @@
+import type { GroupConfig, ModelConfig } from "../../config/types";
+import type { RouterError } from "../../ir/error";
+import { firstError, optionalBoolean, requireArray, requireString } from "../check";
+import type { InboundCall, Peek, UpstreamTarget, WireFormat } from "../types";
+import { encodeError, errorBody } from "./error";
+
+function peekRequest(body: Record<string, unknown>): Peek | RouterError {
+  const err = firstError(requireString(body, "model"), requireArray(body, "messages"), optionalBoolean(body, "stream"));
+  if (err) return err;
+  return { group: body.model as string, stream: body.stream === true };
+}
+
+function upstreamTarget(model: ModelConfig): UpstreamTarget {
+  const headers = new Headers({ "content-type": "application/json" });
+  if (model.apiKey) headers.set("authorization", `Bearer ${model.apiKey}`);
+  return { url: `${model.apiBase}/chat/completions`, headers, bodyModelPath: ["model"] };
+}
+
+// `created` is fixed: groups have no creation date, and clients only display it.
+const model = (g: GroupConfig) => ({ id: g.name, object: "model", created: 0, owned_by: "llm-router" });
+
+export const openai: WireFormat = {
+  name: "openai",
+  encodeError,
+  errorBody,
+  peekRequest,
+  upstreamTarget: (m: ModelConfig, _call: InboundCall) => upstreamTarget(m),
+  responseModel: { json: ["model"], sse: { path: ["model"] } },
+  listModels: (groups) => ({ object: "list", data: groups.map(model) }),
+  getModel: model,
+};

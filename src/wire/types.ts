@@ -1,0 +1,56 @@
+import type { ApiType, GroupConfig, ModelConfig } from "../config/types";
+import type { RouterError } from "../ir/error";
+import type { KeyPath } from "./json/string-rewriter";
+import type { SseEditRule } from "./sse/data-rewriter";
+
+/** What the client asked for, known after routing and a first look at the body. */
+export type Operation = "generate" | "countTokens";
+
+export interface InboundCall {
+  format: ApiType;
+  op: Operation;
+  /** The model group the client named. */
+  group: string;
+  /** The client wants a streamed answer. */
+  stream: boolean;
+  /** Gemini only: the stream is SSE (`?alt=sse`) rather than one streamed JSON array. */
+  sse: boolean;
+  body: Record<string, unknown>;
+  /** The body exactly as received, so passthrough can forward it with minimal edits. */
+  raw: Uint8Array;
+  headers: Headers;
+}
+
+/** Routing facts a format's request body yields; the body itself is not converted. */
+export interface Peek {
+  group?: string;
+  stream: boolean;
+}
+
+export interface UpstreamTarget {
+  url: string;
+  headers: Headers;
+  /** Where the upstream model id goes in the request body; undefined when it travels in the URL. */
+  bodyModelPath?: KeyPath;
+}
+
+/** Where a response names its model, so passthrough can make it name the group instead. */
+export interface ResponseModelEdit {
+  json: KeyPath;
+  sse: SseEditRule;
+  /** Gemini's streamed JSON array (no `alt=sse`). */
+  jsonArray?: KeyPath;
+}
+
+/** The members every wire format folder exports from its index.ts, under the same names. */
+export interface WireFormat {
+  readonly name: ApiType;
+  encodeError(err: RouterError): Response;
+  errorBody(err: RouterError): unknown;
+  /** Checks the fields routing needs and finds the group and stream flag; never throws. */
+  peekRequest(body: Record<string, unknown>, op: Operation): Peek | RouterError;
+  upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget;
+  readonly responseModel: ResponseModelEdit;
+  listModels(groups: GroupConfig[], url: URL): unknown;
+  getModel(group: GroupConfig): unknown;
+}

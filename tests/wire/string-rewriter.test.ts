@@ -1,0 +1,102 @@
+import { describe, expect, test } from "bun:test";
+import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
+import { sseDataRewriter } from "../../src/wire/sse/data-rewriter";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function run(input: string, path: string[], repl: string, once = true, splits: number[] = []): string {
+  const bytes = enc.encode(input);
+  const r = new JsonStringRewriter(path, repl, { once });
+  const cuts = [0, ...splits, bytes.length];
+  const out: Uint8Array[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) out.push(r.push(bytes.subarray(cuts[i], cuts[i + 1])));
+  return dec.decode(Buffer.concat(out));
+}
+
+describe("JsonStringRewriter", () => {
+  test("replaces the top-level value and nothing nested", () => {
+    const doc = `{"id":"x","nested":{"model":"keep"},"model":"gpt-4o-2024-08-06","tail":[{"model":"keep2"}]}`;
+    const out = run(doc, ["model"], "group-a");
+    expect(JSON.parse(out)).toEqual({ id: "x", nested: { model: "keep" }, model: "group-a", tail: [{ model: "keep2" }] });
+  });
+
+  test("ignores a value that merely looks like the key", () => {
+    const doc = `{"content":"\\"model\\":\\"x\\"","model":"m"}`;
+    expect(JSON.parse(run(doc, ["model"], "g"))).toEqual({ content: '"model":"x"', model: "g" });
+  });
+
+  test("a key that is a prefix or extension of the wanted one does not match", () => {
+    const doc = `{"mode":"a","models":"b","model":"c"}`;
+    expect(JSON.parse(run(doc, ["model"], "g"))).toEqual({ mode: "a", models: "b", model: "g" });
+  });
+
+  test("nested path, e.g. Anthropic message_start", () => {
+    const doc = `{"type":"message_start","message":{"id":"m","model":"claude-x","content":[]}}`;
+    expect(JSON.parse(run(doc, ["message", "model"], "grp")).message.model).toBe("grp");
+  });
+
+  test("every element of an array (Gemini's streamed array) when not once", () => {
+    const doc = `[{"candidates":[{"content":{"parts":[{"text":"a"}]}}],"modelVersion":"gemini-001"}\n,\r\n{"modelVersion":"gemini-001"}]`;
+    const out = JSON.parse(run(doc, ["*", "modelVersion"], "g", false));
+    expect(out.map((o: any) => o.modelVersion)).toEqual(["g", "g"]);
+  });
+
+  test("the replacement is JSON-escaped", () => {
+    expect(JSON.parse(run(`{"model":"m"}`, ["model"], 'we"ird\\'))).toEqual({ model: 'we"ird\\' });
+  });
+
+  test("escaped quotes inside the old value are skipped correctly", () => {
+    expect(JSON.parse(run(`{"model":"a\\"b","x":1}`, ["model"], "g"))).toEqual({ model: "g", x: 1 });
+  });
+
+  test("any split of the bytes gives the same output (multi-byte text included)", () => {
+    const doc = `{"id":"é✓","a":{"model":"no"},"model":"gpt-4o","text":"日本語 \\"q\\""}`;
+    const want = run(doc, ["model"], "grp");
+    const len = enc.encode(doc).length;
+    for (let a = 1; a < len; a++) {
+      for (const b of [a + 1, a + 3, len - 1]) {
+        if (b <= a || b >= len) continue;
+        expect(run(doc, ["model"], "grp", true, [a, b])).toBe(want);
+      }
+    }
+  });
+
+  test("returns the very same chunk when nothing changes", () => {
+    const r = new JsonStringRewriter(["model"], "g");
+    const chunk = enc.encode(`{"id":"x",`);
+    expect(r.push(chunk)).toBe(chunk);
+  });
+});
+
+async function pipeSse(input: string, rule: Parameters<typeof sseDataRewriter>[0], chunkSize: number): Promise<string> {
+  const bytes = enc.encode(input);
+  const src = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += chunkSize) c.enqueue(bytes.slice(i, i + chunkSize));
+      c.close();
+    },
+  });
+  return new Response(src.pipeThrough(sseDataRewriter(rule, "grp"))).text();
+}
+
+describe("sseDataRewriter", () => {
+  const openai =
+    `: keep-alive\n\n` +
+    `data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-2024","choices":[{"delta":{"content":"hi"}}]}\n\n` +
+    `data: {"id":"c","model":"gpt-4o-2024","choices":[]}\n\n` +
+    `data: [DONE]\n\n`;
+
+  test("edits every data frame, keeps comments and [DONE], for any chunking", async () => {
+    const want = openai.replaceAll(`"model":"gpt-4o-2024"`, `"model":"grp"`);
+    for (const size of [1, 2, 7, 64, 4096]) expect(await pipeSse(openai, { path: ["model"] }, size)).toBe(want);
+  });
+
+  test("only frames of the named event, CRLF kept", async () => {
+    const anth =
+      `event: message_start\r\ndata: {"type":"message_start","message":{"model":"claude-1"}}\r\n\r\n` +
+      `event: content_block_delta\r\ndata: {"type":"content_block_delta","delta":{"text":"\\"model\\":\\"claude-1\\""},"model":"claude-1"}\r\n\r\n`;
+    const out = await pipeSse(anth, { event: "message_start", path: ["message", "model"], onlyFirst: true }, 5);
+    expect(out).toBe(anth.replace(`"model":"claude-1"}}`, `"model":"grp"}}`));
+  });
+});
