@@ -56,7 +56,7 @@ async function dispatch(route: Route, request: Request, url: URL, deps: CoreDeps
   if (route.kind === "models") {
     if (route.id === undefined) return jsonResponse(wire.listModels([...config.groups.values()], url));
     const group = config.groups.get(route.id);
-    return group ? jsonResponse(wire.getModel(group)) : routerError("not_found", `model group "${route.id}" does not exist`);
+    return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${route.id}" does not exist`);
   }
   if (route.kind !== "call") return routerError("not_found", "no such endpoint");
 
@@ -68,7 +68,7 @@ async function dispatch(route: Route, request: Request, url: URL, deps: CoreDeps
   if (isRouterError(peek)) return peek;
   const groupName = route.group ?? peek.group!;
   const group = config.groups.get(groupName);
-  if (!group) return routerError("not_found", `model group "${groupName}" does not exist; GET /v1/models lists the groups`);
+  if (!group) return routerError("model_not_found", `model group "${groupName}" does not exist; GET /v1/models lists the groups`);
 
   const call: InboundCall = {
     format: route.format,

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "authentication"
   | "permission"
   | "not_found"
+  | "model_not_found"
   | "request_too_large"
   | "rate_limit"
   | "overloaded"
@@ -22,6 +23,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   authentication: 401,
   permission: 403,
   not_found: 404,
+  model_not_found: 404,
   request_too_large: 413,
   rate_limit: 429,
   internal: 500,

@@ -7,6 +7,7 @@ const TYPE: Record<ErrorCode, string> = {
   authentication: "authentication_error",
   permission: "permission_error",
   not_found: "not_found_error",
+  model_not_found: "not_found_error",
   request_too_large: "request_too_large",
   rate_limit: "rate_limit_error",
   overloaded: "overloaded_error",

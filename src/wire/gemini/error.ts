@@ -7,6 +7,7 @@ const STATUS: Record<ErrorCode, string> = {
   authentication: "UNAUTHENTICATED",
   permission: "PERMISSION_DENIED",
   not_found: "NOT_FOUND",
+  model_not_found: "NOT_FOUND",
   request_too_large: "INVALID_ARGUMENT",
   rate_limit: "RESOURCE_EXHAUSTED",
   overloaded: "UNAVAILABLE",

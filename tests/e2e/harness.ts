@@ -1,0 +1,86 @@
+import { loadConfigText } from "../../src/config";
+import { silentLogger } from "../../src/log";
+import { serve, type RunningServer } from "../../src/server/serve";
+import { startMock, type MockKind, type MockUpstream } from "../mocks";
+
+export const TOKEN = "router-token-e2e";
+
+export interface Harness {
+  router: RunningServer;
+  base: string;
+  mocks: Record<MockKind, MockUpstream>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A router on a free loopback port in front of the three strict mocks. Each mock backs a group
+ * of its own name (`openai`, `anthropic`, `gemini`) through a model with rewrites configured,
+ * and `mixed` sends OpenAI-format traffic to the Anthropic mock (conversion needed).
+ */
+export async function startHarness(extraYaml = ""): Promise<Harness> {
+  const kinds: MockKind[] = ["openai", "anthropic", "gemini"];
+  const started = await Promise.all(kinds.map((k) => startMock(k, { apiKey: `sk-upstream-${k}` })));
+  const mocks = Object.fromEntries(kinds.map((k, i) => [k, started[i]!])) as Record<MockKind, MockUpstream>;
+  const yaml = `
+model_list:
+  - model_name: oa
+    llm_params:
+      api_type: openai
+      model: gpt-upstream
+      api_base: ${mocks.openai.apiBase}
+      api_key: ${mocks.openai.apiKey}
+      rewrite_header: '{"x-team": "e2e"}'
+      rewrite_body: '{"temperature": 0.25}'
+  - model_name: an
+    llm_params:
+      api_type: anthropic
+      model: claude-upstream
+      api_base: ${mocks.anthropic.apiBase}
+      api_key: ${mocks.anthropic.apiKey}
+      rewrite_header: {x-team: e2e}
+      rewrite_body: {metadata: {user_id: router}}
+  - model_name: an-nobeta
+    llm_params:
+      api_type: anthropic
+      model: claude-upstream
+      api_base: ${mocks.anthropic.apiBase}
+      api_key: ${mocks.anthropic.apiKey}
+      rewrite_header: {anthropic-beta: null}
+  - model_name: ge
+    llm_params:
+      api_type: gemini
+      model: gemini-upstream
+      api_base: ${mocks.gemini.apiBase}
+      api_key: ${mocks.gemini.apiKey}
+      rewrite_header: {x-team: e2e}
+      rewrite_body: {generationConfig: {temperature: 0.5}}
+router_settings:
+  model_groups:
+    - name: openai
+      models: [{ name: oa }]
+    - name: anthropic
+      models: [{ name: an }]
+    - name: gemini
+      models: [{ name: ge }]
+    - name: anthropic-nobeta
+      models: [{ name: an-nobeta }]
+    - name: mixed
+      models: [{ name: an }]
+${extraYaml}`;
+  const config = loadConfigText(yaml, "e2e.yaml", {});
+  const router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { config: () => config, token: TOKEN, log: silentLogger });
+  return {
+    router,
+    base: router.url.origin,
+    mocks,
+    async stop() {
+      await router.stop();
+      await Promise.all(started.map((m) => m.stop()));
+    },
+  };
+}
+
+/** Every header and the raw body a mock saw, as one string, to prove a secret never reached it. */
+export function everythingSeen(m: MockUpstream): string {
+  return m.requests.map((r) => JSON.stringify(r.headers) + r.path + JSON.stringify(r.query) + r.rawBody).join("\n");
+}
