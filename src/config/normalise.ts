@@ -221,7 +221,8 @@ function bodySize(r: Reporter, value: unknown): number {
   if (!m || factor === undefined) return DEFAULT_MAX_BODY_BYTES;
   const bytes = Math.floor(Number(m[1]) * factor);
   if (bytes < 1 || !Number.isSafeInteger(bytes)) {
-    r.error(at, `max_body_size must be at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(value)}`);
+    const range = `at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}`;
+    r.error(at, `max_body_size must be ${range}, got ${JSON.stringify(value)}`);
   }
   return bytes;
 }

@@ -45,7 +45,9 @@ export function createHandler(deps: CoreDeps): Handler {
   };
 }
 
-async function dispatch(route: Route, request: Request, url: URL, deps: CoreDeps): Promise<Response | RouterError> {
+type Dispatched = Exclude<Route, { kind: "health" } | { kind: "root" }>;
+
+async function dispatch(route: Dispatched, request: Request, url: URL, deps: CoreDeps): Promise<Response | RouterError> {
   if (route.kind === "unknown") {
     return route.status === 405
       ? routerError("invalid_request", `method ${request.method} is not allowed on ${url.pathname}`, { status: 405 })

@@ -21,7 +21,6 @@ export async function callUpstream(req: UpstreamRequest): Promise<Response | Rou
       body: req.body,
       signal: req.signal,
       redirect: "manual",
-      // @ts-expect-error Bun-specific option
       timeout: false,
     });
   } catch (cause) {

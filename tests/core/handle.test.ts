@@ -77,10 +77,10 @@ describe("auth", () => {
 });
 
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-const post = (path: string, body: BodyInit) => handle(new Request(`http://r${path}`, { method: "POST", headers: auth, body }));
+const post = (path: string, body: NonNullable<RequestInit["body"]>) => handle(new Request(`http://r${path}`, { method: "POST", headers: auth, body }));
 
 describe("bad input is a 4xx in the caller's format", () => {
-  const cases: [string, string, BodyInit, number, string][] = [
+  const cases: [string, string, NonNullable<RequestInit["body"]>, number, string][] = [
     ["malformed JSON", "/v1/chat/completions", "{nope", 400, "not valid JSON"],
     ["empty body", "/v1/messages", "", 400, "empty"],
     ["a JSON array", "/v1beta/models/grp:generateContent", "[]", 400, "JSON object"],

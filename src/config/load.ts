@@ -1,0 +1,79 @@
+/**
+ * config.yaml → RouterConfig: parse, interpolate, validate against the schema, normalise.
+ * Every stage keeps going after a problem so the user sees all of them in one run.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { LineCounter, parseDocument, type YAMLError, type YAMLWarning } from "yaml";
+import type { Env } from "./env";
+import { normalise, Reporter } from "./normalise";
+import { locate } from "./positions";
+import { RawConfig } from "./schema";
+import { ConfigError, type ConfigIssue, type RouterConfig } from "./types";
+import { schemaProblems, unknownKeys } from "./validate";
+
+export async function loadConfigFile(path: string, env: Env = process.env): Promise<RouterConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(path, [{ path: "", message: readFailure(err) }]);
+  }
+  return loadConfigText(text, path, env);
+}
+
+export function loadConfigText(text: string, file: string, env: Env = process.env): RouterConfig {
+  const lines = new LineCounter();
+  // prettyErrors would append a multi-line source excerpt; we want one line per issue, with our own pos.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const yamlIssue = (e: YAMLError | YAMLWarning): ConfigIssue => ({
+    path: "",
+    pos: lines.linePos(e.pos[0]),
+    message: `YAML ${e.name === "YAMLWarning" ? "warning" : "syntax error"}: ${e.message}`,
+  });
+  // A document with syntax errors is only partly built; validating it would add misleading noise.
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(yamlIssue));
+
+  const { data, locations, issues } = locate(doc, lines, env);
+  if (data === null || data === undefined) {
+    throw new ConfigError(file, [{ path: "", message: "the config is empty; it needs model_list and router_settings" }]);
+  }
+
+  const r = new Reporter(data, locations);
+  r.issues.push(...issues);
+  r.warnings.push(...doc.warnings.map(yamlIssue));
+  // Misspelt keys, by the pointer of the key they were probably meant to be.
+  const misspelt = new Map<string, string>();
+  for (const u of unknownKeys(RawConfig, data)) {
+    r.warn(u.pointer, `unknown key "${u.key}" (ignored)${u.suggestion ? `; did you mean "${u.suggestion}"?` : ""}`);
+    if (u.suggestion) misspelt.set(`${u.pointer.slice(0, u.pointer.lastIndexOf("/"))}/${u.suggestion}`, u.key);
+  }
+  for (const p of schemaProblems(RawConfig, data)) {
+    // Warnings are lost when loading fails, so a typo that causes an error is named in the error.
+    const typo = p.missing && p.key ? misspelt.get(`${p.pointer}/${p.key}`) : undefined;
+    r.error(p.pointer, typo ? `${p.message}; "${typo}" looks like a misspelling of it` : p.message, p.missing);
+  }
+
+  const source = file.startsWith("<") ? file : resolve(file);
+  const config = normalise(r, source);
+  if (r.issues.length > 0) throw new ConfigError(file, byPosition(r.issues));
+  config.warnings.sort(comparePos);
+  return config;
+}
+
+function byPosition(issues: ConfigIssue[]): ConfigIssue[] {
+  // Stages find problems in different orders; reading them top to bottom matches the file.
+  return [...issues].sort(comparePos);
+}
+
+function comparePos(a: ConfigIssue, b: ConfigIssue): number {
+  return (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0);
+}
+
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "config file not found";
+  if (code === "EISDIR") return "config path is a directory, not a file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied reading the config file";
+  return `cannot read the config file: ${(err as Error).message}`;
+}

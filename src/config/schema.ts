@@ -1,0 +1,155 @@
+/**
+ * TypeBox schema of the raw config.yaml document (snake_case, before normalisation).
+ *
+ * It serves two readers: the loader validates against it, and `scripts/write-schema.ts` publishes it
+ * as config.schema.json for editors. Unknown keys are deliberately allowed (no
+ * `additionalProperties: false`) because the loader only warns about them, and an editor should agree.
+ * `errorMessage` / `patternErrorMessage` are the vscode-json-languageservice keywords, read by the loader too.
+ */
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { API_TYPES, DEFAULT_API_BASE, DEFAULT_WEIGHT, STRATEGIES } from "./types";
+
+/** Sizes accepted by max_body_size: plain bytes, or decimal (KB/MB/GB) and binary (KiB/MiB/GiB) units. */
+export const SIZE_PATTERN = "^\\s*\\d+(\\.\\d+)?\\s*([kKMG]i?B|B)?\\s*$";
+
+export const HeaderRewrite = Type.Record(
+  Type.String(),
+  Type.Union([Type.String(), Type.Null()], {
+    description: "The header's new value, or null to remove the header.",
+    errorMessage: "a header value must be a string, or null to remove the header",
+  }),
+  { description: "Header name → value (string) or null (remove the header)." },
+);
+
+export const BodyRewrite = Type.Record(Type.String(), Type.Unknown(), {
+  description: "JSON merge patch (RFC 7396) applied to the upstream request body.",
+});
+
+const apiBaseDefaults = API_TYPES.map((t) => `${t}: ${DEFAULT_API_BASE[t]}`).join(", ");
+
+export const LlmParams = Type.Object(
+  {
+    api_type: Type.Union(
+      API_TYPES.map((t) => Type.Literal(t)),
+      { description: "The upstream's API dialect: openai, anthropic or gemini." },
+    ),
+    model: Type.String({ minLength: 1, description: "The upstream's own model id, e.g. gpt-4o." }),
+    api_base: Type.Optional(
+      Type.String({
+        pattern: "^https?://",
+        patternErrorMessage: "api_base must be an http:// or https:// URL",
+        description: `Base URL of the upstream API. Defaults per api_type (${apiBaseDefaults}).`,
+      }),
+    ),
+    api_key: Type.Optional(
+      Type.String({
+        description: "API key for the upstream, usually ${ENV_VAR} or ${ENV_VAR:-}. Empty when omitted.",
+      }),
+    ),
+    rewrite_header: Type.Optional(
+      Type.Union([Type.String({ description: "A JSON object, as a string." }), HeaderRewrite], {
+        description:
+          "Headers to set (string) or remove (null) on the upstream request, as a JSON object string or a YAML mapping. Names are case-insensitive.",
+      }),
+    ),
+    rewrite_body: Type.Optional(
+      Type.Union([Type.String({ description: "A JSON object, as a string." }), BodyRewrite], {
+        description:
+          "JSON merge patch (RFC 7396) applied to the upstream request body, as a JSON object string or a YAML mapping.",
+      }),
+    ),
+  },
+  { description: "How to reach the upstream model." },
+);
+
+export const ModelEntry = Type.Object(
+  {
+    model_name: Type.String({
+      minLength: 1,
+      description: "Unique name for this model; model_groups refer to it.",
+    }),
+    llm_params: LlmParams,
+  },
+  { description: "One upstream model." },
+);
+
+export const GroupMemberEntry = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: "A model_name from model_list." }),
+    weight: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: DEFAULT_WEIGHT,
+        description: `Relative share of traffic, a non-negative integer (default ${DEFAULT_WEIGHT}); 0 disables the member.`,
+      }),
+    ),
+    selector: Type.Optional(
+      Type.String({
+        description: "jq expression over the request; the member is eligible only when it yields true.",
+      }),
+    ),
+  },
+  { description: "A model in the group." },
+);
+
+export const GroupEntry = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      description: "Unique group name; clients ask for it as the model.",
+    }),
+    models: Type.Array(GroupMemberEntry, { minItems: 1, description: "The models the group balances over." }),
+  },
+  { description: "A named set of models that requests are balanced across." },
+);
+
+export const RawConfig = Type.Object(
+  {
+    server_settings: Type.Optional(
+      Type.Object(
+        {
+          max_body_size: Type.Optional(
+            Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })], {
+              default: "32MiB",
+              errorMessage:
+                'max_body_size must be a positive number of bytes or a size such as "10MB", "32MiB", "512KiB" or "1GB"',
+              description:
+                "Largest accepted request body: bytes, or a size with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024). Default 32MiB.",
+            }),
+          ),
+        },
+        { description: "HTTP server settings." },
+      ),
+    ),
+    model_list: Type.Array(ModelEntry, { minItems: 1, description: "The upstream models." }),
+    router_settings: Type.Object(
+      {
+        strategy: Type.Optional(
+          Type.Union(
+            STRATEGIES.map((s) => Type.Literal(s)),
+            {
+              default: "roundrobin",
+              description: "How a member is picked within a group: roundrobin (default), random or leastconn.",
+            },
+          ),
+        ),
+        model_groups: Type.Array(GroupEntry, { minItems: 1, description: "The groups clients can ask for." }),
+      },
+      { description: "Routing settings." },
+    ),
+  },
+  { description: "llm-router configuration." },
+);
+
+export type RawConfig = Static<typeof RawConfig>;
+
+/** The text of config.schema.json; the file is committed, so this must be deterministic. */
+export function renderJsonSchema(): string {
+  const doc = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "llm-router config.yaml",
+    ...(RawConfig as TSchema),
+  };
+  // JSON.stringify drops TypeBox's symbol-keyed metadata, leaving plain JSON Schema.
+  return JSON.stringify(doc, null, 2) + "\n";
+}

@@ -1,0 +1,211 @@
+import { describe, expect, test } from "bun:test";
+import { resolve } from "node:path";
+import {
+  DEFAULT_API_BASE,
+  DEFAULT_MAX_BODY_BYTES,
+  formatIssue,
+  loadConfigFile,
+  loadConfigText,
+  type RouterConfig,
+} from "../../src/config";
+import { MINIMAL, issuesOf } from "./fixtures/helpers";
+
+const load = (text: string): RouterConfig => loadConfigText(text, "config.yaml", {});
+const withParams = (extra: string): string => MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n${extra}`);
+
+describe("loading a valid config", () => {
+  test("the example fixture loads in full", async () => {
+    const config = await loadConfigFile("tests/config/fixtures/example.yaml", { ANTHROPIC_API_KEY: "sk-ant" });
+    expect(config.source).toBe(resolve("tests/config/fixtures/example.yaml"));
+    expect(config.strategy).toBe("leastconn");
+    expect(config.server.maxBodyBytes).toBe(10 * 1024 * 1024);
+    expect(config.models.get("claude")).toEqual({
+      name: "claude",
+      apiType: "anthropic",
+      model: "claude-sonnet-4-5",
+      apiBase: "https://api.anthropic.com",
+      apiKey: "sk-ant",
+      rewriteHeader: { "anthropic-beta": "prompt-caching-2024-07-31", "x-debug": null },
+    });
+    expect(config.models.get("flash")!.rewriteBody).toEqual({ generationConfig: { temperature: 0.2 } });
+    expect(config.models.get("flash")!.apiKey).toBe("");
+    expect(config.groups.get("smart")!.members).toEqual([
+      { model: "claude", weight: 3, selector: ".messages | length > 2", selectorPos: { line: 30, col: 21 } },
+      { model: "flash", weight: 100 },
+    ]);
+    expect(config.warnings).toEqual([]);
+  });
+
+  test("defaults: weight 100, strategy roundrobin, api_base per api_type, 32 MiB bodies, empty key", () => {
+    const text = `model_list:
+  - model_name: o
+    llm_params: {api_type: openai, model: m}
+  - model_name: a
+    llm_params: {api_type: anthropic, model: m}
+  - model_name: g
+    llm_params: {api_type: gemini, model: m}
+router_settings:
+  model_groups:
+    - name: all
+      models: [{name: o}, {name: a}, {name: g}]
+`;
+    const config = load(text);
+    expect(config.strategy).toBe("roundrobin");
+    expect(config.server.maxBodyBytes).toBe(DEFAULT_MAX_BODY_BYTES);
+    expect(config.groups.get("all")!.members.map((m) => m.weight)).toEqual([100, 100, 100]);
+    for (const [name, type] of [["o", "openai"], ["a", "anthropic"], ["g", "gemini"]] as const) {
+      const model = config.models.get(name)!;
+      expect(model.apiBase).toBe(DEFAULT_API_BASE[type]);
+      expect(model.apiKey).toBe("");
+      expect(model.rewriteHeader).toEqual({});
+      expect("rewriteBody" in model).toBe(false);
+    }
+  });
+
+  test("trailing slashes are stripped from api_base", () => {
+    const model = load(withParams("      api_base: https://proxy.example.com/v1//")).models.get("gpt4o")!;
+    expect(model.apiBase).toBe("https://proxy.example.com/v1");
+  });
+
+  test("rewrite_* given as JSON strings or YAML mappings give the same result", () => {
+    const asJson = load(
+      withParams(`      rewrite_header: '{"X-Foo": "bar", "X-Drop": null}'
+      rewrite_body: '{"temperature": 0, "metadata": {"team": "a"}, "stop": null}'`),
+    ).models.get("gpt4o")!;
+    const asYaml = load(
+      withParams(`      rewrite_header:
+        X-Foo: bar
+        X-Drop: null
+      rewrite_body:
+        temperature: 0
+        metadata: {team: a}
+        stop: ~`),
+    ).models.get("gpt4o")!;
+    expect(asJson.rewriteHeader).toEqual({ "x-foo": "bar", "x-drop": null });
+    expect(asJson.rewriteBody).toEqual({ temperature: 0, metadata: { team: "a" }, stop: null });
+    expect(asYaml.rewriteHeader).toEqual(asJson.rewriteHeader);
+    expect(asYaml.rewriteBody).toEqual(asJson.rewriteBody!);
+  });
+
+  test("header names are lower-cased, and two spellings of one name are rejected", () => {
+    const model = load(withParams("      rewrite_header: {Authorization: x, X-API-Key: y}")).models.get("gpt4o")!;
+    expect(Object.keys(model.rewriteHeader)).toEqual(["authorization", "x-api-key"]);
+    const [issue] = issuesOf(withParams(`      rewrite_header: '{"X-Foo": "a", "x-foo": null}'`));
+    expect(issue!.message).toBe('header "x-foo" is given twice (as "X-Foo" and "x-foo")');
+  });
+
+  test.each([
+    ["1048576", 1048576],
+    ["512KiB", 512 * 1024],
+    ["32MiB", 32 * 1024 ** 2],
+    ["1GiB", 1024 ** 3],
+    ["10MB", 10_000_000],
+    ["1GB", 1_000_000_000],
+    ["64kB", 64_000],
+    ['"1.5 MB"', 1_500_000],
+    ["100B", 100],
+    ['"2048"', 2048],
+  ])("max_body_size %s is %d bytes", (size, bytes) => {
+    expect(load(`server_settings:\n  max_body_size: ${size}\n` + MINIMAL).server.maxBodyBytes).toBe(bytes);
+  });
+
+  test("anchors and merge keys are resolved", () => {
+    const text = `x-common: &common
+  api_type: openai
+  api_base: https://gateway.example.com/v1
+model_list:
+  - model_name: a
+    llm_params:
+      <<: *common
+      model: gpt-4o
+  - model_name: b
+    llm_params:
+      <<: *common
+      api_type: anthropic
+      model: claude
+router_settings:
+  model_groups:
+    - name: g
+      models: [{name: a}, {name: b}]
+`;
+    const config = load(text);
+    expect(config.models.get("a")!.apiBase).toBe("https://gateway.example.com/v1");
+    expect(config.models.get("b")!.apiType).toBe("anthropic");
+    // Merged keys are checked against the schema like any other: this one is only a warning.
+    expect(config.warnings.map((w) => w.message)).toEqual(['unknown key "x-common" (ignored)']);
+  });
+
+  test("a relative file name is made absolute in source; text loads keep <inline>", () => {
+    expect(loadConfigText(MINIMAL, "conf/router.yaml", {}).source).toBe(resolve("conf/router.yaml"));
+    expect(loadConfigText(MINIMAL, "<inline>", {}).source).toBe("<inline>");
+  });
+});
+
+describe("warnings", () => {
+  test("unknown keys are warnings with a suggestion when one is close", () => {
+    const config = load(
+      "litellm_settings: {drop_params: true}\n" + withParams("      api_bse: https://example.com\n      frobnicate: 1"),
+    );
+    expect(config.warnings).toEqual([
+      { path: "litellm_settings", pos: { line: 1, col: 1 }, message: 'unknown key "litellm_settings" (ignored)' },
+      {
+        path: "model_list[0].llm_params.api_bse",
+        pos: { line: 7, col: 7 },
+        message: 'unknown key "api_bse" (ignored); did you mean "api_base"?',
+      },
+      { path: "model_list[0].llm_params.frobnicate", pos: { line: 8, col: 7 }, message: 'unknown key "frobnicate" (ignored)' },
+    ]);
+    expect(config.models.get("gpt4o")!.apiBase).toBe(DEFAULT_API_BASE.openai);
+  });
+
+  test("LiteLLM's litellm_params is flagged with a pointer to llm_params", () => {
+    const text = MINIMAL.replace("llm_params:", "litellm_params:");
+    const issues = issuesOf(text);
+    expect(issues).toEqual([
+      {
+        path: "model_list[0]",
+        pos: { line: 2, col: 5 },
+        message: 'missing required key "llm_params"; "litellm_params" looks like a misspelling of it',
+      },
+    ]);
+  });
+
+  test("free-form mappings (headers, body patches) never warn", () => {
+    const config = load(withParams("      rewrite_header: {X-Anything: a}\n      rewrite_body: {whatever: {deep: 1}}"));
+    expect(config.warnings).toEqual([]);
+  });
+});
+
+describe("many problems at once", () => {
+  test("all errors are collected, in file order, and formatted one per line", () => {
+    const text = `model_list:
+  - model_name: a
+    llm_params: {api_type: openia, model: m, rewrite_body: '{'}
+  - model_name: a
+    llm_params: {api_type: gemini}
+router_settings:
+  strategy: fast
+  model_groups:
+    - name: g
+      models: [{name: b, weight: -3}]
+`;
+    const issues = issuesOf(text);
+    expect(issues.map((i) => `${i.pos!.line}:${i.pos!.col} ${i.path}`)).toEqual([
+      "3:28 model_list[0].llm_params.api_type",
+      "3:60 model_list[0].llm_params.rewrite_body",
+      "4:17 model_list[1].model_name",
+      "5:5 model_list[1].llm_params",
+      "7:13 router_settings.strategy",
+      "10:23 router_settings.model_groups[0].models[0].name",
+      "10:34 router_settings.model_groups[0].models[0].weight",
+    ]);
+    let message = "";
+    try {
+      load(text);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.split("\n")).toEqual(issues.map((i) => formatIssue("config.yaml", i)));
+    expect(message.split("\n")[0]).toStartWith("config.yaml:3:28: model_list[0].llm_params.api_type: unknown api_type");
+  });
+});
