@@ -13,7 +13,7 @@ async function main(raw: string[]): Promise<void> {
   try {
     checkUnknownFlags(raw);
     const args = parseArgs(raw, ARGS);
-    if (args.help) return void process.stdout.write((await renderUsage(command)) + "\n");
+    if (args.help) return void process.stdout.write(plain(await renderUsage(command)) + "\n");
     if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
     const opts = toOptions(args, process.env);
     for (const [flag, on] of [["--check", opts.check], ["--log-file", opts.logFile], ["--proxy", opts.proxy]] as const) {
@@ -35,6 +35,12 @@ async function main(raw: string[]): Promise<void> {
     process.stderr.write(`llm-router: ${(err as Error).message}\n`);
     process.exit(EXIT_FAILURE);
   }
+}
+
+/** citty colours its usage text unconditionally; keep colours for terminals that want them. */
+function plain(text: string): string {
+  const colour = process.stdout.isTTY && !process.env.NO_COLOR;
+  return colour ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
 await main(process.argv.slice(2));
