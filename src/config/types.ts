@@ -26,6 +26,10 @@ export interface ModelConfig {
   rewriteHeader: Record<string, string | null>;
   /** RFC 7396 merge patch applied to the upstream request body; undefined when not configured. */
   rewriteBody?: Record<string, unknown>;
+  /** max_tokens to send when the client gave none and the target requires one (Anthropic). */
+  defaultMaxTokens?: number;
+  /** Upper bound for max_tokens sent to this model (e.g. 8192 for DeepSeek); larger requests are clamped. */
+  maxOutputTokens?: number;
 }
 
 export interface GroupMember {

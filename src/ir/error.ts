@@ -42,14 +42,18 @@ export interface RouterError {
   readonly cause?: unknown;
   /** Passed on as a `retry-after` header when set. */
   readonly retryAfter?: string;
+  /** A meaning clients act on that the code alone does not carry (agents compact on context overflow). */
+  readonly subtype?: ErrorSubtype;
 }
+
+export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota";
 
 export function routerError(
   code: ErrorCode,
   message: string,
-  extra: { status?: number; cause?: unknown; retryAfter?: string } = {},
+  extra: { status?: number; cause?: unknown; retryAfter?: string; subtype?: ErrorSubtype } = {},
 ): RouterError {
-  return { code, status: extra.status ?? DEFAULT_STATUS[code], message, cause: extra.cause, retryAfter: extra.retryAfter };
+  return { code, status: extra.status ?? DEFAULT_STATUS[code], message, cause: extra.cause, retryAfter: extra.retryAfter, subtype: extra.subtype };
 }
 
 export function isRouterError(v: unknown): v is RouterError {

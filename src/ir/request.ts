@@ -1,0 +1,54 @@
+import type { Extensions, Message, TextPart } from "./content";
+
+export interface ToolDef {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments (an object schema). */
+  schema: Record<string, unknown>;
+  strict?: boolean;
+  ext?: Extensions;
+}
+
+export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string };
+
+export type ResponseFormat = { type: "text" } | { type: "json" } | { type: "json_schema"; name?: string; schema: Record<string, unknown>; strict?: boolean };
+
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+
+export interface ReasoningConfig {
+  /** false turns reasoning off where the target can. */
+  enabled?: boolean;
+  effort?: ReasoningEffort;
+  /** Token budget (Anthropic budget_tokens, Gemini thinkingBudget; -1 = dynamic). */
+  budget?: number;
+  /** Return reasoning text to the client (Gemini includeThoughts). */
+  include?: boolean;
+}
+
+export interface IRRequest {
+  /** The group the client named. */
+  model: string;
+  /** Top-level system prompt (Anthropic `system`, Gemini `systemInstruction`, leading OpenAI system messages). */
+  system: TextPart[];
+  messages: Message[];
+  tools: ToolDef[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  user?: string;
+  n?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  responseFormat?: ResponseFormat;
+  reasoning?: ReasoningConfig;
+  stream: boolean;
+  /** OpenAI clients must ask for usage in streams (`stream_options.include_usage`). */
+  streamUsage?: boolean;
+  /** Fields only the source format understands, kept for a same-format encoder and for warnings. */
+  ext?: Extensions;
+}

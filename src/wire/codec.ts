@@ -1,0 +1,69 @@
+import type { ModelConfig } from "../config/types";
+import type { IRRequest, IRResponse, RouterError, StreamEvent, Warnings } from "../ir";
+import type { NameMap } from "./names";
+
+/**
+ * The conversion half of a wire format: the same members in every format folder, named by
+ * direction (decode = wire → IR, encode = IR → wire). Codecs are pure and synchronous; anything
+ * needing I/O (downloading an image for Gemini) happens before encoding, in convert/.
+ */
+
+/** Per-request state shared by the codecs of one conversion. */
+export interface CodecContext {
+  /** The group the client asked for: encoders put it wherever a response names its model. */
+  group: string;
+  warnings: Warnings;
+  /** Tool names as the upstream must see them ↔ as the client wrote them. */
+  toolNames: NameMap;
+  /** Tool-call ids as the upstream must see them ↔ as the client wrote them. */
+  toolIds: NameMap;
+  /** Random source for synthesised ids (injected so tests are exact). */
+  random: () => number;
+}
+
+export interface EncodeRequestContext extends CodecContext {
+  /** The upstream model: its id and per-model settings (e.g. the default max_tokens). */
+  target: ModelConfig;
+}
+
+/** One unit of an upstream stream: an SSE event, or one element of Gemini's streamed JSON array. */
+export interface StreamFrame {
+  event?: string;
+  data: string;
+}
+
+export interface StreamDecoder {
+  /** Never throws: malformed frames become an `error` event. */
+  push(frame: StreamFrame): StreamEvent[];
+  /** The upstream closed. A stream that never reached its end marker yields an `error` event. */
+  end(): StreamEvent[];
+}
+
+export interface StreamEncoder {
+  /** Wire text to send for this event ("" when nothing is due yet). */
+  push(event: StreamEvent): string;
+  /** Text to send when the stream is over (e.g. OpenAI's usage chunk and `[DONE]`). */
+  end(): string;
+}
+
+export interface Codec {
+  decodeRequest(body: Record<string, unknown>, ctx: CodecContext): IRRequest | RouterError;
+  encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record<string, unknown> | RouterError;
+  decodeResponse(body: unknown, ctx: CodecContext): IRResponse | RouterError;
+  encodeResponse(res: IRResponse, ctx: CodecContext): unknown;
+  createStreamDecoder(ctx: CodecContext): StreamDecoder;
+  createStreamEncoder(ctx: CodecContext, req: IRRequest): StreamEncoder;
+  /** An upstream HTTP error body (any shape, maybe not JSON) → the neutral error, status mapped. */
+  decodeError(status: number, body: string, headers: Headers): RouterError;
+  /** Tool-name and tool-id rules of this format, for building the NameMaps when it is the target. */
+  readonly toolNameRule: NameRule;
+  readonly toolIdRule: NameRule;
+}
+
+export interface NameRule {
+  /** Characters allowed; others are replaced by `_`. */
+  allowed: RegExp;
+  max: number;
+  /** What the first character must match, if restricted (Gemini: a letter or `_`). */
+  first?: RegExp;
+}
