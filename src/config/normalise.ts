@@ -120,6 +120,8 @@ function modelConfig(r: Reporter, entry: Mapping, at: string): ModelConfig {
     apiKey: typeof params.api_key === "string" ? params.api_key : "",
     rewriteHeader: headerRewrite(r, params.rewrite_header, `${p}/rewrite_header`),
     ...(rewriteBody ? { rewriteBody } : {}),
+    ...(typeof params.default_max_tokens === "number" ? { defaultMaxTokens: params.default_max_tokens } : {}),
+    ...(typeof params.max_output_tokens === "number" ? { maxOutputTokens: params.max_output_tokens } : {}),
   };
 }
 

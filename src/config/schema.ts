@@ -58,6 +58,19 @@ export const LlmParams = Type.Object(
           "JSON merge patch (RFC 7396) applied to the upstream request body, as a JSON object string or a YAML mapping.",
       }),
     ),
+    default_max_tokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "max_tokens sent when a converted request has none and this upstream requires one (Anthropic). Default 4096.",
+      }),
+    ),
+    max_output_tokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "Largest max_tokens this model accepts; converted requests asking for more are clamped (with a warning).",
+      }),
+    ),
   },
   { description: "How to reach the upstream model." },
 );

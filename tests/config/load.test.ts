@@ -62,6 +62,14 @@ router_settings:
     }
   });
 
+  test("default_max_tokens and max_output_tokens are read; non-positive values are refused", () => {
+    const model = load(withParams("      default_max_tokens: 8192\n      max_output_tokens: 16000")).models.get("gpt4o")!;
+    expect(model.defaultMaxTokens).toBe(8192);
+    expect(model.maxOutputTokens).toBe(16000);
+    const issues = issuesOf(withParams("      max_output_tokens: 0"));
+    expect(issues.map((i) => i.path)).toEqual(["model_list[0].llm_params.max_output_tokens"]);
+  });
+
   test("trailing slashes are stripped from api_base", () => {
     const model = load(withParams("      api_base: https://proxy.example.com/v1//")).models.get("gpt4o")!;
     expect(model.apiBase).toBe("https://proxy.example.com/v1");
