@@ -51,9 +51,12 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
   return unknown(headers, path, 404);
 }
 
-/** `/v1/models` is both OpenAI's and Anthropic's path: Anthropic clients send their own headers. */
+/**
+ * `/v1/models` is OpenAI's, Anthropic's and (since @google/genai 3 defaults to v1) Gemini's path:
+ * each client's own headers tell them apart.
+ */
 function listFormat(path: string, headers: Headers): ApiType {
-  if (path.startsWith("/v1beta/")) return "gemini";
+  if (path.startsWith("/v1beta/") || headers.has("x-goog-api-key") || headers.has("x-goog-api-client")) return "gemini";
   return headers.has("anthropic-version") || headers.has("x-api-key") ? "anthropic" : "openai";
 }
 

@@ -48,7 +48,8 @@ export async function passthrough(call: InboundCall, model: ModelConfig, wire: W
  * the group name through); with one, the merge patch needs the parsed body.
  */
 function requestBody(call: InboundCall, model: ModelConfig, modelPath: readonly string[] | undefined): Uint8Array | string {
-  if (model.rewriteBody) {
+  // Rewrites are written for generation requests; token counting endpoints reject extra fields.
+  if (model.rewriteBody && call.op === "generate") {
     const body = modelPath ? { ...call.body, model: model.model } : call.body;
     return JSON.stringify(mergePatch(body, model.rewriteBody));
   }

@@ -26,7 +26,8 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
     expect(seen!.path).toBe("/v1/messages");
     expect(seen!.body.model).toBe("claude-upstream");
     expect(seen!.headers["x-api-key"]).toBe("sk-upstream-anthropic");
-    expect(seen!.headers["anthropic-version"]).toBe("2023-06-01");
+    // The client's API version describes the body it wrote, so it is forwarded as sent.
+    expect(seen!.headers["anthropic-version"]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(seen!.headers["x-team"]).toBe("e2e");
     expect(seen!.body.metadata).toEqual({ user_id: "router" });
     expect(everythingSeen(h.mocks.anthropic)).not.toContain(TOKEN);
@@ -90,6 +91,21 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect(err.status).toBe(529);
     expect(err.error?.error?.type).toBe("overloaded_error");
+  });
+
+  test("a client without anthropic-version gets the default one upstream", async () => {
+    const res = await fetch(`${h.base}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": TOKEN, "content-type": "application/json" },
+      body: JSON.stringify({ model: "anthropic", max_tokens: 8, messages: user("x") }),
+    });
+    expect(res.status).toBe(200);
+    expect(h.mocks.anthropic.requests[0]!.headers["anthropic-version"]).toBe("2023-06-01");
+  });
+
+  test("rewrite_body applies to generation only: count_tokens stays valid", async () => {
+    await client.messages.countTokens({ model: "anthropic", messages: user("a") });
+    expect(h.mocks.anthropic.requests[0]!.body.metadata).toBeUndefined();
   });
 
   test("missing max_tokens → 400 invalid_request_error from the router, upstream untouched", async () => {

@@ -90,7 +90,7 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
       body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }),
     });
     expect(res.status).toBe(200);
-    expect((await res.json()).modelVersion).toBe("gemini");
+    expect(((await res.json()) as { modelVersion: string }).modelVersion).toBe("gemini");
   });
 
   test("unknown group → 404 NOT_FOUND in Gemini's shape", async () => {

@@ -1,0 +1,135 @@
+// Public contract of the mock upstreams plus the small internal protocol between the generic
+// server (server.ts) and the three provider modules.
+
+export type MockKind = "openai" | "anthropic" | "gemini";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  rawBody: string;
+  body: any;
+  rejected?: { status: number; message: string };
+  aborted: boolean;
+}
+
+export interface ReplyToolCall {
+  id?: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * What the model "says" next. Defaults keep round trips assertable: without `text` and
+ * `toolCalls` the text is `echo: ` + the text of the last user turn (its text parts
+ * concatenated; tool results count as text, and for OpenAI a trailing run of `tool` messages
+ * is that turn). Usage defaults to word counts: input = all system/message text, output =
+ * reply text + thinking text.
+ */
+export interface Reply {
+  text?: string;
+  /** Anthropic thinking block / Gemini thought part / OpenAI-compat reasoning_content. The
+   * signature (given or issued by the mock) is what later requests must replay. */
+  thinking?: { text: string; signature?: string };
+  toolCalls?: ReplyToolCall[];
+  /** raw finish reason in the provider's vocabulary */
+  finish?: string;
+  /** `output` includes reasoning; Gemini reports candidatesTokenCount = output - thoughts */
+  usage?: { input: number; output: number };
+  chunks?: number;
+}
+
+/**
+ * Consumed by the next request, whatever it is. status/reset/hang/garbage leave the reply
+ * queue alone (a retry gets the reply); the stream-cutting kinds answer with the next reply.
+ * `afterChunks` counts events and is capped before the end marker (finish chunk + [DONE],
+ * message_delta + message_stop, the finishReason chunk). On non-stream requests stall and
+ * truncate cut the JSON body in half, and midstream-error becomes the provider's overloaded
+ * status (500 / 529 / 503).
+ */
+export type Fault =
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: "reset" }
+  | { kind: "hang" }
+  | { kind: "stall"; afterChunks: number }
+  | { kind: "midstream-error"; afterChunks: number }
+  | { kind: "truncate"; afterChunks: number }
+  | { kind: "garbage" };
+
+export interface MockUpstream {
+  kind: MockKind;
+  url: string;
+  apiBase: string;
+  apiKey: string;
+  requests: RecordedRequest[];
+  reply(r: Reply): void;
+  fault(f: Fault): void;
+  waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export interface MockOptions {
+  apiKey?: string;
+  modelSuffix?: string;
+}
+
+// ---- internal: provider <-> server ----------------------------------------------------------
+
+/** How the client asked to be answered; decides the shape of garbage and error bodies. */
+export type Streaming = "sse" | "array" | false;
+
+export interface JsonAnswer {
+  kind: "json";
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * A stream is kept as separate events so faults can cut it at any event boundary.
+ * `open`/`sep`/`close` exist for Gemini's JSON-array mode, where the framing lives between
+ * events rather than inside them.
+ */
+export interface StreamAnswer {
+  kind: "stream";
+  headers: Record<string, string>;
+  events: string[];
+  /** trailing events that mark a clean end (finish/stop/[DONE]); truncation never sends them */
+  terminal: number;
+  errorEvent: string;
+  open?: string;
+  sep?: string;
+  close?: string;
+}
+
+export type Answer = JsonAnswer | StreamAnswer;
+
+export interface Handled {
+  streaming: Streaming;
+  /** set together with an error `answer` when auth or validation refused the request */
+  rejected?: { status: number; message: string };
+  answer?: Answer;
+  /** present for accepted generation requests: builds the answer from the next queued reply */
+  generate?: (reply: Reply) => Answer;
+}
+
+export interface Ctx {
+  method: string;
+  url: URL;
+  path: string;
+  headers: Record<string, string>;
+  rawBody: string;
+  body: any;
+}
+
+export interface Provider {
+  apiBase(url: string): string;
+  handle(ctx: Ctx): Handled;
+  /** the provider's own error body for a status fault (or for midstream-error on non-stream calls) */
+  errorFor(status: number, streaming: Streaming, body?: unknown): JsonAnswer;
+  garbage(streaming: Streaming): JsonAnswer;
+  /** status used when a midstream-error fault hits a non-stream request */
+  overloadedStatus: number;
+}
