@@ -1,0 +1,26 @@
+import type { Codec, NameRule } from "../codec";
+import { decodeError } from "./error-decode";
+import { decodeRequest } from "./request-decode";
+import { encodeRequest } from "./request-encode";
+import { decodeResponse, encodeResponse } from "./response";
+import { createStreamDecoder } from "./stream-decode";
+import { createStreamEncoder } from "./stream-encode";
+
+/** Function names as the Chat Completions API validates them. */
+const toolNameRule: NameRule = { allowed: /[a-zA-Z0-9_-]/, max: 64 };
+
+/** OpenAI accepts any printable id up to 40 characters (longer ones are rejected). */
+const toolIdRule: NameRule = { allowed: /[\x20-\x7e]/, max: 40 };
+
+/** OpenAI Chat Completions, in both roles: as the client's format and as an upstream's. */
+export const openaiCodec: Codec = {
+  decodeRequest,
+  encodeRequest,
+  decodeResponse,
+  encodeResponse,
+  createStreamDecoder,
+  createStreamEncoder,
+  decodeError,
+  toolNameRule,
+  toolIdRule,
+};

@@ -1,0 +1,139 @@
+import type { AssistantPart, FilePart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from "../../ir/content";
+import type { Warning } from "../../ir/warning";
+import type { EncodeRequestContext } from "../codec";
+import { refuse, type Obj } from "./fields";
+import { audioFormat, defaultFilename, sniffMime, toDataUrl } from "./media";
+
+export interface EncodeEnv {
+  ctx: EncodeRequestContext;
+  /** Google's OpenAI-compatible endpoint: the only upstream that can use Gemini thought signatures. */
+  googleHost: boolean;
+  /** One warning per kind of loss, not one per message. */
+  warnOnce(code: Warning["code"], what: string, detail: string): void;
+}
+
+/**
+ * IR messages → OpenAI messages. Tool results become `tool` messages right after the assistant
+ * turn that called them (OpenAI rejects anything in between), so a user turn is split: its tool
+ * results first, then any media the tools returned, then the user's own content.
+ */
+export function encodeMessages(system: TextPart[], messages: Message[], env: EncodeEnv): Obj[] {
+  const out: Obj[] = [];
+  const prompt = joinText(system, "\n\n", env);
+  if (prompt !== "") out.push({ role: "system", content: prompt });
+  let awaiting: string[] = [];
+  // Every call must be answered before the next non-tool message, or OpenAI rejects the request.
+  const answerMissing = () => {
+    for (const id of awaiting) {
+      out.push({ role: "tool", tool_call_id: id, content: "(no result)" });
+      env.warnOnce("approximated", "tool_result", "a tool call without a result got a placeholder result");
+    }
+    awaiting = [];
+  };
+
+  for (const m of messages) {
+    if (m.role === "system") {
+      answerMissing();
+      out.push({ role: "system", content: joinText(m.parts, "\n\n", env) });
+    } else if (m.role === "assistant") {
+      answerMissing();
+      const msg = encodeAssistant(m.parts, env);
+      out.push(msg);
+      awaiting = ((msg.tool_calls as Obj[] | undefined) ?? []).map((c) => c.id as string);
+    } else {
+      const results = m.parts.filter((p): p is ToolResultPart => p.type === "tool_result");
+      const rest = m.parts.filter((p): p is Exclude<UserPart, ToolResultPart> => p.type !== "tool_result");
+      const attachments: Obj[] = [];
+      for (const r of results) {
+        const id = env.ctx.toolIds.toWire(r.callId);
+        if (!awaiting.includes(id)) {
+          env.warnOnce("dropped", "tool_result", "a tool result without a matching tool call in the previous assistant turn was left out");
+          continue;
+        }
+        awaiting = awaiting.filter((a) => a !== id);
+        out.push({ role: "tool", tool_call_id: id, content: resultText(r, env) });
+        attachments.push(...resultMedia(r, env));
+      }
+      answerMissing();
+      if (attachments.length) out.push({ role: "user", content: attachments });
+      if (rest.length) out.push({ role: "user", content: encodeUserContent(rest, env) });
+    }
+  }
+  return out;
+}
+
+function joinText(parts: TextPart[], sep: string, env: EncodeEnv): string {
+  for (const p of parts) if (p.ext?.anthropic) env.warnOnce("dropped", "cache_control", "OpenAI caches prompts automatically; breakpoints were dropped");
+  return parts.map((p) => p.text).join(sep);
+}
+
+function resultText(r: ToolResultPart, env: EncodeEnv): string {
+  const texts: TextPart[] = [];
+  for (const c of r.content) {
+    if (c.type === "text") texts.push(c);
+    else if (c.type === "file" && c.text !== undefined && c.data === undefined) texts.push({ type: "text", text: c.text });
+  }
+  const text = joinText(texts, "\n", env);
+  return r.isError ? (text ? `Error: ${text}` : "Error") : text;
+}
+
+/** OpenAI accepts images and files only in user messages (protocols.md §2.4). */
+function resultMedia(r: ToolResultPart, env: EncodeEnv): Obj[] {
+  const media = r.content.filter((c): c is ImagePart | FilePart => c.type === "image" || (c.type === "file" && !(c.text !== undefined && c.data === undefined)));
+  if (!media.length) return [];
+  const tool = r.name !== undefined ? env.ctx.toolNames.toWire(r.name) : env.ctx.toolIds.toWire(r.callId);
+  return [{ type: "text", text: `Attachments returned by tool ${tool}:` }, ...media.map((p) => encodeMedia(p, env))];
+}
+
+function encodeUserContent(parts: Exclude<UserPart, ToolResultPart>[], env: EncodeEnv): string | Obj[] {
+  // Several compat servers (DeepSeek among them) accept only a string for text-only turns.
+  if (parts.every((p) => p.type === "text")) return joinText(parts as TextPart[], "\n", env);
+  return parts.map((p) => (p.type === "text" ? { type: "text", text: joinText([p], "", env) } : encodeMedia(p, env)));
+}
+
+function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
+  if (p.ext?.anthropic) env.warnOnce("dropped", "cache_control", "OpenAI caches prompts automatically; breakpoints were dropped");
+  if (p.fileId !== undefined && p.data === undefined) refuse(`a provider file id (${p.fileId}) cannot be sent to an OpenAI upstream: file ids are not portable between providers`);
+  if (p.type === "image") {
+    const url = p.data !== undefined ? toDataUrl(p.mime ?? sniffMime(p.data) ?? "image/png", p.data) : p.url;
+    if (url === undefined) refuse("an image part has neither data nor url");
+    return { type: "image_url", image_url: p.detail !== undefined ? { url, detail: p.detail } : { url } };
+  }
+  if (p.data === undefined && p.text !== undefined) return { type: "text", text: p.text };
+  // The glue downloads URLs it wants inlined; a URL that reaches us cannot be expressed without losing the document.
+  if (p.data === undefined) refuse(`OpenAI cannot fetch files by URL (${p.url ?? "no url"}); send the file inline`);
+  const mime = p.mime ?? sniffMime(p.data) ?? "application/octet-stream";
+  if (mime.startsWith("audio/")) {
+    const format = audioFormat(mime);
+    if (!format) refuse(`OpenAI input_audio accepts only wav and mp3, not ${mime}`);
+    return { type: "input_audio", input_audio: { data: p.data, format } };
+  }
+  if (mime.startsWith("text/")) {
+    env.warnOnce("approximated", "file", "a plain-text document was sent as a text part");
+    return { type: "text", text: Buffer.from(p.data, "base64").toString("utf8") };
+  }
+  return { type: "file", file: { filename: p.name ?? defaultFilename(mime), file_data: toDataUrl(mime, p.data) } };
+}
+
+function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Obj {
+  const { ctx } = env;
+  const texts = parts.filter((p) => p.type === "text");
+  const reasoning = parts.filter((p) => p.type === "reasoning");
+  const calls = parts.filter((p) => p.type === "tool_call");
+  const msg: Obj = { role: "assistant", content: texts.length ? joinText(texts, "\n", env) : calls.length ? null : "" };
+  const thought = reasoning.map((r) => r.text).join("");
+  // DeepSeek's thinking mode rejects a tool-call turn without its reasoning; elsewhere it is ignored.
+  if (calls.length && thought !== "") msg.reasoning_content = thought;
+  else if (reasoning.length) env.warnOnce("dropped", "reasoning", "earlier reasoning is not replayed to OpenAI upstreams except on tool-call turns");
+  if (reasoning.some((r) => r.signature || r.redacted !== undefined)) env.warnOnce("dropped", "reasoning.signature", "reasoning signatures are only valid for the provider that issued them");
+  if (calls.length) {
+    msg.tool_calls = calls.map((c) => {
+      const call: Obj = { id: ctx.toolIds.toWire(c.id), type: "function", function: { name: ctx.toolNames.toWire(c.name), arguments: JSON.stringify(c.args ?? {}) } };
+      // Gemini's OpenAI-compatible endpoint needs its signatures back; strict servers reject the unknown field.
+      if (c.signature?.source === "gemini" && env.googleHost) call.extra_content = { google: { thought_signature: c.signature.value } };
+      else if (c.signature) env.warnOnce("dropped", "tool_calls[].signature", "the signature's provider cannot use it here");
+      return call;
+    });
+  }
+  return msg;
+}

@@ -1,0 +1,137 @@
+import type { IRRequest } from "../../ir/request";
+import { emptyUsage, type Finish, type Usage } from "../../ir/response";
+import type { StreamEvent } from "../../ir/stream";
+import type { CodecContext, StreamEncoder } from "../codec";
+import { sseData } from "../sse/frames";
+import { signatureOut, toolSignatureOut } from "./carriers";
+import { errorBody } from "./error";
+import type { Obj } from "./fields";
+import { finishToWire } from "./finish";
+import { chatId } from "./response";
+import { usageToWire } from "./usage";
+
+/** A tool call as this client sees it: its own 0-based position, and whether any argument text went out. */
+interface OpenCall {
+  wire: number;
+  gotArgs: boolean;
+}
+
+/**
+ * IR events → `chat.completion.chunk` frames exactly as api.openai.com sends them
+ * (protocols.md §3.3): role chunk first, one finish chunk, the usage chunk only when the client
+ * asked for it, then `[DONE]`. An error ends the stream without `[DONE]`, which the SDKs raise.
+ */
+export function createStreamEncoder(ctx: CodecContext, req: IRRequest): StreamEncoder {
+  return new ChunkEncoder(ctx, req.streamUsage === true);
+}
+
+class ChunkEncoder implements StreamEncoder {
+  private id = "";
+  private readonly created = Math.floor(Date.now() / 1000);
+  private started = false;
+  private closed = false;
+  private finished = false;
+  private readonly calls = new Map<number, OpenCall>();
+  private usage: Usage = emptyUsage();
+  /** Reasoning text of the current block, so a signature can be handed out with the block it signs. */
+  private thought = "";
+
+  constructor(
+    private readonly ctx: CodecContext,
+    private readonly includeUsage: boolean,
+  ) {}
+
+  push(ev: StreamEvent): string {
+    if (this.closed) return "";
+    if (ev.type === "error") {
+      this.closed = true;
+      return sseData(JSON.stringify(errorBody(ev.error)));
+    }
+    const head = ev.type === "start" ? "" : this.start(undefined);
+    switch (ev.type) {
+      case "start":
+        return this.start(ev.id);
+      case "text":
+        this.thought = "";
+        return head + (ev.text ? this.chunk({ content: ev.text }) : "");
+      case "reasoning":
+        this.thought += ev.text;
+        return head + (ev.text ? this.chunk({ reasoning_content: ev.text }) : "");
+      case "reasoning_signature": {
+        // LiteLLM's convention: the whole block with its signature, ready to be echoed back.
+        const block = { type: "thinking", thinking: this.thought, signature: signatureOut(ev.signature) };
+        this.thought = "";
+        return head + this.chunk({ thinking_blocks: [block] });
+      }
+      case "redacted_reasoning":
+        this.thought = "";
+        return head + this.chunk({ thinking_blocks: [{ type: "redacted_thinking", data: ev.data }] });
+      case "tool_start": {
+        this.thought = "";
+        const call: OpenCall = { wire: this.calls.size, gotArgs: false };
+        this.calls.set(ev.index, call);
+        const delta = { index: call.wire, id: ev.id, type: "function", function: { name: ev.name, arguments: "" }, ...toolSignatureOut(ev.signature) };
+        return head + this.chunk({ tool_calls: [delta] });
+      }
+      case "tool_args": {
+        const call = this.calls.get(ev.index);
+        if (!call || ev.fragment === "") return head;
+        call.gotArgs = true;
+        return head + this.argsChunk(call, ev.fragment);
+      }
+      case "tool_end":
+        return head + this.closeCall(this.calls.get(ev.index));
+      case "usage":
+        this.usage = ev.usage;
+        return head;
+      case "finish":
+        return head + this.finish(ev.finish);
+    }
+  }
+
+  end(): string {
+    if (this.closed) return "";
+    this.closed = true;
+    let out = this.start(undefined);
+    if (!this.finished) out += this.finish({ reason: "stop" });
+    if (this.includeUsage) out += sseData(JSON.stringify({ ...this.envelope(), choices: [], usage: usageToWire(this.usage) }));
+    return out + "data: [DONE]\n\n";
+  }
+
+  private start(upstreamId: string | undefined): string {
+    if (this.started) return "";
+    this.started = true;
+    this.id = chatId(upstreamId ?? "", this.ctx);
+    return this.chunk({ role: "assistant", content: "" });
+  }
+
+  private finish(finish: Finish): string {
+    if (this.finished) return "";
+    this.finished = true;
+    let out = "";
+    for (const call of this.calls.values()) out += this.closeCall(call);
+    return out + this.chunk({}, finishToWire(finish, this.calls.size > 0));
+  }
+
+  /** A no-argument call must still end with parseable arguments: "{}", never "". */
+  private closeCall(call: OpenCall | undefined): string {
+    if (!call || call.gotArgs) return "";
+    call.gotArgs = true;
+    return this.argsChunk(call, "{}");
+  }
+
+  private argsChunk(call: OpenCall, fragment: string): string {
+    return this.chunk({ tool_calls: [{ index: call.wire, function: { arguments: fragment } }] });
+  }
+
+  private envelope(): Obj {
+    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.ctx.group };
+  }
+
+  private chunk(delta: Obj, finishReason: string | null = null): string {
+    const body: Obj = { ...this.envelope(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
+    // OpenAI sends `usage: null` on every chunk only to clients that asked for usage.
+    if (this.includeUsage) body.usage = null;
+    return sseData(JSON.stringify(body));
+  }
+}

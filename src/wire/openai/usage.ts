@@ -1,0 +1,30 @@
+import { emptyUsage, type Usage } from "../../ir/response";
+import { num, obj } from "./fields";
+
+/**
+ * OpenAI's prompt_tokens include cached tokens and completion_tokens include reasoning
+ * (protocols.md §2.14); the IR's `input` excludes the cache. DeepSeek reports cache hits as
+ * `prompt_cache_hit_tokens` beside (or instead of) `prompt_tokens_details.cached_tokens`.
+ */
+export function usageFromWire(raw: unknown): Usage {
+  if (typeof raw !== "object" || raw === null) return emptyUsage();
+  const u = obj(raw);
+  const prompt = num(u.prompt_tokens) ?? 0;
+  const cached = num(obj(u.prompt_tokens_details).cached_tokens) ?? num(u.prompt_cache_hit_tokens) ?? 0;
+  const usage: Usage = { input: Math.max(0, prompt - cached), cacheRead: cached, cacheWrite: 0, output: num(u.completion_tokens) ?? 0 };
+  const reasoning = num(obj(u.completion_tokens_details).reasoning_tokens);
+  if (reasoning !== undefined) usage.reasoning = reasoning;
+  return usage;
+}
+
+/** Cache writes are billed prompt tokens to OpenAI clients; they have no field of their own. */
+export function usageToWire(u: Usage) {
+  const prompt = u.input + u.cacheRead + u.cacheWrite;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: u.output,
+    total_tokens: prompt + u.output,
+    prompt_tokens_details: { cached_tokens: u.cacheRead },
+    completion_tokens_details: { reasoning_tokens: u.reasoning ?? 0 },
+  };
+}
