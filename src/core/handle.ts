@@ -2,6 +2,8 @@ import { planAttempts } from "../balance/plan";
 import type { RouterConfig } from "../config/types";
 import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Logger } from "../log";
+import { converted } from "../upstream/converted";
+import { countTokensConverted } from "../upstream/count-tokens";
 import { passthrough } from "../upstream/passthrough";
 import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
@@ -84,11 +86,13 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   };
   const [model] = planAttempts(group, config.models);
   if (!model) return routerError("not_found", `model group "${groupName}" has no models`);
-  if (model.apiType !== call.format) {
-    return routerError("not_implemented", `model "${model.name}" speaks ${model.apiType} but this request is ${call.format}; conversion between formats is not implemented yet`);
-  }
   deps.holdOpen?.(request);
-  const res = await passthrough(call, model, wire, request.signal);
+  const res =
+    model.apiType === call.format
+      ? await passthrough(call, model, wire, request.signal)
+      : call.op === "countTokens"
+        ? await countTokensConverted(call, model, request.signal, deps.log)
+        : await converted(call, model, request.signal, deps.log);
   if (res instanceof Response) deps.log.info("request", { format: call.format, group: groupName, model: model.name, status: res.status });
   return res;
 }

@@ -91,11 +91,12 @@ describe("OpenAI SDK → router → OpenAI upstream (passthrough)", () => {
     expect(h.mocks.openai.requests).toHaveLength(0);
   });
 
-  test("a group whose model needs conversion → clear 501, not a wrong answer", async () => {
-    const err = await client.chat.completions.create({ model: "mixed", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
-    expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect(err.status).toBe(501);
-    expect(err.message).toContain("anthropic");
+  test("a group whose model speaks another format is converted, and says which model served it", async () => {
+    const { data, response } = await client.chat.completions.create({ model: "mixed", messages: [{ role: "user", content: "x" }] }).withResponse();
+    expect(data.choices[0]!.message.content).toBe("echo: x");
+    expect(data.model).toBe("mixed");
+    expect(response.headers.get("x-llm-router-model")).toBe("an");
+    expect(h.mocks.openai.requests).toHaveLength(0);
   });
 
   test("a wrong token → 401 AuthenticationError", async () => {

@@ -168,6 +168,33 @@ describe("queues and options", () => {
     expect(((await (await openaiChat(false)).json()) as any).choices[0].message.content).toBe("echo: hi there");
   });
 
+  test("a responder answers before the queue, falls through on undefined, and reset removes it", async () => {
+    const seen: string[] = [];
+    an.respond((req) => {
+      seen.push(req.body.messages[0].content);
+      return req.body.messages[0].content === "scripted" ? { toolCalls: [{ name: "Read", args: { file_path: "/x" } }] } : undefined;
+    });
+    an.reply({ text: "queued" });
+    const ask = async (content: string) =>
+      (await (await post(an, "/v1/messages", { model: "c", max_tokens: 9, messages: [{ role: "user", content }] })).json()) as any;
+
+    const scripted = await ask("scripted");
+    expect(scripted.content).toMatchObject([{ type: "tool_use", name: "Read", input: { file_path: "/x" } }]);
+    expect((await ask("other")).content).toMatchObject([{ type: "text", text: "queued" }]);
+    expect(seen).toEqual(["scripted", "other"]);
+
+    // Rejected requests never reach the script: it only ever sees what a model would see.
+    await post(an, "/v1/messages", { model: "c", messages: [] });
+    expect(seen).toHaveLength(2);
+
+    an.reset();
+    expect((await ask("scripted")).content).toMatchObject([{ type: "text", text: "echo: scripted" }]);
+    an.respond(() => ({ text: "again" }));
+    an.respond(undefined);
+    expect((await ask("scripted")).content).toMatchObject([{ type: "text", text: "echo: scripted" }]);
+    expect(seen).toHaveLength(2);
+  });
+
   test("waitForRequests resolves on arrival and rejects on timeout", async () => {
     const waiting = ge.waitForRequests(2);
     await geminiGen("plain");

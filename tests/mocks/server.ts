@@ -10,6 +10,7 @@ import type {
   Provider,
   RecordedRequest,
   Reply,
+  Responder,
   StreamAnswer,
 } from "./types.ts";
 import { createOpenAI } from "./openai/provider.ts";
@@ -40,6 +41,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
   const requests: RecordedRequest[] = [];
   const replies: Reply[] = [];
   const faults: Fault[] = [];
+  let responder: Responder | undefined;
   const waiters = new Set<() => void>();
   // Hanging handlers must be released on stop(), or server.stop would wait on them forever.
   const pending = new Set<() => void>();
@@ -122,7 +124,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
       case "garbage":
         return json(provider.garbage(handled.streaming));
     }
-    const answer: Answer = handled.answer ?? handled.generate!(replies.shift() ?? {});
+    const answer: Answer = handled.answer ?? handled.generate!(responder?.(rec) ?? replies.shift() ?? {});
     if (answer.kind === "stream") return stream(answer, 200, fault, rec, req, srv);
     if (!fault) return json(answer);
     if (fault.kind === "midstream-error") return json(provider.errorFor(provider.overloadedStatus, handled.streaming));
@@ -204,6 +206,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
     apiKey,
     requests,
     reply: (r) => void replies.push(r),
+    respond: (fn) => void (responder = fn),
     fault: (f) => void faults.push(f),
     waitForRequests(n, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
@@ -228,6 +231,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
       requests.length = 0;
       replies.length = 0;
       faults.length = 0;
+      responder = undefined;
     },
     async stop() {
       for (const release of [...pending]) release();

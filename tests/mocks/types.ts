@@ -41,6 +41,12 @@ export interface Reply {
 }
 
 /**
+ * A scripted model: sees each accepted generation request (already recorded) and decides the
+ * reply itself; `undefined` falls through to the reply queue, so scripts and queued replies mix.
+ */
+export type Responder = (req: RecordedRequest) => Reply | undefined;
+
+/**
  * Consumed by the next request, whatever it is. status/reset/hang/garbage leave the reply
  * queue alone (a retry gets the reply); the stream-cutting kinds answer with the next reply.
  * `afterChunks` counts events and is capped before the end marker (finish chunk + [DONE],
@@ -64,6 +70,8 @@ export interface MockUpstream {
   apiKey: string;
   requests: RecordedRequest[];
   reply(r: Reply): void;
+  /** Installs (or with `undefined` removes) the responder consulted before the reply queue; reset() removes it. */
+  respond(fn: Responder | undefined): void;
   fault(f: Fault): void;
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   reset(): void;

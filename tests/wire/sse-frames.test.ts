@@ -45,3 +45,19 @@ test("a bare JSON error after the frames comes out as one raw tail frame", async
 test("a last event without its blank line still arrives", async () => {
   expect(await frames([`data: {"z":1}`])).toEqual([{ data: `{"z":1}` }]);
 });
+
+test("an unframed error split across reads, or without a final newline, is still found", async () => {
+  for (const chunks of [
+    [`data: {"x":1}\r\n\r\n{"error": {"co`, `de": 503}}`],
+    [`data: {"x":1}\r\n\r\n{"err`, `or": {"code": 503}}\n`],
+    [`data: {"x":1}\r\n\r\n`, `{`, `"error": {"code": 503}}`],
+  ]) {
+    const out = await frames(chunks);
+    expect(out[1]).toEqual({ event: RAW_TAIL, data: `{"error": {"code": 503}}` });
+  }
+});
+
+test("SSE lines split anywhere never leak into the raw tail", async () => {
+  const out = await frames([`da`, `ta: {"a":1}\n`, `\nev`, `ent: x\nda`, `ta`, `: 2\n\n: comm`, `ent\n\n`]);
+  expect(out).toEqual([{ data: `{"a":1}` }, { event: "x", data: "2" }]);
+});

@@ -8,16 +8,14 @@ export const RAW_TAIL = "llm-router:raw";
  * Upstream SSE text → frames, using a well-kept parser for the framing rules (CRLF, comments,
  * multi-line data, retry and id fields). Lines that are not SSE at all are collected and
  * handed on as one RAW_TAIL frame at the end, so a codec can recognise an unframed error.
+ * The parser drops such lines without a trace when they span reads, so they are found here.
  */
 export function sseFrameStream(): TransformStream<string, StreamFrame> {
   let pending: StreamFrame[] = [];
-  const raw: string[] = [];
   const parser: EventSourceParser = createParser({
     onEvent: (e) => pending.push(e.event ? { event: e.event, data: e.data } : { data: e.data }),
-    onError: (err) => {
-      if (err.type === "unknown-field" && err.line !== undefined) raw.push(err.line);
-    },
   });
+  const raw = new RawLines();
   const drain = (controller: TransformStreamDefaultController<StreamFrame>) => {
     for (const f of pending) controller.enqueue(f);
     pending = [];
@@ -25,15 +23,66 @@ export function sseFrameStream(): TransformStream<string, StreamFrame> {
   return new TransformStream({
     transform(chunk, controller) {
       parser.feed(chunk);
+      raw.feed(chunk);
       drain(controller);
     },
     flush(controller) {
       // A final event without its blank line still counts (some servers close right after it).
       parser.feed("\n\n");
       drain(controller);
-      if (raw.length) controller.enqueue({ event: RAW_TAIL, data: raw.join("\n") });
+      const tail = raw.end();
+      if (tail) controller.enqueue({ event: RAW_TAIL, data: tail });
     },
   });
+}
+
+const FIELDS = ["data:", "event:", "id:", "retry:"];
+
+/**
+ * Collects lines that cannot be SSE. A line is judged by its first characters, so SSE lines
+ * (almost all of them) are never copied; only suspect lines are kept whole.
+ */
+class RawLines {
+  private lines: string[] = [];
+  private fragments: string[] = [];
+  private head = "";
+  private sse = false; // the line in progress is known to be SSE
+
+  feed(chunk: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf("\n", start);
+      this.segment(chunk.slice(start, nl < 0 ? chunk.length : nl));
+      if (nl < 0) return;
+      this.endLine();
+      start = nl + 1;
+    }
+  }
+
+  end(): string {
+    this.endLine();
+    return this.lines.join("\n").trim();
+  }
+
+  private segment(text: string): void {
+    if (this.sse || text === "") return;
+    this.fragments.push(text);
+    if (this.head.length >= 7) return;
+    this.head += text.slice(0, 7 - this.head.length);
+    if (this.head.startsWith(":") || FIELDS.some((f) => this.head.startsWith(f))) {
+      this.sse = true;
+      this.fragments = [];
+    }
+  }
+
+  private endLine(): void {
+    const line = this.fragments.join("").replace(/\r$/, "");
+    // A field name alone ("data") is SSE too: a field with an empty value.
+    if (!this.sse && line.trim() !== "" && !/^(data|event|id|retry)$/.test(line)) this.lines.push(line);
+    this.fragments = [];
+    this.head = "";
+    this.sse = false;
+  }
 }
 
 /** An SSE frame with only data (OpenAI, Gemini). Gemini's own server separates frames with CRLF. */

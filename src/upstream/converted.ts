@@ -1,0 +1,84 @@
+import type { ModelConfig } from "../config/types";
+import { CODECS } from "../convert/codecs";
+import { codecContext } from "../convert/context";
+import { inlineRemoteMedia } from "../convert/media";
+import { convertStream } from "../convert/stream";
+import { isRouterError, routerError, type RouterError, type Warning } from "../ir";
+import type { Logger } from "../log";
+import { jsonResponse } from "../wire/respond";
+import type { InboundCall, WireFormat } from "../wire/types";
+import { WIRE } from "../wire";
+import { callUpstream } from "./fetch";
+import { applyHeaderRewrite, responseHeaders } from "./headers";
+import { mergePatch } from "./merge-patch";
+
+/**
+ * Client and upstream speak different formats: decode the request into the neutral form,
+ * encode it for the upstream, and convert the answer (body, stream or error) back.
+ */
+export async function converted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger): Promise<Response | RouterError> {
+  const client = CODECS[call.format];
+  const target = CODECS[model.apiType];
+  const ctx = codecContext(call.group, model.apiType);
+  const ir = client.decodeRequest(call.body, ctx);
+  if (isRouterError(ir)) return ir;
+  ir.stream = call.stream;
+
+  // Gemini reads only inline media (or its own file URIs); OpenAI cannot fetch documents by URL.
+  const mediaError = await inlineRemoteMedia(ir, (p) => model.apiType === "gemini" || (model.apiType === "openai" && p.type === "file"));
+  if (mediaError) return mediaError;
+  const encoded = target.encodeRequest(ir, { ...ctx, target: model });
+  if (isRouterError(encoded)) return encoded;
+  const body = model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;
+
+  // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
+  const upstreamWire: WireFormat = WIRE[model.apiType];
+  const targetReq = upstreamWire.upstreamTarget(model, { ...call, format: model.apiType, sse: true });
+  applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
+  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal });
+  if (isRouterError(res)) return res;
+
+  const headers = responseHeaders(res.headers);
+  headers.delete("content-type");
+  headers.set("x-llm-router-model", model.name);
+  headers.set("x-llm-router-upstream-model", model.model);
+  const warned = () => reportWarnings(headers, ctx.warnings.list, log, call, model);
+
+  if (!res.ok) {
+    warned();
+    return target.decodeError(res.status, await res.text(), res.headers);
+  }
+  if (!call.stream) {
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      return routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, { cause });
+    }
+    const decoded = target.decodeResponse(json, ctx);
+    if (isRouterError(decoded)) return decoded;
+    warned();
+    return jsonResponse(client.encodeResponse(decoded, ctx), 200, Object.fromEntries(headers));
+  }
+  if (!res.body) return routerError("bad_gateway", `upstream (${model.apiType}) sent no body`);
+  const jsonArray = call.format === "gemini" && !call.sse;
+  const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
+  const stream = convertStream(res.body, target.createStreamDecoder(ctx), encoder, (e) => {
+    if (e.type === "error") log.warn("upstream failed mid-stream", { group: call.group, model: model.name, error: e.error.message });
+  });
+  warned();
+  headers.set("content-type", jsonArray ? "application/json" : "text/event-stream");
+  headers.set("cache-control", "no-cache");
+  headers.set("x-accel-buffering", "no");
+  return new Response(stream, { status: 200, headers });
+}
+
+/** Lossy steps are logged and summarised in a header: never silent. */
+function reportWarnings(headers: Headers, warnings: Warning[], log: Logger, call: InboundCall, model: ModelConfig): void {
+  if (warnings.length === 0) return;
+  headers.set("x-llm-router-warnings", String(warnings.length));
+  const summary = warnings.map((w) => `${w.code}:${w.what}`).join(", ");
+  headers.set("x-llm-router-warning-detail", summary.length > 1000 ? summary.slice(0, 997) + "..." : summary);
+  log.info("conversion warnings", { group: call.group, model: model.name, from: call.format, to: model.apiType, warnings: summary });
+}

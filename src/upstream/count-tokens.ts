@@ -1,0 +1,59 @@
+import type { ModelConfig } from "../config/types";
+import { CODECS } from "../convert/codecs";
+import { codecContext } from "../convert/context";
+import { estimateInputTokens } from "../convert/estimate";
+import { isRouterError, type IRRequest, type RouterError } from "../ir";
+import type { Logger } from "../log";
+import { jsonResponse } from "../wire/respond";
+import type { InboundCall } from "../wire/types";
+import { WIRE } from "../wire";
+import { callUpstream } from "./fetch";
+import { applyHeaderRewrite } from "./headers";
+
+/**
+ * Token counting when client and upstream differ. Where the upstream can count (Anthropic,
+ * Gemini) the request is converted and asked; otherwise, or when that call fails, a local
+ * estimate answers — clients such as Claude Code call this often and must never see a 5xx.
+ */
+export async function countTokensConverted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger): Promise<Response | RouterError> {
+  const ctx = codecContext(call.group, model.apiType);
+  const source = call.format === "gemini" && isObject(call.body.generateContentRequest) ? call.body.generateContentRequest : call.body;
+  const ir = CODECS[call.format].decodeRequest(source, ctx);
+  if (isRouterError(ir)) return ir;
+
+  let count: number | undefined;
+  if (model.apiType !== "openai") {
+    count = await askUpstream(ir, call, model, signal).catch((e) => {
+      log.debug("upstream token count failed; estimating", { model: model.name, error: String(e) });
+      return undefined;
+    });
+  }
+  const estimated = count === undefined;
+  const tokens = count ?? estimateInputTokens(ir);
+  const headers: Record<string, string> = { "x-llm-router-model": model.name, "x-llm-router-token-count": estimated ? "estimate" : "upstream" };
+  return jsonResponse(call.format === "gemini" ? { totalTokens: tokens } : { input_tokens: tokens }, 200, headers);
+}
+
+async function askUpstream(ir: IRRequest, call: InboundCall, model: ModelConfig, signal: AbortSignal): Promise<number | undefined> {
+  const ctx = codecContext(call.group, model.apiType);
+  const encoded = CODECS[model.apiType].encodeRequest({ ...ir, stream: false }, { ...ctx, target: model });
+  if (isRouterError(encoded)) return undefined;
+  const target = WIRE[model.apiType].upstreamTarget(model, { ...call, format: model.apiType, op: "countTokens", stream: false });
+  applyHeaderRewrite(target.headers, model.rewriteHeader);
+  const body = model.apiType === "gemini" ? { generateContentRequest: { model: `models/${model.model}`, ...encoded } } : countableAnthropic(encoded);
+  const res = await callUpstream({ url: target.url, headers: target.headers, body: JSON.stringify(body), signal });
+  if (isRouterError(res) || !res.ok) return undefined;
+  const json = (await res.json()) as { input_tokens?: unknown; totalTokens?: unknown };
+  const n = model.apiType === "gemini" ? json.totalTokens : json.input_tokens;
+  return typeof n === "number" ? n : undefined;
+}
+
+/** count_tokens takes the generation body minus the knobs that only shape the output. */
+function countableAnthropic(body: Record<string, unknown>): Record<string, unknown> {
+  const { model, messages, system, tools, tool_choice, thinking } = body;
+  return Object.fromEntries(Object.entries({ model, messages, system, tools, tool_choice, thinking }).filter(([, v]) => v !== undefined));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

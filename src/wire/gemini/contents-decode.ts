@@ -1,0 +1,177 @@
+import type { AssistantPart, Message, ReasoningPart, Signature, ToolResultPart, UserPart, Warnings } from "../../ir";
+import { signatureFromGemini } from "../signature";
+import { mediaFromGemini } from "./media";
+import { arr, bool, field, FieldError, isObj, obj, str, warnOnce, type Obj } from "./read";
+
+/**
+ * Gemini `contents` → IR messages. Clients may split one model turn over several contents
+ * (the JS SDK stores every streamed chunk as its own content), so consecutive same-role
+ * contents are merged first; then calls get ids and results are paired with them.
+ */
+
+/** Placeholders Google documents for "no signature"; they carry nothing worth converting. */
+export const SKIP_SIGNATURES = new Set(["skip_thought_signature_validator", "context_engineering_is_the_way_to_go"]);
+
+interface Located {
+  part: Obj;
+  path: string;
+}
+interface Turn {
+  role: "user" | "assistant";
+  parts: Located[];
+}
+interface Call {
+  id: string;
+  name: string;
+  used: boolean;
+}
+
+export function decodeContents(contents: unknown[], warnings: Warnings): Message[] {
+  const messages: Message[] = [];
+  let calls: Call[] = [];
+  mergeTurns(contents).forEach((turn, t) => {
+    if (turn.role === "assistant") {
+      const { parts, calls: made } = assistantParts(turn.parts, t, warnings);
+      calls = made;
+      if (parts.length) messages.push({ role: "assistant", parts });
+    } else {
+      const parts = userParts(turn.parts, t, calls, warnings);
+      calls = [];
+      if (parts.length) messages.push({ role: "user", parts });
+    }
+  });
+  return messages;
+}
+
+function mergeTurns(contents: unknown[]): Turn[] {
+  const turns: Turn[] = [];
+  contents.forEach((c, i) => {
+    const path = `contents[${i}]`;
+    if (!isObj(c)) throw new FieldError(path, "expected an object");
+    const raw = str(c, "role", path) ?? "user";
+    // "function" is the role older clients used for function responses.
+    const role = raw === "model" ? "assistant" : raw === "user" || raw === "function" ? "user" : undefined;
+    if (!role) throw new FieldError(`${path}.role`, `expected "user" or "model", got "${raw.slice(0, 40)}"`);
+    const parts = (arr(c, "parts", path) ?? []).map((p, j): Located => {
+      if (!isObj(p)) throw new FieldError(`${path}.parts[${j}]`, "expected an object");
+      return { part: p, path: `${path}.parts[${j}]` };
+    });
+    const last = turns.at(-1);
+    if (last && last.role === role) last.parts.push(...parts);
+    else turns.push({ role, parts });
+  });
+  return turns;
+}
+
+function signatureOf(p: Obj, path: string): Signature | undefined {
+  const sig = str(p, "thoughtSignature", path);
+  return sig && !SKIP_SIGNATURES.has(sig) ? signatureFromGemini(sig) : undefined;
+}
+
+function assistantParts(located: Located[], turn: number, warnings: Warnings): { parts: AssistantPart[]; calls: Call[] } {
+  const parts: AssistantPart[] = [];
+  const calls: Call[] = [];
+  for (const { part: p, path } of located) {
+    const signature = signatureOf(p, path);
+    const fc = obj(p, "functionCall", path);
+    if (fc) {
+      const name = str(fc, "name", `${path}.functionCall`);
+      if (!name) throw new FieldError(`${path}.functionCall.name`, "field required");
+      const args = obj(fc, "args", `${path}.functionCall`) ?? {};
+      // Deterministic, so the same history always yields the same ids (§2.7).
+      const id = str(fc, "id", `${path}.functionCall`) || `call_g${turn}_${calls.length}`;
+      calls.push({ id, name, used: false });
+      parts.push(signature ? { type: "tool_call", id, name, args, signature } : { type: "tool_call", id, name, args });
+      continue;
+    }
+    const text = str(p, "text", path);
+    if (text !== undefined) {
+      if (bool(p, "thought", path)) appendReasoning(parts, text, signature);
+      else {
+        if (signature) bindSignature(parts, signature, warnings);
+        if (text !== "") parts.push({ type: "text", text });
+      }
+      continue;
+    }
+    warnings.add("dropped", `${path}.${partKind(p)}`, "model-turn part with no equivalent in other formats");
+  }
+  return { parts, calls };
+}
+
+/** Streamed thoughts come back as fragments; they form one reasoning block until a signature closes it. */
+function appendReasoning(parts: AssistantPart[], text: string, signature: Signature | undefined): void {
+  const last = parts.at(-1);
+  if (last?.type === "reasoning" && !last.signature && !last.redacted) {
+    last.text += text;
+    if (signature) last.signature = signature;
+    return;
+  }
+  const part: ReasoningPart = { type: "reasoning", text };
+  if (signature) part.signature = signature;
+  parts.push(part);
+}
+
+/** A signature on a plain text part belongs to the thinking before it, when there is any. */
+function bindSignature(parts: AssistantPart[], signature: Signature, warnings: Warnings): void {
+  const open = [...parts].reverse().find((p): p is ReasoningPart => p.type === "reasoning" && !p.signature);
+  if (open) open.signature = signature;
+  else warnOnce(warnings, "dropped", "thoughtSignature", "signature on a text part with no thought to attach it to");
+}
+
+function userParts(located: Located[], turn: number, calls: Call[], warnings: Warnings): UserPart[] {
+  const parts: UserPart[] = [];
+  let orphans = 0;
+  for (const { part: p, path } of located) {
+    const fr = obj(p, "functionResponse", path);
+    if (fr) {
+      parts.push(toolResult(fr, `${path}.functionResponse`, calls, () => `call_g${turn}_r${orphans++}`));
+      continue;
+    }
+    if (field(p, "functionCall") !== undefined) throw new FieldError(`${path}.functionCall`, "function calls belong in model turns");
+    const text = str(p, "text", path);
+    if (text !== undefined) {
+      if (text !== "") parts.push({ type: "text", text });
+      continue;
+    }
+    const media = mediaFromGemini(p, path);
+    if (media) parts.push(media);
+    else warnings.add("dropped", `${path}.${partKind(p)}`, "user part with no equivalent in other formats");
+  }
+  return parts;
+}
+
+function toolResult(fr: Obj, path: string, calls: Call[], orphanId: () => string): ToolResultPart {
+  const name = str(fr, "name", path);
+  const id = str(fr, "id", path);
+  // By id when it matches; else the first unanswered call of that name (Gemini's own pairing rule).
+  const call = (id ? calls.find((c) => !c.used && c.id === id) : undefined) ?? calls.find((c) => !c.used && c.name === name);
+  if (call) call.used = true;
+  const callId = call?.id ?? id ?? orphanId();
+  const result: ToolResultPart = { type: "tool_result", callId, content: [] };
+  if (name) result.name = name;
+  const response = obj(fr, "response", path);
+  const { text, isError } = responseText(response);
+  if (text !== "") result.content.push({ type: "text", text });
+  if (isError) result.isError = true;
+  (arr(fr, "parts", path) ?? []).forEach((m, i) => {
+    const media = isObj(m) ? mediaFromGemini(m, `${path}.parts[${i}]`) : undefined;
+    if (!media) throw new FieldError(`${path}.parts[${i}]`, "expected inlineData or fileData");
+    result.content.push(media);
+  });
+  return result;
+}
+
+/** `{output: "…"}` and its kin unwrap to the string; anything richer travels as JSON (§2.7). */
+function responseText(response: Obj | undefined): { text: string; isError: boolean } {
+  if (!response) return { text: "", isError: false };
+  const keys = Object.keys(response);
+  if (keys.length === 1) {
+    const v = response[keys[0]!];
+    if (typeof v === "string" && ["content", "result", "output"].includes(keys[0]!)) return { text: v, isError: false };
+    if (typeof v === "string" && keys[0] === "error") return { text: v, isError: true };
+  }
+  if (keys.length === 0) return { text: "", isError: false };
+  return { text: JSON.stringify(response), isError: false };
+}
+
+const partKind = (p: Obj) => Object.keys(p).find((k) => k !== "thoughtSignature" && k !== "thought_signature") ?? "part";

@@ -1,0 +1,70 @@
+import type { IRRequest, RouterError, TextPart } from "../../ir";
+import type { EncodeRequestContext } from "../codec";
+import { encodeGenerationConfig, encodeToolConfig, encodeTools } from "./config-encode";
+import { encodeContents, Refusal } from "./contents-encode";
+import { isObj, warnOnce, type Obj } from "./read";
+
+/**
+ * IR → a generateContent body for a Gemini upstream (the model and stream method go in the
+ * URL). Follows protocols.md §2.18, "… client → Gemini upstream".
+ */
+export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record<string, unknown> | RouterError {
+  try {
+    const body: Obj = { contents: encodeContents(req.messages, ctx) };
+    const system = systemParts(req, ctx);
+    if (system.length && /^(models\/)?gemma/i.test(ctx.target.model)) {
+      // Gemma has no system instruction: it becomes the start of the first user turn.
+      ctx.warnings.add("approximated", "system", "Gemma models take no system instruction; prepended to the first user turn");
+      const first = (body.contents as Obj[])[0]!;
+      first.parts = [...system, ...(first.parts as Obj[])];
+    } else if (system.length) body.systemInstruction = { parts: system };
+    const tools = encodeTools(req, ctx);
+    if (tools) {
+      body.tools = tools;
+      const toolConfig = encodeToolConfig(req.toolChoice, ctx);
+      if (toolConfig) body.toolConfig = toolConfig;
+    }
+    if (req.parallelToolCalls === false) ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
+    if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
+    const config = encodeGenerationConfig(req, ctx);
+    carryExtensions(req, body, config, ctx);
+    if (Object.keys(config).length) body.generationConfig = config;
+    return body;
+  } catch (e) {
+    if (e instanceof Refusal) return e.error;
+    throw e;
+  }
+}
+
+/** Top-level system parts and every system message, in order; Gemini has one place for them. */
+function systemParts(req: IRRequest, ctx: EncodeRequestContext): Obj[] {
+  const texts: TextPart[] = [...req.system];
+  let conversationStarted = false;
+  for (const m of req.messages) {
+    if (m.role !== "system") conversationStarted = true;
+    else {
+      if (conversationStarted) warnOnce(ctx.warnings, "approximated", "system", "mid-conversation system messages moved into systemInstruction");
+      texts.push(...m.parts);
+    }
+  }
+  if (texts.some((t) => t.ext?.anthropic)) warnOnce(ctx.warnings, "dropped", "cache_control", "Gemini caches implicitly");
+  return texts.filter((t) => t.text.trim() !== "").map((t) => ({ text: t.text }));
+}
+
+/**
+ * Gemini-only fields a Gemini client sent (safetySettings, cachedContent, …) go back out; the
+ * other formats' leftovers have no Gemini meaning and are reported.
+ */
+function carryExtensions(req: IRRequest, body: Obj, config: Obj, ctx: EncodeRequestContext): void {
+  const ext = req.ext ?? {};
+  for (const [k, v] of Object.entries(ext.gemini ?? {})) {
+    if (k === "generationConfig" && isObj(v)) {
+      for (const [gk, gv] of Object.entries(v)) if (!(gk in config)) config[gk] = gv;
+    } else if (!(k in body)) body[k] = v;
+  }
+  for (const source of ["openai", "anthropic"] as const) {
+    const extra = ext[source];
+    if (!extra) continue;
+    for (const k of Object.keys(extra)) ctx.warnings.add("dropped", `${source}.${k}`, "no Gemini equivalent");
+  }
+}

@@ -1,0 +1,206 @@
+import { isObj, type Obj } from "./read";
+
+/**
+ * JSON Schema → Gemini `Schema` (the OpenAPI 3.0 subset behind `parameters` and
+ * `responseSchema`). Gemini's proto parser rejects the whole request on the first keyword it
+ * does not know, so this is a whitelist: each kept keyword is rebuilt, anything else is left
+ * out (protocols.md §2.5). Property *names* are never touched.
+ */
+
+const STRING_FORMATS = ["enum", "date-time"];
+const NUMBER_FORMATS = ["float", "double"];
+const INTEGER_FORMATS = ["int32", "int64"];
+const COUNTS = ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"] as const;
+/** Deeper than any real tool schema; stops a hostile or cyclic structure from exhausting the stack. */
+const MAX_DEPTH = 48;
+/** Inlining $refs can grow a schema exponentially (A uses B twice, B uses C twice…); this caps the work. */
+const MAX_NODES = 20_000;
+
+interface Scope {
+  root: Obj;
+  /** $refs being expanded on the current path: a repeat means recursion. */
+  refs: string[];
+  depth: number;
+  /** Nodes still allowed to be built, shared by the whole conversion. */
+  budget: { left: number };
+}
+
+/** For `functionDeclarations[].parameters`; undefined means "send no parameters" (no-argument tool). */
+export function toGeminiParameters(schema: unknown): Obj | undefined {
+  const out = toGeminiSchema(schema);
+  const objectLike = out.type === "object" || out.type === undefined;
+  // Gemini rejects an OBJECT root with empty properties ("should be non-empty for OBJECT type").
+  if (objectLike && !out.anyOf && (!isObj(out.properties) || Object.keys(out.properties).length === 0)) return undefined;
+  return out;
+}
+
+export function toGeminiSchema(schema: unknown): Obj {
+  const root = isObj(schema) ? schema : {};
+  return convert(root, { root, refs: [], depth: 0, budget: { left: MAX_NODES } });
+}
+
+/**
+ * `partial` marks an allOf member or $ref sibling: its `required` may name properties that
+ * another member declares, so filtering waits until the members are merged.
+ */
+function convert(node: unknown, scope: Scope, partial = false): Obj {
+  if (!isObj(node) || scope.depth > MAX_DEPTH || scope.budget.left-- <= 0) return {};
+  const inner: Scope = { ...scope, depth: scope.depth + 1 };
+  if (typeof node.$ref === "string") return finish(convertRef(node, node.$ref, inner), partial);
+  if (Array.isArray(node.allOf) && node.allOf.length > 0) {
+    const { allOf, ...rest } = node;
+    return finish(merge([...allOf.map((m) => convert(m, inner, true)), convertPlain(rest, inner)]), partial);
+  }
+  return finish(convertPlain(node, inner), partial);
+}
+
+function finish(out: Obj, partial: boolean): Obj {
+  if (partial) return out;
+  // Checked on the merged result: allOf members and $ref siblings may disagree on the type.
+  if (typeof out.format === "string" && !formatsFor(out.type).includes(out.format)) delete out.format;
+  if (Array.isArray(out.required)) {
+    const names = isObj(out.properties) ? out.properties : {};
+    const required = out.required.filter((r) => typeof r === "string" && r in names);
+    if (required.length > 0) out.required = [...new Set(required)];
+    else delete out.required;
+  }
+  if (out.type === undefined && isObj(out.properties)) out.type = "object";
+  return out;
+}
+
+/** $ref is inlined; a ref already being expanded on this path becomes a plain object (recursion). */
+function convertRef(node: Obj, ref: string, scope: Scope): Obj {
+  const { $ref: _, ...siblings } = node;
+  const target = resolve(scope.root, ref);
+  let base: Obj;
+  if (target === undefined || scope.refs.includes(ref)) {
+    base = { type: "object" };
+    const description = isObj(target) && typeof target.description === "string" ? target.description : undefined;
+    if (description) base.description = description;
+  } else {
+    base = convert(target, { ...scope, refs: [...scope.refs, ref] }, true);
+  }
+  return merge([base, convertPlain(siblings, scope)]);
+}
+
+function resolve(root: Obj, ref: string): unknown {
+  if (ref === "#") return root;
+  if (!ref.startsWith("#/")) return undefined;
+  let cur: unknown = root;
+  for (const raw of ref.slice(2).split("/")) {
+    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    if (!isObj(cur) && !Array.isArray(cur)) return undefined;
+    cur = (cur as Obj)[key];
+  }
+  return cur;
+}
+
+/** allOf members and $ref siblings: later members win on scalars, properties and required add up. */
+function merge(parts: Obj[]): Obj {
+  const out: Obj = {};
+  for (const p of parts) {
+    for (const [k, v] of Object.entries(p)) {
+      if (k === "properties" && isObj(out.properties) && isObj(v)) out.properties = { ...out.properties, ...v };
+      else if (k === "required" && Array.isArray(out.required) && Array.isArray(v)) out.required = [...new Set([...out.required, ...v])];
+      else out[k] = v;
+    }
+  }
+  return out;
+}
+
+function convertPlain(node: Obj, scope: Scope): Obj {
+  const out: Obj = {};
+  const rawTypes = typeof node.type === "string" ? [node.type] : Array.isArray(node.type) ? node.type.filter((t) => typeof t === "string") : [];
+  const types = rawTypes.map((t) => (t as string).toLowerCase());
+  let nullable = node.nullable === true || types.includes("null");
+  const nonNull = types.filter((t) => t !== "null");
+
+  // Union members: explicit anyOf/oneOf, else several types from a type array.
+  const variants = Array.isArray(node.anyOf) ? node.anyOf : Array.isArray(node.oneOf) ? node.oneOf : undefined;
+  let members = variants ? variants.map((m) => convert(m, scope)) : [];
+  if (members.some(isNullOnly)) {
+    nullable = true;
+    members = members.filter((m) => !isNullOnly(m));
+  }
+  if (nonNull.length === 1) out.type = nonNull[0];
+  if (members.length === 0 && nonNull.length > 1) members = nonNull.map((t) => ({ type: t }));
+  if (members.length === 1 && out.type === undefined) Object.assign(out, members[0]);
+  else if (members.length > 0) out.anyOf = members;
+  if (types.length > 0 && nonNull.length === 0 && members.length === 0) out.type = "null";
+  else if (nullable) out.nullable = true;
+
+  for (const k of ["title", "description", "pattern"]) if (typeof node[k] === "string") out[k] = node[k];
+  for (const k of ["default", "example"]) if (node[k] !== undefined) out[k] = node[k];
+  if (Array.isArray(node.propertyOrdering) && node.propertyOrdering.every((p) => typeof p === "string")) out.propertyOrdering = node.propertyOrdering;
+  for (const k of COUNTS) if (isCount(node[k])) out[k] = node[k];
+  bounds(node, out);
+  enumeration(node, out);
+  if (typeof node.format === "string") out.format = node.format;
+
+  if (isObj(node.properties)) {
+    const props: Obj = {};
+    for (const [name, s] of Object.entries(node.properties)) props[name] = convert(s, scope);
+    out.properties = props;
+  }
+  // Filtered to declared properties later, in finish().
+  if (Array.isArray(node.required)) out.required = node.required.filter((r) => typeof r === "string");
+  items(node, out, scope);
+  return out;
+}
+
+const isNullOnly = (s: Obj) => s.type === "null" && Object.keys(s).every((k) => k === "type" || k === "description");
+const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** Exclusive bounds become inclusive ones (integers step by one), keeping the stricter bound. */
+function bounds(node: Obj, out: Obj): void {
+  if (isNum(node.minimum)) out.minimum = node.minimum;
+  if (isNum(node.maximum)) out.maximum = node.maximum;
+  const integer = out.type === "integer";
+  if (isNum(node.exclusiveMinimum)) {
+    const n = node.exclusiveMinimum;
+    const min = integer ? (Number.isInteger(n) ? n + 1 : Math.ceil(n)) : n;
+    out.minimum = isNum(out.minimum) ? Math.max(out.minimum, min) : min;
+  }
+  if (isNum(node.exclusiveMaximum)) {
+    const n = node.exclusiveMaximum;
+    const max = integer ? (Number.isInteger(n) ? n - 1 : Math.floor(n)) : n;
+    out.maximum = isNum(out.maximum) ? Math.min(out.maximum, max) : max;
+  }
+}
+
+/**
+ * Gemini enums are lists of strings on STRING schemas. `const` is a one-value enum. Non-string
+ * values would change the argument's type if stringified, so they move into the description,
+ * where the model still sees them.
+ */
+function enumeration(node: Obj, out: Obj): void {
+  const values = "const" in node ? [node.const] : Array.isArray(node.enum) ? node.enum : undefined;
+  if (!values) return;
+  if (values.includes(null)) {
+    if (out.type !== "null") out.nullable = true;
+  }
+  const rest = values.filter((v) => v !== null);
+  if (rest.length === 0) return;
+  if (rest.every((v) => typeof v === "string")) {
+    out.enum = rest;
+    if (out.type === undefined && !out.anyOf) out.type = "string";
+    return;
+  }
+  const allowed = `Allowed values: ${rest.map((v) => JSON.stringify(v)).join(", ")}.`;
+  out.description = typeof out.description === "string" && out.description ? `${out.description} ${allowed}` : allowed;
+}
+
+const formatsFor = (type: unknown) => (type === "string" ? STRING_FORMATS : type === "number" ? NUMBER_FORMATS : type === "integer" ? INTEGER_FORMATS : []);
+
+/** Tuples (items as a list, or prefixItems) become a union of their member schemas. */
+function items(node: Obj, out: Obj, scope: Scope): void {
+  const list = Array.isArray(node.items) ? node.items : Array.isArray(node.prefixItems) ? node.prefixItems : undefined;
+  if (isObj(node.items) || node.items === true) out.items = convert(node.items, scope);
+  else if (list && list.length > 0) {
+    const members = list.map((m) => convert(m, scope));
+    out.items = members.length === 1 ? members[0] : { anyOf: members };
+  }
+  // An ARRAY without items is refused ("items: missing field"); an unconstrained item schema is not.
+  if (out.type === "array" && out.items === undefined) out.items = {};
+}

@@ -1,0 +1,110 @@
+import { routerError, type Finish, type StreamEvent } from "../../ir";
+import type { CodecContext, StreamDecoder, StreamFrame } from "../codec";
+import { synthId } from "../ids";
+import { RAW_TAIL } from "../sse/frames";
+import { errorFromGemini } from "./error-decode";
+import { blockedFinish, finishFromGemini } from "./finish";
+import { closePartial, newPartState, partEvents, type PartState } from "./part-events";
+import { field, isObj, type Obj } from "./read";
+import { usageFromGemini } from "./usage";
+
+/**
+ * Upstream Gemini stream → IR events (§3.2). A frame is one SSE `data:` payload or one element
+ * of the streamed JSON array; each is a whole GenerateContentResponse whose parts are deltas.
+ * Gemini has no end marker but the finishReason: it is held until the connection closes (usage
+ * may still follow), and a stream that closes without one is a failure, never a clean stop.
+ */
+export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
+  return new GeminiStreamDecoder(ctx);
+}
+
+class GeminiStreamDecoder implements StreamDecoder {
+  private readonly parts: PartState;
+  private started = false;
+  private finishRaw?: string;
+  private blocked?: Finish;
+  private sawTool = false;
+  /** After an error nothing more is reported: the client stream is over. */
+  private failed = false;
+
+  constructor(private readonly ctx: CodecContext) {
+    this.parts = newPartState(ctx);
+  }
+
+  push(frame: StreamFrame): StreamEvent[] {
+    if (this.failed) return [];
+    const text = frame.data.trim();
+    if (text === "" || (frame.event !== RAW_TAIL && text === "[DONE]")) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return this.fail(`upstream (gemini): unreadable stream chunk: ${text.slice(0, 200)}`);
+    }
+    // Array mode can deliver an error wrapped in a one-element array.
+    const chunks = Array.isArray(json) ? json : [json];
+    const out: StreamEvent[] = [];
+    for (const c of chunks) {
+      if (this.failed) break;
+      out.push(...this.chunk(c));
+    }
+    return out;
+  }
+
+  end(): StreamEvent[] {
+    if (this.failed) return [];
+    if (this.finishRaw === undefined && !this.blocked) return this.fail("upstream stream ended prematurely");
+    const out = closePartial(this.parts);
+    const finish = this.blocked ?? finishFromGemini(this.finishRaw!, this.sawTool);
+    out.push({ type: "finish", finish });
+    return out;
+  }
+
+  private fail(message: string): StreamEvent[] {
+    this.failed = true;
+    return [{ type: "error", error: routerError("bad_gateway", message) }];
+  }
+
+  private chunk(c: unknown): StreamEvent[] {
+    if (!isObj(c)) return this.fail("upstream (gemini): stream chunk is not an object");
+    if (isObj(c.error)) {
+      this.failed = true;
+      return [{ type: "error", error: errorFromGemini(c.error, undefined) }];
+    }
+    const out: StreamEvent[] = [];
+    if (!this.started) {
+      this.started = true;
+      const id = field(c, "responseId");
+      const model = field(c, "modelVersion");
+      out.push({ type: "start", id: typeof id === "string" && id ? id : synthId("resp_", this.ctx.random), model: typeof model === "string" ? model : "" });
+    }
+    const candidates = field(c, "candidates");
+    const candidate = Array.isArray(candidates) ? (candidates.find((x) => isObj(x) && (x.index ?? 0) === 0) ?? candidates[0]) : undefined;
+    if (isObj(candidate)) out.push(...this.candidate(candidate));
+    else {
+      const feedback = field(c, "promptFeedback");
+      const reason = isObj(feedback) ? field(feedback, "blockReason") : undefined;
+      if (typeof reason === "string" && reason) this.blocked = blockedFinish(reason);
+    }
+    const usage = usageFromGemini(field(c, "usageMetadata"));
+    if (usage) out.push({ type: "usage", usage });
+    return out;
+  }
+
+  private candidate(cand: Obj): StreamEvent[] {
+    const out: StreamEvent[] = [];
+    const content = field(cand, "content");
+    const parts = isObj(content) ? field(content, "parts") : undefined;
+    if (Array.isArray(parts)) {
+      for (const p of parts) {
+        const events = partEvents(p, this.parts);
+        if (events.some((e) => e.type === "tool_start")) this.sawTool = true;
+        out.push(...events);
+      }
+    }
+    // Content first, then the reason is remembered: a chunk often carries both (§4.5).
+    const reason = field(cand, "finishReason");
+    if (typeof reason === "string" && reason) this.finishRaw = reason;
+    return out;
+  }
+}

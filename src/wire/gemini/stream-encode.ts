@@ -1,0 +1,181 @@
+import type { Finish, IRRequest, RouterError, StreamEvent, Usage } from "../../ir";
+import type { CodecContext, StreamEncoder } from "../codec";
+import { signatureToGemini } from "../signature";
+import { sseData } from "../sse/frames";
+import { errorBody } from "./error";
+import { finishToGemini } from "./finish";
+import { isObj, warnOnce, type Obj } from "./read";
+import { usageToGemini } from "./usage";
+
+export interface GeminiStreamOptions {
+  /** `streamGenerateContent` without `alt=sse`: one JSON array, elements written as they come. */
+  jsonArray?: boolean;
+}
+
+/**
+ * IR events → a Gemini client's stream (§3.3): every chunk a complete GenerateContentResponse
+ * with delta parts. Each part is held back until the next event arrives, so that the last one
+ * can share the final chunk with finishReason and usage, as Google's own streams do — the JS
+ * SDK's chat only keeps a turn in its history when every chunk has content, and a trailing
+ * content-less chunk would make it drop the whole answer. Function calls are written whole.
+ */
+export function createStreamEncoder(ctx: CodecContext, req: IRRequest, opts: GeminiStreamOptions = {}): StreamEncoder {
+  return new GeminiStreamEncoder(ctx, req, opts.jsonArray === true);
+}
+
+interface OpenCall {
+  id: string;
+  name: string;
+  signature?: string;
+  json: string;
+}
+
+class GeminiStreamEncoder implements StreamEncoder {
+  private responseId = "";
+  private held?: Obj;
+  /** A signature waiting for the next part to travel on. */
+  private carried?: string;
+  private readonly calls = new Map<number, OpenCall>();
+  private usage?: Usage;
+  private finish?: Finish;
+  private written = 0;
+  private closed = false;
+  /** Thoughts are shown unless the client turned them off (Gemini clients ask with includeThoughts). */
+  private readonly thoughts: boolean;
+
+  constructor(
+    private readonly ctx: CodecContext,
+    req: IRRequest,
+    private readonly jsonArray: boolean,
+  ) {
+    this.thoughts = req.reasoning?.include !== false;
+  }
+
+  push(ev: StreamEvent): string {
+    if (this.closed) return "";
+    switch (ev.type) {
+      case "start":
+        this.responseId = ev.id;
+        return "";
+      case "text":
+        return ev.text ? this.hold({ text: ev.text }) : "";
+      case "reasoning":
+        return ev.text && this.thoughts ? this.hold({ text: ev.text, thought: true }) : "";
+      case "reasoning_signature": {
+        const sig = signatureToGemini(ev.signature);
+        const last = this.held;
+        if (last?.thought === true && last.thoughtSignature === undefined) last.thoughtSignature = sig;
+        else this.carried = sig;
+        return "";
+      }
+      case "redacted_reasoning":
+        warnOnce(this.ctx.warnings, "dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
+        return "";
+      case "tool_start":
+        this.calls.set(ev.index, { id: ev.id, name: ev.name, signature: ev.signature && signatureToGemini(ev.signature), json: "" });
+        // Text before a call goes out now rather than waiting for the whole call.
+        return this.flush();
+      case "tool_args": {
+        const call = this.calls.get(ev.index);
+        if (call) call.json += ev.fragment;
+        return "";
+      }
+      case "tool_end": {
+        const call = this.calls.get(ev.index);
+        if (!call) return "";
+        this.calls.delete(ev.index);
+        return this.hold(this.callPart(call));
+      }
+      case "usage":
+        this.usage = ev.usage;
+        return "";
+      case "finish":
+        this.finish = ev.finish;
+        return "";
+      case "error":
+        return this.error(ev.error);
+    }
+  }
+
+  end(): string {
+    if (this.closed) return "";
+    this.closed = true;
+    const parts = this.held ? [this.held] : [];
+    for (const call of this.calls.values()) parts.push(this.callPart(call));
+    if (this.carried) {
+      const last = [...parts].reverse().find((p) => p.thoughtSignature === undefined);
+      if (last) last.thoughtSignature = this.carried;
+    }
+    // Gemini reports STOP for turns that end in calls; the calls themselves say the rest.
+    const reason = finishToGemini(this.finish ?? { reason: "other" });
+    return this.frame(this.chunk(parts, reason)) + (this.jsonArray ? "]" : "");
+  }
+
+  private callPart(call: OpenCall): Obj {
+    const part: Obj = { functionCall: { id: call.id, name: call.name, args: parseArgs(call.json, this.ctx) } };
+    if (call.signature) part.thoughtSignature = call.signature;
+    return part;
+  }
+
+  private hold(part: Obj): string {
+    const out = this.flush();
+    if (this.carried && part.thoughtSignature === undefined) {
+      part.thoughtSignature = this.carried;
+      this.carried = undefined;
+    }
+    this.held = part;
+    return out;
+  }
+
+  private flush(): string {
+    if (!this.held) return "";
+    const part = this.held;
+    this.held = undefined;
+    return this.frame(this.chunk([part]));
+  }
+
+  private chunk(parts: Obj[], finishReason?: string): Obj {
+    const candidate: Obj = {};
+    if (parts.length) candidate.content = { role: "model", parts };
+    if (finishReason) candidate.finishReason = finishReason;
+    candidate.index = 0;
+    const out: Obj = { candidates: [candidate] };
+    if (this.usage) out.usageMetadata = usageToGemini(this.usage);
+    out.modelVersion = this.ctx.group;
+    out.responseId = this.responseId;
+    return out;
+  }
+
+  /** Google's framings: SSE with CRLF and no [DONE]; or `[` elem `\n,\r\n` elem … `\n]`. */
+  private frame(obj: Obj): string {
+    const json = JSON.stringify(obj);
+    if (!this.jsonArray) return sseData(json, true);
+    return (this.written++ === 0 ? "[" : ",\r\n") + json + "\n";
+  }
+
+  /**
+   * SSE: the bare error object, written alone — what the JS SDK recognises in a stream (it
+   * parses each network read). A held part is dropped rather than sent with it, since a read
+   * holding both would no longer parse as the error. Array mode: the error is the last element.
+   */
+  private error(err: RouterError): string {
+    this.closed = true;
+    this.held = undefined;
+    const json = JSON.stringify(errorBody(err));
+    // The newline ends the line, as Google's own tail does, so line-based readers see it whole.
+    if (!this.jsonArray) return json + "\n";
+    return (this.written++ === 0 ? "[" : ",\r\n") + json + "\n]";
+  }
+}
+
+function parseArgs(json: string, ctx: CodecContext): Record<string, unknown> {
+  if (json.trim() === "") return {};
+  try {
+    const v: unknown = JSON.parse(json);
+    if (isObj(v)) return v;
+  } catch {
+    // Reported below.
+  }
+  warnOnce(ctx.warnings, "dropped", "tool_call.arguments", "arguments were not a JSON object (truncated?)");
+  return {};
+}

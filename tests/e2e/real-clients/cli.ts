@@ -1,0 +1,196 @@
+import { spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+
+/**
+ * Installs and drives the real Claude Code and Gemini CLI, pinned in tests/real-clients (a
+ * package of its own so the quick-start install stays small), each in a scratch home with only
+ * the environment it needs: no inherited keys, no auto-update, no telemetry.
+ */
+
+export const PACKAGE_DIR = join(import.meta.dir, "..", "..", "real-clients");
+const CLAUDE_BIN = join(PACKAGE_DIR, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
+const GEMINI_JS = join(PACKAGE_DIR, "node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
+export const INSTALL_TIMEOUT_MS = 5 * 60_000;
+export const RUN_TIMEOUT_MS = 90_000;
+
+/** A command line with exactly the environment it gets: nothing is inherited. */
+export interface Invocation {
+  cmd: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface Run {
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/**
+ * Runs a command in a process group of its own, so an overrun can be ended together with
+ * whatever it spawned (the CLIs start helper processes) without touching any other process.
+ */
+export function runBounded(inv: Invocation, timeoutMs: number): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const [bin, ...args] = inv.cmd;
+    const child = spawn(bin!, args, { cwd: inv.cwd, env: inv.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout!.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+    child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    let hardKill: ReturnType<typeof setTimeout> | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup("SIGTERM");
+      hardKill = setTimeout(() => killGroup("SIGKILL"), 3000);
+    }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    // `close` waits for the pipes too, which a lingering grandchild would hold open; the timer
+    // above still covers that case by ending the whole group.
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(hardKill);
+      resolve({ code, signal, timedOut, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+// The package ships a 500-byte shell stub here that its postinstall replaces with the native
+// binary of this platform; a real binary is hundreds of megabytes.
+const claudeIsNative = () => existsSync(CLAUDE_BIN) && statSync(CLAUDE_BIN).size > 1_000_000;
+const installed = () => claudeIsNative() && existsSync(GEMINI_JS);
+
+/** `npm ci` of the pinned CLIs, only when they are missing (CI installs them up front). */
+export async function ensureInstalled(): Promise<{ installed: boolean; ms: number }> {
+  if (installed()) return { installed: false, ms: 0 };
+  const started = Date.now();
+  // npm needs its own configuration (registry, cache, proxy), so it keeps the inherited env.
+  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const fail = (what: string, run: Run) =>
+    new Error(`${what} failed (code ${run.code}, timed out: ${run.timedOut}):\n${run.stderr.slice(-3000)}`);
+  if (!existsSync(CLAUDE_BIN) || !existsSync(GEMINI_JS)) {
+    const npm = Bun.which("npm");
+    if (!npm) throw new Error("npm is needed to install tests/real-clients");
+    const run = await runBounded({ cmd: [npm, "ci", "--prefix", PACKAGE_DIR, "--no-audit", "--no-fund"], cwd: PACKAGE_DIR, env }, INSTALL_TIMEOUT_MS);
+    if (run.code !== 0) throw fail("npm ci --prefix tests/real-clients", run);
+  }
+  // npm is moving to allow-listed install scripts; when Claude Code's postinstall was skipped,
+  // its own documented remedy is to run that script by hand.
+  if (!claudeIsNative()) {
+    const run = await runBounded({ cmd: [nodeBin(), join(CLAUDE_BIN, "..", "..", "install.cjs")], cwd: join(CLAUDE_BIN, "..", ".."), env }, INSTALL_TIMEOUT_MS);
+    if (run.code !== 0) throw fail("Claude Code's install.cjs", run);
+  }
+  if (!installed()) throw new Error(`tests/real-clients is incomplete after installing: ${CLAUDE_BIN} or ${GEMINI_JS} is missing or a stub`);
+  return { installed: true, ms: Date.now() - started };
+}
+
+/** The scratch layout of one CLI run: a home of its own and a working directory holding the file. */
+export interface Scratch {
+  root: string;
+  home: string;
+  work: string;
+  cleanup(): Promise<void>;
+}
+
+export async function scratch(files: Record<string, string>): Promise<Scratch> {
+  // realpath: on macOS the temp dir is a symlink, and the CLIs compare paths after resolving.
+  const root = await realpath(await mkdtemp(join(tmpdir(), "llm-router-real-client-")));
+  const home = join(root, "home");
+  const work = join(root, "work");
+  await mkdir(home, { recursive: true });
+  await mkdir(work, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await writeFile(join(work, name), text);
+  return { root, home, work, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+function nodeBin(): string {
+  const node = Bun.which("node");
+  if (!node) throw new Error("node is needed to run Gemini CLI");
+  return node;
+}
+
+/** Enough PATH for the CLIs' own helpers and `#!/usr/bin/env node`, nothing from the caller. */
+const basePath = () => [dirname(nodeBin()), "/usr/local/bin", "/usr/bin", "/bin"].join(delimiter);
+
+export interface Drive {
+  base: string;
+  token: string;
+  group: string;
+  prompt: string;
+  scratch: Scratch;
+}
+
+export async function claudeCode(d: Drive): Promise<Invocation> {
+  const configDir = join(d.scratch.home, ".claude");
+  await mkdir(configDir, { recursive: true });
+  const env = {
+    PATH: basePath(),
+    HOME: d.scratch.home,
+    TMPDIR: d.scratch.root,
+    CLAUDE_CONFIG_DIR: configDir,
+    ANTHROPIC_BASE_URL: d.base,
+    ANTHROPIC_API_KEY: d.token,
+    // Background calls (titles, quota) otherwise ask for real Claude model ids the router lacks.
+    ANTHROPIC_MODEL: d.group,
+    ANTHROPIC_SMALL_FAST_MODEL: d.group,
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: d.group,
+    ANTHROPIC_DEFAULT_SONNET_MODEL: d.group,
+    ANTHROPIC_DEFAULT_OPUS_MODEL: d.group,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    DISABLE_AUTOUPDATER: "1",
+    DISABLE_TELEMETRY: "1",
+    DISABLE_ERROR_REPORTING: "1",
+    CLAUDE_CODE_MAX_RETRIES: "1",
+  };
+  // dontAsk turns any permission prompt into a refusal (nobody can answer one headless), and
+  // Read is pre-approved so the one tool the task needs still runs.
+  const args = ["-p", d.prompt, "--max-turns", "4", "--output-format", "text", "--allowedTools", "Read", "--permission-mode", "dontAsk", "--no-session-persistence"];
+  return { cmd: [CLAUDE_BIN, ...args], cwd: d.scratch.work, env };
+}
+
+export async function geminiCli(d: Drive): Promise<Invocation> {
+  const dotGemini = join(d.scratch.home, ".gemini");
+  await mkdir(dotGemini, { recursive: true });
+  const settings = {
+    // 0.61 refuses a base URL without an explicit auth choice (exit 41).
+    security: { auth: { selectedType: "gemini-api-key" } },
+    // The update check would reach the npm registry, the only host this machine can reach.
+    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+    privacy: { usageStatisticsEnabled: false },
+    telemetry: { enabled: false },
+  };
+  await writeFile(join(dotGemini, "settings.json"), JSON.stringify(settings, null, 2));
+  const env = {
+    PATH: basePath(),
+    HOME: d.scratch.home,
+    TMPDIR: d.scratch.root,
+    GOOGLE_GEMINI_BASE_URL: d.base,
+    GEMINI_API_KEY: d.token,
+    GEMINI_CLI_TRUST_WORKSPACE: "true",
+    GEMINI_CLI_NO_RELAUNCH: "true",
+    // A machine-wide /etc/gemini-cli/settings.json must not change what the test sends.
+    GEMINI_CLI_SYSTEM_SETTINGS_PATH: join(d.scratch.root, "no-system-settings.json"),
+    GEMINI_CLI_SYSTEM_DEFAULTS_PATH: join(d.scratch.root, "no-system-defaults.json"),
+    GEMINI_TELEMETRY_ENABLED: "false",
+  };
+  const args = ["-p", d.prompt, "-m", d.group, "--output-format", "text"];
+  return { cmd: [nodeBin(), GEMINI_JS, ...args], cwd: d.scratch.work, env };
+}
