@@ -1,5 +1,7 @@
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import type { IRRequest } from "../ir";
+
+// The vocabulary is a 2 MB table: load it on the first estimate, not at every startup.
+let tokenizer: Promise<{ countTokens(text: string): number }> | undefined;
 
 /**
  * A local token count for upstreams without a counting endpoint (OpenAI). It uses a real BPE
@@ -7,7 +9,8 @@ import type { IRRequest } from "../ir";
  * message text, tool calls and results, and tool definitions. Other vendors' tokenizers differ,
  * so responses say it is an estimate.
  */
-export function estimateInputTokens(req: IRRequest): number {
+export async function estimateInputTokens(req: IRRequest): Promise<number> {
+  const { countTokens } = await (tokenizer ??= import("gpt-tokenizer/encoding/o200k_base"));
   const texts: string[] = req.system.map((p) => p.text);
   for (const m of req.messages) {
     for (const p of m.parts) {

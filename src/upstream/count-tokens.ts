@@ -29,7 +29,7 @@ export async function countTokensConverted(call: InboundCall, model: ModelConfig
     });
   }
   const estimated = count === undefined;
-  const tokens = count ?? estimateInputTokens(ir);
+  const tokens = count ?? (await estimateInputTokens(ir));
   const headers: Record<string, string> = { "x-llm-router-model": model.name, "x-llm-router-token-count": estimated ? "estimate" : "upstream" };
   return jsonResponse(call.format === "gemini" ? { totalTokens: tokens } : { input_tokens: tokens }, 200, headers);
 }

@@ -20,7 +20,13 @@ export class FieldError extends Error {
 
 export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+// Field names are a small fixed vocabulary read on every chunk: spell each one once.
+const snakeCache = new Map<string, string>();
+export const snake = (k: string) => {
+  let s = snakeCache.get(k);
+  if (s === undefined) snakeCache.set(k, (s = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+  return s;
+};
 export const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** `name` is given in camelCase; the snake_case spelling is looked up too. */
@@ -28,6 +34,7 @@ export function field(o: Obj, name: string): unknown {
   const v = o[name];
   return v !== undefined ? v : o[snake(name)];
 }
+
 
 /** Keys of `o` not in `known` (compared in camelCase), for carrying unmapped fields along. */
 export function otherKeys(o: Obj, known: readonly string[]): Obj {

@@ -11,32 +11,48 @@ export const RAW_TAIL = "llm-router:raw";
  * The parser drops such lines without a trace when they span reads, so they are found here.
  */
 export function sseFrameStream(): TransformStream<string, StreamFrame> {
-  let pending: StreamFrame[] = [];
-  const parser: EventSourceParser = createParser({
-    onEvent: (e) => pending.push(e.event ? { event: e.event, data: e.data } : { data: e.data }),
-  });
-  const raw = new RawLines();
-  const drain = (controller: TransformStreamDefaultController<StreamFrame>) => {
-    for (const f of pending) controller.enqueue(f);
-    pending = [];
-  };
+  const framer = new SseFramer();
   return new TransformStream({
-    transform(chunk, controller) {
-      parser.feed(chunk);
-      raw.feed(chunk);
-      drain(controller);
-    },
-    flush(controller) {
-      // A final event without its blank line still counts (some servers close right after it).
-      parser.feed("\n\n");
-      drain(controller);
-      const tail = raw.end();
-      if (tail) controller.enqueue({ event: RAW_TAIL, data: tail });
-    },
+    transform: (chunk, controller) => framer.push(chunk).forEach((f) => controller.enqueue(f)),
+    flush: (controller) => framer.end().forEach((f) => controller.enqueue(f)),
   });
 }
 
+/** The same as sseFrameStream, as a plain object for callers that drive their own loop. */
+export class SseFramer {
+  private pending: StreamFrame[] = [];
+  private readonly parser: EventSourceParser = createParser({
+    onEvent: (e) => this.pending.push(e.event ? { event: e.event, data: e.data } : { data: e.data }),
+  });
+  private readonly raw = new RawLines();
+
+  push(chunk: string): StreamFrame[] {
+    this.parser.feed(chunk);
+    this.raw.feed(chunk);
+    return this.take();
+  }
+
+  end(): StreamFrame[] {
+    // A final event without its blank line still counts (some servers close right after it).
+    this.parser.feed("\n\n");
+    const frames = this.take();
+    const tail = this.raw.end();
+    if (tail) frames.push({ event: RAW_TAIL, data: tail });
+    return frames;
+  }
+
+  private take(): StreamFrame[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+}
+
 const FIELDS = ["data:", "event:", "id:", "retry:"];
+
+function sseAt(chunk: string, i: number): boolean {
+  return chunk.charCodeAt(i) === 58 /* ":" */ || FIELDS.some((f) => chunk.startsWith(f, i));
+}
 
 /**
  * Collects lines that cannot be SSE. A line is judged by its first characters, so SSE lines
@@ -47,12 +63,20 @@ class RawLines {
   private fragments: string[] = [];
   private head = "";
   private sse = false; // the line in progress is known to be SSE
+  private raw = false; // … or known not to be
 
   feed(chunk: string): void {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf("\n", start);
-      this.segment(chunk.slice(start, nl < 0 ? chunk.length : nl));
+      const end = nl < 0 ? chunk.length : nl;
+      // Fast path: a line that starts in this chunk is judged in place, without copying it.
+      if (this.head === "" && !this.sse && !this.raw && end - start >= 7) {
+        if (sseAt(chunk, start)) this.sse = true;
+        else this.fragments.push(chunk.slice(start, end)), (this.raw = true);
+      } else {
+        this.segment(chunk.slice(start, end));
+      }
       if (nl < 0) return;
       this.endLine();
       start = nl + 1;
@@ -67,7 +91,7 @@ class RawLines {
   private segment(text: string): void {
     if (this.sse || text === "") return;
     this.fragments.push(text);
-    if (this.head.length >= 7) return;
+    if (this.raw || this.head.length >= 7) return;
     this.head += text.slice(0, 7 - this.head.length);
     if (this.head.startsWith(":") || FIELDS.some((f) => this.head.startsWith(f))) {
       this.sse = true;
@@ -76,12 +100,15 @@ class RawLines {
   }
 
   private endLine(): void {
-    const line = this.fragments.join("").replace(/\r$/, "");
-    // A field name alone ("data") is SSE too: a field with an empty value.
-    if (!this.sse && line.trim() !== "" && !/^(data|event|id|retry)$/.test(line)) this.lines.push(line);
-    this.fragments = [];
+    if (!this.sse && this.fragments.length) {
+      const line = this.fragments.join("").replace(/\r$/, "");
+      // A field name alone ("data") is SSE too: a field with an empty value.
+      if (line.trim() !== "" && !/^(data|event|id|retry)$/.test(line)) this.lines.push(line);
+      this.fragments = [];
+    }
     this.head = "";
     this.sse = false;
+    this.raw = false;
   }
 }
 
