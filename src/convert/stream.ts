@@ -54,5 +54,5 @@ export function convertStream(
       controller.close();
     },
     cancel: (reason: unknown) => reader.cancel(reason),
-  } as unknown as UnderlyingDefaultSource<Uint8Array>);
+  } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
 }

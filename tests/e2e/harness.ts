@@ -16,8 +16,11 @@ export interface Harness {
  * A router on a free loopback port in front of the three strict mocks. Each mock backs a group
  * of its own name (`openai`, `anthropic`, `gemini`) through a model with rewrites configured,
  * and `mixed` sends OpenAI-format traffic to the Anthropic mock (conversion needed).
+ * `extraYaml` lands inside `router_settings.model_groups` (indent items by four spaces);
+ * `extraModels` inside `model_list` (indent items by two). It is a function because the
+ * mocks' ports are only known once they run, and extra models often point at them.
  */
-export async function startHarness(extraYaml = ""): Promise<Harness> {
+export async function startHarness(extraYaml = "", extraModels: (mocks: Record<MockKind, MockUpstream>) => string = () => ""): Promise<Harness> {
   const kinds: MockKind[] = ["openai", "anthropic", "gemini"];
   const started = await Promise.all(kinds.map((k) => startMock(k, { apiKey: `sk-upstream-${k}` })));
   const mocks = Object.fromEntries(kinds.map((k, i) => [k, started[i]!])) as Record<MockKind, MockUpstream>;
@@ -54,6 +57,7 @@ model_list:
       api_key: ${mocks.gemini.apiKey}
       rewrite_header: {x-team: e2e}
       rewrite_body: {generationConfig: {temperature: 0.5}}
+${extraModels(mocks)}
 router_settings:
   model_groups:
     - name: openai
