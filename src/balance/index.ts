@@ -1,0 +1,21 @@
+/**
+ * The balancer: which models of a group to try, in what order, given the selector outcomes, the
+ * models' health and their load. Pure logic; the caller classifies outcomes and reports them.
+ */
+
+export { createBalancer, DEFAULT_MAX_ATTEMPTS, type Balancer } from "./balancer";
+export { HealthRegistry, DOWN_LEVEL, DEFAULT_COOLDOWN_MS, DEFAULT_PROBE_TIMEOUT_MS, type HealthOptions } from "./health";
+export { planAttempts } from "./plan";
+export {
+  NO_SELECTOR_MATCHED,
+  type BalancerOptions,
+  type Candidate,
+  type CandidateReason,
+  type Clock,
+  type Explanation,
+  type Health,
+  type HealthState,
+  type MemberExplanation,
+  type Plan,
+  type Random,
+} from "./types";
