@@ -5,7 +5,6 @@
 
 export { createBalancer, DEFAULT_MAX_ATTEMPTS, type Balancer } from "./balancer";
 export { HealthRegistry, DOWN_LEVEL, DEFAULT_COOLDOWN_MS, DEFAULT_PROBE_TIMEOUT_MS, type HealthOptions } from "./health";
-export { planAttempts } from "./plan";
 export {
   NO_SELECTOR_MATCHED,
   type BalancerOptions,

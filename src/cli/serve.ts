@@ -1,4 +1,5 @@
 import { loadConfigFile } from "../config";
+import { createRuntime } from "../core/runtime";
 import { createLogger } from "../log";
 import { serve, type RunningServer } from "../server/serve";
 import { VERSION } from "../version";
@@ -14,7 +15,8 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   if (!opts.token && !LOOPBACK.test(opts.ip)) {
     log.warn(`no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`);
   }
-  const server = serve({ hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes }, { config: () => config, token: opts.token, log });
+  const runtime = createRuntime(config);
+  const server = serve({ hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => runtime, token: opts.token, log });
   const groups = [...config.groups.keys()];
   process.stdout.write(`llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`);
   return server;

@@ -1,58 +1,101 @@
-import type { StreamEvent } from "../ir";
+import { routerError, type RouterError, type StreamEvent } from "../ir";
+import { directStream, write, type StreamEnd } from "../upstream/relay";
 import type { StreamDecoder, StreamEncoder } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
 
 /**
  * Upstream bytes → client bytes through the two stream codecs, in one stage: each upstream read
  * is framed, decoded into neutral events and re-encoded at once, so nothing is buffered beyond
- * one frame and no chain of stream objects sits between the two sockets. (Bun's "direct"
- * streams write strings straight to the socket, without a queue or a TextEncoder in between.)
+ * one frame.
  *
- * A connection that breaks mid-stream ends the stream like an early close, so the decoder sees an
- * unfinished stream and the client gets its format's in-stream error rather than a cut
- * connection. Cancelling (the client left) reaches the upstream.
+ * Commit late: nothing is returned until the stream has produced its first output. If the
+ * upstream fails before that (an error event first, or a close with nothing useful), the
+ * failure is returned instead, so the caller can still try another model.
+ *
+ * After that, a connection that breaks mid-stream ends like an early close, so the decoder
+ * sees an unfinished stream and the client gets its format's in-stream error rather than a cut
+ * connection. `onEnd` reports how a returned stream really ended; cancelling reaches the upstream.
  */
-export function convertStream(
+export async function convertStream(
   body: ReadableStream<Uint8Array>,
   decoder: StreamDecoder,
   encoder: StreamEncoder,
-  onEvent?: (e: StreamEvent) => void,
-): ReadableStream<Uint8Array> {
+  onEnd: (how: StreamEnd) => void,
+): Promise<ReadableStream<Uint8Array> | RouterError> {
   const reader = body.getReader();
   const text = new TextDecoder();
   const framer = new SseFramer();
+  let upstreamEnded = false;
+  let failure: RouterError | undefined; // an error event seen in the stream
 
-  return new ReadableStream({
-    type: "direct",
-    async pull(controller: { write(s: string): void; flush(): unknown; close(): void }) {
-      let out = "";
-      const encode = (events: StreamEvent[]) => {
-        for (const e of events) {
-          onEvent?.(e);
-          // An error goes out in a write of its own: the Gemini SDK only recognises a bare
-          // JSON error when a network read holds nothing else.
-          if (e.type === "error" && out) (controller.write(out), controller.flush(), (out = ""));
-          out += encoder.push(e);
-        }
-      };
-      for (;;) {
-        let chunk: string | undefined;
-        try {
-          const { done, value } = await reader.read();
-          chunk = done ? undefined : text.decode(value, { stream: true });
-        } catch {
-          chunk = undefined; // a broken upstream connection ends like an early close
-        }
-        if (chunk === undefined) break;
-        for (const f of framer.push(chunk)) encode(decoder.push(f));
-        if (out) (controller.write(out), controller.flush(), (out = ""));
+  /** Reads one upstream chunk and returns the client text it produces ("" when none yet). */
+  async function step(): Promise<string[]> {
+    let chunk: string | undefined;
+    try {
+      const { done, value } = await reader.read();
+      chunk = done ? undefined : text.decode(value, { stream: true });
+    } catch {
+      chunk = undefined; // a broken upstream connection ends like an early close
+    }
+    const events: StreamEvent[] = [];
+    if (chunk === undefined) {
+      upstreamEnded = true;
+      for (const f of [...framer.push(text.decode()), ...framer.end()]) events.push(...decoder.push(f));
+      events.push(...decoder.end());
+    } else {
+      for (const f of framer.push(chunk)) events.push(...decoder.push(f));
+    }
+    const out: string[] = [];
+    for (const e of events) {
+      // An error goes out in a write of its own: the Gemini SDK only recognises a bare JSON
+      // error when a network read holds nothing else.
+      if (e.type === "error") {
+        const held = encoder.flush?.();
+        if (held) out.push(held);
+        failure ??= e.error;
+        out.push("");
       }
-      for (const f of [...framer.push(text.decode()), ...framer.end()]) encode(decoder.push(f));
-      encode(decoder.end());
-      out += encoder.end();
-      if (out) controller.write(out);
-      controller.close();
+      const s = encoder.push(e);
+      if (s) out.push(s);
+    }
+    if (upstreamEnded) out.push(encoder.end());
+    return out;
+  }
+
+  // Commit late: wait for output; an error before any real output is a failed attempt.
+  let head: string[] = [];
+  while (!upstreamEnded && head.every((s) => s === "")) head = await step();
+  const hasOutput = head.some((s) => s !== "");
+  if (failure && head.findIndex((s) => s === "") <= head.findIndex((s) => s !== "")) {
+    reader.cancel().catch(() => {});
+    return failure;
+  }
+  if (!hasOutput) {
+    return routerError("bad_gateway", "upstream closed its stream before sending anything");
+  }
+
+  let ended = false;
+  const end = (how: StreamEnd) => {
+    if (!ended) (ended = true), onEnd(how);
+  };
+  return directStream(
+    async (c) => {
+      try {
+        let out = head;
+        for (;;) {
+          for (const s of out) await write(c, s);
+          if (upstreamEnded) break;
+          out = await step();
+        }
+        end(failure ? "broken" : "done");
+      } catch {
+        end("cancelled"); // writing failed: the client is gone
+      }
+      c.close();
     },
-    cancel: (reason: unknown) => reader.cancel(reason),
-  } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
+    (reason) => {
+      end("cancelled");
+      reader.cancel(reason).catch(() => {});
+    },
+  );
 }

@@ -1,19 +1,16 @@
-import { planAttempts } from "../balance/plan";
-import type { RouterConfig } from "../config/types";
 import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Logger } from "../log";
-import { converted } from "../upstream/converted";
-import { countTokensConverted } from "../upstream/count-tokens";
-import { passthrough } from "../upstream/passthrough";
 import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "./auth";
 import { parseJsonObject, readBody } from "./body";
+import { routeCall } from "./route-call";
 import { matchRoute, type Route } from "./routes";
+import type { Runtime } from "./runtime";
 
 export interface CoreDeps {
-  /** Read per request, so a reloaded config applies to the next request and not to running ones. */
-  config: () => RouterConfig;
+  /** Read once per request, so a reloaded config applies to the next request and not to running ones. */
+  runtime: () => Runtime;
   token?: string;
   log: Logger;
   /** Called for requests that may stay quiet for long (model calls), to lift the server's idle timeout. */
@@ -55,7 +52,8 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
       ? routerError("invalid_request", `method ${request.method} is not allowed on ${url.pathname}`, { status: 405 })
       : routerError("not_found", `no such endpoint: ${request.method} ${url.pathname}`);
   }
-  const config = deps.config();
+  const runtime = deps.runtime();
+  const config = runtime.config;
   const wire = WIRE[route.format];
   if (route.kind === "models") {
     if (route.id === undefined) return jsonResponse(wire.listModels([...config.groups.values()], url));
@@ -84,15 +82,8 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
     raw,
     headers: request.headers,
   };
-  const [model] = planAttempts(group, config.models);
-  if (!model) return routerError("not_found", `model group "${groupName}" has no models`);
   deps.holdOpen?.(request);
-  const res =
-    model.apiType === call.format
-      ? await passthrough(call, model, wire, request.signal)
-      : call.op === "countTokens"
-        ? await countTokensConverted(call, model, request.signal, deps.log)
-        : await converted(call, model, request.signal, deps.log);
-  if (res instanceof Response) deps.log.info("request", { format: call.format, group: groupName, model: model.name, status: res.status });
+  const res = await routeCall(call, group, runtime, request.signal, deps.log);
+  if (res instanceof Response) deps.log.info("request", { format: call.format, group: groupName, model: res.headers.get("x-llm-router-model"), attempts: res.headers.get("x-llm-router-attempts"), status: res.status });
   return res;
 }

@@ -56,6 +56,17 @@ export function routerError(
   return { code, status: extra.status ?? DEFAULT_STATUS[code], message, cause: extra.cause, retryAfter: extra.retryAfter, subtype: extra.subtype };
 }
 
+/**
+ * The status a client of `format` expects for this error. Most statuses mean the same in every
+ * API; overload and exhausted quota do not (Anthropic: 529 and 402; the others: 503 and 429),
+ * and SDKs choose their retry and exception class by status.
+ */
+export function statusFor(err: RouterError, format: "openai" | "anthropic" | "gemini"): number {
+  if (err.code === "overloaded") return format === "anthropic" ? 529 : 503;
+  if (err.subtype === "insufficient_quota") return format === "anthropic" ? 402 : 429;
+  return err.status;
+}
+
 export function isRouterError(v: unknown): v is RouterError {
   return typeof v === "object" && v !== null && typeof (v as RouterError).code === "string" && typeof (v as RouterError).status === "number" && typeof (v as RouterError).message === "string";
 }

@@ -3,11 +3,12 @@ import { CODECS } from "../convert/codecs";
 import { codecContext } from "../convert/context";
 import { inlineRemoteMedia } from "../convert/media";
 import { convertStream } from "../convert/stream";
-import { isRouterError, routerError, type RouterError, type Warning } from "../ir";
+import { isRouterError, routerError, type Warning } from "../ir";
 import type { Logger } from "../log";
 import { jsonResponse } from "../wire/respond";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { WIRE } from "../wire";
+import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
@@ -16,19 +17,19 @@ import { mergePatch } from "./merge-patch";
  * Client and upstream speak different formats: decode the request into the neutral form,
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
-export async function converted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger): Promise<Response | RouterError> {
+export async function converted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const client = CODECS[call.format];
   const target = CODECS[model.apiType];
   const ctx = codecContext(call.group, model.apiType);
   const ir = client.decodeRequest(call.body, ctx);
-  if (isRouterError(ir)) return ir;
+  if (isRouterError(ir)) return failed(ir);
   ir.stream = call.stream;
 
   // Gemini reads only inline media (or its own file URIs); OpenAI cannot fetch documents by URL.
   const mediaError = await inlineRemoteMedia(ir, (p) => model.apiType === "gemini" || (model.apiType === "openai" && p.type === "file"));
-  if (mediaError) return mediaError;
+  if (mediaError) return failed(mediaError);
   const encoded = target.encodeRequest(ir, { ...ctx, target: model });
-  if (isRouterError(encoded)) return encoded;
+  if (isRouterError(encoded)) return failed(encoded);
   const body = model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;
 
   // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
@@ -36,17 +37,15 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   const targetReq = upstreamWire.upstreamTarget(model, { ...call, format: model.apiType, sse: true });
   applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
   const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal });
-  if (isRouterError(res)) return res;
+  if (isRouterError(res)) return failed(res);
 
   const headers = responseHeaders(res.headers);
   headers.delete("content-type");
-  headers.set("x-llm-router-model", model.name);
-  headers.set("x-llm-router-upstream-model", model.model);
   const warned = () => reportWarnings(headers, ctx.warnings.list, log, call, model);
 
   if (!res.ok) {
     warned();
-    return target.decodeError(res.status, await res.text(), res.headers);
+    return failed(target.decodeError(res.status, await res.text().catch(() => ""), res.headers));
   }
   if (!call.stream) {
     const text = await res.text();
@@ -54,24 +53,27 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
     try {
       json = JSON.parse(text);
     } catch (cause) {
-      return routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, { cause });
+      return failed(routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, { cause }));
     }
     const decoded = target.decodeResponse(json, ctx);
-    if (isRouterError(decoded)) return decoded;
+    if (isRouterError(decoded)) return failed(decoded);
     warned();
-    return jsonResponse(client.encodeResponse(decoded, ctx), 200, Object.fromEntries(headers));
+    onEnd("done");
+    return { kind: "committed", response: jsonResponse(client.encodeResponse(decoded, ctx), 200, Object.fromEntries(headers)) };
   }
-  if (!res.body) return routerError("bad_gateway", `upstream (${model.apiType}) sent no body`);
+  if (!res.body) return failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
   const jsonArray = call.format === "gemini" && !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
-  const stream = convertStream(res.body, target.createStreamDecoder(ctx), encoder, (e) => {
-    if (e.type === "error") log.warn("upstream failed mid-stream", { group: call.group, model: model.name, error: e.error.message });
+  const stream = await convertStream(res.body, target.createStreamDecoder(ctx), encoder, (how) => {
+    if (how === "broken") log.warn("upstream stream failed", { group: call.group, model: model.name });
+    onEnd(how);
   });
+  if (isRouterError(stream)) return failed(stream);
   warned();
   headers.set("content-type", jsonArray ? "application/json" : "text/event-stream");
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
-  return new Response(stream, { status: 200, headers });
+  return { kind: "committed", response: new Response(stream, { status: 200, headers }) };
 }
 
 /** Lossy steps are logged and summarised in a header: never silent. */

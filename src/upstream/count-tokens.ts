@@ -2,11 +2,12 @@ import type { ModelConfig } from "../config/types";
 import { CODECS } from "../convert/codecs";
 import { codecContext } from "../convert/context";
 import { estimateInputTokens } from "../convert/estimate";
-import { isRouterError, type IRRequest, type RouterError } from "../ir";
+import { isRouterError, type IRRequest } from "../ir";
 import type { Logger } from "../log";
 import { jsonResponse } from "../wire/respond";
 import type { InboundCall } from "../wire/types";
 import { WIRE } from "../wire";
+import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite } from "./headers";
 
@@ -15,11 +16,11 @@ import { applyHeaderRewrite } from "./headers";
  * Gemini) the request is converted and asked; otherwise, or when that call fails, a local
  * estimate answers — clients such as Claude Code call this often and must never see a 5xx.
  */
-export async function countTokensConverted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger): Promise<Response | RouterError> {
+export async function countTokensConverted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const ctx = codecContext(call.group, model.apiType);
   const source = call.format === "gemini" && isObject(call.body.generateContentRequest) ? call.body.generateContentRequest : call.body;
   const ir = CODECS[call.format].decodeRequest(source, ctx);
-  if (isRouterError(ir)) return ir;
+  if (isRouterError(ir)) return failed(ir);
 
   let count: number | undefined;
   if (model.apiType !== "openai") {
@@ -30,8 +31,9 @@ export async function countTokensConverted(call: InboundCall, model: ModelConfig
   }
   const estimated = count === undefined;
   const tokens = count ?? (await estimateInputTokens(ir));
-  const headers: Record<string, string> = { "x-llm-router-model": model.name, "x-llm-router-token-count": estimated ? "estimate" : "upstream" };
-  return jsonResponse(call.format === "gemini" ? { totalTokens: tokens } : { input_tokens: tokens }, 200, headers);
+  const headers: Record<string, string> = { "x-llm-router-token-count": estimated ? "estimate" : "upstream" };
+  onEnd("done");
+  return { kind: "committed", response: jsonResponse(call.format === "gemini" ? { totalTokens: tokens } : { input_tokens: tokens }, 200, headers) };
 }
 
 async function askUpstream(ir: IRRequest, call: InboundCall, model: ModelConfig, signal: AbortSignal): Promise<number | undefined> {

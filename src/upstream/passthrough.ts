@@ -1,13 +1,13 @@
 import type { ModelConfig } from "../config/types";
-import type { RouterError } from "../ir/error";
+import { routerError } from "../ir";
 import { JsonStringRewriter } from "../wire/json/string-rewriter";
-import { jsonStringRewriteStream } from "../wire/json/rewrite-stream";
-import { sseDataRewriter } from "../wire/sse/data-rewriter";
+import { SseDataEditor } from "../wire/sse/data-rewriter";
 import type { InboundCall, WireFormat } from "../wire/types";
+import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
-
+import { relay, type ByteEditor } from "./relay";
 
 /**
  * Same format in and out: the request is forwarded with only the model, auth headers and
@@ -15,32 +15,38 @@ import { mergePatch } from "./merge-patch";
  * value that names the model, which names the client's group instead (Claude Code drops its
  * thinking history when the answer names another model). The upstream model goes in a header.
  */
-export async function passthrough(call: InboundCall, model: ModelConfig, wire: WireFormat, signal: AbortSignal): Promise<Response | RouterError> {
+export async function passthrough(call: InboundCall, model: ModelConfig, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   const res = await callUpstream({ url: target.url, headers: target.headers, body: requestBody(call, model, target.bodyModelPath), signal });
-  if (res instanceof Response === false) return res;
+  if (res instanceof Response === false) return failed(res);
 
   const headers = responseHeaders(res.headers);
-  headers.set("x-llm-router-model", model.name);
-  headers.set("x-llm-router-upstream-model", model.model);
-  // Errors pass through untouched: they are already in the client's format.
-  if (!res.ok || !res.body) return new Response(res.body, { status: res.status, headers });
+  if (!res.ok) {
+    // The upstream's error is already in the client's format: it is the answer if no retry follows.
+    const error = routerError("upstream_error", `upstream (${model.apiType}) answered ${res.status}`, { status: res.status });
+    return failed(error, new Response(res.body, { status: res.status, headers }));
+  }
+  if (!res.body) return failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
 
-  const type = res.headers.get("content-type") ?? "";
-  const edit = wire.responseModel;
-  let transform: TransformStream<Uint8Array, Uint8Array>;
-  if (type.includes("text/event-stream")) {
-    transform = sseDataRewriter(edit.sse, call.group);
+  const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  const body = await relay(res.body, editorFor(call, wire, sse), onEnd);
+  if (body === "broken") return failed(routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
+  if (sse) {
     headers.set("cache-control", "no-cache");
     headers.set("x-accel-buffering", "no");
-  } else if (call.stream && edit.jsonArray) {
-    transform = jsonStringRewriteStream(edit.jsonArray, call.group, false);
-  } else {
-    transform = jsonStringRewriteStream(edit.json, call.group, true);
   }
-  return new Response(res.body.pipeThrough(transform), { status: res.status, headers });
+  return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
+
+function editorFor(call: InboundCall, wire: WireFormat, sse: boolean): ByteEditor {
+  const edit = wire.responseModel;
+  if (sse) return new SseDataEditor(edit.sse, call.group);
+  const json = new JsonStringRewriter(call.stream && edit.jsonArray ? edit.jsonArray : edit.json, call.group, { once: !(call.stream && edit.jsonArray) });
+  return { push: (chunk) => json.push(chunk), end: () => EMPTY };
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * The upstream body. Without a body rewrite the client's bytes are kept and only the model
@@ -56,4 +62,3 @@ function requestBody(call: InboundCall, model: ModelConfig, modelPath: readonly 
   if (!modelPath) return call.raw;
   return new JsonStringRewriter(modelPath, model.model, { once: false }).push(call.raw);
 }
-

@@ -44,6 +44,11 @@ export interface StreamEncoder {
   push(event: StreamEvent): string;
   /** Text to send when the stream is over (e.g. OpenAI's usage chunk and `[DONE]`). */
   end(): string;
+  /**
+   * Text held back so far (Gemini keeps the last part to put it in the final chunk). Called
+   * before an error, which must go out in a write of its own.
+   */
+  flush?(): string;
 }
 
 export interface Codec {

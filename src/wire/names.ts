@@ -34,7 +34,8 @@ export function fits(name: string, rule: NameRule): boolean {
   return true;
 }
 
-function fit(name: string, rule: NameRule): string {
+/** `name` itself when it fits `rule`, else the deterministic legal form NameMap would choose. */
+export function fit(name: string, rule: NameRule): string {
   if (fits(name, rule)) return name;
   let safe = [...name].map((ch) => (rule.allowed.test(ch) ? ch : "_")).join("");
   if (rule.first && !rule.first.test(safe[0] ?? "")) safe = "_" + safe;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { STRATEGIES, type GroupConfig, type ModelConfig, type Strategy } from "../../src/config/types";
-import { createBalancer, HealthRegistry, NO_SELECTOR_MATCHED, planAttempts, type Plan } from "../../src/balance";
+import { createBalancer, HealthRegistry, NO_SELECTOR_MATCHED, type Plan } from "../../src/balance";
 
 const group = (weights: Record<string, number>, name = "g"): GroupConfig => ({
   name,
@@ -185,15 +185,5 @@ describe("explain", () => {
     const ex = setup().balancer.explain(g, [false]);
     expect(ex.plan.empty).toBe(NO_SELECTOR_MATCHED);
     expect(ex.members[0]).toMatchObject({ eligible: false, rank: null });
-  });
-});
-
-describe("planAttempts (the caller's current entry)", () => {
-  const model = (name: string) => ({ name }) as ModelConfig;
-  const models = new Map(["a", "b", "c"].map((n) => [n, model(n)]));
-
-  test("members in order, weight 0 only when nothing else is left", () => {
-    expect(planAttempts(group({ a: 0, b: 1, c: 2 }), models).map((m) => m.name)).toEqual(["b", "c"]);
-    expect(planAttempts(group({ a: 0, b: 0 }), models).map((m) => m.name)).toEqual(["a", "b"]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { RouterConfig } from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
+import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
 
 const TOKEN = "s3cret-token";
@@ -13,7 +14,8 @@ const config: RouterConfig = {
   models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {} }]]),
   groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
 };
-const handle = createHandler({ config: () => config, token: TOKEN, log: silentLogger });
+const runtime = createRuntime(config);
+const handle = createHandler({ runtime: () => runtime, token: TOKEN, log: silentLogger });
 
 const ENDPOINTS: { method: string; path: string; format: "openai" | "anthropic" | "gemini"; headers?: Record<string, string> }[] = [
   { method: "POST", path: "/v1/chat/completions", format: "openai" },
@@ -71,7 +73,7 @@ describe("auth", () => {
   });
 
   test("without a configured token everything is open", async () => {
-    const open = createHandler({ config: () => config, log: silentLogger });
+    const open = createHandler({ runtime: () => runtime, log: silentLogger });
     expect((await open(new Request("http://r/v1/models"))).status).toBe(200);
   });
 });

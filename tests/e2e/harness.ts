@@ -1,4 +1,5 @@
 import { loadConfigText } from "../../src/config";
+import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
@@ -72,7 +73,8 @@ router_settings:
       models: [{ name: an }]
 ${extraYaml}`;
   const config = loadConfigText(yaml, "e2e.yaml", {});
-  const router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { config: () => config, token: TOKEN, log: silentLogger });
+  const runtime = createRuntime(config);
+  const router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => runtime, token: TOKEN, log: silentLogger });
   return {
     router,
     base: router.url.origin,

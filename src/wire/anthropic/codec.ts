@@ -1,4 +1,5 @@
 import type { Codec } from "../codec";
+import { TOOL_ID_RULE } from "./shape";
 import { decodeError } from "./error-decode";
 import { decodeRequest } from "./request-decode";
 import { encodeRequest } from "./request-encode";
@@ -17,5 +18,5 @@ export const anthropicCodec: Codec = {
   decodeError,
   // Tool names: ^[a-zA-Z0-9_-]{1,128}$; tool_use ids: ^[a-zA-Z0-9_-]+$, kept to 64 so OpenAI-side limits never bite.
   toolNameRule: { allowed: /[a-zA-Z0-9_-]/, max: 128 },
-  toolIdRule: { allowed: /[a-zA-Z0-9_-]/, max: 64 },
+  toolIdRule: TOOL_ID_RULE,
 };

@@ -1,4 +1,4 @@
-import type { ErrorCode, RouterError } from "../../ir/error";
+import { statusFor, type ErrorCode, type RouterError } from "../../ir/error";
 import { errorHeaders, jsonResponse } from "../respond";
 
 // The `error.type` strings of https://docs.claude.com/en/api/errors; the SDK maps them to exception classes.
@@ -26,5 +26,5 @@ export function errorBody(err: RouterError) {
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), err.status, errorHeaders(err.retryAfter));
+  return jsonResponse(errorBody(err), statusFor(err, "anthropic"), errorHeaders(err.retryAfter));
 }

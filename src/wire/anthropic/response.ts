@@ -5,7 +5,7 @@ import { signatureFromText, signatureToText } from "../signature";
 import { foldCallSignatures } from "./blocks-decode";
 import { errorFromType } from "./error-decode";
 import { decodeStop, encodeStop, stopSequenceFor } from "./finish";
-import { guard, isObject, list, obj, str, warnOnce, type Json } from "./shape";
+import { clientToolId, guard, isObject, list, obj, str, warnOnce, type Json } from "./shape";
 import { decodeUsage, encodeUsage } from "./usage";
 
 /** Non-streaming Messages answers: upstream body → IR, and IR → the body an Anthropic client expects. */
@@ -68,7 +68,7 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): Json {
       // A Gemini call signature rides in an empty thinking block just before its call, the
       // only place an Anthropic client keeps and replays opaque reasoning state.
       if (p.signature) content.push({ type: "thinking", thinking: "", signature: signatureToText(p.signature, "anthropic") });
-      content.push({ type: "tool_use", id: p.id || synthId("toolu_", ctx.random), name: p.name, input: p.args });
+      content.push({ type: "tool_use", id: p.id ? clientToolId(p.id) : synthId("toolu_", ctx.random), name: p.name, input: p.args });
     }
   }
   const stopReason = encodeStop(res.finish, res.parts.some((p) => p.type === "tool_call"));

@@ -1,4 +1,6 @@
 import { routerError, type ErrorCode, type RouterError, type Warnings } from "../../ir";
+import type { NameRule } from "../codec";
+import { fit } from "../names";
 
 /**
  * JSON field access for the Anthropic codecs. Deep checks throw a private Rejection that the
@@ -68,3 +70,12 @@ export function optBool(v: unknown, path: string): boolean | undefined {
 export function warnOnce(warnings: Warnings, code: Parameters<Warnings["add"]>[0], what: string, detail?: string): void {
   if (!warnings.list.some((w) => w.what === what && w.code === code)) warnings.add(code, what, detail);
 }
+
+/**
+ * tool_use ids: ^[a-zA-Z0-9_-]+$, kept to 64 so OpenAI-side limits never bite. Ids an upstream
+ * of another format invented (Gemini `fc.1/a+b==`, Kimi `functions.x:0`) are made to fit before
+ * an Anthropic client sees them; the same id then comes back in the result and pairs upstream.
+ */
+export const TOOL_ID_RULE: NameRule = { allowed: /[a-zA-Z0-9_-]/, max: 64 };
+
+export const clientToolId = (id: string): string => fit(id, TOOL_ID_RULE);

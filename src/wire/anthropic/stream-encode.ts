@@ -5,7 +5,7 @@ import { signatureToText } from "../signature";
 import { sseEvent } from "../sse/frames";
 import { errorBody } from "./error";
 import { encodeStop, stopSequenceFor } from "./finish";
-import type { Json } from "./shape";
+import { clientToolId, type Json } from "./shape";
 import { encodeUsage } from "./usage";
 
 /**
@@ -150,7 +150,7 @@ function openTool(s: State, t: Tool): string {
   if (t.signature) out += openBlock(s, "thinking") + signature(s, t.signature);
   const index = s.nextBlock++;
   s.open = { kind: "tool", index, tool: t.tool };
-  out += frame("content_block_start", { index, content_block: { type: "tool_use", id: t.id || synthId("toolu_", s.ctx.random), name: t.name, input: {} } });
+  out += frame("content_block_start", { index, content_block: { type: "tool_use", id: t.id ? clientToolId(t.id) : synthId("toolu_", s.ctx.random), name: t.name, input: {} } });
   for (const a of t.args) out += argsDelta(index, a);
   return out;
 }

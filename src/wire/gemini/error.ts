@@ -1,4 +1,4 @@
-import type { ErrorCode, RouterError } from "../../ir/error";
+import { statusFor, type ErrorCode, type RouterError } from "../../ir/error";
 import { errorHeaders, jsonResponse } from "../respond";
 
 // google.rpc.Code names as the Generative Language API reports them.
@@ -19,9 +19,9 @@ const STATUS: Record<ErrorCode, string> = {
 };
 
 export function errorBody(err: RouterError) {
-  return { error: { code: err.status, message: err.message, status: STATUS[err.code] } };
+  return { error: { code: statusFor(err, "gemini"), message: err.message, status: STATUS[err.code] } };
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), err.status, errorHeaders(err.retryAfter));
+  return jsonResponse(errorBody(err), statusFor(err, "gemini"), errorHeaders(err.retryAfter));
 }

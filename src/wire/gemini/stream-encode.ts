@@ -127,7 +127,7 @@ class GeminiStreamEncoder implements StreamEncoder {
     return out;
   }
 
-  private flush(): string {
+  flush(): string {
     if (!this.held) return "";
     const part = this.held;
     this.held = undefined;
@@ -154,16 +154,16 @@ class GeminiStreamEncoder implements StreamEncoder {
   }
 
   /**
-   * SSE: the bare error object, written alone — what the JS SDK recognises in a stream (it
-   * parses each network read). A held part is dropped rather than sent with it, since a read
-   * holding both would no longer parse as the error. Array mode: the error is the last element.
+   * SSE: a `data:` frame holding the error object, as Google's server sends one mid-stream;
+   * @google/genai checks every data frame for it (older versions only looked for a bare JSON
+   * read, which network coalescing defeats). The caller flushes a held part first.
+   * Array mode: the error is the last element.
    */
   private error(err: RouterError): string {
     this.closed = true;
     this.held = undefined;
     const json = JSON.stringify(errorBody(err));
-    // The newline ends the line, as Google's own tail does, so line-based readers see it whole.
-    if (!this.jsonArray) return json + "\n";
+    if (!this.jsonArray) return sseData(json, true);
     return (this.written++ === 0 ? "[" : ",\r\n") + json + "\n]";
   }
 }

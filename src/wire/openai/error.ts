@@ -1,4 +1,4 @@
-import type { ErrorCode, RouterError } from "../../ir/error";
+import { statusFor, type ErrorCode, type RouterError } from "../../ir/error";
 import { errorHeaders, jsonResponse } from "../respond";
 
 // OpenAI's SDKs branch on HTTP status; `type`/`code` follow what api.openai.com sends for each case.
@@ -24,5 +24,5 @@ export function errorBody(err: RouterError) {
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), err.status, errorHeaders(err.retryAfter));
+  return jsonResponse(errorBody(err), statusFor(err, "openai"), errorHeaders(err.retryAfter));
 }

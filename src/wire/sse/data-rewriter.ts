@@ -18,64 +18,87 @@ const EVENT = new TextEncoder().encode("event:");
 const decoder = new TextDecoder();
 
 /**
- * A TransformStream over raw SSE bytes that rewrites one string value in the JSON of the
- * matching `data:` lines and copies every other byte as it came (CRLF, comments, keep-alives).
- * Lines are the unit of work; a line split across chunks is held until its end arrives,
- * which costs the client nothing because an SSE event is only usable once complete.
+ * Rewrites one string value in the JSON of the matching `data:` lines of raw SSE bytes and
+ * copies every other byte as it came (CRLF, comments, keep-alives). Lines are the unit of work;
+ * a line split across chunks is held until its end arrives, which costs the client nothing
+ * because an SSE event is only usable once complete.
  */
-export function sseDataRewriter(rule: SseEditRule, replacement: string): TransformStream<Uint8Array, Uint8Array> {
-  let carry: Uint8Array | null = null;
-  let event = "";
-  let finished = false;
+export class SseDataEditor {
+  private carry: Uint8Array | null = null;
+  private event = "";
+  private finished = false;
 
-  function editLine(line: Uint8Array): Uint8Array | null {
-    // Lines that end an event reset its name; `event:` lines set it.
+  constructor(
+    private readonly rule: SseEditRule,
+    private readonly replacement: string,
+  ) {}
+
+  push(chunk: Uint8Array): Uint8Array {
+    if (this.finished) return chunk;
+    const buf = this.carry ? concat([this.carry, chunk]) : chunk;
+    this.carry = null;
+    const parts: Uint8Array[] = [];
+    let runStart = 0; // start of unchanged bytes not yet emitted
+    let lineStart = 0;
+    while (lineStart < buf.length) {
+      const nl = buf.indexOf(LF, lineStart);
+      if (nl < 0) break;
+      const edited = this.finished ? null : this.editLine(buf.subarray(lineStart, nl));
+      if (edited) {
+        if (lineStart > runStart) parts.push(buf.subarray(runStart, lineStart));
+        parts.push(edited);
+        runStart = nl;
+      }
+      lineStart = nl + 1;
+    }
+    if (this.finished) lineStart = buf.length; // nothing further needs to be held back
+    if (lineStart < buf.length) this.carry = buf.slice(lineStart);
+    if (lineStart > runStart) parts.push(buf.subarray(runStart, lineStart));
+    return parts.length === 0 ? EMPTY : concat(parts);
+  }
+
+  end(): Uint8Array {
+    const rest = this.carry ?? EMPTY;
+    this.carry = null;
+    return rest;
+  }
+
+  private editLine(line: Uint8Array): Uint8Array | null {
+    // Blank lines end an event and reset its name; `event:` lines set it.
     const end = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
     if (end === 0) {
-      event = "";
+      this.event = "";
       return null;
     }
     if (startsWith(line, EVENT)) {
-      event = decoder.decode(line.subarray(EVENT.length, end)).trim();
+      this.event = decoder.decode(line.subarray(EVENT.length, end)).trim();
       return null;
     }
-    if (!startsWith(line, DATA) || (rule.event !== undefined && event !== rule.event)) return null;
-    const rewriter = new JsonStringRewriter(rule.path, replacement, { once: true });
+    if (!startsWith(line, DATA) || (this.rule.event !== undefined && this.event !== this.rule.event)) return null;
+    // The data prefix starts the line, so the rewriter scanning the whole line is safe.
+    const rewriter = new JsonStringRewriter(this.rule.path, this.replacement, { once: true });
     const edited = rewriter.push(line);
-    if (rewriter.done && rule.onlyFirst) finished = true;
+    if (rewriter.done && this.rule.onlyFirst) this.finished = true;
     return edited === line ? null : edited;
   }
+}
 
+/** The editor as a TransformStream. */
+export function sseDataRewriter(rule: SseEditRule, replacement: string): TransformStream<Uint8Array, Uint8Array> {
+  const editor = new SseDataEditor(rule, replacement);
   return new TransformStream({
     transform(chunk, controller) {
-      if (finished) return controller.enqueue(chunk);
-      const buf = carry ? concat([carry, chunk]) : chunk;
-      carry = null;
-      const parts: Uint8Array[] = [];
-      let runStart = 0; // start of unchanged bytes not yet emitted
-      let lineStart = 0;
-      while (lineStart < buf.length) {
-        const nl = buf.indexOf(LF, lineStart);
-        if (nl < 0) break;
-        // The data prefix starts the line, so the rewriter scanning the whole line is safe.
-        const edited = finished ? null : editLine(buf.subarray(lineStart, nl));
-        if (edited) {
-          if (lineStart > runStart) parts.push(buf.subarray(runStart, lineStart));
-          parts.push(edited);
-          runStart = nl;
-        }
-        lineStart = nl + 1;
-      }
-      if (finished) lineStart = buf.length; // nothing further needs to be held back
-      if (lineStart < buf.length) carry = buf.slice(lineStart);
-      if (lineStart > runStart) parts.push(buf.subarray(runStart, lineStart));
-      if (parts.length) controller.enqueue(concat(parts));
+      const out = editor.push(chunk);
+      if (out.length) controller.enqueue(out);
     },
     flush(controller) {
-      if (carry) controller.enqueue(carry);
+      const rest = editor.end();
+      if (rest.length) controller.enqueue(rest);
     },
   });
 }
+
+const EMPTY = new Uint8Array(0);
 
 function startsWith(buf: Uint8Array, prefix: Uint8Array): boolean {
   if (buf.length < prefix.length) return false;

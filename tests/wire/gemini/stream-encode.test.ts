@@ -99,9 +99,9 @@ describe("SSE, read by @google/genai", () => {
     expect(history.slice(1).flatMap((h) => h.parts!.map((p) => p.text))).toEqual(["Hello", " there"]);
   });
 
-  test("an error after the first bytes: the bare error object, which the SDK raises as ApiError", async () => {
+  test("an error after the first bytes: a data frame holding the error object, which the SDK raises as ApiError", async () => {
     writes = encode([{ type: "start", id: "r", model: "x" }, { type: "text", text: "par" }, { type: "text", text: "tial" }, { type: "error", error: routerError("overloaded", "upstream (anthropic): Overloaded") }]);
-    expect(writes.at(-1)).toBe('{"error":{"code":503,"message":"upstream (anthropic): Overloaded","status":"UNAVAILABLE"}}\n');
+    expect(writes.at(-1)).toBe('data: {"error":{"code":503,"message":"upstream (anthropic): Overloaded","status":"UNAVAILABLE"}}\r\n\r\n');
     gap = 15;
     let text = "";
     let caught: unknown;

@@ -1,0 +1,64 @@
+import type { GroupConfig, ModelConfig } from "../config/types";
+import { routerError, type RouterError } from "../ir";
+import type { Logger } from "../log";
+import type { AttemptOutcome } from "../upstream/attempt";
+import { converted } from "../upstream/converted";
+import { countTokensConverted } from "../upstream/count-tokens";
+import { passthrough } from "../upstream/passthrough";
+import type { StreamEnd } from "../upstream/relay";
+import { WIRE, type InboundCall } from "../wire";
+import type { Runtime } from "./runtime";
+
+/**
+ * One model call, from group to answer: selectors decide which members are eligible, the
+ * balancer orders them, and each is tried in turn until one commits. Failing over happens only
+ * before the client has received anything; after that the attempt owns the stream.
+ */
+export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger): Promise<Response | RouterError> {
+  const eligible = await eligibility(call, group, runtime);
+  const plan = runtime.balancer.plan(group, eligible);
+  if (plan.candidates.length === 0) {
+    return routerError("invalid_request", `no model of group "${group.name}" is eligible for this request: ${plan.empty ?? "no selector matched"}`);
+  }
+  let last: Extract<AttemptOutcome, { kind: "failed" }> | undefined;
+  let attempts = 0;
+  for (const candidate of plan.candidates) {
+    if (signal.aborted) break;
+    const model = runtime.config.models.get(candidate.model)!;
+    attempts++;
+    const release = runtime.health.acquire(model.name);
+    const onEnd = (how: StreamEnd) => {
+      release();
+      if (how === "done") runtime.health.success(model.name);
+      else if (how === "broken") runtime.health.failure(model.name);
+    };
+    const outcome = await attempt(call, model, signal, log, onEnd);
+    if (outcome.kind === "committed") return labelled(outcome.response, model, attempts);
+    release();
+    if (outcome.retryable) runtime.health.failure(model.name);
+    log.info("attempt failed", { group: group.name, model: model.name, attempt: attempts, status: outcome.error.status, retryable: outcome.retryable, error: outcome.error.message });
+    last = outcome;
+    if (!outcome.retryable) break;
+  }
+  if (!last) return routerError("invalid_request", "client closed the request", { status: 499 });
+  return last.response ? labelled(last.response, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts) : last.error;
+}
+
+function attempt(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void): Promise<AttemptOutcome> {
+  if (model.apiType === call.format) return passthrough(call, model, WIRE[call.format], signal, onEnd);
+  if (call.op === "countTokens") return countTokensConverted(call, model, signal, log, onEnd);
+  return converted(call, model, signal, log, onEnd);
+}
+
+async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime): Promise<boolean[]> {
+  if (!runtime.selectors || group.members.every((m) => !m.selector)) return group.members.map(() => true);
+  const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format);
+  return outcomes.map((o) => o === "match");
+}
+
+function labelled(res: Response, model: ModelConfig, attempts: number): Response {
+  res.headers.set("x-llm-router-model", model.name);
+  res.headers.set("x-llm-router-upstream-model", model.model);
+  res.headers.set("x-llm-router-attempts", String(attempts));
+  return res;
+}

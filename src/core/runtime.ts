@@ -1,0 +1,42 @@
+import { createBalancer, HealthRegistry, type Balancer, type Clock, type Random } from "../balance";
+import type { ModelConfig, RouterConfig } from "../config/types";
+
+/**
+ * Everything a request needs that is built once per config: the config itself, the balancer
+ * and, shared across reloads, the models' health. Requests read the runtime they started with,
+ * so a reload never changes a request mid-flight.
+ */
+export interface Runtime {
+  config: RouterConfig;
+  balancer: Balancer;
+  health: HealthRegistry;
+  selectors?: SelectorEvaluator;
+}
+
+/** The slice of the selector engine the request path uses; undefined when no group has selectors. */
+export interface SelectorEvaluator {
+  evaluate(group: string, body: Uint8Array, format: "openai" | "anthropic" | "gemini"): Promise<string[]>;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  random?: Random;
+  /** Kept across reloads so unchanged models keep their health. */
+  health?: HealthRegistry;
+  selectors?: SelectorEvaluator;
+  cooldownMs?: number;
+  maxAttempts?: number;
+}
+
+export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): Runtime {
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const health = opts.health ?? new HealthRegistry({ clock, cooldownMs: opts.cooldownMs });
+  health.reconcile(new Map([...config.models].map(([name, m]) => [name, fingerprint(m)])));
+  const balancer = createBalancer(config.strategy, health, { random: opts.random ?? Math.random, maxAttempts: opts.maxAttempts });
+  return { config, balancer, health, selectors: opts.selectors };
+}
+
+/** A model's definition as health cares about it: a changed upstream starts with fresh health. */
+function fingerprint(m: ModelConfig): string {
+  return JSON.stringify([m.apiType, m.model, m.apiBase, m.apiKey, m.rewriteHeader, m.rewriteBody ?? null]);
+}

@@ -1,0 +1,27 @@
+import type { RouterError } from "../ir";
+import type { StreamEnd } from "./relay";
+
+/**
+ * What one try against one upstream model came to.
+ * - committed: the upstream answered 2xx and its first bytes are in hand; the response goes to
+ *   the client and `onEnd` will report how its stream ended.
+ * - failed: nothing reached the client. `retryable` failures (connection errors, timeouts,
+ *   408/429/5xx, a body that broke before its first byte) count against the model's health and
+ *   let the next model be tried; other 4xx are the request's fault and are answered as they are.
+ *   `response` is the upstream's own error answer when it is already in the client's format.
+ */
+export type AttemptOutcome =
+  | { kind: "committed"; response: Response }
+  | { kind: "failed"; error: RouterError; retryable: boolean; response?: Response };
+
+export type OnStreamEnd = (how: StreamEnd) => void;
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+export function failed(error: RouterError, response?: Response): AttemptOutcome {
+  // 499: the client went away; nothing to retry and nothing for the model's health to learn.
+  const retryable = error.status !== 499 && isRetryableStatus(error.status);
+  return { kind: "failed", error, retryable, response };
+}
