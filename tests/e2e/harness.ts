@@ -1,5 +1,5 @@
 import { loadConfigText } from "../../src/config";
-import { createRuntime } from "../../src/core/runtime";
+import { createRuntime, type Runtime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
@@ -8,6 +8,7 @@ export const TOKEN = "router-token-e2e";
 
 export interface Harness {
   router: RunningServer;
+  runtime: Runtime;
   base: string;
   mocks: Record<MockKind, MockUpstream>;
   stop(): Promise<void>;
@@ -77,6 +78,7 @@ ${extraYaml}`;
   const router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => runtime, token: TOKEN, log: silentLogger });
   return {
     router,
+    runtime,
     base: router.url.origin,
     mocks,
     async stop() {
