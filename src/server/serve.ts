@@ -29,6 +29,9 @@ export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): Run
       // The core enforces the configured limit and answers 413 in the caller's format;
       // Bun's own limit sits just above it so that answer is the one clients see.
       maxRequestBodySize: opts.maxBodyBytes + 1024 * 1024,
+      // Elysia turns SO_REUSEPORT on by default: a second router would then share the port
+      // silently (each answering half the requests, maybe with another config) instead of failing.
+      reusePort: false,
     });
   } catch (err) {
     const code = (err as { code?: string }).code;
