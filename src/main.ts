@@ -4,6 +4,7 @@ import { parseArgs, renderUsage } from "citty";
 import { ConfigError } from "./config";
 import { ARGS, checkUnknownFlags, command, toOptions, UsageError } from "./cli/args";
 import { startRouter } from "./cli/serve";
+import { runCheckFile, wantsColor } from "./check";
 import { VERSION } from "./version";
 
 const EXIT_USAGE = 2;
@@ -15,14 +16,27 @@ async function main(raw: string[]): Promise<void> {
     const args = parseArgs(raw, ARGS);
     if (args.help) return void process.stdout.write(plain(await renderUsage(command)) + "\n");
     if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
-    const opts = toOptions(args, process.env);
-    for (const [flag, on] of [["--check", opts.check], ["--log-file", opts.logFile], ["--proxy", opts.proxy]] as const) {
+    const opts = toOptions(args, process.env, raw);
+    for (const [flag, on] of [["--proxy", opts.proxy]] as const) {
       if (on) throw new UsageError(`${flag} is not yet implemented`);
     }
-    const server = await startRouter(opts);
-    const shutdown = () => server.stop().finally(() => process.exit(0));
+    if (opts.check) {
+      // exitCode, not exit(): piped report output must be flushed before the process ends.
+      process.exitCode = await runCheckFile(opts.config, process.env, {
+        kinds: opts.check,
+        json: opts.json,
+        timeoutMs: opts.checkTimeoutMs,
+        concurrency: 8,
+        color: !opts.json && wantsColor(process.stdout, process.env),
+        out: (s) => process.stdout.write(s),
+      });
+      return;
+    }
+    const router = await startRouter(opts);
+    const shutdown = () => router.shutdown().finally(() => process.exit(0));
     process.once("SIGTERM", shutdown);
     process.once("SIGINT", shutdown);
+    process.on("SIGHUP", () => void router.reload());
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`llm-router: ${err.message}\n`);

@@ -1,4 +1,6 @@
 import { defineCommand } from "citty";
+import { checkFlagValue, parseCheckKinds, parseCheckTimeout } from "../check";
+import type { CheckKind } from "../check/types";
 import { LOG_LEVELS, type LogLevel } from "../log";
 import { VERSION } from "../version";
 
@@ -11,7 +13,9 @@ export const ARGS = {
   "log-level": { type: "string", alias: "l", default: "warn", valueHint: LOG_LEVELS.join("|"), description: "Log level" },
   "log-file": { type: "string", valueHint: "path", description: "Also write logs to this file (capped at 10 MB)" },
   proxy: { type: "string", valueHint: "url", description: "Proxy for upstream calls: socks5://, http:// or https://" },
-  check: { type: "boolean", description: "Probe every model, print a report, exit non-zero on failure" },
+  check: { type: "boolean", description: "Probe every model, print a report, exit non-zero on failure (--check=stream,tools for deeper probes)" },
+  json: { type: "boolean", description: "With --check: print the report as JSON" },
+  "check-timeout": { type: "string", valueHint: "seconds", description: "With --check: limit per probe (default 30)" },
   help: { type: "boolean", alias: "h", description: "Show this help" },
   version: { type: "boolean", description: "Show the version" },
 } as const;
@@ -29,7 +33,10 @@ export interface Options {
   logLevel: LogLevel;
   logFile?: string;
   proxy?: string;
-  check: boolean;
+  /** Probe kinds for --check; undefined when serving. */
+  check?: CheckKind[];
+  json: boolean;
+  checkTimeoutMs: number;
 }
 
 /** A wrong command line: printed as one line, exit code 2. */
@@ -52,7 +59,7 @@ export function checkUnknownFlags(raw: string[]): void {
   }
 }
 
-export function toOptions(args: Record<string, unknown>, env: Record<string, string | undefined>): Options {
+export function toOptions(args: Record<string, unknown>, env: Record<string, string | undefined>, raw: readonly string[]): Options {
   const port = String(args.port);
   if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UsageError(`invalid --port "${port}": expected an integer from 0 to 65535`);
   const level = String(args["log-level"]);
@@ -66,6 +73,17 @@ export function toOptions(args: Record<string, unknown>, env: Record<string, str
   for (const name of ["config", "log-file", "token"] as const) {
     if (args[name] === "") throw new UsageError(`--${name} needs a value`);
   }
+  // citty reads `--check=stream,tools` as plain `true`; the kinds come from the raw arguments.
+  let check: CheckKind[] | undefined;
+  let checkTimeoutMs: number;
+  try {
+    const value = checkFlagValue(raw);
+    check = value === undefined ? undefined : parseCheckKinds(value);
+    checkTimeoutMs = parseCheckTimeout(args["check-timeout"] as string | undefined);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (args.json && !check) throw new UsageError("--json needs --check");
   return {
     ip,
     port: Number(port),
@@ -74,6 +92,8 @@ export function toOptions(args: Record<string, unknown>, env: Record<string, str
     logLevel: level as LogLevel,
     logFile: args["log-file"] as string | undefined,
     proxy,
-    check: args.check === true,
+    check,
+    json: args.json === true,
+    checkTimeoutMs,
   };
 }

@@ -1,23 +1,131 @@
+import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { loadConfigFile } from "../config";
-import { createRuntime } from "../core/runtime";
-import { createLogger } from "../log";
+import type { RouterConfig } from "../config/types";
+import { createRuntime, type Runtime } from "../core/runtime";
+import { configSecrets, createLogger, type RouterLogger } from "../log";
+import { createMetricsEndpoint, Metrics } from "../metrics";
 import { serve, type RunningServer } from "../server/serve";
 import { VERSION } from "../version";
 import type { Options } from "./args";
+import { describeChanges } from "./reload-diff";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
+/** How long running requests may take to finish after SIGTERM before connections are cut. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+export interface Router {
+  server: RunningServer;
+  runtime(): Runtime;
+  /** Loads and validates the config file again; swaps only when all of it is valid. */
+  reload(): Promise<boolean>;
+  /** Stops accepting, lets running requests finish (up to the grace period), then closes. */
+  shutdown(graceMs?: number): Promise<void>;
+}
 
 /** Loads the config and starts serving; returns once listening. Config errors propagate as ConfigError. */
-export async function startRouter(opts: Options, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
-  const log = createLogger(opts.logLevel);
-  const config = await loadConfigFile(opts.config, env);
-  for (const w of config.warnings) log.warn(`${config.source}${w.pos ? `:${w.pos.line}:${w.pos.col}` : ""}: ${w.path}: ${w.message}`);
+export async function startRouter(opts: Options, env: Record<string, string | undefined> = process.env): Promise<Router> {
+  const configPath = resolve(opts.config);
+  const config = await loadConfigFile(configPath, env);
+  const log = createLogger({ level: opts.logLevel, file: opts.logFile, secrets: configSecrets(config, opts.token) });
+  warnAbout(config, log);
   if (!opts.token && !LOOPBACK.test(opts.ip)) {
     log.warn(`no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`);
   }
-  const runtime = createRuntime(config);
-  const server = serve({ hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => runtime, token: opts.token, log });
+  let current = await buildRuntime(config);
+  const metrics = new Metrics();
+  const names = (c: RouterConfig) => metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
+  names(config);
+  metrics.setInFlightSource(() => new Map([...current.config.models.keys()].map((m) => [m, current.health.inFlight(m)])));
+  metrics.setWeightSource(() => new Map([...current.config.models.keys()].map((m) => [m, current.health.effectiveWeight(m, 100)])));
+
+  const server = serve(
+    { hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes },
+    {
+      runtime: () => current,
+      token: opts.token,
+      log,
+      metrics,
+      metricsEndpoint: createMetricsEndpoint(metrics, { token: opts.token, public: () => current.config.server.metricsPublic === true }),
+    },
+  );
   const groups = [...config.groups.keys()];
   process.stdout.write(`llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`);
-  return server;
+
+  let reloading: Promise<boolean> | undefined;
+  async function reload(): Promise<boolean> {
+    try {
+      const next = await loadConfigFile(configPath, env);
+      const runtime = await buildRuntime(next, current);
+      const previous = current;
+      current = runtime;
+      log.setSecrets([...configSecrets(previous.config, opts.token), ...configSecrets(next, opts.token)]);
+      names(next);
+      warnAbout(next, log);
+      log.info("reload", describeChanges(previous.config, next));
+      return true;
+    } catch (err) {
+      log.error("reload failed; still serving the previous config", { error: (err as Error).message });
+      return false;
+    }
+  }
+  // One reload at a time; a change during a reload triggers one more afterwards.
+  let again = false;
+  const scheduleReload = async (): Promise<boolean> => {
+    if (reloading) {
+      again = true;
+      return reloading;
+    }
+    reloading = reload().finally(() => {
+      reloading = undefined;
+      if (again) (again = false), void scheduleReload();
+    });
+    return reloading;
+  };
+  const watcher = watchConfig(configPath, () => void scheduleReload(), log);
+
+  return {
+    server,
+    runtime: () => current,
+    reload: scheduleReload,
+    async shutdown(graceMs = SHUTDOWN_GRACE_MS) {
+      watcher?.close();
+      const graceful = server.stop(false).then(() => true);
+      const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
+      if (!(await Promise.race([graceful, timeout]))) {
+        log.warn(`requests still running after ${graceMs} ms; closing their connections`);
+        await server.stop(true);
+      }
+      await log.close();
+    },
+  };
+}
+
+function buildRuntime(config: RouterConfig, previous?: Runtime): Promise<Runtime> {
+  return Promise.resolve(createRuntime(config, { health: previous?.health }));
+}
+
+function warnAbout(config: RouterConfig, log: RouterLogger): void {
+  for (const w of config.warnings) log.warn(`${config.source}${w.pos ? `:${w.pos.line}:${w.pos.col}` : ""}: ${w.path}: ${w.message}`);
+}
+
+/**
+ * Watches the config's directory rather than the file: editors and config managers often
+ * replace a file by renaming a new one over it, which ends a watch on the old file.
+ * Changes are debounced because one save can fire several events.
+ */
+function watchConfig(path: string, onChange: () => void, log: RouterLogger): FSWatcher | undefined {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const w = watch(dirname(path), (_event, name) => {
+      if (name !== null && name !== basename(path)) return;
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 200);
+    });
+    w.unref();
+    return w;
+  } catch (err) {
+    log.warn("cannot watch the config file for changes; reload with SIGHUP", { error: (err as Error).message });
+    return undefined;
+  }
 }

@@ -96,7 +96,8 @@ export function normalise(r: Reporter, source: string): RouterConfig {
 
   const strategy = STRATEGIES.includes(settings.strategy as Strategy) ? (settings.strategy as Strategy) : "roundrobin";
   const maxBodyBytes = bodySize(r, mapping(root.server_settings).max_body_size);
-  return { source, models, groups, strategy, server: { maxBodyBytes }, warnings: r.warnings };
+  const metricsPublic = mapping(root.server_settings).metrics_public === true;
+  return { source, models, groups, strategy, server: { maxBodyBytes, metricsPublic }, warnings: r.warnings };
 }
 
 function modelConfig(r: Reporter, entry: Mapping, at: string): ModelConfig {

@@ -130,6 +130,12 @@ export const RawConfig = Type.Object(
                 "Largest accepted request body: bytes, or a size with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024). Default 32MiB.",
             }),
           ),
+          metrics_public: Type.Optional(
+            Type.Boolean({
+              default: false,
+              description: "Serve GET /metrics without the router token (for scrapers on a trusted network). Default false.",
+            }),
+          ),
         },
         { description: "HTTP server settings." },
       ),

@@ -49,6 +49,8 @@ export interface GroupConfig {
 export interface ServerSettings {
   /** Request bodies above this many bytes are refused with 413. Default 32 MiB. */
   maxBodyBytes: number;
+  /** GET /metrics without the router token. Default false. */
+  metricsPublic: boolean;
 }
 
 export interface RouterConfig {

@@ -1,10 +1,11 @@
 import { isRouterError, routerError, type RouterError } from "../ir/error";
-import type { Logger } from "../log";
+import { newRequestId, requestTimer, type Logger } from "../log";
+import type { Metrics } from "../metrics";
 import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "./auth";
 import { parseJsonObject, readBody } from "./body";
-import { routeCall } from "./route-call";
+import { routeCall, type CallObserver } from "./route-call";
 import { matchRoute, type Route } from "./routes";
 import type { Runtime } from "./runtime";
 
@@ -13,6 +14,9 @@ export interface CoreDeps {
   runtime: () => Runtime;
   token?: string;
   log: Logger;
+  metrics?: Metrics;
+  /** `GET /metrics`; it applies its own access rule (the token, unless configured public). */
+  metricsEndpoint?: Handler;
   /** Called for requests that may stay quiet for long (model calls), to lift the server's idle timeout. */
   holdOpen?: (request: Request) => void;
 }
@@ -24,6 +28,7 @@ export function createHandler(deps: CoreDeps): Handler {
   const authorized = makeAuthCheck(deps.token);
   return async (request) => {
     const url = new URL(request.url);
+    if (url.pathname === "/metrics" && deps.metricsEndpoint) return deps.metricsEndpoint(request);
     const route = matchRoute(request.method, url, request.headers);
     if (route.kind === "health") return jsonResponse({ status: "ok" });
     if (route.kind === "root") return new Response("llm-router\n", { headers: { "content-type": "text/plain" } });
@@ -32,21 +37,22 @@ export function createHandler(deps: CoreDeps): Handler {
       deps.log.info("unauthorized request", { path: url.pathname });
       return wire.encodeError(routerError("authentication", "invalid or missing API key for this router"));
     }
+    const track = tracker(deps, route.format);
     try {
-      const out = await dispatch(route, request, url, deps);
-      if (out instanceof Response) return out;
-      deps.log.debug("request refused", { path: url.pathname, status: out.status, error: out.message });
-      return wire.encodeError(out);
+      const out = await dispatch(route, request, url, deps, track);
+      if (out instanceof Response) return track.answered(out);
+      deps.log.debug("request refused", { id: track.id, path: url.pathname, status: out.status, error: out.message });
+      return track.answered(wire.encodeError(out), out.message);
     } catch (cause) {
-      deps.log.error("unexpected failure", { path: url.pathname, error: String((cause as Error)?.stack ?? cause) });
-      return wire.encodeError(routerError("internal", "internal router error"));
+      deps.log.error("unexpected failure", { id: track.id, path: url.pathname, error: String((cause as Error)?.stack ?? cause) });
+      return track.answered(wire.encodeError(routerError("internal", "internal router error")), "internal error");
     }
   };
 }
 
 type Dispatched = Exclude<Route, { kind: "health" } | { kind: "root" }>;
 
-async function dispatch(route: Dispatched, request: Request, url: URL, deps: CoreDeps): Promise<Response | RouterError> {
+async function dispatch(route: Dispatched, request: Request, url: URL, deps: CoreDeps, track: Tracker): Promise<Response | RouterError> {
   if (route.kind === "unknown") {
     return route.status === 405
       ? routerError("invalid_request", `method ${request.method} is not allowed on ${url.pathname}`, { status: 405 })
@@ -56,11 +62,11 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   const config = runtime.config;
   const wire = WIRE[route.format];
   if (route.kind === "models") {
+    track.quiet = true;
     if (route.id === undefined) return jsonResponse(wire.listModels([...config.groups.values()], url));
     const group = config.groups.get(route.id);
     return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${route.id}" does not exist`);
   }
-  if (route.kind !== "call") return routerError("not_found", "no such endpoint");
 
   const raw = await readBody(request, config.server.maxBodyBytes);
   if (isRouterError(raw)) return raw;
@@ -71,6 +77,7 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   const groupName = route.group ?? peek.group!;
   const group = config.groups.get(groupName);
   if (!group) return routerError("model_not_found", `model group "${groupName}" does not exist; GET /v1/models lists the groups`);
+  track.group = groupName;
 
   const call: InboundCall = {
     format: route.format,
@@ -83,7 +90,58 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
     headers: request.headers,
   };
   deps.holdOpen?.(request);
-  const res = await routeCall(call, group, runtime, request.signal, deps.log);
-  if (res instanceof Response) deps.log.info("request", { format: call.format, group: groupName, model: res.headers.get("x-llm-router-model"), attempts: res.headers.get("x-llm-router-attempts"), status: res.status });
-  return res;
+  return routeCall(call, group, runtime, request.signal, deps.log, track.observer);
+}
+
+type Tracker = ReturnType<typeof tracker>;
+
+/**
+ * One request's bookkeeping: its id, its clock, and the single log line and metrics record
+ * written when it is really over — when an answer's stream has ended, not when its headers left.
+ */
+function tracker(deps: CoreDeps, format: string) {
+  const timer = requestTimer(newRequestId());
+  let model: string | undefined;
+  let attempts = 0;
+  let status = 0;
+  let committed = false; // an upstream answer is streaming to the client
+  let answered = false;
+  let ended = false;
+  let done = false;
+  const finish = (error?: string) => {
+    if (done) return;
+    done = true;
+    timer.finish(deps.log, { format, group: t.group, model, attempts, status, error });
+    deps.metrics?.recordRequest({ format, group: t.group, model, status, attempts, totalMs: timer.elapsedMs(), ttfbMs: timer.firstByteMs() });
+  };
+  const observer: CallObserver = {
+    attempt: (m, outcome) => {
+      model = m;
+      attempts++;
+      committed ||= outcome === "ok";
+      deps.metrics?.recordAttempt({ model: m, outcome });
+    },
+    failover: (from, to) => deps.metrics?.recordFailover({ group: t.group ?? "", from, to }),
+    ended: () => {
+      ended = true;
+      if (answered) finish();
+    },
+  };
+  const t = {
+    id: timer.id,
+    group: undefined as string | undefined,
+    /** Model listings are not model calls: no request line for them. */
+    quiet: false,
+    observer,
+    answered(res: Response, error?: string): Response {
+      timer.firstByte();
+      status = res.status;
+      answered = true;
+      res.headers.set("x-llm-router-request-id", timer.id);
+      // A committed answer is logged when its stream has ended; everything else now.
+      if (!t.quiet && (!committed || ended)) finish(error);
+      return res;
+    },
+  };
+  return t;
 }

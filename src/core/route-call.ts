@@ -14,7 +14,15 @@ import type { Runtime } from "./runtime";
  * balancer orders them, and each is tried in turn until one commits. Failing over happens only
  * before the client has received anything; after that the attempt owns the stream.
  */
-export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger): Promise<Response | RouterError> {
+/** What the request path reports as it happens, for the request log line and metrics. */
+export interface CallObserver {
+  attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void;
+  failover(from: string, to: string): void;
+  /** The committed answer's stream has really ended. */
+  ended(model: string, attempts: number, how: StreamEnd): void;
+}
+
+export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger, observe?: CallObserver): Promise<Response | RouterError> {
   const eligible = await eligibility(call, group, runtime);
   const plan = runtime.balancer.plan(group, eligible);
   if (plan.candidates.length === 0) {
@@ -25,16 +33,23 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
   for (const candidate of plan.candidates) {
     if (signal.aborted) break;
     const model = runtime.config.models.get(candidate.model)!;
+    if (last) observe?.failover(plan.candidates[attempts - 1]!.model, model.name);
     attempts++;
     const release = runtime.health.acquire(model.name);
+    const tries = attempts;
     const onEnd = (how: StreamEnd) => {
       release();
       if (how === "done") runtime.health.success(model.name);
       else if (how === "broken") runtime.health.failure(model.name);
+      observe?.ended(model.name, tries, how);
     };
     const outcome = await attempt(call, model, signal, log, onEnd);
-    if (outcome.kind === "committed") return labelled(outcome.response, model, attempts);
+    if (outcome.kind === "committed") {
+      observe?.attempt(model.name, "ok");
+      return labelled(outcome.response, model, attempts);
+    }
     release();
+    observe?.attempt(model.name, signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error");
     if (outcome.retryable) runtime.health.failure(model.name);
     log.info("attempt failed", { group: group.name, model: model.name, attempt: attempts, status: outcome.error.status, retryable: outcome.retryable, error: outcome.error.message });
     last = outcome;

@@ -10,7 +10,11 @@ export interface ServeOptions {
 
 export interface RunningServer {
   url: URL;
-  stop(): Promise<void>;
+  /**
+   * Stops listening. Without `force`, running requests and streams may finish and the promise
+   * resolves once they have; with it, open connections are closed at once.
+   */
+  stop(force?: boolean): Promise<void>;
 }
 
 /** Starts listening; throws a one-line Error when the address cannot be bound. */
@@ -41,8 +45,8 @@ export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): Run
   server = app.server!;
   return {
     url: server.url,
-    stop: async () => {
-      await app.stop(true);
+    stop: async (force = true) => {
+      await app.stop(force);
     },
   };
 }

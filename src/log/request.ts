@@ -1,0 +1,83 @@
+import type { LogFields, Logger } from "./types";
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32: no i, l, o, u to misread
+
+/** 12 base32 characters (60 random bits): short enough to read out, unique enough for a log's lifetime. */
+export function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let id = "";
+  for (const b of bytes) id += ALPHABET[b & 31];
+  return id;
+}
+
+/** Token counts with the IR's names; any may be unknown. */
+export interface TokenUsage {
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
+/** What the one info line per request says. */
+export interface RequestSummary {
+  id: string;
+  /** The inbound API: openai, anthropic or gemini. */
+  format: string;
+  group?: string;
+  /** The model_name that served it (or last failed). */
+  model?: string | null;
+  attempts?: number;
+  status: number;
+  firstByteMs?: number;
+  totalMs: number;
+  usage?: TokenUsage;
+  error?: string;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 10) / 10);
+
+/** Fields in a fixed order, so human lines line up and JSON consumers see the same keys every time. */
+export function requestFields(s: RequestSummary): LogFields {
+  const u = s.usage;
+  return {
+    id: s.id,
+    format: s.format,
+    group: s.group,
+    model: s.model ?? undefined,
+    attempts: s.attempts,
+    status: s.status,
+    ttfb_ms: ms(s.firstByteMs),
+    total_ms: ms(s.totalMs),
+    input_tokens: u?.input,
+    output_tokens: u?.output,
+    cache_read_tokens: u?.cacheRead || undefined,
+    cache_write_tokens: u?.cacheWrite || undefined,
+    reasoning_tokens: u?.reasoning || undefined,
+    error: s.error,
+  };
+}
+
+/** The one info line per request. */
+export function requestLog(log: Logger, s: RequestSummary): void {
+  log.info("request", requestFields(s));
+}
+
+/** Clock for one request: create on arrival, mark the first byte sent, finish when the body ends. */
+export function requestTimer(id: string = newRequestId(), now: () => number = () => performance.now()) {
+  const start = now();
+  let firstByte: number | undefined;
+  return {
+    id,
+    /** Only the first call counts. */
+    firstByte(): void {
+      firstByte ??= now() - start;
+    },
+    firstByteMs: (): number | undefined => firstByte,
+    elapsedMs: (): number => now() - start,
+    finish(log: Logger, rest: Omit<RequestSummary, "id" | "firstByteMs" | "totalMs">): void {
+      requestLog(log, { ...rest, id, firstByteMs: firstByte, totalMs: now() - start });
+    },
+  };
+}
+export type RequestTimer = ReturnType<typeof requestTimer>;

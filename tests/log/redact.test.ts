@@ -1,0 +1,157 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { configSecrets, createLogger, findSecrets, REDACTED, type LogLevel } from "../../src/log";
+
+const OPENAI = "sk-proj-abcdefghijklmnopqrstuvwx0123";
+const GEMINI = "AIzaSyA-1234567890abcdefghijklmnopqrstu";
+const ROUTER = "router-token-7f3a";
+
+/** Both stderr formats plus the JSON lines a file gets, so every sink is checked. */
+function sinks(secrets: Iterable<string>, level: LogLevel = "trace") {
+  const json: string[] = [];
+  const human: string[] = [];
+  const a = createLogger({ level, secrets, stderr: "json", write: (l) => json.push(l) });
+  const b = createLogger({ level, secrets, stderr: "human", write: (l) => human.push(l) });
+  const both = (fn: (log: typeof a) => void) => (fn(a), fn(b));
+  return { both, lines: () => [...json, ...human], json, setSecrets: (s: string[]) => (a.setSecrets(s), b.setSecrets(s)) };
+}
+
+describe("known secrets", () => {
+  test("are replaced in the message, field values, keys, nested objects and arrays", () => {
+    const s = sinks([OPENAI, ROUTER]);
+    s.both((log) =>
+      log.warn(`upstream said: invalid key ${OPENAI}.`, {
+        detail: `token was ${ROUTER}`,
+        nested: { list: [`x${OPENAI}y`, { [ROUTER]: 1 }] },
+      }),
+    );
+    expect(findSecrets(s.lines(), [OPENAI, ROUTER])).toEqual([]);
+    expect(JSON.parse(s.json[0]!)).toMatchObject({ msg: `upstream said: invalid key ${REDACTED}.`, detail: `token was ${REDACTED}`, nested: { list: [`x${REDACTED}y`, { [REDACTED]: 1 }] } });
+  });
+
+  test("a secret that contains another is replaced whole", () => {
+    const s = sinks(["abc", "abcdef"]);
+    s.both((log) => log.info("k=abcdef;"));
+    expect(JSON.parse(s.json[0]!).msg).toBe(`k=${REDACTED};`);
+  });
+
+  test("no secret is left even where a marker and its neighbour spell one", () => {
+    const s = sinks(["aaaaaaaa", "]bbbbbbb"]);
+    s.both((log) => log.info("aaaaaaaabbbbbbb"));
+    expect(findSecrets(s.lines(), ["aaaaaaaa", "]bbbbbbb"])).toEqual([]);
+  });
+
+  test("percent-encoded forms are redacted too", () => {
+    const secret = "p@ss/w rd+1";
+    const s = sinks([secret]);
+    s.both((log) => log.info("calling", { url: `https://h/x?q=${encodeURIComponent(secret)}` }));
+    expect(findSecrets(s.lines(), [secret])).toEqual([]);
+  });
+
+  test("setSecrets (a reload) replaces the set: new keys redacted from the next record on", () => {
+    const [before, after] = ["first-key-aaaa1111", "second-key-bbbb2222"];
+    const s = sinks([before]);
+    s.setSecrets([after]);
+    s.both((log) => log.info(`now ${after}`, { v: after, old: before }));
+    expect(findSecrets(s.lines(), [after])).toEqual([]);
+    expect(findSecrets(s.lines(), [before])).toHaveLength(2);
+  });
+});
+
+describe("by name and by shape, for keys nobody configured", () => {
+  const UNKNOWN = "unconfigured-credential-42";
+
+  test("credential-named fields are masked at any depth, usage counts are not", () => {
+    const s = sinks([]);
+    const headers = { Authorization: `Bearer ${UNKNOWN}`, "x-api-key": UNKNOWN, "X-Goog-Api-Key": UNKNOWN, accept: "json" };
+    s.both((log) => log.debug("call", { headers, cfg: { api_key: UNKNOWN, apiKey: UNKNOWN, token: UNKNOWN, router_token: UNKNOWN }, h: new Headers(headers), input_tokens: 7, max_tokens: 9 }));
+    expect(findSecrets(s.lines(), [UNKNOWN])).toEqual([]);
+    const rec = JSON.parse(s.json[0]!);
+    expect(rec.headers).toEqual({ Authorization: REDACTED, "x-api-key": REDACTED, "X-Goog-Api-Key": REDACTED, accept: "json" });
+    expect(rec.h["x-goog-api-key"]).toBe(REDACTED);
+    expect(rec).toMatchObject({ input_tokens: 7, max_tokens: 9 });
+  });
+
+  test("Gemini ?key= and &key=, Bearer and Basic, headers quoted in text, URL userinfo, provider key shapes", () => {
+    const s = sinks([]);
+    const texts = [
+      `POST https://generativelanguage.googleapis.com/v1beta/models/g:generateContent?key=${UNKNOWN}&alt=sse`,
+      `GET /v1beta/models?alt=json&key=${UNKNOWN}`,
+      `authorization: Bearer ${UNKNOWN}`,
+      `sent {"x-api-key":"${UNKNOWN}"} upstream`,
+      `x-goog-api-key=${UNKNOWN}`,
+      `proxy socks5://user:${UNKNOWN}@proxy:1080`,
+      `Authorization: Basic ${btoa("u:" + UNKNOWN)}`,
+    ];
+    s.both((log) => texts.forEach((t) => log.info(t, { url: new URL(`https://x/y?key=${UNKNOWN}`) })));
+    expect(findSecrets(s.lines(), [UNKNOWN, btoa("u:" + UNKNOWN)])).toEqual([]);
+    s.both((log) => log.info(`keys ${OPENAI} and ${GEMINI} and sk-ant-api03-${"x".repeat(30)}`));
+    expect(findSecrets(s.lines(), [OPENAI, GEMINI, `sk-ant-api03-${"x".repeat(30)}`])).toEqual([]);
+    // The surrounding text survives, so the records stay useful.
+    expect(JSON.parse(s.json[0]!).msg).toBe(`POST https://generativelanguage.googleapis.com/v1beta/models/g:generateContent?key=${REDACTED}&alt=sse`);
+  });
+
+  test("prose that merely looks like a scheme keeps its words", () => {
+    const s = sinks([]);
+    s.both((log) => log.info("Basic support for tools; config key: model_list"));
+    expect(JSON.parse(s.json[0]!).msg).toBe("Basic support for tools; config key: model_list");
+  });
+});
+
+describe("property: random secrets in random text never reach a sink", () => {
+  // Realistic key characters; framing characters (quotes, braces) are left out because JSON itself
+  // could spell such a "secret" across two harmless values.
+  const keyChar = fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=".split(""));
+  const secret = fc.string({ unit: keyChar, minLength: 8, maxLength: 48 }).filter((s) => !REDACTED.includes(s));
+  const token = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_".split("")), minLength: 12, maxLength: 40 });
+  const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: "grapheme", maxLength: 30 }));
+
+  test("known secrets anywhere in message, fields, keys and nesting", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(secret, { minLength: 1, maxLength: 4 }), fc.array(text, { minLength: 6, maxLength: 6 }), fc.nat(), (secrets, t, pick) => {
+        const s = sinks(secrets);
+        const at = (i: number) => secrets[(pick + i) % secrets.length]!;
+        s.both((log) =>
+          log.debug(`${t[0]}${at(0)}${t[1]}${at(1)}`, {
+            [`${t[2]}${at(2)}`]: `${t[3]}${at(3)}${t[4]}`,
+            deep: { arr: [t[5] + at(1), { x: at(0) + at(0) }] },
+            url: `https://h/p?x=${t[1]}${at(2)}`,
+          }),
+        );
+        expect(findSecrets(s.lines(), secrets)).toEqual([]);
+        expect(s.json[0]).toContain(REDACTED);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test("unknown credentials behind Bearer, ?key=, and credential headers", () => {
+    fc.assert(
+      fc.property(token, text, text, (tok, pre, post) => {
+        const s = sinks([]);
+        s.both((log) =>
+          log.info(`${pre} Authorization: Bearer ${tok} ${post}`, {
+            url: `https://g/v1beta/models/m:generateContent?key=${tok}`,
+            note: `${pre}?alt=sse&key=${tok}#${post}`,
+            headers: { "x-goog-api-key": tok, "X-Api-Key": tok },
+          }),
+        );
+        expect(findSecrets(s.lines(), [tok])).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("helpers", () => {
+  test("findSecrets catches raw, JSON-escaped and percent-encoded occurrences", () => {
+    const secret = 'a"b/c d';
+    const lines = ["clean", `raw ${secret}`, JSON.stringify({ v: secret }), `u=${encodeURIComponent(secret)}`];
+    expect(findSecrets(lines, [secret]).map((h) => h.line)).toEqual(lines.slice(1));
+  });
+
+  test("configSecrets collects every api_key, the token and extras, skipping blanks", () => {
+    const models = new Map([["a", { apiKey: OPENAI }], ["b", { apiKey: "" }], ["c", { apiKey: OPENAI }], ["d", { apiKey: GEMINI }]]);
+    expect(configSecrets({ models }, ROUTER, undefined).sort()).toEqual([OPENAI, GEMINI, ROUTER].sort());
+  });
+});
