@@ -75,7 +75,8 @@ function outName(target: Target): string {
 async function buildOne(target: Target, outdir: string, version: string): Promise<string> {
   const outfile = join(outdir, outName(target));
   const result = await Bun.build({
-    entrypoints: [ENTRY],
+    // The selector worker runs in its own thread, so it must be an entry point of its own.
+    entrypoints: [ENTRY, join(ROOT, "src/balance/selectors/worker.ts")],
     target: "bun",
     compile: {
       target: `bun-${target}`,

@@ -5,6 +5,8 @@ import { ConfigError } from "./config";
 import { ARGS, checkUnknownFlags, command, toOptions, UsageError } from "./cli/args";
 import { startRouter } from "./cli/serve";
 import { runCheckFile, wantsColor } from "./check";
+import { checkConfigSelectors } from "./balance/selectors";
+import { EXPLAIN_ARGS, explainCommand, runExplain } from "./cli/explain";
 import { VERSION } from "./version";
 
 const EXIT_USAGE = 2;
@@ -12,6 +14,13 @@ const EXIT_FAILURE = 1;
 
 async function main(raw: string[]): Promise<void> {
   try {
+    if (raw[0] === "explain") {
+      const args = parseArgs(raw.slice(1), EXPLAIN_ARGS);
+      if (args.help) return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
+      if (!args.group || !args.body) throw new UsageError("usage: llm-router explain <group> <body.json> [-c config.yaml] [--format openai|anthropic|gemini] [--json]");
+      process.exitCode = await runExplain(args as never, (s) => process.stdout.write(s));
+      return;
+    }
     checkUnknownFlags(raw);
     const args = parseArgs(raw, ARGS);
     if (args.help) return void process.stdout.write(plain(await renderUsage(command)) + "\n");
@@ -29,6 +38,7 @@ async function main(raw: string[]): Promise<void> {
         concurrency: 8,
         color: !opts.json && wantsColor(process.stdout, process.env),
         out: (s) => process.stdout.write(s),
+        checkSelectors: checkConfigSelectors,
       });
       return;
     }

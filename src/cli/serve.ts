@@ -1,13 +1,13 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { loadConfigFile } from "../config";
 import type { RouterConfig } from "../config/types";
-import { createRuntime, type Runtime } from "../core/runtime";
+import { loadRuntime, type Runtime } from "../core/runtime";
 import { configSecrets, createLogger, type RouterLogger } from "../log";
 import { createMetricsEndpoint, Metrics } from "../metrics";
 import { serve, type RunningServer } from "../server/serve";
 import { VERSION } from "../version";
 import type { Options } from "./args";
+import { loadCheckedConfig } from "./config";
 import { describeChanges } from "./reload-diff";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
@@ -26,12 +26,14 @@ export interface Router {
 /** Loads the config and starts serving; returns once listening. Config errors propagate as ConfigError. */
 export async function startRouter(opts: Options, env: Record<string, string | undefined> = process.env): Promise<Router> {
   const configPath = resolve(opts.config);
-  const config = await loadConfigFile(configPath, env);
+  const config = await loadCheckedConfig(configPath, env);
   const log = createLogger({ level: opts.logLevel, file: opts.logFile, secrets: configSecrets(config, opts.token) });
   warnAbout(config, log);
   if (!opts.token && !LOOPBACK.test(opts.ip)) {
     log.warn(`no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`);
   }
+  const selectorLog = (level: "debug" | "info" | "warn", msg: string, fields?: Record<string, unknown>) => log[level](msg, fields);
+  const buildRuntime = (c: RouterConfig, previous?: Runtime) => loadRuntime(c, { health: previous?.health, log: selectorLog });
   let current = await buildRuntime(config);
   const metrics = new Metrics();
   const names = (c: RouterConfig) => metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
@@ -55,7 +57,7 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   let reloading: Promise<boolean> | undefined;
   async function reload(): Promise<boolean> {
     try {
-      const next = await loadConfigFile(configPath, env);
+      const next = await loadCheckedConfig(configPath, env);
       const runtime = await buildRuntime(next, current);
       const previous = current;
       current = runtime;
@@ -63,6 +65,8 @@ export async function startRouter(opts: Options, env: Record<string, string | un
       names(next);
       warnAbout(next, log);
       log.info("reload", describeChanges(previous.config, next));
+      // Requests that started on the previous runtime may still be asking its selectors.
+      setTimeout(() => void previous.close(), 10_000).unref();
       return true;
     } catch (err) {
       log.error("reload failed; still serving the previous config", { error: (err as Error).message });
@@ -96,13 +100,10 @@ export async function startRouter(opts: Options, env: Record<string, string | un
         log.warn(`requests still running after ${graceMs} ms; closing their connections`);
         await server.stop(true);
       }
+      await current.close();
       await log.close();
     },
   };
-}
-
-function buildRuntime(config: RouterConfig, previous?: Runtime): Promise<Runtime> {
-  return Promise.resolve(createRuntime(config, { health: previous?.health }));
 }
 
 function warnAbout(config: RouterConfig, log: RouterLogger): void {

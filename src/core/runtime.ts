@@ -1,4 +1,5 @@
 import { createBalancer, HealthRegistry, type Balancer, type Clock, type Random } from "../balance";
+import { SelectorEngine, type SelectorLog } from "../balance/selectors";
 import type { ModelConfig, RouterConfig } from "../config/types";
 
 /**
@@ -11,6 +12,8 @@ export interface Runtime {
   balancer: Balancer;
   health: HealthRegistry;
   selectors?: SelectorEvaluator;
+  /** Frees what this runtime owns (selector worker threads). */
+  close(): Promise<void>;
 }
 
 /** The slice of the selector engine the request path uses; undefined when no group has selectors. */
@@ -33,7 +36,26 @@ export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): 
   const health = opts.health ?? new HealthRegistry({ clock, cooldownMs: opts.cooldownMs });
   health.reconcile(new Map([...config.models].map(([name, m]) => [name, fingerprint(m)])));
   const balancer = createBalancer(config.strategy, health, { random: opts.random ?? Math.random, maxAttempts: opts.maxAttempts });
-  return { config, balancer, health, selectors: opts.selectors };
+  return { config, balancer, health, selectors: opts.selectors, close: async () => {} };
+}
+
+/**
+ * A runtime with its selector engine: every selector compiled into worker threads before the
+ * runtime exists, so a config whose selectors do not compile never replaces a working one.
+ */
+export async function loadRuntime(config: RouterConfig, opts: RuntimeOptions & { selectorTimeoutMs?: number; log?: SelectorLog } = {}): Promise<Runtime> {
+  const groups = [...config.groups.values()];
+  if (!groups.some((g) => g.members.some((m) => m.selector))) return createRuntime(config, opts);
+  const engine = await SelectorEngine.create(
+    groups.map((g) => ({ group: g.name, sources: g.members.map((m) => m.selector) })),
+    {
+      maxBodyBytes: config.server.maxBodyBytes,
+      ...(opts.selectorTimeoutMs !== undefined ? { timeoutMs: opts.selectorTimeoutMs } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    },
+  );
+  const runtime = createRuntime(config, { ...opts, selectors: engine });
+  return { ...runtime, close: () => engine.close() };
 }
 
 /** A model's definition as health cares about it: a changed upstream starts with fresh health. */

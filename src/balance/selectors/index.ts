@@ -1,0 +1,11 @@
+/**
+ * jq selectors: which members of a group may serve a request. The only entry point of this folder;
+ * the balancer and core never see the workers behind it.
+ *
+ * Semantics (jq 1.7): a member is eligible when its selector's first output, over the request body as
+ * the client sent it, is exactly `true`. `$format` ("openai" | "anthropic" | "gemini") and `$group` are
+ * bound. `input`, `inputs`, `halt` and `halt_error` are disabled.
+ */
+export { checkSelector, type SelectorCheck } from "./check";
+export { checkConfigSelectors } from "./validate";
+export { SelectorEngine, type GroupSelectors, type InboundFormat, type SelectorEngineOptions, type SelectorLog, type SelectorOutcome } from "./engine";

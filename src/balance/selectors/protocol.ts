@@ -1,0 +1,44 @@
+/**
+ * What the engine's main thread and its workers share. Bodies travel through a growable
+ * SharedArrayBuffer because the worker waits for them inside jq's blocking stdin read, where it cannot
+ * receive messages; results come back as ordinary messages.
+ */
+
+/** Int32 slots of the control buffer. */
+export const CTL = {
+  /** Bumped by the main thread for every job (and on shutdown, so a waiting worker always wakes). */
+  SEQ: 0,
+  /** Byte length of the job's input in the data buffer. */
+  LEN: 1,
+  /** Set to a job's SEQ to interrupt it while its PROGRESS still equals CANCEL_AT (that selector was quarantined). */
+  CANCEL: 2,
+  CANCEL_AT: 5,
+  /** Output lines the current job has produced so far: 0 while parsing, 1 + i while selector i runs. */
+  PROGRESS: 3,
+  SHUTDOWN: 4,
+} as const;
+export const CTL_SLOTS = 8;
+
+export interface WorkerInit {
+  wasmModule: WebAssembly.Module;
+  ctl: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+  program: string;
+  /** Budget per selector; parsing gets this plus PARSE_MS_PER_MIB for each MiB of input. */
+  timeoutMs: number;
+}
+
+/** Parsing runs at ~5 ms/MiB here; the margin covers a loaded machine. */
+export const PARSE_MS_PER_MIB = 60;
+
+/** Above this much wasm memory after a job, the worker starts a fresh instance (memory never shrinks). */
+export const RECYCLE_MEMORY_BYTES = 128 * 1024 * 1024;
+
+export type JobEnd = "ok" | "timeout" | "cancelled" | "crash";
+
+export type WorkerMessage =
+  /** An instance is compiled and waiting for input; `restart` counts the instances before it. */
+  | { t: "ready"; restart: number }
+  | { t: "result"; seq: number; end: JobEnd; out: string; err: string; message?: string }
+  /** The program cannot run at all (it should have been checked at load): the worker stops. */
+  | { t: "fatal"; message: string };

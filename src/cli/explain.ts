@@ -1,0 +1,79 @@
+import { defineCommand } from "citty";
+import { readFile } from "node:fs/promises";
+import { loadCheckedConfig } from "./config";
+import type { GroupConfig, ModelConfig } from "../config/types";
+import { loadRuntime } from "../core/runtime";
+import { UsageError } from "./args";
+
+/**
+ * `llm-router explain`: a dry run of the routing decision for one request body — each member's
+ * selector result, weights and health, and the order the router would try them in. It uses the
+ * same selector engine and balancer as the live router, on a fresh process (so every model is
+ * healthy), which is what a CI check of a config wants.
+ */
+export const EXPLAIN_ARGS = {
+  group: { type: "positional", required: true, description: "Model group to route to" },
+  body: { type: "positional", required: true, description: "File with the request body (JSON), as a client would send it" },
+  config: { type: "string", alias: "c", default: "config.yaml", valueHint: "path", description: "Config file" },
+  format: { type: "string", valueHint: "openai|anthropic|gemini", description: "The client's API (default: gemini when the body has contents, else openai)" },
+  json: { type: "boolean", description: "Print JSON instead of a table" },
+  help: { type: "boolean", alias: "h", description: "Show this help" },
+} as const;
+
+export const explainCommand = defineCommand({
+  meta: { name: "llm-router explain", description: "Show how the router would route a request body" },
+  args: EXPLAIN_ARGS,
+});
+
+type Format = "openai" | "anthropic" | "gemini";
+
+export async function runExplain(args: { group: string; body: string; config: string; format?: string; json?: boolean }, out: (s: string) => void): Promise<number> {
+  const format = args.format;
+  if (format !== undefined && !["openai", "anthropic", "gemini"].includes(format)) throw new UsageError(`invalid --format "${format}"`);
+  const raw = new Uint8Array(await readFile(args.body).catch(() => Promise.reject(new UsageError(`cannot read ${args.body}`))));
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(new TextDecoder().decode(raw));
+  } catch (err) {
+    throw new UsageError(`${args.body} is not valid JSON: ${(err as Error).message}`);
+  }
+  const config = await loadCheckedConfig(args.config);
+  const group = config.groups.get(args.group);
+  if (!group) throw new UsageError(`no group "${args.group}" in ${config.source}; groups: ${[...config.groups.keys()].join(", ")}`);
+  const runtime = await loadRuntime(config);
+  try {
+    const fmt = (format ?? (Array.isArray(body.contents) ? "gemini" : "openai")) as Format;
+    const outcomes = runtime.selectors ? await runtime.selectors.evaluate(group.name, raw, fmt) : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
+    const explanation = runtime.balancer.explain(group, outcomes.map((o) => o === "match"));
+    const rows = explanation.members.map((m, i) => ({
+      rank: m.rank,
+      model: m.model,
+      api_type: config.models.get(m.model)?.apiType,
+      selector: group.members[i]!.selector ? outcomes[i] : "none",
+      weight: m.configuredWeight,
+      effective_weight: m.effectiveWeight,
+      health: m.health,
+      reason: m.reason,
+    }));
+    if (args.json) out(JSON.stringify({ group: group.name, format: fmt, strategy: explanation.strategy, deterministic: explanation.deterministic, members: rows }, null, 2) + "\n");
+    else out(table(group, config.models, rows, fmt, explanation.strategy, explanation.deterministic));
+    return explanation.plan.candidates.length > 0 ? 0 : 1;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function table(group: GroupConfig, _models: Map<string, ModelConfig>, rows: Record<string, unknown>[], format: string, strategy: string, deterministic: boolean): string {
+  const cols = ["rank", "model", "api_type", "selector", "weight", "effective_weight", "health", "reason"];
+  const cells = rows.map((r) => cols.map((c) => (r[c] === null || r[c] === undefined ? "-" : String(r[c]))));
+  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+  const order = rows.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank)).map((r) => r.model);
+  return [
+    `group ${group.name} (${strategy}${deterministic ? "" : ", random: the first pick varies"}), ${format} request`,
+    line(cols.map((c) => c.toUpperCase())),
+    ...cells.map(line),
+    order.length ? `would try: ${order.join(" → ")}` : "no model is eligible: no selector matched",
+    "",
+  ].join("\n");
+}
