@@ -4,6 +4,8 @@ import { parseArgs, renderUsage } from "citty";
 import { ConfigError } from "./config";
 import { ARGS, checkUnknownFlags, command, toOptions, UsageError } from "./cli/args";
 import { startRouter } from "./cli/serve";
+import { setGlobalProxy } from "./upstream/fetch";
+import { proxyEnvProblems } from "./upstream/proxy";
 import { runCheckFile, wantsColor } from "./check";
 import { checkConfigSelectors } from "./balance/selectors";
 import { EXPLAIN_ARGS, explainCommand, runExplain } from "./cli/explain";
@@ -26,9 +28,8 @@ async function main(raw: string[]): Promise<void> {
     if (args.help) return void process.stdout.write(plain(await renderUsage(command)) + "\n");
     if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
     const opts = toOptions(args, process.env, raw);
-    for (const [flag, on] of [["--proxy", opts.proxy]] as const) {
-      if (on) throw new UsageError(`${flag} is not yet implemented`);
-    }
+    setGlobalProxy(opts.proxy);
+    for (const problem of proxyEnvProblems(process.env)) process.stderr.write(`llm-router: warning: ${problem}\n`);
     if (opts.check) {
       // exitCode, not exit(): piped report output must be flushed before the process ends.
       process.exitCode = await runCheckFile(opts.config, process.env, {

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { checkFlagValue, parseCheckKinds, parseCheckTimeout } from "../check";
 import type { CheckKind } from "../check/types";
 import { LOG_LEVELS, type LogLevel } from "../log";
+import { parseProxyUrl } from "../upstream/proxy";
 import { VERSION } from "../version";
 
 /** The command line, exactly the seed's flags with the seed's defaults. */
@@ -67,8 +68,9 @@ export function toOptions(args: Record<string, unknown>, env: Record<string, str
   const ip = String(args.ip);
   if (ip === "" || /\s/.test(ip)) throw new UsageError(`invalid --ip "${ip}"`);
   const proxy = args.proxy as string | undefined;
-  if (proxy !== undefined && !/^(socks5h?|https?):\/\/[^/]+/.test(proxy)) {
-    throw new UsageError(`invalid --proxy "${proxy}": expected socks5://, socks5h://, http:// or https:// followed by host:port`);
+  if (proxy !== undefined) {
+    const spec = parseProxyUrl(proxy);
+    if (spec instanceof Error) throw new UsageError(`invalid --proxy: ${spec.message}`);
   }
   for (const name of ["config", "log-file", "token"] as const) {
     if (args[name] === "") throw new UsageError(`--${name} needs a value`);

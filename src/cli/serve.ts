@@ -5,6 +5,7 @@ import { loadRuntime, type Runtime } from "../core/runtime";
 import { configSecrets, createLogger, type RouterLogger } from "../log";
 import { createMetricsEndpoint, Metrics } from "../metrics";
 import { serve, type RunningServer } from "../server/serve";
+import { closeProxies } from "../upstream/proxy";
 import { VERSION } from "../version";
 import type { Options } from "./args";
 import { loadCheckedConfig } from "./config";
@@ -101,6 +102,7 @@ export async function startRouter(opts: Options, env: Record<string, string | un
         await server.stop(true);
       }
       await current.close();
+      await closeProxies();
       await log.close();
     },
   };

@@ -3,6 +3,7 @@
  * JSON inside strings, sizes). It runs even when schema validation failed, so every piece is read
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
  */
+import { parseProxyUrl } from "../upstream/proxy/spec";
 import { HeaderRewrite, BodyRewrite } from "./schema";
 import { dotted, escape, findLocation, type Location } from "./positions";
 import { closest, describeValue, schemaProblems } from "./validate";
@@ -123,7 +124,15 @@ function modelConfig(r: Reporter, entry: Mapping, at: string): ModelConfig {
     ...(rewriteBody ? { rewriteBody } : {}),
     ...(typeof params.default_max_tokens === "number" ? { defaultMaxTokens: params.default_max_tokens } : {}),
     ...(typeof params.max_output_tokens === "number" ? { maxOutputTokens: params.max_output_tokens } : {}),
+    ...(typeof params.proxy === "string" ? { proxy: checkedProxy(r, params.proxy, `${p}/proxy`) } : {}),
   };
+}
+
+/** Validated like --proxy; the message never repeats credentials. */
+function checkedProxy(r: Reporter, value: string, at: string): string {
+  const spec = parseProxyUrl(value);
+  if (spec instanceof Error) r.error(at, spec.message);
+  return value;
 }
 
 // RFC 9110 token: anything else would make fetch() throw on every request to this model.

@@ -65,6 +65,13 @@ export const LlmParams = Type.Object(
           "max_tokens sent when a converted request has none and this upstream requires one (Anthropic). Default 4096.",
       }),
     ),
+    proxy: Type.Optional(
+      Type.String({
+        pattern: "^(https?|socks5h?)://",
+        patternErrorMessage: "proxy must be an http://, https://, socks5:// or socks5h:// URL",
+        description: "Proxy for this model's upstream calls (http://, https://, socks5://, socks5h://, optionally with user:password@); overrides --proxy. NO_PROXY applies.",
+      }),
+    ),
     max_output_tokens: Type.Optional(
       Type.Integer({
         minimum: 1,

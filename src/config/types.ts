@@ -30,6 +30,8 @@ export interface ModelConfig {
   defaultMaxTokens?: number;
   /** Upper bound for max_tokens sent to this model (e.g. 8192 for DeepSeek); larger requests are clamped. */
   maxOutputTokens?: number;
+  /** Proxy for this model's calls (http://, https://, socks5://, socks5h://); beats --proxy. */
+  proxy?: string;
 }
 
 export interface GroupMember {

@@ -36,7 +36,7 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   const upstreamWire: WireFormat = WIRE[model.apiType];
   const targetReq = upstreamWire.upstreamTarget(model, { ...call, format: model.apiType, sse: true });
   applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
-  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal });
+  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal, proxy: model.proxy });
   if (isRouterError(res)) return failed(res);
 
   const headers = responseHeaders(res.headers);

@@ -43,7 +43,7 @@ async function askUpstream(ir: IRRequest, call: InboundCall, model: ModelConfig,
   const target = WIRE[model.apiType].upstreamTarget(model, { ...call, format: model.apiType, op: "countTokens", stream: false });
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   const body = model.apiType === "gemini" ? { generateContentRequest: { model: `models/${model.model}`, ...encoded } } : countableAnthropic(encoded);
-  const res = await callUpstream({ url: target.url, headers: target.headers, body: JSON.stringify(body), signal });
+  const res = await callUpstream({ url: target.url, headers: target.headers, body: JSON.stringify(body), signal, proxy: model.proxy });
   if (isRouterError(res) || !res.ok) return undefined;
   const json = (await res.json()) as { input_tokens?: unknown; totalTokens?: unknown };
   const n = model.apiType === "gemini" ? json.totalTokens : json.input_tokens;

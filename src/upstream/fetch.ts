@@ -1,10 +1,20 @@
 import { routerError, type RouterError } from "../ir/error";
+import { fetchOptionsFor, proxyFor, proxyRefusal, type ProxySpec } from "./proxy";
 
 export interface UpstreamRequest {
   url: string;
   headers: Headers;
   body: Uint8Array | string;
   signal: AbortSignal;
+  /** The model's `llm_params.proxy`; beats `--proxy`. */
+  proxy?: string;
+}
+
+/** `--proxy`, set once at startup; the environment's proxy variables apply when neither is set. */
+let globalProxy: string | undefined;
+
+export function setGlobalProxy(url: string | undefined): void {
+  globalProxy = url;
 }
 
 /**
@@ -14,18 +24,27 @@ export interface UpstreamRequest {
  * followed: an API answering with one is misconfigured, and following it could carry keys elsewhere.
  */
 export async function callUpstream(req: UpstreamRequest): Promise<Response | RouterError> {
+  let spec: ProxySpec | undefined;
   try {
-    return await fetch(req.url, {
+    spec = proxyFor(req.url, req.proxy, globalProxy, process.env);
+    const res = await fetch(req.url, {
       method: "POST",
       headers: req.headers,
       body: req.body,
       signal: req.signal,
       redirect: "manual",
       timeout: false,
+      ...(await fetchOptionsFor(spec)),
     });
+    const refused = spec ? proxyRefusal(res) : undefined;
+    if (refused === undefined) return res;
+    void res.body?.cancel();
+    return routerError("bad_gateway", refused);
   } catch (cause) {
     if (req.signal.aborted) return routerError("invalid_request", "client closed the request", { status: 499, cause });
-    return routerError("bad_gateway", `upstream unreachable: ${describe(cause)}`, { cause });
+    // Behind a proxy fetch connects only to the proxy, so a connection error is the proxy's.
+    const where = spec ? `proxy ${spec.display} unreachable` : "upstream unreachable";
+    return routerError("bad_gateway", proxyRefusal(cause) ?? `${where}: ${describe(cause)}`, { cause });
   }
 }
 

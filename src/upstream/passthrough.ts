@@ -18,7 +18,7 @@ import { relay, type ByteEditor } from "./relay";
 export async function passthrough(call: InboundCall, model: ModelConfig, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
-  const res = await callUpstream({ url: target.url, headers: target.headers, body: requestBody(call, model, target.bodyModelPath), signal });
+  const res = await callUpstream({ url: target.url, headers: target.headers, body: requestBody(call, model, target.bodyModelPath), signal, proxy: model.proxy });
   if (res instanceof Response === false) return failed(res);
 
   const headers = responseHeaders(res.headers);
