@@ -11,6 +11,7 @@ import {
   API_TYPES,
   DEFAULT_API_BASE,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUTS,
   DEFAULT_WEIGHT,
   STRATEGIES,
   type ApiType,
@@ -21,6 +22,7 @@ import {
   type RouterConfig,
   type SourcePos,
   type Strategy,
+  type Timeouts,
 } from "./types";
 
 type Mapping = Record<string, unknown>;
@@ -60,10 +62,11 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   const firstModel = new Map<string, string>();
   const modelList = list(root.model_list);
   let everyModelNamed = Array.isArray(root.model_list);
+  const globalTimeouts = timeouts(mapping(root.router_settings).timeouts, DEFAULT_TIMEOUTS);
 
   modelList.forEach((entry, i) => {
     const at = `/model_list/${i}`;
-    const model = modelConfig(r, mapping(entry), at);
+    const model = modelConfig(r, mapping(entry), at, globalTimeouts);
     if (!model.name) {
       everyModelNamed = false;
       return;
@@ -101,7 +104,14 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   return { source, models, groups, strategy, server: { maxBodyBytes, metricsPublic }, warnings: r.warnings };
 }
 
-function modelConfig(r: Reporter, entry: Mapping, at: string): ModelConfig {
+/** Seconds in the file, milliseconds in the config; keys left out keep `base`. */
+function timeouts(raw: unknown, base: Timeouts): Timeouts {
+  const t = mapping(raw);
+  const ms = (v: unknown, d: number) => (typeof v === "number" && v >= 0 ? Math.round(v * 1000) : d);
+  return { connect: ms(t.connect, base.connect), firstByte: ms(t.first_byte, base.firstByte), idle: ms(t.idle, base.idle), total: ms(t.total, base.total) };
+}
+
+function modelConfig(r: Reporter, entry: Mapping, at: string, globalTimeouts: Timeouts): ModelConfig {
   const params = mapping(entry.llm_params);
   const p = `${at}/llm_params`;
   const apiType = API_TYPES.includes(params.api_type as ApiType) ? (params.api_type as ApiType) : "openai";
@@ -125,6 +135,7 @@ function modelConfig(r: Reporter, entry: Mapping, at: string): ModelConfig {
     ...(typeof params.default_max_tokens === "number" ? { defaultMaxTokens: params.default_max_tokens } : {}),
     ...(typeof params.max_output_tokens === "number" ? { maxOutputTokens: params.max_output_tokens } : {}),
     ...(typeof params.proxy === "string" ? { proxy: checkedProxy(r, params.proxy, `${p}/proxy`) } : {}),
+    timeouts: timeouts(params.timeouts, globalTimeouts),
   };
 }
 

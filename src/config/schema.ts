@@ -27,6 +27,19 @@ export const BodyRewrite = Type.Record(Type.String(), Type.Unknown(), {
 
 const apiBaseDefaults = API_TYPES.map((t) => `${t}: ${DEFAULT_API_BASE[t]}`).join(", ");
 
+const seconds = (what: string, dflt: string) =>
+  Type.Optional(Type.Number({ minimum: 0, description: `${what}, in seconds (0 = no limit). Default ${dflt}.` }));
+
+export const TimeoutsEntry = Type.Object(
+  {
+    connect: seconds("Until the upstream accepts the request and sends its response headers", "10"),
+    first_byte: seconds("Until the first byte of the answer (for non-streamed answers, the whole answer)", "600"),
+    idle: seconds("Longest silence between two chunks of a streamed answer", "300"),
+    total: seconds("The whole exchange", "0"),
+  },
+  { description: "Upstream time limits. Bun's own hidden fetch limits are turned off; these are the only ones." },
+);
+
 export const LlmParams = Type.Object(
   {
     api_type: Type.Union(
@@ -72,6 +85,7 @@ export const LlmParams = Type.Object(
         description: "Proxy for this model's upstream calls (http://, https://, socks5://, socks5h://, optionally with user:password@); overrides --proxy. NO_PROXY applies.",
       }),
     ),
+    timeouts: Type.Optional(TimeoutsEntry),
     max_output_tokens: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -160,6 +174,7 @@ export const RawConfig = Type.Object(
           ),
         ),
         model_groups: Type.Array(GroupEntry, { minItems: 1, description: "The groups clients can ask for." }),
+        timeouts: Type.Optional(TimeoutsEntry),
       },
       { description: "Routing settings." },
     ),

@@ -32,6 +32,8 @@ export interface ModelConfig {
   maxOutputTokens?: number;
   /** Proxy for this model's calls (http://, https://, socks5://, socks5h://); beats --proxy. */
   proxy?: string;
+  /** Effective limits: the model's own, else router_settings.timeouts, else the defaults. */
+  timeouts: Timeouts;
 }
 
 export interface GroupMember {
@@ -47,6 +49,20 @@ export interface GroupConfig {
   name: string;
   members: GroupMember[];
 }
+
+/** Upstream time limits in milliseconds; 0 turns one off. */
+export interface Timeouts {
+  /** Until the upstream has accepted the request and sent its response headers. */
+  connect: number;
+  /** Until the first byte of the answer (for non-streamed answers: the whole answer). */
+  firstByte: number;
+  /** Longest silence between two chunks of a streamed answer. */
+  idle: number;
+  /** The whole exchange, first byte to last. */
+  total: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 10_000, firstByte: 600_000, idle: 300_000, total: 0 };
 
 export interface ServerSettings {
   /** Request bodies above this many bytes are refused with 413. Default 32 MiB. */

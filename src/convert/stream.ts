@@ -1,5 +1,5 @@
 import { routerError, type RouterError, type StreamEvent } from "../ir";
-import { directStream, write, type StreamEnd } from "../upstream/relay";
+import { directStream, write, type BodyWatch, type StreamEnd } from "../upstream/relay";
 import type { StreamDecoder, StreamEncoder } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
 
@@ -21,6 +21,7 @@ export async function convertStream(
   decoder: StreamDecoder,
   encoder: StreamEncoder,
   onEnd: (how: StreamEnd) => void,
+  watch: BodyWatch = { chunk() {}, done() {} },
 ): Promise<ReadableStream<Uint8Array> | RouterError> {
   const reader = body.getReader();
   const text = new TextDecoder();
@@ -33,6 +34,7 @@ export async function convertStream(
     let chunk: string | undefined;
     try {
       const { done, value } = await reader.read();
+      if (!done) watch.chunk();
       chunk = done ? undefined : text.decode(value, { stream: true });
     } catch {
       chunk = undefined; // a broken upstream connection ends like an early close
@@ -67,16 +69,18 @@ export async function convertStream(
   while (!upstreamEnded && head.every((s) => s === "")) head = await step();
   const hasOutput = head.some((s) => s !== "");
   if (failure && head.findIndex((s) => s === "") <= head.findIndex((s) => s !== "")) {
+    watch.done();
     reader.cancel().catch(() => {});
     return failure;
   }
   if (!hasOutput) {
+    watch.done();
     return routerError("bad_gateway", "upstream closed its stream before sending anything");
   }
 
   let ended = false;
   const end = (how: StreamEnd) => {
-    if (!ended) (ended = true), onEnd(how);
+    if (!ended) (ended = true), watch.done(), onEnd(how);
   };
   return directStream(
     async (c) => {

@@ -9,6 +9,7 @@ import { jsonResponse } from "../wire/respond";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { WIRE } from "../wire";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
+import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
@@ -36,19 +37,23 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   const upstreamWire: WireFormat = WIRE[model.apiType];
   const targetReq = upstreamWire.upstreamTarget(model, { ...call, format: model.apiType, sse: true });
   applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
-  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal, proxy: model.proxy });
-  if (isRouterError(res)) return failed(res);
+  const deadlines = new Deadlines(model.timeouts, signal, call.stream);
+  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal, proxy: model.proxy, deadlines });
+  if (isRouterError(res)) return deadlines.done(), failed(res);
 
   const headers = responseHeaders(res.headers);
   headers.delete("content-type");
   const warned = () => reportWarnings(headers, ctx.warnings.list, log, call, model);
 
   if (!res.ok) {
+    deadlines.done();
     warned();
     return failed(target.decodeError(res.status, await res.text().catch(() => ""), res.headers));
   }
   if (!call.stream) {
-    const text = await res.text();
+    const text = await res.text().catch(() => undefined);
+    deadlines.done();
+    if (text === undefined) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -61,14 +66,14 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
     onEnd("done");
     return { kind: "committed", response: jsonResponse(client.encodeResponse(decoded, ctx), 200, Object.fromEntries(headers)) };
   }
-  if (!res.body) return failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
+  if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
   const jsonArray = call.format === "gemini" && !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
   const stream = await convertStream(res.body, target.createStreamDecoder(ctx), encoder, (how) => {
     if (how === "broken") log.warn("upstream stream failed", { group: call.group, model: model.name });
     onEnd(how);
-  });
-  if (isRouterError(stream)) return failed(stream);
+  }, deadlines);
+  if (isRouterError(stream)) return failed(deadlines.expired ?? stream);
   warned();
   headers.set("content-type", jsonArray ? "application/json" : "text/event-stream");
   headers.set("cache-control", "no-cache");

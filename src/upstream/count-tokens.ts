@@ -8,6 +8,7 @@ import { jsonResponse } from "../wire/respond";
 import type { InboundCall } from "../wire/types";
 import { WIRE } from "../wire";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
+import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite } from "./headers";
 
@@ -43,7 +44,8 @@ async function askUpstream(ir: IRRequest, call: InboundCall, model: ModelConfig,
   const target = WIRE[model.apiType].upstreamTarget(model, { ...call, format: model.apiType, op: "countTokens", stream: false });
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   const body = model.apiType === "gemini" ? { generateContentRequest: { model: `models/${model.model}`, ...encoded } } : countableAnthropic(encoded);
-  const res = await callUpstream({ url: target.url, headers: target.headers, body: JSON.stringify(body), signal, proxy: model.proxy });
+  const deadlines = new Deadlines(model.timeouts, signal, false);
+  const res = await callUpstream({ url: target.url, headers: target.headers, body: JSON.stringify(body), signal, proxy: model.proxy, deadlines }).finally(() => deadlines.done());
   if (isRouterError(res) || !res.ok) return undefined;
   const json = (await res.json()) as { input_tokens?: unknown; totalTokens?: unknown };
   const n = model.apiType === "gemini" ? json.totalTokens : json.input_tokens;

@@ -1,4 +1,5 @@
 import { routerError, type RouterError } from "../ir/error";
+import type { Deadlines } from "./deadlines";
 import { fetchOptionsFor, proxyFor, proxyRefusal, type ProxySpec } from "./proxy";
 
 export interface UpstreamRequest {
@@ -8,6 +9,8 @@ export interface UpstreamRequest {
   signal: AbortSignal;
   /** The model's `llm_params.proxy`; beats `--proxy`. */
   proxy?: string;
+  /** Set when the call has time limits: their signal is used, and an expiry names the limit. */
+  deadlines?: Deadlines;
 }
 
 /** `--proxy`, set once at startup; the environment's proxy variables apply when neither is set. */
@@ -31,16 +34,18 @@ export async function callUpstream(req: UpstreamRequest): Promise<Response | Rou
       method: "POST",
       headers: req.headers,
       body: req.body,
-      signal: req.signal,
+      signal: req.deadlines?.signal ?? req.signal,
       redirect: "manual",
       timeout: false,
       ...(await fetchOptionsFor(spec)),
     });
+    req.deadlines?.headers();
     const refused = spec ? proxyRefusal(res) : undefined;
     if (refused === undefined) return res;
     void res.body?.cancel();
     return routerError("bad_gateway", refused);
   } catch (cause) {
+    if (req.deadlines?.expired) return req.deadlines.expired;
     if (req.signal.aborted) return routerError("invalid_request", "client closed the request", { status: 499, cause });
     // Behind a proxy fetch connects only to the proxy, so a connection error is the proxy's.
     const where = spec ? `proxy ${spec.display} unreachable` : "upstream unreachable";

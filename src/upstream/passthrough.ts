@@ -1,9 +1,10 @@
 import type { ModelConfig } from "../config/types";
-import { routerError } from "../ir";
+import { routerError, type RouterError } from "../ir";
 import { JsonStringRewriter } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
+import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
@@ -18,20 +19,23 @@ import { relay, type ByteEditor } from "./relay";
 export async function passthrough(call: InboundCall, model: ModelConfig, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
-  const res = await callUpstream({ url: target.url, headers: target.headers, body: requestBody(call, model, target.bodyModelPath), signal, proxy: model.proxy });
-  if (res instanceof Response === false) return failed(res);
+  const deadlines = new Deadlines(model.timeouts, signal, call.stream);
+  const res = await callUpstream({ url: target.url, headers: target.headers, body: requestBody(call, model, target.bodyModelPath), signal, proxy: model.proxy, deadlines });
+  if (res instanceof Response === false) return deadlines.done(), failed(res);
 
   const headers = responseHeaders(res.headers);
   if (!res.ok) {
     // The upstream's error is already in the client's format: it is the answer if no retry follows.
+    deadlines.done();
     const error = routerError("upstream_error", `upstream (${model.apiType}) answered ${res.status}`, { status: res.status });
     return failed(error, new Response(res.body, { status: res.status, headers }));
   }
-  if (!res.body) return failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
+  if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
 
   const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-  const body = await relay(res.body, editorFor(call, wire, sse), onEnd);
-  if (body === "broken") return failed(routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
+  const broken = () => deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
+  const body = await relay(res.body, editorFor(call, wire, sse, broken), onEnd, deadlines);
+  if (body === "broken") return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
   if (sse) {
     headers.set("cache-control", "no-cache");
     headers.set("x-accel-buffering", "no");
@@ -39,14 +43,42 @@ export async function passthrough(call: InboundCall, model: ModelConfig, wire: W
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 
-function editorFor(call: InboundCall, wire: WireFormat, sse: boolean): ByteEditor {
+function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: () => RouterError): ByteEditor {
   const edit = wire.responseModel;
-  if (sse) return new SseDataEditor(edit.sse, call.group);
+  if (sse) return sseEditor(new SseDataEditor(edit.sse, call.group), wire, failure);
   const json = new JsonStringRewriter(call.stream && edit.jsonArray ? edit.jsonArray : edit.json, call.group, { once: !(call.stream && edit.jsonArray) });
   return { push: (chunk) => json.push(chunk), end: () => EMPTY };
 }
 
 const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/** How each format's stream ends when it ended well; looked for in the last bytes only. */
+const END_MARKER: Record<string, string> = { openai: "data: [DONE]", anthropic: "message_stop", gemini: '"finishReason"' };
+const TAIL_BYTES = 8192;
+
+/**
+ * The SSE editor plus end-of-stream judgement: the last bytes are kept (two chunks' worth at
+ * most, by reference) so a stream that closed without its end marker is recognised as truncated,
+ * and a broken stream ends with the client format's own in-stream error event.
+ */
+function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => RouterError): ByteEditor {
+  let last: Uint8Array = EMPTY;
+  let previous: Uint8Array = EMPTY;
+  const keep = (out: Uint8Array) => {
+    if (out.length) (previous = last), (last = out);
+    return out;
+  };
+  return {
+    push: (chunk) => keep(inner.push(chunk)),
+    end: () => keep(inner.end()),
+    complete() {
+      const tail = Buffer.concat([previous, last]);
+      return tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).includes(END_MARKER[wire.name]!);
+    },
+    fail: () => encoder.encode("\n" + wire.streamError(failure())),
+  };
+}
 
 /**
  * The upstream body. Without a body rewrite the client's bytes are kept and only the model

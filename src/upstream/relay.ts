@@ -13,6 +13,10 @@ export type StreamEnd = "done" | "broken" | "cancelled";
 export interface ByteEditor {
   push(chunk: Uint8Array): Uint8Array;
   end(): Uint8Array;
+  /** Whether what went through ended with the format's end marker; false = truncated. */
+  complete?(): boolean;
+  /** The client format's in-stream error, written when the upstream broke off mid-stream. */
+  fail?(): Uint8Array;
 }
 
 export interface DirectController {
@@ -38,7 +42,15 @@ export async function write(c: DirectController, data: string | Uint8Array): Pro
  * Reads the first chunk, then returns a stream that writes it and everything after, edited.
  * Resolves to "broken" when the upstream fails or ends before sending anything.
  */
-export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor, onEnd: (how: StreamEnd) => void): Promise<ReadableStream<Uint8Array> | "broken"> {
+/** Hooks an upstream call's time limits into its body: every chunk resets the idle limit. */
+export interface BodyWatch {
+  chunk(): void;
+  done(): void;
+}
+
+const NO_WATCH: BodyWatch = { chunk() {}, done() {} };
+
+export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor, onEnd: (how: StreamEnd) => void, watch: BodyWatch = NO_WATCH): Promise<ReadableStream<Uint8Array> | "broken"> {
   const reader = body.getReader();
   let first: Uint8Array | undefined;
   try {
@@ -48,6 +60,7 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
       if (r.done) break;
       if (r.value.length) {
         first = r.value;
+        watch.chunk();
         break;
       }
     }
@@ -55,12 +68,13 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
     first = undefined;
   }
   if (!first) {
+    watch.done();
     reader.cancel().catch(() => {});
     return "broken"; // not committed: the caller accounts for the failed attempt
   }
   let ended = false;
   const end = (how: StreamEnd) => {
-    if (!ended) (ended = true), onEnd(how);
+    if (!ended) (ended = true), watch.done(), onEnd(how);
   };
   return directStream(
     async (c) => {
@@ -76,14 +90,19 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
             break;
           }
           if (r.done) break;
+          watch.chunk();
           await write(c, editor.push(r.value));
         }
         await write(c, editor.end());
+        // An upstream that closed without its end marker is a failure, never a finished answer.
+        if (how === "done" && editor.complete?.() === false) how = "broken";
+        // Where the format has an in-stream error, the client gets one instead of a cut connection.
+        if (how === "broken" && editor.fail) await write(c, editor.fail());
       } catch {
         how = "cancelled"; // writing failed: the client is gone
       }
       end(how);
-      if (how === "broken") c.close(new Error("upstream connection broke mid-stream"));
+      if (how === "broken" && !editor.fail) c.close(new Error("upstream connection broke mid-stream"));
       else c.close();
     },
     (reason) => {

@@ -46,6 +46,8 @@ export interface ResponseModelEdit {
 export interface WireFormat {
   readonly name: ApiType;
   encodeError(err: RouterError): Response;
+  /** The format's in-stream error event (SSE), for a stream that fails after it started. */
+  streamError(err: RouterError): string;
   errorBody(err: RouterError): unknown;
   /** Checks the fields routing needs and finds the group and stream flag; never throws. */
   peekRequest(body: Record<string, unknown>, op: Operation): Peek | RouterError;

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import {
   DEFAULT_API_BASE,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_TIMEOUTS,
   formatIssue,
   loadConfigFile,
   loadConfigText,
@@ -26,6 +27,7 @@ describe("loading a valid config", () => {
       apiBase: "https://api.anthropic.com",
       apiKey: "sk-ant",
       rewriteHeader: { "anthropic-beta": "prompt-caching-2024-07-31", "x-debug": null },
+      timeouts: DEFAULT_TIMEOUTS,
     });
     expect(config.models.get("flash")!.rewriteBody).toEqual({ generationConfig: { temperature: 0.2 } });
     expect(config.models.get("flash")!.apiKey).toBe("");
@@ -68,6 +70,12 @@ router_settings:
     expect(model.maxOutputTokens).toBe(16000);
     const issues = issuesOf(withParams("      max_output_tokens: 0"));
     expect(issues.map((i) => i.path)).toEqual(["model_list[0].llm_params.max_output_tokens"]);
+  });
+
+  test("timeouts: seconds in the file, per model over router_settings over defaults", () => {
+    const text = MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      timeouts: {idle: 5}").replace("router_settings:", "router_settings:\n  timeouts: {connect: 2.5, total: 60}");
+    expect(load(text).models.get("gpt4o")!.timeouts).toEqual({ connect: 2500, firstByte: DEFAULT_TIMEOUTS.firstByte, idle: 5000, total: 60_000 });
+    expect(issuesOf(MINIMAL.replace("router_settings:", "router_settings:\n  timeouts: {idle: -1}")).map((i) => i.path)).toEqual(["router_settings.timeouts.idle"]);
   });
 
   test("trailing slashes are stripped from api_base", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { RouterConfig } from "../../src/config/types";
+import { DEFAULT_TIMEOUTS, type RouterConfig } from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
 import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
@@ -11,7 +11,7 @@ const config: RouterConfig = {
   strategy: "roundrobin",
   server: { maxBodyBytes: 2048, metricsPublic: false },
   warnings: [],
-  models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {} }]]),
+  models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS }]]),
   groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
 };
 const runtime = createRuntime(config);

@@ -34,6 +34,7 @@ export const anthropic: WireFormat = {
   name: "anthropic",
   encodeError,
   errorBody,
+  streamError: (err) => `event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`,
   peekRequest,
   upstreamTarget,
   responseModel: { json: ["model"], sse: { event: "message_start", path: ["message", "model"], onlyFirst: true } },

@@ -36,6 +36,8 @@ export const gemini: WireFormat = {
   name: "gemini",
   encodeError,
   errorBody,
+  // @google/genai checks every data frame for an error object.
+  streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\r\n\r\n`,
   peekRequest,
   upstreamTarget,
   responseModel: { json: ["modelVersion"], sse: { path: ["modelVersion"] }, jsonArray: ["*", "modelVersion"] },

@@ -23,6 +23,7 @@ export const openai: WireFormat = {
   name: "openai",
   encodeError,
   errorBody,
+  streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\n\n`,
   peekRequest,
   upstreamTarget: (m: ModelConfig, _call: InboundCall) => upstreamTarget(m),
   responseModel: { json: ["model"], sse: { path: ["model"] } },

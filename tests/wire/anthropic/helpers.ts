@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
-import type { ModelConfig } from "../../../src/config/types";
+import { DEFAULT_TIMEOUTS, type ModelConfig } from "../../../src/config/types";
 import { Warnings, type StreamEvent } from "../../../src/ir";
 import { anthropicCodec } from "../../../src/wire/anthropic/codec";
 import type { EncodeRequestContext, StreamFrame } from "../../../src/wire/codec";
@@ -20,7 +20,7 @@ export function seeded(seed = 42): () => number {
 }
 
 export function target(over: Partial<ModelConfig> = {}): ModelConfig {
-  return { name: "claude", apiType: "anthropic", model: "claude-upstream", apiBase: "http://127.0.0.1:1", apiKey: "", rewriteHeader: {}, ...over };
+  return { name: "claude", apiType: "anthropic", model: "claude-upstream", apiBase: "http://127.0.0.1:1", apiKey: "", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS, ...over };
 }
 
 export function ctx(over: Partial<ModelConfig> = {}): EncodeRequestContext {

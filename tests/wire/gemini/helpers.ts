@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelConfig } from "../../../src/config/types";
+import { DEFAULT_TIMEOUTS, type ModelConfig } from "../../../src/config/types";
 import { Warnings, type StreamEvent } from "../../../src/ir";
 import type { EncodeRequestContext, StreamFrame } from "../../../src/wire/codec";
 import { geminiCodec } from "../../../src/wire/gemini/codec";
@@ -23,7 +23,7 @@ export function seeded(seed = 1): () => number {
 }
 
 export function target(over: Partial<ModelConfig> = {}): ModelConfig {
-  return { name: "gem", apiType: "gemini", model: "gemini-2.5-flash", apiBase: "https://example.invalid/v1beta", apiKey: "", rewriteHeader: {}, ...over };
+  return { name: "gem", apiType: "gemini", model: "gemini-2.5-flash", apiBase: "https://example.invalid/v1beta", apiKey: "", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS, ...over };
 }
 
 /** The context a glue would build with Gemini as the target (names fitted to Gemini's rules). */

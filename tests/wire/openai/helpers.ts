@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelConfig } from "../../../src/config/types";
+import { DEFAULT_TIMEOUTS, type ModelConfig } from "../../../src/config/types";
 import type { StreamEvent } from "../../../src/ir/stream";
 import { Warnings } from "../../../src/ir/warning";
 import type { CodecContext, EncodeRequestContext, StreamFrame } from "../../../src/wire/codec";
@@ -32,7 +32,7 @@ export function encodeCtx(target: Partial<ModelConfig> = {}): EncodeRequestConte
     ...ctx(),
     toolNames: new NameMap(openaiCodec.toolNameRule),
     toolIds: new NameMap(openaiCodec.toolIdRule),
-    target: { name: "m", apiType: "openai", model: "gpt-test", apiBase: "https://compat.example/v1", apiKey: "", rewriteHeader: {}, ...target },
+    target: { name: "m", apiType: "openai", model: "gpt-test", apiBase: "https://compat.example/v1", apiKey: "", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS, ...target },
   };
 }
 
