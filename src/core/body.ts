@@ -7,6 +7,14 @@ import { routerError, type RouterError } from "../ir/error";
 export async function readBody(request: Request, limit: number): Promise<Uint8Array | RouterError> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) return tooLarge(limit);
+  // A declared size within the limit is read natively in one go (the server enforces the length).
+  if (declared >= 0) {
+    try {
+      return await request.bytes();
+    } catch (cause) {
+      return routerError("invalid_request", "could not read the request body", { cause });
+    }
+  }
   if (!request.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
   let size = 0;

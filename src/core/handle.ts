@@ -65,7 +65,7 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
     track.quiet = true;
     if (route.id === undefined) return jsonResponse(wire.listModels([...config.groups.values()], url));
     const group = config.groups.get(route.id);
-    return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${route.id}" does not exist`);
+    return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
   }
 
   const raw = await readBody(request, config.server.maxBodyBytes);
@@ -76,7 +76,7 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   if (isRouterError(peek)) return peek;
   const groupName = route.group ?? peek.group!;
   const group = config.groups.get(groupName);
-  if (!group) return routerError("model_not_found", `model group "${groupName}" does not exist; GET /v1/models lists the groups`);
+  if (!group) return routerError("model_not_found", `model group "${clip(groupName)}" does not exist; GET /v1/models lists the groups`);
   track.group = groupName;
 
   const call: InboundCall = {
@@ -91,6 +91,11 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   };
   deps.holdOpen?.(request);
   return routeCall(call, group, runtime, request.signal, deps.log, track.observer);
+}
+
+/** A name the client chose, shortened for messages and logs (a 30 MB "model" must not flood them). */
+function clip(name: string): string {
+  return name.length > 80 ? `${name.slice(0, 80)}… (${name.length} characters)` : name;
 }
 
 type Tracker = ReturnType<typeof tracker>;

@@ -52,15 +52,18 @@ export class Redactor {
   }
 
   text(s: string): string {
-    if (MAY_MATCH.test(s)) for (const [re, to] of TEXT_RULES) s = s.replace(re, to as string);
-    if (!this.exact) return s;
-    // Repeated because a replacement can join its neighbours into a new occurrence; bounded in case a
-    // secret is itself part of the marker.
-    for (let i = 0; i < 4; i++) {
-      const next = s.replace(this.exact, REDACTED);
-      if (next === s) break;
-      s = next;
+    // Known secrets first: a pattern rule stops at the first unusual character and would otherwise
+    // replace only the front of a key, leaving the rest where the exact pass can no longer find it.
+    if (this.exact) {
+      // Repeated because a replacement can join its neighbours into a new occurrence; bounded in case
+      // a secret is itself part of the marker.
+      for (let i = 0; i < 4; i++) {
+        const next = s.replace(this.exact, REDACTED);
+        if (next === s) break;
+        s = next;
+      }
     }
+    if (MAY_MATCH.test(s)) for (const [re, to] of TEXT_RULES) s = s.replace(re, to as string);
     return s;
   }
 

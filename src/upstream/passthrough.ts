@@ -33,6 +33,9 @@ export async function passthrough(call: InboundCall, model: ModelConfig, wire: W
   if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
 
   const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  // A whole JSON answer is of no use to a client until complete, so it is read in one native call
+  // and edited once: far cheaper than relaying it through a stream, and no later for the client.
+  if (!sse && !call.stream) return wholeJson(res, call, wire, model, headers, deadlines, onEnd);
   const broken = () => deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
   const body = await relay(res.body, editorFor(call, wire, sse, broken), onEnd, deadlines);
   if (body === "broken") return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
@@ -40,6 +43,15 @@ export async function passthrough(call: InboundCall, model: ModelConfig, wire: W
     headers.set("cache-control", "no-cache");
     headers.set("x-accel-buffering", "no");
   }
+  return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
+}
+
+async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, model: ModelConfig, headers: Headers, deadlines: Deadlines, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+  const bytes = await res.bytes().catch(() => undefined);
+  deadlines.done();
+  if (!bytes?.length) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
+  onEnd("done");
+  const body = new JsonStringRewriter(wire.responseModel.json, call.group, { once: true }).push(bytes);
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 
