@@ -41,8 +41,22 @@ function upstreamPath(format: Format, stream: boolean): string {
 function writeConfig(upstream: string): string {
   const dir = mkdtempSync(join(tmpdir(), "llmr-bench-"));
   const base = { openai: `${upstream}/v1`, anthropic: upstream, gemini: `${upstream}/v1beta` };
-  const models = FORMATS.map((f) => `  - model_name: up-${f}\n    llm_params: { api_type: ${f}, model: m-up, api_base: "${base[f]}", api_key: k }`).join("\n");
-  const groups = FORMATS.map((f) => `    - name: g-${f}\n      models: [{ name: up-${f} }]`).join("\n");
+  const model = (name: string, f: Format, apiBase: string) => `  - model_name: ${name}\n    llm_params: { api_type: ${f}, model: m-up, api_base: "${apiBase}", api_key: k }`;
+  const models = [
+    ...FORMATS.map((f) => model(`up-${f}`, f, base[f])),
+    model("up-openai-paced", "openai", `${upstream}/paced/v1`),
+    model("sel-a", "openai", base.openai),
+    model("sel-b", "openai", base.openai),
+  ].join("\n");
+  const groups = [
+    ...FORMATS.map((f) => `    - name: g-${f}\n      models: [{ name: up-${f} }]`),
+    `    - name: g-openai-paced\n      models: [{ name: up-openai-paced }]`,
+    // Three selectors of the kinds people write: a size check, a scan of the messages, a type check.
+    `    - name: g-sel\n      models:\n` +
+      `        - { name: sel-a, selector: '(.messages | length) > 100' }\n` +
+      `        - { name: sel-b, selector: 'any(.messages[]; .role == "system")' }\n` +
+      `        - { name: up-openai, selector: '(.model | type) == "string"' }`,
+  ].join("\n");
   const file = join(dir, "bench.yaml");
   writeFileSync(file, `model_list:\n${models}\nrouter_settings:\n  model_groups:\n${groups}\n`);
   return file;
@@ -82,37 +96,91 @@ const idleRss = rssMb(router.pid);
 
 const rows: Row[] = [];
 const add = (r: Row | undefined) => r && rows.push(r);
+const at = (c: Child) => `http://127.0.0.1:${c.port}`;
+// Peak RSS: sampled all along, the c=64 rows included.
+let peakRss = idleRss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(router.pid))), 50);
+
+/** A request padded to about `bytes` with a long user message, for the selector rows. */
+function padded(bytes: number): ReturnType<typeof request> {
+  const text = "lorem ipsum ".repeat(Math.ceil(bytes / 12)).slice(0, bytes);
+  return { ...request("openai", "g-openai", false), body: JSON.stringify({ model: "g-openai", messages: [{ role: "user", content: text }] }) };
+}
+const withGroup = (r: ReturnType<typeof request>, group: string) => ({ ...r, body: r.body.replace('"model":"g-openai"', `"model":"${group}"`) });
+
 try {
+  // Throughput and CPU at three concurrencies: the floor (bare proxy) and the router's passthrough.
+  for (const c of [1, 16, 64]) {
+    add(await measure(`bare proxy json c=${c}`, bare, at(bare) + upstreamPath("openai", false), request("openai", "m-up", false), c));
+    add(await measure(`passthrough json openai c=${c}`, router, at(router), request("openai", "g-openai", false), c));
+  }
   for (const stream of [false, true]) {
     const kind = stream ? "stream" : "json";
-    add(await measure(`bare proxy ${kind} (openai)`, bare, `http://127.0.0.1:${bare.port}${upstreamPath("openai", stream)}`, request("openai", "m-up", stream), 16));
+    add(await measure(`bare proxy ${kind} (openai)`, bare, at(bare) + upstreamPath("openai", stream), request("openai", "m-up", stream), 16));
     for (const client of FORMATS) {
       for (const up of FORMATS) {
         const label = client === up ? `passthrough ${kind} ${client}` : `convert ${kind} ${client}→${up}`;
-        add(await measure(label, router, `http://127.0.0.1:${router.port}`, request(client, `g-${up}`, stream), 16));
+        add(await measure(label, router, at(router), request(client, `g-${up}`, stream), 16));
       }
     }
   }
+  // First streamed token at c=1, 50-chunk streams, burst and paced 1 ms per chunk.
+  add(await measure("ttft bare proxy burst c=1", bare, at(bare) + upstreamPath("openai", true), request("openai", "m-up", true), 1));
+  add(await measure("ttft passthrough burst c=1", router, at(router), request("openai", "g-openai", true), 1));
+  add(await measure("ttft convert openai→anthropic burst c=1", router, at(router), request("openai", "g-anthropic", true), 1));
+  add(await measure("ttft bare proxy paced c=1", bare, `${at(bare)}/paced${upstreamPath("openai", true)}`, request("openai", "m-up", true), 1));
+  add(await measure("ttft passthrough paced c=1", router, at(router), request("openai", "g-openai-paced", true), 1));
+  // Three selectors against the same requests without: the CPU they add per request.
+  for (const size of [1024, 100 * 1024]) {
+    const label = size === 1024 ? "1KB" : "100KB";
+    add(await measure(`no selectors ${label}`, router, at(router), padded(size), 16));
+    add(await measure(`3 selectors ${label}`, router, at(router), withGroup(padded(size), "g-sel"), 16));
+  }
 } finally {
-  const peakRss = rssMb(router.pid);
+  clearInterval(sampler);
   for (const c of [router, bare, upstream]) c.kill();
   report(rows, { startupMs, idleRss, peakRss });
 }
 
 function report(rows: Row[], extra: { startupMs: number; idleRss: number; peakRss: number }): void {
   const byName = new Map(rows.map((r) => [r.name, r]));
-  console.log(`\nllm-router bench — ${new Date().toISOString()} — ${REQUESTS} requests per row, concurrency 16\n`);
-  console.log("scenario".padEnd(34) + "req/s".padStart(9) + "p50 ms".padStart(9) + "p99 ms".padStart(9) + "cpu/req ms".padStart(12) + "  vs");
+  const get = (n: string) => byName.get(n);
+  console.log(`\nllm-router bench — ${new Date().toISOString()} — up to ${REQUESTS} requests per row; concurrency 16 unless named\n`);
+  console.log("scenario".padEnd(40) + "req/s".padStart(8) + "p50 ms".padStart(8) + "p99 ms".padStart(8) + "ttft p50".padStart(9) + "cpu/req ms".padStart(11) + "  vs");
   for (const r of rows) {
     const kind = r.name.includes("stream") ? "stream" : "json";
     const client = r.name.match(/(openai|anthropic|gemini)/)?.[1] as Format | undefined;
-    const base = r.name.startsWith("convert") ? byName.get(`passthrough ${kind} ${client}`) : r.name.startsWith("passthrough") ? byName.get(`bare proxy ${kind} (openai)`) : undefined;
+    const c = r.name.match(/c=(\d+)/)?.[1];
+    const base = r.name.startsWith("convert")
+      ? get(`passthrough ${kind} ${client}`)
+      : r.name.startsWith("passthrough json openai c=")
+        ? get(`bare proxy json c=${c}`)
+        : r.name.startsWith("passthrough")
+          ? get(`bare proxy ${kind} (openai)`)
+          : undefined;
     const vs = base ? `${(r.rps / base.rps).toFixed(2)}× req/s, ${(r.cpuPerReqMs / base.cpuPerReqMs).toFixed(2)}× cpu of ${base.name}` : "";
-    console.log(r.name.padEnd(34) + r.rps.toFixed(0).padStart(9) + r.p50.toFixed(2).padStart(9) + r.p99.toFixed(2).padStart(9) + r.cpuPerReqMs.toFixed(3).padStart(12) + "  " + vs);
+    console.log(r.name.padEnd(40) + r.rps.toFixed(0).padStart(8) + r.p50.toFixed(2).padStart(8) + r.p99.toFixed(2).padStart(8) + r.ttft50.toFixed(2).padStart(9) + r.cpuPerReqMs.toFixed(3).padStart(11) + "  " + vs);
   }
-  const conv = rows.filter((r) => r.name.startsWith("convert stream"));
-  const ratios = conv.map((r) => r.rps / byName.get(`passthrough stream ${r.name.match(/stream (\w+)→/)![1]}`)!.rps);
-  if (ratios.length) console.log(`\nstreaming conversion throughput vs passthrough: min ${Math.min(...ratios).toFixed(2)}× (goal ≥ 0.75×) ${Math.min(...ratios) >= 0.75 ? "MET" : "NOT MET"}`);
-  console.log(`startup to listening: ${extra.startupMs.toFixed(0)} ms; router RSS idle ${extra.idleRss.toFixed(0)} MB, after load ${extra.peakRss.toFixed(0)} MB`);
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ rows, ...extra }, null, 2));
+  const goals: [string, number | undefined, (v: number) => boolean, string][] = [];
+  const ratio = (a?: Row, b?: Row, f: (r: Row) => number = (r) => r.cpuPerReqMs) => (a && b ? f(a) / f(b) : undefined);
+  goals.push(["passthrough CPU/request vs bare proxy (c=64)", ratio(get("passthrough json openai c=64"), get("bare proxy json c=64")), (v) => v <= 1.3, "≤ 1.3×"]);
+  goals.push(["passthrough requests/s vs bare proxy (c=64)", ratio(get("passthrough json openai c=64"), get("bare proxy json c=64"), (r) => r.rps), (v) => v >= 0.85, "≥ 0.85×"]);
+  const conv = rows.filter((r) => r.name.startsWith("convert"));
+  goals.push(["worst conversion CPU/request vs bare proxy", conv.length ? Math.max(...conv.map((r) => r.cpuPerReqMs / get(`bare proxy ${r.name.includes("stream") ? "stream" : "json"} (openai)`)!.cpuPerReqMs)) : undefined, (v) => v <= 3, "≤ 3×"]);
+  const sc = rows.filter((r) => r.name.startsWith("convert stream"));
+  goals.push(["worst streaming conversion throughput vs passthrough", sc.length ? Math.min(...sc.map((r) => r.rps / get(`passthrough stream ${r.name.match(/stream (\w+)→/)![1]}`)!.rps)) : undefined, (v) => v >= 0.75, "≥ 0.75×"]);
+  const sel = get("3 selectors 1KB");
+  const nosel = get("no selectors 1KB");
+  goals.push(["3 selectors, 1 KB body: CPU added per request (ms)", sel && nosel ? sel.cpuPerReqMs - nosel.cpuPerReqMs : undefined, (v) => v <= 0.3, "≤ 0.3 ms"]);
+  const tp = get("ttft passthrough burst c=1");
+  const tb = get("ttft bare proxy burst c=1");
+  goals.push(["first-token overhead vs bare proxy, c=1 (ms)", tp && tb ? tp.ttft50 - tb.ttft50 : undefined, (v) => v <= 0.5, "≤ 0.5 ms"]);
+  goals.push(["idle RSS (MB)", extra.idleRss, (v) => v <= 100, "≤ 100"]);
+  goals.push(["peak RSS, c=64 included (MB)", extra.peakRss, (v) => v <= 200, "≤ 200"]);
+  goals.push(["startup to listening (ms)", extra.startupMs, (v) => v <= 150, "≤ 150"]);
+  console.log("\ngoal".padEnd(56) + "measured".padStart(10) + "  target");
+  for (const [name, v, ok, target] of goals) {
+    console.log(name.padEnd(55) + (v === undefined ? "-" : v.toFixed(2)).padStart(10) + `  ${target}  ${v === undefined ? "not measured" : ok(v) ? "MET" : "NOT MET"}`);
+  }
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ rows, ...extra, goals: goals.map(([name, v, ok, target]) => ({ name, value: v, target, met: v !== undefined && ok(v) })) }, null, 2));
 }
