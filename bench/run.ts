@@ -136,6 +136,20 @@ try {
     add(await measure(`no selectors ${label}`, router, at(router), padded(size), 16));
     add(await measure(`3 selectors ${label}`, router, at(router), withGroup(padded(size), "g-sel"), 16));
   }
+  // Two workers sharing the port against one, on the same passthrough load.
+  if (!only || "workers".includes(only)) {
+    const cfg = writeConfig(upstreamUrl);
+    const two = await spawnServer(["src/main.ts", "-i", "127.0.0.1", "-p", "0", "-l", "error", "--workers", "2", "-c", cfg], /listening on http:\/\/[^:]+:(\d+)/);
+    try {
+      for (const [name, target] of [["1 worker", router], ["2 workers", two]] as const) {
+        await load(at(target), request("openai", "g-openai", false), { requests: 200, concurrency: 64, maxSeconds: MAX_SECONDS });
+        const r = await load(at(target), request("openai", "g-openai", false), { requests: REQUESTS * 2, concurrency: 64, maxSeconds: MAX_SECONDS });
+        rows.push({ name: `passthrough json c=64, ${name}`, ...r, cpuPerReqMs: NaN });
+      }
+    } finally {
+      two.kill();
+    }
+  }
 } finally {
   clearInterval(sampler);
   for (const c of [router, bare, upstream]) c.kill();
@@ -175,6 +189,7 @@ function report(rows: Row[], extra: { startupMs: number; idleRss: number; peakRs
   const tp = get("ttft passthrough burst c=1");
   const tb = get("ttft bare proxy burst c=1");
   goals.push(["first-token overhead vs bare proxy, c=1 (ms)", tp && tb ? tp.ttft50 - tb.ttft50 : undefined, (v) => v <= 0.5, "≤ 0.5 ms"]);
+  goals.push(["2 workers vs 1: requests/s", ratio(get("passthrough json c=64, 2 workers"), get("passthrough json c=64, 1 worker"), (r) => r.rps), (v) => v >= 1.7, "≥ 1.7×"]);
   goals.push(["idle RSS (MB)", extra.idleRss, (v) => v <= 100, "≤ 100"]);
   goals.push(["peak RSS, c=64 included (MB)", extra.peakRss, (v) => v <= 200, "≤ 200"]);
   goals.push(["startup to listening (ms)", extra.startupMs, (v) => v <= 150, "≤ 150"]);

@@ -4,6 +4,7 @@ import { parseArgs, renderUsage } from "citty";
 import { ConfigError } from "./config";
 import { ARGS, checkUnknownFlags, command, toOptions, UsageError } from "./cli/args";
 import { startRouter } from "./cli/serve";
+import { superviseWorkers } from "./cli/workers";
 import { setGlobalProxy } from "./upstream/fetch";
 import { proxyEnvProblems } from "./upstream/proxy";
 import { runCheckFile, wantsColor } from "./check";
@@ -43,11 +44,20 @@ async function main(raw: string[]): Promise<void> {
       });
       return;
     }
+    if (opts.workers > 1) {
+      process.exitCode = await superviseWorkers(opts.workers, raw, opts.port);
+      return;
+    }
     const router = await startRouter(opts);
     const shutdown = () => router.shutdown().finally(() => process.exit(0));
     process.once("SIGTERM", shutdown);
     process.once("SIGINT", shutdown);
     process.on("SIGHUP", () => void router.reload());
+    // A worker whose supervisor died (even by SIGKILL) must not live on holding the port.
+    if (process.env.LLM_ROUTER_WORKER === "1") {
+      const parent = process.ppid;
+      setInterval(() => process.ppid !== parent && shutdown(), 1000).unref();
+    }
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`llm-router: ${err.message}\n`);

@@ -14,6 +14,7 @@ export const ARGS = {
   "log-level": { type: "string", alias: "l", default: "warn", valueHint: LOG_LEVELS.join("|"), description: "Log level" },
   "log-file": { type: "string", valueHint: "path", description: "Also write logs to this file (capped at 10 MB)" },
   proxy: { type: "string", valueHint: "url", description: "Proxy for upstream calls: socks5://, http:// or https://" },
+  workers: { type: "string", valueHint: "n", description: "Processes sharing the port (default 1); each keeps its own health" },
   check: { type: "boolean", description: "Probe every model, print a report, exit non-zero on failure (--check=stream,tools for deeper probes)" },
   json: { type: "boolean", description: "With --check: print the report as JSON" },
   "check-timeout": { type: "string", valueHint: "seconds", description: "With --check: limit per probe (default 30)" },
@@ -34,6 +35,7 @@ export interface Options {
   logLevel: LogLevel;
   logFile?: string;
   proxy?: string;
+  workers: number;
   /** Probe kinds for --check; undefined when serving. */
   check?: CheckKind[];
   json: boolean;
@@ -86,6 +88,8 @@ export function toOptions(args: Record<string, unknown>, env: Record<string, str
     throw new UsageError((e as Error).message);
   }
   if (args.json && !check) throw new UsageError("--json needs --check");
+  const workers = String(args.workers ?? "1");
+  if (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > 64) throw new UsageError(`invalid --workers "${workers}": expected an integer from 1 to 64`);
   return {
     ip,
     port: Number(port),
@@ -96,6 +100,7 @@ export function toOptions(args: Record<string, unknown>, env: Record<string, str
     proxy,
     check,
     json: args.json === true,
+    workers: Number(workers),
     checkTimeoutMs,
   };
 }

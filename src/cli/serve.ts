@@ -43,7 +43,8 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   metrics.setWeightSource(() => new Map([...current.config.models.keys()].map((m) => [m, current.health.effectiveWeight(m, 100)])));
 
   const server = serve(
-    { hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes },
+    // Workers started by --workers share their port on purpose; a lone router must own it.
+    { hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes, reusePort: env.LLM_ROUTER_WORKER === "1" },
     {
       runtime: () => current,
       token: opts.token,

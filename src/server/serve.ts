@@ -6,6 +6,8 @@ export interface ServeOptions {
   hostname: string;
   port: number;
   maxBodyBytes: number;
+  /** Share the port with other processes (--workers); off otherwise, so a second router fails to start. */
+  reusePort?: boolean;
 }
 
 export interface RunningServer {
@@ -35,7 +37,7 @@ export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): Run
       maxRequestBodySize: opts.maxBodyBytes + 1024 * 1024,
       // Elysia turns SO_REUSEPORT on by default: a second router would then share the port
       // silently (each answering half the requests, maybe with another config) instead of failing.
-      reusePort: false,
+      reusePort: opts.reusePort ?? false,
     });
   } catch (err) {
     const code = (err as { code?: string }).code;
