@@ -50,9 +50,21 @@ async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, mod
   const bytes = await res.bytes().catch(() => undefined);
   deadlines.done();
   if (!bytes?.length) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
+  // The whole answer is in hand: one that does not parse (cut off, garbage) is a failed attempt,
+  // never a 200 the client cannot read.
+  if (!isJson(bytes)) return failed(routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`));
   onEnd("done");
   const body = new JsonStringRewriter(wire.responseModel.json, call.group, { once: true }).push(bytes);
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
+}
+
+function isJson(bytes: Uint8Array): boolean {
+  try {
+    JSON.parse(new TextDecoder().decode(bytes));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: () => RouterError): ByteEditor {

@@ -49,7 +49,7 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
     end() {
       if (s.done) return [];
       s.done = true;
-      return [failure("upstream stream ended prematurely", "upstream_error")];
+      return [failure("upstream stream ended prematurely", "bad_gateway")];
     },
   };
 }

@@ -207,7 +207,7 @@ describe("edge cases peers learned the hard way", () => {
     const cut = text.slice(0, text.indexOf("event: message_delta"));
     const ev = await decodeStream(cut);
     expect(ev.some((e) => e.type === "finish")).toBe(false);
-    expect(ev.at(-1)).toMatchObject({ type: "error", error: { code: "upstream_error", message: "upstream (anthropic): upstream stream ended prematurely" } });
+    expect(ev.at(-1)).toMatchObject({ type: "error", error: { code: "bad_gateway", message: "upstream (anthropic): upstream stream ended prematurely" } });
   });
 
   test("malformed-not-json: a frame that is not JSON becomes an error event, and decoding stops", async () => {
@@ -234,6 +234,6 @@ describe("edge cases peers learned the hard way", () => {
   });
 
   test("an empty upstream stream is a premature end, not an empty answer", async () => {
-    expect(await decodeStream("")).toMatchObject([{ type: "error", error: { code: "upstream_error" } }]);
+    expect(await decodeStream("")).toMatchObject([{ type: "error", error: { code: "bad_gateway" } }]);
   });
 });
