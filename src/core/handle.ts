@@ -30,7 +30,7 @@ export function createHandler(deps: CoreDeps): Handler {
     const url = new URL(request.url);
     if (url.pathname === "/metrics" && deps.metricsEndpoint) return deps.metricsEndpoint(request);
     const route = matchRoute(request.method, url, request.headers);
-    if (route.kind === "health") return jsonResponse({ status: "ok" });
+    if (route.kind === "health") return health(deps, authorized(request.headers, url) && url.searchParams.has("detail"));
     if (route.kind === "root") return new Response("llm-router\n", { headers: { "content-type": "text/plain" } });
     const wire = WIRE[route.format];
     if (!authorized(request.headers, url)) {
@@ -48,6 +48,21 @@ export function createHandler(deps: CoreDeps): Handler {
       return track.answered(wire.encodeError(routerError("internal", "internal router error")), "internal error");
     }
   };
+}
+
+/**
+ * `GET /health`: cheap and open. With `?detail` and the token, also each model's effective
+ * weight relative to 100 and health, so a readiness check can see models that are down.
+ */
+function health(deps: CoreDeps, detail: boolean): Response {
+  if (!detail) return jsonResponse({ status: "ok" });
+  const { config, health } = deps.runtime();
+  const models = [...config.models.keys()].map((name) => {
+    const weight = health.effectiveWeight(name, 100);
+    return { model: name, effective_weight: weight, health: weight === 100 ? "ok" : weight === 0 ? "down" : "degraded", in_flight: health.inFlight(name) };
+  });
+  const down = models.filter((m) => m.health === "down").map((m) => m.model);
+  return jsonResponse({ status: down.length === models.length && models.length > 0 ? "degraded" : "ok", models, down });
 }
 
 type Dispatched = Exclude<Route, { kind: "health" } | { kind: "root" }>;
@@ -127,6 +142,11 @@ function tracker(deps: CoreDeps, format: string) {
       deps.metrics?.recordAttempt({ model: m, outcome });
     },
     failover: (from, to) => deps.metrics?.recordFailover({ group: t.group ?? "", from, to }),
+    selector: (outcome) => {
+      // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.
+      const o = outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
+      deps.metrics?.recordSelector({ group: t.group ?? "", outcome: o });
+    },
     ended: () => {
       ended = true;
       if (answered) finish();

@@ -20,10 +20,12 @@ export interface CallObserver {
   failover(from: string, to: string): void;
   /** The committed answer's stream has really ended. */
   ended(model: string, attempts: number, how: StreamEnd): void;
+  /** One member's selector was evaluated. */
+  selector?(outcome: string): void;
 }
 
 export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger, observe?: CallObserver): Promise<Response | RouterError> {
-  const eligible = await eligibility(call, group, runtime);
+  const eligible = await eligibility(call, group, runtime, observe);
   const plan = runtime.balancer.plan(group, eligible);
   if (plan.candidates.length === 0) {
     return routerError("invalid_request", `no model of group "${group.name}" is eligible for this request: ${plan.empty ?? "no selector matched"}`);
@@ -65,9 +67,10 @@ function attempt(call: InboundCall, model: ModelConfig, signal: AbortSignal, log
   return converted(call, model, signal, log, onEnd);
 }
 
-async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime): Promise<boolean[]> {
+async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime, observe?: CallObserver): Promise<boolean[]> {
   if (!runtime.selectors || group.members.every((m) => !m.selector)) return group.members.map(() => true);
   const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format);
+  group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
   return outcomes.map((o) => o === "match");
 }
 

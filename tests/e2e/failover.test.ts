@@ -110,3 +110,14 @@ describe("in-flight accounting", () => {
     for (const m of ["oa", "an", "dead"]) expect(h.runtime.health.inFlight(m)).toBe(0);
   });
 });
+
+describe("readiness detail", () => {
+  test("/health stays open and minimal; ?detail with the token lists models and those that are down", async () => {
+    for (let i = 0; i < 7; i++) h.runtime.health.failure("dead2");
+    const open = await (await fetch(`${h.base}/health?detail`)).json();
+    expect(open).toEqual({ status: "ok" });
+    const detail = (await (await fetch(`${h.base}/health?detail`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { down: string[]; models: { model: string; effective_weight: number }[] };
+    expect(detail.down).toContain("dead2");
+    expect(detail.models.find((m) => m.model === "oa")!.effective_weight).toBe(100);
+  });
+});
