@@ -50,8 +50,22 @@ export class SseFramer {
 
 const FIELDS = ["data:", "event:", "id:", "retry:"];
 
+/** Whether the line starting at `i` is an SSE field or comment: judged by its first character first. */
 function sseAt(chunk: string, i: number): boolean {
-  return chunk.charCodeAt(i) === 58 /* ":" */ || FIELDS.some((f) => chunk.startsWith(f, i));
+  switch (chunk.charCodeAt(i)) {
+    case 58: // ":" comment
+      return true;
+    case 100: // d
+      return chunk.startsWith("data:", i);
+    case 101: // e
+      return chunk.startsWith("event:", i);
+    case 105: // i
+      return chunk.startsWith("id:", i);
+    case 114: // r
+      return chunk.startsWith("retry:", i);
+    default:
+      return false;
+  }
 }
 
 /**
@@ -70,8 +84,12 @@ class RawLines {
     for (;;) {
       const nl = chunk.indexOf("\n", start);
       const end = nl < 0 ? chunk.length : nl;
-      // Fast path: a line that starts in this chunk is judged in place, without copying it.
-      if (this.head === "" && !this.sse && !this.raw && end - start >= 7) {
+      const fresh = this.head === "" && !this.sse && !this.raw;
+      // Blank lines (event separators, "\r" with CRLF framing) are SSE: nothing to keep.
+      if (fresh && (end === start || (end - start === 1 && chunk.charCodeAt(start) === 13))) {
+        // nothing
+      } else if (fresh && end - start >= 7) {
+        // Fast path: a line that starts in this chunk is judged in place, without copying it.
         if (sseAt(chunk, start)) this.sse = true;
         else this.fragments.push(chunk.slice(start, end)), (this.raw = true);
       } else {
