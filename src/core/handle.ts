@@ -44,6 +44,10 @@ export function createHandler(deps: CoreDeps): Handler {
       deps.log.debug("request refused", { id: track.id, path: url.pathname, status: out.status, error: out.message });
       return track.answered(wire.encodeError(out), out.message);
     } catch (cause) {
+      // Nesting deep enough to exhaust the stack while walking the body is the body's fault.
+      if (cause instanceof RangeError && /call stack/i.test(cause.message)) {
+        return track.answered(wire.encodeError(routerError("invalid_request", "request body is nested too deeply")), "nested too deeply");
+      }
       deps.log.error("unexpected failure", { id: track.id, path: url.pathname, error: String((cause as Error)?.stack ?? cause) });
       return track.answered(wire.encodeError(routerError("internal", "internal router error")), "internal error");
     }

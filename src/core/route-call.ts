@@ -45,7 +45,13 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
       else if (how === "broken") runtime.health.failure(model.name);
       observe?.ended(model.name, tries, how);
     };
-    const outcome = await attempt(call, model, signal, log, onEnd);
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await attempt(call, model, signal, log, onEnd);
+    } catch (err) {
+      release(); // an exception must not leave the model counted as busy
+      throw err;
+    }
     if (outcome.kind === "committed") {
       observe?.attempt(model.name, "ok");
       return labelled(outcome.response, model, attempts);

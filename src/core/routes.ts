@@ -33,7 +33,8 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
 
   const gemini = /^\/v1(?:beta)?\/models\/(.+)$/.exec(path);
   if (gemini) {
-    const rest = decodeURIComponent(gemini[1]!);
+    const rest = safeDecode(gemini[1]!);
+    if (rest === undefined) return unknown(headers, path, 404);
     const colon = rest.lastIndexOf(":");
     if (colon > 0) {
       const m = GEMINI_METHODS[rest.slice(colon + 1)];
@@ -58,6 +59,15 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
 function listFormat(path: string, headers: Headers): ApiType {
   if (path.startsWith("/v1beta/") || headers.has("x-goog-api-key") || headers.has("x-goog-api-client")) return "gemini";
   return headers.has("anthropic-version") || headers.has("x-api-key") ? "anthropic" : "openai";
+}
+
+/** A malformed %-escape (`%ZZ`, a cut UTF-8 sequence) names nothing we serve: undefined, not a throw. */
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
 }
 
 /** For errors on paths we do not serve, answer in the format the caller most likely speaks. */

@@ -32,9 +32,10 @@ export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): Run
     app.listen({
       hostname: opts.hostname,
       port: opts.port,
-      // The core enforces the configured limit and answers 413 in the caller's format;
-      // Bun's own limit sits just above it so that answer is the one clients see.
-      maxRequestBodySize: opts.maxBodyBytes + 1024 * 1024,
+      // The core enforces the configured limit and answers 413 in the caller's format, without
+      // reading past it; Bun's own limit (a bare 413) sits far above so that answer is the one
+      // clients see even for bodies many times too large.
+      maxRequestBodySize: opts.maxBodyBytes * 4 + 64 * 1024 * 1024,
       // Elysia turns SO_REUSEPORT on by default: a second router would then share the port
       // silently (each answering half the requests, maybe with another config) instead of failing.
       reusePort: opts.reusePort ?? false,

@@ -1,5 +1,6 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir";
 import { isObject } from "./shape";
+import { own } from "../lookup";
 
 /** An Anthropic upstream's HTTP error body, or an in-stream `error` event → RouterError. */
 
@@ -62,7 +63,7 @@ function describe(status: number, body: string): string {
 
 /** From an error.type and message; `status` is the HTTP status when there was one. */
 export function errorFromType(type: string | undefined, message: string, status?: number, retryAfter?: string): RouterError {
-  const fromStatus = status !== undefined ? BY_STATUS[status] : undefined;
+  const fromStatus = own(BY_STATUS, status);
   const known = BY_TYPE[type ?? ""] ?? BY_TYPE[fromStatus ?? ""];
   let code: ErrorCode = known?.code ?? (status !== undefined && status < 500 ? "invalid_request" : "upstream_error");
   let finalStatus = status !== undefined && status >= 400 ? status : (known?.status ?? 500);

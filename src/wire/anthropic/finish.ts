@@ -1,4 +1,5 @@
 import type { Finish, FinishReason } from "../../ir";
+import { own } from "../lookup";
 
 /** `stop_reason` values of the Messages API, for recognising a raw value we may send back as is. */
 const KNOWN = new Set(["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal", "model_context_window_exceeded"]);
@@ -20,7 +21,7 @@ const DECODE: Record<string, FinishReason> = {
  */
 export function decodeStop(raw: unknown, stopSequence: unknown, sawTool: boolean): Finish {
   const value = typeof raw === "string" ? raw : undefined;
-  let reason: FinishReason = (value !== undefined ? DECODE[value] : undefined) ?? "other";
+  let reason: FinishReason = own(DECODE, value) ?? "other";
   if (sawTool && reason === "stop") reason = "tool_calls";
   const finish: Finish = { reason };
   if (value !== undefined) finish.raw = value;
@@ -30,7 +31,7 @@ export function decodeStop(raw: unknown, stopSequence: unknown, sawTool: boolean
 
 /** IR finish → stop_reason, keeping the upstream's own Anthropic value when it means the same thing. */
 export function encodeStop(finish: Finish, sawTool: boolean): string {
-  const raw = finish.raw !== undefined && KNOWN.has(finish.raw) && DECODE[finish.raw] === finish.reason ? finish.raw : undefined;
+  const raw = finish.raw !== undefined && KNOWN.has(finish.raw) && own(DECODE, finish.raw) === finish.reason ? finish.raw : undefined;
   switch (finish.reason) {
     case "stop":
       if (sawTool) return "tool_use";

@@ -3,6 +3,7 @@ import type { RouterError } from "../../ir/error";
 import type { CodecContext } from "../codec";
 import { decodeAssistantBlock, decodeSystemBlocks, decodeUserBlock, foldCallSignatures, type BlockState } from "./blocks-decode";
 import { bad, guard, isObject, list, obj, optBool, optInt, optNum, optStr, str, warnOnce, type Json } from "./shape";
+import { own } from "../lookup";
 
 /** An Anthropic Messages request (client side) → IR. */
 
@@ -83,7 +84,7 @@ function toolChoice(v: unknown, req: IRRequest): void {
   const tc = obj(v, "tool_choice");
   const map: Record<string, ToolChoice | undefined> = { auto: { type: "auto" }, any: { type: "required" }, none: { type: "none" } };
   if (tc.type === "tool") req.toolChoice = { type: "tool", name: str(tc.name, "tool_choice.name") };
-  else req.toolChoice = map[String(tc.type)] ?? bad("tool_choice.type", `expected "auto", "any", "tool" or "none"`);
+  else req.toolChoice = own(map, String(tc.type)) ?? bad("tool_choice.type", `expected "auto", "any", "tool" or "none"`);
   if (optBool(tc.disable_parallel_tool_use, "tool_choice.disable_parallel_tool_use")) req.parallelToolCalls = false;
 }
 
@@ -110,7 +111,7 @@ function thinking(v: unknown, outputConfig: unknown, st: BlockState): ReasoningC
   }
   const effort = isObject(outputConfig) ? outputConfig.effort : undefined;
   if (effort === undefined || effort === null) return r;
-  const mapped = EFFORT[String(effort)];
+  const mapped = own(EFFORT, String(effort));
   if (!mapped) {
     st.warnings.add("dropped", "output_config.effort", `unknown effort ${JSON.stringify(effort)}`);
     return r;

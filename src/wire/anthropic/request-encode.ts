@@ -3,6 +3,7 @@ import type { EncodeRequestContext } from "../codec";
 import { encodeText } from "./blocks-encode";
 import { guard, isObject, reject, type Json } from "./shape";
 import { encodeTurns, type Turn } from "./turns-encode";
+import { own } from "../lookup";
 
 /** IR → an Anthropic Messages request body (upstream side), per protocols.md §2.18. */
 
@@ -94,7 +95,7 @@ function thinkingBudget(r: ReasoningConfig | undefined, w: Warnings): number | u
     w.add("clamped", "reasoning.budget", `${r.budget} → ${MIN_BUDGET}, Anthropic's minimum budget_tokens`);
     return MIN_BUDGET;
   }
-  if (r.effort) return EFFORT_BUDGET[r.effort];
+  if (r.effort) return own(EFFORT_BUDGET, r.effort) ?? EFFORT_BUDGET.medium;
   // "On, model decides" (a dynamic Gemini budget, an effort-less switch): adaptive thinking would
   // say that, but older Claude models reject it, while a fixed budget works on all of them.
   if (r.enabled || (r.budget !== undefined && r.budget < 0)) {

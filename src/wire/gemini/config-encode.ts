@@ -2,6 +2,7 @@ import type { IRRequest, ReasoningConfig, ReasoningEffort, ToolChoice } from "..
 import type { EncodeRequestContext } from "../codec";
 import { warnOnce, type Obj } from "./read";
 import { toGeminiParameters, toGeminiSchema } from "./schema";
+import { own } from "../lookup";
 
 /** IR tools, tool choice and sampling settings → Gemini `tools`, `toolConfig`, `generationConfig`. */
 
@@ -81,7 +82,7 @@ function thinkingConfig(r: ReasoningConfig, ctx: EncodeRequestContext): Obj | un
   } else if (r.budget !== undefined) t.thinkingBudget = r.budget;
   else if (r.effort && r.effort !== "none") {
     if (r.effort === "xhigh") ctx.warnings.add("approximated", "reasoning.effort", "xhigh sent as the high budget");
-    t.thinkingBudget = EFFORT_BUDGET[r.effort];
+    t.thinkingBudget = own(EFFORT_BUDGET, r.effort) ?? EFFORT_BUDGET.medium;
   } else if (r.enabled) t.thinkingBudget = -1;
   // Thoughts are asked for whenever thinking is on, so the client can be shown them.
   if (r.include !== undefined) t.includeThoughts = r.include;

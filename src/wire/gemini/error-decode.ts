@@ -1,5 +1,6 @@
 import { routerError, type ErrorCode, type RouterError } from "../../ir";
 import { field, isObj, type Obj } from "./read";
+import { own } from "../lookup";
 
 /**
  * Gemini error bodies (`{error:{code,message,status,details}}`, array-wrapped in the JSON-array
@@ -62,7 +63,7 @@ export function errorFromGemini(err: Obj, httpStatus: number | undefined, header
 
   // A bad API key is a 400 INVALID_ARGUMENT on Gemini; every client expects a 401 for it (§4.72).
   if (reasons.some((r) => r === "API_KEY_INVALID" || r === "API_KEY_EXPIRED")) return routerError("authentication", message, { cause });
-  let code: ErrorCode = BY_STATUS[rpcStatus] ?? byHttp(codeNum);
+  let code: ErrorCode = own(BY_STATUS, rpcStatus) ?? byHttp(codeNum);
   if (code === "not_found" && /\bmodels\//.test(message)) code = "model_not_found";
   const extra: { cause: unknown; retryAfter?: string; subtype?: "context_length_exceeded" } = { cause };
   if (code === "invalid_request" && CONTEXT_OVERFLOW.test(message)) extra.subtype = "context_length_exceeded";

@@ -1,4 +1,5 @@
 import type { Finish, FinishReason } from "../../ir/response";
+import { own } from "../lookup";
 
 const STANDARD: Record<string, FinishReason> = {
   stop: "stop",
@@ -23,9 +24,9 @@ const ALIASES: Record<string, FinishReason> = {
  */
 export function finishFromWire(raw: unknown, sawTool: boolean, sawRefusal: boolean): Finish {
   const value = typeof raw === "string" && raw !== "" ? raw : undefined;
-  const known = value === undefined ? "stop" : (STANDARD[value] ?? ALIASES[value]);
+  const known = value === undefined ? "stop" : (own(STANDARD, value) ?? own(ALIASES, value));
   const finish: Finish = known ? { reason: known } : { reason: "other" };
-  if (value !== undefined && !STANDARD[value]) finish.raw = value;
+  if (value !== undefined && !own(STANDARD, value)) finish.raw = value;
   if (finish.reason === "stop" && sawTool) finish.reason = "tool_calls";
   else if (finish.reason === "stop" && sawRefusal) finish.reason = "content_filter";
   return finish;

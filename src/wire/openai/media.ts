@@ -1,3 +1,4 @@
+import { own } from "../lookup";
 /** Data URLs and MIME types: OpenAI carries inline media as data URLs, the IR as base64 + MIME. */
 
 export interface Inline {
@@ -55,4 +56,4 @@ export function audioFormat(mime: string): "wav" | "mp3" | undefined {
 const EXT: Record<string, string> = { "application/pdf": "pdf", "text/plain": "txt", "text/csv": "csv", "application/json": "json" };
 
 /** OpenAI wants a filename beside `file_data`; invent one with the right extension when none came. */
-export const defaultFilename = (mime: string) => `document.${EXT[mime] ?? mime.split("/")[1]?.replace(/[^a-z0-9]/gi, "") ?? "bin"}`;
+export const defaultFilename = (mime: string) => `document.${own(EXT, mime) ?? mime.split("/")[1]?.replace(/[^a-z0-9]/gi, "") ?? "bin"}`;
