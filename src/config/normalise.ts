@@ -101,7 +101,9 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   const strategy = STRATEGIES.includes(settings.strategy as Strategy) ? (settings.strategy as Strategy) : "roundrobin";
   const maxBodyBytes = bodySize(r, mapping(root.server_settings).max_body_size);
   const metricsPublic = mapping(root.server_settings).metrics_public === true;
-  return { source, models, groups, strategy, server: { maxBodyBytes, metricsPublic }, warnings: r.warnings };
+  const bodyTimeout = mapping(root.server_settings).body_timeout;
+  const bodyTimeoutMs = typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000;
+  return { source, models, groups, strategy, server: { maxBodyBytes, metricsPublic, bodyTimeoutMs }, warnings: r.warnings };
 }
 
 /** Seconds in the file, milliseconds in the config; keys left out keep `base`. */

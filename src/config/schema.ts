@@ -151,6 +151,13 @@ export const RawConfig = Type.Object(
                 "Largest accepted request body: bytes, or a size with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024). Default 32MiB.",
             }),
           ),
+          body_timeout: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              default: 30,
+              description: "Seconds a request body may take to arrive after its headers; slower clients get 408. Default 30.",
+            }),
+          ),
           metrics_public: Type.Optional(
             Type.Boolean({
               default: false,

@@ -69,6 +69,8 @@ export interface ServerSettings {
   maxBodyBytes: number;
   /** GET /metrics without the router token. Default false. */
   metricsPublic: boolean;
+  /** A request body must have fully arrived this long after its headers (slowloris). Default 30 s. */
+  bodyTimeoutMs: number;
 }
 
 export interface RouterConfig {

@@ -1,10 +1,27 @@
 import { routerError, type RouterError } from "../ir/error";
 
+/** A body that has not fully arrived this long after its headers is abandoned (slowloris). */
+export const BODY_TIMEOUT_MS = 30_000;
+
 /**
- * Reads a request body up to `limit` bytes. A declared or actual size above the limit is a 413,
- * found without buffering more than the limit.
+ * Reads a request body up to `limit` bytes within `timeoutMs`. A declared or actual size above
+ * the limit is a 413, found without buffering more than the limit; a body that trickles in for
+ * longer than the deadline is a 408, so slow clients cannot hold connections open for ever
+ * (Bun's idle timeout restarts with every byte they send).
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array | RouterError> {
+export async function readBody(request: Request, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<Uint8Array | RouterError> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<RouterError>((resolve) => {
+    timer = setTimeout(() => resolve(routerError("invalid_request", `request body not received within ${timeoutMs / 1000} s`, { status: 408 })), timeoutMs);
+  });
+  try {
+    return await Promise.race([readWithin(request, limit), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readWithin(request: Request, limit: number): Promise<Uint8Array | RouterError> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) return tooLarge(limit);
   // A declared size within the limit is read natively in one go (the server enforces the length).

@@ -42,7 +42,10 @@ export function createHandler(deps: CoreDeps): Handler {
       const out = await dispatch(route, request, url, deps, track);
       if (out instanceof Response) return track.answered(out);
       deps.log.debug("request refused", { id: track.id, path: url.pathname, status: out.status, error: out.message });
-      return track.answered(wire.encodeError(out), out.message);
+      const res = wire.encodeError(out);
+      // A body that never finished arriving leaves the connection unusable: close it.
+      if (out.status === 408 || out.status === 413) res.headers.set("connection", "close");
+      return track.answered(res, out.message);
     } catch (cause) {
       // Nesting deep enough to exhaust the stack while walking the body is the body's fault.
       if (cause instanceof RangeError && /call stack/i.test(cause.message)) {
@@ -87,7 +90,7 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
     return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
   }
 
-  const raw = await readBody(request, config.server.maxBodyBytes);
+  const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs);
   if (isRouterError(raw)) return raw;
   const body = parseJsonObject(raw);
   if (isRouterError(body)) return body;

@@ -31,7 +31,7 @@ interface Route {
 const ROUTES: Route[] = FORMATS.flatMap((client) => FORMATS.map((group) => ({ client, group, kind: client === group ? ("passthrough" as const) : ("conversion" as const) })));
 const label = (r: Route) => `${r.client} client → ${r.group} group (${r.kind})`;
 
-function post(r: Route, body: BodyInit, headers: Record<string, string> = {}): Promise<Outcome> {
+function post(r: Route, body: NonNullable<RequestInit["body"]>, headers: Record<string, string> = {}): Promise<Outcome> {
   return send(h.base + endpoint(r.client, r.group), { method: "POST", headers: { "content-type": "application/json", ...authHeaders(r.client), ...headers }, body });
 }
 
@@ -255,7 +255,7 @@ ${FORMATS.map((f) => `    - {name: ${f}, models: [{name: m-${f}}]}`).join("\n")}
     });
   }
 
-  const to = (base: string, client: ApiType, body: BodyInit, extra: RequestInit = {}) =>
+  const to = (base: string, client: ApiType, body: NonNullable<RequestInit["body"]>, extra: RequestInit = {}) =>
     send(base + endpoint(client, client), { method: "POST", headers: { "content-type": "application/json", ...authHeaders(client) }, body, ...extra });
 
   for (const client of FORMATS) {
