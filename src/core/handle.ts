@@ -1,4 +1,5 @@
 import { isRouterError, routerError, type RouterError } from "../ir/error";
+import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { WIRE, type InboundCall } from "../wire";
@@ -131,6 +132,7 @@ function tracker(deps: CoreDeps, format: string) {
   let model: string | undefined;
   let attempts = 0;
   let status = 0;
+  let usage: Usage | undefined;
   let committed = false; // an upstream answer is streaming to the client
   let answered = false;
   let ended = false;
@@ -138,8 +140,9 @@ function tracker(deps: CoreDeps, format: string) {
   const finish = (error?: string) => {
     if (done) return;
     done = true;
-    timer.finish(deps.log, { format, group: t.group, model, attempts, status, error });
-    deps.metrics?.recordRequest({ format, group: t.group, model, status, attempts, totalMs: timer.elapsedMs(), ttfbMs: timer.firstByteMs() });
+    const tokens = usage && { input: usage.input + usage.cacheRead + usage.cacheWrite, output: usage.output };
+    timer.finish(deps.log, { format, group: t.group, model, attempts, status, error, usage: usage && { ...usage, input: tokens!.input } });
+    deps.metrics?.recordRequest({ format, group: t.group, model, status, attempts, totalMs: timer.elapsedMs(), ttfbMs: timer.firstByteMs(), tokensIn: tokens?.input, tokensOut: tokens?.output });
   };
   const observer: CallObserver = {
     attempt: (m, outcome) => {
@@ -148,6 +151,7 @@ function tracker(deps: CoreDeps, format: string) {
       committed ||= outcome === "ok";
       deps.metrics?.recordAttempt({ model: m, outcome });
     },
+    usage: (u) => (usage = u),
     failover: (from, to) => deps.metrics?.recordFailover({ group: t.group ?? "", from, to }),
     selector: (outcome) => {
       // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.

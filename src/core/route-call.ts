@@ -1,5 +1,5 @@
 import type { GroupConfig, ModelConfig } from "../config/types";
-import { routerError, type RouterError } from "../ir";
+import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger } from "../log";
 import type { AttemptOutcome } from "../upstream/attempt";
 import { converted } from "../upstream/converted";
@@ -22,6 +22,8 @@ export interface CallObserver {
   ended(model: string, attempts: number, how: StreamEnd): void;
   /** One member's selector was evaluated. */
   selector?(outcome: string): void;
+  /** Token usage, when the answer was decoded (conversions). */
+  usage?(usage: Usage): void;
 }
 
 export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger, observe?: CallObserver): Promise<Response | RouterError> {
@@ -47,7 +49,7 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
     };
     let outcome: AttemptOutcome;
     try {
-      outcome = await attempt(call, model, signal, log, onEnd);
+      outcome = await attempt(call, model, signal, log, onEnd, observe?.usage);
     } catch (err) {
       release(); // an exception must not leave the model counted as busy
       throw err;
@@ -67,10 +69,10 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
   return last.response ? labelled(last.response, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts) : last.error;
 }
 
-function attempt(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void): Promise<AttemptOutcome> {
+function attempt(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
   if (model.apiType === call.format) return passthrough(call, model, WIRE[call.format], signal, onEnd);
   if (call.op === "countTokens") return countTokensConverted(call, model, signal, log, onEnd);
-  return converted(call, model, signal, log, onEnd);
+  return converted(call, model, signal, log, onEnd, onUsage);
 }
 
 async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime, observe?: CallObserver): Promise<boolean[]> {

@@ -3,7 +3,8 @@ import { CODECS } from "../convert/codecs";
 import { codecContext } from "../convert/context";
 import { inlineRemoteMedia } from "../convert/media";
 import { convertStream } from "../convert/stream";
-import { isRouterError, routerError, type Warning } from "../ir";
+import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
+import type { StreamDecoder } from "../wire/codec";
 import type { Logger } from "../log";
 import { jsonResponse } from "../wire/respond";
 import type { InboundCall, WireFormat } from "../wire/types";
@@ -18,7 +19,7 @@ import { mergePatch } from "./merge-patch";
  * Client and upstream speak different formats: decode the request into the neutral form,
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
-export async function converted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+export async function converted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
   const client = CODECS[call.format];
   const target = CODECS[model.apiType];
   const ctx = codecContext(call.group, model.apiType);
@@ -62,6 +63,7 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
     }
     const decoded = target.decodeResponse(json, ctx);
     if (isRouterError(decoded)) return failed(decoded);
+    onUsage?.(decoded.usage);
     warned();
     onEnd("done");
     return { kind: "committed", response: jsonResponse(client.encodeResponse(decoded, ctx), 200, Object.fromEntries(headers)) };
@@ -69,7 +71,7 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
   const jsonArray = call.format === "gemini" && !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
-  const stream = await convertStream(res.body, target.createStreamDecoder(ctx), encoder, (how) => {
+  const stream = await convertStream(res.body, withUsage(target.createStreamDecoder(ctx), onUsage), encoder, (how) => {
     if (how === "broken") log.warn("upstream stream failed", { group: call.group, model: model.name });
     onEnd(how);
   }, deadlines);
@@ -79,6 +81,24 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
   return { kind: "committed", response: new Response(stream, { status: 200, headers }) };
+}
+
+/** Reports the last (cumulative) usage a stream carried, once the stream is over. */
+function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): StreamDecoder {
+  if (!onUsage) return decoder;
+  let last: Usage | undefined;
+  const tap = (events: StreamEvent[]) => {
+    for (const e of events) if (e.type === "usage") last = e.usage;
+    return events;
+  };
+  return {
+    push: (frame) => tap(decoder.push(frame)),
+    end: () => {
+      const events = tap(decoder.end());
+      if (last) onUsage(last);
+      return events;
+    },
+  };
 }
 
 /** Lossy steps are logged and summarised in a header: never silent. */
