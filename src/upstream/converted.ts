@@ -38,8 +38,10 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   const upstreamWire: WireFormat = WIRE[model.apiType];
   const targetReq = upstreamWire.upstreamTarget(model, { ...call, format: model.apiType, sse: true });
   applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
+  // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
+  const payload = JSON.stringify(body);
   const deadlines = new Deadlines(model.timeouts, signal, call.stream);
-  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: JSON.stringify(body), signal, proxy: model.proxy, deadlines });
+  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: payload, signal, proxy: model.proxy, deadlines });
   if (isRouterError(res)) return deadlines.done(), failed(res);
 
   const headers = responseHeaders(res.headers);

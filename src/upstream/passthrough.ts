@@ -19,8 +19,10 @@ import { relay, type ByteEditor } from "./relay";
 export async function passthrough(call: InboundCall, model: ModelConfig, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
+  // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
+  const payload = requestBody(call, model, target.bodyModelPath);
   const deadlines = new Deadlines(model.timeouts, signal, call.stream);
-  const res = await callUpstream({ url: target.url, headers: target.headers, body: requestBody(call, model, target.bodyModelPath), signal, proxy: model.proxy, deadlines });
+  const res = await callUpstream({ url: target.url, headers: target.headers, body: payload, signal, proxy: model.proxy, deadlines });
   if (res instanceof Response === false) return deadlines.done(), failed(res);
 
   const headers = responseHeaders(res.headers);

@@ -499,14 +499,15 @@ export function mutate(seed: Json, mutations: Mutation[]): Json {
         next = undefined;
         break;
       case "replace":
-        next = m.value;
+        // Cloned: the arbitraries hand out the same constant objects again and again.
+        next = clone(m.value);
         break;
       case "retype":
         next = retyped(current);
         break;
       case "insertKey":
-        if (current !== null && typeof current === "object" && !Array.isArray(current)) setOwn(current, m.key, m.value);
-        else if (Array.isArray(current)) current.splice(m.at % (current.length + 1), 0, m.value);
+        if (current !== null && typeof current === "object" && !Array.isArray(current)) setOwn(current, m.key, clone(m.value));
+        else if (Array.isArray(current)) current.splice(m.at % (current.length + 1), 0, clone(m.value));
         break;
       case "wrap":
         next = m.inArray ? [current] : { value: current };
