@@ -1,24 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import type { GroupConfig } from "../../src/config/types";
-import { createBalancer, DOWN_LEVEL, HealthRegistry } from "../../src/balance";
+import { createBalancer, DOWN_LEVEL } from "../../src/balance";
+import { all, group, order, setup } from "./helpers";
 
-function fakeClock(start = 0) {
-  let t = start;
-  return { now: () => t, set: (ms: number) => void (t = ms) };
-}
-const group = (name: string, weights: Record<string, number>): GroupConfig => ({
-  name,
-  members: Object.entries(weights).map(([model, weight]) => ({ model, weight })),
-});
-const all = (g: GroupConfig) => g.members.map(() => true);
-const order = (p: { candidates: { model: string; reason: string }[] }) => p.candidates.map((c) => `${c.model}:${c.reason}`);
-
-function setup(cooldownMs?: number) {
-  const clock = fakeClock();
-  const health = new HealthRegistry({ clock, cooldownMs });
-  const balancer = createBalancer("roundrobin", health, { random: () => 0 });
-  return { clock, health, balancer };
-}
 
 describe("halving and recovery", () => {
   test("each failure halves weight 100 down to 0 in seven steps, and 0 is the floor", () => {

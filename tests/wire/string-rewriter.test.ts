@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
-import { sseDataRewriter } from "../../src/wire/sse/data-rewriter";
+import { SseDataEditor } from "../../src/wire/sse/data-rewriter";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -69,18 +69,16 @@ describe("JsonStringRewriter", () => {
   });
 });
 
-async function pipeSse(input: string, rule: Parameters<typeof sseDataRewriter>[0], chunkSize: number): Promise<string> {
+async function pipeSse(input: string, rule: ConstructorParameters<typeof SseDataEditor>[0], chunkSize: number): Promise<string> {
   const bytes = enc.encode(input);
-  const src = new ReadableStream<Uint8Array>({
-    start(c) {
-      for (let i = 0; i < bytes.length; i += chunkSize) c.enqueue(bytes.slice(i, i + chunkSize));
-      c.close();
-    },
-  });
-  return new Response(src.pipeThrough(sseDataRewriter(rule, "grp"))).text();
+  const editor = new SseDataEditor(rule, "grp");
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += chunkSize) out.push(editor.push(bytes.slice(i, i + chunkSize)));
+  out.push(editor.end());
+  return dec.decode(Buffer.concat(out));
 }
 
-describe("sseDataRewriter", () => {
+describe("SseDataEditor", () => {
   const openai =
     `: keep-alive\n\n` +
     `data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-2024","choices":[{"delta":{"content":"hi"}}]}\n\n` +

@@ -83,21 +83,6 @@ export class SseDataEditor {
   }
 }
 
-/** The editor as a TransformStream. */
-export function sseDataRewriter(rule: SseEditRule, replacement: string): TransformStream<Uint8Array, Uint8Array> {
-  const editor = new SseDataEditor(rule, replacement);
-  return new TransformStream({
-    transform(chunk, controller) {
-      const out = editor.push(chunk);
-      if (out.length) controller.enqueue(out);
-    },
-    flush(controller) {
-      const rest = editor.end();
-      if (rest.length) controller.enqueue(rest);
-    },
-  });
-}
-
 const EMPTY = new Uint8Array(0);
 
 function startsWith(buf: Uint8Array, prefix: Uint8Array): boolean {
