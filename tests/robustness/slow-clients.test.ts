@@ -98,7 +98,7 @@ test(`${PER_MODE * MODES.length} slow connections are closed by the server withi
   latencies.sort((a, b) => a - b);
   const p = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))]!);
   console.log(`slow connections: ${JSON.stringify(report)}`);
-  console.log(`normal requests meanwhile: ${latencies.length}, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms, failures ${failures.length}`);
+  console.log(`normal requests meanwhile: ${latencies.length}, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${p(1)} ms, failed requests: ${failures.length}`);
 
   for (const s of slows) {
     s.socket.destroy();
