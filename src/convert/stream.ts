@@ -29,7 +29,11 @@ export async function convertStream(
   let upstreamEnded = false;
   let failure: RouterError | undefined; // an error event seen in the stream
 
-  /** Reads one upstream chunk and returns the client text it produces ("" when none yet). */
+  /**
+   * Reads one upstream chunk and returns the client text it produces, as writes: everything a
+   * read produces goes out in one write (each write costs a syscall and a trip through the
+   * stream), except that "" marks where an error's write of its own begins.
+   */
   async function step(): Promise<string[]> {
     let chunk: string | undefined;
     try {
@@ -39,29 +43,33 @@ export async function convertStream(
     } catch {
       chunk = undefined; // a broken upstream connection ends like an early close
     }
-    const events: StreamEvent[] = [];
+    const out = new Writes();
     if (chunk === undefined) {
       upstreamEnded = true;
-      for (const f of [...framer.push(text.decode()), ...framer.end()]) events.push(...decoder.push(f));
-      events.push(...decoder.end());
+      for (const f of framer.push(text.decode())) encode(decoder.push(f), out);
+      for (const f of framer.end()) encode(decoder.push(f), out);
+      encode(decoder.end(), out);
+      out.add(encoder.end());
     } else {
-      for (const f of framer.push(chunk)) events.push(...decoder.push(f));
+      for (const f of framer.push(chunk)) encode(decoder.push(f), out);
     }
-    const out: string[] = [];
+    return out.list;
+  }
+
+  function encode(events: StreamEvent[], out: Writes): void {
     for (const e of events) {
       // An error goes out in a write of its own: the Gemini SDK only recognises a bare JSON
       // error when a network read holds nothing else.
       if (e.type === "error") {
-        const held = encoder.flush?.();
-        if (held) out.push(held);
+        out.add(encoder.flush?.() ?? "");
         failure ??= e.error;
-        out.push("");
+        out.boundary();
+        out.add(encoder.push(e));
+        out.boundary();
+        continue;
       }
-      const s = encoder.push(e);
-      if (s) out.push(s);
+      out.add(encoder.push(e));
     }
-    if (upstreamEnded) out.push(encoder.end());
-    return out;
   }
 
   // Commit late: wait for output; an error before any real output is a failed attempt.
@@ -102,4 +110,21 @@ export async function convertStream(
       reader.cancel(reason).catch(() => {});
     },
   );
+}
+
+/** Client text in as few writes as possible; "" entries mark boundaries between writes. */
+class Writes {
+  readonly list: string[] = [];
+  private open = false; // whether the last entry may still grow
+
+  add(s: string): void {
+    if (s === "") return;
+    if (this.open) this.list[this.list.length - 1] += s;
+    else this.list.push(s), (this.open = true);
+  }
+
+  boundary(): void {
+    this.list.push("");
+    this.open = false;
+  }
 }
