@@ -25,6 +25,7 @@ export async function convertStream(
 ): Promise<ReadableStream<Uint8Array> | RouterError> {
   const reader = body.getReader();
   const text = new TextDecoder();
+  const bytes = new TextEncoder();
   const framer = new SseFramer();
   let upstreamEnded = false;
   let failure: RouterError | undefined; // an error event seen in the stream
@@ -95,7 +96,7 @@ export async function convertStream(
       try {
         let out = head;
         for (;;) {
-          for (const s of out) await write(c, s);
+          for (const s of out) await write(c, bytes.encode(s));
           if (upstreamEnded) break;
           out = await step();
         }
