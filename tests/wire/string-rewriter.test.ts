@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
 import { SseDataEditor } from "../../src/wire/sse/data-rewriter";
 
@@ -90,11 +91,87 @@ describe("SseDataEditor", () => {
     for (const size of [1, 2, 7, 64, 4096]) expect(await pipeSse(openai, { path: ["model"] }, size)).toBe(want);
   });
 
-  test("only frames of the named event, CRLF kept", async () => {
+  test("only the key at its path, first frame only, CRLF kept", async () => {
     const anth =
       `event: message_start\r\ndata: {"type":"message_start","message":{"model":"claude-1"}}\r\n\r\n` +
       `event: content_block_delta\r\ndata: {"type":"content_block_delta","delta":{"text":"\\"model\\":\\"claude-1\\""},"model":"claude-1"}\r\n\r\n`;
-    const out = await pipeSse(anth, { event: "message_start", path: ["message", "model"], onlyFirst: true }, 5);
+    const out = await pipeSse(anth, { path: ["message", "model"], onlyFirst: true }, 5);
     expect(out).toBe(anth.replace(`"model":"claude-1"}}`, `"model":"grp"}}`));
+  });
+});
+
+describe("SseDataEditor on mixed streams", () => {
+  /** The expected edit, found independently: parse each data line and set the value at the path. */
+  function expected(input: string, path: string[]): unknown[] {
+    return input
+      .split("\n")
+      .filter((l) => l.startsWith("data:") && l.slice(5).trim().startsWith("{"))
+      .map((l) => {
+        const doc = JSON.parse(l.slice(5));
+        let at = doc;
+        for (const k of path.slice(0, -1)) at = at?.[k];
+        if (at && typeof at === "object" && typeof at[path.at(-1)!] === "string") at[path.at(-1)!] = "grp";
+        return doc;
+      });
+  }
+  const dataOf = (out: string) => expected(out, ["__none__"]);
+
+  test("nested keys of the same name stay, the key at the path changes, for any chunking (property)", () => {
+    const line = fc.record({
+      model: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
+      nested: fc.option(fc.record({ model: fc.string({ maxLength: 8 }) }), { nil: undefined }),
+      text: fc.string({ maxLength: 20 }),
+      spaced: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), fc.boolean(), (lines, cuts, crlf) => {
+        const eol = crlf ? "\r\n" : "\n";
+        const input =
+          `: ping${eol}${eol}` +
+          lines
+            .map((l) => {
+              const doc = { args: l.nested, text: l.text, ...(l.model === undefined ? {} : { model: l.model }) };
+              return `data:${l.spaced ? " " : ""}${JSON.stringify(doc, null, l.spaced ? 1 : 0).replaceAll("\n", "")}${eol}${eol}`;
+            })
+            .join("") +
+          `data: [DONE]${eol}${eol}`;
+        const bytes = enc.encode(input);
+        const editor = new SseDataEditor({ path: ["model"] }, "grp");
+        const out: Uint8Array[] = [];
+        let at = 0;
+        for (let i = 0; at < bytes.length; i++) {
+          const size = cuts[i % cuts.length]!;
+          out.push(editor.push(bytes.slice(at, at + size)));
+          at += size;
+        }
+        out.push(editor.end());
+        const text = dec.decode(Buffer.concat(out));
+        expect(dataOf(text)).toEqual(expected(input, ["model"]));
+        // Nothing but the edited values changed: comments, blank lines and [DONE] are where they were.
+        expect(text.split(eol).filter((l) => !l.startsWith("data: {") && !l.startsWith("data:{"))).toEqual(input.split(eol).filter((l) => !l.startsWith("data: {") && !l.startsWith("data:{")));
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+
+  test("a chunk that carries no key comes back as the very same chunk", () => {
+    const editor = new SseDataEditor({ path: ["modelVersion"] }, "grp");
+    const chunk = enc.encode(`data: {"candidates":[{"content":{"parts":[{"text":"hi"}]}}]}\n\n`);
+    expect(editor.push(chunk)).toBe(chunk);
+  });
+
+  test("a long data line cut into many chunks is passed on as it comes, not held back", () => {
+    const editor = new SseDataEditor({ path: ["modelVersion"] }, "grp");
+    const line = `data: {"candidates":[{"content":{"parts":[{"text":"${"x".repeat(10_000)}"}]}}],"modelVersion":"gemini-x"}\n\n`;
+    const bytes = enc.encode(line);
+    const sizes: number[] = [];
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i += 1000) {
+      const o = editor.push(bytes.slice(i, i + 1000));
+      sizes.push(o.length);
+      out.push(o);
+    }
+    expect(sizes.slice(0, 9).every((n) => n === 1000)).toBe(true);
+    expect(dec.decode(Buffer.concat(out))).toBe(line.replace('"modelVersion":"gemini-x"', '"modelVersion":"grp"'));
   });
 });

@@ -37,7 +37,7 @@ export const anthropic: WireFormat = {
   streamError: (err) => `event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`,
   peekRequest,
   upstreamTarget,
-  responseModel: { json: ["model"], sse: { event: "message_start", path: ["message", "model"], onlyFirst: true } },
+  responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },
   listModels: (groups) => ({
     data: groups.map(model),
     has_more: false,

@@ -55,6 +55,15 @@ export class JsonStringRewriter {
     this.once = opts.once ?? true;
   }
 
+  /** Ready for a new document, with the path and replacement already prepared. */
+  reset(): void {
+    this.isObj.length = 0;
+    this.keyOk.length = 0;
+    this.expectKey.length = 0;
+    this.mode = Mode.Scan;
+    this.escape = false;
+  }
+
   /** Whether the (single) replacement has happened and the rest is copied unchanged. */
   get done(): boolean {
     return this.mode === Mode.Done;
@@ -66,7 +75,48 @@ export class JsonStringRewriter {
     let out: Uint8Array[] | null = null;
     let from = 0; // start of the not yet emitted run of input bytes
     const n = chunk.length;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && this.mode !== Mode.Done; ) {
+      const skipping = this.mode === Mode.Skip;
+      i = this.scan(chunk, i, n);
+      if (!skipping && this.mode === Mode.Skip) {
+        // Emit everything up to and including the opening quote, then drop the old value.
+        (out ??= []).push(chunk.subarray(from, i));
+        from = i;
+      } else if (skipping && this.mode !== Mode.Skip) {
+        (out ??= []).push(this.replacement);
+        from = i - 1; // the closing quote is emitted with the next run
+      }
+    }
+    if (this.mode === Mode.Skip) from = n; // still inside the old value: drop what we saw
+    if (out === null) return from === 0 ? chunk : chunk.subarray(from);
+    if (from < n) out.push(chunk.subarray(from));
+    return concat(out);
+  }
+
+  /**
+   * Where the target value's characters sit in one whole document (`[start, end)`, between its
+   * quotes), found from a fresh state; null when it is not there. Callers that hold the whole
+   * document copy around the range themselves, with no intermediate pieces.
+   */
+  locate(doc: Uint8Array, from = 0, to = doc.length): [number, number] | null {
+    this.reset();
+    const start = this.scan(doc, from, to);
+    if (this.mode !== Mode.Skip) return null;
+    const end = this.scan(doc, start, to);
+    return this.mode === Mode.Skip ? null : [start, end - 1];
+  }
+
+  /** The bytes to put in place of the old value's characters (JSON-escaped). */
+  get replacementBytes(): Uint8Array {
+    return this.replacement;
+  }
+
+  /**
+   * Walks bytes [i, n) and stops just after the quote that opens the target value or the one
+   * that closes it (the mode tells which); returns where it stopped.
+   */
+  private scan(chunk: Uint8Array, i: number, n: number): number {
+    for (; i < n; i++) {
       const b = chunk[i]!;
       const mode = this.mode;
       if (mode === Mode.Scan) {
@@ -76,11 +126,7 @@ export class JsonStringRewriter {
         else if (b === CLOSE_OBJ || b === CLOSE_ARR) this.closeContainer();
         else if (b === COMMA) this.afterComma();
         else if (b === COLON) this.afterColon();
-        if (this.mode === Mode.Skip) {
-          // Emit everything up to and including the opening quote, then drop the old value.
-          (out ??= []).push(chunk.subarray(from, i + 1));
-          from = i + 1;
-        }
+        if (this.mode === Mode.Skip) return i + 1;
         continue;
       }
       if (this.escape) {
@@ -100,19 +146,12 @@ export class JsonStringRewriter {
       // Closing quote.
       if (mode === Mode.Key) this.closeKey();
       else if (mode === Mode.Skip) {
-        (out ??= []).push(this.replacement);
-        from = i; // the closing quote is emitted with the next run
-        if (this.once) {
-          this.mode = Mode.Done;
-          break;
-        }
+        this.mode = this.once ? Mode.Done : Mode.Scan;
+        return i + 1;
       }
       this.mode = Mode.Scan;
     }
-    if (this.mode === Mode.Skip) from = n; // still inside the old value: drop what we saw
-    if (out === null) return from === 0 ? chunk : chunk.subarray(from);
-    if (from < n) out.push(chunk.subarray(from));
-    return concat(out);
+    return n;
   }
 
   private openContainer(obj: boolean): void {
