@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { TallyCounter, TallyHistogram } from "./tally";
 
 /**
  * How one upstream attempt ended: `ok` committed an answer; `retryable_error` led (or could have
@@ -51,13 +52,14 @@ export class Metrics {
   private inFlight?: NameSource;
   private weight?: NameSource;
 
-  private readonly requests = new Counter({ name: "llm_router_requests_total", help: "Requests answered, by inbound API format, model group, serving model and HTTP status", labelNames: ["format", "group", "model", "status"], registers: [this.registry] });
-  private readonly ttfb = new Histogram({ name: "llm_router_request_ttfb_seconds", help: "Time from receiving a request to sending the first byte of its answer", labelNames: ["group", "model"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly total = new Histogram({ name: "llm_router_request_duration_seconds", help: "Time from receiving a request to the last byte of its answer", labelNames: ["group", "model"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly attemptsPerRequest = new Histogram({ name: "llm_router_request_attempts", help: "Upstream attempts one request needed (more than one means failover)", labelNames: ["group"], buckets: ATTEMPT_BUCKETS, registers: [this.registry] });
-  private readonly attempts = new Counter({ name: "llm_router_upstream_attempts_total", help: "Upstream calls, by model and outcome", labelNames: ["model", "outcome"], registers: [this.registry] });
+  // Per-request series count in plain numbers (see tally.ts); rarer events use prom-client directly.
+  private readonly requests = new TallyCounter(this.registry, "llm_router_requests_total", "Requests answered, by inbound API format, model group, serving model and HTTP status", ["format", "group", "model", "status"]);
+  private readonly ttfb = new TallyHistogram(this.registry, "llm_router_request_ttfb_seconds", "Time from receiving a request to sending the first byte of its answer", ["group", "model"], LATENCY_BUCKETS);
+  private readonly total = new TallyHistogram(this.registry, "llm_router_request_duration_seconds", "Time from receiving a request to the last byte of its answer", ["group", "model"], LATENCY_BUCKETS);
+  private readonly attemptsPerRequest = new TallyHistogram(this.registry, "llm_router_request_attempts", "Upstream attempts one request needed (more than one means failover)", ["group"], ATTEMPT_BUCKETS);
+  private readonly attempts = new TallyCounter(this.registry, "llm_router_upstream_attempts_total", "Upstream calls, by model and outcome", ["model", "outcome"]);
   private readonly failovers = new Counter({ name: "llm_router_failovers_total", help: "Moves from a failed model to the next one of its group", labelNames: ["group", "from", "to"], registers: [this.registry] });
-  private readonly tokens = new Counter({ name: "llm_router_tokens_total", help: "Tokens reported by upstreams, by model and direction (in = prompt, out = completion)", labelNames: ["model", "direction"], registers: [this.registry] });
+  private readonly tokens = new TallyCounter(this.registry, "llm_router_tokens_total", "Tokens reported by upstreams, by model and direction (in = prompt, out = completion)", ["model", "direction"]);
   private readonly selectors = new Counter({ name: "llm_router_selector_evaluations_total", help: "Selector evaluations, by group and outcome (match, no_match, timeout, error)", labelNames: ["group", "outcome"], registers: [this.registry] });
 
   constructor() {
@@ -76,17 +78,17 @@ export class Metrics {
   recordRequest(r: RequestRecord): void {
     const group = this.group(r.group);
     const model = this.model(r.model);
-    this.requests.inc({ format: r.format, group, model, status: statusLabel(r.status) });
-    const where = { group, model };
+    this.requests.inc([r.format, group, model, statusLabel(r.status)]);
+    const where = [group, model];
     if (r.ttfbMs !== undefined) this.ttfb.observe(where, r.ttfbMs / 1000);
     this.total.observe(where, r.totalMs / 1000);
-    if (r.attempts > 0) this.attemptsPerRequest.observe({ group }, r.attempts);
-    if (r.tokensIn) this.tokens.inc({ model, direction: "in" }, r.tokensIn);
-    if (r.tokensOut) this.tokens.inc({ model, direction: "out" }, r.tokensOut);
+    if (r.attempts > 0) this.attemptsPerRequest.observe([group], r.attempts);
+    if (r.tokensIn) this.tokens.inc([model, "in"], r.tokensIn);
+    if (r.tokensOut) this.tokens.inc([model, "out"], r.tokensOut);
   }
 
   recordAttempt(a: { model: string; outcome: AttemptOutcome }): void {
-    this.attempts.inc({ model: this.model(a.model), outcome: a.outcome });
+    this.attempts.inc([this.model(a.model), a.outcome]);
   }
 
   recordFailover(f: { group: string; from: string; to: string }): void {

@@ -9,7 +9,8 @@ import { join } from "node:path";
  */
 const CHILD = join(import.meta.dir, "linger-child.ts");
 const BUN = process.execPath;
-const EXIT_WITHIN_MS = 5_000;
+// Far below the 600 s a leaked deadline would hold, far above a child's start-up on a busy machine.
+const EXIT_WITHIN_MS = 15_000;
 
 async function run(kind: string): Promise<{ kind: string; status: string; exitedWithinMs: number | "still running" }> {
   const start = performance.now();
@@ -31,4 +32,4 @@ test("after a request refused inside an attempt (a body nested too deeply to re-
     { kind: "deep passthrough stream", status: "status 400", exits: "by itself" },
     { kind: "deep conversion", status: "status 400", exits: "by itself" },
   ]);
-}, 20_000);
+}, 40_000);
