@@ -22,8 +22,18 @@ export type SelectorLog = (level: "debug" | "info" | "warn", msg: string, fields
 export interface SelectorEngineOptions {
   /** Per selector, from the end of the previous one (parsing gets extra time per MiB). Default 100. */
   timeoutMs?: number;
-  /** Worker threads. Default 2: one can be stuck on a bad selector while the other serves. */
+  /**
+   * Most worker threads. Default 2: one can be stuck on a bad selector while the other serves. Only the
+   * first starts with the engine; the other when the first is held up or was restarted (pool.ts).
+   */
   workers?: number;
+  /**
+   * Default true: create() resolves once a worker has compiled the program. With false it resolves
+   * once the selectors are checked; evaluations wait for the worker, and `ready` tells whether it came up.
+   */
+  waitUntilReady?: boolean;
+  /** How long the spare worker may sit idle before it is stopped. Default 30 s. */
+  spareIdleMs?: number;
   /** Bodies larger than this are not evaluated (selector members → "skipped"). Default 32 MiB. */
   maxBodyBytes?: number;
   /** First quarantine of a culprit selector. Default 30 s. */
@@ -78,7 +88,7 @@ export class SelectorEngine {
     private readonly log: SelectorLog,
   ) {}
 
-  /** Checks every selector, then starts the workers with the combined program compiled. */
+  /** Checks every selector, then starts a worker compiling the combined program. */
   static async create(groups: GroupSelectors[], opts: SelectorEngineOptions = {}): Promise<SelectorEngine> {
     // An option given as undefined means "the default", not "unset the default" (NaN deadlines).
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as SelectorEngineOptions;
@@ -106,10 +116,11 @@ export class SelectorEngine {
     const quarantine = new QuarantineList(o.quarantineMs, opts.now ?? Date.now, log, (e) => engine.current?.cancelStuckOn(e));
     let pool: WorkerPool | undefined;
     if (sources.length > 0) {
-      pool = await WorkerPool.start({
+      pool = await WorkerPool.open({
         wasmModule: await loadJqModule(),
         program: combinedProgram(sources),
         size: Math.max(1, o.workers),
+        spareIdleMs: o.spareIdleMs,
         timeoutMs: o.timeoutMs,
         maxInputBytes: o.maxBodyBytes + 1024 * 1024,
         onEvent: (kind, message) => {
@@ -119,7 +130,13 @@ export class SelectorEngine {
       });
     }
     engine.current = new SelectorEngine(plans, pool, quarantine, o.maxBodyBytes, log);
+    if (o.waitUntilReady !== false) await engine.current.ready;
     return engine.current;
+  }
+
+  /** Settles once the combined program runs in a worker; rejects (the engine is then closed) if it cannot. */
+  get ready(): Promise<void> {
+    return this.pool?.ready ?? Promise.resolve();
   }
 
   /** One outcome per member of `group`; throws for a group that was not given to create(). */
@@ -233,8 +250,9 @@ export class SelectorEngine {
     }
   }
 
-  stats(): { evaluations: number; timeouts: number; errors: number; restarts: number; quarantined: string[] } {
-    return { ...this.counts, quarantined: this.quarantine.keys() };
+  /** `workers`: threads running now (the spare only while isolation needs it). */
+  stats(): { evaluations: number; timeouts: number; errors: number; restarts: number; quarantined: string[]; workers: number } {
+    return { ...this.counts, quarantined: this.quarantine.keys(), workers: this.pool?.workers ?? 0 };
   }
 
   /** Stops the workers; evaluations after this resolve with "skipped" for every selector member. */

@@ -1,15 +1,32 @@
 /**
  * The main-thread side of the selector workers: one job per worker at a time, a FIFO queue, and
  * replacement of workers that die (a slot whose workers keep dying before they get ready is dropped).
+ *
+ * Only one worker starts with the pool: each costs ~20 MB and most of the startup time. A spare is
+ * started when isolation needs it: a job has held the workers (or waited behind them) for
+ * SPARE_AFTER_MS, which a healthy selector pass never does, or a worker was restarted or lost. A
+ * spare left idle for SPARE_IDLE_MS is stopped again.
  */
 import { Slot, lost, type PoolResult, type PoolTask, type SlotOptions, type SlotOwner } from "./slot";
 
 export type { PoolResult, PoolTask } from "./slot";
 
 export interface PoolOptions extends SlotOptions {
+  /** Most workers at once; only the first starts eagerly. */
   size: number;
+  /** How long a spare may sit idle before it is stopped; default SPARE_IDLE_MS. */
+  spareIdleMs?: number;
   onEvent: (kind: "restart" | "worker_lost", message: string) => void;
 }
+
+/**
+ * A normal pass takes a millisecond or two (a few more in a worker's first requests, before the JIT
+ * has warmed up); a spare takes ~30 ms to get ready. Starting it after 20 ms leaves it ready well
+ * within the 100 ms a looping selector holds the first worker.
+ */
+export const SPARE_AFTER_MS = 20;
+/** Long enough that a burst of slow bodies does not start and stop a worker over and over. */
+export const SPARE_IDLE_MS = 30_000;
 
 /**
  * Where worker.ts is. From source it sits beside this file. In a bundle (`bun build --compile` with
@@ -33,33 +50,44 @@ function findWorker(): Promise<string> {
 /** A slot whose workers die this many times in a row before getting ready is left empty. */
 const MAX_SPAWN_FAILURES = 3;
 
+interface Queued {
+  task: PoolTask;
+  resolve: (r: PoolResult | null) => void;
+  since: number;
+}
+
 export class WorkerPool implements SlotOwner {
   private slots: Slot[] = [];
-  private queue: { task: PoolTask; resolve: (r: PoolResult | null) => void }[] = [];
+  private queue: Queued[] = [];
   private closed = false;
+  /** Set once a slot was dropped for failing to start: starting more would only fail again. */
+  private spawnBroken = false;
+  private spareCheck?: ReturnType<typeof setTimeout>;
+  private idleCheck?: ReturnType<typeof setInterval>;
+  /** Settles when the first worker has compiled the program; rejects (and closes the pool) if it cannot. */
+  readonly ready: Promise<void>;
 
   private constructor(
     private readonly opts: PoolOptions,
     private readonly url: string,
-  ) {}
-
-  /** Resolves once every worker has compiled the program; rejects if any cannot. */
-  static async start(opts: PoolOptions): Promise<WorkerPool> {
-    const pool = new WorkerPool(opts, await findWorker());
-    pool.slots = Array.from({ length: opts.size }, () => new Slot(pool, opts, pool.url));
-    try {
-      await Promise.all(pool.slots.map((s) => s.started));
-    } catch (err) {
-      await pool.close();
+  ) {
+    this.slots = [new Slot(this, opts, url)];
+    this.ready = this.slots[0]!.started.catch(async (err: unknown) => {
+      await this.close();
       throw err;
-    }
-    return pool;
+    });
+    this.ready.catch(() => {});
+  }
+
+  /** Starts the first worker; jobs run before `ready` wait in the queue for it. */
+  static async open(opts: PoolOptions): Promise<WorkerPool> {
+    return new WorkerPool(opts, await findWorker());
   }
 
   run(task: PoolTask): Promise<PoolResult | null> {
     if (this.closed || this.slots.length === 0) return Promise.resolve(lost("no selector worker available"));
     return new Promise((resolve) => {
-      this.queue.push({ task, resolve });
+      this.queue.push({ task, resolve, since: performance.now() });
       this.pump();
     });
   }
@@ -67,6 +95,11 @@ export class WorkerPool implements SlotOwner {
   /** Jobs in flight with the number of output lines each has produced so far. */
   running(): { task: PoolTask; progress: number; cancel(atProgress: number): void }[] {
     return this.slots.filter((s) => s.running).map((s) => ({ task: s.running!.task, progress: s.progress, cancel: (at: number) => s.cancel(at) }));
+  }
+
+  /** Live workers, spares included. */
+  get workers(): number {
+    return this.slots.length;
   }
 
   pump(): void {
@@ -83,23 +116,80 @@ export class WorkerPool implements SlotOwner {
         }
       }
     }
+    this.watchForSpare();
+  }
+
+  /** Starts a spare once the oldest job in flight or in line has waited SPARE_AFTER_MS. */
+  private watchForSpare(): void {
+    if (this.spareCheck || !this.canAddSpare()) return;
+    // Waiting for a worker that is still starting says nothing about stuck selectors.
+    if (!this.slots.every((s) => s.ready)) return;
+    const readySince = Math.max(...this.slots.map((s) => s.readySince));
+    const queuedSince = this.queue.length > 0 ? Math.max(this.queue[0]!.since, readySince) : Infinity;
+    const oldest = Math.min(...this.slots.map((s) => s.running?.since ?? Infinity), queuedSince);
+    if (oldest === Infinity) return;
+    const wait = oldest + SPARE_AFTER_MS - performance.now();
+    if (wait <= 0) return this.addSpare();
+    this.spareCheck = setTimeout(() => {
+      this.spareCheck = undefined;
+      this.watchForSpare();
+    }, wait);
+    this.spareCheck.unref?.();
+  }
+
+  private canAddSpare(): boolean {
+    return !this.closed && !this.spawnBroken && this.slots.length < this.opts.size;
+  }
+
+  private addSpare(): void {
+    if (!this.canAddSpare()) return;
+    clearTimeout(this.spareCheck);
+    this.spareCheck = undefined;
+    this.slots.push(new Slot(this, this.opts, this.url));
+    this.idleCheck ??= setInterval(() => this.retireIdleSpare(), this.spareIdleMs / 2);
+    this.idleCheck.unref?.();
+  }
+
+  private get spareIdleMs(): number {
+    return this.opts.spareIdleMs ?? SPARE_IDLE_MS;
+  }
+
+  /** Stops one worker idle for spareIdleMs, as long as another remains. */
+  private retireIdleSpare(): void {
+    const now = performance.now();
+    const idle = this.slots.find((s) => s.idle && now - s.idleSince >= this.spareIdleMs);
+    if (idle && this.slots.length > 1 && this.queue.length === 0) {
+      this.slots.splice(this.slots.indexOf(idle), 1);
+      idle.shutdown();
+      setTimeout(() => idle.worker.terminate(), 20).unref?.();
+    }
+    if (this.slots.length <= 1) {
+      clearInterval(this.idleCheck);
+      this.idleCheck = undefined;
+    }
   }
 
   event(kind: "restart" | "worker_lost", message: string): void {
     this.opts.onEvent(kind, message);
+    // Whatever broke this worker may come back with the next request: keep another free for the rest.
+    this.addSpare();
   }
 
   replace(dead: Slot, message: string): void {
     const at = this.slots.indexOf(dead);
     if (at < 0 || this.closed) return;
-    this.event("worker_lost", message);
     const failures = dead.ready ? 0 : dead.spawnFailures + 1;
     if (failures >= MAX_SPAWN_FAILURES) {
+      this.opts.onEvent("worker_lost", message);
+      this.spawnBroken = true;
       this.slots.splice(at, 1);
       if (this.slots.length === 0) this.drain("every selector worker failed");
       return;
     }
     this.slots[at] = new Slot(this, this.opts, this.url, failures);
+    // A worker that failed to start gets no spare: a second start would only fail the same way.
+    if (dead.ready) this.event("worker_lost", message);
+    else this.opts.onEvent("worker_lost", message);
   }
 
   private drain(message: string): void {
@@ -109,6 +199,8 @@ export class WorkerPool implements SlotOwner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.spareCheck);
+    clearInterval(this.idleCheck);
     this.drain("selector engine closed");
     const slots = this.slots.splice(0);
     for (const s of slots) {

@@ -40,6 +40,8 @@ export interface SlotOwner {
 interface Running {
   task: PoolTask;
   seq: number;
+  /** performance.now() when the worker was given the job. */
+  since: number;
   resolve: (r: PoolResult) => void;
   backstop: ReturnType<typeof setTimeout>;
 }
@@ -56,6 +58,10 @@ export class Slot {
   running?: Running;
   ready = false;
   dead = false;
+  /** performance.now() when the worker first got ready. */
+  readySince = Infinity;
+  /** performance.now() since when the slot has held no job. */
+  idleSince = performance.now();
   private seq = 0;
   private readonly timeoutMs: number;
 
@@ -78,7 +84,10 @@ export class Slot {
     this.worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
       const msg = e.data;
       if (msg.t === "ready") {
-        if (!this.ready) startResolve();
+        if (!this.ready) {
+          this.readySince = this.idleSince = performance.now();
+          startResolve();
+        }
         this.ready = true;
         if (msg.restart > 0) pool.event("restart", "jq instance replaced");
         pool.pump();
@@ -132,7 +141,7 @@ export class Slot {
     const budget = this.timeoutMs * (selectors + 1) + (len / 1048576) * PARSE_MS_PER_MIB + BACKSTOP_GRACE_MS;
     const backstop = setTimeout(() => this.fail(`selector worker gave no answer within ${Math.round(budget)} ms`), budget);
     backstop.unref?.();
-    this.running = { task, seq, resolve, backstop };
+    this.running = { task, seq, since: performance.now(), resolve, backstop };
     Atomics.store(this.ctl, CTL.PROGRESS, 0);
     Atomics.store(this.ctl, CTL.LEN, len);
     Atomics.store(this.ctl, CTL.SEQ, seq);
@@ -151,6 +160,7 @@ export class Slot {
     const run = this.running;
     if (!run) return;
     this.running = undefined;
+    this.idleSince = performance.now();
     clearTimeout(run.backstop);
     run.resolve(result);
   }
