@@ -35,7 +35,8 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   }
   const selectorLog = (level: "debug" | "info" | "warn", msg: string, fields?: Record<string, unknown>) => log[level](msg, fields);
   const buildRuntime = (c: RouterConfig, previous?: Runtime) => loadRuntime(c, { health: previous?.health, log: selectorLog });
-  let current = await buildRuntime(config);
+  // Selectors were checked with the config; the port opens while the engine's worker compiles them.
+  let current = await loadRuntime(config, { log: selectorLog, waitForSelectors: false });
   const metrics = new Metrics();
   const names = (c: RouterConfig) => metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
   names(config);
@@ -55,6 +56,13 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   );
   const groups = [...config.groups.keys()];
   process.stdout.write(`llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`);
+  try {
+    // Requests that need selectors wait for this; an engine that cannot start fails startup as before.
+    await current.ready;
+  } catch (err) {
+    await server.stop(true);
+    throw err;
+  }
 
   let reloading: Promise<boolean> | undefined;
   async function reload(): Promise<boolean> {

@@ -12,6 +12,8 @@ export interface Runtime {
   balancer: Balancer;
   health: HealthRegistry;
   selectors?: SelectorEvaluator;
+  /** Settles once the selector engine can evaluate; rejects if it cannot start. */
+  ready?: Promise<void>;
   /** Frees what this runtime owns (selector worker threads). */
   close(): Promise<void>;
 }
@@ -42,8 +44,13 @@ export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): 
 /**
  * A runtime with its selector engine: every selector compiled into worker threads before the
  * runtime exists, so a config whose selectors do not compile never replaces a working one.
+ * With `waitForSelectors: false` it returns once the selectors are checked, while the worker is
+ * still compiling them: requests that need selectors wait for it, and `ready` says whether it came up.
  */
-export async function loadRuntime(config: RouterConfig, opts: RuntimeOptions & { selectorTimeoutMs?: number; log?: SelectorLog } = {}): Promise<Runtime> {
+export async function loadRuntime(
+  config: RouterConfig,
+  opts: RuntimeOptions & { selectorTimeoutMs?: number; log?: SelectorLog; waitForSelectors?: boolean } = {},
+): Promise<Runtime> {
   const groups = [...config.groups.values()];
   if (!groups.some((g) => g.members.some((m) => m.selector))) return createRuntime(config, opts);
   const engine = await SelectorEngine.create(
@@ -52,10 +59,11 @@ export async function loadRuntime(config: RouterConfig, opts: RuntimeOptions & {
       maxBodyBytes: config.server.maxBodyBytes,
       ...(opts.selectorTimeoutMs !== undefined ? { timeoutMs: opts.selectorTimeoutMs } : {}),
       ...(opts.log ? { log: opts.log } : {}),
+      waitUntilReady: opts.waitForSelectors ?? true,
     },
   );
   const runtime = createRuntime(config, { ...opts, selectors: engine });
-  return { ...runtime, close: () => engine.close() };
+  return { ...runtime, ready: engine.ready, close: () => engine.close() };
 }
 
 /** A model's definition as health cares about it: a changed upstream starts with fresh health. */
