@@ -78,6 +78,19 @@ describe("timeouts", () => {
     expect(h.mocks.anthropic.requests).toHaveLength(0);
   });
 
+  test("a stream that keeps coming within the idle limit outlives first_byte and idle, passthrough and converted", async () => {
+    for (const [mock, group] of [[h.mocks.openai, "slow"], [h.mocks.anthropic, "slow-convert"]] as const) {
+      mock.fault({ kind: "slow", gapMs: 150 });
+      mock.reply({ text: "one two three four five six seven eight" });
+      const t0 = performance.now();
+      const { text, error } = await drain(await ask(group, true));
+      expect({ group, error }).toEqual({ group, error: undefined });
+      expect(text).toBe("one two three four five six seven eight");
+      // Longer than each limit (first_byte 0.6 s, idle 0.4 s): only the gaps are bounded.
+      expect(performance.now() - t0).toBeGreaterThan(1000);
+    }
+  });
+
   test("the same limits bound converted streams", async () => {
     h.mocks.anthropic.fault({ kind: "stall", afterChunks: 3 });
     const t0 = performance.now();

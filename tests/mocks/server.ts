@@ -178,7 +178,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
           for (; sent < cut; sent++) {
             if (closed) return;
             write(framed(sent, a.events[sent]));
-            await tick();
+            await (fault?.kind === "slow" ? Bun.sleep(fault.gapMs) : tick());
           }
           if (fault?.kind === "stall") {
             // Bun holds the status line back until the first body byte, so a stall before any

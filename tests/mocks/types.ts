@@ -61,7 +61,9 @@ export type Fault =
   | { kind: "stall"; afterChunks: number }
   | { kind: "midstream-error"; afterChunks: number }
   | { kind: "truncate"; afterChunks: number }
-  | { kind: "garbage" };
+  | { kind: "garbage" }
+  /** A healthy stream whose events come `gapMs` apart. */
+  | { kind: "slow"; gapMs: number };
 
 export interface MockUpstream {
   kind: MockKind;
