@@ -44,8 +44,8 @@ export function createHandler(deps: CoreDeps): Handler {
       if (out instanceof Response) return track.answered(out);
       deps.log.debug("request refused", { id: track.id, path: url.pathname, status: out.status, error: out.message });
       const res = wire.encodeError(out);
-      // A body that never finished arriving leaves the connection unusable: close it.
-      if (out.status === 408 || out.status === 413) res.headers.set("connection", "close");
+      // A body that never finished arriving, or was never read, leaves the connection unusable: close it.
+      if (out.status === 408 || out.status === 413 || out.status === 415) res.headers.set("connection", "close");
       return track.answered(res, out.message);
     } catch (cause) {
       // Nesting deep enough to exhaust the stack while walking the body is the body's fault.
@@ -91,6 +91,10 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
     return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
   }
 
+  const type = request.headers.get("content-type");
+  if (type && !isJsonType(type)) {
+    return routerError("invalid_request", `request bodies are JSON: send Content-Type: application/json, not "${clip(type)}"`, { status: 415 });
+  }
   const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs);
   if (isRouterError(raw)) return raw;
   const body = parseJsonObject(raw);
@@ -114,6 +118,15 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   };
   deps.holdOpen?.(request);
   return routeCall(call, group, runtime, request.signal, deps.log, track.observer);
+}
+
+/**
+ * `application/json` or a `+json` type, any parameters. A missing or empty Content-Type is let
+ * through (the body must still parse): minimal clients omit it, and the answer is the same.
+ */
+function isJsonType(type: string): boolean {
+  const media = type.split(";", 1)[0]!.trim().toLowerCase();
+  return media === "application/json" || media.endsWith("+json");
 }
 
 /** A name the client chose, shortened for messages and logs (a 30 MB "model" must not flood them). */

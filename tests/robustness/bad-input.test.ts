@@ -179,20 +179,25 @@ describe("client-chosen names that reach the warnings header", () => {
 
 describe("content types", () => {
   for (const r of ROUTES) {
-    test(`a JSON body under another content type is answered or refused, never a 5xx; form and multipart bodies → 400: ${label(r)}`, async () => {
+    test(`a body labelled as anything but JSON → 415 in the client's format; no label or a charset is fine; form and multipart → 415: ${label(r)}`, async () => {
       const json = JSON.stringify(validBody(r));
-      // The router reads the body as JSON whatever the label: lenient, as the providers are.
-      for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "", "application/json; charset=latin1"]) {
+      for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "text/html; charset=utf-8"]) {
         const o = await post(r, json, { "content-type": type });
-        expect({ type, problem: outcomeProblem(r.client, o) }).toEqual({ type, problem: undefined });
+        expectClientError(r.client, o, 415);
+        expect(o.text).toContain("application/json");
+        expect(o.headers.get("connection")).toBe("close");
+      }
+      for (const type of ["", "application/json; charset=latin1", "APPLICATION/JSON", "application/vnd.api+json"]) {
+        const o = await post(r, json, { "content-type": type });
+        expect({ type, problem: outcomeProblem(r.client, o), status: o.status }).toEqual({ type, problem: undefined, status: 200 });
       }
       const form = new URLSearchParams({ model: r.group, messages: "hello" }).toString();
-      expectClientError(r.client, await post(r, form, { "content-type": "application/x-www-form-urlencoded" }), 400);
+      expectClientError(r.client, await post(r, form, { "content-type": "application/x-www-form-urlencoded" }), 415);
       const fd = new FormData();
       fd.set("model", r.group);
       fd.set("file", new Blob(["hello"]), "a.txt");
       const multipart = await send(h.base + endpoint(r.client, r.group), { method: "POST", headers: authHeaders(r.client), body: fd });
-      expectClientError(r.client, multipart, 400);
+      expectClientError(r.client, multipart, 415);
       const utf16 = new Uint8Array(Buffer.from(json, "utf16le"));
       expectClientError(r.client, await post(r, utf16, { "content-type": "application/json; charset=utf-16" }), 400);
     });
