@@ -1,6 +1,6 @@
 import type { ModelConfig } from "../config/types";
 import { routerError, type RouterError } from "../ir";
-import { JsonStringRewriter } from "../wire/json/string-rewriter";
+import { JsonStringRewriter, replaceFirst } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
@@ -56,7 +56,7 @@ async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, mod
   // never a 200 the client cannot read.
   if (!isJson(bytes)) return failed(routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`));
   onEnd("done");
-  const body = new JsonStringRewriter(wire.responseModel.json, call.group, { once: true }).push(bytes);
+  const body = replaceFirst(bytes, wire.responseModel.json, call.group);
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 

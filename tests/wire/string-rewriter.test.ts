@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
+import { JsonStringRewriter, replaceFirst } from "../../src/wire/json/string-rewriter";
 import { SseDataEditor } from "../../src/wire/sse/data-rewriter";
 
 const enc = new TextEncoder();
@@ -173,5 +173,18 @@ describe("SseDataEditor on mixed streams", () => {
     }
     expect(sizes.slice(0, 9).every((n) => n === 1000)).toBe(true);
     expect(dec.decode(Buffer.concat(out))).toBe(line.replace('"modelVersion":"gemini-x"', '"modelVersion":"grp"'));
+  });
+});
+
+describe("replaceFirst", () => {
+  test("replaces the value at the path, leaves nested ones, and reuses its preparation safely", () => {
+    const path = ["model"] as const;
+    const doc = (m: string) => enc.encode(`{"nested":{"model":"keep"},"model":"${m}","tail":"x"}`);
+    for (const [group, old] of [["g1", "up-a"], ["g2", "up-bb"], ["g1", "u"], ["grüppe \"q\"", "up"]] as const) {
+      const out = dec.decode(replaceFirst(doc(old), path, group));
+      expect(JSON.parse(out)).toEqual({ nested: { model: "keep" }, model: group, tail: "x" });
+    }
+    const none = enc.encode(`{"id":"x"}`);
+    expect(replaceFirst(none, path, "g")).toBe(none);
   });
 });

@@ -222,3 +222,28 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Prepared rewriters by path (the wire formats' constant arrays) and replacement. */
+const prepared = new WeakMap<KeyPath, Map<string, JsonStringRewriter>>();
+
+/**
+ * A whole document with the first value at `path` replaced (or the document itself when there is
+ * none). Each answer of a group needs the same edit, so the rewriter is prepared once and reused.
+ */
+export function replaceFirst(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array {
+  let byValue = prepared.get(path);
+  if (!byValue) prepared.set(path, (byValue = new Map()));
+  let rewriter = byValue.get(replacement);
+  if (!rewriter) {
+    if (byValue.size >= 1024) byValue.clear(); // groups come from the config, but reloads can rename them
+    byValue.set(replacement, (rewriter = new JsonStringRewriter(path, replacement, { once: true })));
+  }
+  const at = rewriter.locate(doc);
+  if (!at) return doc;
+  const value = rewriter.replacementBytes;
+  const out = new Uint8Array(doc.length - (at[1] - at[0]) + value.length);
+  out.set(doc.subarray(0, at[0]));
+  out.set(value, at[0]);
+  out.set(doc.subarray(at[1]), at[0] + value.length);
+  return out;
+}
