@@ -19,6 +19,14 @@ const COMPILE_DEADLINE_MS = 2_000;
 /** The checking instance is dropped when unused for this long: it is 16 MiB of wasm memory. */
 const IDLE_RELEASE_MS = 10_000;
 
+/**
+ * Selectors that compiled: the config loader checks each one and the engine checks them again as it
+ * starts, ~5 ms of jq compiling per selector that startup would otherwise pay twice. Failures are not
+ * kept: a compile cut short by the deadline or the heap limit may pass on a quieter moment.
+ */
+const compiledOk = new Set<string>();
+const MAX_REMEMBERED = 1_000;
+
 let instance: Promise<JqModule> | undefined;
 let releaseTimer: ReturnType<typeof setTimeout> | undefined;
 let deadline = Infinity;
@@ -77,6 +85,7 @@ async function compile(program: string): Promise<{ status: number; stderr: strin
 /** Whether `source` compiles as a selector; a failure carries jq's message and, when known, its line. */
 export async function checkSelector(source: string): Promise<SelectorCheck> {
   if (usesInternalName(source)) return { ok: false, message: "names starting with $__lr_ are reserved" };
+  if (compiledOk.has(source)) return { ok: true };
   const { alone, wrapped, firstLine } = checkPrograms(source);
   const first = await compile(alone);
   if (first.status !== 0) return parseCompileErrors(first.stderr, firstLine, source.split("\n").length);
@@ -85,5 +94,7 @@ export async function checkSelector(source: string): Promise<SelectorCheck> {
     // Compiles alone but not inside first(…): it ends inside a comment continued with a backslash, or similar.
     return { ok: false, message: `not a complete jq expression when wrapped: ${parseCompileErrors(second.stderr, firstLine, 0).message}` };
   }
+  if (compiledOk.size >= MAX_REMEMBERED) compiledOk.clear();
+  compiledOk.add(source);
   return { ok: true };
 }

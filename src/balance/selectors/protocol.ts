@@ -31,14 +31,22 @@ export interface WorkerInit {
 /** Parsing runs at ~5 ms/MiB here; the margin covers a loaded machine. */
 export const PARSE_MS_PER_MIB = 60;
 
-/** Above this much wasm memory after a job, the worker starts a fresh instance (memory never shrinks). */
-export const RECYCLE_MEMORY_BYTES = 128 * 1024 * 1024;
+/**
+ * Above this much wasm memory after a job, the worker starts a fresh instance: wasm memory never
+ * shrinks, so one large body would otherwise keep its worker that much bigger for good. jq starts
+ * with 16 MiB and stays there for bodies up to a few MiB; a fresh instance costs ~10 ms, small next
+ * to parsing a body that needed more.
+ */
+export const RECYCLE_MEMORY_BYTES = 32 * 1024 * 1024;
 
 export type JobEnd = "ok" | "timeout" | "cancelled" | "crash";
 
 export type WorkerMessage =
-  /** An instance is compiled and waiting for input; `restart` counts the instances before it. */
-  | { t: "ready"; restart: number }
+  /**
+   * An instance is compiled and waiting for input; `restart` counts the instances before it.
+   * `recycled`: the one before was retired for its memory, not broken by a selector.
+   */
+  | { t: "ready"; restart: number; recycled: boolean }
   | { t: "result"; seq: number; end: JobEnd; out: string; err: string; message?: string }
   /** The program cannot run at all (it should have been checked at load): the worker stops. */
   | { t: "fatal"; message: string };

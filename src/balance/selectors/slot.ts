@@ -89,7 +89,7 @@ export class Slot {
           startResolve();
         }
         this.ready = true;
-        if (msg.restart > 0) pool.event("restart", "jq instance replaced");
+        if (msg.restart > 0 && !msg.recycled) pool.event("restart", "jq instance replaced");
         pool.pump();
       } else if (msg.t === "result") {
         const run = this.running;

@@ -94,3 +94,16 @@ test("with waitUntilReady: false, evaluations made before the worker is ready wa
     await engine.close();
   }
 });
+
+test("a body that grows jq's memory gets its instance recycled: not a restart, and later bodies are fine", async () => {
+  const engine = await SelectorEngine.create([{ group: "g", sources: [".a | length > 10", ".b == 1"] }], { timeoutMs: 5_000 });
+  try {
+    // Millions of small numbers take far more jq memory than their JSON text.
+    const big = new TextEncoder().encode(`{"a":[${"0,".repeat(3_000_000)}0],"b":1}`);
+    expect(await engine.evaluate("g", big, "openai")).toEqual(["match", "match"]);
+    expect(await engine.evaluate("g", enc({ a: [], b: 2 }), "openai")).toEqual(["no_match", "no_match"]);
+    expect(engine.stats()).toMatchObject({ restarts: 0, errors: 0, timeouts: 0 });
+  } finally {
+    await engine.close();
+  }
+});
