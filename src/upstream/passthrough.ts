@@ -72,8 +72,24 @@ function isJson(bytes: Uint8Array): boolean {
 function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: () => RouterError): ByteEditor {
   const edit = wire.responseModel;
   if (sse) return sseEditor(new SseDataEditor(edit.sse, call.group), wire, failure);
-  const json = new JsonStringRewriter(call.stream && edit.jsonArray ? edit.jsonArray : edit.json, call.group, { once: !(call.stream && edit.jsonArray) });
-  return { push: (chunk) => json.push(chunk), end: () => EMPTY };
+  const array = call.stream && edit.jsonArray !== undefined;
+  const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, { once: !array });
+  // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed.
+  let last = EMPTY;
+  return {
+    push: (chunk) => ((last = chunk.length && chunk.some(notSpace) ? chunk : last), json.push(chunk)),
+    end: () => EMPTY,
+    complete: () => lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT),
+  };
+}
+
+const CLOSE_ARRAY = 0x5d;
+const CLOSE_OBJECT = 0x7d;
+const notSpace = (b: number) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09;
+
+function lastByte(chunk: Uint8Array): number | undefined {
+  for (let i = chunk.length - 1; i >= 0; i--) if (notSpace(chunk[i]!)) return chunk[i];
+  return undefined;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -59,6 +59,23 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
     expect(h.mocks.gemini.requests[0]!.query.alt).toBeUndefined();
   });
 
+  test("streamGenerateContent without alt=sse, cut off before the array closes: the client sees a broken body, the model a failure", async () => {
+    const weight = () => h.runtime.health.effectiveWeight("ge", 100);
+    for (let i = 0; i < 8; i++) h.runtime.health.success("ge");
+    const before = weight();
+    h.mocks.gemini.fault({ kind: "truncate", afterChunks: 2 });
+    const res = await fetch(`${h.base}/v1beta/models/gemini:streamGenerateContent`, {
+      method: "POST",
+      headers: { "x-goog-api-key": TOKEN, "content-type": "application/json" },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "a b c d e f" }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text().catch(() => "(body read failed)");
+    expect(() => JSON.parse(text)).toThrow();
+    for (let i = 0; i < 20 && weight() === before; i++) await Bun.sleep(25);
+    expect(weight()).toBe(before / 2);
+  });
+
   test("function calls with thought signatures pass through", async () => {
     h.mocks.gemini.reply({ thinking: { text: "hmm" }, toolCalls: [{ name: "lookup", args: { q: "x" } }] });
     const res = await client.models.generateContent({
