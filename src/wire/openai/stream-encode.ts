@@ -2,13 +2,15 @@ import type { IRRequest } from "../../ir/request";
 import { emptyUsage, type Finish, type Usage } from "../../ir/response";
 import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, StreamEncoder } from "../codec";
-import { sseData } from "../sse/frames";
+import { jsonString, sseData } from "../sse/frames";
 import { signatureOut, toolSignatureOut } from "./carriers";
 import { errorBody } from "./error";
 import type { Obj } from "./fields";
 import { finishToWire } from "./finish";
 import { chatId } from "./response";
 import { usageToWire } from "./usage";
+
+const AFTER_DELTA = `,"logprobs":null,"finish_reason":`;
 
 /** A tool call as this client sees it: its own 0-based position, and whether any argument text went out. */
 interface OpenCall {
@@ -35,6 +37,11 @@ class ChunkEncoder implements StreamEncoder {
   private usage: Usage = emptyUsage();
   /** Reasoning text of the current block, so a signature can be handed out with the block it signs. */
   private thought = "";
+  /**
+   * Every chunk's JSON up to its delta: fixed once the id is known, so each chunk only
+   * serialises its delta instead of the whole envelope again.
+   */
+  private head = "";
 
   constructor(
     private readonly ctx: CodecContext,
@@ -53,10 +60,10 @@ class ChunkEncoder implements StreamEncoder {
         return this.start(ev.id);
       case "text":
         this.thought = "";
-        return head + (ev.text ? this.chunk({ content: ev.text }) : "");
+        return head + (ev.text ? this.chunkJson(`{"content":${jsonString(ev.text)}}`) : "");
       case "reasoning":
         this.thought += ev.text;
-        return head + (ev.text ? this.chunk({ reasoning_content: ev.text }) : "");
+        return head + (ev.text ? this.chunkJson(`{"reasoning_content":${jsonString(ev.text)}}`) : "");
       case "reasoning_signature": {
         // LiteLLM's convention: the whole block with its signature, ready to be echoed back.
         const block = { type: "thinking", thinking: this.thought, signature: signatureOut(ev.signature) };
@@ -102,6 +109,9 @@ class ChunkEncoder implements StreamEncoder {
     if (this.started) return "";
     this.started = true;
     this.id = chatId(upstreamId ?? "", this.ctx);
+    // The same bytes JSON.stringify gives for the envelope, in the same key order.
+    const envelope = JSON.stringify(this.envelope());
+    this.head = `${envelope.slice(0, -1)},"choices":[{"index":0,"delta":`;
     return this.chunk({ role: "assistant", content: "" });
   }
 
@@ -129,9 +139,12 @@ class ChunkEncoder implements StreamEncoder {
   }
 
   private chunk(delta: Obj, finishReason: string | null = null): string {
-    const body: Obj = { ...this.envelope(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
+    return this.chunkJson(JSON.stringify(delta), finishReason);
+  }
+
+  private chunkJson(delta: string, finishReason: string | null = null): string {
     // OpenAI sends `usage: null` on every chunk only to clients that asked for usage.
-    if (this.includeUsage) body.usage = null;
-    return sseData(JSON.stringify(body));
+    const usage = this.includeUsage ? `,"usage":null}` : "}";
+    return sseData(`${this.head}${delta}${AFTER_DELTA}${finishReason === null ? "null" : JSON.stringify(finishReason)}}]${usage}`);
   }
 }
