@@ -2,7 +2,7 @@ import { emptyUsage, routerError, type Finish, type RouterError, type Signature,
 import type { CodecContext, StreamEncoder } from "../codec";
 import { synthId } from "../ids";
 import { signatureToText } from "../signature";
-import { sseEvent } from "../sse/frames";
+import { jsonString, sseEvent } from "../sse/frames";
 import { errorBody } from "./error";
 import { encodeStop, stopSequenceFor } from "./finish";
 import { clientToolId, type Json } from "./shape";
@@ -42,7 +42,18 @@ interface State {
   sawTool: boolean;
 }
 
-const frame = (type: string, body: Json): string => sseEvent(type, JSON.stringify({ type, ...body }));
+/** `{ type, ...body }` as JSON, without building the merged object. */
+function frame(type: string, body: Json): string {
+  const rest = JSON.stringify(body);
+  return sseEvent(type, rest === "{}" ? `{"type":"${type}"}` : `{"type":"${type}",${rest.slice(1)}`);
+}
+
+/**
+ * A content_block_delta carrying one string: the frame nearly every streamed token becomes,
+ * so only the string itself is serialised.
+ */
+const deltaFrame = (index: number, deltaType: string, key: string, value: string): string =>
+  `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${deltaType}","${key}":${jsonString(value)}}}\n\n`;
 
 export function createStreamEncoder(ctx: CodecContext): StreamEncoder {
   const s: State = { ctx, started: false, closed: false, nextBlock: 0, waiting: [], written: new Set(), usage: emptyUsage(), sawTool: false };
@@ -70,9 +81,9 @@ function push(s: State, ev: StreamEvent): string {
       s.usage = ev.usage;
       return start(s);
     case "text":
-      return ev.text ? start(s) + ensure(s, "text") + frame("content_block_delta", { index: s.open!.index, delta: { type: "text_delta", text: ev.text } }) : start(s);
+      return ev.text ? start(s) + ensure(s, "text") + deltaFrame(s.open!.index, "text_delta", "text", ev.text) : start(s);
     case "reasoning":
-      return ev.text ? start(s) + ensure(s, "thinking") + frame("content_block_delta", { index: s.open!.index, delta: { type: "thinking_delta", thinking: ev.text } }) : start(s);
+      return ev.text ? start(s) + ensure(s, "thinking") + deltaFrame(s.open!.index, "thinking_delta", "thinking", ev.text) : start(s);
     case "reasoning_signature":
       return start(s) + ensure(s, "thinking") + signature(s, ev.signature);
     case "redacted_reasoning": {
@@ -155,7 +166,7 @@ function openTool(s: State, t: Tool): string {
   return out;
 }
 
-const argsDelta = (index: number, fragment: string): string => frame("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: fragment } });
+const argsDelta = (index: number, fragment: string): string => deltaFrame(index, "input_json_delta", "partial_json", fragment);
 
 function toolStart(s: State, t: Tool): string {
   if (s.open?.kind === "tool") {
