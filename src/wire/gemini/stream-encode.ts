@@ -1,7 +1,7 @@
 import type { Finish, IRRequest, RouterError, StreamEvent, Usage } from "../../ir";
 import type { CodecContext, StreamEncoder } from "../codec";
 import { signatureToGemini } from "../signature";
-import { sseData } from "../sse/frames";
+import { jsonString, sseData } from "../sse/frames";
 import { errorBody } from "./error";
 import { finishToGemini } from "./finish";
 import { isObj, warnOnce, type Obj } from "./read";
@@ -32,11 +32,15 @@ interface OpenCall {
 
 class GeminiStreamEncoder implements StreamEncoder {
   private responseId = "";
+  /** The end of every chunk's JSON, from modelVersion on: changes only with the response id. */
+  private tail = "";
   private held?: Obj;
   /** A signature waiting for the next part to travel on. */
   private carried?: string;
   private readonly calls = new Map<number, OpenCall>();
   private usage?: Usage;
+  private usageSerialised?: Usage;
+  private usageText = "";
   private finish?: Finish;
   private written = 0;
   private closed = false;
@@ -49,13 +53,19 @@ class GeminiStreamEncoder implements StreamEncoder {
     private readonly jsonArray: boolean,
   ) {
     this.thoughts = req.reasoning?.include !== false;
+    this.setResponseId("");
+  }
+
+  private setResponseId(id: string): void {
+    this.responseId = id;
+    this.tail = `,"modelVersion":${JSON.stringify(this.ctx.group)},"responseId":${JSON.stringify(id)}}`;
   }
 
   push(ev: StreamEvent): string {
     if (this.closed) return "";
     switch (ev.type) {
       case "start":
-        this.responseId = ev.id;
+        this.setResponseId(ev.id);
         return "";
       case "text":
         return ev.text ? this.hold({ text: ev.text }) : "";
@@ -134,21 +144,30 @@ class GeminiStreamEncoder implements StreamEncoder {
     return this.frame(this.chunk([part]));
   }
 
-  private chunk(parts: Obj[], finishReason?: string): Obj {
-    const candidate: Obj = {};
-    if (parts.length) candidate.content = { role: "model", parts };
-    if (finishReason) candidate.finishReason = finishReason;
-    candidate.index = 0;
-    const out: Obj = { candidates: [candidate] };
-    if (this.usage) out.usageMetadata = usageToGemini(this.usage);
-    out.modelVersion = this.ctx.group;
-    out.responseId = this.responseId;
-    return out;
+  /**
+   * A GenerateContentResponse as JSON, written out piece by piece: serialising the whole
+   * object for every part would redo the envelope and the usage each time. The same bytes
+   * as JSON.stringify of { candidates: [{ content?, finishReason?, index }], usageMetadata?,
+   * modelVersion, responseId }.
+   */
+  private chunk(parts: Obj[], finishReason?: string): string {
+    const content = parts.length ? `"content":{"role":"model","parts":[${partsJson(parts)}]},` : "";
+    const reason = finishReason ? `"finishReason":${JSON.stringify(finishReason)},` : "";
+    const usage = this.usage ? `,"usageMetadata":${this.usageJson(this.usage)}` : "";
+    return `{"candidates":[{${content}${reason}"index":0}]${usage}${this.tail}`;
+  }
+
+  /** Usage changes a few times per stream but goes out with every chunk: serialised once per change. */
+  private usageJson(usage: Usage): string {
+    if (usage !== this.usageSerialised) {
+      this.usageSerialised = usage;
+      this.usageText = JSON.stringify(usageToGemini(usage));
+    }
+    return this.usageText;
   }
 
   /** Google's framings: SSE with CRLF and no [DONE]; or `[` elem `\n,\r\n` elem … `\n]`. */
-  private frame(obj: Obj): string {
-    const json = JSON.stringify(obj);
+  private frame(json: string): string {
     if (!this.jsonArray) return sseData(json, true);
     return (this.written++ === 0 ? "[" : ",\r\n") + json + "\n";
   }
@@ -166,6 +185,24 @@ class GeminiStreamEncoder implements StreamEncoder {
     if (!this.jsonArray) return sseData(json, true);
     return (this.written++ === 0 ? "[" : ",\r\n") + json + "\n]";
   }
+}
+
+function partsJson(parts: Obj[]): string {
+  let json = partJson(parts[0]!);
+  for (let i = 1; i < parts.length; i++) json += "," + partJson(parts[i]!);
+  return json;
+}
+
+/**
+ * A part as JSON.stringify writes it. Text parts, nearly every chunk, are written by hand: their
+ * keys are only ever added in this order (text, thought, thoughtSignature).
+ */
+function partJson(part: Obj): string {
+  if (part.functionCall !== undefined || typeof part.text !== "string") return JSON.stringify(part);
+  let json = `{"text":${jsonString(part.text)}`;
+  if (part.thought === true) json += `,"thought":true`;
+  if (typeof part.thoughtSignature === "string") json += `,"thoughtSignature":${jsonString(part.thoughtSignature)}`;
+  return json + "}";
 }
 
 function parseArgs(json: string, ctx: CodecContext): Record<string, unknown> {
