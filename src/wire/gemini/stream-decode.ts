@@ -42,11 +42,11 @@ class GeminiStreamDecoder implements StreamDecoder {
       return this.fail(`upstream (gemini): unreadable stream chunk: ${text.slice(0, 200)}`);
     }
     // Array mode can deliver an error wrapped in a one-element array.
-    const chunks = Array.isArray(json) ? json : [json];
+    if (!Array.isArray(json)) return this.chunk(json);
     const out: StreamEvent[] = [];
-    for (const c of chunks) {
+    for (const c of json) {
       if (this.failed) break;
-      out.push(...this.chunk(c));
+      for (const e of this.chunk(c)) out.push(e);
     }
     return out;
   }
@@ -80,7 +80,7 @@ class GeminiStreamDecoder implements StreamDecoder {
     }
     const candidates = field(c, "candidates");
     const candidate = Array.isArray(candidates) ? (candidates.find((x) => isObj(x) && (x.index ?? 0) === 0) ?? candidates[0]) : undefined;
-    if (isObj(candidate)) out.push(...this.candidate(candidate));
+    if (isObj(candidate)) this.candidate(candidate, out);
     else {
       const feedback = field(c, "promptFeedback");
       const reason = isObj(feedback) ? field(feedback, "blockReason") : undefined;
@@ -91,20 +91,19 @@ class GeminiStreamDecoder implements StreamDecoder {
     return out;
   }
 
-  private candidate(cand: Obj): StreamEvent[] {
-    const out: StreamEvent[] = [];
+  private candidate(cand: Obj, out: StreamEvent[]): void {
     const content = field(cand, "content");
     const parts = isObj(content) ? field(content, "parts") : undefined;
     if (Array.isArray(parts)) {
       for (const p of parts) {
-        const events = partEvents(p, this.parts);
-        if (events.some((e) => e.type === "tool_start")) this.sawTool = true;
-        out.push(...events);
+        for (const e of partEvents(p, this.parts)) {
+          if (e.type === "tool_start") this.sawTool = true;
+          out.push(e);
+        }
       }
     }
     // Content first, then the reason is remembered: a chunk often carries both (§4.5).
     const reason = field(cand, "finishReason");
     if (typeof reason === "string" && reason) this.finishRaw = reason;
-    return out;
   }
 }

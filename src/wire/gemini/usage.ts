@@ -1,8 +1,8 @@
 import type { Usage } from "../../ir";
 import { field, isObj } from "./read";
 
-const count = (o: Record<string, unknown>, name: string): number => {
-  const v = field(o, name);
+/** A count as Gemini may send it (a number or a numeric string); anything else counts 0. */
+const count = (v: unknown): number => {
   const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : NaN;
   return Number.isFinite(n) && n > 0 ? n : 0;
 };
@@ -14,14 +14,18 @@ const count = (o: Record<string, unknown>, name: string): number => {
  */
 export function usageFromGemini(meta: unknown): Usage | undefined {
   if (!isObj(meta)) return undefined;
-  const keys = ["promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "cachedContentTokenCount", "totalTokenCount", "toolUsePromptTokenCount"];
-  if (!keys.some((k) => field(meta, k) !== undefined)) return undefined;
-  const cached = count(meta, "cachedContentTokenCount");
-  const thoughts = count(meta, "thoughtsTokenCount");
+  // Read once each: this runs on every streamed chunk.
+  const prompt = field(meta, "promptTokenCount");
+  const candidates = field(meta, "candidatesTokenCount");
+  const thoughts = field(meta, "thoughtsTokenCount");
+  const cached = field(meta, "cachedContentTokenCount");
+  const total = field(meta, "totalTokenCount");
+  const toolUse = field(meta, "toolUsePromptTokenCount");
+  if (prompt === undefined && candidates === undefined && thoughts === undefined && cached === undefined && total === undefined && toolUse === undefined) return undefined;
   // Built-in tool prompts are billed as input but counted apart from the prompt.
-  const prompt = count(meta, "promptTokenCount") + count(meta, "toolUsePromptTokenCount");
-  const usage: Usage = { input: Math.max(0, prompt - cached), cacheRead: cached, cacheWrite: 0, output: count(meta, "candidatesTokenCount") + thoughts };
-  if (field(meta, "thoughtsTokenCount") !== undefined) usage.reasoning = thoughts;
+  const input = count(prompt) + count(toolUse);
+  const usage: Usage = { input: Math.max(0, input - count(cached)), cacheRead: count(cached), cacheWrite: 0, output: count(candidates) + count(thoughts) };
+  if (thoughts !== undefined) usage.reasoning = count(thoughts);
   return usage;
 }
 
