@@ -67,7 +67,8 @@ export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: stri
   const make = (bound?: LogFields): Logger => {
     const logger = {} as Record<LogLevel, Logger[LogLevel]>;
     LOG_LEVELS.forEach((lvl, r) => (logger[lvl] = (msg, fields) => emit(lvl, r, msg, bound ? { ...bound, ...fields } : fields)));
-    return Object.defineProperty(logger, "level", { get: () => LOG_LEVELS[rank], enumerable: true }) as Logger;
+    const enabled = (lvl: LogLevel) => levelRank(lvl) >= Math.min(rank, captureRank());
+    return Object.defineProperty(Object.assign(logger, { enabled }), "level", { get: () => LOG_LEVELS[rank], enumerable: true }) as Logger;
   };
 
   return Object.assign(make(), {

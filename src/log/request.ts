@@ -1,4 +1,4 @@
-import { levelRank, type LogFields, type Logger } from "./types";
+import type { LogFields, Logger } from "./types";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32: no i, l, o, u to misread
 
@@ -58,11 +58,9 @@ export function requestFields(s: RequestSummary): LogFields {
   };
 }
 
-const INFO = levelRank("info");
-
 /** The one info line per request; not even assembled when info lines are off. */
 export function requestLog(log: Logger, s: RequestSummary): void {
-  if (levelRank(log.level) <= INFO) log.info("request", requestFields(s));
+  if (log.enabled?.("info") !== false) log.info("request", requestFields(s));
 }
 
 /** Clock for one request: create on arrival, mark the first byte sent, finish when the body ends. */
@@ -78,7 +76,7 @@ export function requestTimer(id: string = newRequestId(), now: () => number = ()
     firstByteMs: (): number | undefined => firstByte,
     elapsedMs: (): number => now() - start,
     finish(log: Logger, rest: Omit<RequestSummary, "id" | "firstByteMs" | "totalMs">): void {
-      if (levelRank(log.level) > INFO) return;
+      if (log.enabled?.("info") === false) return;
       requestLog(log, { ...rest, id, firstByteMs: firstByte, totalMs: now() - start });
     },
   };

@@ -3,7 +3,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type LogFields = Record<string, unknown>;
 export type LogFn = (msg: string, fields?: LogFields) => void;
-export type Logger = Record<LogLevel, LogFn> & { readonly level: LogLevel };
+export type Logger = Record<LogLevel, LogFn> & {
+  readonly level: LogLevel;
+  /** Whether a record of this level would go anywhere; lets callers skip assembling one. Absent = yes. */
+  enabled?(level: LogLevel): boolean;
+};
 
 /** One record as every sink sees it: already redacted, fields flattened beside time, level and msg. */
 export interface LogRecord {

@@ -75,7 +75,7 @@ function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: (
   const array = call.stream && edit.jsonArray !== undefined;
   const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, { once: !array });
   // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed.
-  let last = EMPTY;
+  let last: Uint8Array = EMPTY;
   return {
     push: (chunk) => ((last = chunk.length && chunk.some(notSpace) ? chunk : last), json.push(chunk)),
     end: () => EMPTY,

@@ -128,6 +128,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
     if (answer.kind === "stream") return stream(answer, 200, fault, rec, req, srv);
     if (!fault) return json(answer);
     if (fault.kind === "midstream-error") return json(provider.errorFor(provider.overloadedStatus, handled.streaming));
+    if (fault.kind === "slow") return json(answer);
     // A non-stream body has no events: stall/truncate cut it in half instead.
     const half = Math.floor(answer.body.length / 2);
     const split: StreamAnswer = {

@@ -75,7 +75,7 @@ export class JsonStringRewriter {
     let out: Uint8Array[] | null = null;
     let from = 0; // start of the not yet emitted run of input bytes
     const n = chunk.length;
-    for (let i = 0; i < n && this.mode !== Mode.Done; ) {
+    for (let i = 0; i < n && !this.done; ) {
       const skipping = this.mode === Mode.Skip;
       i = this.scan(chunk, i, n);
       if (!skipping && this.mode === Mode.Skip) {
