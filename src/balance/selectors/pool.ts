@@ -2,10 +2,11 @@
  * The main-thread side of the selector workers: one job per worker at a time, a FIFO queue, and
  * replacement of workers that die (a slot whose workers keep dying before they get ready is dropped).
  *
- * Only one worker starts with the pool: each costs ~20 MB and most of the startup time. A spare is
- * started when isolation needs it: a job has held the workers (or waited behind them) for
- * SPARE_AFTER_MS, which a healthy selector pass never does, or a worker was restarted or lost. A
- * spare left idle for SPARE_IDLE_MS is stopped again.
+ * Only one worker starts with the pool: each costs ~20 MB and most of the startup time. The spare is
+ * started with the first job, so that it is ready before a bad selector can hold the only worker, and
+ * also whenever a job has held the workers (or waited behind them) for SPARE_AFTER_MS, or a worker was
+ * restarted or lost. Once no worker has had a job for SPARE_IDLE_MS, the spare is stopped again: an
+ * idle router holds one worker.
  */
 import { Slot, lost, type PoolResult, type PoolTask, type SlotOptions, type SlotOwner } from "./slot";
 
@@ -114,6 +115,8 @@ export class WorkerPool implements SlotOwner {
         if (!slot.start(task, input.chunks, input.selectors, resolve)) {
           resolve(lost("input larger than the selector buffer"));
         }
+        // Selectors are in use: have the spare ready before a bad one can hold the only worker.
+        if (this.slots.length === 1) this.addSpare();
       }
     }
     this.watchForSpare();
@@ -154,10 +157,11 @@ export class WorkerPool implements SlotOwner {
     return this.opts.spareIdleMs ?? SPARE_IDLE_MS;
   }
 
-  /** Stops one worker idle for spareIdleMs, as long as another remains. */
+  /** Once no worker has had a job for spareIdleMs, stops one of them, as long as another remains. */
   private retireIdleSpare(): void {
     const now = performance.now();
-    const idle = this.slots.find((s) => s.idle && now - s.idleSince >= this.spareIdleMs);
+    const quiet = this.slots.every((s) => s.idle && now - s.idleSince >= this.spareIdleMs);
+    const idle = quiet ? this.slots.at(-1) : undefined;
     if (idle && this.slots.length > 1 && this.queue.length === 0) {
       this.slots.splice(this.slots.indexOf(idle), 1);
       idle.shutdown();

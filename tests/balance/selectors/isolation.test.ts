@@ -39,6 +39,10 @@ describe.each(NEVER_ENDING)("never-ending selector %p", (loop) => {
       log: (level, msg) => logs.push(`${level} ${msg}`),
     });
     try {
+      // Traffic was flowing before the bad body came, so the spare worker is up (spare.test.ts
+      // covers a bad body as the very first job).
+      expect(await engine.evaluate("g", enc({ loop: false, a: 1, b: 2 }), "openai")).toEqual(["match", "match", "match", "match"]);
+      await Bun.sleep(200);
       const started = performance.now();
       let loopDone = 0;
       const looping = engine.evaluate("g", enc({ loop: true, a: 1, b: 3 }), "openai").then((r) => ((loopDone = performance.now()), r));
