@@ -169,6 +169,16 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
     expect(r.stderr).toMatch(/bad\.yaml:3:\d+: .*api_type.*openia/);
   });
 
+  test("a selector that is not valid jq exits 2 before listening, naming the selector's place", async () => {
+    const file = join(work, "bad-selector.yaml");
+    await writeFile(file, configFor("k").replace("models: [{ name: up }]", 'models: [{ name: up, selector: ".messages | lenght > 2" }]'));
+    const r = await run(["-i", "127.0.0.1", "-p", "0", "-c", file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain("listening");
+    expect(r.stderr).toMatch(/bad-selector\.yaml:7:\d+: .*selector.* does not compile/);
+    expect(r.stderr).toContain("lenght");
+  });
+
   test("ignores .env and bunfig.toml in its working directory", async () => {
     const dir = join(work, "autoload");
     await mkdir(dir, { recursive: true });
