@@ -58,7 +58,22 @@ export function createBalancer(strategy: Strategy, health: HealthRegistry, opts:
     return out;
   }
 
+  /** A group of one eligible model, the commonest kind, has nothing to order: its plan is that model. */
+  function single(group: GroupConfig, eligible: readonly boolean[], live: boolean): Plan | undefined {
+    if (group.members.length !== 1) return undefined;
+    const m = group.members[0]!;
+    if (eligible[0] !== true) return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
+    let reason: CandidateReason = health.effectiveWeight(m.model, m.weight) > 0 ? "strategy" : "fallback-zero-weight";
+    if (health.probeDue(m.model, m.weight)) {
+      reason = "probe";
+      if (live) health.claimProbe(m.model);
+    }
+    return { group: group.name, candidates: [{ model: m.model, member: 0, reason }] };
+  }
+
   function build(group: GroupConfig, eligible: readonly boolean[], live: boolean): Plan {
+    const one = single(group, eligible, live);
+    if (one) return one;
     const all = rows(group, eligible);
     if (all.length === 0) return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
     const limit = Math.min(all.length, maxAttempts);

@@ -125,6 +125,7 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
  * through (the body must still parse): minimal clients omit it, and the answer is the same.
  */
 function isJsonType(type: string): boolean {
+  if (type === "application/json") return true;
   const media = type.split(";", 1)[0]!.trim().toLowerCase();
   return media === "application/json" || media.endsWith("+json");
 }

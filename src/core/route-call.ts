@@ -27,7 +27,8 @@ export interface CallObserver {
 }
 
 export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger, observe?: CallObserver): Promise<Response | RouterError> {
-  const eligible = await eligibility(call, group, runtime, observe);
+  // Most groups have no selectors: their answer needs no await.
+  const eligible = runtime.selectors && group.members.some((m) => m.selector) ? await eligibility(call, group, runtime, observe) : group.members.map(() => true);
   const plan = runtime.balancer.plan(group, eligible);
   if (plan.candidates.length === 0) {
     return routerError("invalid_request", `no model of group "${group.name}" is eligible for this request: ${plan.empty ?? "no selector matched"}`);
@@ -76,8 +77,7 @@ function attempt(call: InboundCall, model: ModelConfig, signal: AbortSignal, log
 }
 
 async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime, observe?: CallObserver): Promise<boolean[]> {
-  if (!runtime.selectors || group.members.every((m) => !m.selector)) return group.members.map(() => true);
-  const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format);
+  const outcomes = await runtime.selectors!.evaluate(group.name, call.raw, call.format);
   group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
   return outcomes.map((o) => o === "match");
 }

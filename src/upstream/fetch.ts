@@ -18,8 +18,37 @@ const DIRECT = { proxy: false } as const;
 /** `--proxy`, set once at startup; the environment's proxy variables apply when neither is set. */
 let globalProxy: string | undefined;
 
+const PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+const readProxyEnv = () => Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+
+/**
+ * The proxy environment is read at startup, like curl does per run: reading process.env on every
+ * call was measurable per-request work. Decisions are kept per upstream URL and model proxy.
+ */
+let proxyEnv = readProxyEnv();
+const decisions = new Map<string, ProxySpec | Error | undefined>();
+
+/** Sets `--proxy` and reads the proxy environment afresh. */
 export function setGlobalProxy(url: string | undefined): void {
   globalProxy = url;
+  proxyEnv = readProxyEnv();
+  decisions.clear();
+}
+
+function proxyDecision(url: string, modelProxy: string | undefined): ProxySpec | undefined {
+  const key = modelProxy === undefined ? url : `${modelProxy}\u0000${url}`;
+  let decision = decisions.get(key);
+  if (decision === undefined && !decisions.has(key)) {
+    try {
+      decision = proxyFor(url, modelProxy, globalProxy, proxyEnv);
+    } catch (err) {
+      decision = err as Error;
+    }
+    if (decisions.size >= 1024) decisions.clear(); // URLs come from the config; reloads may change them
+    decisions.set(key, decision);
+  }
+  if (decision instanceof Error) throw decision;
+  return decision;
 }
 
 /**
@@ -31,7 +60,7 @@ export function setGlobalProxy(url: string | undefined): void {
 export async function callUpstream(req: UpstreamRequest): Promise<Response | RouterError> {
   let spec: ProxySpec | undefined;
   try {
-    spec = proxyFor(req.url, req.proxy, globalProxy, process.env);
+    spec = proxyDecision(req.url, req.proxy);
     // A direct call (the common case) skips the await: it costs a turn of the microtask queue.
     const { proxy } = spec === undefined ? DIRECT : await fetchOptionsFor(spec);
     const res = await fetch(req.url, {

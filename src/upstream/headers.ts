@@ -35,7 +35,8 @@ export function responseHeaders(upstream: Headers): Headers {
 
 /** Applies `rewrite_header`: a string sets the header, `null` removes it. */
 export function applyHeaderRewrite(headers: Headers, rewrite: Record<string, string | null>): void {
-  for (const [name, value] of Object.entries(rewrite)) {
+  for (const name in rewrite) {
+    const value = rewrite[name]!;
     if (value === null) headers.delete(name);
     else headers.set(name, value);
   }
