@@ -26,10 +26,13 @@ export class Deadlines {
 
   constructor(
     private readonly limits: Timeouts,
-    client: AbortSignal,
+    private readonly client: AbortSignal,
     private readonly stream: boolean,
   ) {
-    this.signal = AbortSignal.any([client, this.controller.signal]);
+    // The client's disconnect is forwarded by a listener: AbortSignal.any costs several times more.
+    this.signal = this.controller.signal;
+    if (client.aborted) this.controller.abort(client.reason);
+    else client.addEventListener("abort", this.forward);
     this.totalEnd = limits.total > 0 ? this.start + limits.total : Infinity;
     if (stream) this.setPhase("connect", limits.connect, this.start);
     else this.setPhase("first byte", limits.firstByte, this.start);
@@ -50,10 +53,13 @@ export class Deadlines {
 
   /** The exchange is over, however it ended. */
   done(): void {
+    if (!this.over) this.client.removeEventListener("abort", this.forward);
     this.over = true;
     clearTimeout(this.timer);
     this.due = Infinity;
   }
+
+  private readonly forward = () => this.controller.abort(this.client.reason);
 
   private setPhase(kind: string, limit: number, from: number): void {
     if (this.over) return;
