@@ -1,6 +1,6 @@
 import type { ModelConfig } from "../config/types";
 import { routerError, type RouterError } from "../ir";
-import { JsonStringRewriter, replaceFirst } from "../wire/json/string-rewriter";
+import { JsonStringRewriter, replaceEvery, replaceFirst } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
@@ -134,5 +134,5 @@ function requestBody(call: InboundCall, model: ModelConfig, modelPath: readonly 
     return JSON.stringify(mergePatch(body, model.rewriteBody));
   }
   if (!modelPath) return call.raw;
-  return new JsonStringRewriter(modelPath, model.model, { once: false }).push(call.raw);
+  return replaceEvery(call.raw, modelPath, model.model);
 }

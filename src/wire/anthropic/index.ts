@@ -17,6 +17,9 @@ function peekRequest(body: Record<string, unknown>, op: Operation): Peek | Route
   return { group: body.model as string, stream: op === "generate" && body.stream === true };
 }
 
+/** One constant array: passthrough keeps its prepared request rewrite per path. */
+const MODEL_PATH = ["model"] as const;
+
 function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("x-api-key", model.apiKey);
@@ -25,7 +28,7 @@ function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   const beta = call.headers.get("anthropic-beta");
   if (beta) headers.set("anthropic-beta", beta);
   const path = call.op === "countTokens" ? "/v1/messages/count_tokens" : "/v1/messages";
-  return { url: model.apiBase + path, headers, bodyModelPath: ["model"] };
+  return { url: model.apiBase + path, headers, bodyModelPath: MODEL_PATH };
 }
 
 const model = (g: GroupConfig) => ({ type: "model", id: g.name, display_name: g.name, created_at: "1970-01-01T00:00:00Z" });

@@ -223,21 +223,30 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Prepared rewriters by path (the wire formats' constant arrays) and replacement. */
-const prepared = new WeakMap<KeyPath, Map<string, JsonStringRewriter>>();
+/** Prepared rewriters by path (the wire formats' constant arrays), kind and replacement. */
+const prepared = { first: new WeakMap<KeyPath, Map<string, JsonStringRewriter>>(), every: new WeakMap<KeyPath, Map<string, JsonStringRewriter>>() };
 
-/**
- * A whole document with the first value at `path` replaced (or the document itself when there is
- * none). Each answer of a group needs the same edit, so the rewriter is prepared once and reused.
- */
-export function replaceFirst(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array {
-  let byValue = prepared.get(path);
-  if (!byValue) prepared.set(path, (byValue = new Map()));
+/** Every request or answer of a group or model needs the same edit: its rewriter is prepared once. */
+function preparedRewriter(kind: "first" | "every", path: KeyPath, replacement: string): JsonStringRewriter {
+  let byValue = prepared[kind].get(path);
+  if (!byValue) prepared[kind].set(path, (byValue = new Map()));
   let rewriter = byValue.get(replacement);
   if (!rewriter) {
-    if (byValue.size >= 1024) byValue.clear(); // groups come from the config, but reloads can rename them
-    byValue.set(replacement, (rewriter = new JsonStringRewriter(path, replacement, { once: true })));
+    if (byValue.size >= 1024) byValue.clear(); // names come from the config, but reloads can change them
+    byValue.set(replacement, (rewriter = new JsonStringRewriter(path, replacement, { once: kind === "first" })));
   }
+  rewriter.reset();
+  return rewriter;
+}
+
+/** A whole document with every value at `path` replaced (the document itself when there is none). */
+export function replaceEvery(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array {
+  return preparedRewriter("every", path, replacement).push(doc);
+}
+
+/** A whole document with the first value at `path` replaced (the document itself when there is none). */
+export function replaceFirst(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array {
+  const rewriter = preparedRewriter("first", path, replacement);
   const at = rewriter.locate(doc);
   if (!at) return doc;
   const value = rewriter.replacementBytes;

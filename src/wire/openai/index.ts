@@ -10,10 +10,13 @@ function peekRequest(body: Record<string, unknown>): Peek | RouterError {
   return { group: body.model as string, stream: body.stream === true };
 }
 
+/** One constant array: passthrough keeps its prepared request rewrite per path. */
+const MODEL_PATH = ["model"] as const;
+
 function upstreamTarget(model: ModelConfig): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("authorization", `Bearer ${model.apiKey}`);
-  return { url: `${model.apiBase}/chat/completions`, headers, bodyModelPath: ["model"] };
+  return { url: `${model.apiBase}/chat/completions`, headers, bodyModelPath: MODEL_PATH };
 }
 
 // `created` is fixed: groups have no creation date, and clients only display it.
