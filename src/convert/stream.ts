@@ -32,8 +32,8 @@ export async function convertStream(
 
   /**
    * Reads one upstream chunk and returns the client text it produces, as writes: everything a
-   * read produces goes out in one write (each write costs a syscall and a trip through the
-   * stream), except that "" marks where an error's write of its own begins.
+   * read produces goes out in one write (each write is a trip through the direct stream and
+   * makes its close dearer), except that "" marks where an error's write of its own begins.
    */
   async function step(): Promise<string[]> {
     let chunk: string | undefined;

@@ -31,7 +31,6 @@ interface OpenCall {
 }
 
 class GeminiStreamEncoder implements StreamEncoder {
-  private responseId = "";
   /** The end of every chunk's JSON, from modelVersion on: changes only with the response id. */
   private tail = "";
   private held?: Obj;
@@ -57,7 +56,6 @@ class GeminiStreamEncoder implements StreamEncoder {
   }
 
   private setResponseId(id: string): void {
-    this.responseId = id;
     this.tail = `,"modelVersion":${JSON.stringify(this.ctx.group)},"responseId":${JSON.stringify(id)}}`;
   }
 
