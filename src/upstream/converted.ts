@@ -68,7 +68,7 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
     onUsage?.(decoded.usage);
     warned();
     onEnd("done");
-    return { kind: "committed", response: jsonResponse(client.encodeResponse(decoded, ctx), 200, Object.fromEntries(headers)) };
+    return { kind: "committed", response: jsonResponse(client.encodeResponse(decoded, ctx), 200, headers) };
   }
   if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
   const jsonArray = call.format === "gemini" && !call.sse;
