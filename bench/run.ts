@@ -17,7 +17,9 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1]! : "";
 const jsonOut = args.includes("--json") ? args[args.indexOf("--json") + 1]! : "";
-const REQUESTS = quick ? 300 : 3000;
+const REQUESTS = quick ? 300 : 5000;
+/** Requests per scenario before any row is measured: JIT tier-up takes tens of thousands of calls. */
+const WARM_UP = quick ? 100 : 1500;
 const MAX_SECONDS = quick ? 5 : 20;
 
 type Format = "openai" | "anthropic" | "gemini";
@@ -92,9 +94,20 @@ async function measure(name: string, target: Child, url: string, req: ReturnType
 const upstream = await spawnServer(["bench/upstream.ts", "0"], /^ready (\d+)/);
 const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
 const bare = await spawnServer(["bench/bare-proxy.ts", "0", upstreamUrl], /^ready (\d+)/);
+const routerArgs = ["src/main.ts", "-i", "127.0.0.1", "-p", "0", "-l", "error", "-c", writeConfig(upstreamUrl)];
+const LISTENING = /listening on http:\/\/[^:]+:(\d+)/;
+// Startup to listening: the median of five starts (one start is at the mercy of the machine).
+const starts: number[] = [];
+for (let i = 0; i < (quick ? 1 : 4); i++) {
+  const t = performance.now();
+  const probe = await spawnServer(routerArgs, LISTENING);
+  starts.push(performance.now() - t);
+  probe.kill();
+}
 const started = performance.now();
-const router = await spawnServer(["src/main.ts", "-i", "127.0.0.1", "-p", "0", "-l", "error", "-c", writeConfig(upstreamUrl)], /listening on http:\/\/[^:]+:(\d+)/);
-const startupMs = performance.now() - started;
+const router = await spawnServer(routerArgs, LISTENING);
+starts.push(performance.now() - started);
+const startupMs = starts.sort((a, b) => a - b)[starts.length >> 1]!;
 const idleRss = rssMb(router.pid);
 
 const rows: Row[] = [];
@@ -117,6 +130,14 @@ function padded(bytes: number): ReturnType<typeof request> {
 const withGroup = (r: ReturnType<typeof request>, group: string) => ({ ...r, body: r.body.replace('"model":"g-openai"', `"model":"${group}"`) });
 
 try {
+  // Both servers are measured in their steady state: every scenario runs a while first, so a row
+  // is not charged for compiling code that a long-running server compiled long ago.
+  if (!only) {
+    for (const stream of [false, true]) {
+      await load(at(bare) + upstreamPath("openai", stream), request("openai", "m-up", stream), { requests: WARM_UP * 3, concurrency: 16, maxSeconds: MAX_SECONDS });
+      for (const client of FORMATS) for (const up of FORMATS) await load(at(router), request(client, `g-${up}`, stream), { requests: WARM_UP, concurrency: 16, maxSeconds: MAX_SECONDS });
+    }
+  }
   // Throughput and CPU at three concurrencies: the floor (bare proxy) and the router's passthrough.
   for (const c of [1, 16, 64]) {
     add(await measure(`bare proxy json c=${c}`, bare, at(bare) + upstreamPath("openai", false), request("openai", "m-up", false), c));
