@@ -60,12 +60,15 @@ async function readWithin(request: Request, limit: number): Promise<Uint8Array |
   return out;
 }
 
+/** Without `stream`, decode() keeps no state between calls: one decoder serves every request. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Parses a JSON object body; anything else is a 400 that says what was wrong. */
 export function parseJsonObject(raw: Uint8Array): Record<string, unknown> | RouterError {
   if (raw.length === 0) return routerError("invalid_request", "request body is empty; expected a JSON object");
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    value = JSON.parse(strictUtf8.decode(raw));
   } catch (cause) {
     const why = cause instanceof TypeError ? "request body is not valid UTF-8" : `request body is not valid JSON: ${(cause as Error).message}`;
     return routerError("invalid_request", why, { cause });

@@ -60,9 +60,11 @@ async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, mod
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 
+const utf8 = new TextDecoder();
+
 function isJson(bytes: Uint8Array): boolean {
   try {
-    JSON.parse(new TextDecoder().decode(bytes));
+    JSON.parse(utf8.decode(bytes));
     return true;
   } catch {
     return false;
