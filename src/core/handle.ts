@@ -1,6 +1,6 @@
 import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Usage } from "../ir";
-import { newRequestId, requestTimer, type Logger } from "../log";
+import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
 import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
@@ -38,7 +38,7 @@ export function createHandler(deps: CoreDeps): Handler {
       deps.log.info("unauthorized request", { path: url.pathname });
       return wire.encodeError(routerError("authentication", "invalid or missing API key for this router"));
     }
-    const track = tracker(deps, route.format);
+    const track = new Tracker(deps, route.format);
     try {
       const out = await dispatch(route, request, url, deps, track);
       if (out instanceof Response) return track.answered(out);
@@ -117,7 +117,7 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
     headers: request.headers,
   };
   deps.holdOpen?.(request);
-  return routeCall(call, group, runtime, request.signal, deps.log, track.observer);
+  return routeCall(call, group, runtime, request.signal, deps.log, track);
 }
 
 /**
@@ -135,63 +135,75 @@ function clip(name: string): string {
   return name.length > 80 ? `${name.slice(0, 80)}… (${name.length} characters)` : name;
 }
 
-type Tracker = ReturnType<typeof tracker>;
-
 /**
  * One request's bookkeeping: its id, its clock, and the single log line and metrics record
  * written when it is really over — when an answer's stream has ended, not when its headers left.
+ * It is also the call's observer. A class, not a bundle of closures: one object per request.
  */
-function tracker(deps: CoreDeps, format: string) {
-  const timer = requestTimer(newRequestId());
-  let model: string | undefined;
-  let attempts = 0;
-  let status = 0;
-  let usage: Usage | undefined;
-  let committed = false; // an upstream answer is streaming to the client
-  let answered = false;
-  let ended = false;
-  let done = false;
-  const finish = (error?: string) => {
-    if (done) return;
-    done = true;
+class Tracker implements CallObserver {
+  readonly id: string;
+  group: string | undefined;
+  /** Model listings are not model calls: no request line for them. */
+  quiet = false;
+  private readonly timer: RequestTimer;
+  private model: string | undefined;
+  private attempts = 0;
+  private status = 0;
+  private tokens: Usage | undefined;
+  private committed = false; // an upstream answer is streaming to the client
+  private wasAnswered = false;
+  private streamEnded = false;
+  private done = false;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly format: string,
+  ) {
+    this.timer = requestTimer(newRequestId());
+    this.id = this.timer.id;
+  }
+
+  attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void {
+    this.model = model;
+    this.attempts++;
+    this.committed ||= outcome === "ok";
+    this.deps.metrics?.recordAttempt({ model, outcome });
+  }
+
+  /** Handed on as a plain function (to the conversion), so it is bound to this request. */
+  readonly usage = (u: Usage): void => void (this.tokens = u);
+
+  failover(from: string, to: string): void {
+    this.deps.metrics?.recordFailover({ group: this.group ?? "", from, to });
+  }
+
+  selector(outcome: string): void {
+    // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.
+    const o = outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
+    this.deps.metrics?.recordSelector({ group: this.group ?? "", outcome: o });
+  }
+
+  ended(): void {
+    this.streamEnded = true;
+    if (this.wasAnswered) this.finish();
+  }
+
+  answered(res: Response, error?: string): Response {
+    this.timer.firstByte();
+    this.status = res.status;
+    this.wasAnswered = true;
+    res.headers.set("x-llm-router-request-id", this.id);
+    // A committed answer is logged when its stream has ended; everything else now.
+    if (!this.quiet && (!this.committed || this.streamEnded)) this.finish(error);
+    return res;
+  }
+
+  private finish(error?: string): void {
+    if (this.done) return;
+    this.done = true;
+    const { deps, timer, tokens: usage } = this;
     const tokens = usage && { input: usage.input + usage.cacheRead + usage.cacheWrite, output: usage.output };
-    timer.finish(deps.log, { format, group: t.group, model, attempts, status, error, usage: usage && { ...usage, input: tokens!.input } });
-    deps.metrics?.recordRequest({ format, group: t.group, model, status, attempts, totalMs: timer.elapsedMs(), ttfbMs: timer.firstByteMs(), tokensIn: tokens?.input, tokensOut: tokens?.output });
-  };
-  const observer: CallObserver = {
-    attempt: (m, outcome) => {
-      model = m;
-      attempts++;
-      committed ||= outcome === "ok";
-      deps.metrics?.recordAttempt({ model: m, outcome });
-    },
-    usage: (u) => (usage = u),
-    failover: (from, to) => deps.metrics?.recordFailover({ group: t.group ?? "", from, to }),
-    selector: (outcome) => {
-      // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.
-      const o = outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
-      deps.metrics?.recordSelector({ group: t.group ?? "", outcome: o });
-    },
-    ended: () => {
-      ended = true;
-      if (answered) finish();
-    },
-  };
-  const t = {
-    id: timer.id,
-    group: undefined as string | undefined,
-    /** Model listings are not model calls: no request line for them. */
-    quiet: false,
-    observer,
-    answered(res: Response, error?: string): Response {
-      timer.firstByte();
-      status = res.status;
-      answered = true;
-      res.headers.set("x-llm-router-request-id", timer.id);
-      // A committed answer is logged when its stream has ended; everything else now.
-      if (!t.quiet && (!committed || ended)) finish(error);
-      return res;
-    },
-  };
-  return t;
+    timer.finish(deps.log, { format: this.format, group: this.group, model: this.model, attempts: this.attempts, status: this.status, error, usage: usage && { ...usage, input: tokens!.input } });
+    deps.metrics?.recordRequest({ format: this.format, group: this.group, model: this.model, status: this.status, attempts: this.attempts, totalMs: timer.elapsedMs(), ttfbMs: timer.firstByteMs(), tokensIn: tokens?.input, tokensOut: tokens?.output });
+  }
 }
