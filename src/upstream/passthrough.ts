@@ -79,7 +79,7 @@ function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: (
   // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed.
   let last: Uint8Array = EMPTY;
   return {
-    push: (chunk) => ((last = chunk.length && chunk.some(notSpace) ? chunk : last), json.push(chunk)),
+    push: (chunk) => ((last = lastByte(chunk) === undefined ? last : chunk), json.push(chunk)),
     end: () => EMPTY,
     complete: () => lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT),
   };
@@ -89,6 +89,7 @@ const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 const notSpace = (b: number) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09;
 
+/** The last byte that is not JSON whitespace; scanned from the end, so it usually looks at one. */
 function lastByte(chunk: Uint8Array): number | undefined {
   for (let i = chunk.length - 1; i >= 0; i--) if (notSpace(chunk[i]!)) return chunk[i];
   return undefined;
