@@ -1,5 +1,5 @@
 /** The config module's public surface; everything else in this folder is an implementation detail. */
-export { loadConfigFile, loadConfigText } from "./load";
+export { loadConfigFile, loadConfigText, readConfigText } from "./load";
 export { renderJsonSchema } from "./schema";
 export type { Env } from "./env";
 export * from "./types";

@@ -13,13 +13,16 @@ import { ConfigError, type ConfigIssue, type RouterConfig } from "./types";
 import { schemaProblems, unknownKeys } from "./validate";
 
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<RouterConfig> {
-  let text: string;
+  return loadConfigText(await readConfigText(path), path, env);
+}
+
+/** The config file's text; a file that cannot be read is a ConfigError. */
+export async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (err) {
     throw new ConfigError(path, [{ path: "", message: readFailure(err) }]);
   }
-  return loadConfigText(text, path, env);
 }
 
 export function loadConfigText(text: string, file: string, env: Env = process.env): RouterConfig {
