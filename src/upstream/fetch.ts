@@ -1,6 +1,6 @@
 import { routerError, type RouterError } from "../ir/error";
 import type { Deadlines } from "./deadlines";
-import { fetchOptionsFor, proxyFor, proxyRefusal, type ProxySpec } from "./proxy";
+import { fetchOptionsFor, proxyEnvNow, proxyFor, proxyRefusal, type ProxySpec } from "./proxy";
 
 export interface UpstreamRequest {
   url: string;
@@ -18,20 +18,17 @@ const DIRECT = { proxy: false } as const;
 /** `--proxy`, set once at startup; the environment's proxy variables apply when neither is set. */
 let globalProxy: string | undefined;
 
-const PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
-const readProxyEnv = () => Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
-
 /**
  * The proxy environment is read at startup, like curl does per run: reading process.env on every
  * call was measurable per-request work. Decisions are kept per upstream URL and model proxy.
  */
-let proxyEnv = readProxyEnv();
+let proxyEnv = proxyEnvNow();
 const decisions = new Map<string, ProxySpec | Error | undefined>();
 
 /** Sets `--proxy` and reads the proxy environment afresh. */
 export function setGlobalProxy(url: string | undefined): void {
   globalProxy = url;
-  proxyEnv = readProxyEnv();
+  proxyEnv = proxyEnvNow();
   decisions.clear();
 }
 

@@ -22,10 +22,17 @@ export function proxyFor(targetUrl: string, modelProxy: string | undefined, glob
   return parsed(chosen);
 }
 
+/** The environment variables that name a proxy, as curl reads them. */
+const PROXY_URL_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+
+/** Every variable proxyFor reads, with its value now: what proxyFor needs as its `env`. */
+export function proxyEnvNow(env: Env = process.env): Env {
+  return Object.fromEntries([...PROXY_URL_VARIABLES, "no_proxy", "NO_PROXY"].map((name) => [name, env[name]]));
+}
+
 /** Every proxy environment variable that is set but unusable, as messages without credentials. */
 export function proxyEnvProblems(env: Env): string[] {
-  const names = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
-  return names.flatMap((name) => {
+  return PROXY_URL_VARIABLES.flatMap((name) => {
     const value = nonEmpty(env[name]);
     const spec = value === undefined ? undefined : parseProxyUrl(value);
     return spec instanceof Error ? [`${name}: ${spec.message}`] : [];
