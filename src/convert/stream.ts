@@ -1,5 +1,6 @@
 import { routerError, type RouterError, type StreamEvent } from "../ir";
-import { directStream, write, type BodyWatch, type StreamEnd } from "../upstream/relay";
+import { HOLD_MS, UpstreamReads, type Read } from "../upstream/reads";
+import { directStream, send, type BodyWatch, type StreamEnd } from "../upstream/relay";
 import type { StreamDecoder, StreamEncoder } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
 
@@ -23,38 +24,33 @@ export async function convertStream(
   onEnd: (how: StreamEnd) => void,
   watch: BodyWatch = { chunk() {}, done() {} },
 ): Promise<ReadableStream<Uint8Array> | RouterError> {
-  const reader = body.getReader();
+  const upstream = new UpstreamReads(body);
   const text = new TextDecoder();
-  const bytes = new TextEncoder();
   const framer = new SseFramer();
   let upstreamEnded = false;
+  /** The decoder saw the stream's end event: the client's stream ends before the upstream's. */
+  let early = false;
   let failure: RouterError | undefined; // an error event seen in the stream
 
   /**
-   * Reads one upstream chunk and returns the client text it produces, as writes: everything a
-   * read produces goes out in one write (each write is a trip through the direct stream and
-   * makes its close dearer), except that "" marks where an error's write of its own begins.
+   * One upstream read → the client text it produces, as writes: everything a read produces goes
+   * out in one write (each write is a trip through the direct stream and makes its close
+   * dearer), except that "" marks where an error's write of its own begins.
    */
-  async function step(): Promise<string[]> {
-    let chunk: string | undefined;
-    try {
-      const { done, value } = await reader.read();
-      if (!done) watch.chunk();
-      chunk = done ? undefined : text.decode(value, { stream: true });
-    } catch {
-      chunk = undefined; // a broken upstream connection ends like an early close
-    }
-    const out = new Writes();
-    if (chunk === undefined) {
-      upstreamEnded = true;
+  function step(read: Read, out: Writes): void {
+    if (read) {
+      watch.chunk();
+      for (const f of framer.push(text.decode(read, { stream: true }))) encode(decoder.push(f), out);
+      if (decoder.settled?.() !== "over") return;
+      early = true; // nothing after the end event matters
+    } else {
+      // A broken upstream connection ends like an early close.
       for (const f of framer.push(text.decode())) encode(decoder.push(f), out);
       for (const f of framer.end()) encode(decoder.push(f), out);
-      encode(decoder.end(), out);
-      out.add(encoder.end());
-    } else {
-      for (const f of framer.push(chunk)) encode(decoder.push(f), out);
     }
-    return out.list;
+    upstreamEnded = true;
+    encode(decoder.end(), out);
+    out.add(encoder.end());
   }
 
   function encode(events: StreamEvent[], out: Writes): void {
@@ -73,16 +69,33 @@ export async function convertStream(
     }
   }
 
+  /** Takes in every read that is already there, or arrives within the hold once the end is near. */
+  const more = (out: Writes): boolean | Promise<boolean> => {
+    if (upstreamEnded || decoder.settled?.() !== "closing") return false;
+    const soon = upstream.arrivesWithin(HOLD_MS);
+    const take = (arrived: boolean) => {
+      if (arrived) step(upstream.next() as Read, out);
+      return arrived;
+    };
+    return typeof soon === "boolean" ? take(soon) : soon.then(take);
+  };
+
   // Commit late: wait for output; an error before any real output is a failed attempt.
-  let head: string[] = [];
-  while (!upstreamEnded && head.every((s) => s === "")) head = await step();
-  const hasOutput = head.some((s) => s !== "");
-  if (failure && head.findIndex((s) => s === "") <= head.findIndex((s) => s !== "")) {
+  let head = new Writes();
+  while (!upstreamEnded && head.empty()) {
+    head = new Writes();
+    let read = upstream.next();
+    if (read instanceof Promise) read = await read;
+    step(read, head);
+  }
+  while (await more(head));
+  const list = head.list;
+  if (failure && list.findIndex((s) => s === "") <= list.findIndex((s) => s !== "")) {
     watch.done();
-    reader.cancel().catch(() => {});
+    upstream.cancel();
     return failure;
   }
-  if (!hasOutput) {
+  if (head.empty()) {
     watch.done();
     return routerError("bad_gateway", "upstream closed its stream before sending anything");
   }
@@ -93,22 +106,37 @@ export async function convertStream(
   };
   return directStream(
     async (c) => {
+      let out = head;
       try {
-        let out = head;
         for (;;) {
-          for (const s of out) await write(c, bytes.encode(s));
+          // Strings go to the socket as they are: Bun encodes them on the way, with no copy here.
+          const w = send(c, out.list);
+          if (w) await w;
           if (upstreamEnded) break;
-          out = await step();
+          out = new Writes();
+          let read = upstream.next();
+          if (read instanceof Promise) read = await read;
+          step(read, out);
+          for (;;) {
+            let again = more(out);
+            if (typeof again !== "boolean") again = await again;
+            if (!again) break;
+          }
         }
-        end(failure ? "broken" : "done");
       } catch {
         end("cancelled"); // writing failed: the client is gone
+        upstream.cancel();
+        return c.close();
       }
       c.close();
+      // The client has its whole answer; the upstream's close is still read, so its connection is reused.
+      if (early && !failure) await upstream.drain();
+      else if (early) upstream.cancel();
+      end(failure ? "broken" : "done");
     },
     (reason) => {
       end("cancelled");
-      reader.cancel(reason).catch(() => {});
+      upstream.cancel(reason);
     },
   );
 }
@@ -122,6 +150,11 @@ class Writes {
     if (s === "") return;
     if (this.open) this.list[this.list.length - 1] += s;
     else this.list.push(s), (this.open = true);
+  }
+
+  /** Whether nothing but boundaries was written. */
+  empty(): boolean {
+    return this.list.every((s) => s === "");
   }
 
   boundary(): void {

@@ -2,12 +2,14 @@ import type { ModelConfig } from "../config/types";
 import { routerError, type RouterError } from "../ir";
 import { JsonStringRewriter, replaceEvery, replaceFirst } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
+import { lastFrame } from "../wire/sse/last-frame";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
+import type { Settled } from "./reads";
 import { relay, type ByteEditor } from "./relay";
 
 /**
@@ -82,6 +84,8 @@ function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: (
     push: (chunk) => ((last = lastByte(chunk) === undefined ? last : chunk), json.push(chunk)),
     end: () => EMPTY,
     complete: () => lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT),
+    // A document that looks closed is most likely whole; only the upstream's close confirms it.
+    settled: () => (lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT) ? "closing" : undefined),
   };
 }
 
@@ -103,6 +107,22 @@ const END_MARKER: Record<string, string> = { openai: "data: [DONE]", anthropic: 
 const TAIL_BYTES = 8192;
 
 /**
+ * The last frame of a format whose stream ends with an event of its own: once it went through,
+ * the answer is whole. Gemini has none; its finishReason only says the close is near.
+ */
+const FINAL_FRAME: Record<string, RegExp | undefined> = {
+  openai: /^data: ?\[DONE\]$/m,
+  anthropic: /^(event: ?message_stop|data: ?\{"type": ?"message_stop")/m,
+};
+const GEMINI_FINISH = '"finishReason"';
+
+function settledBy(format: string): (out: Uint8Array, was: Settled) => Settled {
+  const final = FINAL_FRAME[format];
+  if (final) return (out, was) => (out.length === 0 ? was : final.test(lastFrame(out) ?? "") ? "over" : undefined);
+  return (out, was) => was ?? (Buffer.from(out.buffer, out.byteOffset, out.byteLength).includes(GEMINI_FINISH) ? "closing" : undefined);
+}
+
+/**
  * The SSE editor plus end-of-stream judgement: the last bytes are kept (two chunks' worth at
  * most, by reference) so a stream that closed without its end marker is recognised as truncated,
  * and a broken stream ends with the client format's own in-stream error event.
@@ -110,12 +130,19 @@ const TAIL_BYTES = 8192;
 function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => RouterError): ByteEditor {
   let last: Uint8Array = EMPTY;
   let previous: Uint8Array = EMPTY;
+  let state: Settled;
+  const settle = settledBy(wire.name);
   const keep = (out: Uint8Array) => {
     if (out.length) (previous = last), (last = out);
     return out;
   };
   return {
-    push: (chunk) => keep(inner.push(chunk)),
+    push: (chunk) => {
+      const out = keep(inner.push(chunk));
+      state = settle(out, state);
+      return out;
+    },
+    settled: () => state,
     end: () => keep(inner.end()),
     complete() {
       const tail = Buffer.concat([previous, last]);

@@ -8,6 +8,8 @@
  * The stream is a Bun "direct" stream: bytes are written straight to the socket, with no queue and
  * no chain of TransformStreams in between (each stage costs CPU on every chunk).
  */
+import { HOLD_MS, UpstreamReads, type Settled } from "./reads";
+
 export type StreamEnd = "done" | "broken" | "cancelled";
 
 export interface ByteEditor {
@@ -17,6 +19,8 @@ export interface ByteEditor {
   complete?(): boolean;
   /** The client format's in-stream error, written when the upstream broke off mid-stream. */
   fail?(): Uint8Array;
+  /** Where the stream stands after the last push: over, near its close, or neither (reads.ts). */
+  settled?(): Settled;
 }
 
 export interface DirectController {
@@ -30,18 +34,20 @@ export function directStream(pull: (c: DirectController) => Promise<void>, cance
   return new ReadableStream({ type: "direct", pull, cancel } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
 }
 
-export async function write(c: DirectController, data: string | Uint8Array): Promise<void> {
-  if (data.length === 0) return;
-  const pending = c.write(data);
-  if (typeof pending !== "number") await pending; // backpressure
-  const flushed = c.flush();
-  if (typeof flushed !== "number") await flushed;
+/**
+ * Writes without a turn of the microtask queue unless the socket pushes back: a write and a close
+ * in the same turn leave as one packet. `""` in a list is a boundary: what came before is sent
+ * on its own (an error the Gemini SDK must find alone in a network read).
+ */
+export function send(c: DirectController, parts: readonly (string | Uint8Array)[], from = 0): Promise<void> | undefined {
+  for (let i = from; i < parts.length; i++) {
+    const part = parts[i]!;
+    const pending = part === "" ? c.flush() : part.length ? c.write(part) : 0;
+    if (typeof pending !== "number") return pending.then(() => send(c, parts, i + 1));
+  }
+  return undefined;
 }
 
-/**
- * Reads the first chunk, then returns a stream that writes it and everything after, edited.
- * Resolves to "broken" when the upstream fails or ends before sending anything.
- */
 /** Hooks an upstream call's time limits into its body: every chunk resets the idle limit. */
 export interface BodyWatch {
   chunk(): void;
@@ -50,28 +56,22 @@ export interface BodyWatch {
 
 const NO_WATCH: BodyWatch = { chunk() {}, done() {} };
 
+/**
+ * Reads the first chunk, then returns a stream that writes it and everything after, edited.
+ * Resolves to "broken" when the upstream fails or ends before sending anything.
+ */
 export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor, onEnd: (how: StreamEnd) => void, watch: BodyWatch = NO_WATCH): Promise<ReadableStream<Uint8Array> | "broken"> {
-  const reader = body.getReader();
-  let first: Uint8Array | undefined;
-  try {
-    // Skip empty reads; a body that ends before its first byte is a failed attempt.
-    for (;;) {
-      const r = await reader.read();
-      if (r.done) break;
-      if (r.value.length) {
-        first = r.value;
-        watch.chunk();
-        break;
-      }
-    }
-  } catch {
-    first = undefined;
-  }
+  const upstream = new UpstreamReads(body);
+  const first = await upstream.next();
   if (!first) {
     watch.done();
-    reader.cancel().catch(() => {});
+    upstream.cancel();
     return "broken"; // not committed: the caller accounts for the failed attempt
   }
+  watch.chunk();
+  const held: (Uint8Array | "")[] = [editor.push(first)];
+  // Before the stream exists: its first write must come before any await in `pull`.
+  if (editor.settled?.() === "closing") await upstream.arrivesWithin(HOLD_MS);
   let ended = false;
   const end = (how: StreamEnd) => {
     if (!ended) (ended = true), watch.done(), onEnd(how);
@@ -79,35 +79,50 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
   return directStream(
     async (c) => {
       let how: StreamEnd = "done";
+      let early = false;
       try {
-        await write(c, editor.push(first!));
         for (;;) {
-          let r: Awaited<ReturnType<typeof reader.read>>;
-          try {
-            r = await reader.read();
-          } catch {
+          const state = editor.settled?.();
+          if (state === "over") {
+            early = true;
+            break;
+          }
+          let hold = state === "closing" ? upstream.arrivesWithin(HOLD_MS) : false;
+          if (typeof hold !== "boolean") hold = await hold;
+          if (!hold) {
+            const w = send(c, held.splice(0));
+            if (w) await w;
+          }
+          let r = upstream.next();
+          if (r instanceof Promise) r = await r;
+          if (r === null) break;
+          if (r === undefined) {
             how = "broken";
             break;
           }
-          if (r.done) break;
           watch.chunk();
-          await write(c, editor.push(r.value));
+          held.push(editor.push(r));
         }
-        await write(c, editor.end());
+        held.push(editor.end());
         // An upstream that closed without its end marker is a failure, never a finished answer.
         if (how === "done" && editor.complete?.() === false) how = "broken";
         // Where the format has an in-stream error, the client gets one instead of a cut connection.
-        if (how === "broken" && editor.fail) await write(c, editor.fail());
+        if (how === "broken" && editor.fail) held.push("", editor.fail());
+        const w = send(c, held);
+        if (w) await w;
       } catch {
         how = "cancelled"; // writing failed: the client is gone
       }
-      end(how);
+      if (how === "cancelled") upstream.cancel();
       if (how === "broken" && !editor.fail) c.close(new Error("upstream connection broke mid-stream"));
       else c.close();
+      // The client has its whole answer; the upstream's close is still read, so its connection is reused.
+      if (early && how === "done") await upstream.drain();
+      end(how);
     },
     (reason) => {
       end("cancelled");
-      reader.cancel(reason).catch(() => {});
+      upstream.cancel(reason);
     },
   );
 }

@@ -32,11 +32,20 @@ export interface StreamFrame {
   data: string;
 }
 
+/** Where a stream stands after what was read so far (see `StreamDecoder.settled`). */
+export type Settled = "over" | "closing" | undefined;
+
 export interface StreamDecoder {
   /** Never throws: malformed frames become an `error` event. */
   push(frame: StreamFrame): StreamEvent[];
   /** The upstream closed. A stream that never reached its end marker yields an `error` event. */
   end(): StreamEvent[];
+  /**
+   * "over" once the format's end event (or an error) was decoded: nothing after it is decoded;
+   * "closing" when the answer is finished but only the upstream's close confirms it (Gemini after
+   * its finishReason). Lets the answer's last bytes and the response's end leave together.
+   */
+  settled?(): Settled;
 }
 
 export interface StreamEncoder {

@@ -7,12 +7,13 @@ import net from "node:net";
  * - `reset-mid`: a stream that sends its first events (through the first text delta) and then
  *   resets the TCP connection; on a non-stream call, the headers and half the JSON body, then a reset;
  * - `headers-only`: the status line and headers, then silence until the peer leaves
- *   ("never sends a first byte" of the body).
+ *   ("never sends a first byte" of the body);
+ * - `linger`: a whole stream, end event included, whose chunked body ends only `ms` later.
  * It speaks just enough OpenAI (`/v1/chat/completions`) and Anthropic (`/v1/messages`) for the
  * router to accept what it does send, counts the connections open to it, and records whether
  * the peer went away while a request was still being answered.
  */
-export type RawScript = { kind: "reset-mid" } | { kind: "headers-only" } | { kind: "ok" };
+export type RawScript = { kind: "reset-mid" } | { kind: "headers-only" } | { kind: "linger"; ms: number } | { kind: "ok" };
 
 export interface RawRequest {
   path: string;
@@ -156,7 +157,8 @@ export async function startRawUpstream(): Promise<RawUpstream> {
         socket.resetAndDestroy();
         return;
       }
-      socket.write("0\r\n\r\n");
+      if (script.kind === "linger") await Bun.sleep(script.ms);
+      if (!socket.destroyed) socket.write("0\r\n\r\n");
       return;
     }
     const bytes = Buffer.from(body, "utf8");

@@ -46,6 +46,7 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
         return [failure(`stream could not be decoded (${String(e)})`)];
       }
     },
+    settled: () => (s.done ? "over" : undefined),
     end() {
       if (s.done) return [];
       s.done = true;

@@ -1,5 +1,5 @@
 import { routerError, type Finish, type StreamEvent } from "../../ir";
-import type { CodecContext, StreamDecoder, StreamFrame } from "../codec";
+import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { RAW_TAIL } from "../sse/frames";
 import { errorFromGemini } from "./error-decode";
@@ -29,6 +29,11 @@ class GeminiStreamDecoder implements StreamDecoder {
 
   constructor(private readonly ctx: CodecContext) {
     this.parts = newPartState(ctx);
+  }
+
+  settled(): Settled {
+    if (this.failed) return "over";
+    return this.finishRaw !== undefined || this.blocked ? "closing" : undefined;
   }
 
   push(frame: StreamFrame): StreamEvent[] {

@@ -1,7 +1,7 @@
 import type { Signature } from "../../ir/content";
 import { routerError, type RouterError } from "../../ir/error";
 import type { StreamEvent } from "../../ir/stream";
-import type { CodecContext, StreamDecoder, StreamFrame } from "../codec";
+import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { RAW_TAIL } from "../sse/frames";
 import { contentIn, reasoningTextIn, signatureIn, toolSignatureIn } from "./carriers";
@@ -40,6 +40,11 @@ class ChunkDecoder implements StreamDecoder {
   private nextIndex = 0;
 
   constructor(private readonly ctx: CodecContext) {}
+
+  settled(): Settled {
+    // After the finish chunk only the usage chunk and [DONE] are due, normally in the same read.
+    return this.state !== "open" ? "over" : this.sawFinish ? "closing" : undefined;
+  }
 
   push(frame: StreamFrame): StreamEvent[] {
     if (this.state !== "open") return [];

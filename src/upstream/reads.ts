@@ -1,0 +1,96 @@
+/**
+ * Reads of an upstream body for the two stream relays (passthrough and conversion), with what
+ * lets an answer's last bytes and the end of the client's response leave in one packet.
+ *
+ * Bun writes what a direct stream was given when the event loop turns, and the end of a chunked
+ * response ("0\r\n\r\n") when the stream closes. The upstream's close reaches JavaScript a turn
+ * after its last bytes, so a relay that writes every read at once sends every stream's end in a
+ * packet of its own: a send, and a wakeup of the client, more per answer. Two ways around it:
+ * - a format whose stream ends with an event of its own (OpenAI's `[DONE]`, Anthropic's
+ *   `message_stop`) is over when that event is read: the client's stream closes at once, and the
+ *   rest of the upstream body (its close) is read afterwards, keeping the connection reusable;
+ * - a stream that only ends when the upstream closes (Gemini) and has sent its finish holds its
+ *   last bytes until that close, for HOLD_MS at most.
+ */
+
+import type { Settled } from "../wire/codec";
+
+export type { Settled };
+
+/** A chunk of the upstream body, `null` at its end, `undefined` when the connection broke. */
+export type Read = Uint8Array | null | undefined;
+
+/** The longest the last bytes of an answer wait for the upstream's close. */
+export const HOLD_MS = 10;
+
+const NONE = Symbol("none");
+
+export class UpstreamReads {
+  private pending: Promise<Read> | undefined;
+  private ready: Read | typeof NONE = NONE;
+  /** A read already waited for in vain: it is not waited for twice. */
+  private waited: Promise<Read> | undefined;
+
+  private readonly reader;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.reader = body.getReader();
+  }
+
+  /** The next non-empty read; synchronous when it already arrived during a hold. */
+  next(): Read | Promise<Read> {
+    if (this.ready !== NONE) {
+      const r = this.ready;
+      this.ready = NONE;
+      return r;
+    }
+    const p = this.pending ?? this.read();
+    this.pending = undefined;
+    return p;
+  }
+
+  /**
+   * Whether the next read arrives within `ms`: true at once (without a turn of the microtask
+   * queue) when it already has, and false at once when this read was already waited for, so a
+   * caller that must write before its first await can ask.
+   */
+  arrivesWithin(ms: number): boolean | Promise<boolean> {
+    if (this.ready !== NONE) return true;
+    const p = (this.pending ??= this.read());
+    if (this.waited === p) return false;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => ((this.waited = p), resolve(false)), ms);
+      void p.then((r) => {
+        clearTimeout(timer);
+        // Taken only by the caller that is still waiting: a late arrival stays with `pending`.
+        if (this.pending === p) (this.ready = r), (this.pending = undefined);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Reads to the end after the client's stream was closed early; resolves once the upstream has. */
+  async drain(): Promise<void> {
+    for (;;) {
+      let r = this.next();
+      if (r instanceof Promise) r = await r;
+      if (!r) return;
+    }
+  }
+
+  cancel(reason?: unknown): void {
+    this.reader.cancel(reason).catch(() => {});
+  }
+
+  private async read(): Promise<Read> {
+    try {
+      for (;;) {
+        const r = await this.reader.read();
+        if (r.done) return null;
+        if (r.value.length) return r.value;
+      }
+    } catch {
+      return undefined;
+    }
+  }
+}
