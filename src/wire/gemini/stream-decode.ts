@@ -26,6 +26,9 @@ class GeminiStreamDecoder implements StreamDecoder {
   private sawTool = false;
   /** After an error nothing more is reported: the client stream is over. */
   private failed = false;
+  private usageSent = false;
+  /** The latest usageMetadata after the first, converted once at the end (see noteUsage). */
+  private lastUsage: unknown;
 
   constructor(private readonly ctx: CodecContext) {
     this.parts = newPartState(ctx);
@@ -59,7 +62,7 @@ class GeminiStreamDecoder implements StreamDecoder {
   end(): StreamEvent[] {
     if (this.failed) return [];
     if (this.finishRaw === undefined && !this.blocked) return this.fail("upstream stream ended prematurely");
-    const out = closePartial(this.parts);
+    const out = this.takeUsage(closePartial(this.parts));
     const finish = this.blocked ?? finishFromGemini(this.finishRaw!, this.sawTool);
     out.push({ type: "finish", finish });
     return out;
@@ -67,14 +70,14 @@ class GeminiStreamDecoder implements StreamDecoder {
 
   private fail(message: string): StreamEvent[] {
     this.failed = true;
-    return [{ type: "error", error: routerError("bad_gateway", message) }];
+    return this.takeUsage([{ type: "error", error: routerError("bad_gateway", message) }]);
   }
 
   private chunk(c: unknown): StreamEvent[] {
     if (!isObj(c)) return this.fail("upstream (gemini): stream chunk is not an object");
     if (isObj(c.error)) {
       this.failed = true;
-      return [{ type: "error", error: errorFromGemini(c.error, undefined) }];
+      return this.takeUsage([{ type: "error", error: errorFromGemini(c.error, undefined) }]);
     }
     const out: StreamEvent[] = [];
     if (!this.started) {
@@ -91,8 +94,31 @@ class GeminiStreamDecoder implements StreamDecoder {
       const reason = isObj(feedback) ? field(feedback, "blockReason") : undefined;
       if (typeof reason === "string" && reason) this.blocked = blockedFinish(reason);
     }
-    const usage = usageFromGemini(field(c, "usageMetadata"));
-    if (usage) out.push({ type: "usage", usage });
+    const meta = field(c, "usageMetadata");
+    if (meta !== undefined) this.noteUsage(meta, out);
+    return out;
+  }
+
+  /**
+   * Usage comes on every chunk and is cumulative: clients need the first at once (an Anthropic
+   * client's message_start carries the input tokens) and the last at the end, so the ones in
+   * between are only kept, not converted. A count-less object (Vertex's early `{trafficType}`)
+   * never replaces counts.
+   */
+  private noteUsage(meta: unknown, out: StreamEvent[]): void {
+    if (this.usageSent) {
+      if (hasCounts(meta)) this.lastUsage = meta;
+      return;
+    }
+    const usage = usageFromGemini(meta);
+    if (usage) (this.usageSent = true), out.push({ type: "usage", usage });
+  }
+
+  /** The usage kept since the first, as its event (ahead of whatever ends the stream). */
+  private takeUsage(out: StreamEvent[]): StreamEvent[] {
+    const usage = this.lastUsage === undefined ? undefined : usageFromGemini(this.lastUsage);
+    this.lastUsage = undefined;
+    if (usage) out.unshift({ type: "usage", usage });
     return out;
   }
 
@@ -112,3 +138,6 @@ class GeminiStreamDecoder implements StreamDecoder {
     if (typeof reason === "string" && reason) this.finishRaw = reason;
   }
 }
+
+const COUNT_KEYS = ["totalTokenCount", "total_token_count", "promptTokenCount", "prompt_token_count", "candidatesTokenCount", "candidates_token_count"];
+const hasCounts = (meta: unknown): boolean => isObj(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);

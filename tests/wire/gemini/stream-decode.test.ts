@@ -115,6 +115,22 @@ describe("regressions peers learned the hard way", () => {
     expect(events.map((e) => e.type)).toEqual(["start", "text", "usage", "finish"]);
   });
 
+  test("usage: the first is reported at once, the last before the finish, the ones between not at all", async () => {
+    const u = (prompt: number, out: number) => ({ usageMetadata: { promptTokenCount: prompt, candidatesTokenCount: out, totalTokenCount: prompt + out } });
+    const events = decodeFrames(
+      await sseFrames(sse({ ...chunk([{ text: "a" }]), ...u(5, 1) }, { ...chunk([{ text: "b" }]), ...u(5, 2) }, { ...chunk([{ text: "c" }]), usageMetadata: { trafficType: "ON_DEMAND" } }, { ...chunk([{ text: "d" }], { finishReason: "STOP" }), ...u(5, 4) })),
+    );
+    expect(events.map((e) => e.type)).toEqual(["start", "text", "usage", "text", "text", "text", "usage", "finish"]);
+    expect(of(events, "usage").map((e) => e.usage.output)).toEqual([1, 4]);
+  });
+
+  test("usage: a stream that breaks still reports the last counts it carried, ahead of its error", async () => {
+    const u = (out: number) => ({ usageMetadata: { promptTokenCount: 5, candidatesTokenCount: out, totalTokenCount: 5 + out } });
+    const events = decodeFrames(await sseFrames(sse({ ...chunk([{ text: "a" }]), ...u(1) }, { ...chunk([{ text: "b" }]), ...u(2) }, { error: { code: 503, message: "overloaded", status: "UNAVAILABLE" } })));
+    expect(events.map((e) => e.type)).toEqual(["start", "text", "usage", "text", "usage", "error"]);
+    expect(last(of(events, "usage"))!.usage.output).toBe(2);
+  });
+
   test("MAX_TOKENS → length; SAFETY mid-answer → content_filter", async () => {
     expect(last(decodeFrames(await sseFrames(sse(chunk([{ text: "cut" }], { finishReason: "MAX_TOKENS" })))))).toEqual({ type: "finish", finish: { reason: "length", raw: "MAX_TOKENS" } });
     expect(last(decodeFrames(await sseFrames(sse(chunk([{ text: "oh" }]), chunk([], { finishReason: "SAFETY" })))))).toEqual({ type: "finish", finish: { reason: "content_filter", raw: "SAFETY" } });
