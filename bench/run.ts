@@ -2,7 +2,10 @@
  * `bun run bench`: measures the router against a bare Bun proxy in ONE run, on this machine, now,
  * and reports ratios (shared machines are noisy; ratios measured side by side are not).
  *
- *   bun bench/run.ts [--quick] [--only <text>] [--json <file>]
+ *   bun bench/run.ts [--quick] [--only <text>] [--json <file>] [--no-wrk]
+ *
+ * Load comes from wrk when it is installed (bench/wrk.ts says why), else from a Bun fetch loop;
+ * rows that time the first streamed token always use the fetch loop.
  *
  * Processes: a fast fake upstream (bench/upstream.ts), the bare proxy (bench/bare-proxy.ts) and
  * the router (src/main.ts), each its own process so CPU time per request can be read from /proc.
@@ -12,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { load, type LoadResult } from "./load";
 import { spawnServer, type Child } from "./spawn";
+import { wrkAvailable, wrkLoad } from "./wrk";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -21,6 +25,11 @@ const REQUESTS = quick ? 300 : 5000;
 /** Requests per scenario before any row is measured: JIT tier-up takes tens of thousands of calls. */
 const WARM_UP = quick ? 100 : 1500;
 const MAX_SECONDS = quick ? 5 : 20;
+const WRK = !args.includes("--no-wrk") && wrkAvailable();
+/** Seconds of wrk load per row, after a second of warm-up. */
+const SECONDS = quick ? 1 : 4;
+/** The goal rows (c=64) are measured this many times, alternating floor and router; medians are kept. */
+const ROUNDS = quick ? 1 : 3;
 
 type Format = "openai" | "anthropic" | "gemini";
 const FORMATS: Format[] = ["openai", "anthropic", "gemini"];
@@ -83,12 +92,28 @@ interface Row extends LoadResult {
 
 async function measure(name: string, target: Child, url: string, req: ReturnType<typeof request>, concurrency: number): Promise<Row | undefined> {
   if (only && !name.includes(only)) return undefined;
-  await load(url, req, { requests: Math.min(200, REQUESTS), concurrency, maxSeconds: MAX_SECONDS }); // warm-up
+  // wrk cannot see a first byte: the rows that time one use the fetch loop.
+  const viaWrk = WRK && !name.startsWith("ttft");
+  const run = (warmUp: boolean) =>
+    viaWrk ? wrkLoad(url, req, { seconds: warmUp ? 1 : SECONDS, concurrency }) : load(url, req, { requests: warmUp ? Math.min(200, REQUESTS) : REQUESTS, concurrency, maxSeconds: MAX_SECONDS });
+  await run(true);
   const before = cpuMs(target.pid);
   rowPeak = 0;
-  const result = await load(url, req, { requests: REQUESTS, concurrency, maxSeconds: MAX_SECONDS });
+  const result = await run(false);
   const cpu = cpuMs(target.pid) - before;
   return { name, ...result, cpuPerReqMs: cpu / result.completed, routerPeakMb: rowPeak };
+}
+
+/** Runs each measurement `rounds` times, interleaved, and keeps for each its median-CPU row. */
+async function alternate(rounds: number, runs: (() => Promise<Row | undefined>)[]): Promise<(Row | undefined)[]> {
+  const got: Row[][] = runs.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, run] of runs.entries()) {
+      const row = await run();
+      if (row) got[i]!.push(row);
+    }
+  }
+  return got.map((rows) => (rows.length ? [...rows].sort((a, b) => a.cpuPerReqMs - b.cpuPerReqMs)[rows.length >> 1] : undefined));
 }
 
 const upstream = await spawnServer(["bench/upstream.ts", "0"], /^ready (\d+)/);
@@ -154,8 +179,11 @@ try {
   }
   // Throughput and CPU at three concurrencies: the floor (bare proxy) and the router's passthrough.
   for (const c of [1, 16, 64]) {
-    add(await measure(`bare proxy json c=${c}`, bare, at(bare) + upstreamPath("openai", false), request("openai", "m-up", false), c));
-    add(await measure(`passthrough json openai c=${c}`, router, at(router), request("openai", "g-openai", false), c));
+    const pair = await alternate(c === 64 ? ROUNDS : 1, [
+      () => measure(`bare proxy json c=${c}`, bare, at(bare) + upstreamPath("openai", false), request("openai", "m-up", false), c),
+      () => measure(`passthrough json openai c=${c}`, router, at(router), request("openai", "g-openai", false), c),
+    ]);
+    pair.forEach(add);
   }
   for (const stream of [false, true]) {
     const kind = stream ? "stream" : "json";
@@ -184,9 +212,11 @@ try {
     const two = await spawnServer(["src/main.ts", "-i", "127.0.0.1", "-p", "0", "-l", "error", "--workers", "2", "-c", config], LISTENING);
     try {
       for (const [name, target] of [["1 worker", router], ["2 workers", two]] as const) {
-        await load(at(target), request("openai", "g-openai", false), { requests: 200, concurrency: 64, maxSeconds: MAX_SECONDS });
-        const r = await load(at(target), request("openai", "g-openai", false), { requests: REQUESTS * 2, concurrency: 64, maxSeconds: MAX_SECONDS });
-        rows.push({ name: `passthrough json c=64, ${name}`, ...r, cpuPerReqMs: NaN });
+        const req = request("openai", "g-openai", false);
+        const run = (warmUp: boolean) =>
+          WRK ? wrkLoad(at(target), req, { seconds: warmUp ? 1 : SECONDS, concurrency: 64 }) : load(at(target), req, { requests: warmUp ? 200 : REQUESTS * 2, concurrency: 64, maxSeconds: MAX_SECONDS });
+        await run(true);
+        rows.push({ name: `passthrough json c=64, ${name}`, ...(await run(false)), cpuPerReqMs: NaN });
       }
     } finally {
       two.kill();
@@ -201,7 +231,8 @@ try {
 function report(rows: Row[], extra: { binaryStartupMs?: number; sourceStartupMs: number; idleRss: number; peakRss: number }): void {
   const byName = new Map(rows.map((r) => [r.name, r]));
   const get = (n: string) => byName.get(n);
-  console.log(`\nllm-router bench — ${new Date().toISOString()} — up to ${REQUESTS} requests per row; concurrency 16 unless named\n`);
+  const loadBy = WRK ? `wrk, ${SECONDS} s per row (c=64 goal rows: median of ${ROUNDS}, alternating); ttft rows: fetch loop, ${REQUESTS} requests` : `fetch loop, up to ${REQUESTS} requests per row`;
+  console.log(`\nllm-router bench — ${new Date().toISOString()} — load: ${loadBy}; concurrency 16 unless named\n`);
   console.log("scenario".padEnd(40) + "req/s".padStart(8) + "p50 ms".padStart(8) + "p99 ms".padStart(8) + "ttft p50".padStart(9) + "cpu/req ms".padStart(11) + "  vs");
   for (const r of rows) {
     const kind = r.name.includes("stream") ? "stream" : "json";
