@@ -3,6 +3,7 @@
  * JSON inside strings, sizes). It runs even when schema validation failed, so every piece is read
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
  */
+import { totalmem } from "node:os";
 import { parseProxyUrl } from "../upstream/proxy/spec";
 import { HeaderRewrite, BodyRewrite } from "./schema";
 import { dotted, escape, findLocation, type Location } from "./positions";
@@ -99,11 +100,12 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   });
 
   const strategy = STRATEGIES.includes(settings.strategy as Strategy) ? (settings.strategy as Strategy) : "roundrobin";
-  const maxBodyBytes = bodySize(r, mapping(root.server_settings).max_body_size);
+  const maxBodyBytes = bodySize(r, "max_body_size", mapping(root.server_settings).max_body_size) ?? DEFAULT_MAX_BODY_BYTES;
+  const maxTotalBodyBytes = totalBodySize(r, mapping(root.server_settings).max_total_body_size, maxBodyBytes);
   const metricsPublic = mapping(root.server_settings).metrics_public === true;
   const bodyTimeout = mapping(root.server_settings).body_timeout;
   const bodyTimeoutMs = typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000;
-  return { source, models, groups, strategy, server: { maxBodyBytes, metricsPublic, bodyTimeoutMs }, warnings: r.warnings };
+  return { source, models, groups, strategy, server: { maxBodyBytes, maxTotalBodyBytes, metricsPublic, bodyTimeoutMs }, warnings: r.warnings };
 }
 
 /** Seconds in the file, milliseconds in the config; keys left out keep `base`. */
@@ -236,20 +238,37 @@ function unknownModel(name: string, defined: string[]): string {
 
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
 
-function bodySize(r: Reporter, value: unknown): number {
-  const at = "/server_settings/max_body_size";
+/** A size setting in bytes; undefined when it is not set (or not a size, which the schema reported). */
+function bodySize(r: Reporter, key: string, value: unknown): number | undefined {
+  const at = `/server_settings/${key}`;
   if (typeof value === "number") return value;
-  if (typeof value !== "string") return DEFAULT_MAX_BODY_BYTES;
+  if (typeof value !== "string") return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
   const factor = m ? UNITS[(m[2] || "B").toUpperCase()] : undefined;
   // The schema pattern has already rejected anything this regex would, so only the range remains.
-  if (!m || factor === undefined) return DEFAULT_MAX_BODY_BYTES;
+  if (!m || factor === undefined) return undefined;
   const bytes = Math.floor(Number(m[1]) * factor);
   if (bytes < 1 || !Number.isSafeInteger(bytes)) {
     const range = `at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}`;
-    r.error(at, `max_body_size must be ${range}, got ${JSON.stringify(value)}`);
+    r.error(at, `${key} must be ${range}, got ${JSON.stringify(value)}`);
   }
   return bytes;
+}
+
+/** An eighth of the memory this process may use: its cgroup's limit when it has one, else the machine's. */
+function defaultTotalBodyBytes(): number {
+  const machine = totalmem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return Math.floor((constrained > 0 && constrained < machine ? constrained : machine) / 8);
+}
+
+function totalBodySize(r: Reporter, value: unknown, maxBodyBytes: number): number {
+  const set = bodySize(r, "max_total_body_size", value);
+  if (set === undefined) return Math.max(maxBodyBytes, defaultTotalBodyBytes());
+  // Below one body's limit, a body the router accepts could never be read. (A size that is not
+  // one at all was reported by the schema.)
+  if (Number.isSafeInteger(set) && set >= 1 && set < maxBodyBytes) r.error("/server_settings/max_total_body_size", `max_total_body_size (${set} bytes) must be at least max_body_size (${maxBodyBytes} bytes)`);
+  return set;
 }
 
 function where(r: Reporter, pointer: string): string {

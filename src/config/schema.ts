@@ -151,6 +151,14 @@ export const RawConfig = Type.Object(
                 "Largest accepted request body: bytes, or a size with KB/MB/GB (powers of 1000) or KiB/MiB/GiB (powers of 1024). Default 32MiB.",
             }),
           ),
+          max_total_body_size: Type.Optional(
+            Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })], {
+              errorMessage:
+                'max_total_body_size must be a positive number of bytes or a size such as "256MiB" or "1GB"',
+              description:
+                "Largest total of the request bodies all requests hold at once (a parsed body takes several times its size); a body that would pass it gets 503 with Retry-After. Same units as max_body_size. Default an eighth of the memory the process may use (its cgroup limit, else the machine's), at least max_body_size.",
+            }),
+          ),
           body_timeout: Type.Optional(
             Type.Number({
               exclusiveMinimum: 0,

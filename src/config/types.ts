@@ -67,6 +67,11 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connect: 10_000, firstByte: 600_000,
 export interface ServerSettings {
   /** Request bodies above this many bytes are refused with 413. Default 32 MiB. */
   maxBodyBytes: number;
+  /**
+   * The bytes all request bodies may hold at once; a body that would pass it gets 503 (retry
+   * shortly). Default an eighth of the memory the process may use, and never below maxBodyBytes.
+   */
+  maxTotalBodyBytes: number;
   /** GET /metrics without the router token. Default false. */
   metricsPublic: boolean;
   /** A request body must have fully arrived this long after its headers (slowloris). Default 30 s. */

@@ -1,34 +1,54 @@
-import { routerError, type RouterError } from "../ir/error";
+import { isRouterError, routerError, type RouterError } from "../ir/error";
+import type { BodyBudget } from "./body-budget";
 
 /** A body that has not fully arrived this long after its headers is abandoned (slowloris). */
 export const BODY_TIMEOUT_MS = 30_000;
+
+/** The bytes all bodies may hold together, and what they hold now. */
+export interface SharedBodyLimit {
+  budget: BodyBudget;
+  limit: number;
+}
 
 /**
  * Reads a request body up to `limit` bytes within `timeoutMs`. A declared or actual size above
  * the limit is a 413, found without buffering more than the limit; a body that trickles in for
  * longer than the deadline is a 408, so slow clients cannot hold connections open for ever
- * (Bun's idle timeout restarts with every byte they send).
+ * (Bun's idle timeout restarts with every byte they send). With `shared`, a body that would take
+ * every body's total past its limit is a 503 (retry shortly); a body returned stays counted in
+ * it, and the caller releases its length when done with it.
  */
-export async function readBody(request: Request, limit: number, timeoutMs = BODY_TIMEOUT_MS): Promise<Uint8Array | RouterError> {
+export async function readBody(request: Request, limit: number, timeoutMs = BODY_TIMEOUT_MS, shared?: SharedBodyLimit): Promise<Uint8Array | RouterError> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
   const late = new Promise<RouterError>((resolve) => {
-    timer = setTimeout(() => resolve(routerError("invalid_request", `request body not received within ${timeoutMs / 1000} s`, { status: 408 })), timeoutMs);
+    timer = setTimeout(() => {
+      expired = true;
+      resolve(routerError("invalid_request", `request body not received within ${timeoutMs / 1000} s`, { status: 408 }));
+    }, timeoutMs);
   });
+  const reading = readWithin(request, limit, shared);
   try {
-    return await Promise.race([readWithin(request, limit), late]);
+    return await Promise.race([reading, late]);
   } finally {
     clearTimeout(timer);
+    // A body that arrives after its 408 was sent is nobody's: its bytes stop counting.
+    if (expired && shared) void reading.then((r) => isRouterError(r) || shared.budget.release(r.length));
   }
 }
 
-async function readWithin(request: Request, limit: number): Promise<Uint8Array | RouterError> {
+async function readWithin(request: Request, limit: number, shared?: SharedBodyLimit): Promise<Uint8Array | RouterError> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) return tooLarge(limit);
   // A declared size within the limit is read natively in one go (the server enforces the length).
   if (declared >= 0) {
+    if (shared && !shared.budget.reserve(declared, shared.limit)) return tooBusy(shared.limit);
     try {
-      return await request.bytes();
+      const bytes = await request.bytes();
+      if (shared && bytes.length !== declared) (shared.budget.release(declared), shared.budget.reserve(bytes.length, Infinity));
+      return bytes;
     } catch (cause) {
+      shared?.budget.release(declared);
       return routerError("invalid_request", "could not read the request body", { cause });
     }
   }
@@ -36,18 +56,26 @@ async function readWithin(request: Request, limit: number): Promise<Uint8Array |
   const parts: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
+  const giveBack = () => shared?.budget.release(size);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.length;
-      if (size > limit) {
+      if (size + value.length > limit) {
+        giveBack();
         reader.cancel().catch(() => {});
         return tooLarge(limit);
       }
+      if (shared && !shared.budget.reserve(value.length, shared.limit)) {
+        giveBack();
+        reader.cancel().catch(() => {});
+        return tooBusy(shared.limit);
+      }
+      size += value.length;
       parts.push(value);
     }
   } catch (cause) {
+    giveBack();
     return routerError("invalid_request", "could not read the request body", { cause });
   }
   if (parts.length === 1) return parts[0]!;
@@ -81,4 +109,19 @@ export function parseJsonObject(raw: Uint8Array): Record<string, unknown> | Rout
 
 function tooLarge(limit: number): RouterError {
   return routerError("request_too_large", `request body exceeds the limit of ${limit} bytes`);
+}
+
+/** Refused before it was read: the connection is closed with the answer (see handle.ts). */
+function tooBusy(limit: number): RouterError {
+  const mib = (limit / 1024 / 1024).toFixed(1);
+  const err = routerError("overloaded", `the router is holding its limit of request bodies (${mib} MiB, server_settings.max_total_body_size); retry shortly`, { retryAfter: "1" });
+  unread.add(err);
+  return err;
+}
+
+const unread = new WeakSet<RouterError>();
+
+/** Whether this refusal left the request body unread, so the connection cannot carry another request. */
+export function leftBodyUnread(err: RouterError): boolean {
+  return err.status === 408 || err.status === 413 || unread.has(err);
 }

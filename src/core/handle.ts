@@ -5,7 +5,8 @@ import type { Metrics } from "../metrics";
 import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "./auth";
-import { parseJsonObject, readBody } from "./body";
+import { leftBodyUnread, parseJsonObject, readBody } from "./body";
+import { BodyBudget } from "./body-budget";
 import { routeCall, type CallObserver } from "./route-call";
 import { matchRoute, type Route } from "./routes";
 import type { Runtime } from "./runtime";
@@ -20,6 +21,8 @@ export interface CoreDeps {
   metricsEndpoint?: Handler;
   /** Called for requests that may stay quiet for long (model calls), to lift the server's idle timeout. */
   holdOpen?: (request: Request) => void;
+  /** What every request body holds at once; one is made per handler when not given (tests look into it). */
+  bodies?: BodyBudget;
 }
 
 export type Handler = (request: Request) => Promise<Response>;
@@ -27,6 +30,8 @@ export type Handler = (request: Request) => Promise<Response>;
 /** The whole router as a plain function: Request in, Response out. The HTTP server is only a shell around it. */
 export function createHandler(deps: CoreDeps): Handler {
   const authorized = makeAuthCheck(deps.token);
+  // Outlives config reloads: bodies read under the old limit still count.
+  const bodies = deps.bodies ?? new BodyBudget();
   return async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/metrics" && deps.metricsEndpoint) return deps.metricsEndpoint(request);
@@ -40,12 +45,12 @@ export function createHandler(deps: CoreDeps): Handler {
     }
     const track = new Tracker(deps, route.format);
     try {
-      const out = await dispatch(route, request, url, deps, track);
+      const out = await dispatch(route, request, url, deps, track, bodies);
       if (out instanceof Response) return track.answered(out);
       deps.log.debug("request refused", { id: track.id, path: url.pathname, status: out.status, error: out.message });
       const res = wire.encodeError(out);
       // A body that never finished arriving, or was never read, leaves the connection unusable: close it.
-      if (out.status === 408 || out.status === 413 || out.status === 415) res.headers.set("connection", "close");
+      if (leftBodyUnread(out) || out.status === 415) res.headers.set("connection", "close");
       return track.answered(res, out.message);
     } catch (cause) {
       // Nesting deep enough to exhaust the stack while walking the body is the body's fault.
@@ -75,7 +80,7 @@ function health(deps: CoreDeps, detail: boolean): Response {
 
 type Dispatched = Exclude<Route, { kind: "health" } | { kind: "root" }>;
 
-async function dispatch(route: Dispatched, request: Request, url: URL, deps: CoreDeps, track: Tracker): Promise<Response | RouterError> {
+async function dispatch(route: Dispatched, request: Request, url: URL, deps: CoreDeps, track: Tracker, bodies: BodyBudget): Promise<Response | RouterError> {
   if (route.kind === "unknown") {
     return route.status === 405
       ? routerError("invalid_request", `method ${request.method} is not allowed on ${url.pathname}`, { status: 405 })
@@ -95,8 +100,19 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   if (type && !isJsonType(type)) {
     return routerError("invalid_request", `request bodies are JSON: send Content-Type: application/json, not "${clip(type)}"`, { status: 415 });
   }
-  const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs);
+  const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs, { budget: bodies, limit: config.server.maxTotalBodyBytes });
   if (isRouterError(raw)) return raw;
+  try {
+    return await modelCall(route, request, raw, runtime, deps, track);
+  } finally {
+    bodies.release(raw.length);
+  }
+}
+
+/** A model call whose body has arrived: parsed, its group found, and routed. */
+async function modelCall(route: Extract<Dispatched, { kind: "call" }>, request: Request, raw: Uint8Array, runtime: Runtime, deps: CoreDeps, track: Tracker): Promise<Response | RouterError> {
+  const config = runtime.config;
+  const wire = WIRE[route.format];
   const body = parseJsonObject(raw);
   if (isRouterError(body)) return body;
   const peek = wire.peekRequest(body, route.op);

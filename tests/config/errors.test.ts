@@ -197,6 +197,19 @@ describe("config errors", () => {
     expect(issue.message).toBe('"X Foo" is not a valid header name');
   });
 
+  test("max_total_body_size below max_body_size", () => {
+    const issue = onlyIssue(`server_settings:\n  max_body_size: 2MiB\n  max_total_body_size: 1MiB\n` + MINIMAL);
+    expect(issue.path).toBe("server_settings.max_total_body_size");
+    expect(issue.pos).toEqual({ line: 3, col: 24 });
+    expect(issue.message).toBe("max_total_body_size (1048576 bytes) must be at least max_body_size (2097152 bytes)");
+  });
+
+  test.each(["12 parsecs", "-5", "0", "1.5"])("bad max_total_body_size %s", (size) => {
+    const issue = onlyIssue(`server_settings:\n  max_total_body_size: ${size}\n` + MINIMAL);
+    expect(issue.path).toBe("server_settings.max_total_body_size");
+    expect(issue.message).toMatch(/^max_total_body_size must be /);
+  });
+
   test.each(["12 parsecs", "-5", "0", "MiB", "0KB", "1.5"])("bad max_body_size %s", (size) => {
     const issue = onlyIssue(`server_settings:\n  max_body_size: ${size}\n` + MINIMAL);
     expect(issue.path).toBe("server_settings.max_body_size");

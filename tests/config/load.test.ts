@@ -125,6 +125,15 @@ router_settings:
     expect(load(`server_settings:\n  max_body_size: ${size}\n` + MINIMAL).server.maxBodyBytes).toBe(bytes);
   });
 
+  test("max_total_body_size: as given; by default an eighth of the memory, never below max_body_size", () => {
+    expect(load(`server_settings:\n  max_total_body_size: 256MiB\n` + MINIMAL).server.maxTotalBodyBytes).toBe(256 * 1024 ** 2);
+    const byDefault = load(MINIMAL).server.maxTotalBodyBytes;
+    expect(byDefault).toBeGreaterThanOrEqual(DEFAULT_MAX_BODY_BYTES);
+    expect(byDefault).toBeLessThanOrEqual(require("node:os").totalmem() / 8 + DEFAULT_MAX_BODY_BYTES);
+    // A body limit above an eighth of the memory raises the default total with it.
+    expect(load(`server_settings:\n  max_body_size: 1000GiB\n` + MINIMAL).server.maxTotalBodyBytes).toBe(1000 * 1024 ** 3);
+  });
+
   test("anchors and merge keys are resolved", () => {
     const text = `x-common: &common
   api_type: openai

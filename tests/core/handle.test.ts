@@ -9,7 +9,7 @@ const TOKEN = "s3cret-token";
 const config: RouterConfig = {
   source: "test.yaml",
   strategy: "roundrobin",
-  server: { maxBodyBytes: 2048, metricsPublic: false, bodyTimeoutMs: 30_000 },
+  server: { maxBodyBytes: 2048, maxTotalBodyBytes: 1 << 20, metricsPublic: false, bodyTimeoutMs: 30_000 },
   warnings: [],
   models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS }]]),
   groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
