@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import { createHandler, type CoreDeps } from "../core/handle";
 import { createApp } from "./app";
+import { collectWhenIdle } from "./idle-collect";
 
 export interface ServeOptions {
   hostname: string;
@@ -46,9 +47,11 @@ export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): Run
     throw new Error(`cannot listen on ${opts.hostname}:${opts.port}: ${(err as Error).message}`);
   }
   server = app.server!;
+  const stopCollecting = collectWhenIdle(server);
   return {
     url: server.url,
     stop: async (force = true) => {
+      stopCollecting();
       await app.stop(force);
     },
   };
