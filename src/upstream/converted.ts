@@ -95,7 +95,7 @@ function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): Stream
   };
   return {
     push: (frame) => tap(decoder.push(frame)),
-    settled: decoder.settled && (() => decoder.settled!()),
+    settled: () => decoder.settled?.(),
     end: () => {
       const events = tap(decoder.end());
       if (last) onUsage(last);

@@ -80,12 +80,13 @@ function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: (
   const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, { once: !array });
   // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed.
   let last: Uint8Array = EMPTY;
+  const closed = () => lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT);
   return {
     push: (chunk) => ((last = lastByte(chunk) === undefined ? last : chunk), json.push(chunk)),
     end: () => EMPTY,
-    complete: () => lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT),
+    complete: closed,
     // A document that looks closed is most likely whole; only the upstream's close confirms it.
-    settled: () => (lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT) ? "closing" : undefined),
+    settled: () => (closed() ? "closing" : undefined),
   };
 }
 
