@@ -69,12 +69,19 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
   expect(cond()).toBe(true);
 }
 
+/** Sends a trickling body to `rig`'s handler and waits until the budget counts `counted` bytes. */
+async function holding(rig: ReturnType<typeof setup>, size: number, first: number, counted: number) {
+  const body = trickling(size, first);
+  const answer = rig.handle(body.request);
+  await until(() => rig.bodies.inUse === counted);
+  return { ...body, answer };
+}
+
 describe("the total of request bodies held at once", () => {
   test("a body that would pass it is refused before it is read, in each client's own overloaded error; the bytes come back with the answer", async () => {
-    const { bodies, handle } = setup();
-    const held = trickling(900, 800);
-    const pending = handle(held.request);
-    await until(() => bodies.inUse === 800);
+    const rig = setup();
+    const { bodies, handle } = rig;
+    const held = await holding(rig, 900, 800, 800);
 
     const openai = await handle(sized(800));
     expect(openai.status).toBe(503);
@@ -92,54 +99,45 @@ describe("the total of request bodies held at once", () => {
     expect(bodies.inUse).toBe(800);
 
     held.finish();
-    expect((await pending).status).not.toBe(503);
+    expect((await held.answer).status).not.toBe(503);
     expect(bodies.inUse).toBe(0);
     expect((await handle(sized(800))).status).not.toBe(503);
     expect(bodies.inUse).toBe(0);
   });
 
   test("a chunked body that would pass it is cut off as it arrives, and gives back what it had", async () => {
-    const { bodies, handle } = setup();
-    const first = trickling(900, 800);
-    const firstDone = handle(first.request);
-    await until(() => bodies.inUse === 800);
-    const second = trickling(900, 500);
-    const secondDone = handle(second.request);
-    await until(() => bodies.inUse === 1300);
+    const rig = setup();
+    const first = await holding(rig, 900, 800, 800);
+    const second = await holding(rig, 900, 500, 1300);
     second.finish(); // its last 400 bytes do not fit
-    const refused = await secondDone;
+    const refused = await second.answer;
     expect(refused.status).toBe(503);
-    expect(bodies.inUse).toBe(800);
+    expect(rig.bodies.inUse).toBe(800);
     first.finish();
-    await firstDone;
-    expect(bodies.inUse).toBe(0);
+    await first.answer;
+    expect(rig.bodies.inUse).toBe(0);
   });
 
   test("nothing stays counted after a 413, a 400, a client that went away, or a 408", async () => {
-    const { bodies, handle } = setup();
-    const tooBig = trickling(1200, 700);
-    const tooBigDone = handle(tooBig.request);
-    await until(() => bodies.inUse === 700);
+    const rig = setup();
+    const { bodies, handle } = rig;
+    const tooBig = await holding(rig, 1200, 700, 700);
     tooBig.finish();
-    expect((await tooBigDone).status).toBe(413);
+    expect((await tooBig.answer).status).toBe(413);
     expect(bodies.inUse).toBe(0);
 
     const notJson = new Request("http://r/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", "content-length": "9" }, body: "not json!" });
     expect((await handle(notJson)).status).toBe(400);
     expect(bodies.inUse).toBe(0);
 
-    const gone = trickling(900, 600);
-    const goneDone = handle(gone.request);
-    await until(() => bodies.inUse === 600);
+    const gone = await holding(rig, 900, 600, 600);
     gone.fail();
-    expect((await goneDone).status).toBe(400);
+    expect((await gone.answer).status).toBe(400);
     expect(bodies.inUse).toBe(0);
 
     const slow = setup(100);
-    const late = trickling(900, 600);
-    const lateDone = slow.handle(late.request);
-    await until(() => slow.bodies.inUse === 600);
-    expect((await lateDone).status).toBe(408);
+    const late = await holding(slow, 900, 600, 600);
+    expect((await late.answer).status).toBe(408);
     late.finish(); // arrives after its 408: nobody holds it
     await until(() => slow.bodies.inUse === 0);
   });
