@@ -7,6 +7,7 @@ import { RAW_TAIL } from "../sse/frames";
 import { contentIn, reasoningTextIn, signatureIn, toolSignatureIn } from "./carriers";
 import { errorFromPayload } from "./error-decode";
 import { isObj, num, obj, str, type Obj } from "./fields";
+import { FrameTemplate, type HolePath } from "../json/frame-template";
 import { finishFromWire } from "./finish";
 import { usageFromWire } from "./usage";
 
@@ -20,6 +21,24 @@ interface Slot {
   buffered: string;
   index?: number;
   gotArgs: boolean;
+}
+
+const TEXT: HolePath = ["choices", 0, "delta", "content"];
+const TEXT_ONLY = [TEXT];
+/** OpenAI pads every chunk with a random `obfuscation` string. */
+const WITH_PADDING = [TEXT, ["obfuscation"]];
+/** Templates tried per stream: an upstream whose JSON is not compact never gets one, and stops paying for the try. */
+const MAX_LEARNT = 4;
+
+/**
+ * A chunk that only carries text for the one choice: nothing in it but the content string can
+ * change what the decoder does with the next chunk of the same shape.
+ */
+function isPlainText(chunk: Obj, choice: Obj): boolean {
+  if ((choice.index ?? 0) !== 0 || choice.finish_reason != null || chunk.usage != null || !isObj(choice.delta)) return false;
+  let keys = 0;
+  for (const key in choice.delta) if (++keys > 1 || key !== "content") return false;
+  return typeof choice.delta.content === "string";
 }
 
 /**
@@ -38,6 +57,9 @@ class ChunkDecoder implements StreamDecoder {
   private refusal = false;
   private readonly slots: Slot[] = [];
   private nextIndex = 0;
+  /** The bytes this stream's text chunks repeat: the next ones are read without a full parse. */
+  private textChunk?: FrameTemplate;
+  private learnt = 0;
 
   constructor(private readonly ctx: CodecContext) {}
 
@@ -61,6 +83,10 @@ class ChunkDecoder implements StreamDecoder {
     const data = frame.data.trim();
     if (data === "") return [];
     if (data === "[DONE]") return this.close();
+    if (this.textChunk && frame.event === undefined) {
+      const text = this.textChunk.match(data)?.[0];
+      if (text !== undefined) return text ? [{ type: "text", text }] : [];
+    }
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -77,6 +103,10 @@ class ChunkDecoder implements StreamDecoder {
     const choice = choices.find((c) => (c.index ?? 0) === 0);
     if (choice) this.onChoice(choice, out);
     if (isObj(chunk.usage)) out.push({ type: "usage", usage: usageFromWire(chunk.usage) });
+    if (frame.event === undefined && this.learnt < MAX_LEARNT && choice && choices.length === 1 && isPlainText(chunk, choice)) {
+      this.learnt++;
+      this.textChunk = FrameTemplate.learn(data, chunk, typeof chunk.obfuscation === "string" ? WITH_PADDING : TEXT_ONLY);
+    }
     return out;
   }
 

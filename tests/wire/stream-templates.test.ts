@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { StreamEvent } from "../../src/ir/stream";
+import { anthropicCodec } from "../../src/wire/anthropic/codec";
+import type { Codec, StreamFrame } from "../../src/wire/codec";
+import { openaiCodec } from "../../src/wire/openai/codec";
+import { SseFramer } from "../../src/wire/sse/frames";
+import { ctx } from "./openai/helpers";
+
+/**
+ * The OpenAI and Anthropic stream decoders read repeated text deltas through a learnt template
+ * instead of JSON.parse. Whatever a stream holds, that must not change a single event: every
+ * stream is decoded as recorded and with each JSON frame written with one extra space, which
+ * no template is ever learnt from, and the two must agree.
+ */
+
+const FIXTURES = join(import.meta.dir, "../fixtures");
+const streamsOf = (dir: string) =>
+  readdirSync(join(FIXTURES, dir))
+    .filter((f) => f.endsWith(".sse"))
+    .map((f) => [`${dir}/${f}`, readFileSync(join(FIXTURES, dir, f), "utf8")] as const);
+
+const framesOf = (text: string): StreamFrame[] => {
+  const framer = new SseFramer();
+  return [...framer.push(text), ...framer.end()];
+};
+
+/** The same frame, no longer in the compact form a template needs. */
+const spaced = (f: StreamFrame): StreamFrame => (f.data.startsWith("{") ? { ...f, data: "{ " + f.data.slice(1) } : f);
+
+/** Whole frames parsed (a template still parses a hole's string when it holds escapes). */
+let parses = 0;
+const realParse = JSON.parse;
+function countingParses(): void {
+  parses = 0;
+  JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => (text.startsWith("{") && parses++, realParse(text, reviver))) as typeof JSON.parse;
+}
+afterEach(() => {
+  JSON.parse = realParse;
+});
+
+function decode(codec: Codec, frames: StreamFrame[]): StreamEvent[] {
+  const dec = codec.createStreamDecoder(ctx());
+  return [...frames.flatMap((f) => dec.push(f)), ...dec.end()];
+}
+
+function agree(codec: Codec, frames: StreamFrame[]): StreamEvent[] {
+  const fast = decode(codec, frames);
+  expect(fast).toEqual(decode(codec, frames.map(spaced)));
+  return fast;
+}
+
+const textOf = (events: StreamEvent[], type: "text" | "reasoning" = "text") =>
+  events.map((e) => (e.type === type ? e.text : "")).join("");
+
+/** Tokens that test the template's string reading: quotes, escapes, unicode, empty text. */
+const TOKENS = ["Hello", " world", "", 'say "hi"', "back\\slash", "new\nline", "tab\tcontrol\u0001", "é ü 中文", "🎉", "\\", '"', "</s>", "  "];
+
+function openaiStream(padding: boolean): StreamFrame[] {
+  const head = { id: "chatcmpl-t", object: "chat.completion.chunk", created: 1, model: "gpt-x", system_fingerprint: "fp_1" };
+  const chunk = (delta: object, finish: string | null = null, i = 0) =>
+    JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null, ...(padding ? { obfuscation: "p".repeat(i % 7) } : {}) });
+  const frames = [chunk({ role: "assistant", content: "" })];
+  TOKENS.forEach((t, i) => frames.push(chunk({ content: t }, null, i)));
+  frames.push(chunk({ content: "done" }, "stop"));
+  frames.push(JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 } }), "[DONE]");
+  return frames.map((data) => ({ data }));
+}
+
+function anthropicStream(): StreamFrame[] {
+  const ev = (type: string, body: object): StreamFrame => ({ event: type, data: JSON.stringify({ type, ...body }) });
+  const delta = (index: number, d: object) => ev("content_block_delta", { index, delta: d });
+  return [
+    ev("message_start", { message: { id: "msg_t", type: "message", role: "assistant", model: "claude-x", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } } }),
+    ev("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }),
+    ...TOKENS.map((t) => delta(0, { type: "thinking_delta", thinking: t })),
+    delta(0, { type: "signature_delta", signature: "sig" }),
+    ev("content_block_stop", { index: 0 }),
+    ev("content_block_start", { index: 1, content_block: { type: "text", text: "" } }),
+    ...TOKENS.map((t) => delta(1, { type: "text_delta", text: t })),
+    // A delta for a block index nobody opened, in the learnt shape: it must still be dropped.
+    delta(7, { type: "text_delta", text: "nowhere" }),
+    ev("content_block_stop", { index: 1 }),
+    // The index a template learnt is reused for a new, different block.
+    ev("content_block_start", { index: 1, content_block: { type: "thinking", thinking: "" } }),
+    delta(1, { type: "text_delta", text: "into a thinking block" }),
+    delta(1, { type: "thinking_delta", thinking: "more thought" }),
+    ev("content_block_stop", { index: 1 }),
+    ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 30 } }),
+    ev("message_stop", {}),
+  ];
+}
+
+describe("OpenAI stream decoder, with and without templates", () => {
+  for (const [name, text] of [...streamsOf("openai"), ...streamsOf("openai-compatible").filter(([n]) => !n.includes("anthropic-compat"))]) {
+    test(`recorded: ${name}`, () => {
+      agree(openaiCodec, framesOf(text));
+    });
+  }
+
+  for (const padding of [false, true]) {
+    test(`text chunks ${padding ? "with OpenAI's padding" : "as compat servers send them"}: same events, a fraction of the parses`, () => {
+      const frames = openaiStream(padding);
+      countingParses();
+      const events = agree(openaiCodec, frames);
+      const withTemplates = decode(openaiCodec, frames);
+      const before = parses;
+      decode(openaiCodec, frames);
+      // role chunk + first text chunk (learnt) + finish chunk + usage chunk; the other tokens come from the template.
+      expect(parses - before).toBeLessThanOrEqual(4);
+      expect(withTemplates).toEqual(events);
+      expect(textOf(events)).toBe(TOKENS.join("") + "done");
+    });
+  }
+
+  test("a recorded api.openai.com stream uses its template", () => {
+    const frames = framesOf(readFileSync(join(FIXTURES, "openai/text-stream.sse"), "utf8"));
+    countingParses();
+    decode(openaiCodec, frames);
+    expect(parses).toBeLessThan(frames.length - 4);
+  });
+});
+
+describe("Anthropic stream decoder, with and without templates", () => {
+  for (const [name, text] of streamsOf("anthropic")) {
+    test(`recorded: ${name}`, () => {
+      agree(anthropicCodec, framesOf(text));
+    });
+  }
+
+  test("thinking, then text, then a reused index: same events, a fraction of the parses", () => {
+    const frames = anthropicStream();
+    const events = agree(anthropicCodec, frames);
+    expect(textOf(events, "reasoning")).toBe(TOKENS.join("") + "more thought");
+    // The decoder does not check a delta's type against its block's: both paths pass it on alike.
+    expect(textOf(events)).toBe(TOKENS.join("") + "into a thinking block");
+    countingParses();
+    decode(anthropicCodec, frames);
+    // Each block's first delta is parsed and learnt from; the rest of its tokens come from the template.
+    expect(parses).toBeLessThanOrEqual(frames.length - 2 * (TOKENS.length - 1));
+  });
+});
