@@ -64,25 +64,59 @@ describe("FrameTemplate", () => {
     expect(t.match(good.replace('"tok"', '"\\u12"'))).toBeUndefined();
   });
 
-  test("is learnt only from canonical JSON, where every path leads to a string", () => {
+  test("keeps the upstream's own whitespace: a spaced stream matches spaced frames only", () => {
     const value = chunk("Hello");
-    expect(FrameTemplate.learn(JSON.stringify(value, null, 1), value, [TEXT])).toBeUndefined();
-    expect(FrameTemplate.learn(JSON.stringify(value).replace(":", ": "), value, [TEXT])).toBeUndefined();
-    expect(FrameTemplate.learn(JSON.stringify(value), value, [["created"]])).toBeUndefined();
-    expect(FrameTemplate.learn(JSON.stringify(value), value, [["choices", 3, "delta", "content"]])).toBeUndefined();
-    expect(FrameTemplate.learn(JSON.stringify(value), value, [["nothing", "here"]])).toBeUndefined();
-    // The value it learnt from is left as it was, also when it gives up half way.
-    expect(value).toEqual(chunk("Hello"));
-    FrameTemplate.learn(JSON.stringify(value), value, [TEXT, ["created"]]);
-    expect(value).toEqual(chunk("Hello"));
+    const spaced = (v: object) => JSON.stringify(v, null, 1);
+    const t = FrameTemplate.learn(spaced(value), value, [TEXT, PAD]);
+    expect(t?.match(spaced(chunk("more", "pp")))).toEqual(["more", "pp"]);
+    expect(t?.match(JSON.stringify(chunk("more", "pp")))).toBeUndefined();
+    // Gemini's own style: a space after every colon.
+    const gemini = (v: object) => JSON.stringify(v).replaceAll('":', '": ');
+    expect(FrameTemplate.learn(gemini(value), value, [TEXT])?.match(gemini(chunk("x")))).toEqual(["x"]);
   });
 
-  test("a frame that holds the placeholder itself gets no template", () => {
-    const t = learnt();
-    const sneaky = chunk("Hello", "");
-    const withMark = { ...sneaky, id: "\u0000llm-router hole 0" };
-    expect(FrameTemplate.learn(JSON.stringify(withMark), withMark, [TEXT, PAD])).toBeUndefined();
-    expect(t.match(JSON.stringify(chunk("\u0000llm-router hole 0")))).toEqual(["\u0000llm-router hole 0", "Xy3"]);
+  test("gets no template where a hole cannot be proven", () => {
+    const value = chunk("Hello");
+    const text = JSON.stringify(value);
+    // The path does not lead to a string.
+    expect(FrameTemplate.learn(text, value, [["usage"]])).toBeUndefined();
+    expect(FrameTemplate.learn(text, value, [["choices", 3, "delta", "content"]])).toBeUndefined();
+    expect(FrameTemplate.learn(text, value, [["nothing", "here"]])).toBeUndefined();
+    // The text holds the hole's string twice.
+    const twice = chunk("chatcmpl-1");
+    expect(FrameTemplate.learn(JSON.stringify(twice), twice, [TEXT])).toBeUndefined();
+    // The hole is written with other escapes, and its plain form stands elsewhere: the proof fails.
+    const escaped = text.replace('"content":"Hello"', '"content":"\\u0048ello"').replace('"Xy3"', '"Hello"');
+    const parsed = JSON.parse(escaped);
+    expect(parsed.choices[0].delta.content).toBe("Hello");
+    expect(FrameTemplate.learn(escaped, parsed, [TEXT])).toBeUndefined();
+    // Not JSON around the hole.
+    expect(FrameTemplate.learn('x"Hello"', value, [TEXT])).toBeUndefined();
+    expect(value).toEqual(chunk("Hello")); // left as it was
+  });
+
+  test("a count hole reads JSON digits and nothing else", () => {
+    const value = chunk("Hello");
+    const t = FrameTemplate.learn(JSON.stringify(value), value, [TEXT, ["created"]]);
+    const withCreated = (n: string) => JSON.stringify(chunk("x")).replace("1770747154", n);
+    expect(t?.match(withCreated("0"))).toEqual(["x", "0"]);
+    expect(t?.match(withCreated("12345678901234567890"))).toEqual(["x", "12345678901234567890"]);
+    for (const bad of ["-1", "1.5", "01", "1e3", '"7"', "", "null"]) expect(t?.match(withCreated(bad))).toBeUndefined();
+    // Only whole non-negative integers are counts.
+    expect(FrameTemplate.learn(JSON.stringify({ n: 1.5 }), { n: 1.5 }, [["n"]])).toBeUndefined();
+    expect(FrameTemplate.learn(JSON.stringify({ n: -2 }), { n: -2 }, [["n"]])).toBeUndefined();
+    // A count is found as a number of its own, never inside a longer one; twice is ambiguous.
+    expect(FrameTemplate.learn('{"a":134,"n":34}', { a: 134, n: 34 }, [["n"]])?.match('{"a":134,"n":7}')).toEqual(["7"]);
+    expect(FrameTemplate.learn('{"a":34,"n":34}', { a: 34, n: 34 }, [["n"]])).toBeUndefined();
+  });
+
+  test("with a key written twice, the hole is the one JSON.parse keeps", () => {
+    const text = '{"a":"first","a":"second"}';
+    const t = FrameTemplate.learn(text, JSON.parse(text), [["a"]]);
+    expect(t?.match('{"a":"first","a":"third"}')).toEqual(["third"]);
+    expect(t?.match('{"a":"other","a":"third"}')).toBeUndefined();
+    // A caller that claims the overridden value gets no template.
+    expect(FrameTemplate.learn(text, { a: "first" }, [["a"]])).toBeUndefined();
   });
 
   test("property: any text round-trips", () => {

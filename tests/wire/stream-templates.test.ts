@@ -4,15 +4,16 @@ import { join } from "node:path";
 import type { StreamEvent } from "../../src/ir/stream";
 import { anthropicCodec } from "../../src/wire/anthropic/codec";
 import type { Codec, StreamFrame } from "../../src/wire/codec";
+import { geminiCodec } from "../../src/wire/gemini/codec";
 import { openaiCodec } from "../../src/wire/openai/codec";
 import { SseFramer } from "../../src/wire/sse/frames";
 import { ctx } from "./openai/helpers";
 
 /**
- * The OpenAI and Anthropic stream decoders read repeated text deltas through a learnt template
+ * The stream decoders read repeated text deltas through a learnt template
  * instead of JSON.parse. Whatever a stream holds, that must not change a single event: every
- * stream is decoded as recorded and with each JSON frame written with one extra space, which
- * no template is ever learnt from, and the two must agree.
+ * stream is decoded as recorded and with each JSON frame padded by a different number of
+ * spaces, so that no frame matches a template learnt from another, and the two must agree.
  */
 
 const FIXTURES = join(import.meta.dir, "../fixtures");
@@ -26,10 +27,13 @@ const framesOf = (text: string): StreamFrame[] => {
   return [...framer.push(text), ...framer.end()];
 };
 
-/** The same frame, no longer in the compact form a template needs. */
-const spaced = (f: StreamFrame): StreamFrame => (f.data.startsWith("{") ? { ...f, data: "{ " + f.data.slice(1) } : f);
+/** The same frame, with padding no other frame has. */
+const padded = (f: StreamFrame, i: number): StreamFrame => (f.data.startsWith("{") ? { ...f, data: "{" + " ".repeat(i + 1) + f.data.slice(1) } : f);
 
-/** Whole frames parsed (a template still parses a hole's string when it holds escapes). */
+/**
+ * Whole frames parsed, and templates proven (one parse each). A template still parses a hole's
+ * string when it holds escapes; those are not counted.
+ */
 let parses = 0;
 const realParse = JSON.parse;
 function countingParses(): void {
@@ -47,7 +51,7 @@ function decode(codec: Codec, frames: StreamFrame[]): StreamEvent[] {
 
 function agree(codec: Codec, frames: StreamFrame[]): StreamEvent[] {
   const fast = decode(codec, frames);
-  expect(fast).toEqual(decode(codec, frames.map(spaced)));
+  expect(fast).toEqual(decode(codec, frames.map(padded)));
   return fast;
 }
 
@@ -92,6 +96,16 @@ function anthropicStream(): StreamFrame[] {
   ];
 }
 
+/** Gemini's text chunks: its own spacing, the same usage until the last chunk (or rising counts, as compat servers do). */
+function geminiStream(risingCounts: boolean): StreamFrame[] {
+  const chunk = (text: string, i: number, last = false) => {
+    const usage = risingCounts || last ? { promptTokenCount: 7, candidatesTokenCount: i + 1, totalTokenCount: 8 + i } : { promptTokenCount: 7, totalTokenCount: 7 };
+    const body = { candidates: [{ content: { parts: [{ text }], role: "model" }, ...(last ? { finishReason: "STOP" } : {}) }], usageMetadata: usage, modelVersion: "gemini-x", responseId: "r-1" };
+    return { data: risingCounts ? JSON.stringify(body) : JSON.stringify(body).replaceAll('":', '": ') };
+  };
+  return [...TOKENS.map((t, i) => chunk(t, i)), chunk("", TOKENS.length, true)];
+}
+
 describe("OpenAI stream decoder, with and without templates", () => {
   for (const [name, text] of [...streamsOf("openai"), ...streamsOf("openai-compatible").filter(([n]) => !n.includes("anthropic-compat"))]) {
     test(`recorded: ${name}`, () => {
@@ -107,8 +121,8 @@ describe("OpenAI stream decoder, with and without templates", () => {
       const withTemplates = decode(openaiCodec, frames);
       const before = parses;
       decode(openaiCodec, frames);
-      // role chunk + first text chunk (learnt) + finish chunk + usage chunk; the other tokens come from the template.
-      expect(parses - before).toBeLessThanOrEqual(4);
+      // role chunk, first text chunk and its template's proof, finish chunk, usage chunk; the other tokens come from the template.
+      expect(parses - before).toBeLessThanOrEqual(5);
       expect(withTemplates).toEqual(events);
       expect(textOf(events)).toBe(TOKENS.join("") + "done");
     });
@@ -137,7 +151,44 @@ describe("Anthropic stream decoder, with and without templates", () => {
     expect(textOf(events)).toBe(TOKENS.join("") + "into a thinking block");
     countingParses();
     decode(anthropicCodec, frames);
-    // Each block's first delta is parsed and learnt from; the rest of its tokens come from the template.
-    expect(parses).toBeLessThanOrEqual(frames.length - 2 * (TOKENS.length - 1));
+    // Each block's first delta is parsed and learnt from (at most four proofs); the rest of its tokens come from the template.
+    expect(parses).toBeLessThanOrEqual(frames.length - 2 * (TOKENS.length - 1) + 4);
+  });
+});
+
+describe("Gemini stream decoder, with and without templates", () => {
+  for (const [name, text] of streamsOf("gemini")) {
+    test(`recorded: ${name}`, () => {
+      agree(geminiCodec, framesOf(text));
+    });
+  }
+
+  test("text chunks as Gemini sends them: same events and usage, a fraction of the parses", () => {
+    const frames = geminiStream(false);
+    const events = agree(geminiCodec, frames);
+    expect(textOf(events)).toBe(TOKENS.join(""));
+    expect(events.filter((e) => e.type === "usage").map((e) => e.type === "usage" && e.usage.output)).toEqual([0, TOKENS.length + 1]);
+    countingParses();
+    decode(geminiCodec, frames);
+    // The first chunk, its template's proof (the total equals the prompt count, so the counts stay fixed bytes), the last chunk.
+    expect(parses).toBeLessThanOrEqual(3);
+  });
+
+  test("usage counts that grow in every chunk are read from the template too, with the same events and usage", () => {
+    const frames = geminiStream(true);
+    const events = agree(geminiCodec, frames);
+    expect(textOf(events)).toBe(TOKENS.join(""));
+    expect(events.filter((e) => e.type === "usage").map((e) => e.type === "usage" && e.usage.output)).toEqual([1, TOKENS.length + 1]);
+    countingParses();
+    decode(geminiCodec, frames);
+    // "1", the first chunk's count, is also in its responseId: that chunk cannot teach a template with counts, the next can.
+    expect(parses).toBeLessThanOrEqual(6);
+  });
+
+  test("a recorded Gemini stream uses its template", () => {
+    const frames = framesOf(readFileSync(join(FIXTURES, "gemini/thinking-stream.sse"), "utf8"));
+    countingParses();
+    decode(geminiCodec, frames);
+    expect(parses).toBeLessThan(frames.length);
   });
 });

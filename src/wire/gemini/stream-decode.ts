@@ -4,6 +4,7 @@ import { synthId } from "../ids";
 import { RAW_TAIL } from "../sse/frames";
 import { errorFromGemini } from "./error-decode";
 import { blockedFinish, finishFromGemini } from "./finish";
+import { FrameTemplate, type HolePath } from "../json/frame-template";
 import { closePartial, newPartState, partEvents, type PartState } from "./part-events";
 import { field, isObj, type Obj } from "./read";
 import { usageFromGemini } from "./usage";
@@ -29,6 +30,9 @@ class GeminiStreamDecoder implements StreamDecoder {
   private usageSent = false;
   /** The latest usageMetadata after the first, converted once at the end (see noteUsage). */
   private lastUsage: unknown;
+  /** The bytes this stream's text chunks repeat, and their usageMetadata: the next ones are read without a full parse. */
+  private textChunk?: { bytes: FrameTemplate; usage: unknown; counts: readonly string[] };
+  private learnt = 0;
 
   constructor(private readonly ctx: CodecContext) {
     this.parts = newPartState(ctx);
@@ -43,6 +47,15 @@ class GeminiStreamDecoder implements StreamDecoder {
     if (this.failed) return [];
     const text = frame.data.trim();
     if (text === "" || (frame.event !== RAW_TAIL && text === "[DONE]")) return [];
+    const known = this.textChunk;
+    if (known && frame.event === undefined) {
+      const values = known.bytes.match(text);
+      if (values) {
+        const out: StreamEvent[] = values[0] ? [{ type: "text", text: values[0] }] : [];
+        if (known.usage !== undefined) this.noteUsage(withCounts(known.usage, known.counts, values), out);
+        return out;
+      }
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -50,7 +63,19 @@ class GeminiStreamDecoder implements StreamDecoder {
       return this.fail(`upstream (gemini): unreadable stream chunk: ${text.slice(0, 200)}`);
     }
     // Array mode can deliver an error wrapped in a one-element array.
-    if (!Array.isArray(json)) return this.chunk(json);
+    if (!Array.isArray(json)) {
+      const out = this.chunk(json);
+      if (frame.event === undefined && this.learnt < MAX_LEARNT && !this.failed && isPlainText(json)) {
+        this.learnt++;
+        const usage = field(json as Obj, "usageMetadata");
+        let counts = isObj(usage) ? RUNNING_COUNTS.filter((k) => typeof usage[k] === "number") : [];
+        let bytes = FrameTemplate.learn(text, json, [TEXT, ...counts.map((k) => ["usageMetadata", k])]);
+        // A count equal to another number in the chunk (the total while it is still the prompt's) cannot be a hole: keep them fixed.
+        if (!bytes && counts.length) (counts = []), (bytes = FrameTemplate.learn(text, json, [TEXT]));
+        this.textChunk = bytes && { bytes, usage, counts };
+      }
+      return out;
+    }
     const out: StreamEvent[] = [];
     for (const c of json) {
       if (this.failed) break;
@@ -137,6 +162,39 @@ class GeminiStreamDecoder implements StreamDecoder {
     const reason = field(cand, "finishReason");
     if (typeof reason === "string" && reason) this.finishRaw = reason;
   }
+}
+
+const TEXT: HolePath = ["candidates", 0, "content", "parts", 0, "text"];
+/** Usage counts that grow from chunk to chunk; the prompt's stay the same and are fixed bytes. */
+const RUNNING_COUNTS = ["candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount"];
+
+/** The template's usageMetadata with this chunk's running counts (values after the text, as digits). */
+function withCounts(usage: unknown, counts: readonly string[], values: readonly string[]): unknown {
+  if (counts.length === 0) return usage;
+  const out: Obj = { ...(usage as Obj) };
+  for (let i = 0; i < counts.length; i++) out[counts[i]!] = Number(values[i + 1]);
+  return out;
+}
+/** Templates tried per stream: an upstream whose frames never repeat stops paying for the try. */
+const MAX_LEARNT = 4;
+
+/**
+ * A chunk with one candidate whose only part is plain text, and no finish: apart from its
+ * usageMetadata (kept with the template, since it is part of the fixed bytes), nothing in it
+ * but the text can change what the decoder does with the next chunk of the same bytes.
+ */
+function isPlainText(c: unknown): boolean {
+  if (!isObj(c) || c.error !== undefined) return false;
+  const candidates = field(c, "candidates");
+  if (!Array.isArray(candidates) || candidates.length !== 1 || !isObj(candidates[0])) return false;
+  const cand = candidates[0];
+  if ((cand.index ?? 0) !== 0 || field(cand, "finishReason") !== undefined) return false;
+  const content = field(cand, "content");
+  const parts = isObj(content) ? field(content, "parts") : undefined;
+  if (!Array.isArray(parts) || parts.length !== 1 || !isObj(parts[0])) return false;
+  let keys = 0;
+  for (const key in parts[0]) if (++keys > 1 || key !== "text") return false;
+  return typeof parts[0].text === "string";
 }
 
 const COUNT_KEYS = ["totalTokenCount", "total_token_count", "promptTokenCount", "prompt_token_count", "candidatesTokenCount", "candidates_token_count"];

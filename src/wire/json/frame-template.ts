@@ -4,17 +4,19 @@
  * from one parsed frame checks the next frames byte for byte around those strings and hands back
  * just the strings, for a fraction of what JSON.parse costs on the whole frame.
  *
- * Soundness: a template is learnt only from a frame whose text is exactly what JSON.stringify
- * gives for its parsed value, so the bytes between the holes are known JSON structure. A frame
- * that matches those bytes, with a valid JSON string in every hole, therefore parses to the same
- * value with only the hole strings changed. Anything else does not match and is parsed in full.
+ * Soundness: the holes are found in the frame's text and then proven: with a mark no upstream
+ * can know in place of each, the text must parse with every mark at its own path. Each mark is
+ * then a whole string token at that path, so any frame with the same bytes around valid JSON
+ * strings parses to the same value with only those strings changed. Anything else does not
+ * match and is parsed in full. Whitespace and key order are the upstream's own; only the hole
+ * strings must be written as JSON.stringify writes them (other escapes find no hole).
  */
 
 /** A key path to a string inside a parsed frame: object keys and array indexes. */
 export type HolePath = readonly (string | number)[];
 
-/** Stands in for a hole while the template is cut; a frame that contains it cannot be learnt. */
-const MARK = "\u0000llm-router hole ";
+/** Stands in for a hole while a template is proven: random, so no frame can already hold it. */
+const MARK = `\u0000${crypto.randomUUID()} `;
 
 const NEEDS_PARSE = /[\\\u0000-\u001f]/;
 
@@ -24,69 +26,98 @@ export class FrameTemplate {
     private readonly fixed: readonly string[],
     /** For each hole in text order, its position in the caller's list. */
     private readonly order: readonly number[],
+    /** For each hole in text order, whether it holds a count (a non-negative integer) rather than a string. */
+    private readonly counts: readonly boolean[],
   ) {}
 
   /**
-   * The template of `data` with the strings at `holes` left open, or undefined when the frame
-   * is not in canonical form or a path does not lead to a string. Leaves `parsed` as it was.
+   * The template of `data` with the values at `holes` left open, or undefined when that cannot
+   * be proven. A hole holds a string, or a count (a non-negative integer, such as a token count).
    */
-  static learn(data: string, parsed: object, holes: readonly HolePath[]): FrameTemplate | undefined {
-    if (JSON.stringify(parsed) !== data) return undefined;
-    const restore: (() => void)[] = [];
-    try {
-      for (let i = 0; i < holes.length; i++) {
-        const hole = holes[i]!;
-        let at: unknown = parsed;
-        for (let k = 0; k < hole.length - 1; k++) at = typeof at === "object" && at !== null ? (at as Record<string | number, unknown>)[hole[k]!] : undefined;
-        if (typeof at !== "object" || at === null) return undefined;
-        const box = at as Record<string | number, unknown>;
-        const key = hole[hole.length - 1]!;
-        const was = box[key];
-        if (typeof was !== "string") return undefined;
-        box[key] = MARK + i;
-        restore.push(() => (box[key] = was));
-      }
-      return FrameTemplate.cut(JSON.stringify(parsed), holes.length);
-    } finally {
-      for (const undo of restore) undo();
+  static learn(data: string, parsed: unknown, holes: readonly HolePath[]): FrameTemplate | undefined {
+    const spots: { at: number; end: number; hole: number; count: boolean }[] = [];
+    for (let i = 0; i < holes.length; i++) {
+      const value = valueAt(parsed, holes[i]!);
+      if (typeof value !== "string" && !(Number.isSafeInteger(value) && (value as number) >= 0)) return undefined;
+      const literal = JSON.stringify(value);
+      const find = typeof value === "string" ? (from: number) => data.indexOf(literal, from) : (from: number) => numberAt(data, literal, from);
+      const at = find(0);
+      // Not found: written with other escapes. Twice: no telling which one is the hole.
+      if (at < 0 || find(at + 1) >= 0) return undefined;
+      spots.push({ at, end: at + literal.length, hole: i, count: typeof value === "number" });
     }
-  }
-
-  private static cut(text: string, count: number): FrameTemplate | undefined {
-    const found: { at: number; end: number; hole: number }[] = [];
-    for (let i = 0; i < count; i++) {
-      const literal = JSON.stringify(MARK + i);
-      const at = text.indexOf(literal);
-      // Twice means the frame itself holds the mark: no telling which one is the hole.
-      if (at < 0 || text.indexOf(literal, at + 1) >= 0) return undefined;
-      found.push({ at, end: at + literal.length, hole: i });
-    }
-    found.sort((a, b) => a.at - b.at);
+    spots.sort((a, b) => a.at - b.at);
     const fixed: string[] = [];
     let from = 0;
-    for (const f of found) fixed.push(text.slice(from, f.at)), (from = f.end);
-    fixed.push(text.slice(from));
-    return new FrameTemplate(fixed, found.map((f) => f.hole));
+    for (const spot of spots) {
+      if (spot.at < from) return undefined; // overlapping finds
+      fixed.push(data.slice(from, spot.at));
+      from = spot.end;
+    }
+    fixed.push(data.slice(from));
+    let probe = fixed[0]!;
+    for (let k = 0; k < spots.length; k++) probe += JSON.stringify(MARK + spots[k]!.hole) + fixed[k + 1]!;
+    let proven: unknown;
+    try {
+      proven = JSON.parse(probe);
+    } catch {
+      return undefined;
+    }
+    for (let i = 0; i < holes.length; i++) if (valueAt(proven, holes[i]!) !== MARK + i) return undefined;
+    return new FrameTemplate(fixed, spots.map((s) => s.hole), spots.map((s) => s.count));
   }
 
-  /** The hole strings of a frame that has exactly the template's bytes around them, else undefined. */
+  /**
+   * The hole values of a frame that has exactly the template's bytes around them, else
+   * undefined. A count comes back as its digits.
+   */
   match(data: string): string[] | undefined {
     const fixed = this.fixed;
     if (!data.startsWith(fixed[0]!)) return undefined;
     const values: string[] = new Array(this.order.length);
     let at = fixed[0]!.length;
     for (let i = 0; i < this.order.length; i++) {
-      const end = literalEnd(data, at);
+      const count = this.counts[i];
+      const end = count ? digitsEnd(data, at) : literalEnd(data, at);
       if (end < 0) return undefined;
       const next = fixed[i + 1]!;
       if (!data.startsWith(next, end)) return undefined;
-      const value = stringAt(data, at, end);
+      const value = count ? data.slice(at, end) : stringAt(data, at, end);
       if (value === undefined) return undefined;
       values[this.order[i]!] = value;
       at = end + next.length;
     }
     return at === data.length ? values : undefined;
   }
+}
+
+function valueAt(value: unknown, path: HolePath): unknown {
+  let at = value;
+  for (const key of path) at = typeof at === "object" && at !== null ? (at as Record<string | number, unknown>)[key] : undefined;
+  return at;
+}
+
+/** Where `digits` next stand as a number of their own (not inside a longer one), or -1. */
+function numberAt(data: string, digits: string, from: number): number {
+  for (let at = data.indexOf(digits, from); at >= 0; at = data.indexOf(digits, at + 1)) {
+    const before = data.charCodeAt(at - 1);
+    const after = data.charCodeAt(at + digits.length);
+    if (!isNumberChar(before) && !isNumberChar(after)) return at;
+  }
+  return -1;
+}
+
+/** Digits, sign, point and exponent: what a number token next to a match would be made of. */
+const isNumberChar = (c: number) => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+
+/** The index just past the count (JSON digits: no sign, no leading zero) that starts at `at`, or -1. */
+function digitsEnd(data: string, at: number): number {
+  const first = data.charCodeAt(at);
+  if (first === 48) return at + 1;
+  if (!(first >= 49 && first <= 57)) return -1;
+  let end = at + 1;
+  while (end < data.length && data.charCodeAt(end) >= 48 && data.charCodeAt(end) <= 57) end++;
+  return end;
 }
 
 /** The index just past the JSON string literal that starts at `at`, or -1. */
