@@ -2,8 +2,8 @@ import { emptyUsage, routerError, type StreamEvent, type Usage } from "../../ir"
 import type { CodecContext, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { signatureFromText } from "../signature";
+import { FrameTemplate, LEARN_TRIES } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
-import { FrameTemplate } from "../json/frame-template";
 import { errorFromType } from "./error-decode";
 import { decodeStop } from "./finish";
 import { isObject, warnOnce, type Json } from "./shape";
@@ -37,9 +37,6 @@ interface DeltaTemplate {
   type: "text_delta" | "thinking_delta";
   key: "text" | "thinking";
 }
-
-/** Templates tried per stream: an upstream whose JSON is not compact never gets one, and stops paying for the try. */
-const MAX_LEARNT = 4;
 
 const failure = (message: string, code: "bad_gateway" | "upstream_error" = "bad_gateway"): StreamEvent => ({ type: "error", error: routerError(code, `upstream (anthropic): ${message}`) });
 
@@ -94,7 +91,7 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
     case "content_block_delta": {
       const delta = isObject(json.delta) ? json.delta : {};
       const events = blockDelta(s, Number(json.index), delta);
-      if (s.learnt < MAX_LEARNT) learnDelta(s, frame, json, delta);
+      if (s.learnt < LEARN_TRIES) learnDelta(s, frame, json, delta);
       return events;
     }
     case "content_block_stop":

@@ -1,10 +1,10 @@
 import { routerError, type Finish, type StreamEvent } from "../../ir";
 import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
+import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
 import { errorFromGemini } from "./error-decode";
 import { blockedFinish, finishFromGemini } from "./finish";
-import { FrameTemplate, type HolePath } from "../json/frame-template";
 import { closePartial, newPartState, partEvents, type PartState } from "./part-events";
 import { field, isObj, type Obj } from "./read";
 import { usageFromGemini } from "./usage";
@@ -65,7 +65,7 @@ class GeminiStreamDecoder implements StreamDecoder {
     // Array mode can deliver an error wrapped in a one-element array.
     if (!Array.isArray(json)) {
       const out = this.chunk(json);
-      if (frame.event === undefined && this.learnt < MAX_LEARNT && !this.failed && isPlainText(json)) {
+      if (frame.event === undefined && this.learnt < LEARN_TRIES && !this.failed && isPlainText(json)) {
         this.learnt++;
         const usage = field(json as Obj, "usageMetadata");
         let counts = isObj(usage) ? RUNNING_COUNTS.filter((k) => typeof usage[k] === "number") : [];
@@ -175,8 +175,6 @@ function withCounts(usage: unknown, counts: readonly string[], values: readonly 
   for (let i = 0; i < counts.length; i++) out[counts[i]!] = Number(values[i + 1]);
   return out;
 }
-/** Templates tried per stream: an upstream whose frames never repeat stops paying for the try. */
-const MAX_LEARNT = 4;
 
 /**
  * A chunk with one candidate whose only part is plain text, and no finish: apart from its

@@ -1,19 +1,26 @@
 /**
  * A stream's frames repeat themselves: after the first few, an upstream's text deltas differ
- * from one another only in the text (and, at OpenAI, a random padding string). A template learnt
- * from one parsed frame checks the next frames byte for byte around those strings and hands back
- * just the strings, for a fraction of what JSON.parse costs on the whole frame.
+ * from one another only in the text (and OpenAI's random padding, Gemini's running token counts).
+ * A template learnt from one parsed frame checks the next frames byte for byte around those values
+ * and hands back just the values, for a fraction of what JSON.parse costs on the whole frame.
  *
  * Soundness: the holes are found in the frame's text and then proven: with a mark no upstream
  * can know in place of each, the text must parse with every mark at its own path. Each mark is
- * then a whole string token at that path, so any frame with the same bytes around valid JSON
- * strings parses to the same value with only those strings changed. Anything else does not
+ * then a whole token at that path, so any frame with the same bytes around valid JSON strings
+ * (or counts) parses to the same value with only those values changed. Anything else does not
  * match and is parsed in full. Whitespace and key order are the upstream's own; only the hole
  * strings must be written as JSON.stringify writes them (other escapes find no hole).
  */
 
-/** A key path to a string inside a parsed frame: object keys and array indexes. */
+/** A key path to a string or count inside a parsed frame: object keys and array indexes. */
 export type HolePath = readonly (string | number)[];
+
+/**
+ * Templates a decoder tries to learn per stream. A frame that misses the template is parsed in
+ * full and may teach a new one (thinking, then text); an upstream whose frames never repeat
+ * (padding that changes every time) stops paying for the tries.
+ */
+export const LEARN_TRIES = 4;
 
 /** Stands in for a hole while a template is proven: random, so no frame can already hold it. */
 const MARK = `\u0000${crypto.randomUUID()} `;

@@ -3,11 +3,11 @@ import { routerError, type RouterError } from "../../ir/error";
 import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
+import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
 import { contentIn, reasoningTextIn, signatureIn, toolSignatureIn } from "./carriers";
 import { errorFromPayload } from "./error-decode";
 import { isObj, num, obj, str, type Obj } from "./fields";
-import { FrameTemplate, type HolePath } from "../json/frame-template";
 import { finishFromWire } from "./finish";
 import { usageFromWire } from "./usage";
 
@@ -27,8 +27,6 @@ const TEXT: HolePath = ["choices", 0, "delta", "content"];
 const TEXT_ONLY = [TEXT];
 /** OpenAI pads every chunk with a random `obfuscation` string. */
 const WITH_PADDING = [TEXT, ["obfuscation"]];
-/** Templates tried per stream: an upstream whose JSON is not compact never gets one, and stops paying for the try. */
-const MAX_LEARNT = 4;
 
 /**
  * A chunk that only carries text for the one choice: nothing in it but the content string can
@@ -103,7 +101,7 @@ class ChunkDecoder implements StreamDecoder {
     const choice = choices.find((c) => (c.index ?? 0) === 0);
     if (choice) this.onChoice(choice, out);
     if (isObj(chunk.usage)) out.push({ type: "usage", usage: usageFromWire(chunk.usage) });
-    if (frame.event === undefined && this.learnt < MAX_LEARNT && choice && choices.length === 1 && isPlainText(chunk, choice)) {
+    if (frame.event === undefined && this.learnt < LEARN_TRIES && choice && choices.length === 1 && isPlainText(chunk, choice)) {
       this.learnt++;
       this.textChunk = FrameTemplate.learn(data, chunk, typeof chunk.obfuscation === "string" ? WITH_PADDING : TEXT_ONLY);
     }
