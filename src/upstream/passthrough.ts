@@ -101,6 +101,12 @@ function lastByte(chunk: Uint8Array): number | undefined {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The last `n` bytes of a chunk, as a Buffer view (no copy) for its byte search. */
+function tail(chunk: Uint8Array, n: number): Buffer {
+  const from = Math.max(0, chunk.length - n);
+  return Buffer.from(chunk.buffer, chunk.byteOffset + from, chunk.length - from);
+}
 const encoder = new TextEncoder();
 
 /** How each format's stream ends when it ended well; looked for in the last bytes only. */
@@ -146,8 +152,11 @@ function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => Router
     settled: () => state,
     end: () => keep(inner.end()),
     complete() {
-      const tail = Buffer.concat([previous, last]);
-      return tail.subarray(Math.max(0, tail.length - TAIL_BYTES)).includes(END_MARKER[wire.name]!);
+      const marker = END_MARKER[wire.name]!;
+      // The marker is nearly always in the last read: the two reads are joined only when it is not.
+      if (tail(last, TAIL_BYTES).includes(marker)) return true;
+      if (last.length >= TAIL_BYTES) return false;
+      return Buffer.concat([tail(previous, TAIL_BYTES - last.length), last]).includes(marker);
     },
     fail: () => encoder.encode("\n" + wire.streamError(failure())),
   };

@@ -64,3 +64,20 @@ describe.each([
     expect(raw.requests.every((r) => !r.aborted)).toBe(true);
   });
 });
+
+describe.each([
+  ["passthrough (OpenAI upstream)", "pt", "pt-raw"],
+  ["conversion (Anthropic upstream)", "cv", "cv-raw"],
+])("%s: an end event that arrives in two reads", (_, group, model) => {
+  test("still ends the answer well: no error event, and the call counts as a success", async () => {
+    raw.script({ kind: "split-end" });
+    const got = await chat(group);
+    expect(got.status).toBe(200);
+    expect(got.cut).toBe(false);
+    expect(got.text).not.toContain("error");
+    const data = sseData(got.text);
+    expect(data.at(-1)).toBe("[DONE]");
+    await pollUntil(() => h.runtime.health.inFlight(model) === 0, 1000);
+    expect(h.runtime.health.effectiveWeight(model, 100)).toBe(100);
+  });
+});

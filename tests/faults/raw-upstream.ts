@@ -13,7 +13,8 @@ import net from "node:net";
  * router to accept what it does send, counts the connections open to it, and records whether
  * the peer went away while a request was still being answered.
  */
-export type RawScript = { kind: "reset-mid" } | { kind: "headers-only" } | { kind: "linger"; ms: number } | { kind: "ok" };
+/** `split-end`: the stream's last event goes out in two reads, cut in the middle of its end marker. */
+export type RawScript = { kind: "reset-mid" } | { kind: "headers-only" } | { kind: "linger"; ms: number } | { kind: "split-end" } | { kind: "ok" };
 
 export interface RawRequest {
   path: string;
@@ -38,6 +39,8 @@ const OPENAI_CHUNK = (delta: object, finish: string | null = null) =>
 const ANTHROPIC_EVENT = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
 /** Each format's stream, as [events up to and including the first text delta, the rest]. */
+const END_MARKERS = { openai: "[DONE]", anthropic: "message_stop" };
+
 const STREAMS: Record<"openai" | "anthropic", [string[], string[]]> = {
   openai: [
     [OPENAI_CHUNK({ role: "assistant", content: "" }), OPENAI_CHUNK({ content: "raw part " })],
@@ -143,13 +146,19 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     if (stream) {
       socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
       if (script.kind === "headers-only") return untilClosed(socket);
-      for (const e of script.kind === "reset-mid" ? head : [...head, ...rest]) {
+      const events = script.kind === "reset-mid" ? head : [...head, ...rest];
+      if (script.kind === "split-end") {
+        const last = events.pop()!;
+        const cut = last.indexOf(END_MARKERS[format]) + 4;
+        events.push(last.slice(0, cut), last.slice(cut));
+      }
+      for (const e of events) {
         if (socket.destroyed) return;
         const bytes = Buffer.from(e, "utf8");
         socket.write(`${bytes.length.toString(16)}\r\n`);
         socket.write(bytes);
         socket.write("\r\n");
-        await Bun.sleep(2);
+        await Bun.sleep(script.kind === "split-end" ? 20 : 2);
       }
       if (script.kind === "reset-mid") {
         await Bun.sleep(SETTLE_MS);
