@@ -1,4 +1,5 @@
 import { concat, JsonStringRewriter, type KeyPath } from "../json/string-rewriter";
+import { LineShape } from "./line-shape";
 
 /**
  * Which SSE data payloads to edit during passthrough, and where the value sits in their JSON.
@@ -23,6 +24,7 @@ const EMPTY = new Uint8Array(0);
  * their start (the key path is checked, so a nested key of the same name is left alone). A quoted
  * key cannot occur unescaped inside a JSON string, so lines without it need no look at all. A data
  * line that a chunk cuts in two is walked as it streams, because its key may be in the next chunk.
+ * A whole line shaped like the last one walked is not walked at all (line-shape.ts).
  */
 export class SseDataEditor {
   private readonly needle: Buffer;
@@ -33,6 +35,8 @@ export class SseDataEditor {
   private inLine = false;
   private walking = false;
   private finished = false;
+  /** The shape of the last whole line walked, while its lines keep the same. */
+  private shape: LineShape | undefined;
 
   constructor(
     private readonly rule: SseEditRule,
@@ -58,7 +62,7 @@ export class SseDataEditor {
       const lineStart = view.lastIndexOf(LF, hit) + 1;
       const lineEnd = view.indexOf(LF, hit);
       if (lineEnd < 0) break; // the line is unfinished: see below
-      if (isData(view, lineStart)) this.rewriteLine(buf, lineStart, lineEnd, out);
+      if (isData(view, lineStart)) this.rewriteLine(view, lineStart, lineEnd, hit, out);
       from = lineEnd + 1;
     }
     const tail = Math.max(from, view.lastIndexOf(LF) + 1);
@@ -97,8 +101,14 @@ export class SseDataEditor {
     this.walk(view.subarray(lineStart), lineStart, out);
   }
 
-  private rewriteLine(buf: Uint8Array, start: number, end: number, out: Output): void {
-    const found = this.rewriter.locate(buf, start, end);
+  /** A whole data line whose first occurrence of the quoted key is at `keyAt`. */
+  private rewriteLine(view: Buffer, start: number, end: number, keyAt: number, out: Output): void {
+    let found = this.shape?.find(view, start, end, keyAt);
+    if (!found) {
+      found = this.rewriter.locate(view, start, end) ?? undefined;
+      // A stream that stops after one edit has no later line to look at.
+      if (!this.rule.onlyFirst) this.shape = found && LineShape.learn(view, start, end, this.needle, found, this.rule.path.length === 1);
+    }
     if (!found) return;
     out.replace(found[0], found[1], this.rewriter.replacementBytes);
     if (this.rule.onlyFirst) this.finished = true;
