@@ -179,6 +179,28 @@ describe("Gemini stream decoder, with and without templates", () => {
     expect(parsesToDecode(geminiCodec, frames)).toBeLessThanOrEqual(6);
   });
 
+  test("the usage at the end is the last chunk's, whether a template or a full parse read it", () => {
+    const body = (part: object, usage: object | undefined, finish = false) =>
+      JSON.stringify({ candidates: [{ content: { parts: [part], role: "model" }, ...(finish ? { finishReason: "STOP" } : {}) }], ...(usage ? { usageMetadata: usage } : {}), modelVersion: "g" });
+    const counts = (n: number) => ({ promptTokenCount: 7, candidatesTokenCount: n, totalTokenCount: 7 + n });
+    const text = (t: string, n: number) => ({ data: body({ text: t }, counts(n)) });
+    const streams: StreamFrame[][] = [
+      // The last counts come from template chunks; the finish carries none.
+      [text("a", 1), text("b", 2), text("c", 30), { data: body({ text: "" }, undefined, true) }],
+      // A chunk of another shape (a thought) between template chunks, with its own counts.
+      [text("a", 1), text("b", 2), { data: body({ text: "t", thought: true }, counts(5)) }, text("c", 6), text("d", 40), { data: body({ text: "" }, undefined, true) }],
+      // ...and as the last counted chunk.
+      [text("a", 1), text("b", 2), { data: body({ text: "t", thought: true }, counts(50)) }, { data: body({ text: "" }, undefined, true) }],
+      // Later chunks whose usage has no counts at all keep the last counts seen.
+      [text("a", 1), text("b", 2), { data: body({ text: "c" }, { trafficType: "ON_DEMAND" }) }, { data: body({ text: "d" }, { trafficType: "ON_DEMAND" }) }, { data: body({ text: "" }, undefined, true) }],
+    ];
+    const lastOutputs = [30, 40, 50, 2];
+    streams.forEach((frames, i) => {
+      const events = agree(geminiCodec, frames);
+      expect(outputsOf(events).at(-1)).toBe(lastOutputs[i]);
+    });
+  });
+
   test("a recorded Gemini stream uses its template", () => {
     const frames = framesOf(readFileSync(join(FIXTURES, "gemini/thinking-stream.sse"), "utf8"));
     expect(parsesToDecode(geminiCodec, frames)).toBeLessThan(frames.length);

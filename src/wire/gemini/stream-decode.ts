@@ -28,10 +28,15 @@ class GeminiStreamDecoder implements StreamDecoder {
   /** After an error nothing more is reported: the client stream is over. */
   private failed = false;
   private usageSent = false;
-  /** The latest usageMetadata after the first, converted once at the end (see noteUsage). */
+  /**
+   * The latest usageMetadata after the first, converted once at the end (see noteUsage); when
+   * it came through a template instead, that template and the chunk's counts.
+   */
   private lastUsage: unknown;
+  private lastKnown?: { usage: unknown; counts: readonly string[] };
+  private lastValues?: readonly string[];
   /** The bytes this stream's text chunks repeat, and their usageMetadata: the next ones are read without a full parse. */
-  private textChunk?: { bytes: FrameTemplate; usage: unknown; counts: readonly string[] };
+  private textChunk?: { bytes: FrameTemplate; usage: unknown; counts: readonly string[]; counted: boolean };
   private learnt = 0;
 
   constructor(private readonly ctx: CodecContext) {
@@ -52,7 +57,11 @@ class GeminiStreamDecoder implements StreamDecoder {
       const values = known.bytes.match(text);
       if (values) {
         const out: StreamEvent[] = values[0] ? [{ type: "text", text: values[0] }] : [];
-        if (known.usage !== undefined) this.noteUsage(withCounts(known.usage, known.counts, values), out);
+        if (known.usage === undefined) return out;
+        // Once the first usage went out, only the last counts matter: they are put together at the end.
+        if (this.usageSent) {
+          if (known.counted) (this.lastUsage = undefined), (this.lastKnown = known), (this.lastValues = values);
+        } else this.noteUsage(withCounts(known.usage, known.counts, values), out);
         return out;
       }
     }
@@ -72,7 +81,7 @@ class GeminiStreamDecoder implements StreamDecoder {
         let bytes = FrameTemplate.learn(text, json, [TEXT, ...counts.map((k) => ["usageMetadata", k])]);
         // A count equal to another number in the chunk (the total while it is still the prompt's) cannot be a hole: keep them fixed.
         if (!bytes && counts.length) (counts = []), (bytes = FrameTemplate.learn(text, json, [TEXT]));
-        this.textChunk = bytes && { bytes, usage, counts };
+        this.textChunk = bytes && { bytes, usage, counts, counted: hasCounts(usage) };
       }
       return out;
     }
@@ -132,7 +141,7 @@ class GeminiStreamDecoder implements StreamDecoder {
    */
   private noteUsage(meta: unknown, out: StreamEvent[]): void {
     if (this.usageSent) {
-      if (hasCounts(meta)) this.lastUsage = meta;
+      if (hasCounts(meta)) (this.lastUsage = meta), (this.lastKnown = this.lastValues = undefined);
       return;
     }
     const usage = usageFromGemini(meta);
@@ -141,8 +150,10 @@ class GeminiStreamDecoder implements StreamDecoder {
 
   /** The usage kept since the first, as its event (ahead of whatever ends the stream). */
   private takeUsage(out: StreamEvent[]): StreamEvent[] {
-    const usage = this.lastUsage === undefined ? undefined : usageFromGemini(this.lastUsage);
-    this.lastUsage = undefined;
+    const { lastKnown: known, lastValues: values } = this;
+    const last = known && values ? withCounts(known.usage, known.counts, values) : this.lastUsage;
+    const usage = last === undefined ? undefined : usageFromGemini(last);
+    this.lastUsage = this.lastKnown = this.lastValues = undefined;
     if (usage) out.unshift({ type: "usage", usage });
     return out;
   }
