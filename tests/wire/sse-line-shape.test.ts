@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
 import { SseDataEditor, type SseEditRule } from "../../src/wire/sse/data-rewriter";
 
@@ -148,4 +150,30 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
       );
     });
   }
+});
+
+describe("SseDataEditor on recorded streams", () => {
+  const FIXTURES = join(import.meta.dir, "../fixtures");
+  const recorded = [
+    ...["openai", "openai-compatible"].flatMap((dir) => readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith(".sse") && !f.startsWith("anthropic-compat")).map((f) => [dir, f, ["model"]] as const)),
+    ...readdirSync(join(FIXTURES, "gemini")).filter((f) => f.endsWith(".sse")).map((f) => ["gemini", f, ["modelVersion"]] as const),
+  ];
+  for (const [dir, file, path] of recorded) {
+    test(`${dir}/${file}: edited exactly as walking every line would, in any chunking`, () => {
+      const input = readFileSync(join(FIXTURES, dir, file), "utf8");
+      const want = walked({ path }, input);
+      expect(want).not.toBe(input); // the recording names a model: there is something to edit
+      expect(edit({ path }, input)).toBe(want);
+      expect(edit({ path }, input, [97, 13, 512])).toBe(want);
+    });
+  }
+
+  test("recorded Gemini and OpenAI streams are walked once, whatever their lines carry", () => {
+    for (const [file, key] of [["gemini/thinking-stream.sse", "modelVersion"], ["openai/text-stream.sse", "model"]] as const) {
+      const input = readFileSync(join(FIXTURES, file), "utf8");
+      countWalks();
+      edit({ path: [key] }, input);
+      expect(walks).toBe(1);
+    }
+  });
 });
