@@ -108,6 +108,17 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
     expect(edit(rule, input)).toBe(`data: {"message":{"model":"grp"}}\n\n` + `data: {"other":{"model":"m"}}\n\n`);
   });
 
+  test("a line too long around its key to keep is walked every time, and edited right", () => {
+    const big = "x".repeat(5000);
+    const line = (i: number) => `data: {"text":"${big}${i}","model":"m","more":"${big}"}\n\n`;
+    const input = line(1) + line(2) + line(3);
+    const want = walked({ path: ["model"] }, input);
+    countWalks();
+    expect(edit({ path: ["model"] }, input)).toBe(want);
+    expect(walks).toBe(3);
+    expect(want).toBe(input.replaceAll('"model":"m"', '"model":"grp"'));
+  });
+
   /** Lines built from a few shapes, so that shapes repeat, with adversarial text in them. */
   const text = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("model", "modelVersion", '"model":"m"', "\\", '\\"', "é✓", ""));
   const line = fc.record({

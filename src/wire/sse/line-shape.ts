@@ -19,11 +19,16 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/**
+ * The longest prefix or suffix kept. Real ones are a few hundred bytes at most; a line that
+ * carries an image before its key must not stay in memory for the rest of its stream.
+ */
+const MAX_KEPT = 1024;
 
 export class LineShape {
   private constructor(
-    /** The bytes from the line start to the key's opening quote. */
-    private readonly prefix: Uint8Array,
+    /** The bytes from the line start to the key's opening quote; undefined when too long to keep. */
+    private readonly prefix: Uint8Array | undefined,
     /** The bytes from the key's opening quote to the value's first character. */
     private readonly lead: Uint8Array,
     /** The bytes from the key's opening quote to the line end; undefined for a nested key. */
@@ -40,12 +45,10 @@ export class LineShape {
   static learn(line: Buffer, start: number, end: number, key: Uint8Array, value: readonly [number, number], topLevel: boolean): LineShape | undefined {
     const keyAt = line.lastIndexOf(key, value[0] - 2);
     if (keyAt < start || !isSeparator(line, keyAt + key.length, value[0] - 1)) return undefined;
-    return new LineShape(
-      line.slice(start, keyAt),
-      line.slice(keyAt, value[0]),
-      topLevel ? line.slice(keyAt, end) : undefined,
-      [value[0] - keyAt, value[1] - keyAt],
-    );
+    const prefix = keyAt - start <= MAX_KEPT ? line.slice(start, keyAt) : undefined;
+    const suffix = topLevel && end - keyAt <= MAX_KEPT ? line.slice(keyAt, end) : undefined;
+    if (!prefix && !suffix) return undefined;
+    return new LineShape(prefix, line.slice(keyAt, value[0]), suffix, [value[0] - keyAt, value[1] - keyAt]);
   }
 
   /**
@@ -54,7 +57,7 @@ export class LineShape {
    */
   find(line: Buffer, start: number, end: number, keyAt: number): [number, number] | undefined {
     const { prefix, lead, suffix } = this;
-    if (keyAt - start === prefix.length && line.compare(prefix, 0, prefix.length, start, keyAt) === 0) {
+    if (prefix && keyAt - start === prefix.length && line.compare(prefix, 0, prefix.length, start, keyAt) === 0) {
       const from = keyAt + lead.length;
       if (from > end || line.compare(lead, 0, lead.length, keyAt, from) !== 0) return undefined;
       const close = closingQuote(line, from, end);
