@@ -102,8 +102,8 @@ function lastByte(chunk: Uint8Array): number | undefined {
 
 const EMPTY = new Uint8Array(0);
 
-/** The last `n` bytes of a chunk, as a Buffer view (no copy) for its byte search. */
-function tail(chunk: Uint8Array, n: number): Buffer {
+/** The last `n` bytes of a chunk (all of it by default), as a Buffer view (no copy) for its byte search. */
+function tail(chunk: Uint8Array, n = chunk.length): Buffer {
   const from = Math.max(0, chunk.length - n);
   return Buffer.from(chunk.buffer, chunk.byteOffset + from, chunk.length - from);
 }
@@ -121,12 +121,12 @@ const FINAL_FRAME: Record<string, RegExp | undefined> = {
   openai: /^data: ?\[DONE\]$/m,
   anthropic: /^(event: ?message_stop|data: ?\{"type": ?"message_stop")/m,
 };
-const GEMINI_FINISH = '"finishReason"';
 
 function settledBy(format: string): (out: Uint8Array, was: Settled) => Settled {
   const final = FINAL_FRAME[format];
   if (final) return (out, was) => (out.length === 0 ? was : final.test(lastFrame(out) ?? "") ? "over" : undefined);
-  return (out, was) => was ?? (Buffer.from(out.buffer, out.byteOffset, out.byteLength).includes(GEMINI_FINISH) ? "closing" : undefined);
+  const finish = END_MARKER[format]!;
+  return (out, was) => was ?? (tail(out).includes(finish) ? "closing" : undefined);
 }
 
 /**

@@ -60,7 +60,7 @@ class GeminiStreamDecoder implements StreamDecoder {
         if (known.usage === undefined) return out;
         // Once the first usage went out, only the last counts matter: they are put together at the end.
         if (this.usageSent) {
-          if (known.counted) (this.lastUsage = undefined), (this.lastKnown = known), (this.lastValues = values);
+          if (known.counted) (this.lastKnown = known), (this.lastValues = values);
         } else this.noteUsage(withCounts(known.usage, known.counts, values), out);
         return out;
       }
