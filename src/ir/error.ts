@@ -34,7 +34,11 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   timeout: 504,
 };
 
-export interface RouterError {
+/**
+ * Recognised by identity (`instanceof`), never by shape: a client body that happens to carry
+ * `code`, `status` and `message` fields is data, not one of the router's own errors.
+ */
+export class RouterError {
   readonly code: ErrorCode;
   readonly status: number;
   readonly message: string;
@@ -44,16 +48,28 @@ export interface RouterError {
   readonly retryAfter?: string;
   /** A meaning clients act on that the code alone does not carry (agents compact on context overflow). */
   readonly subtype?: ErrorSubtype;
+
+  constructor(code: ErrorCode, message: string, extra: RouterErrorExtra = {}) {
+    this.code = code;
+    this.status = extra.status ?? DEFAULT_STATUS[code];
+    this.message = message;
+    this.cause = extra.cause;
+    this.retryAfter = extra.retryAfter;
+    this.subtype = extra.subtype;
+  }
+}
+
+export interface RouterErrorExtra {
+  status?: number;
+  cause?: unknown;
+  retryAfter?: string;
+  subtype?: ErrorSubtype;
 }
 
 export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota";
 
-export function routerError(
-  code: ErrorCode,
-  message: string,
-  extra: { status?: number; cause?: unknown; retryAfter?: string; subtype?: ErrorSubtype } = {},
-): RouterError {
-  return { code, status: extra.status ?? DEFAULT_STATUS[code], message, cause: extra.cause, retryAfter: extra.retryAfter, subtype: extra.subtype };
+export function routerError(code: ErrorCode, message: string, extra: RouterErrorExtra = {}): RouterError {
+  return new RouterError(code, message, extra);
 }
 
 /**
@@ -68,5 +84,5 @@ export function statusFor(err: RouterError, format: "openai" | "anthropic" | "ge
 }
 
 export function isRouterError(v: unknown): v is RouterError {
-  return typeof v === "object" && v !== null && typeof (v as RouterError).code === "string" && typeof (v as RouterError).status === "number" && typeof (v as RouterError).message === "string";
+  return v instanceof RouterError;
 }

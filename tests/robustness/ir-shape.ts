@@ -1,4 +1,4 @@
-import type { IRRequest, IRResponse, RouterError, StreamEvent } from "../../src/ir";
+import { RouterError, type IRRequest, type IRResponse, type StreamEvent } from "../../src/ir";
 
 /**
  * What the IR types promise, checked at run time. Decoders must not let a wrong-typed or
@@ -75,7 +75,7 @@ class Checker {
     this.check(plain(u) && num(u.input) && num(u.output) && num(u.cacheRead) && num(u.cacheWrite) && optNum(u.reasoning), () => `${at} is ${show(u)}`);
   }
   error(e: unknown, at: string): void {
-    this.check(plain(e) && oneOf(e.code, ERROR_CODES) && Number.isInteger(e.status) && e.status >= 400 && e.status <= 599 && isStr(e.message), () => `${at} is ${show(e)}`);
+    this.check(e instanceof RouterError && oneOf(e.code, ERROR_CODES) && Number.isInteger(e.status) && (e as RouterError).status >= 400 && e.status <= 599 && isStr(e.message), () => `${at} is ${show(e)}`);
   }
 }
 
