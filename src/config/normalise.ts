@@ -3,6 +3,7 @@
  * JSON inside strings, sizes). It runs even when schema validation failed, so every piece is read
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
  */
+import { isIP } from "node:net";
 import { totalmem } from "node:os";
 import { parseProxyUrl } from "../upstream/proxy/spec";
 import { HeaderRewrite, BodyRewrite } from "./schema";
@@ -12,6 +13,8 @@ import {
   API_TYPES,
   DEFAULT_API_BASE,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MEDIA,
   DEFAULT_TIMEOUTS,
   DEFAULT_WEIGHT,
   STRATEGIES,
@@ -19,6 +22,7 @@ import {
   type ConfigIssue,
   type GroupConfig,
   type GroupMember,
+  type MediaSettings,
   type ModelConfig,
   type RouterConfig,
   type SourcePos,
@@ -105,7 +109,43 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   const metricsPublic = mapping(root.server_settings).metrics_public === true;
   const bodyTimeout = mapping(root.server_settings).body_timeout;
   const bodyTimeoutMs = typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000;
-  return { source, models, groups, strategy, server: { maxBodyBytes, maxTotalBodyBytes, metricsPublic, bodyTimeoutMs }, warnings: r.warnings };
+  const maxResponseBytes = bodySize(r, "max_response_size", mapping(root.server_settings).max_response_size) ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const media = mediaSettings(r, mapping(mapping(root.server_settings).media));
+  return {
+    source,
+    models,
+    groups,
+    strategy,
+    server: { maxBodyBytes, maxTotalBodyBytes, metricsPublic, bodyTimeoutMs, maxResponseBytes, media },
+    warnings: r.warnings,
+  };
+}
+
+function mediaSettings(r: Reporter, raw: Mapping): MediaSettings {
+  const at = "/server_settings/media";
+  const allowHosts: string[] = [];
+  list(raw.allow_hosts).forEach((h, i) => {
+    if (typeof h !== "string") return;
+    const host = h.trim().toLowerCase();
+    if (host.includes("/") && !isCidr(host)) r.error(`${at}/allow_hosts/${i}`, `allow_hosts entry ${JSON.stringify(h)} is neither a host name nor a CIDR range such as 10.0.0.0/8`);
+    else allowHosts.push(host);
+  });
+  return {
+    download: raw.download !== false,
+    allowPrivate: raw.allow_private === true,
+    allowHosts,
+    maxUrls: typeof raw.max_urls === "number" && Number.isInteger(raw.max_urls) && raw.max_urls >= 0 ? raw.max_urls : DEFAULT_MEDIA.maxUrls,
+    maxBytes: bodySize(r, "media/max_bytes", raw.max_bytes) ?? DEFAULT_MEDIA.maxBytes,
+    timeoutMs: typeof raw.timeout === "number" && raw.timeout > 0 ? Math.round(raw.timeout * 1000) : DEFAULT_MEDIA.timeoutMs,
+  };
+}
+
+/** `a.b.c.d/n` or an IPv6 address with `/n`; the address itself is checked by net.isIP. */
+function isCidr(text: string): boolean {
+  const [addr, bits, extra] = text.split("/");
+  if (extra !== undefined || !addr || !bits || !/^\d{1,3}$/.test(bits)) return false;
+  const family = isIP(addr);
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /** Seconds in the file, milliseconds in the config; keys left out keep `base`. */
@@ -140,6 +180,7 @@ function modelConfig(r: Reporter, entry: Mapping, at: string, globalTimeouts: Ti
     ...(typeof params.max_output_tokens === "number" ? { maxOutputTokens: params.max_output_tokens } : {}),
     ...(typeof params.proxy === "string" ? { proxy: checkedProxy(r, params.proxy, `${p}/proxy`) } : {}),
     timeouts: timeouts(params.timeouts, globalTimeouts),
+    ...(params.forward_betas === false ? { forwardBetas: false } : {}),
   };
 }
 

@@ -40,6 +40,46 @@ export const TimeoutsEntry = Type.Object(
   { description: "Upstream time limits. Bun's own hidden fetch limits are turned off; these are the only ones." },
 );
 
+export const MediaEntry = Type.Object(
+  {
+    download: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Download image and document URLs for targets that cannot fetch them (Gemini; documents for OpenAI). When false, such a URL is a 400. Default true.",
+      }),
+    ),
+    allow_private: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Let downloads reach loopback, private (RFC 1918), link-local, CGNAT, ULA and other internal addresses. Default false.",
+      }),
+    ),
+    allow_hosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description:
+          "Host names (exact) and CIDR ranges (e.g. 10.1.0.0/16) that downloads may always reach, internal or not, e.g. an internal image store. Default none.",
+      }),
+    ),
+    max_urls: Type.Optional(
+      Type.Integer({ minimum: 0, default: 8, description: "Most media URLs one request may make the router download. Default 8." }),
+    ),
+    max_bytes: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })], {
+        default: "20MiB",
+        errorMessage: 'max_bytes must be a positive number of bytes or a size such as "20MiB"',
+        description:
+          "Most bytes all of one request's downloads may bring in together; they count in the request body budget (max_total_body_size). Default 20MiB.",
+      }),
+    ),
+    timeout: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, default: 10, description: "Seconds for all of one request's downloads together. Default 10." }),
+    ),
+  },
+  { description: "Remote media (image and document URLs) the router downloads for targets that cannot fetch URLs." },
+);
+
 export const LlmParams = Type.Object(
   {
     api_type: Type.Union(
@@ -90,6 +130,13 @@ export const LlmParams = Type.Object(
       Type.Integer({
         minimum: 1,
         description: "Largest max_tokens this model accepts; converted requests asking for more are clamped (with a warning).",
+      }),
+    ),
+    forward_betas: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Forward an Anthropic client's anthropic-beta and anthropic-version headers to this Anthropic upstream. Default true. Other clients' copies of these headers are never forwarded.",
       }),
     ),
   },
@@ -166,6 +213,15 @@ export const RawConfig = Type.Object(
               description: "Seconds a request body may take to arrive after its headers; slower clients get 408. Default 30.",
             }),
           ),
+          max_response_size: Type.Optional(
+            Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })], {
+              default: "64MiB",
+              errorMessage: 'max_response_size must be a positive number of bytes or a size such as "64MiB"',
+              description:
+                "Largest upstream body the router reads whole (JSON answers, error bodies, token counts), after decompression; a larger one fails the attempt with 502. Same units as max_body_size. Default 64MiB.",
+            }),
+          ),
+          media: Type.Optional(MediaEntry),
           metrics_public: Type.Optional(
             Type.Boolean({
               default: false,

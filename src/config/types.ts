@@ -34,6 +34,11 @@ export interface ModelConfig {
   proxy?: string;
   /** Effective limits: the model's own, else router_settings.timeouts, else the defaults. */
   timeouts: Timeouts;
+  /**
+   * Forward an Anthropic client's `anthropic-beta` / `anthropic-version` headers to this
+   * (Anthropic) upstream. Unset means true; such headers from other clients are never forwarded.
+   */
+  forwardBetas?: boolean;
 }
 
 export interface GroupMember {
@@ -76,7 +81,40 @@ export interface ServerSettings {
   metricsPublic: boolean;
   /** A request body must have fully arrived this long after its headers (slowloris). Default 30 s. */
   bodyTimeoutMs: number;
+  /**
+   * Upstream bodies read whole (JSON answers, error bodies, token counts) may not exceed this many
+   * bytes after decompression. Default 64 MiB.
+   */
+  maxResponseBytes: number;
+  /** Remote media (image and document URLs) the router downloads for targets that cannot fetch them. */
+  media: MediaSettings;
 }
+
+export interface MediaSettings {
+  /** Download remote media at all; when false, a URL a target cannot take is a 400. Default true. */
+  download: boolean;
+  /** Let downloads reach loopback, private, link-local and other internal addresses. Default false. */
+  allowPrivate: boolean;
+  /** Host names (exact, lower-case) and CIDR ranges that are always allowed, internal or not. */
+  allowHosts: string[];
+  /** Most media URLs one request may make the router download. Default 8. */
+  maxUrls: number;
+  /** Most bytes all of one request's downloads may bring in together. Default 20 MiB. */
+  maxBytes: number;
+  /** Time for all of one request's downloads together. Default 10 s. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_MEDIA: MediaSettings = {
+  download: true,
+  allowPrivate: false,
+  allowHosts: [],
+  maxUrls: 8,
+  maxBytes: 20 * 1024 * 1024,
+  timeoutMs: 10_000,
+};
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface RouterConfig {
   /** Absolute path of the file it was loaded from ("<inline>" for text). */

@@ -134,6 +134,24 @@ router_settings:
     expect(load(`server_settings:\n  max_body_size: 1000GiB\n` + MINIMAL).server.maxTotalBodyBytes).toBe(1000 * 1024 ** 3);
   });
 
+  test("max_response_size and media: defaults, and values as given", () => {
+    const byDefault = load(MINIMAL).server;
+    expect(byDefault.maxResponseBytes).toBe(64 * 1024 ** 2);
+    expect(byDefault.media).toEqual({ download: true, allowPrivate: false, allowHosts: [], maxUrls: 8, maxBytes: 20 * 1024 ** 2, timeoutMs: 10_000 });
+    const set = load(
+      `server_settings:\n  max_response_size: 1MiB\n  media:\n    download: false\n    allow_private: true\n    allow_hosts: [Images.Internal, 10.1.0.0/16, "fd00::/8"]\n    max_urls: 2\n    max_bytes: 5MB\n    timeout: 2.5\n` + MINIMAL,
+    ).server;
+    expect(set.maxResponseBytes).toBe(1024 ** 2);
+    expect(set.media).toEqual({ download: false, allowPrivate: true, allowHosts: ["images.internal", "10.1.0.0/16", "fd00::/8"], maxUrls: 2, maxBytes: 5_000_000, timeoutMs: 2500 });
+    const bad = issuesOf(`server_settings:\n  media:\n    allow_hosts: [10.0.0.0/99]\n` + MINIMAL);
+    expect(bad.map((i) => i.path)).toEqual(["server_settings.media.allow_hosts[0]"]);
+  });
+
+  test("forward_betas: false is kept; unset means forward", () => {
+    expect(load(withParams("      forward_betas: false")).models.get("gpt4o")!.forwardBetas).toBe(false);
+    expect(load(MINIMAL).models.get("gpt4o")!.forwardBetas).toBeUndefined();
+  });
+
   test("anchors and merge keys are resolved", () => {
     const text = `x-common: &common
   api_type: openai

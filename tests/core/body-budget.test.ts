@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_TIMEOUTS, type RouterConfig } from "../../src/config/types";
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MEDIA, DEFAULT_TIMEOUTS, type RouterConfig } from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
 import { BodyBudget } from "../../src/core/body-budget";
 import { createRuntime } from "../../src/core/runtime";
@@ -17,7 +17,7 @@ function setup(bodyTimeoutMs = 30_000) {
   const config: RouterConfig = {
     source: "budget.yaml",
     strategy: "roundrobin",
-    server: { maxBodyBytes: ONE, maxTotalBodyBytes: TOTAL, metricsPublic: false, bodyTimeoutMs },
+    server: { maxBodyBytes: ONE, maxTotalBodyBytes: TOTAL, metricsPublic: false, bodyTimeoutMs, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, media: DEFAULT_MEDIA },
     warnings: [],
     models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS }]]),
     groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),

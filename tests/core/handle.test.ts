@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_TIMEOUTS, type RouterConfig } from "../../src/config/types";
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MEDIA, DEFAULT_TIMEOUTS, type RouterConfig } from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
 import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
@@ -9,7 +9,7 @@ const TOKEN = "s3cret-token";
 const config: RouterConfig = {
   source: "test.yaml",
   strategy: "roundrobin",
-  server: { maxBodyBytes: 2048, maxTotalBodyBytes: 1 << 20, metricsPublic: false, bodyTimeoutMs: 30_000 },
+  server: { maxBodyBytes: 2048, maxTotalBodyBytes: 1 << 20, metricsPublic: false, bodyTimeoutMs: 30_000, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, media: DEFAULT_MEDIA },
   warnings: [],
   models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS }]]),
   groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
