@@ -1,4 +1,4 @@
-import type { GroupConfig, ModelConfig } from "../config/types";
+import type { GroupConfig, ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger } from "../log";
 import type { AttemptOutcome } from "../upstream/attempt";
@@ -50,7 +50,7 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
     };
     let outcome: AttemptOutcome;
     try {
-      outcome = await attempt(call, model, signal, log, onEnd, observe?.usage);
+      outcome = await attempt(call, model, runtime.config.server, signal, log, onEnd, observe?.usage);
     } catch (err) {
       release(); // an exception must not leave the model counted as busy
       throw err;
@@ -70,10 +70,10 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
   return last.response ? labelled(last.response, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts) : last.error;
 }
 
-function attempt(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
-  if (model.apiType === call.format) return passthrough(call, model, WIRE[call.format], signal, onEnd);
+function attempt(call: InboundCall, model: ModelConfig, server: ServerSettings, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+  if (model.apiType === call.format) return passthrough(call, model, server, WIRE[call.format], signal, onEnd);
   if (call.op === "countTokens") return countTokensConverted(call, model, signal, log, onEnd);
-  return converted(call, model, signal, log, onEnd, onUsage);
+  return converted(call, model, server, signal, log, onEnd, onUsage);
 }
 
 async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime, observe?: CallObserver): Promise<boolean[]> {

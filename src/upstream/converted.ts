@@ -1,4 +1,4 @@
-import type { ModelConfig } from "../config/types";
+import type { ModelConfig, ServerSettings } from "../config/types";
 import { CODECS } from "../convert/codecs";
 import { codecContext } from "../convert/context";
 import { inlineRemoteMedia } from "../convert/media";
@@ -14,12 +14,13 @@ import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
+import { readCapped, tooLarge } from "./read-capped";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
-export async function converted(call: InboundCall, model: ModelConfig, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+export async function converted(call: InboundCall, model: ModelConfig, server: ServerSettings, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
   const client = CODECS[call.format];
   const target = CODECS[model.apiType];
   const ctx = codecContext(call.group, model.apiType);
@@ -54,8 +55,10 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
     return failed(target.decodeError(res.status, await res.text().catch(() => ""), res.headers));
   }
   if (!call.stream) {
-    const text = await res.text().catch(() => undefined);
+    const bytes = await readCapped(res, server.maxResponseBytes);
     deadlines.done();
+    if (bytes === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
+    const text = bytes && utf8.decode(bytes);
     if (text === undefined) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
     let json: unknown;
     try {
@@ -84,6 +87,8 @@ export async function converted(call: InboundCall, model: ModelConfig, signal: A
   headers.set("x-accel-buffering", "no");
   return { kind: "committed", response: new Response(stream, { status: 200, headers }) };
 }
+
+const utf8 = new TextDecoder();
 
 /** Reports the last (cumulative) usage a stream carried, once the stream is over. */
 function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): StreamDecoder {

@@ -1,4 +1,4 @@
-import type { ModelConfig } from "../config/types";
+import type { ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError } from "../ir";
 import { JsonStringRewriter, replaceEvery, replaceFirst } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
@@ -9,6 +9,7 @@ import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { mergePatch } from "./merge-patch";
+import { readCapped, tooLarge } from "./read-capped";
 import type { Settled } from "./reads";
 import { relay, type ByteEditor } from "./relay";
 
@@ -18,7 +19,7 @@ import { relay, type ByteEditor } from "./relay";
  * value that names the model, which names the client's group instead (Claude Code drops its
  * thinking history when the answer names another model). The upstream model goes in a header.
  */
-export async function passthrough(call: InboundCall, model: ModelConfig, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+export async function passthrough(call: InboundCall, model: ModelConfig, server: ServerSettings, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
@@ -39,7 +40,7 @@ export async function passthrough(call: InboundCall, model: ModelConfig, wire: W
   const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
   // A whole JSON answer is of no use to a client until complete, so it is read in one native call
   // and edited once: far cheaper than relaying it through a stream, and no later for the client.
-  if (!sse && !call.stream) return wholeJson(res, call, wire, model, headers, deadlines, onEnd);
+  if (!sse && !call.stream) return wholeJson(res, call, wire, model, server.maxResponseBytes, headers, deadlines, onEnd);
   const broken = () => deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
   const body = await relay(res.body, editorFor(call, wire, sse, broken), onEnd, deadlines);
   if (body === "broken") return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
@@ -50,9 +51,10 @@ export async function passthrough(call: InboundCall, model: ModelConfig, wire: W
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 
-async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, model: ModelConfig, headers: Headers, deadlines: Deadlines, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
-  const bytes = await res.bytes().catch(() => undefined);
+async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, model: ModelConfig, cap: number, headers: Headers, deadlines: Deadlines, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+  const bytes = await readCapped(res, cap);
   deadlines.done();
+  if (bytes === "too_large") return failed(tooLarge(model, cap));
   if (!bytes?.length) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
   // The whole answer is in hand: one that does not parse (cut off, garbage) is a failed attempt,
   // never a 200 the client cannot read.

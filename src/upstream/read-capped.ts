@@ -4,15 +4,22 @@
  * gigabytes). Past the cap the body is cancelled, which closes the upstream connection.
  */
 
+import type { ModelConfig } from "../config/types";
+import { routerError, type RouterError } from "../ir";
+
 /** The body, `"too_large"` once it passed the cap, or `undefined` when the connection broke. */
 export type CappedRead = Uint8Array | "too_large" | undefined;
 
 export async function readCapped(res: Response, maxBytes: number): Promise<CappedRead> {
   const declared = Number(res.headers.get("content-length") ?? NaN);
   // A declared length only says something for a body that is not inflated on the way in.
-  if (declared > maxBytes && !res.headers.has("content-encoding")) {
-    void res.body?.cancel().catch(() => {});
-    return "too_large";
+  if (!res.headers.has("content-encoding")) {
+    if (declared > maxBytes) {
+      void res.body?.cancel().catch(() => {});
+      return "too_large";
+    }
+    // HTTP framing stops such a body at its declared length: one native read, no chunk loop.
+    if (declared >= 0) return res.bytes().catch(() => undefined);
   }
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
@@ -43,3 +50,8 @@ export async function readCappedText(res: Response, maxBytes: number): Promise<s
 }
 
 const utf8 = new TextDecoder();
+
+/** The attempt's failure for an answer past the cap: a 502 before the client saw anything, so the next model is tried. */
+export function tooLarge(model: ModelConfig, maxBytes: number): RouterError {
+  return routerError("bad_gateway", `upstream (${model.apiType}) answer is larger than max_response_size (${maxBytes} bytes)`);
+}
