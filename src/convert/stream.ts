@@ -129,10 +129,11 @@ export async function convertStream(
         return c.close();
       }
       c.close();
-      // The client has its whole answer; the upstream's close is still read, so its connection is reused.
+      // The client has its whole answer: the call is over, whatever the upstream does next. Its
+      // close is still read, so its connection is reused; one that holds it open is cut off.
+      end(failure ? "broken" : "done");
       if (early && !failure) await upstream.drain();
       else if (early) upstream.cancel();
-      end(failure ? "broken" : "done");
     },
     (reason) => {
       end("cancelled");

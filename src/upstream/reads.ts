@@ -7,8 +7,9 @@
  * after its last bytes, so a relay that writes every read at once sends every stream's end in a
  * packet of its own: a send, and a wakeup of the client, more per answer. Two ways around it:
  * - a format whose stream ends with an event of its own (OpenAI's `[DONE]`, Anthropic's
- *   `message_stop`) is over when that event is read: the client's stream closes at once, and the
- *   rest of the upstream body (its close) is read afterwards, keeping the connection reusable;
+ *   `message_stop`) is over when that event is read: the client's stream closes at once, the call
+ *   counts as finished (the model's in-flight count drops), and the rest of the upstream body (its
+ *   close) is read afterwards, keeping the connection reusable, for DRAIN_MS at most;
  * - a stream that only ends when the upstream closes (Gemini) and has sent its finish holds its
  *   last bytes until that close, for HOLD_MS at most.
  */
@@ -22,6 +23,9 @@ export type Read = Uint8Array | null | undefined;
 
 /** The longest the last bytes of an answer wait for the upstream's close. */
 export const HOLD_MS = 10;
+
+/** The longest an upstream may keep its body open after its stream's end event. */
+export const DRAIN_MS = 2000;
 
 const NONE = Symbol("none");
 
@@ -69,12 +73,20 @@ export class UpstreamReads {
     });
   }
 
-  /** Reads to the end after the client's stream was closed early; resolves once the upstream has. */
-  async drain(): Promise<void> {
-    for (;;) {
-      let r = this.next();
-      if (r instanceof Promise) r = await r;
-      if (!r) return;
+  /**
+   * Reads to the end after the client's stream was closed early, so the connection can be reused;
+   * an upstream that keeps its body open past `ms` is cut off (cancelling closes its connection).
+   */
+  async drain(ms = DRAIN_MS): Promise<void> {
+    const timer = setTimeout(() => this.cancel(), ms);
+    try {
+      for (;;) {
+        let r = this.next();
+        if (r instanceof Promise) r = await r;
+        if (!r) return;
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -116,9 +116,10 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
       if (how === "cancelled") upstream.cancel();
       if (how === "broken" && !editor.fail) c.close(new Error("upstream connection broke mid-stream"));
       else c.close();
-      // The client has its whole answer; the upstream's close is still read, so its connection is reused.
-      if (early && how === "done") await upstream.drain();
+      // The client has its whole answer: the call is over, whatever the upstream does next. Its
+      // close is still read, so its connection is reused; one that holds it open is cut off.
       end(how);
+      if (early && how === "done") await upstream.drain();
     },
     (reason) => {
       end("cancelled");

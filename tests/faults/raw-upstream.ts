@@ -21,6 +21,10 @@ export interface RawRequest {
   body: any;
   /** The peer closed the connection before the script finished answering. */
   aborted: boolean;
+  /** Resolves when the connection that carried this request closes, whoever closed it. */
+  closed: Promise<void>;
+  /** Resolves when the script has written its whole answer (or given up on a closed peer). */
+  answered: Promise<void>;
 }
 
 export interface RawUpstream {
@@ -101,7 +105,10 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     let buf = Buffer.alloc(0);
     let current: RawRequest | undefined; // the request being answered on this socket
     let busy = false;
+    let closed!: () => void;
+    const whenClosed = new Promise<void>((resolve) => (closed = resolve));
     socket.on("close", () => {
+      closed();
       live.delete(socket);
       if (current && !resetHere.has(socket)) current.aborted = true;
     });
@@ -128,11 +135,12 @@ export async function startRawUpstream(): Promise<RawUpstream> {
         } catch {
           body = undefined;
         }
-        const rec: RawRequest = { path, body, aborted: false };
+        const answering = answer(socket, path.startsWith("/v1/messages") ? "anthropic" : "openai", body?.stream === true, scripts.shift() ?? { kind: "ok" });
+        const rec: RawRequest = { path, body, aborted: false, closed: whenClosed, answered: answering };
         requests.push(rec);
         current = rec;
         busy = true;
-        await answer(socket, path.startsWith("/v1/messages") ? "anthropic" : "openai", body?.stream === true, scripts.shift() ?? { kind: "ok" });
+        await answering;
         busy = false;
         if (socket.destroyed) return;
         current = undefined;
