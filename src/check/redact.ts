@@ -1,26 +1,7 @@
-import type { RouterConfig } from "../config/types";
+import { SecretMask } from "../log/secrets";
 
 const MAX_MESSAGE = 160;
-/** Shorter values are too likely to occur in ordinary text to be masked everywhere. */
-const MIN_SECRET = 6;
 const MASK = "[redacted]";
-
-/**
- * Everything in the config that may be a credential: every model's key (a compat server may
- * echo any of them), and header values set by rewrite_header, which is where keys for custom
- * auth schemes live.
- */
-export function secretsOf(config: RouterConfig): string[] {
-  const out = new Set<string>();
-  for (const m of config.models.values()) {
-    if (m.apiKey.length >= MIN_SECRET) out.add(m.apiKey);
-    for (const v of Object.values(m.rewriteHeader)) {
-      if (v && v.length >= MIN_SECRET) out.add(v.replace(/^bearer\s+/i, ""));
-    }
-  }
-  // Longest first, so a key that contains another is masked whole.
-  return [...out].sort((a, b) => b.length - a.length);
-}
 
 /** Key shapes of the big providers and the usual ways a credential shows up in a message. */
 const PATTERNS: [RegExp, string][] = [
@@ -37,7 +18,8 @@ const PATTERNS: [RegExp, string][] = [
  */
 export function sanitize(message: string, secrets: readonly string[]): string {
   let s = message.replace(/^upstream \([a-z]+\): /, "");
-  for (const secret of secrets) s = s.split(secret).join(MASK);
+  // The same exact-secret masking the logs and the answers to clients use (configSecrets collects them).
+  s = new SecretMask(secrets).text(s, MASK);
   for (const [re, to] of PATTERNS) s = s.replace(re, to);
   s = s.replace(/\s+/g, " ").trim();
   return s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE - 1)}…` : s;

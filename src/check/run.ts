@@ -1,6 +1,7 @@
 import { ConfigError, loadConfigFile, type ConfigIssue, type Env, type ModelConfig, type RouterConfig } from "../config";
 import { runProbe } from "./probe";
-import { hostOf, secretsOf } from "./redact";
+import { configSecrets } from "../log/secrets";
+import { hostOf } from "./redact";
 import { jsonIssues, renderInvalidConfig, renderJson, renderTable } from "./report";
 import { EXIT_CONFIG_INVALID, EXIT_MODEL_FAILED, EXIT_OK, type CheckKind, type CheckOptions, type CheckSummary, type ModelReport, type ProbeResult } from "./types";
 
@@ -15,7 +16,7 @@ export async function runCheck(config: RouterConfig, opts: CheckOptions): Promis
   if (issues.length) return invalid(config.source, issues, opts);
 
   const kinds: CheckKind[] = ["basic", ...opts.kinds.filter((k) => k !== "basic")];
-  const secrets = secretsOf(config);
+  const secrets = configSecrets(config);
   const limit = limiter(Math.max(1, opts.concurrency));
   const reports = await Promise.all([...config.models.values()].map((m) => checkModel(m, kinds, opts.timeoutMs, secrets, limit)));
 

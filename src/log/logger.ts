@@ -81,7 +81,7 @@ export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: stri
 }
 
 function build(redactor: Redactor, level: LogLevel, msg: string, fields: LogFields | undefined): LogRecord {
-  const record: LogRecord = { time: new Date().toISOString(), level, msg: redactor.text(String(msg)) };
+  const record: LogRecord = { time: new Date().toISOString(), level, msg: redactor.message(String(msg)) };
   const clean = redactor.value(fields);
   if (clean && typeof clean === "object" && !Array.isArray(clean)) {
     for (const [k, v] of Object.entries(clean)) record[RESERVED.has(k) ? `_${k}` : k] = v;

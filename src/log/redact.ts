@@ -4,21 +4,42 @@
  * and the router token, wherever they are quoted), values under credential-like names, and
  * credential-shaped text (headers, `?key=`, Bearer) — the last catches keys the router was never
  * told about, such as a wrong token a client presented.
+ *
+ * What is redacted is values, never the router's wording: a message (`msg`) is the router's own
+ * text and only loses exact secrets and credential shapes; a name-based rule (`api_key: …`) there
+ * would eat the words after the name ("api_key: unknown key …", "api_key: environment variable …").
  */
-export const REDACTED = "[REDACTED]";
+import { REDACTED, SecretMask } from "./secrets";
+
+export { REDACTED };
+
+/**
+ * Longer strings are cut to this many characters before any rule runs: a log line has no use for
+ * a whole body, and every rule's cost is then bounded per string whatever a client sends.
+ */
+export const MAX_LOGGED_CHARS = 8192;
 
 const SENSITIVE_NAME = /^(?:authorization|proxy-authorization|cookie|set-cookie|key|[\w-]*(?:token|secret|password|passwd|api[-_]?key))$/i;
 
-const TEXT_RULES: [RegExp, string | ((...m: string[]) => string)][] = [
-  // Userinfo in a URL, e.g. a proxy URL with a password.
-  [/\b([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]*@/gi, `$1${REDACTED}@`],
+/*
+ * Every rule must stay linear in its input: a backtracking engine tries a pattern at each start
+ * position, so a pattern that may start anywhere inside a long run and scan to its end is
+ * quadratic. Starts are therefore anchored by a lookbehind to the beginning of a run, or on a
+ * literal word that cannot repeat inside the run it scans.
+ */
+type Rule = [RegExp, string];
+
+/** Credentials inside URLs. */
+const URL_RULES: Rule[] = [
+  // Userinfo in a URL, e.g. a proxy URL with a password. The scheme starts a run of scheme
+  // characters: with `\b`, each `.`, `+` or `-` in "a.a.a…" was a new start scanning the rest.
+  [/(?<![a-z\d+.-])([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]*@/gi, `$1${REDACTED}@`],
   // Gemini's `?key=` and its cousins, in anything URL-like.
   [/([?&;])((?:key|api[-_]?key|token|access[-_]?token|auth|password|secret)=)[^&#\s"'<>]*/gi, `$1$2${REDACTED}`],
-  // Header or JSON-ish `name: value` inside free text, e.g. an upstream error quoting the request.
-  [
-    /\b(authorization|proxy-authorization|x-api-key|x-goog-api-key|api[-_]?key)(\\?["']?\s*[:=]\s*\\?["']?)(?:(bearer|basic|token)\s+)?(?!\[REDACTED\])[^\s"'\\,;&}\]]+/gi,
-    (_m, name, sep, scheme) => `${name}${sep}${scheme ? scheme + " " : ""}${REDACTED}`,
-  ],
+];
+
+/** Credentials by their own shape; after the named rule, which handles `authorization: Bearer …` whole. */
+const TOKEN_RULES: Rule[] = [
   [/\b(bearer)\s+(?!\[REDACTED\])[\w.~+/=-]+/gi, `$1 ${REDACTED}`],
   // Basic credentials are base64; requiring a digit, capital or padding spares prose like "Basic support".
   [/\b(Basic)\s+(?=[a-z]*[A-Z\d+/=])[A-Za-z\d+/]{8,}={0,2}/g, `$1 ${REDACTED}`],
@@ -26,45 +47,81 @@ const TEXT_RULES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/\b(?:sk-[\w-]{20,}|AIza[\w-]{35})/g, REDACTED],
 ];
 
-// Every rule above needs one of these; most strings have none, and skip six regexes for one.
+/** Header or JSON-ish `name: value` inside free text, e.g. an upstream error quoting the request. */
+const NAMED_VALUE =
+  /\b(authorization|proxy-authorization|x-api-key|x-goog-api-key|api[-_]?key)(\\?["']?\s*[:=]\s*\\?["']?)(?:(bearer|basic|token)\s+)?(?!\[REDACTED\])([^\s"'\\,;&}\]]+)/gi;
+/** A lone word after such a name is prose ("api_key: environment variable …"), not a key. */
+const PLAIN_WORD = /^[A-Za-z][a-z]{0,23}$/;
+
+const masked = (name: string, sep: string, scheme: string | undefined) => `${name}${sep}${scheme ? scheme + " " : ""}${REDACTED}`;
+/** Quoted (`"x-api-key": "…"`) or assigned (`api_key=…`): a credential's form, never prose's. */
+const credentialForm = (sep: string) => /["'=]/.test(sep);
+/** In values: a credential's form, or any `name: value` unless the value is a plain word. */
+const inValue = (m: string, name: string, sep: string, scheme: string | undefined, value: string) =>
+  scheme || credentialForm(sep) || !PLAIN_WORD.test(value) ? masked(name, sep, scheme) : m;
+/** In the router's own messages: only a credential's form; `name: words` there is the router's prose. */
+const inMessage = (m: string, name: string, sep: string, scheme: string | undefined) => (scheme || credentialForm(sep) ? masked(name, sep, scheme) : m);
+
+// Every rule above needs one of these; most strings have none, and skip the regexes.
 const MAY_MATCH = /[=@]|bearer|basic|sk-|aiza|authorization|api[-_]?key/i;
 
-/** Holds the current secrets; `text` and `value` are the only ways records leave unredacted code. */
+/** Where a cut may fall: after a character that cannot be inside a credential. */
+const TOKEN_END = /[\s"'<>()[\]{},;&]/;
+/** How far back a cut looks for such a place before cutting a token in two anyway. */
+const CUT_BACKTRACK = 256;
+
+/**
+ * A string of at most MAX_LOGGED_CHARS, with a marker saying how much was cut. The cut moves back
+ * to the end of a token so no credential is left with only its head, which a shape rule needing a
+ * minimum length would no longer recognise.
+ */
+export function clip(s: string): string {
+  if (s.length <= MAX_LOGGED_CHARS) return s;
+  let end = MAX_LOGGED_CHARS;
+  while (end > MAX_LOGGED_CHARS - CUT_BACKTRACK && !TOKEN_END.test(s[end - 1]!)) end--;
+  if (end === MAX_LOGGED_CHARS - CUT_BACKTRACK) end = MAX_LOGGED_CHARS;
+  return `${s.slice(0, end)}… [${s.length - end} characters cut]`;
+}
+
+/**
+ * Credential shapes and named credentials masked; linear in `s` (see the rules), so it needs no
+ * clip to be safe, only to keep records short.
+ */
+export function maskShapes(s: string, where: "message" | "value"): string {
+  if (!MAY_MATCH.test(s)) return s;
+  for (const [re, to] of URL_RULES) s = s.replace(re, to);
+  s = s.replace(NAMED_VALUE, where === "value" ? inValue : inMessage);
+  for (const [re, to] of TOKEN_RULES) s = s.replace(re, to);
+  return s;
+}
+
+/** Holds the current secrets; `message`, `text` and `value` are the only ways records leave unredacted code. */
 export class Redactor {
-  private exact: RegExp | null = null;
+  private secrets = new SecretMask();
 
   constructor(secrets: Iterable<string> = []) {
     this.setSecrets(secrets);
   }
 
   setSecrets(secrets: Iterable<string>): void {
-    const all = new Set<string>();
-    for (const s of secrets) {
-      if (typeof s !== "string" || s === "") continue;
-      all.add(s);
-      // A key can reach a log inside a URL, percent-encoded.
-      const encoded = encodeURIComponent(s);
-      if (encoded !== s) all.add(encoded);
-    }
-    // Longest first, so a secret that contains another is replaced whole, not in pieces.
-    const sorted = [...all].sort((a, b) => b.length - a.length);
-    this.exact = sorted.length ? new RegExp(sorted.map(escapeRegExp).join("|"), "g") : null;
+    this.secrets = new SecretMask(secrets);
   }
 
+  /** A record's `msg`: the router's own wording, so only secrets and credential shapes go. */
+  message(s: string): string {
+    return this.scrub(s, "message");
+  }
+
+  /** A value: secrets, credential shapes, and whatever follows a credential's name. */
   text(s: string): string {
-    // Known secrets first: a pattern rule stops at the first unusual character and would otherwise
-    // replace only the front of a key, leaving the rest where the exact pass can no longer find it.
-    if (this.exact) {
-      // Repeated because a replacement can join its neighbours into a new occurrence; bounded in case
-      // a secret is itself part of the marker.
-      for (let i = 0; i < 4; i++) {
-        const next = s.replace(this.exact, REDACTED);
-        if (next === s) break;
-        s = next;
-      }
-    }
-    if (MAY_MATCH.test(s)) for (const [re, to] of TEXT_RULES) s = s.replace(re, to as string);
-    return s;
+    return this.scrub(s, "value");
+  }
+
+  private scrub(s: string, where: "message" | "value"): string {
+    // Exact secrets before the cut: the search is native and linear, and a key cut in two could
+    // no longer be found. Before the shape rules too: a shape rule stops at the first unusual
+    // character and would replace only the front of a key, leaving the rest unrecognisable.
+    return maskShapes(clip(this.secrets.text(s)), where);
   }
 
   /** A JSON-safe, redacted copy of any value a caller might log. */
@@ -123,8 +180,4 @@ function errorEntries(e: Error): [string, unknown][] {
   if (e.stack) out.push(["stack", e.stack]);
   if (e.cause !== undefined) out.push(["cause", e.cause]);
   return out;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

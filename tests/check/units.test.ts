@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { checkFlagValue, parseCheckKinds, parseCheckTimeout, wantsColor } from "../../src/check";
-import { hostOf, sanitize, secretsOf } from "../../src/check/redact";
+import { hostOf, sanitize } from "../../src/check/redact";
+import { configSecrets } from "../../src/log";
 import { swapTokenLimit } from "../../src/check/request";
 import { configOf } from "./fixture";
 
@@ -11,7 +12,7 @@ describe("redaction", () => {
       { name: "b", kind: "gemini", base: "http://127.0.0.1:1/v1beta", key: "sk-short-1234-and-longer" },
       { name: "c", kind: "anthropic", base: "http://127.0.0.1:1" },
     ]);
-    expect(secretsOf(config)).toEqual(["sk-short-1234-and-longer", "custom-token-abcdef", "sk-short-1234"]);
+    expect(configSecrets(config)).toEqual(["sk-short-1234-and-longer", "custom-token-abcdef", "sk-short-1234"]);
   });
 
   test("masks secrets and credential shapes, and makes one short line", () => {

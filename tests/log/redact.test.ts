@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { configSecrets, createLogger, findSecrets, REDACTED, type LogLevel } from "../../src/log";
+import { configSecrets, createLogger, findSecrets, proxyCredentials, REDACTED, SecretMask, type LogLevel } from "../../src/log";
 
 const OPENAI = "sk-proj-abcdefghijklmnopqrstuvwx0123";
 const GEMINI = "AIzaSyA-1234567890abcdefghijklmnopqrstu";
@@ -153,5 +153,133 @@ describe("helpers", () => {
   test("configSecrets collects every api_key, the token and extras, skipping blanks", () => {
     const models = new Map([["a", { apiKey: OPENAI }], ["b", { apiKey: "" }], ["c", { apiKey: OPENAI }], ["d", { apiKey: GEMINI }]]);
     expect(configSecrets({ models }, ROUTER, undefined).sort()).toEqual([OPENAI, GEMINI, ROUTER].sort());
+  });
+
+  test("configSecrets also holds rewrite_header values (scheme word off), model and --proxy credentials; none shorter than 6", () => {
+    const models = new Map([
+      ["a", { apiKey: "tiny", rewriteHeader: { authorization: "Bearer custom-token-abcdef", "x-tiny": "no", "x-gone": null } }],
+      ["b", { apiKey: "", proxy: "socks5://proxyuser:p%40ss-word-9@proxy.test:1080" }],
+    ]);
+    const got = configSecrets({ models }, ROUTER, ...proxyCredentials("http://globaluser:global-pass-1@p.test:3128"));
+    expect(got.sort()).toEqual(["custom-token-abcdef", "proxyuser", "p%40ss-word-9", "p@ss-word-9", ROUTER, "globaluser", "global-pass-1"].sort());
+    expect(configSecrets({ models }, ROUTER).map((s) => s.length)).toEqual([...configSecrets({ models }, ROUTER).map((s) => s.length)].sort((x, y) => y - x));
+  });
+
+  test("SecretMask: raw, JSON-escaped and percent-encoded forms; bytes untouched (same object) when clean", () => {
+    const secret = 'k"ey/with space';
+    const mask = new SecretMask([secret, "short"]);
+    expect(mask.text(`a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)} short`)).toBe(`a ${REDACTED} b "${REDACTED}" c ${REDACTED} short`);
+    const clean = new TextEncoder().encode('{"error":"nothing here"}');
+    expect(mask.bytes(clean)).toBe(clean);
+    const dirty = new TextEncoder().encode(JSON.stringify({ error: `bad key ${secret}` }));
+    expect(new TextDecoder().decode(mask.bytes(dirty))).toBe(JSON.stringify({ error: `bad key ${REDACTED}` }));
+  });
+});
+
+describe("values are redacted, the router's wording is not", () => {
+  const KEY = "sk-configured-key-0123456789";
+  const yaml = (apiKeyLine: string) => `
+model_list:
+  - model_name: m
+    ${apiKeyLine}
+    llm_params: { api_type: openai, model: x, api_key: ${KEY} }
+router_settings:
+  model_groups:
+    - name: g
+      models: [{ name: m }]
+`;
+
+  test('a config warning keeps `api_key: unknown key "api_key" (ignored)` while a key in the same record is masked', async () => {
+    const { loadConfigText } = await import("../../src/config");
+    const config = loadConfigText(yaml("api_key: misplaced-value"), "c.yaml", {});
+    const warning = `c.yaml: ${config.warnings[0]!.path}: ${config.warnings[0]!.message}`;
+    expect(warning).toContain('api_key: unknown key "api_key" (ignored)');
+    const s = sinks([KEY]);
+    s.both((log) => log.warn(`${warning} (key ${KEY})`, { detail: `x-api-key: "${KEY}"`, other: "api_key=unconfigured-secret-1" }));
+    const rec = JSON.parse(s.json[0]!);
+    expect(rec.msg).toBe(`${warning} (key ${REDACTED})`);
+    expect(rec.detail).toBe(`x-api-key: "${REDACTED}"`);
+    expect(rec.other).toBe(`api_key=${REDACTED}`);
+    expect(findSecrets(s.lines(), [KEY, "unconfigured-secret-1"])).toEqual([]);
+  });
+
+  test('a reload error keeps "environment variable … is not set" in its field while a key in the same record is masked', async () => {
+    const { loadConfigText } = await import("../../src/config");
+    let error = "";
+    try {
+      loadConfigText(yaml("").replace(`api_key: ${KEY}`, 'api_key: "${MISSING_KEY}"'), "c.yaml", {});
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    expect(error).toContain("api_key: environment variable MISSING_KEY is not set");
+    const s = sinks([KEY]);
+    s.both((log) => log.error("reload failed; still serving the previous config", { error, previous_key: `authorization: Bearer ${KEY}`, leaked: `api_key: ${KEY}` }));
+    const rec = JSON.parse(s.json[0]!);
+    expect(rec.msg).toBe("reload failed; still serving the previous config");
+    expect(rec.error).toBe(error);
+    expect(rec.leaked).toBe(`api_key: ${REDACTED}`);
+    expect(findSecrets(s.lines(), [KEY])).toEqual([]);
+  });
+
+  test("unquoted `name: value` with a credential-like value is still masked in values", () => {
+    const s = sinks([]);
+    s.both((log) => log.info("m", { a: "api_key: abc123DEF456", b: "x-api-key: Zx9-unknown", c: "api_key: plainword" }));
+    expect(JSON.parse(s.json[0]!)).toMatchObject({ a: `api_key: ${REDACTED}`, b: `x-api-key: ${REDACTED}`, c: "api_key: plainword" });
+  });
+});
+
+describe("cost and size", () => {
+  /** Inputs that made the old rules quadratic: a start at every `.`, `+` or `-` of a long run, each scanning to its end. */
+  const adversarial = (n: number) => ["=" + "a.".repeat(n / 2), "@" + "a+".repeat(n / 2), "=" + "a-".repeat(n / 2), "sk-" + "-a".repeat(n / 2), "=" + "?a".repeat(n / 2)];
+  const best = (fn: () => void) => {
+    let t = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const s = performance.now();
+      fn();
+      t = Math.min(t, performance.now() - s);
+    }
+    return t;
+  };
+
+  test("the shape rules are linear: 8x the input costs far less than 64x (1 MB inputs)", async () => {
+    const { maskShapes } = await import("../../src/log");
+    const N = 128 * 1024;
+    for (const [i, small] of adversarial(N).entries()) {
+      const big = adversarial(8 * N)[i]!;
+      const tN = best(() => (maskShapes(small, "value"), maskShapes(small, "message")));
+      const t8N = best(() => (maskShapes(big, "value"), maskShapes(big, "message")));
+      // Linear: ~8x. Quadratic: ~64x, and seconds in absolute terms (the old userinfo rule took
+      // about 0.7 s at 64 KB). The absolute bound is generous for a loaded machine.
+      expect(t8N).toBeLessThan(Math.max(24 * tN, 50));
+      expect(t8N).toBeLessThan(2000);
+    }
+  });
+
+  test("a 1 MB logged string is clipped to 8 KB with a marker saying how much was cut, its secrets masked", () => {
+    const s = sinks(["sk-configured-far-in-0123"]);
+    const body = "=" + "a.".repeat(256 * 1024) + " sk-configured-far-in-0123";
+    const t = performance.now();
+    s.both((log) => log.info("body", { body, list: [body, body] }));
+    expect(performance.now() - t).toBeLessThan(1000);
+    const rec = JSON.parse(s.json[0]!);
+    expect(rec.body.length).toBeLessThan(8300);
+    expect(rec.body).toMatch(/… \[\d+ characters cut\]$/);
+    const cut = Number(/\[(\d+) characters cut\]/.exec(rec.body)![1]);
+    // Counted after masking: the secret near the end became the shorter marker.
+    expect(rec.body.indexOf("…") + cut).toBe(body.length - "sk-configured-far-in-0123".length + REDACTED.length);
+    expect(findSecrets(s.lines(), ["sk-configured-far-in-0123"])).toEqual([]);
+  });
+
+  test("a cut never leaves the head of a credential behind", async () => {
+    const { clip, MAX_LOGGED_CHARS } = await import("../../src/log");
+    const key = "sk-unconfigured-" + "k".repeat(40);
+    for (const offset of [1, 5, 20, 40]) {
+      const text = "x ".repeat((MAX_LOGGED_CHARS - offset) / 2) + key + " tail".repeat(100);
+      const s = sinks([]);
+      s.both((log) => log.info("m", { text }));
+      const v = JSON.parse(s.json[0]!).text as string;
+      expect(v).not.toContain("sk-unc");
+      expect(clip(text).length).toBeLessThanOrEqual(MAX_LOGGED_CHARS + 40);
+    }
   });
 });
