@@ -4,14 +4,18 @@
  * All selectors of all groups are one combined program, compiled once per worker. A request runs the
  * selectors of its group in one pass over one parse of the body. When that pass is cut short (a
  * selector ran past its deadline, trapped or hit the memory limit), the selector that was running is
- * the culprit: it is quarantined and the rest of the group is evaluated again without it, so one bad
- * selector never decides for its neighbours. A quarantined selector is retried by a single request once
- * its time is up; the quarantine doubles (up to 16×) each time it fails again.
+ * the culprit: it is not eligible for this request and the rest of the group is evaluated again
+ * without it, so one bad selector never decides for its neighbours. On a small body the culprit is
+ * also quarantined; a quarantined selector is retried by a single request once its time is up, and the
+ * quarantine doubles (up to 16×) each time it fails again. A large body may be what made a sound
+ * selector fail, so there the failure costs that request only: one crafted body must not take a
+ * selector away from everyone. Nor can quarantine alone leave a group with nobody eligible.
  */
 import { checkSelector, type SelectorCheck } from "./check";
 import { loadJqModule } from "./jq";
 import { WorkerPool, type PoolResult, type PoolTask } from "./pool";
 import { INPUT_PREFIX, combinedProgram, inputMeta, inputSuffix, newNonce, parseStep } from "./program";
+import { SELECT_MS_PER_MIB } from "./protocol";
 import { type Entry, QuarantineList } from "./quarantine";
 
 export type InboundFormat = "openai" | "anthropic" | "gemini";
@@ -20,7 +24,7 @@ export type SelectorOutcome = "match" | "no_match" | "error" | "timeout" | "skip
 export type SelectorLog = (level: "debug" | "info" | "warn", msg: string, fields?: Record<string, unknown>) => void;
 
 export interface SelectorEngineOptions {
-  /** Per selector, from the end of the previous one (parsing gets extra time per MiB). Default 100. */
+  /** Per selector, from the end of the previous one (parsing, and the selectors together, get extra time per MiB). Default 100. */
   timeoutMs?: number;
   /**
    * Most worker threads. Default 2: one can be stuck on a bad selector while the other serves. Only the
@@ -58,6 +62,25 @@ interface GroupPlan {
 const DEFAULTS = { timeoutMs: 100, workers: 2, maxBodyBytes: 32 * 1024 * 1024, quarantineMs: 30_000 };
 const RS = 0x1e;
 
+/**
+ * Only a body up to this size can get a selector quarantined. The densest JSON (`[{},{},…]`) walks
+ * under `..` at ~2.5 ms per KiB here, so a selector that cannot get through 16 KiB within its deadline
+ * is at fault whatever the body holds; on a larger body the body may be, and the selector is only
+ * not eligible for that request.
+ */
+export const QUARANTINE_MAX_BODY_BYTES = 16 * 1024;
+
+/** One evaluate() call: what its passes share. */
+interface Evaluation {
+  plan: GroupPlan;
+  group: string;
+  format: InboundFormat;
+  body: Uint8Array;
+  out: SelectorOutcome[];
+  /** The selectors' shared allowance for the body's size; spent once a pass is cut short. */
+  allowanceMs: number;
+}
+
 /** A pool job; `used` tells which selectors it ran, so quarantine can cancel jobs stuck on a culprit. */
 class EvalTask implements PoolTask {
   used: Entry[] = [];
@@ -65,14 +88,15 @@ class EvalTask implements PoolTask {
   constructor(
     private readonly pick: () => Entry[],
     private readonly meta: (used: Entry[]) => string,
-    private readonly body: Uint8Array,
+    readonly body: Uint8Array,
+    private readonly allowanceMs: number,
   ) {}
   prepare() {
     this.used = this.pick();
     if (this.used.length === 0) return null;
     const { nonce, mark } = newNonce();
     this.mark = mark;
-    return { chunks: [INPUT_PREFIX, this.body, inputSuffix(this.meta(this.used), nonce)], selectors: this.used.length };
+    return { chunks: [INPUT_PREFIX, this.body, inputSuffix(this.meta(this.used), nonce)], selectors: this.used.length, allowanceMs: this.allowanceMs };
   }
 }
 
@@ -157,20 +181,41 @@ export class SelectorEngine {
       this.decideAll(plan.entries, out, "error", "body contains a 0x1E byte, not JSON", group);
       return out;
     }
+    const run: Evaluation = { plan, group, format, body, out, allowanceMs: (body.length / 1048576) * SELECT_MS_PER_MIB };
     const probes = new Set<Entry>();
-    let pending = plan.entries;
-    for (let round = 0; pending.length > 0 && round <= plan.entries.length; round++) {
-      const task = new EvalTask(
-        () => pending.filter((e) => this.quarantine.admit(e, probes)),
-        (used) => this.meta(plan, group, format, used),
-        body,
-      );
-      const result = await this.pool.run(task);
-      if (!result) break;
-      pending = this.apply(task, result, out, group);
-    }
+    const held: Entry[] = [];
+    await this.passes(run, plan.entries, (e) => {
+      const admitted = this.quarantine.admit(e, probes);
+      if (!admitted && !held.includes(e)) held.push(e);
+      return admitted;
+    });
     this.quarantine.endProbes(probes);
+    // Quarantine alone never leaves the group with nobody to serve: when nothing else matched, the
+    // quarantined selectors decide after all. Treating them as eligible unasked would route requests
+    // their selector exists to keep away; asking them costs at most their deadline, and only then.
+    if (held.length > 0 && !out.includes("match")) {
+      this.log("debug", "no other member eligible: evaluating quarantined selectors", { group, members: held.map((e) => e.member) });
+      await this.passes(run, held, () => true);
+    }
     return out;
+  }
+
+  /** Evaluates `pending` (those `admit` lets run) until each is decided, one pass per cut-short run. */
+  private async passes(run: Evaluation, pending: Entry[], admit: (e: Entry) => boolean): Promise<void> {
+    for (let round = 0; pending.length > 0 && round <= run.plan.entries.length; round++) {
+      const task = new EvalTask(
+        () => pending.filter(admit),
+        (used) => this.meta(run.plan, run.group, run.format, used),
+        run.body,
+        run.allowanceMs,
+      );
+      const result = await this.pool!.run(task);
+      if (!result) break;
+      // A pass cut short has used up the allowance (or broke): later passes get none, so the time
+      // one request holds a worker stays linear in its size.
+      if (result.end !== "ok") run.allowanceMs = 0;
+      pending = this.apply(task, result, run.out, run.group);
+    }
   }
 
   private meta(plan: GroupPlan, group: string, format: string, used: Entry[]): string {
@@ -222,7 +267,10 @@ export class SelectorEngine {
     // "cancelled": another request quarantined this selector while this one was running it.
     const outcome = end === "cancelled" ? "skipped" : end === "timeout" ? "timeout" : "error";
     this.count((out[culprit.member] = outcome));
-    if (end !== "cancelled") this.quarantine.add(culprit, end, result.message);
+    if (end !== "cancelled" && task.body.length <= QUARANTINE_MAX_BODY_BYTES) this.quarantine.add(culprit, end, result.message);
+    else if (end !== "cancelled") {
+      this.log("info", "selector stopped on a large body: not eligible for this request", { group, member: culprit.member, end, bytes: task.body.length });
+    }
     // A lost worker took the finished selectors' answers with it: run those again too.
     return end === "lost" ? [...used.slice(0, at), ...used.slice(at + 1)] : used.slice(at + 1);
   }

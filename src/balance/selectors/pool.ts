@@ -112,7 +112,7 @@ export class WorkerPool implements SlotOwner {
           resolve(null);
           continue;
         }
-        if (!slot.start(task, input.chunks, input.selectors, resolve)) {
+        if (!slot.start(task, input, resolve)) {
           resolve(lost("input larger than the selector buffer"));
         }
         // Selectors are in use: have the spare ready before a bad one can hold the only worker.

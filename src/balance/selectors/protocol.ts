@@ -16,6 +16,8 @@ export const CTL = {
   /** Output lines the current job has produced so far: 0 while parsing, 1 + i while selector i runs. */
   PROGRESS: 3,
   SHUTDOWN: 4,
+  /** Milliseconds the job's selectors may share on top of their own timeoutMs each (SELECT_MS_PER_MIB). */
+  ALLOWANCE: 6,
 } as const;
 export const CTL_SLOTS = 8;
 
@@ -28,8 +30,19 @@ export interface WorkerInit {
   timeoutMs: number;
 }
 
-/** Parsing runs at ~5 ms/MiB here; the margin covers a loaded machine. */
-export const PARSE_MS_PER_MIB = 60;
+/**
+ * Parsing runs at ~5 ms/MiB here for long text, ~40 ms/MiB for an agent conversation (many small
+ * objects); the margin covers a loaded machine.
+ */
+export const PARSE_MS_PER_MIB = 120;
+
+/**
+ * What a request's selectors may share per MiB of body, on top of timeoutMs each: walking a body
+ * (`..`) costs time in proportion to its size, ~150 ms/MiB for an agent conversation here, so a
+ * fixed deadline would fail sound selectors on large bodies. Shared rather than per selector, so a
+ * request holds a worker for a time linear in its size however many selectors its group has.
+ */
+export const SELECT_MS_PER_MIB = 300;
 
 /**
  * Above this much wasm memory after a job, the worker starts a fresh instance: wasm memory never

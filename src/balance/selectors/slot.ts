@@ -7,8 +7,11 @@ import { outputLines } from "./program";
 import { CTL, CTL_SLOTS, PARSE_MS_PER_MIB, type JobEnd, type WorkerInit, type WorkerMessage } from "./protocol";
 
 export interface PoolTask {
-  /** Called when a worker takes the task, so it sees the latest quarantine; null = nothing left to run. */
-  prepare(): { chunks: Uint8Array[]; selectors: number } | null;
+  /**
+   * Called when a worker takes the task, so it sees the latest quarantine; null = nothing left to run.
+   * `allowanceMs`: what the selectors may share on top of their own deadlines (SELECT_MS_PER_MIB).
+   */
+  prepare(): { chunks: Uint8Array[]; selectors: number; allowanceMs: number } | null;
 }
 
 export interface PoolResult {
@@ -125,7 +128,8 @@ export class Slot {
   }
 
   /** Writes the input where the worker waits for it; false when it cannot fit. */
-  start(task: PoolTask, chunks: Uint8Array[], selectors: number, resolve: (r: PoolResult) => void): boolean {
+  start(task: PoolTask, input: { chunks: Uint8Array[]; selectors: number; allowanceMs: number }, resolve: (r: PoolResult) => void): boolean {
+    const { chunks, selectors, allowanceMs } = input;
     const len = chunks.reduce((n, c) => n + c.length, 0);
     if (len > this.data.byteLength) {
       if (len > this.data.maxByteLength) return false;
@@ -138,12 +142,13 @@ export class Slot {
       at += c.length;
     }
     const seq = ++this.seq;
-    const budget = this.timeoutMs * (selectors + 1) + (len / 1048576) * PARSE_MS_PER_MIB + BACKSTOP_GRACE_MS;
+    const budget = this.timeoutMs * (selectors + 1) + (len / 1048576) * PARSE_MS_PER_MIB + allowanceMs + BACKSTOP_GRACE_MS;
     const backstop = setTimeout(() => this.fail(`selector worker gave no answer within ${Math.round(budget)} ms`), budget);
     backstop.unref?.();
     this.running = { task, seq, since: performance.now(), resolve, backstop };
     Atomics.store(this.ctl, CTL.PROGRESS, 0);
     Atomics.store(this.ctl, CTL.LEN, len);
+    Atomics.store(this.ctl, CTL.ALLOWANCE, Math.round(allowanceMs));
     Atomics.store(this.ctl, CTL.SEQ, seq);
     Atomics.notify(this.ctl, CTL.SEQ);
     return true;

@@ -4,7 +4,7 @@
  * read between requests; that is where this thread waits for the next body and reports the last result.
  *
  * Deadlines are enforced here, from jq_tick (the fuel hook): each selector gets `timeoutMs` from the
- * moment the previous output line appeared. Interrupting jq leaves its C state unusable, so the
+ * moment the previous output line appeared, plus what is left of the job's allowance for its body size. Interrupting jq leaves its C state unusable, so the
  * instance is replaced (a few ms: the compiled module is reused) and main() restarts.
  */
 import { createJq, decode, type JqModule } from "./jq";
@@ -33,6 +33,10 @@ interface Job {
   seq: number;
   lines: number;
   deadline: number;
+  /** performance.now() of the last output line. */
+  lineAt: number;
+  /** What is left of the allowance the selectors share (CTL.ALLOWANCE). */
+  spare: number;
 }
 
 function run(init: WorkerInit): Promise<void> {
@@ -79,7 +83,8 @@ function run(init: WorkerInit): Promise<void> {
         jq!.jqTakeOutput(); // whatever came before this job is not its output
         const len = Atomics.load(ctl, CTL.LEN);
         Atomics.store(ctl, CTL.PROGRESS, 0);
-        job = { seq, lines: 0, deadline: performance.now() + init.timeoutMs + (len / 1048576) * PARSE_MS_PER_MIB };
+        const now = performance.now();
+        job = { seq, lines: 0, deadline: now + init.timeoutMs + (len / 1048576) * PARSE_MS_PER_MIB, lineAt: now, spare: Atomics.load(ctl, CTL.ALLOWANCE) };
         return new Uint8Array(init.data, 0, len);
       }
       Atomics.wait(ctl, CTL.SEQ, seq);
@@ -91,8 +96,13 @@ function run(init: WorkerInit): Promise<void> {
     let lines = 0;
     for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) lines++;
     if (lines === 0) return;
+    const now = performance.now();
+    // Time a selector took past its own timeoutMs comes out of the shared allowance. The first line
+    // ends parsing, which has a budget of its own.
+    if (job.lines > 0) job.spare = Math.max(0, job.spare - Math.max(0, now - job.lineAt - lines * init.timeoutMs));
     job.lines += lines;
-    job.deadline = performance.now() + init.timeoutMs;
+    job.lineAt = now;
+    job.deadline = now + init.timeoutMs + job.spare;
     Atomics.store(ctl, CTL.PROGRESS, job.lines);
   };
 

@@ -18,6 +18,7 @@ const APP = `
   const check = await checkSelector(".a[");
   const e = await SelectorEngine.create([{ group: "g", sources: [".a == 1", "def f: f; f", "$format == \\"gemini\\""] }], { timeoutMs: 50 });
   const first = await e.evaluate("g", new TextEncoder().encode('{"a":1}'), "gemini");
+  // Nothing else matches: the quarantined loop is asked after all, and runs out of time again.
   const second = await e.evaluate("g", new TextEncoder().encode('{"a":2}'), "openai");
   await e.close();
   console.log(JSON.stringify({ check: check.ok, first, second, exitCode: process.exitCode ?? null }));
@@ -41,5 +42,5 @@ test("a compiled executable evaluates selectors, stops a looping one, and exits"
   clearTimeout(timer);
   expect(stderr).toBe("");
   expect(code).toBe(0);
-  expect(JSON.parse(stdout)).toEqual({ check: false, first: ["match", "timeout", "match"], second: ["no_match", "skipped", "no_match"], exitCode: null });
+  expect(JSON.parse(stdout)).toEqual({ check: false, first: ["match", "timeout", "match"], second: ["no_match", "timeout", "no_match"], exitCode: null });
 }, 60_000);

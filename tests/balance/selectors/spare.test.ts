@@ -74,8 +74,9 @@ test("a restarted worker brings up the spare; an idle spare is stopped again", a
     expect(engine.stats().workers).toBe(2);
     expect(await engine.evaluate("g", enc({ a: 1 }), "openai")).toEqual(["skipped", "match"]);
     await until(() => engine.stats().workers === 1, 3_000);
-    // The remaining worker still answers.
-    expect(await engine.evaluate("g", enc({ a: 2 }), "openai")).toEqual(["skipped", "no_match"]);
+    // The remaining worker still answers. With no other member eligible, the quarantined selector is
+    // asked after all (engine.ts), and answers for this harmless body.
+    expect(await engine.evaluate("g", enc({ a: 2 }), "openai")).toEqual(["match", "no_match"]);
   } finally {
     await engine.close();
   }
