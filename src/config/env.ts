@@ -8,7 +8,11 @@
 
 export type Env = Record<string, string | undefined>;
 
-export type Interpolated = { ok: true; value: string } | { ok: false; message: string };
+/**
+ * `fromEnv` says whether any of the value came from the environment: such a value is never
+ * printed in a message (it is often a key), its source text (`${VAR}`) is shown instead.
+ */
+export type Interpolated = { ok: true; value: string; fromEnv: boolean } | { ok: false; message: string };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LITELLM_PREFIX = "os.environ/";
@@ -16,9 +20,10 @@ const LITELLM_PREFIX = "os.environ/";
 export function interpolate(text: string, env: Env): Interpolated {
   if (text.startsWith(LITELLM_PREFIX)) return fromLiteLLM(text.slice(LITELLM_PREFIX.length), env);
   // Most strings have nothing to expand; skipping the scan keeps loads of big configs cheap.
-  if (!text.includes("${")) return { ok: true, value: text };
+  if (!text.includes("${")) return { ok: true, value: text, fromEnv: false };
 
   let out = "";
+  let fromEnv = false;
   let i = 0;
   while (i < text.length) {
     const dollar = text.indexOf("$", i);
@@ -50,21 +55,24 @@ export function interpolate(text: string, env: Env): Interpolated {
     const value = env[name];
     if (sep >= 0) {
       // Like POSIX shells, `:-` treats an empty variable the same as an unset one.
-      out += value === undefined || value === "" ? expr.slice(sep + 2) : value;
+      const unset = value === undefined || value === "";
+      out += unset ? expr.slice(sep + 2) : value;
+      fromEnv ||= !unset;
     } else if (value === undefined) {
       return missing(name);
     } else {
       out += value;
+      fromEnv = true;
     }
     i = close + 1;
   }
-  return { ok: true, value: out };
+  return { ok: true, value: out, fromEnv };
 }
 
 function fromLiteLLM(name: string, env: Env): Interpolated {
   if (!NAME.test(name)) return bad(`invalid variable name "${name}" after "${LITELLM_PREFIX}"`);
   const value = env[name];
-  return value === undefined ? missing(name) : { ok: true, value };
+  return value === undefined ? missing(name) : { ok: true, value, fromEnv: true };
 }
 
 function missing(name: string): Interpolated {

@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import { LineCounter, parseDocument, type YAMLError, type YAMLWarning } from "yaml";
 import type { Env } from "./env";
 import { normalise, Reporter } from "./normalise";
-import { locate } from "./positions";
+import { MIN_SECRET_LENGTH } from "../log/secrets";
+import { locate, type FromEnv } from "./positions";
 import { RawConfig } from "./schema";
 import { ConfigError, type ConfigIssue, type RouterConfig } from "./types";
 import { schemaProblems, unknownKeys } from "./validate";
@@ -37,7 +38,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   // A document with syntax errors is only partly built; validating it would add misleading noise.
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(yamlIssue));
 
-  const { data, locations, issues } = locate(doc, lines, env);
+  const { data, locations, issues, fromEnv } = locate(doc, lines, env);
   if (data === null || data === undefined) {
     throw new ConfigError(file, [{ path: "", message: "the config is empty; it needs model_list and router_settings" }]);
   }
@@ -51,7 +52,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
     r.warn(u.pointer, `unknown key "${u.key}" (ignored)${u.suggestion ? `; did you mean "${u.suggestion}"?` : ""}`);
     if (u.suggestion) misspelt.set(`${u.pointer.slice(0, u.pointer.lastIndexOf("/"))}/${u.suggestion}`, u.key);
   }
-  for (const p of schemaProblems(RawConfig, data)) {
+  for (const p of schemaProblems(RawConfig, data, (pointer) => r.raw(pointer))) {
     // Warnings are lost when loading fails, so a typo that causes an error is named in the error.
     const typo = p.missing && p.key ? misspelt.get(`${p.pointer}/${p.key}`) : undefined;
     r.error(p.pointer, typo ? `${p.message}; "${typo}" looks like a misspelling of it` : p.message, p.missing);
@@ -59,9 +60,26 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
 
   const source = file.startsWith("<") ? file : resolve(file);
   const config = normalise(r, source);
+  // What the messages above did not know to hide: a value from the environment quoted elsewhere.
+  for (const issue of [...r.issues, ...r.warnings]) issue.message = hideFromEnv(issue.message, fromEnv);
   if (r.issues.length > 0) throw new ConfigError(file, byPosition(r.issues));
   config.warnings.sort(comparePos);
   return config;
+}
+
+/**
+ * Every value from the environment that a message still quotes, as written or JSON-escaped, is
+ * replaced by the `${VAR}` text that named it. Values shorter than MIN_SECRET_LENGTH are left: they
+ * occur in ordinary words, and replacing them there would garble the message for no protection.
+ */
+function hideFromEnv(message: string, fromEnv: FromEnv[]): string {
+  const longestFirst = fromEnv.filter((f) => f.value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.value.length - a.value.length);
+  for (const { value, raw } of longestFirst) {
+    message = message.replaceAll(value, raw);
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (escaped !== value) message = message.replaceAll(escaped, JSON.stringify(raw).slice(1, -1));
+  }
+  return message;
 }
 
 function byPosition(issues: ConfigIssue[]): ConfigIssue[] {

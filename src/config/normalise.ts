@@ -49,6 +49,14 @@ export class Reporter {
   path(pointer: string): string {
     return dotted(pointer, this.data);
   }
+  /** The `${VAR}` text a value came from, when it came from the environment. */
+  raw(pointer: string): string | undefined {
+    return this.locations.get(pointer)?.raw;
+  }
+  /** A value as messages may quote it: its `${VAR}` when it came from the environment (often a key). */
+  quote(pointer: string, value: unknown): string {
+    return this.raw(pointer) ?? JSON.stringify(value);
+  }
   error(pointer: string, message: string, preferKey = false): void {
     this.issues.push({ path: this.path(pointer), pos: this.pos(pointer, preferKey), message });
   }
@@ -163,7 +171,7 @@ function modelConfig(r: Reporter, entry: Mapping, at: string, globalTimeouts: Ti
   if (typeof params.api_base === "string") {
     // The schema already insists on the scheme; this catches the rest of a malformed URL.
     if (/^https?:\/\//.test(params.api_base) && !URL.canParse(params.api_base)) {
-      r.error(`${p}/api_base`, `api_base is not a valid URL: ${JSON.stringify(params.api_base)}`);
+      r.error(`${p}/api_base`, `api_base is not a valid URL: ${r.quote(`${p}/api_base`, params.api_base)}`);
     }
     apiBase = params.api_base.replace(/\/+$/, "");
   }
@@ -187,7 +195,9 @@ function modelConfig(r: Reporter, entry: Mapping, at: string, globalTimeouts: Ti
 /** Validated like --proxy; the message never repeats credentials. */
 function checkedProxy(r: Reporter, value: string, at: string): string {
   const spec = parseProxyUrl(value);
-  if (spec instanceof Error) r.error(at, spec.message);
+  const raw = r.raw(at);
+  // The message names the URL (credentials masked); from the environment, not even its host.
+  if (spec instanceof Error) r.error(at, raw ? spec.message.replace(/^invalid proxy URL "[^"]*"/, `invalid proxy URL ${raw}`) : spec.message);
   return value;
 }
 
@@ -196,7 +206,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function headerRewrite(r: Reporter, value: unknown, at: string): Record<string, string | null> {
   const json = typeof value === "string" ? parseJsonObject(r, value, at, "rewrite_header") : undefined;
-  if (json) for (const p of schemaProblems(HeaderRewrite, json)) r.errorInside(at, json, p.pointer, p.message);
+  if (json) for (const p of schemaProblems(HeaderRewrite, json, insideEnv(r, at))) r.errorInside(at, json, p.pointer, p.message);
   const headers = json ?? value;
   if (!isMapping(headers)) return {};
 
@@ -219,23 +229,31 @@ function headerRewrite(r: Reporter, value: unknown, at: string): Record<string, 
 function bodyRewrite(r: Reporter, value: unknown, at: string): Record<string, unknown> | undefined {
   if (typeof value === "string") {
     const json = parseJsonObject(r, value, at, "rewrite_body");
-    if (json) for (const p of schemaProblems(BodyRewrite, json)) r.errorInside(at, json, p.pointer, p.message);
+    if (json) for (const p of schemaProblems(BodyRewrite, json, insideEnv(r, at))) r.errorInside(at, json, p.pointer, p.message);
     return json;
   }
   return isMapping(value) ? value : undefined;
 }
 
 function parseJsonObject(r: Reporter, text: string, at: string, key: string): Mapping | undefined {
+  const raw = r.raw(at);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    r.error(at, `${key} is not valid JSON: ${(err as Error).message}`);
+    // The parser's message quotes the text it stopped at, which from the environment may be a key.
+    r.error(at, raw ? `${key} from ${raw} is not valid JSON` : `${key} is not valid JSON: ${(err as Error).message}`);
     return undefined;
   }
   if (isMapping(parsed)) return parsed;
-  r.error(at, `${key} must be a JSON object, got ${describeValue(parsed)}`);
+  r.error(at, `${key} must be a JSON object, got ${raw ?? describeValue(parsed)}`);
   return undefined;
+}
+
+/** For a JSON string from the environment, what its messages show instead of the values inside it. */
+function insideEnv(r: Reporter, at: string): ((pointer: string) => string | undefined) | undefined {
+  const raw = r.raw(at);
+  return raw ? () => `a value from ${raw}` : undefined;
 }
 
 function groupMembers(
@@ -291,7 +309,7 @@ function bodySize(r: Reporter, key: string, value: unknown): number | undefined 
   const bytes = Math.floor(Number(m[1]) * factor);
   if (bytes < 1 || !Number.isSafeInteger(bytes)) {
     const range = `at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}`;
-    r.error(at, `${key} must be ${range}, got ${JSON.stringify(value)}`);
+    r.error(at, `${key} must be ${range}, got ${r.quote(at, value)}`);
   }
   return bytes;
 }

@@ -14,6 +14,14 @@ export interface Location {
   pos?: SourcePos;
   /** Where the mapping key naming this value starts, when the value sits in a mapping. */
   keyPos?: SourcePos;
+  /** The value's text as written (`${VAR}`), when any of it came from the environment. */
+  raw?: string;
+}
+
+/** A value that came from the environment, and the text that named it: messages show the latter. */
+export interface FromEnv {
+  value: string;
+  raw: string;
 }
 
 export interface Located {
@@ -21,11 +29,13 @@ export interface Located {
   /** JSON pointer (as TypeBox reports it) → location. */
   locations: Map<string, Location>;
   issues: ConfigIssue[];
+  fromEnv: FromEnv[];
 }
 
 export function locate(doc: Document, lines: LineCounter, env: Env): Located {
   const locations = new Map<string, Location>();
   const issues: ConfigIssue[] = [];
+  const fromEnv: FromEnv[] = [];
   const at = (node: Node | null | undefined): SourcePos | undefined =>
     node?.range ? lines.linePos(node.range[0]) : undefined;
   // Guards against `&a [*a]`, which would otherwise recurse forever.
@@ -52,6 +62,10 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
     if (isScalar(node)) {
       if (typeof node.value !== "string") return node.value;
       const result = interpolate(node.value, env);
+      if (result.ok && result.fromEnv) {
+        locations.get(pointer)!.raw ??= node.value;
+        fromEnv.push({ value: result.value, raw: node.value });
+      }
       if (result.ok) return result.value;
       issues.push({ path: dotted(pointer), pos: here, message: result.message });
       // Undefined is invisible to the schema checks, so "${X} is not a valid api_type" cannot pile on.
@@ -91,7 +105,7 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
   };
 
   const data = walk(doc.contents, "");
-  return { data, locations, issues };
+  return { data, locations, issues, fromEnv };
 }
 
 /** The location to report for `pointer`, falling back to the nearest ancestor that exists in the file. */

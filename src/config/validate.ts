@@ -35,11 +35,15 @@ interface SchemaShape {
   patternErrorMessage?: string;
 }
 
-export function schemaProblems(schema: TSchema, value: unknown): SchemaProblem[] {
-  return [...rephrase(Value.Errors(schema, value))];
+/**
+ * `shownAs` names what a message shows instead of the value at a pointer: the `${VAR}` a value
+ * came from (it is often a key, and must never be printed).
+ */
+export function schemaProblems(schema: TSchema, value: unknown, shownAs: (pointer: string) => string | undefined = () => undefined): SchemaProblem[] {
+  return [...rephrase(Value.Errors(schema, value), shownAs)];
 }
 
-function* rephrase(errors: Iterable<ValueError>): Generator<SchemaProblem> {
+function* rephrase(errors: Iterable<ValueError>, shownAs: (pointer: string) => string | undefined): Generator<SchemaProblem> {
   for (const e of errors) {
     const s = e.schema as SchemaShape;
     if (e.type === ValueErrorType.Union && !s.errorMessage) {
@@ -47,7 +51,7 @@ function* rephrase(errors: Iterable<ValueError>): Generator<SchemaProblem> {
       // variant's own errors are far more precise (e.g. the one bad header inside a mapping).
       const i = matchingVariant(s.anyOf ?? [], e.value);
       if (i >= 0 && e.errors[i]) {
-        yield* rephrase(e.errors[i]);
+        yield* rephrase(e.errors[i], shownAs);
         continue;
       }
     }
@@ -61,13 +65,13 @@ function* rephrase(errors: Iterable<ValueError>): Generator<SchemaProblem> {
       yield { pointer: parent, message: `missing required key "${key}"`, missing: true, key };
       continue;
     }
-    yield { pointer: e.path, message: messageFor(e, s) };
+    yield { pointer: e.path, message: messageFor(e, s, shownAs(e.path)) };
   }
 }
 
-function messageFor(e: ValueError, s: SchemaShape): string {
+function messageFor(e: ValueError, s: SchemaShape, shown: string | undefined): string {
   if (s.errorMessage) return s.errorMessage;
-  const got = describeValue(e.value);
+  const got = shown ?? describeValue(e.value);
   switch (e.type) {
     case ValueErrorType.Object:
       return `expected a mapping, got ${got}`;
@@ -89,7 +93,7 @@ function messageFor(e: ValueError, s: SchemaShape): string {
       if (variants.length > 0 && variants.every((v) => v.const !== undefined)) {
         const key = segments(e.path).pop() ?? "value";
         const valid = variants.map((v) => String(v.const)).join(", ");
-        return `unknown ${key} ${typeof e.value === "string" ? JSON.stringify(e.value) : got}; expected one of: ${valid}`;
+        return `unknown ${key} ${shown ?? (typeof e.value === "string" ? JSON.stringify(e.value) : got)}; expected one of: ${valid}`;
       }
       return `expected ${variants.map(describeSchema).join(" or ")}, got ${got}`;
     }

@@ -80,7 +80,8 @@ describe("environment interpolation", () => {
     expect(model.apiType).toBe("anthropic");
     expect(model.apiBase).toBe("https://llm.internal/v1");
     const issue = onlyIssue(text, { PROVIDER: "bedrock" });
-    expect(issue.message).toBe('unknown api_type "bedrock"; expected one of: openai, anthropic, gemini');
+    // A value from the environment is named by its variable, never printed.
+    expect(issue.message).toBe("unknown api_type ${PROVIDER}; expected one of: openai, anthropic, gemini");
     // An unset variable is reported once, not again as an invalid api_type.
     expect(onlyIssue(text, {}).message).toStartWith("environment variable PROVIDER is not set");
   });
@@ -101,5 +102,53 @@ describe("environment interpolation", () => {
     } finally {
       delete process.env.LLM_ROUTER_TEST_KEY;
     }
+  });
+});
+
+describe("a value from the environment is never printed: its ${VAR} is shown instead", () => {
+  const SECRET = "sk-env-secret-0123456789";
+  const withParam = (line: string) => MINIMAL.replace("model: gpt-4o", () => `model: gpt-4o\n      ${line}`);
+  const shown = (text: string, env: Env) => {
+    const issues = issuesOf(text, env);
+    const printed = issues.map((i) => `${i.path}: ${i.message}`).join("\n");
+    expect(printed).not.toContain(SECRET);
+    expect(printed).not.toContain(SECRET.slice(0, 12));
+    return issues;
+  };
+
+  test("api_base = ${X}, X an invalid URL holding a secret: the error shows ${X}", () => {
+    const [issue] = shown(withParam("api_base: ${X}"), { X: `https://user:${SECRET}@[bad-host/v1` });
+    expect(issue!.message).toBe("api_base is not a valid URL: ${X}");
+  });
+
+  test("a schema error (pattern, unknown choice) on a value from the environment", () => {
+    expect(shown(withParam("api_base: ${X}"), { X: `ftp-${SECRET}` })[0]!.message).toEndWith("got ${X}");
+    expect(shown(MINIMAL.replace("api_type: openai", "api_type: os.environ/T"), { T: SECRET })[0]!.message).toBe("unknown api_type os.environ/T; expected one of: openai, anthropic, gemini");
+  });
+
+  test("rewrite_header from ${H}: not JSON, or a bad value inside it", () => {
+    expect(shown(withParam("rewrite_header: ${H}"), { H: `{"authorization": ${SECRET}}` })[0]!.message).toBe("rewrite_header from ${H} is not valid JSON");
+    expect(shown(withParam("rewrite_header: ${H}"), { H: JSON.stringify([SECRET]) })[0]!.message).toBe("rewrite_header must be a JSON object, got ${H}");
+    expect(shown(withParam("rewrite_header: ${H}"), { H: JSON.stringify({ authorization: [SECRET] }) })).toHaveLength(1);
+  });
+
+  test("a proxy from ${P} is named by its variable, not its host", () => {
+    expect(shown(withParam("proxy: ${P}"), { P: `ftp://u:p@${SECRET}.example:1` })[0]!.message).toEndWith("got ${P}");
+    const [issue] = shown(withParam("proxy: ${P}"), { P: `http://u:p@${SECRET}.example:1/path` });
+    expect(issue!.message).toBe("invalid proxy URL ${P}: a proxy URL has no path, query or fragment");
+  });
+
+  test("a size from ${S} out of range", () => {
+    const [issue] = shown(`${MINIMAL}server_settings:\n  max_body_size: \${S}\n`, { S: "0.0000001 MB" });
+    expect(issue!.message).toEndWith("got ${S}");
+  });
+
+  test("anywhere else a message quotes such a value (a duplicate name), the ${VAR} replaces it", () => {
+    const text = MINIMAL.replace("model_name: gpt4o", "model_name: ${N}").replace(
+      "router_settings:",
+      "  - model_name: ${N}\n    llm_params: { api_type: openai, model: x }\nrouter_settings:",
+    );
+    const issues = shown(text, { N: SECRET });
+    expect(issues.map((i) => i.message).join("\n")).toContain('duplicate model_name "${N}"');
   });
 });
