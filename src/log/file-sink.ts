@@ -1,11 +1,21 @@
-import { close, fstat, fstatSync, open, openSync, rename, write } from "node:fs";
+import { close, constants, fstat, fstatSync, ftruncate, lstat, open, openSync, rename, write } from "node:fs";
 import { promisify } from "node:util";
 
 const closeAsync = promisify(close);
 const fstatAsync = promisify(fstat);
+const ftruncateAsync = promisify(ftruncate);
+const lstatAsync = promisify(lstat);
 const openAsync = promisify(open);
 const renameAsync = promisify(rename);
 const writeAsync = promisify(write);
+
+/**
+ * Append-only, created if missing, never through a symbolic link: the log holds request details,
+ * and a link planted at its path (or at the path after a rotation) would send them, or a
+ * truncation, to any file the router may write. Created readable by its owner alone.
+ */
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const OPEN_MODE = 0o600;
 
 // "10 MB" read either way (10^7 or 2^20 × 10), this stays under it.
 export const DEFAULT_MAX_FILE_BYTES = 10_000_000;
@@ -45,7 +55,11 @@ export class FileSink {
     if (!(maxBytes >= 1024)) throw new RangeError(`log file cap must be at least 1024 bytes, got ${maxBytes}`);
     this.backlogBytes = Math.max(2 * maxBytes, 1024 * 1024);
     // Synchronous on purpose: this runs once at startup, and a bad path should fail there, loudly.
-    this.fd = openSync(path, "a");
+    try {
+      this.fd = openSync(path, OPEN_FLAGS, OPEN_MODE);
+    } catch (e) {
+      throw new Error(openFailure(path, e));
+    }
     this.size = fstatSync(this.fd).size;
   }
 
@@ -88,7 +102,7 @@ export class FileSink {
     try {
       while (this.head < this.queue.length) {
         if (this.dropped) this.noteDropped();
-        if (this.fd < 0) await this.reopen("a");
+        if (this.fd < 0) await this.reopen();
         if (this.size > 0 && this.size + this.queue[this.head]!.bytes > this.maxBytes) await this.rotate();
         const room = Math.min(this.maxBytes - this.size, BATCH_BYTES);
         let bytes = 0;
@@ -125,28 +139,53 @@ export class FileSink {
     }
   }
 
+  /**
+   * The open file becomes PATH.1 by a rename (which works on an open file) and a new PATH is
+   * opened. Without the rename, the cap is kept by truncating the open file itself: a path is
+   * never opened for truncation, so nothing planted at it can be emptied. Only a file that is no
+   * longer at its path (deleted, replaced) is left for a new one.
+   */
   private async rotate(): Promise<void> {
-    await closeAsync(this.fd).catch(() => {});
-    this.fd = -1;
+    const old = this.fd;
     try {
       await renameAsync(this.path, this.path + ".1");
-      await this.reopen("a");
     } catch (e) {
-      // Without the rename the only way to keep the cap is to start the file over.
-      this.report(`cannot rotate log file ${this.path}: ${(e as Error).message}; truncating it`);
-      await this.reopen("w");
+      if (await this.stillAtPath(old)) {
+        this.report(`cannot rotate log file ${this.path}: ${(e as Error).message}; truncating it`);
+        try {
+          await ftruncateAsync(old, 0);
+          this.size = 0;
+          return;
+        } catch (t) {
+          this.report(`cannot truncate log file ${this.path}: ${(t as Error).message}`);
+        }
+      } else {
+        this.report(`cannot rotate log file ${this.path}: ${(e as Error).message}; starting a new one`);
+      }
+    }
+    this.fd = -1;
+    await closeAsync(old).catch(() => {});
+    await this.reopen();
+  }
+
+  private async stillAtPath(fd: number): Promise<boolean> {
+    try {
+      const [open, there] = await Promise.all([fstatAsync(fd), lstatAsync(this.path)]);
+      return open.ino === there.ino && open.dev === there.dev;
+    } catch {
+      return false;
     }
   }
 
   /** Leaves fd at -1 when the file cannot be opened; writes then fail, are reported, and the next batch retries. */
-  private async reopen(flags: "a" | "w"): Promise<void> {
+  private async reopen(): Promise<void> {
     try {
-      this.fd = await openAsync(this.path, flags);
+      this.fd = await openAsync(this.path, OPEN_FLAGS, OPEN_MODE);
       this.size = (await fstatAsync(this.fd)).size;
     } catch (e) {
       this.fd = -1;
       this.size = 0;
-      if (!this.failing) this.report(`cannot open log file ${this.path}: ${(e as Error).message}`);
+      if (!this.failing) this.report(openFailure(this.path, e));
       this.failing = true;
     }
   }
@@ -166,6 +205,13 @@ export class FileSink {
       this.head = 0;
     }
   }
+}
+
+function openFailure(path: string, e: unknown): string {
+  // O_NOFOLLOW reports a link at the path as ELOOP, whose own wording ("too many levels of
+  // symbolic links") would hide the reason.
+  if ((e as NodeJS.ErrnoException).code === "ELOOP") return `cannot open log file ${path}: it is a symbolic link, which is refused; give the real path`;
+  return `cannot open log file ${path}: ${(e as Error).message}`;
 }
 
 /** A record that alone would break the cap is replaced by a notice carrying its beginning. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, DEFAULT_MAX_FILE_BYTES, FileSink } from "../../src/log";
@@ -197,5 +197,65 @@ describe("log file", () => {
     expect(drops).toBe(0);
     expect(got.at(-1)).toBe(N - 1);
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => got[0]! + i));
+  });
+
+  test("a symbolic link at the path is refused at creation, with a clear reason; its target is untouched", () => {
+    const path = freshPath();
+    const target = join(dir, `target-${seq++}`);
+    writeFileSync(target, "precious\n");
+    symlinkSync(target, path);
+    expect(() => createLogger({ level: "info", stderr: "off", file: path })).toThrow(/symbolic link, which is refused/);
+    expect(readFileSync(target, "utf8")).toBe("precious\n");
+  });
+
+  test("a new log file, and each one started by a rotation, is readable by its owner alone (0600)", async () => {
+    const path = freshPath();
+    const log = createLogger({ level: "info", stderr: "off", file: path, maxFileBytes: 4096 });
+    log.info("first", { n: 0 });
+    await log.flush();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    for (let n = 1; n < 100; n++) log.info("rec", { n, pad: "p".repeat(80) });
+    await log.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(path + ".1").mode & 0o777).toBe(0o600);
+  });
+
+  test("a rotation that cannot rename truncates the open file itself: same file, cap held, records go on", async () => {
+    const path = freshPath();
+    // A directory that is not empty cannot be replaced by a rename.
+    mkdirSync(path + ".1");
+    writeFileSync(join(path + ".1", "keep"), "x");
+    const stderr: string[] = [];
+    const log = createLogger({ level: "info", stderr: "json", write: (l) => stderr.push(l), file: path, maxFileBytes: 4096 });
+    log.info("first", { n: 0 });
+    await log.flush();
+    const inode = statSync(path).ino;
+    for (let n = 1; n < 100; n++) log.info("rec", { n, pad: "p".repeat(80) });
+    await log.close();
+    expect(stderr.map((l) => JSON.parse(l)).find((r) => r.level === "error")?.msg).toContain("truncating it");
+    expect(statSync(path).ino).toBe(inode);
+    expect(statSync(path).size).toBeLessThanOrEqual(4096);
+    const got = readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).n as number);
+    expect(got.at(-1)).toBe(99);
+    expect(got).toEqual(Array.from({ length: got.length }, (_, i) => got[0]! + i));
+  });
+
+  test("a link planted at the path while rotation cannot rename is neither followed nor truncated", async () => {
+    const path = freshPath();
+    mkdirSync(path + ".1");
+    writeFileSync(join(path + ".1", "keep"), "x");
+    const target = join(dir, `target-${seq++}`);
+    writeFileSync(target, "precious\n");
+    const stderr: string[] = [];
+    const log = createLogger({ level: "info", stderr: "json", write: (l) => stderr.push(l), file: path, maxFileBytes: 4096 });
+    log.info("first", { n: 0 });
+    await log.flush();
+    rmSync(path);
+    symlinkSync(target, path);
+    for (let n = 1; n < 100; n++) log.info("rec", { n, pad: "p".repeat(80) });
+    await log.close();
+    expect(readFileSync(target, "utf8")).toBe("precious\n");
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(stderr.join("\n")).toContain("symbolic link, which is refused");
   });
 });
