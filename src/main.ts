@@ -45,7 +45,7 @@ async function main(raw: string[]): Promise<void> {
       return;
     }
     if (opts.workers > 1) {
-      process.exitCode = await superviseWorkers(opts.workers, raw, opts.port);
+      process.exitCode = await superviseWorkers(opts.workers, raw, opts.port, opts.token);
       return;
     }
     const router = await startRouter(opts);
