@@ -3,6 +3,7 @@ import { HOLD_MS, UpstreamReads, type Read } from "../upstream/reads";
 import { directStream, send, type BodyWatch, type StreamEnd } from "../upstream/relay";
 import type { StreamDecoder, StreamEncoder } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
+import { LineCap, lineTooLarge } from "../wire/sse/line-cap";
 
 /**
  * Upstream bytes → client bytes through the two stream codecs, in one stage: each upstream read
@@ -23,10 +24,14 @@ export async function convertStream(
   encoder: StreamEncoder,
   onEnd: (how: StreamEnd) => void,
   watch: BodyWatch = { chunk() {}, done() {} },
+  /** The upstream's format, named in errors. */
+  source: string = "unknown",
 ): Promise<ReadableStream<Uint8Array> | RouterError> {
   const upstream = new UpstreamReads(body);
   const text = new TextDecoder();
   const framer = new SseFramer();
+  // Checked on the bytes, before the framer: it holds an unfinished line whole.
+  const lines = new LineCap();
   let upstreamEnded = false;
   /** The decoder saw the stream's end event: the client's stream ends before the upstream's. */
   let early = false;
@@ -38,6 +43,13 @@ export async function convertStream(
    * dearer), except that "" marks where an error's write of its own begins.
    */
   function step(read: Read, out: Writes): void {
+    if (read && lines.over(read)) {
+      // Nothing of the line is decoded: its start may still be an error the codec would find.
+      encode([{ type: "error", error: lineTooLarge(source) }], out);
+      early = upstreamEnded = true; // the upstream is cancelled, not drained
+      out.add(encoder.end());
+      return;
+    }
     if (read) {
       watch.chunk();
       for (const f of framer.push(text.decode(read, { stream: true }))) encode(decoder.push(f), out);

@@ -79,7 +79,7 @@ export async function converted(call: InboundCall, model: ModelConfig, server: S
   const stream = await convertStream(res.body, withUsage(target.createStreamDecoder(ctx), onUsage), encoder, (how) => {
     if (how === "broken") log.warn("upstream stream failed", { group: call.group, model: model.name });
     onEnd(how);
-  }, deadlines);
+  }, deadlines, model.apiType);
   if (isRouterError(stream)) return failed(deadlines.expired ?? stream);
   warned();
   headers.set("content-type", jsonArray ? "application/json" : "text/event-stream");

@@ -3,6 +3,7 @@ import { routerError, type RouterError } from "../ir";
 import { JsonStringRewriter, replaceEvery, replaceFirst } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import { lastFrame } from "../wire/sse/last-frame";
+import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { Deadlines } from "./deadlines";
@@ -42,8 +43,9 @@ export async function passthrough(call: InboundCall, model: ModelConfig, server:
   // and edited once: far cheaper than relaying it through a stream, and no later for the client.
   if (!sse && !call.stream) return wholeJson(res, call, wire, model, server.maxResponseBytes, headers, deadlines, onEnd);
   const broken = () => deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
-  const body = await relay(res.body, editorFor(call, wire, sse, broken), onEnd, deadlines);
+  const body = await relay(res.body, editorFor(call, wire, sse, broken, model), onEnd, deadlines);
   if (body === "broken") return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
+  if (body === "oversized") return failed(lineTooLarge(model.apiType));
   if (sse) {
     headers.set("cache-control", "no-cache");
     headers.set("x-accel-buffering", "no");
@@ -75,17 +77,21 @@ function isJson(bytes: Uint8Array): boolean {
   }
 }
 
-function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: () => RouterError): ByteEditor {
+function editorFor(call: InboundCall, wire: WireFormat, sse: boolean, failure: () => RouterError, model: ModelConfig): ByteEditor {
   const edit = wire.responseModel;
-  if (sse) return sseEditor(new SseDataEditor(edit.sse, call.group), wire, failure);
+  if (sse) return sseEditor(new SseDataEditor(edit.sse, call.group), wire, failure, model);
   const array = call.stream && edit.jsonArray !== undefined;
-  const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, { once: !array });
+  // The rewriter walks every byte of an array anyway: it measures its elements on the way.
+  const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, { once: !array, elementCap: array ? MAX_LINE_BYTES : undefined });
   // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed.
   let last: Uint8Array = EMPTY;
   const closed = () => lastByte(last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT);
   return {
     push: (chunk) => ((last = lastByte(chunk) === undefined ? last : chunk), json.push(chunk)),
     end: () => EMPTY,
+    // Mid-element there is no place for an error element: the client's connection is cut instead.
+    oversized: () => json.oversized,
+    opening: () => json.inFirstElement,
     complete: closed,
     // A document that looks closed is most likely whole; only the upstream's close confirms it.
     settled: () => (closed() ? "closing" : undefined),
@@ -136,7 +142,9 @@ function settledBy(format: string): (out: Uint8Array, was: Settled) => Settled {
  * most, by reference) so a stream that closed without its end marker is recognised as truncated,
  * and a broken stream ends with the client format's own in-stream error event.
  */
-function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => RouterError): ByteEditor {
+function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => RouterError, model: ModelConfig): ByteEditor {
+  const lines = new LineCap();
+  let oversized = false;
   let last: Uint8Array = EMPTY;
   let previous: Uint8Array = EMPTY;
   let state: Settled;
@@ -147,6 +155,7 @@ function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => Router
   };
   return {
     push: (chunk) => {
+      if (lines.over(chunk)) return (oversized = true), EMPTY;
       const out = keep(inner.push(chunk));
       state = settle(out, state);
       return out;
@@ -160,7 +169,11 @@ function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => Router
       if (last.length >= TAIL_BYTES) return false;
       return Buffer.concat([tail(previous, TAIL_BYTES - last.length), last]).includes(marker);
     },
-    fail: () => encoder.encode("\n" + wire.streamError(failure())),
+    oversized: () => oversized,
+    opening: () => lines.opening,
+    // A blank line first: a stream cut inside a line has its event end there, so the error
+    // event is read on its own instead of as more lines of the broken one.
+    fail: () => encoder.encode("\n\n" + wire.streamError(oversized ? lineTooLarge(model.apiType) : failure())),
   };
 }
 

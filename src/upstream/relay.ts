@@ -21,6 +21,10 @@ export interface ByteEditor {
   fail?(): Uint8Array;
   /** Where the stream stands after the last push: over, near its close, or neither (reads.ts). */
   settled?(): Settled;
+  /** The upstream sent a line or array element past the cap (line-cap.ts): the attempt ends there. */
+  oversized?(): boolean;
+  /** Still inside the stream's first line (or array element): nothing is committed before it ends. */
+  opening?(): boolean;
 }
 
 export interface DirectController {
@@ -57,19 +61,23 @@ export interface BodyWatch {
 const NO_WATCH: BodyWatch = { chunk() {}, done() {} };
 
 /**
- * Reads the first chunk, then returns a stream that writes it and everything after, edited.
- * Resolves to "broken" when the upstream fails or ends before sending anything.
+ * Reads the first chunk (more when it ends inside the first line), then returns a stream that
+ * writes it and everything after, edited. Resolves to "broken" when the upstream fails or ends
+ * before that, "oversized" when its first line passed the cap: an attempt that can still fail over.
  */
-export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor, onEnd: (how: StreamEnd) => void, watch: BodyWatch = NO_WATCH): Promise<ReadableStream<Uint8Array> | "broken"> {
+export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor, onEnd: (how: StreamEnd) => void, watch: BodyWatch = NO_WATCH): Promise<ReadableStream<Uint8Array> | "broken" | "oversized"> {
   const upstream = new UpstreamReads(body);
-  const first = await upstream.next();
-  if (!first) {
+  const held: (Uint8Array | "")[] = [];
+  let read: Uint8Array | null | undefined;
+  do {
+    read = await upstream.next();
+    if (read) watch.chunk(), held.push(editor.push(read));
+  } while (read && editor.opening?.() && !editor.oversized?.());
+  if (!read || editor.oversized?.()) {
     watch.done();
     upstream.cancel();
-    return "broken"; // not committed: the caller accounts for the failed attempt
+    return read ? "oversized" : "broken"; // not committed: the caller accounts for the failed attempt
   }
-  watch.chunk();
-  const held: (Uint8Array | "")[] = [editor.push(first)];
   // Before the stream exists: its first write must come before any await in `pull`.
   if (editor.settled?.() === "closing") await upstream.arrivesWithin(HOLD_MS);
   let ended = false;
@@ -101,7 +109,13 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
             break;
           }
           watch.chunk();
-          held.push(editor.push(r));
+          const out = editor.push(r);
+          if (editor.oversized?.()) {
+            how = "broken";
+            upstream.cancel();
+            break;
+          }
+          held.push(out);
         }
         held.push(editor.end());
         // An upstream that closed without its end marker is a failure, never a finished answer.

@@ -1,4 +1,5 @@
 import net from "node:net";
+import { BODIES, END_MARKERS, endlessLineStart, requested, streamEvents, type RawFormat, type RawFraming } from "./raw-streams";
 
 /**
  * A deliberately small HTTP/1.1 upstream on node:net for the faults the strict mocks cannot
@@ -8,13 +9,24 @@ import net from "node:net";
  *   resets the TCP connection; on a non-stream call, the headers and half the JSON body, then a reset;
  * - `headers-only`: the status line and headers, then silence until the peer leaves
  *   ("never sends a first byte" of the body);
- * - `linger`: a whole stream, end event included, whose chunked body ends only `ms` later.
- * It speaks just enough OpenAI (`/v1/chat/completions`) and Anthropic (`/v1/messages`) for the
- * router to accept what it does send, counts the connections open to it, and records whether
- * the peer went away while a request was still being answered.
+ * - `linger`: a whole stream, end event included, whose chunked body ends only `ms` later;
+ * - `split-end`: the stream's last event goes out in two reads, cut in the middle of its end marker;
+ * - `end-early`: the stream without its last `drop` events, ended cleanly;
+ * - `endless-line`: `after` events of the stream, then a line that never ends, written as fast as
+ *   the peer reads it until it leaves (or 64 MiB went out); the bytes of it sent are recorded.
+ * It speaks just enough OpenAI (`/v1/chat/completions`), Anthropic (`/v1/messages`) and Gemini
+ * (`…:generateContent`, `…:streamGenerateContent` with or without `alt=sse`) for the router to
+ * accept what it does send (raw-streams.ts), counts the connections open to it, and records
+ * whether the peer went away while a request was still being answered.
  */
-/** `split-end`: the stream's last event goes out in two reads, cut in the middle of its end marker. */
-export type RawScript = { kind: "reset-mid" } | { kind: "headers-only" } | { kind: "linger"; ms: number } | { kind: "split-end" } | { kind: "ok" };
+export type RawScript =
+  | { kind: "reset-mid" }
+  | { kind: "headers-only" }
+  | { kind: "linger"; ms: number }
+  | { kind: "split-end" }
+  | { kind: "end-early"; drop: number }
+  | { kind: "endless-line"; after: number }
+  | { kind: "ok" };
 
 export interface RawRequest {
   path: string;
@@ -25,6 +37,8 @@ export interface RawRequest {
   closed: Promise<void>;
   /** Resolves when the script has written its whole answer (or given up on a closed peer). */
   answered: Promise<void>;
+  /** `endless-line`: the bytes of the endless line written so far. */
+  lineSent: number;
 }
 
 export interface RawUpstream {
@@ -38,55 +52,9 @@ export interface RawUpstream {
   stop(): Promise<void>;
 }
 
-const OPENAI_CHUNK = (delta: object, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: "chatcmpl-raw", object: "chat.completion.chunk", created: 1, model: "gpt-upstream", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-const ANTHROPIC_EVENT = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-
-/** Each format's stream, as [events up to and including the first text delta, the rest]. */
-const END_MARKERS = { openai: "[DONE]", anthropic: "message_stop" };
-
-const STREAMS: Record<"openai" | "anthropic", [string[], string[]]> = {
-  openai: [
-    [OPENAI_CHUNK({ role: "assistant", content: "" }), OPENAI_CHUNK({ content: "raw part " })],
-    [OPENAI_CHUNK({ content: "two" }), OPENAI_CHUNK({}, "stop"), "data: [DONE]\n\n"],
-  ],
-  anthropic: [
-    [
-      ANTHROPIC_EVENT("message_start", { message: { id: "msg_raw", type: "message", role: "assistant", model: "claude-upstream", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 1 } } }),
-      ANTHROPIC_EVENT("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-      ANTHROPIC_EVENT("content_block_delta", { index: 0, delta: { type: "text_delta", text: "raw part " } }),
-    ],
-    [
-      ANTHROPIC_EVENT("content_block_delta", { index: 0, delta: { type: "text_delta", text: "two" } }),
-      ANTHROPIC_EVENT("content_block_stop", { index: 0 }),
-      ANTHROPIC_EVENT("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 3 } }),
-      ANTHROPIC_EVENT("message_stop", {}),
-    ],
-  ],
-};
-
-const BODIES: Record<"openai" | "anthropic", string> = {
-  openai: JSON.stringify({
-    id: "chatcmpl-raw",
-    object: "chat.completion",
-    created: 1,
-    model: "gpt-upstream",
-    choices: [{ index: 0, message: { role: "assistant", content: "raw part two", refusal: null }, logprobs: null, finish_reason: "stop" }],
-    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
-  }),
-  anthropic: JSON.stringify({
-    id: "msg_raw",
-    type: "message",
-    role: "assistant",
-    model: "claude-upstream",
-    content: [{ type: "text", text: "raw part two" }],
-    stop_reason: "end_turn",
-    stop_sequence: null,
-    usage: { input_tokens: 3, output_tokens: 3 },
-  }),
-};
-
 const HEAD_END = "\r\n\r\n";
+/** Where an endless line ends after all: far past any cap, still bearable for a test process. */
+const ENDLESS_BYTES = 64 * 1024 * 1024;
 // Lets the router read what was sent before the connection goes: data still unread when a
 // reset arrives may be discarded by the kernel, which would turn "mid-stream" into "before".
 const SETTLE_MS = 40;
@@ -135,8 +103,10 @@ export async function startRawUpstream(): Promise<RawUpstream> {
         } catch {
           body = undefined;
         }
-        const answering = answer(socket, path.startsWith("/v1/messages") ? "anthropic" : "openai", body?.stream === true, scripts.shift() ?? { kind: "ok" });
-        const rec: RawRequest = { path, body, aborted: false, closed: whenClosed, answered: answering };
+        const rec = { path, body, aborted: false, closed: whenClosed, lineSent: 0 } as RawRequest;
+        const { format, framing } = requested(path, body);
+        const answering = answer(socket, format, framing, scripts.shift() ?? { kind: "ok" }, rec);
+        rec.answered = answering;
         requests.push(rec);
         current = rec;
         busy = true;
@@ -148,13 +118,16 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     }
   });
 
-  async function answer(socket: net.Socket, format: "openai" | "anthropic", stream: boolean, script: RawScript): Promise<void> {
-    const [head, rest] = STREAMS[format];
+  async function answer(socket: net.Socket, format: RawFormat, framing: RawFraming, script: RawScript, rec: RawRequest): Promise<void> {
     const body = BODIES[format];
-    if (stream) {
-      socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n");
+    if (framing !== "json") {
+      const [head, rest] = streamEvents(format, framing);
+      const type = framing === "sse" ? "text/event-stream" : "application/json";
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n`);
       if (script.kind === "headers-only") return untilClosed(socket);
-      const events = script.kind === "reset-mid" ? head : [...head, ...rest];
+      let events = script.kind === "reset-mid" ? head : [...head, ...rest];
+      if (script.kind === "end-early") events = events.slice(0, events.length - script.drop);
+      if (script.kind === "endless-line") events = events.slice(0, script.after);
       if (script.kind === "split-end") {
         const last = events.pop()!;
         const cut = last.indexOf(END_MARKERS[format]) + 4;
@@ -174,6 +147,7 @@ export async function startRawUpstream(): Promise<RawUpstream> {
         socket.resetAndDestroy();
         return;
       }
+      if (script.kind === "endless-line") return endlessLine(socket, endlessLineStart(format, framing, script.after === 0), rec);
       if (script.kind === "linger") await Bun.sleep(script.ms);
       if (!socket.destroyed) socket.write("0\r\n\r\n");
       return;
@@ -189,6 +163,20 @@ export async function startRawUpstream(): Promise<RawUpstream> {
       return;
     }
     socket.write(bytes);
+  }
+
+  /** A line that never ends, one 64 KiB chunk at a time, each written once the last has left. */
+  async function endlessLine(socket: net.Socket, start: string, rec: RawRequest): Promise<void> {
+    const piece = Buffer.alloc(64 * 1024, "a");
+    socket.write(`${Buffer.byteLength(start).toString(16)}\r\n${start}\r\n`);
+    while (!socket.destroyed && rec.lineSent < ENDLESS_BYTES) {
+      socket.write(`${piece.length.toString(16)}\r\n`);
+      socket.write(piece);
+      const flushed = socket.write("\r\n");
+      rec.lineSent += piece.length;
+      if (!flushed) await new Promise<void>((resolve) => (socket.once("drain", resolve), socket.once("close", resolve)));
+    }
+    if (!socket.destroyed) socket.write("0\r\n\r\n"); // the body ends, the line never did
   }
 
   /** Silence until the peer leaves (or stop() destroys the socket). */

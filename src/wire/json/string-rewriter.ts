@@ -36,6 +36,8 @@ export class JsonStringRewriter {
   private readonly wildcard: boolean[];
   private readonly replacement: Uint8Array;
   private readonly once: boolean;
+  /** The largest element of a top-level array allowed (see `oversized`); Infinity when unmeasured. */
+  private readonly elementCap: number;
 
   // One entry per open container: is it an object, and does its current key match the path?
   private isObj: boolean[] = [];
@@ -46,13 +48,21 @@ export class JsonStringRewriter {
   // Key being read: compared byte by byte against the path segment for its depth.
   private keyPos = 0;
   private keyMatch = false;
+  // The top-level array's element in progress: where it starts in this chunk (-1: outside one),
+  // and its bytes in earlier chunks. Touched only when a container opens or closes, and per chunk.
+  private elementFrom = -1;
+  private elementBytes = 0;
+  private elementsEnded = 0;
+  /** An element of the top-level array passed `elementCap`: the stream is to be ended. */
+  oversized = false;
 
   /** `replacement` is the new value as a plain string; it is JSON-escaped here. */
-  constructor(path: KeyPath, replacement: string, opts: { once?: boolean } = {}) {
+  constructor(path: KeyPath, replacement: string, opts: { once?: boolean; elementCap?: number } = {}) {
     this.path = path.map((p) => encoder.encode(p));
     this.wildcard = path.map((p) => p === "*");
     this.replacement = encoder.encode(JSON.stringify(replacement).slice(1, -1));
     this.once = opts.once ?? true;
+    this.elementCap = opts.elementCap ?? Infinity;
   }
 
   /** Ready for a new document, with the path and replacement already prepared. */
@@ -62,6 +72,15 @@ export class JsonStringRewriter {
     this.expectKey.length = 0;
     this.mode = Mode.Scan;
     this.escape = false;
+    this.elementFrom = -1;
+    this.elementBytes = 0;
+    this.elementsEnded = 0;
+    this.oversized = false;
+  }
+
+  /** Inside the top-level array's first element (its bytes are in earlier chunks too, or will be). */
+  get inFirstElement(): boolean {
+    return this.elementFrom >= 0 && this.elementsEnded === 0;
   }
 
   /** Whether the (single) replacement has happened and the rest is copied unchanged. */
@@ -88,6 +107,7 @@ export class JsonStringRewriter {
       }
     }
     if (this.mode === Mode.Skip) from = n; // still inside the old value: drop what we saw
+    if (this.elementFrom >= 0) this.carryElement(n);
     if (out === null) return from === 0 ? chunk : chunk.subarray(from);
     if (from < n) out.push(chunk.subarray(from));
     return concat(out);
@@ -121,9 +141,9 @@ export class JsonStringRewriter {
       const mode = this.mode;
       if (mode === Mode.Scan) {
         if (b === QUOTE) this.openString();
-        else if (b === OPEN_OBJ) this.openContainer(true);
-        else if (b === OPEN_ARR) this.openContainer(false);
-        else if (b === CLOSE_OBJ || b === CLOSE_ARR) this.closeContainer();
+        else if (b === OPEN_OBJ) this.openContainer(true, i);
+        else if (b === OPEN_ARR) this.openContainer(false, i);
+        else if (b === CLOSE_OBJ || b === CLOSE_ARR) this.closeContainer(i);
         else if (b === COMMA) this.afterComma();
         else if (b === COLON) this.afterColon();
         if (this.mode === Mode.Skip) return i + 1;
@@ -154,13 +174,20 @@ export class JsonStringRewriter {
     return n;
   }
 
-  private openContainer(obj: boolean): void {
+  private openContainer(obj: boolean, at: number): void {
     this.isObj.push(obj);
     this.keyOk.push(false);
     this.expectKey.push(obj);
+    if (this.isObj.length === 2 && !this.isObj[0]) this.elementFrom = at;
   }
 
-  private closeContainer(): void {
+  private closeContainer(at: number): void {
+    if (this.isObj.length === 2 && this.elementFrom >= 0) {
+      if (this.elementBytes + at + 1 - this.elementFrom > this.elementCap) this.oversized = true;
+      this.elementFrom = -1;
+      this.elementBytes = 0;
+      this.elementsEnded++;
+    }
     this.isObj.pop();
     this.keyOk.pop();
     this.expectKey.pop();
@@ -186,6 +213,13 @@ export class JsonStringRewriter {
       return;
     }
     this.mode = this.isTarget() ? Mode.Skip : Mode.Value;
+  }
+
+  /** The chunk ended inside an element: its bytes so far count, and it goes on from the next chunk's start. */
+  private carryElement(n: number): void {
+    this.elementBytes += n - this.elementFrom;
+    this.elementFrom = 0;
+    if (this.elementBytes > this.elementCap) this.oversized = true;
   }
 
   private keyByte(b: number): void {
