@@ -14,7 +14,18 @@ interface Entry {
   level: number;
   lastFailureAt?: number;
   probeSince?: number;
+  /** A change of this failure streak was reported, so its end is reported too. */
+  reported?: boolean;
 }
+
+/**
+ * What a reported outcome changed, for the caller to tell the operator:
+ * - `failing`: the first failure of a healthy model (at most once per cooldown, so a model that fails
+ *   now and then does not fill the log; a failure within a cooldown of the last report stays quiet);
+ * - `down`: failures took its weight to 0;
+ * - `recovered`: successes undid every failure of a streak that was reported.
+ */
+export type HealthChange = "failing" | "down" | "recovered";
 
 export interface HealthOptions {
   clock: Clock;
@@ -36,6 +47,8 @@ export class HealthRegistry {
   private readonly fingerprints = new Map<string, string>();
   // Apart from entries so that reconcile never loses count of streams still running.
   private readonly inFlightCounts = new Map<string, number>();
+  /** When each model was last reported failing. */
+  private readonly failingReportedAt = new Map<string, number>();
 
   constructor(opts: HealthOptions) {
     this.clock = opts.clock;
@@ -44,20 +57,31 @@ export class HealthRegistry {
   }
 
   /** One success undoes one failure. */
-  success(model: string): void {
+  success(model: string): HealthChange | undefined {
     const e = this.entries.get(model);
-    if (!e) return;
+    if (!e) return undefined;
     e.probeSince = undefined;
     e.level = Math.max(0, e.level - 1);
-    if (e.level === 0) this.entries.delete(model);
+    if (e.level > 0) return undefined;
+    this.entries.delete(model);
+    return e.reported ? "recovered" : undefined;
   }
 
   /** Also restarts the cooldown, so a failed probe waits a full cooldown before the next. */
-  failure(model: string): void {
+  failure(model: string): HealthChange | undefined {
     const e = this.entry(model);
+    const was = e.level;
+    const now = this.clock.now();
     e.level = Math.min(DOWN_LEVEL, e.level + 1);
-    e.lastFailureAt = this.clock.now();
+    e.lastFailureAt = now;
     e.probeSince = undefined;
+    if (e.level === DOWN_LEVEL && was < DOWN_LEVEL) return (e.reported = true), "down";
+    if (was > 0) return undefined;
+    const last = this.failingReportedAt.get(model);
+    if (last !== undefined && now - last < this.cooldownMs) return undefined;
+    this.failingReportedAt.set(model, now);
+    e.reported = true;
+    return "failing";
   }
 
   level(model: string): number {
@@ -109,6 +133,7 @@ export class HealthRegistry {
     }
     this.fingerprints.clear();
     for (const [model, fp] of defs) this.fingerprints.set(model, fp);
+    for (const model of this.failingReportedAt.keys()) if (!defs.has(model)) this.failingReportedAt.delete(model);
   }
 
   /** Counts a request as in flight; the returned release may be called any number of times. */

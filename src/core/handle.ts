@@ -166,6 +166,8 @@ class Tracker implements CallObserver {
   private attempts = 0;
   private status = 0;
   private tokens: Usage | undefined;
+  /** The error an answer of failed attempts carries, for the request line. */
+  private error: string | undefined;
   private committed = false; // an upstream answer is streaming to the client
   private wasAnswered = false;
   private streamEnded = false;
@@ -189,6 +191,10 @@ class Tracker implements CallObserver {
   /** Handed on as a plain function (to the conversion), so it is bound to this request. */
   readonly usage = (u: Usage): void => void (this.tokens = u);
 
+  failed(error: string): void {
+    this.error = error;
+  }
+
   failover(from: string, to: string): void {
     this.deps.metrics?.recordFailover({ group: this.group ?? "", from, to });
   }
@@ -210,7 +216,7 @@ class Tracker implements CallObserver {
     this.wasAnswered = true;
     res.headers.set("x-llm-router-request-id", this.id);
     // A committed answer is logged when its stream has ended; everything else now.
-    if (!this.quiet && (!this.committed || this.streamEnded)) this.finish(error);
+    if (!this.quiet && (!this.committed || this.streamEnded)) this.finish(error ?? this.error);
     return res;
   }
 

@@ -1,12 +1,13 @@
 import type { GroupConfig, ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger } from "../log";
-import type { AttemptOutcome } from "../upstream/attempt";
+import { keyRejected, type AttemptOutcome } from "../upstream/attempt";
 import { converted } from "../upstream/converted";
 import { countTokensConverted } from "../upstream/count-tokens";
 import { passthrough } from "../upstream/passthrough";
 import type { StreamEnd } from "../upstream/relay";
 import { WIRE, type InboundCall } from "../wire";
+import { failureReason, rejectsKey, reportHealth } from "./failures";
 import type { Runtime } from "./runtime";
 
 /**
@@ -16,6 +17,8 @@ import type { Runtime } from "./runtime";
  */
 /** What the request path reports as it happens, for the request log line and metrics. */
 export interface CallObserver {
+  /** The request's id, for the log lines about it. */
+  readonly id?: string;
   attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void;
   failover(from: string, to: string): void;
   /** The committed answer's stream has really ended. */
@@ -24,6 +27,8 @@ export interface CallObserver {
   selector?(outcome: string): void;
   /** Token usage, when the answer was decoded (conversions). */
   usage?(usage: Usage): void;
+  /** Every attempt failed; this is the error the answer carries. */
+  failed?(error: string): void;
 }
 
 export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger, observe?: CallObserver): Promise<Response | RouterError> {
@@ -44,8 +49,8 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
     const tries = attempts;
     const onEnd = (how: StreamEnd) => {
       release();
-      if (how === "done") runtime.health.success(model.name);
-      else if (how === "broken") runtime.health.failure(model.name);
+      if (how === "done") reportHealth(log, runtime.health.success(model.name), { model: model.name, id: observe?.id });
+      else if (how === "broken") reportHealth(log, runtime.health.failure(model.name), { model: model.name, id: observe?.id, reason: "its stream broke off" });
       observe?.ended(model.name, tries, how);
     };
     let outcome: AttemptOutcome;
@@ -60,14 +65,22 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
       return labelled(outcome.response, model, attempts);
     }
     release();
+    const upstream = outcome;
+    if (await rejectsKey(outcome, call.format)) outcome = keyRejected(model.name, outcome.error);
     observe?.attempt(model.name, signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error");
-    if (outcome.retryable) runtime.health.failure(model.name);
-    log.info("attempt failed", { group: group.name, model: model.name, attempt: attempts, status: outcome.error.status, retryable: outcome.retryable, error: outcome.error.message });
+    const change = outcome.retryable ? runtime.health.failure(model.name) : undefined;
+    if (change) reportHealth(log, change, { model: model.name, id: observe?.id, status: upstream.error.status, reason: await failureReason(upstream, call.format) });
+    log.info("attempt failed", { id: observe?.id, group: group.name, model: model.name, attempt: attempts, status: upstream.error.status, retryable: outcome.retryable, error: upstream.error.message });
+    // The upstream's answer is replaced by the router's own: let its body go.
+    if (upstream.response && upstream !== outcome) void upstream.response.body?.cancel().catch(() => {});
     last = outcome;
     if (!outcome.retryable) break;
   }
   if (!last) return routerError("invalid_request", "client closed the request", { status: 499 });
-  return last.response ? labelled(last.response, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts) : last.error;
+  observe?.failed?.(last.error.message);
+  // An error answer names the model and attempts too, whether the upstream's or the router's own.
+  const answer = last.response ?? WIRE[call.format].encodeError(last.error);
+  return labelled(answer, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts);
 }
 
 function attempt(call: InboundCall, model: ModelConfig, server: ServerSettings, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {

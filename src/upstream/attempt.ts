@@ -1,4 +1,4 @@
-import type { RouterError } from "../ir";
+import { routerError, type RouterError } from "../ir";
 import type { StreamEnd } from "./relay";
 
 /**
@@ -14,10 +14,29 @@ export type AttemptOutcome =
   | { kind: "committed"; response: Response }
   | { kind: "failed"; error: RouterError; retryable: boolean; response?: Response };
 
+export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }>;
+
 export type OnStreamEnd = (how: StreamEnd) => void;
 
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * An upstream's 401 or 403 says the router's key or account is wrong, not the client's request: the
+ * model fails for everyone, so the caller counts it against its health and tries the next model
+ * (keyRejected), whatever failed() made of the status.
+ */
+export function isKeyRejection(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
+/**
+ * What the client sees of a key rejection: the router's own 502 naming the model. The provider's
+ * advice ("send Authorization: Bearer …") is for whoever configured the key; a client cannot act on it.
+ */
+export function keyRejected(model: string, upstream: RouterError): FailedAttempt {
+  return { kind: "failed", error: routerError("bad_gateway", `upstream rejected the configured key for model ${model}`, { cause: upstream }), retryable: true };
 }
 
 export function failed(error: RouterError, response?: Response): AttemptOutcome {

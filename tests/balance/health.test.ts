@@ -118,3 +118,37 @@ describe("in flight", () => {
     expect(health.state("m").inFlight).toBe(0);
   });
 });
+
+describe("changes worth telling the operator", () => {
+  test("failing at the first failure, down at weight 0, recovered once every failure is undone", () => {
+    const { health } = setup();
+    const changes = [];
+    for (let i = 0; i < 9; i++) changes.push(health.failure("m"));
+    expect(changes).toEqual(["failing", undefined, undefined, undefined, undefined, undefined, "down", undefined, undefined]);
+    const back = [];
+    for (let i = 0; i < 8; i++) back.push(health.success("m"));
+    expect(back).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, "recovered", undefined]);
+  });
+
+  test("a model failing now and then is reported failing at most once per cooldown, and its recovery only with it", () => {
+    const { clock, health } = setup(30_000);
+    clock.set(1_000);
+    expect([health.failure("m"), health.success("m")]).toEqual(["failing", "recovered"]);
+    clock.set(20_000);
+    expect([health.failure("m"), health.success("m")]).toEqual([undefined, undefined]);
+    clock.set(31_001);
+    expect([health.failure("m"), health.success("m")]).toEqual(["failing", "recovered"]);
+    // Going down is always reported, and so is the recovery that follows it.
+    clock.set(40_000);
+    const changes = [];
+    for (let i = 0; i < DOWN_LEVEL; i++) changes.push(health.failure("m"));
+    expect(changes.filter(Boolean)).toEqual(["down"]);
+    for (let i = 0; i < DOWN_LEVEL - 1; i++) expect(health.success("m")).toBeUndefined();
+    expect(health.success("m")).toBe("recovered");
+  });
+
+  test("each model on its own", () => {
+    const { health } = setup();
+    expect([health.failure("a"), health.failure("b"), health.failure("a")]).toEqual(["failing", "failing", undefined]);
+  });
+});
