@@ -97,6 +97,29 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     expect(inFile).toEqual(stderr);
   });
 
+  test("at the default level, stderr says when a model fails (status, reason, request), goes down and recovers", async () => {
+    const r = await lab.start(["-c", config]);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      oa.fault({ kind: "status", status: 500, body: { error: { message: `upstream broke ${i}`, type: "server_error" } } });
+      const res = await chat(r.origin, "gpt");
+      expect(res.status).toBe(500);
+      ids.push(res.headers.get("x-llm-router-request-id")!);
+      await res.text();
+    }
+    const failing = JSON.parse(await r.waitStderr("model oa failing", (l) => l.includes('"model oa failing"'), 10_000));
+    expect(failing).toMatchObject({ level: "warn", model: "oa", status: 500, error: expect.stringContaining("upstream broke 0"), id: ids[0] });
+    const down = JSON.parse(await r.waitStderr("model oa down", (l) => l.includes('"model oa down'), 10_000));
+    expect(down).toMatchObject({ level: "warn", model: "oa", status: 500, error: expect.stringContaining("upstream broke 6"), id: ids[6] });
+    // A sole member at weight 0 still serves; seven successes undo the seven failures.
+    for (let i = 0; i < 7; i++) expect((await chat(r.origin, "gpt").then(async (x) => (await x.text(), x))).status).toBe(200);
+    await r.waitStderr("model oa recovered", (l) => l.includes('"model oa recovered"'), 10_000);
+    r.signal("SIGTERM");
+    expect(await r.exitWithin(10_000)).toBe(0);
+    // One line per change, and nothing else at this level.
+    expect(jsonLines(r.stderr.text).map((l) => JSON.parse(l).msg)).toEqual(["model oa failing", expect.stringMatching(/^model oa down/), "model oa recovered"]);
+  });
+
   test("--log-file never exceeds 10,000,000 bytes: it rotates to PATH.1", async () => {
     // A log left by an earlier run, just under the cap: the router appends to it, so a few hundred
     // ordinary requests must rotate it. (Client-chosen names are clipped in messages, so a test can
