@@ -14,9 +14,10 @@ type Verdict = { ok: true; status: number; note?: string } | { ok: false; status
 /**
  * One probe of one model, bounded by `timeoutMs` from the first byte sent to the last byte read.
  * Goes through callUpstream, so whatever the router's upstream calls get (the proxy) applies.
+ * A model without an `api_key` is probed too, without auth headers, as the router calls it:
+ * Ollama, vLLM and other local servers need none.
  */
 export async function runProbe(model: ModelConfig, kind: CheckKind, timeoutMs: number, secrets: readonly string[]): Promise<ProbeResult> {
-  if (!model.apiKey) return { kind, ok: false, latencyMs: 0, error: "no API key configured" };
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   const started = performance.now();
@@ -32,7 +33,12 @@ export async function runProbe(model: ModelConfig, kind: CheckKind, timeoutMs: n
   if (abort.signal.aborted && !verdict.ok) {
     verdict = { ok: false, status: verdict.status, error: `timed out after ${formatSeconds(timeoutMs)}` };
   }
-  if (!verdict.ok) return { kind, ok: false, status: verdict.status, latencyMs, error: sanitize(verdict.error, secrets) };
+  if (!verdict.ok) {
+    let error = sanitize(verdict.error, secrets);
+    // In front, so that clipping a long upstream message cannot cut it off.
+    if (!model.apiKey && (verdict.status === 401 || verdict.status === 403)) error = sanitize(`no api_key configured: ${error}`, secrets);
+    return { kind, ok: false, status: verdict.status, latencyMs, error };
+  }
   return { kind, ok: true, status: verdict.status, latencyMs, ...(verdict.note ? { note: sanitize(verdict.note, secrets) } : {}) };
 }
 

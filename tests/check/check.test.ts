@@ -25,11 +25,14 @@ describe("--check, basic probe", () => {
     expect(rows["openai-wrong-key"]![6]).toStartWith("Incorrect API key provided");
     expect(rows["anthropic-closed"]!.slice(3, 5)).toEqual(["FAIL", "-"]);
     expect(rows["anthropic-closed"]![6]).toMatch(/^upstream unreachable: /);
-    expect(rows["gemini-no-key"]!.slice(3)).toEqual(["FAIL", "-", "-", "no API key configured"]);
+    // Probed without a key, as the router would call it: Gemini refuses a caller without one.
+    expect(rows["gemini-no-key"]!.slice(3, 5)).toEqual(["FAIL", "403"]);
+    expect(rows["gemini-no-key"]![6]).toStartWith("no api_key configured: Method doesn't allow unregistered callers");
     expect(out).toMatch(/\n\n6 models: 3 ok, 3 failed \((\d+ ms|\d+(\.\d)? s)\)\n$/);
 
-    // The model without a key never reached the network: gemini saw the good model only.
-    expect(m.gemini.requests).toHaveLength(1);
+    // The model without a key was probed, with no key at all.
+    expect(m.gemini.requests).toHaveLength(2);
+    expect(m.gemini.requests.map((r) => r.rejected?.status)).toContain(403);
     expect(m.openai.requests.map((r) => r.rejected?.status)).toContain(401);
     for (const key of keysOf(config)) expect(out).not.toContain(key);
     expect(out).not.toContain("\x1b[");
@@ -73,8 +76,38 @@ describe("--check, basic probe", () => {
     const wrong = report.results[3]!;
     expect(wrong).toMatchObject({ apiType: "openai", upstreamModel: "openai-upstream", host: new URL(m.openai.url).host });
     expect(wrong.probes).toEqual([{ kind: "basic", ok: false, status: 401, latencyMs: expect.any(Number), error: expect.stringContaining("Incorrect API key") }]);
-    expect(report.results[5]!.probes[0]).toEqual({ kind: "basic", ok: false, latencyMs: 0, error: "no API key configured" });
+    expect(report.results[5]!.probes[0]).toEqual({ kind: "basic", ok: false, status: 403, latencyMs: expect.any(Number), error: expect.stringContaining("no api_key configured") });
     for (const key of keysOf(config)) expect(out).not.toContain(key);
+  });
+
+  test("a model without api_key (Ollama, vLLM, a local server) is probed without auth headers, and passes", async () => {
+    const seen: Headers[] = [];
+    const local = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        seen.push(req.headers);
+        const body = (await req.json()) as { model: string };
+        return Response.json({
+          id: "chatcmpl-local",
+          object: "chat.completion",
+          created: 1,
+          model: body.model,
+          choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+        });
+      },
+    });
+    try {
+      const config = configOf([{ name: "local", kind: "openai", base: `http://127.0.0.1:${local.port}/v1` }]);
+      const { code, out } = await capture((o) => runCheck(config, o));
+      expect(tableRows(out)[0]!.slice(3, 5)).toEqual(["ok", "200"]);
+      expect(code).toBe(0);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.get("authorization")).toBeNull();
+    } finally {
+      await local.stop(true);
+    }
   });
 
   test("exits 0 when every model answers", async () => {
