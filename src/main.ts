@@ -2,14 +2,14 @@
 /** Binary entry: the only place that decides exit codes and calls process.exit. */
 import { parseArgs, renderUsage } from "citty";
 import { ConfigError } from "./config";
-import { ARGS, checkUnknownFlags, command, toOptions, UsageError } from "./cli/args";
+import { ARGS, checkUnknownFlags, command, rejectPositionals, toOptions, UsageError, wantsHelp } from "./cli/args";
 import { startRouter } from "./cli/serve";
 import { superviseWorkers } from "./cli/workers";
 import { setGlobalProxy } from "./upstream/fetch";
 import { proxyEnvProblems } from "./upstream/proxy";
 import { runCheckFile, wantsColor } from "./check";
 import { checkConfigSelectors } from "./balance/selectors";
-import { EXPLAIN_ARGS, explainCommand, runExplain } from "./cli/explain";
+import { EXPLAIN_DESCRIPTION, explainCommand, parseExplainArgs, runExplain } from "./cli/explain";
 import { VERSION } from "./version";
 
 const EXIT_USAGE = 2;
@@ -18,16 +18,16 @@ const EXIT_FAILURE = 1;
 async function main(raw: string[]): Promise<void> {
   try {
     if (raw[0] === "explain") {
-      const args = parseArgs(raw.slice(1), EXPLAIN_ARGS);
-      if (args.help) return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
-      if (!args.group || !args.body) throw new UsageError("usage: llm-router explain <group> <body.json> [-c config.yaml] [--format openai|anthropic|gemini] [--json]");
-      process.exitCode = await runExplain(args as never, (s) => process.stdout.write(s));
+      const rest = raw.slice(1);
+      if (wantsHelp(rest)) return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
+      process.exitCode = await runExplain(parseExplainArgs(rest), (s) => process.stdout.write(s));
       return;
     }
     checkUnknownFlags(raw);
     const args = parseArgs(raw, ARGS);
-    if (args.help) return void process.stdout.write(plain(await renderUsage(command)) + "\n");
+    if (args.help) return void process.stdout.write(`${plain(await renderUsage(command)).trimEnd()}\n\n${COMMANDS}\n`);
     if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
+    rejectPositionals(args._);
     const opts = toOptions(args, process.env, raw);
     setGlobalProxy(opts.proxy);
     for (const problem of proxyEnvProblems(process.env)) process.stderr.write(`llm-router: warning: ${problem}\n`);
@@ -71,6 +71,13 @@ async function main(raw: string[]): Promise<void> {
     process.exit(EXIT_FAILURE);
   }
 }
+
+/** The command besides serving. citty lists subcommands only by making its usage line demand one. */
+const COMMANDS = `COMMANDS
+
+  explain  ${EXPLAIN_DESCRIPTION}: llm-router explain <group> <body.json> [OPTIONS]
+
+Use llm-router explain --help for its options.`;
 
 /** citty colours its usage text unconditionally; keep colours for terminals that want them. */
 function plain(text: string): string {

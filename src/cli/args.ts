@@ -45,21 +45,42 @@ export interface Options {
 /** A wrong command line: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
-const KNOWN = new Set(
-  Object.entries(ARGS).flatMap(([name, def]) => {
-    const alias = "alias" in def ? [`-${def.alias}`] : [];
-    return [`--${name}`, `--no-${name}`, ...alias];
-  }),
-);
+/** Every spelling of the flags in `defs`: `--name`, `--no-name` and the alias. */
+export function knownFlags(defs: Record<string, { type: string; alias?: string }>): Set<string> {
+  return new Set(
+    Object.entries(defs)
+      .filter(([, def]) => def.type !== "positional")
+      .flatMap(([name, def]) => [`--${name}`, `--no-${name}`, ...(def.alias ? [`-${def.alias}`] : [])]),
+  );
+}
+
+const KNOWN = knownFlags(ARGS);
 
 /** Rejects flags citty would silently ignore, so a typo never runs with a default by accident. */
-export function checkUnknownFlags(raw: string[]): void {
+export function checkUnknownFlags(raw: readonly string[], known = KNOWN, help = "--help"): void {
   for (const arg of raw) {
     if (arg === "--") break;
     if (!arg.startsWith("-") || arg === "-") continue;
     const name = arg.split("=")[0]!;
-    if (!KNOWN.has(name)) throw new UsageError(`unknown option ${name} (see --help)`);
+    if (!known.has(name)) throw new UsageError(`unknown option ${name} (see ${help})`);
   }
+}
+
+/** Whether -h or --help comes before any `--`: help wins over everything else on the line. */
+export function wantsHelp(raw: readonly string[]): boolean {
+  const end = raw.indexOf("--");
+  return (end < 0 ? raw : raw.slice(0, end)).some((a) => a === "-h" || a === "--help");
+}
+
+/**
+ * The router takes no positional arguments: `llm-router other.yaml` would otherwise serve
+ * ./config.yaml, and `llm-router version` start a server. Says what was probably meant.
+ */
+export function rejectPositionals(positionals: readonly string[]): void {
+  const [first] = positionals;
+  if (first === undefined) return;
+  const hint = /\.ya?ml$/i.test(first) ? `; for a config file, use -c ${first}` : ["help", "version"].includes(first) ? `; did you mean --${first}?` : "";
+  throw new UsageError(`unexpected argument "${first}"${hint} (see --help)`);
 }
 
 export function toOptions(args: Record<string, unknown>, env: Record<string, string | undefined>, raw: readonly string[]): Options {

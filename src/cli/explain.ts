@@ -1,9 +1,9 @@
-import { defineCommand } from "citty";
+import { defineCommand, parseArgs } from "citty";
 import { readFile } from "node:fs/promises";
 import { loadCheckedConfig } from "./config";
 import type { GroupConfig, ModelConfig } from "../config/types";
 import { loadRuntime } from "../core/runtime";
-import { UsageError } from "./args";
+import { checkUnknownFlags, knownFlags, UsageError } from "./args";
 
 /**
  * `llm-router explain`: a dry run of the routing decision for one request body — each member's
@@ -20,14 +20,39 @@ export const EXPLAIN_ARGS = {
   help: { type: "boolean", alias: "h", description: "Show this help" },
 } as const;
 
+export const EXPLAIN_DESCRIPTION = "Show how the router would route a request body";
+
 export const explainCommand = defineCommand({
-  meta: { name: "llm-router explain", description: "Show how the router would route a request body" },
+  meta: { name: "llm-router explain", description: EXPLAIN_DESCRIPTION },
   args: EXPLAIN_ARGS,
 });
 
 type Format = "openai" | "anthropic" | "gemini";
 
-export async function runExplain(args: { group: string; body: string; config: string; format?: string; json?: boolean }, out: (s: string) => void): Promise<number> {
+export interface ExplainOptions {
+  group: string;
+  body: string;
+  config: string;
+  format?: string;
+  json?: boolean;
+}
+
+const USAGE = "usage: llm-router explain <group> <body.json> [-c config.yaml] [--format openai|anthropic|gemini] [--json]";
+const KNOWN = knownFlags(EXPLAIN_ARGS);
+
+/** The arguments after `explain`; anything it does not take (flags, a third positional) is a usage error. */
+export function parseExplainArgs(raw: readonly string[]): ExplainOptions {
+  checkUnknownFlags(raw, KNOWN, "llm-router explain --help");
+  // Positionals are checked here, in this command's words, rather than by citty.
+  const args = parseArgs([...raw], { ...EXPLAIN_ARGS, group: { ...EXPLAIN_ARGS.group, required: false }, body: { ...EXPLAIN_ARGS.body, required: false } });
+  const [group, body, extra] = args._ as string[];
+  if (group === undefined || body === undefined) throw new UsageError(USAGE);
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"; ${USAGE}`);
+  for (const name of ["config", "format"] as const) if (args[name] === "") throw new UsageError(`--${name} needs a value`);
+  return { group, body, config: String(args.config), format: args.format as string | undefined, json: args.json === true };
+}
+
+export async function runExplain(args: ExplainOptions, out: (s: string) => void): Promise<number> {
   const format = args.format;
   if (format !== undefined && !["openai", "anthropic", "gemini"].includes(format)) throw new UsageError(`invalid --format "${format}"`);
   const raw = new Uint8Array(await readFile(args.body).catch(() => Promise.reject(new UsageError(`cannot read ${args.body}`))));
