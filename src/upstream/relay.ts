@@ -15,7 +15,7 @@ export type StreamEnd = "done" | "broken" | "cancelled";
 export interface ByteEditor {
   push(chunk: Uint8Array): Uint8Array;
   end(): Uint8Array;
-  /** Whether what went through ended with the format's end marker; false = truncated. */
+  /** Whether what went through is whole by the format's rule (wire/stream-end.ts); false = truncated. */
   complete?(): boolean;
   /** The client format's in-stream error, written when the upstream broke off mid-stream. */
   fail?(): Uint8Array;
@@ -88,6 +88,7 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
     async (c) => {
       let how: StreamEnd = "done";
       let early = false;
+      let oversized = false;
       try {
         for (;;) {
           const state = editor.settled?.();
@@ -111,15 +112,17 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
           watch.chunk();
           const out = editor.push(r);
           if (editor.oversized?.()) {
-            how = "broken";
+            oversized = true;
             upstream.cancel();
             break;
           }
           held.push(out);
         }
         held.push(editor.end());
-        // An upstream that closed without its end marker is a failure, never a finished answer.
-        if (how === "done" && editor.complete?.() === false) how = "broken";
+        // What went through decides, by the format's rule, as conversion's decoders do: a close
+        // without the end marker is a failure, a broken connection after it is not.
+        if (oversized) how = "broken";
+        else if (editor.complete) how = editor.complete() ? "done" : "broken";
         // Where the format has an in-stream error, the client gets one instead of a cut connection.
         if (how === "broken" && editor.fail) held.push("", editor.fail());
         const w = send(c, held);

@@ -2,6 +2,7 @@ import type { ApiType, GroupConfig, ModelConfig } from "../config/types";
 import type { RouterError } from "../ir/error";
 import type { KeyPath } from "./json/string-rewriter";
 import type { SseEditRule } from "./sse/data-rewriter";
+import type { StreamEndRule } from "./stream-end";
 
 /** What the client asked for, known after routing and a first look at the body. */
 export type Operation = "generate" | "countTokens";
@@ -53,6 +54,8 @@ export interface WireFormat {
   peekRequest(body: Record<string, unknown>, op: Operation): Peek | RouterError;
   upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget;
   readonly responseModel: ResponseModelEdit;
+  /** When the format's stream is whole (stream-end.ts): passthrough and conversion both judge by it. */
+  readonly streamEnd: StreamEndRule;
   listModels(groups: GroupConfig[], url: URL): unknown;
   getModel(group: GroupConfig): unknown;
 }

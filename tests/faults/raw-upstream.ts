@@ -11,7 +11,8 @@ import { BODIES, END_MARKERS, endlessLineStart, requested, streamEvents, type Ra
  *   ("never sends a first byte" of the body);
  * - `linger`: a whole stream, end event included, whose chunked body ends only `ms` later;
  * - `split-end`: the stream's last event goes out in two reads, cut in the middle of its end marker;
- * - `end-early`: the stream without its last `drop` events, ended cleanly;
+ * - `end-early`: the stream without its last `drop` events, ended cleanly (or, with `reset`, by a
+ *   TCP reset once they were read);
  * - `endless-line`: `after` events of the stream, then a line that never ends, written as fast as
  *   the peer reads it until it leaves (or 64 MiB went out); the bytes of it sent are recorded.
  * It speaks just enough OpenAI (`/v1/chat/completions`), Anthropic (`/v1/messages`) and Gemini
@@ -24,7 +25,7 @@ export type RawScript =
   | { kind: "headers-only" }
   | { kind: "linger"; ms: number }
   | { kind: "split-end" }
-  | { kind: "end-early"; drop: number }
+  | { kind: "end-early"; drop: number; reset?: boolean }
   | { kind: "endless-line"; after: number }
   | { kind: "ok" };
 
@@ -141,7 +142,7 @@ export async function startRawUpstream(): Promise<RawUpstream> {
         socket.write("\r\n");
         await Bun.sleep(script.kind === "split-end" ? 20 : 2);
       }
-      if (script.kind === "reset-mid") {
+      if (script.kind === "reset-mid" || (script.kind === "end-early" && script.reset)) {
         await Bun.sleep(SETTLE_MS);
         resetHere.add(socket);
         socket.resetAndDestroy();

@@ -3,6 +3,7 @@ import type { RouterError } from "../../ir/error";
 import { firstError, optionalBoolean, requireArray, requirePositiveInt, requireString } from "../check";
 import type { InboundCall, Operation, Peek, UpstreamTarget, WireFormat } from "../types";
 import { encodeError, errorBody } from "./error";
+import { ANTHROPIC_STREAM_END } from "./stream-end";
 
 export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
@@ -41,6 +42,7 @@ export const anthropic: WireFormat = {
   peekRequest,
   upstreamTarget,
   responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },
+  streamEnd: ANTHROPIC_STREAM_END,
   listModels: (groups) => ({
     data: groups.map(model),
     has_more: false,

@@ -4,9 +4,11 @@ import { synthId } from "../ids";
 import { signatureFromText } from "../signature";
 import { FrameTemplate, LEARN_TRIES } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
+import { streamComplete } from "../stream-end";
 import { errorFromType } from "./error-decode";
 import { decodeStop } from "./finish";
 import { isObject, warnOnce, type Json } from "./shape";
+import { ANTHROPIC_STREAM_END } from "./stream-end";
 import { decodeUsage } from "./usage";
 
 /** An Anthropic upstream's SSE events → IR stream events (protocols.md §3.2). */
@@ -61,8 +63,9 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
     },
     settled: () => (s.done ? "over" : undefined),
     end() {
-      if (s.done) return [];
+      if (s.done) return []; // message_stop (the end event) or an error was decoded
       s.done = true;
+      if (streamComplete(ANTHROPIC_STREAM_END, { endEvent: false, finish: s.stopReason !== undefined })) return messageStop(s);
       return [failure("upstream stream ended prematurely", "bad_gateway")];
     },
   };

@@ -3,6 +3,7 @@ import type { RouterError } from "../../ir/error";
 import { requireArray } from "../check";
 import type { InboundCall, Peek, UpstreamTarget, WireFormat } from "../types";
 import { encodeError, errorBody } from "./error";
+import { GEMINI_STREAM_END } from "./stream-end";
 
 /** The group comes from the URL path for Gemini; the body only has to be a request. */
 function peekRequest(body: Record<string, unknown>): Peek | RouterError {
@@ -41,6 +42,7 @@ export const gemini: WireFormat = {
   peekRequest,
   upstreamTarget,
   responseModel: { json: ["modelVersion"], sse: { path: ["modelVersion"] }, jsonArray: ["*", "modelVersion"] },
+  streamEnd: GEMINI_STREAM_END,
   listModels: (groups) => ({ models: groups.map(model) }),
   getModel: model,
 };

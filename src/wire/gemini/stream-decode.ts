@@ -3,10 +3,12 @@ import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec
 import { synthId } from "../ids";
 import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
+import { streamComplete } from "../stream-end";
 import { errorFromGemini } from "./error-decode";
 import { blockedFinish, finishFromGemini } from "./finish";
 import { closePartial, newPartState, partEvents, type PartState } from "./part-events";
 import { field, isObj, type Obj } from "./read";
+import { GEMINI_STREAM_END } from "./stream-end";
 import { usageFromGemini } from "./usage";
 
 /**
@@ -95,7 +97,8 @@ class GeminiStreamDecoder implements StreamDecoder {
 
   end(): StreamEvent[] {
     if (this.failed) return [];
-    if (this.finishRaw === undefined && !this.blocked) return this.fail("upstream stream ended prematurely");
+    const finished = this.finishRaw !== undefined || this.blocked !== undefined;
+    if (!streamComplete(GEMINI_STREAM_END, { endEvent: false, finish: finished })) return this.fail("upstream stream ended prematurely");
     const out = this.takeUsage(closePartial(this.parts));
     const finish = this.blocked ?? finishFromGemini(this.finishRaw!, this.sawTool);
     out.push({ type: "finish", finish });

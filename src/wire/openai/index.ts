@@ -3,6 +3,7 @@ import type { RouterError } from "../../ir/error";
 import { firstError, optionalBoolean, requireArray, requireString } from "../check";
 import type { InboundCall, Peek, UpstreamTarget, WireFormat } from "../types";
 import { encodeError, errorBody } from "./error";
+import { OPENAI_STREAM_END } from "./stream-end";
 
 function peekRequest(body: Record<string, unknown>): Peek | RouterError {
   const err = firstError(requireString(body, "model"), requireArray(body, "messages"), optionalBoolean(body, "stream"));
@@ -30,6 +31,7 @@ export const openai: WireFormat = {
   peekRequest,
   upstreamTarget: (m: ModelConfig, _call: InboundCall) => upstreamTarget(m),
   responseModel: { json: ["model"], sse: { path: ["model"] } },
+  streamEnd: OPENAI_STREAM_END,
   listModels: (groups) => ({ object: "list", data: groups.map(model) }),
   getModel: model,
 };

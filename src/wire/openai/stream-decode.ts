@@ -5,10 +5,12 @@ import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec
 import { synthId } from "../ids";
 import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
+import { streamComplete } from "../stream-end";
 import { contentIn, reasoningTextIn, signatureIn, toolSignatureIn } from "./carriers";
 import { errorFromPayload } from "./error-decode";
 import { isObj, num, obj, str, type Obj } from "./fields";
 import { finishFromWire } from "./finish";
+import { OPENAI_STREAM_END } from "./stream-end";
 import { usageFromWire } from "./usage";
 
 /** One streamed tool call. `index` is set once it has been announced (needs a name). */
@@ -110,8 +112,8 @@ class ChunkDecoder implements StreamDecoder {
 
   end(): StreamEvent[] {
     if (this.state !== "open") return [];
-    // Some servers close right after the finish chunk without `[DONE]`; that is still a complete answer.
-    if (this.sawFinish) return this.close();
+    // [DONE] closed the stream already (state "done"); the format's rule says whether a finish suffices.
+    if (streamComplete(OPENAI_STREAM_END, { endEvent: false, finish: this.sawFinish })) return this.close();
     return this.fail(routerError("bad_gateway", "upstream stream ended prematurely"));
   }
 
