@@ -1,6 +1,6 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError } from "../ir";
-import { replaceEvery, replaceFirst } from "../wire/json/string-rewriter";
+import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
 import { lineTooLarge } from "../wire/sse/line-cap";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
@@ -22,7 +22,7 @@ export async function passthrough(call: InboundCall, model: ModelConfig, server:
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
-  const payload = requestBody(call, model, target.bodyModelPath);
+  const payload = requestBody(call, model, target.bodyModelPath, target.bodyModel ?? model.model);
   const deadlines = new Deadlines(model.timeouts, signal, call.stream);
   const res = await callUpstream({ url: target.url, headers: target.headers, body: payload, signal, proxy: model.proxy, deadlines });
   if (res instanceof Response === false) return deadlines.done(), failed(res);
@@ -77,15 +77,29 @@ function isJson(bytes: Uint8Array): boolean {
 
 /**
  * The upstream body. Without a body rewrite the client's bytes are kept and only the model
- * value is replaced in place (every top-level occurrence, so a duplicated key cannot smuggle
- * the group name through); with one, the merge patch needs the parsed body.
+ * value is replaced in place. The body is written anew from what the router parsed, with the
+ * model set once, when a rewrite needs the parsed body (a merge patch), or when the bytes are
+ * ambiguous about the model: its key twice, or a key written with an escape (`"m\u006fdel"`).
+ * Parsers differ there (some keep the first duplicate), so an edit of the bytes could leave the
+ * upstream running a model no group allows.
  */
-function requestBody(call: InboundCall, model: ModelConfig, modelPath: readonly string[] | undefined): Uint8Array | string {
+function requestBody(call: InboundCall, model: ModelConfig, modelPath: KeyPath | undefined, value: string): Uint8Array | string {
   // Rewrites are written for generation requests; token counting endpoints reject extra fields.
-  if (model.rewriteBody && call.op === "generate") {
-    const body = modelPath ? { ...call.body, model: model.model } : call.body;
-    return JSON.stringify(mergePatch(body, model.rewriteBody));
+  const rewrite = call.op === "generate" ? model.rewriteBody : undefined;
+  if (!rewrite) {
+    if (!modelPath) return call.raw;
+    const edited = replaceUnambiguous(call.raw, modelPath, value);
+    if (edited) return edited;
   }
-  if (!modelPath) return call.raw;
-  return replaceEvery(call.raw, modelPath, model.model);
+  const body = modelPath ? withValueAt(call.body, modelPath, value) : call.body;
+  return JSON.stringify(rewrite ? mergePatch(body, rewrite) : body);
+}
+
+/** A copy of `body` with `value` at `path` (object keys), copying only the objects on the way. */
+function withValueAt(body: Record<string, unknown>, path: KeyPath, value: string): Record<string, unknown> {
+  const [key, ...rest] = path as [string, ...string[]];
+  if (rest.length === 0) return { ...body, [key]: value };
+  const inner = body[key];
+  if (typeof inner !== "object" || inner === null || Array.isArray(inner)) return body;
+  return { ...body, [key]: withValueAt(inner as Record<string, unknown>, rest, value) };
 }

@@ -33,6 +33,8 @@ export interface UpstreamTarget {
   headers: Headers;
   /** Where the upstream model id goes in the request body; undefined when it travels in the URL. */
   bodyModelPath?: KeyPath;
+  /** The value written there, when it is not the bare model id (Gemini: `models/{id}`). */
+  bodyModel?: string;
 }
 
 /** Where a response names its model, so passthrough can make it name the group instead. */

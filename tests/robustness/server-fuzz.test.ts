@@ -3,12 +3,14 @@ import fc from "fast-check";
 import type { ApiType } from "../../src/config/types";
 import { captureLogs, type LogCapture } from "../../src/log";
 import { startHarness, type Harness } from "../e2e/harness";
+import { keyShapeArb, withKeyShape } from "./key-shapes";
 import { authHeaders, byteDamageArb, damage, FORMATS, FUZZ_SEED, mutatedArb, outcomeProblem, pool, randomBodyArb, seedsFor, send, serverSeeds, setOwn, TOP_KEYS, withGroup, type Json, type Outcome } from "./kit";
 
 /**
  * The running router under a batch of bad bodies: mutations of valid requests (fields dropped,
- * replaced, retyped, garbage inserted), the same with their bytes cut or spliced, and fully
- * random JSON, to all three client formats × all three groups × generate/stream/count. The
+ * replaced, retyped, garbage inserted), the same with their bytes cut or spliced, the same with
+ * their model key duplicated or escaped (key-shapes.ts), and fully random JSON, to all three
+ * client formats × all three groups × generate/stream/count. The
  * strict mocks refuse much of what passthrough forwards, with their own 4xx: that is a right
  * answer. What must never happen: a 5xx, an error outside the client's envelope, a hang, an
  * uncaught exception, a leaked in-flight count, or a router that is not healthy afterwards.
@@ -25,7 +27,7 @@ interface Spec {
   group: ApiType;
   op: Op;
   geminiSse: boolean;
-  kind: "mutated" | "damaged" | "random";
+  kind: "mutated" | "damaged" | "random" | "keys";
   body: string;
 }
 
@@ -62,7 +64,7 @@ const specArb: fc.Arbitrary<Spec> = fc
     group: fc.constantFrom(...FORMATS),
     op: fc.constantFrom<Op>("generate", "generate", "generate", "stream", "count"),
     geminiSse: fc.boolean(),
-    kind: fc.constantFrom<Spec["kind"]>("mutated", "mutated", "mutated", "damaged", "random"),
+    kind: fc.constantFrom<Spec["kind"]>("mutated", "mutated", "mutated", "damaged", "random", "keys"),
   })
   .chain((s) => {
     const op: Op = s.client === "openai" && s.op === "count" ? "generate" : s.op;
@@ -71,6 +73,7 @@ const specArb: fc.Arbitrary<Spec> = fc
     const mutated = mutatedArb(seeds(s.client, s.group, op), 2);
     if (s.kind === "mutated") return mutated.map((b) => ({ ...base, body: JSON.stringify(b) }));
     if (s.kind === "damaged") return fc.tuple(mutated, byteDamageArb).map(([b, d]) => ({ ...base, body: damage(JSON.stringify(b), d) }));
+    if (s.kind === "keys") return fc.tuple(mutated, keyShapeArb).map(([b, k]) => ({ ...base, body: withKeyShape(JSON.stringify(b), k, s.group) }));
     return randomBodyArb(TOP_KEYS[s.client]).map((b) => ({ ...base, body: JSON.stringify(s.client === "gemini" ? b : withGroup(s.client, b, s.group)) }));
   });
 

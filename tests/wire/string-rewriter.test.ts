@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { JsonStringRewriter, replaceFirst } from "../../src/wire/json/string-rewriter";
+import { JsonStringRewriter, replaceFirst, replaceUnambiguous } from "../../src/wire/json/string-rewriter";
 import { SseDataEditor } from "../../src/wire/sse/data-rewriter";
 
 const enc = new TextEncoder();
@@ -188,5 +188,35 @@ describe("replaceFirst", () => {
     }
     const none = enc.encode(`{"id":"x"}`);
     expect(replaceFirst(none, path, "g")).toBe(none);
+  });
+});
+
+describe("replaceUnambiguous", () => {
+  const edit = (doc: string, path: string[] = ["model"]) => {
+    const out = replaceUnambiguous(enc.encode(doc), path, "up");
+    return out && dec.decode(out);
+  };
+
+  test("one plain key: the bytes are edited in place", () => {
+    expect(edit(`{"model":"g","messages":[{"model":"nested"}],"x":"\\u0041"}`)).toBe(`{"model":"up","messages":[{"model":"nested"}],"x":"\\u0041"}`);
+    expect(edit(`{"messages":[]}`)).toBe(`{"messages":[]}`);
+  });
+
+  test("the key twice, whatever the first holds, or a key at the path's depth written with an escape: ambiguous", () => {
+    expect(edit(`{"model":"a","model":"g"}`)).toBeUndefined();
+    expect(edit(`{"model":[1],"model":"g"}`)).toBeUndefined();
+    expect(edit(`{"m\\u006fdel":"a","model":"g"}`)).toBeUndefined();
+    expect(edit(`{"model":"g","\\u0074emperature":1}`)).toBeUndefined();
+  });
+
+  test("keys deeper than the path, or under other parents, do not count", () => {
+    expect(edit(`{"model":"g","messages":[{"model":"a","m\\u006fdel":"b"}]}`)).toBe(`{"model":"up","messages":[{"model":"a","m\\u006fdel":"b"}]}`);
+    expect(edit(`{"other":{"model":"a"},"req":{"model":"g","model":"h"}}`, ["req", "model"])).toBeUndefined();
+    expect(edit(`{"other":{"model":"a"},"req":{"model":"g"}}`, ["req", "model"])).toBe(`{"other":{"model":"a"},"req":{"model":"up"}}`);
+  });
+
+  test("the verdict is the walk's own: a prepared rewriter used again starts clean", () => {
+    expect(edit(`{"model":"a","model":"g"}`)).toBeUndefined();
+    expect(edit(`{"model":"g"}`)).toBe(`{"model":"up"}`);
   });
 });

@@ -16,13 +16,21 @@ function peekRequest(body: Record<string, unknown>): Peek | RouterError {
 
 const METHOD = { generate: "generateContent", countTokens: "countTokens" } as const;
 
+/**
+ * The model travels in the URL; only countTokens' wrapped request names one in the body too (a
+ * required field, `models/{id}`), which must be the upstream's, never the client's group.
+ */
+const COUNT_MODEL_PATH = ["generateContentRequest", "model"] as const;
+
 function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("x-goog-api-key", model.apiKey);
   const method = call.stream ? "streamGenerateContent" : METHOD[call.op];
   // Keep the stream framing the client chose: SSE, or the streamed JSON array without `alt`.
   const query = call.stream && call.sse ? "?alt=sse" : "";
-  return { url: `${model.apiBase}/models/${encodeURIComponent(model.model)}:${method}${query}`, headers };
+  const url = `${model.apiBase}/models/${encodeURIComponent(model.model)}:${method}${query}`;
+  if (call.op === "countTokens") return { url, headers, bodyModelPath: COUNT_MODEL_PATH, bodyModel: `models/${model.model}` };
+  return { url, headers };
 }
 
 const model = (g: GroupConfig) => ({

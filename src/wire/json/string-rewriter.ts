@@ -55,6 +55,10 @@ export class JsonStringRewriter {
   private elementsEnded = 0;
   /** An element of the top-level array passed `elementCap`: the stream is to be ended. */
   oversized = false;
+  /** Keys that complete the path (`"model"` for ["model"]), counted: more than one is a duplicate. */
+  pathKeys = 0;
+  /** A key at one of the path's depths is written with a backslash escape (`"m\u006fdel"`). */
+  escapedKey = false;
 
   /** `replacement` is the new value as a plain string; it is JSON-escaped here. */
   constructor(path: KeyPath, replacement: string, opts: { once?: boolean; elementCap?: number } = {}) {
@@ -76,6 +80,8 @@ export class JsonStringRewriter {
     this.elementBytes = 0;
     this.elementsEnded = 0;
     this.oversized = false;
+    this.pathKeys = 0;
+    this.escapedKey = false;
   }
 
   /** Inside the top-level array's first element (its bytes are in earlier chunks too, or will be). */
@@ -156,7 +162,11 @@ export class JsonStringRewriter {
       }
       if (b === BACKSLASH) {
         this.escape = true;
-        if (mode === Mode.Key) this.keyByte(b);
+        if (mode === Mode.Key) {
+          // Compared byte by byte, an escaped key never matches the name it spells for a parser.
+          if (this.isObj.length <= this.path.length) this.escapedKey = true;
+          this.keyByte(b);
+        }
         continue;
       }
       if (b !== QUOTE) {
@@ -231,7 +241,14 @@ export class JsonStringRewriter {
 
   private closeKey(): void {
     const top = this.isObj.length - 1;
-    this.keyOk[top] = this.keyMatch && this.keyPos === this.path[top]!.length;
+    const ok = (this.keyOk[top] = this.keyMatch && this.keyPos === this.path[top]!.length);
+    if (ok && top === this.path.length - 1 && this.ancestorsMatch(top)) this.pathKeys++;
+  }
+
+  /** Whether the containers above depth `top` are the path's (by key, or any array element for "*"). */
+  private ancestorsMatch(top: number): boolean {
+    for (let d = 0; d < top; d++) if (this.wildcard[d] ? this.isObj[d] : !this.isObj[d] || !this.keyOk[d]) return false;
+    return true;
   }
 
   private isTarget(): boolean {
@@ -276,6 +293,19 @@ function preparedRewriter(kind: "first" | "every", path: KeyPath, replacement: s
 /** A whole document with every value at `path` replaced (the document itself when there is none). */
 export function replaceEvery(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array {
   return preparedRewriter("every", path, replacement).push(doc);
+}
+
+/**
+ * replaceEvery, when the bytes say unambiguously where the value is; undefined when a key at one
+ * of the path's depths is written with an escape, or the path's key occurs more than once. Parsers
+ * differ there (one keeps the first duplicate, another the last; `"m\u006fdel"` is `"model"` to
+ * them), so the caller must write the document anew from what it parsed instead of editing bytes.
+ * Found on the same single walk.
+ */
+export function replaceUnambiguous(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array | undefined {
+  const rewriter = preparedRewriter("every", path, replacement);
+  const out = rewriter.push(doc);
+  return rewriter.escapedKey || rewriter.pathKeys > 1 ? undefined : out;
 }
 
 /** A whole document with the first value at `path` replaced (the document itself when there is none). */
