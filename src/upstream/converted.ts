@@ -37,7 +37,8 @@ export async function converted(call: InboundCall, model: ModelConfig, server: S
 
   // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
   const upstreamWire: WireFormat = WIRE[model.apiType];
-  const targetReq = upstreamWire.upstreamTarget(model, { ...call, format: model.apiType, sse: true });
+  // `format` stays the client's: the target forwards only its own format's client headers.
+  const targetReq = upstreamWire.upstreamTarget(model, { ...call, sse: true });
   applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = JSON.stringify(body);

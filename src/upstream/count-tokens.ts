@@ -41,7 +41,7 @@ async function askUpstream(ir: IRRequest, call: InboundCall, model: ModelConfig,
   const ctx = codecContext(call.group, model.apiType);
   const encoded = CODECS[model.apiType].encodeRequest({ ...ir, stream: false }, { ...ctx, target: model });
   if (isRouterError(encoded)) return undefined;
-  const target = WIRE[model.apiType].upstreamTarget(model, { ...call, format: model.apiType, op: "countTokens", stream: false });
+  const target = WIRE[model.apiType].upstreamTarget(model, { ...call, op: "countTokens", stream: false });
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   const body = model.apiType === "gemini" ? { generateContentRequest: { model: `models/${model.model}`, ...encoded } } : countableAnthropic(encoded);
   const deadlines = new Deadlines(model.timeouts, signal, false);

@@ -8,6 +8,7 @@ import type { StreamEndRule } from "./stream-end";
 export type Operation = "generate" | "countTokens";
 
 export interface InboundCall {
+  /** The client's format (also when the call is converted for another upstream). */
   format: ApiType;
   op: Operation;
   /** The model group the client named. */

@@ -24,9 +24,12 @@ const MODEL_PATH = ["model"] as const;
 function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("x-api-key", model.apiKey);
-  // The client's version and betas describe the body it wrote, so they travel with it.
-  headers.set("anthropic-version", call.headers.get("anthropic-version") ?? DEFAULT_ANTHROPIC_VERSION);
-  const beta = call.headers.get("anthropic-beta");
+  // An Anthropic client's version and betas describe the body it wrote, so they travel with it
+  // (unless the model says otherwise). Any other client's copies describe nothing the router
+  // sends: a converted body is written for the default version, without beta fields.
+  const forward = call.format === "anthropic" && model.forwardBetas !== false;
+  headers.set("anthropic-version", (forward && call.headers.get("anthropic-version")) || DEFAULT_ANTHROPIC_VERSION);
+  const beta = forward && call.headers.get("anthropic-beta");
   if (beta) headers.set("anthropic-beta", beta);
   const path = call.op === "countTokens" ? "/v1/messages/count_tokens" : "/v1/messages";
   return { url: model.apiBase + path, headers, bodyModelPath: MODEL_PATH };
