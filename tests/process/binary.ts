@@ -14,9 +14,10 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
  * Polls `cond` every `everyMs` until it holds, at most `ms` in total; the loop is bounded by a
- * count rather than the clock so a stalled event loop cannot make it spin forever.
+ * count rather than the clock so a stalled event loop cannot make it spin forever. The bound only
+ * says when to give up on a signal that is not coming: generous, for a loaded 2-core machine.
  */
-export async function waitFor<T>(what: string, cond: () => T | Promise<T>, ms = 5_000, everyMs = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(what: string, cond: () => T | Promise<T>, ms = 10_000, everyMs = 25): Promise<NonNullable<T>> {
   const rounds = Math.max(1, Math.ceil(ms / everyMs));
   for (let i = 0; i < rounds; i++) {
     const v = await cond();
@@ -82,7 +83,7 @@ export class BinaryProcess {
     });
   }
 
-  waitStderr(what: string, match: (line: string) => boolean, ms = 5_000): Promise<string> {
+  waitStderr(what: string, match: (line: string) => boolean, ms = 10_000): Promise<string> {
     return waitFor(what, () => this.stderr.lines().find(match), ms);
   }
 }
@@ -125,7 +126,7 @@ export async function createLab(name: string): Promise<Lab> {
     },
     async run(args, opts = {}) {
       const p = lab.spawn(args, opts);
-      const timer = setTimeout(() => p.signal("SIGKILL"), opts.killAfterMs ?? 10_000);
+      const timer = setTimeout(() => p.signal("SIGKILL"), opts.killAfterMs ?? 20_000);
       const code = await p.exited;
       clearTimeout(timer);
       await Promise.all([p.stdout.done, p.stderr.done]);
@@ -135,7 +136,7 @@ export async function createLab(name: string): Promise<Lab> {
       const p = lab.spawn(["-i", "127.0.0.1", "-p", "0", ...args], opts);
       let line: string;
       try {
-        line = await waitFor("the listening line", () => (p.code !== null ? "exited" : p.stdout.text.includes("\n") ? p.stdout.lines()[0] : undefined), 10_000);
+        line = await waitFor("the listening line", () => (p.code !== null ? "exited" : p.stdout.text.includes("\n") ? p.stdout.lines()[0] : undefined), 20_000);
       } catch (e) {
         p.signal("SIGKILL");
         throw new Error(`${(e as Error).message}\nstdout: ${p.stdout.text}\nstderr: ${p.stderr.text}`);

@@ -11,7 +11,7 @@ import { findSecrets } from "../../src/log";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
 import { configYaml, createLab, mockModel, ON_LINUX_X64, type Lab } from "./binary";
 
-setDefaultTimeout(20_000);
+setDefaultTimeout(60_000);
 
 const KEYS: Record<MockKind, string> = { openai: "sk-check-bin-openai-7a6b5c4d3e", anthropic: "sk-ant-check-bin-2f1e0d9c8b", gemini: "AIzaCheckBinGemini+key/5a4b3c2d" };
 const WRONG_KEY = "sk-check-bin-wrong-key-9z8y7x6w";

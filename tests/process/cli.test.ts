@@ -3,10 +3,12 @@
  * instead of a server started on ./config.yaml, `explain --help` is help, `explain` rejects unknown
  * flags and extra arguments, and the main help lists `explain`. Run as the shipped binary.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { configYaml, createLab, modelYaml, ON_LINUX_X64, type Lab } from "./binary";
+
+setDefaultTimeout(60_000);
 
 let lab: Lab;
 

@@ -5,10 +5,12 @@
  * `attempt failed` line names its request. The e2e harness's strict mocks refuse wrong keys the way
  * their providers do (Gemini with 400 API_KEY_INVALID).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { captureLogs, type LogCapture, type LogRecord } from "../../src/log";
 import { startHarness, TOKEN, type Harness } from "../e2e/harness";
 import { waitFor } from "./binary";
+
+setDefaultTimeout(30_000);
 
 let cap: LogCapture;
 let h: Harness;

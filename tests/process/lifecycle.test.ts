@@ -11,7 +11,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { startMock, type MockUpstream } from "../mocks";
 import { chat, configYaml, createLab, mockModel, modelYaml, ON_LINUX_X64, refused, startSlowUpstream, waitFor, type Lab } from "./binary";
 
-setDefaultTimeout(15_000);
+setDefaultTimeout(60_000);
 
 let lab: Lab;
 let mock: MockUpstream;
@@ -21,7 +21,8 @@ let config = "";
 beforeAll(async () => {
   lab = await createLab("lifecycle");
   mock = await startMock("openai", { apiKey: "sk-lifecycle-upstream-0123456789" });
-  slow = startSlowUpstream(10, 100);
+  // ~3 s of stream: long enough that a loaded machine still refuses new connections well before its end.
+  slow = startSlowUpstream(20, 150);
   config = join(lab.dir, "config.yaml");
   await writeFile(config, configYaml([mockModel("fast", mock), modelYaml("slowpoke", "openai", slow.apiBase, "sk-slow")], { quick: ["fast"], slow: ["slowpoke"], both: ["fast", "slowpoke"] }));
 }, 60_000);
@@ -56,7 +57,7 @@ describe.skipIf(!ON_LINUX_X64)("process lifecycle", () => {
     expect((await fetch(`${r.origin}/health`)).status).toBe(200);
 
     r.signal("SIGTERM");
-    expect(await r.exitWithin(5_000)).toBe(0);
+    expect(await r.exitWithin(10_000)).toBe(0);
   });
 
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
@@ -79,7 +80,7 @@ describe.skipIf(!ON_LINUX_X64)("process lifecycle", () => {
       r.signal(sig);
       const signalled = performance.now();
       // Refusal must show while the stream is still running, or it would prove nothing.
-      await waitFor("new connections to be refused", () => refused(r.port), 1_500, 10);
+      await waitFor("new connections to be refused", () => refused(r.port), 2_500, 10);
       const refusedAfterMs = performance.now() - signalled;
       expect(r.code).toBeNull();
 
@@ -91,16 +92,17 @@ describe.skipIf(!ON_LINUX_X64)("process lifecycle", () => {
       }
       const streamEnded = performance.now();
       expect(reads).toBeLessThan(200);
-      for (let i = 0; i < 10; i++) expect(text).toContain(`"content":"c${i} "`);
+      for (let i = 0; i < 20; i++) expect(text).toContain(`"content":"c${i} "`);
       expect(text).toContain('"finish_reason":"stop"');
       expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
-      // The stream still had most of its ~1 s to run when the port stopped accepting.
+      // The stream still had most of its ~3 s to run when the port stopped accepting.
       expect(refusedAfterMs).toBeLessThan(streamEnded - signalled);
 
-      const code = await r.exitWithin(5_000);
+      const code = await r.exitWithin(10_000);
       expect(code, r.stderr.text).toBe(0);
-      // Small slack: the client sees the end a moment after the server sent it and could exit.
-      expect(exitedAt).toBeGreaterThan(streamEnded - 50);
+      // Not before the stream's end (which the complete stream above proves as well): compared with
+      // slack, since a loaded client may read the last frame a while after the server sent it.
+      expect(exitedAt).toBeGreaterThan(signalled + 1_000);
       expect(r.stderr.text).toBe("");
     });
   }
@@ -112,8 +114,8 @@ describe.skipIf(!ON_LINUX_X64)("process lifecycle", () => {
     await res.text();
     const t0 = performance.now();
     r.signal("SIGTERM");
-    expect(await r.exitWithin(3_000)).toBe(0);
-    // Idle keep-alive connections must not hold the process for the grace period.
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(await r.exitWithin(10_000)).toBe(0);
+    // Idle keep-alive connections must not hold the process for the 30 s grace period.
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { startMock, type MockUpstream } from "../mocks";
 import { chat, configYaml, createLab, mockModel, ON_LINUX_X64, waitFor, type Lab } from "./binary";
 
-setDefaultTimeout(30_000);
+setDefaultTimeout(60_000);
 
 const CAP = 10_000_000;
 let lab: Lab;
@@ -66,7 +66,7 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     await (await fetch(`${r.origin}/v1/models`)).text();
 
     r.signal("SIGTERM");
-    expect(await r.exitWithin(5_000)).toBe(0);
+    expect(await r.exitWithin(10_000)).toBe(0);
 
     // Not a terminal, so every stderr line is a JSON object.
     const stderr = jsonLines(r.stderr.text);

@@ -10,7 +10,7 @@ import { startMock, type MockUpstream } from "../mocks";
 import { parseExposition, series, value, type Exposition } from "../metrics/parse";
 import { chat, closedPort, configYaml, createLab, mockModel, modelYaml, ON_LINUX_X64, startSlowUpstream, waitFor, type Lab, type Running } from "./binary";
 
-setDefaultTimeout(15_000);
+setDefaultTimeout(60_000);
 
 const TOKEN = "metrics-router-token-4f2a";
 let lab: Lab;
@@ -23,7 +23,8 @@ const groups = { gpt: ["oa"], claude: ["an"], slow: ["slowpoke"], fo: ["dead*100
 beforeAll(async () => {
   lab = await createLab("metrics");
   [oa, an] = await Promise.all([startMock("openai", { apiKey: "sk-metrics-openai-0123456789" }), startMock("anthropic", { apiKey: "sk-ant-metrics-0123456789" })]);
-  slow = startSlowUpstream(10, 100);
+  // ~3 s of stream, so both are surely still in flight when scraped on a loaded machine.
+  slow = startSlowUpstream(20, 150);
   models = [mockModel("oa", oa), mockModel("an", an), modelYaml("slowpoke", "openai", slow.apiBase, "sk-slow"), modelYaml("dead", "openai", `http://127.0.0.1:${await closedPort()}/v1`, "sk-dead")];
 }, 60_000);
 
@@ -75,7 +76,7 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     expect((await chat(open.origin, "gpt")).status).toBe(401);
 
     for (const r of [guarded, open]) r.signal("SIGTERM");
-    expect(await Promise.all([guarded.exitWithin(5_000), open.exitWithin(5_000)])).toEqual([0, 0]);
+    expect(await Promise.all([guarded.exitWithin(10_000), open.exitWithin(10_000)])).toEqual([0, 0]);
   });
 
   test("after traffic: requests by format/group/model/status, failovers, in-flight back to 0", async () => {
@@ -115,7 +116,7 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     await Bun.sleep(300);
     await readerB.cancel();
     expect(await a.text()).toContain("data: [DONE]");
-    await waitFor("in-flight calls to drain", async () => inFlight(await scrape(r), "slowpoke") === 0, 3_000);
+    await waitFor("in-flight calls to drain", async () => inFlight(await scrape(r), "slowpoke") === 0);
 
     const e = await scrape(r);
     expect(requests(e, "openai", "gpt", "oa", 200)).toBe(2);
@@ -138,6 +139,6 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     expect(value(e, "llm_router_effective_weight", { model: "an" })).toBe(100);
 
     r.signal("SIGTERM");
-    expect(await r.exitWithin(5_000)).toBe(0);
+    expect(await r.exitWithin(10_000)).toBe(0);
   });
 });

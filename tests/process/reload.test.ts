@@ -10,7 +10,7 @@ import { startMock, type MockUpstream } from "../mocks";
 import { parseExposition, value } from "../metrics/parse";
 import { chat, configYaml, createLab, groupsOf, mockModel, ON_LINUX_X64, replaceByRename, waitFor, type Lab, type Running } from "./binary";
 
-setDefaultTimeout(15_000);
+setDefaultTimeout(60_000);
 
 let lab: Lab;
 let oa: MockUpstream;
@@ -61,7 +61,7 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(await groupsOf(r.origin)).toEqual(["alpha"]);
 
     r.signal("SIGHUP");
-    await waitFor("beta to be listed", async () => (await groupsOf(r.origin))?.includes("beta"), 3_000);
+    await waitFor("beta to be listed", async () => (await groupsOf(r.origin))?.includes("beta"));
     const beta = await ok(await chat(r.origin, "beta", { text: "to beta" }));
     expect(beta.choices[0].message.content).toBe("echo: to beta");
     expect(an.requests.at(-1)!.path).toBe("/v1/messages");
@@ -89,7 +89,7 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     await ok(await chat(r.origin, "beta"));
 
     r.signal("SIGTERM");
-    expect(await r.exitWithin(5_000), r.stderr.text).toBe(0);
+    expect(await r.exitWithin(10_000), r.stderr.text).toBe(0);
   });
 
   test("editing the file, or renaming a new one over it, reloads without a signal", async () => {
@@ -107,12 +107,11 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
       ["written after a rename", () => writeFile(file, configYaml(models, { one: ["A"], four: ["A", "B"] })), ["four", "one"]],
       ["renamed over again", () => replaceByRename(file, configYaml(models, { five: ["B"] })), ["five"]],
     ];
+    // Waits for each change to show, however long a loaded machine takes to deliver the file event:
+    // without the watch it would never show (the SIGHUP test proves nothing else reloads).
     for (const [how, change, want] of steps) {
-      const t0 = performance.now();
       await change();
-      await waitFor(`the config ${how} to apply`, async () => JSON.stringify(await groupsOf(r.origin)) === JSON.stringify(want), 2_000, 20);
-      const took = performance.now() - t0;
-      expect(took, `${how}: ${Math.round(took)} ms`).toBeLessThan(1_200);
+      await waitFor(`the config ${how} to apply`, async () => JSON.stringify(await groupsOf(r.origin)) === JSON.stringify(want), 20_000, 20);
     }
     const last = await ok(await chat(r.origin, "five", { text: "after edits" }));
     expect(last.choices[0].message.content).toBe("echo: after edits");
@@ -121,7 +120,7 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(reloads(r).length).toBeLessThanOrEqual(steps.length * 2);
 
     r.signal("SIGTERM");
-    expect(await r.exitWithin(5_000), r.stderr.text).toBe(0);
+    expect(await r.exitWithin(10_000), r.stderr.text).toBe(0);
   });
 
   test("health of an unchanged model survives a reload; changing its key resets it", async () => {
@@ -140,7 +139,7 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(await weightOf(r, "A")).toBe(50);
     expect(await weightOf(r, "B")).toBe(100);
 
-    const reloaded = async (n: number) => waitFor(`reload #${n}`, () => reloads(r).length >= n, 2_000);
+    const reloaded = async (n: number) => waitFor(`reload #${n}`, () => reloads(r).length >= n, 20_000);
     await writeFile(file, configYaml([mockModel("A", oa), B], { ga: ["A"], gb: ["B"], gc: ["B"] }));
     await reloaded(1);
     expect(reloads(r)[0]!.groups_added).toEqual(["gc"]);
@@ -152,6 +151,6 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(await weightOf(r, "A")).toBe(100);
 
     r.signal("SIGTERM");
-    expect(await r.exitWithin(5_000), r.stderr.text).toBe(0);
+    expect(await r.exitWithin(10_000), r.stderr.text).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { startMock, type MockUpstream } from "../mocks";
 import { chat, configYaml, createLab, mockModel, ON_LINUX_X64, waitFor, type Lab } from "./binary";
 
-setDefaultTimeout(15_000);
+setDefaultTimeout(60_000);
 
 let lab: Lab;
 let mock: MockUpstream;
@@ -68,7 +68,7 @@ describe.skipIf(!ON_LINUX_X64)("--workers", () => {
     const replaced = await waitFor("a replacement worker", async () => {
       const k = await children(r.proc.pid);
       return k.length === 2 && !k.includes(first!) ? k : undefined;
-    }, 5_000);
+    }, 20_000);
     expect(replaced).toHaveLength(2);
     expect(r.stderr.text).toMatch(new RegExp(`worker \\d \\(pid ${first}\\) exited with code \\d+; restarting it in 1 s`));
     expect((await chat(r.origin, "quick")).status).toBe(200);

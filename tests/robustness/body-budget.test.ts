@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { loadConfigText } from "../../src/config";
+import { BodyBudget } from "../../src/core/body-budget";
 import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
 import { serve, type RunningServer } from "../../src/server/serve";
@@ -13,6 +14,7 @@ import { startMock, type MockUpstream } from "../mocks";
  */
 let router: RunningServer;
 let mock: MockUpstream;
+const bodies = new BodyBudget();
 const HELD = 4;
 const HELD_SIZE = 60_000; // declared by each held client: 240,000 of 262,144 bytes
 
@@ -28,12 +30,19 @@ router_settings:
     "budget.yaml",
     {},
   );
-  router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => createRuntime(config), log: silentLogger });
+  router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => createRuntime(config), log: silentLogger, bodies });
 });
 afterAll(async () => {
   await router.stop();
   await mock.stop();
 });
+
+/** Waits for a condition the server reaches on its own; the bound only gives up on it. */
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  for (const started = performance.now(); !cond(); await Bun.sleep(10)) {
+    if (performance.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  }
+}
 
 /** A chat request of exactly `size` bytes. */
 function body(size: number): string {
@@ -59,7 +68,7 @@ test("held bodies fill the total: a large body gets 503 with Retry-After, small 
     return { sock, rest: text.slice(100), reply: () => reply };
   });
   try {
-    await Bun.sleep(200); // the held requests reach the handler and count their declared sizes
+    await until("the held requests to count their declared sizes", () => bodies.inUse === HELD * HELD_SIZE);
 
     const refused = await post(30_000);
     expect(refused.status).toBe(503);
@@ -69,7 +78,7 @@ test("held bodies fill the total: a large body gets 503 with Retry-After, small 
     expect((await post(1_000)).status).toBe(200); // fits beside the held ones
 
     for (const h of held) h.sock.write(h.rest);
-    for (let i = 0; i < 200 && !held.every((h) => h.reply().startsWith("HTTP/1.1 200")); i++) await Bun.sleep(10);
+    await until("the held requests to be answered", () => held.every((h) => h.reply().includes("\r\n\r\n")));
     expect(held.map((h) => h.reply().split("\r\n")[0])).toEqual(Array(HELD).fill("HTTP/1.1 200 OK"));
 
     expect((await post(30_000)).status).toBe(200);

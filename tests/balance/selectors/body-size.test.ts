@@ -3,13 +3,16 @@
  * to its size, a selector that still fails on a large body is not eligible for that request only, and
  * quarantine alone never leaves a group with nobody eligible.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { SelectorEngine } from "../../../src/balance/selectors/index";
 import { QUARANTINE_MAX_BODY_BYTES } from "../../../src/balance/selectors/engine";
 import { loadConfigText } from "../../../src/config";
 import { createHandler } from "../../../src/core/handle";
 import { loadRuntime } from "../../../src/core/runtime";
 import { silentLogger } from "../../../src/log";
+
+// Multi-MB bodies through jq: seconds each on a loaded machine.
+setDefaultTimeout(60_000);
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 

@@ -69,7 +69,8 @@ describe("SelectorEngine.evaluate", () => {
     const body = new Uint8Array(8 * 1024 * 1024 + 1).fill(0x20);
     const started = performance.now();
     expect(await engine.evaluate("mixed", body, "openai")).toEqual(["match", "skipped", "skipped"]);
-    expect(performance.now() - started).toBeLessThan(20);
+    // Parsing 8 MiB in jq takes hundreds of ms; returning at once is far below that even under load.
+    expect(performance.now() - started).toBeLessThan(100);
     expect(logs).toContainEqual(expect.objectContaining({ level: "info", msg: expect.stringContaining("above the cap") }));
   });
 

@@ -2,9 +2,12 @@
  * Selector semantics: the first output decides, only `true` matches, errors never match; $format and
  * $group are bound. Checked against Debian's jq binary (1.6 on bookworm) on cases where 1.6 and 1.7 agree.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { SelectorEngine, type SelectorOutcome } from "../../../src/balance/selectors/index";
+
+// The comparison spawns /usr/bin/jq a few hundred times: seconds on a loaded machine.
+setDefaultTimeout(60_000);
 
 const JQ = "/usr/bin/jq";
 const HAVE_JQ = existsSync(JQ);
