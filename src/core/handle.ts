@@ -2,6 +2,7 @@ import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
+import { RequestMedia } from "../upstream/media/request-media";
 import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "./auth";
@@ -102,15 +103,18 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   }
   const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs, { budget: bodies, limit: config.server.maxTotalBodyBytes });
   if (isRouterError(raw)) return raw;
+  // Media the request makes the router download count in the same budget, until the request is answered.
+  const media = new RequestMedia(config.server.media, request.signal, { budget: bodies, limit: config.server.maxTotalBodyBytes });
   try {
-    return await modelCall(route, request, raw, runtime, deps, track);
+    return await modelCall(route, request, raw, runtime, deps, track, media);
   } finally {
     bodies.release(raw.length);
+    media.release();
   }
 }
 
 /** A model call whose body has arrived: parsed, its group found, and routed. */
-async function modelCall(route: Extract<Dispatched, { kind: "call" }>, request: Request, raw: Uint8Array, runtime: Runtime, deps: CoreDeps, track: Tracker): Promise<Response | RouterError> {
+async function modelCall(route: Extract<Dispatched, { kind: "call" }>, request: Request, raw: Uint8Array, runtime: Runtime, deps: CoreDeps, track: Tracker, media: RequestMedia): Promise<Response | RouterError> {
   const config = runtime.config;
   const wire = WIRE[route.format];
   const body = parseJsonObject(raw);
@@ -131,6 +135,7 @@ async function modelCall(route: Extract<Dispatched, { kind: "call" }>, request: 
     body,
     raw,
     headers: request.headers,
+    media,
   };
   deps.holdOpen?.(request);
   return routeCall(call, group, runtime, request.signal, deps.log, track);

@@ -1,7 +1,6 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
 import { CODECS } from "../convert/codecs";
 import { codecContext } from "../convert/context";
-import { inlineRemoteMedia } from "../convert/media";
 import { convertStream } from "../convert/stream";
 import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
 import type { StreamDecoder } from "../wire/codec";
@@ -13,6 +12,7 @@ import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
+import { RequestMedia } from "./media/request-media";
 import { mergePatch } from "./merge-patch";
 import { readCapped, tooLarge } from "./read-capped";
 
@@ -29,8 +29,10 @@ export async function converted(call: InboundCall, model: ModelConfig, server: S
   ir.stream = call.stream;
 
   // Gemini reads only inline media (or its own file URIs); OpenAI cannot fetch documents by URL.
-  const mediaError = await inlineRemoteMedia(ir, (p) => model.apiType === "gemini" || (model.apiType === "openai" && p.type === "file"));
-  if (mediaError) return failed(mediaError);
+  // One download per URL for the whole request, whatever the attempt; a failed one is never the model's fault.
+  call.media ??= new RequestMedia(server.media, signal);
+  const mediaError = await call.media.inline(ir, (p) => model.apiType === "gemini" || (model.apiType === "openai" && p.type === "file"), model, log, call.group);
+  if (mediaError) return { kind: "failed", error: mediaError, retryable: false };
   const encoded = target.encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return failed(encoded);
   const body = model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;

@@ -49,6 +49,14 @@ function proxyDecision(url: string, modelProxy: string | undefined): ProxySpec |
 }
 
 /**
+ * The proxy callUpstream would use for `url`, decided afresh each time: for URLs that clients
+ * choose (media downloads), which must not crowd the per-upstream decisions out of their cache.
+ */
+export function proxyForClientUrl(url: string, modelProxy: string | undefined): ProxySpec | undefined {
+  return proxyFor(url, modelProxy, globalProxy, proxyEnv);
+}
+
+/**
  * One HTTP call to an upstream. Bun's fetch has its own ~300 s inactivity limit that no
  * AbortSignal overrides (oven-sh/bun#16682); `timeout: false` turns it off so the client's
  * signal (and, later, our own timeouts) are the only ones that apply. Redirects are not

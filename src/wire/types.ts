@@ -2,6 +2,7 @@ import type { ApiType, GroupConfig, ModelConfig } from "../config/types";
 import type { RouterError } from "../ir/error";
 import type { KeyPath } from "./json/string-rewriter";
 import type { SseEditRule } from "./sse/data-rewriter";
+import type { RequestMedia } from "../upstream/media/request-media";
 import type { StreamEndRule } from "./stream-end";
 
 /** What the client asked for, known after routing and a first look at the body. */
@@ -21,6 +22,8 @@ export interface InboundCall {
   /** The body exactly as received, so passthrough can forward it with minimal edits. */
   raw: Uint8Array;
   headers: Headers;
+  /** The request's remote media downloads, shared by its failover attempts; made on first need when absent. */
+  media?: RequestMedia;
 }
 
 /** Routing facts a format's request body yields; the body itself is not converted. */
