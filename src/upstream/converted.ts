@@ -8,6 +8,7 @@ import type { Logger } from "../log";
 import { jsonResponse } from "../wire/respond";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { WIRE } from "../wire";
+import { isFetchableByGemini } from "../wire/gemini/media";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
@@ -31,7 +32,7 @@ export async function converted(call: InboundCall, model: ModelConfig, server: S
   // Gemini reads only inline media (or its own file URIs); OpenAI cannot fetch documents by URL.
   // One download per URL for the whole request, whatever the attempt; a failed one is never the model's fault.
   call.media ??= new RequestMedia(server.media, signal);
-  const mediaError = await call.media.inline(ir, (p) => model.apiType === "gemini" || (model.apiType === "openai" && p.type === "file"), model, log, call.group);
+  const mediaError = await call.media.inline(ir, (p) => (model.apiType === "gemini" ? !isFetchableByGemini(p.url!) : model.apiType === "openai" && p.type === "file"), model, log, call.group);
   if (mediaError) return { kind: "failed", error: mediaError, retryable: false };
   const encoded = target.encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return failed(encoded);

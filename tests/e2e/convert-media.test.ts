@@ -145,6 +145,14 @@ describe("remote images, OpenAI client", () => {
     expect(geminiInline(h.mocks.gemini.requests[1]!)).toEqual([{ mimeType: "image/png", data: PNG }, { mimeType: "image/png", data: PNG }]);
   });
 
+  test("→ Gemini, a YouTube URL: Gemini fetches it itself, so it goes as fileData, never downloaded", async () => {
+    const url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
+    const res = await askOpenAI("gemini", url);
+    expect(res.choices[0]!.message.content).toBe("echo: what is this");
+    const parts = (h.mocks.gemini.requests[0]!.body as any).contents.flatMap((c: any) => c.parts);
+    expect(parts.find((p: any) => p.fileData)).toEqual({ fileData: { fileUri: url } });
+  });
+
   test("→ Anthropic: the URL goes through as a url image source, never downloaded", async () => {
     const url = `${imageBase}/cat.png`;
     const res = await askOpenAI("anthropic", url);
