@@ -33,6 +33,15 @@ export type Downloaded = { data: string; mime: string } | { failure: string };
  * must be an image, PDF or audio by its type and its first bytes.
  */
 export async function download(url: string, env: DownloadEnv): Promise<Downloaded> {
+  try {
+    return await hops(url, env);
+  } catch (cause) {
+    // Nothing below is meant to throw; if it does, it is this download's failure, not the request's 500.
+    return { failure: `failed: ${describe(cause)}` };
+  }
+}
+
+async function hops(url: string, env: DownloadEnv): Promise<Downloaded> {
   let current: URL;
   try {
     current = new URL(url);

@@ -176,3 +176,14 @@ describe("numbering and clipping", () => {
     expect(srv.connections).toBe(0);
   });
 });
+
+describe("failures inside the download", () => {
+  test("a lookup that throws outright is that download's failure, not the request's crash", async () => {
+    const throwing = () => {
+      throw new Error("resolver exploded");
+    };
+    const r = await run(["http://media.invalid/cat.png"], ALLOW_SERVER, { lookup: throwing });
+    expect(r.error?.message).toBe("could not download media #1 (http://media.invalid/cat.png)");
+    expect(reasonOf(r)).toBe("failed: resolver exploded");
+  });
+});
