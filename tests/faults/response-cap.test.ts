@@ -62,8 +62,9 @@ describe("an upstream answer read whole is capped after decompression", () => {
     expect(res.status).toBe(502);
     expect(expectOpenAIError(parseJson(await res.text())).message).toContain("max_response_size");
     expect(h.runtime.health.effectiveWeight(model, 100)).toBeLessThan(100);
-    // Reading the whole body takes 512 MiB at least (2.2 GB was measured); the cap, about 64 MiB.
-    expect(grown).toBeLessThan(256 * 1024 * 1024);
+    // Reading the whole body takes 512 MiB at least (2.2 GB was measured); the cap holds about
+    // 64 MiB of it before letting go (65-175 MB of growth measured, inflate buffers included).
+    expect(grown).toBeLessThan(400 * 1024 * 1024);
   });
 
   test("failover applies: the next member answers", async () => {
