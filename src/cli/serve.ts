@@ -2,16 +2,19 @@ import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { RouterConfig } from "../config/types";
 import { loadRuntime, type Runtime } from "../core/runtime";
-import { configSecrets, createLogger, type RouterLogger } from "../log";
+import { configSecrets, createLogger, proxyCredentials, type RouterLogger } from "../log";
 import { createMetricsEndpoint, Metrics } from "../metrics";
 import { serve, type RunningServer } from "../server/serve";
 import { closeProxies } from "../upstream/proxy";
 import { VERSION } from "../version";
-import type { Options } from "./args";
+import { UsageError, type Options } from "./args";
 import { loadCheckedConfig } from "./config";
 import { describeChanges } from "./reload-diff";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+/** Shorter tokens can be guessed by whoever can reach the port; the router still accepts them. */
+const MIN_TOKEN_LENGTH = 16;
 /** How long running requests may take to finish after SIGTERM before connections are cut. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
@@ -28,15 +31,21 @@ export interface Router {
 export async function startRouter(opts: Options, env: Record<string, string | undefined> = process.env): Promise<Router> {
   const configPath = resolve(opts.config);
   const config = await loadCheckedConfig(configPath, env);
-  const log = createLogger({ level: opts.logLevel, file: opts.logFile, secrets: configSecrets(config, opts.token) });
+  // Secrets from outside the config file, masked like the config's own in logs and in answers.
+  const extraSecrets = [opts.token, ...[opts.proxy, ...PROXY_VARIABLES.map((k) => env[k])].flatMap(proxyCredentials)];
+  const secretsOf = (c: RouterConfig) => configSecrets(c, ...extraSecrets);
+  const log = openLogger(opts, secretsOf(config));
   warnAbout(config, log);
   if (!opts.token && !LOOPBACK.test(opts.ip)) {
     log.warn(`no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`);
   }
+  if (opts.token && opts.token.length < MIN_TOKEN_LENGTH) {
+    log.warn(`the router token is ${opts.token.length} characters long; use at least ${MIN_TOKEN_LENGTH} random characters (e.g. openssl rand -hex 16)`);
+  }
   const selectorLog = (level: "debug" | "info" | "warn", msg: string, fields?: Record<string, unknown>) => log[level](msg, fields);
-  const buildRuntime = (c: RouterConfig, previous?: Runtime) => loadRuntime(c, { health: previous?.health, log: selectorLog });
+  const buildRuntime = (c: RouterConfig, previous?: Runtime) => loadRuntime(c, { health: previous?.health, log: selectorLog, extraSecrets });
   // Selectors were checked with the config; the port opens while the engine's worker compiles them.
-  let current = await loadRuntime(config, { log: selectorLog, waitForSelectors: false });
+  let current = await loadRuntime(config, { log: selectorLog, waitForSelectors: false, extraSecrets });
   const metrics = new Metrics();
   const names = (c: RouterConfig) => metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
   names(config);
@@ -71,7 +80,7 @@ export async function startRouter(opts: Options, env: Record<string, string | un
       const runtime = await buildRuntime(next, current);
       const previous = current;
       current = runtime;
-      log.setSecrets([...configSecrets(previous.config, opts.token), ...configSecrets(next, opts.token)]);
+      log.setSecrets([...secretsOf(previous.config), ...secretsOf(next)]);
       names(next);
       warnAbout(next, log);
       log.info("reload", describeChanges(previous.config, next));
@@ -115,6 +124,16 @@ export async function startRouter(opts: Options, env: Record<string, string | un
       await log.close();
     },
   };
+}
+
+/** A --log-file that cannot be opened (a symbolic link, a missing directory) is a bad flag value: exit 2. */
+function openLogger(opts: Options, secrets: string[]): RouterLogger {
+  try {
+    return createLogger({ level: opts.logLevel, file: opts.logFile, secrets });
+  } catch (err) {
+    if (opts.logFile) throw new UsageError(`--log-file: ${(err as Error).message}`);
+    throw err;
+  }
 }
 
 function warnAbout(config: RouterConfig, log: RouterLogger): void {

@@ -1,6 +1,6 @@
 import type { GroupConfig, ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
-import type { Logger } from "../log";
+import type { Logger, SecretMask } from "../log";
 import { keyRejected, type AttemptOutcome } from "../upstream/attempt";
 import { converted } from "../upstream/converted";
 import { countTokensConverted } from "../upstream/count-tokens";
@@ -55,7 +55,7 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
     };
     let outcome: AttemptOutcome;
     try {
-      outcome = await attempt(call, model, runtime.config.server, signal, log, onEnd, observe?.usage);
+      outcome = await attempt(call, model, runtime.config.server, runtime.secrets, signal, log, onEnd, observe?.usage);
     } catch (err) {
       release(); // an exception must not leave the model counted as busy
       throw err;
@@ -83,10 +83,10 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
   return labelled(answer, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts);
 }
 
-function attempt(call: InboundCall, model: ModelConfig, server: ServerSettings, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
-  if (model.apiType === call.format) return passthrough(call, model, server, WIRE[call.format], signal, onEnd);
-  if (call.op === "countTokens") return countTokensConverted(call, model, signal, log, onEnd);
-  return converted(call, model, server, signal, log, onEnd, onUsage);
+function attempt(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+  if (model.apiType === call.format) return passthrough(call, model, server, secrets, WIRE[call.format], signal, onEnd);
+  if (call.op === "countTokens") return countTokensConverted(call, model, server, signal, log, onEnd);
+  return converted(call, model, server, secrets, signal, log, onEnd, onUsage);
 }
 
 async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime, observe?: CallObserver): Promise<boolean[]> {

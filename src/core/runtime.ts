@@ -1,6 +1,7 @@
 import { createBalancer, HealthRegistry, type Balancer, type Clock, type Random } from "../balance";
 import { SelectorEngine, type SelectorLog } from "../balance/selectors";
 import type { ModelConfig, RouterConfig } from "../config/types";
+import { configSecrets, SecretMask } from "../log/secrets";
 
 /**
  * Everything a request needs that is built once per config: the config itself, the balancer
@@ -11,6 +12,11 @@ export interface Runtime {
   config: RouterConfig;
   balancer: Balancer;
   health: HealthRegistry;
+  /**
+   * Every secret the config holds (and the router token, proxy credentials), compiled once per
+   * load: upstream error bodies and messages pass through it before a client sees them.
+   */
+  secrets: SecretMask;
   selectors?: SelectorEvaluator;
   /** Settles once the selector engine can evaluate; rejects if it cannot start. */
   ready?: Promise<void>;
@@ -31,6 +37,8 @@ export interface RuntimeOptions {
   selectors?: SelectorEvaluator;
   cooldownMs?: number;
   maxAttempts?: number;
+  /** Secrets from outside the config file: the router token, the credentials of `--proxy`. */
+  extraSecrets?: (string | undefined)[];
 }
 
 export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): Runtime {
@@ -38,7 +46,8 @@ export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): 
   const health = opts.health ?? new HealthRegistry({ clock, cooldownMs: opts.cooldownMs });
   health.reconcile(new Map([...config.models].map(([name, m]) => [name, fingerprint(m)])));
   const balancer = createBalancer(config.strategy, health, { random: opts.random ?? Math.random, maxAttempts: opts.maxAttempts });
-  return { config, balancer, health, selectors: opts.selectors, close: async () => {} };
+  const secrets = new SecretMask(configSecrets(config, ...(opts.extraSecrets ?? [])));
+  return { config, balancer, health, secrets, selectors: opts.selectors, close: async () => {} };
 }
 
 /**

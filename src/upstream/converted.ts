@@ -4,7 +4,7 @@ import { codecContext } from "../convert/context";
 import { convertStream } from "../convert/stream";
 import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
 import type { StreamDecoder } from "../wire/codec";
-import type { Logger } from "../log";
+import type { Logger, SecretMask } from "../log";
 import { jsonResponse } from "../wire/respond";
 import type { InboundCall, WireFormat } from "../wire/types";
 import { WIRE } from "../wire";
@@ -15,13 +15,20 @@ import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { RequestMedia } from "./media/request-media";
 import { mergePatch } from "./merge-patch";
-import { readCapped, tooLarge } from "./read-capped";
+import { maskedOutcome, maskingErrors } from "./mask-errors";
+import { readCapped, readCappedText, tooLarge } from "./read-capped";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
-export async function converted(call: InboundCall, model: ModelConfig, server: ServerSettings, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+export async function converted(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+  // A failure's message may carry upstream text (a provider quoting the key it was sent): masked
+  // here, once, whichever path produced it.
+  return maskedOutcome(await convert(call, model, server, secrets, signal, log, onEnd, onUsage), secrets);
+}
+
+async function convert(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
   const client = CODECS[call.format];
   const target = CODECS[model.apiType];
   const ctx = codecContext(call.group, model.apiType);
@@ -54,9 +61,11 @@ export async function converted(call: InboundCall, model: ModelConfig, server: S
   const warned = () => reportWarnings(headers, ctx.warnings.list, log, call, model);
 
   if (!res.ok) {
+    const text = await readCappedText(res, server.maxResponseBytes);
     deadlines.done();
     warned();
-    return failed(target.decodeError(res.status, await res.text().catch(() => ""), res.headers));
+    if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
+    return failed(target.decodeError(res.status, text ?? "", res.headers));
   }
   if (!call.stream) {
     const bytes = await readCapped(res, server.maxResponseBytes);
@@ -80,7 +89,7 @@ export async function converted(call: InboundCall, model: ModelConfig, server: S
   if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
   const jsonArray = call.format === "gemini" && !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
-  const stream = await convertStream(res.body, withUsage(target.createStreamDecoder(ctx), onUsage), encoder, (how) => {
+  const stream = await convertStream(res.body, maskingErrors(withUsage(target.createStreamDecoder(ctx), onUsage), secrets), encoder, (how) => {
     if (how === "broken") log.warn("upstream stream failed", { group: call.group, model: model.name });
     onEnd(how);
   }, deadlines, model.apiType);

@@ -1,4 +1,5 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
+import type { SecretMask } from "../log";
 import { routerError, type RouterError } from "../ir";
 import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
 import { lineTooLarge } from "../wire/sse/line-cap";
@@ -18,7 +19,7 @@ import { streamEditor } from "./stream-editors";
  * value that names the model, which names the client's group instead (Claude Code drops its
  * thinking history when the answer names another model). The upstream model goes in a header.
  */
-export async function passthrough(call: InboundCall, model: ModelConfig, server: ServerSettings, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+export async function passthrough(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
@@ -30,9 +31,15 @@ export async function passthrough(call: InboundCall, model: ModelConfig, server:
   const headers = responseHeaders(res.headers);
   if (!res.ok) {
     // The upstream's error is already in the client's format: it is the answer if no retry follows.
+    // It is read whole (capped) because servers often quote the key they were sent, which must be
+    // masked before the client sees it; the headers lost content-length with the rest.
+    const body = await readCapped(res, server.maxResponseBytes);
     deadlines.done();
+    if (body === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
     const error = routerError("upstream_error", `upstream (${model.apiType}) answered ${res.status}`, { status: res.status });
-    return failed(error, new Response(res.body, { status: res.status, headers }));
+    // A body that broke off is not relayed in part: the client gets the router's rendering of the status.
+    if (body === undefined) return failed(error);
+    return failed(error, new Response(secrets.bytes(body), { status: res.status, headers }));
   }
   if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
 
