@@ -29,6 +29,22 @@ afterAll(async () => {
 
 const reloads = (r: Running) => r.stderrRecords().filter((x) => x.msg === "reload");
 
+/**
+ * The router starts watching its config a moment after its listening line (once its selectors
+ * are ready), and a change made before then is not seen: on a loaded machine a test's first edit
+ * can land in that gap. Rewrites the file as it is until a reload shows the watch is on; returns
+ * how many reloads that took, so later counts can leave them out.
+ */
+async function untilWatching(r: Running, file: string, text: string): Promise<number> {
+  for (let i = 0; i < 40; i++) {
+    await writeFile(file, text);
+    const seen = await waitFor("a reload", () => reloads(r).length > 0, 500).catch(() => false);
+    // Late events of earlier pokes are let through before counting.
+    if (seen) return Bun.sleep(500).then(() => reloads(r).length);
+  }
+  throw new Error(`the router never reloaded ${file}\nrouter stderr:\n${r.stderr.text}`);
+}
+
 async function ok(res: Response): Promise<any> {
   const body = await res.json();
   expect(res.status, JSON.stringify(body)).toBe(200);
@@ -99,6 +115,7 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     const models = [mockModel("A", oa), mockModel("B", an)];
     await writeFile(file, configYaml(models, { one: ["A"] }));
     const r = await lab.start(["-l", "info", "-c", file]);
+    const before = await untilWatching(r, file, configYaml(models, { one: ["A"] }));
 
     const steps: [string, () => Promise<void>, string[]][] = [
       ["written in place", () => writeFile(file, configYaml(models, { one: ["A"], two: ["B"] })), ["one", "two"]],
@@ -111,13 +128,15 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     // without the watch it would never show (the SIGHUP test proves nothing else reloads).
     for (const [how, change, want] of steps) {
       await change();
-      await waitFor(`the config ${how} to apply`, async () => JSON.stringify(await groupsOf(r.origin)) === JSON.stringify(want), 20_000, 20);
+      await waitFor(`the config ${how} to apply`, async () => JSON.stringify(await groupsOf(r.origin)) === JSON.stringify(want), 20_000, 20).catch(async (e: Error) => {
+        throw new Error(`${e.message}; groups now ${JSON.stringify(await groupsOf(r.origin))}\nrouter stderr:\n${r.stderr.text}`);
+      });
     }
     const last = await ok(await chat(r.origin, "five", { text: "after edits" }));
     expect(last.choices[0].message.content).toBe("echo: after edits");
     // A burst of events per save must still mean one reload per change, or at most a few.
-    expect(reloads(r).length).toBeGreaterThanOrEqual(steps.length);
-    expect(reloads(r).length).toBeLessThanOrEqual(steps.length * 2);
+    expect(reloads(r).length - before).toBeGreaterThanOrEqual(steps.length);
+    expect(reloads(r).length - before).toBeLessThanOrEqual(steps.length * 2);
 
     r.signal("SIGTERM");
     expect(await r.exitWithin(10_000), r.stderr.text).toBe(0);
@@ -130,6 +149,7 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     const B = mockModel("B", an);
     await writeFile(file, configYaml([mockModel("A", oa), B], { ga: ["A"], gb: ["B"] }));
     const r = await lab.start(["-l", "info", "-c", file]);
+    await untilWatching(r, file, configYaml([mockModel("A", oa), B], { ga: ["A"], gb: ["B"] }));
     expect(await weightOf(r, "A")).toBe(100);
 
     oa.fault({ kind: "status", status: 500 });
@@ -139,15 +159,15 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(await weightOf(r, "A")).toBe(50);
     expect(await weightOf(r, "B")).toBe(100);
 
-    const reloaded = async (n: number) => waitFor(`reload #${n}`, () => reloads(r).length >= n, 20_000);
+    // Each change is recognised by what its reload says it changed.
+    const reloaded = (what: string, is: (x: Record<string, any>) => boolean) => waitFor(what, () => reloads(r).find(is), 20_000);
     await writeFile(file, configYaml([mockModel("A", oa), B], { ga: ["A"], gb: ["B"], gc: ["B"] }));
-    await reloaded(1);
-    expect(reloads(r)[0]!.groups_added).toEqual(["gc"]);
+    await reloaded("the reload adding gc", (x) => x.groups_added?.includes("gc"));
     expect(await weightOf(r, "A")).toBe(50);
 
     await writeFile(file, configYaml([mockModel("A", oa, "sk-reload-openai-rotated-key"), B], { ga: ["A"], gb: ["B"], gc: ["B"] }));
-    await reloaded(2);
-    expect(reloads(r)[1]!.models_changed).toEqual(["A"]);
+    const changed = await reloaded("the reload changing A", (x) => x.models_changed?.length > 0);
+    expect(changed.models_changed).toEqual(["A"]);
     expect(await weightOf(r, "A")).toBe(100);
 
     r.signal("SIGTERM");
