@@ -50,7 +50,7 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
       attempt = encodeTurns(req.messages, ctx, false);
     }
   }
-  w.list.push(...attempt.warnings.list);
+  w.addAll(attempt.warnings);
 
   const out: Json = { model: ctx.target.model, max_tokens: maxTokens };
   const system = systemBlocks(req, w);

@@ -68,7 +68,7 @@ export function optBool(v: unknown, path: string): boolean | undefined {
 
 /** One warning per `what`: a conversation with forty thinking blocks should not log forty lines. */
 export function warnOnce(warnings: Warnings, code: Parameters<Warnings["add"]>[0], what: string, detail?: string): void {
-  if (!warnings.list.some((w) => w.what === what && w.code === code)) warnings.add(code, what, detail);
+  warnings.once(code, what, detail);
 }
 
 /**

@@ -76,9 +76,10 @@ function pair(merged: Turn[], st: EncodeState): Turn[] {
 function answer(blocks: Json[], offered: string[], st: EncodeState): Json[] {
   const results = new Map<string, Json>();
   const others: Json[] = [];
+  const calls = new Set(offered);
   for (const b of blocks) {
     if (b.type !== "tool_result") others.push(b);
-    else if (!offered.includes(b.tool_use_id as string)) st.warnings.add("dropped", "tool_result", `no matching tool call ${JSON.stringify(b.tool_use_id)} in the preceding assistant turn`);
+    else if (!calls.has(b.tool_use_id as string)) st.warnings.add("dropped", "tool_result", `no matching tool call ${JSON.stringify(b.tool_use_id)} in the preceding assistant turn`);
     else if (results.has(b.tool_use_id as string)) st.warnings.add("dropped", "tool_result", `second result for tool call ${JSON.stringify(b.tool_use_id)}`);
     else results.set(b.tool_use_id as string, b);
   }

@@ -45,7 +45,8 @@ export function decodeToolChoice(config: Obj, tools: ToolDef[], warnings: Warnin
   else if (mode === "AUTO" || mode === "MODE_UNSPECIFIED" || mode === "VALIDATED") choice = { type: "auto" };
   else throw new FieldError(`${path}.mode`, "expected AUTO, ANY, NONE or VALIDATED");
   if (mode === "VALIDATED") warnings.add("approximated", `${path}.mode`, "VALIDATED sent as auto");
-  if (allowed.length > 0 && choice.type !== "tool" && tools.some((t) => !allowed.includes(t.name))) {
+  const names = new Set(allowed);
+  if (allowed.length > 0 && choice.type !== "tool" && tools.some((t) => !names.has(t.name))) {
     warnings.add("approximated", `${path}.allowedFunctionNames`, "other formats cannot restrict calls to a subset of the tools");
   }
   return choice;

@@ -1,4 +1,5 @@
 import type { AssistantPart, Message, ReasoningPart, Signature, ToolResultPart, UserPart, Warnings } from "../../ir";
+import { Pending } from "../pending";
 import { signatureFromGemini } from "../signature";
 import { mediaFromGemini } from "./media";
 import { arr, bool, field, FieldError, isObj, obj, str, warnOnce, type Obj } from "./read";
@@ -26,9 +27,28 @@ interface Call {
   used: boolean;
 }
 
+/** The calls of one model turn, found by id and by name. */
+class Calls {
+  private readonly byId = new Pending<Call>();
+  private readonly byName = new Pending<Call>();
+
+  add(call: Call): void {
+    this.byId.add(call.id, call);
+    this.byName.add(call.name, call);
+  }
+
+  /** By id when it matches; else the first unanswered call of that name (Gemini's own pairing rule). */
+  answer(id: string | undefined, name: string | undefined): Call | undefined {
+    const call = (id ? this.byId.first(id, unused) : undefined) ?? (name !== undefined ? this.byName.first(name, unused) : undefined);
+    if (call) call.used = true;
+    return call;
+  }
+}
+const unused = (c: Call) => !c.used;
+
 export function decodeContents(contents: unknown[], warnings: Warnings): Message[] {
   const messages: Message[] = [];
-  let calls: Call[] = [];
+  let calls = new Calls();
   mergeTurns(contents).forEach((turn, t) => {
     if (turn.role === "assistant") {
       const { parts, calls: made } = assistantParts(turn.parts, t, warnings);
@@ -36,7 +56,7 @@ export function decodeContents(contents: unknown[], warnings: Warnings): Message
       if (parts.length) messages.push({ role: "assistant", parts });
     } else {
       const parts = userParts(turn.parts, t, calls, warnings);
-      calls = [];
+      calls = new Calls();
       if (parts.length) messages.push({ role: "user", parts });
     }
   });
@@ -68,9 +88,12 @@ function signatureOf(p: Obj, path: string): Signature | undefined {
   return sig && !SKIP_SIGNATURES.has(sig) ? signatureFromGemini(sig) : undefined;
 }
 
-function assistantParts(located: Located[], turn: number, warnings: Warnings): { parts: AssistantPart[]; calls: Call[] } {
+function assistantParts(located: Located[], turn: number, warnings: Warnings): { parts: AssistantPart[]; calls: Calls } {
   const parts: AssistantPart[] = [];
-  const calls: Call[] = [];
+  const calls = new Calls();
+  let count = 0;
+  // Reasoning parts still without a signature, newest last: a signature binds to the newest.
+  const unsigned: ReasoningPart[] = [];
   for (const { part: p, path } of located) {
     const signature = signatureOf(p, path);
     const fc = obj(p, "functionCall", path);
@@ -79,16 +102,17 @@ function assistantParts(located: Located[], turn: number, warnings: Warnings): {
       if (!name) throw new FieldError(`${path}.functionCall.name`, "field required");
       const args = obj(fc, "args", `${path}.functionCall`) ?? {};
       // Deterministic, so the same history always yields the same ids (§2.7).
-      const id = str(fc, "id", `${path}.functionCall`) || `call_g${turn}_${calls.length}`;
-      calls.push({ id, name, used: false });
+      const id = str(fc, "id", `${path}.functionCall`) || `call_g${turn}_${count}`;
+      calls.add({ id, name, used: false });
+      count++;
       parts.push(signature ? { type: "tool_call", id, name, args, signature } : { type: "tool_call", id, name, args });
       continue;
     }
     const text = str(p, "text", path);
     if (text !== undefined) {
-      if (bool(p, "thought", path)) appendReasoning(parts, text, signature);
+      if (bool(p, "thought", path)) appendReasoning(parts, unsigned, text, signature);
       else {
-        if (signature) bindSignature(parts, signature, warnings);
+        if (signature) bindSignature(unsigned, signature, warnings);
         if (text !== "") parts.push({ type: "text", text });
       }
       continue;
@@ -99,26 +123,28 @@ function assistantParts(located: Located[], turn: number, warnings: Warnings): {
 }
 
 /** Streamed thoughts come back as fragments; they form one reasoning block until a signature closes it. */
-function appendReasoning(parts: AssistantPart[], text: string, signature: Signature | undefined): void {
+function appendReasoning(parts: AssistantPart[], unsigned: ReasoningPart[], text: string, signature: Signature | undefined): void {
   const last = parts.at(-1);
   if (last?.type === "reasoning" && !last.signature && !last.redacted) {
     last.text += text;
-    if (signature) last.signature = signature;
+    // An open last part is the newest unsigned one.
+    if (signature) (last.signature = signature), unsigned.pop();
     return;
   }
   const part: ReasoningPart = { type: "reasoning", text };
   if (signature) part.signature = signature;
+  else unsigned.push(part);
   parts.push(part);
 }
 
 /** A signature on a plain text part belongs to the thinking before it, when there is any. */
-function bindSignature(parts: AssistantPart[], signature: Signature, warnings: Warnings): void {
-  const open = [...parts].reverse().find((p): p is ReasoningPart => p.type === "reasoning" && !p.signature);
+function bindSignature(unsigned: ReasoningPart[], signature: Signature, warnings: Warnings): void {
+  const open = unsigned.pop();
   if (open) open.signature = signature;
   else warnOnce(warnings, "dropped", "thoughtSignature", "signature on a text part with no thought to attach it to");
 }
 
-function userParts(located: Located[], turn: number, calls: Call[], warnings: Warnings): UserPart[] {
+function userParts(located: Located[], turn: number, calls: Calls, warnings: Warnings): UserPart[] {
   const parts: UserPart[] = [];
   let orphans = 0;
   for (const { part: p, path } of located) {
@@ -140,12 +166,10 @@ function userParts(located: Located[], turn: number, calls: Call[], warnings: Wa
   return parts;
 }
 
-function toolResult(fr: Obj, path: string, calls: Call[], orphanId: () => string): ToolResultPart {
+function toolResult(fr: Obj, path: string, calls: Calls, orphanId: () => string): ToolResultPart {
   const name = str(fr, "name", path);
   const id = str(fr, "id", path);
-  // By id when it matches; else the first unanswered call of that name (Gemini's own pairing rule).
-  const call = (id ? calls.find((c) => !c.used && c.id === id) : undefined) ?? calls.find((c) => !c.used && c.name === name);
-  if (call) call.used = true;
+  const call = calls.answer(id, name);
   const callId = call?.id ?? id ?? orphanId();
   const result: ToolResultPart = { type: "tool_result", callId, content: [] };
   if (name) result.name = name;

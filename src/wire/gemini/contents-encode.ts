@@ -1,5 +1,6 @@
 import { isRouterError, type AssistantPart, type FilePart, type ImagePart, type Message, type RouterError, type ToolResultPart, type UserPart } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
+import { Pending } from "../pending";
 import { mediaToGemini } from "./media";
 import { warnOnce, type Obj } from "./read";
 
@@ -154,9 +155,11 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
     const calls = prev?.role === "model" ? prev.items.filter(linked).filter((it) => it.kind === "call") : [];
     const results = t.items.filter(linked).filter((it) => it.kind === "result");
     const others = t.items.filter((it) => it.kind === "other");
+    const byCall = new Pending<Linked>();
+    for (const r of results) byCall.add(r.callId, r);
     const used = new Set<Item>();
     const responses = calls.map((call): Item => {
-      const match = results.find((r) => !used.has(r) && r.callId === call.callId);
+      const match = byCall.first(call.callId, (r) => !used.has(r));
       if (match) {
         used.add(match);
         return match;
@@ -165,7 +168,7 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
       const fc = call.part.functionCall as Obj;
       return { kind: "result", callId: call.callId, part: { functionResponse: { id: fc.id, name: fc.name, response: { error: PLACEHOLDER_RESULT } } } };
     });
-    if (results.some((r) => !used.has(r))) warnOnce(ctx.warnings, "dropped", "tool_result", "a result without a matching call in the turn before");
+    if (used.size < results.length) warnOnce(ctx.warnings, "dropped", "tool_result", "a result without a matching call in the turn before");
     if (responses.length && others.length) {
       // Fresh user input must not share the functionResponse turn (§2.1): a short model turn separates them.
       out.push({ role: "user", items: responses }, { role: "model", items: [{ kind: "other", part: { text: "." } }] }, { role: "user", items: others });

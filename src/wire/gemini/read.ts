@@ -103,5 +103,5 @@ export function guard<T>(run: () => T): T | RouterError {
 
 /** For losses that repeat per part: one warning says it, a hundred would drown the others. */
 export function warnOnce(warnings: Warnings, code: Warning["code"], what: string, detail?: string): void {
-  if (!warnings.list.some((w) => w.code === code && w.what === what)) warnings.add(code, what, detail);
+  warnings.once(code, what, detail);
 }

@@ -151,7 +151,9 @@ function assistantParts(m: Obj, path: string, warnings: Warnings, i: number, leg
   if (legacyCall) {
     const name = reqString(legacyCall, "name", at(path, "function_call"));
     const id = `call_fn_${i}`;
-    legacy.set(name, [...(legacy.get(name) ?? []), id]);
+    const ids = legacy.get(name);
+    if (ids) ids.push(id);
+    else legacy.set(name, [id]);
     calls.push({ type: "tool_call", id, name, args: argsOf(legacyCall.arguments, at(path, "function_call.arguments"), warnings) });
   }
   // Gemini's compat endpoint may put the batch's signature on the message instead of the call.

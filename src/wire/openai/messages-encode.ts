@@ -21,14 +21,18 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
   const out: Obj[] = [];
   const prompt = joinText(system, "\n\n", env);
   if (prompt !== "") out.push({ role: "system", content: prompt });
-  let awaiting: string[] = [];
+  // The last assistant turn's call ids in order, and those of them still unanswered (a set: n results are paired in n steps).
+  let offered: string[] = [];
+  const awaiting = new Set<string>();
   // Every call must be answered before the next non-tool message, or OpenAI rejects the request.
   const answerMissing = () => {
-    for (const id of awaiting) {
+    for (const id of offered) {
+      if (!awaiting.has(id)) continue;
       out.push({ role: "tool", tool_call_id: id, content: "(no result)" });
       env.warnOnce("approximated", "tool_result", "a tool call without a result got a placeholder result");
     }
-    awaiting = [];
+    offered = [];
+    awaiting.clear();
   };
 
   for (const m of messages) {
@@ -39,18 +43,19 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
       answerMissing();
       const msg = encodeAssistant(m.parts, env);
       out.push(msg);
-      awaiting = ((msg.tool_calls as Obj[] | undefined) ?? []).map((c) => c.id as string);
+      offered = ((msg.tool_calls as Obj[] | undefined) ?? []).map((c) => c.id as string);
+      for (const id of offered) awaiting.add(id);
     } else {
       const results = m.parts.filter((p): p is ToolResultPart => p.type === "tool_result");
       const rest = m.parts.filter((p): p is Exclude<UserPart, ToolResultPart> => p.type !== "tool_result");
       const attachments: Obj[] = [];
       for (const r of results) {
         const id = env.ctx.toolIds.toWire(r.callId);
-        if (!awaiting.includes(id)) {
+        if (!awaiting.has(id)) {
           env.warnOnce("dropped", "tool_result", "a tool result without a matching tool call in the previous assistant turn was left out");
           continue;
         }
-        awaiting = awaiting.filter((a) => a !== id);
+        awaiting.delete(id);
         out.push({ role: "tool", tool_call_id: id, content: resultText(r, env) });
         attachments.push(...resultMedia(r, env));
       }
