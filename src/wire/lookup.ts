@@ -6,3 +6,11 @@
 export function own<T>(table: Readonly<Record<string, T>>, key: string | number | undefined): T | undefined {
   return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
+
+/**
+ * A write by a key that came from outside. Plain `obj[key] = value` with key "__proto__" sets
+ * the object's prototype instead: the entry vanishes and the object inherits the client's value.
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -1,7 +1,8 @@
-import type { IRRequest, ReasoningConfig, ReasoningEffort, ToolChoice } from "../../ir";
+import { routerError, type IRRequest, type ReasoningConfig, type ReasoningEffort, type ToolChoice } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
+import { Refusal } from "./contents-encode";
 import { warnOnce, type Obj } from "./read";
-import { toGeminiParameters, toGeminiSchema } from "./schema";
+import { SchemaBudget, SchemaError, toGeminiParameters, toGeminiSchema } from "./schema";
 import { own } from "../lookup";
 
 /** IR tools, tool choice and sampling settings → Gemini `tools`, `toolConfig`, `generationConfig`. */
@@ -16,14 +17,25 @@ export const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
 /** Pro models cannot switch thinking off; 128 is their smallest budget. */
 const PRO_MIN_BUDGET = 128;
 
-export function encodeTools(req: IRRequest, ctx: EncodeRequestContext): Obj[] | undefined {
+/** A schema refused by the conversion ($ref budget, bad pointer) is the client's 400, naming where it is. */
+function schemaOf<T>(where: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (e) {
+    if (e instanceof SchemaError) throw new Refusal(routerError("invalid_request", `${where}: ${e.message}`));
+    throw e;
+  }
+}
+
+/** `schemas`: the budget all schemas of the request share (see SchemaBudget). */
+export function encodeTools(req: IRRequest, ctx: EncodeRequestContext, schemas = new SchemaBudget()): Obj[] | undefined {
   if (req.tools.length === 0) return undefined;
   const declarations = req.tools.map((t) => {
     if (t.strict) warnOnce(ctx.warnings, "dropped", "tools.strict", "Gemini validates arguments only in VALIDATED mode");
     if (t.ext?.anthropic) warnOnce(ctx.warnings, "dropped", "cache_control", "Gemini caches implicitly");
     const d: Obj = { name: ctx.toolNames.toWire(t.name) };
     if (t.description) d.description = t.description;
-    const parameters = toGeminiParameters(t.schema);
+    const parameters = schemaOf(`the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`, () => toGeminiParameters(t.schema, schemas));
     if (parameters) d.parameters = parameters;
     return d;
   });
@@ -40,7 +52,7 @@ export function encodeToolConfig(choice: ToolChoice | undefined, ctx: EncodeRequ
   return { functionCallingConfig: config };
 }
 
-export function encodeGenerationConfig(req: IRRequest, ctx: EncodeRequestContext): Obj {
+export function encodeGenerationConfig(req: IRRequest, ctx: EncodeRequestContext, schemas = new SchemaBudget()): Obj {
   const g: Obj = {};
   if (req.maxTokens !== undefined) {
     const limit = ctx.target.maxOutputTokens;
@@ -63,7 +75,7 @@ export function encodeGenerationConfig(req: IRRequest, ctx: EncodeRequestContext
   if (format?.type === "json") g.responseMimeType = "application/json";
   else if (format?.type === "json_schema") {
     g.responseMimeType = "application/json";
-    g.responseSchema = toGeminiSchema(format.schema);
+    g.responseSchema = schemaOf("the response schema", () => toGeminiSchema(format.schema, schemas));
   }
   const thinking = req.reasoning && thinkingConfig(req.reasoning, ctx);
   if (thinking) g.thinkingConfig = thinking;

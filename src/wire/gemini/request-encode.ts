@@ -3,6 +3,7 @@ import type { EncodeRequestContext } from "../codec";
 import { encodeGenerationConfig, encodeToolConfig, encodeTools } from "./config-encode";
 import { encodeContents, Refusal } from "./contents-encode";
 import { isObj, warnOnce, type Obj } from "./read";
+import { SchemaBudget } from "./schema";
 
 /**
  * IR → a generateContent body for a Gemini upstream (the model and stream method go in the
@@ -18,7 +19,9 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record
       const first = (body.contents as Obj[])[0]!;
       first.parts = [...system, ...(first.parts as Obj[])];
     } else if (system.length) body.systemInstruction = { parts: system };
-    const tools = encodeTools(req, ctx);
+    // One budget for every schema of the request: per tool, many tools multiplied it.
+    const schemas = new SchemaBudget();
+    const tools = encodeTools(req, ctx, schemas);
     if (tools) {
       body.tools = tools;
       const toolConfig = encodeToolConfig(req.toolChoice, ctx);
@@ -26,7 +29,7 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record
     }
     if (req.parallelToolCalls === false) ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
     if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
-    const config = encodeGenerationConfig(req, ctx);
+    const config = encodeGenerationConfig(req, ctx, schemas);
     carryExtensions(req, body, config, ctx);
     if (Object.keys(config).length) body.generationConfig = config;
     return body;

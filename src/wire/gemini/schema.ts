@@ -1,4 +1,8 @@
 import { isObj, type Obj } from "./read";
+import { setOwn } from "../lookup";
+import { charge, chargeCopies, chargeNode, NODE_BYTES, SchemaBudget, SchemaError } from "./schema-budget";
+
+export { MAX_SCHEMA_BYTES, MAX_SCHEMA_NODES, SchemaBudget, SchemaError } from "./schema-budget";
 
 /**
  * JSON Schema → Gemini `Schema` (the OpenAPI 3.0 subset behind `parameters` and
@@ -13,30 +17,28 @@ const INTEGER_FORMATS = ["int32", "int64"];
 const COUNTS = ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"] as const;
 /** Deeper than any real tool schema; stops a hostile or cyclic structure from exhausting the stack. */
 const MAX_DEPTH = 48;
-/** Inlining $refs can grow a schema exponentially (A uses B twice, B uses C twice…); this caps the work. */
-const MAX_NODES = 20_000;
 
 interface Scope {
   root: Obj;
   /** $refs being expanded on the current path: a repeat means recursion. */
   refs: string[];
   depth: number;
-  /** Nodes still allowed to be built, shared by the whole conversion. */
-  budget: { left: number };
+  budget: SchemaBudget;
 }
 
 /** For `functionDeclarations[].parameters`; undefined means "send no parameters" (no-argument tool). */
-export function toGeminiParameters(schema: unknown): Obj | undefined {
-  const out = toGeminiSchema(schema);
+export function toGeminiParameters(schema: unknown, budget = new SchemaBudget()): Obj | undefined {
+  const out = toGeminiSchema(schema, budget);
   const objectLike = out.type === "object" || out.type === undefined;
   // Gemini rejects an OBJECT root with empty properties ("should be non-empty for OBJECT type").
   if (objectLike && !out.anyOf && (!isObj(out.properties) || Object.keys(out.properties).length === 0)) return undefined;
   return out;
 }
 
-export function toGeminiSchema(schema: unknown): Obj {
+/** Throws SchemaError when the request's `budget` runs out or a $ref cannot be read. */
+export function toGeminiSchema(schema: unknown, budget = new SchemaBudget()): Obj {
   const root = isObj(schema) ? schema : {};
-  return convert(root, { root, refs: [], depth: 0, budget: { left: MAX_NODES } });
+  return convert(root, { root, refs: [], depth: 0, budget });
 }
 
 /**
@@ -44,7 +46,8 @@ export function toGeminiSchema(schema: unknown): Obj {
  * another member declares, so filtering waits until the members are merged.
  */
 function convert(node: unknown, scope: Scope, partial = false): Obj {
-  if (!isObj(node) || scope.depth > MAX_DEPTH || scope.budget.left-- <= 0) return {};
+  if (!isObj(node) || scope.depth > MAX_DEPTH) return {};
+  chargeNode(scope.budget);
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
   if (typeof node.$ref === "string") return finish(convertRef(node, node.$ref, inner), partial);
   if (Array.isArray(node.allOf) && node.allOf.length > 0) {
@@ -60,7 +63,8 @@ function finish(out: Obj, partial: boolean): Obj {
   if (typeof out.format === "string" && !formatsFor(out.type).includes(out.format)) delete out.format;
   if (Array.isArray(out.required)) {
     const names = isObj(out.properties) ? out.properties : {};
-    const required = out.required.filter((r) => typeof r === "string" && r in names);
+    // Own properties only: `in` would also accept "constructor" or "__proto__" from Object.prototype.
+    const required = out.required.filter((r) => typeof r === "string" && Object.hasOwn(names, r));
     if (required.length > 0) out.required = [...new Set(required)];
     else delete out.required;
   }
@@ -77,6 +81,7 @@ function convertRef(node: Obj, ref: string, scope: Scope): Obj {
     base = { type: "object" };
     const description = isObj(target) && typeof target.description === "string" ? target.description : undefined;
     if (description) base.description = description;
+    charge(scope.budget, NODE_BYTES + (description?.length ?? 0));
   } else {
     base = convert(target, { ...scope, refs: [...scope.refs, ref] }, true);
   }
@@ -86,29 +91,65 @@ function convertRef(node: Obj, ref: string, scope: Scope): Obj {
 function resolve(root: Obj, ref: string): unknown {
   if (ref === "#") return root;
   if (!ref.startsWith("#/")) return undefined;
+  // Every segment is read first: a bad escape is refused whether or not the walk gets that far.
+  const keys = ref.slice(2).split("/").map((raw) => pointerKey(raw, ref));
   let cur: unknown = root;
-  for (const raw of ref.slice(2).split("/")) {
-    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    if (!isObj(cur) && !Array.isArray(cur)) return undefined;
+  for (const key of keys) {
+    // Own members only: "#/__proto__" or "#/constructor" must not walk into Object.prototype.
+    if ((!isObj(cur) && !Array.isArray(cur)) || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Obj)[key];
   }
   return cur;
 }
 
-/** allOf members and $ref siblings: later members win on scalars, properties and required add up. */
-function merge(parts: Obj[]): Obj {
-  const out: Obj = {};
-  for (const p of parts) {
-    for (const [k, v] of Object.entries(p)) {
-      if (k === "properties" && isObj(out.properties) && isObj(v)) out.properties = { ...out.properties, ...v };
-      else if (k === "required" && Array.isArray(out.required) && Array.isArray(v)) out.required = [...new Set([...out.required, ...v])];
-      else out[k] = v;
+/** One JSON-pointer segment of a URI fragment: %-escapes first, then ~1 and ~0 (RFC 6901 §6). */
+function pointerKey(raw: string, ref: string): string {
+  let key = raw;
+  if (raw.includes("%")) {
+    try {
+      key = decodeURIComponent(raw);
+    } catch {
+      throw new SchemaError(`$ref ${JSON.stringify(ref.slice(0, 100))} is not a valid JSON pointer (bad %-escape)`);
     }
   }
+  return key.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+/**
+ * allOf members and $ref siblings: later members win on scalars, properties and required add up.
+ * Added up in one object and one set, not copied per member (n members would cost n²).
+ */
+function merge(parts: Obj[]): Obj {
+  const out: Obj = {};
+  let properties: Obj | undefined;
+  let required: Set<unknown> | undefined;
+  for (const p of parts) {
+    for (const [k, v] of Object.entries(p)) {
+      if (k === "properties" && isObj(out.properties) && isObj(v)) {
+        properties ??= out.properties = defineAll({}, out.properties);
+        defineAll(properties, v);
+      } else if (k === "required" && Array.isArray(out.required) && Array.isArray(v)) {
+        required ??= new Set(out.required);
+        for (const r of v) required.add(r);
+      } else {
+        out[k] = v;
+        if (k === "properties") properties = undefined;
+        if (k === "required") required = undefined;
+      }
+    }
+  }
+  if (required) out.required = [...required];
   return out;
 }
 
+/** Copies own members by definition, so a property named "__proto__" stays a property. */
+function defineAll(target: Obj, source: Obj): Obj {
+  for (const [k, v] of Object.entries(source)) setOwn(target, k, v);
+  return target;
+}
+
 function convertPlain(node: Obj, scope: Scope): Obj {
+  chargeCopies(node, scope.budget);
   const out: Obj = {};
   const rawTypes = typeof node.type === "string" ? [node.type] : Array.isArray(node.type) ? node.type.filter((t) => typeof t === "string") : [];
   const types = rawTypes.map((t) => (t as string).toLowerCase());
@@ -139,7 +180,8 @@ function convertPlain(node: Obj, scope: Scope): Obj {
 
   if (isObj(node.properties)) {
     const props: Obj = {};
-    for (const [name, s] of Object.entries(node.properties)) props[name] = convert(s, scope);
+    // Defined, not assigned: a property named "__proto__" would otherwise set the prototype and vanish.
+    for (const [name, s] of Object.entries(node.properties)) setOwn(props, name, convert(s, scope));
     out.properties = props;
   }
   // Filtered to declared properties later, in finish().

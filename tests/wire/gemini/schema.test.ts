@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { toGeminiParameters, toGeminiSchema } from "../../../src/wire/gemini/schema";
+import { SchemaError, toGeminiParameters, toGeminiSchema } from "../../../src/wire/gemini/schema";
 import { checkSchema } from "../../mocks/gemini/schema";
 
 const accepted = (schema: unknown) => checkSchema(schema, "parameters", "parameters", "GenerateContentRequest");
@@ -145,12 +145,10 @@ test("whatever JSON Schema comes in, the output passes Gemini's Schema parser", 
   );
 });
 
-test("references that multiply (each definition using the next twice) cannot blow up the conversion", () => {
+test("references that multiply (each definition using the next twice) are refused, not expanded", () => {
   const $defs: Record<string, unknown> = { D40: { type: "string" } };
   for (let i = 0; i < 40; i++) $defs[`D${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/D${i + 1}` }, b: { $ref: `#/$defs/D${i + 1}` } } };
   const started = performance.now();
-  const out = toGeminiSchema({ $defs, $ref: "#/$defs/D0" });
+  expect(() => toGeminiSchema({ $defs, $ref: "#/$defs/D0" })).toThrow(SchemaError);
   expect(performance.now() - started).toBeLessThan(2000);
-  expect(JSON.stringify(out).length).toBeLessThan(5_000_000);
-  accepted(out);
 });
