@@ -63,15 +63,6 @@ export async function startRouter(opts: Options, env: Record<string, string | un
       metricsEndpoint: createMetricsEndpoint(metrics, { token: opts.token, public: () => current.config.server.metricsPublic === true }),
     },
   );
-  const groups = [...config.groups.keys()];
-  process.stdout.write(`llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`);
-  try {
-    // Requests that need selectors wait for this; an engine that cannot start fails startup as before.
-    await current.ready;
-  } catch (err) {
-    await server.stop(true);
-    throw err;
-  }
 
   let reloading: Promise<boolean> | undefined;
   async function reload(): Promise<boolean> {
@@ -105,7 +96,19 @@ export async function startRouter(opts: Options, env: Record<string, string | un
     });
     return reloading;
   };
+  // Watching starts before the listening line: a script that edits the file as soon as the router
+  // says it is up must not fall into a gap where the edit is never seen.
   const watcher = watchConfig(configPath, () => void scheduleReload(), log);
+  const groups = [...config.groups.keys()];
+  process.stdout.write(`llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`);
+  try {
+    // Requests that need selectors wait for this; an engine that cannot start fails startup as before.
+    await current.ready;
+  } catch (err) {
+    watcher?.close();
+    await server.stop(true);
+    throw err;
+  }
 
   return {
     server,
