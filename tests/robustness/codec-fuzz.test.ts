@@ -11,7 +11,7 @@ import { WIRE } from "../../src/wire";
 import type { StreamFrame } from "../../src/wire/codec";
 import { RAW_TAIL, SseFramer } from "../../src/wire/sse/frames";
 import { errorProblems, eventProblems, requestProblems, responseProblems, show } from "./ir-shape";
-import { DELETE, fieldVariants, FORMATS, FUZZ_SEED, mutate, mutatedArb, mutationArb, nastyValue, otherType, randomBodyArb, seedsFor, TOP_KEYS, type Json, type Mutation } from "./kit";
+import { DELETE, fieldVariants, FORMATS, FUZZ_SEED, hostileSchemas, mutate, mutatedArb, mutationArb, nastyValue, otherType, randomBodyArb, seedsFor, TOP_KEYS, withToolSchemas, type Json, type Mutation } from "./kit";
 
 /**
  * Thousands of random and mutated bodies straight into every codec entry point the glue calls
@@ -206,6 +206,25 @@ describe("request decoders", () => {
       // The mutations must leave a good share decodable, or the encoders are never reached.
       expect(accepted).toBeGreaterThan(RUNS / 10);
       expect(found.list()).toEqual([]);
+    });
+  }
+});
+
+describe("self-referencing schemas and escaped JSON pointers", () => {
+  for (const format of FORMATS) {
+    test(`${format}: each hostile schema, all of them at once, and ${Math.round(RUNS / 10)} mutations convert or are refused with a 400, each within a second`, () => {
+      const schemas = hostileSchemas();
+      const seeds = [...schemas.map((s) => withToolSchemas(format, "group", [s])), withToolSchemas(format, "group", schemas)] as Json[];
+      const found = new Findings();
+      const bodies = [...seeds, ...fc.sample(mutatedArb(seeds), { numRuns: Math.round(RUNS / 10), seed: FUZZ_SEED + 7 })];
+      let slowest = 0;
+      for (const body of bodies) {
+        const started = performance.now();
+        exerciseRequest(format, JSON.parse(JSON.stringify(body)) as Json, found);
+        slowest = Math.max(slowest, performance.now() - started);
+      }
+      expect(found.list()).toEqual([]);
+      expect(slowest).toBeLessThan(1000);
     });
   }
 });

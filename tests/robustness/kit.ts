@@ -713,3 +713,64 @@ export function outcomeProblem(format: ApiType, o: Outcome): string | undefined 
   }
   return undefined;
 }
+
+// ------------------------------------------------------------------ hostile tool schemas
+
+/**
+ * JSON Schemas that reach into themselves: recursion through `#` and `$defs`, mutual recursion,
+ * definitions that multiply when inlined, and JSON pointers with every escape (`~0`, `~1`,
+ * %-escapes, valid and broken) aimed at keys that need them or at prototype names. A converter
+ * must inline, cut or refuse each with a 400; never loop, throw or expand without bound.
+ */
+export function hostileSchemas(): Json[] {
+  const doubling: Record<string, Json> = { D24: { type: "string", description: "leaf" } };
+  for (let i = 0; i < 24; i++) doubling[`D${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/D${i + 1}` }, b: { $ref: `#/$defs/D${i + 1}` } } };
+  const escapedKeys = JSON.parse('{"a/b":{"type":"string"},"m~n":{"type":"integer"},"50%":{"type":"number"},"a b":{"type":"boolean"},"__proto__":{"type":"string"},"constructor":{"$ref":"#/$defs/a~1b"}}') as Json;
+  return [
+    { type: "object", properties: { self: { $ref: "#" }, list: { type: "array", items: { $ref: "#" } } }, required: ["self", "__proto__", "toString"] },
+    { $ref: "#", description: "only itself" },
+    { $defs: { Node: { type: "object", properties: { children: { type: "array", items: { $ref: "#/$defs/Node" } }, parent: { $ref: "#/$defs/Node" } } } }, $ref: "#/$defs/Node" },
+    { definitions: { A: { allOf: [{ $ref: "#/definitions/B" }] }, B: { anyOf: [{ $ref: "#/definitions/A" }, { type: "null" }] } }, type: "object", properties: { a: { $ref: "#/definitions/A" } } },
+    { $defs: doubling, type: "object", properties: { x: { $ref: "#/$defs/D0" }, y: { $ref: "#/$defs/D0" } } },
+    { $defs: escapedKeys, type: "object", properties: escapedKeys },
+    {
+      $defs: escapedKeys,
+      type: "object",
+      properties: {
+        slash: { $ref: "#/$defs/a~1b" },
+        tilde: { $ref: "#/$defs/m~0n" },
+        percent: { $ref: "#/$defs/50%25" },
+        space: { $ref: "#/$defs/a%20b" },
+        proto: { $ref: "#/$defs/__proto__" },
+        inherited: { $ref: "#/$defs/toString" },
+        badEscape: { $ref: "#/$defs/%E0%A4%A" },
+        badHex: { $ref: "#/$defs/%zz" },
+        lone: { $ref: "#/%" },
+        outside: { $ref: "https://example.invalid/schema.json#/x" },
+        empty: { $ref: "" },
+        deep: { $ref: "#/$defs/a~1b/type/0/1" },
+      },
+    },
+  ];
+}
+
+/** A request of `format` offering one tool per schema, with the first as the response schema too. */
+export function withToolSchemas(format: ApiType, model: string, schemas: Json[]): Record<string, unknown> {
+  const name = (i: number) => `tool_${i}`;
+  if (format === "openai") {
+    return {
+      model,
+      messages: [{ role: "user", content: "hi" }],
+      tools: schemas.map((s, i) => ({ type: "function", function: { name: name(i), parameters: s } })),
+      response_format: { type: "json_schema", json_schema: { name: "out", schema: schemas[0] ?? {} } },
+    };
+  }
+  if (format === "anthropic") {
+    return { model, max_tokens: 64, messages: [{ role: "user", content: "hi" }], tools: schemas.map((s, i) => ({ name: name(i), input_schema: s })), output_config: { format: { type: "json_schema", schema: schemas[0] ?? {} } } };
+  }
+  return {
+    contents: [{ role: "user", parts: [{ text: "hi" }] }],
+    tools: [{ functionDeclarations: schemas.map((s, i) => ({ name: name(i), parametersJsonSchema: s })) }],
+    generationConfig: { responseMimeType: "application/json", responseJsonSchema: schemas[0] ?? {} },
+  };
+}
