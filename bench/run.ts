@@ -9,10 +9,13 @@
  *
  * Processes: a fast fake upstream (bench/upstream.ts), the bare proxy (bench/bare-proxy.ts) and
  * the router (src/main.ts), each its own process so CPU time per request can be read from /proc.
+ * The last block, "big conversations" (bench/big.ts, `--only "big conversations"` alone), sends
+ * 1-32 MB requests through a router of its own.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bigConversations, reportBig, type BigResult } from "./big";
 import { load, type LoadResult } from "./load";
 import { spawnServer, type Child } from "./spawn";
 import { wrkAvailable, wrkLoad } from "./wrk";
@@ -69,7 +72,8 @@ function writeConfig(upstream: string): string {
       `        - { name: up-openai, selector: '(.model | type) == "string"' }`,
   ].join("\n");
   const file = join(dir, "bench.yaml");
-  writeFileSync(file, `model_list:\n${models}\nrouter_settings:\n  model_groups:\n${groups}\n`);
+  // The big-conversations block sends 32 MB bodies: room above the 32 MiB default.
+  writeFileSync(file, `model_list:\n${models}\nrouter_settings:\n  model_groups:\n${groups}\nserver_settings:\n  max_body_size: 64MiB\n`);
   return file;
 }
 
@@ -150,6 +154,7 @@ const router = await spawnServer(routerArgs, LISTENING);
 const idleRss = rssMb(router.pid);
 
 const rows: Row[] = [];
+let big: BigResult | undefined;
 const add = (r: Row | undefined) => r && rows.push(r);
 const at = (c: Child) => `http://127.0.0.1:${c.port}`;
 // Peak RSS: sampled all along, over the whole run and per row.
@@ -229,13 +234,15 @@ try {
       two.kill();
     }
   }
+  // 1-32 MB requests, through a router of their own so their heap weighs on no row above.
+  if (!only || "big conversations".includes(only)) big = await bigConversations({ routerArgs, quick, rssMb });
 } finally {
   clearInterval(sampler);
   for (const c of [router, bare, upstream]) c.kill();
-  report(rows, { binaryStartupMs, sourceStartupMs, idleRss, peakRss });
+  report(rows, { binaryStartupMs, sourceStartupMs, idleRss, peakRss, big });
 }
 
-function report(rows: Row[], extra: { binaryStartupMs?: number; sourceStartupMs: number; idleRss: number; peakRss: number }): void {
+function report(rows: Row[], extra: { binaryStartupMs?: number; sourceStartupMs: number; idleRss: number; peakRss: number; big?: BigResult }): void {
   const byName = new Map(rows.map((r) => [r.name, r]));
   const get = (n: string) => byName.get(n);
   const loadBy = WRK
@@ -278,6 +285,12 @@ function report(rows: Row[], extra: { binaryStartupMs?: number; sourceStartupMs:
   goals.push(["peak RSS over the whole run, 100 KB bodies included (MB)", extra.peakRss, (v) => v <= 200, "≤ 200 (no goal; for reference)"]);
   goals.push(["startup to listening, compiled executable (ms)", extra.binaryStartupMs, (v) => v <= 150, "≤ 150"]);
   goals.push(["startup to listening, bun src/main.ts (ms)", extra.sourceStartupMs, (v) => v <= 150, "≤ 150 (for reference)"]);
+  if (extra.big) {
+    const { worstGrowth, worstStallMs } = reportBig(extra.big);
+    const last = extra.big.sizes.at(-1);
+    goals.push([`big conversations: CPU/MB, ${last} MB vs 1 MB (worst)`, worstGrowth, (v) => v <= 1.3, "≤ 1.3×"]);
+    goals.push([`longest /health stall, one ${last} MB request (ms)`, worstStallMs, (v) => v <= 250, "≤ 250 ms"]);
+  }
   console.log("\ngoal".padEnd(56) + "measured".padStart(10) + "  target");
   for (const [name, v, ok, target] of goals) {
     console.log(name.padEnd(55) + (v === undefined ? "-" : v.toFixed(2)).padStart(10) + `  ${target}  ${v === undefined ? "not measured" : ok(v) ? "MET" : "NOT MET"}`);
