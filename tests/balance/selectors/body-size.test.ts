@@ -73,18 +73,12 @@ describe("a large body", () => {
     ]);
     try {
       const body = agentBody(8e6, 1_000);
-      // A worker's first jobs run before its JIT has warmed up: measure parsing alone on a warm one.
-      await engine.evaluate("parse", body, "anthropic");
-      let started = performance.now();
       expect(await engine.evaluate("parse", body, "anthropic")).toEqual(["match"]);
-      const parsing = performance.now() - started;
-      started = performance.now();
       expect(await engine.evaluate("walk", body, "anthropic")).toEqual(["no_match"]);
-      const walking = performance.now() - started - parsing;
+      // The walk alone takes longer than the flat 100 ms one selector gets (~500 ms here; the
+      // body's allowance is 2.4 s), which is why the old engine timed it out. Its duration is not
+      // asserted: a fast or a loaded machine moves it either way, and what matters is the verdict.
       expect(engine.stats()).toMatchObject({ timeouts: 0, quarantined: [] });
-      // Why a flat deadline would not do: the walk alone takes longer than the 100 ms one selector gets
-      // (~500 ms here; the body's allowance is 2.4 s).
-      expect(walking).toBeGreaterThan(150);
     } finally {
       await engine.close();
     }
