@@ -77,9 +77,13 @@ function countInRuns(text: string, count: (s: string) => number): number {
   return tokens + (from === 0 ? count(text) : count(text.slice(from)));
 }
 
-/** 0 whitespace, 1 digit, 2 letter (any non-ASCII counts as one), 3 other ASCII. */
+/**
+ * 0 whitespace, 1 digit, 2 letter, 3 other. Non-ASCII counts as a letter but for the common
+ * punctuation blocks (Latin-1, general, CJK, fullwidth): Chinese or Japanese prose then breaks
+ * into its sentences' runs as the tokenizer does, and is counted exactly.
+ */
 function kindOf(c: number): number {
-  if (c >= 128) return 2;
+  if (c >= 128) return (c >= 0xa0 && c <= 0xbf) || c === 0xd7 || c === 0xf7 || (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xff0f) || (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) || (c >= 0xff5b && c <= 0xff65) ? 3 : 2;
   if (c === 32 || (c >= 9 && c <= 13)) return 0;
   if (c >= 48 && c <= 57) return 1;
   if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return 2;

@@ -26,6 +26,12 @@ describe("ordinary text is counted exactly", () => {
     expect(countText(text, count)).toBe(count(text));
   });
 
+  test("Chinese prose with its punctuation", () => {
+    let text = "";
+    while (text.length < 100_000) text += Array.from({ length: 8 + (next() % 60) }, () => String.fromCharCode(0x4e00 + (next() % 3000))).join("") + "，。、「」！？"[next() % 7];
+    expect(countText(text, count)).toBe(count(text));
+  });
+
   test("a request's estimate is its text's tokens plus framing", async () => {
     expect(await estimateInputTokens(request(PROSE))).toBe(count(PROSE) + 4);
   });
