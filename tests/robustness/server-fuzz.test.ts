@@ -5,7 +5,7 @@ import { captureLogs, type LogCapture } from "../../src/log";
 import { startHarness, type Harness } from "../e2e/harness";
 import { keyShapeArb, withKeyShape } from "./key-shapes";
 import { hugeMediaSeed } from "./media-seeds";
-import { authHeaders, byteDamageArb, damage, FORMATS, FUZZ_SEED, mutatedArb, outcomeProblem, pool, randomBodyArb, seedsFor, send, serverSeeds, setOwn, TOP_KEYS, withGroup, type Json, type Outcome } from "./kit";
+import { authHeaders, byteDamageArb, damage, FORMATS, FUZZ_SEED, hostileSchemas, mutatedArb, outcomeProblem, pool, randomBodyArb, seedsFor, send, serverSeeds, setOwn, TOP_KEYS, withGroup, withToolSchemas, type Json, type Outcome } from "./kit";
 
 /**
  * The running router under a batch of bad bodies: mutations of valid requests (fields dropped,
@@ -45,7 +45,7 @@ function path(s: Spec): string {
  * the whole request wrapped in generateContentRequest).
  */
 function seeds(client: ApiType, group: ApiType, op: Op): Json[] {
-  const all = [...serverSeeds(client, group), seedsFor(client, group, false)[0]!, hugeMediaSeed(client, group)] as Json[];
+  const all = [...serverSeeds(client, group), seedsFor(client, group, false)[0]!, hugeMediaSeed(client, group), withToolSchemas(client, group, hostileSchemas())] as Json[];
   return all.flatMap((seed): Json[] => {
     const body = withGroup(client, seed, group) as Record<string, Json>;
     if (op === "count" && client === "gemini") return [{ contents: body.contents! }, { generateContentRequest: { model: `models/${group}`, ...body } }];
