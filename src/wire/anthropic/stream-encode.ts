@@ -34,7 +34,7 @@ interface State {
   closed: boolean;
   nextBlock: number;
   open?: Open;
-  waiting: Tool[];
+  waiting: WaitingTools;
   /** Tool calls whose block is already closed; late fragments for them cannot be delivered. */
   written: Set<number>;
   usage: Usage;
@@ -56,7 +56,7 @@ const deltaFrame = (index: number, deltaType: string, key: string, value: string
   `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${deltaType}","${key}":${jsonString(value)}}}\n\n`;
 
 export function createStreamEncoder(ctx: CodecContext): StreamEncoder {
-  const s: State = { ctx, started: false, closed: false, nextBlock: 0, waiting: [], written: new Set(), usage: emptyUsage(), sawTool: false };
+  const s: State = { ctx, started: false, closed: false, nextBlock: 0, waiting: new WaitingTools(), written: new Set(), usage: emptyUsage(), sawTool: false };
   return {
     push: (ev) => (s.closed ? "" : push(s, ev)),
     end() {
@@ -150,7 +150,7 @@ function closeOpen(s: State): string {
 /** Closes the open block and writes out every waiting tool call as far as it got. */
 function closeAll(s: State): string {
   let out = closeOpen(s);
-  for (const t of s.waiting.splice(0)) out += openTool(s, t) + closeOpen(s);
+  for (let t = s.waiting.shift(); t; t = s.waiting.shift()) out += openTool(s, t) + closeOpen(s);
   return out;
 }
 
@@ -179,7 +179,7 @@ function toolStart(s: State, t: Tool): string {
 function toolArgs(s: State, tool: number, fragment: string): string {
   if (!fragment) return "";
   if (s.open?.kind === "tool" && s.open.tool === tool) return argsDelta(s.open.index, fragment);
-  const waiting = s.waiting.find((t) => t.tool === tool);
+  const waiting = s.waiting.get(tool);
   if (waiting) waiting.args.push(fragment);
   else s.ctx.warnings.add("dropped", "tool_args", `arguments for tool call ${tool} arrived after its block was closed`);
   return "";
@@ -187,16 +187,43 @@ function toolArgs(s: State, tool: number, fragment: string): string {
 
 function toolEnd(s: State, tool: number): string {
   if (s.open?.kind !== "tool" || s.open.tool !== tool) {
-    const waiting = s.waiting.find((t) => t.tool === tool);
+    const waiting = s.waiting.get(tool);
     if (waiting) waiting.ended = true;
     return "";
   }
   let out = closeOpen(s);
   // The next waiting call takes the stage; calls that already ended are written out whole.
-  while (s.waiting.length && !s.open) {
-    const t = s.waiting.shift()!;
+  for (let t = s.open ? undefined : s.waiting.shift(); t; t = s.open ? undefined : s.waiting.shift()) {
     out += openTool(s, t);
     if (t.ended) out += closeOpen(s);
   }
   return out;
+}
+
+/**
+ * Tool calls that started while another call's block was open, in order, and found by their
+ * call number: an upstream that interleaves many parallel calls costs a lookup per fragment and
+ * per end, never a scan of the queue.
+ */
+class WaitingTools {
+  private readonly queue: Tool[] = [];
+  private head = 0;
+  private readonly byTool = new Map<number, Tool>();
+
+  push(t: Tool): void {
+    this.queue.push(t);
+    this.byTool.set(t.tool, t);
+  }
+
+  get(tool: number): Tool | undefined {
+    return this.byTool.get(tool);
+  }
+
+  shift(): Tool | undefined {
+    if (this.head === this.queue.length) return undefined;
+    const t = this.queue[this.head++]!;
+    this.byTool.delete(t.tool);
+    if (this.head === this.queue.length) (this.queue.length = 0), (this.head = 0);
+    return t;
+  }
 }

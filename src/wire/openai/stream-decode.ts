@@ -56,6 +56,12 @@ class ChunkDecoder implements StreamDecoder {
   private sawFinish = false;
   private refusal = false;
   private readonly slots: Slot[] = [];
+  /**
+   * The latest slot of each `index`, and the first to carry each id: a lookup per delta, not a
+   * scan, so an upstream streaming many calls costs linear time.
+   */
+  private readonly byKey = new Map<number, Slot>();
+  private readonly byId = new Map<string, Slot>();
   private nextIndex = 0;
   /** The bytes this stream's text chunks repeat: the next ones are read without a full parse. */
   private textChunk?: FrameTemplate;
@@ -155,13 +161,14 @@ class ChunkDecoder implements StreamDecoder {
     const id = str(tc.id) || undefined;
     const name = str(obj(tc.function).name) || undefined;
     let slot: Slot | undefined;
-    if (key !== undefined) slot = this.slots.findLast((s) => s.key === key);
-    else if (id) slot = this.slots.find((s) => s.id === id);
+    if (key !== undefined) slot = this.byKey.get(key);
+    else if (id) slot = this.byId.get(id);
     else slot = this.slots.at(-1);
     if (slot && ((id && slot.id && slot.id !== id) || (key === undefined && !id && name && slot.name))) slot = undefined;
     if (!slot) {
       slot = { key, buffered: "", gotArgs: false };
       this.slots.push(slot);
+      if (key !== undefined) this.byKey.set(key, slot);
     }
     return slot;
   }
@@ -169,7 +176,10 @@ class ChunkDecoder implements StreamDecoder {
   private onToolDelta(tc: Obj, out: StreamEvent[]): void {
     const slot = this.slotFor(tc);
     const fn = obj(tc.function);
-    slot.id ??= str(tc.id) || undefined;
+    if (slot.id === undefined) {
+      slot.id = str(tc.id) || undefined;
+      if (slot.id !== undefined && !this.byId.has(slot.id)) this.byId.set(slot.id, slot);
+    }
     slot.name ??= str(fn.name) || undefined;
     slot.signature ??= toolSignatureIn(tc);
     const args = typeof fn.arguments === "string" ? fn.arguments : isObj(fn.arguments) ? JSON.stringify(fn.arguments) : "";
