@@ -1,0 +1,84 @@
+/**
+ * `server_settings` of the raw document → ServerSettings: sizes with units, the body budget's
+ * default from the memory this process may use, and the media download rules.
+ */
+import { isIP } from "node:net";
+import { totalmem } from "node:os";
+import type { Reporter } from "./normalise";
+import { list, mapping, type Mapping } from "./shape";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MEDIA, type MediaSettings, type ServerSettings } from "./types";
+
+export function serverSettings(r: Reporter, raw: Mapping): ServerSettings {
+  const maxBodyBytes = bodySize(r, "max_body_size", raw.max_body_size) ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyTimeout = raw.body_timeout;
+  return {
+    maxBodyBytes,
+    maxTotalBodyBytes: totalBodySize(r, raw.max_total_body_size, maxBodyBytes),
+    metricsPublic: raw.metrics_public === true,
+    bodyTimeoutMs: typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000,
+    maxResponseBytes: bodySize(r, "max_response_size", raw.max_response_size) ?? DEFAULT_MAX_RESPONSE_BYTES,
+    media: mediaSettings(r, mapping(raw.media)),
+  };
+}
+
+function mediaSettings(r: Reporter, raw: Mapping): MediaSettings {
+  const at = "/server_settings/media";
+  const allowHosts: string[] = [];
+  list(raw.allow_hosts).forEach((h, i) => {
+    if (typeof h !== "string") return;
+    const host = h.trim().toLowerCase();
+    if (host.includes("/") && !isCidr(host)) r.error(`${at}/allow_hosts/${i}`, `allow_hosts entry ${JSON.stringify(h)} is neither a host name nor a CIDR range such as 10.0.0.0/8`);
+    else allowHosts.push(host);
+  });
+  return {
+    download: raw.download !== false,
+    allowPrivate: raw.allow_private === true,
+    allowHosts,
+    maxUrls: typeof raw.max_urls === "number" && Number.isInteger(raw.max_urls) && raw.max_urls >= 0 ? raw.max_urls : DEFAULT_MEDIA.maxUrls,
+    maxBytes: bodySize(r, "media/max_bytes", raw.max_bytes) ?? DEFAULT_MEDIA.maxBytes,
+    timeoutMs: typeof raw.timeout === "number" && raw.timeout > 0 ? Math.round(raw.timeout * 1000) : DEFAULT_MEDIA.timeoutMs,
+  };
+}
+
+/** `a.b.c.d/n` or an IPv6 address with `/n`; the address itself is checked by net.isIP. */
+function isCidr(text: string): boolean {
+  const [addr, bits, extra] = text.split("/");
+  if (extra !== undefined || !addr || !bits || !/^\d{1,3}$/.test(bits)) return false;
+  const family = isIP(addr);
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** A size setting in bytes; undefined when it is not set (or not a size, which the schema reported). */
+function bodySize(r: Reporter, key: string, value: unknown): number | undefined {
+  const at = `/server_settings/${key}`;
+  if (typeof value === "number") return value;
+  if (typeof value !== "string") return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const factor = m ? UNITS[(m[2] || "B").toUpperCase()] : undefined;
+  // The schema pattern has already rejected anything this regex would, so only the range remains.
+  if (!m || factor === undefined) return undefined;
+  const bytes = Math.floor(Number(m[1]) * factor);
+  if (bytes < 1 || !Number.isSafeInteger(bytes)) {
+    const range = `at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}`;
+    r.error(at, `${key} must be ${range}, got ${r.quote(at, value)}`);
+  }
+  return bytes;
+}
+
+/** An eighth of the memory this process may use: its cgroup's limit when it has one, else the machine's. */
+function defaultTotalBodyBytes(): number {
+  const machine = totalmem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return Math.floor((constrained > 0 && constrained < machine ? constrained : machine) / 8);
+}
+
+function totalBodySize(r: Reporter, value: unknown, maxBodyBytes: number): number {
+  const set = bodySize(r, "max_total_body_size", value);
+  if (set === undefined) return Math.max(maxBodyBytes, defaultTotalBodyBytes());
+  // Below one body's limit, a body the router accepts could never be read. (A size that is not
+  // one at all was reported by the schema.)
+  if (Number.isSafeInteger(set) && set >= 1 && set < maxBodyBytes) r.error("/server_settings/max_total_body_size", `max_total_body_size (${set} bytes) must be at least max_body_size (${maxBodyBytes} bytes)`);
+  return set;
+}
