@@ -290,13 +290,9 @@ function preparedRewriter(kind: "first" | "every", path: KeyPath, replacement: s
   return rewriter;
 }
 
-/** A whole document with every value at `path` replaced (the document itself when there is none). */
-export function replaceEvery(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array {
-  return preparedRewriter("every", path, replacement).push(doc);
-}
-
 /**
- * replaceEvery, when the bytes say unambiguously where the value is; undefined when a key at one
+ * A whole document with every value at `path` replaced (the document itself when there is none),
+ * when the bytes say unambiguously where the value is; undefined when a key at one
  * of the path's depths is written with an escape, or the path's key occurs more than once. Parsers
  * differ there (one keeps the first duplicate, another the last; `"m\u006fdel"` is `"model"` to
  * them), so the caller must write the document anew from what it parsed instead of editing bytes.
