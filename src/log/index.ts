@@ -4,5 +4,5 @@ export { createLogger, silentLogger, type LoggerOptions, type RouterLogger } fro
 export { clip, MAX_LOGGED_CHARS, maskShapes, REDACTED, Redactor } from "./redact";
 export { DEFAULT_MAX_FILE_BYTES, FileSink } from "./file-sink";
 export { captureLogs, findSecrets, type LogCapture } from "./capture";
-export { configSecrets, MIN_SECRET_LENGTH, NO_SECRETS, proxyCredentials, SecretMask } from "./secrets";
+export { configSecrets, MIN_SECRET_LENGTH, proxyCredentials, SecretMask } from "./secrets";
 export { newRequestId, requestFields, requestLog, requestTimer, type RequestSummary, type RequestTimer, type TokenUsage } from "./request";

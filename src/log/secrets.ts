@@ -111,6 +111,3 @@ export class SecretMask {
     return encoder.encode(this.text(utf8.decode(bytes), marker));
   }
 }
-
-/** For paths that have no config at hand (tests, tools): masks nothing. */
-export const NO_SECRETS = new SecretMask();
