@@ -16,7 +16,7 @@ import { applyHeaderRewrite, responseHeaders } from "./headers";
 import { RequestMedia } from "./media/request-media";
 import { mergePatch } from "./merge-patch";
 import { maskedOutcome, maskingErrors } from "./mask-errors";
-import { readCapped, readCappedText, tooLarge } from "./read-capped";
+import { readCappedText, tooLarge } from "./read-capped";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
@@ -68,10 +68,9 @@ async function convert(call: InboundCall, model: ModelConfig, server: ServerSett
     return failed(target.decodeError(res.status, text ?? "", res.headers));
   }
   if (!call.stream) {
-    const bytes = await readCapped(res, server.maxResponseBytes);
+    const text = await readCappedText(res, server.maxResponseBytes);
     deadlines.done();
-    if (bytes === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-    const text = bytes && utf8.decode(bytes);
+    if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
     if (text === undefined) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
     let json: unknown;
     try {
@@ -100,8 +99,6 @@ async function convert(call: InboundCall, model: ModelConfig, server: ServerSett
   headers.set("x-accel-buffering", "no");
   return { kind: "committed", response: new Response(stream, { status: 200, headers }) };
 }
-
-const utf8 = new TextDecoder();
 
 /** Reports the last (cumulative) usage a stream carried, once the stream is over. */
 function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): StreamDecoder {
