@@ -9,6 +9,8 @@
  * bytes are >= 0x80 and can never be mistaken for the ASCII structure it looks at.
  */
 
+import { ElementMeter } from "./element-meter";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJ = 0x7b;
@@ -36,8 +38,8 @@ export class JsonStringRewriter {
   private readonly wildcard: boolean[];
   private readonly replacement: Uint8Array;
   private readonly once: boolean;
-  /** The largest element of a top-level array allowed (see `oversized`); Infinity when unmeasured. */
-  private readonly elementCap: number;
+  /** Measures a top-level array's elements, when given a cap (see `oversized`). */
+  private readonly meter: ElementMeter | undefined;
 
   // One entry per open container: is it an object, and does its current key match the path?
   private isObj: boolean[] = [];
@@ -48,13 +50,6 @@ export class JsonStringRewriter {
   // Key being read: compared byte by byte against the path segment for its depth.
   private keyPos = 0;
   private keyMatch = false;
-  // The top-level array's element in progress: where it starts in this chunk (-1: outside one),
-  // and its bytes in earlier chunks. Touched only when a container opens or closes, and per chunk.
-  private elementFrom = -1;
-  private elementBytes = 0;
-  private elementsEnded = 0;
-  /** An element of the top-level array passed `elementCap`: the stream is to be ended. */
-  oversized = false;
   /** Keys that complete the path (`"model"` for ["model"]), counted: more than one is a duplicate. */
   pathKeys = 0;
   /** A key at one of the path's depths is written with a backslash escape (`"m\u006fdel"`). */
@@ -66,7 +61,7 @@ export class JsonStringRewriter {
     this.wildcard = path.map((p) => p === "*");
     this.replacement = encoder.encode(JSON.stringify(replacement).slice(1, -1));
     this.once = opts.once ?? true;
-    this.elementCap = opts.elementCap ?? Infinity;
+    this.meter = opts.elementCap === undefined ? undefined : new ElementMeter(opts.elementCap);
   }
 
   /** Ready for a new document, with the path and replacement already prepared. */
@@ -76,17 +71,19 @@ export class JsonStringRewriter {
     this.expectKey.length = 0;
     this.mode = Mode.Scan;
     this.escape = false;
-    this.elementFrom = -1;
-    this.elementBytes = 0;
-    this.elementsEnded = 0;
-    this.oversized = false;
+    this.meter?.reset();
     this.pathKeys = 0;
     this.escapedKey = false;
   }
 
+  /** An element of the top-level array passed `elementCap`: the stream is to be ended. */
+  get oversized(): boolean {
+    return this.meter?.oversized ?? false;
+  }
+
   /** Inside the top-level array's first element (its bytes are in earlier chunks too, or will be). */
   get inFirstElement(): boolean {
-    return this.elementFrom >= 0 && this.elementsEnded === 0;
+    return this.meter?.inFirst ?? false;
   }
 
   /** Whether the (single) replacement has happened and the rest is copied unchanged. */
@@ -113,7 +110,7 @@ export class JsonStringRewriter {
       }
     }
     if (this.mode === Mode.Skip) from = n; // still inside the old value: drop what we saw
-    if (this.elementFrom >= 0) this.carryElement(n);
+    this.meter?.endRead(n);
     if (out === null) return from === 0 ? chunk : chunk.subarray(from);
     if (from < n) out.push(chunk.subarray(from));
     return concat(out);
@@ -188,16 +185,11 @@ export class JsonStringRewriter {
     this.isObj.push(obj);
     this.keyOk.push(false);
     this.expectKey.push(obj);
-    if (this.isObj.length === 2 && !this.isObj[0]) this.elementFrom = at;
+    if (this.meter && this.isObj.length === 2 && !this.isObj[0]) this.meter.open(at);
   }
 
   private closeContainer(at: number): void {
-    if (this.isObj.length === 2 && this.elementFrom >= 0) {
-      if (this.elementBytes + at + 1 - this.elementFrom > this.elementCap) this.oversized = true;
-      this.elementFrom = -1;
-      this.elementBytes = 0;
-      this.elementsEnded++;
-    }
+    if (this.meter && this.isObj.length === 2) this.meter.close(at);
     this.isObj.pop();
     this.keyOk.pop();
     this.expectKey.pop();
@@ -223,13 +215,6 @@ export class JsonStringRewriter {
       return;
     }
     this.mode = this.isTarget() ? Mode.Skip : Mode.Value;
-  }
-
-  /** The chunk ended inside an element: its bytes so far count, and it goes on from the next chunk's start. */
-  private carryElement(n: number): void {
-    this.elementBytes += n - this.elementFrom;
-    this.elementFrom = 0;
-    if (this.elementBytes > this.elementCap) this.oversized = true;
   }
 
   private keyByte(b: number): void {
