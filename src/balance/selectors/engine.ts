@@ -62,14 +62,6 @@ interface GroupPlan {
 const DEFAULTS = { timeoutMs: 100, workers: 2, maxBodyBytes: 32 * 1024 * 1024, quarantineMs: 30_000 };
 const RS = 0x1e;
 
-/**
- * Only a body up to this size can get a selector quarantined. The densest JSON (`[{},{},…]`) walks
- * under `..` at ~2.5 ms per KiB here, so a selector that cannot get through 16 KiB within its deadline
- * is at fault whatever the body holds; on a larger body the body may be, and the selector is only
- * not eligible for that request.
- */
-export const QUARANTINE_MAX_BODY_BYTES = 16 * 1024;
-
 /** One evaluate() call: what its passes share. */
 interface Evaluation {
   plan: GroupPlan;
@@ -182,20 +174,15 @@ export class SelectorEngine {
       return out;
     }
     const run: Evaluation = { plan, group, format, body, out, allowanceMs: (body.length / 1048576) * SELECT_MS_PER_MIB };
-    const probes = new Set<Entry>();
-    const held: Entry[] = [];
-    await this.passes(run, plan.entries, (e) => {
-      const admitted = this.quarantine.admit(e, probes);
-      if (!admitted && !held.includes(e)) held.push(e);
-      return admitted;
-    });
-    this.quarantine.endProbes(probes);
+    const admission = this.quarantine.admission();
+    await this.passes(run, plan.entries, admission.admit);
+    admission.end();
     // Quarantine alone never leaves the group with nobody to serve: when nothing else matched, the
     // quarantined selectors decide after all. Treating them as eligible unasked would route requests
     // their selector exists to keep away; asking them costs at most their deadline, and only then.
-    if (held.length > 0 && !out.includes("match")) {
-      this.log("debug", "no other member eligible: evaluating quarantined selectors", { group, members: held.map((e) => e.member) });
-      await this.passes(run, held, () => true);
+    if (admission.held.length > 0 && !out.includes("match")) {
+      this.log("debug", "no other member eligible: evaluating quarantined selectors", { group, members: admission.held.map((e) => e.member) });
+      await this.passes(run, admission.held, () => true);
     }
     return out;
   }
@@ -267,10 +254,7 @@ export class SelectorEngine {
     // "cancelled": another request quarantined this selector while this one was running it.
     const outcome = end === "cancelled" ? "skipped" : end === "timeout" ? "timeout" : "error";
     this.count((out[culprit.member] = outcome));
-    if (end !== "cancelled" && task.body.length <= QUARANTINE_MAX_BODY_BYTES) this.quarantine.add(culprit, end, result.message);
-    else if (end !== "cancelled") {
-      this.log("info", "selector stopped on a large body: not eligible for this request", { group, member: culprit.member, end, bytes: task.body.length });
-    }
+    if (end !== "cancelled") this.quarantine.failed(culprit, end, result.message, task.body.length);
     // A lost worker took the finished selectors' answers with it: run those again too.
     return end === "lost" ? [...used.slice(0, at), ...used.slice(at + 1)] : used.slice(at + 1);
   }

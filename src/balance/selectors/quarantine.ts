@@ -1,7 +1,8 @@
 /**
  * Selectors taken out of evaluation after they timed out or crashed, so requests stop waiting for them.
  * When the time is up, exactly one request retries the selector (a probe); it is released when it
- * answers again, or quarantined for twice as long (up to 16×) when it fails again.
+ * answers again, or quarantined for twice as long (up to 16×) when it fails again. A failure on a
+ * large body costs that request only (QUARANTINE_MAX_BODY_BYTES).
  */
 import type { SelectorLog } from "./engine";
 
@@ -23,6 +24,14 @@ interface State {
 
 const MAX_FACTOR = 16;
 
+/**
+ * Only a body up to this size can get a selector quarantined. The densest JSON (`[{},{},…]`) walks
+ * under `..` at ~2.5 ms per KiB here, so a selector that cannot get through 16 KiB within its deadline
+ * is at fault whatever the body holds; on a larger body the body may be, and the selector is only
+ * not eligible for that request.
+ */
+export const QUARANTINE_MAX_BODY_BYTES = 16 * 1024;
+
 export class QuarantineList {
   private readonly states = new Map<Entry, State>();
 
@@ -43,6 +52,12 @@ export class QuarantineList {
     probes.add(e);
     this.log("info", "retrying quarantined selector", { group: e.group, member: e.member, selector: e.source });
     return true;
+  }
+
+  /** `e` was cut short (timed out, trapped…) on a body of `bytes`: quarantined only when the body cannot be to blame. */
+  failed(e: Entry, reason: string, detail: string | undefined, bytes: number): void {
+    if (bytes <= QUARANTINE_MAX_BODY_BYTES) return this.add(e, reason, detail);
+    this.log("info", "selector stopped on a large body: not eligible for this request", { group: e.group, member: e.member, end: reason, bytes });
   }
 
   add(e: Entry, reason: string, detail?: string): void {
@@ -72,8 +87,32 @@ export class QuarantineList {
     }
   }
 
+  /** One request's admissions: the probes it starts and the quarantined selectors it is kept from. */
+  admission(): Admission {
+    return new Admission(this);
+  }
+
   keys(): string[] {
     const now = this.now();
     return [...this.states].filter(([, s]) => s.probing || now < s.until).map(([e]) => e.key);
+  }
+}
+
+/** What one request was let run; end() once its passes are over, so unanswered probes may be retried. */
+export class Admission {
+  private readonly probes = new Set<Entry>();
+  /** The quarantined selectors this request did not run, each once. */
+  readonly held: Entry[] = [];
+
+  constructor(private readonly list: QuarantineList) {}
+
+  readonly admit = (e: Entry): boolean => {
+    const admitted = this.list.admit(e, this.probes);
+    if (!admitted && !this.held.includes(e)) this.held.push(e);
+    return admitted;
+  };
+
+  end(): void {
+    this.list.endProbes(this.probes);
   }
 }

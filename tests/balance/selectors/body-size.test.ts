@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { SelectorEngine } from "../../../src/balance/selectors/index";
-import { QUARANTINE_MAX_BODY_BYTES } from "../../../src/balance/selectors/engine";
+import { QUARANTINE_MAX_BODY_BYTES } from "../../../src/balance/selectors/quarantine";
 import { loadConfigText } from "../../../src/config";
 import { createHandler } from "../../../src/core/handle";
 import { loadRuntime } from "../../../src/core/runtime";

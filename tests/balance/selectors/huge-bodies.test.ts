@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { SelectorEngine, type SelectorOutcome } from "../../../src/balance/selectors/index";
-import { QUARANTINE_MAX_BODY_BYTES } from "../../../src/balance/selectors/engine";
+import { QUARANTINE_MAX_BODY_BYTES } from "../../../src/balance/selectors/quarantine";
 import { PARSE_MS_PER_MIB, SELECT_MS_PER_MIB } from "../../../src/balance/selectors/protocol";
 import { FUZZ_SEED } from "../../robustness/kit";
 
