@@ -1,6 +1,6 @@
 import type { AssistantPart, Extensions, FilePart, ImagePart, TextPart, ToolResultPart, UserPart, Warnings } from "../../ir";
 import { signatureFromText } from "../signature";
-import { bad, isObject, list, obj, optBool, optStr, str, warnOnce, type Json } from "./shape";
+import { bad, isObject, list, obj, optBool, optStr, str, type Json } from "./shape";
 
 /** Content blocks of a client's request → IR parts. */
 
@@ -24,7 +24,7 @@ function withExt<T extends { ext?: Extensions }>(part: T, b: Json): T {
 }
 
 function text(b: Json, path: string, st: BlockState): TextPart {
-  if (Array.isArray(b.citations) && b.citations.length) warnOnce(st.warnings, "dropped", "citations", "text block citations have no counterpart in the target format");
+  if (Array.isArray(b.citations) && b.citations.length) st.warnings.once("dropped", "citations", "text block citations have no counterpart in the target format");
   return withExt<TextPart>({ type: "text", text: str(b.text, `${path}.text`) }, b);
 }
 
@@ -69,8 +69,8 @@ function document(b: Json, path: string, st: BlockState): FilePart {
   }
   const title = optStr(b.title, `${path}.title`);
   if (title !== undefined) part.name = title;
-  if (b.context !== undefined && b.context !== null) warnOnce(st.warnings, "dropped", "document.context", "no counterpart in the target format");
-  if (isObject(b.citations)) warnOnce(st.warnings, "dropped", "document.citations", "citations are Anthropic-only");
+  if (b.context !== undefined && b.context !== null) st.warnings.once("dropped", "document.context", "no counterpart in the target format");
+  if (isObject(b.citations)) st.warnings.once("dropped", "document.citations", "citations are Anthropic-only");
   return withExt(part, b);
 }
 
@@ -81,7 +81,7 @@ function contentDocumentText(content: unknown, path: string, st: BlockState): st
   list(content, path).forEach((c, i) => {
     const blk = obj(c, `${path}.${i}`);
     if (blk.type === "text") texts.push(str(blk.text, `${path}.${i}.text`));
-    else warnOnce(st.warnings, "dropped", "document.source.content", `${String(blk.type)} blocks inside a content document were dropped`);
+    else st.warnings.once("dropped", "document.source.content", `${String(blk.type)} blocks inside a content document were dropped`);
   });
   return texts.join("\n\n");
 }
@@ -104,7 +104,7 @@ function resultContent(content: unknown, path: string, st: BlockState): ToolResu
     if (blk.type === "text") return [text(blk, at, st)];
     if (blk.type === "image") return [image(blk, at)];
     if (blk.type === "document") return [document(blk, at, st)];
-    warnOnce(st.warnings, "dropped", `tool_result.content.${String(blk.type)}`, "block type not convertible");
+    st.warnings.once("dropped", `tool_result.content.${String(blk.type)}`, "block type not convertible");
     return [];
   });
 }
@@ -124,7 +124,7 @@ export function decodeUserBlock(b: Json, path: string, st: BlockState): UserPart
     case "redacted_thinking":
       return bad(`${path}.type`, `${b.type} blocks are only allowed in assistant messages`);
   }
-  warnOnce(st.warnings, "dropped", `content.${String(b.type)}`, "block type not convertible to another format");
+  st.warnings.once("dropped", `content.${String(b.type)}`, "block type not convertible to another format");
   return [];
 }
 
@@ -137,7 +137,7 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
       const name = str(b.name, `${path}.name`);
       const args = obj(b.input, `${path}.input`);
       st.toolNames.set(id, name);
-      if (cacheExt(b)) warnOnce(st.warnings, "dropped", "tool_use.cache_control", "no cache hint slot on tool calls");
+      if (cacheExt(b)) st.warnings.once("dropped", "tool_use.cache_control", "no cache hint slot on tool calls");
       return [{ type: "tool_call", id, name, args }];
     }
     case "thinking": {
@@ -156,7 +156,7 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
       return bad(`${path}.type`, `${b.type} blocks are only allowed in user messages`);
   }
   const what = SERVER_BLOCK.test(String(b.type)) ? "server tool blocks" : "block type not convertible to another format";
-  warnOnce(st.warnings, "dropped", `content.${String(b.type)}`, what);
+  st.warnings.once("dropped", `content.${String(b.type)}`, what);
   return [];
 }
 

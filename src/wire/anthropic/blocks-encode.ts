@@ -1,7 +1,7 @@
 import { routerError, type AssistantPart, type Extensions, type FilePart, type ImagePart, type ReasoningPart, type ToolCallPart, type ToolResultPart, type UserPart, type Warnings } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { synthId } from "../ids";
-import { reject, warnOnce, type Json } from "./shape";
+import { reject, type Json } from "./shape";
 
 /** IR parts → content blocks of an Anthropic request (upstream side). */
 
@@ -49,7 +49,7 @@ function inline(p: { data?: string; url?: string; mime?: string }): { data?: str
 
 function image(p: ImagePart, st: EncodeState): Json {
   if (p.fileId !== undefined) reject(routerError("invalid_request", "an image given by provider file id cannot be sent to an Anthropic upstream; send the image data or a URL"));
-  if (p.detail !== undefined) warnOnce(st.warnings, "dropped", "image.detail", "Anthropic has no image detail setting");
+  if (p.detail !== undefined) st.warnings.once("dropped", "image.detail", "Anthropic has no image detail setting");
   const src = inline(p);
   if (src.data !== undefined) {
     // "image/jpg" is a common misspelling that Anthropic refuses.

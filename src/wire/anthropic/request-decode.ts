@@ -2,7 +2,7 @@ import type { IRRequest, Message, ReasoningConfig, ReasoningEffort, ResponseForm
 import type { RouterError } from "../../ir/error";
 import type { CodecContext } from "../codec";
 import { decodeAssistantBlock, decodeSystemBlocks, decodeUserBlock, foldCallSignatures, type BlockState } from "./blocks-decode";
-import { bad, guard, isObject, list, obj, optBool, optInt, optNum, optStr, str, warnOnce, type Json } from "./shape";
+import { bad, guard, isObject, list, obj, optBool, optInt, optNum, optStr, str, type Json } from "./shape";
 import { own } from "../lookup";
 
 /** An Anthropic Messages request (client side) → IR. */
@@ -74,7 +74,7 @@ function tools(v: unknown, st: BlockState): ToolDef[] {
     const strict = optBool(tool.strict, `tools.${i}.strict`);
     if (strict !== undefined) def.strict = strict;
     if (tool.cache_control !== undefined && tool.cache_control !== null) def.ext = { anthropic: { cacheControl: tool.cache_control } };
-    if (tool.input_examples !== undefined) warnOnce(st.warnings, "dropped", "tools.input_examples", "Anthropic-only");
+    if (tool.input_examples !== undefined) st.warnings.once("dropped", "tools.input_examples", "Anthropic-only");
     return [def];
   });
 }

@@ -5,7 +5,7 @@ import { signatureFromText, signatureToText } from "../signature";
 import { foldCallSignatures } from "./blocks-decode";
 import { errorFromType } from "./error-decode";
 import { decodeStop, encodeStop, stopSequenceFor } from "./finish";
-import { clientToolId, guard, isObject, list, obj, str, warnOnce, type Json } from "./shape";
+import { clientToolId, guard, isObject, list, obj, str, type Json } from "./shape";
 import { decodeUsage, encodeUsage } from "./usage";
 
 /** Non-streaming Messages answers: upstream body → IR, and IR → the body an Anthropic client expects. */
@@ -54,7 +54,7 @@ function part(b: Json, path: string, ctx: CodecContext): AssistantPart[] {
         },
       ];
   }
-  warnOnce(ctx.warnings, "dropped", `content.${String(b.type)}`, "response block type not convertible");
+  ctx.warnings.once("dropped", `content.${String(b.type)}`, "response block type not convertible");
   return [];
 }
 

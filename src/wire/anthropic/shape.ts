@@ -1,4 +1,4 @@
-import { routerError, type ErrorCode, type RouterError, type Warnings } from "../../ir";
+import { routerError, type ErrorCode, type RouterError } from "../../ir";
 import type { NameRule } from "../codec";
 import { fit } from "../names";
 
@@ -64,11 +64,6 @@ export function optInt(v: unknown, path: string): number | undefined {
 export function optBool(v: unknown, path: string): boolean | undefined {
   if (v === undefined || v === null) return undefined;
   return typeof v === "boolean" ? v : bad(path, "expected a boolean");
-}
-
-/** One warning per `what`: a conversation with forty thinking blocks should not log forty lines. */
-export function warnOnce(warnings: Warnings, code: Parameters<Warnings["add"]>[0], what: string, detail?: string): void {
-  warnings.once(code, what, detail);
 }
 
 /**

@@ -7,7 +7,7 @@ import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
 import { errorFromType } from "./error-decode";
 import { decodeStop } from "./finish";
-import { isObject, warnOnce, type Json } from "./shape";
+import { isObject, type Json } from "./shape";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 import { decodeUsage } from "./usage";
 
@@ -157,7 +157,7 @@ function blockStart(s: State, index: number, cb: Json): StreamEvent[] {
     }
   }
   s.blocks.set(index, { kind: "ignored" });
-  warnOnce(s.ctx.warnings, "dropped", `content.${String(cb.type)}`, "stream block type not convertible (server tools run only at Anthropic)");
+  s.ctx.warnings.once("dropped", `content.${String(cb.type)}`, "stream block type not convertible (server tools run only at Anthropic)");
   return [];
 }
 
@@ -179,7 +179,7 @@ function blockDelta(s: State, index: number, d: Json): StreamEvent[] {
       block.gotArgs = true;
       return [{ type: "tool_args", index: block.tool, fragment: d.partial_json }];
     case "citations_delta":
-      warnOnce(s.ctx.warnings, "dropped", "citations", "citations have no counterpart in the client format");
+      s.ctx.warnings.once("dropped", "citations", "citations have no counterpart in the client format");
   }
   return [];
 }

@@ -1,7 +1,7 @@
 import { routerError, type IRRequest, type ReasoningConfig, type ReasoningEffort, type ToolChoice } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { Refusal } from "./contents-encode";
-import { warnOnce, type Obj } from "./read";
+import type { Obj } from "./read";
 import { SchemaBudget, SchemaError, toGeminiParameters, toGeminiSchema } from "./schema";
 import { own } from "../lookup";
 
@@ -31,8 +31,8 @@ function schemaOf<T>(where: string, convert: () => T): T {
 export function encodeTools(req: IRRequest, ctx: EncodeRequestContext, schemas = new SchemaBudget()): Obj[] | undefined {
   if (req.tools.length === 0) return undefined;
   const declarations = req.tools.map((t) => {
-    if (t.strict) warnOnce(ctx.warnings, "dropped", "tools.strict", "Gemini validates arguments only in VALIDATED mode");
-    if (t.ext?.anthropic) warnOnce(ctx.warnings, "dropped", "cache_control", "Gemini caches implicitly");
+    if (t.strict) ctx.warnings.once("dropped", "tools.strict", "Gemini validates arguments only in VALIDATED mode");
+    if (t.ext?.anthropic) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
     const d: Obj = { name: ctx.toolNames.toWire(t.name) };
     if (t.description) d.description = t.description;
     const parameters = schemaOf(`the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`, () => toGeminiParameters(t.schema, schemas));

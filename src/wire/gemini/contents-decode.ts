@@ -2,7 +2,7 @@ import type { AssistantPart, Message, ReasoningPart, Signature, ToolResultPart, 
 import { Pending } from "../pending";
 import { signatureFromGemini } from "../signature";
 import { mediaFromGemini } from "./media";
-import { arr, bool, field, FieldError, isObj, obj, str, warnOnce, type Obj } from "./read";
+import { arr, bool, field, FieldError, isObj, obj, str, type Obj } from "./read";
 
 /**
  * Gemini `contents` → IR messages. Clients may split one model turn over several contents
@@ -141,7 +141,7 @@ function appendReasoning(parts: AssistantPart[], unsigned: ReasoningPart[], text
 function bindSignature(unsigned: ReasoningPart[], signature: Signature, warnings: Warnings): void {
   const open = unsigned.pop();
   if (open) open.signature = signature;
-  else warnOnce(warnings, "dropped", "thoughtSignature", "signature on a text part with no thought to attach it to");
+  else warnings.once("dropped", "thoughtSignature", "signature on a text part with no thought to attach it to");
 }
 
 function userParts(located: Located[], turn: number, calls: Calls, warnings: Warnings): UserPart[] {

@@ -2,7 +2,7 @@ import { isRouterError, type AssistantPart, type FilePart, type ImagePart, type 
 import type { EncodeRequestContext } from "../codec";
 import { Pending } from "../pending";
 import { mediaToGemini } from "./media";
-import { warnOnce, type Obj } from "./read";
+import type { Obj } from "./read";
 
 /**
  * IR messages → Gemini `contents`, enforcing what Gemini checks (§2.1, §2.7): strict
@@ -57,7 +57,7 @@ function userItems(parts: UserPart[], index: number, names: Map<string, string>,
   const items: Item[] = [];
   parts.forEach((p, j) => {
     const where = `messages[${index}].parts[${j}]`;
-    if (p.ext?.anthropic) warnOnce(ctx.warnings, "dropped", "cache_control", "Gemini caches implicitly");
+    if (p.ext?.anthropic) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
     if (p.type === "text") {
       if (p.text.trim() !== "") items.push({ kind: "other", part: { text: p.text } });
     } else if (p.type === "tool_result") {
@@ -71,7 +71,7 @@ function userItems(parts: UserPart[], index: number, names: Map<string, string>,
 }
 
 function media(p: ImagePart | FilePart, where: string, ctx: EncodeRequestContext): Obj | undefined {
-  if (p.type === "image" && p.detail) warnOnce(ctx.warnings, "dropped", "image.detail");
+  if (p.type === "image" && p.detail) ctx.warnings.once("dropped", "image.detail");
   if (p.type === "file" && p.text !== undefined && !p.data && !p.url && !p.fileId) return p.text.trim() ? { text: p.text } : undefined;
   const part = mediaToGemini(p, where);
   if (isRouterError(part)) throw new Refusal(part);
@@ -116,7 +116,7 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
   let carried: string | undefined;
   const take = (part: Obj) => {
     if (carried && part.thoughtSignature === undefined) part.thoughtSignature = carried;
-    else if (carried) warnOnce(ctx.warnings, "dropped", "reasoning", "a signature had no part left to travel on");
+    else if (carried) ctx.warnings.once("dropped", "reasoning", "a signature had no part left to travel on");
     carried = undefined;
     return part;
   };
@@ -132,13 +132,13 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
       if (p.text !== "") items.push({ kind: "other", part: take({ text: p.text, thought: true, thoughtSignature: p.signature.value }) });
       else carried = p.signature.value;
     } else {
-      warnOnce(ctx.warnings, "dropped", "reasoning", "thinking not signed by Gemini cannot be replayed to it");
+      ctx.warnings.once("dropped", "reasoning", "thinking not signed by Gemini cannot be replayed to it");
     }
   }
   if (carried) {
     const last = [...items].reverse().find((it) => it.part.thoughtSignature === undefined);
     if (last) last.part.thoughtSignature = carried;
-    else warnOnce(ctx.warnings, "dropped", "reasoning", "a signature had no part left to travel on");
+    else ctx.warnings.once("dropped", "reasoning", "a signature had no part left to travel on");
   }
   return items;
 }
@@ -164,11 +164,11 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
         used.add(match);
         return match;
       }
-      warnOnce(ctx.warnings, "approximated", "tool_result", "a call without a result was answered with a placeholder");
+      ctx.warnings.once("approximated", "tool_result", "a call without a result was answered with a placeholder");
       const fc = call.part.functionCall as Obj;
       return { kind: "result", callId: call.callId, part: { functionResponse: { id: fc.id, name: fc.name, response: { error: PLACEHOLDER_RESULT } } } };
     });
-    if (used.size < results.length) warnOnce(ctx.warnings, "dropped", "tool_result", "a result without a matching call in the turn before");
+    if (used.size < results.length) ctx.warnings.once("dropped", "tool_result", "a result without a matching call in the turn before");
     if (responses.length && others.length) {
       // Fresh user input must not share the functionResponse turn (§2.1): a short model turn separates them.
       out.push({ role: "user", items: responses }, { role: "model", items: [{ kind: "other", part: { text: "." } }] }, { role: "user", items: others });

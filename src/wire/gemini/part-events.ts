@@ -2,7 +2,7 @@ import type { Signature, StreamEvent } from "../../ir";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
 import { signatureFromGemini } from "../signature";
-import { field, isObj, warnOnce, type Obj } from "./read";
+import { field, isObj, type Obj } from "./read";
 
 /**
  * One candidate part of a Gemini answer → IR stream events. Shared by the stream decoder and
@@ -40,7 +40,7 @@ export function partEvents(p: unknown, s: PartState): StreamEvent[] {
     return out;
   }
   const kind = Object.keys(p).find((k) => k !== "thoughtSignature" && k !== "thought_signature");
-  if (kind) warnOnce(s.ctx.warnings, "dropped", `response.${kind}`, "answer part with no equivalent in other formats");
+  if (kind) s.ctx.warnings.once("dropped", `response.${kind}`, "answer part with no equivalent in other formats");
   return signature ? [{ type: "reasoning_signature", signature }] : [];
 }
 

@@ -1,4 +1,4 @@
-import { routerError, type RouterError, type Warning, type Warnings } from "../../ir";
+import { routerError, type RouterError } from "../../ir";
 
 /**
  * Reading Gemini bodies. The API is proto-JSON, so every field may arrive in camelCase or
@@ -99,9 +99,4 @@ export function guard<T>(run: () => T): T | RouterError {
     if (e instanceof FieldError) return routerError("invalid_request", e.message, { cause: e });
     throw e;
   }
-}
-
-/** For losses that repeat per part: one warning says it, a hundred would drown the others. */
-export function warnOnce(warnings: Warnings, code: Warning["code"], what: string, detail?: string): void {
-  warnings.once(code, what, detail);
 }

@@ -2,7 +2,7 @@ import type { IRRequest, RouterError, TextPart } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { encodeGenerationConfig, encodeToolConfig, encodeTools } from "./config-encode";
 import { encodeContents, Refusal } from "./contents-encode";
-import { isObj, warnOnce, type Obj } from "./read";
+import { isObj, type Obj } from "./read";
 import { SchemaBudget } from "./schema";
 
 /**
@@ -46,11 +46,11 @@ function systemParts(req: IRRequest, ctx: EncodeRequestContext): Obj[] {
   for (const m of req.messages) {
     if (m.role !== "system") conversationStarted = true;
     else {
-      if (conversationStarted) warnOnce(ctx.warnings, "approximated", "system", "mid-conversation system messages moved into systemInstruction");
+      if (conversationStarted) ctx.warnings.once("approximated", "system", "mid-conversation system messages moved into systemInstruction");
       texts.push(...m.parts);
     }
   }
-  if (texts.some((t) => t.ext?.anthropic)) warnOnce(ctx.warnings, "dropped", "cache_control", "Gemini caches implicitly");
+  if (texts.some((t) => t.ext?.anthropic)) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
   return texts.filter((t) => t.text.trim() !== "").map((t) => ({ text: t.text }));
 }
 

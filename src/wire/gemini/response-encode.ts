@@ -2,7 +2,7 @@ import type { AssistantPart, IRResponse } from "../../ir";
 import type { CodecContext } from "../codec";
 import { signatureToGemini } from "../signature";
 import { finishToGemini } from "./finish";
-import { warnOnce, type Obj } from "./read";
+import type { Obj } from "./read";
 import { usageToGemini } from "./usage";
 
 /**
@@ -40,7 +40,7 @@ export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Obj[] 
       if (p.signature) part.thoughtSignature = signatureToGemini(p.signature);
       push(part);
     } else if (p.redacted !== undefined) {
-      warnOnce(ctx.warnings, "dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
+      ctx.warnings.once("dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
     } else if (p.text !== "") {
       push(p.signature ? { text: p.text, thought: true, thoughtSignature: signatureToGemini(p.signature) } : { text: p.text, thought: true });
     } else if (p.signature) carried = signatureToGemini(p.signature);
@@ -48,7 +48,7 @@ export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Obj[] 
   if (carried) {
     const last = [...out].reverse().find((p) => p.thoughtSignature === undefined);
     if (last) last.thoughtSignature = carried;
-    else warnOnce(ctx.warnings, "dropped", "thoughtSignature", "no part to carry it");
+    else ctx.warnings.once("dropped", "thoughtSignature", "no part to carry it");
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { signatureToGemini } from "../signature";
 import { jsonString, sseData } from "../sse/frames";
 import { errorBody } from "./error";
 import { finishToGemini } from "./finish";
-import { isObj, warnOnce, type Obj } from "./read";
+import { isObj, type Obj } from "./read";
 import { usageToGemini } from "./usage";
 
 export interface GeminiStreamOptions {
@@ -77,7 +77,7 @@ class GeminiStreamEncoder implements StreamEncoder {
         return "";
       }
       case "redacted_reasoning":
-        warnOnce(this.ctx.warnings, "dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
+        this.ctx.warnings.once("dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
         return "";
       case "tool_start":
         this.calls.set(ev.index, { id: ev.id, name: ev.name, signature: ev.signature && signatureToGemini(ev.signature), json: "" });
@@ -211,6 +211,6 @@ function parseArgs(json: string, ctx: CodecContext): Record<string, unknown> {
   } catch {
     // Reported below.
   }
-  warnOnce(ctx.warnings, "dropped", "tool_call.arguments", "arguments were not a JSON object (truncated?)");
+  ctx.warnings.once("dropped", "tool_call.arguments", "arguments were not a JSON object (truncated?)");
   return {};
 }
