@@ -6,12 +6,17 @@
 import { outputLines } from "./program";
 import { CTL, CTL_SLOTS, PARSE_MS_PER_MIB, type JobEnd, type WorkerInit, type WorkerMessage } from "./protocol";
 
+/** What a worker is given for one job. */
+export interface TaskInput {
+  chunks: Uint8Array[];
+  selectors: number;
+  /** What the selectors may share on top of their own deadlines (SELECT_MS_PER_MIB). */
+  allowanceMs: number;
+}
+
 export interface PoolTask {
-  /**
-   * Called when a worker takes the task, so it sees the latest quarantine; null = nothing left to run.
-   * `allowanceMs`: what the selectors may share on top of their own deadlines (SELECT_MS_PER_MIB).
-   */
-  prepare(): { chunks: Uint8Array[]; selectors: number; allowanceMs: number } | null;
+  /** Called when a worker takes the task, so it sees the latest quarantine; null = nothing left to run. */
+  prepare(): TaskInput | null;
 }
 
 export interface PoolResult {
@@ -128,7 +133,7 @@ export class Slot {
   }
 
   /** Writes the input where the worker waits for it; false when it cannot fit. */
-  start(task: PoolTask, input: { chunks: Uint8Array[]; selectors: number; allowanceMs: number }, resolve: (r: PoolResult) => void): boolean {
+  start(task: PoolTask, input: TaskInput, resolve: (r: PoolResult) => void): boolean {
     const { chunks, selectors, allowanceMs } = input;
     const len = chunks.reduce((n, c) => n + c.length, 0);
     if (len > this.data.byteLength) {
