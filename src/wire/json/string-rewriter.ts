@@ -226,16 +226,12 @@ export class JsonStringRewriter {
 
   private closeKey(): void {
     const top = this.isObj.length - 1;
-    const ok = (this.keyOk[top] = this.keyMatch && this.keyPos === this.path[top]!.length);
-    if (ok && top === this.path.length - 1 && this.ancestorsMatch(top)) this.pathKeys++;
+    this.keyOk[top] = this.keyMatch && this.keyPos === this.path[top]!.length;
+    // The key just read completes the path: its value would be the target.
+    if (this.isTarget()) this.pathKeys++;
   }
 
-  /** Whether the containers above depth `top` are the path's (by key, or any array element for "*"). */
-  private ancestorsMatch(top: number): boolean {
-    for (let d = 0; d < top; d++) if (this.wildcard[d] ? this.isObj[d] : !this.isObj[d] || !this.keyOk[d]) return false;
-    return true;
-  }
-
+  /** Whether the open containers, with their current keys, are the path (by key, or any array element for "*"). */
   private isTarget(): boolean {
     const depth = this.isObj.length;
     if (depth !== this.path.length) return false;
