@@ -70,15 +70,16 @@ export async function superviseWorkers(count: number, args: string[], port: numb
   let settle!: (code: number) => void;
   const done = new Promise<number>((r) => (settle = r));
   const settleIfIdle = () => workers.size === 0 && pending.size === 0 && settle(0);
+  const stopRestarting = () => {
+    stopping = true;
+    for (const cancel of pending) cancel();
+    pending.clear();
+    settleIfIdle();
+  };
 
   // Signals are handled from the start: one may arrive while workers are still starting.
   const forward = (signal: NodeJS.Signals) => () => {
-    if (signal !== "SIGHUP") {
-      stopping = true;
-      for (const cancel of pending) cancel();
-      pending.clear();
-      settleIfIdle();
-    }
+    if (signal !== "SIGHUP") stopRestarting();
     for (const w of workers) w.kill(signal);
   };
   deps.onSignal("SIGHUP", forward("SIGHUP"));
@@ -115,8 +116,7 @@ export async function superviseWorkers(count: number, args: string[], port: numb
 
   const bound = await start(0, true);
   if (!Number.isFinite(bound)) {
-    stopping = true;
-    for (const cancel of pending) cancel();
+    stopRestarting();
     return 1;
   }
   shared = bound;
