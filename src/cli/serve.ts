@@ -5,14 +5,13 @@ import { loadRuntime, type Runtime } from "../core/runtime";
 import { configSecrets, createLogger, proxyCredentials, type RouterLogger } from "../log";
 import { createMetricsEndpoint, Metrics } from "../metrics";
 import { serve, type RunningServer } from "../server/serve";
-import { closeProxies } from "../upstream/proxy";
+import { closeProxies, PROXY_URL_VARIABLES } from "../upstream/proxy";
 import { VERSION } from "../version";
 import { UsageError, type Options } from "./args";
 import { loadCheckedConfig } from "./config";
 import { describeChanges } from "./reload-diff";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
-const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
 /** Shorter tokens can be guessed by whoever can reach the port; the router still accepts them. */
 const MIN_TOKEN_LENGTH = 16;
 /** How long running requests may take to finish after SIGTERM before connections are cut. */
@@ -32,7 +31,7 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   const configPath = resolve(opts.config);
   const config = await loadCheckedConfig(configPath, env);
   // Secrets from outside the config file, masked like the config's own in logs and in answers.
-  const extraSecrets = [opts.token, ...[opts.proxy, ...PROXY_VARIABLES.map((k) => env[k])].flatMap(proxyCredentials)];
+  const extraSecrets = [opts.token, ...[opts.proxy, ...PROXY_URL_VARIABLES.map((k) => env[k])].flatMap(proxyCredentials)];
   const secretsOf = (c: RouterConfig) => configSecrets(c, ...extraSecrets);
   const log = openLogger(opts, secretsOf(config));
   warnAbout(config, log);

@@ -23,7 +23,7 @@ export function proxyFor(targetUrl: string, modelProxy: string | undefined, glob
 }
 
 /** The environment variables that name a proxy, as curl reads them. */
-const PROXY_URL_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+export const PROXY_URL_VARIABLES: readonly string[] = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
 
 /** Every variable proxyFor reads, with its value now: what proxyFor needs as its `env`. */
 export function proxyEnvNow(env: Env = process.env): Env {
