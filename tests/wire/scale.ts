@@ -17,6 +17,6 @@ export function growth(run: (n: number) => void, n: number, factor = 8): number 
     return min;
   };
   const small = best(n, 3);
-  const big = best(n * factor, 2);
+  const big = best(n * factor, 3);
   return big / Math.max(small, 0.5);
 }
