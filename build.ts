@@ -28,7 +28,8 @@ function usage(message: string): never {
 
 function currentTarget(): Target {
   const name = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
-  if (!(TARGETS as readonly string[]).includes(name)) usage(`no release target for this machine (${name})`);
+  if (!(TARGETS as readonly string[]).includes(name))
+    usage(`no release target for this machine (${name})`);
   return name as Target;
 }
 
@@ -59,7 +60,10 @@ function parseArgs(argv: string[]): { targets: Target[]; outdir: string } {
 /** `0.1.0+59460e3`: semver build metadata, so `--version` in a bug report names the exact commit. */
 function buildVersion(): string {
   try {
-    const git = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stderr: "ignore" });
+    const git = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], {
+      cwd: ROOT,
+      stderr: "ignore",
+    });
     const commit = git.success ? git.stdout.toString().trim() : "";
     return commit ? `${pkg.version}+${commit}` : pkg.version;
   } catch {
@@ -97,10 +101,14 @@ async function buildOne(target: Target, outdir: string, version: string): Promis
     throw: false,
   });
   if (!result.success) {
-    throw new Error(result.logs.map((l) => String(l)).join("\n") || "Bun.build failed without a message");
+    throw new Error(
+      result.logs.map((l) => String(l)).join("\n") || "Bun.build failed without a message",
+    );
   }
   // Bun also writes the map beside the binary; it is a redundant copy, and shipping it would only confuse.
-  await Promise.all(result.outputs.filter((o) => o.kind === "sourcemap").map((o) => rm(o.path, { force: true })));
+  await Promise.all(
+    result.outputs.filter((o) => o.kind === "sourcemap").map((o) => rm(o.path, { force: true })),
+  );
   return outfile;
 }
 
@@ -123,7 +131,9 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${file}  ${mib((await stat(file)).size)}  (${seconds} s)\n`);
     } catch (err) {
       failed++;
-      process.stderr.write(`  ${target}: FAILED\n${String((err as Error).message ?? err).replace(/^/gm, "    ")}\n`);
+      process.stderr.write(
+        `  ${target}: FAILED\n${String((err as Error).message ?? err).replace(/^/gm, "    ")}\n`,
+      );
     }
   }
   if (failed > 0) {

@@ -9,7 +9,11 @@ const server = Bun.serve({
   port: Number(portArg ?? 0),
   async fetch(req) {
     const url = new URL(req.url);
-    const res = await fetch(upstream + url.pathname + url.search, { method: req.method, headers: req.headers, body: await req.arrayBuffer() });
+    const res = await fetch(upstream + url.pathname + url.search, {
+      method: req.method,
+      headers: req.headers,
+      body: await req.arrayBuffer(),
+    });
     const headers = new Headers(res.headers);
     headers.delete("content-encoding");
     headers.delete("content-length");

@@ -57,25 +57,42 @@ function cpu(pid: number): { user: number; sys: number } {
   return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 };
 }
 
-function target(client: Format, up: Format, body: string): { path: string; headers: Record<string, string>; body: string } {
+function target(
+  client: Format,
+  up: Format,
+  body: string,
+): { path: string; headers: Record<string, string>; body: string } {
   const group = `g-${up}`;
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (client === "gemini") return { path: `/v1beta/models/${group}:generateContent`, headers, body };
+  if (client === "gemini")
+    return { path: `/v1beta/models/${group}:generateContent`, headers, body };
   if (client === "anthropic") headers["anthropic-version"] = "2023-06-01";
   // The generator wrote the group as a fixed-width placeholder at the start of the body.
-  return { path: client === "openai" ? "/v1/chat/completions" : "/v1/messages", headers, body: body.replace(PLACEHOLDER, JSON.stringify(group)) };
+  return {
+    path: client === "openai" ? "/v1/chat/completions" : "/v1/messages",
+    headers,
+    body: body.replace(PLACEHOLDER, JSON.stringify(group)),
+  };
 }
 const PLACEHOLDER = '"g-placeholder"';
 
 async function send(base: string, req: ReturnType<typeof target>): Promise<boolean> {
   // Bounded: a router that never answers fails the row instead of hanging the bench.
-  const res = await fetch(base + req.path, { method: "POST", headers: req.headers, body: req.body, signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(base + req.path, {
+    method: "POST",
+    headers: req.headers,
+    body: req.body,
+    signal: AbortSignal.timeout(60_000),
+  });
   await res.arrayBuffer();
   return res.ok;
 }
 
 /** Loops `GET /health` while `work` runs: the longest wait of one probe, and how many were sent. */
-async function probeWhile(base: string, work: () => Promise<unknown>): Promise<{ maxMs: number; probes: number }> {
+async function probeWhile(
+  base: string,
+  work: () => Promise<unknown>,
+): Promise<{ maxMs: number; probes: number }> {
   let done = false;
   let maxMs = 0;
   let probes = 0;
@@ -100,20 +117,29 @@ export async function bigConversations(opts: Options): Promise<BigResult> {
   // 64 MB of requests at each size (8 when quick): the CPU counter's 10 ms ticks then resolve ~2%.
   const reps = (mb: number) => Math.max(1, Math.round((opts.quick ? 8 : 64) / mb));
   const bodies = new Map<string, string>();
-  for (const f of FORMATS) for (const mb of sizes) bodies.set(`${f}/${mb}`, conversation(f, "g-placeholder", mb * MB));
+  for (const f of FORMATS)
+    for (const mb of sizes) bodies.set(`${f}/${mb}`, conversation(f, "g-placeholder", mb * MB));
   const bodyOf = (f: Format, mb: number) => bodies.get(`${f}/${mb}`)!;
 
   const router = await spawnServer(opts.routerArgs, /listening on http:\/\/[^:]+:(\d+)/);
   const base = `http://127.0.0.1:${router.port}`;
   let peakRssMb = 0;
   const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, opts.rssMb(router.pid))), 50);
-  const directions = FORMATS.flatMap((client) => FORMATS.map((up) => ({ client, up, name: client === up ? `passthrough ${client}` : `convert ${client}→${up}` })));
+  const directions = FORMATS.flatMap((client) =>
+    FORMATS.map((up) => ({
+      client,
+      up,
+      name: client === up ? `passthrough ${client}` : `convert ${client}→${up}`,
+    })),
+  );
   const rows: BigRow[] = [];
   const stalls: BigStall[] = [];
   let idleProbeMs = NaN;
   try {
     // Warm-up: the first requests compile the conversion code, which is not what is measured.
-    for (const d of directions) for (let i = 0; i < 3; i++) await send(base, target(d.client, d.up, bodyOf(d.client, 1))).catch(() => false);
+    for (const d of directions)
+      for (let i = 0; i < 3; i++)
+        await send(base, target(d.client, d.up, bodyOf(d.client, 1))).catch(() => false);
     for (const mb of sizes) {
       for (const d of directions) {
         const req = target(d.client, d.up, bodyOf(d.client, mb));
@@ -126,7 +152,17 @@ export async function bigConversations(opts: Options): Promise<BigResult> {
         const after = cpu(router.pid);
         const sent = (req.body.length * n) / MB;
         const sys = after.sys - before.sys;
-        rows.push({ name: d.name, client: d.client, up: d.up, mb, requests: n, failed, cpuMsPerMb: (after.user - before.user + sys) / sent, sysMsPerMb: sys / sent, wallMsPerMb: wall / sent });
+        rows.push({
+          name: d.name,
+          client: d.client,
+          up: d.up,
+          mb,
+          requests: n,
+          failed,
+          cpuMsPerMb: (after.user - before.user + sys) / sent,
+          sysMsPerMb: sys / sent,
+          wallMsPerMb: wall / sent,
+        });
       }
     }
     // The event loop: a probe loop runs while one request of the largest size is handled.
@@ -161,7 +197,15 @@ export async function bigConversations(opts: Options): Promise<BigResult> {
     });
     parseMs[f] = times.sort((a, b) => a - b)[1]!;
   }
-  return { sizes, rows, idleProbeMs, stalls, parseMs, peakRssMb, seconds: (performance.now() - started) / 1000 };
+  return {
+    sizes,
+    rows,
+    idleProbeMs,
+    stalls,
+    parseMs,
+    peakRssMb,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** The block's table, and the two figures its goals are judged by. */
@@ -169,21 +213,47 @@ export function reportBig(big: BigResult): { worstGrowth: number; worstStallMs: 
   const [first, last] = [big.sizes[0]!, big.sizes.at(-1)!];
   const at = (name: string, mb: number) => big.rows.find((r) => r.name === name && r.mb === mb);
   const names = [...new Set(big.rows.map((r) => r.name))];
-  console.log(`\nbig conversations — router CPU per MB of request (ms), one request at a time; ${big.sizes.map((mb) => `${mb} MB ×${at(names[0]!, mb)?.requests}`).join(", ")}; block took ${big.seconds.toFixed(0)} s, router peak RSS ${big.peakRssMb.toFixed(0)} MB\n`);
-  console.log("direction".padEnd(28) + big.sizes.map((mb) => `${mb} MB`.padStart(8)).join("") + `${last} vs ${first}`.padStart(10) + "user only".padStart(11) + "sys ms/MB".padStart(14) + "wall ms/MB".padStart(12) + "stall ms".padStart(10));
+  console.log(
+    `\nbig conversations — router CPU per MB of request (ms), one request at a time; ${big.sizes.map((mb) => `${mb} MB ×${at(names[0]!, mb)?.requests}`).join(", ")}; block took ${big.seconds.toFixed(0)} s, router peak RSS ${big.peakRssMb.toFixed(0)} MB\n`,
+  );
+  console.log(
+    "direction".padEnd(28) +
+      big.sizes.map((mb) => `${mb} MB`.padStart(8)).join("") +
+      `${last} vs ${first}`.padStart(10) +
+      "user only".padStart(11) +
+      "sys ms/MB".padStart(14) +
+      "wall ms/MB".padStart(12) +
+      "stall ms".padStart(10),
+  );
   let worstGrowth = 0;
   for (const name of names) {
     const [small, large] = [at(name, first)!, at(name, last)!];
     const growth = large.cpuMsPerMb / small.cpuMsPerMb;
-    const userGrowth = (large.cpuMsPerMb - large.sysMsPerMb) / (small.cpuMsPerMb - small.sysMsPerMb);
+    const userGrowth =
+      (large.cpuMsPerMb - large.sysMsPerMb) / (small.cpuMsPerMb - small.sysMsPerMb);
     worstGrowth = Math.max(worstGrowth, growth);
     const failed = big.rows.filter((r) => r.name === name).reduce((n, r) => n + r.failed, 0);
     const stall = big.stalls.find((s) => s.name === name);
     const sys = `${small.sysMsPerMb.toFixed(1)} → ${large.sysMsPerMb.toFixed(1)}`;
-    console.log(name.padEnd(28) + big.sizes.map((mb) => at(name, mb)!.cpuMsPerMb.toFixed(1).padStart(8)).join("") + `${growth.toFixed(2)}×`.padStart(10) + `${userGrowth.toFixed(2)}×`.padStart(11) + sys.padStart(14) + large.wallMsPerMb.toFixed(1).padStart(12) + (stall ? stall.maxMs.toFixed(0) : "-").padStart(10) + (failed ? `  ${failed} FAILED` : ""));
+    console.log(
+      name.padEnd(28) +
+        big.sizes.map((mb) => at(name, mb)!.cpuMsPerMb.toFixed(1).padStart(8)).join("") +
+        `${growth.toFixed(2)}×`.padStart(10) +
+        `${userGrowth.toFixed(2)}×`.padStart(11) +
+        sys.padStart(14) +
+        large.wallMsPerMb.toFixed(1).padStart(12) +
+        (stall ? stall.maxMs.toFixed(0) : "-").padStart(10) +
+        (failed ? `  ${failed} FAILED` : ""),
+    );
   }
   const worstStallMs = Math.max(...big.stalls.map((s) => s.maxMs));
-  console.log(`\n/health probe: ${big.idleProbeMs.toFixed(2)} ms idle (median); longest wait while one ${last} MB request was handled (median of three per direction): ${worstStallMs.toFixed(0)} ms`);
-  console.log(`JSON.parse of one ${last} MB body, bench process: ${Object.entries(big.parseMs).map(([f, ms]) => `${f} ${ms.toFixed(0)} ms`).join(", ")}`);
+  console.log(
+    `\n/health probe: ${big.idleProbeMs.toFixed(2)} ms idle (median); longest wait while one ${last} MB request was handled (median of three per direction): ${worstStallMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `JSON.parse of one ${last} MB body, bench process: ${Object.entries(big.parseMs)
+      .map(([f, ms]) => `${f} ${ms.toFixed(0)} ms`)
+      .join(", ")}`,
+  );
   return { worstGrowth, worstStallMs };
 }

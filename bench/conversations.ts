@@ -13,7 +13,10 @@ function random(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-const WORDS = "the router reads each request once converts it for the upstream and answers in the client format while tool calls keep their ids and results follow their calls".split(" ");
+const WORDS =
+  "the router reads each request once converts it for the upstream and answers in the client format while tool calls keep their ids and results follow their calls".split(
+    " ",
+  );
 
 function prose(rnd: () => number, chars: number): string {
   const out: string[] = [];
@@ -46,10 +49,27 @@ function screenshot(rnd: () => number, bytes: number): string {
   return Buffer.from(data).toString("base64");
 }
 
-const TOOLS = ["read_file", "run_command", "search", "edit_file", "list_dir", "web_fetch", "todo_write", "grep"].map((name) => ({
+const TOOLS = [
+  "read_file",
+  "run_command",
+  "search",
+  "edit_file",
+  "list_dir",
+  "web_fetch",
+  "todo_write",
+  "grep",
+].map((name) => ({
   name,
   description: `${name}: ${WORDS.slice(0, 12).join(" ")}`,
-  schema: { type: "object", properties: { path: { type: "string", description: "absolute path" }, pattern: { type: "string" }, limit: { type: "integer", minimum: 1 } }, required: ["path"] },
+  schema: {
+    type: "object",
+    properties: {
+      path: { type: "string", description: "absolute path" },
+      pattern: { type: "string" },
+      limit: { type: "integer", minimum: 1 },
+    },
+    required: ["path"],
+  },
 }));
 
 interface Call {
@@ -74,7 +94,12 @@ function* turns(seed: number): Generator<Turn> {
   for (let t = 0; ; t++) {
     const calls: Call[] = Array.from({ length: 1 + (t % 3) }, (_, k) => {
       const name = TOOLS[(t + k) % TOOLS.length]!.name;
-      return { id: `call_${t}_${k}`, name, args: { path: `/repo/src/module${t}/file${k}.ts`, limit: 200 + k }, result: sourceFile(rnd, 1500 + Math.floor(rnd() * 6000)) };
+      return {
+        id: `call_${t}_${k}`,
+        name,
+        args: { path: `/repo/src/module${t}/file${k}.ts`, limit: 200 + k },
+        result: sourceFile(rnd, 1500 + Math.floor(rnd() * 6000)),
+      };
     });
     const turn: Turn = { thought: prose(rnd, 200 + Math.floor(rnd() * 800)), calls };
     if (t % 12 === 5) turn.image = screenshot(rnd, 60_000 + Math.floor(rnd() * 60_000));
@@ -87,32 +112,66 @@ const SYSTEM = (rnd: () => number) => prose(rnd, 12_000);
 
 function openaiMessages(turn: Turn): unknown[] {
   const out: unknown[] = [
-    { role: "assistant", content: turn.thought, tool_calls: turn.calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: JSON.stringify(c.args) } })) },
+    {
+      role: "assistant",
+      content: turn.thought,
+      tool_calls: turn.calls.map((c) => ({
+        id: c.id,
+        type: "function",
+        function: { name: c.name, arguments: JSON.stringify(c.args) },
+      })),
+    },
     ...turn.calls.map((c) => ({ role: "tool", tool_call_id: c.id, content: c.result })),
   ];
   const user: unknown[] = [];
-  if (turn.image) user.push({ type: "text", text: "the screenshot the tool took:" }, { type: "image_url", image_url: { url: `data:image/png;base64,${turn.image}` } });
+  if (turn.image)
+    user.push(
+      { type: "text", text: "the screenshot the tool took:" },
+      { type: "image_url", image_url: { url: `data:image/png;base64,${turn.image}` } },
+    );
   if (turn.followUp) user.push({ type: "text", text: turn.followUp });
   if (user.length) out.push({ role: "user", content: user });
   return out;
 }
 
 function anthropicMessages(turn: Turn): unknown[] {
-  const results: unknown[] = turn.calls.map((c) => ({ type: "tool_result", tool_use_id: c.id, content: c.result }));
-  if (turn.image) results.push({ type: "image", source: { type: "base64", media_type: "image/png", data: turn.image } });
+  const results: unknown[] = turn.calls.map((c) => ({
+    type: "tool_result",
+    tool_use_id: c.id,
+    content: c.result,
+  }));
+  if (turn.image)
+    results.push({
+      type: "image",
+      source: { type: "base64", media_type: "image/png", data: turn.image },
+    });
   if (turn.followUp) results.push({ type: "text", text: turn.followUp });
   return [
-    { role: "assistant", content: [{ type: "text", text: turn.thought }, ...turn.calls.map((c) => ({ type: "tool_use", id: c.id, name: c.name, input: c.args }))] },
+    {
+      role: "assistant",
+      content: [
+        { type: "text", text: turn.thought },
+        ...turn.calls.map((c) => ({ type: "tool_use", id: c.id, name: c.name, input: c.args })),
+      ],
+    },
     { role: "user", content: results },
   ];
 }
 
 function geminiContents(turn: Turn): unknown[] {
-  const parts: unknown[] = turn.calls.map((c) => ({ functionResponse: { id: c.id, name: c.name, response: { output: c.result } } }));
+  const parts: unknown[] = turn.calls.map((c) => ({
+    functionResponse: { id: c.id, name: c.name, response: { output: c.result } },
+  }));
   if (turn.image) parts.push({ inlineData: { mimeType: "image/png", data: turn.image } });
   if (turn.followUp) parts.push({ text: turn.followUp });
   return [
-    { role: "model", parts: [{ text: turn.thought }, ...turn.calls.map((c) => ({ functionCall: { id: c.id, name: c.name, args: c.args } }))] },
+    {
+      role: "model",
+      parts: [
+        { text: turn.thought },
+        ...turn.calls.map((c) => ({ functionCall: { id: c.id, name: c.name, args: c.args } })),
+      ],
+    },
     { role: "user", parts },
   ];
 }
@@ -123,7 +182,12 @@ function geminiContents(turn: Turn): unknown[] {
  * would make this turn alone cost the square of that.
  */
 function fanOut(bytes: number): Turn {
-  const calls: Call[] = Array.from({ length: Math.floor(bytes / 4000) }, (_, k) => ({ id: `call_fan_${k}`, name: "read_file", args: { path: `/repo/docs/page${k}.md` }, result: `# page ${k}\nnothing to change here` }));
+  const calls: Call[] = Array.from({ length: Math.floor(bytes / 4000) }, (_, k) => ({
+    id: `call_fan_${k}`,
+    name: "read_file",
+    args: { path: `/repo/docs/page${k}.md` },
+    result: `# page ${k}\nnothing to change here`,
+  }));
   return { thought: "reading every page at once", calls };
 }
 
@@ -133,7 +197,12 @@ export function conversation(format: Format, group: string, bytes: number, seed 
   const system = SYSTEM(rnd);
   const ask = prose(rnd, 2000);
   const list: unknown[] = [];
-  const render = format === "openai" ? openaiMessages : format === "anthropic" ? anthropicMessages : geminiContents;
+  const render =
+    format === "openai"
+      ? openaiMessages
+      : format === "anthropic"
+        ? anthropicMessages
+        : geminiContents;
   const last = render(fanOut(bytes));
   let size = JSON.stringify(last).length;
   for (const turn of turns(seed)) {
@@ -145,13 +214,44 @@ export function conversation(format: Format, group: string, bytes: number, seed 
   }
   list.push(...last);
   if (format === "openai") {
-    const tools = TOOLS.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.schema } }));
-    return JSON.stringify({ model: group, messages: [{ role: "system", content: system }, { role: "user", content: ask }, ...list], tools, max_tokens: 1024 });
+    const tools = TOOLS.map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.schema },
+    }));
+    return JSON.stringify({
+      model: group,
+      messages: [{ role: "system", content: system }, { role: "user", content: ask }, ...list],
+      tools,
+      max_tokens: 1024,
+    });
   }
   if (format === "anthropic") {
-    const tools = TOOLS.map((t) => ({ name: t.name, description: t.description, input_schema: t.schema }));
-    return JSON.stringify({ model: group, max_tokens: 1024, system, messages: [{ role: "user", content: ask }, ...list], tools });
+    const tools = TOOLS.map((t) => ({
+      name: t.name,
+      description: t.description,
+      input_schema: t.schema,
+    }));
+    return JSON.stringify({
+      model: group,
+      max_tokens: 1024,
+      system,
+      messages: [{ role: "user", content: ask }, ...list],
+      tools,
+    });
   }
-  const tools = [{ functionDeclarations: TOOLS.map((t) => ({ name: t.name, description: t.description, parameters: t.schema })) }];
-  return JSON.stringify({ systemInstruction: { parts: [{ text: system }] }, contents: [{ role: "user", parts: [{ text: ask }] }, ...list], tools, generationConfig: { maxOutputTokens: 1024 } });
+  const tools = [
+    {
+      functionDeclarations: TOOLS.map((t) => ({
+        name: t.name,
+        description: t.description,
+        parameters: t.schema,
+      })),
+    },
+  ];
+  return JSON.stringify({
+    systemInstruction: { parts: [{ text: system }] },
+    contents: [{ role: "user", parts: [{ text: ask }] }, ...list],
+    tools,
+    generationConfig: { maxOutputTokens: 1024 },
+  });
 }

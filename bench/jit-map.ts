@@ -24,7 +24,7 @@ export function readJitDump(bytes: Uint8Array): Code[] {
   if (view.getUint32(0, true) !== 0x4a695444) throw new Error("not a jitdump file (bad magic)");
   const names = new TextDecoder();
   const loads: Code[] = [];
-  for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
+  for (let at = view.getUint32(8, true); at + 16 <= bytes.length;) {
     const id = view.getUint32(at, true);
     const size = view.getUint32(at + 4, true);
     if (size === 0 || at + size > bytes.length) break; // a record still being written
@@ -66,9 +66,15 @@ if (import.meta.main) {
   if (!pid || !/^\d+$/.test(pid)) throw new Error("usage: bun bench/jit-map.ts <pid>");
   const dir = process.env.TMPDIR ?? tmpdir();
   const dump = readdirSync(dir).find((f) => new RegExp(`^jit-\\d+-${pid}-`).test(f));
-  if (!dump) throw new Error(`no jitdump for process ${pid} in ${dir}: was it started with BUN_JSC_useJITDump=1?`);
+  if (!dump)
+    throw new Error(
+      `no jitdump for process ${pid} in ${dir}: was it started with BUN_JSC_useJITDump=1?`,
+    );
   const code = readJitDump(readFileSync(join(dir, dump)));
   const map = `/tmp/perf-${pid}.map`;
-  writeFileSync(map, code.map((c) => `${c.start.toString(16)} ${c.size.toString(16)} ${c.name}\n`).join(""));
+  writeFileSync(
+    map,
+    code.map((c) => `${c.start.toString(16)} ${c.size.toString(16)} ${c.name}\n`).join(""),
+  );
   console.log(`${map}: ${code.length} pieces of code from ${join(dir, dump)}`);
 }

@@ -16,7 +16,11 @@ export interface LoadRequest {
   headers: Record<string, string>;
 }
 
-export async function load(url: string, req: LoadRequest, opts: { requests: number; concurrency: number; maxSeconds: number }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  req: LoadRequest,
+  opts: { requests: number; concurrency: number; maxSeconds: number },
+): Promise<LoadResult> {
   const latencies: number[] = [];
   const firsts: number[] = [];
   let next = 0;
@@ -28,7 +32,11 @@ export async function load(url: string, req: LoadRequest, opts: { requests: numb
       next++;
       const t0 = performance.now();
       try {
-        const res = await fetch(url + req.path, { method: "POST", headers: req.headers, body: req.body });
+        const res = await fetch(url + req.path, {
+          method: "POST",
+          headers: req.headers,
+          body: req.body,
+        });
         const reader = res.body!.getReader();
         let first = true;
         for (;;) {
@@ -45,7 +53,13 @@ export async function load(url: string, req: LoadRequest, opts: { requests: numb
   }
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
-  return { completed: latencies.length, failed, rps: latencies.length / seconds, ...quantiles(latencies, "p"), ...ttft(firsts) };
+  return {
+    completed: latencies.length,
+    failed,
+    rps: latencies.length / seconds,
+    ...quantiles(latencies, "p"),
+    ...ttft(firsts),
+  };
 }
 
 function q(sorted: number[], p: number): number {

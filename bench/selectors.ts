@@ -34,12 +34,24 @@ const SIZES = [
 /** An OpenAI chat request of exactly `bytes` bytes, its size in the message texts like real traffic. */
 function body(bytes: number): Uint8Array {
   const turns = Math.max(2, Math.ceil(bytes / 4000));
-  const shell = { model: "gpt-4o", stream: true, max_tokens: 2000, temperature: 0.2, messages: [{ role: "system", content: "You are terse." }] };
-  for (let i = 0; i < turns; i++) shell.messages.push({ role: i % 2 ? "assistant" : "user", content: "" });
+  const shell = {
+    model: "gpt-4o",
+    stream: true,
+    max_tokens: 2000,
+    temperature: 0.2,
+    messages: [{ role: "system", content: "You are terse." }],
+  };
+  for (let i = 0; i < turns; i++)
+    shell.messages.push({ role: i % 2 ? "assistant" : "user", content: "" });
   const room = bytes - JSON.stringify(shell).length;
   if (room < 0) throw new Error(`body of ${bytes} bytes is too small for the shell`);
   const text = "lorem ipsum dolor ".repeat(Math.ceil(room / 18) + 1);
-  shell.messages.slice(1).forEach((m, i) => (m.content = text.slice(0, Math.floor(room / turns) + (i === 0 ? room % turns : 0))));
+  shell.messages
+    .slice(1)
+    .forEach(
+      (m, i) =>
+        (m.content = text.slice(0, Math.floor(room / turns) + (i === 0 ? room % turns : 0))),
+    );
   return new TextEncoder().encode(JSON.stringify(shell));
 }
 
@@ -66,7 +78,8 @@ try {
     const b = body(bytes);
     const text = new TextDecoder().decode(b);
     const check = await engine.evaluate("bench", b, "openai");
-    if (check.some((o) => o !== "match" && o !== "no_match")) throw new Error(`bench selectors failed: ${check.join(",")}`);
+    if (check.some((o) => o !== "match" && o !== "no_match"))
+      throw new Error(`bench selectors failed: ${check.join(",")}`);
     const json = await p50(iterations, () => JSON.parse(text));
     const rt = await p50(iterations, () => engine.evaluate("rt", b, "openai"));
     const ten = await p50(iterations, () => engine.evaluate("bench", b, "openai"));

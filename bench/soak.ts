@@ -39,11 +39,15 @@ router_settings:
     - { name: sel, models: [{ name: an, selector: '(.messages | length) > 1' }, { name: oa, selector: '(.model | type) == "string"' }] }
 `,
 );
-const router = await spawnServer(["src/main.ts", "-i", "127.0.0.1", "-p", "0", "-l", "error", "-t", TOKEN, "-c", cfg], /listening on http:\/\/[^:]+:(\d+)/);
+const router = await spawnServer(
+  ["src/main.ts", "-i", "127.0.0.1", "-p", "0", "-l", "error", "-t", TOKEN, "-c", cfg],
+  /listening on http:\/\/[^:]+:(\d+)/,
+);
 const base = `http://127.0.0.1:${router.port}`;
 const headers = { "content-type": "application/json", authorization: `Bearer ${TOKEN}` };
 
-const rss = () => Number(readFileSync(`/proc/${router.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+const rss = () =>
+  Number(readFileSync(`/proc/${router.pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]) / 1024;
 const fds = () => readdirSync(`/proc/${router.pid}/fd`).length;
 
 /** One request of the mix, chosen by its number. */
@@ -52,9 +56,18 @@ async function one(i: number): Promise<void> {
   const group = ["oa", "an", "ge", "oa", "an", "flaky", "sel", "paced", "oa", "ge"][kind]!;
   const stream = kind % 2 === 0;
   const controller = new AbortController();
-  const body = JSON.stringify({ model: group, stream, messages: [{ role: "user", content: `soak ${i}` }] });
+  const body = JSON.stringify({
+    model: group,
+    stream,
+    messages: [{ role: "user", content: `soak ${i}` }],
+  });
   try {
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers, body, signal: controller.signal });
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers,
+      body,
+      signal: controller.signal,
+    });
     // Paced streams are abandoned halfway: the router must release the upstream and the count.
     if (group === "paced") {
       const reader = res.body!.getReader();
@@ -70,9 +83,11 @@ async function one(i: number): Promise<void> {
 
 async function run(count: number): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < count) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await one(next++);
+    }),
+  );
 }
 
 /** The median of five readings 100 ms apart: one reading lands before or after a collection by chance. */
@@ -98,16 +113,28 @@ await Bun.sleep(3000);
 const afterRss = await settledRss();
 const afterFds = fds();
 const metrics = await (await fetch(`${base}/metrics`, { headers })).text();
-const inFlight = [...metrics.matchAll(/^llm_router_in_flight_requests\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
+const inFlight = [...metrics.matchAll(/^llm_router_in_flight_requests\{[^}]*\} (\d+)/gm)].map((m) =>
+  Number(m[1]),
+);
 router.kill();
 upstream.kill();
 
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 const checks: [string, boolean, string][] = [
-  ["RSS after ≤ 1.1× RSS after warm-up", afterRss <= warmRss * 1.1, `${warmRss.toFixed(0)} MB → ${afterRss.toFixed(0)} MB`],
+  [
+    "RSS after ≤ 1.1× RSS after warm-up",
+    afterRss <= warmRss * 1.1,
+    `${warmRss.toFixed(0)} MB → ${afterRss.toFixed(0)} MB`,
+  ],
   ["no file descriptors left open", afterFds <= warmFds + 2, `${warmFds} → ${afterFds}`],
-  ["in-flight counts back to zero", inFlight.length > 0 && inFlight.every((n) => n === 0), inFlight.join(",")],
+  [
+    "in-flight counts back to zero",
+    inFlight.length > 0 && inFlight.every((n) => n === 0),
+    inFlight.join(","),
+  ],
 ];
-console.log(`soak: ${TOTAL} mixed requests (plus ${WARM_UP} warm-up) in ${seconds} s at concurrency ${CONCURRENCY}`);
+console.log(
+  `soak: ${TOTAL} mixed requests (plus ${WARM_UP} warm-up) in ${seconds} s at concurrency ${CONCURRENCY}`,
+);
 for (const [name, ok, detail] of checks) console.log(`${ok ? "ok  " : "FAIL"} ${name}: ${detail}`);
 process.exit(checks.every(([, ok]) => ok) ? 0 : 1);

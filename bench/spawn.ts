@@ -10,8 +10,17 @@ export interface Child {
  * Starts `bun <args>` (or `<executable> <args>`) and resolves once a stdout line matches `ready`
  * (its first group is the port).
  */
-export async function spawnServer(args: string[], ready: RegExp, timeoutMs = 15_000, executable = process.execPath): Promise<Child> {
-  const proc = spawn([executable, ...args], { stdout: "pipe", stderr: "inherit", env: { ...process.env, NO_COLOR: "1" } });
+export async function spawnServer(
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 15_000,
+  executable = process.execPath,
+): Promise<Child> {
+  const proc = spawn([executable, ...args], {
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let text = "";

@@ -10,21 +10,52 @@ const word = (i: number) => `tok${i} `;
 
 function openaiStream(): Uint8Array[] {
   const head = { id: "chatcmpl-b", object: "chat.completion.chunk", created: 1, model: "m-up" };
-  const frames = [`data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`];
-  for (let i = 0; i < CHUNKS; i++) frames.push(`data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: { content: word(i) }, finish_reason: null }] })}\n\n`);
-  frames.push(`data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
-  frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 10, completion_tokens: CHUNKS, total_tokens: 10 + CHUNKS } })}\n\ndata: [DONE]\n\n`);
+  const frames = [
+    `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] })}\n\n`,
+  ];
+  for (let i = 0; i < CHUNKS; i++)
+    frames.push(
+      `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: { content: word(i) }, finish_reason: null }] })}\n\n`,
+    );
+  frames.push(
+    `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`,
+  );
+  frames.push(
+    `data: ${JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 10, completion_tokens: CHUNKS, total_tokens: 10 + CHUNKS } })}\n\ndata: [DONE]\n\n`,
+  );
   return frames.map((f) => enc.encode(f));
 }
 
 function anthropicStream(): Uint8Array[] {
-  const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const ev = (type: string, data: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const frames = [
-    ev("message_start", { message: { id: "msg_b", type: "message", role: "assistant", model: "m-up", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } } }),
+    ev("message_start", {
+      message: {
+        id: "msg_b",
+        type: "message",
+        role: "assistant",
+        model: "m-up",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 1 },
+      },
+    }),
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
   ];
-  for (let i = 0; i < CHUNKS; i++) frames.push(ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: word(i) } }));
-  frames.push(ev("content_block_stop", { index: 0 }), ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: CHUNKS } }), ev("message_stop", {}));
+  for (let i = 0; i < CHUNKS; i++)
+    frames.push(
+      ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: word(i) } }),
+    );
+  frames.push(
+    ev("content_block_stop", { index: 0 }),
+    ev("message_delta", {
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: CHUNKS },
+    }),
+    ev("message_stop", {}),
+  );
   return frames.map((f) => enc.encode(f));
 }
 
@@ -33,7 +64,13 @@ function geminiStream(): Uint8Array[] {
   for (let i = 0; i < CHUNKS; i++) {
     const last = i === CHUNKS - 1;
     const chunk = {
-      candidates: [{ content: { role: "model", parts: [{ text: word(i) }] }, index: 0, ...(last ? { finishReason: "STOP" } : {}) }],
+      candidates: [
+        {
+          content: { role: "model", parts: [{ text: word(i) }] },
+          index: 0,
+          ...(last ? { finishReason: "STOP" } : {}),
+        },
+      ],
       usageMetadata: { promptTokenCount: 10, candidatesTokenCount: i + 1, totalTokenCount: 11 + i },
       modelVersion: "m-up",
       responseId: "r-b",
@@ -45,9 +82,38 @@ function geminiStream(): Uint8Array[] {
 
 const STREAMS = { openai: openaiStream(), anthropic: anthropicStream(), gemini: geminiStream() };
 const BODIES = {
-  openai: JSON.stringify({ id: "chatcmpl-b", object: "chat.completion", created: 1, model: "m-up", choices: [{ index: 0, message: { role: "assistant", content: "hello there" }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } }),
-  anthropic: JSON.stringify({ id: "msg_b", type: "message", role: "assistant", model: "m-up", content: [{ type: "text", text: "hello there" }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 10, output_tokens: 2 } }),
-  gemini: JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "hello there" }] }, finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 2, totalTokenCount: 12 }, modelVersion: "m-up", responseId: "r-b" }),
+  openai: JSON.stringify({
+    id: "chatcmpl-b",
+    object: "chat.completion",
+    created: 1,
+    model: "m-up",
+    choices: [
+      { index: 0, message: { role: "assistant", content: "hello there" }, finish_reason: "stop" },
+    ],
+    usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+  }),
+  anthropic: JSON.stringify({
+    id: "msg_b",
+    type: "message",
+    role: "assistant",
+    model: "m-up",
+    content: [{ type: "text", text: "hello there" }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 2 },
+  }),
+  gemini: JSON.stringify({
+    candidates: [
+      {
+        content: { role: "model", parts: [{ text: "hello there" }] },
+        finishReason: "STOP",
+        index: 0,
+      },
+    ],
+    usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 2, totalTokenCount: 12 },
+    modelVersion: "m-up",
+    responseId: "r-b",
+  }),
 };
 
 function streamOf(frames: Uint8Array[], paced: boolean): ReadableStream<Uint8Array> {
@@ -79,9 +145,17 @@ const server = Bun.serve({
     const body = await req.text();
     const paced = url.pathname.startsWith("/paced");
     const path = url.pathname.replace(/^\/paced/, "");
-    const format = path.includes("/chat/completions") ? "openai" : path.includes("/messages") ? "anthropic" : "gemini";
-    const stream = format === "gemini" ? path.includes("streamGenerateContent") : body.includes('"stream":true');
-    if (stream) return new Response(streamOf(STREAMS[format], paced), { headers: { "content-type": "text/event-stream" } });
+    const format = path.includes("/chat/completions")
+      ? "openai"
+      : path.includes("/messages")
+        ? "anthropic"
+        : "gemini";
+    const stream =
+      format === "gemini" ? path.includes("streamGenerateContent") : body.includes('"stream":true');
+    if (stream)
+      return new Response(streamOf(STREAMS[format], paced), {
+        headers: { "content-type": "text/event-stream" },
+      });
     return new Response(BODIES[format], { headers: { "content-type": "application/json" } });
   },
 });

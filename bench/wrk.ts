@@ -15,7 +15,11 @@ export function wrkAvailable(): boolean {
 }
 
 /** Runs wrk for `seconds` with `concurrency` connections on one thread; the request is POSTed as given. */
-export async function wrkLoad(url: string, req: LoadRequest, opts: { seconds: number; concurrency: number }): Promise<LoadResult> {
+export async function wrkLoad(
+  url: string,
+  req: LoadRequest,
+  opts: { seconds: number; concurrency: number },
+): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "llmr-wrk-"));
   try {
     const bodyFile = join(dir, "body");
@@ -25,10 +29,26 @@ export async function wrkLoad(url: string, req: LoadRequest, opts: { seconds: nu
       .join("\n");
     const script = join(dir, "request.lua");
     // The body is read from a file: a Lua string literal would need escaping for any body.
-    writeFileSync(script, `wrk.method = "POST"\n${headers}\nlocal f = io.open(${JSON.stringify(bodyFile)}, "rb")\nwrk.body = f:read("*a")\nf:close()\n`);
-    const proc = Bun.spawn(["wrk", "-t1", `-c${opts.concurrency}`, `-d${opts.seconds}s`, "--latency", "-s", script, url + req.path], { stdout: "pipe", stderr: "pipe" });
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\n${headers}\nlocal f = io.open(${JSON.stringify(bodyFile)}, "rb")\nwrk.body = f:read("*a")\nf:close()\n`,
+    );
+    const proc = Bun.spawn(
+      [
+        "wrk",
+        "-t1",
+        `-c${opts.concurrency}`,
+        `-d${opts.seconds}s`,
+        "--latency",
+        "-s",
+        script,
+        url + req.path,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
     const out = await new Response(proc.stdout).text();
-    if ((await proc.exited) !== 0) throw new Error(`wrk failed: ${await new Response(proc.stderr).text()}`);
+    if ((await proc.exited) !== 0)
+      throw new Error(`wrk failed: ${await new Response(proc.stderr).text()}`);
     return parse(out, opts.seconds);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,8 @@ const OUTPUTS = ["jq-glue.cjs", "jq-glue.d.cts", "jq-fuel.wasm"];
 const GLUE_SHA256 = "e6176c9d7afb0516c2673de8ffef52912acd8d755bf90ec6da96c442000634ae";
 // The hand-written I/O block of the upstream glue (from its stdin variables to the end of its Module literal).
 const IO_BLOCK_START = '        let stdinString = "";';
-const IO_BLOCK_END = "raw(jsonString, query, flags = []) { return runtimeInitPromise.then(() => rawImpl(jsonString, query, flags)); } };";
+const IO_BLOCK_END =
+  "raw(jsonString, query, flags = []) { return runtimeInitPromise.then(() => rawImpl(jsonString, query, flags)); } };";
 const IO_BLOCK_SHA256 = "8822c98b47089aefe5d15c83b3d6f814154407fee6ba2c0e7a6f0120e1a3e856";
 /** Loop iterations between two calls to jq_tick: small enough that a deadline is seen within ~1 ms. */
 const FUEL = 1 << 18;
@@ -38,7 +39,8 @@ function fail(message: string): never {
 
 function replaceOnce(src: string, before: string, after: string, what: string): string {
   const at = src.indexOf(before);
-  if (at < 0 || src.indexOf(before, at + 1) >= 0) fail(`${what}: expected exactly one occurrence in jq.js`);
+  if (at < 0 || src.indexOf(before, at + 1) >= 0)
+    fail(`${what}: expected exactly one occurrence in jq.js`);
   return src.slice(0, at) + after + src.slice(at + before.length);
 }
 
@@ -98,12 +100,23 @@ function patchGlue(src: string): string {
   const endAt = src.indexOf(IO_BLOCK_END);
   if (start < 0 || endAt < start) fail("I/O block anchors not found in jq.js");
   const end = endAt + IO_BLOCK_END.length;
-  if (sha256(src.slice(start, end)) !== IO_BLOCK_SHA256) fail("I/O block differs from the one this script replaces");
+  if (sha256(src.slice(start, end)) !== IO_BLOCK_SHA256)
+    fail("I/O block differs from the one this script replaces");
   let out = src.slice(0, start) + IO_BLOCK + src.slice(end);
   // A failing jq run must not become the server's exit status.
-  out = replaceOnce(out, "quit_ = (status, toThrow) => { process.exitCode = status; throw toThrow; };", "quit_ = (status, toThrow) => { throw toThrow; };", "quit_");
+  out = replaceOnce(
+    out,
+    "quit_ = (status, toThrow) => { process.exitCode = status; throw toThrow; };",
+    "quit_ = (status, toThrow) => { throw toThrow; };",
+    "quit_",
+  );
   // The fuel-instrumented wasm imports a.jq_tick.
-  out = replaceOnce(out, "function getWasmImports() { return { a: wasmImports }; }", "function getWasmImports() { return { a: { ...wasmImports, jq_tick: jqTick } }; }", "imports");
+  out = replaceOnce(
+    out,
+    "function getWasmImports() { return { a: wasmImports }; }",
+    "function getWasmImports() { return { a: { ...wasmImports, jq_tick: jqTick } }; }",
+    "imports",
+  );
   // Instances share one compiled WebAssembly.Module (instantiation: ms instead of tens of ms).
   out = replaceOnce(
     out,
@@ -151,7 +164,8 @@ async function instrument(wasm: Uint8Array): Promise<Uint8Array> {
     }
     if (/^ \(import /.test(line)) lastImport = out.length - 1;
   }
-  if (loops < 500 || headers !== loops) fail(`instrumentation: ${headers} of ${loops} loops have a plain header`);
+  if (loops < 500 || headers !== loops)
+    fail(`instrumentation: ${headers} of ${loops} loops have a plain header`);
   if (lastImport < 0) fail("instrumentation: no imports found");
   out.splice(
     lastImport + 1,
@@ -172,13 +186,16 @@ async function instrument(wasm: Uint8Array): Promise<Uint8Array> {
 
 /** Proves the artifacts work together: an answer, a deadline that interrupts a loop, no exit code. */
 async function smokeTest(): Promise<void> {
-  const factory = (await import(join(OUT_DIR, "jq-glue.cjs"))).default as (o: object) => Promise<any>;
+  const factory = (await import(join(OUT_DIR, "jq-glue.cjs"))).default as (
+    o: object,
+  ) => Promise<any>;
   const wasmModule = new WebAssembly.Module(readFileSync(join(OUT_DIR, "jq-fuel.wasm")));
   const jq = await factory({ wasmModule });
   jq.jqSetInput(new TextEncoder().encode('{"a":[1,2]}'));
   const status = jq.jqMain(["-c", ".a | add", "/dev/stdin"]);
   const out = new TextDecoder().decode(jq.jqTakeOutput().stdout);
-  if (status !== 0 || out !== "3\n") fail(`smoke test: expected "3", got status ${status} and ${JSON.stringify(out)}`);
+  if (status !== 0 || out !== "3\n")
+    fail(`smoke test: expected "3", got status ${status} and ${JSON.stringify(out)}`);
   const looping = await factory({ wasmModule });
   const deadline = performance.now() + 50;
   looping.onTick = () => {
@@ -190,7 +207,8 @@ async function smokeTest(): Promise<void> {
   } catch (e) {
     stopped = String((e as Error).message);
   }
-  if (stopped !== "deadline" || looping.jqUsable()) fail(`smoke test: a looping program was not interrupted (${stopped})`);
+  if (stopped !== "deadline" || looping.jqUsable())
+    fail(`smoke test: a looping program was not interrupted (${stopped})`);
   if (process.exitCode) fail(`smoke test: process.exitCode was set to ${process.exitCode}`);
 }
 
@@ -198,13 +216,20 @@ async function main(): Promise<void> {
   if (!existsSync(GLUE_IN)) fail(`${GLUE_IN} is missing: is jq-wasm@1.0.1 installed?`);
   const glue = readFileSync(GLUE_IN, "utf8");
   const binaryenManifest = join(ROOT, "node_modules/binaryen/package.json");
-  const binaryenVersion = existsSync(binaryenManifest) ? (JSON.parse(readFileSync(binaryenManifest, "utf8")).version as string) : "missing";
-  const inputs = sha256([sha256(glue), sha256(readFileSync(fileURLToPath(import.meta.url))), binaryenVersion].join(" "));
+  const binaryenVersion = existsSync(binaryenManifest)
+    ? (JSON.parse(readFileSync(binaryenManifest, "utf8")).version as string)
+    : "missing";
+  const inputs = sha256(
+    [sha256(glue), sha256(readFileSync(fileURLToPath(import.meta.url))), binaryenVersion].join(" "),
+  );
   const force = process.argv.includes("--force");
   if (!force && existsSync(STAMP) && OUTPUTS.every((f) => existsSync(join(OUT_DIR, f)))) {
     if (JSON.parse(readFileSync(STAMP, "utf8")).inputs === inputs) return;
   }
-  if (sha256(glue) !== GLUE_SHA256) fail(`jq.js is not the jq-wasm@1.0.1 file this script was written for (sha256 ${sha256(glue)})`);
+  if (sha256(glue) !== GLUE_SHA256)
+    fail(
+      `jq.js is not the jq-wasm@1.0.1 file this script was written for (sha256 ${sha256(glue)})`,
+    );
   const started = performance.now();
   const wasm = await instrument(extractWasm(glue));
   mkdirSync(OUT_DIR, { recursive: true });
@@ -213,12 +238,17 @@ async function main(): Promise<void> {
     writeFileSync(join(OUT_DIR, name + ".tmp"), data);
     renameSync(join(OUT_DIR, name + ".tmp"), join(OUT_DIR, name));
   };
-  put("jq-glue.cjs", `// Generated by scripts/build-jq.ts from jq-wasm@1.0.1 dist/build/jq.js. Do not edit.\n${patchGlue(glue)}`);
+  put(
+    "jq-glue.cjs",
+    `// Generated by scripts/build-jq.ts from jq-wasm@1.0.1 dist/build/jq.js. Do not edit.\n${patchGlue(glue)}`,
+  );
   put("jq-glue.d.cts", GLUE_TYPES);
   put("jq-fuel.wasm", wasm);
   await smokeTest();
   put("stamp.json", JSON.stringify({ inputs, binaryen: binaryenVersion, fuel: FUEL }) + "\n");
-  process.stdout.write(`build-jq: wrote ${OUT_DIR} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `build-jq: wrote ${OUT_DIR} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 await main();

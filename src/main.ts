@@ -2,7 +2,15 @@
 /** Binary entry: the only place that decides exit codes and calls process.exit. */
 import { parseArgs, renderUsage } from "citty";
 import { ConfigError } from "./config";
-import { ARGS, checkUnknownFlags, command, rejectPositionals, toOptions, UsageError, wantsHelp } from "./cli/args";
+import {
+  ARGS,
+  checkUnknownFlags,
+  command,
+  rejectPositionals,
+  toOptions,
+  UsageError,
+  wantsHelp,
+} from "./cli/args";
 import { startRouter } from "./cli/serve";
 import { superviseWorkers } from "./cli/workers";
 import { setGlobalProxy } from "./upstream/fetch";
@@ -19,18 +27,23 @@ async function main(raw: string[]): Promise<void> {
   try {
     if (raw[0] === "explain") {
       const rest = raw.slice(1);
-      if (wantsHelp(rest)) return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
+      if (wantsHelp(rest))
+        return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
       process.exitCode = await runExplain(parseExplainArgs(rest), (s) => process.stdout.write(s));
       return;
     }
     checkUnknownFlags(raw);
     const args = parseArgs(raw, ARGS);
-    if (args.help) return void process.stdout.write(`${plain(await renderUsage(command)).trimEnd()}\n\n${COMMANDS}\n`);
+    if (args.help)
+      return void process.stdout.write(
+        `${plain(await renderUsage(command)).trimEnd()}\n\n${COMMANDS}\n`,
+      );
     if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
     rejectPositionals(args._);
     const opts = toOptions(args, process.env, raw);
     setGlobalProxy(opts.proxy);
-    for (const problem of proxyEnvProblems(process.env)) process.stderr.write(`llm-router: warning: ${problem}\n`);
+    for (const problem of proxyEnvProblems(process.env))
+      process.stderr.write(`llm-router: warning: ${problem}\n`);
     if (opts.check) {
       // exitCode, not exit(): piped report output must be flushed before the process ends.
       process.exitCode = await runCheckFile(opts.config, process.env, {

@@ -41,7 +41,10 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, ...extra };
 }
 
-function spawn(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Bun.Subprocess<"ignore", "pipe", "pipe"> {
+function spawn(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Bun.Subprocess<"ignore", "pipe", "pipe"> {
   const proc = Bun.spawn([binary, ...args], {
     cwd: opts.cwd ?? work,
     env: opts.env ?? env(),
@@ -58,7 +61,11 @@ function spawn(args: string[], opts: { cwd?: string; env?: Record<string, string
 async function run(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}) {
   const proc = spawn(args, opts);
   const timer = setTimeout(() => proc.kill("SIGKILL"), 8_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   return { code, stdout: stdout.replace(ANSI, ""), stderr: stderr.replace(ANSI, "") };
 }
@@ -71,8 +78,10 @@ async function firstLine(stream: ReadableStream<Uint8Array>, ms: number): Promis
   try {
     while (!text.includes("\n")) {
       const chunk = await Promise.race([reader.read(), deadline]);
-      if (chunk === null) throw new Error(`no complete line on stdout within ${ms} ms (got ${JSON.stringify(text)})`);
-      if (chunk.done) throw new Error(`stdout closed before a complete line (got ${JSON.stringify(text)})`);
+      if (chunk === null)
+        throw new Error(`no complete line on stdout within ${ms} ms (got ${JSON.stringify(text)})`);
+      if (chunk.done)
+        throw new Error(`stdout closed before a complete line (got ${JSON.stringify(text)})`);
       text += dec.decode(chunk.value, { stream: true });
     }
   } finally {
@@ -97,13 +106,20 @@ function configFor(apiKey: string): string {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "llm-router-binary-"));
   if (!ON_LINUX_X64) return;
-  const build = Bun.spawn([process.execPath, "build.ts", "--target", "linux-x64", "--outdir", join(work, "bin")], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const build = Bun.spawn(
+    [process.execPath, "build.ts", "--target", "linux-x64", "--outdir", join(work, "bin")],
+    {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   started.add(build);
-  const [out, err, code] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text(), build.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(build.stdout).text(),
+    new Response(build.stderr).text(),
+    build.exited,
+  ]);
   started.delete(build);
   if (code !== 0) throw new Error(`build.ts failed with exit ${code}\n${out}\n${err}`);
   binary = join(work, "bin", "llm-router-linux-x64");
@@ -114,14 +130,26 @@ beforeAll(async () => {
     async fetch(req) {
       const url = new URL(req.url);
       const body: any = req.method === "POST" ? await req.json().catch(() => null) : null;
-      upstreamRequests.push({ method: req.method, path: url.pathname, headers: Object.fromEntries(req.headers), body });
-      if (req.method !== "POST" || url.pathname !== "/v1/chat/completions") return new Response("not found", { status: 404 });
+      upstreamRequests.push({
+        method: req.method,
+        path: url.pathname,
+        headers: Object.fromEntries(req.headers),
+        body,
+      });
+      if (req.method !== "POST" || url.pathname !== "/v1/chat/completions")
+        return new Response("not found", { status: 404 });
       return Response.json({
         id: "chatcmpl-test",
         object: "chat.completion",
         created: Math.floor(Date.now() / 1000),
         model: body?.model ?? UPSTREAM_MODEL,
-        choices: [{ index: 0, message: { role: "assistant", content: "hello from upstream" }, finish_reason: "stop" }],
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: "hello from upstream" },
+            finish_reason: "stop",
+          },
+        ],
         usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
       });
     },
@@ -149,7 +177,9 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
     const r = await run(["--version"]);
     expect(r.code).toBe(0);
     // The commit suffix is optional: a build outside a git checkout has only the package version.
-    expect(r.stdout).toMatch(new RegExp(`^llm-router ${pkg.version.replaceAll(".", "\\.")}(\\+[0-9a-f]+)?\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`^llm-router ${pkg.version.replaceAll(".", "\\.")}(\\+[0-9a-f]+)?\\n$`),
+    );
   });
 
   test("an invalid flag value is one line on stderr and exit 2", async () => {
@@ -171,7 +201,13 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
 
   test("a selector that is not valid jq exits 2 before listening, naming the selector's place", async () => {
     const file = join(work, "bad-selector.yaml");
-    await writeFile(file, configFor("k").replace("models: [{ name: up }]", 'models: [{ name: up, selector: ".messages | lenght > 2" }]'));
+    await writeFile(
+      file,
+      configFor("k").replace(
+        "models: [{ name: up }]",
+        'models: [{ name: up, selector: ".messages | lenght > 2" }]',
+      ),
+    );
     const r = await run(["-i", "127.0.0.1", "-p", "0", "-c", file]);
     expect(r.code).toBe(2);
     expect(r.stdout).not.toContain("listening");
@@ -182,9 +218,15 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
   test("ignores .env and bunfig.toml in its working directory", async () => {
     const dir = join(work, "autoload");
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, ".env"), `LLMR_DOTENV_PROBE=from-dotenv\nLLM_ROUTER_TOKEN=from-dotenv\n`);
+    await writeFile(
+      join(dir, ".env"),
+      `LLMR_DOTENV_PROBE=from-dotenv\nLLM_ROUTER_TOKEN=from-dotenv\n`,
+    );
     // If bunfig were read, this preload would run before main and leave a marker file.
-    await writeFile(join(dir, "probe.ts"), `require("node:fs").writeFileSync(${JSON.stringify(join(dir, "bunfig-ran"))}, "x");\n`);
+    await writeFile(
+      join(dir, "probe.ts"),
+      `require("node:fs").writeFileSync(${JSON.stringify(join(dir, "bunfig-ran"))}, "x");\n`,
+    );
     await writeFile(join(dir, "bunfig.toml"), `preload = ["./probe.ts"]\n`);
     await writeFile(join(dir, "config.yaml"), configFor("${LLMR_DOTENV_PROBE}"));
 
@@ -210,7 +252,9 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
       proc.kill("SIGKILL");
       throw new Error(`${(err as Error).message}\nstderr: ${await stderr}`);
     }
-    const m = line.match(/^llm-router (\S+) listening on (http:\/\/127\.0\.0\.1:(\d+)) \((\d+) groups: ([^;]*); (\d+) models\)$/);
+    const m = line.match(
+      /^llm-router (\S+) listening on (http:\/\/127\.0\.0\.1:(\d+)) \((\d+) groups: ([^;]*); (\d+) models\)$/,
+    );
     expect(m, `listening line: ${line}`).not.toBeNull();
     const [, version, origin, , groups, names, models] = m!;
     expect(version).toStartWith(pkg.version);
@@ -220,7 +264,11 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
 
     const request = { model: GROUP, messages: [{ role: "user", content: "hi" }] };
     const post = (headers: Record<string, string>) =>
-      fetch(`${origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(request) });
+      fetch(`${origin}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(request),
+      });
 
     const denied = await post({});
     expect(denied.status).toBe(401);
@@ -244,7 +292,10 @@ describe.skipIf(!ON_LINUX_X64)("compiled linux-x64 binary", () => {
     expect(JSON.stringify(seen.headers)).not.toContain(ROUTER_TOKEN);
 
     proc.kill("SIGTERM");
-    const code = await Promise.race([proc.exited, Bun.sleep(5_000).then(() => "still running after SIGTERM")]);
+    const code = await Promise.race([
+      proc.exited,
+      Bun.sleep(5_000).then(() => "still running after SIGTERM"),
+    ]);
     expect(code, await Promise.race([stderr, Bun.sleep(100).then(() => "")])).toBe(0);
   });
 });

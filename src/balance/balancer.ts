@@ -32,7 +32,11 @@ interface Row extends Weighted {
   level: number;
 }
 
-export function createBalancer(strategy: Strategy, health: HealthRegistry, opts: BalancerOptions): Balancer {
+export function createBalancer(
+  strategy: Strategy,
+  health: HealthRegistry,
+  opts: BalancerOptions,
+): Balancer {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
@@ -59,11 +63,17 @@ export function createBalancer(strategy: Strategy, health: HealthRegistry, opts:
   }
 
   /** A group of one eligible model, the commonest kind, has nothing to order: its plan is that model. */
-  function single(group: GroupConfig, eligible: readonly boolean[], live: boolean): Plan | undefined {
+  function single(
+    group: GroupConfig,
+    eligible: readonly boolean[],
+    live: boolean,
+  ): Plan | undefined {
     if (group.members.length !== 1) return undefined;
     const m = group.members[0]!;
-    if (eligible[0] !== true) return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
-    let reason: CandidateReason = health.effectiveWeight(m.model, m.weight) > 0 ? "strategy" : "fallback-zero-weight";
+    if (eligible[0] !== true)
+      return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
+    let reason: CandidateReason =
+      health.effectiveWeight(m.model, m.weight) > 0 ? "strategy" : "fallback-zero-weight";
     if (health.probeDue(m.model, m.weight)) {
       reason = "probe";
       if (live) health.claimProbe(m.model);
@@ -78,7 +88,8 @@ export function createBalancer(strategy: Strategy, health: HealthRegistry, opts:
     if (all.length === 0) return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
     const limit = Math.min(all.length, maxAttempts);
     const candidates: Candidate[] = [];
-    const take = (row: Row, reason: CandidateReason) => candidates.push({ model: row.model, member: row.member, reason });
+    const take = (row: Row, reason: CandidateReason) =>
+      candidates.push({ model: row.model, member: row.member, reason });
 
     const probe = all.find((r) => health.probeDue(r.model, r.configured));
     if (probe) {
@@ -99,7 +110,9 @@ export function createBalancer(strategy: Strategy, health: HealthRegistry, opts:
     }
 
     // Least-failed first: a member configured at 0 is a deliberate backup, a failed one is suspect.
-    const zero = all.filter((r) => r !== probe && r.weight === 0).sort((a, b) => a.level - b.level || a.member - b.member);
+    const zero = all
+      .filter((r) => r !== probe && r.weight === 0)
+      .sort((a, b) => a.level - b.level || a.member - b.member);
     for (const row of zero) {
       if (candidates.length >= limit) break;
       take(row, "fallback-zero-weight");

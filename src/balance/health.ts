@@ -75,7 +75,7 @@ export class HealthRegistry {
     e.level = Math.min(DOWN_LEVEL, e.level + 1);
     e.lastFailureAt = now;
     e.probeSince = undefined;
-    if (e.level === DOWN_LEVEL && was < DOWN_LEVEL) return (e.reported = true), "down";
+    if (e.level === DOWN_LEVEL && was < DOWN_LEVEL) return ((e.reported = true), "down");
     if (was > 0) return undefined;
     const last = this.failingReportedAt.get(model);
     if (last !== undefined && now - last < this.cooldownMs) return undefined;
@@ -133,7 +133,8 @@ export class HealthRegistry {
     }
     this.fingerprints.clear();
     for (const [model, fp] of defs) this.fingerprints.set(model, fp);
-    for (const model of this.failingReportedAt.keys()) if (!defs.has(model)) this.failingReportedAt.delete(model);
+    for (const model of this.failingReportedAt.keys())
+      if (!defs.has(model)) this.failingReportedAt.delete(model);
   }
 
   /** Counts a request as in flight; the returned release may be called any number of times. */

@@ -4,7 +4,14 @@
  */
 
 export { createBalancer, DEFAULT_MAX_ATTEMPTS, type Balancer } from "./balancer";
-export { HealthRegistry, DOWN_LEVEL, DEFAULT_COOLDOWN_MS, DEFAULT_PROBE_TIMEOUT_MS, type HealthChange, type HealthOptions } from "./health";
+export {
+  HealthRegistry,
+  DOWN_LEVEL,
+  DEFAULT_COOLDOWN_MS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  type HealthChange,
+  type HealthOptions,
+} from "./health";
 export {
   NO_SELECTOR_MATCHED,
   type BalancerOptions,

@@ -74,7 +74,12 @@ export function leastLoaded(items: Weighted[], rotation: Rotation): number {
     else if (diff === 0) tied.push(i);
   }
   if (tied.length === 1) return tied[0];
-  return tied[smoothStep(tied.map((i) => items[i]), rotation)];
+  return tied[
+    smoothStep(
+      tied.map((i) => items[i]),
+      rotation,
+    )
+  ];
 }
 
 function heaviest(items: Weighted[]): number {

@@ -26,7 +26,10 @@ export function parseCheckKinds(value: string): CheckKind[] {
     if (word === "") continue;
     if (word === "all") CHECK_KINDS.forEach((k) => kinds.add(k));
     else if ((CHECK_KINDS as readonly string[]).includes(word)) kinds.add(word as CheckKind);
-    else throw new Error(`invalid --check "${value}": expected a comma-separated list of ${CHECK_KINDS.join(", ")} or all`);
+    else
+      throw new Error(
+        `invalid --check "${value}": expected a comma-separated list of ${CHECK_KINDS.join(", ")} or all`,
+      );
   }
   return CHECK_KINDS.filter((k) => kinds.has(k));
 }
@@ -36,13 +39,18 @@ export function parseCheckTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
   const s = Number(value);
   if (value.trim() === "" || !Number.isFinite(s) || s <= 0 || s > 3600) {
-    throw new Error(`invalid --check-timeout "${value}": expected seconds, more than 0 and at most 3600`);
+    throw new Error(
+      `invalid --check-timeout "${value}": expected seconds, more than 0 and at most 3600`,
+    );
   }
   return Math.round(s * 1000);
 }
 
 /** Colour only for a terminal, and never when NO_COLOR is set to anything (https://no-color.org). */
-export function wantsColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
+export function wantsColor(
+  stream: { isTTY?: boolean },
+  env: Record<string, string | undefined>,
+): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   return stream.isTTY === true;
 }

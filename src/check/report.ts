@@ -9,30 +9,72 @@ import type { CheckKind, CheckSummary, ModelReport, ProbeResult } from "./types"
  */
 
 type Paint = (s: string) => string;
-const sgr = (code: string): Paint => (s) => `\x1b[${code}m${s}\x1b[0m`;
-const PLAIN: Record<"ok" | "fail" | "skip" | "head" | "dim", Paint> = { ok: (s) => s, fail: (s) => s, skip: (s) => s, head: (s) => s, dim: (s) => s };
-const ANSI: typeof PLAIN = { ok: sgr("32"), fail: sgr("31"), skip: sgr("33"), head: sgr("1"), dim: sgr("2") };
+const sgr =
+  (code: string): Paint =>
+  (s) =>
+    `\x1b[${code}m${s}\x1b[0m`;
+const PLAIN: Record<"ok" | "fail" | "skip" | "head" | "dim", Paint> = {
+  ok: (s) => s,
+  fail: (s) => s,
+  skip: (s) => s,
+  head: (s) => s,
+  dim: (s) => s,
+};
+const ANSI: typeof PLAIN = {
+  ok: sgr("32"),
+  fail: sgr("31"),
+  skip: sgr("33"),
+  head: sgr("1"),
+  dim: sgr("2"),
+};
 
 /** A cell: its text, and how to paint it once padded (colour never counts towards width). */
 type Cell = [text: string, paint?: keyof typeof PLAIN];
 
-export function renderTable(reports: ModelReport[], kinds: CheckKind[], summary: CheckSummary, color: boolean): string {
+export function renderTable(
+  reports: ModelReport[],
+  kinds: CheckKind[],
+  summary: CheckSummary,
+  color: boolean,
+): string {
   const paint = color ? ANSI : PLAIN;
   const perKind = kinds.length > 1;
-  const header = ["MODEL", "API", "HOST", ...(perKind ? ["CHECK"] : []), "RESULT", "STATUS", "LATENCY", "DETAIL"];
+  const header = [
+    "MODEL",
+    "API",
+    "HOST",
+    ...(perKind ? ["CHECK"] : []),
+    "RESULT",
+    "STATUS",
+    "LATENCY",
+    "DETAIL",
+  ];
   const rows: Cell[][] = [];
   for (const r of reports) {
     for (const p of r.probes) {
-      rows.push([[r.model], [r.apiType], [r.host, "dim"], ...(perKind ? [[p.kind] as Cell] : []), result(p), [p.status ? String(p.status) : "-"], [latency(p)], [p.error ?? p.note ?? ""]]);
+      rows.push([
+        [r.model],
+        [r.apiType],
+        [r.host, "dim"],
+        ...(perKind ? [[p.kind] as Cell] : []),
+        result(p),
+        [p.status ? String(p.status) : "-"],
+        [latency(p)],
+        [p.error ?? p.note ?? ""],
+      ]);
     }
   }
-  const widths = header.map((h, i) => Math.max(Bun.stringWidth(h), ...rows.map((row) => Bun.stringWidth(row[i]![0]))));
+  const widths = header.map((h, i) =>
+    Math.max(Bun.stringWidth(h), ...rows.map((row) => Bun.stringWidth(row[i]![0]))),
+  );
   const line = (cells: Cell[]) =>
     cells
       .map(([text, style], i) => {
         const painted = style ? paint[style](text) : text;
         // The last column is not padded: trailing spaces would only wrap narrow terminals.
-        return i === cells.length - 1 ? painted : painted + " ".repeat(widths[i]! - Bun.stringWidth(text));
+        return i === cells.length - 1
+          ? painted
+          : painted + " ".repeat(widths[i]! - Bun.stringWidth(text));
       })
       .join("  ")
       .trimEnd();
@@ -60,12 +102,18 @@ function summaryLine(s: CheckSummary, paint: typeof PLAIN): string {
 
 export function renderInvalidConfig(file: string, issues: ConfigIssue[], color: boolean): string {
   const paint = color ? ANSI : PLAIN;
-  return [paint.fail("config invalid:"), ...issues.map((i) => `  ${formatIssue(file, i)}`)].join("\n") + "\n";
+  return (
+    [paint.fail("config invalid:"), ...issues.map((i) => `  ${formatIssue(file, i)}`)].join("\n") +
+    "\n"
+  );
 }
 
 export interface JsonReport {
   ok: boolean;
-  config: { valid: boolean; issues: { path: string; line?: number; col?: number; message: string }[] };
+  config: {
+    valid: boolean;
+    issues: { path: string; line?: number; col?: number; message: string }[];
+  };
   results: ModelReport[];
   summary: CheckSummary;
 }
@@ -75,5 +123,9 @@ export function renderJson(report: JsonReport): string {
 }
 
 export function jsonIssues(issues: ConfigIssue[]): JsonReport["config"]["issues"] {
-  return issues.map((i) => ({ path: i.path, ...(i.pos ? { line: i.pos.line, col: i.pos.col } : {}), message: i.message }));
+  return issues.map((i) => ({
+    path: i.path,
+    ...(i.pos ? { line: i.pos.line, col: i.pos.col } : {}),
+    message: i.message,
+  }));
 }

@@ -52,7 +52,11 @@ export function buildProbe(model: ModelConfig, kind: CheckKind): ProbeRequest | 
         name: PROBE_TOOL,
         description: "Reports a status word back to the caller.",
         // One required property: Gemini refuses object schemas without properties.
-        schema: { type: "object", properties: { status: { type: "string", description: "the status word" } }, required: ["status"] },
+        schema: {
+          type: "object",
+          properties: { status: { type: "string", description: "the status word" } },
+          required: ["status"],
+        },
       },
     ];
     // Encodes as "required" (OpenAI), "any" (Anthropic) and mode ANY (Gemini).
@@ -61,7 +65,10 @@ export function buildProbe(model: ModelConfig, kind: CheckKind): ProbeRequest | 
   const ctx = codecContext(PROBE_GROUP, model.apiType);
   const encoded = CODECS[model.apiType].encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return encoded;
-  const body = (model.rewriteBody ? mergePatch(encoded, model.rewriteBody) : encoded) as Record<string, unknown>;
+  const body = (model.rewriteBody ? mergePatch(encoded, model.rewriteBody) : encoded) as Record<
+    string,
+    unknown
+  >;
   const target = WIRE[model.apiType].upstreamTarget(model, {
     format: model.apiType,
     op: "generate",
@@ -84,8 +91,16 @@ const TOKEN_LIMITS = ["max_tokens", "max_completion_tokens"] as const;
  * probe is retried once with the other name (see probe.ts). Returns the swapped body, or
  * undefined when the error is about something else.
  */
-export function swapTokenLimit(body: Record<string, unknown>, status: number, message: string): Record<string, unknown> | undefined {
-  if (status !== 400 || !/unsupported|not supported|unrecognized|unknown|not allowed|extra inputs/i.test(message)) return undefined;
+export function swapTokenLimit(
+  body: Record<string, unknown>,
+  status: number,
+  message: string,
+): Record<string, unknown> | undefined {
+  if (
+    status !== 400 ||
+    !/unsupported|not supported|unrecognized|unknown|not allowed|extra inputs/i.test(message)
+  )
+    return undefined;
   const sent = TOKEN_LIMITS.find((k) => k in body && message.includes(k));
   if (!sent) return undefined;
   const other = sent === "max_tokens" ? "max_completion_tokens" : "max_tokens";

@@ -1,9 +1,25 @@
-import { ConfigError, loadConfigFile, type ConfigIssue, type Env, type ModelConfig, type RouterConfig } from "../config";
+import {
+  ConfigError,
+  loadConfigFile,
+  type ConfigIssue,
+  type Env,
+  type ModelConfig,
+  type RouterConfig,
+} from "../config";
 import { runProbe } from "./probe";
 import { configSecrets } from "../log/secrets";
 import { hostOf } from "./redact";
 import { jsonIssues, renderInvalidConfig, renderJson, renderTable } from "./report";
-import { EXIT_CONFIG_INVALID, EXIT_MODEL_FAILED, EXIT_OK, type CheckKind, type CheckOptions, type CheckSummary, type ModelReport, type ProbeResult } from "./types";
+import {
+  EXIT_CONFIG_INVALID,
+  EXIT_MODEL_FAILED,
+  EXIT_OK,
+  type CheckKind,
+  type CheckOptions,
+  type CheckSummary,
+  type ModelReport,
+  type ProbeResult,
+} from "./types";
 
 /**
  * `--check`: validate, probe every model, report, and answer with the exit code. An invalid
@@ -18,11 +34,26 @@ export async function runCheck(config: RouterConfig, opts: CheckOptions): Promis
   const kinds: CheckKind[] = ["basic", ...opts.kinds.filter((k) => k !== "basic")];
   const secrets = configSecrets(config);
   const limit = limiter(Math.max(1, opts.concurrency));
-  const reports = await Promise.all([...config.models.values()].map((m) => checkModel(m, kinds, opts.timeoutMs, secrets, limit)));
+  const reports = await Promise.all(
+    [...config.models.values()].map((m) => checkModel(m, kinds, opts.timeoutMs, secrets, limit)),
+  );
 
   const ok = reports.filter((r) => r.ok).length;
-  const summary: CheckSummary = { models: reports.length, ok, failed: reports.length - ok, durationMs: Math.round(performance.now() - started) };
-  if (opts.json) opts.out(renderJson({ ok: summary.failed === 0, config: { valid: true, issues: [] }, results: reports, summary }));
+  const summary: CheckSummary = {
+    models: reports.length,
+    ok,
+    failed: reports.length - ok,
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (opts.json)
+    opts.out(
+      renderJson({
+        ok: summary.failed === 0,
+        config: { valid: true, issues: [] },
+        results: reports,
+        summary,
+      }),
+    );
   else opts.out(renderTable(reports, kinds, summary, opts.color));
   return summary.failed === 0 ? EXIT_OK : EXIT_MODEL_FAILED;
 }
@@ -44,14 +75,26 @@ async function selectorIssues(config: RouterConfig, opts: CheckOptions): Promise
   try {
     return await opts.checkSelectors(config);
   } catch (err) {
-    return [{ path: "router_settings.model_groups", message: `selectors could not be checked: ${(err as Error)?.message ?? err}` }];
+    return [
+      {
+        path: "router_settings.model_groups",
+        message: `selectors could not be checked: ${(err as Error)?.message ?? err}`,
+      },
+    ];
   }
 }
 
 function invalid(file: string, issues: ConfigIssue[], opts: CheckOptions): number {
   if (opts.json) {
     const summary: CheckSummary = { models: 0, ok: 0, failed: 0, durationMs: 0 };
-    opts.out(renderJson({ ok: false, config: { valid: false, issues: jsonIssues(issues) }, results: [], summary }));
+    opts.out(
+      renderJson({
+        ok: false,
+        config: { valid: false, issues: jsonIssues(issues) },
+        results: [],
+        summary,
+      }),
+    );
   } else {
     opts.out(renderInvalidConfig(file, issues, opts.color));
   }
@@ -64,14 +107,33 @@ type Limit = <T>(task: () => Promise<T>) => Promise<T>;
  * Deeper probes wait for the basic one: a model that cannot answer a plain request would fail
  * them for the same reason, and a hanging upstream would hold three slots instead of one.
  */
-async function checkModel(model: ModelConfig, kinds: CheckKind[], timeoutMs: number, secrets: readonly string[], limit: Limit): Promise<ModelReport> {
+async function checkModel(
+  model: ModelConfig,
+  kinds: CheckKind[],
+  timeoutMs: number,
+  secrets: readonly string[],
+  limit: Limit,
+): Promise<ModelReport> {
   const basic = await limit(() => runProbe(model, "basic", timeoutMs, secrets));
   const rest = kinds.slice(1);
   const deeper: ProbeResult[] = basic.ok
     ? await Promise.all(rest.map((k) => limit(() => runProbe(model, k, timeoutMs, secrets))))
-    : rest.map((k) => ({ kind: k, ok: false, skipped: true, latencyMs: 0, error: "skipped: the basic probe failed" }));
+    : rest.map((k) => ({
+        kind: k,
+        ok: false,
+        skipped: true,
+        latencyMs: 0,
+        error: "skipped: the basic probe failed",
+      }));
   const probes = [basic, ...deeper];
-  return { model: model.name, apiType: model.apiType, upstreamModel: model.model, host: hostOf(model.apiBase), ok: probes.every((p) => p.ok), probes };
+  return {
+    model: model.name,
+    apiType: model.apiType,
+    upstreamModel: model.model,
+    host: hostOf(model.apiBase),
+    ok: probes.every((p) => p.ok),
+    probes,
+  };
 }
 
 /** At most `n` tasks running at once, started in the order they asked. */

@@ -7,23 +7,76 @@ import { VERSION } from "../version";
 
 /** The command line, exactly the seed's flags with the seed's defaults. */
 export const ARGS = {
-  ip: { type: "string", alias: "i", default: "0.0.0.0", valueHint: "addr", description: "Address to listen on" },
-  port: { type: "string", alias: "p", default: "8000", valueHint: "port", description: "Port to listen on (0 picks a free one)" },
-  config: { type: "string", alias: "c", default: "config.yaml", valueHint: "path", description: "Config file" },
-  token: { type: "string", alias: "t", valueHint: "token", description: "Token clients must present (default: $LLM_ROUTER_TOKEN; none = open)" },
-  "log-level": { type: "string", alias: "l", default: "warn", valueHint: LOG_LEVELS.join("|"), description: "Log level" },
-  "log-file": { type: "string", valueHint: "path", description: "Also write logs to this file (capped at 10 MB)" },
-  proxy: { type: "string", valueHint: "url", description: "Proxy for upstream calls: socks5://, http:// or https://" },
-  workers: { type: "string", valueHint: "n", description: "Processes sharing the port (default 1); each keeps its own health" },
-  check: { type: "boolean", description: "Probe every model, print a report, exit non-zero on failure (--check=stream,tools for deeper probes)" },
+  ip: {
+    type: "string",
+    alias: "i",
+    default: "0.0.0.0",
+    valueHint: "addr",
+    description: "Address to listen on",
+  },
+  port: {
+    type: "string",
+    alias: "p",
+    default: "8000",
+    valueHint: "port",
+    description: "Port to listen on (0 picks a free one)",
+  },
+  config: {
+    type: "string",
+    alias: "c",
+    default: "config.yaml",
+    valueHint: "path",
+    description: "Config file",
+  },
+  token: {
+    type: "string",
+    alias: "t",
+    valueHint: "token",
+    description: "Token clients must present (default: $LLM_ROUTER_TOKEN; none = open)",
+  },
+  "log-level": {
+    type: "string",
+    alias: "l",
+    default: "warn",
+    valueHint: LOG_LEVELS.join("|"),
+    description: "Log level",
+  },
+  "log-file": {
+    type: "string",
+    valueHint: "path",
+    description: "Also write logs to this file (capped at 10 MB)",
+  },
+  proxy: {
+    type: "string",
+    valueHint: "url",
+    description: "Proxy for upstream calls: socks5://, http:// or https://",
+  },
+  workers: {
+    type: "string",
+    valueHint: "n",
+    description: "Processes sharing the port (default 1); each keeps its own health",
+  },
+  check: {
+    type: "boolean",
+    description:
+      "Probe every model, print a report, exit non-zero on failure (--check=stream,tools for deeper probes)",
+  },
   json: { type: "boolean", description: "With --check: print the report as JSON" },
-  "check-timeout": { type: "string", valueHint: "seconds", description: "With --check: limit per probe (default 30)" },
+  "check-timeout": {
+    type: "string",
+    valueHint: "seconds",
+    description: "With --check: limit per probe (default 30)",
+  },
   help: { type: "boolean", alias: "h", description: "Show this help" },
   version: { type: "boolean", description: "Show the version" },
 } as const;
 
 export const command = defineCommand({
-  meta: { name: "llm-router", version: VERSION, description: "Route OpenAI, Anthropic and Gemini API requests to model groups" },
+  meta: {
+    name: "llm-router",
+    version: VERSION,
+    description: "Route OpenAI, Anthropic and Gemini API requests to model groups",
+  },
   args: ARGS,
 });
 
@@ -50,7 +103,11 @@ export function knownFlags(defs: Record<string, { type: string; alias?: string }
   return new Set(
     Object.entries(defs)
       .filter(([, def]) => def.type !== "positional")
-      .flatMap(([name, def]) => [`--${name}`, `--no-${name}`, ...(def.alias ? [`-${def.alias}`] : [])]),
+      .flatMap(([name, def]) => [
+        `--${name}`,
+        `--no-${name}`,
+        ...(def.alias ? [`-${def.alias}`] : []),
+      ]),
   );
 }
 
@@ -79,15 +136,27 @@ export function wantsHelp(raw: readonly string[]): boolean {
 export function rejectPositionals(positionals: readonly string[]): void {
   const [first] = positionals;
   if (first === undefined) return;
-  const hint = /\.ya?ml$/i.test(first) ? `; for a config file, use -c ${first}` : ["help", "version"].includes(first) ? `; did you mean --${first}?` : "";
+  const hint = /\.ya?ml$/i.test(first)
+    ? `; for a config file, use -c ${first}`
+    : ["help", "version"].includes(first)
+      ? `; did you mean --${first}?`
+      : "";
   throw new UsageError(`unexpected argument "${first}"${hint} (see --help)`);
 }
 
-export function toOptions(args: Record<string, unknown>, env: Record<string, string | undefined>, raw: readonly string[]): Options {
+export function toOptions(
+  args: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  raw: readonly string[],
+): Options {
   const port = String(args.port);
-  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UsageError(`invalid --port "${port}": expected an integer from 0 to 65535`);
+  if (!/^\d+$/.test(port) || Number(port) > 65535)
+    throw new UsageError(`invalid --port "${port}": expected an integer from 0 to 65535`);
   const level = String(args["log-level"]);
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`invalid --log-level "${level}": expected one of ${LOG_LEVELS.join(", ")}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new UsageError(
+      `invalid --log-level "${level}": expected one of ${LOG_LEVELS.join(", ")}`,
+    );
   const ip = String(args.ip);
   if (ip === "" || /\s/.test(ip)) throw new UsageError(`invalid --ip "${ip}"`);
   const proxy = args.proxy as string | undefined;
@@ -110,7 +179,8 @@ export function toOptions(args: Record<string, unknown>, env: Record<string, str
   }
   if (args.json && !check) throw new UsageError("--json needs --check");
   const workers = String(args.workers ?? "1");
-  if (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > 64) throw new UsageError(`invalid --workers "${workers}": expected an integer from 1 to 64`);
+  if (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > 64)
+    throw new UsageError(`invalid --workers "${workers}": expected an integer from 1 to 64`);
   return {
     ip,
     port: Number(port),

@@ -13,9 +13,23 @@ import { checkUnknownFlags, knownFlags, UsageError } from "./args";
  */
 export const EXPLAIN_ARGS = {
   group: { type: "positional", required: true, description: "Model group to route to" },
-  body: { type: "positional", required: true, description: "File with the request body (JSON), as a client would send it" },
-  config: { type: "string", alias: "c", default: "config.yaml", valueHint: "path", description: "Config file" },
-  format: { type: "string", valueHint: "openai|anthropic|gemini", description: "The client's API (default: gemini when the body has contents, else openai)" },
+  body: {
+    type: "positional",
+    required: true,
+    description: "File with the request body (JSON), as a client would send it",
+  },
+  config: {
+    type: "string",
+    alias: "c",
+    default: "config.yaml",
+    valueHint: "path",
+    description: "Config file",
+  },
+  format: {
+    type: "string",
+    valueHint: "openai|anthropic|gemini",
+    description: "The client's API (default: gemini when the body has contents, else openai)",
+  },
   json: { type: "boolean", description: "Print JSON instead of a table" },
   help: { type: "boolean", alias: "h", description: "Show this help" },
 } as const;
@@ -37,25 +51,42 @@ export interface ExplainOptions {
   json?: boolean;
 }
 
-const USAGE = "usage: llm-router explain <group> <body.json> [-c config.yaml] [--format openai|anthropic|gemini] [--json]";
+const USAGE =
+  "usage: llm-router explain <group> <body.json> [-c config.yaml] [--format openai|anthropic|gemini] [--json]";
 const KNOWN = knownFlags(EXPLAIN_ARGS);
 
 /** The arguments after `explain`; anything it does not take (flags, a third positional) is a usage error. */
 export function parseExplainArgs(raw: readonly string[]): ExplainOptions {
   checkUnknownFlags(raw, KNOWN, "llm-router explain --help");
   // Positionals are checked here, in this command's words, rather than by citty.
-  const args = parseArgs([...raw], { ...EXPLAIN_ARGS, group: { ...EXPLAIN_ARGS.group, required: false }, body: { ...EXPLAIN_ARGS.body, required: false } });
+  const args = parseArgs([...raw], {
+    ...EXPLAIN_ARGS,
+    group: { ...EXPLAIN_ARGS.group, required: false },
+    body: { ...EXPLAIN_ARGS.body, required: false },
+  });
   const [group, body, extra] = args._ as string[];
   if (group === undefined || body === undefined) throw new UsageError(USAGE);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"; ${USAGE}`);
-  for (const name of ["config", "format"] as const) if (args[name] === "") throw new UsageError(`--${name} needs a value`);
-  return { group, body, config: String(args.config), format: args.format as string | undefined, json: args.json === true };
+  for (const name of ["config", "format"] as const)
+    if (args[name] === "") throw new UsageError(`--${name} needs a value`);
+  return {
+    group,
+    body,
+    config: String(args.config),
+    format: args.format as string | undefined,
+    json: args.json === true,
+  };
 }
 
 export async function runExplain(args: ExplainOptions, out: (s: string) => void): Promise<number> {
   const format = args.format;
-  if (format !== undefined && !["openai", "anthropic", "gemini"].includes(format)) throw new UsageError(`invalid --format "${format}"`);
-  const raw = new Uint8Array(await readFile(args.body).catch(() => Promise.reject(new UsageError(`cannot read ${args.body}`))));
+  if (format !== undefined && !["openai", "anthropic", "gemini"].includes(format))
+    throw new UsageError(`invalid --format "${format}"`);
+  const raw = new Uint8Array(
+    await readFile(args.body).catch(() =>
+      Promise.reject(new UsageError(`cannot read ${args.body}`)),
+    ),
+  );
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(new TextDecoder().decode(raw));
@@ -64,12 +95,20 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
   }
   const config = await loadCheckedConfig(args.config);
   const group = config.groups.get(args.group);
-  if (!group) throw new UsageError(`no group "${args.group}" in ${config.source}; groups: ${[...config.groups.keys()].join(", ")}`);
+  if (!group)
+    throw new UsageError(
+      `no group "${args.group}" in ${config.source}; groups: ${[...config.groups.keys()].join(", ")}`,
+    );
   const runtime = await loadRuntime(config);
   try {
     const fmt = (format ?? (Array.isArray(body.contents) ? "gemini" : "openai")) as Format;
-    const outcomes = runtime.selectors ? await runtime.selectors.evaluate(group.name, raw, fmt) : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
-    const explanation = runtime.balancer.explain(group, outcomes.map((o) => o === "match"));
+    const outcomes = runtime.selectors
+      ? await runtime.selectors.evaluate(group.name, raw, fmt)
+      : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
+    const explanation = runtime.balancer.explain(
+      group,
+      outcomes.map((o) => o === "match"),
+    );
     const rows = explanation.members.map((m, i) => ({
       rank: m.rank,
       model: m.model,
@@ -80,20 +119,59 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
       health: m.health,
       reason: m.reason,
     }));
-    if (args.json) out(JSON.stringify({ group: group.name, format: fmt, strategy: explanation.strategy, deterministic: explanation.deterministic, members: rows }, null, 2) + "\n");
-    else out(table(group, config.models, rows, fmt, explanation.strategy, explanation.deterministic));
+    if (args.json)
+      out(
+        JSON.stringify(
+          {
+            group: group.name,
+            format: fmt,
+            strategy: explanation.strategy,
+            deterministic: explanation.deterministic,
+            members: rows,
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+    else
+      out(table(group, config.models, rows, fmt, explanation.strategy, explanation.deterministic));
     return explanation.plan.candidates.length > 0 ? 0 : 1;
   } finally {
     await runtime.close();
   }
 }
 
-function table(group: GroupConfig, _models: Map<string, ModelConfig>, rows: Record<string, unknown>[], format: string, strategy: string, deterministic: boolean): string {
-  const cols = ["rank", "model", "api_type", "selector", "weight", "effective_weight", "health", "reason"];
-  const cells = rows.map((r) => cols.map((c) => (r[c] === null || r[c] === undefined ? "-" : String(r[c]))));
+function table(
+  group: GroupConfig,
+  _models: Map<string, ModelConfig>,
+  rows: Record<string, unknown>[],
+  format: string,
+  strategy: string,
+  deterministic: boolean,
+): string {
+  const cols = [
+    "rank",
+    "model",
+    "api_type",
+    "selector",
+    "weight",
+    "effective_weight",
+    "health",
+    "reason",
+  ];
+  const cells = rows.map((r) =>
+    cols.map((c) => (r[c] === null || r[c] === undefined ? "-" : String(r[c]))),
+  );
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
-  const order = rows.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank)).map((r) => r.model);
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  const order = rows
+    .filter((r) => r.rank !== null)
+    .sort((a, b) => Number(a.rank) - Number(b.rank))
+    .map((r) => r.model);
   return [
     `group ${group.name} (${strategy}${deterministic ? "" : ", random: the first pick varies"}), ${format} request`,
     line(cols.map((c) => c.toUpperCase())),

@@ -27,39 +27,74 @@ export interface Router {
 }
 
 /** Loads the config and starts serving; returns once listening. Config errors propagate as ConfigError. */
-export async function startRouter(opts: Options, env: Record<string, string | undefined> = process.env): Promise<Router> {
+export async function startRouter(
+  opts: Options,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Router> {
   const configPath = resolve(opts.config);
   const config = await loadCheckedConfig(configPath, env);
   // Secrets from outside the config file, masked like the config's own in logs and in answers.
-  const extraSecrets = [opts.token, ...[opts.proxy, ...PROXY_URL_VARIABLES.map((k) => env[k])].flatMap(proxyCredentials)];
+  const extraSecrets = [
+    opts.token,
+    ...[opts.proxy, ...PROXY_URL_VARIABLES.map((k) => env[k])].flatMap(proxyCredentials),
+  ];
   const secretsOf = (c: RouterConfig) => configSecrets(c, ...extraSecrets);
   const log = openLogger(opts, secretsOf(config));
   warnAbout(config, log);
   if (!opts.token && !LOOPBACK.test(opts.ip)) {
-    log.warn(`no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`);
+    log.warn(
+      `no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`,
+    );
   }
   if (opts.token && opts.token.length < MIN_TOKEN_LENGTH) {
-    log.warn(`the router token is ${opts.token.length} characters long; use at least ${MIN_TOKEN_LENGTH} random characters (e.g. openssl rand -hex 16)`);
+    log.warn(
+      `the router token is ${opts.token.length} characters long; use at least ${MIN_TOKEN_LENGTH} random characters (e.g. openssl rand -hex 16)`,
+    );
   }
-  const selectorLog = (level: "debug" | "info" | "warn", msg: string, fields?: Record<string, unknown>) => log[level](msg, fields);
-  const buildRuntime = (c: RouterConfig, previous?: Runtime) => loadRuntime(c, { health: previous?.health, log: selectorLog, extraSecrets });
+  const selectorLog = (
+    level: "debug" | "info" | "warn",
+    msg: string,
+    fields?: Record<string, unknown>,
+  ) => log[level](msg, fields);
+  const buildRuntime = (c: RouterConfig, previous?: Runtime) =>
+    loadRuntime(c, { health: previous?.health, log: selectorLog, extraSecrets });
   // Selectors were checked with the config; the port opens while the engine's worker compiles them.
-  let current = await loadRuntime(config, { log: selectorLog, waitForSelectors: false, extraSecrets });
+  let current = await loadRuntime(config, {
+    log: selectorLog,
+    waitForSelectors: false,
+    extraSecrets,
+  });
   const metrics = new Metrics();
-  const names = (c: RouterConfig) => metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
+  const names = (c: RouterConfig) =>
+    metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
   names(config);
-  metrics.setInFlightSource(() => new Map([...current.config.models.keys()].map((m) => [m, current.health.inFlight(m)])));
-  metrics.setWeightSource(() => new Map([...current.config.models.keys()].map((m) => [m, current.health.effectiveWeight(m, 100)])));
+  metrics.setInFlightSource(
+    () => new Map([...current.config.models.keys()].map((m) => [m, current.health.inFlight(m)])),
+  );
+  metrics.setWeightSource(
+    () =>
+      new Map(
+        [...current.config.models.keys()].map((m) => [m, current.health.effectiveWeight(m, 100)]),
+      ),
+  );
 
   const server = serve(
     // Workers started by --workers share their port on purpose; a lone router must own it.
-    { hostname: opts.ip, port: opts.port, maxBodyBytes: config.server.maxBodyBytes, reusePort: env.LLM_ROUTER_WORKER === "1" },
+    {
+      hostname: opts.ip,
+      port: opts.port,
+      maxBodyBytes: config.server.maxBodyBytes,
+      reusePort: env.LLM_ROUTER_WORKER === "1",
+    },
     {
       runtime: () => current,
       token: opts.token,
       log,
       metrics,
-      metricsEndpoint: createMetricsEndpoint(metrics, { token: opts.token, public: () => current.config.server.metricsPublic === true }),
+      metricsEndpoint: createMetricsEndpoint(metrics, {
+        token: opts.token,
+        public: () => current.config.server.metricsPublic === true,
+      }),
     },
   );
 
@@ -78,7 +113,9 @@ export async function startRouter(opts: Options, env: Record<string, string | un
       setTimeout(() => void previous.close(), 10_000).unref();
       return true;
     } catch (err) {
-      log.error("reload failed; still serving the previous config", { error: (err as Error).message });
+      log.error("reload failed; still serving the previous config", {
+        error: (err as Error).message,
+      });
       return false;
     }
   }
@@ -91,7 +128,7 @@ export async function startRouter(opts: Options, env: Record<string, string | un
     }
     reloading = reload().finally(() => {
       reloading = undefined;
-      if (again) (again = false), void scheduleReload();
+      if (again) ((again = false), void scheduleReload());
     });
     return reloading;
   };
@@ -99,7 +136,9 @@ export async function startRouter(opts: Options, env: Record<string, string | un
   // says it is up must not fall into a gap where the edit is never seen.
   const watcher = watchConfig(configPath, () => void scheduleReload(), log);
   const groups = [...config.groups.keys()];
-  process.stdout.write(`llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`);
+  process.stdout.write(
+    `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`,
+  );
   try {
     // Requests that need selectors wait for this; an engine that cannot start fails startup as before.
     await current.ready;
@@ -139,7 +178,10 @@ function openLogger(opts: Options, secrets: string[]): RouterLogger {
 }
 
 function warnAbout(config: RouterConfig, log: RouterLogger): void {
-  for (const w of config.warnings) log.warn(`${config.source}${w.pos ? `:${w.pos.line}:${w.pos.col}` : ""}: ${w.path}: ${w.message}`);
+  for (const w of config.warnings)
+    log.warn(
+      `${config.source}${w.pos ? `:${w.pos.line}:${w.pos.col}` : ""}: ${w.path}: ${w.message}`,
+    );
 }
 
 /**
@@ -158,7 +200,9 @@ function watchConfig(path: string, onChange: () => void, log: RouterLogger): FSW
     w.unref();
     return w;
   } catch (err) {
-    log.warn("cannot watch the config file for changes; reload with SIGHUP", { error: (err as Error).message });
+    log.warn("cannot watch the config file for changes; reload with SIGHUP", {
+      error: (err as Error).message,
+    });
     return undefined;
   }
 }

@@ -36,7 +36,8 @@ const realDeps: SupervisorDeps = {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);
   },
-  onSignal: (signal, handler) => void (signal === "SIGHUP" ? process.on(signal, handler) : process.once(signal, handler)),
+  onSignal: (signal, handler) =>
+    void (signal === "SIGHUP" ? process.on(signal, handler) : process.once(signal, handler)),
   log: (line) => void process.stderr.write(line + "\n"),
   stdout: (chunk) => void process.stdout.write(chunk),
 };
@@ -62,7 +63,13 @@ export class RestartBackoff {
   }
 }
 
-export async function superviseWorkers(count: number, args: string[], port: number, token: string | undefined, deps: SupervisorDeps = realDeps): Promise<number> {
+export async function superviseWorkers(
+  count: number,
+  args: string[],
+  port: number,
+  token: string | undefined,
+  deps: SupervisorDeps = realDeps,
+): Promise<number> {
   const self = isCompiled() ? [process.execPath] : [process.execPath, process.argv[1]!];
   let stopping = false;
   const workers = new Set<WorkerProcess>();
@@ -102,7 +109,9 @@ export async function superviseWorkers(count: number, args: string[], port: numb
       // A worker that dies on its own is replaced after a pause; one stopped on purpose is not.
       if (!stopping && code !== 0) {
         const delay = backoff.after(deps.now() - startedAt);
-        deps.log(`llm-router: worker ${slot + 1} (pid ${proc.pid}) exited with code ${code}; restarting it in ${delay / 1000} s`);
+        deps.log(
+          `llm-router: worker ${slot + 1} (pid ${proc.pid}) exited with code ${code}; restarting it in ${delay / 1000} s`,
+        );
         const cancel = deps.later(() => {
           pending.delete(cancel);
           if (!stopping) void start(slot, false, backoff);
@@ -128,7 +137,13 @@ export async function superviseWorkers(count: number, args: string[], port: numb
  * A worker's command line and environment. The token travels in the environment only: a command
  * line is visible to every user of the machine (`ps`), a process's environment only to its owner.
  */
-export function workerCommand(self: string[], args: string[], port: number, token: string | undefined, env: Record<string, string | undefined>): { argv: string[]; env: Record<string, string | undefined> } {
+export function workerCommand(
+  self: string[],
+  args: string[],
+  port: number,
+  token: string | undefined,
+  env: Record<string, string | undefined>,
+): { argv: string[]; env: Record<string, string | undefined> } {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -143,7 +158,10 @@ export function workerCommand(self: string[], args: string[], port: number, toke
 }
 
 /** Resolves with the first stdout line (the listening line), then keeps passing stdout through. */
-async function firstLine(stream: ReadableStream<Uint8Array>, out: (chunk: string | Uint8Array) => void): Promise<string | undefined> {
+async function firstLine(
+  stream: ReadableStream<Uint8Array>,
+  out: (chunk: string | Uint8Array) => void,
+): Promise<string | undefined> {
   const reader = stream.getReader();
   const decoder = new TextDecoder();
   let text = "";

@@ -12,7 +12,8 @@ export type Env = Record<string, string | undefined>;
  * `fromEnv` says whether any of the value came from the environment: such a value is never
  * printed in a message (it is often a key), its source text (`${VAR}`) is shown instead.
  */
-export type Interpolated = { ok: true; value: string; fromEnv: boolean } | { ok: false; message: string };
+export type Interpolated =
+  { ok: true; value: string; fromEnv: boolean } | { ok: false; message: string };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LITELLM_PREFIX = "os.environ/";
@@ -77,7 +78,9 @@ function fromLiteLLM(name: string, env: Env): Interpolated {
 
 function missing(name: string): Interpolated {
   // The hint matters: an optional api_key is the common case, and `:-` is the way to say so.
-  return bad(`environment variable ${name} is not set (write \${${name}:-} to allow it to be unset)`);
+  return bad(
+    `environment variable ${name} is not set (write \${${name}:-} to allow it to be unset)`,
+  );
 }
 
 function bad(message: string): Interpolated {

@@ -40,7 +40,9 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
 
   const { data, locations, issues, fromEnv } = locate(doc, lines, env);
   if (data === null || data === undefined) {
-    throw new ConfigError(file, [{ path: "", message: "the config is empty; it needs model_list and router_settings" }]);
+    throw new ConfigError(file, [
+      { path: "", message: "the config is empty; it needs model_list and router_settings" },
+    ]);
   }
 
   const r = new Reporter(data, locations);
@@ -49,19 +51,28 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   // Misspelt keys, by the pointer of the key they were probably meant to be.
   const misspelt = new Map<string, string>();
   for (const u of unknownKeys(RawConfig, data)) {
-    r.warn(u.pointer, `unknown key "${u.key}" (ignored)${u.suggestion ? `; did you mean "${u.suggestion}"?` : ""}`);
-    if (u.suggestion) misspelt.set(`${u.pointer.slice(0, u.pointer.lastIndexOf("/"))}/${u.suggestion}`, u.key);
+    r.warn(
+      u.pointer,
+      `unknown key "${u.key}" (ignored)${u.suggestion ? `; did you mean "${u.suggestion}"?` : ""}`,
+    );
+    if (u.suggestion)
+      misspelt.set(`${u.pointer.slice(0, u.pointer.lastIndexOf("/"))}/${u.suggestion}`, u.key);
   }
   for (const p of schemaProblems(RawConfig, data, (pointer) => r.raw(pointer))) {
     // Warnings are lost when loading fails, so a typo that causes an error is named in the error.
     const typo = p.missing && p.key ? misspelt.get(`${p.pointer}/${p.key}`) : undefined;
-    r.error(p.pointer, typo ? `${p.message}; "${typo}" looks like a misspelling of it` : p.message, p.missing);
+    r.error(
+      p.pointer,
+      typo ? `${p.message}; "${typo}" looks like a misspelling of it` : p.message,
+      p.missing,
+    );
   }
 
   const source = file.startsWith("<") ? file : resolve(file);
   const config = normalise(r, source);
   // What the messages above did not know to hide: a value from the environment quoted elsewhere.
-  for (const issue of [...r.issues, ...r.warnings]) issue.message = hideFromEnv(issue.message, fromEnv);
+  for (const issue of [...r.issues, ...r.warnings])
+    issue.message = hideFromEnv(issue.message, fromEnv);
   if (r.issues.length > 0) throw new ConfigError(file, byPosition(r.issues));
   config.warnings.sort(comparePos);
   return config;
@@ -73,7 +84,9 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
  * occur in ordinary words, and replacing them there would garble the message for no protection.
  */
 function hideFromEnv(message: string, fromEnv: FromEnv[]): string {
-  const longestFirst = fromEnv.filter((f) => f.value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.value.length - a.value.length);
+  const longestFirst = fromEnv
+    .filter((f) => f.value.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.value.length - a.value.length);
   for (const { value, raw } of longestFirst) {
     message = message.replaceAll(value, raw);
     const escaped = JSON.stringify(value).slice(1, -1);

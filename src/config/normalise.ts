@@ -59,7 +59,11 @@ export class Reporter {
   }
   /** For problems inside a JSON string: the path goes into the JSON, the position is the string's. */
   errorInside(pointer: string, json: unknown, sub: string, message: string): void {
-    this.issues.push({ path: dotted(sub, json, this.path(pointer)), pos: this.pos(pointer), message });
+    this.issues.push({
+      path: dotted(sub, json, this.path(pointer)),
+      pos: this.pos(pointer),
+      message,
+    });
   }
 }
 
@@ -80,7 +84,10 @@ export function normalise(r: Reporter, source: string): RouterConfig {
     }
     const first = firstModel.get(model.name);
     if (first !== undefined) {
-      r.error(`${at}/model_name`, `duplicate model_name "${model.name}" (first defined at ${where(r, first)})`);
+      r.error(
+        `${at}/model_name`,
+        `duplicate model_name "${model.name}" (first defined at ${where(r, first)})`,
+      );
     } else {
       firstModel.set(model.name, `${at}/model_name`);
       models.set(model.name, model);
@@ -105,26 +112,51 @@ export function normalise(r: Reporter, source: string): RouterConfig {
     }
   });
 
-  const strategy = STRATEGIES.includes(settings.strategy as Strategy) ? (settings.strategy as Strategy) : "roundrobin";
-  return { source, models, groups, strategy, server: serverSettings(r, mapping(root.server_settings)), warnings: r.warnings };
+  const strategy = STRATEGIES.includes(settings.strategy as Strategy)
+    ? (settings.strategy as Strategy)
+    : "roundrobin";
+  return {
+    source,
+    models,
+    groups,
+    strategy,
+    server: serverSettings(r, mapping(root.server_settings)),
+    warnings: r.warnings,
+  };
 }
 
 /** Seconds in the file, milliseconds in the config; keys left out keep `base`. */
 function timeouts(raw: unknown, base: Timeouts): Timeouts {
   const t = mapping(raw);
-  const ms = (v: unknown, d: number) => (typeof v === "number" && v >= 0 ? Math.round(v * 1000) : d);
-  return { connect: ms(t.connect, base.connect), firstByte: ms(t.first_byte, base.firstByte), idle: ms(t.idle, base.idle), total: ms(t.total, base.total) };
+  const ms = (v: unknown, d: number) =>
+    typeof v === "number" && v >= 0 ? Math.round(v * 1000) : d;
+  return {
+    connect: ms(t.connect, base.connect),
+    firstByte: ms(t.first_byte, base.firstByte),
+    idle: ms(t.idle, base.idle),
+    total: ms(t.total, base.total),
+  };
 }
 
-function modelConfig(r: Reporter, entry: Mapping, at: string, globalTimeouts: Timeouts): ModelConfig {
+function modelConfig(
+  r: Reporter,
+  entry: Mapping,
+  at: string,
+  globalTimeouts: Timeouts,
+): ModelConfig {
   const params = mapping(entry.llm_params);
   const p = `${at}/llm_params`;
-  const apiType = API_TYPES.includes(params.api_type as ApiType) ? (params.api_type as ApiType) : "openai";
+  const apiType = API_TYPES.includes(params.api_type as ApiType)
+    ? (params.api_type as ApiType)
+    : "openai";
   let apiBase = DEFAULT_API_BASE[apiType];
   if (typeof params.api_base === "string") {
     // The schema already insists on the scheme; this catches the rest of a malformed URL.
     if (/^https?:\/\//.test(params.api_base) && !URL.canParse(params.api_base)) {
-      r.error(`${p}/api_base`, `api_base is not a valid URL: ${r.quote(`${p}/api_base`, params.api_base)}`);
+      r.error(
+        `${p}/api_base`,
+        `api_base is not a valid URL: ${r.quote(`${p}/api_base`, params.api_base)}`,
+      );
     }
     apiBase = params.api_base.replace(/\/+$/, "");
   }
@@ -137,9 +169,15 @@ function modelConfig(r: Reporter, entry: Mapping, at: string, globalTimeouts: Ti
     apiKey: typeof params.api_key === "string" ? params.api_key : "",
     rewriteHeader: headerRewrite(r, params.rewrite_header, `${p}/rewrite_header`),
     ...(rewriteBody ? { rewriteBody } : {}),
-    ...(typeof params.default_max_tokens === "number" ? { defaultMaxTokens: params.default_max_tokens } : {}),
-    ...(typeof params.max_output_tokens === "number" ? { maxOutputTokens: params.max_output_tokens } : {}),
-    ...(typeof params.proxy === "string" ? { proxy: checkedProxy(r, params.proxy, `${p}/proxy`) } : {}),
+    ...(typeof params.default_max_tokens === "number"
+      ? { defaultMaxTokens: params.default_max_tokens }
+      : {}),
+    ...(typeof params.max_output_tokens === "number"
+      ? { maxOutputTokens: params.max_output_tokens }
+      : {}),
+    ...(typeof params.proxy === "string"
+      ? { proxy: checkedProxy(r, params.proxy, `${p}/proxy`) }
+      : {}),
     timeouts: timeouts(params.timeouts, globalTimeouts),
     ...(params.forward_betas === false ? { forwardBetas: false } : {}),
   };
@@ -150,7 +188,13 @@ function checkedProxy(r: Reporter, value: string, at: string): string {
   const spec = parseProxyUrl(value);
   const raw = r.raw(at);
   // The message names the URL (credentials masked); from the environment, not even its host.
-  if (spec instanceof Error) r.error(at, raw ? spec.message.replace(/^invalid proxy URL "[^"]*"/, `invalid proxy URL ${raw}`) : spec.message);
+  if (spec instanceof Error)
+    r.error(
+      at,
+      raw
+        ? spec.message.replace(/^invalid proxy URL "[^"]*"/, `invalid proxy URL ${raw}`)
+        : spec.message,
+    );
   return value;
 }
 
@@ -158,8 +202,11 @@ function checkedProxy(r: Reporter, value: string, at: string): string {
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function headerRewrite(r: Reporter, value: unknown, at: string): Record<string, string | null> {
-  const json = typeof value === "string" ? parseJsonObject(r, value, at, "rewrite_header") : undefined;
-  if (json) for (const p of schemaProblems(HeaderRewrite, json, insideEnv(r, at))) r.errorInside(at, json, p.pointer, p.message);
+  const json =
+    typeof value === "string" ? parseJsonObject(r, value, at, "rewrite_header") : undefined;
+  if (json)
+    for (const p of schemaProblems(HeaderRewrite, json, insideEnv(r, at)))
+      r.errorInside(at, json, p.pointer, p.message);
   const headers = json ?? value;
   if (!isMapping(headers)) return {};
 
@@ -167,12 +214,15 @@ function headerRewrite(r: Reporter, value: unknown, at: string): Record<string, 
   const spelled = new Map<string, string>();
   for (const [name, v] of Object.entries(headers)) {
     const report = (message: string) =>
-      json ? r.errorInside(at, json, `/${escape(name)}`, message) : r.error(`${at}/${escape(name)}`, message, true);
+      json
+        ? r.errorInside(at, json, `/${escape(name)}`, message)
+        : r.error(`${at}/${escape(name)}`, message, true);
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) report(`${JSON.stringify(name)} is not a valid header name`);
     const earlier = spelled.get(lower);
     // Names are case-insensitive, so two spellings would silently race; make the user pick one.
-    if (earlier !== undefined) report(`header "${lower}" is given twice (as "${earlier}" and "${name}")`);
+    if (earlier !== undefined)
+      report(`header "${lower}" is given twice (as "${earlier}" and "${name}")`);
     spelled.set(lower, name);
     if (typeof v === "string" || v === null) out[lower] = v;
   }
@@ -182,7 +232,9 @@ function headerRewrite(r: Reporter, value: unknown, at: string): Record<string, 
 function bodyRewrite(r: Reporter, value: unknown, at: string): Record<string, unknown> | undefined {
   if (typeof value === "string") {
     const json = parseJsonObject(r, value, at, "rewrite_body");
-    if (json) for (const p of schemaProblems(BodyRewrite, json, insideEnv(r, at))) r.errorInside(at, json, p.pointer, p.message);
+    if (json)
+      for (const p of schemaProblems(BodyRewrite, json, insideEnv(r, at)))
+        r.errorInside(at, json, p.pointer, p.message);
     return json;
   }
   return isMapping(value) ? value : undefined;
@@ -195,7 +247,12 @@ function parseJsonObject(r: Reporter, text: string, at: string, key: string): Ma
     parsed = JSON.parse(text);
   } catch (err) {
     // The parser's message quotes the text it stopped at, which from the environment may be a key.
-    r.error(at, raw ? `${key} from ${raw} is not valid JSON` : `${key} is not valid JSON: ${(err as Error).message}`);
+    r.error(
+      at,
+      raw
+        ? `${key} from ${raw} is not valid JSON`
+        : `${key} is not valid JSON: ${(err as Error).message}`,
+    );
     return undefined;
   }
   if (isMapping(parsed)) return parsed;
@@ -225,13 +282,19 @@ function groupMembers(
     if (name) {
       const first = firstAt.get(name);
       if (first !== undefined) {
-        r.error(`${mp}/name`, `model "${name}" is listed twice in group "${groupName}" (first at ${where(r, first)})`);
+        r.error(
+          `${mp}/name`,
+          `model "${name}" is listed twice in group "${groupName}" (first at ${where(r, first)})`,
+        );
       }
       firstAt.set(name, first ?? `${mp}/name`);
       // `known` is withheld when some model_list entry lacks a usable name, to avoid false alarms.
       if (known && !known.has(name)) r.error(`${mp}/name`, unknownModel(name, [...known.keys()]));
     }
-    const member: GroupMember = { model: name, weight: typeof m.weight === "number" ? m.weight : DEFAULT_WEIGHT };
+    const member: GroupMember = {
+      model: name,
+      weight: typeof m.weight === "number" ? m.weight : DEFAULT_WEIGHT,
+    };
     if (typeof m.selector === "string") {
       member.selector = m.selector;
       member.selectorPos = r.pos(`${mp}/selector`);

@@ -82,7 +82,11 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
           continue;
         }
         if (!isScalar(key) || key.value === null || typeof key.value === "object") {
-          issues.push({ path: dotted(pointer), pos: at(key as Node), message: "mapping keys must be plain strings" });
+          issues.push({
+            path: dotted(pointer),
+            pos: at(key as Node),
+            message: "mapping keys must be plain strings",
+          });
           continue;
         }
         const name = String(key.value);
@@ -142,7 +146,10 @@ export function dotted(pointer: string, data?: unknown, base = ""): string {
     if (isIndex) out += `[${seg}]`;
     else if (/^[A-Za-z0-9_-]+$/.test(seg)) out += out ? `.${seg}` : seg;
     else out += `[${JSON.stringify(seg)}]`;
-    cursor = cursor !== null && typeof cursor === "object" ? (cursor as Record<string, unknown>)[seg] : undefined;
+    cursor =
+      cursor !== null && typeof cursor === "object"
+        ? (cursor as Record<string, unknown>)[seg]
+        : undefined;
   }
   return out;
 }

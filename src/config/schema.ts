@@ -28,16 +28,27 @@ export const BodyRewrite = Type.Record(Type.String(), Type.Unknown(), {
 const apiBaseDefaults = API_TYPES.map((t) => `${t}: ${DEFAULT_API_BASE[t]}`).join(", ");
 
 const seconds = (what: string, dflt: string) =>
-  Type.Optional(Type.Number({ minimum: 0, description: `${what}, in seconds (0 = no limit). Default ${dflt}.` }));
+  Type.Optional(
+    Type.Number({
+      minimum: 0,
+      description: `${what}, in seconds (0 = no limit). Default ${dflt}.`,
+    }),
+  );
 
 export const TimeoutsEntry = Type.Object(
   {
     connect: seconds("Until the upstream accepts the request and sends its response headers", "10"),
-    first_byte: seconds("Until the first byte of the answer (for non-streamed answers, the whole answer)", "600"),
+    first_byte: seconds(
+      "Until the first byte of the answer (for non-streamed answers, the whole answer)",
+      "600",
+    ),
     idle: seconds("Longest silence between two chunks of a streamed answer", "300"),
     total: seconds("The whole exchange", "0"),
   },
-  { description: "Upstream time limits. Bun's own hidden fetch limits are turned off; these are the only ones." },
+  {
+    description:
+      "Upstream time limits. Bun's own hidden fetch limits are turned off; these are the only ones.",
+  },
 );
 
 export const MediaEntry = Type.Object(
@@ -63,7 +74,11 @@ export const MediaEntry = Type.Object(
       }),
     ),
     max_urls: Type.Optional(
-      Type.Integer({ minimum: 0, default: 8, description: "Most media URLs one request may make the router download. Default 8." }),
+      Type.Integer({
+        minimum: 0,
+        default: 8,
+        description: "Most media URLs one request may make the router download. Default 8.",
+      }),
     ),
     max_bytes: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })], {
@@ -74,10 +89,17 @@ export const MediaEntry = Type.Object(
       }),
     ),
     timeout: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, default: 10, description: "Seconds for all of one request's downloads together. Default 10." }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        default: 10,
+        description: "Seconds for all of one request's downloads together. Default 10.",
+      }),
     ),
   },
-  { description: "Remote media (image and document URLs) the router downloads for targets that cannot fetch URLs." },
+  {
+    description:
+      "Remote media (image and document URLs) the router downloads for targets that cannot fetch URLs.",
+  },
 );
 
 export const LlmParams = Type.Object(
@@ -96,7 +118,8 @@ export const LlmParams = Type.Object(
     ),
     api_key: Type.Optional(
       Type.String({
-        description: "API key for the upstream, usually ${ENV_VAR} or ${ENV_VAR:-}. Empty when omitted.",
+        description:
+          "API key for the upstream, usually ${ENV_VAR} or ${ENV_VAR:-}. Empty when omitted.",
       }),
     ),
     rewrite_header: Type.Optional(
@@ -122,14 +145,16 @@ export const LlmParams = Type.Object(
       Type.String({
         pattern: "^(https?|socks5h?)://",
         patternErrorMessage: "proxy must be an http://, https://, socks5:// or socks5h:// URL",
-        description: "Proxy for this model's upstream calls (http://, https://, socks5://, socks5h://, optionally with user:password@); overrides --proxy. NO_PROXY applies.",
+        description:
+          "Proxy for this model's upstream calls (http://, https://, socks5://, socks5h://, optionally with user:password@); overrides --proxy. NO_PROXY applies.",
       }),
     ),
     timeouts: Type.Optional(TimeoutsEntry),
     max_output_tokens: Type.Optional(
       Type.Integer({
         minimum: 1,
-        description: "Largest max_tokens this model accepts; converted requests asking for more are clamped (with a warning).",
+        description:
+          "Largest max_tokens this model accepts; converted requests asking for more are clamped (with a warning).",
       }),
     ),
     forward_betas: Type.Optional(
@@ -166,7 +191,8 @@ export const GroupMemberEntry = Type.Object(
     ),
     selector: Type.Optional(
       Type.String({
-        description: "jq expression over the request; the member is eligible only when it yields true.",
+        description:
+          "jq expression over the request; the member is eligible only when it yields true.",
       }),
     ),
   },
@@ -179,7 +205,10 @@ export const GroupEntry = Type.Object(
       minLength: 1,
       description: "Unique group name; clients ask for it as the model.",
     }),
-    models: Type.Array(GroupMemberEntry, { minItems: 1, description: "The models the group balances over." }),
+    models: Type.Array(GroupMemberEntry, {
+      minItems: 1,
+      description: "The models the group balances over.",
+    }),
   },
   { description: "A named set of models that requests are balanced across." },
 );
@@ -210,13 +239,15 @@ export const RawConfig = Type.Object(
             Type.Number({
               exclusiveMinimum: 0,
               default: 30,
-              description: "Seconds a request body may take to arrive after its headers; slower clients get 408. Default 30.",
+              description:
+                "Seconds a request body may take to arrive after its headers; slower clients get 408. Default 30.",
             }),
           ),
           max_response_size: Type.Optional(
             Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: SIZE_PATTERN })], {
               default: "64MiB",
-              errorMessage: 'max_response_size must be a positive number of bytes or a size such as "64MiB"',
+              errorMessage:
+                'max_response_size must be a positive number of bytes or a size such as "64MiB"',
               description:
                 "Largest upstream body the router reads whole (JSON answers, error bodies, token counts), after decompression; a larger one fails the attempt with 502. Same units as max_body_size. Default 64MiB.",
             }),
@@ -225,7 +256,8 @@ export const RawConfig = Type.Object(
           metrics_public: Type.Optional(
             Type.Boolean({
               default: false,
-              description: "Serve GET /metrics without the router token (for scrapers on a trusted network). Default false.",
+              description:
+                "Serve GET /metrics without the router token (for scrapers on a trusted network). Default false.",
             }),
           ),
         },
@@ -240,11 +272,15 @@ export const RawConfig = Type.Object(
             STRATEGIES.map((s) => Type.Literal(s)),
             {
               default: "roundrobin",
-              description: "How a member is picked within a group: roundrobin (default), random or leastconn.",
+              description:
+                "How a member is picked within a group: roundrobin (default), random or leastconn.",
             },
           ),
         ),
-        model_groups: Type.Array(GroupEntry, { minItems: 1, description: "The groups clients can ask for." }),
+        model_groups: Type.Array(GroupEntry, {
+          minItems: 1,
+          description: "The groups clients can ask for.",
+        }),
         timeouts: Type.Optional(TimeoutsEntry),
       },
       { description: "Routing settings." },

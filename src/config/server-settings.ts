@@ -6,7 +6,13 @@ import { isIP } from "node:net";
 import { totalmem } from "node:os";
 import type { Reporter } from "./normalise";
 import { list, mapping, type Mapping } from "./shape";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MEDIA, type MediaSettings, type ServerSettings } from "./types";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MEDIA,
+  type MediaSettings,
+  type ServerSettings,
+} from "./types";
 
 export function serverSettings(r: Reporter, raw: Mapping): ServerSettings {
   const maxBodyBytes = bodySize(r, "max_body_size", raw.max_body_size) ?? DEFAULT_MAX_BODY_BYTES;
@@ -15,8 +21,10 @@ export function serverSettings(r: Reporter, raw: Mapping): ServerSettings {
     maxBodyBytes,
     maxTotalBodyBytes: totalBodySize(r, raw.max_total_body_size, maxBodyBytes),
     metricsPublic: raw.metrics_public === true,
-    bodyTimeoutMs: typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000,
-    maxResponseBytes: bodySize(r, "max_response_size", raw.max_response_size) ?? DEFAULT_MAX_RESPONSE_BYTES,
+    bodyTimeoutMs:
+      typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000,
+    maxResponseBytes:
+      bodySize(r, "max_response_size", raw.max_response_size) ?? DEFAULT_MAX_RESPONSE_BYTES,
     media: mediaSettings(r, mapping(raw.media)),
   };
 }
@@ -27,16 +35,26 @@ function mediaSettings(r: Reporter, raw: Mapping): MediaSettings {
   list(raw.allow_hosts).forEach((h, i) => {
     if (typeof h !== "string") return;
     const host = h.trim().toLowerCase();
-    if (host.includes("/") && !isCidr(host)) r.error(`${at}/allow_hosts/${i}`, `allow_hosts entry ${JSON.stringify(h)} is neither a host name nor a CIDR range such as 10.0.0.0/8`);
+    if (host.includes("/") && !isCidr(host))
+      r.error(
+        `${at}/allow_hosts/${i}`,
+        `allow_hosts entry ${JSON.stringify(h)} is neither a host name nor a CIDR range such as 10.0.0.0/8`,
+      );
     else allowHosts.push(host);
   });
   return {
     download: raw.download !== false,
     allowPrivate: raw.allow_private === true,
     allowHosts,
-    maxUrls: typeof raw.max_urls === "number" && Number.isInteger(raw.max_urls) && raw.max_urls >= 0 ? raw.max_urls : DEFAULT_MEDIA.maxUrls,
+    maxUrls:
+      typeof raw.max_urls === "number" && Number.isInteger(raw.max_urls) && raw.max_urls >= 0
+        ? raw.max_urls
+        : DEFAULT_MEDIA.maxUrls,
     maxBytes: bodySize(r, "media/max_bytes", raw.max_bytes) ?? DEFAULT_MEDIA.maxBytes,
-    timeoutMs: typeof raw.timeout === "number" && raw.timeout > 0 ? Math.round(raw.timeout * 1000) : DEFAULT_MEDIA.timeoutMs,
+    timeoutMs:
+      typeof raw.timeout === "number" && raw.timeout > 0
+        ? Math.round(raw.timeout * 1000)
+        : DEFAULT_MEDIA.timeoutMs,
   };
 }
 
@@ -48,7 +66,15 @@ function isCidr(text: string): boolean {
   return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KIB: 1024,
+  MIB: 1024 ** 2,
+  GIB: 1024 ** 3,
+};
 
 /** A size setting in bytes; undefined when it is not set (or not a size, which the schema reported). */
 function bodySize(r: Reporter, key: string, value: unknown): number | undefined {
@@ -79,6 +105,10 @@ function totalBodySize(r: Reporter, value: unknown, maxBodyBytes: number): numbe
   if (set === undefined) return Math.max(maxBodyBytes, defaultTotalBodyBytes());
   // Below one body's limit, a body the router accepts could never be read. (A size that is not
   // one at all was reported by the schema.)
-  if (Number.isSafeInteger(set) && set >= 1 && set < maxBodyBytes) r.error("/server_settings/max_total_body_size", `max_total_body_size (${set} bytes) must be at least max_body_size (${maxBodyBytes} bytes)`);
+  if (Number.isSafeInteger(set) && set >= 1 && set < maxBodyBytes)
+    r.error(
+      "/server_settings/max_total_body_size",
+      `max_total_body_size (${set} bytes) must be at least max_body_size (${maxBodyBytes} bytes)`,
+    );
   return set;
 }

@@ -67,7 +67,12 @@ export interface Timeouts {
   total: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connect: 10_000, firstByte: 600_000, idle: 300_000, total: 0 };
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connect: 10_000,
+  firstByte: 600_000,
+  idle: 300_000,
+  total: 0,
+};
 
 export interface ServerSettings {
   /** Request bodies above this many bytes are refused with 413. Default 32 MiB. */

@@ -39,11 +39,18 @@ interface SchemaShape {
  * `shownAs` names what a message shows instead of the value at a pointer: the `${VAR}` a value
  * came from (it is often a key, and must never be printed).
  */
-export function schemaProblems(schema: TSchema, value: unknown, shownAs: (pointer: string) => string | undefined = () => undefined): SchemaProblem[] {
+export function schemaProblems(
+  schema: TSchema,
+  value: unknown,
+  shownAs: (pointer: string) => string | undefined = () => undefined,
+): SchemaProblem[] {
   return [...rephrase(Value.Errors(schema, value), shownAs)];
 }
 
-function* rephrase(errors: Iterable<ValueError>, shownAs: (pointer: string) => string | undefined): Generator<SchemaProblem> {
+function* rephrase(
+  errors: Iterable<ValueError>,
+  shownAs: (pointer: string) => string | undefined,
+): Generator<SchemaProblem> {
   for (const e of errors) {
     const s = e.schema as SchemaShape;
     if (e.type === ValueErrorType.Union && !s.errorMessage) {
@@ -158,7 +165,13 @@ export function unknownKeys(schema: TSchema, value: unknown): UnknownKey[] {
       if (i >= 0) visit(s.anyOf[i]!, v, pointer);
     } else if (s.type === "array" && s.items && Array.isArray(v)) {
       v.forEach((item, i) => visit(s.items!, item, `${pointer}/${i}`));
-    } else if (s.type === "object" && s.properties && v !== null && typeof v === "object" && !Array.isArray(v)) {
+    } else if (
+      s.type === "object" &&
+      s.properties &&
+      v !== null &&
+      typeof v === "object" &&
+      !Array.isArray(v)
+    ) {
       const known = Object.keys(s.properties);
       for (const [key, child] of Object.entries(v)) {
         const at = `${pointer}/${escape(key)}`;

@@ -4,4 +4,8 @@ import type { Codec } from "../wire/codec";
 import { geminiCodec } from "../wire/gemini/codec";
 import { openaiCodec } from "../wire/openai/codec";
 
-export const CODECS: Record<ApiType, Codec> = { openai: openaiCodec, anthropic: anthropicCodec, gemini: geminiCodec };
+export const CODECS: Record<ApiType, Codec> = {
+  openai: openaiCodec,
+  anthropic: anthropicCodec,
+  gemini: geminiCodec,
+};

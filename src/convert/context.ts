@@ -5,7 +5,11 @@ import { NameMap } from "../wire/names";
 import { CODECS } from "./codecs";
 
 /** Fresh per-request state for converting from a client format to an upstream format. */
-export function codecContext(group: string, target: ApiType, random: () => number = Math.random): CodecContext {
+export function codecContext(
+  group: string,
+  target: ApiType,
+  random: () => number = Math.random,
+): CodecContext {
   const codec = CODECS[target];
   return {
     group,

@@ -1,7 +1,9 @@
 import type { IRRequest } from "../ir";
 
 // The vocabulary is a 2 MB table: load it on the first estimate, not at every startup.
-let tokenizer: Promise<{ countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number }> | undefined;
+let tokenizer:
+  | Promise<{ countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number }>
+  | undefined;
 
 /** Names of special tokens ("<|endoftext|>") in a client's text are text: the tokenizer would refuse them. */
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
@@ -34,7 +36,8 @@ export async function estimateInputTokens(req: IRRequest): Promise<number> {
       if (p.type === "text") texts.push(p.text);
       else if (p.type === "reasoning") texts.push(p.text);
       else if (p.type === "tool_call") texts.push(p.name, JSON.stringify(p.args));
-      else if (p.type === "tool_result") for (const c of p.content) if (c.type === "text") texts.push(c.text);
+      else if (p.type === "tool_result")
+        for (const c of p.content) if (c.type === "text") texts.push(c.text);
     }
   }
   for (const t of req.tools) texts.push(t.name, t.description ?? "", JSON.stringify(t.schema));
@@ -83,7 +86,18 @@ function countInRuns(text: string, count: (s: string) => number): number {
  * into its sentences' runs as the tokenizer does, and is counted exactly.
  */
 function kindOf(c: number): number {
-  if (c >= 128) return (c >= 0xa0 && c <= 0xbf) || c === 0xd7 || c === 0xf7 || (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xff0f) || (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) || (c >= 0xff5b && c <= 0xff65) ? 3 : 2;
+  if (c >= 128)
+    return (c >= 0xa0 && c <= 0xbf) ||
+      c === 0xd7 ||
+      c === 0xf7 ||
+      (c >= 0x2000 && c <= 0x206f) ||
+      (c >= 0x3000 && c <= 0x303f) ||
+      (c >= 0xff00 && c <= 0xff0f) ||
+      (c >= 0xff1a && c <= 0xff20) ||
+      (c >= 0xff3b && c <= 0xff40) ||
+      (c >= 0xff5b && c <= 0xff65)
+      ? 3
+      : 2;
   if (c === 32 || (c >= 9 && c <= 13)) return 0;
   if (c >= 48 && c <= 57) return 1;
   if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return 2;
@@ -92,6 +106,7 @@ function kindOf(c: number): number {
 
 function countMedia(req: IRRequest): number {
   let n = 0;
-  for (const m of req.messages) for (const p of m.parts) if (p.type === "image" || p.type === "file") n++;
+  for (const m of req.messages)
+    for (const p of m.parts) if (p.type === "image" || p.type === "file") n++;
   return n;
 }

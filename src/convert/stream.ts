@@ -52,7 +52,8 @@ export async function convertStream(
     }
     if (read) {
       watch.chunk();
-      for (const f of framer.push(text.decode(read, { stream: true }))) encode(decoder.push(f), out);
+      for (const f of framer.push(text.decode(read, { stream: true })))
+        encode(decoder.push(f), out);
       if (decoder.settled?.() !== "over") return;
       early = true; // nothing after the end event matters
     } else {
@@ -114,7 +115,7 @@ export async function convertStream(
 
   let ended = false;
   const end = (how: StreamEnd) => {
-    if (!ended) (ended = true), watch.done(), onEnd(how);
+    if (!ended) ((ended = true), watch.done(), onEnd(how));
   };
   return directStream(
     async (c) => {
@@ -162,7 +163,7 @@ class Writes {
   add(s: string): void {
     if (s === "") return;
     if (this.open) this.list[this.list.length - 1] += s;
-    else this.list.push(s), (this.open = true);
+    else (this.list.push(s), (this.open = true));
   }
 
   /** Whether nothing but boundaries was written. */

@@ -18,13 +18,22 @@ export interface SharedBodyLimit {
  * every body's total past its limit is a 503 (retry shortly); a body returned stays counted in
  * it, and the caller releases its length when done with it.
  */
-export async function readBody(request: Request, limit: number, timeoutMs = BODY_TIMEOUT_MS, shared?: SharedBodyLimit): Promise<Uint8Array | RouterError> {
+export async function readBody(
+  request: Request,
+  limit: number,
+  timeoutMs = BODY_TIMEOUT_MS,
+  shared?: SharedBodyLimit,
+): Promise<Uint8Array | RouterError> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let expired = false;
   const late = new Promise<RouterError>((resolve) => {
     timer = setTimeout(() => {
       expired = true;
-      resolve(routerError("invalid_request", `request body not received within ${timeoutMs / 1000} s`, { status: 408 }));
+      resolve(
+        routerError("invalid_request", `request body not received within ${timeoutMs / 1000} s`, {
+          status: 408,
+        }),
+      );
     }, timeoutMs);
   });
   const reading = readWithin(request, limit, shared);
@@ -33,11 +42,16 @@ export async function readBody(request: Request, limit: number, timeoutMs = BODY
   } finally {
     clearTimeout(timer);
     // A body that arrives after its 408 was sent is nobody's: its bytes stop counting.
-    if (expired && shared) void reading.then((r) => isRouterError(r) || shared.budget.release(r.length));
+    if (expired && shared)
+      void reading.then((r) => isRouterError(r) || shared.budget.release(r.length));
   }
 }
 
-async function readWithin(request: Request, limit: number, shared?: SharedBodyLimit): Promise<Uint8Array | RouterError> {
+async function readWithin(
+  request: Request,
+  limit: number,
+  shared?: SharedBodyLimit,
+): Promise<Uint8Array | RouterError> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) return tooLarge(limit);
   // A declared size within the limit is read natively in one go (the server enforces the length).
@@ -45,7 +59,8 @@ async function readWithin(request: Request, limit: number, shared?: SharedBodyLi
     if (shared && !shared.budget.reserve(declared, shared.limit)) return tooBusy(shared.limit);
     try {
       const bytes = await request.bytes();
-      if (shared && bytes.length !== declared) (shared.budget.release(declared), shared.budget.reserve(bytes.length, Infinity));
+      if (shared && bytes.length !== declared)
+        (shared.budget.release(declared), shared.budget.reserve(bytes.length, Infinity));
       return bytes;
     } catch (cause) {
       shared?.budget.release(declared);
@@ -93,12 +108,16 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses a JSON object body; anything else is a 400 that says what was wrong. */
 export function parseJsonObject(raw: Uint8Array): Record<string, unknown> | RouterError {
-  if (raw.length === 0) return routerError("invalid_request", "request body is empty; expected a JSON object");
+  if (raw.length === 0)
+    return routerError("invalid_request", "request body is empty; expected a JSON object");
   let value: unknown;
   try {
     value = JSON.parse(strictUtf8.decode(raw));
   } catch (cause) {
-    const why = cause instanceof TypeError ? "request body is not valid UTF-8" : `request body is not valid JSON: ${(cause as Error).message}`;
+    const why =
+      cause instanceof TypeError
+        ? "request body is not valid UTF-8"
+        : `request body is not valid JSON: ${(cause as Error).message}`;
     return routerError("invalid_request", why, { cause });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -114,7 +133,11 @@ function tooLarge(limit: number): RouterError {
 /** Refused before it was read: the connection is closed with the answer (see handle.ts). */
 function tooBusy(limit: number): RouterError {
   const mib = (limit / 1024 / 1024).toFixed(1);
-  const err = routerError("overloaded", `the router is holding its limit of request bodies (${mib} MiB, server_settings.max_total_body_size); retry shortly`, { retryAfter: "1" });
+  const err = routerError(
+    "overloaded",
+    `the router is holding its limit of request bodies (${mib} MiB, server_settings.max_total_body_size); retry shortly`,
+    { retryAfter: "1" },
+  );
   unread.add(err);
   return err;
 }

@@ -21,12 +21,17 @@ export interface HealthReport {
  * down and recovers. The health registry only says what changed; the words and the upstream's
  * reason belong here.
  */
-export function reportHealth(log: Logger, change: HealthChange | undefined, report: HealthReport): void {
+export function reportHealth(
+  log: Logger,
+  change: HealthChange | undefined,
+  report: HealthReport,
+): void {
   if (!change) return;
   const { model, id, status, reason } = report;
   const why = { status, error: reason === undefined ? undefined : clip(reason), id };
   if (change === "failing") log.warn(`model ${model} failing`, { model, ...why });
-  else if (change === "down") log.warn(`model ${model} down: its weight is 0 until a probe succeeds`, { model, ...why });
+  else if (change === "down")
+    log.warn(`model ${model} down: its weight is 0 until a probe succeeds`, { model, ...why });
   else log.warn(`model ${model} recovered`, { model, id });
 }
 
@@ -38,7 +43,16 @@ export async function rejectsKey(outcome: FailedAttempt, format: ApiType): Promi
   if (isKeyRejection(outcome.error.status)) return true;
   const res = outcome.response;
   if (format !== "gemini" || res?.status !== 400) return false;
-  return isKeyRejection(CODECS.gemini.decodeError(400, await res.clone().text().catch(() => ""), res.headers).status);
+  return isKeyRejection(
+    CODECS.gemini.decodeError(
+      400,
+      await res
+        .clone()
+        .text()
+        .catch(() => ""),
+      res.headers,
+    ).status,
+  );
 }
 
 /**
@@ -48,7 +62,10 @@ export async function rejectsKey(outcome: FailedAttempt, format: ApiType): Promi
 export async function failureReason(outcome: FailedAttempt, format: ApiType): Promise<string> {
   const res = outcome.response;
   if (!res) return outcome.error.message;
-  const text = await res.clone().text().catch(() => "");
+  const text = await res
+    .clone()
+    .text()
+    .catch(() => "");
   return CODECS[format].decodeError(res.status, text, res.headers).message;
 }
 

@@ -37,18 +37,27 @@ export function createHandler(deps: CoreDeps): Handler {
     const url = new URL(request.url);
     if (url.pathname === "/metrics" && deps.metricsEndpoint) return deps.metricsEndpoint(request);
     const route = matchRoute(request.method, url, request.headers);
-    if (route.kind === "health") return health(deps, authorized(request.headers, url) && url.searchParams.has("detail"));
-    if (route.kind === "root") return new Response("llm-router\n", { headers: { "content-type": "text/plain" } });
+    if (route.kind === "health")
+      return health(deps, authorized(request.headers, url) && url.searchParams.has("detail"));
+    if (route.kind === "root")
+      return new Response("llm-router\n", { headers: { "content-type": "text/plain" } });
     const wire = WIRE[route.format];
     if (!authorized(request.headers, url)) {
       deps.log.info("unauthorized request", { path: url.pathname });
-      return wire.encodeError(routerError("authentication", "invalid or missing API key for this router"));
+      return wire.encodeError(
+        routerError("authentication", "invalid or missing API key for this router"),
+      );
     }
     const track = new Tracker(deps, route.format);
     try {
       const out = await dispatch(route, request, url, deps, track, bodies);
       if (out instanceof Response) return track.answered(out);
-      deps.log.debug("request refused", { id: track.id, path: url.pathname, status: out.status, error: out.message });
+      deps.log.debug("request refused", {
+        id: track.id,
+        path: url.pathname,
+        status: out.status,
+        error: out.message,
+      });
       const res = wire.encodeError(out);
       // A body that never finished arriving, or was never read, leaves the connection unusable: close it.
       if (leftBodyUnread(out) || out.status === 415) res.headers.set("connection", "close");
@@ -56,10 +65,20 @@ export function createHandler(deps: CoreDeps): Handler {
     } catch (cause) {
       // Nesting deep enough to exhaust the stack while walking the body is the body's fault.
       if (cause instanceof RangeError && /call stack/i.test(cause.message)) {
-        return track.answered(wire.encodeError(routerError("invalid_request", "request body is nested too deeply")), "nested too deeply");
+        return track.answered(
+          wire.encodeError(routerError("invalid_request", "request body is nested too deeply")),
+          "nested too deeply",
+        );
       }
-      deps.log.error("unexpected failure", { id: track.id, path: url.pathname, error: String((cause as Error)?.stack ?? cause) });
-      return track.answered(wire.encodeError(routerError("internal", "internal router error")), "internal error");
+      deps.log.error("unexpected failure", {
+        id: track.id,
+        path: url.pathname,
+        error: String((cause as Error)?.stack ?? cause),
+      });
+      return track.answered(
+        wire.encodeError(routerError("internal", "internal router error")),
+        "internal error",
+      );
     }
   };
 }
@@ -73,18 +92,38 @@ function health(deps: CoreDeps, detail: boolean): Response {
   const { config, health } = deps.runtime();
   const models = [...config.models.keys()].map((name) => {
     const weight = health.effectiveWeight(name, 100);
-    return { model: name, effective_weight: weight, health: weight === 100 ? "ok" : weight === 0 ? "down" : "degraded", in_flight: health.inFlight(name) };
+    return {
+      model: name,
+      effective_weight: weight,
+      health: weight === 100 ? "ok" : weight === 0 ? "down" : "degraded",
+      in_flight: health.inFlight(name),
+    };
   });
   const down = models.filter((m) => m.health === "down").map((m) => m.model);
-  return jsonResponse({ status: down.length === models.length && models.length > 0 ? "degraded" : "ok", models, down });
+  return jsonResponse({
+    status: down.length === models.length && models.length > 0 ? "degraded" : "ok",
+    models,
+    down,
+  });
 }
 
 type Dispatched = Exclude<Route, { kind: "health" } | { kind: "root" }>;
 
-async function dispatch(route: Dispatched, request: Request, url: URL, deps: CoreDeps, track: Tracker, bodies: BodyBudget): Promise<Response | RouterError> {
+async function dispatch(
+  route: Dispatched,
+  request: Request,
+  url: URL,
+  deps: CoreDeps,
+  track: Tracker,
+  bodies: BodyBudget,
+): Promise<Response | RouterError> {
   if (route.kind === "unknown") {
     return route.status === 405
-      ? routerError("invalid_request", `method ${request.method} is not allowed on ${url.pathname}`, { status: 405 })
+      ? routerError(
+          "invalid_request",
+          `method ${request.method} is not allowed on ${url.pathname}`,
+          { status: 405 },
+        )
       : routerError("not_found", `no such endpoint: ${request.method} ${url.pathname}`);
   }
   const runtime = deps.runtime();
@@ -92,19 +131,32 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
   const wire = WIRE[route.format];
   if (route.kind === "models") {
     track.quiet = true;
-    if (route.id === undefined) return jsonResponse(wire.listModels([...config.groups.values()], url));
+    if (route.id === undefined)
+      return jsonResponse(wire.listModels([...config.groups.values()], url));
     const group = config.groups.get(route.id);
-    return group ? jsonResponse(wire.getModel(group)) : routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
+    return group
+      ? jsonResponse(wire.getModel(group))
+      : routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
   }
 
   const type = request.headers.get("content-type");
   if (type && !isJsonType(type)) {
-    return routerError("invalid_request", `request bodies are JSON: send Content-Type: application/json, not "${clip(type)}"`, { status: 415 });
+    return routerError(
+      "invalid_request",
+      `request bodies are JSON: send Content-Type: application/json, not "${clip(type)}"`,
+      { status: 415 },
+    );
   }
-  const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs, { budget: bodies, limit: config.server.maxTotalBodyBytes });
+  const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs, {
+    budget: bodies,
+    limit: config.server.maxTotalBodyBytes,
+  });
   if (isRouterError(raw)) return raw;
   // Media the request makes the router download count in the same budget, until the request is answered.
-  const media = new RequestMedia(config.server.media, request.signal, { budget: bodies, limit: config.server.maxTotalBodyBytes });
+  const media = new RequestMedia(config.server.media, request.signal, {
+    budget: bodies,
+    limit: config.server.maxTotalBodyBytes,
+  });
   try {
     return await modelCall(route, request, raw, runtime, deps, track, media);
   } finally {
@@ -114,7 +166,15 @@ async function dispatch(route: Dispatched, request: Request, url: URL, deps: Cor
 }
 
 /** A model call whose body has arrived: parsed, its group found, and routed. */
-async function modelCall(route: Extract<Dispatched, { kind: "call" }>, request: Request, raw: Uint8Array, runtime: Runtime, deps: CoreDeps, track: Tracker, media: RequestMedia): Promise<Response | RouterError> {
+async function modelCall(
+  route: Extract<Dispatched, { kind: "call" }>,
+  request: Request,
+  raw: Uint8Array,
+  runtime: Runtime,
+  deps: CoreDeps,
+  track: Tracker,
+  media: RequestMedia,
+): Promise<Response | RouterError> {
   const config = runtime.config;
   const wire = WIRE[route.format];
   const body = parseJsonObject(raw);
@@ -123,7 +183,11 @@ async function modelCall(route: Extract<Dispatched, { kind: "call" }>, request: 
   if (isRouterError(peek)) return peek;
   const groupName = route.group ?? peek.group!;
   const group = config.groups.get(groupName);
-  if (!group) return routerError("model_not_found", `model group "${clip(groupName)}" does not exist; GET /v1/models lists the groups`);
+  if (!group)
+    return routerError(
+      "model_not_found",
+      `model group "${clip(groupName)}" does not exist; GET /v1/models lists the groups`,
+    );
   track.group = groupName;
 
   const call: InboundCall = {
@@ -206,7 +270,8 @@ class Tracker implements CallObserver {
 
   selector(outcome: string): void {
     // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.
-    const o = outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
+    const o =
+      outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
     this.deps.metrics?.recordSelector({ group: this.group ?? "", outcome: o });
   }
 
@@ -229,8 +294,29 @@ class Tracker implements CallObserver {
     if (this.done) return;
     this.done = true;
     const { deps, timer, tokens: usage } = this;
-    const tokens = usage && { input: usage.input + usage.cacheRead + usage.cacheWrite, output: usage.output };
-    timer.finish(deps.log, { format: this.format, group: this.group, model: this.model, attempts: this.attempts, status: this.status, error, usage: usage && { ...usage, input: tokens!.input } });
-    deps.metrics?.recordRequest({ format: this.format, group: this.group, model: this.model, status: this.status, attempts: this.attempts, totalMs: timer.elapsedMs(), ttfbMs: timer.firstByteMs(), tokensIn: tokens?.input, tokensOut: tokens?.output });
+    const tokens = usage && {
+      input: usage.input + usage.cacheRead + usage.cacheWrite,
+      output: usage.output,
+    };
+    timer.finish(deps.log, {
+      format: this.format,
+      group: this.group,
+      model: this.model,
+      attempts: this.attempts,
+      status: this.status,
+      error,
+      usage: usage && { ...usage, input: tokens!.input },
+    });
+    deps.metrics?.recordRequest({
+      format: this.format,
+      group: this.group,
+      model: this.model,
+      status: this.status,
+      attempts: this.attempts,
+      totalMs: timer.elapsedMs(),
+      ttfbMs: timer.firstByteMs(),
+      tokensIn: tokens?.input,
+      tokensOut: tokens?.output,
+    });
   }
 }

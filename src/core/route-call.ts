@@ -31,12 +31,25 @@ export interface CallObserver {
   failed?(error: string): void;
 }
 
-export async function routeCall(call: InboundCall, group: GroupConfig, runtime: Runtime, signal: AbortSignal, log: Logger, observe?: CallObserver): Promise<Response | RouterError> {
+export async function routeCall(
+  call: InboundCall,
+  group: GroupConfig,
+  runtime: Runtime,
+  signal: AbortSignal,
+  log: Logger,
+  observe?: CallObserver,
+): Promise<Response | RouterError> {
   // Most groups have no selectors: their answer needs no await.
-  const eligible = runtime.selectors && group.members.some((m) => m.selector) ? await eligibility(call, group, runtime, observe) : group.members.map(() => true);
+  const eligible =
+    runtime.selectors && group.members.some((m) => m.selector)
+      ? await eligibility(call, group, runtime, observe)
+      : group.members.map(() => true);
   const plan = runtime.balancer.plan(group, eligible);
   if (plan.candidates.length === 0) {
-    return routerError("invalid_request", `no model of group "${group.name}" is eligible for this request: ${plan.empty ?? "no selector matched"}`);
+    return routerError(
+      "invalid_request",
+      `no model of group "${group.name}" is eligible for this request: ${plan.empty ?? "no selector matched"}`,
+    );
   }
   let last: Extract<AttemptOutcome, { kind: "failed" }> | undefined;
   let attempts = 0;
@@ -49,13 +62,31 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
     const tries = attempts;
     const onEnd = (how: StreamEnd) => {
       release();
-      if (how === "done") reportHealth(log, runtime.health.success(model.name), { model: model.name, id: observe?.id });
-      else if (how === "broken") reportHealth(log, runtime.health.failure(model.name), { model: model.name, id: observe?.id, reason: "its stream broke off" });
+      if (how === "done")
+        reportHealth(log, runtime.health.success(model.name), {
+          model: model.name,
+          id: observe?.id,
+        });
+      else if (how === "broken")
+        reportHealth(log, runtime.health.failure(model.name), {
+          model: model.name,
+          id: observe?.id,
+          reason: "its stream broke off",
+        });
       observe?.ended(model.name, tries, how);
     };
     let outcome: AttemptOutcome;
     try {
-      outcome = await attempt(call, model, runtime.config.server, runtime.secrets, signal, log, onEnd, observe?.usage);
+      outcome = await attempt(
+        call,
+        model,
+        runtime.config.server,
+        runtime.secrets,
+        signal,
+        log,
+        onEnd,
+        observe?.usage,
+      );
     } catch (err) {
       release(); // an exception must not leave the model counted as busy
       throw err;
@@ -67,12 +98,30 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
     release();
     const upstream = outcome;
     if (await rejectsKey(outcome, call.format)) outcome = keyRejected(model.name, outcome.error);
-    observe?.attempt(model.name, signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error");
+    observe?.attempt(
+      model.name,
+      signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error",
+    );
     const change = outcome.retryable ? runtime.health.failure(model.name) : undefined;
-    if (change) reportHealth(log, change, { model: model.name, id: observe?.id, status: upstream.error.status, reason: await failureReason(upstream, call.format) });
-    log.info("attempt failed", { id: observe?.id, group: group.name, model: model.name, attempt: attempts, status: upstream.error.status, retryable: outcome.retryable, error: upstream.error.message });
+    if (change)
+      reportHealth(log, change, {
+        model: model.name,
+        id: observe?.id,
+        status: upstream.error.status,
+        reason: await failureReason(upstream, call.format),
+      });
+    log.info("attempt failed", {
+      id: observe?.id,
+      group: group.name,
+      model: model.name,
+      attempt: attempts,
+      status: upstream.error.status,
+      retryable: outcome.retryable,
+      error: upstream.error.message,
+    });
     // The upstream's answer is replaced by the router's own: let its body go.
-    if (upstream.response && upstream !== outcome) void upstream.response.body?.cancel().catch(() => {});
+    if (upstream.response && upstream !== outcome)
+      void upstream.response.body?.cancel().catch(() => {});
     last = outcome;
     if (!outcome.retryable) break;
   }
@@ -80,16 +129,36 @@ export async function routeCall(call: InboundCall, group: GroupConfig, runtime: 
   observe?.failed?.(last.error.message);
   // An error answer names the model and attempts too, whether the upstream's or the router's own.
   const answer = last.response ?? WIRE[call.format].encodeError(last.error);
-  return labelled(answer, runtime.config.models.get(plan.candidates[attempts - 1]!.model)!, attempts);
+  return labelled(
+    answer,
+    runtime.config.models.get(plan.candidates[attempts - 1]!.model)!,
+    attempts,
+  );
 }
 
-function attempt(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, signal: AbortSignal, log: Logger, onEnd: (how: StreamEnd) => void, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
-  if (model.apiType === call.format) return passthrough(call, model, server, secrets, WIRE[call.format], signal, onEnd);
-  if (call.op === "countTokens") return countTokensConverted(call, model, server, signal, log, onEnd);
+function attempt(
+  call: InboundCall,
+  model: ModelConfig,
+  server: ServerSettings,
+  secrets: SecretMask,
+  signal: AbortSignal,
+  log: Logger,
+  onEnd: (how: StreamEnd) => void,
+  onUsage?: (u: Usage) => void,
+): Promise<AttemptOutcome> {
+  if (model.apiType === call.format)
+    return passthrough(call, model, server, secrets, WIRE[call.format], signal, onEnd);
+  if (call.op === "countTokens")
+    return countTokensConverted(call, model, server, signal, log, onEnd);
   return converted(call, model, server, secrets, signal, log, onEnd, onUsage);
 }
 
-async function eligibility(call: InboundCall, group: GroupConfig, runtime: Runtime, observe?: CallObserver): Promise<boolean[]> {
+async function eligibility(
+  call: InboundCall,
+  group: GroupConfig,
+  runtime: Runtime,
+  observe?: CallObserver,
+): Promise<boolean[]> {
   const outcomes = await runtime.selectors!.evaluate(group.name, call.raw, call.format);
   group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
   return outcomes.map((o) => o === "match");

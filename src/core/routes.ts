@@ -6,7 +6,14 @@ export type Route =
   | { kind: "health" }
   | { kind: "root" }
   | { kind: "models"; format: ApiType; id?: string }
-  | { kind: "call"; format: ApiType; op: Operation; group?: string; stream?: boolean; sse?: boolean }
+  | {
+      kind: "call";
+      format: ApiType;
+      op: Operation;
+      group?: string;
+      stream?: boolean;
+      sse?: boolean;
+    }
   | { kind: "unknown"; format: ApiType; status: 404 | 405 };
 
 const GEMINI_METHODS: Record<string, { op: Operation; stream: boolean }> = {
@@ -23,7 +30,10 @@ const POST_ROUTES: Record<string, { format: ApiType; op: Operation }> = {
 };
 
 export function matchRoute(method: string, url: URL, headers: Headers): Route {
-  const path = url.pathname.length > 1 && url.pathname.endsWith("/") ? url.pathname.slice(0, -1) : url.pathname;
+  const path =
+    url.pathname.length > 1 && url.pathname.endsWith("/")
+      ? url.pathname.slice(0, -1)
+      : url.pathname;
   const read = method === "GET" || method === "HEAD";
   if (path === "/health") return read ? { kind: "health" } : unknown(headers, path, 405);
   if (path === "/") return read ? { kind: "root" } : unknown(headers, path, 405);
@@ -41,13 +51,22 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
       if (!m) return unknown(headers, path, 404);
       if (method !== "POST") return unknown(headers, path, 405);
       const group = rest.slice(0, colon).replace(/^models\//, "");
-      return { kind: "call", format: "gemini", op: m.op, group, stream: m.stream, sse: url.searchParams.get("alt") === "sse" };
+      return {
+        kind: "call",
+        format: "gemini",
+        op: m.op,
+        group,
+        stream: m.stream,
+        sse: url.searchParams.get("alt") === "sse",
+      };
     }
     if (!read) return unknown(headers, path, 405);
     return { kind: "models", format: listFormat(path, headers), id: rest.replace(/^models\//, "") };
   }
   if (path === "/v1/models" || path === "/v1beta/models" || path === "/models") {
-    return read ? { kind: "models", format: listFormat(path, headers) } : unknown(headers, path, 405);
+    return read
+      ? { kind: "models", format: listFormat(path, headers) }
+      : unknown(headers, path, 405);
   }
   return unknown(headers, path, 404);
 }
@@ -57,7 +76,12 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
  * each client's own headers tell them apart.
  */
 function listFormat(path: string, headers: Headers): ApiType {
-  if (path.startsWith("/v1beta/") || headers.has("x-goog-api-key") || headers.has("x-goog-api-client")) return "gemini";
+  if (
+    path.startsWith("/v1beta/") ||
+    headers.has("x-goog-api-key") ||
+    headers.has("x-goog-api-client")
+  )
+    return "gemini";
   return headers.has("anthropic-version") || headers.has("x-api-key") ? "anthropic" : "openai";
 }
 
@@ -73,7 +97,12 @@ function safeDecode(s: string): string | undefined {
 /** For errors on paths we do not serve, answer in the format the caller most likely speaks. */
 export function guessFormat(path: string, headers: Headers): ApiType {
   if (path.startsWith("/v1beta/") || headers.has("x-goog-api-key")) return "gemini";
-  if (path.startsWith("/v1/messages") || headers.has("anthropic-version") || headers.has("x-api-key")) return "anthropic";
+  if (
+    path.startsWith("/v1/messages") ||
+    headers.has("anthropic-version") ||
+    headers.has("x-api-key")
+  )
+    return "anthropic";
   return "openai";
 }
 

@@ -26,7 +26,11 @@ export interface Runtime {
 
 /** The slice of the selector engine the request path uses; undefined when no group has selectors. */
 export interface SelectorEvaluator {
-  evaluate(group: string, body: Uint8Array, format: "openai" | "anthropic" | "gemini"): Promise<string[]>;
+  evaluate(
+    group: string,
+    body: Uint8Array,
+    format: "openai" | "anthropic" | "gemini",
+  ): Promise<string[]>;
 }
 
 export interface RuntimeOptions {
@@ -45,7 +49,10 @@ export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): 
   const clock = opts.clock ?? { now: () => Date.now() };
   const health = opts.health ?? new HealthRegistry({ clock, cooldownMs: opts.cooldownMs });
   health.reconcile(new Map([...config.models].map(([name, m]) => [name, fingerprint(m)])));
-  const balancer = createBalancer(config.strategy, health, { random: opts.random ?? Math.random, maxAttempts: opts.maxAttempts });
+  const balancer = createBalancer(config.strategy, health, {
+    random: opts.random ?? Math.random,
+    maxAttempts: opts.maxAttempts,
+  });
   const secrets = new SecretMask(configSecrets(config, ...(opts.extraSecrets ?? [])));
   return { config, balancer, health, secrets, selectors: opts.selectors, close: async () => {} };
 }
@@ -58,7 +65,11 @@ export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): 
  */
 export async function loadRuntime(
   config: RouterConfig,
-  opts: RuntimeOptions & { selectorTimeoutMs?: number; log?: SelectorLog; waitForSelectors?: boolean } = {},
+  opts: RuntimeOptions & {
+    selectorTimeoutMs?: number;
+    log?: SelectorLog;
+    waitForSelectors?: boolean;
+  } = {},
 ): Promise<Runtime> {
   const groups = [...config.groups.values()];
   if (!groups.some((g) => g.members.some((m) => m.selector))) return createRuntime(config, opts);
@@ -77,5 +88,12 @@ export async function loadRuntime(
 
 /** A model's definition as health cares about it: a changed upstream starts with fresh health. */
 function fingerprint(m: ModelConfig): string {
-  return JSON.stringify([m.apiType, m.model, m.apiBase, m.apiKey, m.rewriteHeader, m.rewriteBody ?? null]);
+  return JSON.stringify([
+    m.apiType,
+    m.model,
+    m.apiBase,
+    m.apiKey,
+    m.rewriteHeader,
+    m.rewriteBody ?? null,
+  ]);
 }

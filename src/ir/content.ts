@@ -10,7 +10,11 @@ export interface Signature {
 }
 
 /** Anthropic `cache_control` and similar per-block hints that only one format understands. */
-export type Extensions = { anthropic?: { cacheControl?: unknown; [key: string]: unknown }; gemini?: Record<string, unknown>; openai?: Record<string, unknown> };
+export type Extensions = {
+  anthropic?: { cacheControl?: unknown; [key: string]: unknown };
+  gemini?: Record<string, unknown>;
+  openai?: Record<string, unknown>;
+};
 
 export interface TextPart {
   type: "text";

@@ -68,7 +68,11 @@ export interface RouterErrorExtra {
 
 export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota";
 
-export function routerError(code: ErrorCode, message: string, extra: RouterErrorExtra = {}): RouterError {
+export function routerError(
+  code: ErrorCode,
+  message: string,
+  extra: RouterErrorExtra = {},
+): RouterError {
   return new RouterError(code, message, extra);
 }
 

@@ -9,9 +9,13 @@ export interface ToolDef {
   ext?: Extensions;
 }
 
-export type ToolChoice = { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string };
+export type ToolChoice =
+  { type: "auto" } | { type: "none" } | { type: "required" } | { type: "tool"; name: string };
 
-export type ResponseFormat = { type: "text" } | { type: "json" } | { type: "json_schema"; name?: string; schema: Record<string, unknown>; strict?: boolean };
+export type ResponseFormat =
+  | { type: "text" }
+  | { type: "json" }
+  | { type: "json_schema"; name?: string; schema: Record<string, unknown>; strict?: boolean };
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
 

@@ -1,6 +1,7 @@
 import type { AssistantPart } from "./content";
 
-export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "refusal" | "pause" | "error" | "other";
+export type FinishReason =
+  "stop" | "length" | "tool_calls" | "content_filter" | "refusal" | "pause" | "error" | "other";
 
 export interface Finish {
   reason: FinishReason;

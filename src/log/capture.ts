@@ -25,14 +25,24 @@ interface Registry {
 // Kept on globalThis so that a second copy of this module (another import path, a test preload)
 // still feeds the same captures.
 const KEY = Symbol.for("llm-router.log.captures");
-const registry: Registry = ((globalThis as Record<symbol, unknown>)[KEY] as Registry | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[KEY] = { taps: new Set<Tap>(), minRank: Infinity } as Registry);
+const registry: Registry =
+  ((globalThis as Record<symbol, unknown>)[KEY] as Registry | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[KEY] = {
+    taps: new Set<Tap>(),
+    minRank: Infinity,
+  } as Registry);
 
-const refresh = () => (registry.minRank = Math.min(Infinity, ...[...registry.taps].map((t) => t.rank)));
+const refresh = () =>
+  (registry.minRank = Math.min(Infinity, ...[...registry.taps].map((t) => t.rank)));
 
-export function captureLogs(opts: { level?: LogLevel; onLine?: (line: string) => void } = {}): LogCapture {
+export function captureLogs(
+  opts: { level?: LogLevel; onLine?: (line: string) => void } = {},
+): LogCapture {
   const lines: string[] = [];
-  const tap: Tap = { rank: levelRank(opts.level ?? "trace"), take: opts.onLine ?? ((l) => lines.push(l)) };
+  const tap: Tap = {
+    rank: levelRank(opts.level ?? "trace"),
+    take: opts.onLine ?? ((l) => lines.push(l)),
+  };
   registry.taps.add(tap);
   refresh();
   return {
@@ -55,9 +65,19 @@ export function toCaptures(rank: number, line: string): void {
  * The lines that contain any of the secrets, raw, JSON-escaped or percent-encoded: the check a
  * suite-wide "no secret in any log" test needs, kept here so every such test checks the same way.
  */
-export function findSecrets(lines: Iterable<string>, secrets: Iterable<string>): { secret: string; line: string }[] {
-  const forms = [...secrets].filter((s) => s !== "").flatMap((s) => [...new Set([s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)])].map((f) => [s, f] as const));
+export function findSecrets(
+  lines: Iterable<string>,
+  secrets: Iterable<string>,
+): { secret: string; line: string }[] {
+  const forms = [...secrets]
+    .filter((s) => s !== "")
+    .flatMap((s) =>
+      [...new Set([s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)])].map(
+        (f) => [s, f] as const,
+      ),
+    );
   const hits: { secret: string; line: string }[] = [];
-  for (const line of lines) for (const [secret, form] of forms) if (line.includes(form)) hits.push({ secret, line });
+  for (const line of lines)
+    for (const [secret, form] of forms) if (line.includes(form)) hits.push({ secret, line });
   return hits;
 }

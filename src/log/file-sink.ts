@@ -1,4 +1,15 @@
-import { close, constants, fstat, fstatSync, ftruncate, lstat, open, openSync, rename, write } from "node:fs";
+import {
+  close,
+  constants,
+  fstat,
+  fstatSync,
+  ftruncate,
+  lstat,
+  open,
+  openSync,
+  rename,
+  write,
+} from "node:fs";
 import { promisify } from "node:util";
 
 const closeAsync = promisify(close);
@@ -14,7 +25,8 @@ const writeAsync = promisify(write);
  * and a link planted at its path (or at the path after a rotation) would send them, or a
  * truncation, to any file the router may write. Created readable by its owner alone.
  */
-const OPEN_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+const OPEN_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 const OPEN_MODE = 0o600;
 
 // "10 MB" read either way (10^7 or 2^20 × 10), this stays under it.
@@ -52,7 +64,8 @@ export class FileSink {
     readonly maxBytes: number = DEFAULT_MAX_FILE_BYTES,
     private readonly report: (problem: string) => void = () => {},
   ) {
-    if (!(maxBytes >= 1024)) throw new RangeError(`log file cap must be at least 1024 bytes, got ${maxBytes}`);
+    if (!(maxBytes >= 1024))
+      throw new RangeError(`log file cap must be at least 1024 bytes, got ${maxBytes}`);
     this.backlogBytes = Math.max(2 * maxBytes, 1024 * 1024);
     // Synchronous on purpose: this runs once at startup, and a bad path should fail there, loudly.
     try {
@@ -103,11 +116,15 @@ export class FileSink {
       while (this.head < this.queue.length) {
         if (this.dropped) this.noteDropped();
         if (this.fd < 0) await this.reopen();
-        if (this.size > 0 && this.size + this.queue[this.head]!.bytes > this.maxBytes) await this.rotate();
+        if (this.size > 0 && this.size + this.queue[this.head]!.bytes > this.maxBytes)
+          await this.rotate();
         const room = Math.min(this.maxBytes - this.size, BATCH_BYTES);
         let bytes = 0;
         const parts: string[] = [];
-        while (this.head < this.queue.length && (parts.length === 0 || bytes + this.queue[this.head]!.bytes <= room)) {
+        while (
+          this.head < this.queue.length &&
+          (parts.length === 0 || bytes + this.queue[this.head]!.bytes <= room)
+        ) {
           const e = this.queue[this.head++]!;
           parts.push(e.text);
           bytes += e.bytes;
@@ -126,7 +143,7 @@ export class FileSink {
 
   private async writeAll(buf: Buffer): Promise<void> {
     try {
-      for (let off = 0; off < buf.length; ) {
+      for (let off = 0; off < buf.length;) {
         const { bytesWritten: n } = await writeAsync(this.fd, buf, off, buf.length - off, null);
         off += n;
         this.size += n;
@@ -160,7 +177,9 @@ export class FileSink {
           this.report(`cannot truncate log file ${this.path}: ${(t as Error).message}`);
         }
       } else {
-        this.report(`cannot rotate log file ${this.path}: ${(e as Error).message}; starting a new one`);
+        this.report(
+          `cannot rotate log file ${this.path}: ${(e as Error).message}; starting a new one`,
+        );
       }
     }
     this.fd = -1;
@@ -191,7 +210,13 @@ export class FileSink {
   }
 
   private noteDropped(): void {
-    const text = JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: "log file writer fell behind; oldest records dropped", dropped: this.dropped }) + "\n";
+    const text =
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: "warn",
+        msg: "log file writer fell behind; oldest records dropped",
+        dropped: this.dropped,
+      }) + "\n";
     this.dropped = 0;
     const entry = { text, bytes: Buffer.byteLength(text) };
     this.queuedBytes += entry.bytes;
@@ -210,7 +235,8 @@ export class FileSink {
 function openFailure(path: string, e: unknown): string {
   // O_NOFOLLOW reports a link at the path as ELOOP, whose own wording ("too many levels of
   // symbolic links") would hide the reason.
-  if ((e as NodeJS.ErrnoException).code === "ELOOP") return `cannot open log file ${path}: it is a symbolic link, which is refused; give the real path`;
+  if ((e as NodeJS.ErrnoException).code === "ELOOP")
+    return `cannot open log file ${path}: it is a symbolic link, which is refused; give the real path`;
   return `cannot open log file ${path}: ${(e as Error).message}`;
 }
 
@@ -218,5 +244,13 @@ function openFailure(path: string, e: unknown): string {
 function oversized(line: string, bytes: number, maxBytes: number): string {
   // Escaping can grow a character to six bytes, so the head is sized for the worst case.
   const head = line.slice(0, Math.floor((maxBytes - 300) / 6 / 2));
-  return JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: "log record too large for the log file; truncated", bytes, head }) + "\n";
+  return (
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: "warn",
+      msg: "log record too large for the log file; truncated",
+      bytes,
+      head,
+    }) + "\n"
+  );
 }

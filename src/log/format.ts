@@ -3,7 +3,13 @@ import type { LogLevel, LogRecord } from "./types";
 /** JSON lines for files and pipes: one object per line, fields beside time, level and msg. */
 export const jsonLine = (record: LogRecord): string => JSON.stringify(record);
 
-const COLOR: Record<LogLevel, string> = { trace: "\x1b[90m", debug: "\x1b[36m", info: "\x1b[32m", warn: "\x1b[33m", error: "\x1b[31m" };
+const COLOR: Record<LogLevel, string> = {
+  trace: "\x1b[90m",
+  debug: "\x1b[36m",
+  info: "\x1b[32m",
+  warn: "\x1b[33m",
+  error: "\x1b[31m",
+};
 
 /** For a person at a terminal: `time LEVEL msg k=v …`, quoting only values that would be ambiguous. */
 export function humanLine(record: LogRecord, color: boolean): string {

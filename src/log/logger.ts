@@ -2,7 +2,14 @@ import { captureRank, toCaptures } from "./capture";
 import { FileSink } from "./file-sink";
 import { humanLine, jsonLine } from "./format";
 import { Redactor } from "./redact";
-import { LOG_LEVELS, levelRank, type LogFields, type Logger, type LogLevel, type LogRecord } from "./types";
+import {
+  LOG_LEVELS,
+  levelRank,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+} from "./types";
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -34,7 +41,10 @@ const RESERVED = new Set(["time", "level", "msg"]);
 const toStderr = (line: string) => void process.stderr.write(line + "\n");
 
 /** `createLogger(level, write)` is the original form, kept for existing callers. */
-export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: string) => void): RouterLogger {
+export function createLogger(
+  opts: LoggerOptions | LogLevel,
+  write?: (line: string) => void,
+): RouterLogger {
   const o: LoggerOptions = typeof opts === "string" ? { level: opts, write } : opts;
   const redactor = new Redactor(o.secrets);
   const out = o.write ?? toStderr;
@@ -45,7 +55,11 @@ export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: stri
   let rank = levelRank(o.level);
   // Opening here, at startup, means a bad --log-file path fails before the router serves anything.
   // Its problems are records like any other, so they pass through redaction too.
-  const file = o.file ? new FileSink(o.file, o.maxFileBytes, (problem) => emit("error", levelRank("error"), problem, undefined)) : null;
+  const file = o.file
+    ? new FileSink(o.file, o.maxFileBytes, (problem) =>
+        emit("error", levelRank("error"), problem, undefined),
+      )
+    : null;
 
   const emit = (lvl: LogLevel, r: number, msg: string, fields: LogFields | undefined) => {
     if (r < rank && r < captureRank()) return;
@@ -54,7 +68,10 @@ export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: stri
       record = build(redactor, lvl, msg, fields);
     } catch (e) {
       // A hostile getter or toJSON must cost a record, never the request that logged it.
-      record = build(redactor, lvl, "log record could not be built", { original: msg, error: String(e) });
+      record = build(redactor, lvl, "log record could not be built", {
+        original: msg,
+        error: String(e),
+      });
     }
     const json = jsonLine(record);
     if (r >= rank) {
@@ -66,9 +83,16 @@ export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: stri
 
   const make = (bound?: LogFields): Logger => {
     const logger = {} as Record<LogLevel, Logger[LogLevel]>;
-    LOG_LEVELS.forEach((lvl, r) => (logger[lvl] = (msg, fields) => emit(lvl, r, msg, bound ? { ...bound, ...fields } : fields)));
+    LOG_LEVELS.forEach(
+      (lvl, r) =>
+        (logger[lvl] = (msg, fields) =>
+          emit(lvl, r, msg, bound ? { ...bound, ...fields } : fields)),
+    );
     const enabled = (lvl: LogLevel) => levelRank(lvl) >= Math.min(rank, captureRank());
-    return Object.defineProperty(Object.assign(logger, { enabled }), "level", { get: () => LOG_LEVELS[rank], enumerable: true }) as Logger;
+    return Object.defineProperty(Object.assign(logger, { enabled }), "level", {
+      get: () => LOG_LEVELS[rank],
+      enumerable: true,
+    }) as Logger;
   };
 
   return Object.assign(make(), {
@@ -80,8 +104,17 @@ export function createLogger(opts: LoggerOptions | LogLevel, write?: (line: stri
   });
 }
 
-function build(redactor: Redactor, level: LogLevel, msg: string, fields: LogFields | undefined): LogRecord {
-  const record: LogRecord = { time: new Date().toISOString(), level, msg: redactor.message(String(msg)) };
+function build(
+  redactor: Redactor,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+): LogRecord {
+  const record: LogRecord = {
+    time: new Date().toISOString(),
+    level,
+    msg: redactor.message(String(msg)),
+  };
   const clean = redactor.value(fields);
   if (clean && typeof clean === "object" && !Array.isArray(clean)) {
     for (const [k, v] of Object.entries(clean)) record[RESERVED.has(k) ? `_${k}` : k] = v;

@@ -19,7 +19,8 @@ export { REDACTED };
  */
 export const MAX_LOGGED_CHARS = 8192;
 
-const SENSITIVE_NAME = /^(?:authorization|proxy-authorization|cookie|set-cookie|key|[\w-]*(?:token|secret|password|passwd|api[-_]?key))$/i;
+const SENSITIVE_NAME =
+  /^(?:authorization|proxy-authorization|cookie|set-cookie|key|[\w-]*(?:token|secret|password|passwd|api[-_]?key))$/i;
 
 /*
  * Every rule must stay linear in its input: a backtracking engine tries a pattern at each start
@@ -35,7 +36,10 @@ const URL_RULES: Rule[] = [
   // characters: with `\b`, each `.`, `+` or `-` in "a.a.a…" was a new start scanning the rest.
   [/(?<![a-z\d+.-])([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]*@/gi, `$1${REDACTED}@`],
   // Gemini's `?key=` and its cousins, in anything URL-like.
-  [/([?&;])((?:key|api[-_]?key|token|access[-_]?token|auth|password|secret)=)[^&#\s"'<>]*/gi, `$1$2${REDACTED}`],
+  [
+    /([?&;])((?:key|api[-_]?key|token|access[-_]?token|auth|password|secret)=)[^&#\s"'<>]*/gi,
+    `$1$2${REDACTED}`,
+  ],
 ];
 
 /** Credentials by their own shape; after the named rule, which handles `authorization: Bearer …` whole. */
@@ -53,14 +57,21 @@ const NAMED_VALUE =
 /** A lone word after such a name is prose ("api_key: environment variable …"), not a key. */
 const PLAIN_WORD = /^[A-Za-z][a-z]{0,23}$/;
 
-const masked = (name: string, sep: string, scheme: string | undefined) => `${name}${sep}${scheme ? scheme + " " : ""}${REDACTED}`;
+const masked = (name: string, sep: string, scheme: string | undefined) =>
+  `${name}${sep}${scheme ? scheme + " " : ""}${REDACTED}`;
 /** Quoted (`"x-api-key": "…"`) or assigned (`api_key=…`): a credential's form, never prose's. */
 const credentialForm = (sep: string) => /["'=]/.test(sep);
 /** In values: a credential's form, or any `name: value` unless the value is a plain word. */
-const inValue = (m: string, name: string, sep: string, scheme: string | undefined, value: string) =>
-  scheme || credentialForm(sep) || !PLAIN_WORD.test(value) ? masked(name, sep, scheme) : m;
+const inValue = (
+  m: string,
+  name: string,
+  sep: string,
+  scheme: string | undefined,
+  value: string,
+) => (scheme || credentialForm(sep) || !PLAIN_WORD.test(value) ? masked(name, sep, scheme) : m);
 /** In the router's own messages: only a credential's form; `name: words` there is the router's prose. */
-const inMessage = (m: string, name: string, sep: string, scheme: string | undefined) => (scheme || credentialForm(sep) ? masked(name, sep, scheme) : m);
+const inMessage = (m: string, name: string, sep: string, scheme: string | undefined) =>
+  scheme || credentialForm(sep) ? masked(name, sep, scheme) : m;
 
 // Every rule above needs one of these; most strings have none, and skip the regexes.
 const MAY_MATCH = /[=@]|bearer|basic|sk-|aiza|authorization|api[-_]?key/i;
@@ -146,12 +157,14 @@ export class Redactor {
     if (o instanceof Date) return Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString();
     if (o instanceof URL) return this.text(o.href);
     // Raw bytes could hold anything (a whole request with its headers); only their size is logged.
-    if (o instanceof ArrayBuffer || ArrayBuffer.isView(o)) return `[${(o as ArrayBuffer).byteLength} bytes]`;
+    if (o instanceof ArrayBuffer || ArrayBuffer.isView(o))
+      return `[${(o as ArrayBuffer).byteLength} bytes]`;
     seen.add(o);
     try {
       if (Array.isArray(o)) return o.map((x) => this.value(x, depth + 1, seen));
       if (o instanceof Set) return [...o].map((x) => this.value(x, depth + 1, seen));
-      if (o instanceof Map || o instanceof Headers) return this.entries((o as Map<unknown, unknown>).entries(), depth, seen);
+      if (o instanceof Map || o instanceof Headers)
+        return this.entries((o as Map<unknown, unknown>).entries(), depth, seen);
       if (o instanceof Error) return this.entries(errorEntries(o), depth, seen);
       const toJSON = (o as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === "function") return this.value(toJSON.call(o), depth + 1, seen);
@@ -161,11 +174,18 @@ export class Redactor {
     }
   }
 
-  private entries(entries: Iterable<[unknown, unknown]>, depth: number, seen: WeakSet<object>): Record<string, unknown> {
+  private entries(
+    entries: Iterable<[unknown, unknown]>,
+    depth: number,
+    seen: WeakSet<object>,
+  ): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, x] of entries) {
       const key = this.text(String(k));
-      out[key] = SENSITIVE_NAME.test(String(k)) && x != null && x !== "" ? REDACTED : this.value(x, depth + 1, seen);
+      out[key] =
+        SENSITIVE_NAME.test(String(k)) && x != null && x !== ""
+          ? REDACTED
+          : this.value(x, depth + 1, seen);
     }
     return out;
   }

@@ -64,7 +64,10 @@ export function requestLog(log: Logger, s: RequestSummary): void {
 }
 
 /** Clock for one request: create on arrival, mark the first byte sent, finish when the body ends. */
-export function requestTimer(id: string = newRequestId(), now: () => number = () => performance.now()) {
+export function requestTimer(
+  id: string = newRequestId(),
+  now: () => number = () => performance.now(),
+) {
   const start = now();
   let firstByte: number | undefined;
   return {

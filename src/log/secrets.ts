@@ -25,12 +25,16 @@ interface ModelSecrets {
  * the credentials of `--proxy`). Longest first, shorter than MIN_SECRET_LENGTH left out.
  * Call it at startup and again on every reload.
  */
-export function configSecrets(config: { models: Iterable<[string, ModelSecrets]> }, ...extra: (string | undefined)[]): string[] {
+export function configSecrets(
+  config: { models: Iterable<[string, ModelSecrets]> },
+  ...extra: (string | undefined)[]
+): string[] {
   const out = new Set<string>();
   const add = (s: string | null | undefined) => s && s.length >= MIN_SECRET_LENGTH && out.add(s);
   for (const [, model] of config.models) {
     add(model.apiKey);
-    for (const v of Object.values(model.rewriteHeader ?? {})) add(v?.replace(/^(?:bearer|basic|token)\s+/i, ""));
+    for (const v of Object.values(model.rewriteHeader ?? {}))
+      add(v?.replace(/^(?:bearer|basic|token)\s+/i, ""));
     for (const c of proxyCredentials(model.proxy)) add(c);
   }
   for (const s of extra) add(s);

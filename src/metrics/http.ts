@@ -15,7 +15,10 @@ export interface MetricsEndpointOptions {
  * the other forms the router accepts work too. Answers are plain text, not an API's error
  * shape: the reader is a scraper.
  */
-export function createMetricsEndpoint(metrics: Metrics, opts: MetricsEndpointOptions): (request: Request) => Promise<Response> {
+export function createMetricsEndpoint(
+  metrics: Metrics,
+  opts: MetricsEndpointOptions,
+): (request: Request) => Promise<Response> {
   const authorized = makeAuthCheck(opts.token);
   const open = typeof opts.public === "function" ? opts.public : () => opts.public === true;
   return async (request) => {
@@ -23,13 +26,20 @@ export function createMetricsEndpoint(metrics: Metrics, opts: MetricsEndpointOpt
       return text(405, "method not allowed\n", { allow: "GET, HEAD" });
     }
     if (!open() && !authorized(request.headers, new URL(request.url))) {
-      return text(401, "invalid or missing token for /metrics\n", { "www-authenticate": 'Bearer realm="llm-router"' });
+      return text(401, "invalid or missing token for /metrics\n", {
+        "www-authenticate": 'Bearer realm="llm-router"',
+      });
     }
     const body = await metrics.render();
-    return new Response(request.method === "HEAD" ? null : body, { headers: { "content-type": metrics.contentType, "cache-control": "no-store" } });
+    return new Response(request.method === "HEAD" ? null : body, {
+      headers: { "content-type": metrics.contentType, "cache-control": "no-store" },
+    });
   };
 }
 
 function text(status: number, body: string, headers: Record<string, string>): Response {
-  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+  return new Response(body, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+  });
 }

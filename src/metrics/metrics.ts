@@ -53,20 +53,79 @@ export class Metrics {
   private weight?: NameSource;
 
   // Per-request series count in plain numbers (see tally.ts); rarer events use prom-client directly.
-  private readonly requests = new TallyCounter(this.registry, "llm_router_requests_total", "Requests answered, by inbound API format, model group, serving model and HTTP status", ["format", "group", "model", "status"]);
-  private readonly ttfb = new TallyHistogram(this.registry, "llm_router_request_ttfb_seconds", "Time from receiving a request to sending the first byte of its answer", ["group", "model"], LATENCY_BUCKETS);
-  private readonly total = new TallyHistogram(this.registry, "llm_router_request_duration_seconds", "Time from receiving a request to the last byte of its answer", ["group", "model"], LATENCY_BUCKETS);
-  private readonly attemptsPerRequest = new TallyHistogram(this.registry, "llm_router_request_attempts", "Upstream attempts one request needed (more than one means failover)", ["group"], ATTEMPT_BUCKETS);
-  private readonly attempts = new TallyCounter(this.registry, "llm_router_upstream_attempts_total", "Upstream calls, by model and outcome", ["model", "outcome"]);
-  private readonly failovers = new Counter({ name: "llm_router_failovers_total", help: "Moves from a failed model to the next one of its group", labelNames: ["group", "from", "to"], registers: [this.registry] });
-  private readonly tokens = new TallyCounter(this.registry, "llm_router_tokens_total", "Tokens reported by upstreams, by model and direction (in = prompt, out = completion)", ["model", "direction"]);
-  private readonly selectors = new Counter({ name: "llm_router_selector_evaluations_total", help: "Selector evaluations, by group and outcome (match, no_match, timeout, error)", labelNames: ["group", "outcome"], registers: [this.registry] });
+  private readonly requests = new TallyCounter(
+    this.registry,
+    "llm_router_requests_total",
+    "Requests answered, by inbound API format, model group, serving model and HTTP status",
+    ["format", "group", "model", "status"],
+  );
+  private readonly ttfb = new TallyHistogram(
+    this.registry,
+    "llm_router_request_ttfb_seconds",
+    "Time from receiving a request to sending the first byte of its answer",
+    ["group", "model"],
+    LATENCY_BUCKETS,
+  );
+  private readonly total = new TallyHistogram(
+    this.registry,
+    "llm_router_request_duration_seconds",
+    "Time from receiving a request to the last byte of its answer",
+    ["group", "model"],
+    LATENCY_BUCKETS,
+  );
+  private readonly attemptsPerRequest = new TallyHistogram(
+    this.registry,
+    "llm_router_request_attempts",
+    "Upstream attempts one request needed (more than one means failover)",
+    ["group"],
+    ATTEMPT_BUCKETS,
+  );
+  private readonly attempts = new TallyCounter(
+    this.registry,
+    "llm_router_upstream_attempts_total",
+    "Upstream calls, by model and outcome",
+    ["model", "outcome"],
+  );
+  private readonly failovers = new Counter({
+    name: "llm_router_failovers_total",
+    help: "Moves from a failed model to the next one of its group",
+    labelNames: ["group", "from", "to"],
+    registers: [this.registry],
+  });
+  private readonly tokens = new TallyCounter(
+    this.registry,
+    "llm_router_tokens_total",
+    "Tokens reported by upstreams, by model and direction (in = prompt, out = completion)",
+    ["model", "direction"],
+  );
+  private readonly selectors = new Counter({
+    name: "llm_router_selector_evaluations_total",
+    help: "Selector evaluations, by group and outcome (match, no_match, timeout, error)",
+    labelNames: ["group", "outcome"],
+    registers: [this.registry],
+  });
 
   constructor() {
     const self = this;
     // Gauges are rebuilt from their source on every scrape, so models removed by a reload disappear.
-    new Gauge({ name: "llm_router_in_flight_requests", help: "Upstream calls currently open, by model", labelNames: ["model"], registers: [this.registry], collect() { fill(this, self.inFlight); } });
-    new Gauge({ name: "llm_router_effective_weight", help: "Balancing weight after health adjustments, by model", labelNames: ["model"], registers: [this.registry], collect() { fill(this, self.weight); } });
+    new Gauge({
+      name: "llm_router_in_flight_requests",
+      help: "Upstream calls currently open, by model",
+      labelNames: ["model"],
+      registers: [this.registry],
+      collect() {
+        fill(this, self.inFlight);
+      },
+    });
+    new Gauge({
+      name: "llm_router_effective_weight",
+      help: "Balancing weight after health adjustments, by model",
+      labelNames: ["model"],
+      registers: [this.registry],
+      collect() {
+        fill(this, self.weight);
+      },
+    });
   }
 
   /** The configured names; call at load and on every reload. Until called, names pass through unchecked. */
@@ -92,7 +151,11 @@ export class Metrics {
   }
 
   recordFailover(f: { group: string; from: string; to: string }): void {
-    this.failovers.inc({ group: this.group(f.group), from: this.model(f.from), to: this.model(f.to) });
+    this.failovers.inc({
+      group: this.group(f.group),
+      from: this.model(f.from),
+      to: this.model(f.to),
+    });
   }
 
   recordSelector(s: { group: string; outcome: SelectorOutcome }): void {

@@ -37,7 +37,13 @@ abstract class Tally<S extends { labels: LabelValues }> {
   get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
     const values: MetricValue[] = [];
     for (const s of this.series.values()) this.render(s, this.labelsOf(s.labels), values);
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
   }
 
   protected abstract fresh(labels: LabelValues): S;
@@ -115,7 +121,11 @@ export class TallyHistogram extends Tally<HistogramSeries> {
     s.counts.forEach((n, i) => {
       cumulative += n;
       const le = i < this.bounds.length ? this.bounds[i]! : "+Inf";
-      into.push({ metricName: `${this.name}_bucket`, labels: { le, ...labels }, value: cumulative });
+      into.push({
+        metricName: `${this.name}_bucket`,
+        labels: { le, ...labels },
+        value: cumulative,
+      });
     });
     into.push({ metricName: `${this.name}_sum`, labels, value: s.sum });
     into.push({ metricName: `${this.name}_count`, labels, value: cumulative });

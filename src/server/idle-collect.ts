@@ -14,8 +14,16 @@ export interface IdleCollectOptions {
   collect?: () => void;
 }
 
-export function collectWhenIdle(server: { readonly pendingRequests: number }, opts: IdleCollectOptions = {}): () => void {
-  const { tickMs = 1000, growthBytes = 16 * 1024 * 1024, rss = () => process.memoryUsage.rss(), collect = () => Bun.gc(true) } = opts;
+export function collectWhenIdle(
+  server: { readonly pendingRequests: number },
+  opts: IdleCollectOptions = {},
+): () => void {
+  const {
+    tickMs = 1000,
+    growthBytes = 16 * 1024 * 1024,
+    rss = () => process.memoryUsage.rss(),
+    collect = () => Bun.gc(true),
+  } = opts;
   let baseline = rss();
   let quietTicks = 0;
   const timer = setInterval(() => {

@@ -43,7 +43,8 @@ export function serve(opts: ServeOptions, deps: Omit<CoreDeps, "holdOpen">): Run
     });
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new Error(`cannot listen on ${opts.hostname}:${opts.port}: address already in use`);
+    if (code === "EADDRINUSE")
+      throw new Error(`cannot listen on ${opts.hostname}:${opts.port}: address already in use`);
     throw new Error(`cannot listen on ${opts.hostname}:${opts.port}: ${(err as Error).message}`);
   }
   server = app.server!;

@@ -36,7 +36,13 @@ export function isKeyRejection(status: number): boolean {
  * advice ("send Authorization: Bearer …") is for whoever configured the key; a client cannot act on it.
  */
 export function keyRejected(model: string, upstream: RouterError): FailedAttempt {
-  return { kind: "failed", error: routerError("bad_gateway", `upstream rejected the configured key for model ${model}`, { cause: upstream }), retryable: true };
+  return {
+    kind: "failed",
+    error: routerError("bad_gateway", `upstream rejected the configured key for model ${model}`, {
+      cause: upstream,
+    }),
+    retryable: true,
+  };
 }
 
 export function failed(error: RouterError, response?: Response): AttemptOutcome {

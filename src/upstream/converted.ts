@@ -22,13 +22,34 @@ import { readCappedText, tooLarge } from "./read-capped";
  * Client and upstream speak different formats: decode the request into the neutral form,
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
-export async function converted(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+export async function converted(
+  call: InboundCall,
+  model: ModelConfig,
+  server: ServerSettings,
+  secrets: SecretMask,
+  signal: AbortSignal,
+  log: Logger,
+  onEnd: OnStreamEnd,
+  onUsage?: (u: Usage) => void,
+): Promise<AttemptOutcome> {
   // A failure's message may carry upstream text (a provider quoting the key it was sent): masked
   // here, once, whichever path produced it.
-  return maskedOutcome(await convert(call, model, server, secrets, signal, log, onEnd, onUsage), secrets);
+  return maskedOutcome(
+    await convert(call, model, server, secrets, signal, log, onEnd, onUsage),
+    secrets,
+  );
 }
 
-async function convert(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, signal: AbortSignal, log: Logger, onEnd: OnStreamEnd, onUsage?: (u: Usage) => void): Promise<AttemptOutcome> {
+async function convert(
+  call: InboundCall,
+  model: ModelConfig,
+  server: ServerSettings,
+  secrets: SecretMask,
+  signal: AbortSignal,
+  log: Logger,
+  onEnd: OnStreamEnd,
+  onUsage?: (u: Usage) => void,
+): Promise<AttemptOutcome> {
   const client = CODECS[call.format];
   const target = CODECS[model.apiType];
   const ctx = codecContext(call.group, model.apiType);
@@ -39,11 +60,21 @@ async function convert(call: InboundCall, model: ModelConfig, server: ServerSett
   // Gemini reads only inline media (or its own file URIs); OpenAI cannot fetch documents by URL.
   // One download per URL for the whole request, whatever the attempt; a failed one is never the model's fault.
   call.media ??= new RequestMedia(server.media, signal);
-  const mediaError = await call.media.inline(ir, (p) => (model.apiType === "gemini" ? !isFetchableByGemini(p.url!) : model.apiType === "openai" && p.type === "file"), model, log, call.group);
+  const mediaError = await call.media.inline(
+    ir,
+    (p) =>
+      model.apiType === "gemini"
+        ? !isFetchableByGemini(p.url!)
+        : model.apiType === "openai" && p.type === "file",
+    model,
+    log,
+    call.group,
+  );
   if (mediaError) return { kind: "failed", error: mediaError, retryable: false };
   const encoded = target.encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return failed(encoded);
-  const body = model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;
+  const body =
+    model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;
 
   // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
   const upstreamWire: WireFormat = WIRE[model.apiType];
@@ -53,8 +84,15 @@ async function convert(call: InboundCall, model: ModelConfig, server: ServerSett
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = JSON.stringify(body);
   const deadlines = new Deadlines(model.timeouts, signal, call.stream);
-  const res = await callUpstream({ url: targetReq.url, headers: targetReq.headers, body: payload, signal, proxy: model.proxy, deadlines });
-  if (isRouterError(res)) return deadlines.done(), failed(res);
+  const res = await callUpstream({
+    url: targetReq.url,
+    headers: targetReq.headers,
+    body: payload,
+    signal,
+    proxy: model.proxy,
+    deadlines,
+  });
+  if (isRouterError(res)) return (deadlines.done(), failed(res));
 
   const headers = responseHeaders(res.headers);
   headers.delete("content-type");
@@ -71,27 +109,50 @@ async function convert(call: InboundCall, model: ModelConfig, server: ServerSett
     const text = await readCappedText(res, server.maxResponseBytes);
     deadlines.done();
     if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-    if (text === undefined) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
+    if (text === undefined)
+      return failed(
+        deadlines.expired ??
+          routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`),
+      );
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch (cause) {
-      return failed(routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, { cause }));
+      return failed(
+        routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, {
+          cause,
+        }),
+      );
     }
     const decoded = target.decodeResponse(json, ctx);
     if (isRouterError(decoded)) return failed(decoded);
     onUsage?.(decoded.usage);
     warned();
     onEnd("done");
-    return { kind: "committed", response: jsonResponse(client.encodeResponse(decoded, ctx), 200, headers) };
+    return {
+      kind: "committed",
+      response: jsonResponse(client.encodeResponse(decoded, ctx), 200, headers),
+    };
   }
-  if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
+  if (!res.body)
+    return (
+      deadlines.done(),
+      failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`))
+    );
   const jsonArray = call.format === "gemini" && !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
-  const stream = await convertStream(res.body, maskingErrors(withUsage(target.createStreamDecoder(ctx), onUsage), secrets), encoder, (how) => {
-    if (how === "broken") log.warn("upstream stream failed", { group: call.group, model: model.name });
-    onEnd(how);
-  }, deadlines, model.apiType);
+  const stream = await convertStream(
+    res.body,
+    maskingErrors(withUsage(target.createStreamDecoder(ctx), onUsage), secrets),
+    encoder,
+    (how) => {
+      if (how === "broken")
+        log.warn("upstream stream failed", { group: call.group, model: model.name });
+      onEnd(how);
+    },
+    deadlines,
+    model.apiType,
+  );
   if (isRouterError(stream)) return failed(deadlines.expired ?? stream);
   warned();
   headers.set("content-type", jsonArray ? "application/json" : "text/event-stream");
@@ -120,11 +181,29 @@ function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): Stream
 }
 
 /** Lossy steps are logged and summarised in a header: never silent. */
-function reportWarnings(headers: Headers, warnings: Warning[], log: Logger, call: InboundCall, model: ModelConfig): void {
+function reportWarnings(
+  headers: Headers,
+  warnings: Warning[],
+  log: Logger,
+  call: InboundCall,
+  model: ModelConfig,
+): void {
   if (warnings.length === 0) return;
   headers.set("x-llm-router-warnings", String(warnings.length));
   // Field names can come from the client (unknown keys): keep the header printable ASCII.
-  const summary = warnings.map((w) => `${w.code}:${w.what}`).join(", ").replace(/[^\x20-\x7e]/g, "?");
-  headers.set("x-llm-router-warning-detail", summary.length > 1000 ? summary.slice(0, 997) + "..." : summary);
-  log.info("conversion warnings", { group: call.group, model: model.name, from: call.format, to: model.apiType, warnings: summary });
+  const summary = warnings
+    .map((w) => `${w.code}:${w.what}`)
+    .join(", ")
+    .replace(/[^\x20-\x7e]/g, "?");
+  headers.set(
+    "x-llm-router-warning-detail",
+    summary.length > 1000 ? summary.slice(0, 997) + "..." : summary,
+  );
+  log.info("conversion warnings", {
+    group: call.group,
+    model: model.name,
+    from: call.format,
+    to: model.apiType,
+    warnings: summary,
+  });
 }

@@ -82,12 +82,16 @@ export class Deadlines {
     const now = performance.now();
     // A timer may fire a little early; a limit has run out only once its end is reached.
     if (now >= this.totalEnd - 1) return this.expire("total", this.limits.total);
-    if (this.phase && now >= this.phase.end - 1) return this.expire(this.phase.kind, this.phase.limit);
+    if (this.phase && now >= this.phase.end - 1)
+      return this.expire(this.phase.kind, this.phase.limit);
     this.schedule(now);
   }
 
   private expire(kind: string, limit: number): void {
-    this.expired = routerError("timeout", `upstream ${kind} timeout: nothing within ${limit / 1000} s`);
+    this.expired = routerError(
+      "timeout",
+      `upstream ${kind} timeout: nothing within ${limit / 1000} s`,
+    );
     this.done();
     this.controller.abort(this.expired);
   }

@@ -52,7 +52,10 @@ function proxyDecision(url: string, modelProxy: string | undefined): ProxySpec |
  * The proxy callUpstream would use for `url`, decided afresh each time: for URLs that clients
  * choose (media downloads), which must not crowd the per-upstream decisions out of their cache.
  */
-export function proxyForClientUrl(url: string, modelProxy: string | undefined): ProxySpec | undefined {
+export function proxyForClientUrl(
+  url: string,
+  modelProxy: string | undefined,
+): ProxySpec | undefined {
   return proxyFor(url, modelProxy, globalProxy, proxyEnv);
 }
 
@@ -84,10 +87,13 @@ export async function callUpstream(req: UpstreamRequest): Promise<Response | Rou
     return routerError("bad_gateway", refused);
   } catch (cause) {
     if (req.deadlines?.expired) return req.deadlines.expired;
-    if (req.signal.aborted) return routerError("invalid_request", "client closed the request", { status: 499, cause });
+    if (req.signal.aborted)
+      return routerError("invalid_request", "client closed the request", { status: 499, cause });
     // Behind a proxy fetch connects only to the proxy, so a connection error is the proxy's.
     const where = spec ? `proxy ${spec.display} unreachable` : "upstream unreachable";
-    return routerError("bad_gateway", proxyRefusal(cause) ?? `${where}: ${describe(cause)}`, { cause });
+    return routerError("bad_gateway", proxyRefusal(cause) ?? `${where}: ${describe(cause)}`, {
+      cause,
+    });
   }
 }
 

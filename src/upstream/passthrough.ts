@@ -19,14 +19,29 @@ import { streamEditor } from "./stream-editors";
  * value that names the model, which names the client's group instead (Claude Code drops its
  * thinking history when the answer names another model). The upstream model goes in a header.
  */
-export async function passthrough(call: InboundCall, model: ModelConfig, server: ServerSettings, secrets: SecretMask, wire: WireFormat, signal: AbortSignal, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+export async function passthrough(
+  call: InboundCall,
+  model: ModelConfig,
+  server: ServerSettings,
+  secrets: SecretMask,
+  wire: WireFormat,
+  signal: AbortSignal,
+  onEnd: OnStreamEnd,
+): Promise<AttemptOutcome> {
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = requestBody(call, model, target.bodyModelPath, target.bodyModel ?? model.model);
   const deadlines = new Deadlines(model.timeouts, signal, call.stream);
-  const res = await callUpstream({ url: target.url, headers: target.headers, body: payload, signal, proxy: model.proxy, deadlines });
-  if (res instanceof Response === false) return deadlines.done(), failed(res);
+  const res = await callUpstream({
+    url: target.url,
+    headers: target.headers,
+    body: payload,
+    signal,
+    proxy: model.proxy,
+    deadlines,
+  });
+  if (res instanceof Response === false) return (deadlines.done(), failed(res));
 
   const headers = responseHeaders(res.headers);
   if (!res.ok) {
@@ -36,20 +51,40 @@ export async function passthrough(call: InboundCall, model: ModelConfig, server:
     const body = await readCapped(res, server.maxResponseBytes);
     deadlines.done();
     if (body === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-    const error = routerError("upstream_error", `upstream (${model.apiType}) answered ${res.status}`, { status: res.status });
+    const error = routerError(
+      "upstream_error",
+      `upstream (${model.apiType}) answered ${res.status}`,
+      { status: res.status },
+    );
     // A body that broke off is not relayed in part: the client gets the router's rendering of the status.
     if (body === undefined) return failed(error);
     return failed(error, new Response(secrets.bytes(body), { status: res.status, headers }));
   }
-  if (!res.body) return deadlines.done(), failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`));
+  if (!res.body)
+    return (
+      deadlines.done(),
+      failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`))
+    );
 
   const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
   // A whole JSON answer is of no use to a client until complete, so it is read in one native call
   // and edited once: far cheaper than relaying it through a stream, and no later for the client.
-  if (!sse && !call.stream) return wholeJson(res, call, wire, model, server.maxResponseBytes, headers, deadlines, onEnd);
-  const broken = () => deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
-  const body = await relay(res.body, streamEditor(call, wire, sse, broken, model), onEnd, deadlines);
-  if (body === "broken") return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`));
+  if (!sse && !call.stream)
+    return wholeJson(res, call, wire, model, server.maxResponseBytes, headers, deadlines, onEnd);
+  const broken = () =>
+    deadlines.expired ??
+    routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
+  const body = await relay(
+    res.body,
+    streamEditor(call, wire, sse, broken, model),
+    onEnd,
+    deadlines,
+  );
+  if (body === "broken")
+    return failed(
+      deadlines.expired ??
+        routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`),
+    );
   if (body === "oversized") return failed(lineTooLarge(model.apiType));
   if (sse) {
     headers.set("cache-control", "no-cache");
@@ -58,14 +93,30 @@ export async function passthrough(call: InboundCall, model: ModelConfig, server:
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 
-async function wholeJson(res: Response, call: InboundCall, wire: WireFormat, model: ModelConfig, cap: number, headers: Headers, deadlines: Deadlines, onEnd: OnStreamEnd): Promise<AttemptOutcome> {
+async function wholeJson(
+  res: Response,
+  call: InboundCall,
+  wire: WireFormat,
+  model: ModelConfig,
+  cap: number,
+  headers: Headers,
+  deadlines: Deadlines,
+  onEnd: OnStreamEnd,
+): Promise<AttemptOutcome> {
   const bytes = await readCapped(res, cap);
   deadlines.done();
   if (bytes === "too_large") return failed(tooLarge(model, cap));
-  if (!bytes?.length) return failed(deadlines.expired ?? routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`));
+  if (!bytes?.length)
+    return failed(
+      deadlines.expired ??
+        routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`),
+    );
   // The whole answer is in hand: one that does not parse (cut off, garbage) is a failed attempt,
   // never a 200 the client cannot read.
-  if (!isJson(bytes)) return failed(routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`));
+  if (!isJson(bytes))
+    return failed(
+      routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`),
+    );
   onEnd("done");
   const body = replaceFirst(bytes, wire.responseModel.json, call.group);
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
@@ -90,7 +141,12 @@ function isJson(bytes: Uint8Array): boolean {
  * Parsers differ there (some keep the first duplicate), so an edit of the bytes could leave the
  * upstream running a model no group allows.
  */
-function requestBody(call: InboundCall, model: ModelConfig, modelPath: KeyPath | undefined, value: string): Uint8Array | string {
+function requestBody(
+  call: InboundCall,
+  model: ModelConfig,
+  modelPath: KeyPath | undefined,
+  value: string,
+): Uint8Array | string {
   // Rewrites are written for generation requests; token counting endpoints reject extra fields.
   const rewrite = call.op === "generate" ? model.rewriteBody : undefined;
   if (!rewrite) {
@@ -103,7 +159,11 @@ function requestBody(call: InboundCall, model: ModelConfig, modelPath: KeyPath |
 }
 
 /** A copy of `body` with `value` at `path` (object keys), copying only the objects on the way. */
-function withValueAt(body: Record<string, unknown>, path: KeyPath, value: string): Record<string, unknown> {
+function withValueAt(
+  body: Record<string, unknown>,
+  path: KeyPath,
+  value: string,
+): Record<string, unknown> {
   const [key, ...rest] = path as [string, ...string[]];
   if (rest.length === 0) return { ...body, [key]: value };
   const inner = body[key];

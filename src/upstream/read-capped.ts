@@ -44,7 +44,10 @@ export async function readCapped(res: Response, maxBytes: number): Promise<Cappe
 }
 
 /** The text of a capped read, for error bodies: what arrived within the cap, else nothing. */
-export async function readCappedText(res: Response, maxBytes: number): Promise<string | "too_large" | undefined> {
+export async function readCappedText(
+  res: Response,
+  maxBytes: number,
+): Promise<string | "too_large" | undefined> {
   const bytes = await readCapped(res, maxBytes);
   return bytes instanceof Uint8Array ? utf8.decode(bytes) : bytes;
 }
@@ -53,5 +56,8 @@ const utf8 = new TextDecoder();
 
 /** The attempt's failure for an answer past the cap: a 502 before the client saw anything, so the next model is tried. */
 export function tooLarge(model: ModelConfig, maxBytes: number): RouterError {
-  return routerError("bad_gateway", `upstream (${model.apiType}) answer is larger than max_response_size (${maxBytes} bytes)`);
+  return routerError(
+    "bad_gateway",
+    `upstream (${model.apiType}) answer is larger than max_response_size (${maxBytes} bytes)`,
+  );
 }

@@ -67,7 +67,7 @@ export class UpstreamReads {
       void p.then((r) => {
         clearTimeout(timer);
         // Taken only by the caller that is still waiting: a late arrival stays with `pending`.
-        if (this.pending === p) (this.ready = r), (this.pending = undefined);
+        if (this.pending === p) ((this.ready = r), (this.pending = undefined));
         resolve(true);
       });
     });

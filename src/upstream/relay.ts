@@ -34,8 +34,13 @@ export interface DirectController {
 }
 
 /** Source for `new ReadableStream(...)` in Bun's direct mode, typed without lib.dom. */
-export function directStream(pull: (c: DirectController) => Promise<void>, cancel: (reason: unknown) => void): ReadableStream<Uint8Array> {
-  return new ReadableStream({ type: "direct", pull, cancel } as unknown as ConstructorParameters<typeof ReadableStream<Uint8Array>>[0]);
+export function directStream(
+  pull: (c: DirectController) => Promise<void>,
+  cancel: (reason: unknown) => void,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream({ type: "direct", pull, cancel } as unknown as ConstructorParameters<
+    typeof ReadableStream<Uint8Array>
+  >[0]);
 }
 
 /**
@@ -43,7 +48,11 @@ export function directStream(pull: (c: DirectController) => Promise<void>, cance
  * in the same turn leave as one packet. `""` in a list is a boundary: what came before is sent
  * on its own (an error the Gemini SDK must find alone in a network read).
  */
-export function send(c: DirectController, parts: readonly (string | Uint8Array)[], from = 0): Promise<void> | undefined {
+export function send(
+  c: DirectController,
+  parts: readonly (string | Uint8Array)[],
+  from = 0,
+): Promise<void> | undefined {
   for (let i = from; i < parts.length; i++) {
     const part = parts[i]!;
     const pending = part === "" ? c.flush() : part.length ? c.write(part) : 0;
@@ -65,13 +74,18 @@ const NO_WATCH: BodyWatch = { chunk() {}, done() {} };
  * writes it and everything after, edited. Resolves to "broken" when the upstream fails or ends
  * before that, "oversized" when its first line passed the cap: an attempt that can still fail over.
  */
-export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor, onEnd: (how: StreamEnd) => void, watch: BodyWatch = NO_WATCH): Promise<ReadableStream<Uint8Array> | "broken" | "oversized"> {
+export async function relay(
+  body: ReadableStream<Uint8Array>,
+  editor: ByteEditor,
+  onEnd: (how: StreamEnd) => void,
+  watch: BodyWatch = NO_WATCH,
+): Promise<ReadableStream<Uint8Array> | "broken" | "oversized"> {
   const upstream = new UpstreamReads(body);
   const held: (Uint8Array | "")[] = [];
   let read: Uint8Array | null | undefined;
   do {
     read = await upstream.next();
-    if (read) watch.chunk(), held.push(editor.push(read));
+    if (read) (watch.chunk(), held.push(editor.push(read)));
   } while (read && editor.opening?.() && !editor.oversized?.());
   if (!read || editor.oversized?.()) {
     watch.done();
@@ -82,7 +96,7 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
   if (editor.settled?.() === "closing") await upstream.arrivesWithin(HOLD_MS);
   let ended = false;
   const end = (how: StreamEnd) => {
-    if (!ended) (ended = true), watch.done(), onEnd(how);
+    if (!ended) ((ended = true), watch.done(), onEnd(how));
   };
   return directStream(
     async (c) => {
@@ -131,7 +145,8 @@ export async function relay(body: ReadableStream<Uint8Array>, editor: ByteEditor
         how = "cancelled"; // writing failed: the client is gone
       }
       if (how === "cancelled") upstream.cancel();
-      if (how === "broken" && !editor.fail) c.close(new Error("upstream connection broke mid-stream"));
+      if (how === "broken" && !editor.fail)
+        c.close(new Error("upstream connection broke mid-stream"));
       else c.close();
       // The client has its whole answer: the call is over, whatever the upstream does next. Its
       // close is still read, so its connection is reused; one that holds it open is cut off.

@@ -14,12 +14,21 @@ import type { ByteEditor } from "./relay";
  * Gemini's streamed JSON array), lines measured against the cap, and the stream judged at its end
  * by the format's completeness rule (wire/stream-end.ts), the same rule conversion decodes by.
  */
-export function streamEditor(call: InboundCall, wire: WireFormat, sse: boolean, failure: () => RouterError, model: ModelConfig): ByteEditor {
+export function streamEditor(
+  call: InboundCall,
+  wire: WireFormat,
+  sse: boolean,
+  failure: () => RouterError,
+  model: ModelConfig,
+): ByteEditor {
   const edit = wire.responseModel;
   if (sse) return sseEditor(new SseDataEditor(edit.sse, call.group), wire, failure, model);
   const array = call.stream && edit.jsonArray !== undefined;
   // The rewriter walks every byte of an array anyway: it measures its elements on the way.
-  const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, { once: !array, elementCap: array ? MAX_LINE_BYTES : undefined });
+  const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, {
+    once: !array,
+    elementCap: array ? MAX_LINE_BYTES : undefined,
+  });
   // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed,
   // and an array (a stream) only when the format's rule also finds its finish in it.
   const seen = new LastBytes();
@@ -41,7 +50,12 @@ export function streamEditor(call: InboundCall, wire: WireFormat, sse: boolean, 
  * judged by the format's rule, and a broken stream ends with the client format's own in-stream
  * error event.
  */
-function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => RouterError, model: ModelConfig): ByteEditor {
+function sseEditor(
+  inner: SseDataEditor,
+  wire: WireFormat,
+  failure: () => RouterError,
+  model: ModelConfig,
+): ByteEditor {
   const lines = new LineCap();
   let oversized = false;
   const seen = new LastBytes();
@@ -49,7 +63,7 @@ function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => Router
   const settle = settledBy(wire.streamEnd);
   return {
     push: (chunk) => {
-      if (lines.over(chunk)) return (oversized = true), EMPTY;
+      if (lines.over(chunk)) return ((oversized = true), EMPTY);
       const out = seen.keep(inner.push(chunk));
       state = settle(out, state);
       return out;
@@ -62,7 +76,10 @@ function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => Router
     opening: () => lines.opening,
     // A blank line first: a stream cut inside a line has its event end there, so the error
     // event is read on its own instead of as more lines of the broken one.
-    fail: () => encoder.encode("\n\n" + wire.streamError(oversized ? lineTooLarge(model.apiType) : failure())),
+    fail: () =>
+      encoder.encode(
+        "\n\n" + wire.streamError(oversized ? lineTooLarge(model.apiType) : failure()),
+      ),
   };
 }
 
@@ -74,7 +91,9 @@ function sseEditor(inner: SseDataEditor, wire: WireFormat, failure: () => Router
  */
 function settledBy(rule: StreamEndRule): (out: Uint8Array, was: Settled) => Settled {
   const final = rule.endEvent;
-  if (final) return (out, was) => (out.length === 0 ? was : final.test(lastFrame(out) ?? "") ? "over" : undefined);
+  if (final)
+    return (out, was) =>
+      out.length === 0 ? was : final.test(lastFrame(out) ?? "") ? "over" : undefined;
   const finish = rule.finishText;
   if (!finish) return (_, was) => was;
   return (out, was) => was ?? (view(out).includes(finish) ? "closing" : undefined);
@@ -91,7 +110,7 @@ class LastBytes {
   private previous: Uint8Array = EMPTY;
 
   keep(out: Uint8Array): Uint8Array {
-    if (out.length) (this.previous = this.last), (this.last = out);
+    if (out.length) ((this.previous = this.last), (this.last = out));
     return out;
   }
 
@@ -103,8 +122,12 @@ class LastBytes {
   complete(rule: StreamEndRule): boolean {
     if (tailComplete(rule, view(this.last, NEAR_BYTES).toString("latin1"))) return true;
     const more = view(this.last, TAIL_BYTES);
-    if (more.length === TAIL_BYTES || this.previous.length === 0) return more.length > NEAR_BYTES && tailComplete(rule, more.toString("latin1"));
-    return tailComplete(rule, Buffer.concat([view(this.previous, TAIL_BYTES - more.length), more]).toString("latin1"));
+    if (more.length === TAIL_BYTES || this.previous.length === 0)
+      return more.length > NEAR_BYTES && tailComplete(rule, more.toString("latin1"));
+    return tailComplete(
+      rule,
+      Buffer.concat([view(this.previous, TAIL_BYTES - more.length), more]).toString("latin1"),
+    );
   }
 }
 

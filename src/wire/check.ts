@@ -5,25 +5,39 @@ import { routerError, type RouterError } from "../ir/error";
 export function requireString(body: Record<string, unknown>, key: string): RouterError | undefined {
   const v = body[key];
   if (v === undefined) return routerError("invalid_request", `${key}: field required`);
-  if (typeof v !== "string" || v === "") return routerError("invalid_request", `${key}: expected a non-empty string`);
+  if (typeof v !== "string" || v === "")
+    return routerError("invalid_request", `${key}: expected a non-empty string`);
 }
 
-export function requireArray(body: Record<string, unknown>, key: string, nonEmpty = true): RouterError | undefined {
+export function requireArray(
+  body: Record<string, unknown>,
+  key: string,
+  nonEmpty = true,
+): RouterError | undefined {
   const v = body[key];
   if (v === undefined) return routerError("invalid_request", `${key}: field required`);
   if (!Array.isArray(v)) return routerError("invalid_request", `${key}: expected an array`);
-  if (nonEmpty && v.length === 0) return routerError("invalid_request", `${key}: must not be empty`);
+  if (nonEmpty && v.length === 0)
+    return routerError("invalid_request", `${key}: must not be empty`);
 }
 
-export function optionalBoolean(body: Record<string, unknown>, key: string): RouterError | undefined {
+export function optionalBoolean(
+  body: Record<string, unknown>,
+  key: string,
+): RouterError | undefined {
   const v = body[key];
-  if (v !== undefined && v !== null && typeof v !== "boolean") return routerError("invalid_request", `${key}: expected a boolean`);
+  if (v !== undefined && v !== null && typeof v !== "boolean")
+    return routerError("invalid_request", `${key}: expected a boolean`);
 }
 
-export function requirePositiveInt(body: Record<string, unknown>, key: string): RouterError | undefined {
+export function requirePositiveInt(
+  body: Record<string, unknown>,
+  key: string,
+): RouterError | undefined {
   const v = body[key];
   if (v === undefined) return routerError("invalid_request", `${key}: field required`);
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) return routerError("invalid_request", `${key}: expected a positive integer`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+    return routerError("invalid_request", `${key}: expected a positive integer`);
 }
 
 export function firstError(...checks: (RouterError | undefined)[]): RouterError | undefined {

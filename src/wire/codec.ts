@@ -67,7 +67,11 @@ export interface Codec {
   encodeResponse(res: IRResponse, ctx: CodecContext): unknown;
   createStreamDecoder(ctx: CodecContext): StreamDecoder;
   /** `jsonArray`: Gemini clients streaming without `alt=sse` get one JSON array instead of SSE. */
-  createStreamEncoder(ctx: CodecContext, req: IRRequest, opts?: { jsonArray?: boolean }): StreamEncoder;
+  createStreamEncoder(
+    ctx: CodecContext,
+    req: IRRequest,
+    opts?: { jsonArray?: boolean },
+  ): StreamEncoder;
   /** An upstream HTTP error body (any shape, maybe not JSON) → the neutral error, status mapped. */
   decodeError(status: number, body: string, headers: Headers): RouterError;
   /** Tool-name and tool-id rules of this format, for building the NameMaps when it is the target. */

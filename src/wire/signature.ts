@@ -13,9 +13,13 @@ export function signatureToText(sig: Signature, client: Signature["source"] | "o
   return sig.source === client ? sig.value : `${TAG[sig.source]}:${sig.value}`;
 }
 
-export function signatureFromText(value: string, client: Signature["source"] | "openai"): Signature | undefined {
+export function signatureFromText(
+  value: string,
+  client: Signature["source"] | "openai",
+): Signature | undefined {
   for (const source of ["anthropic", "gemini"] as const) {
-    if (value.startsWith(TAG[source] + ":")) return { source, value: value.slice(TAG[source].length + 1) };
+    if (value.startsWith(TAG[source] + ":"))
+      return { source, value: value.slice(TAG[source].length + 1) };
   }
   if (client === "openai") return undefined;
   return { source: client, value };
@@ -23,13 +27,21 @@ export function signatureFromText(value: string, client: Signature["source"] | "
 
 /** For a Gemini client's thoughtSignature: native ones raw, foreign ones wrapped in base64. */
 export function signatureToGemini(sig: Signature): string {
-  return sig.source === "gemini" ? sig.value : Buffer.from(`${TAG[sig.source]}:${sig.value}`).toString("base64");
+  return sig.source === "gemini"
+    ? sig.value
+    : Buffer.from(`${TAG[sig.source]}:${sig.value}`).toString("base64");
 }
 
 export function signatureFromGemini(value: string): Signature {
   const decoded = Buffer.from(value, "base64").toString("latin1");
   for (const source of ["anthropic", "gemini"] as const) {
-    if (decoded.startsWith(TAG[source] + ":")) return { source, value: Buffer.from(value, "base64").toString("utf8").slice(TAG[source].length + 1) };
+    if (decoded.startsWith(TAG[source] + ":"))
+      return {
+        source,
+        value: Buffer.from(value, "base64")
+          .toString("utf8")
+          .slice(TAG[source].length + 1),
+      };
   }
   return { source: "gemini", value };
 }

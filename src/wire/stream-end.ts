@@ -22,11 +22,17 @@ export interface StreamEndRule {
 }
 
 /** The verdict on a stream that stopped (its upstream closed, or its connection broke) after what was seen. */
-export function streamComplete(rule: StreamEndRule, seen: { endEvent: boolean; finish: boolean }): boolean {
+export function streamComplete(
+  rule: StreamEndRule,
+  seen: { endEvent: boolean; finish: boolean },
+): boolean {
   return seen.endEvent || (rule.closeAfterFinish && seen.finish);
 }
 
 /** The same verdict from a stream's last bytes, as passthrough has them (latin1: the marks are ASCII). */
 export function tailComplete(rule: StreamEndRule, tail: string): boolean {
-  return streamComplete(rule, { endEvent: rule.endEvent?.test(tail) ?? false, finish: rule.finish.test(tail) });
+  return streamComplete(rule, {
+    endEvent: rule.endEvent?.test(tail) ?? false,
+    finish: rule.finish.test(tail),
+  });
 }

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { createBalancer, DOWN_LEVEL } from "../../src/balance";
 import { all, group, order, setup } from "./helpers";
 
-
 describe("halving and recovery", () => {
   test("each failure halves weight 100 down to 0 in seven steps, and 0 is the floor", () => {
     const { health } = setup();
@@ -31,7 +30,11 @@ describe("halving and recovery", () => {
     const { health } = setup();
     health.failure("m");
     health.failure("m");
-    expect([health.effectiveWeight("m", 100), health.effectiveWeight("m", 7), health.effectiveWeight("m", 3)]).toEqual([25, 1, 0]);
+    expect([
+      health.effectiveWeight("m", 100),
+      health.effectiveWeight("m", 7),
+      health.effectiveWeight("m", 3),
+    ]).toEqual([25, 1, 0]);
     for (let i = 0; i < 5; i++) health.failure("m");
     // Down is down at any weight, so a dead model stops taking traffic everywhere at once.
     expect(health.effectiveWeight("m", 100_000)).toBe(0);
@@ -51,7 +54,11 @@ describe("sole survivor", () => {
     for (let i = 0; i < 9; i++) health.failure("a");
     health.failure("b");
     health.failure("b");
-    expect(order(balancer.plan(g, all(g)))).toEqual(["c:fallback-zero-weight", "b:fallback-zero-weight", "a:fallback-zero-weight"]);
+    expect(order(balancer.plan(g, all(g)))).toEqual([
+      "c:fallback-zero-weight",
+      "b:fallback-zero-weight",
+      "a:fallback-zero-weight",
+    ]);
   });
 });
 
@@ -81,10 +88,24 @@ describe("shared across groups", () => {
 describe("reconcile after a reload", () => {
   test("keeps unchanged definitions, resets changed, removed and unrecorded ones", () => {
     const { health } = setup();
-    health.reconcile(new Map([["same", "f1"], ["edited", "f2"], ["gone", "f3"]]));
+    health.reconcile(
+      new Map([
+        ["same", "f1"],
+        ["edited", "f2"],
+        ["gone", "f3"],
+      ]),
+    );
     for (const m of ["same", "edited", "gone", "unrecorded"]) health.failure(m);
-    health.reconcile(new Map([["same", "f1"], ["edited", "f2-new"], ["unrecorded", "f4"]]));
-    expect(["same", "edited", "gone", "unrecorded"].map((m) => health.state(m).level)).toEqual([1, 0, 0, 0]);
+    health.reconcile(
+      new Map([
+        ["same", "f1"],
+        ["edited", "f2-new"],
+        ["unrecorded", "f4"],
+      ]),
+    );
+    expect(["same", "edited", "gone", "unrecorded"].map((m) => health.state(m).level)).toEqual([
+      1, 0, 0, 0,
+    ]);
     // The new fingerprints are the baseline for the next reload.
     health.failure("edited");
     health.reconcile(new Map([["edited", "f2-new"]]));
@@ -124,10 +145,29 @@ describe("changes worth telling the operator", () => {
     const { health } = setup();
     const changes = [];
     for (let i = 0; i < 9; i++) changes.push(health.failure("m"));
-    expect(changes).toEqual(["failing", undefined, undefined, undefined, undefined, undefined, "down", undefined, undefined]);
+    expect(changes).toEqual([
+      "failing",
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      "down",
+      undefined,
+      undefined,
+    ]);
     const back = [];
     for (let i = 0; i < 8; i++) back.push(health.success("m"));
-    expect(back).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, "recovered", undefined]);
+    expect(back).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      "recovered",
+      undefined,
+    ]);
   });
 
   test("a model failing now and then is reported failing at most once per cooldown, and its recovery only with it", () => {
@@ -149,6 +189,10 @@ describe("changes worth telling the operator", () => {
 
   test("each model on its own", () => {
     const { health } = setup();
-    expect([health.failure("a"), health.failure("b"), health.failure("a")]).toEqual(["failing", "failing", undefined]);
+    expect([health.failure("a"), health.failure("b"), health.failure("a")]).toEqual([
+      "failing",
+      "failing",
+      undefined,
+    ]);
   });
 });

@@ -11,7 +11,8 @@ export const group = (name: string, weights: Record<string, number>): GroupConfi
   members: Object.entries(weights).map(([model, weight]) => ({ model, weight })),
 });
 export const all = (g: GroupConfig) => g.members.map(() => true);
-export const order = (p: { candidates: { model: string; reason: string }[] }) => p.candidates.map((c) => `${c.model}:${c.reason}`);
+export const order = (p: { candidates: { model: string; reason: string }[] }) =>
+  p.candidates.map((c) => `${c.model}:${c.reason}`);
 
 export function setup(cooldownMs?: number) {
   const clock = fakeClock();

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { STRATEGIES, type GroupConfig, type ModelConfig, type Strategy } from "../../src/config/types";
+import {
+  STRATEGIES,
+  type GroupConfig,
+  type ModelConfig,
+  type Strategy,
+} from "../../src/config/types";
 import { createBalancer, HealthRegistry, NO_SELECTOR_MATCHED, type Plan } from "../../src/balance";
 
 const group = (weights: Record<string, number>, name = "g"): GroupConfig => ({
@@ -33,7 +38,8 @@ describe("plans", () => {
     const g = group({ a: 5, b: 1, c: 1 });
     const withFallbacks = setup("roundrobin", 3).balancer;
     const alone = setup("roundrobin", 1).balancer;
-    const first = (b: typeof alone) => Array.from({ length: 14 }, () => b.plan(g, all(g)).candidates[0].model).join("");
+    const first = (b: typeof alone) =>
+      Array.from({ length: 14 }, () => b.plan(g, all(g)).candidates[0].model).join("");
     expect(first(withFallbacks)).toBe("aabacaaaabacaa");
     expect(first(alone)).toBe("aabacaaaabacaa");
   });
@@ -47,7 +53,15 @@ describe("plans", () => {
       if (i === 2) clock.set(30_000);
       picks.push(order(balancer.plan(g, all(g)))[0]);
     }
-    expect(picks).toEqual(["a:strategy", "a:strategy", "dead:probe", "b:strategy", "a:strategy", "c:strategy", "a:strategy"]);
+    expect(picks).toEqual([
+      "a:strategy",
+      "a:strategy",
+      "dead:probe",
+      "b:strategy",
+      "a:strategy",
+      "c:strategy",
+      "a:strategy",
+    ]);
   });
 
   test("caps at three by default, at maxAttempts when given, and at the eligible count", () => {
@@ -55,26 +69,44 @@ describe("plans", () => {
     expect(setup().balancer.plan(g, all(g)).candidates).toHaveLength(3);
     expect(setup("roundrobin", 1).balancer.plan(g, all(g)).candidates).toHaveLength(1);
     expect(setup("roundrobin", 10).balancer.plan(g, all(g)).candidates).toHaveLength(5);
-    expect(setup("roundrobin", 10).balancer.plan(g, [true, false, true, false, false]).candidates).toHaveLength(2);
+    expect(
+      setup("roundrobin", 10).balancer.plan(g, [true, false, true, false, false]).candidates,
+    ).toHaveLength(2);
     expect(() => setup("roundrobin", 0)).toThrow(RangeError);
   });
 
   test("ineligible members are never planned, even as the last resort", () => {
     const g = group({ a: 100, b: 100, c: 0 });
     const { balancer } = setup("roundrobin", 5);
-    for (let i = 0; i < 5; i++) expect(order(balancer.plan(g, [false, true, false]))).toEqual(["b:strategy"]);
+    for (let i = 0; i < 5; i++)
+      expect(order(balancer.plan(g, [false, true, false]))).toEqual(["b:strategy"]);
   });
 
   test("nothing eligible is an empty plan the caller can explain", () => {
     const g = group({ a: 100, b: 100 });
-    expect(setup().balancer.plan(g, [false, false])).toEqual({ group: "g", candidates: [], empty: NO_SELECTOR_MATCHED });
-    expect(setup().balancer.plan(g, [])).toEqual({ group: "g", candidates: [], empty: NO_SELECTOR_MATCHED });
+    expect(setup().balancer.plan(g, [false, false])).toEqual({
+      group: "g",
+      candidates: [],
+      empty: NO_SELECTOR_MATCHED,
+    });
+    expect(setup().balancer.plan(g, [])).toEqual({
+      group: "g",
+      candidates: [],
+      empty: NO_SELECTOR_MATCHED,
+    });
   });
 
   test("zero weights come after every positive one and only within the cap", () => {
     const g = group({ off: 0, a: 100, b: 100 });
-    expect(order(setup("roundrobin", 3).balancer.plan(g, all(g)))).toEqual(["a:strategy", "b:fallback", "off:fallback-zero-weight"]);
-    expect(order(setup("roundrobin", 2).balancer.plan(g, all(g)))).toEqual(["a:strategy", "b:fallback"]);
+    expect(order(setup("roundrobin", 3).balancer.plan(g, all(g)))).toEqual([
+      "a:strategy",
+      "b:fallback",
+      "off:fallback-zero-weight",
+    ]);
+    expect(order(setup("roundrobin", 2).balancer.plan(g, all(g)))).toEqual([
+      "a:strategy",
+      "b:fallback",
+    ]);
   });
 
   test("random fallbacks are drawn without replacement by weight", () => {
@@ -96,9 +128,16 @@ describe("plans", () => {
     });
     fc.assert(
       fc.property(arb, ({ strategy, weights, eligible, failures, maxAttempts, plans, seed }) => {
-        const g: GroupConfig = { name: "g", members: weights.map((weight, i) => ({ model: `m${i}`, weight })) };
+        const g: GroupConfig = {
+          name: "g",
+          members: weights.map((weight, i) => ({ model: `m${i}`, weight })),
+        };
         let s = seed;
-        const { clock, health, balancer } = setup(strategy, maxAttempts, () => (s = (s * 16807) % 2147483647) / 2147483647);
+        const { clock, health, balancer } = setup(
+          strategy,
+          maxAttempts,
+          () => (s = (s * 16807) % 2147483647) / 2147483647,
+        );
         for (const f of failures) health.failure(`m${f}`);
         clock.set(40_000);
         const eligibleCount = weights.filter((_, i) => eligible[i]).length;
@@ -139,7 +178,19 @@ describe("explain", () => {
     const ex = noisy.balancer.explain(g, eligible);
     expect(ex.deterministic).toBe(true);
     expect(ex.plan).toEqual(quiet.balancer.explain(g, eligible).plan);
-    expect(ex.members.map((m) => [m.model, m.eligible, m.configuredWeight, m.effectiveWeight, m.health, m.cooldownRemainingMs, m.inFlight, m.rank, m.reason])).toEqual([
+    expect(
+      ex.members.map((m) => [
+        m.model,
+        m.eligible,
+        m.configuredWeight,
+        m.effectiveWeight,
+        m.health,
+        m.cooldownRemainingMs,
+        m.inFlight,
+        m.rank,
+        m.reason,
+      ]),
+    ).toEqual([
       ["a", true, 5, 2, "degraded", 0, 0, 1, "strategy"],
       ["b", true, 1, 1, "ok", 0, 1, 2, "fallback"],
       ["c", true, 1, 1, "ok", 0, 0, null, null],
@@ -167,7 +218,12 @@ describe("explain", () => {
     for (let i = 0; i < 3; i++) expect(order(balancer.explain(g, all(g)).plan)[0]).toBe("a:probe");
     expect(order(balancer.plan(g, all(g)))[0]).toBe("a:probe");
     const after = balancer.explain(g, all(g));
-    expect(after.members[0]).toMatchObject({ health: "down", probing: true, rank: 2, reason: "fallback-zero-weight" });
+    expect(after.members[0]).toMatchObject({
+      health: "down",
+      probing: true,
+      rank: 2,
+      reason: "fallback-zero-weight",
+    });
   });
 
   test("random: no draws, heaviest first, flagged as not deterministic", () => {

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { createBalancer, DOWN_LEVEL, HealthRegistry } from "../../src/balance";
 import { all, fakeClock, group, order, setup } from "./helpers";
 
-
 describe("probe after the cooldown", () => {
   const g = group("g", { a: 100, b: 100 });
 
@@ -30,7 +29,11 @@ describe("probe after the cooldown", () => {
     expect(order(balancer.plan(g, all(g)))[0]).toBe("a:probe");
     clock.set(31_000);
     health.failure("a");
-    expect(health.state("a")).toMatchObject({ level: DOWN_LEVEL, cooldownRemainingMs: 30_000, probing: false });
+    expect(health.state("a")).toMatchObject({
+      level: DOWN_LEVEL,
+      cooldownRemainingMs: 30_000,
+      probing: false,
+    });
     clock.set(60_999);
     expect(order(balancer.plan(g, all(g)))[0]).toBe("b:strategy");
     clock.set(61_000);
@@ -44,7 +47,9 @@ describe("probe after the cooldown", () => {
     health.success("a");
     expect(health.effectiveWeight("a", 100)).toBe(1);
     const picks = Array.from({ length: 101 }, () => balancer.plan(g, all(g)).candidates[0]);
-    expect(picks.filter((c) => c.model === "a")).toEqual([{ model: "a", member: 0, reason: "strategy" }]);
+    expect(picks.filter((c) => c.model === "a")).toEqual([
+      { model: "a", member: 0, reason: "strategy" },
+    ]);
     expect(picks.some((c) => c.reason === "probe")).toBe(false);
     health.success("a");
     expect(health.effectiveWeight("a", 100)).toBe(3);

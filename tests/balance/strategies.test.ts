@@ -38,7 +38,9 @@ function counts(picks: string[]): Record<string, number> {
 
 describe("smooth weighted round-robin", () => {
   test("5:1:1 interleaves as a a b a c a a, repeating", () => {
-    expect(firstPicks("roundrobin", group({ a: 5, b: 1, c: 1 }), 14).join(" ")).toBe("a a b a c a a a a b a c a a");
+    expect(firstPicks("roundrobin", group({ a: 5, b: 1, c: 1 }), 14).join(" ")).toBe(
+      "a a b a c a a a a b a c a a",
+    );
   });
 
   test("equal weights alternate in member order", () => {
@@ -46,7 +48,12 @@ describe("smooth weighted round-robin", () => {
   });
 
   test("proportions are exact over every whole cycle", () => {
-    const cases: Record<string, number>[] = [{ a: 7, b: 3, c: 2 }, { a: 100, b: 50, c: 1 }, { a: 1, b: 1 }, { a: 13, b: 8, c: 5, d: 3 }];
+    const cases: Record<string, number>[] = [
+      { a: 7, b: 3, c: 2 },
+      { a: 100, b: 50, c: 1 },
+      { a: 1, b: 1 },
+      { a: 13, b: 8, c: 5, d: 3 },
+    ];
     for (const weights of cases) {
       const total = Object.values(weights).reduce((s, w) => s + w, 0);
       const cycles = 3;
@@ -93,13 +100,16 @@ describe("least connections", () => {
     const { health, balancer } = setup("leastconn");
     const releases: Record<string, (() => void)[]> = { a: [], b: [], c: [] };
     for (let i = 0; i < 40; i++) {
-      const ratio = (m: string) => health.inFlight(m) / g.members.find((x) => x.model === m)!.weight;
+      const ratio = (m: string) =>
+        health.inFlight(m) / g.members.find((x) => x.model === m)!.weight;
       const lowest = Math.min(...["a", "b", "c"].map(ratio));
       const pick = balancer.plan(g, all(g)).candidates[0].model;
       expect(ratio(pick)).toBe(lowest);
       releases[pick].push(health.acquire(pick));
     }
-    expect([health.inFlight("a"), health.inFlight("b"), health.inFlight("c")]).toEqual([20, 10, 10]);
+    expect([health.inFlight("a"), health.inFlight("b"), health.inFlight("c")]).toEqual([
+      20, 10, 10,
+    ]);
 
     // Freeing b's streams makes b the least loaded until it catches up again.
     releases.b.splice(0, 5).forEach((r) => r());
@@ -120,6 +130,10 @@ describe("least connections", () => {
     const { health, balancer } = setup("leastconn");
     health.acquire("a");
     health.acquire("a");
-    expect(balancer.plan(g, all(g)).candidates[0]).toEqual({ model: "a", member: 1, reason: "strategy" });
+    expect(balancer.plan(g, all(g)).candidates[0]).toEqual({
+      model: "a",
+      member: 1,
+      reason: "strategy",
+    });
   });
 });

@@ -2,7 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { readJitDump } from "../../bench/jit-map";
 
 /** A jitdump as JSC writes it: a 40-byte header, then records; only code loads matter here. */
-function dump(loads: { start: number; size: number; name: string }[], extra?: Uint8Array): Uint8Array {
+function dump(
+  loads: { start: number; size: number; name: string }[],
+  extra?: Uint8Array,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   const header = new DataView(new ArrayBuffer(40));
   header.setUint32(0, 0x4a695444, true);
@@ -43,7 +46,9 @@ describe("jitdump → perf map", () => {
   test("stops at a record still being written", () => {
     const torn = new Uint8Array(20);
     new DataView(torn.buffer).setUint32(4, 500, true);
-    expect(readJitDump(dump([{ start: 0x10, size: 8, name: "f" }], torn)).map((c) => c.name)).toEqual(["f"]);
+    expect(
+      readJitDump(dump([{ start: 0x10, size: 8, name: "f" }], torn)).map((c) => c.name),
+    ).toEqual(["f"]);
   });
 
   test("refuses a file that is not a jitdump", () => {

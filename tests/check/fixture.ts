@@ -32,7 +32,12 @@ export interface ModelSpec {
   extra?: string;
 }
 
-export const good = (m: Mocks, kind: MockKind, name = `${kind}-good`): ModelSpec => ({ name, kind, base: m[kind].apiBase, key: m[kind].apiKey });
+export const good = (m: Mocks, kind: MockKind, name = `${kind}-good`): ModelSpec => ({
+  name,
+  kind,
+  base: m[kind].apiBase,
+  key: m[kind].apiKey,
+});
 
 export function configOf(models: ModelSpec[]): RouterConfig {
   const entries = models.map(
@@ -60,7 +65,12 @@ export async function mixedConfig(m: Mocks): Promise<RouterConfig> {
     good(m, "anthropic"),
     good(m, "gemini"),
     { name: "openai-wrong-key", kind: "openai", base: m.openai.apiBase, key: WRONG_KEY },
-    { name: "anthropic-closed", kind: "anthropic", base: `http://127.0.0.1:${port}`, key: m.anthropic.apiKey },
+    {
+      name: "anthropic-closed",
+      kind: "anthropic",
+      base: `http://127.0.0.1:${port}`,
+      key: m.anthropic.apiKey,
+    },
     { name: "gemini-no-key", kind: "gemini", base: m.gemini.apiBase },
   ]);
 }
@@ -70,9 +80,20 @@ export function keysOf(config: RouterConfig): string[] {
 }
 
 /** Runs with output captured; everything defaults to a fast, colourless, human report. */
-export async function capture(run: (opts: CheckOptions) => Promise<number>, over: Partial<CheckOptions> = {}): Promise<{ code: number; out: string }> {
+export async function capture(
+  run: (opts: CheckOptions) => Promise<number>,
+  over: Partial<CheckOptions> = {},
+): Promise<{ code: number; out: string }> {
   let out = "";
-  const code = await run({ kinds: ["basic"], json: false, timeoutMs: 5_000, concurrency: 8, color: false, out: (s) => (out += s), ...over });
+  const code = await run({
+    kinds: ["basic"],
+    json: false,
+    timeoutMs: 5_000,
+    concurrency: 8,
+    color: false,
+    out: (s) => (out += s),
+    ...over,
+  });
   return { code, out };
 }
 

@@ -22,7 +22,11 @@ beforeAll(() => {
   upstream = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch: () => Response.json({ error: { message: `token ${LONG_TOKEN} or proxy ${PROXY_PASSWORD} rejected` } }, { status: 400 }),
+    fetch: () =>
+      Response.json(
+        { error: { message: `token ${LONG_TOKEN} or proxy ${PROXY_PASSWORD} rejected` } },
+        { status: 400 },
+      ),
   });
   config = join(dir, "config.yaml");
   writeFileSync(
@@ -43,7 +47,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const options = (over: Partial<Options>): Options => ({ ip: "127.0.0.1", port: 0, config, logLevel: "warn", workers: 1, json: false, checkTimeoutMs: 10_000, ...over });
+const options = (over: Partial<Options>): Options => ({
+  ip: "127.0.0.1",
+  port: 0,
+  config,
+  logLevel: "warn",
+  workers: 1,
+  json: false,
+  checkTimeoutMs: 10_000,
+  ...over,
+});
 
 async function started(over: Partial<Options>): Promise<{ router: Router; warnings: string[] }> {
   const cap = captureLogs({ level: "warn" });
@@ -79,7 +92,10 @@ describe("startup", () => {
 
 describe("secrets from outside the config file", () => {
   test("the token and --proxy credentials are masked in an upstream error relayed to the client", async () => {
-    const { router } = await started({ token: LONG_TOKEN, proxy: `http://someone:${PROXY_PASSWORD}@127.0.0.1:9` });
+    const { router } = await started({
+      token: LONG_TOKEN,
+      proxy: `http://someone:${PROXY_PASSWORD}@127.0.0.1:9`,
+    });
     try {
       const res = await fetch(`${router.server.url.origin}/v1/chat/completions`, {
         method: "POST",

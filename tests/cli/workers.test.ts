@@ -6,7 +6,13 @@
  * on time passing.
  */
 import { describe, expect, test } from "bun:test";
-import { RestartBackoff, superviseWorkers, workerCommand, type SupervisorDeps, type WorkerProcess } from "../../src/cli/workers";
+import {
+  RestartBackoff,
+  superviseWorkers,
+  workerCommand,
+  type SupervisorDeps,
+  type WorkerProcess,
+} from "../../src/cli/workers";
 
 const TOKEN = "tok-secret-for-workers-1234";
 
@@ -23,7 +29,11 @@ class FakeWorker implements WorkerProcess {
     readonly env: Record<string, string | undefined>,
   ) {
     this.stdout = new ReadableStream({ start: (c) => void (this.out = c) });
-    this.out.enqueue(new TextEncoder().encode("llm-router 0.1.0 listening on http://127.0.0.1:4321 (1 groups: g; 1 models)\n"));
+    this.out.enqueue(
+      new TextEncoder().encode(
+        "llm-router 0.1.0 listening on http://127.0.0.1:4321 (1 groups: g; 1 models)\n",
+      ),
+    );
     this.exited = new Promise((r) => {
       this.exit = (code) => {
         this.out.close();
@@ -48,7 +58,8 @@ function fakeWorld() {
   const handlers = new Map<string, () => void>();
   const waiters: { kind: "spawn" | "log"; resolve: () => void }[] = [];
   const wake = (kind: "spawn" | "log") => {
-    for (const w of waiters.filter((w) => w.kind === kind)) waiters.splice(waiters.indexOf(w), 1), w.resolve();
+    for (const w of waiters.filter((w) => w.kind === kind))
+      (waiters.splice(waiters.indexOf(w), 1), w.resolve());
   };
   const deps: SupervisorDeps = {
     spawn: (argv, env) => {
@@ -70,7 +81,8 @@ function fakeWorld() {
     },
     stdout: () => {},
   };
-  const next = (kind: "spawn" | "log") => new Promise<void>((resolve) => waiters.push({ kind, resolve }));
+  const next = (kind: "spawn" | "log") =>
+    new Promise<void>((resolve) => waiters.push({ kind, resolve }));
   return {
     deps,
     spawned,
@@ -93,7 +105,13 @@ describe("the token reaches workers through the environment only", () => {
       [`-t${TOKEN}`],
     ];
     for (const s of spellings) {
-      const { argv, env } = workerCommand(["bun", "main.ts"], ["-c", "config.yaml", ...s, "--workers", "2", "-l", "info"], 4321, TOKEN, { HOME: "/h" });
+      const { argv, env } = workerCommand(
+        ["bun", "main.ts"],
+        ["-c", "config.yaml", ...s, "--workers", "2", "-l", "info"],
+        4321,
+        TOKEN,
+        { HOME: "/h" },
+      );
       expect(argv.join(" ")).not.toContain(TOKEN);
       expect(argv).toEqual(["bun", "main.ts", "-c", "config.yaml", "-l", "info", "-p", "4321"]);
       expect(env).toEqual({ HOME: "/h", LLM_ROUTER_WORKER: "1", LLM_ROUTER_TOKEN: TOKEN });
@@ -102,14 +120,23 @@ describe("the token reaches workers through the environment only", () => {
 
   test("the supervisor starts every worker that way", async () => {
     const w = fakeWorld();
-    const run = superviseWorkers(2, ["-c", "c.yaml", "-t", TOKEN, "--workers", "2", "-p", "0"], 0, TOKEN, w.deps);
+    const run = superviseWorkers(
+      2,
+      ["-c", "c.yaml", "-t", TOKEN, "--workers", "2", "-p", "0"],
+      0,
+      TOKEN,
+      w.deps,
+    );
     while (w.spawned.length < 2) await w.nextSpawn();
     for (const proc of w.spawned) {
       expect(proc.argv.join(" ")).not.toContain(TOKEN);
       expect(proc.env.LLM_ROUTER_TOKEN).toBe(TOKEN);
     }
     // The first binds the port asked for; the second joins the port it bound.
-    expect(w.spawned.map((p) => p.argv.slice(-2))).toEqual([["-p", "0"], ["-p", "4321"]]);
+    expect(w.spawned.map((p) => p.argv.slice(-2))).toEqual([
+      ["-p", "0"],
+      ["-p", "4321"],
+    ]);
     w.signal("SIGTERM");
     expect(await run).toBe(0);
   });
@@ -118,7 +145,9 @@ describe("the token reaches workers through the environment only", () => {
 describe("a worker that keeps crashing is restarted with backoff", () => {
   test("RestartBackoff: 1 s doubling to 30 s, back to 1 s after a worker stayed up", () => {
     const b = new RestartBackoff();
-    expect(Array.from({ length: 8 }, () => b.after(10))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(Array.from({ length: 8 }, () => b.after(10))).toEqual([
+      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
     expect(b.after(RestartBackoff.STABLE_MS)).toBe(1000);
     expect(b.after(10)).toBe(2000);
   });
@@ -134,7 +163,11 @@ describe("a worker that keeps crashing is restarted with backoff", () => {
       const victim = w.spawned.at(-1)!;
       victim.exit(1);
       await logged;
-      expect(w.logs.at(-1)).toMatch(new RegExp(`^llm-router: worker 2 \\(pid ${victim.pid}\\) exited with code 1; restarting it in \\d+ s$`));
+      expect(w.logs.at(-1)).toMatch(
+        new RegExp(
+          `^llm-router: worker 2 \\(pid ${victim.pid}\\) exited with code 1; restarting it in \\d+ s$`,
+        ),
+      );
       const timer = w.timers.at(-1)!;
       delays.push(timer.ms);
       // Nothing restarts before its timer fires.
@@ -161,7 +194,9 @@ describe("a worker that keeps crashing is restarted with backoff", () => {
   test("while every worker waits for its restart, the supervisor keeps running", async () => {
     const w = fakeWorld();
     let ended = false;
-    const run = superviseWorkers(2, ["-c", "c.yaml"], 0, undefined, w.deps).then((c) => ((ended = true), c));
+    const run = superviseWorkers(2, ["-c", "c.yaml"], 0, undefined, w.deps).then(
+      (c) => ((ended = true), c),
+    );
     while (w.spawned.length < 2) await w.nextSpawn();
     for (const proc of [...w.spawned]) {
       const logged = w.nextLog();

@@ -3,7 +3,8 @@ import { loadConfigText, type Env } from "../../src/config";
 import { MINIMAL, issuesOf, onlyIssue } from "./fixtures/helpers";
 
 // A function replacement: a string one would itself treat "$$" specially and corrupt the test input.
-const withKey = (value: string): string => MINIMAL.replace("model: gpt-4o", () => `model: gpt-4o\n      api_key: ${value}`);
+const withKey = (value: string): string =>
+  MINIMAL.replace("model: gpt-4o", () => `model: gpt-4o\n      api_key: ${value}`);
 
 /** Loads MINIMAL with `value` as the api_key (line 6, value at col 16) and returns the resulting key. */
 function apiKey(value: string, env: Env): string {
@@ -31,7 +32,8 @@ describe("environment interpolation", () => {
     expect(apiKeyIssue("${OPENAI_API_KEY}")).toEqual({
       path: "model_list[0].llm_params.api_key",
       pos: { line: 6, col: 16 },
-      message: "environment variable OPENAI_API_KEY is not set (write ${OPENAI_API_KEY:-} to allow it to be unset)",
+      message:
+        "environment variable OPENAI_API_KEY is not set (write ${OPENAI_API_KEY:-} to allow it to be unset)",
     });
   });
 
@@ -67,7 +69,9 @@ describe("environment interpolation", () => {
   });
 
   test("a malformed reference is reported", () => {
-    expect(apiKeyIssue("'${not a name}'").message).toStartWith('invalid variable reference "${not a name}"');
+    expect(apiKeyIssue("'${not a name}'").message).toStartWith(
+      'invalid variable reference "${not a name}"',
+    );
     expect(apiKeyIssue("'${KEY'").message).toBe('unterminated "${" in "${KEY"');
   });
 
@@ -76,12 +80,16 @@ describe("environment interpolation", () => {
       "model: gpt-4o",
       "model: gpt-4o\n      api_base: ${BASE:-https://llm.internal/v1/}",
     );
-    const model = loadConfigText(text, "config.yaml", { PROVIDER: "anthropic" }).models.get("gpt4o")!;
+    const model = loadConfigText(text, "config.yaml", { PROVIDER: "anthropic" }).models.get(
+      "gpt4o",
+    )!;
     expect(model.apiType).toBe("anthropic");
     expect(model.apiBase).toBe("https://llm.internal/v1");
     const issue = onlyIssue(text, { PROVIDER: "bedrock" });
     // A value from the environment is named by its variable, never printed.
-    expect(issue.message).toBe("unknown api_type ${PROVIDER}; expected one of: openai, anthropic, gemini");
+    expect(issue.message).toBe(
+      "unknown api_type ${PROVIDER}; expected one of: openai, anthropic, gemini",
+    );
     // An unset variable is reported once, not again as an invalid api_type.
     expect(onlyIssue(text, {}).message).toStartWith("environment variable PROVIDER is not set");
   });
@@ -97,7 +105,10 @@ describe("environment interpolation", () => {
   test("env defaults to process.env", () => {
     process.env.LLM_ROUTER_TEST_KEY = "from-process";
     try {
-      const text = MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      api_key: ${LLM_ROUTER_TEST_KEY}");
+      const text = MINIMAL.replace(
+        "model: gpt-4o",
+        "model: gpt-4o\n      api_key: ${LLM_ROUTER_TEST_KEY}",
+      );
       expect(loadConfigText(text, "config.yaml").models.get("gpt4o")!.apiKey).toBe("from-process");
     } finally {
       delete process.env.LLM_ROUTER_TEST_KEY;
@@ -107,7 +118,8 @@ describe("environment interpolation", () => {
 
 describe("a value from the environment is never printed: its ${VAR} is shown instead", () => {
   const SECRET = "sk-env-secret-0123456789";
-  const withParam = (line: string) => MINIMAL.replace("model: gpt-4o", () => `model: gpt-4o\n      ${line}`);
+  const withParam = (line: string) =>
+    MINIMAL.replace("model: gpt-4o", () => `model: gpt-4o\n      ${line}`);
   const shown = (text: string, env: Env) => {
     const issues = issuesOf(text, env);
     const printed = issues.map((i) => `${i.path}: ${i.message}`).join("\n");
@@ -117,29 +129,48 @@ describe("a value from the environment is never printed: its ${VAR} is shown ins
   };
 
   test("api_base = ${X}, X an invalid URL holding a secret: the error shows ${X}", () => {
-    const [issue] = shown(withParam("api_base: ${X}"), { X: `https://user:${SECRET}@[bad-host/v1` });
+    const [issue] = shown(withParam("api_base: ${X}"), {
+      X: `https://user:${SECRET}@[bad-host/v1`,
+    });
     expect(issue!.message).toBe("api_base is not a valid URL: ${X}");
   });
 
   test("a schema error (pattern, unknown choice) on a value from the environment", () => {
-    expect(shown(withParam("api_base: ${X}"), { X: `ftp-${SECRET}` })[0]!.message).toEndWith("got ${X}");
-    expect(shown(MINIMAL.replace("api_type: openai", "api_type: os.environ/T"), { T: SECRET })[0]!.message).toBe("unknown api_type os.environ/T; expected one of: openai, anthropic, gemini");
+    expect(shown(withParam("api_base: ${X}"), { X: `ftp-${SECRET}` })[0]!.message).toEndWith(
+      "got ${X}",
+    );
+    expect(
+      shown(MINIMAL.replace("api_type: openai", "api_type: os.environ/T"), { T: SECRET })[0]!
+        .message,
+    ).toBe("unknown api_type os.environ/T; expected one of: openai, anthropic, gemini");
   });
 
   test("rewrite_header from ${H}: not JSON, or a bad value inside it", () => {
-    expect(shown(withParam("rewrite_header: ${H}"), { H: `{"authorization": ${SECRET}}` })[0]!.message).toBe("rewrite_header from ${H} is not valid JSON");
-    expect(shown(withParam("rewrite_header: ${H}"), { H: JSON.stringify([SECRET]) })[0]!.message).toBe("rewrite_header must be a JSON object, got ${H}");
-    expect(shown(withParam("rewrite_header: ${H}"), { H: JSON.stringify({ authorization: [SECRET] }) })).toHaveLength(1);
+    expect(
+      shown(withParam("rewrite_header: ${H}"), { H: `{"authorization": ${SECRET}}` })[0]!.message,
+    ).toBe("rewrite_header from ${H} is not valid JSON");
+    expect(
+      shown(withParam("rewrite_header: ${H}"), { H: JSON.stringify([SECRET]) })[0]!.message,
+    ).toBe("rewrite_header must be a JSON object, got ${H}");
+    expect(
+      shown(withParam("rewrite_header: ${H}"), { H: JSON.stringify({ authorization: [SECRET] }) }),
+    ).toHaveLength(1);
   });
 
   test("a proxy from ${P} is named by its variable, not its host", () => {
-    expect(shown(withParam("proxy: ${P}"), { P: `ftp://u:p@${SECRET}.example:1` })[0]!.message).toEndWith("got ${P}");
+    expect(
+      shown(withParam("proxy: ${P}"), { P: `ftp://u:p@${SECRET}.example:1` })[0]!.message,
+    ).toEndWith("got ${P}");
     const [issue] = shown(withParam("proxy: ${P}"), { P: `http://u:p@${SECRET}.example:1/path` });
-    expect(issue!.message).toBe("invalid proxy URL ${P}: a proxy URL has no path, query or fragment");
+    expect(issue!.message).toBe(
+      "invalid proxy URL ${P}: a proxy URL has no path, query or fragment",
+    );
   });
 
   test("a size from ${S} out of range", () => {
-    const [issue] = shown(`${MINIMAL}server_settings:\n  max_body_size: \${S}\n`, { S: "0.0000001 MB" });
+    const [issue] = shown(`${MINIMAL}server_settings:\n  max_body_size: \${S}\n`, {
+      S: "0.0000001 MB",
+    });
     expect(issue!.message).toEndWith("got ${S}");
   });
 

@@ -6,7 +6,11 @@ import { MINIMAL, issuesOf, onlyIssue } from "./fixtures/helpers";
 describe("config errors", () => {
   test("YAML syntax error keeps yaml's position", () => {
     const issue = onlyIssue("model_list:\n  - model_name: a\n\tllm_params: {}\n");
-    expect(issue).toEqual({ path: "", pos: { line: 3, col: 1 }, message: "YAML syntax error: Tabs are not allowed as indentation" });
+    expect(issue).toEqual({
+      path: "",
+      pos: { line: 3, col: 1 },
+      message: "YAML syntax error: Tabs are not allowed as indentation",
+    });
   });
 
   test("duplicate YAML key is a syntax error", () => {
@@ -25,8 +29,14 @@ describe("config errors", () => {
   });
 
   test("wrong type for a list", () => {
-    const issue = onlyIssue(MINIMAL.replace(/model_list:\n(.|\n)*router_settings/, "model_list: gpt4o\nrouter_settings"));
-    expect(issue).toEqual({ path: "model_list", pos: { line: 1, col: 13 }, message: "expected a list, got the string \"gpt4o\"" });
+    const issue = onlyIssue(
+      MINIMAL.replace(/model_list:\n(.|\n)*router_settings/, "model_list: gpt4o\nrouter_settings"),
+    );
+    expect(issue).toEqual({
+      path: "model_list",
+      pos: { line: 1, col: 13 },
+      message: 'expected a list, got the string "gpt4o"',
+    });
   });
 
   test("missing required key points at the enclosing mapping's key", () => {
@@ -40,7 +50,11 @@ describe("config errors", () => {
 
   test("missing top-level section", () => {
     const issue = onlyIssue(MINIMAL.slice(0, MINIMAL.indexOf("router_settings")));
-    expect(issue).toEqual({ path: "", pos: { line: 1, col: 1 }, message: 'missing required key "router_settings"' });
+    expect(issue).toEqual({
+      path: "",
+      pos: { line: 1, col: 1 },
+      message: 'missing required key "router_settings"',
+    });
   });
 
   test("empty value where a string is required", () => {
@@ -51,13 +65,19 @@ describe("config errors", () => {
   });
 
   test("empty model_list and empty group", () => {
-    const issues = issuesOf(MINIMAL.replace(/model_list:\n(.|\n)*router_settings/, "model_list: []\nrouter_settings").replace(
-      "models:\n        - name: gpt4o",
-      "models: []",
-    ));
+    const issues = issuesOf(
+      MINIMAL.replace(
+        /model_list:\n(.|\n)*router_settings/,
+        "model_list: []\nrouter_settings",
+      ).replace("models:\n        - name: gpt4o", "models: []"),
+    );
     expect(issues).toEqual([
       { path: "model_list", pos: { line: 1, col: 13 }, message: "must not be empty" },
-      { path: "router_settings.model_groups[0].models", pos: { line: 5, col: 15 }, message: "must not be empty" },
+      {
+        path: "router_settings.model_groups[0].models",
+        pos: { line: 5, col: 15 },
+        message: "must not be empty",
+      },
     ]);
   });
 
@@ -71,7 +91,9 @@ describe("config errors", () => {
   });
 
   test("unknown strategy lists the valid ones", () => {
-    const issue = onlyIssue(MINIMAL.replace("router_settings:\n", "router_settings:\n  strategy: fastest\n"));
+    const issue = onlyIssue(
+      MINIMAL.replace("router_settings:\n", "router_settings:\n  strategy: fastest\n"),
+    );
     expect(issue).toEqual({
       path: "router_settings.strategy",
       pos: { line: 7, col: 13 },
@@ -80,14 +102,21 @@ describe("config errors", () => {
   });
 
   test("api_base must be an http(s) URL", () => {
-    const issue = onlyIssue(MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      api_base: ftp://example.com"));
+    const issue = onlyIssue(
+      MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      api_base: ftp://example.com"),
+    );
     expect(issue.path).toBe("model_list[0].llm_params.api_base");
     expect(issue.pos).toEqual({ line: 6, col: 17 });
-    expect(issue.message).toBe('api_base must be an http:// or https:// URL, got the string "ftp://example.com"');
+    expect(issue.message).toBe(
+      'api_base must be an http:// or https:// URL, got the string "ftp://example.com"',
+    );
   });
 
   test("duplicate model_name says where the first one is", () => {
-    const text = MINIMAL.replace("router_settings:", "  - model_name: gpt4o\n    llm_params: {api_type: gemini, model: g}\nrouter_settings:");
+    const text = MINIMAL.replace(
+      "router_settings:",
+      "  - model_name: gpt4o\n    llm_params: {api_type: gemini, model: g}\nrouter_settings:",
+    );
     expect(onlyIssue(text)).toEqual({
       path: "model_list[1].model_name",
       pos: { line: 6, col: 17 },
@@ -127,7 +156,11 @@ describe("config errors", () => {
   });
 
   test("the same model in two groups is fine", () => {
-    const config = loadConfigText(MINIMAL + "    - name: other\n      models: [{name: gpt4o}]\n", "c.yaml", {});
+    const config = loadConfigText(
+      MINIMAL + "    - name: other\n      models: [{name: gpt4o}]\n",
+      "c.yaml",
+      {},
+    );
     expect([...config.groups.keys()]).toEqual(["default", "other"]);
   });
 
@@ -144,7 +177,9 @@ describe("config errors", () => {
   });
 
   test("invalid JSON in rewrite_header includes the parser's message", () => {
-    const issue = onlyIssue(MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_header: '{"X-Foo": }'`));
+    const issue = onlyIssue(
+      MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_header: '{"X-Foo": }'`),
+    );
     expect(issue.path).toBe("model_list[0].llm_params.rewrite_header");
     expect(issue.pos).toEqual({ line: 6, col: 23 });
     let parserMessage = "";
@@ -157,19 +192,26 @@ describe("config errors", () => {
   });
 
   test("invalid JSON in rewrite_body", () => {
-    const issue = onlyIssue(MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_body: "{temperature: 0}"`));
+    const issue = onlyIssue(
+      MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_body: "{temperature: 0}"`),
+    );
     expect(issue.path).toBe("model_list[0].llm_params.rewrite_body");
     expect(issue.pos).toEqual({ line: 6, col: 21 });
     expect(issue.message).toStartWith("rewrite_body is not valid JSON: ");
   });
 
   test("rewrite_body JSON that is not an object", () => {
-    const issue = onlyIssue(MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      rewrite_body: '[1, 2]'"));
+    const issue = onlyIssue(
+      MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      rewrite_body: '[1, 2]'"),
+    );
     expect(issue.message).toBe("rewrite_body must be a JSON object, got a list");
   });
 
   test("rewrite_header value of the wrong type, in a YAML mapping", () => {
-    const text = MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      rewrite_header:\n        X-Retries: 3");
+    const text = MINIMAL.replace(
+      "model: gpt-4o",
+      "model: gpt-4o\n      rewrite_header:\n        X-Retries: 3",
+    );
     expect(onlyIssue(text)).toEqual({
       path: "model_list[0].llm_params.rewrite_header.X-Retries",
       pos: { line: 7, col: 20 },
@@ -178,7 +220,10 @@ describe("config errors", () => {
   });
 
   test("rewrite_header value of the wrong type, in a JSON string, points at the string", () => {
-    const text = MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_header: '{"X-A": "ok", "X-B": true}'`);
+    const text = MINIMAL.replace(
+      "model: gpt-4o",
+      `model: gpt-4o\n      rewrite_header: '{"X-A": "ok", "X-B": true}'`,
+    );
     expect(onlyIssue(text)).toEqual({
       path: "model_list[0].llm_params.rewrite_header.X-B",
       pos: { line: 6, col: 23 },
@@ -187,21 +232,29 @@ describe("config errors", () => {
   });
 
   test("rewrite_header of the wrong kind altogether", () => {
-    const issue = onlyIssue(MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      rewrite_header: [a]"));
+    const issue = onlyIssue(
+      MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      rewrite_header: [a]"),
+    );
     expect(issue.message).toBe("expected a string or a mapping, got a list");
   });
 
   test("invalid header name", () => {
-    const issue = onlyIssue(MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_header: {"X Foo": a}`));
+    const issue = onlyIssue(
+      MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n      rewrite_header: {"X Foo": a}`),
+    );
     expect(issue.path).toBe('model_list[0].llm_params.rewrite_header["X Foo"]');
     expect(issue.message).toBe('"X Foo" is not a valid header name');
   });
 
   test("max_total_body_size below max_body_size", () => {
-    const issue = onlyIssue(`server_settings:\n  max_body_size: 2MiB\n  max_total_body_size: 1MiB\n` + MINIMAL);
+    const issue = onlyIssue(
+      `server_settings:\n  max_body_size: 2MiB\n  max_total_body_size: 1MiB\n` + MINIMAL,
+    );
     expect(issue.path).toBe("server_settings.max_total_body_size");
     expect(issue.pos).toEqual({ line: 3, col: 24 });
-    expect(issue.message).toBe("max_total_body_size (1048576 bytes) must be at least max_body_size (2097152 bytes)");
+    expect(issue.message).toBe(
+      "max_total_body_size (1048576 bytes) must be at least max_body_size (2097152 bytes)",
+    );
   });
 
   test.each(["12 parsecs", "-5", "0", "1.5"])("bad max_total_body_size %s", (size) => {
@@ -218,7 +271,9 @@ describe("config errors", () => {
   });
 
   test("a << merge key that is not a mapping", () => {
-    const issue = onlyIssue(MINIMAL.replace("      api_type: openai", "      <<: [1]\n      api_type: openai"));
+    const issue = onlyIssue(
+      MINIMAL.replace("      api_type: openai", "      <<: [1]\n      api_type: openai"),
+    );
     expect(issue).toEqual({
       path: "model_list[0].llm_params",
       pos: { line: 4, col: 12 },
@@ -227,7 +282,9 @@ describe("config errors", () => {
   });
 
   test("empty file", () => {
-    expect(onlyIssue("# nothing here\n").message).toBe("the config is empty; it needs model_list and router_settings");
+    expect(onlyIssue("# nothing here\n").message).toBe(
+      "the config is empty; it needs model_list and router_settings",
+    );
   });
 
   test("a missing file is a ConfigError", async () => {

@@ -12,11 +12,14 @@ import {
 import { MINIMAL, issuesOf } from "./fixtures/helpers";
 
 const load = (text: string): RouterConfig => loadConfigText(text, "config.yaml", {});
-const withParams = (extra: string): string => MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n${extra}`);
+const withParams = (extra: string): string =>
+  MINIMAL.replace("model: gpt-4o", `model: gpt-4o\n${extra}`);
 
 describe("loading a valid config", () => {
   test("the example fixture loads in full", async () => {
-    const config = await loadConfigFile("tests/config/fixtures/example.yaml", { ANTHROPIC_API_KEY: "sk-ant" });
+    const config = await loadConfigFile("tests/config/fixtures/example.yaml", {
+      ANTHROPIC_API_KEY: "sk-ant",
+    });
     expect(config.source).toBe(resolve("tests/config/fixtures/example.yaml"));
     expect(config.strategy).toBe("leastconn");
     expect(config.server.maxBodyBytes).toBe(10 * 1024 * 1024);
@@ -29,10 +32,17 @@ describe("loading a valid config", () => {
       rewriteHeader: { "anthropic-beta": "prompt-caching-2024-07-31", "x-debug": null },
       timeouts: DEFAULT_TIMEOUTS,
     });
-    expect(config.models.get("flash")!.rewriteBody).toEqual({ generationConfig: { temperature: 0.2 } });
+    expect(config.models.get("flash")!.rewriteBody).toEqual({
+      generationConfig: { temperature: 0.2 },
+    });
     expect(config.models.get("flash")!.apiKey).toBe("");
     expect(config.groups.get("smart")!.members).toEqual([
-      { model: "claude", weight: 3, selector: ".messages | length > 2", selectorPos: { line: 30, col: 21 } },
+      {
+        model: "claude",
+        weight: 3,
+        selector: ".messages | length > 2",
+        selectorPos: { line: 30, col: 21 },
+      },
       { model: "flash", weight: 100 },
     ]);
     expect(config.warnings).toEqual([]);
@@ -55,7 +65,11 @@ router_settings:
     expect(config.strategy).toBe("roundrobin");
     expect(config.server.maxBodyBytes).toBe(DEFAULT_MAX_BODY_BYTES);
     expect(config.groups.get("all")!.members.map((m) => m.weight)).toEqual([100, 100, 100]);
-    for (const [name, type] of [["o", "openai"], ["a", "anthropic"], ["g", "gemini"]] as const) {
+    for (const [name, type] of [
+      ["o", "openai"],
+      ["a", "anthropic"],
+      ["g", "gemini"],
+    ] as const) {
       const model = config.models.get(name)!;
       expect(model.apiBase).toBe(DEFAULT_API_BASE[type]);
       expect(model.apiKey).toBe("");
@@ -65,7 +79,9 @@ router_settings:
   });
 
   test("default_max_tokens and max_output_tokens are read; non-positive values are refused", () => {
-    const model = load(withParams("      default_max_tokens: 8192\n      max_output_tokens: 16000")).models.get("gpt4o")!;
+    const model = load(
+      withParams("      default_max_tokens: 8192\n      max_output_tokens: 16000"),
+    ).models.get("gpt4o")!;
     expect(model.defaultMaxTokens).toBe(8192);
     expect(model.maxOutputTokens).toBe(16000);
     const issues = issuesOf(withParams("      max_output_tokens: 0"));
@@ -73,13 +89,27 @@ router_settings:
   });
 
   test("timeouts: seconds in the file, per model over router_settings over defaults", () => {
-    const text = MINIMAL.replace("model: gpt-4o", "model: gpt-4o\n      timeouts: {idle: 5}").replace("router_settings:", "router_settings:\n  timeouts: {connect: 2.5, total: 60}");
-    expect(load(text).models.get("gpt4o")!.timeouts).toEqual({ connect: 2500, firstByte: DEFAULT_TIMEOUTS.firstByte, idle: 5000, total: 60_000 });
-    expect(issuesOf(MINIMAL.replace("router_settings:", "router_settings:\n  timeouts: {idle: -1}")).map((i) => i.path)).toEqual(["router_settings.timeouts.idle"]);
+    const text = MINIMAL.replace(
+      "model: gpt-4o",
+      "model: gpt-4o\n      timeouts: {idle: 5}",
+    ).replace("router_settings:", "router_settings:\n  timeouts: {connect: 2.5, total: 60}");
+    expect(load(text).models.get("gpt4o")!.timeouts).toEqual({
+      connect: 2500,
+      firstByte: DEFAULT_TIMEOUTS.firstByte,
+      idle: 5000,
+      total: 60_000,
+    });
+    expect(
+      issuesOf(MINIMAL.replace("router_settings:", "router_settings:\n  timeouts: {idle: -1}")).map(
+        (i) => i.path,
+      ),
+    ).toEqual(["router_settings.timeouts.idle"]);
   });
 
   test("trailing slashes are stripped from api_base", () => {
-    const model = load(withParams("      api_base: https://proxy.example.com/v1//")).models.get("gpt4o")!;
+    const model = load(withParams("      api_base: https://proxy.example.com/v1//")).models.get(
+      "gpt4o",
+    )!;
     expect(model.apiBase).toBe("https://proxy.example.com/v1");
   });
 
@@ -104,7 +134,9 @@ router_settings:
   });
 
   test("header names are lower-cased, and two spellings of one name are rejected", () => {
-    const model = load(withParams("      rewrite_header: {Authorization: x, X-API-Key: y}")).models.get("gpt4o")!;
+    const model = load(
+      withParams("      rewrite_header: {Authorization: x, X-API-Key: y}"),
+    ).models.get("gpt4o")!;
     expect(Object.keys(model.rewriteHeader)).toEqual(["authorization", "x-api-key"]);
     const [issue] = issuesOf(withParams(`      rewrite_header: '{"X-Foo": "a", "x-foo": null}'`));
     expect(issue!.message).toBe('header "x-foo" is given twice (as "X-Foo" and "x-foo")');
@@ -122,33 +154,58 @@ router_settings:
     ["100B", 100],
     ['"2048"', 2048],
   ])("max_body_size %s is %d bytes", (size, bytes) => {
-    expect(load(`server_settings:\n  max_body_size: ${size}\n` + MINIMAL).server.maxBodyBytes).toBe(bytes);
+    expect(load(`server_settings:\n  max_body_size: ${size}\n` + MINIMAL).server.maxBodyBytes).toBe(
+      bytes,
+    );
   });
 
   test("max_total_body_size: as given; by default an eighth of the memory, never below max_body_size", () => {
-    expect(load(`server_settings:\n  max_total_body_size: 256MiB\n` + MINIMAL).server.maxTotalBodyBytes).toBe(256 * 1024 ** 2);
+    expect(
+      load(`server_settings:\n  max_total_body_size: 256MiB\n` + MINIMAL).server.maxTotalBodyBytes,
+    ).toBe(256 * 1024 ** 2);
     const byDefault = load(MINIMAL).server.maxTotalBodyBytes;
     expect(byDefault).toBeGreaterThanOrEqual(DEFAULT_MAX_BODY_BYTES);
-    expect(byDefault).toBeLessThanOrEqual(require("node:os").totalmem() / 8 + DEFAULT_MAX_BODY_BYTES);
+    expect(byDefault).toBeLessThanOrEqual(
+      require("node:os").totalmem() / 8 + DEFAULT_MAX_BODY_BYTES,
+    );
     // A body limit above an eighth of the memory raises the default total with it.
-    expect(load(`server_settings:\n  max_body_size: 1000GiB\n` + MINIMAL).server.maxTotalBodyBytes).toBe(1000 * 1024 ** 3);
+    expect(
+      load(`server_settings:\n  max_body_size: 1000GiB\n` + MINIMAL).server.maxTotalBodyBytes,
+    ).toBe(1000 * 1024 ** 3);
   });
 
   test("max_response_size and media: defaults, and values as given", () => {
     const byDefault = load(MINIMAL).server;
     expect(byDefault.maxResponseBytes).toBe(64 * 1024 ** 2);
-    expect(byDefault.media).toEqual({ download: true, allowPrivate: false, allowHosts: [], maxUrls: 8, maxBytes: 20 * 1024 ** 2, timeoutMs: 10_000 });
+    expect(byDefault.media).toEqual({
+      download: true,
+      allowPrivate: false,
+      allowHosts: [],
+      maxUrls: 8,
+      maxBytes: 20 * 1024 ** 2,
+      timeoutMs: 10_000,
+    });
     const set = load(
-      `server_settings:\n  max_response_size: 1MiB\n  media:\n    download: false\n    allow_private: true\n    allow_hosts: [Images.Internal, 10.1.0.0/16, "fd00::/8"]\n    max_urls: 2\n    max_bytes: 5MB\n    timeout: 2.5\n` + MINIMAL,
+      `server_settings:\n  max_response_size: 1MiB\n  media:\n    download: false\n    allow_private: true\n    allow_hosts: [Images.Internal, 10.1.0.0/16, "fd00::/8"]\n    max_urls: 2\n    max_bytes: 5MB\n    timeout: 2.5\n` +
+        MINIMAL,
     ).server;
     expect(set.maxResponseBytes).toBe(1024 ** 2);
-    expect(set.media).toEqual({ download: false, allowPrivate: true, allowHosts: ["images.internal", "10.1.0.0/16", "fd00::/8"], maxUrls: 2, maxBytes: 5_000_000, timeoutMs: 2500 });
+    expect(set.media).toEqual({
+      download: false,
+      allowPrivate: true,
+      allowHosts: ["images.internal", "10.1.0.0/16", "fd00::/8"],
+      maxUrls: 2,
+      maxBytes: 5_000_000,
+      timeoutMs: 2500,
+    });
     const bad = issuesOf(`server_settings:\n  media:\n    allow_hosts: [10.0.0.0/99]\n` + MINIMAL);
     expect(bad.map((i) => i.path)).toEqual(["server_settings.media.allow_hosts[0]"]);
   });
 
   test("forward_betas: false is kept; unset means forward", () => {
-    expect(load(withParams("      forward_betas: false")).models.get("gpt4o")!.forwardBetas).toBe(false);
+    expect(load(withParams("      forward_betas: false")).models.get("gpt4o")!.forwardBetas).toBe(
+      false,
+    );
     expect(load(MINIMAL).models.get("gpt4o")!.forwardBetas).toBeUndefined();
   });
 
@@ -179,7 +236,9 @@ router_settings:
   });
 
   test("a relative file name is made absolute in source; text loads keep <inline>", () => {
-    expect(loadConfigText(MINIMAL, "conf/router.yaml", {}).source).toBe(resolve("conf/router.yaml"));
+    expect(loadConfigText(MINIMAL, "conf/router.yaml", {}).source).toBe(
+      resolve("conf/router.yaml"),
+    );
     expect(loadConfigText(MINIMAL, "<inline>", {}).source).toBe("<inline>");
   });
 });
@@ -187,16 +246,25 @@ router_settings:
 describe("warnings", () => {
   test("unknown keys are warnings with a suggestion when one is close", () => {
     const config = load(
-      "litellm_settings: {drop_params: true}\n" + withParams("      api_bse: https://example.com\n      frobnicate: 1"),
+      "litellm_settings: {drop_params: true}\n" +
+        withParams("      api_bse: https://example.com\n      frobnicate: 1"),
     );
     expect(config.warnings).toEqual([
-      { path: "litellm_settings", pos: { line: 1, col: 1 }, message: 'unknown key "litellm_settings" (ignored)' },
+      {
+        path: "litellm_settings",
+        pos: { line: 1, col: 1 },
+        message: 'unknown key "litellm_settings" (ignored)',
+      },
       {
         path: "model_list[0].llm_params.api_bse",
         pos: { line: 7, col: 7 },
         message: 'unknown key "api_bse" (ignored); did you mean "api_base"?',
       },
-      { path: "model_list[0].llm_params.frobnicate", pos: { line: 8, col: 7 }, message: 'unknown key "frobnicate" (ignored)' },
+      {
+        path: "model_list[0].llm_params.frobnicate",
+        pos: { line: 8, col: 7 },
+        message: 'unknown key "frobnicate" (ignored)',
+      },
     ]);
     expect(config.models.get("gpt4o")!.apiBase).toBe(DEFAULT_API_BASE.openai);
   });
@@ -208,13 +276,18 @@ describe("warnings", () => {
       {
         path: "model_list[0]",
         pos: { line: 2, col: 5 },
-        message: 'missing required key "llm_params"; "litellm_params" looks like a misspelling of it',
+        message:
+          'missing required key "llm_params"; "litellm_params" looks like a misspelling of it',
       },
     ]);
   });
 
   test("free-form mappings (headers, body patches) never warn", () => {
-    const config = load(withParams("      rewrite_header: {X-Anything: a}\n      rewrite_body: {whatever: {deep: 1}}"));
+    const config = load(
+      withParams(
+        "      rewrite_header: {X-Anything: a}\n      rewrite_body: {whatever: {deep: 1}}",
+      ),
+    );
     expect(config.warnings).toEqual([]);
   });
 });
@@ -249,6 +322,8 @@ router_settings:
       message = (err as Error).message;
     }
     expect(message.split("\n")).toEqual(issues.map((i) => formatIssue("config.yaml", i)));
-    expect(message.split("\n")[0]).toStartWith("config.yaml:3:28: model_list[0].llm_params.api_type: unknown api_type");
+    expect(message.split("\n")[0]).toStartWith(
+      "config.yaml:3:28: model_list[0].llm_params.api_type: unknown api_type",
+    );
   });
 });

@@ -19,7 +19,10 @@ describe("config.schema.json", () => {
   });
 
   test("has $schema and title, and every property has a description for editor hovers", () => {
-    const schema = JSON.parse(renderJsonSchema()) as JsonSchema & { $schema: string; title: string };
+    const schema = JSON.parse(renderJsonSchema()) as JsonSchema & {
+      $schema: string;
+      title: string;
+    };
     expect(schema.$schema).toBe("http://json-schema.org/draft-07/schema#");
     expect(schema.title).toBe("llm-router config.yaml");
     const undocumented: string[] = [];
@@ -33,7 +36,11 @@ describe("config.schema.json", () => {
     };
     visit(schema, "$");
     expect(undocumented).toEqual([]);
-    expect(Object.keys(schema.properties!)).toEqual(["server_settings", "model_list", "router_settings"]);
+    expect(Object.keys(schema.properties!)).toEqual([
+      "server_settings",
+      "model_list",
+      "router_settings",
+    ]);
   });
 
   test("the schema allows unknown keys, as the loader only warns about them", () => {

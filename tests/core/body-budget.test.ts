@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MEDIA, DEFAULT_TIMEOUTS, type RouterConfig } from "../../src/config/types";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MEDIA,
+  DEFAULT_TIMEOUTS,
+  type RouterConfig,
+} from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
 import { BodyBudget } from "../../src/core/body-budget";
 import { createRuntime } from "../../src/core/runtime";
@@ -17,9 +22,29 @@ function setup(bodyTimeoutMs = 30_000) {
   const config: RouterConfig = {
     source: "budget.yaml",
     strategy: "roundrobin",
-    server: { maxBodyBytes: ONE, maxTotalBodyBytes: TOTAL, metricsPublic: false, bodyTimeoutMs, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES, media: DEFAULT_MEDIA },
+    server: {
+      maxBodyBytes: ONE,
+      maxTotalBodyBytes: TOTAL,
+      metricsPublic: false,
+      bodyTimeoutMs,
+      maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+      media: DEFAULT_MEDIA,
+    },
     warnings: [],
-    models: new Map([["m", { name: "m", apiType: "openai", model: "up", apiBase: "http://127.0.0.1:9/v1", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS }]]),
+    models: new Map([
+      [
+        "m",
+        {
+          name: "m",
+          apiType: "openai",
+          model: "up",
+          apiBase: "http://127.0.0.1:9/v1",
+          apiKey: "k",
+          rewriteHeader: {},
+          timeouts: DEFAULT_TIMEOUTS,
+        },
+      ],
+    ]),
     groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
   };
   const runtime = createRuntime(config);
@@ -43,11 +68,18 @@ const PATHS = {
 /** A request whose body says its length and arrives at once. */
 function sized(size: number, format: keyof typeof PATHS = "openai"): Request {
   const { path, headers } = PATHS[format];
-  return new Request(`http://r${path}`, { method: "POST", headers: { ...headers, "content-type": "application/json", "content-length": String(size) }, body: body(size) });
+  return new Request(`http://r${path}`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json", "content-length": String(size) },
+    body: body(size),
+  });
 }
 
 /** A chunked request that sends `first` bytes of a `size`-byte body, then the rest when told (or fails). */
-function trickling(size: number, first: number): { request: Request; finish(): void; fail(): void } {
+function trickling(
+  size: number,
+  first: number,
+): { request: Request; finish(): void; fail(): void } {
   const text = new TextEncoder().encode(body(size));
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const stream = new ReadableStream<Uint8Array>({
@@ -57,7 +89,11 @@ function trickling(size: number, first: number): { request: Request; finish(): v
     },
   });
   return {
-    request: new Request("http://r/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: stream }),
+    request: new Request("http://r/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+    }),
     finish: () => (controller.enqueue(text.slice(first)), controller.close()),
     fail: () => controller.error(new Error("client went away")),
   };
@@ -70,7 +106,12 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
 }
 
 /** Sends a trickling body to `rig`'s handler and waits until the budget counts `counted` bytes. */
-async function holding(rig: ReturnType<typeof setup>, size: number, first: number, counted: number) {
+async function holding(
+  rig: ReturnType<typeof setup>,
+  size: number,
+  first: number,
+  counted: number,
+) {
   const body = trickling(size, first);
   const answer = rig.handle(body.request);
   await until(() => rig.bodies.inUse === counted);
@@ -87,10 +128,15 @@ describe("the total of request bodies held at once", () => {
     expect(openai.status).toBe(503);
     expect(openai.headers.get("retry-after")).toBe("1");
     expect(openai.headers.get("connection")).toBe("close");
-    expect(((await openai.json()) as { error: { message: string } }).error.message).toContain("max_total_body_size");
+    expect(((await openai.json()) as { error: { message: string } }).error.message).toContain(
+      "max_total_body_size",
+    );
     const anthropic = await handle(sized(800, "anthropic"));
     expect(anthropic.status).toBe(529);
-    expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+    expect(await anthropic.json()).toMatchObject({
+      type: "error",
+      error: { type: "overloaded_error" },
+    });
     const gemini = await handle(sized(800, "gemini"));
     expect(gemini.status).toBe(503);
     expect(await gemini.json()).toMatchObject({ error: { code: 503, status: "UNAVAILABLE" } });
@@ -126,7 +172,11 @@ describe("the total of request bodies held at once", () => {
     expect((await tooBig.answer).status).toBe(413);
     expect(bodies.inUse).toBe(0);
 
-    const notJson = new Request("http://r/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", "content-length": "9" }, body: "not json!" });
+    const notJson = new Request("http://r/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "9" },
+      body: "not json!",
+    });
     expect((await handle(notJson)).status).toBe(400);
     expect(bodies.inUse).toBe(0);
 

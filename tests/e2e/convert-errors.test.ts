@@ -21,14 +21,28 @@ const OVERLOADED: Record<MockKind, number> = { openai: 503, anthropic: 529, gemi
 const CONTEXT_OVERFLOW: Record<MockKind, unknown> = {
   openai: {
     error: {
-      message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.",
+      message:
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.",
       type: "invalid_request_error",
       param: "messages",
       code: "context_length_exceeded",
     },
   },
-  anthropic: { type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 208310 tokens > 200000 maximum" } },
-  gemini: { error: { code: 400, message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).", status: "INVALID_ARGUMENT" } },
+  anthropic: {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message: "prompt is too long: 208310 tokens > 200000 maximum",
+    },
+  },
+  gemini: {
+    error: {
+      code: 400,
+      message:
+        "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+      status: "INVALID_ARGUMENT",
+    },
+  },
 };
 
 // Stream events before the second text delta: OpenAI opens with a role chunk; Anthropic with
@@ -52,14 +66,20 @@ beforeAll(async () => {
     anthropic: `http://127.0.0.1:${closedPort}`,
     gemini: `http://127.0.0.1:${closedPort}/v1beta`,
   };
-  const groups = KINDS.flatMap((k) => [`    - name: badkey-${k}\n      models: [{ name: badkey-${k} }]`, `    - name: dead-${k}\n      models: [{ name: dead-${k} }]`]).join("\n");
+  const groups = KINDS.flatMap((k) => [
+    `    - name: badkey-${k}\n      models: [{ name: badkey-${k} }]`,
+    `    - name: dead-${k}\n      models: [{ name: dead-${k} }]`,
+  ]).join("\n");
   h = await startHarness(groups, (mocks) =>
     KINDS.flatMap((k) => [
       `  - model_name: badkey-${k}\n    llm_params:\n      api_type: ${k}\n      model: ${k}-upstream\n      api_base: ${mocks[k].apiBase}\n      api_key: sk-wrong-${k}`,
       `  - model_name: dead-${k}\n    llm_params:\n      api_type: ${k}\n      model: ${k}-upstream\n      api_base: ${closedBase[k]}\n      api_key: sk-upstream-${k}`,
     ]).join("\n"),
   );
-  clients = Object.fromEntries(KINDS.map((k) => [k, sdkClient(k, h.base)])) as Record<MockKind, SdkClient>;
+  clients = Object.fromEntries(KINDS.map((k) => [k, sdkClient(k, h.base)])) as Record<
+    MockKind,
+    SdkClient
+  >;
 });
 afterAll(() => h.stop());
 beforeEach(() => Object.values(h.mocks).forEach((m) => m.reset()));
@@ -135,7 +155,11 @@ for (const clientKind of KINDS) {
         const f = await client().fail(upstream);
         expectFailure(clientKind, f, {
           status: all(400),
-          openai: { cls: OpenAI.BadRequestError, type: "invalid_request_error", code: "context_length_exceeded" },
+          openai: {
+            cls: OpenAI.BadRequestError,
+            type: "invalid_request_error",
+            code: "context_length_exceeded",
+          },
           anthropic: { cls: Anthropic.BadRequestError, type: "invalid_request_error" },
           gemini: { status: "INVALID_ARGUMENT" },
         });
@@ -147,7 +171,9 @@ for (const clientKind of KINDS) {
         const f = await client().fail(`badkey-${upstream}`);
         // Not the upstream's 401: the client's own key is fine, and the provider's advice is not for it.
         expectFailure(clientKind, f, BAD_GATEWAY);
-        expect(f.message).toContain(`upstream rejected the configured key for model badkey-${upstream}`);
+        expect(f.message).toContain(
+          `upstream rejected the configured key for model badkey-${upstream}`,
+        );
         // The refusal really came from the upstream (Gemini answers a bad key with 400 API_KEY_INVALID).
         const [seen] = mock().requests;
         expect(seen!.rejected?.status).toBe(upstream === "gemini" ? 400 : 401);
@@ -193,7 +219,9 @@ for (const clientKind of KINDS) {
         } else {
           // A bare {"error":…} chunk: ApiError with the chunk's code as status.
           expect(f!.error).toBeInstanceOf(ApiError);
-          expect({ status: f!.status, type: f!.type }).toEqual(overloaded ? { status: 503, type: "UNAVAILABLE" } : { status: 500, type: "INTERNAL" });
+          expect({ status: f!.status, type: f!.type }).toEqual(
+            overloaded ? { status: 503, type: "UNAVAILABLE" } : { status: 500, type: "INTERNAL" },
+          );
         }
       });
 
@@ -205,7 +233,12 @@ for (const clientKind of KINDS) {
         // message_stop, Gemini without finishReason): only an error the router writes makes it throw.
         expect(run.finish).toBeUndefined();
         expect(run.failure).toBeDefined();
-        const cls = clientKind === "openai" ? OpenAI.APIError : clientKind === "anthropic" ? Anthropic.APIError : ApiError;
+        const cls =
+          clientKind === "openai"
+            ? OpenAI.APIError
+            : clientKind === "anthropic"
+              ? Anthropic.APIError
+              : ApiError;
         expect(run.failure!.error).toBeInstanceOf(cls);
         if (clientKind === "gemini") expect(run.failure!.status).toBeGreaterThanOrEqual(500);
         if (clientKind === "anthropic") expect(run.failure!.type).toMatch(/_error$/);

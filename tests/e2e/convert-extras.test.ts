@@ -35,7 +35,8 @@ const FIFTY_WORDS =
 
 const SEARCH_TOOL: Anthropic.Tool = {
   name: "search_documents",
-  description: "Full-text search over the user's document archive, returning the best matching passages with their titles and dates",
+  description:
+    "Full-text search over the user's document archive, returning the best matching passages with their titles and dates",
   input_schema: {
     type: "object",
     properties: {
@@ -50,7 +51,11 @@ const SEARCH_TOOL: Anthropic.Tool = {
 describe("token counting across formats", () => {
   test("Anthropic countTokens → Gemini upstream: asks Gemini's countTokens with the whole request", async () => {
     const { data, response } = await anthropic.messages
-      .countTokens({ model: "gemini", system: "Answer briefly.", messages: [{ role: "user", content: "one two three four five" }] })
+      .countTokens({
+        model: "gemini",
+        system: "Answer briefly.",
+        messages: [{ role: "user", content: "one two three four five" }],
+      })
       .withResponse();
     const [seen] = h.mocks.gemini.requests;
     expect(seen!.rejected).toBeUndefined();
@@ -67,18 +72,27 @@ describe("token counting across formats", () => {
   test("Anthropic countTokens → OpenAI upstream: a local estimate, plausible, and tools count", async () => {
     const messages: Anthropic.MessageParam[] = [{ role: "user", content: FIFTY_WORDS }];
     expect(words(FIFTY_WORDS)).toBe(50);
-    const plain = await anthropic.messages.countTokens({ model: "openai", messages }).withResponse();
+    const plain = await anthropic.messages
+      .countTokens({ model: "openai", messages })
+      .withResponse();
     expect(plain.response.headers.get("x-llm-router-token-count")).toBe("estimate");
     expect(plain.data.input_tokens).toBeGreaterThanOrEqual(25);
     expect(plain.data.input_tokens).toBeLessThanOrEqual(100);
-    const withTools = await anthropic.messages.countTokens({ model: "openai", messages, tools: [SEARCH_TOOL] });
+    const withTools = await anthropic.messages.countTokens({
+      model: "openai",
+      messages,
+      tools: [SEARCH_TOOL],
+    });
     expect(withTools.input_tokens).toBeGreaterThan(plain.data.input_tokens + 20);
     // OpenAI has no counting endpoint: nothing may have been sent there.
     expect(h.mocks.openai.requests).toHaveLength(0);
   });
 
   test("Gemini countTokens → Anthropic upstream: asks count_tokens with a valid body", async () => {
-    const res = await gemini.models.countTokens({ model: "anthropic", contents: "alpha beta gamma delta" });
+    const res = await gemini.models.countTokens({
+      model: "anthropic",
+      contents: "alpha beta gamma delta",
+    });
     const [seen] = h.mocks.anthropic.requests;
     expect(seen!.path).toBe("/v1/messages/count_tokens");
     expect(seen!.rejected).toBeUndefined();
@@ -98,7 +112,9 @@ describe("token counting across formats", () => {
 
   test("the upstream count fails (500) → Anthropic client still gets 200 with an estimate", async () => {
     h.mocks.gemini.fault({ kind: "status", status: 500 });
-    const { data, response } = await anthropic.messages.countTokens({ model: "gemini", messages: [{ role: "user", content: FIFTY_WORDS }] }).withResponse();
+    const { data, response } = await anthropic.messages
+      .countTokens({ model: "gemini", messages: [{ role: "user", content: FIFTY_WORDS }] })
+      .withResponse();
     expect(h.mocks.gemini.requests).toHaveLength(1);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-llm-router-token-count")).toBe("estimate");
@@ -118,9 +134,21 @@ describe("token counting across formats", () => {
 
 describe("warnings for what the target cannot express", () => {
   // None of these has an Anthropic counterpart; a strict Anthropic would refuse each of them.
-  const UNEXPRESSIBLE = { logit_bias: { "50256": -100 }, seed: 42, presence_penalty: 0.5, frequency_penalty: 0.25 };
+  const UNEXPRESSIBLE = {
+    logit_bias: { "50256": -100 },
+    seed: 42,
+    presence_penalty: 0.5,
+    frequency_penalty: 0.25,
+  };
   const ask = (model: string, stream: boolean) =>
-    openai.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], ...UNEXPRESSIBLE, ...(stream ? { stream: true as const } : {}) }).withResponse();
+    openai.chat.completions
+      .create({
+        model,
+        messages: [{ role: "user", content: "hi" }],
+        ...UNEXPRESSIBLE,
+        ...(stream ? { stream: true as const } : {}),
+      })
+      .withResponse();
 
   for (const stream of [false, true]) {
     test(`OpenAI → Anthropic${stream ? " (stream)" : ""}: dropped parameters are counted and named in headers`, async () => {
@@ -144,7 +172,9 @@ describe("warnings for what the target cannot express", () => {
   });
 
   test("a conversion that loses nothing carries no warning headers", async () => {
-    const { response } = await openai.chat.completions.create({ model: "anthropic", messages: [{ role: "user", content: "hi" }], temperature: 0.5 }).withResponse();
+    const { response } = await openai.chat.completions
+      .create({ model: "anthropic", messages: [{ role: "user", content: "hi" }], temperature: 0.5 })
+      .withResponse();
     expect(response.status).toBe(200);
     expect(response.headers.get("x-llm-router-warnings")).toBeNull();
   });
@@ -161,9 +191,17 @@ function toolNamesSeen(kind: MockKind, r: RecordedRequest): string[] {
 /** The tool names an upstream request replayed in its history (the model's earlier calls). */
 function historyCallNames(kind: MockKind, r: RecordedRequest): string[] {
   const b = body(r);
-  if (kind === "openai") return b.messages.flatMap((m: any) => m.tool_calls ?? []).map((c: any) => c.function.name);
-  if (kind === "anthropic") return b.messages.flatMap((m: any) => (Array.isArray(m.content) ? m.content : [])).filter((p: any) => p.type === "tool_use").map((p: any) => p.name);
-  return b.contents.flatMap((c: any) => c.parts).filter((p: any) => p.functionCall).map((p: any) => p.functionCall.name);
+  if (kind === "openai")
+    return b.messages.flatMap((m: any) => m.tool_calls ?? []).map((c: any) => c.function.name);
+  if (kind === "anthropic")
+    return b.messages
+      .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+      .filter((p: any) => p.type === "tool_use")
+      .map((p: any) => p.name);
+  return b.contents
+    .flatMap((c: any) => c.parts)
+    .filter((p: any) => p.functionCall)
+    .map((p: any) => p.functionCall.name);
 }
 
 const RULES: Record<"openai" | "gemini", RegExp> = {
@@ -190,11 +228,23 @@ describe("tool names legal for the client but not for the upstream", () => {
         expect(name.length).toBeLessThanOrEqual(128);
         const mock = h.mocks[upstream];
         // The model calls the tool by the name it was given, whatever that is.
-        mock.respond((req) => (mock.requests.length === 1 ? { toolCalls: [{ name: toolNamesSeen(upstream, req)[0]!, args: { target: "x" } }] } : undefined));
-        const tools: Anthropic.Tool[] = [{ name, description: "A tool", input_schema: { type: "object", properties: { target: { type: "string" } } } }];
+        mock.respond((req) =>
+          mock.requests.length === 1
+            ? { toolCalls: [{ name: toolNamesSeen(upstream, req)[0]!, args: { target: "x" } }] }
+            : undefined,
+        );
+        const tools: Anthropic.Tool[] = [
+          {
+            name,
+            description: "A tool",
+            input_schema: { type: "object", properties: { target: { type: "string" } } },
+          },
+        ];
         const messages: Anthropic.MessageParam[] = [{ role: "user", content: "use the tool" }];
         const params = { model: upstream, max_tokens: 512, tools, messages };
-        const first = stream ? await anthropic.messages.stream(params).finalMessage() : await anthropic.messages.create(params);
+        const first = stream
+          ? await anthropic.messages.stream(params).finalMessage()
+          : await anthropic.messages.create(params);
 
         const wire = toolNamesSeen(upstream, mock.requests[0]!)[0]!;
         expect(mock.requests[0]!.rejected).toBeUndefined();
@@ -210,7 +260,14 @@ describe("tool names legal for the client but not for the upstream", () => {
         // The follow-up replays the call under the client's name; upstream it must be the same wire name again.
         const answer = await anthropic.messages.create({
           ...params,
-          messages: [...messages, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call!.id, content: "done" }] }],
+          messages: [
+            ...messages,
+            { role: "assistant", content: first.content },
+            {
+              role: "user",
+              content: [{ type: "tool_result", tool_use_id: call!.id, content: "done" }],
+            },
+          ],
         });
         const second = mock.requests[1]!;
         expect(second.rejected).toBeUndefined();
@@ -224,8 +281,18 @@ describe("tool names legal for the client but not for the upstream", () => {
 
 describe("tool-call ids between an Anthropic client and other upstreams", () => {
   const ANTHROPIC_ID = /^[a-zA-Z0-9_-]+$/;
-  const tools: Anthropic.Tool[] = [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }];
-  const fnParts = (r: RecordedRequest, key: "functionCall" | "functionResponse") => body(r).contents.flatMap((c: any) => c.parts).filter((p: any) => p[key]).map((p: any) => p[key]);
+  const tools: Anthropic.Tool[] = [
+    {
+      name: "get_weather",
+      description: "Weather",
+      input_schema: { type: "object", properties: { city: { type: "string" } } },
+    },
+  ];
+  const fnParts = (r: RecordedRequest, key: "functionCall" | "functionResponse") =>
+    body(r)
+      .contents.flatMap((c: any) => c.parts)
+      .filter((p: any) => p[key])
+      .map((p: any) => p[key]);
 
   test("an Anthropic tool_use id in the history reaches Gemini unchanged on both the call and its response", async () => {
     const id = "toolu_01A09q90qw90lq917835lq9";
@@ -235,20 +302,28 @@ describe("tool-call ids between an Anthropic client and other upstreams", () => 
       tools,
       messages: [
         { role: "user", content: "weather in Oslo?" },
-        { role: "assistant", content: [{ type: "tool_use", id, name: "get_weather", input: { city: "Oslo" } }] },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id, name: "get_weather", input: { city: "Oslo" } }],
+        },
         { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: "sunny" }] },
       ],
     });
     const seen = h.mocks.gemini.requests[0]!;
     expect(seen.rejected).toBeUndefined();
-    expect(fnParts(seen, "functionCall")).toEqual([{ id, name: "get_weather", args: { city: "Oslo" } }]);
+    expect(fnParts(seen, "functionCall")).toEqual([
+      { id, name: "get_weather", args: { city: "Oslo" } },
+    ]);
     expect(fnParts(seen, "functionResponse")).toMatchObject([{ id, name: "get_weather" }]);
     expect(res.content[0]).toMatchObject({ type: "text" });
     expect((res.content[0] as Anthropic.TextBlock).text).toContain("sunny");
   });
 
   /** The ids of the replayed call and of its result in an upstream request, in that format. */
-  function pairSeen(kind: "openai" | "gemini", r: RecordedRequest): { call: unknown; result: unknown; name: unknown } {
+  function pairSeen(
+    kind: "openai" | "gemini",
+    r: RecordedRequest,
+  ): { call: unknown; result: unknown; name: unknown } {
     if (kind === "gemini") {
       const [fc] = fnParts(r, "functionCall");
       const [fr] = fnParts(r, "functionResponse");
@@ -256,7 +331,11 @@ describe("tool-call ids between an Anthropic client and other upstreams", () => 
     }
     const msgs = body(r).messages as any[];
     const call = msgs.flatMap((m) => m.tool_calls ?? [])[0];
-    return { call: call?.id, result: msgs.find((m) => m.role === "tool")?.tool_call_id, name: call?.function.name };
+    return {
+      call: call?.id,
+      result: msgs.find((m) => m.role === "tool")?.tool_call_id,
+      name: call?.function.name,
+    };
   }
 
   // Gemini's Developer API often sends calls without an id; other front ends use characters
@@ -269,16 +348,36 @@ describe("tool-call ids between an Anthropic client and other upstreams", () => 
   for (const { upstream, id: upstreamId } of cases) {
     test(`a ${upstream} call ${upstreamId ? `with id ${JSON.stringify(upstreamId)}` : "without an id"} reaches the Anthropic client with a legal id, and its result pairs upstream`, async () => {
       const mock = h.mocks[upstream];
-      mock.reply({ toolCalls: [{ ...(upstreamId ? { id: upstreamId } : {}), name: "get_weather", args: { city: "Oslo" } }] });
+      mock.reply({
+        toolCalls: [
+          {
+            ...(upstreamId ? { id: upstreamId } : {}),
+            name: "get_weather",
+            args: { city: "Oslo" },
+          },
+        ],
+      });
       const messages: Anthropic.MessageParam[] = [{ role: "user", content: "weather in Oslo?" }];
-      const first = await anthropic.messages.create({ model: upstream, max_tokens: 256, tools, messages });
+      const first = await anthropic.messages.create({
+        model: upstream,
+        max_tokens: 256,
+        tools,
+        messages,
+      });
       const call = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")!;
       expect(call.id).toMatch(ANTHROPIC_ID);
       const answer = await anthropic.messages.create({
         model: upstream,
         max_tokens: 256,
         tools,
-        messages: [...messages, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: "sunny" }] }],
+        messages: [
+          ...messages,
+          { role: "assistant", content: first.content },
+          {
+            role: "user",
+            content: [{ type: "tool_result", tool_use_id: call.id, content: "sunny" }],
+          },
+        ],
       });
       const second = mock.requests[1]!;
       expect(second.rejected).toBeUndefined();

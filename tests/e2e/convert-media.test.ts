@@ -15,7 +15,8 @@ import { startHarness, TOKEN, type Harness } from "./harness";
  */
 
 // 1×1 transparent PNG.
-const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 // Far above the router's 20 MiB download limit; the server never sends that much.
 const HUGE = 200 * 1024 * 1024;
 
@@ -49,7 +50,10 @@ server_settings:
     fetch(req) {
       const path = new URL(req.url).pathname;
       hits.push(path);
-      if (path === "/cat.png") return new Response(Buffer.from(PNG, "base64"), { headers: { "content-type": "image/png" } });
+      if (path === "/cat.png")
+        return new Response(Buffer.from(PNG, "base64"), {
+          headers: { "content-type": "image/png" },
+        });
       return new Response("no such image", { status: 404 });
     },
   });
@@ -80,11 +84,25 @@ beforeEach(() => {
   hits.length = 0;
 });
 
-const imageMessage = (url: string): OpenAI.ChatCompletionMessageParam[] => [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url } }] }];
-const askOpenAI = (group: string, url: string) => openai.chat.completions.create({ model: group, messages: imageMessage(url) });
-const streamOpenAI = (group: string, url: string) => openai.chat.completions.create({ model: group, messages: imageMessage(url), stream: true });
+const imageMessage = (url: string): OpenAI.ChatCompletionMessageParam[] => [
+  {
+    role: "user",
+    content: [
+      { type: "text", text: "what is this" },
+      { type: "image_url", image_url: { url } },
+    ],
+  },
+];
+const askOpenAI = (group: string, url: string) =>
+  openai.chat.completions.create({ model: group, messages: imageMessage(url) });
+const streamOpenAI = (group: string, url: string) =>
+  openai.chat.completions.create({ model: group, messages: imageMessage(url), stream: true });
 
-const geminiInline = (r: RecordedRequest) => (r.body as any).contents.flatMap((c: any) => c.parts).filter((p: any) => p.inlineData).map((p: any) => p.inlineData);
+const geminiInline = (r: RecordedRequest) =>
+  (r.body as any).contents
+    .flatMap((c: any) => c.parts)
+    .filter((p: any) => p.inlineData)
+    .map((p: any) => p.inlineData);
 
 describe("remote images, OpenAI client", () => {
   test("→ Gemini: the router downloads the URL and sends the bytes inline", async () => {
@@ -99,9 +117,12 @@ describe("remote images, OpenAI client", () => {
 
   test("→ Gemini, streamed: the same download happens before the stream starts", async () => {
     let text = "";
-    for await (const chunk of await streamOpenAI("gemini", `${imageBase}/cat.png`)) text += chunk.choices[0]?.delta?.content ?? "";
+    for await (const chunk of await streamOpenAI("gemini", `${imageBase}/cat.png`))
+      text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe("echo: what is this");
-    expect(geminiInline(h.mocks.gemini.requests[0]!)).toEqual([{ mimeType: "image/png", data: PNG }]);
+    expect(geminiInline(h.mocks.gemini.requests[0]!)).toEqual([
+      { mimeType: "image/png", data: PNG },
+    ]);
   });
 
   test("→ Gemini, the URL answers 404: 400 in OpenAI's format naming the media, not why, upstream untouched", async () => {
@@ -120,7 +141,9 @@ describe("remote images, OpenAI client", () => {
     const err = await askOpenAI("gemini", liarUrl).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     const e = err as InstanceType<typeof OpenAI.BadRequestError>;
-    expect((e.error as { message: string }).message).toBe(`could not download media #1 (${liarUrl})`);
+    expect((e.error as { message: string }).message).toBe(
+      `could not download media #1 (${liarUrl})`,
+    );
     expect(h.mocks.gemini.requests).toHaveLength(0);
   });
 
@@ -128,7 +151,9 @@ describe("remote images, OpenAI client", () => {
     const url = `http://127.0.0.2:${images.port}/cat.png`;
     const err = await askOpenAI("gemini", url).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(((err as InstanceType<typeof OpenAI.BadRequestError>).error as { message: string }).message).toBe(`could not download media #1 (${url})`);
+    expect(
+      ((err as InstanceType<typeof OpenAI.BadRequestError>).error as { message: string }).message,
+    ).toBe(`could not download media #1 (${url})`);
     expect(hits).toEqual([]);
     expect(h.mocks.gemini.requests).toHaveLength(0);
   });
@@ -136,13 +161,25 @@ describe("remote images, OpenAI client", () => {
   test("→ two Gemini models, the first failing with 500: failover reuses the downloads, one per URL", async () => {
     h.mocks.gemini.fault({ kind: "status", status: 500 });
     const messages: OpenAI.ChatCompletionMessageParam[] = [
-      { role: "user", content: [{ type: "text", text: "compare" }, { type: "image_url", image_url: { url: `${imageBase}/cat.png` } }, { type: "image_url", image_url: { url: `${imageBase}/cat.png?b` } }] },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "compare" },
+          { type: "image_url", image_url: { url: `${imageBase}/cat.png` } },
+          { type: "image_url", image_url: { url: `${imageBase}/cat.png?b` } },
+        ],
+      },
     ];
-    const res = await openai.chat.completions.create({ model: "gemini-pair", messages }).withResponse();
+    const res = await openai.chat.completions
+      .create({ model: "gemini-pair", messages })
+      .withResponse();
     expect(res.response.headers.get("x-llm-router-attempts")).toBe("2");
     expect(h.mocks.gemini.requests).toHaveLength(2);
     expect(hits).toEqual(["/cat.png", "/cat.png"]);
-    expect(geminiInline(h.mocks.gemini.requests[1]!)).toEqual([{ mimeType: "image/png", data: PNG }, { mimeType: "image/png", data: PNG }]);
+    expect(geminiInline(h.mocks.gemini.requests[1]!)).toEqual([
+      { mimeType: "image/png", data: PNG },
+      { mimeType: "image/png", data: PNG },
+    ]);
   });
 
   test("→ Gemini, a YouTube URL: Gemini fetches it itself, so it goes as fileData, never downloaded", async () => {
@@ -159,8 +196,13 @@ describe("remote images, OpenAI client", () => {
     expect(res.choices[0]!.message.content).toBe("echo: what is this");
     const seen = h.mocks.anthropic.requests[0]!;
     expect(seen.rejected).toBeUndefined();
-    const blocks = (seen.body as any).messages.flatMap((m: any) => (Array.isArray(m.content) ? m.content : []));
-    expect(blocks.find((b: any) => b.type === "image")).toEqual({ type: "image", source: { type: "url", url } });
+    const blocks = (seen.body as any).messages.flatMap((m: any) =>
+      Array.isArray(m.content) ? m.content : [],
+    );
+    expect(blocks.find((b: any) => b.type === "image")).toEqual({
+      type: "image",
+      source: { type: "url", url },
+    });
     expect(hits).toEqual([]);
   });
 });
@@ -170,22 +212,38 @@ describe("remote images, Anthropic client", () => {
     const res = await anthropic.messages.create({
       model: "gemini",
       max_tokens: 256,
-      messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image", source: { type: "url", url: `${imageBase}/cat.png` } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this" },
+            { type: "image", source: { type: "url", url: `${imageBase}/cat.png` } },
+          ],
+        },
+      ],
     });
     expect(res.content[0]).toMatchObject({ type: "text", text: "echo: what is this" });
     expect(hits).toEqual(["/cat.png"]);
-    expect(geminiInline(h.mocks.gemini.requests[0]!)).toEqual([{ mimeType: "image/png", data: PNG }]);
+    expect(geminiInline(h.mocks.gemini.requests[0]!)).toEqual([
+      { mimeType: "image/png", data: PNG },
+    ]);
   });
 
   test("→ Gemini, the URL answers 404: 400 invalid_request_error in Anthropic's format naming the URL", async () => {
     const url = `${imageBase}/gone.png`;
     const err = await anthropic.messages
-      .create({ model: "gemini", max_tokens: 256, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url } }] }] })
+      .create({
+        model: "gemini",
+        max_tokens: 256,
+        messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url } }] }],
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     const e = err as InstanceType<typeof Anthropic.BadRequestError>;
     expect(e.type).toBe("invalid_request_error");
-    expect((e.error as { error: { message: string } }).error.message).toBe(`could not download media #1 (${url})`);
+    expect((e.error as { error: { message: string } }).error.message).toBe(
+      `could not download media #1 (${url})`,
+    );
     expect(h.mocks.gemini.requests).toHaveLength(0);
   });
 });

@@ -34,10 +34,18 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 beforeEach(() => {
   Object.values(h.mocks).forEach((m) => m.reset());
-  for (const m of ["oa", "an", "dead", "dead2"]) for (let i = 0; i < 8; i++) h.runtime.health.success(m);
+  for (const m of ["oa", "an", "dead", "dead2"])
+    for (let i = 0; i < 8; i++) h.runtime.health.success(m);
 });
 
-const ask = (model: string, stream = false) => client.chat.completions.create({ model, stream, messages: [{ role: "user", content: "hello again" }] } as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+const ask = (model: string, stream = false) =>
+  client.chat.completions
+    .create({
+      model,
+      stream,
+      messages: [{ role: "user", content: "hello again" }],
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+    .withResponse();
 
 describe("failover before the first byte", () => {
   test("first model answers 500 → the client gets the second model's answer", async () => {
@@ -63,7 +71,8 @@ describe("failover before the first byte", () => {
     h.mocks.openai.fault({ kind: "reset" });
     const { data: stream, response } = await ask("fo", true);
     let text = "";
-    for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) text += chunk.choices[0]?.delta.content ?? "";
+    for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
+      text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("echo: hello again");
     expect(response.headers.get("x-llm-router-model")).toBe("an");
   });
@@ -92,7 +101,8 @@ describe("after the first byte the attempt is committed", () => {
     const { data: stream } = await ask("fo", true);
     let text = "";
     const err = await (async () => {
-      for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) text += chunk.choices[0]?.delta.content ?? "";
+      for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
+        text += chunk.choices[0]?.delta.content ?? "";
     })().catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(text.length).toBeGreaterThan(0);
@@ -119,7 +129,9 @@ describe("readiness detail", () => {
     for (let i = 0; i < 7; i++) h.runtime.health.failure("dead2");
     const open = await (await fetch(`${h.base}/health?detail`)).json();
     expect(open).toEqual({ status: "ok" });
-    const detail = (await (await fetch(`${h.base}/health?detail`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { down: string[]; models: { model: string; effective_weight: number }[] };
+    const detail = (await (
+      await fetch(`${h.base}/health?detail`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { down: string[]; models: { model: string; effective_weight: number }[] };
     expect(detail.down).toContain("dead2");
     expect(detail.models.find((m) => m.model === "oa")!.effective_weight).toBe(100);
   });

@@ -22,10 +22,16 @@ export interface Harness {
  * `extraModels` inside `model_list` (indent items by two). It is a function because the
  * mocks' ports are only known once they run, and extra models often point at them.
  */
-export async function startHarness(extraYaml = "", extraModels: (mocks: Record<MockKind, MockUpstream>) => string = () => ""): Promise<Harness> {
+export async function startHarness(
+  extraYaml = "",
+  extraModels: (mocks: Record<MockKind, MockUpstream>) => string = () => "",
+): Promise<Harness> {
   const kinds: MockKind[] = ["openai", "anthropic", "gemini"];
   const started = await Promise.all(kinds.map((k) => startMock(k, { apiKey: `sk-upstream-${k}` })));
-  const mocks = Object.fromEntries(kinds.map((k, i) => [k, started[i]!])) as Record<MockKind, MockUpstream>;
+  const mocks = Object.fromEntries(kinds.map((k, i) => [k, started[i]!])) as Record<
+    MockKind,
+    MockUpstream
+  >;
   const yaml = `
 model_list:
   - model_name: oa
@@ -75,7 +81,10 @@ router_settings:
 ${extraYaml}`;
   const config = loadConfigText(yaml, "e2e.yaml", {});
   const runtime = createRuntime(config);
-  const router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => runtime, token: TOKEN, log: silentLogger });
+  const router = serve(
+    { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
+    { runtime: () => runtime, token: TOKEN, log: silentLogger },
+  );
   return {
     router,
     runtime,
@@ -90,5 +99,7 @@ ${extraYaml}`;
 
 /** Every header and the raw body a mock saw, as one string, to prove a secret never reached it. */
 export function everythingSeen(m: MockUpstream): string {
-  return m.requests.map((r) => JSON.stringify(r.headers) + r.path + JSON.stringify(r.query) + r.rawBody).join("\n");
+  return m.requests
+    .map((r) => JSON.stringify(r.headers) + r.path + JSON.stringify(r.query) + r.rawBody)
+    .join("\n");
 }

@@ -12,8 +12,14 @@ let h: Harness;
 beforeAll(async () => {
   // Models without rewrite_body: their bodies are edited as bytes, not re-serialised anyway.
   h = await startHarness(
-    ["    - name: openai-plain", "      models: [{ name: oa-plain }]", "    - name: anthropic-plain", "      models: [{ name: an-nobeta }]"].join("\n"),
-    (mocks) => `  - model_name: oa-plain\n    llm_params: { api_type: openai, model: gpt-upstream, api_base: "${mocks.openai.apiBase}", api_key: ${mocks.openai.apiKey} }`,
+    [
+      "    - name: openai-plain",
+      "      models: [{ name: oa-plain }]",
+      "    - name: anthropic-plain",
+      "      models: [{ name: an-nobeta }]",
+    ].join("\n"),
+    (mocks) =>
+      `  - model_name: oa-plain\n    llm_params: { api_type: openai, model: gpt-upstream, api_base: "${mocks.openai.apiBase}", api_key: ${mocks.openai.apiKey} }`,
   );
 });
 afterAll(() => h.stop());
@@ -33,7 +39,7 @@ function topLevelKeys(raw: string): string[] {
       while (raw[j] !== '"') j += raw[j] === "\\" ? 2 : 1;
       if (depth === 1 && expectKey) keys.push(raw.slice(i + 1, j));
       i = j;
-    } else if (c === "{" || c === "[") depth++, (expectKey = c === "{");
+    } else if (c === "{" || c === "[") (depth++, (expectKey = c === "{"));
     else if (c === "}" || c === "]") depth--;
     else if (c === "," && depth === 1) expectKey = true;
     else if (c === ":" && depth === 1) expectKey = false;
@@ -57,23 +63,53 @@ const AMBIGUOUS: [string, (group: string) => string][] = [
 
 describe.each([
   ["OpenAI", "/v1/chat/completions", "openai-plain", "openai", "gpt-upstream", ""],
-  ["Anthropic", "/v1/messages", "anthropic-plain", "anthropic", "claude-upstream", ',"max_tokens":16'],
+  [
+    "Anthropic",
+    "/v1/messages",
+    "anthropic-plain",
+    "anthropic",
+    "claude-upstream",
+    ',"max_tokens":16',
+  ],
 ] as const)("%s passthrough", (_, path, group, mock, upstreamModel, extra) => {
-  test.each(AMBIGUOUS)("%s: the upstream gets one model key, the configured model", async (_, start) => {
-    const body = `${start(group)}${extra},"messages":[{"role":"user","content":"hi"}]}`;
-    const res = await fetch(`${h.base}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "x-api-key": TOKEN, "content-type": "application/json" }, body });
-    expect(res.status).toBe(200);
-    const seen = h.mocks[mock].requests;
-    expect(seen).toHaveLength(1);
-    expect(modelsSent(seen[0]!)).toEqual({ keys: ["model"], model: upstreamModel });
-    expect(JSON.parse(seen[0]!.rawBody).temperature).toBe(start(group).includes("emperature") ? 0.5 : undefined);
-  });
+  test.each(AMBIGUOUS)(
+    "%s: the upstream gets one model key, the configured model",
+    async (_, start) => {
+      const body = `${start(group)}${extra},"messages":[{"role":"user","content":"hi"}]}`;
+      const res = await fetch(`${h.base}${path}`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          "x-api-key": TOKEN,
+          "content-type": "application/json",
+        },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const seen = h.mocks[mock].requests;
+      expect(seen).toHaveLength(1);
+      expect(modelsSent(seen[0]!)).toEqual({ keys: ["model"], model: upstreamModel });
+      expect(JSON.parse(seen[0]!.rawBody).temperature).toBe(
+        start(group).includes("emperature") ? 0.5 : undefined,
+      );
+    },
+  );
 
   test("an unambiguous body keeps its bytes: only the model value changes", async () => {
     const body = `{"model":"${group}"${extra},"messages":[{"role":"user","content":"h\\u0069"}],  "metadata" :{"user_id":"u"}}`;
-    const res = await fetch(`${h.base}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "x-api-key": TOKEN, "content-type": "application/json" }, body });
+    const res = await fetch(`${h.base}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        "x-api-key": TOKEN,
+        "content-type": "application/json",
+      },
+      body,
+    });
     expect(res.status).toBe(200);
-    expect(h.mocks[mock].requests[0]!.rawBody).toBe(body.replace(`"${group}"`, `"${upstreamModel}"`));
+    expect(h.mocks[mock].requests[0]!.rawBody).toBe(
+      body.replace(`"${group}"`, `"${upstreamModel}"`),
+    );
   });
 });
 
@@ -93,7 +129,9 @@ describe("Gemini passthrough: the model travels in the URL", () => {
   });
 
   test("… written once, when the client wrote it twice or escaped", async () => {
-    const res = await countTokens(`"model":"models/gemini-not-allowed","m\\u006fdel":"models/gemini"`);
+    const res = await countTokens(
+      `"model":"models/gemini-not-allowed","m\\u006fdel":"models/gemini"`,
+    );
     expect(res.status).toBe(200);
     const raw = h.mocks.gemini.requests[0]!.rawBody;
     expect(topLevelKeys(raw)).toEqual(["generateContentRequest"]);

@@ -15,7 +15,11 @@ const user = (text: string) => [{ role: "user" as const, content: text }];
 
 describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => {
   test("non-streaming: content, usage, stop reason; model names the group", async () => {
-    const res = await client.messages.create({ model: "anthropic", max_tokens: 64, messages: user("hi there") });
+    const res = await client.messages.create({
+      model: "anthropic",
+      max_tokens: 64,
+      messages: user("hi there"),
+    });
     expect(res.content).toEqual([{ type: "text", text: "echo: hi there" } as never]);
     expect(res.stop_reason).toBe("end_turn");
     expect(res.model).toBe("anthropic");
@@ -35,7 +39,12 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
 
   test("streaming: the full event sequence reaches the SDK, message_start names the group", async () => {
     h.mocks.anthropic.reply({ thinking: { text: "let me think" }, text: "the answer" });
-    const stream = client.messages.stream({ model: "anthropic", max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 1024 }, messages: user("q") });
+    const stream = client.messages.stream({
+      model: "anthropic",
+      max_tokens: 2048,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      messages: user("q"),
+    });
     let startModel = "";
     stream.on("streamEvent", (e) => {
       if (e.type === "message_start") startModel = e.message.model;
@@ -50,23 +59,50 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
   });
 
   test("a thinking signature round-trips byte for byte (the strict mock rejects unknown signatures)", async () => {
-    h.mocks.anthropic.reply({ thinking: { text: "plan" }, toolCalls: [{ id: "toolu_1", name: "read", args: { path: "a.txt" } }] });
-    const tools = [{ name: "read", input_schema: { type: "object" as const, properties: { path: { type: "string" } } } }];
-    const first = await client.messages.create({ model: "anthropic", max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 1024 }, tools, messages: user("read a.txt") });
+    h.mocks.anthropic.reply({
+      thinking: { text: "plan" },
+      toolCalls: [{ id: "toolu_1", name: "read", args: { path: "a.txt" } }],
+    });
+    const tools = [
+      {
+        name: "read",
+        input_schema: { type: "object" as const, properties: { path: { type: "string" } } },
+      },
+    ];
+    const first = await client.messages.create({
+      model: "anthropic",
+      max_tokens: 2048,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      tools,
+      messages: user("read a.txt"),
+    });
     expect(first.stop_reason).toBe("tool_use");
     const second = await client.messages.create({
       model: "anthropic",
       max_tokens: 2048,
       thinking: { type: "enabled", budget_tokens: 1024 },
       tools,
-      messages: [...user("read a.txt"), { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "file body" }] }],
+      messages: [
+        ...user("read a.txt"),
+        { role: "assistant", content: first.content },
+        {
+          role: "user",
+          content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "file body" }],
+        },
+      ],
     });
     expect(second.stop_reason).toBe("end_turn");
     expect(h.mocks.anthropic.requests.every((r) => !r.rejected)).toBe(true);
   });
 
   test("beta fields and the anthropic-beta header pass through; ?beta=true is ignored", async () => {
-    await client.beta.messages.create({ model: "anthropic", max_tokens: 64, messages: user("x"), betas: ["context-management-2025-06-27"], context_management: { edits: [] } } as never);
+    await client.beta.messages.create({
+      model: "anthropic",
+      max_tokens: 64,
+      messages: user("x"),
+      betas: ["context-management-2025-06-27"],
+      context_management: { edits: [] },
+    } as never);
     const [seen] = h.mocks.anthropic.requests;
     expect(seen!.headers["anthropic-beta"]).toContain("context-management-2025-06-27");
     expect(seen!.body.context_management).toEqual({ edits: [] });
@@ -74,12 +110,20 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
   });
 
   test("rewrite_header null removes a header the client sent", async () => {
-    await client.beta.messages.create({ model: "anthropic-nobeta", max_tokens: 64, messages: user("x"), betas: ["x-beta-2025"] });
+    await client.beta.messages.create({
+      model: "anthropic-nobeta",
+      max_tokens: 64,
+      messages: user("x"),
+      betas: ["x-beta-2025"],
+    });
     expect(h.mocks.anthropic.requests[0]!.headers["anthropic-beta"]).toBeUndefined();
   });
 
   test("count_tokens passes through to the upstream", async () => {
-    const res = await client.messages.countTokens({ model: "anthropic", messages: user("a b c d") });
+    const res = await client.messages.countTokens({
+      model: "anthropic",
+      messages: user("a b c d"),
+    });
     expect(res.input_tokens).toBe(4);
     expect(h.mocks.anthropic.requests[0]!.path).toBe("/v1/messages/count_tokens");
     expect(h.mocks.anthropic.requests[0]!.body.model).toBe("claude-upstream");
@@ -87,7 +131,9 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
 
   test("an upstream 529 passes through as the SDK's overloaded error", async () => {
     h.mocks.anthropic.fault({ kind: "status", status: 529 });
-    const err = await client.messages.create({ model: "anthropic", max_tokens: 8, messages: user("x") }).catch((e) => e);
+    const err = await client.messages
+      .create({ model: "anthropic", max_tokens: 8, messages: user("x") })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect(err.status).toBe(529);
     expect(err.error?.error?.type).toBe("overloaded_error");
@@ -111,16 +157,25 @@ describe("Anthropic SDK → router → Anthropic upstream (passthrough)", () => 
   test("missing max_tokens → 400 invalid_request_error from the router, upstream untouched", async () => {
     const res = await fetch(`${h.base}/v1/messages`, {
       method: "POST",
-      headers: { "x-api-key": TOKEN, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+      headers: {
+        "x-api-key": TOKEN,
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+      },
       body: JSON.stringify({ model: "anthropic", messages: user("x") }),
     });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("max_tokens") } });
+    expect(await res.json()).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: expect.stringContaining("max_tokens") },
+    });
     expect(h.mocks.anthropic.requests).toHaveLength(0);
   });
 
   test("unknown group → 404 not_found_error", async () => {
-    const err = await client.messages.create({ model: "nope", max_tokens: 8, messages: user("x") }).catch((e) => e);
+    const err = await client.messages
+      .create({ model: "nope", max_tokens: 8, messages: user("x") })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
   });
 

@@ -28,7 +28,10 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
   });
 
   test("generateContentStream (SSE): chunks arrive in order, each names the group", async () => {
-    const stream = await client.models.generateContentStream({ model: "gemini", contents: "a b c" });
+    const stream = await client.models.generateContentStream({
+      model: "gemini",
+      contents: "a b c",
+    });
     let text = "";
     const versions = new Set<string | undefined>();
     let finish: unknown;
@@ -77,11 +80,28 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
   });
 
   test("function calls with thought signatures pass through", async () => {
-    h.mocks.gemini.reply({ thinking: { text: "hmm" }, toolCalls: [{ name: "lookup", args: { q: "x" } }] });
+    h.mocks.gemini.reply({
+      thinking: { text: "hmm" },
+      toolCalls: [{ name: "lookup", args: { q: "x" } }],
+    });
     const res = await client.models.generateContent({
       model: "gemini",
       contents: "look it up",
-      config: { tools: [{ functionDeclarations: [{ name: "lookup", parameters: { type: "OBJECT" as never, properties: { q: { type: "STRING" as never } } } }] }] },
+      config: {
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: "lookup",
+                parameters: {
+                  type: "OBJECT" as never,
+                  properties: { q: { type: "STRING" as never } },
+                },
+              },
+            ],
+          },
+        ],
+      },
     });
     expect(res.functionCalls?.[0]?.name).toBe("lookup");
     expect(res.functionCalls?.[0]?.args).toEqual({ q: "x" });
@@ -95,7 +115,9 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
 
   test("an upstream 503 passes through with Gemini's error body", async () => {
     h.mocks.gemini.fault({ kind: "status", status: 503 });
-    const err = await client.models.generateContent({ model: "gemini", contents: "x" }).catch((e) => e);
+    const err = await client.models
+      .generateContent({ model: "gemini", contents: "x" })
+      .catch((e) => e);
     expect(err.status).toBe(503);
     expect(err.message).toContain("UNAVAILABLE");
   });
@@ -111,7 +133,9 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
   });
 
   test("unknown group → 404 NOT_FOUND in Gemini's shape", async () => {
-    const err = await client.models.generateContent({ model: "nope", contents: "x" }).catch((e) => e);
+    const err = await client.models
+      .generateContent({ model: "nope", contents: "x" })
+      .catch((e) => e);
     expect(err.status).toBe(404);
     expect(err.message).toContain("NOT_FOUND");
   });

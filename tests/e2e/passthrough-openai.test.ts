@@ -13,7 +13,10 @@ beforeEach(() => h.mocks.openai.reset());
 
 describe("OpenAI SDK → router → OpenAI upstream (passthrough)", () => {
   test("non-streaming: content, usage, finish reason; model names the group", async () => {
-    const res = await client.chat.completions.create({ model: "openai", messages: [{ role: "user", content: "hello there" }] });
+    const res = await client.chat.completions.create({
+      model: "openai",
+      messages: [{ role: "user", content: "hello there" }],
+    });
     expect(res.choices[0]!.message.content).toBe("echo: hello there");
     expect(res.choices[0]!.finish_reason).toBe("stop");
     expect(res.model).toBe("openai");
@@ -29,7 +32,9 @@ describe("OpenAI SDK → router → OpenAI upstream (passthrough)", () => {
   });
 
   test("the raw response reports the upstream model in headers", async () => {
-    const { response } = await client.chat.completions.create({ model: "openai", messages: [{ role: "user", content: "x" }] }).withResponse();
+    const { response } = await client.chat.completions
+      .create({ model: "openai", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
     expect(response.headers.get("x-llm-router-model")).toBe("oa");
     expect(response.headers.get("x-llm-router-upstream-model")).toBe("gpt-upstream");
   });
@@ -59,40 +64,69 @@ describe("OpenAI SDK → router → OpenAI upstream (passthrough)", () => {
   });
 
   test("tool calls pass through intact", async () => {
-    h.mocks.openai.reply({ toolCalls: [{ id: "call_1", name: "get_weather", args: { city: "Oslo" } }] });
+    h.mocks.openai.reply({
+      toolCalls: [{ id: "call_1", name: "get_weather", args: { city: "Oslo" } }],
+    });
     const res = await client.chat.completions.create({
       model: "openai",
       messages: [{ role: "user", content: "weather?" }],
-      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            parameters: { type: "object", properties: { city: { type: "string" } } },
+          },
+        },
+      ],
     });
-    const call = res.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    const call = res.choices[0]!.message
+      .tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call.function.name).toBe("get_weather");
     expect(JSON.parse(call.function.arguments)).toEqual({ city: "Oslo" });
     expect(res.choices[0]!.finish_reason).toBe("tool_calls");
   });
 
   test("an upstream error passes through with its status and body", async () => {
-    h.mocks.openai.fault({ kind: "status", status: 429, body: { error: { message: "slow down", type: "requests", param: null, code: "rate_limit_exceeded" } } });
-    const err = await client.chat.completions.create({ model: "openai", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    h.mocks.openai.fault({
+      kind: "status",
+      status: 429,
+      body: {
+        error: { message: "slow down", type: "requests", param: null, code: "rate_limit_exceeded" },
+      },
+    });
+    const err = await client.chat.completions
+      .create({ model: "openai", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect(err.message).toContain("slow down");
   });
 
   test("the strict mock's own validation errors reach the client unchanged", async () => {
-    const err = await client.chat.completions.create({ model: "openai", messages: [{ role: "user", content: "x" }], bogus_field: 1 } as never).catch((e) => e);
+    const err = await client.chat.completions
+      .create({
+        model: "openai",
+        messages: [{ role: "user", content: "x" }],
+        bogus_field: 1,
+      } as never)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.message).toContain("bogus_field");
   });
 
   test("unknown group → 404 in OpenAI's format", async () => {
-    const err = await client.chat.completions.create({ model: "nope", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const err = await client.chat.completions
+      .create({ model: "nope", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(err.code).toBe("model_not_found");
     expect(h.mocks.openai.requests).toHaveLength(0);
   });
 
   test("a group whose model speaks another format is converted, and says which model served it", async () => {
-    const { data, response } = await client.chat.completions.create({ model: "mixed", messages: [{ role: "user", content: "x" }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: "mixed", messages: [{ role: "user", content: "x" }] })
+      .withResponse();
     expect(data.choices[0]!.message.content).toBe("echo: x");
     expect(data.model).toBe("mixed");
     expect(response.headers.get("x-llm-router-model")).toBe("an");
@@ -101,7 +135,9 @@ describe("OpenAI SDK → router → OpenAI upstream (passthrough)", () => {
 
   test("a wrong token → 401 AuthenticationError", async () => {
     const bad = new OpenAI({ baseURL: `${h.base}/v1`, apiKey: "wrong", maxRetries: 0 });
-    const err = await bad.chat.completions.create({ model: "openai", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const err = await bad.chat.completions
+      .create({ model: "openai", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 

@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { MockKind } from "../mocks";
 import { startHarness, TOKEN, type Harness } from "./harness";
-import { claudeCode, ensureInstalled, geminiCli, INSTALL_TIMEOUT_MS, RUN_TIMEOUT_MS, runBounded, scratch, type Drive, type Invocation } from "./real-clients/cli";
+import {
+  claudeCode,
+  ensureInstalled,
+  geminiCli,
+  INSTALL_TIMEOUT_MS,
+  RUN_TIMEOUT_MS,
+  runBounded,
+  scratch,
+  type Drive,
+  type Invocation,
+} from "./real-clients/cli";
 import { fileReader, requestsWithResult } from "./real-clients/script";
 
 /**
@@ -34,7 +44,8 @@ const CASES: Case[] = [
 let h: Harness;
 beforeAll(async () => {
   const install = await ensureInstalled();
-  if (install.installed) console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
+  if (install.installed)
+    console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
   h = await startHarness();
 }, INSTALL_TIMEOUT_MS + 30_000);
 afterAll(() => h?.stop());
@@ -53,7 +64,16 @@ describe("real CLIs read a file through the router", () => {
           for (const m of Object.values(h.mocks)) m.reset();
           const mock = h.mocks[c.group];
           mock.respond(fileReader(c.group, { path: join(s.work, FILE), content }));
-          const run = await runBounded(await c.prepare({ base: h.base, token: TOKEN, group: c.group, prompt: PROMPT, scratch: s }), RUN_TIMEOUT_MS);
+          const run = await runBounded(
+            await c.prepare({
+              base: h.base,
+              token: TOKEN,
+              group: c.group,
+              prompt: PROMPT,
+              scratch: s,
+            }),
+            RUN_TIMEOUT_MS,
+          );
 
           // One object, so a failure prints every symptom at once: what the CLI said, what the
           // strict mock refused, and whether the tool result ever reached the upstream.
@@ -62,7 +82,9 @@ describe("real CLIs read a file through the router", () => {
             exit: run.timedOut ? `timed out after ${run.ms} ms` : run.code,
             answeredWithContent: run.stdout.includes(content),
             toolResultReachedUpstream: requestsWithResult(mock, content).length > 0,
-            rejectedByMock: mock.requests.filter((r) => r.rejected).map((r) => `${r.rejected!.status} ${r.rejected!.message}`),
+            rejectedByMock: mock.requests
+              .filter((r) => r.rejected)
+              .map((r) => `${r.rejected!.status} ${r.rejected!.message}`),
             requestsToOtherMocks: others.reduce((n, m) => n + m.requests.length, 0),
             stdout: tail(run.stdout),
             stderr: tail(run.stderr),

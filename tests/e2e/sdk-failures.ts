@@ -38,7 +38,10 @@ export interface SdkClient {
   stream(group: string, text: string): Promise<StreamRun>;
 }
 
-async function failureOf(call: () => Promise<unknown>, classify: (e: unknown) => Failure): Promise<Failure> {
+async function failureOf(
+  call: () => Promise<unknown>,
+  classify: (e: unknown) => Failure,
+): Promise<Failure> {
   let result: unknown;
   try {
     result = await call();
@@ -53,15 +56,35 @@ export function openaiClient(base: string): SdkClient {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
   const classify = (e: unknown): Failure => {
     if (!(e instanceof OpenAI.APIError)) throw e;
-    return { error: e, status: e.status, type: e.type, code: e.code, message: e.message, retryAfter: e.headers?.get("retry-after") ?? null };
+    return {
+      error: e,
+      status: e.status,
+      type: e.type,
+      code: e.code,
+      message: e.message,
+      retryAfter: e.headers?.get("retry-after") ?? null,
+    };
   };
   return {
     kind: "openai",
-    fail: (group, text = "hello") => failureOf(() => client.chat.completions.create({ model: group, messages: [{ role: "user", content: text }] }), classify),
+    fail: (group, text = "hello") =>
+      failureOf(
+        () =>
+          client.chat.completions.create({
+            model: group,
+            messages: [{ role: "user", content: text }],
+          }),
+        classify,
+      ),
     async stream(group, text) {
       const run: StreamRun = { text: "", finish: undefined };
       try {
-        const stream = await client.chat.completions.create({ model: group, messages: [{ role: "user", content: text }], stream: true, stream_options: { include_usage: true } });
+        const stream = await client.chat.completions.create({
+          model: group,
+          messages: [{ role: "user", content: text }],
+          stream: true,
+          stream_options: { include_usage: true },
+        });
         for await (const chunk of stream) {
           run.text += chunk.choices[0]?.delta?.content ?? "";
           run.finish = chunk.choices[0]?.finish_reason ?? run.finish;
@@ -79,19 +102,36 @@ export function anthropicClient(base: string): SdkClient {
   const client = new Anthropic({ baseURL: base, apiKey: TOKEN, maxRetries: 0 });
   const classify = (e: unknown): Failure => {
     if (!(e instanceof Anthropic.APIError)) throw e;
-    return { error: e, status: e.status, type: e.type ?? undefined, code: undefined, message: e.apiMessage ?? e.message, retryAfter: e.headers?.get("retry-after") ?? null };
+    return {
+      error: e,
+      status: e.status,
+      type: e.type ?? undefined,
+      code: undefined,
+      message: e.apiMessage ?? e.message,
+      retryAfter: e.headers?.get("retry-after") ?? null,
+    };
   };
   const messages = (text: string): Anthropic.MessageParam[] => [{ role: "user", content: text }];
   return {
     kind: "anthropic",
-    fail: (group, text = "hello") => failureOf(() => client.messages.create({ model: group, max_tokens: 256, messages: messages(text) }), classify),
+    fail: (group, text = "hello") =>
+      failureOf(
+        () => client.messages.create({ model: group, max_tokens: 256, messages: messages(text) }),
+        classify,
+      ),
     async stream(group, text) {
       const run: StreamRun = { text: "", finish: undefined };
       try {
         // The raw event stream, not messages.stream(): its helper would paper over a missing message_stop.
-        const stream = await client.messages.create({ model: group, max_tokens: 256, messages: messages(text), stream: true });
+        const stream = await client.messages.create({
+          model: group,
+          max_tokens: 256,
+          messages: messages(text),
+          stream: true,
+        });
         for await (const event of stream) {
-          if (event.type === "content_block_delta" && event.delta.type === "text_delta") run.text += event.delta.text;
+          if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+            run.text += event.delta.text;
           if (event.type === "message_delta") run.finish = event.delta.stop_reason ?? run.finish;
         }
       } catch (e) {
@@ -128,15 +168,26 @@ export function geminiClient(base: string): SdkClient {
     } catch {
       err = { message: e.message };
     }
-    return { error: e, status: e.status, type: err.status, code: undefined, message: err.message ?? e.message, retryAfter: lastHeaders?.get("retry-after") ?? null };
+    return {
+      error: e,
+      status: e.status,
+      type: err.status,
+      code: undefined,
+      message: err.message ?? e.message,
+      retryAfter: lastHeaders?.get("retry-after") ?? null,
+    };
   };
   return {
     kind: "gemini",
-    fail: (group, text = "hello") => failureOf(() => client.models.generateContent({ model: group, contents: text }), classify),
+    fail: (group, text = "hello") =>
+      failureOf(() => client.models.generateContent({ model: group, contents: text }), classify),
     async stream(group, text) {
       const run: StreamRun = { text: "", finish: undefined };
       try {
-        for await (const res of await client.models.generateContentStream({ model: group, contents: text })) {
+        for await (const res of await client.models.generateContentStream({
+          model: group,
+          contents: text,
+        })) {
           const parts: Part[] = res.candidates?.[0]?.content?.parts ?? [];
           run.text += parts.map((p) => (p.thought ? "" : (p.text ?? ""))).join("");
           run.finish = res.candidates?.[0]?.finishReason ?? run.finish;
@@ -150,5 +201,9 @@ export function geminiClient(base: string): SdkClient {
 }
 
 export function sdkClient(kind: MockKind, base: string): SdkClient {
-  return kind === "openai" ? openaiClient(base) : kind === "anthropic" ? anthropicClient(base) : geminiClient(base);
+  return kind === "openai"
+    ? openaiClient(base)
+    : kind === "anthropic"
+      ? anthropicClient(base)
+      : geminiClient(base);
 }

@@ -24,16 +24,22 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 beforeEach(() => {
   Object.values(h.mocks).forEach((m) => m.reset());
-  for (const m of ["oa-quick", "an", "an-quick"]) for (let i = 0; i < 8; i++) h.runtime.health.success(m);
+  for (const m of ["oa-quick", "an", "an-quick"])
+    for (let i = 0; i < 8; i++) h.runtime.health.success(m);
 });
 
 const ask = (model: string, stream = false) =>
-  client.chat.completions.create({ model, stream, messages: [{ role: "user", content: "hi" }] } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+  client.chat.completions.create({
+    model,
+    stream,
+    messages: [{ role: "user", content: "hi" }],
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
 
 async function drain(stream: unknown): Promise<{ text: string; error?: unknown }> {
   let text = "";
   try {
-    for await (const c of stream as AsyncIterable<OpenAI.ChatCompletionChunk>) text += c.choices[0]?.delta.content ?? "";
+    for await (const c of stream as AsyncIterable<OpenAI.ChatCompletionChunk>)
+      text += c.choices[0]?.delta.content ?? "";
   } catch (error) {
     return { text, error };
   }
@@ -80,7 +86,10 @@ describe("timeouts", () => {
   });
 
   test("a stream that keeps coming within the idle limit outlives first_byte and idle, passthrough and converted", async () => {
-    for (const [mock, group] of [[h.mocks.openai, "slow"], [h.mocks.anthropic, "slow-convert"]] as const) {
+    for (const [mock, group] of [
+      [h.mocks.openai, "slow"],
+      [h.mocks.anthropic, "slow-convert"],
+    ] as const) {
       mock.fault({ kind: "slow", gapMs: 150 });
       mock.reply({ text: "one two three four five six seven eight" });
       const t0 = performance.now();
@@ -103,19 +112,51 @@ describe("timeouts", () => {
 
 describe("passthrough streams that end badly end with the client format's in-stream error", () => {
   const cases = [
-    { group: "openai", path: "/v1/chat/completions", body: { model: "openai", stream: true, messages: [{ role: "user", content: "a b c" }] }, tail: /data: \{"error":\{"message":"upstream \(openai\) broke off its stream"/ },
-    { group: "anthropic", path: "/v1/messages", body: { model: "anthropic", stream: true, max_tokens: 64, messages: [{ role: "user", content: "a b c" }] }, tail: /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/ },
-    { group: "gemini", path: "/v1beta/models/gemini:streamGenerateContent?alt=sse", body: { contents: [{ role: "user", parts: [{ text: "a b c" }] }] }, tail: /data: \{"error":\{"code":502/ },
+    {
+      group: "openai",
+      path: "/v1/chat/completions",
+      body: { model: "openai", stream: true, messages: [{ role: "user", content: "a b c" }] },
+      tail: /data: \{"error":\{"message":"upstream \(openai\) broke off its stream"/,
+    },
+    {
+      group: "anthropic",
+      path: "/v1/messages",
+      body: {
+        model: "anthropic",
+        stream: true,
+        max_tokens: 64,
+        messages: [{ role: "user", content: "a b c" }],
+      },
+      tail: /event: error\ndata: \{"type":"error","error":\{"type":"api_error"/,
+    },
+    {
+      group: "gemini",
+      path: "/v1beta/models/gemini:streamGenerateContent?alt=sse",
+      body: { contents: [{ role: "user", parts: [{ text: "a b c" }] }] },
+      tail: /data: \{"error":\{"code":502/,
+    },
   ] as const;
   for (const c of cases) {
     test(`${c.group}: a stream closed without its end marker`, async () => {
       h.mocks[c.group].fault({ kind: "truncate", afterChunks: 2 });
-      const res = await fetch(h.base + c.path, { method: "POST", headers: { "content-type": "application/json", "x-api-key": TOKEN, "anthropic-version": "2023-06-01" }, body: JSON.stringify(c.body) });
+      const res = await fetch(h.base + c.path, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-api-key": TOKEN,
+          "anthropic-version": "2023-06-01",
+        },
+        body: JSON.stringify(c.body),
+      });
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(text).toMatch(c.tail);
       await Bun.sleep(5);
-      expect(h.runtime.health.inFlight(c.group === "openai" ? "oa" : c.group === "anthropic" ? "an" : "ge")).toBe(0);
+      expect(
+        h.runtime.health.inFlight(
+          c.group === "openai" ? "oa" : c.group === "anthropic" ? "an" : "ge",
+        ),
+      ).toBe(0);
     });
   }
 });

@@ -14,14 +14,31 @@ test("a converted answer's usage reaches the request line, streamed and not", as
   const cap = captureLogs({ level: "info" });
   try {
     const client = new OpenAI({ baseURL: `${h.base}/v1`, apiKey: TOKEN, maxRetries: 0 });
-    await client.chat.completions.create({ model: "anthropic", messages: [{ role: "user", content: "one two three" }] });
-    const stream = await client.chat.completions.create({ model: "gemini", stream: true, messages: [{ role: "user", content: "four five" }] });
+    await client.chat.completions.create({
+      model: "anthropic",
+      messages: [{ role: "user", content: "one two three" }],
+    });
+    const stream = await client.chat.completions.create({
+      model: "gemini",
+      stream: true,
+      messages: [{ role: "user", content: "four five" }],
+    });
     for await (const _ of stream);
     await Bun.sleep(20);
     const lines = cap.records().filter((r) => r.msg === "request");
     const byGroup = Object.fromEntries(lines.map((r) => [r.group, r]));
-    expect(byGroup.anthropic).toMatchObject({ status: 200, model: "an", input_tokens: 3, output_tokens: 4 });
-    expect(byGroup.gemini).toMatchObject({ status: 200, model: "ge", input_tokens: 2, output_tokens: 3 });
+    expect(byGroup.anthropic).toMatchObject({
+      status: 200,
+      model: "an",
+      input_tokens: 3,
+      output_tokens: 4,
+    });
+    expect(byGroup.gemini).toMatchObject({
+      status: 200,
+      model: "ge",
+      input_tokens: 2,
+      output_tokens: 3,
+    });
   } finally {
     cap.stop();
   }

@@ -26,14 +26,56 @@ interface Route {
 }
 
 const ROUTES: Route[] = [
-  { name: "passthrough openai", client: "openai", group: "openai", model: "oa", upstream: "openai", cut: 2 },
+  {
+    name: "passthrough openai",
+    client: "openai",
+    group: "openai",
+    model: "oa",
+    upstream: "openai",
+    cut: 2,
+  },
   // message_start, content_block_start, ping, first text delta
-  { name: "passthrough anthropic", client: "anthropic", group: "anthropic", model: "an", upstream: "anthropic", cut: 4 },
-  { name: "passthrough gemini", client: "gemini", group: "gemini", model: "ge", upstream: "gemini", cut: 2 },
-  { name: "conversion openai→anthropic", client: "openai", group: "mixed", model: "an", upstream: "anthropic", cut: 4 },
-  { name: "conversion anthropic→gemini", client: "anthropic", group: "an2ge", model: "ge", upstream: "gemini", cut: 2 },
+  {
+    name: "passthrough anthropic",
+    client: "anthropic",
+    group: "anthropic",
+    model: "an",
+    upstream: "anthropic",
+    cut: 4,
+  },
+  {
+    name: "passthrough gemini",
+    client: "gemini",
+    group: "gemini",
+    model: "ge",
+    upstream: "gemini",
+    cut: 2,
+  },
+  {
+    name: "conversion openai→anthropic",
+    client: "openai",
+    group: "mixed",
+    model: "an",
+    upstream: "anthropic",
+    cut: 4,
+  },
+  {
+    name: "conversion anthropic→gemini",
+    client: "anthropic",
+    group: "an2ge",
+    model: "ge",
+    upstream: "gemini",
+    cut: 2,
+  },
   // The Gemini encoder holds each part back until the next event: role, "echo:", " please" lets "echo:" out.
-  { name: "conversion gemini→openai", client: "gemini", group: "ge2oa", model: "oa", upstream: "openai", cut: 3 },
+  {
+    name: "conversion gemini→openai",
+    client: "gemini",
+    group: "ge2oa",
+    model: "oa",
+    upstream: "openai",
+    cut: 3,
+  },
 ];
 const MODELS = ["oa", "an", "ge"];
 const ABORT_SEEN_MS = 1000;
@@ -52,16 +94,28 @@ beforeEach(() => {
 });
 
 /** The HTTP request a client of `format` sends for `group`. */
-function request(r: Route, stream: boolean): { path: string; headers: Record<string, string>; body: string } {
+function request(
+  r: Route,
+  stream: boolean,
+): { path: string; headers: Record<string, string>; body: string } {
   const text = "please disconnect";
   if (r.client === "openai") {
-    return { path: "/v1/chat/completions", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ model: r.group, stream, messages: [{ role: "user", content: text }] }) };
+    return {
+      path: "/v1/chat/completions",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ model: r.group, stream, messages: [{ role: "user", content: text }] }),
+    };
   }
   if (r.client === "anthropic") {
     return {
       path: "/v1/messages",
       headers: { "x-api-key": TOKEN, "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: r.group, max_tokens: 64, stream, messages: [{ role: "user", content: text }] }),
+      body: JSON.stringify({
+        model: r.group,
+        max_tokens: 64,
+        stream,
+        messages: [{ role: "user", content: text }],
+      }),
     };
   }
   return {
@@ -73,13 +127,24 @@ function request(r: Route, stream: boolean): { path: string; headers: Record<str
 
 function startFetch(r: Route, stream: boolean, signal: AbortSignal): Promise<Response> {
   const q = request(r, stream);
-  return fetch(h.base + q.path, { method: "POST", headers: { "content-type": "application/json", ...q.headers }, body: q.body, signal });
+  return fetch(h.base + q.path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...q.headers },
+    body: q.body,
+    signal,
+  });
 }
 
 /** Resolves with `p`, or rejects once `ms` passed. */
 function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** After the client left: the mock saw the abort within ABORT_SEEN_MS, nothing is in flight, and health learned nothing. */
@@ -90,7 +155,11 @@ async function expectUpstreamReleased(r: Route, leftAt: number): Promise<void> {
   expect({ abortSeenByUpstream: seen }).toEqual({ abortSeenByUpstream: true });
   expect(took).toBeLessThan(ABORT_SEEN_MS);
   await pollUntil(() => MODELS.every((m) => h.runtime.health.inFlight(m) === 0), 1000);
-  expect(Object.fromEntries(MODELS.map((m) => [m, h.runtime.health.inFlight(m)]))).toEqual({ oa: 0, an: 0, ge: 0 });
+  expect(Object.fromEntries(MODELS.map((m) => [m, h.runtime.health.inFlight(m)]))).toEqual({
+    oa: 0,
+    an: 0,
+    ge: 0,
+  });
   // A client leaving is nobody's failure: the model keeps its full weight.
   expect(h.runtime.health.effectiveWeight(r.model, 100)).toBe(100);
   expect(h.mocks[r.upstream].requests).toHaveLength(1); // and nothing was retried elsewhere
@@ -170,7 +239,9 @@ describe("client disconnects (raw socket destroyed)", () => {
   for (const r of ROUTES.filter((x) => x.client === "openai")) {
     for (const when of ["mid-stream", "before the first byte"] as const) {
       test(`${r.name}: ${when}`, async () => {
-        h.mocks[r.upstream].fault(when === "mid-stream" ? { kind: "stall", afterChunks: r.cut } : { kind: "hang" });
+        h.mocks[r.upstream].fault(
+          when === "mid-stream" ? { kind: "stall", afterChunks: r.cut } : { kind: "hang" },
+        );
         const q = request(r, true);
         const url = new URL(h.base);
         const socket = net.connect({ host: url.hostname, port: Number(url.port) });
@@ -183,7 +254,13 @@ describe("client disconnects (raw socket destroyed)", () => {
           });
         });
         socket.on("error", () => {});
-        const head = [`POST ${q.path} HTTP/1.1`, `host: ${url.host}`, "content-type: application/json", `content-length: ${Buffer.byteLength(q.body)}`, ...Object.entries(q.headers).map(([k, v]) => `${k}: ${v}`)];
+        const head = [
+          `POST ${q.path} HTTP/1.1`,
+          `host: ${url.host}`,
+          "content-type: application/json",
+          `content-length: ${Buffer.byteLength(q.body)}`,
+          ...Object.entries(q.headers).map(([k, v]) => `${k}: ${v}`),
+        ];
         try {
           socket.write(head.join("\r\n") + "\r\n\r\n" + q.body);
           await h.mocks[r.upstream].waitForRequests(1, 2000);

@@ -19,7 +19,12 @@ let raw: RawUpstream;
 
 beforeAll(async () => {
   raw = await startRawUpstream();
-  const groups = ["    - name: pt", "      models: [{ name: pt-raw }]", "    - name: cv", "      models: [{ name: cv-raw }]"];
+  const groups = [
+    "    - name: pt",
+    "      models: [{ name: pt-raw }]",
+    "    - name: cv",
+    "      models: [{ name: cv-raw }]",
+  ];
   h = await startHarness(groups.join("\n"), () =>
     [
       `  - model_name: pt-raw\n    llm_params: { api_type: openai, model: gpt-upstream, api_base: "${raw.url}/v1", api_key: k }`,
@@ -36,7 +41,12 @@ afterAll(async () => {
 beforeEach(() => raw.reset());
 
 const chat = (group: string) =>
-  ask(`${h.base}/v1/chat/completions`, { model: group, stream: true, messages: [{ role: "user", content: "hi" }] }, { authorization: `Bearer ${TOKEN}` }, 5000);
+  ask(
+    `${h.base}/v1/chat/completions`,
+    { model: group, stream: true, messages: [{ role: "user", content: "hi" }] },
+    { authorization: `Bearer ${TOKEN}` },
+    5000,
+  );
 
 describe.each([
   ["passthrough (OpenAI upstream)", "pt", "pt-raw"],
@@ -52,7 +62,13 @@ describe.each([
     expect(got.cut).toBe(false);
     const data = sseData(got.text);
     expect(data.at(-1)).toBe("[DONE]");
-    const text = data.map((d) => (d as { choices?: { delta?: { content?: string } }[] })?.choices?.[0]?.delta?.content ?? "").join("");
+    const text = data
+      .map(
+        (d) =>
+          (d as { choices?: { delta?: { content?: string } }[] })?.choices?.[0]?.delta?.content ??
+          "",
+      )
+      .join("");
     expect(text).toBe("raw part two");
     expect(got.ms).toBeLessThan(LINGER_MS / 2);
     // No longer in flight, although the upstream has not finished its body yet.

@@ -19,20 +19,26 @@ let h: Harness;
 let raw: RawUpstream;
 
 const RAW_MODELS = {
-  "pt-oa": "api_type: openai, model: gpt-upstream, api_base: \"RAW/v1\"",
-  "pt-an": "api_type: anthropic, model: claude-upstream, api_base: \"RAW\"",
-  "pt-ge": "api_type: gemini, model: gemini-upstream, api_base: \"RAW/v1beta\"",
-  "cv-an": "api_type: anthropic, model: claude-upstream, api_base: \"RAW\"",
-  "cv-ge": "api_type: gemini, model: gemini-upstream, api_base: \"RAW/v1beta\"",
+  "pt-oa": 'api_type: openai, model: gpt-upstream, api_base: "RAW/v1"',
+  "pt-an": 'api_type: anthropic, model: claude-upstream, api_base: "RAW"',
+  "pt-ge": 'api_type: gemini, model: gemini-upstream, api_base: "RAW/v1beta"',
+  "cv-an": 'api_type: anthropic, model: claude-upstream, api_base: "RAW"',
+  "cv-ge": 'api_type: gemini, model: gemini-upstream, api_base: "RAW/v1beta"',
 };
 
 beforeAll(async () => {
   raw = await startRawUpstream();
   const names = Object.keys(RAW_MODELS);
-  const groups = [...names.map((n) => `    - name: ${n}\n      models: [{ name: ${n} }]`), "    - name: line-fo\n      models: [{ name: pt-oa, weight: 100 }, { name: oa, weight: 1 }]"];
+  const groups = [
+    ...names.map((n) => `    - name: ${n}\n      models: [{ name: ${n} }]`),
+    "    - name: line-fo\n      models: [{ name: pt-oa, weight: 100 }, { name: oa, weight: 1 }]",
+  ];
   h = await startHarness(groups.join("\n"), () =>
     Object.entries(RAW_MODELS)
-      .map(([name, params]) => `  - model_name: ${name}\n    llm_params: { ${params.replace("RAW", raw.url)}, api_key: k }`)
+      .map(
+        ([name, params]) =>
+          `  - model_name: ${name}\n    llm_params: { ${params.replace("RAW", raw.url)}, api_key: k }`,
+      )
       .join("\n"),
   );
 });
@@ -48,10 +54,27 @@ const MESSAGES = [{ role: "user", content: "hi" }];
 type Client = "openai" | "anthropic" | "gemini-sse" | "gemini-array";
 
 function call(client: Client, group: string): Promise<Got> {
-  if (client === "openai") return ask(`${h.base}/v1/chat/completions`, { model: group, stream: true, messages: MESSAGES }, { authorization: `Bearer ${TOKEN}` }, BOUND_MS);
-  if (client === "anthropic") return ask(`${h.base}/v1/messages`, { model: group, stream: true, max_tokens: 10, messages: MESSAGES }, { "x-api-key": TOKEN }, BOUND_MS);
+  if (client === "openai")
+    return ask(
+      `${h.base}/v1/chat/completions`,
+      { model: group, stream: true, messages: MESSAGES },
+      { authorization: `Bearer ${TOKEN}` },
+      BOUND_MS,
+    );
+  if (client === "anthropic")
+    return ask(
+      `${h.base}/v1/messages`,
+      { model: group, stream: true, max_tokens: 10, messages: MESSAGES },
+      { "x-api-key": TOKEN },
+      BOUND_MS,
+    );
   const query = client === "gemini-sse" ? "?alt=sse" : "";
-  return ask(`${h.base}/v1beta/models/${group}:streamGenerateContent${query}`, { contents: [{ role: "user", parts: [{ text: "hi" }] }] }, { "x-goog-api-key": TOKEN }, BOUND_MS);
+  return ask(
+    `${h.base}/v1beta/models/${group}:streamGenerateContent${query}`,
+    { contents: [{ role: "user", parts: [{ text: "hi" }] }] },
+    { "x-goog-api-key": TOKEN },
+    BOUND_MS,
+  );
 }
 
 /** The error message of a client-format error body (OpenAI, Anthropic and Gemini shapes). */
@@ -127,7 +150,8 @@ describe("a line past 8 MiB after the client's first byte: the in-stream error",
       const sent = await lineSent();
       expect(sent).toBeLessThan(SENT_BOUND);
       // A conversion holds no more than the cap of the line (1.6 GB was measured for 200 MB).
-      if (model.startsWith("cv")) expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 * 1024);
+      if (model.startsWith("cv"))
+        expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 * 1024);
       expect(h.runtime.health.inFlight(model)).toBe(0);
     },
     BOUND_MS * 2,

@@ -39,14 +39,27 @@ interface Route {
   cutAfter: number;
 }
 const ROUTES: Record<RouteName, Route> = {
-  passthrough: { mock: "openai", models: { mock: "pt-mock", raw: "pt-raw", dead: "pt-dead" }, cutAfter: 2 },
+  passthrough: {
+    mock: "openai",
+    models: { mock: "pt-mock", raw: "pt-raw", dead: "pt-dead" },
+    cutAfter: 2,
+  },
   // message_start, content_block_start, ping, first text delta
-  conversion: { mock: "anthropic", models: { mock: "cv-mock", raw: "cv-raw", dead: "cv-dead" }, cutAfter: 4 },
+  conversion: {
+    mock: "anthropic",
+    models: { mock: "cv-mock", raw: "cv-raw", dead: "cv-dead" },
+    cutAfter: 4,
+  },
 };
 const ALL_MODELS = [...Object.values(ROUTES).flatMap((r) => Object.values(r.models)), HEALTHY];
 
-type Outcome = { phase: "before"; status: number; retryAfter?: string; message?: RegExp } | { phase: "after"; content: boolean };
-const before = (status: number, extra: { retryAfter?: string; message?: RegExp } = {}): Outcome => ({ phase: "before", status, ...extra });
+type Outcome =
+  | { phase: "before"; status: number; retryAfter?: string; message?: RegExp }
+  | { phase: "after"; content: boolean };
+const before = (
+  status: number,
+  extra: { retryAfter?: string; message?: RegExp } = {},
+): Outcome => ({ phase: "before", status, ...extra });
 /** Committed: 200 and an in-stream error; `content` = real text reached the client before it. */
 const after = (content = true): Outcome => ({ phase: "after", content });
 
@@ -63,20 +76,41 @@ interface Case {
 
 const BOTH = [false, true] as const;
 const CASES: Case[] = [
-  { name: "refuses the connection", where: "dead", modes: BOTH, outcome: () => before(502, { message: /unreachable/ }) },
-  { name: "resets before the first byte", where: "mock", modes: BOTH, mock: () => ({ kind: "reset" }), outcome: () => before(502) },
-  { name: "resets mid-stream", where: "raw", modes: BOTH, raw: { kind: "reset-mid" }, outcome: (_, s) => (s ? after() : before(502)) },
-  ...[500, 502, 503, 529].map(
-    (status): Case => ({
-      name: `answers ${status}`,
-      where: "mock",
-      modes: BOTH,
-      mock: () => ({ kind: "status", status }),
-      // Passthrough keeps the upstream's status; Anthropic's 529 "overloaded" is 503 for OpenAI clients.
-      outcome: (r) => before(r === "conversion" && status === 529 ? 503 : status),
-    }),
-  ),
-  { name: "answers 429 with retry-after", where: "mock", modes: BOTH, mock: () => ({ kind: "status", status: 429, headers: { "retry-after": "7" } }), outcome: () => before(429, { retryAfter: "7" }) },
+  {
+    name: "refuses the connection",
+    where: "dead",
+    modes: BOTH,
+    outcome: () => before(502, { message: /unreachable/ }),
+  },
+  {
+    name: "resets before the first byte",
+    where: "mock",
+    modes: BOTH,
+    mock: () => ({ kind: "reset" }),
+    outcome: () => before(502),
+  },
+  {
+    name: "resets mid-stream",
+    where: "raw",
+    modes: BOTH,
+    raw: { kind: "reset-mid" },
+    outcome: (_, s) => (s ? after() : before(502)),
+  },
+  ...[500, 502, 503, 529].map((status): Case => ({
+    name: `answers ${status}`,
+    where: "mock",
+    modes: BOTH,
+    mock: () => ({ kind: "status", status }),
+    // Passthrough keeps the upstream's status; Anthropic's 529 "overloaded" is 503 for OpenAI clients.
+    outcome: (r) => before(r === "conversion" && status === 529 ? 503 : status),
+  })),
+  {
+    name: "answers 429 with retry-after",
+    where: "mock",
+    modes: BOTH,
+    mock: () => ({ kind: "status", status: 429, headers: { "retry-after": "7" } }),
+    outcome: () => before(429, { retryAfter: "7" }),
+  },
   {
     name: "sends invalid JSON",
     where: "mock",
@@ -85,11 +119,43 @@ const CASES: Case[] = [
     // A passthrough stream is relayed as it comes: once its bytes went out, the error is in-stream.
     outcome: (r, s) => (s && r === "passthrough" ? after(false) : before(502)),
   },
-  { name: "sends a truncated SSE stream (no end marker)", where: "mock", modes: [true], mock: (r) => ({ kind: "truncate", afterChunks: r.cutAfter }), outcome: () => after() },
-  { name: "closes its SSE stream before the first event", where: "mock", modes: [true], mock: () => ({ kind: "truncate", afterChunks: 0 }), outcome: () => before(502) },
-  { name: "sends a truncated JSON body", where: "mock", modes: [false], mock: () => ({ kind: "truncate", afterChunks: 1 }), outcome: () => before(502) },
-  { name: "never sends a status line", where: "mock", modes: BOTH, slow: true, mock: () => ({ kind: "hang" }), outcome: () => before(504, { message: /timeout/ }) },
-  { name: "sends headers but never a first byte", where: "raw", modes: BOTH, slow: true, raw: { kind: "headers-only" }, outcome: () => before(504, { message: /timeout/ }) },
+  {
+    name: "sends a truncated SSE stream (no end marker)",
+    where: "mock",
+    modes: [true],
+    mock: (r) => ({ kind: "truncate", afterChunks: r.cutAfter }),
+    outcome: () => after(),
+  },
+  {
+    name: "closes its SSE stream before the first event",
+    where: "mock",
+    modes: [true],
+    mock: () => ({ kind: "truncate", afterChunks: 0 }),
+    outcome: () => before(502),
+  },
+  {
+    name: "sends a truncated JSON body",
+    where: "mock",
+    modes: [false],
+    mock: () => ({ kind: "truncate", afterChunks: 1 }),
+    outcome: () => before(502),
+  },
+  {
+    name: "never sends a status line",
+    where: "mock",
+    modes: BOTH,
+    slow: true,
+    mock: () => ({ kind: "hang" }),
+    outcome: () => before(504, { message: /timeout/ }),
+  },
+  {
+    name: "sends headers but never a first byte",
+    where: "raw",
+    modes: BOTH,
+    slow: true,
+    raw: { kind: "headers-only" },
+    outcome: () => before(504, { message: /timeout/ }),
+  },
   {
     name: "stalls mid-stream",
     where: "mock",
@@ -150,13 +216,25 @@ function inject(c: Case, route: Route, stream: boolean): void {
 }
 
 const chat = (group: string, stream: boolean) =>
-  ask(`${h.base}/v1/chat/completions`, { model: group, stream, messages: [{ role: "user", content: PROMPT }] }, { authorization: `Bearer ${TOKEN}` }, BOUND_MS);
+  ask(
+    `${h.base}/v1/chat/completions`,
+    { model: group, stream, messages: [{ role: "user", content: PROMPT }] },
+    { authorization: `Bearer ${TOKEN}` },
+    BOUND_MS,
+  );
 
 /** The text of an OpenAI answer, streamed (deltas) or not. */
 function answerText(got: Got, stream: boolean): string {
-  if (!stream) return String((parseJson(got.text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content);
+  if (!stream)
+    return String(
+      (parseJson(got.text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]
+        ?.message?.content,
+    );
   return sseData(got.text)
-    .map((d) => (d as { choices?: { delta?: { content?: string } }[] })?.choices?.[0]?.delta?.content ?? "")
+    .map(
+      (d) =>
+        (d as { choices?: { delta?: { content?: string } }[] })?.choices?.[0]?.delta?.content ?? "",
+    )
     .join("");
 }
 
@@ -164,7 +242,9 @@ function answerText(got: Got, stream: boolean): string {
 function expectAnswered(got: Got, o: Outcome, stream: boolean): void {
   expect(got.cut).toBe(false); // never a cut connection: an answer, or an in-stream error
   if (o.phase === "before") {
-    expect({ status: got.status, body: got.text.slice(0, 300) }).toMatchObject({ status: o.status });
+    expect({ status: got.status, body: got.text.slice(0, 300) }).toMatchObject({
+      status: o.status,
+    });
     expect(got.headers.get("content-type")).toContain("application/json");
     const err = expectOpenAIError(parseJson(got.text));
     if (o.message) expect(err.message).toMatch(o.message);
@@ -184,7 +264,9 @@ function expectAnswered(got: Got, o: Outcome, stream: boolean): void {
 /** No in-flight count left behind, for any model (polled: a stream's end is reported as it closes). */
 async function expectNothingInFlight(): Promise<void> {
   await pollUntil(() => ALL_MODELS.every((m) => h.runtime.health.inFlight(m) === 0), 1000);
-  expect(Object.fromEntries(ALL_MODELS.map((m) => [m, h.runtime.health.inFlight(m)]))).toEqual(Object.fromEntries(ALL_MODELS.map((m) => [m, 0])));
+  expect(Object.fromEntries(ALL_MODELS.map((m) => [m, h.runtime.health.inFlight(m)]))).toEqual(
+    Object.fromEntries(ALL_MODELS.map((m) => [m, 0])),
+  );
 }
 
 async function expectWeight(model: string, weight: number): Promise<void> {
@@ -204,7 +286,13 @@ function upstreamOpen(c: Case, route: Route): number | undefined {
  * bound with the `want`ed answer, every one reached the faulty upstream, and afterwards no
  * upstream connection, file descriptor or in-flight count is left over.
  */
-async function batch(c: Case, route: Route, stream: boolean, group: string, want: string): Promise<void> {
+async function batch(
+  c: Case,
+  route: Route,
+  stream: boolean,
+  group: string,
+  want: string,
+): Promise<void> {
   const n = 50;
   const concurrency = c.slow ? n : 5;
   const failingOver = group.startsWith("fo-");
@@ -217,17 +305,25 @@ async function batch(c: Case, route: Route, stream: boolean, group: string, want
   for (let i = 0; i < n; i += concurrency) {
     // Failures halve the faulty member's weight; restored each round so it stays first in line.
     if (failingOver) for (let k = 0; k < 8; k++) h.runtime.health.success(route.models[c.where]);
-    results.push(...(await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, () => chat(group, stream)))));
+    results.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(concurrency, n - i) }, () => chat(group, stream)),
+      )),
+    );
   }
   const inStreamError = (r: Got) => {
     const last = sseData(r.text).at(-1) as { error?: unknown } | undefined;
     return stream && r.status === 200 && typeof last?.error === "object" ? " in-stream error" : "";
   };
-  const label = (r: Got) => `${r.status}${failingOver ? ` after ${r.headers.get("x-llm-router-attempts")} attempts` : inStreamError(r)}${r.cut ? " cut" : ""}`;
+  const label = (r: Got) =>
+    `${r.status}${failingOver ? ` after ${r.headers.get("x-llm-router-attempts")} attempts` : inStreamError(r)}${r.cut ? " cut" : ""}`;
   const tally: Record<string, number> = {};
   for (const r of results) tally[label(r)] = (tally[label(r)] ?? 0) + 1;
   const odd = results.find((r) => label(r) !== want);
-  expect({ tally, sample: odd?.text.slice(0, 200) }).toEqual({ tally: { [want]: n }, sample: undefined });
+  expect({ tally, sample: odd?.text.slice(0, 200) }).toEqual({
+    tally: { [want]: n },
+    sample: undefined,
+  });
   expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(BOUND_MS);
   if (c.where === "mock") expect(h.mocks[route.mock].requests).toHaveLength(n);
   if (c.where === "raw") expect(raw.requests).toHaveLength(n);
@@ -257,29 +353,42 @@ for (const c of CASES) {
           await expectNothingInFlight();
         });
 
-        test(o.phase === "before" ? "two members: fails over to the second (attempts 2)" : "two members: committed, no failover", async () => {
-          inject(c, route, stream);
-          const got = await chat(`fo-${model}`, stream);
-          if (o.phase === "before") {
-            expect({ status: got.status, body: got.text.slice(0, 300) }).toMatchObject({ status: 200 });
-            expect(got.headers.get("x-llm-router-attempts")).toBe("2");
-            expect(got.headers.get("x-llm-router-model")).toBe(HEALTHY);
-            expect(answerText(got, stream)).toBe(`echo: ${PROMPT}`);
-            if (stream) expect(sseData(got.text)).toContain("[DONE]");
-            expect(h.mocks.gemini.requests).toHaveLength(1);
-          } else {
-            expectAnswered(got, o, stream);
-            expect(got.headers.get("x-llm-router-attempts")).toBe("1");
-            expect(got.headers.get("x-llm-router-model")).toBe(model);
-            expect(h.mocks.gemini.requests).toHaveLength(0);
-          }
-          await expectWeight(model, 50);
-          await expectWeight(HEALTHY, 100);
-          await expectNothingInFlight();
-        });
+        test(
+          o.phase === "before"
+            ? "two members: fails over to the second (attempts 2)"
+            : "two members: committed, no failover",
+          async () => {
+            inject(c, route, stream);
+            const got = await chat(`fo-${model}`, stream);
+            if (o.phase === "before") {
+              expect({ status: got.status, body: got.text.slice(0, 300) }).toMatchObject({
+                status: 200,
+              });
+              expect(got.headers.get("x-llm-router-attempts")).toBe("2");
+              expect(got.headers.get("x-llm-router-model")).toBe(HEALTHY);
+              expect(answerText(got, stream)).toBe(`echo: ${PROMPT}`);
+              if (stream) expect(sseData(got.text)).toContain("[DONE]");
+              expect(h.mocks.gemini.requests).toHaveLength(1);
+            } else {
+              expectAnswered(got, o, stream);
+              expect(got.headers.get("x-llm-router-attempts")).toBe("1");
+              expect(got.headers.get("x-llm-router-model")).toBe(model);
+              expect(h.mocks.gemini.requests).toHaveLength(0);
+            }
+            await expectWeight(model, 50);
+            await expectWeight(HEALTHY, 100);
+            await expectNothingInFlight();
+          },
+        );
 
         test("50 requests: each resolves in bounds; no upstream socket, descriptor or in-flight count left", async () => {
-          await batch(c, route, stream, `one-${model}`, o.phase === "before" ? String(o.status) : "200 in-stream error");
+          await batch(
+            c,
+            route,
+            stream,
+            `one-${model}`,
+            o.phase === "before" ? String(o.status) : "200 in-stream error",
+          );
         });
 
         if (o.phase === "before") {

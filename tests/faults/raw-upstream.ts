@@ -1,5 +1,13 @@
 import net from "node:net";
-import { BODIES, END_MARKERS, endlessLineStart, requested, streamEvents, type RawFormat, type RawFraming } from "./raw-streams";
+import {
+  BODIES,
+  END_MARKERS,
+  endlessLineStart,
+  requested,
+  streamEvents,
+  type RawFormat,
+  type RawFraming,
+} from "./raw-streams";
 
 /**
  * A deliberately small HTTP/1.1 upstream on node:net for the faults the strict mocks cannot
@@ -119,12 +127,20 @@ export async function startRawUpstream(): Promise<RawUpstream> {
     }
   });
 
-  async function answer(socket: net.Socket, format: RawFormat, framing: RawFraming, script: RawScript, rec: RawRequest): Promise<void> {
+  async function answer(
+    socket: net.Socket,
+    format: RawFormat,
+    framing: RawFraming,
+    script: RawScript,
+    rec: RawRequest,
+  ): Promise<void> {
     const body = BODIES[format];
     if (framing !== "json") {
       const [head, rest] = streamEvents(format, framing);
       const type = framing === "sse" ? "text/event-stream" : "application/json";
-      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n`,
+      );
       if (script.kind === "headers-only") return untilClosed(socket);
       let events = script.kind === "reset-mid" ? head : [...head, ...rest];
       if (script.kind === "end-early") events = events.slice(0, events.length - script.drop);
@@ -148,13 +164,16 @@ export async function startRawUpstream(): Promise<RawUpstream> {
         socket.resetAndDestroy();
         return;
       }
-      if (script.kind === "endless-line") return endlessLine(socket, endlessLineStart(format, framing, script.after === 0), rec);
+      if (script.kind === "endless-line")
+        return endlessLine(socket, endlessLineStart(format, framing, script.after === 0), rec);
       if (script.kind === "linger") await Bun.sleep(script.ms);
       if (!socket.destroyed) socket.write("0\r\n\r\n");
       return;
     }
     const bytes = Buffer.from(body, "utf8");
-    socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${bytes.length}\r\n\r\n`,
+    );
     if (script.kind === "headers-only") return untilClosed(socket);
     if (script.kind === "reset-mid") {
       socket.write(bytes.subarray(0, bytes.length >> 1));
@@ -175,7 +194,10 @@ export async function startRawUpstream(): Promise<RawUpstream> {
       socket.write(piece);
       const flushed = socket.write("\r\n");
       rec.lineSent += piece.length;
-      if (!flushed) await new Promise<void>((resolve) => (socket.once("drain", resolve), socket.once("close", resolve)));
+      if (!flushed)
+        await new Promise<void>(
+          (resolve) => (socket.once("drain", resolve), socket.once("close", resolve)),
+        );
     }
     if (!socket.destroyed) socket.write("0\r\n\r\n"); // the body ends, the line never did
   }

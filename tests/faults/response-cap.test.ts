@@ -18,7 +18,12 @@ beforeAll(async () => {
   bomb = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch: () => (bombs++, new Response(BOMB, { headers: { "content-type": "application/json", "content-encoding": "gzip" } })),
+    fetch: () => (
+      bombs++,
+      new Response(BOMB, {
+        headers: { "content-type": "application/json", "content-encoding": "gzip" },
+      })
+    ),
   });
   const groups = [
     "    - name: bomb-pt",
@@ -52,20 +57,23 @@ describe("an upstream answer read whole is capped after decompression", () => {
   test.each([
     ["passthrough", "bomb-pt", "bomb-oa"],
     ["conversion", "bomb-cv", "bomb-an"],
-  ])("%s: a gzip body inflating to 512 MiB is a 502 in the client's format, with the router's memory bounded", async (_, group, model) => {
-    Bun.gc(true);
-    const before = process.memoryUsage().rss;
-    const calls = bombs;
-    const res = await chat(group);
-    const grown = process.memoryUsage().rss - before;
-    expect(bombs).toBe(calls + 1);
-    expect(res.status).toBe(502);
-    expect(expectOpenAIError(parseJson(await res.text())).message).toContain("max_response_size");
-    expect(h.runtime.health.effectiveWeight(model, 100)).toBeLessThan(100);
-    // Reading the whole body takes 512 MiB at least (2.2 GB was measured); the cap holds about
-    // 64 MiB of it before letting go (65-175 MB of growth measured, inflate buffers included).
-    expect(grown).toBeLessThan(400 * 1024 * 1024);
-  });
+  ])(
+    "%s: a gzip body inflating to 512 MiB is a 502 in the client's format, with the router's memory bounded",
+    async (_, group, model) => {
+      Bun.gc(true);
+      const before = process.memoryUsage().rss;
+      const calls = bombs;
+      const res = await chat(group);
+      const grown = process.memoryUsage().rss - before;
+      expect(bombs).toBe(calls + 1);
+      expect(res.status).toBe(502);
+      expect(expectOpenAIError(parseJson(await res.text())).message).toContain("max_response_size");
+      expect(h.runtime.health.effectiveWeight(model, 100)).toBeLessThan(100);
+      // Reading the whole body takes 512 MiB at least (2.2 GB was measured); the cap holds about
+      // 64 MiB of it before letting go (65-175 MB of growth measured, inflate buffers included).
+      expect(grown).toBeLessThan(400 * 1024 * 1024);
+    },
+  );
 
   test("failover applies: the next member answers", async () => {
     // Smooth round-robin offers the heavier member first.

@@ -17,7 +17,11 @@ let h: Harness;
 let raw: RawUpstream;
 
 /** The conversion client for each upstream format: any other format will do. */
-const CONVERTING: Record<RawFormat, RawFormat> = { openai: "anthropic", anthropic: "openai", gemini: "openai" };
+const CONVERTING: Record<RawFormat, RawFormat> = {
+  openai: "anthropic",
+  anthropic: "openai",
+  gemini: "openai",
+};
 const PARAMS: Record<RawFormat, string> = {
   openai: 'api_type: openai, model: gpt-upstream, api_base: "RAW/v1"',
   anthropic: 'api_type: anthropic, model: claude-upstream, api_base: "RAW"',
@@ -31,7 +35,12 @@ beforeAll(async () => {
   raw = await startRawUpstream();
   const groups = models.map((m) => `    - name: ${m}\n      models: [{ name: ${m} }]`);
   h = await startHarness(groups.join("\n"), () =>
-    models.map((m) => `  - model_name: ${m}\n    llm_params: { ${PARAMS[m.slice(3) as RawFormat].replace("RAW", raw.url)}, api_key: k }`).join("\n"),
+    models
+      .map(
+        (m) =>
+          `  - model_name: ${m}\n    llm_params: { ${PARAMS[m.slice(3) as RawFormat].replace("RAW", raw.url)}, api_key: k }`,
+      )
+      .join("\n"),
   );
 });
 
@@ -44,9 +53,23 @@ beforeEach(() => raw.reset());
 
 function call(client: RawFormat, group: string): Promise<Got> {
   const messages = [{ role: "user", content: "hi" }];
-  if (client === "openai") return ask(`${h.base}/v1/chat/completions`, { model: group, stream: true, messages }, { authorization: `Bearer ${TOKEN}` });
-  if (client === "anthropic") return ask(`${h.base}/v1/messages`, { model: group, stream: true, max_tokens: 10, messages }, { "x-api-key": TOKEN });
-  return ask(`${h.base}/v1beta/models/${group}:streamGenerateContent?alt=sse`, { contents: [{ role: "user", parts: [{ text: "hi" }] }] }, { "x-goog-api-key": TOKEN });
+  if (client === "openai")
+    return ask(
+      `${h.base}/v1/chat/completions`,
+      { model: group, stream: true, messages },
+      { authorization: `Bearer ${TOKEN}` },
+    );
+  if (client === "anthropic")
+    return ask(
+      `${h.base}/v1/messages`,
+      { model: group, stream: true, max_tokens: 10, messages },
+      { "x-api-key": TOKEN },
+    );
+  return ask(
+    `${h.base}/v1beta/models/${group}:streamGenerateContent?alt=sse`,
+    { contents: [{ role: "user", parts: [{ text: "hi" }] }] },
+    { "x-goog-api-key": TOKEN },
+  );
 }
 
 interface Verdict {
@@ -65,7 +88,9 @@ async function verdict(client: RawFormat, model: string, script: RawScript): Pro
   expect(got.text).toContain("raw part ");
   expect(await pollUntil(() => h.runtime.health.inFlight(model) === 0, 2000)).toBe(true);
   const events = sseData(got.text);
-  const clientError = /^event: ?error$/m.test(got.text) || events.some((e) => typeof e === "object" && e !== null && "error" in e);
+  const clientError =
+    /^event: ?error$/m.test(got.text) ||
+    events.some((e) => typeof e === "object" && e !== null && "error" in e);
   return { clientError, failure: h.runtime.health.effectiveWeight(model, 100) < before };
 }
 
@@ -73,13 +98,28 @@ async function verdict(client: RawFormat, model: string, script: RawScript): Pro
 const CASES: [string, RawFormat, RawScript, boolean][] = [
   ["the whole stream", "openai", { kind: "ok" }, true],
   ["the finish chunk, no [DONE], a clean close", "openai", { kind: "end-early", drop: 1 }, true],
-  ["the finish chunk, no [DONE], a reset", "openai", { kind: "end-early", drop: 1, reset: true }, true],
+  [
+    "the finish chunk, no [DONE], a reset",
+    "openai",
+    { kind: "end-early", drop: 1, reset: true },
+    true,
+  ],
   ["no finish chunk, a clean close", "openai", { kind: "end-early", drop: 2 }, false],
   ["the whole stream", "anthropic", { kind: "ok" }, true],
-  ["message_delta with its stop reason, no message_stop, a clean close", "anthropic", { kind: "end-early", drop: 1 }, false],
+  [
+    "message_delta with its stop reason, no message_stop, a clean close",
+    "anthropic",
+    { kind: "end-early", drop: 1 },
+    false,
+  ],
   ["no message_delta, a clean close", "anthropic", { kind: "end-early", drop: 2 }, false],
   ["the whole stream", "gemini", { kind: "ok" }, true],
-  ["the finishReason chunk, then a reset", "gemini", { kind: "end-early", drop: 0, reset: true }, true],
+  [
+    "the finishReason chunk, then a reset",
+    "gemini",
+    { kind: "end-early", drop: 0, reset: true },
+    true,
+  ],
   ["no finishReason chunk, a clean close", "gemini", { kind: "end-early", drop: 1 }, false],
 ];
 

@@ -24,7 +24,10 @@ export async function startCountingRelay(target: number | (() => number)): Promi
   const server = net.createServer((inbound) => {
     accepted++;
     live.add(inbound);
-    const outbound = net.connect({ host: "127.0.0.1", port: typeof target === "number" ? target : target() });
+    const outbound = net.connect({
+      host: "127.0.0.1",
+      port: typeof target === "number" ? target : target(),
+    });
     let closed = false;
     const close = () => {
       if (closed) return;

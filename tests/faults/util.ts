@@ -19,7 +19,12 @@ export class HungRequest extends Error {}
  * so a hung request fails the test instead of the test timing out. `keepalive: false` keeps
  * client connections out of the picture when descriptors are counted.
  */
-export async function ask(url: string, body: unknown, headers: Record<string, string>, boundMs = 4000): Promise<Got> {
+export async function ask(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  boundMs = 4000,
+): Promise<Got> {
   const t0 = performance.now();
   const ac = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -30,7 +35,13 @@ export async function ask(url: string, body: unknown, headers: Record<string, st
     }, boundMs);
   });
   const run = async (): Promise<Got> => {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal: ac.signal, keepalive: false } as RequestInit);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+      signal: ac.signal,
+      keepalive: false,
+    } as RequestInit);
     let text = "";
     let cut = false;
     if (res.body) {
@@ -41,7 +52,8 @@ export async function ask(url: string, body: unknown, headers: Record<string, st
         try {
           r = await reader.read();
         } catch {
-          if (ac.signal.aborted) throw new HungRequest(`request to ${url} still open after ${boundMs} ms`);
+          if (ac.signal.aborted)
+            throw new HungRequest(`request to ${url} still open after ${boundMs} ms`);
           cut = true;
           break;
         }
@@ -60,7 +72,11 @@ export async function ask(url: string, body: unknown, headers: Record<string, st
 }
 
 /** Polls `cond` every `stepMs` until it holds or `boundMs` passed; returns whether it held. */
-export async function pollUntil(cond: () => boolean, boundMs = 1000, stepMs = 10): Promise<boolean> {
+export async function pollUntil(
+  cond: () => boolean,
+  boundMs = 1000,
+  stepMs = 10,
+): Promise<boolean> {
   const until = performance.now() + boundMs;
   for (let i = 0; i < 10_000; i++) {
     if (cond()) return true;

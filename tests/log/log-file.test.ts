@@ -1,5 +1,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, DEFAULT_MAX_FILE_BYTES, FileSink } from "../../src/log";
@@ -16,7 +27,9 @@ const KB64 = 64 * 1024;
 const tick = () => new Promise((r) => setImmediate(r));
 
 function lines(path: string): string[] {
-  return [path + ".1", path].flatMap((p) => (existsSync(p) ? readFileSync(p, "utf8").split("\n").filter(Boolean) : []));
+  return [path + ".1", path].flatMap((p) =>
+    existsSync(p) ? readFileSync(p, "utf8").split("\n").filter(Boolean) : [],
+  );
 }
 const numbers = (path: string) => lines(path).map((l) => JSON.parse(l).n as number);
 
@@ -26,7 +39,11 @@ const numbers = (path: string) => lines(path).map((l) => JSON.parse(l).n as numb
  * Also measures the timer's lag. Checks come often enough to see each rotation on its own.
  */
 function watchFiles(path: string, cap: number) {
-  let checks = 0, rotations = 0, maxSize = 0, maxLag = 0, last = performance.now();
+  let checks = 0,
+    rotations = 0,
+    maxSize = 0,
+    maxLag = 0,
+    last = performance.now();
   let prevIno: number | undefined;
   const problems: string[] = [];
   const check = () => {
@@ -43,7 +60,9 @@ function watchFiles(path: string, cap: number) {
       if (statSync(path + ".1").ino !== prevIno) problems.push("rotation was not a rename");
     }
     if (cur !== undefined) prevIno = cur;
-    const extra = readdirSync(join(path, "..")).filter((f) => f !== "router.log" && f !== "router.log.1");
+    const extra = readdirSync(join(path, "..")).filter(
+      (f) => f !== "router.log" && f !== "router.log.1",
+    );
     if (extra.length) problems.push(`unexpected files ${extra}`);
   };
   const timer = setInterval(() => {
@@ -52,7 +71,10 @@ function watchFiles(path: string, cap: number) {
     last = now;
     check();
   }, 1);
-  return { check, stop: () => (clearInterval(timer), { rotations, checks, maxSize, maxLag, problems }) };
+  return {
+    check,
+    stop: () => (clearInterval(timer), { rotations, checks, maxSize, maxLag, problems }),
+  };
 }
 
 describe("log file", () => {
@@ -124,11 +146,19 @@ describe("log file", () => {
     log.info("huge", { body: "é".repeat(10_000) });
     await log.close();
     expect(statSync(path).size).toBeLessThanOrEqual(4096);
-    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ msg: "log record too large for the log file; truncated" });
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({
+      msg: "log record too large for the log file; truncated",
+    });
   });
 
   test("a path that cannot be opened fails at creation, not on the first request", () => {
-    expect(() => createLogger({ level: "info", stderr: "off", file: join(dir, "missing-dir", "x", "router.log") })).toThrow();
+    expect(() =>
+      createLogger({
+        level: "info",
+        stderr: "off",
+        file: join(dir, "missing-dir", "x", "router.log"),
+      }),
+    ).toThrow();
   });
 
   test("a writer left behind drops the oldest records, keeps memory and the cap bounded", async () => {
@@ -150,13 +180,21 @@ describe("log file", () => {
   test("a log file deleted under the router: reported (redacted, on stderr) at the next rotation, a new one started", async () => {
     const path = freshPath();
     const stderr: string[] = [];
-    const log = createLogger({ level: "info", stderr: "json", write: (l) => stderr.push(l), file: path, maxFileBytes: 4096 });
+    const log = createLogger({
+      level: "info",
+      stderr: "json",
+      write: (l) => stderr.push(l),
+      file: path,
+      maxFileBytes: 4096,
+    });
     log.info("first", { n: -1 });
     await log.flush();
     rmSync(path);
     for (let n = 0; n < 100; n++) log.info("rec", { n, pad: "p".repeat(80) });
     await log.close();
-    expect(stderr.map((l) => JSON.parse(l)).find((r) => r.level === "error")?.msg).toContain("cannot rotate log file");
+    expect(stderr.map((l) => JSON.parse(l)).find((r) => r.level === "error")?.msg).toContain(
+      "cannot rotate log file",
+    );
     expect(statSync(path).size).toBeLessThanOrEqual(4096);
     expect(numbers(path).at(-1)).toBe(99);
   });
@@ -171,7 +209,14 @@ describe("log file", () => {
     // In bursts of 200, as requests would log between other work; the loop yields after each.
     for (let n = 0; n < N; n += 200) {
       const c0 = performance.now();
-      for (let i = n; i < n + 200; i++) log.debug("upstream chunk", { n: i, id: "k3j4h5g6f7d8", group: "gpt", model: "gpt-4o-mini", pad: "w".repeat(160) });
+      for (let i = n; i < n + 200; i++)
+        log.debug("upstream chunk", {
+          n: i,
+          id: "k3j4h5g6f7d8",
+          group: "gpt",
+          model: "gpt-4o-mini",
+          pad: "w".repeat(160),
+        });
       inCalls += performance.now() - c0;
       watch.check();
       await tick();
@@ -205,7 +250,9 @@ describe("log file", () => {
     const target = join(dir, `target-${seq++}`);
     writeFileSync(target, "precious\n");
     symlinkSync(target, path);
-    expect(() => createLogger({ level: "info", stderr: "off", file: path })).toThrow(/symbolic link, which is refused/);
+    expect(() => createLogger({ level: "info", stderr: "off", file: path })).toThrow(
+      /symbolic link, which is refused/,
+    );
     expect(readFileSync(target, "utf8")).toBe("precious\n");
   });
 
@@ -227,16 +274,27 @@ describe("log file", () => {
     mkdirSync(path + ".1");
     writeFileSync(join(path + ".1", "keep"), "x");
     const stderr: string[] = [];
-    const log = createLogger({ level: "info", stderr: "json", write: (l) => stderr.push(l), file: path, maxFileBytes: 4096 });
+    const log = createLogger({
+      level: "info",
+      stderr: "json",
+      write: (l) => stderr.push(l),
+      file: path,
+      maxFileBytes: 4096,
+    });
     log.info("first", { n: 0 });
     await log.flush();
     const inode = statSync(path).ino;
     for (let n = 1; n < 100; n++) log.info("rec", { n, pad: "p".repeat(80) });
     await log.close();
-    expect(stderr.map((l) => JSON.parse(l)).find((r) => r.level === "error")?.msg).toContain("truncating it");
+    expect(stderr.map((l) => JSON.parse(l)).find((r) => r.level === "error")?.msg).toContain(
+      "truncating it",
+    );
     expect(statSync(path).ino).toBe(inode);
     expect(statSync(path).size).toBeLessThanOrEqual(4096);
-    const got = readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).n as number);
+    const got = readFileSync(path, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).n as number);
     expect(got.at(-1)).toBe(99);
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => got[0]! + i));
   });
@@ -248,7 +306,13 @@ describe("log file", () => {
     const target = join(dir, `target-${seq++}`);
     writeFileSync(target, "precious\n");
     const stderr: string[] = [];
-    const log = createLogger({ level: "info", stderr: "json", write: (l) => stderr.push(l), file: path, maxFileBytes: 4096 });
+    const log = createLogger({
+      level: "info",
+      stderr: "json",
+      write: (l) => stderr.push(l),
+      file: path,
+      maxFileBytes: 4096,
+    });
     log.info("first", { n: 0 });
     await log.flush();
     rmSync(path);

@@ -1,5 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { captureLogs, createLogger, LOG_LEVELS, newRequestId, requestLog, requestTimer, silentLogger, type LoggerOptions, type LogLevel } from "../../src/log";
+import {
+  captureLogs,
+  createLogger,
+  LOG_LEVELS,
+  newRequestId,
+  requestLog,
+  requestTimer,
+  silentLogger,
+  type LoggerOptions,
+  type LogLevel,
+} from "../../src/log";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -38,13 +48,25 @@ describe("JSON lines", () => {
     const rec = JSON.parse(lines[0]!);
     expect(Object.keys(rec)).toEqual(["time", "level", "msg", "group", "status", "usage"]);
     expect(rec.time).toMatch(ISO);
-    expect(rec).toMatchObject({ level: "info", msg: "request", group: "gpt", status: 200, usage: { input: 3 } });
+    expect(rec).toMatchObject({
+      level: "info",
+      msg: "request",
+      group: "gpt",
+      status: 200,
+      usage: { input: 3 },
+    });
   });
 
   test("a field cannot overwrite time, level or msg", () => {
     const { log, lines } = collect("info");
     log.info("real", { msg: "fake", level: "error", time: 1 });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: "real", level: "info", _msg: "fake", _level: "error", _time: 1 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: "real",
+      level: "info",
+      _msg: "fake",
+      _level: "error",
+      _time: 1,
+    });
   });
 
   test("errors, maps, cycles, bytes and bigints become plain JSON", () => {
@@ -56,14 +78,27 @@ describe("JSON lines", () => {
     const rec = JSON.parse(lines[0]!);
     expect(rec.err).toMatchObject({ name: "Error", message: "boom", status: 502 });
     expect(rec.err.stack).toContain("boom");
-    expect(rec).toMatchObject({ map: { k: 1 }, loop: { a: 1, self: "[Circular]" }, bytes: "[5 bytes]", big: "10" });
+    expect(rec).toMatchObject({
+      map: { k: 1 },
+      loop: { a: 1, self: "[Circular]" },
+      bytes: "[5 bytes]",
+      big: "10",
+    });
   });
 
   test("a field that throws while read costs the record's fields, not the caller", () => {
     const { log, lines } = collect("info");
-    const hostile = { get bad() { throw new Error("no"); } };
+    const hostile = {
+      get bad() {
+        throw new Error("no");
+      },
+    };
     expect(() => log.info("m", { hostile })).not.toThrow();
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: "log record could not be built", original: "m", error: "Error: no" });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: "log record could not be built",
+      original: "m",
+      error: "Error: no",
+    });
   });
 });
 
@@ -74,7 +109,9 @@ describe("stderr format", () => {
     const { log, lines } = collect("info", { stderr: "auto", tty: true });
     log.warn("upstream\nfailed", { group: "gpt", error: "two words", n: 3, obj: { a: 1 } });
     const line = strip(lines[0]!);
-    expect(line).toMatch(/^\S+Z WARN  upstream\\nfailed group=gpt error="two words" n=3 obj=\{"a":1\}$/);
+    expect(line).toMatch(
+      /^\S+Z WARN  upstream\\nfailed group=gpt error="two words" n=3 obj=\{"a":1\}$/,
+    );
     expect(line.split(" ")[0]).toMatch(ISO);
   });
 
@@ -132,11 +169,42 @@ describe("request log", () => {
 
   test("one info line with the fields in a fixed order, unknowns left out", () => {
     const { log, lines } = collect("info");
-    requestLog(log, { id: "abc", format: "openai", group: "gpt", model: "gpt-4o", attempts: 2, status: 200, firstByteMs: 12.345, totalMs: 99.99, usage: { input: 10, output: 5, cacheRead: 0 } });
+    requestLog(log, {
+      id: "abc",
+      format: "openai",
+      group: "gpt",
+      model: "gpt-4o",
+      attempts: 2,
+      status: 200,
+      firstByteMs: 12.345,
+      totalMs: 99.99,
+      usage: { input: 10, output: 5, cacheRead: 0 },
+    });
     requestLog(log, { id: "def", format: "gemini", status: 404, totalMs: 1 });
     const [a, b] = lines.map((l) => JSON.parse(l));
-    expect(Object.keys(a)).toEqual(["time", "level", "msg", "id", "format", "group", "model", "attempts", "status", "ttfb_ms", "total_ms", "input_tokens", "output_tokens"]);
-    expect(a).toMatchObject({ level: "info", msg: "request", ttfb_ms: 12.3, total_ms: 100, input_tokens: 10, output_tokens: 5 });
+    expect(Object.keys(a)).toEqual([
+      "time",
+      "level",
+      "msg",
+      "id",
+      "format",
+      "group",
+      "model",
+      "attempts",
+      "status",
+      "ttfb_ms",
+      "total_ms",
+      "input_tokens",
+      "output_tokens",
+    ]);
+    expect(a).toMatchObject({
+      level: "info",
+      msg: "request",
+      ttfb_ms: 12.3,
+      total_ms: 100,
+      input_tokens: 10,
+      output_tokens: 5,
+    });
     expect(Object.keys(b)).toEqual(["time", "level", "msg", "id", "format", "status", "total_ms"]);
   });
 

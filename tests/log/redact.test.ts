@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { configSecrets, createLogger, findSecrets, proxyCredentials, REDACTED, SecretMask, type LogLevel } from "../../src/log";
+import {
+  configSecrets,
+  createLogger,
+  findSecrets,
+  proxyCredentials,
+  REDACTED,
+  SecretMask,
+  type LogLevel,
+} from "../../src/log";
 
 const OPENAI = "sk-proj-abcdefghijklmnopqrstuvwx0123";
 const GEMINI = "AIzaSyA-1234567890abcdefghijklmnopqrstu";
@@ -13,7 +21,12 @@ function sinks(secrets: Iterable<string>, level: LogLevel = "trace") {
   const a = createLogger({ level, secrets, stderr: "json", write: (l) => json.push(l) });
   const b = createLogger({ level, secrets, stderr: "human", write: (l) => human.push(l) });
   const both = (fn: (log: typeof a) => void) => (fn(a), fn(b));
-  return { both, lines: () => [...json, ...human], json, setSecrets: (s: string[]) => (a.setSecrets(s), b.setSecrets(s)) };
+  return {
+    both,
+    lines: () => [...json, ...human],
+    json,
+    setSecrets: (s: string[]) => (a.setSecrets(s), b.setSecrets(s)),
+  };
 }
 
 describe("known secrets", () => {
@@ -26,7 +39,11 @@ describe("known secrets", () => {
       }),
     );
     expect(findSecrets(s.lines(), [OPENAI, ROUTER])).toEqual([]);
-    expect(JSON.parse(s.json[0]!)).toMatchObject({ msg: `upstream said: invalid key ${REDACTED}.`, detail: `token was ${REDACTED}`, nested: { list: [`x${REDACTED}y`, { [REDACTED]: 1 }] } });
+    expect(JSON.parse(s.json[0]!)).toMatchObject({
+      msg: `upstream said: invalid key ${REDACTED}.`,
+      detail: `token was ${REDACTED}`,
+      nested: { list: [`x${REDACTED}y`, { [REDACTED]: 1 }] },
+    });
   });
 
   test("a secret that contains another is replaced whole", () => {
@@ -63,11 +80,29 @@ describe("by name and by shape, for keys nobody configured", () => {
 
   test("credential-named fields are masked at any depth, usage counts are not", () => {
     const s = sinks([]);
-    const headers = { Authorization: `Bearer ${UNKNOWN}`, "x-api-key": UNKNOWN, "X-Goog-Api-Key": UNKNOWN, accept: "json" };
-    s.both((log) => log.debug("call", { headers, cfg: { api_key: UNKNOWN, apiKey: UNKNOWN, token: UNKNOWN, router_token: UNKNOWN }, h: new Headers(headers), input_tokens: 7, max_tokens: 9 }));
+    const headers = {
+      Authorization: `Bearer ${UNKNOWN}`,
+      "x-api-key": UNKNOWN,
+      "X-Goog-Api-Key": UNKNOWN,
+      accept: "json",
+    };
+    s.both((log) =>
+      log.debug("call", {
+        headers,
+        cfg: { api_key: UNKNOWN, apiKey: UNKNOWN, token: UNKNOWN, router_token: UNKNOWN },
+        h: new Headers(headers),
+        input_tokens: 7,
+        max_tokens: 9,
+      }),
+    );
     expect(findSecrets(s.lines(), [UNKNOWN])).toEqual([]);
     const rec = JSON.parse(s.json[0]!);
-    expect(rec.headers).toEqual({ Authorization: REDACTED, "x-api-key": REDACTED, "X-Goog-Api-Key": REDACTED, accept: "json" });
+    expect(rec.headers).toEqual({
+      Authorization: REDACTED,
+      "x-api-key": REDACTED,
+      "X-Goog-Api-Key": REDACTED,
+      accept: "json",
+    });
     expect(rec.h["x-goog-api-key"]).toBe(REDACTED);
     expect(rec).toMatchObject({ input_tokens: 7, max_tokens: 9 });
   });
@@ -83,12 +118,16 @@ describe("by name and by shape, for keys nobody configured", () => {
       `proxy socks5://user:${UNKNOWN}@proxy:1080`,
       `Authorization: Basic ${btoa("u:" + UNKNOWN)}`,
     ];
-    s.both((log) => texts.forEach((t) => log.info(t, { url: new URL(`https://x/y?key=${UNKNOWN}`) })));
+    s.both((log) =>
+      texts.forEach((t) => log.info(t, { url: new URL(`https://x/y?key=${UNKNOWN}`) })),
+    );
     expect(findSecrets(s.lines(), [UNKNOWN, btoa("u:" + UNKNOWN)])).toEqual([]);
     s.both((log) => log.info(`keys ${OPENAI} and ${GEMINI} and sk-ant-api03-${"x".repeat(30)}`));
     expect(findSecrets(s.lines(), [OPENAI, GEMINI, `sk-ant-api03-${"x".repeat(30)}`])).toEqual([]);
     // The surrounding text survives, so the records stay useful.
-    expect(JSON.parse(s.json[0]!).msg).toBe(`POST https://generativelanguage.googleapis.com/v1beta/models/g:generateContent?key=${REDACTED}&alt=sse`);
+    expect(JSON.parse(s.json[0]!).msg).toBe(
+      `POST https://generativelanguage.googleapis.com/v1beta/models/g:generateContent?key=${REDACTED}&alt=sse`,
+    );
   });
 
   test("prose that merely looks like a scheme keeps its words", () => {
@@ -101,26 +140,42 @@ describe("by name and by shape, for keys nobody configured", () => {
 describe("property: random secrets in random text never reach a sink", () => {
   // Realistic key characters; framing characters (quotes, braces) are left out because JSON itself
   // could spell such a "secret" across two harmless values.
-  const keyChar = fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=".split(""));
-  const secret = fc.string({ unit: keyChar, minLength: 8, maxLength: 48 }).filter((s) => !REDACTED.includes(s));
-  const token = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_".split("")), minLength: 12, maxLength: 40 });
-  const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: "grapheme", maxLength: 30 }));
+  const keyChar = fc.constantFrom(
+    ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=".split(""),
+  );
+  const secret = fc
+    .string({ unit: keyChar, minLength: 8, maxLength: 48 })
+    .filter((s) => !REDACTED.includes(s));
+  const token = fc.string({
+    unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789-_".split("")),
+    minLength: 12,
+    maxLength: 40,
+  });
+  const text = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: "grapheme", maxLength: 30 }),
+  );
 
   test("known secrets anywhere in message, fields, keys and nesting", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(secret, { minLength: 1, maxLength: 4 }), fc.array(text, { minLength: 6, maxLength: 6 }), fc.nat(), (secrets, t, pick) => {
-        const s = sinks(secrets);
-        const at = (i: number) => secrets[(pick + i) % secrets.length]!;
-        s.both((log) =>
-          log.debug(`${t[0]}${at(0)}${t[1]}${at(1)}`, {
-            [`${t[2]}${at(2)}`]: `${t[3]}${at(3)}${t[4]}`,
-            deep: { arr: [t[5] + at(1), { x: at(0) + at(0) }] },
-            url: `https://h/p?x=${t[1]}${at(2)}`,
-          }),
-        );
-        expect(findSecrets(s.lines(), secrets)).toEqual([]);
-        expect(s.json[0]).toContain(REDACTED);
-      }),
+      fc.property(
+        fc.uniqueArray(secret, { minLength: 1, maxLength: 4 }),
+        fc.array(text, { minLength: 6, maxLength: 6 }),
+        fc.nat(),
+        (secrets, t, pick) => {
+          const s = sinks(secrets);
+          const at = (i: number) => secrets[(pick + i) % secrets.length]!;
+          s.both((log) =>
+            log.debug(`${t[0]}${at(0)}${t[1]}${at(1)}`, {
+              [`${t[2]}${at(2)}`]: `${t[3]}${at(3)}${t[4]}`,
+              deep: { arr: [t[5] + at(1), { x: at(0) + at(0) }] },
+              url: `https://h/p?x=${t[1]}${at(2)}`,
+            }),
+          );
+          expect(findSecrets(s.lines(), secrets)).toEqual([]);
+          expect(s.json[0]).toContain(REDACTED);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -146,33 +201,75 @@ describe("property: random secrets in random text never reach a sink", () => {
 describe("helpers", () => {
   test("findSecrets catches raw, JSON-escaped and percent-encoded occurrences", () => {
     const secret = 'a"b/c d';
-    const lines = ["clean", `raw ${secret}`, JSON.stringify({ v: secret }), `u=${encodeURIComponent(secret)}`];
+    const lines = [
+      "clean",
+      `raw ${secret}`,
+      JSON.stringify({ v: secret }),
+      `u=${encodeURIComponent(secret)}`,
+    ];
     expect(findSecrets(lines, [secret]).map((h) => h.line)).toEqual(lines.slice(1));
   });
 
   test("configSecrets collects every api_key, the token and extras, skipping blanks", () => {
-    const models = new Map([["a", { apiKey: OPENAI }], ["b", { apiKey: "" }], ["c", { apiKey: OPENAI }], ["d", { apiKey: GEMINI }]]);
-    expect(configSecrets({ models }, ROUTER, undefined).sort()).toEqual([OPENAI, GEMINI, ROUTER].sort());
+    const models = new Map([
+      ["a", { apiKey: OPENAI }],
+      ["b", { apiKey: "" }],
+      ["c", { apiKey: OPENAI }],
+      ["d", { apiKey: GEMINI }],
+    ]);
+    expect(configSecrets({ models }, ROUTER, undefined).sort()).toEqual(
+      [OPENAI, GEMINI, ROUTER].sort(),
+    );
   });
 
   test("configSecrets also holds rewrite_header values (scheme word off), model and --proxy credentials; none shorter than 6", () => {
     const models = new Map([
-      ["a", { apiKey: "tiny", rewriteHeader: { authorization: "Bearer custom-token-abcdef", "x-tiny": "no", "x-gone": null } }],
+      [
+        "a",
+        {
+          apiKey: "tiny",
+          rewriteHeader: {
+            authorization: "Bearer custom-token-abcdef",
+            "x-tiny": "no",
+            "x-gone": null,
+          },
+        },
+      ],
       ["b", { apiKey: "", proxy: "socks5://proxyuser:p%40ss-word-9@proxy.test:1080" }],
     ]);
-    const got = configSecrets({ models }, ROUTER, ...proxyCredentials("http://globaluser:global-pass-1@p.test:3128"));
-    expect(got.sort()).toEqual(["custom-token-abcdef", "proxyuser", "p%40ss-word-9", "p@ss-word-9", ROUTER, "globaluser", "global-pass-1"].sort());
-    expect(configSecrets({ models }, ROUTER).map((s) => s.length)).toEqual([...configSecrets({ models }, ROUTER).map((s) => s.length)].sort((x, y) => y - x));
+    const got = configSecrets(
+      { models },
+      ROUTER,
+      ...proxyCredentials("http://globaluser:global-pass-1@p.test:3128"),
+    );
+    expect(got.sort()).toEqual(
+      [
+        "custom-token-abcdef",
+        "proxyuser",
+        "p%40ss-word-9",
+        "p@ss-word-9",
+        ROUTER,
+        "globaluser",
+        "global-pass-1",
+      ].sort(),
+    );
+    expect(configSecrets({ models }, ROUTER).map((s) => s.length)).toEqual(
+      [...configSecrets({ models }, ROUTER).map((s) => s.length)].sort((x, y) => y - x),
+    );
   });
 
   test("SecretMask: raw, JSON-escaped and percent-encoded forms; bytes untouched (same object) when clean", () => {
     const secret = 'k"ey/with space';
     const mask = new SecretMask([secret, "short"]);
-    expect(mask.text(`a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)} short`)).toBe(`a ${REDACTED} b "${REDACTED}" c ${REDACTED} short`);
+    expect(
+      mask.text(`a ${secret} b ${JSON.stringify(secret)} c ${encodeURIComponent(secret)} short`),
+    ).toBe(`a ${REDACTED} b "${REDACTED}" c ${REDACTED} short`);
     const clean = new TextEncoder().encode('{"error":"nothing here"}');
     expect(mask.bytes(clean)).toBe(clean);
     const dirty = new TextEncoder().encode(JSON.stringify({ error: `bad key ${secret}` }));
-    expect(new TextDecoder().decode(mask.bytes(dirty))).toBe(JSON.stringify({ error: `bad key ${REDACTED}` }));
+    expect(new TextDecoder().decode(mask.bytes(dirty))).toBe(
+      JSON.stringify({ error: `bad key ${REDACTED}` }),
+    );
   });
 });
 
@@ -195,7 +292,12 @@ router_settings:
     const warning = `c.yaml: ${config.warnings[0]!.path}: ${config.warnings[0]!.message}`;
     expect(warning).toContain('api_key: unknown key "api_key" (ignored)');
     const s = sinks([KEY]);
-    s.both((log) => log.warn(`${warning} (key ${KEY})`, { detail: `x-api-key: "${KEY}"`, other: "api_key=unconfigured-secret-1" }));
+    s.both((log) =>
+      log.warn(`${warning} (key ${KEY})`, {
+        detail: `x-api-key: "${KEY}"`,
+        other: "api_key=unconfigured-secret-1",
+      }),
+    );
     const rec = JSON.parse(s.json[0]!);
     expect(rec.msg).toBe(`${warning} (key ${REDACTED})`);
     expect(rec.detail).toBe(`x-api-key: "${REDACTED}"`);
@@ -207,13 +309,23 @@ router_settings:
     const { loadConfigText } = await import("../../src/config");
     let error = "";
     try {
-      loadConfigText(yaml("").replace(`api_key: ${KEY}`, 'api_key: "${MISSING_KEY}"'), "c.yaml", {});
+      loadConfigText(
+        yaml("").replace(`api_key: ${KEY}`, 'api_key: "${MISSING_KEY}"'),
+        "c.yaml",
+        {},
+      );
     } catch (e) {
       error = (e as Error).message;
     }
     expect(error).toContain("api_key: environment variable MISSING_KEY is not set");
     const s = sinks([KEY]);
-    s.both((log) => log.error("reload failed; still serving the previous config", { error, previous_key: `authorization: Bearer ${KEY}`, leaked: `api_key: ${KEY}` }));
+    s.both((log) =>
+      log.error("reload failed; still serving the previous config", {
+        error,
+        previous_key: `authorization: Bearer ${KEY}`,
+        leaked: `api_key: ${KEY}`,
+      }),
+    );
     const rec = JSON.parse(s.json[0]!);
     expect(rec.msg).toBe("reload failed; still serving the previous config");
     expect(rec.error).toBe(error);
@@ -223,14 +335,30 @@ router_settings:
 
   test("unquoted `name: value` with a credential-like value is still masked in values", () => {
     const s = sinks([]);
-    s.both((log) => log.info("m", { a: "api_key: abc123DEF456", b: "x-api-key: Zx9-unknown", c: "api_key: plainword" }));
-    expect(JSON.parse(s.json[0]!)).toMatchObject({ a: `api_key: ${REDACTED}`, b: `x-api-key: ${REDACTED}`, c: "api_key: plainword" });
+    s.both((log) =>
+      log.info("m", {
+        a: "api_key: abc123DEF456",
+        b: "x-api-key: Zx9-unknown",
+        c: "api_key: plainword",
+      }),
+    );
+    expect(JSON.parse(s.json[0]!)).toMatchObject({
+      a: `api_key: ${REDACTED}`,
+      b: `x-api-key: ${REDACTED}`,
+      c: "api_key: plainword",
+    });
   });
 });
 
 describe("cost and size", () => {
   /** Inputs that made the old rules quadratic: a start at every `.`, `+` or `-` of a long run, each scanning to its end. */
-  const adversarial = (n: number) => ["=" + "a.".repeat(n / 2), "@" + "a+".repeat(n / 2), "=" + "a-".repeat(n / 2), "sk-" + "-a".repeat(n / 2), "=" + "?a".repeat(n / 2)];
+  const adversarial = (n: number) => [
+    "=" + "a.".repeat(n / 2),
+    "@" + "a+".repeat(n / 2),
+    "=" + "a-".repeat(n / 2),
+    "sk-" + "-a".repeat(n / 2),
+    "=" + "?a".repeat(n / 2),
+  ];
   const best = (fn: () => void) => {
     let t = Infinity;
     for (let i = 0; i < 3; i++) {
@@ -266,7 +394,9 @@ describe("cost and size", () => {
     expect(rec.body).toMatch(/… \[\d+ characters cut\]$/);
     const cut = Number(/\[(\d+) characters cut\]/.exec(rec.body)![1]);
     // Counted after masking: the secret near the end became the shorter marker.
-    expect(rec.body.indexOf("…") + cut).toBe(body.length - "sk-configured-far-in-0123".length + REDACTED.length);
+    expect(rec.body.indexOf("…") + cut).toBe(
+      body.length - "sk-configured-far-in-0123".length + REDACTED.length,
+    );
     expect(findSecrets(s.lines(), ["sk-configured-far-in-0123"])).toEqual([]);
   });
 

@@ -16,12 +16,19 @@ describe("GET /metrics", () => {
     const missing = await handle(new Request(URL_));
     expect(missing.status).toBe(401);
     expect(missing.headers.get("www-authenticate")).toContain("Bearer");
-    expect((await handle(new Request(URL_, { headers: { authorization: "Bearer wrong" } }))).status).toBe(401);
+    expect(
+      (await handle(new Request(URL_, { headers: { authorization: "Bearer wrong" } }))).status,
+    ).toBe(401);
 
     const ok = await handle(new Request(URL_, { headers: { authorization: "Bearer secret" } }));
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
-    expect(value(parseExposition(await ok.text()), "llm_router_upstream_attempts_total", { model: "a", outcome: "ok" })).toBe(1);
+    expect(
+      value(parseExposition(await ok.text()), "llm_router_upstream_attempts_total", {
+        model: "a",
+        outcome: "ok",
+      }),
+    ).toBe(1);
   });
 
   test("metrics_public opens it even when the router has a token", async () => {

@@ -8,15 +8,56 @@ const scrape = async (m: Metrics) => parseExposition(await m.render());
 describe("Metrics", () => {
   test("requests, latencies, attempts and tokens come back as exact series", async () => {
     const m = new Metrics();
-    m.recordRequest({ format: "openai", group: "gpt", model: "gpt-4o", status: 200, ttfbMs: 300, totalMs: 1500, attempts: 1, tokensIn: 12, tokensOut: 34 });
-    m.recordRequest({ format: "openai", group: "gpt", model: "gpt-4o", status: 200, ttfbMs: 700, totalMs: 2500, attempts: 2, tokensIn: 1, tokensOut: 2 });
-    m.recordRequest({ format: "anthropic", group: "gpt", model: "gpt-4o", status: 429, totalMs: 40, attempts: 1 });
+    m.recordRequest({
+      format: "openai",
+      group: "gpt",
+      model: "gpt-4o",
+      status: 200,
+      ttfbMs: 300,
+      totalMs: 1500,
+      attempts: 1,
+      tokensIn: 12,
+      tokensOut: 34,
+    });
+    m.recordRequest({
+      format: "openai",
+      group: "gpt",
+      model: "gpt-4o",
+      status: 200,
+      ttfbMs: 700,
+      totalMs: 2500,
+      attempts: 2,
+      tokensIn: 1,
+      tokensOut: 2,
+    });
+    m.recordRequest({
+      format: "anthropic",
+      group: "gpt",
+      model: "gpt-4o",
+      status: 429,
+      totalMs: 40,
+      attempts: 1,
+    });
     const e = await scrape(m);
 
     expect(e.types.get("llm_router_requests_total")).toBe("counter");
     expect(series(e, "llm_router_requests_total")).toHaveLength(2);
-    expect(value(e, "llm_router_requests_total", { format: "openai", group: "gpt", model: "gpt-4o", status: "200" })).toBe(2);
-    expect(value(e, "llm_router_requests_total", { format: "anthropic", group: "gpt", model: "gpt-4o", status: "429" })).toBe(1);
+    expect(
+      value(e, "llm_router_requests_total", {
+        format: "openai",
+        group: "gpt",
+        model: "gpt-4o",
+        status: "200",
+      }),
+    ).toBe(2);
+    expect(
+      value(e, "llm_router_requests_total", {
+        format: "anthropic",
+        group: "gpt",
+        model: "gpt-4o",
+        status: "429",
+      }),
+    ).toBe(1);
 
     const where = { group: "gpt", model: "gpt-4o" };
     expect(e.types.get("llm_router_request_ttfb_seconds")).toBe("histogram");
@@ -28,8 +69,12 @@ describe("Metrics", () => {
     expect(value(e, "llm_router_request_ttfb_seconds_bucket", { ...where, le: "1" })).toBe(2);
     expect(value(e, "llm_router_request_duration_seconds_count", where)).toBe(3);
     expect(value(e, "llm_router_request_duration_seconds_sum", where)).toBeCloseTo(4.04, 9);
-    expect(value(e, "llm_router_request_duration_seconds_bucket", { ...where, le: "0.05" })).toBe(1);
-    expect(value(e, "llm_router_request_duration_seconds_bucket", { ...where, le: "+Inf" })).toBe(3);
+    expect(value(e, "llm_router_request_duration_seconds_bucket", { ...where, le: "0.05" })).toBe(
+      1,
+    );
+    expect(value(e, "llm_router_request_duration_seconds_bucket", { ...where, le: "+Inf" })).toBe(
+      3,
+    );
 
     expect(value(e, "llm_router_request_attempts_bucket", { group: "gpt", le: "1" })).toBe(2);
     expect(value(e, "llm_router_request_attempts_bucket", { group: "gpt", le: "2" })).toBe(3);
@@ -47,20 +92,35 @@ describe("Metrics", () => {
     m.recordSelector({ group: "g", outcome: "error" });
     m.recordSelector({ group: "g", outcome: "match" });
     const e = await scrape(m);
-    expect(value(e, "llm_router_upstream_attempts_total", { model: "a", outcome: "retryable_error" })).toBe(1);
+    expect(
+      value(e, "llm_router_upstream_attempts_total", { model: "a", outcome: "retryable_error" }),
+    ).toBe(1);
     expect(value(e, "llm_router_upstream_attempts_total", { model: "b", outcome: "ok" })).toBe(2);
     expect(value(e, "llm_router_failovers_total", { group: "g", from: "a", to: "b" })).toBe(1);
-    expect(value(e, "llm_router_selector_evaluations_total", { group: "g", outcome: "timeout" })).toBe(1);
-    expect(value(e, "llm_router_selector_evaluations_total", { group: "g", outcome: "error" })).toBe(1);
+    expect(
+      value(e, "llm_router_selector_evaluations_total", { group: "g", outcome: "timeout" }),
+    ).toBe(1);
+    expect(
+      value(e, "llm_router_selector_evaluations_total", { group: "g", outcome: "error" }),
+    ).toBe(1);
     expect(series(e, "llm_router_selector_evaluations_total")).toHaveLength(3);
   });
 
   test("in-flight and weight gauges are read from their sources at scrape time", async () => {
     const m = new Metrics();
-    let inFlight = new Map([["a", 3], ["b", 0]]);
+    let inFlight = new Map([
+      ["a", 3],
+      ["b", 0],
+    ]);
     let calls = 0;
     m.setInFlightSource(() => (calls++, inFlight));
-    m.setWeightSource(() => new Map([["a", 100], ["b", 25]]));
+    m.setWeightSource(
+      () =>
+        new Map([
+          ["a", 100],
+          ["b", 25],
+        ]),
+    );
     expect(calls).toBe(0);
     let e = await scrape(m);
     expect(calls).toBe(1);
@@ -70,27 +130,69 @@ describe("Metrics", () => {
     // A reload that drops model b must drop its series too.
     inFlight = new Map([["a", 1]]);
     e = await scrape(m);
-    expect(series(e, "llm_router_in_flight_requests")).toEqual([{ name: "llm_router_in_flight_requests", labels: { model: "a" }, value: 1 }]);
+    expect(series(e, "llm_router_in_flight_requests")).toEqual([
+      { name: "llm_router_in_flight_requests", labels: { model: "a" }, value: 1 },
+    ]);
   });
 
   test("names outside the configuration collapse to 'other'; a missing model is 'none'", async () => {
     const m = new Metrics();
     m.setNames({ groups: ["gpt"], models: ["gpt-4o"] });
-    m.recordRequest({ format: "openai", group: "made-up-by-a-client-1", status: 404, totalMs: 1, attempts: 0 });
-    m.recordRequest({ format: "openai", group: "made-up-by-a-client-2", status: 404, totalMs: 1, attempts: 0 });
-    m.recordRequest({ format: "gemini", group: "gpt", model: "gpt-4o", status: 200, totalMs: 1, attempts: 1 });
+    m.recordRequest({
+      format: "openai",
+      group: "made-up-by-a-client-1",
+      status: 404,
+      totalMs: 1,
+      attempts: 0,
+    });
+    m.recordRequest({
+      format: "openai",
+      group: "made-up-by-a-client-2",
+      status: 404,
+      totalMs: 1,
+      attempts: 0,
+    });
+    m.recordRequest({
+      format: "gemini",
+      group: "gpt",
+      model: "gpt-4o",
+      status: 200,
+      totalMs: 1,
+      attempts: 1,
+    });
     m.recordAttempt({ model: "removed-by-reload", outcome: "ok" });
     const e = await scrape(m);
-    expect(value(e, "llm_router_requests_total", { format: "openai", group: "other", model: "none", status: "404" })).toBe(2);
-    expect(value(e, "llm_router_requests_total", { format: "gemini", group: "gpt", model: "gpt-4o", status: "200" })).toBe(1);
-    expect(value(e, "llm_router_upstream_attempts_total", { model: "other", outcome: "ok" })).toBe(1);
+    expect(
+      value(e, "llm_router_requests_total", {
+        format: "openai",
+        group: "other",
+        model: "none",
+        status: "404",
+      }),
+    ).toBe(2);
+    expect(
+      value(e, "llm_router_requests_total", {
+        format: "gemini",
+        group: "gpt",
+        model: "gpt-4o",
+        status: "200",
+      }),
+    ).toBe(1);
+    expect(value(e, "llm_router_upstream_attempts_total", { model: "other", outcome: "ok" })).toBe(
+      1,
+    );
     expect(series(e, "llm_router_request_attempts_count")).toHaveLength(1);
   });
 
   test("label values are escaped so any configured name round-trips", async () => {
     const m = new Metrics();
     m.recordAttempt({ model: 'we"ird\\name', outcome: "error" });
-    expect(value(await scrape(m), "llm_router_upstream_attempts_total", { model: 'we"ird\\name', outcome: "error" })).toBe(1);
+    expect(
+      value(await scrape(m), "llm_router_upstream_attempts_total", {
+        model: 'we"ird\\name',
+        outcome: "error",
+      }),
+    ).toBe(1);
   });
 
   test("each instance has its own registry and the global default stays empty", async () => {
@@ -116,7 +218,17 @@ describe("Metrics", () => {
   test("recordRequest stays cheap on the hot path", () => {
     const m = new Metrics();
     m.setNames({ groups: ["g1", "g2"], models: ["m1", "m2", "m3"] });
-    const rec = (i: number) => ({ format: i % 2 ? "openai" : "anthropic", group: i % 3 ? "g1" : "g2", model: `m${(i % 3) + 1}`, status: i % 10 ? 200 : 429, ttfbMs: i % 5000, totalMs: i % 90_000, attempts: 1 + (i % 2), tokensIn: 100, tokensOut: 20 });
+    const rec = (i: number) => ({
+      format: i % 2 ? "openai" : "anthropic",
+      group: i % 3 ? "g1" : "g2",
+      model: `m${(i % 3) + 1}`,
+      status: i % 10 ? 200 : 429,
+      ttfbMs: i % 5000,
+      totalMs: i % 90_000,
+      attempts: 1 + (i % 2),
+      tokensIn: 100,
+      tokensOut: 20,
+    });
     for (let i = 0; i < 5_000; i++) m.recordRequest(rec(i));
     const n = 100_000;
     const records = Array.from({ length: 1000 }, (_, i) => rec(i));

@@ -38,7 +38,8 @@ export function parseExposition(text: string): Exposition {
     }
     if (consumed !== body.length) throw new Error(`bad labels in ${JSON.stringify(line)}`);
     const family = familyOf(m[1]!, types);
-    if (!types.has(family) || !helped.has(family)) throw new Error(`sample before its HELP/TYPE: ${line}`);
+    if (!types.has(family) || !helped.has(family))
+      throw new Error(`sample before its HELP/TYPE: ${line}`);
     samples.push({ name: m[1]!, labels, value: m[3] === "+Inf" ? Infinity : Number(m[3]) });
   }
   return { samples, types };
@@ -52,7 +53,8 @@ function familyOf(name: string, types: Map<string, string>): string {
 /** The value of the one sample with exactly these labels; throws when absent or ambiguous. */
 export function value(e: Exposition, name: string, labels: Record<string, string> = {}): number {
   const found = series(e, name).filter((s) => sameLabels(s.labels, labels));
-  if (found.length !== 1) throw new Error(`${name}${JSON.stringify(labels)}: ${found.length} samples`);
+  if (found.length !== 1)
+    throw new Error(`${name}${JSON.stringify(labels)}: ${found.length} samples`);
   return found[0]!.value;
 }
 

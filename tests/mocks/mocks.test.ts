@@ -5,19 +5,38 @@ import { eventually, jsonEvents, parseSse, post } from "./testkit.ts";
 
 let oa: MockUpstream, an: MockUpstream, ge: MockUpstream;
 beforeAll(async () => {
-  [oa, an, ge] = await Promise.all([startMock("openai"), startMock("anthropic"), startMock("gemini")]);
+  [oa, an, ge] = await Promise.all([
+    startMock("openai"),
+    startMock("anthropic"),
+    startMock("gemini"),
+  ]);
 });
 afterAll(() => Promise.all([oa.stop(), an.stop(), ge.stop()]));
 beforeEach(() => [oa, an, ge].forEach((m) => m.reset()));
 
 const openaiChat = (stream: boolean, init?: RequestInit) =>
-  post(oa, "/chat/completions", { model: "gpt-4o", stream, messages: [{ role: "user", content: "hi there" }] }, undefined, init);
+  post(
+    oa,
+    "/chat/completions",
+    { model: "gpt-4o", stream, messages: [{ role: "user", content: "hi there" }] },
+    undefined,
+    init,
+  );
 const anthropicMsg = (stream: boolean) =>
-  post(an, "/v1/messages", { model: "claude-sonnet-4-5", max_tokens: 100, stream, messages: [{ role: "user", content: "hi there" }] });
-const geminiGen = (mode: "sse" | "array" | "plain") =>
-  post(ge, `/models/gemini-2.5-flash:${mode === "plain" ? "generateContent" : "streamGenerateContent"}${mode === "sse" ? "?alt=sse" : ""}`, {
-    contents: [{ role: "user", parts: [{ text: "hi there" }] }],
+  post(an, "/v1/messages", {
+    model: "claude-sonnet-4-5",
+    max_tokens: 100,
+    stream,
+    messages: [{ role: "user", content: "hi there" }],
   });
+const geminiGen = (mode: "sse" | "array" | "plain") =>
+  post(
+    ge,
+    `/models/gemini-2.5-flash:${mode === "plain" ? "generateContent" : "streamGenerateContent"}${mode === "sse" ? "?alt=sse" : ""}`,
+    {
+      contents: [{ role: "user", parts: [{ text: "hi there" }] }],
+    },
+  );
 
 describe("status faults", () => {
   test("default bodies are each provider's own error shape; the reply waits for the retry", async () => {
@@ -25,14 +44,22 @@ describe("status faults", () => {
     oa.reply({ text: "after retry" });
     const first = await openaiChat(false);
     expect(first.status).toBe(429);
-    expect(((await first.json()) as any).error).toMatchObject({ type: "requests", code: "rate_limit_exceeded" });
-    expect(((await (await openaiChat(false)).json()) as any).choices[0].message.content).toBe("after retry");
+    expect(((await first.json()) as any).error).toMatchObject({
+      type: "requests",
+      code: "rate_limit_exceeded",
+    });
+    expect(((await (await openaiChat(false)).json()) as any).choices[0].message.content).toBe(
+      "after retry",
+    );
 
     an.fault({ kind: "status", status: 529, headers: { "retry-after": "3" } });
     const res = await anthropicMsg(false);
     expect(res.status).toBe(529);
     expect(res.headers.get("retry-after")).toBe("3");
-    expect(await res.json()).toMatchObject({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
+    expect(await res.json()).toMatchObject({
+      type: "error",
+      error: { type: "overloaded_error", message: "Overloaded" },
+    });
 
     ge.fault({ kind: "status", status: 503 });
     const g = await geminiGen("plain");
@@ -58,7 +85,13 @@ describe("transport faults", () => {
   test("hang sends nothing until the client aborts, and records the abort", async () => {
     an.fault({ kind: "hang" });
     const ac = new AbortController();
-    const pending = post(an, "/v1/messages", { model: "c", max_tokens: 5, messages: [{ role: "user", content: "x" }] }, undefined, { signal: ac.signal });
+    const pending = post(
+      an,
+      "/v1/messages",
+      { model: "c", max_tokens: 5, messages: [{ role: "user", content: "x" }] },
+      undefined,
+      { signal: ac.signal },
+    );
     const [rec] = await an.waitForRequests(1);
     ac.abort();
     await expect(pending).rejects.toThrow();
@@ -74,7 +107,10 @@ describe("transport faults", () => {
     const reader = res.body!.getReader();
     let got = "";
     while (parseSse(got).length < 2) got += new TextDecoder().decode((await reader.read()).value);
-    const next = await Promise.race([reader.read().then(() => "data"), Bun.sleep(150).then(() => "silent")]);
+    const next = await Promise.race([
+      reader.read().then(() => "data"),
+      Bun.sleep(150).then(() => "silent"),
+    ]);
     expect(next).toBe("silent");
     expect(parseSse(got)).toHaveLength(2);
     ac.abort();
@@ -105,12 +141,26 @@ describe("stream-cutting faults", () => {
 
     an.fault({ kind: "midstream-error", afterChunks: 3 });
     const a = parseSse(await (await anthropicMsg(true)).text());
-    expect(a.map((f) => f.event)).toEqual(["message_start", "content_block_start", "ping", "error"]);
-    expect(JSON.parse(a[3].data)).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+    expect(a.map((f) => f.event)).toEqual([
+      "message_start",
+      "content_block_start",
+      "ping",
+      "error",
+    ]);
+    expect(JSON.parse(a[3].data)).toMatchObject({
+      type: "error",
+      error: { type: "overloaded_error" },
+    });
 
     ge.fault({ kind: "midstream-error", afterChunks: 1 });
     const g = (await (await geminiGen("sse")).text()).split("\r\n\r\n");
-    expect(JSON.parse(g[1].slice(6))).toEqual({ error: { code: 503, message: "The model is overloaded. Please try again later.", status: "UNAVAILABLE" } });
+    expect(JSON.parse(g[1].slice(6))).toEqual({
+      error: {
+        code: 503,
+        message: "The model is overloaded. Please try again later.",
+        status: "UNAVAILABLE",
+      },
+    });
 
     ge.fault({ kind: "midstream-error", afterChunks: 1 });
     const arr = JSON.parse(await (await geminiGen("array")).text());
@@ -159,27 +209,40 @@ describe("queues and options", () => {
     oa.reply({ text: "first" });
     oa.reply({ text: "second" });
     const texts = [];
-    for (let i = 0; i < 2; i++) texts.push(((await (await openaiChat(false)).json()) as any).choices[0].message.content);
+    for (let i = 0; i < 2; i++)
+      texts.push(((await (await openaiChat(false)).json()) as any).choices[0].message.content);
     expect(texts).toEqual(["first", "second"]);
     const recorded = oa.requests;
     oa.reply({ text: "dropped" });
     oa.reset();
     expect(recorded).toHaveLength(0);
-    expect(((await (await openaiChat(false)).json()) as any).choices[0].message.content).toBe("echo: hi there");
+    expect(((await (await openaiChat(false)).json()) as any).choices[0].message.content).toBe(
+      "echo: hi there",
+    );
   });
 
   test("a responder answers before the queue, falls through on undefined, and reset removes it", async () => {
     const seen: string[] = [];
     an.respond((req) => {
       seen.push(req.body.messages[0].content);
-      return req.body.messages[0].content === "scripted" ? { toolCalls: [{ name: "Read", args: { file_path: "/x" } }] } : undefined;
+      return req.body.messages[0].content === "scripted"
+        ? { toolCalls: [{ name: "Read", args: { file_path: "/x" } }] }
+        : undefined;
     });
     an.reply({ text: "queued" });
     const ask = async (content: string) =>
-      (await (await post(an, "/v1/messages", { model: "c", max_tokens: 9, messages: [{ role: "user", content }] })).json()) as any;
+      (await (
+        await post(an, "/v1/messages", {
+          model: "c",
+          max_tokens: 9,
+          messages: [{ role: "user", content }],
+        })
+      ).json()) as any;
 
     const scripted = await ask("scripted");
-    expect(scripted.content).toMatchObject([{ type: "tool_use", name: "Read", input: { file_path: "/x" } }]);
+    expect(scripted.content).toMatchObject([
+      { type: "tool_use", name: "Read", input: { file_path: "/x" } },
+    ]);
     expect((await ask("other")).content).toMatchObject([{ type: "text", text: "queued" }]);
     expect(seen).toEqual(["scripted", "other"]);
 
@@ -188,10 +251,14 @@ describe("queues and options", () => {
     expect(seen).toHaveLength(2);
 
     an.reset();
-    expect((await ask("scripted")).content).toMatchObject([{ type: "text", text: "echo: scripted" }]);
+    expect((await ask("scripted")).content).toMatchObject([
+      { type: "text", text: "echo: scripted" },
+    ]);
     an.respond(() => ({ text: "again" }));
     an.respond(undefined);
-    expect((await ask("scripted")).content).toMatchObject([{ type: "text", text: "echo: scripted" }]);
+    expect((await ask("scripted")).content).toMatchObject([
+      { type: "text", text: "echo: scripted" },
+    ]);
     expect(seen).toHaveLength(2);
   });
 
@@ -206,7 +273,12 @@ describe("queues and options", () => {
   test("apiKey and modelSuffix options", async () => {
     const m = await startMock("anthropic", { apiKey: "k-test", modelSuffix: "-snap" });
     try {
-      const res = await post(m, "/v1/messages", { model: "claude-x", max_tokens: 9, messages: [{ role: "user", content: "q" }] }, { "x-api-key": "k-test", "anthropic-version": "2023-06-01" });
+      const res = await post(
+        m,
+        "/v1/messages",
+        { model: "claude-x", max_tokens: 9, messages: [{ role: "user", content: "q" }] },
+        { "x-api-key": "k-test", "anthropic-version": "2023-06-01" },
+      );
       expect(((await res.json()) as any).model).toBe("claude-x-snap");
       expect(m.apiBase).toBe(m.url);
     } finally {

@@ -37,7 +37,10 @@ type Srv = Server<undefined>;
 
 export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise<MockUpstream> {
   const apiKey = opts.apiKey ?? DEFAULT_KEY[kind];
-  const provider: Provider = FACTORIES[kind]({ apiKey, modelSuffix: opts.modelSuffix ?? DEFAULT_SUFFIX[kind] });
+  const provider: Provider = FACTORIES[kind]({
+    apiKey,
+    modelSuffix: opts.modelSuffix ?? DEFAULT_SUFFIX[kind],
+  });
   const requests: RecordedRequest[] = [];
   const replies: Reply[] = [];
   const faults: Fault[] = [];
@@ -76,7 +79,14 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
       };
       let handled: Handled;
       try {
-        handled = provider.handle({ method: req.method, url, path: url.pathname, headers, rawBody, body });
+        handled = provider.handle({
+          method: req.method,
+          url,
+          path: url.pathname,
+          headers,
+          rawBody,
+          body,
+        });
       } catch (e) {
         record();
         return crashed(rec, e);
@@ -99,7 +109,13 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
     return new Response(message, { status: 500 });
   }
 
-  function respond(handled: Handled, fault: Fault | undefined, rec: RecordedRequest, req: Request, srv: Srv): Response | Promise<Response> {
+  function respond(
+    handled: Handled,
+    fault: Fault | undefined,
+    rec: RecordedRequest,
+    req: Request,
+    srv: Srv,
+  ): Response | Promise<Response> {
     switch (fault?.kind) {
       case "status": {
         const a = provider.errorFor(fault.status, handled.streaming, fault.body);
@@ -124,10 +140,12 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
       case "garbage":
         return json(provider.garbage(handled.streaming));
     }
-    const answer: Answer = handled.answer ?? handled.generate!(responder?.(rec) ?? replies.shift() ?? {});
+    const answer: Answer =
+      handled.answer ?? handled.generate!(responder?.(rec) ?? replies.shift() ?? {});
     if (answer.kind === "stream") return stream(answer, 200, fault, rec, req, srv);
     if (!fault) return json(answer);
-    if (fault.kind === "midstream-error") return json(provider.errorFor(provider.overloadedStatus, handled.streaming));
+    if (fault.kind === "midstream-error")
+      return json(provider.errorFor(provider.overloadedStatus, handled.streaming));
     if (fault.kind === "slow") return json(answer);
     // A non-stream body has no events: stall/truncate cut it in half instead.
     const half = Math.floor(answer.body.length / 2);
@@ -145,7 +163,14 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
     return new Response(a.body, { status: a.status, headers: a.headers });
   }
 
-  function stream(a: StreamAnswer, status: number, fault: Fault | undefined, rec: RecordedRequest, req: Request, srv: Srv): Response {
+  function stream(
+    a: StreamAnswer,
+    status: number,
+    fault: Fault | undefined,
+    rec: RecordedRequest,
+    req: Request,
+    srv: Srv,
+  ): Response {
     srv.timeout(req, 0);
     const enc = new TextEncoder();
     let closed = false;
@@ -160,7 +185,10 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
     };
     req.signal.addEventListener("abort", onAbort);
     pending.add(wake);
-    const cut = fault && "afterChunks" in fault ? Math.max(0, Math.min(fault.afterChunks, a.events.length - a.terminal)) : a.events.length;
+    const cut =
+      fault && "afterChunks" in fault
+        ? Math.max(0, Math.min(fault.afterChunks, a.events.length - a.terminal))
+        : a.events.length;
 
     const body = new ReadableStream<Uint8Array>({
       start(c) {
@@ -189,7 +217,8 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
             pending.delete(wake);
             return;
           }
-          if (fault?.kind === "midstream-error") write(framed(sent, a.errorEvent) + (a.close ?? ""));
+          if (fault?.kind === "midstream-error")
+            write(framed(sent, a.errorEvent) + (a.close ?? ""));
           else if (fault?.kind !== "truncate") write(a.close ?? "");
           end();
         })();
@@ -223,7 +252,11 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
         waiters.add(check);
         timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`${kind} mock: waited ${timeoutMs}ms for ${n} requests, got ${requests.length}`));
+          reject(
+            new Error(
+              `${kind} mock: waited ${timeoutMs}ms for ${n} requests, got ${requests.length}`,
+            ),
+          );
         }, timeoutMs);
       });
     },

@@ -8,7 +8,13 @@ export function authHeaders(m: MockUpstream): Record<string, string> {
 }
 
 /** POST JSON to `apiBase + path` with the mock's credentials unless `headers` overrides them. */
-export function post(m: MockUpstream, path: string, body: unknown, headers?: Record<string, string>, init: RequestInit = {}): Promise<Response> {
+export function post(
+  m: MockUpstream,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+  init: RequestInit = {},
+): Promise<Response> {
   return fetch(`${m.apiBase}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(headers ?? authHeaders(m)) },
@@ -38,7 +44,10 @@ export function parseSse(text: string): SseEvent[] {
     });
 }
 
-export const jsonEvents = (text: string) => parseSse(text).filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data));
+export const jsonEvents = (text: string) =>
+  parseSse(text)
+    .filter((e) => e.data !== "[DONE]")
+    .map((e) => JSON.parse(e.data));
 
 /** Reads a body chunk by chunk, so tests can see that a stream really arrives progressively. */
 export async function readChunks(res: Response): Promise<string[]> {

@@ -24,7 +24,11 @@ export function splitText(text: string, chunks?: number): string[] {
     const n = Math.min(chunks, chars.length);
     const out: string[] = [];
     for (let i = 0; i < n; i++) {
-      out.push(chars.slice(Math.floor((i * chars.length) / n), Math.floor(((i + 1) * chars.length) / n)).join(""));
+      out.push(
+        chars
+          .slice(Math.floor((i * chars.length) / n), Math.floor(((i + 1) * chars.length) / n))
+          .join(""),
+      );
     }
     return out;
   }

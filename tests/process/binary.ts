@@ -17,7 +17,12 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  * count rather than the clock so a stalled event loop cannot make it spin forever. The bound only
  * says when to give up on a signal that is not coming: generous, for a loaded 2-core machine.
  */
-export async function waitFor<T>(what: string, cond: () => T | Promise<T>, ms = 10_000, everyMs = 25): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | Promise<T>,
+  ms = 10_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
   const rounds = Math.max(1, Math.ceil(ms / everyMs));
   for (let i = 0; i < rounds; i++) {
     const v = await cond();
@@ -42,7 +47,10 @@ class Output {
     })().catch(() => {});
   }
   lines(): string[] {
-    return this.text.replace(ANSI, "").split("\n").filter((l) => l !== "");
+    return this.text
+      .replace(ANSI, "")
+      .split("\n")
+      .filter((l) => l !== "");
   }
 }
 
@@ -101,7 +109,10 @@ export interface Lab {
   env(extra?: Record<string, string>): Record<string, string>;
   spawn(args: string[], opts?: { cwd?: string; env?: Record<string, string> }): BinaryProcess;
   /** Runs to completion; a run that hangs is killed so the test fails with its output instead of timing out blind. */
-  run(args: string[], opts?: { cwd?: string; env?: Record<string, string>; killAfterMs?: number }): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(
+    args: string[],
+    opts?: { cwd?: string; env?: Record<string, string>; killAfterMs?: number },
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   /** `-i 127.0.0.1 -p 0 …args`, resolved once the listening line is out. */
   start(args: string[], opts?: { env?: Record<string, string> }): Promise<Running>;
   /** SIGKILLs whatever this lab started and is still running, then removes the temp dir. */
@@ -118,7 +129,13 @@ export async function createLab(name: string): Promise<Lab> {
     // A developer's LLM_ROUTER_TOKEN or API keys must not leak into the binary under test.
     env: (extra = {}) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...extra }),
     spawn(args, opts = {}) {
-      const proc = Bun.spawn([lab.binary, ...args], { cwd: opts.cwd ?? dir, env: opts.env ?? lab.env(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      const proc = Bun.spawn([lab.binary, ...args], {
+        cwd: opts.cwd ?? dir,
+        env: opts.env ?? lab.env(),
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       const p = new BinaryProcess(proc);
       started.add(p);
       void p.exited.then(() => started.delete(p));
@@ -130,18 +147,36 @@ export async function createLab(name: string): Promise<Lab> {
       const code = await p.exited;
       clearTimeout(timer);
       await Promise.all([p.stdout.done, p.stderr.done]);
-      return { code, stdout: p.stdout.text.replace(ANSI, ""), stderr: p.stderr.text.replace(ANSI, "") };
+      return {
+        code,
+        stdout: p.stdout.text.replace(ANSI, ""),
+        stderr: p.stderr.text.replace(ANSI, ""),
+      };
     },
     async start(args, opts = {}) {
       const p = lab.spawn(["-i", "127.0.0.1", "-p", "0", ...args], opts);
       let line: string;
       try {
-        line = await waitFor("the listening line", () => (p.code !== null ? "exited" : p.stdout.text.includes("\n") ? p.stdout.lines()[0] : undefined), 20_000);
+        line = await waitFor(
+          "the listening line",
+          () =>
+            p.code !== null
+              ? "exited"
+              : p.stdout.text.includes("\n")
+                ? p.stdout.lines()[0]
+                : undefined,
+          20_000,
+        );
       } catch (e) {
         p.signal("SIGKILL");
-        throw new Error(`${(e as Error).message}\nstdout: ${p.stdout.text}\nstderr: ${p.stderr.text}`);
+        throw new Error(
+          `${(e as Error).message}\nstdout: ${p.stdout.text}\nstderr: ${p.stderr.text}`,
+        );
       }
-      if (line === "exited") throw new Error(`router exited with ${p.code} before listening\nstdout: ${p.stdout.text}\nstderr: ${p.stderr.text}`);
+      if (line === "exited")
+        throw new Error(
+          `router exited with ${p.code} before listening\nstdout: ${p.stdout.text}\nstderr: ${p.stderr.text}`,
+        );
       const m = line.match(/listening on (http:\/\/127\.0\.0\.1:(\d+)) /);
       if (!m) throw new Error(`unexpected first line: ${line}`);
       return Object.assign(p, { origin: m[1]!, port: Number(m[2]), listening: line }) as Running;
@@ -154,8 +189,15 @@ export async function createLab(name: string): Promise<Lab> {
     },
   };
   if (!ON_LINUX_X64) return lab;
-  const build = Bun.spawn([process.execPath, "build.ts", "--target", "linux-x64", "--outdir", join(dir, "bin")], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text(), build.exited]);
+  const build = Bun.spawn(
+    [process.execPath, "build.ts", "--target", "linux-x64", "--outdir", join(dir, "bin")],
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+  );
+  const [out, err, code] = await Promise.all([
+    new Response(build.stdout).text(),
+    new Response(build.stderr).text(),
+    build.exited,
+  ]);
   if (code !== 0) throw new Error(`build.ts failed with exit ${code}\n${out}\n${err}`);
   return lab;
 }
@@ -185,10 +227,15 @@ export function modelYaml(name: string, kind: MockKind, apiBase: string, key: st
   return `  - model_name: ${name}\n    llm_params: { api_type: ${kind}, model: ${kind}-upstream, api_base: ${JSON.stringify(apiBase)}, api_key: ${JSON.stringify(key)} }\n`;
 }
 
-export const mockModel = (name: string, m: MockUpstream, key = m.apiKey) => modelYaml(name, m.kind, m.apiBase, key);
+export const mockModel = (name: string, m: MockUpstream, key = m.apiKey) =>
+  modelYaml(name, m.kind, m.apiBase, key);
 
 /** A whole config: models as given, and groups as `name: [model, …]` (weights as `model*weight`). */
-export function configYaml(models: string[], groups: Record<string, string[]>, server = ""): string {
+export function configYaml(
+  models: string[],
+  groups: Record<string, string[]>,
+  server = "",
+): string {
   const members = (ms: string[]) =>
     ms.map((m) => {
       const [name, weight] = m.split("*");
@@ -200,7 +247,9 @@ export function configYaml(models: string[], groups: Record<string, string[]>, s
     models.join("").trimEnd(),
     "router_settings:",
     "  model_groups:",
-    ...Object.entries(groups).map(([g, ms]) => `    - name: ${g}\n      models: [${members(ms).join(", ")}]`),
+    ...Object.entries(groups).map(
+      ([g, ms]) => `    - name: ${g}\n      models: [${members(ms).join(", ")}]`,
+    ),
     "",
   ].join("\n");
 }
@@ -226,7 +275,9 @@ export function startSlowUpstream(chunks = 10, intervalMs = 100) {
       const body: any = await req.json().catch(() => ({}));
       const enc = new TextEncoder();
       const frame = (delta: object, finish: string | null = null) =>
-        enc.encode(`data: ${JSON.stringify({ id: "chatcmpl-slow", object: "chat.completion.chunk", created: 1, model: body.model ?? "slow", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
+        enc.encode(
+          `data: ${JSON.stringify({ id: "chatcmpl-slow", object: "chat.completion.chunk", created: 1, model: body.model ?? "slow", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`,
+        );
       let cancelled = false;
       const stream = new ReadableStream<Uint8Array>({
         async start(c) {
@@ -251,18 +302,32 @@ export function startSlowUpstream(chunks = 10, intervalMs = 100) {
 }
 
 /** POSTs an OpenAI chat request to the router. */
-export function chat(origin: string, group: string, opts: { token?: string; stream?: boolean; text?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function chat(
+  origin: string,
+  group: string,
+  opts: { token?: string; stream?: boolean; text?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   return fetch(`${origin}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers },
-    body: JSON.stringify({ model: group, stream: opts.stream ?? false, messages: [{ role: "user", content: opts.text ?? "hello there" }] }),
+    headers: {
+      "content-type": "application/json",
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    body: JSON.stringify({
+      model: group,
+      stream: opts.stream ?? false,
+      messages: [{ role: "user", content: opts.text ?? "hello there" }],
+    }),
   });
 }
 
 /** Group names from GET /v1/models, or null when the router does not answer. */
 export async function groupsOf(origin: string, token?: string): Promise<string[] | null> {
   try {
-    const res = await fetch(`${origin}/v1/models`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const res = await fetch(`${origin}/v1/models`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     if (!res.ok) return null;
     return ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id).sort();
   } catch {

@@ -13,7 +13,11 @@ import { configYaml, createLab, mockModel, ON_LINUX_X64, type Lab } from "./bina
 
 setDefaultTimeout(60_000);
 
-const KEYS: Record<MockKind, string> = { openai: "sk-check-bin-openai-7a6b5c4d3e", anthropic: "sk-ant-check-bin-2f1e0d9c8b", gemini: "AIzaCheckBinGemini+key/5a4b3c2d" };
+const KEYS: Record<MockKind, string> = {
+  openai: "sk-check-bin-openai-7a6b5c4d3e",
+  anthropic: "sk-ant-check-bin-2f1e0d9c8b",
+  gemini: "AIzaCheckBinGemini+key/5a4b3c2d",
+};
 const WRONG_KEY = "sk-check-bin-wrong-key-9z8y7x6w";
 const KINDS: MockKind[] = ["openai", "anthropic", "gemini"];
 
@@ -23,7 +27,10 @@ let mocks: Record<MockKind, MockUpstream>;
 beforeAll(async () => {
   lab = await createLab("check");
   const started = await Promise.all(KINDS.map((k) => startMock(k, { apiKey: KEYS[k] })));
-  mocks = Object.fromEntries(KINDS.map((k, i) => [k, started[i]!])) as Record<MockKind, MockUpstream>;
+  mocks = Object.fromEntries(KINDS.map((k, i) => [k, started[i]!])) as Record<
+    MockKind,
+    MockUpstream
+  >;
 }, 60_000);
 
 afterAll(async () => {
@@ -37,16 +44,32 @@ async function configFile(name: string, text: string): Promise<string> {
   return file;
 }
 
-const allGood = () => configYaml(KINDS.map((k) => mockModel(`${k}-good`, mocks[k])), { all: KINDS.map((k) => `${k}-good`) });
-const oneBad = () => configYaml([...KINDS.map((k) => mockModel(`${k}-good`, mocks[k])), mockModel("anthropic-bad", mocks.anthropic, WRONG_KEY)], { all: [...KINDS.map((k) => `${k}-good`), "anthropic-bad"] });
-const check = (file: string, ...flags: string[]) => lab.run(["--check", "--check-timeout", "5", "-c", file, ...flags], { killAfterMs: 15_000 });
-const noKeys = (out: { stdout: string; stderr: string }) => expect(findSecrets([out.stdout, out.stderr], [...Object.values(KEYS), WRONG_KEY])).toEqual([]);
+const allGood = () =>
+  configYaml(
+    KINDS.map((k) => mockModel(`${k}-good`, mocks[k])),
+    { all: KINDS.map((k) => `${k}-good`) },
+  );
+const oneBad = () =>
+  configYaml(
+    [
+      ...KINDS.map((k) => mockModel(`${k}-good`, mocks[k])),
+      mockModel("anthropic-bad", mocks.anthropic, WRONG_KEY),
+    ],
+    { all: [...KINDS.map((k) => `${k}-good`), "anthropic-bad"] },
+  );
+const check = (file: string, ...flags: string[]) =>
+  lab.run(["--check", "--check-timeout", "5", "-c", file, ...flags], { killAfterMs: 15_000 });
+const noKeys = (out: { stdout: string; stderr: string }) =>
+  expect(findSecrets([out.stdout, out.stderr], [...Object.values(KEYS), WRONG_KEY])).toEqual([]);
 
 describe.skipIf(!ON_LINUX_X64)("--check of the binary", () => {
   test("exit 0 when every model answers; a table with one ok row per model", async () => {
     const out = await check(await configFile("good.yaml", allGood()));
     expect(out.code, out.stdout + out.stderr).toBe(0);
-    for (const k of KINDS) expect(out.stdout).toMatch(new RegExp(`^${k}-good\\s+${k}\\s+127\\.0\\.0\\.1:\\d+\\s+ok\\s+200\\b`, "m"));
+    for (const k of KINDS)
+      expect(out.stdout).toMatch(
+        new RegExp(`^${k}-good\\s+${k}\\s+127\\.0\\.0\\.1:\\d+\\s+ok\\s+200\\b`, "m"),
+      );
     expect(out.stdout).toMatch(/^3 models: 3 ok, 0 failed \(/m);
     expect(out.stderr).toBe("");
     noKeys(out);
@@ -95,12 +118,22 @@ describe.skipIf(!ON_LINUX_X64)("--check of the binary", () => {
     expect(b.summary).toMatchObject({ models: 4, ok: 3, failed: 1 });
     noKeys(bad);
 
-    const invalid = await check(await configFile("invalid-json.yaml", allGood().replace("api_type: gemini", "api_type: gemeni")), "--json");
+    const invalid = await check(
+      await configFile(
+        "invalid-json.yaml",
+        allGood().replace("api_type: gemini", "api_type: gemeni"),
+      ),
+      "--json",
+    );
     expect(invalid.code).toBe(2);
     const i = JSON.parse(invalid.stdout) as JsonReport;
     expect(i.ok).toBe(false);
     expect(i.config.valid).toBe(false);
-    expect(i.config.issues[0]).toMatchObject({ path: expect.stringContaining("api_type"), line: expect.any(Number), col: expect.any(Number) });
+    expect(i.config.issues[0]).toMatchObject({
+      path: expect.stringContaining("api_type"),
+      line: expect.any(Number),
+      col: expect.any(Number),
+    });
     noKeys(invalid);
   });
 });

@@ -15,8 +15,16 @@ let lab: Lab;
 beforeAll(async () => {
   lab = await createLab("cli");
   // A valid ./config.yaml where the binary runs: a command line that fell back to it would serve.
-  await writeFile(join(lab.dir, "config.yaml"), configYaml([modelYaml("m", "openai", "http://127.0.0.1:9/v1", "sk-cli-test-key")], { gpt: ["m"] }));
-  await writeFile(join(lab.dir, "body.json"), JSON.stringify({ model: "gpt", messages: [{ role: "user", content: "hi" }] }));
+  await writeFile(
+    join(lab.dir, "config.yaml"),
+    configYaml([modelYaml("m", "openai", "http://127.0.0.1:9/v1", "sk-cli-test-key")], {
+      gpt: ["m"],
+    }),
+  );
+  await writeFile(
+    join(lab.dir, "body.json"),
+    JSON.stringify({ model: "gpt", messages: [{ role: "user", content: "hi" }] }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -32,13 +40,16 @@ describe.skipIf(!ON_LINUX_X64)("the command line", () => {
     [["version"], /unexpected argument "version"; did you mean --version\?/],
     [["-c", "config.yaml", "serve"], /unexpected argument "serve"/],
     [["--", "config.yaml"], /unexpected argument "config\.yaml"/],
-  ])("llm-router %p is a usage error (exit 2), not a server on ./config.yaml", async (args, message) => {
-    const r = await run(["-i", "127.0.0.1", "-p", "0", ...args]);
-    expect(r.stdout).not.toContain("listening");
-    expect(r.stderr.trim()).toMatch(message);
-    expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.code).toBe(2);
-  });
+  ])(
+    "llm-router %p is a usage error (exit 2), not a server on ./config.yaml",
+    async (args, message) => {
+      const r = await run(["-i", "127.0.0.1", "-p", "0", ...args]);
+      expect(r.stdout).not.toContain("listening");
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.code).toBe(2);
+    },
+  );
 
   test("--help lists explain", async () => {
     const r = await run(["--help"]);
@@ -47,13 +58,16 @@ describe.skipIf(!ON_LINUX_X64)("the command line", () => {
     expect(r.stdout).toMatch(/^ {2}explain {2}Show how the router would route a request body/m);
   });
 
-  test.each([[["--help"]], [["-h"]], [["gpt", "--help"]]])("explain %p prints its help and exits 0", async (args: string[]) => {
-    const r = await run(["explain", ...args]);
-    expect(r.stderr).toBe("");
-    expect(r.stdout).toContain("USAGE llm-router explain [OPTIONS] <GROUP> <BODY>");
-    expect(r.stdout).toContain("--format");
-    expect(r.code).toBe(0);
-  });
+  test.each([[["--help"]], [["-h"]], [["gpt", "--help"]]])(
+    "explain %p prints its help and exits 0",
+    async (args: string[]) => {
+      const r = await run(["explain", ...args]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("USAGE llm-router explain [OPTIONS] <GROUP> <BODY>");
+      expect(r.stdout).toContain("--format");
+      expect(r.code).toBe(0);
+    },
+  );
 
   test.each([
     [["gpt", "body.json", "--bogus"], /unknown option --bogus \(see llm-router explain --help\)/],
@@ -70,7 +84,11 @@ describe.skipIf(!ON_LINUX_X64)("the command line", () => {
   test("explain with what it takes still explains", async () => {
     const r = await run(["explain", "gpt", "body.json", "-c", "config.yaml", "--json"]);
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout)).toMatchObject({ group: "gpt", format: "openai", members: [{ model: "m", rank: 1 }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      group: "gpt",
+      format: "openai",
+      members: [{ model: "m", rank: 1 }],
+    });
     expect(r.code).toBe(0);
   });
 });

@@ -46,47 +46,101 @@ afterAll(async () => {
 
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
 const openaiChat = (group: string) =>
-  fetch(`${h.base}/v1/chat/completions`, { method: "POST", headers: auth, body: JSON.stringify({ model: group, messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${h.base}/v1/chat/completions`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ model: group, messages: [{ role: "user", content: "hi" }] }),
+  });
 const anthropicMessage = (group: string) =>
-  fetch(`${h.base}/v1/messages`, { method: "POST", headers: auth, body: JSON.stringify({ model: group, max_tokens: 16, messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${h.base}/v1/messages`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({
+      model: group,
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
 const geminiGenerate = (group: string) =>
-  fetch(`${h.base}/v1beta/models/${group}:generateContent`, { method: "POST", headers: auth, body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }) });
+  fetch(`${h.base}/v1beta/models/${group}:generateContent`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] }),
+  });
 
 /** Every model healthy again, so each test sees its own failures only. */
 function heal(): void {
-  for (const m of h.runtime.config.models.keys()) for (let i = 0; i < 8; i++) h.runtime.health.success(m);
+  for (const m of h.runtime.config.models.keys())
+    for (let i = 0; i < 8; i++) h.runtime.health.success(m);
 }
 
 const records = (): LogRecord[] => cap.records();
 
 describe("an upstream that refuses the router's key", () => {
   const cases: [string, () => Promise<Response>, string, (body: any) => string][] = [
-    ["openai → openai (passthrough 401)", () => openaiChat("rejected-oa"), "badkey-oa", (b) => b.error.message],
-    ["anthropic → openai (converted 401)", () => anthropicMessage("rejected-oa"), "badkey-oa", (b) => b.error.message],
-    ["anthropic → anthropic (passthrough 401)", () => anthropicMessage("rejected-an"), "badkey-an", (b) => b.error.message],
-    ["gemini → anthropic (converted 401)", () => geminiGenerate("rejected-an"), "badkey-an", (b) => b.error.message],
-    ["gemini → gemini (passthrough 400 API_KEY_INVALID)", () => geminiGenerate("rejected-ge"), "badkey-ge", (b) => b.error.message],
-    ["openai → gemini (converted 400 API_KEY_INVALID)", () => openaiChat("rejected-ge"), "badkey-ge", (b) => b.error.message],
+    [
+      "openai → openai (passthrough 401)",
+      () => openaiChat("rejected-oa"),
+      "badkey-oa",
+      (b) => b.error.message,
+    ],
+    [
+      "anthropic → openai (converted 401)",
+      () => anthropicMessage("rejected-oa"),
+      "badkey-oa",
+      (b) => b.error.message,
+    ],
+    [
+      "anthropic → anthropic (passthrough 401)",
+      () => anthropicMessage("rejected-an"),
+      "badkey-an",
+      (b) => b.error.message,
+    ],
+    [
+      "gemini → anthropic (converted 401)",
+      () => geminiGenerate("rejected-an"),
+      "badkey-an",
+      (b) => b.error.message,
+    ],
+    [
+      "gemini → gemini (passthrough 400 API_KEY_INVALID)",
+      () => geminiGenerate("rejected-ge"),
+      "badkey-ge",
+      (b) => b.error.message,
+    ],
+    [
+      "openai → gemini (converted 400 API_KEY_INVALID)",
+      () => openaiChat("rejected-ge"),
+      "badkey-ge",
+      (b) => b.error.message,
+    ],
   ];
-  test.each(cases)("%s: the router's 502 naming the model, counted against the model's health", async (_name, send, model, message) => {
-    heal();
-    const res = await send();
-    const text = await res.text();
-    expect(res.status).toBe(502);
-    expect(message(JSON.parse(text))).toBe(`upstream rejected the configured key for model ${model}`);
-    // None of the provider's advice, which a client of the router cannot act on.
-    expect(text).not.toMatch(/api.key|bearer|x-api-key|authentication credential/i);
-    expect(res.headers.get("x-llm-router-model")).toBe(model);
-    expect(res.headers.get("x-llm-router-attempts")).toBe("1");
-    expect(h.runtime.health.level(model)).toBe(1);
-  });
+  test.each(cases)(
+    "%s: the router's 502 naming the model, counted against the model's health",
+    async (_name, send, model, message) => {
+      heal();
+      const res = await send();
+      const text = await res.text();
+      expect(res.status).toBe(502);
+      expect(message(JSON.parse(text))).toBe(
+        `upstream rejected the configured key for model ${model}`,
+      );
+      // None of the provider's advice, which a client of the router cannot act on.
+      expect(text).not.toMatch(/api.key|bearer|x-api-key|authentication credential/i);
+      expect(res.headers.get("x-llm-router-model")).toBe(model);
+      expect(res.headers.get("x-llm-router-attempts")).toBe("1");
+      expect(h.runtime.health.level(model)).toBe(1);
+    },
+  );
 
   test("a 403 is the same: the key's account may not use the model", async () => {
     heal();
     h.mocks.openai.fault({ kind: "status", status: 403 });
     const res = await openaiChat("openai");
     expect(res.status).toBe(502);
-    expect(((await res.json()) as any).error.message).toBe("upstream rejected the configured key for model oa");
+    expect(((await res.json()) as any).error.message).toBe(
+      "upstream rejected the configured key for model oa",
+    );
     expect(h.runtime.health.level("oa")).toBe(1);
     heal();
   });
@@ -126,7 +180,9 @@ describe("every answer names its model and attempts", () => {
     await res.text();
     const id = res.headers.get("x-llm-router-request-id")!;
     expect(id).toMatch(/^[0-9a-z]{12}$/);
-    const line = await waitFor("the attempt failed line", () => records().find((r) => r.msg === "attempt failed" && r.id === id));
+    const line = await waitFor("the attempt failed line", () =>
+      records().find((r) => r.msg === "attempt failed" && r.id === id),
+    );
     expect(line).toMatchObject({ level: "info", model: "oa", status: 500 });
     heal();
   });
@@ -137,16 +193,31 @@ describe("a model's health changes are logged at warn", () => {
   test("failing (with status and the upstream's reason), down, recovered", async () => {
     heal();
     const from = records().length;
-    const warns = () => records().slice(from).filter((r) => r.level === "warn" && r.model === "flaky");
+    const warns = () =>
+      records()
+        .slice(from)
+        .filter((r) => r.level === "warn" && r.model === "flaky");
     for (let i = 0; i < 8; i++) {
-      h.mocks.openai.fault({ kind: "status", status: 500, body: { error: { message: `disk on fire ${i}`, type: "server_error" } } });
+      h.mocks.openai.fault({
+        kind: "status",
+        status: 500,
+        body: { error: { message: `disk on fire ${i}`, type: "server_error" } },
+      });
       const res = await openaiChat("flaky");
       expect(res.status).toBe(500);
       await res.text();
     }
-    const failing = await waitFor("model failing", () => warns().find((r) => r.msg === "model flaky failing"));
-    expect(failing).toMatchObject({ status: 500, error: expect.stringContaining("disk on fire 0"), id: expect.stringMatching(/^[0-9a-z]{12}$/) });
-    const down = await waitFor("model down", () => warns().find((r) => r.msg.startsWith("model flaky down")));
+    const failing = await waitFor("model failing", () =>
+      warns().find((r) => r.msg === "model flaky failing"),
+    );
+    expect(failing).toMatchObject({
+      status: 500,
+      error: expect.stringContaining("disk on fire 0"),
+      id: expect.stringMatching(/^[0-9a-z]{12}$/),
+    });
+    const down = await waitFor("model down", () =>
+      warns().find((r) => r.msg.startsWith("model flaky down")),
+    );
     expect(down).toMatchObject({ status: 500, error: expect.stringContaining("disk on fire 6") });
     // One line for each change, not one per failure.
     expect(warns()).toHaveLength(2);
@@ -158,6 +229,10 @@ describe("a model's health changes are logged at warn", () => {
       await res.text();
     }
     await waitFor("model recovered", () => warns().find((r) => r.msg === "model flaky recovered"));
-    expect(warns().map((r) => r.msg)).toEqual(["model flaky failing", expect.stringMatching(/^model flaky down/), "model flaky recovered"]);
+    expect(warns().map((r) => r.msg)).toEqual([
+      "model flaky failing",
+      expect.stringMatching(/^model flaky down/),
+      "model flaky recovered",
+    ]);
   });
 });

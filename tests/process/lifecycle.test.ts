@@ -9,7 +9,18 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { startMock, type MockUpstream } from "../mocks";
-import { chat, configYaml, createLab, mockModel, modelYaml, ON_LINUX_X64, refused, startSlowUpstream, waitFor, type Lab } from "./binary";
+import {
+  chat,
+  configYaml,
+  createLab,
+  mockModel,
+  modelYaml,
+  ON_LINUX_X64,
+  refused,
+  startSlowUpstream,
+  waitFor,
+  type Lab,
+} from "./binary";
 
 setDefaultTimeout(60_000);
 
@@ -24,7 +35,13 @@ beforeAll(async () => {
   // ~3 s of stream: long enough that a loaded machine still refuses new connections well before its end.
   slow = startSlowUpstream(20, 150);
   config = join(lab.dir, "config.yaml");
-  await writeFile(config, configYaml([mockModel("fast", mock), modelYaml("slowpoke", "openai", slow.apiBase, "sk-slow")], { quick: ["fast"], slow: ["slowpoke"], both: ["fast", "slowpoke"] }));
+  await writeFile(
+    config,
+    configYaml(
+      [mockModel("fast", mock), modelYaml("slowpoke", "openai", slow.apiBase, "sk-slow")],
+      { quick: ["fast"], slow: ["slowpoke"], both: ["fast", "slowpoke"] },
+    ),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -39,7 +56,11 @@ describe.skipIf(!ON_LINUX_X64)("process lifecycle", () => {
     // Nothing else may follow on stdout: it is what scripts read the port from.
     await Bun.sleep(200);
     expect(r.stdout.lines()).toEqual([r.listening]);
-    expect(r.listening).toMatch(new RegExp(`^llm-router ${pkg.version.replaceAll(".", "\\.")}\\S* listening on http://127\\.0\\.0\\.1:\\d+ \\(3 groups: quick, slow, both; 2 models\\)$`));
+    expect(r.listening).toMatch(
+      new RegExp(
+        `^llm-router ${pkg.version.replaceAll(".", "\\.")}\\S* listening on http://127\\.0\\.0\\.1:\\d+ \\(3 groups: quick, slow, both; 2 models\\)$`,
+      ),
+    );
     expect(r.port).toBeGreaterThan(0);
     // Loopback without a token is fine, so a warn-level run has nothing to say.
     expect(r.stderr.text).toBe("");
@@ -52,7 +73,11 @@ describe.skipIf(!ON_LINUX_X64)("process lifecycle", () => {
     expect(second.stdout).toBe("");
     const lines = second.stderr.trimEnd().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^llm-router: cannot listen on 127\\.0\\.0\\.1:${r.port}: address already in use$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^llm-router: cannot listen on 127\\.0\\.0\\.1:${r.port}: address already in use$`,
+      ),
+    );
     // The first one is unaffected.
     expect((await fetch(`${r.origin}/health`)).status).toBe(200);
 

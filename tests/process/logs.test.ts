@@ -24,9 +24,15 @@ let config = "";
 
 beforeAll(async () => {
   lab = await createLab("logs");
-  [oa, an] = await Promise.all([startMock("openai", { apiKey: "sk-logs-openai-0123456789" }), startMock("anthropic", { apiKey: "sk-ant-logs-0123456789" })]);
+  [oa, an] = await Promise.all([
+    startMock("openai", { apiKey: "sk-logs-openai-0123456789" }),
+    startMock("anthropic", { apiKey: "sk-ant-logs-0123456789" }),
+  ]);
   config = join(lab.dir, "config.yaml");
-  await writeFile(config, configYaml([mockModel("oa", oa), mockModel("an", an)], { gpt: ["oa"], claude: ["an"] }));
+  await writeFile(
+    config,
+    configYaml([mockModel("oa", oa), mockModel("an", an)], { gpt: ["oa"], claude: ["an"] }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -59,7 +65,11 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     const anth = fetch(`${r.origin}/v1/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "claude", max_tokens: 50, messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({
+        model: "claude",
+        max_tokens: 50,
+        messages: [{ role: "user", content: "hi" }],
+      }),
     });
     expect(await send("anthropic", anth)).toBe(200);
     // A model listing is not a model call and gets no request line.
@@ -88,7 +98,13 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
       expect(rec.ttfb_ms, name).toBeGreaterThanOrEqual(0);
       expect(rec.total_ms, name).toBeGreaterThanOrEqual(rec.ttfb_ms);
     }
-    expect(byId.get(ids.unknown)).toMatchObject({ level: "info", msg: "request", format: "openai", status: 404, attempts: 0 });
+    expect(byId.get(ids.unknown)).toMatchObject({
+      level: "info",
+      msg: "request",
+      format: "openai",
+      status: 404,
+      attempts: 0,
+    });
     // A stream's line is written when the stream ends, after its first byte.
     expect(byId.get(ids.stream).total_ms).toBeGreaterThanOrEqual(byId.get(ids.stream).ttfb_ms);
 
@@ -101,23 +117,48 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     const r = await lab.start(["-c", config]);
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
-      oa.fault({ kind: "status", status: 500, body: { error: { message: `upstream broke ${i}`, type: "server_error" } } });
+      oa.fault({
+        kind: "status",
+        status: 500,
+        body: { error: { message: `upstream broke ${i}`, type: "server_error" } },
+      });
       const res = await chat(r.origin, "gpt");
       expect(res.status).toBe(500);
       ids.push(res.headers.get("x-llm-router-request-id")!);
       await res.text();
     }
-    const failing = JSON.parse(await r.waitStderr("model oa failing", (l) => l.includes('"model oa failing"'), 10_000));
-    expect(failing).toMatchObject({ level: "warn", model: "oa", status: 500, error: expect.stringContaining("upstream broke 0"), id: ids[0] });
-    const down = JSON.parse(await r.waitStderr("model oa down", (l) => l.includes('"model oa down'), 10_000));
-    expect(down).toMatchObject({ level: "warn", model: "oa", status: 500, error: expect.stringContaining("upstream broke 6"), id: ids[6] });
+    const failing = JSON.parse(
+      await r.waitStderr("model oa failing", (l) => l.includes('"model oa failing"'), 10_000),
+    );
+    expect(failing).toMatchObject({
+      level: "warn",
+      model: "oa",
+      status: 500,
+      error: expect.stringContaining("upstream broke 0"),
+      id: ids[0],
+    });
+    const down = JSON.parse(
+      await r.waitStderr("model oa down", (l) => l.includes('"model oa down'), 10_000),
+    );
+    expect(down).toMatchObject({
+      level: "warn",
+      model: "oa",
+      status: 500,
+      error: expect.stringContaining("upstream broke 6"),
+      id: ids[6],
+    });
     // A sole member at weight 0 still serves; seven successes undo the seven failures.
-    for (let i = 0; i < 7; i++) expect((await chat(r.origin, "gpt").then(async (x) => (await x.text(), x))).status).toBe(200);
+    for (let i = 0; i < 7; i++)
+      expect((await chat(r.origin, "gpt").then(async (x) => (await x.text(), x))).status).toBe(200);
     await r.waitStderr("model oa recovered", (l) => l.includes('"model oa recovered"'), 10_000);
     r.signal("SIGTERM");
     expect(await r.exitWithin(10_000)).toBe(0);
     // One line per change, and nothing else at this level.
-    expect(jsonLines(r.stderr.text).map((l) => JSON.parse(l).msg)).toEqual(["model oa failing", expect.stringMatching(/^model oa down/), "model oa recovered"]);
+    expect(jsonLines(r.stderr.text).map((l) => JSON.parse(l).msg)).toEqual([
+      "model oa failing",
+      expect.stringMatching(/^model oa down/),
+      "model oa recovered",
+    ]);
   });
 
   test("--log-file never exceeds 10,000,000 bytes: it rotates to PATH.1", async () => {
@@ -125,7 +166,13 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     // ordinary requests must rotate it. (Client-chosen names are clipped in messages, so a test can
     // no longer fill 10 MB with a handful of huge requests — which is the point.)
     const file = join(lab.dir, "trace.log");
-    const old = JSON.stringify({ time: "2026-01-01T00:00:00.000Z", level: "info", msg: "earlier run", pad: "x".repeat(200) }) + "\n";
+    const old =
+      JSON.stringify({
+        time: "2026-01-01T00:00:00.000Z",
+        level: "info",
+        msg: "earlier run",
+        pad: "x".repeat(200),
+      }) + "\n";
     const lines = Math.floor((CAP - 30_000) / old.length);
     await writeFile(file, old.repeat(lines));
     const r = await lab.start(["-l", "trace", "--log-file", file, "-c", config]);
@@ -134,10 +181,14 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     const before = performance.now();
     // Bounded: at ~190 bytes a request, 30 KB take a few hundred requests; 3,000 allow for slack.
     for (; sent < 3_000 && !(await Bun.file(`${file}.1`).exists()); sent += 20) {
-      await Promise.all(Array.from({ length: 20 }, () => chat(r.origin, "gpt").then((x) => x.text())));
+      await Promise.all(
+        Array.from({ length: 20 }, () => chat(r.origin, "gpt").then((x) => x.text())),
+      );
     }
     for (let i = 0; i < 5; i++) await (await chat(r.origin, "gpt")).text();
-    console.info(`trace log rotated after ${sent} requests in ${(performance.now() - before).toFixed(0)} ms`);
+    console.info(
+      `trace log rotated after ${sent} requests in ${(performance.now() - before).toFixed(0)} ms`,
+    );
     expect(sent).toBeLessThan(3_000);
 
     r.signal("SIGTERM");
@@ -155,7 +206,9 @@ describe.skipIf(!ON_LINUX_X64)("logs of the binary", () => {
     expect(older.filter((x) => x.msg === "earlier run")).toHaveLength(lines);
     expect(newer.length).toBeGreaterThan(0);
     expect(older.at(-1).time <= newer[0].time).toBe(true);
-    expect([...older, ...newer].filter((x) => x.msg === "request" && x.status === 200).length).toBeGreaterThanOrEqual(sent);
+    expect(
+      [...older, ...newer].filter((x) => x.msg === "request" && x.status === 200).length,
+    ).toBeGreaterThanOrEqual(sent);
     // Nothing was dropped by a writer falling behind.
     expect([...older, ...newer].filter((x) => x.msg?.includes("dropped"))).toEqual([]);
   });

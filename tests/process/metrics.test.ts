@@ -8,7 +8,19 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startMock, type MockUpstream } from "../mocks";
 import { parseExposition, series, value, type Exposition } from "../metrics/parse";
-import { chat, closedPort, configYaml, createLab, mockModel, modelYaml, ON_LINUX_X64, startSlowUpstream, waitFor, type Lab, type Running } from "./binary";
+import {
+  chat,
+  closedPort,
+  configYaml,
+  createLab,
+  mockModel,
+  modelYaml,
+  ON_LINUX_X64,
+  startSlowUpstream,
+  waitFor,
+  type Lab,
+  type Running,
+} from "./binary";
 
 setDefaultTimeout(60_000);
 
@@ -22,10 +34,18 @@ const groups = { gpt: ["oa"], claude: ["an"], slow: ["slowpoke"], fo: ["dead*100
 
 beforeAll(async () => {
   lab = await createLab("metrics");
-  [oa, an] = await Promise.all([startMock("openai", { apiKey: "sk-metrics-openai-0123456789" }), startMock("anthropic", { apiKey: "sk-ant-metrics-0123456789" })]);
+  [oa, an] = await Promise.all([
+    startMock("openai", { apiKey: "sk-metrics-openai-0123456789" }),
+    startMock("anthropic", { apiKey: "sk-ant-metrics-0123456789" }),
+  ]);
   // ~3 s of stream, so both are surely still in flight when scraped on a loaded machine.
   slow = startSlowUpstream(20, 150);
-  models = [mockModel("oa", oa), mockModel("an", an), modelYaml("slowpoke", "openai", slow.apiBase, "sk-slow"), modelYaml("dead", "openai", `http://127.0.0.1:${await closedPort()}/v1`, "sk-dead")];
+  models = [
+    mockModel("oa", oa),
+    mockModel("an", an),
+    modelYaml("slowpoke", "openai", slow.apiBase, "sk-slow"),
+    modelYaml("dead", "openai", `http://127.0.0.1:${await closedPort()}/v1`, "sk-dead"),
+  ];
 }, 60_000);
 
 afterAll(async () => {
@@ -49,13 +69,18 @@ async function scrape(r: Running): Promise<Exposition> {
   return parseExposition(await res.text());
 }
 
-const requests = (e: Exposition, format: string, group: string, model: string, status: number) => value(e, "llm_router_requests_total", { format, group, model, status: String(status) });
-const inFlight = (e: Exposition, model: string) => value(e, "llm_router_in_flight_requests", { model });
+const requests = (e: Exposition, format: string, group: string, model: string, status: number) =>
+  value(e, "llm_router_requests_total", { format, group, model, status: String(status) });
+const inFlight = (e: Exposition, model: string) =>
+  value(e, "llm_router_in_flight_requests", { model });
 
 describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
   test("needs the router token unless metrics_public is set", async () => {
     const guarded = await startWith("guarded");
-    const get = (r: Running, headers: Record<string, string> = {}) => fetch(`${r.origin}/metrics`, { headers }).then(async (res) => [res.status, await res.text()] as const);
+    const get = (r: Running, headers: Record<string, string> = {}) =>
+      fetch(`${r.origin}/metrics`, { headers }).then(
+        async (res) => [res.status, await res.text()] as const,
+      );
 
     const [noToken, noTokenBody] = await get(guarded);
     expect(noToken).toBe(401);
@@ -76,7 +101,9 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     expect((await chat(open.origin, "gpt")).status).toBe(401);
 
     for (const r of [guarded, open]) r.signal("SIGTERM");
-    expect(await Promise.all([guarded.exitWithin(10_000), open.exitWithin(10_000)])).toEqual([0, 0]);
+    expect(await Promise.all([guarded.exitWithin(10_000), open.exitWithin(10_000)])).toEqual([
+      0, 0,
+    ]);
   });
 
   test("after traffic: requests by format/group/model/status, failovers, in-flight back to 0", async () => {
@@ -89,8 +116,16 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     const anthropic = (group: string) =>
       fetch(`${r.origin}/v1/messages`, {
         method: "POST",
-        headers: { "x-api-key": TOKEN, "anthropic-version": "2023-06-01", "content-type": "application/json" },
-        body: JSON.stringify({ model: group, max_tokens: 32, messages: [{ role: "user", content: "hi" }] }),
+        headers: {
+          "x-api-key": TOKEN,
+          "anthropic-version": "2023-06-01",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          model: group,
+          max_tokens: 32,
+          messages: [{ role: "user", content: "hi" }],
+        }),
       });
 
     expect(await drain(chat(r.origin, "gpt", { token: TOKEN }))).toBe(200);
@@ -116,7 +151,10 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     await Bun.sleep(300);
     await readerB.cancel();
     expect(await a.text()).toContain("data: [DONE]");
-    await waitFor("in-flight calls to drain", async () => inFlight(await scrape(r), "slowpoke") === 0);
+    await waitFor(
+      "in-flight calls to drain",
+      async () => inFlight(await scrape(r), "slowpoke") === 0,
+    );
 
     const e = await scrape(r);
     expect(requests(e, "openai", "gpt", "oa", 200)).toBe(2);
@@ -128,12 +166,19 @@ describe.skipIf(!ON_LINUX_X64)("/metrics of the binary", () => {
     expect(requests(e, "openai", "none", "none", 404)).toBe(1);
     // The completed stream counts as 200; the abandoned one is still a request that was answered.
     expect(requests(e, "openai", "slow", "slowpoke", 200)).toBe(2);
-    expect(series(e, "llm_router_requests_total").filter((s) => s.labels.status === "401")).toEqual([]);
+    expect(series(e, "llm_router_requests_total").filter((s) => s.labels.status === "401")).toEqual(
+      [],
+    );
 
     expect(value(e, "llm_router_failovers_total", { group: "fo", from: "dead", to: "oa" })).toBe(1);
-    expect(value(e, "llm_router_upstream_attempts_total", { model: "dead", outcome: "retryable_error" })).toBe(1);
-    expect(value(e, "llm_router_upstream_attempts_total", { model: "oa", outcome: "retryable_error" })).toBe(1);
-    for (const s of series(e, "llm_router_in_flight_requests")) expect(s.value, s.labels.model).toBe(0);
+    expect(
+      value(e, "llm_router_upstream_attempts_total", { model: "dead", outcome: "retryable_error" }),
+    ).toBe(1);
+    expect(
+      value(e, "llm_router_upstream_attempts_total", { model: "oa", outcome: "retryable_error" }),
+    ).toBe(1);
+    for (const s of series(e, "llm_router_in_flight_requests"))
+      expect(s.value, s.labels.model).toBe(0);
     // Both failed models were penalised once.
     expect(value(e, "llm_router_effective_weight", { model: "dead" })).toBe(50);
     expect(value(e, "llm_router_effective_weight", { model: "an" })).toBe(100);

@@ -8,7 +8,18 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startMock, type MockUpstream } from "../mocks";
 import { parseExposition, value } from "../metrics/parse";
-import { chat, configYaml, createLab, groupsOf, mockModel, ON_LINUX_X64, replaceByRename, waitFor, type Lab, type Running } from "./binary";
+import {
+  chat,
+  configYaml,
+  createLab,
+  groupsOf,
+  mockModel,
+  ON_LINUX_X64,
+  replaceByRename,
+  waitFor,
+  type Lab,
+  type Running,
+} from "./binary";
 
 setDefaultTimeout(60_000);
 
@@ -18,7 +29,10 @@ let an: MockUpstream;
 
 beforeAll(async () => {
   lab = await createLab("reload");
-  [oa, an] = await Promise.all([startMock("openai", { apiKey: "sk-reload-openai-0123456789" }), startMock("anthropic", { apiKey: "sk-ant-reload-0123456789" })]);
+  [oa, an] = await Promise.all([
+    startMock("openai", { apiKey: "sk-reload-openai-0123456789" }),
+    startMock("anthropic", { apiKey: "sk-ant-reload-0123456789" }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -71,7 +85,10 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     const r = await lab.start(["-l", "info", "-c", link]);
     expect(await groupsOf(r.origin)).toEqual(["alpha"]);
 
-    await writeFile(target, configYaml([mockModel("A", oa), mockModel("B", an)], { alpha: ["A"], beta: ["B"] }));
+    await writeFile(
+      target,
+      configYaml([mockModel("A", oa), mockModel("B", an)], { alpha: ["A"], beta: ["B"] }),
+    );
     // Longer than the watcher's debounce: had it fired, beta would be listed by now.
     await Bun.sleep(500);
     expect(await groupsOf(r.origin)).toEqual(["alpha"]);
@@ -89,16 +106,24 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(line.groups_added).toEqual(["beta"]);
 
     // An invalid config: the error names where, the old config keeps serving.
-    const broken = configYaml([mockModel("A", oa), mockModel("B", an)], { alpha: ["A"], beta: ["B"], gamma: ["C"] }).replace("api_type: anthropic", "api_type: anthropik");
+    const broken = configYaml([mockModel("A", oa), mockModel("B", an)], {
+      alpha: ["A"],
+      beta: ["B"],
+      gamma: ["C"],
+    }).replace("api_type: anthropic", "api_type: anthropik");
     await writeFile(target, broken);
     r.signal("SIGHUP");
-    const failed = await waitFor("a reload failure record", () => r.stderrRecords().find((x) => x.msg?.startsWith("reload failed")));
+    const failed = await waitFor("a reload failure record", () =>
+      r.stderrRecords().find((x) => x.msg?.startsWith("reload failed")),
+    );
     expect(failed.level).toBe("error");
     expect(failed.msg).toBe("reload failed; still serving the previous config");
     // Both problems, each at its own line; the router reports the path it was given, the symlink.
     const lineOf = (needle: string) => broken.split("\n").findIndex((l) => l.includes(needle)) + 1;
     const at = (needle: string) => `${link.replaceAll(".", "\\.")}:${lineOf(needle)}:\\d+: `;
-    expect(failed.error).toMatch(new RegExp(`${at("anthropik")}model_list\\[1\\]\\.llm_params\\.api_type: .*anthropik`));
+    expect(failed.error).toMatch(
+      new RegExp(`${at("anthropik")}model_list\\[1\\]\\.llm_params\\.api_type: .*anthropik`),
+    );
     expect(failed.error).toMatch(new RegExp(`${at("{ name: C }")}.*model "C" is not defined`));
     expect(reloads(r)).toHaveLength(1);
     expect(await groupsOf(r.origin)).toEqual(["alpha", "beta"]);
@@ -118,18 +143,41 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     const before = await untilWatching(r, file, configYaml(models, { one: ["A"] }));
 
     const steps: [string, () => Promise<void>, string[]][] = [
-      ["written in place", () => writeFile(file, configYaml(models, { one: ["A"], two: ["B"] })), ["one", "two"]],
-      ["renamed over", () => replaceByRename(file, configYaml(models, { one: ["A"], three: ["B"] })), ["one", "three"]],
+      [
+        "written in place",
+        () => writeFile(file, configYaml(models, { one: ["A"], two: ["B"] })),
+        ["one", "two"],
+      ],
+      [
+        "renamed over",
+        () => replaceByRename(file, configYaml(models, { one: ["A"], three: ["B"] })),
+        ["one", "three"],
+      ],
       // The watch must survive the rename: a later in-place edit is seen too.
-      ["written after a rename", () => writeFile(file, configYaml(models, { one: ["A"], four: ["A", "B"] })), ["four", "one"]],
-      ["renamed over again", () => replaceByRename(file, configYaml(models, { five: ["B"] })), ["five"]],
+      [
+        "written after a rename",
+        () => writeFile(file, configYaml(models, { one: ["A"], four: ["A", "B"] })),
+        ["four", "one"],
+      ],
+      [
+        "renamed over again",
+        () => replaceByRename(file, configYaml(models, { five: ["B"] })),
+        ["five"],
+      ],
     ];
     // Waits for each change to show, however long a loaded machine takes to deliver the file event:
     // without the watch it would never show (the SIGHUP test proves nothing else reloads).
     for (const [how, change, want] of steps) {
       await change();
-      await waitFor(`the config ${how} to apply`, async () => JSON.stringify(await groupsOf(r.origin)) === JSON.stringify(want), 20_000, 20).catch(async (e: Error) => {
-        throw new Error(`${e.message}; groups now ${JSON.stringify(await groupsOf(r.origin))}\nrouter stderr:\n${r.stderr.text}`);
+      await waitFor(
+        `the config ${how} to apply`,
+        async () => JSON.stringify(await groupsOf(r.origin)) === JSON.stringify(want),
+        20_000,
+        20,
+      ).catch(async (e: Error) => {
+        throw new Error(
+          `${e.message}; groups now ${JSON.stringify(await groupsOf(r.origin))}\nrouter stderr:\n${r.stderr.text}`,
+        );
       });
     }
     const last = await ok(await chat(r.origin, "five", { text: "after edits" }));
@@ -160,12 +208,20 @@ describe.skipIf(!ON_LINUX_X64)("hot reload of the binary", () => {
     expect(await weightOf(r, "B")).toBe(100);
 
     // Each change is recognised by what its reload says it changed.
-    const reloaded = (what: string, is: (x: Record<string, any>) => boolean) => waitFor(what, () => reloads(r).find(is), 20_000);
+    const reloaded = (what: string, is: (x: Record<string, any>) => boolean) =>
+      waitFor(what, () => reloads(r).find(is), 20_000);
     await writeFile(file, configYaml([mockModel("A", oa), B], { ga: ["A"], gb: ["B"], gc: ["B"] }));
     await reloaded("the reload adding gc", (x) => x.groups_added?.includes("gc"));
     expect(await weightOf(r, "A")).toBe(50);
 
-    await writeFile(file, configYaml([mockModel("A", oa, "sk-reload-openai-rotated-key"), B], { ga: ["A"], gb: ["B"], gc: ["B"] }));
+    await writeFile(
+      file,
+      configYaml([mockModel("A", oa, "sk-reload-openai-rotated-key"), B], {
+        ga: ["A"],
+        gb: ["B"],
+        gc: ["B"],
+      }),
+    );
     const changed = await reloaded("the reload changing A", (x) => x.models_changed?.length > 0);
     expect(changed.models_changed).toEqual(["A"]);
     expect(await weightOf(r, "A")).toBe(100);

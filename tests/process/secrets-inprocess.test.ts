@@ -5,7 +5,14 @@
  * as the file sink would get it. No configured key and no token may appear in any of them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { captureLogs, configSecrets, createLogger, findSecrets, type LogCapture, type RouterLogger } from "../../src/log";
+import {
+  captureLogs,
+  configSecrets,
+  createLogger,
+  findSecrets,
+  type LogCapture,
+  type RouterLogger,
+} from "../../src/log";
 import { createMetricsEndpoint, Metrics } from "../../src/metrics";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { anthropicDriver, geminiDriver, openaiDriver } from "../e2e/clients";
@@ -14,7 +21,12 @@ import { sdkClient } from "../e2e/sdk-failures";
 import type { MockKind } from "../mocks";
 import { closedPort } from "./binary";
 
-const WRONG = { bearer: "wrong-inproc-bearer-7d1f", xApiKey: "wrong-inproc-xapi-3c9a", googKey: "wrong-inproc-goog-5e2b", query: "wrong-inproc-query-8a4c" };
+const WRONG = {
+  bearer: "wrong-inproc-bearer-7d1f",
+  xApiKey: "wrong-inproc-xapi-3c9a",
+  googKey: "wrong-inproc-goog-5e2b",
+  query: "wrong-inproc-query-8a4c",
+};
 
 let cap: LogCapture;
 let h: Harness;
@@ -37,7 +49,13 @@ beforeAll(async () => {
   const metrics = new Metrics();
   router = serve(
     { hostname: "127.0.0.1", port: 0, maxBodyBytes: h.runtime.config.server.maxBodyBytes },
-    { runtime: () => h.runtime, token: TOKEN, log, metrics, metricsEndpoint: createMetricsEndpoint(metrics, { token: TOKEN }) },
+    {
+      runtime: () => h.runtime,
+      token: TOKEN,
+      log,
+      metrics,
+      metricsEndpoint: createMetricsEndpoint(metrics, { token: TOKEN }),
+    },
   );
 });
 
@@ -56,9 +74,20 @@ describe("secrets in the in-process router's logs at trace level", () => {
     for (const d of drivers) {
       for (const group of ["openai", "anthropic", "gemini", "mixed"]) {
         for (const stream of [false, true]) {
-          const { outcome, followUp } = await d.ask({ group, stream, system: "be brief", text: "weather in Paris?", tool: true });
+          const { outcome, followUp } = await d.ask({
+            group,
+            stream,
+            system: "be brief",
+            text: "weather in Paris?",
+            tool: true,
+          });
           if (outcome.toolCalls.length) await followUp("sunny");
-          const plain = await d.ask({ group, stream, text: "think first", think: group !== "openai" });
+          const plain = await d.ask({
+            group,
+            stream,
+            text: "think first",
+            think: group !== "openai",
+          });
           expect(plain.outcome.text.length, `${d.name} → ${group}`).toBeGreaterThan(0);
           answered++;
         }
@@ -90,10 +119,25 @@ describe("secrets in the in-process router's logs at trace level", () => {
     // Wrong tokens in each style the router accepts, and the metrics endpoint.
     const body = JSON.stringify({ model: "openai", messages: [{ role: "user", content: "hi" }] });
     const denied = await Promise.all([
-      fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${WRONG.bearer}` }, body }),
-      fetch(`${base}/v1/messages`, { method: "POST", headers: { "x-api-key": WRONG.xApiKey }, body }),
-      fetch(`${base}/v1beta/models/gemini:generateContent`, { method: "POST", headers: { "x-goog-api-key": WRONG.googKey }, body }),
-      fetch(`${base}/v1beta/models/gemini:generateContent?key=${WRONG.query}`, { method: "POST", body }),
+      fetch(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${WRONG.bearer}` },
+        body,
+      }),
+      fetch(`${base}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": WRONG.xApiKey },
+        body,
+      }),
+      fetch(`${base}/v1beta/models/gemini:generateContent`, {
+        method: "POST",
+        headers: { "x-goog-api-key": WRONG.googKey },
+        body,
+      }),
+      fetch(`${base}/v1beta/models/gemini:generateContent?key=${WRONG.query}`, {
+        method: "POST",
+        body,
+      }),
       fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${WRONG.bearer}` } }),
     ]);
     expect(denied.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);

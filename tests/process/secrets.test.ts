@@ -10,7 +10,18 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { findSecrets } from "../../src/log";
 import { startMock, type MockUpstream } from "../mocks";
-import { chat, closedPort, configYaml, createLab, mockModel, modelYaml, ON_LINUX_X64, waitFor, type Lab, type Running } from "./binary";
+import {
+  chat,
+  closedPort,
+  configYaml,
+  createLab,
+  mockModel,
+  modelYaml,
+  ON_LINUX_X64,
+  waitFor,
+  type Lab,
+  type Running,
+} from "./binary";
 
 setDefaultTimeout(60_000);
 
@@ -44,10 +55,22 @@ let stderr: string[] = [];
 let everything: string[] = [];
 
 /** Every FRAGMENT-long piece of every secret. */
-const fragments = (secrets: string[]) => [...new Set(secrets.flatMap((s) => Array.from({ length: Math.max(1, s.length - FRAGMENT + 1) }, (_, i) => s.slice(i, i + FRAGMENT))))];
+const fragments = (secrets: string[]) => [
+  ...new Set(
+    secrets.flatMap((s) =>
+      Array.from({ length: Math.max(1, s.length - FRAGMENT + 1) }, (_, i) =>
+        s.slice(i, i + FRAGMENT),
+      ),
+    ),
+  ),
+];
 
 function excerpt(line: string, piece: string): string {
-  const at = Math.max(line.indexOf(piece), line.indexOf(JSON.stringify(piece).slice(1, -1)), line.indexOf(encodeURIComponent(piece)));
+  const at = Math.max(
+    line.indexOf(piece),
+    line.indexOf(JSON.stringify(piece).slice(1, -1)),
+    line.indexOf(encodeURIComponent(piece)),
+  );
   return line.slice(Math.max(0, at - 60), at + 60);
 }
 
@@ -60,12 +83,20 @@ async function drive(): Promise<void> {
     mockModel("oa-rejected", mocks.openai, KEYS.rejected),
     modelYaml("dead", "openai", dead, KEYS.dead),
   ];
-  const groups = { gpt: ["oa"], claude: ["an"], gem: ["ge"], rejected: ["oa-rejected"], failover: ["dead*100", "oa*1"] };
+  const groups = {
+    gpt: ["oa"],
+    claude: ["an"],
+    gem: ["ge"],
+    rejected: ["oa-rejected"],
+    failover: ["dead*100", "oa*1"],
+  };
   const file = join(lab.dir, "config.yaml");
   await writeFile(file, configYaml(models, groups));
   const logFile = join(lab.dir, "router.log");
   // The token comes from the environment, as the systemd unit supplies it.
-  r = await lab.start(["-l", "trace", "--log-file", logFile, "-c", file], { env: lab.env({ LLM_ROUTER_TOKEN: TOKEN }) });
+  r = await lab.start(["-l", "trace", "--log-file", logFile, "-c", file], {
+    env: lab.env({ LLM_ROUTER_TOKEN: TOKEN }),
+  });
   const o = r.origin;
   const hit = async (name: string, res: Promise<Response>) => {
     const done = await res;
@@ -75,29 +106,79 @@ async function drive(): Promise<void> {
   const bearer = { authorization: `Bearer ${TOKEN}` };
   const anthHeaders = { "x-api-key": TOKEN, "anthropic-version": "2023-06-01" };
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
-    fetch(`${o}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
-  const anthBody = (group: string, stream = false) => ({ model: group, max_tokens: 64, stream, messages: [{ role: "user", content: "hi from claude code" }] });
+    fetch(`${o}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  const anthBody = (group: string, stream = false) => ({
+    model: group,
+    max_tokens: 64,
+    stream,
+    messages: [{ role: "user", content: "hi from claude code" }],
+  });
   const gemBody = { contents: [{ role: "user", parts: [{ text: "hi from gemini cli" }] }] };
 
   // Passthrough, each API with its own way of presenting the token.
   await hit("openai passthrough", chat(o, "gpt", { token: TOKEN }));
   await hit("openai passthrough stream", chat(o, "gpt", { token: TOKEN, stream: true }));
-  await hit("anthropic passthrough x-api-key", post("/v1/messages", anthBody("claude"), anthHeaders));
-  await hit("anthropic passthrough stream", post("/v1/messages", anthBody("claude", true), anthHeaders));
-  await hit("gemini passthrough x-goog-api-key", post("/v1beta/models/gem:generateContent", gemBody, { "x-goog-api-key": TOKEN }));
-  await hit("gemini passthrough ?key= stream", post(`/v1beta/models/gem:streamGenerateContent?alt=sse&key=${encodeURIComponent(TOKEN)}`, gemBody, {}));
+  await hit(
+    "anthropic passthrough x-api-key",
+    post("/v1/messages", anthBody("claude"), anthHeaders),
+  );
+  await hit(
+    "anthropic passthrough stream",
+    post("/v1/messages", anthBody("claude", true), anthHeaders),
+  );
+  await hit(
+    "gemini passthrough x-goog-api-key",
+    post("/v1beta/models/gem:generateContent", gemBody, { "x-goog-api-key": TOKEN }),
+  );
+  await hit(
+    "gemini passthrough ?key= stream",
+    post(
+      `/v1beta/models/gem:streamGenerateContent?alt=sse&key=${encodeURIComponent(TOKEN)}`,
+      gemBody,
+      {},
+    ),
+  );
   // Conversion in several directions, streamed and not.
   await hit("openai to anthropic", chat(o, "claude", { token: TOKEN }));
   await hit("openai to gemini stream", chat(o, "gem", { token: TOKEN, stream: true }));
   await hit("anthropic to gemini", post("/v1/messages", anthBody("gem"), anthHeaders));
-  await hit("gemini to openai stream", post("/v1beta/models/gpt:streamGenerateContent?alt=sse", gemBody, { "x-goog-api-key": TOKEN }));
-  await hit("count tokens estimated", post("/v1/messages/count_tokens", { model: "gpt", messages: [{ role: "user", content: "count me" }] }, { "x-api-key": TOKEN }));
+  await hit(
+    "gemini to openai stream",
+    post("/v1beta/models/gpt:streamGenerateContent?alt=sse", gemBody, { "x-goog-api-key": TOKEN }),
+  );
+  await hit(
+    "count tokens estimated",
+    post(
+      "/v1/messages/count_tokens",
+      { model: "gpt", messages: [{ role: "user", content: "count me" }] },
+      { "x-api-key": TOKEN },
+    ),
+  );
   // A wrong token in every style the router accepts.
   await hit("401 bearer", chat(o, "gpt", { headers: { authorization: `Bearer ${WRONG.bearer}` } }));
-  await hit("401 x-api-key", post("/v1/messages", anthBody("claude"), { "x-api-key": WRONG.xApiKey, "anthropic-version": "2023-06-01" }));
-  await hit("401 x-goog-api-key", post("/v1beta/models/gem:generateContent", gemBody, { "x-goog-api-key": WRONG.googKey }));
-  await hit("401 ?key=", post(`/v1beta/models/gem:generateContent?key=${encodeURIComponent(WRONG.query)}`, gemBody, {}));
-  await hit("401 /metrics", fetch(`${o}/metrics`, { headers: { authorization: `Bearer ${WRONG.bearer}` } }));
+  await hit(
+    "401 x-api-key",
+    post("/v1/messages", anthBody("claude"), {
+      "x-api-key": WRONG.xApiKey,
+      "anthropic-version": "2023-06-01",
+    }),
+  );
+  await hit(
+    "401 x-goog-api-key",
+    post("/v1beta/models/gem:generateContent", gemBody, { "x-goog-api-key": WRONG.googKey }),
+  );
+  await hit(
+    "401 ?key=",
+    post(`/v1beta/models/gem:generateContent?key=${encodeURIComponent(WRONG.query)}`, gemBody, {}),
+  );
+  await hit(
+    "401 /metrics",
+    fetch(`${o}/metrics`, { headers: { authorization: `Bearer ${WRONG.bearer}` } }),
+  );
   // Upstream failures and refusals.
   mocks.openai.fault({ kind: "status", status: 500 });
   await hit("upstream 500", chat(o, "gpt", { token: TOKEN }));
@@ -112,16 +193,53 @@ async function drive(): Promise<void> {
   await hit("metrics", fetch(`${o}/metrics`, { headers: bearer }));
   await hit("models ?key=", fetch(`${o}/v1beta/models?key=${encodeURIComponent(TOKEN)}`));
   // Upstreams that quote the request in an error; a converted call logs the upstream's message.
-  mocks.anthropic.fault({ kind: "status", status: 500, body: { type: "error", error: { type: "api_error", message: `key ${KEYS.anthropic} was used; x-api-key: ${KEYS.anthropic}` } } });
+  mocks.anthropic.fault({
+    kind: "status",
+    status: 500,
+    body: {
+      type: "error",
+      error: {
+        type: "api_error",
+        message: `key ${KEYS.anthropic} was used; x-api-key: ${KEYS.anthropic}`,
+      },
+    },
+  });
   await hit("anthropic error quoting x-api-key", chat(o, "claude", { token: TOKEN }));
-  mocks.openai.fault({ kind: "status", status: 500, body: { error: { message: `token Bearer ${KEYS.openai} is not valid (key ${KEYS.openai})`, type: "server_error", param: null, code: null } } });
+  mocks.openai.fault({
+    kind: "status",
+    status: 500,
+    body: {
+      error: {
+        message: `token Bearer ${KEYS.openai} is not valid (key ${KEYS.openai})`,
+        type: "server_error",
+        param: null,
+        code: null,
+      },
+    },
+  });
   await hit("openai error quoting Bearer", post("/v1/messages", anthBody("gpt"), anthHeaders));
   const quotedUrl = `${mocks.gemini.apiBase}/models/gemini-upstream:generateContent?key=${encodeURIComponent(KEYS.gemini)}`;
-  mocks.gemini.fault({ kind: "status", status: 503, body: { error: { code: 503, status: "UNAVAILABLE", message: `backend ${quotedUrl} unavailable (key ${KEYS.gemini}, router token ${TOKEN})` } } });
+  mocks.gemini.fault({
+    kind: "status",
+    status: 503,
+    body: {
+      error: {
+        code: 503,
+        status: "UNAVAILABLE",
+        message: `backend ${quotedUrl} unavailable (key ${KEYS.gemini}, router token ${TOKEN})`,
+      },
+    },
+  });
   await hit("gemini error quoting ?key=", post("/v1/messages", anthBody("gem"), anthHeaders));
 
   // A reload that adds a key: it must be redacted from then on too.
-  await writeFile(file, configYaml([...models, mockModel("oa-rotated", mocks.openai, KEYS.rotated)], { ...groups, rotated: ["oa-rotated"] }));
+  await writeFile(
+    file,
+    configYaml([...models, mockModel("oa-rotated", mocks.openai, KEYS.rotated)], {
+      ...groups,
+      rotated: ["oa-rotated"],
+    }),
+  );
   await waitFor("the reload", () => r.stderrRecords().some((x) => x.msg === "reload"), 20_000);
   await hit("rejected after reload", chat(o, "rotated", { token: TOKEN }));
 
@@ -187,11 +305,21 @@ describe.skipIf(!ON_LINUX_X64)("secrets in the binary's logs at -l trace", () =>
     expect(stderr.length).toBeGreaterThan(25);
     expect(everything.length).toBeGreaterThan(stderr.length * 2);
     for (const msg of ["attempt failed", "unauthorized request", "request refused", "reload"]) {
-      expect(stderr.some((l) => l.includes(`"msg":"${msg}"`)), msg).toBe(true);
+      expect(
+        stderr.some((l) => l.includes(`"msg":"${msg}"`)),
+        msg,
+      ).toBe(true);
     }
     // The upstream errors that quoted keys did reach the log, redacted.
-    for (const quoted of ["was used; x-api-key: [REDACTED]", "token Bearer [REDACTED]", "generateContent?key=[REDACTED] unavailable (key [REDACTED], router token [REDACTED])"]) {
-      expect(stderr.some((l) => l.includes(quoted)), quoted).toBe(true);
+    for (const quoted of [
+      "was used; x-api-key: [REDACTED]",
+      "token Bearer [REDACTED]",
+      "generateContent?key=[REDACTED] unavailable (key [REDACTED], router token [REDACTED])",
+    ]) {
+      expect(
+        stderr.some((l) => l.includes(quoted)),
+        quoted,
+      ).toBe(true);
     }
   });
 
@@ -201,7 +329,9 @@ describe.skipIf(!ON_LINUX_X64)("secrets in the binary's logs at -l trace", () =>
 
   test(`no piece of a secret (${FRAGMENT} characters or more) either`, () => {
     // Otherwise a leak of one secret would be reported as a leak of another.
-    for (const a of SECRETS) for (const b of SECRETS) if (a !== b) expect(findSecrets([b], fragments([a])), `${a} / ${b}`).toEqual([]);
+    for (const a of SECRETS)
+      for (const b of SECRETS)
+        if (a !== b) expect(findSecrets([b], fragments([a])), `${a} / ${b}`).toEqual([]);
     // A redaction that cuts a key short leaves its tail behind; the whole key no longer matches.
     const leaks = new Map<string, string>();
     for (const secret of SECRETS) {

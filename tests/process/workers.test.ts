@@ -43,15 +43,21 @@ describe.skipIf(!ON_LINUX_X64)("--workers", () => {
     const token = "workers-token-not-in-ps-0123456789";
     const r = await lab.start(["-c", config, "--workers", "2", "-t", token]);
     expect(r.listening).toContain("2 workers");
-    const kids = await waitFor("two worker processes", async () => ((await children(r.proc.pid)).length === 2 ? true : undefined));
+    const kids = await waitFor("two worker processes", async () =>
+      (await children(r.proc.pid)).length === 2 ? true : undefined,
+    );
     expect(kids).toBe(true);
     const pids = await children(r.proc.pid);
     // What `ps` shows of a worker never holds the token; its environment (its owner's to read) does.
     for (const pid of pids) {
       expect(await readFile(`/proc/${pid}/cmdline`, "utf8")).not.toContain(token);
-      expect((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0")).toContain(`LLM_ROUTER_TOKEN=${token}`);
+      expect((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0")).toContain(
+        `LLM_ROUTER_TOKEN=${token}`,
+      );
     }
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => chat(r.origin, "quick", { token }).then((x) => x.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => chat(r.origin, "quick", { token }).then((x) => x.status)),
+    );
     expect(statuses.every((s) => s === 200)).toBe(true);
     r.signal("SIGTERM");
     expect(await r.exitWithin(10_000)).toBe(0);
@@ -65,12 +71,18 @@ describe.skipIf(!ON_LINUX_X64)("--workers", () => {
       return k.length === 2 ? k : undefined;
     });
     process.kill(first!, "SIGKILL");
-    const replaced = await waitFor("a replacement worker", async () => {
-      const k = await children(r.proc.pid);
-      return k.length === 2 && !k.includes(first!) ? k : undefined;
-    }, 20_000);
+    const replaced = await waitFor(
+      "a replacement worker",
+      async () => {
+        const k = await children(r.proc.pid);
+        return k.length === 2 && !k.includes(first!) ? k : undefined;
+      },
+      20_000,
+    );
     expect(replaced).toHaveLength(2);
-    expect(r.stderr.text).toMatch(new RegExp(`worker \\d \\(pid ${first}\\) exited with code \\d+; restarting it in 1 s`));
+    expect(r.stderr.text).toMatch(
+      new RegExp(`worker \\d \\(pid ${first}\\) exited with code \\d+; restarting it in 1 s`),
+    );
     expect((await chat(r.origin, "quick")).status).toBe(200);
     r.signal("SIGTERM");
     expect(await r.exitWithin(10_000)).toBe(0);

@@ -5,7 +5,24 @@ import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { startHarness, TOKEN, type Harness } from "../e2e/harness";
-import { authHeaders, DELETE, endpoint, errorShapeProblem, fieldVariants, FORMATS, otherType, outcomeProblem, pool, seedsFor, send, serverSeeds, setOwn, withGroup, type Json, type Outcome } from "./kit";
+import {
+  authHeaders,
+  DELETE,
+  endpoint,
+  errorShapeProblem,
+  fieldVariants,
+  FORMATS,
+  otherType,
+  outcomeProblem,
+  pool,
+  seedsFor,
+  send,
+  serverSeeds,
+  setOwn,
+  withGroup,
+  type Json,
+  type Outcome,
+} from "./kit";
 
 /**
  * Bad input through the running router, for each client format against its passthrough group
@@ -28,23 +45,43 @@ interface Route {
   group: ApiType;
   kind: "passthrough" | "conversion";
 }
-const ROUTES: Route[] = FORMATS.flatMap((client) => FORMATS.map((group) => ({ client, group, kind: client === group ? ("passthrough" as const) : ("conversion" as const) })));
+const ROUTES: Route[] = FORMATS.flatMap((client) =>
+  FORMATS.map((group) => ({
+    client,
+    group,
+    kind: client === group ? ("passthrough" as const) : ("conversion" as const),
+  })),
+);
 const label = (r: Route) => `${r.client} client → ${r.group} group (${r.kind})`;
 
-function post(r: Route, body: NonNullable<RequestInit["body"]>, headers: Record<string, string> = {}): Promise<Outcome> {
-  return send(h.base + endpoint(r.client, r.group), { method: "POST", headers: { "content-type": "application/json", ...authHeaders(r.client), ...headers }, body });
+function post(
+  r: Route,
+  body: NonNullable<RequestInit["body"]>,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
+  return send(h.base + endpoint(r.client, r.group), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...authHeaders(r.client), ...headers },
+    body,
+  });
 }
 
 /** A valid request of the route's format with `extra` merged into its top level. */
 function validBody(r: Route, extra: Record<string, Json> = {}): Record<string, Json> {
-  const body = withGroup(r.client, serverSeeds(r.client, r.group)[0] as Json, r.group) as Record<string, Json>;
+  const body = withGroup(r.client, serverSeeds(r.client, r.group)[0] as Json, r.group) as Record<
+    string,
+    Json
+  >;
   for (const [k, v] of Object.entries(extra)) setOwn(body, k, v);
   return body;
 }
 
 /** Asserts a 4xx (a given one, when `status` is set) in the client's error envelope, answered in time. */
 function expectClientError(client: ApiType, o: Outcome, status?: number): void {
-  expect({ status: o.status, hung: o.hung }).toEqual({ status: status ?? o.status, hung: undefined });
+  expect({ status: o.status, hung: o.hung }).toEqual({
+    status: status ?? o.status,
+    hung: undefined,
+  });
   expect(o.status).toBeGreaterThanOrEqual(400);
   expect(o.status).toBeLessThan(500);
   expect(errorShapeProblem(client, o.status, o.text)).toBeUndefined();
@@ -61,11 +98,29 @@ async function leakedInFlight(before: Record<string, number>): Promise<string | 
   const leaked = () => MODELS.filter((m) => h.runtime.health.inFlight(m) !== before[m]);
   // Waits while they settle; a real leak never does, so the bound only decides when to say so.
   for (let i = 0; i < 200 && leaked().length; i++) await Bun.sleep(25);
-  return leaked().length ? `in-flight counts did not return: before ${JSON.stringify(before)}, after ${JSON.stringify(inFlight())}` : undefined;
+  return leaked().length
+    ? `in-flight counts did not return: before ${JSON.stringify(before)}, after ${JSON.stringify(inFlight())}`
+    : undefined;
 }
 
 describe("unparseable bodies", () => {
-  const MALFORMED = ["{", "}", '{"model":', '{"model":"x",}', "[1,]", "{'a':1}", '{"a":1}}', '{"a":1} trailing', "NaN", "undefined", '{"a":"\\x41"}', '{"a":"unterminated', "\u0000", '{"a":1,"a"}', "{\n\t\"a\": tru\n}"];
+  const MALFORMED = [
+    "{",
+    "}",
+    '{"model":',
+    '{"model":"x",}',
+    "[1,]",
+    "{'a':1}",
+    '{"a":1}}',
+    '{"a":1} trailing',
+    "NaN",
+    "undefined",
+    '{"a":"\\x41"}',
+    '{"a":"unterminated',
+    "\u0000",
+    '{"a":1,"a"}',
+    '{\n\t"a": tru\n}',
+  ];
   for (const r of ROUTES) {
     test(`malformed JSON → 400 in the client's format: ${label(r)}`, async () => {
       for (const body of MALFORMED) {
@@ -78,15 +133,32 @@ describe("unparseable bodies", () => {
   for (const r of ROUTES) {
     const client = r.client;
     test(`JSON that is not an object, and empty bodies → 400: ${label(r)}`, async () => {
-      for (const body of ["[]", "null", "0", '"a string"', "true", "[{}]", " ", "\n"]) expectClientError(client, await post(r, body), 400);
+      for (const body of ["[]", "null", "0", '"a string"', "true", "[{}]", " ", "\n"])
+        expectClientError(client, await post(r, body), 400);
       expectClientError(client, await post(r, ""), 400);
-      expectClientError(client, await send(h.base + endpoint(client, r.group), { method: "POST", headers: authHeaders(client) }), 400);
+      expectClientError(
+        client,
+        await send(h.base + endpoint(client, r.group), {
+          method: "POST",
+          headers: authHeaders(client),
+        }),
+        400,
+      );
     });
 
     test(`invalid UTF-8 in the body → 400: ${label(r)}`, async () => {
       const valid = new TextEncoder().encode(JSON.stringify(validBody(r, { note: "XX" })));
       const at = new TextDecoder().decode(valid).indexOf("XX");
-      const sequences = [[0xff], [0xfe, 0xff], [0xc0, 0xaf], [0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+      const sequences = [
+        [0xff],
+        [0xfe, 0xff],
+        [0xc0, 0xaf],
+        [0x80],
+        [0xe2, 0x82],
+        [0xed, 0xa0, 0x80],
+        [0xf4, 0x90, 0x80, 0x80],
+        [0xf8, 0x88, 0x80, 0x80, 0x80],
+      ];
       for (const bad of sequences) {
         const body = new Uint8Array([...valid.slice(0, at), ...bad, ...valid.slice(at + 2)]);
         const o = await post(r, body);
@@ -97,7 +169,12 @@ describe("unparseable bodies", () => {
 
     test(`100,000 nested brackets, unclosed or as the whole body → 400: ${label(r)}`, async () => {
       const n = 100_000;
-      for (const body of ["[".repeat(n), "[".repeat(n) + "]".repeat(n), '{"a":'.repeat(n) + "1" + "}".repeat(n), "{".repeat(n)]) {
+      for (const body of [
+        "[".repeat(n),
+        "[".repeat(n) + "]".repeat(n),
+        '{"a":'.repeat(n) + "1" + "}".repeat(n),
+        "{".repeat(n),
+      ]) {
         const o = await post(r, body);
         expectClientError(client, o, 400);
         expect(o.ms).toBeLessThan(5_000);
@@ -119,7 +196,17 @@ describe("deeply nested values inside a valid request", () => {
     if (where === "field") setOwn(body, "x_deep", "__DEEP__");
     else if (r.client === "openai") body.tools[0].function.parameters.properties.city = "__DEEP__";
     else if (r.client === "anthropic") body.tools[0].input_schema.properties.city = "__DEEP__";
-    else body.tools = [{ functionDeclarations: [{ name: "get_weather", parametersJsonSchema: { type: "object", properties: { city: "__DEEP__" } } }] }];
+    else
+      body.tools = [
+        {
+          functionDeclarations: [
+            {
+              name: "get_weather",
+              parametersJsonSchema: { type: "object", properties: { city: "__DEEP__" } },
+            },
+          ],
+        },
+      ];
     return JSON.stringify(body).replace(marker, raw);
   }
 
@@ -144,18 +231,30 @@ describe("deeply nested values inside a valid request", () => {
 });
 
 /** A string with everything outside printable ASCII escaped, for messages. */
-const visible = (s: string) => s.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+const visible = (s: string) =>
+  s.replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 
 describe("client-chosen names that reach the warnings header", () => {
   // Unknown fields and block types are dropped with a warning whose detail header names them.
   // Control characters and characters beyond Latin-1 are not valid in a header value.
-  const NAMES = ["k\u0000", "k\u0001", "k\u001b[31m", "k\u007f", "k\u2028", "k𝄞", "ké", "k\r\nx-injected: 1"];
+  const NAMES = [
+    "k\u0000",
+    "k\u0001",
+    "k\u001b[31m",
+    "k\u007f",
+    "k\u2028",
+    "k𝄞",
+    "ké",
+    "k\r\nx-injected: 1",
+  ];
   for (const r of ROUTES.filter((x) => x.kind === "conversion")) {
     test(`unknown top-level keys with control or non-Latin-1 characters: answered normally, headers well-formed: ${label(r)}`, async () => {
       const problems: string[] = [];
       for (const name of NAMES) {
         const o = await post(r, JSON.stringify(validBody(r, { [name]: 1 })));
-        const problem = outcomeProblem(r.client, o) ?? (o.headers.has("x-injected") ? "header injected" : undefined);
+        const problem =
+          outcomeProblem(r.client, o) ??
+          (o.headers.has("x-injected") ? "header injected" : undefined);
         if (problem) problems.push(`${visible(name)}: ${problem.slice(0, 160)}`);
       }
       expect(problems).toEqual([]);
@@ -182,31 +281,62 @@ describe("content types", () => {
   for (const r of ROUTES) {
     test(`a body labelled as anything but JSON → 415 in the client's format; no label or a charset is fine; form and multipart → 415: ${label(r)}`, async () => {
       const json = JSON.stringify(validBody(r));
-      for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "text/html; charset=utf-8"]) {
+      for (const type of [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+        "text/html; charset=utf-8",
+      ]) {
         const o = await post(r, json, { "content-type": type });
         expectClientError(r.client, o, 415);
         expect(o.text).toContain("application/json");
         expect(o.headers.get("connection")).toBe("close");
       }
-      for (const type of ["", "application/json; charset=latin1", "APPLICATION/JSON", "application/vnd.api+json"]) {
+      for (const type of [
+        "",
+        "application/json; charset=latin1",
+        "APPLICATION/JSON",
+        "application/vnd.api+json",
+      ]) {
         const o = await post(r, json, { "content-type": type });
-        expect({ type, problem: outcomeProblem(r.client, o), status: o.status }).toEqual({ type, problem: undefined, status: 200 });
+        expect({ type, problem: outcomeProblem(r.client, o), status: o.status }).toEqual({
+          type,
+          problem: undefined,
+          status: 200,
+        });
       }
       const form = new URLSearchParams({ model: r.group, messages: "hello" }).toString();
-      expectClientError(r.client, await post(r, form, { "content-type": "application/x-www-form-urlencoded" }), 415);
+      expectClientError(
+        r.client,
+        await post(r, form, { "content-type": "application/x-www-form-urlencoded" }),
+        415,
+      );
       const fd = new FormData();
       fd.set("model", r.group);
       fd.set("file", new Blob(["hello"]), "a.txt");
-      const multipart = await send(h.base + endpoint(r.client, r.group), { method: "POST", headers: authHeaders(r.client), body: fd });
+      const multipart = await send(h.base + endpoint(r.client, r.group), {
+        method: "POST",
+        headers: authHeaders(r.client),
+        body: fd,
+      });
       expectClientError(r.client, multipart, 415);
       const utf16 = new Uint8Array(Buffer.from(json, "utf16le"));
-      expectClientError(r.client, await post(r, utf16, { "content-type": "application/json; charset=utf-16" }), 400);
+      expectClientError(
+        r.client,
+        await post(r, utf16, { "content-type": "application/json; charset=utf-16" }),
+        400,
+      );
     });
   }
 });
 
 describe("huge strings within the limit", () => {
-  for (const r of ROUTES.filter((x) => x.kind === "passthrough" || x.group === "anthropic" || (x.client === "anthropic" && x.group === "gemini"))) {
+  for (const r of ROUTES.filter(
+    (x) =>
+      x.kind === "passthrough" ||
+      x.group === "anthropic" ||
+      (x.client === "anthropic" && x.group === "gemini"),
+  )) {
     test(`a 20 MB string in a message is served: ${label(r)}`, async () => {
       const body = validBody(r) as Record<string, any>;
       const huge = "x".repeat(20_000_000);
@@ -236,13 +366,19 @@ ${FORMATS.map((f) => `    - {name: ${f}, models: [{name: m-${f}}]}`).join("\n")}
 `;
     const config = loadConfigText(yaml, "limit.yaml", {});
     expect(config.server.maxBodyBytes).toBe(LIMIT);
-    small = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => createRuntime(config), token: TOKEN, log: silentLogger });
+    small = serve(
+      { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
+      { runtime: () => createRuntime(config), token: TOKEN, log: silentLogger },
+    );
   });
   afterAll(() => small.stop());
 
   /** A valid request for `group` padded to exactly `size` bytes. */
   function sized(client: ApiType, size: number, group: ApiType = client): Uint8Array {
-    const body = withGroup(client, serverSeeds(client, group)[0] as Json, group) as Record<string, Json>;
+    const body = withGroup(client, serverSeeds(client, group)[0] as Json, group) as Record<
+      string,
+      Json
+    >;
     setOwn(body, "pad", "");
     const base = JSON.stringify(body).length;
     body.pad = "p".repeat(Math.max(0, size - base));
@@ -261,16 +397,47 @@ ${FORMATS.map((f) => `    - {name: ${f}, models: [{name: m-${f}}]}`).join("\n")}
     });
   }
 
-  const to = (base: string, client: ApiType, body: NonNullable<RequestInit["body"]>, extra: RequestInit = {}, group: ApiType = client) =>
-    send(base + endpoint(client, group), { method: "POST", headers: { "content-type": "application/json", ...authHeaders(client) }, body, ...extra });
+  const to = (
+    base: string,
+    client: ApiType,
+    body: NonNullable<RequestInit["body"]>,
+    extra: RequestInit = {},
+    group: ApiType = client,
+  ) =>
+    send(base + endpoint(client, group), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...authHeaders(client) },
+      body,
+      ...extra,
+    });
 
   for (const r of ROUTES) {
     test(`with max_body_size 1MiB, exactly 1 MiB passes, 1 MiB + 1 byte is a 413 in the client's format, declared or chunked: ${label(r)}`, async () => {
-      const atLimit = await to(small.url.origin, r.client, sized(r.client, LIMIT, r.group), {}, r.group);
+      const atLimit = await to(
+        small.url.origin,
+        r.client,
+        sized(r.client, LIMIT, r.group),
+        {},
+        r.group,
+      );
       expect(atLimit.status).not.toBe(413);
       expect(outcomeProblem(r.client, atLimit)).toBeUndefined();
-      expectClientError(r.client, await to(small.url.origin, r.client, sized(r.client, LIMIT + 1, r.group), {}, r.group), 413);
-      expectClientError(r.client, await to(small.url.origin, r.client, chunked(sized(r.client, LIMIT + 1, r.group)), { duplex: "half" } as RequestInit, r.group), 413);
+      expectClientError(
+        r.client,
+        await to(small.url.origin, r.client, sized(r.client, LIMIT + 1, r.group), {}, r.group),
+        413,
+      );
+      expectClientError(
+        r.client,
+        await to(
+          small.url.origin,
+          r.client,
+          chunked(sized(r.client, LIMIT + 1, r.group)),
+          { duplex: "half" } as RequestInit,
+          r.group,
+        ),
+        413,
+      );
     });
   }
 
@@ -278,15 +445,28 @@ ${FORMATS.map((f) => `    - {name: ${f}, models: [{name: m-${f}}]}`).join("\n")}
     test(`${client}: a body far over max_body_size (3 MiB for a 1 MiB limit; 40 MB for the default 32 MiB) is still a 413 in the client's format`, async () => {
       const big = sized(client, 3 * LIMIT);
       const verdict = (o: Outcome) => {
-        const shape = o.status === 413 ? errorShapeProblem(client, o.status, o.text) : `status ${o.status} ${o.hung ?? ""}`;
-        return shape ? `${o.status}, ${o.text === "" ? "empty body" : shape}, headers ${JSON.stringify(Object.fromEntries(o.headers))}` : "413 in format";
+        const shape =
+          o.status === 413
+            ? errorShapeProblem(client, o.status, o.text)
+            : `status ${o.status} ${o.hung ?? ""}`;
+        return shape
+          ? `${o.status}, ${o.text === "" ? "empty body" : shape}, headers ${JSON.stringify(Object.fromEntries(o.headers))}`
+          : "413 in format";
       };
       const got = {
         "3 MiB, declared": verdict(await to(small.url.origin, client, big)),
-        "3 MiB, chunked": verdict(await to(small.url.origin, client, chunked(big), { duplex: "half" } as RequestInit)),
-        "40 MB, declared, default limit": verdict(await to(h.base, client, sized(client, 40_000_000))),
+        "3 MiB, chunked": verdict(
+          await to(small.url.origin, client, chunked(big), { duplex: "half" } as RequestInit),
+        ),
+        "40 MB, declared, default limit": verdict(
+          await to(h.base, client, sized(client, 40_000_000)),
+        ),
       };
-      expect(got).toEqual({ "3 MiB, declared": "413 in format", "3 MiB, chunked": "413 in format", "40 MB, declared, default limit": "413 in format" });
+      expect(got).toEqual({
+        "3 MiB, declared": "413 in format",
+        "3 MiB, chunked": "413 in format",
+        "40 MB, declared, default limit": "413 in format",
+      });
     });
 
     test(`${client}: with the default 32 MiB limit, 32 MiB + 1 byte is a 413 in the client's format, and the server is fine afterwards`, async () => {
@@ -324,9 +504,24 @@ describe("unknown endpoints and methods", () => {
     { client: "gemini", method: "POST", path: "/v1beta/models/gemini:embedContent", status: 404 },
     { client: "gemini", method: "POST", path: "/v1beta/models/gemini:", status: 404 },
     { client: "gemini", method: "GET", path: "/v1beta/models/gemini:generateContent", status: 405 },
-    { client: "gemini", method: "PUT", path: "/v1beta/models/gemini:streamGenerateContent", status: 405 },
-    { client: "gemini", method: "POST", path: "/v1beta/models/no-such-group:generateContent", status: 404 },
-    { client: "gemini", method: "POST", path: "/v1beta/tunedModels/x:generateContent", status: 404 },
+    {
+      client: "gemini",
+      method: "PUT",
+      path: "/v1beta/models/gemini:streamGenerateContent",
+      status: 405,
+    },
+    {
+      client: "gemini",
+      method: "POST",
+      path: "/v1beta/models/no-such-group:generateContent",
+      status: 404,
+    },
+    {
+      client: "gemini",
+      method: "POST",
+      path: "/v1beta/tunedModels/x:generateContent",
+      status: 404,
+    },
     { client: "gemini", method: "POST", path: "/v1beta/models/:generateContent" },
     { client: "gemini", method: "POST", path: "/v1beta/models/gemini" },
     // Bad percent-encoding in the group part of the path.
@@ -337,26 +532,47 @@ describe("unknown endpoints and methods", () => {
   ];
   for (const c of CASES) {
     test(`${c.method} ${c.path} → ${c.status ?? "4xx"} in ${c.client}'s format`, async () => {
-      const body = c.method === "GET" || c.method === "HEAD" ? undefined : JSON.stringify(serverSeeds(c.client, "gemini")[0]);
-      const o = await send(h.base + c.path, { method: c.method, headers: { "content-type": "application/json", ...authHeaders(c.client) }, body });
-      expect({ path: c.path, problem: outcomeProblem(c.client, o) }).toEqual({ path: c.path, problem: undefined });
+      const body =
+        c.method === "GET" || c.method === "HEAD"
+          ? undefined
+          : JSON.stringify(serverSeeds(c.client, "gemini")[0]);
+      const o = await send(h.base + c.path, {
+        method: c.method,
+        headers: { "content-type": "application/json", ...authHeaders(c.client) },
+        body,
+      });
+      expect({ path: c.path, problem: outcomeProblem(c.client, o) }).toEqual({
+        path: c.path,
+        problem: undefined,
+      });
       expectClientError(c.client, o, c.status);
     });
   }
 
   test("HEAD and OPTIONS on a POST endpoint → 405 (HEAD without a body)", async () => {
-    const head = await send(h.base + "/v1/messages", { method: "HEAD", headers: authHeaders("anthropic") });
+    const head = await send(h.base + "/v1/messages", {
+      method: "HEAD",
+      headers: authHeaders("anthropic"),
+    });
     expect({ status: head.status, text: head.text }).toEqual({ status: 405, text: "" });
-    const options = await send(h.base + "/v1/messages", { method: "OPTIONS", headers: authHeaders("anthropic") });
+    const options = await send(h.base + "/v1/messages", {
+      method: "OPTIONS",
+      headers: authHeaders("anthropic"),
+    });
     expectClientError("anthropic", options, 405);
   });
 
   test("methods fetch() cannot send, over a raw socket: registered ones → 405 in format; unknown tokens are dropped by Bun's parser at once", async () => {
     const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
-    const request = (method: string) => `${method} /v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${TOKEN}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`;
+    const request = (method: string) =>
+      `${method} /v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: ${TOKEN}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`;
     for (const method of ["PROPFIND", "TRACE", "CONNECT", "SEARCH", "PURGE", "MKCOL"]) {
       const { text } = await rawRequest(request(method));
-      expect({ method, status: statusOf(text), shape: errorShapeProblem("anthropic", 405, text.slice(text.indexOf("\r\n\r\n") + 4)) }).toEqual({ method, status: 405, shape: undefined });
+      expect({
+        method,
+        status: statusOf(text),
+        shape: errorShapeProblem("anthropic", 405, text.slice(text.indexOf("\r\n\r\n") + 4)),
+      }).toEqual({ method, status: 405, shape: undefined });
     }
     // Bun (uWS) closes the connection without any answer for a method token it does not know:
     // the router never sees the request, so it cannot answer in the client's format. What
@@ -364,10 +580,21 @@ describe("unknown endpoints and methods", () => {
     for (const method of ["FOO", "get", "G3T"]) {
       const { text, ms, closed } = await rawRequest(request(method));
       const status = statusOf(text);
-      expect({ method, outcome: closed && ms < 1_000 && (text === "" || (status >= 400 && status < 500)) ? "refused at once" : `${status} after ${Math.round(ms)} ms, closed=${closed}` }).toEqual({ method, outcome: "refused at once" });
+      expect({
+        method,
+        outcome:
+          closed && ms < 1_000 && (text === "" || (status >= 400 && status < 500))
+            ? "refused at once"
+            : `${status} after ${Math.round(ms)} ms, closed=${closed}`,
+      }).toEqual({ method, outcome: "refused at once" });
     }
     // Malformed HTTP is Bun's own bare 400/431, before any routing.
-    for (const bad of ["\u0000\u0001garbage\r\n\r\n", "POST /v1/messages HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n", "POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-length: abc\r\n\r\n", `GET /health HTTP/1.1\r\nHost: x\r\nx-big: ${"a".repeat(100_000)}\r\n\r\n`]) {
+    for (const bad of [
+      "\u0000\u0001garbage\r\n\r\n",
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n",
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-length: abc\r\n\r\n",
+      `GET /health HTTP/1.1\r\nHost: x\r\nx-big: ${"a".repeat(100_000)}\r\n\r\n`,
+    ]) {
       const { text } = await rawRequest(bad);
       expect([400, 431]).toContain(statusOf(text));
     }
@@ -406,7 +633,12 @@ describe("wrong types in every field, through the server", () => {
       for (const group of FORMATS) {
         const seeds = [...serverSeeds(client, group), seedsFor(client, group, false)[0]!] as Json[];
         seeds.forEach((seed, s) => {
-          for (const v of fieldVariants(seed, (cur) => [DELETE, otherType(cur), null, "constructor"])) {
+          for (const v of fieldVariants(seed, (cur) => [
+            DELETE,
+            otherType(cur),
+            null,
+            "constructor",
+          ])) {
             if (client !== "gemini" && v.path === "model") continue; // the group name: another group, not another type
             jobs.push({ group, what: `seed ${s}: ${v.path} = ${v.label}`, body: v.body });
           }
@@ -415,7 +647,10 @@ describe("wrong types in every field, through the server", () => {
       const problems: string[] = [];
       const statuses = new Map<number, number>();
       await pool(jobs, 8, async (j) => {
-        const o = await post({ client, group: j.group, kind: "conversion" }, JSON.stringify(j.body));
+        const o = await post(
+          { client, group: j.group, kind: "conversion" },
+          JSON.stringify(j.body),
+        );
         statuses.set(o.status, (statuses.get(o.status) ?? 0) + 1);
         const p = outcomeProblem(client, o);
         if (p) problems.push(`${client}→${j.group} ${j.what}: ${p}`);
@@ -438,13 +673,19 @@ describe("wrong types in every field, through the server", () => {
         ["tool_choice.type", (w: string) => ({ tool_choice: { type: w } })],
         ["output_config.effort", (w: string) => ({ output_config: { effort: w } })],
       ] as const) {
-        const unknown = await post(r, JSON.stringify(validBody(r, make("bogus") as Record<string, Json>)));
+        const unknown = await post(
+          r,
+          JSON.stringify(validBody(r, make("bogus") as Record<string, Json>)),
+        );
         for (const word of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
           const o = await post(r, JSON.stringify(validBody(r, make(word) as Record<string, Json>)));
           const sameStatus = o.status === unknown.status;
-          const sameWarnings = o.headers.get("x-llm-router-warnings") === unknown.headers.get("x-llm-router-warnings");
+          const sameWarnings =
+            o.headers.get("x-llm-router-warnings") === unknown.headers.get("x-llm-router-warnings");
           if (!sameStatus || !sameWarnings) {
-            differences.push(`→${group} ${field}="${word}": ${o.status} (warnings ${o.headers.get("x-llm-router-warnings")}) ${o.text.slice(0, 120)} — but "bogus" gets ${unknown.status} (warnings ${unknown.headers.get("x-llm-router-warnings")})`);
+            differences.push(
+              `→${group} ${field}="${word}": ${o.status} (warnings ${o.headers.get("x-llm-router-warnings")}) ${o.text.slice(0, 120)} — but "bogus" gets ${unknown.status} (warnings ${unknown.headers.get("x-llm-router-warnings")})`,
+            );
           }
         }
       }

@@ -30,7 +30,10 @@ router_settings:
     "budget.yaml",
     {},
   );
-  router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => createRuntime(config), log: silentLogger, bodies });
+  router = serve(
+    { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
+    { runtime: () => createRuntime(config), log: silentLogger, bodies },
+  );
 });
 afterAll(async () => {
   await router.stop();
@@ -40,7 +43,8 @@ afterAll(async () => {
 /** Waits for a condition the server reaches on its own; the bound only gives up on it. */
 async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
   for (const started = performance.now(); !cond(); await Bun.sleep(10)) {
-    if (performance.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (performance.now() - started > ms)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
   }
 }
 
@@ -52,7 +56,11 @@ function body(size: number): string {
 }
 
 const post = (size: number) =>
-  fetch(`${router.url.origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: body(size) });
+  fetch(`${router.url.origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: body(size),
+  });
 
 test("held bodies fill the total: a large body gets 503 with Retry-After, small ones are served, and all are served once the held ones arrive", async () => {
   const port = Number(router.url.port);
@@ -61,14 +69,19 @@ test("held bodies fill the total: a large body gets 503 with Retry-After, small 
     const sock = connect(port, "127.0.0.1");
     sockets.push(sock);
     const text = body(HELD_SIZE);
-    sock.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${HELD_SIZE}\r\n\r\n${text.slice(0, 100)}`);
+    sock.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${HELD_SIZE}\r\n\r\n${text.slice(0, 100)}`,
+    );
     let reply = "";
     sock.on("data", (d) => (reply += d.toString()));
     sock.on("error", () => {});
     return { sock, rest: text.slice(100), reply: () => reply };
   });
   try {
-    await until("the held requests to count their declared sizes", () => bodies.inUse === HELD * HELD_SIZE);
+    await until(
+      "the held requests to count their declared sizes",
+      () => bodies.inUse === HELD * HELD_SIZE,
+    );
 
     const refused = await post(30_000);
     expect(refused.status).toBe(503);
@@ -78,8 +91,12 @@ test("held bodies fill the total: a large body gets 503 with Retry-After, small 
     expect((await post(1_000)).status).toBe(200); // fits beside the held ones
 
     for (const h of held) h.sock.write(h.rest);
-    await until("the held requests to be answered", () => held.every((h) => h.reply().includes("\r\n\r\n")));
-    expect(held.map((h) => h.reply().split("\r\n")[0])).toEqual(Array(HELD).fill("HTTP/1.1 200 OK"));
+    await until("the held requests to be answered", () =>
+      held.every((h) => h.reply().includes("\r\n\r\n")),
+    );
+    expect(held.map((h) => h.reply().split("\r\n")[0])).toEqual(
+      Array(HELD).fill("HTTP/1.1 200 OK"),
+    );
 
     expect((await post(30_000)).status).toBe(200);
     expect((await fetch(`${router.url.origin}/health`)).status).toBe(200);

@@ -7,7 +7,8 @@ import { RouterError, type IRRequest, type IRResponse, type StreamEvent } from "
  * Each function returns the first few violations (empty when the value is well-formed).
  */
 
-const plain = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const plain = (v: unknown): v is Record<string, any> =>
+  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 const oneOf = (v: unknown, allowed: readonly unknown[]) => allowed.includes(v);
 const isStr = (v: unknown) => typeof v === "string";
 const optStr = (v: unknown) => v === undefined || isStr(v);
@@ -16,14 +17,42 @@ const optNum = (v: unknown) => v === undefined || num(v);
 const optBool = (v: unknown) => v === undefined || typeof v === "boolean";
 
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"];
-const FINISH_REASONS = ["stop", "length", "tool_calls", "content_filter", "refusal", "pause", "error", "other"];
-const ERROR_CODES = ["invalid_request", "authentication", "permission", "not_found", "model_not_found", "request_too_large", "rate_limit", "overloaded", "upstream_error", "bad_gateway", "timeout", "not_implemented", "internal"];
+const FINISH_REASONS = [
+  "stop",
+  "length",
+  "tool_calls",
+  "content_filter",
+  "refusal",
+  "pause",
+  "error",
+  "other",
+];
+const ERROR_CODES = [
+  "invalid_request",
+  "authentication",
+  "permission",
+  "not_found",
+  "model_not_found",
+  "request_too_large",
+  "rate_limit",
+  "overloaded",
+  "upstream_error",
+  "bad_gateway",
+  "timeout",
+  "not_implemented",
+  "internal",
+];
 
 /** Renders a value for a message, saying so when it is a function (a prototype member). */
 export function show(v: unknown): string {
   if (typeof v === "function") return `<function ${v.name}>`;
   try {
-    return JSON.stringify(v, (_k, x) => (typeof x === "function" ? `<function ${x.name}>` : x))?.slice(0, 200) ?? String(v);
+    return (
+      JSON.stringify(v, (_k, x) => (typeof x === "function" ? `<function ${x.name}>` : x))?.slice(
+        0,
+        200,
+      ) ?? String(v)
+    );
   } catch {
     return String(v);
   }
@@ -35,10 +64,16 @@ class Checker {
     if (!ok && this.out.length < 5) this.out.push(what());
   }
   signature(s: unknown, at: string): void {
-    this.check(s === undefined || (plain(s) && oneOf(s.source, ["anthropic", "gemini"]) && isStr(s.value)), () => `${at}.signature is ${show(s)}`);
+    this.check(
+      s === undefined || (plain(s) && oneOf(s.source, ["anthropic", "gemini"]) && isStr(s.value)),
+      () => `${at}.signature is ${show(s)}`,
+    );
   }
   text(p: unknown, at: string): void {
-    this.check(plain(p) && p.type === "text" && isStr(p.text), () => `${at} is not a text part: ${show(p)}`);
+    this.check(
+      plain(p) && p.type === "text" && isStr(p.text),
+      () => `${at} is not a text part: ${show(p)}`,
+    );
   }
   media(p: Record<string, unknown>, at: string): void {
     const fields = ["mime", "data", "url", "fileId", "detail", "name", "text"];
@@ -49,7 +84,12 @@ class Checker {
   }
   part(p: unknown, role: string, at: string): void {
     if (!plain(p)) return this.check(false, () => `${at} is not a plain object: ${show(p)}`);
-    const allowed = role === "system" ? ["text"] : role === "user" ? ["text", "image", "file", "tool_result"] : ["text", "reasoning", "tool_call"];
+    const allowed =
+      role === "system"
+        ? ["text"]
+        : role === "user"
+          ? ["text", "image", "file", "tool_result"]
+          : ["text", "reasoning", "tool_call"];
     this.check(oneOf(p.type, allowed), () => `${at}: type ${show(p.type)} in a ${role} message`);
     if (p.type === "text") this.text(p, at);
     else if (p.type === "image" || p.type === "file") this.media(p, at);
@@ -57,25 +97,53 @@ class Checker {
       this.check(isStr(p.text) && optStr(p.redacted), () => `${at}: reasoning text ${show(p)}`);
       this.signature(p.signature, at);
     } else if (p.type === "tool_call") {
-      this.check(isStr(p.id) && isStr(p.name) && plain(p.args), () => `${at}: tool call id/name/args ${show(p)}`);
+      this.check(
+        isStr(p.id) && isStr(p.name) && plain(p.args),
+        () => `${at}: tool call id/name/args ${show(p)}`,
+      );
       this.signature(p.signature, at);
     } else if (p.type === "tool_result") {
-      this.check(isStr(p.callId) && optStr(p.name) && optBool(p.isError) && Array.isArray(p.content), () => `${at}: tool result ${show(p)}`);
+      this.check(
+        isStr(p.callId) && optStr(p.name) && optBool(p.isError) && Array.isArray(p.content),
+        () => `${at}: tool result ${show(p)}`,
+      );
       for (const [k, c] of (Array.isArray(p.content) ? p.content : []).entries()) {
-        this.check(plain(c) && oneOf(c.type, ["text", "image", "file"]), () => `${at}.content[${k}] type ${show(c)}`);
+        this.check(
+          plain(c) && oneOf(c.type, ["text", "image", "file"]),
+          () => `${at}.content[${k}] type ${show(c)}`,
+        );
         if (plain(c) && c.type === "text") this.text(c, `${at}.content[${k}]`);
         else if (plain(c)) this.media(c, `${at}.content[${k}]`);
       }
     }
   }
   finish(f: unknown, at: string): void {
-    this.check(plain(f) && oneOf(f.reason, FINISH_REASONS) && optStr(f.raw) && optStr(f.stopSequence), () => `${at} is ${show(f)}`);
+    this.check(
+      plain(f) && oneOf(f.reason, FINISH_REASONS) && optStr(f.raw) && optStr(f.stopSequence),
+      () => `${at} is ${show(f)}`,
+    );
   }
   usage(u: unknown, at: string): void {
-    this.check(plain(u) && num(u.input) && num(u.output) && num(u.cacheRead) && num(u.cacheWrite) && optNum(u.reasoning), () => `${at} is ${show(u)}`);
+    this.check(
+      plain(u) &&
+        num(u.input) &&
+        num(u.output) &&
+        num(u.cacheRead) &&
+        num(u.cacheWrite) &&
+        optNum(u.reasoning),
+      () => `${at} is ${show(u)}`,
+    );
   }
   error(e: unknown, at: string): void {
-    this.check(e instanceof RouterError && oneOf(e.code, ERROR_CODES) && Number.isInteger(e.status) && (e as RouterError).status >= 400 && e.status <= 599 && isStr(e.message), () => `${at} is ${show(e)}`);
+    this.check(
+      e instanceof RouterError &&
+        oneOf(e.code, ERROR_CODES) &&
+        Number.isInteger(e.status) &&
+        (e as RouterError).status >= 400 &&
+        e.status <= 599 &&
+        isStr(e.message),
+      () => `${at} is ${show(e)}`,
+    );
   }
 }
 
@@ -86,28 +154,78 @@ export function requestProblems(ir: IRRequest): string[] {
   (Array.isArray(ir.system) ? ir.system : []).forEach((p, i) => c.text(p, `system[${i}]`));
   c.check(Array.isArray(ir.messages), () => "messages is not an array");
   (Array.isArray(ir.messages) ? ir.messages : []).forEach((m, i) => {
-    c.check(plain(m) && oneOf(m.role, ["system", "user", "assistant"]) && Array.isArray(m.parts), () => `messages[${i}] is ${show(m)}`);
-    (Array.isArray(m?.parts) ? m.parts : []).forEach((p: unknown, j: number) => c.part(p, m.role, `messages[${i}].parts[${j}]`));
+    c.check(
+      plain(m) && oneOf(m.role, ["system", "user", "assistant"]) && Array.isArray(m.parts),
+      () => `messages[${i}] is ${show(m)}`,
+    );
+    (Array.isArray(m?.parts) ? m.parts : []).forEach((p: unknown, j: number) =>
+      c.part(p, m.role, `messages[${i}].parts[${j}]`),
+    );
   });
   c.check(Array.isArray(ir.tools), () => "tools is not an array");
-  (Array.isArray(ir.tools) ? ir.tools : []).forEach((t, i) => c.check(plain(t) && isStr(t.name) && plain(t.schema) && optStr(t.description) && optBool(t.strict), () => `tools[${i}] is ${show(t)}`));
+  (Array.isArray(ir.tools) ? ir.tools : []).forEach((t, i) =>
+    c.check(
+      plain(t) && isStr(t.name) && plain(t.schema) && optStr(t.description) && optBool(t.strict),
+      () => `tools[${i}] is ${show(t)}`,
+    ),
+  );
   const tc: unknown = ir.toolChoice;
-  c.check(tc === undefined || (plain(tc) && (oneOf(tc.type, ["auto", "none", "required"]) || (tc.type === "tool" && isStr(tc.name)))), () => `toolChoice is ${show(tc)}`);
-  c.check(optBool(ir.parallelToolCalls) && typeof ir.stream === "boolean" && optBool(ir.streamUsage), () => "boolean flags");
-  for (const k of ["maxTokens", "temperature", "topP", "topK", "seed", "n", "presencePenalty", "frequencyPenalty"] as const) c.check(optNum(ir[k]), () => `${k} is ${show(ir[k])}`);
-  c.check(ir.stop === undefined || (Array.isArray(ir.stop) && ir.stop.every(isStr)), () => `stop is ${show(ir.stop)}`);
+  c.check(
+    tc === undefined ||
+      (plain(tc) &&
+        (oneOf(tc.type, ["auto", "none", "required"]) || (tc.type === "tool" && isStr(tc.name)))),
+    () => `toolChoice is ${show(tc)}`,
+  );
+  c.check(
+    optBool(ir.parallelToolCalls) && typeof ir.stream === "boolean" && optBool(ir.streamUsage),
+    () => "boolean flags",
+  );
+  for (const k of [
+    "maxTokens",
+    "temperature",
+    "topP",
+    "topK",
+    "seed",
+    "n",
+    "presencePenalty",
+    "frequencyPenalty",
+  ] as const)
+    c.check(optNum(ir[k]), () => `${k} is ${show(ir[k])}`);
+  c.check(
+    ir.stop === undefined || (Array.isArray(ir.stop) && ir.stop.every(isStr)),
+    () => `stop is ${show(ir.stop)}`,
+  );
   c.check(optStr(ir.user), () => `user is ${show(ir.user)}`);
   const rf: unknown = ir.responseFormat;
-  c.check(rf === undefined || (plain(rf) && (oneOf(rf.type, ["text", "json"]) || (rf.type === "json_schema" && plain(rf.schema) && optStr(rf.name) && optBool(rf.strict)))), () => `responseFormat is ${show(rf)}`);
+  c.check(
+    rf === undefined ||
+      (plain(rf) &&
+        (oneOf(rf.type, ["text", "json"]) ||
+          (rf.type === "json_schema" &&
+            plain(rf.schema) &&
+            optStr(rf.name) &&
+            optBool(rf.strict)))),
+    () => `responseFormat is ${show(rf)}`,
+  );
   const r: unknown = ir.reasoning;
-  c.check(r === undefined || (plain(r) && optBool(r.enabled) && optBool(r.include) && optNum(r.budget) && (r.effort === undefined || oneOf(r.effort, EFFORTS))), () => `reasoning is ${show(r)}`);
+  c.check(
+    r === undefined ||
+      (plain(r) &&
+        optBool(r.enabled) &&
+        optBool(r.include) &&
+        optNum(r.budget) &&
+        (r.effort === undefined || oneOf(r.effort, EFFORTS))),
+    () => `reasoning is ${show(r)}`,
+  );
   return c.out;
 }
 
 export function responseProblems(res: IRResponse): string[] {
   const c = new Checker();
   c.check(isStr(res.id) && isStr(res.model), () => `id/model ${show(res.id)} ${show(res.model)}`);
-  (Array.isArray(res.parts) ? res.parts : []).forEach((p, i) => c.part(p, "assistant", `parts[${i}]`));
+  (Array.isArray(res.parts) ? res.parts : []).forEach((p, i) =>
+    c.part(p, "assistant", `parts[${i}]`),
+  );
   c.check(Array.isArray(res.parts), () => "parts is not an array");
   c.finish(res.finish, "finish");
   c.usage(res.usage, "usage");
@@ -132,7 +250,10 @@ export function eventProblems(e: StreamEvent): string[] {
       c.check(isStr(e.data), () => `redacted ${show(e)}`);
       break;
     case "tool_start":
-      c.check(Number.isInteger(e.index) && e.index >= 0 && isStr(e.id) && isStr(e.name), () => `tool_start ${show(e)}`);
+      c.check(
+        Number.isInteger(e.index) && e.index >= 0 && isStr(e.id) && isStr(e.name),
+        () => `tool_start ${show(e)}`,
+      );
       c.signature(e.signature, "tool_start");
       break;
     case "tool_args":

@@ -5,9 +5,15 @@ import fc from "fast-check";
  * escape a parser reads as `model` (issue 13). Passthrough must not edit such bytes in place (an
  * upstream that keeps the first duplicate would run another model); the fuzzers send them.
  */
-export type KeyShape = "escaped-before" | "duplicate-before" | "escaped-after" | "escaped-other-key";
+export type KeyShape =
+  "escaped-before" | "duplicate-before" | "escaped-after" | "escaped-other-key";
 
-export const keyShapeArb: fc.Arbitrary<KeyShape> = fc.constantFrom("escaped-before", "duplicate-before", "escaped-after", "escaped-other-key");
+export const keyShapeArb: fc.Arbitrary<KeyShape> = fc.constantFrom(
+  "escaped-before",
+  "duplicate-before",
+  "escaped-after",
+  "escaped-other-key",
+);
 
 /** `text` (a JSON object's text) with the shape written into its top level; other texts as they are. */
 export function withKeyShape(text: string, shape: KeyShape, group: string): string {
@@ -23,6 +29,9 @@ export function withKeyShape(text: string, shape: KeyShape, group: string): stri
       return empty ? text : `${text.slice(0, -1)},"m\\u006fdel":${JSON.stringify(group)}}`;
     case "escaped-other-key":
       // The first key's first letter as an escape: `"\u006dessages"` and the like.
-      return text.replace(/^\{"([a-z])/, (_, c: string) => `{"\\u00${c.charCodeAt(0).toString(16)}`);
+      return text.replace(
+        /^\{"([a-z])/,
+        (_, c: string) => `{"\\u00${c.charCodeAt(0).toString(16)}`,
+      );
   }
 }

@@ -15,8 +15,10 @@ export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20260601);
 
 // ------------------------------------------------------------------ seed requests
 
-const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
-const PDF = "JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCnN0cmVhbQplbmRzdHJlYW0KZW5kb2JqCg==";
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+const PDF =
+  "JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDwvTGVuZ3RoIDMgMCBSPj4Kc3RyZWFtCnN0cmVhbQplbmRzdHJlYW0KZW5kb2JqCg==";
 const WAV = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
 
 /** Every field the OpenAI request decoder reads, in its main and its alternative spellings. */
@@ -25,14 +27,20 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
     model,
     messages: [
       { role: "system", content: "be brief" },
-      { role: "developer", content: [{ type: "text", text: "dev note", cache_control: { type: "ephemeral" } }] },
+      {
+        role: "developer",
+        content: [{ type: "text", text: "dev note", cache_control: { type: "ephemeral" } }],
+      },
       {
         role: "user",
         content: [
           { type: "text", text: "hello" },
           { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}`, detail: "low" } },
           { type: "input_audio", input_audio: { data: WAV, format: "wav" } },
-          { type: "file", file: { filename: "a.pdf", file_data: `data:application/pdf;base64,${PDF}` } },
+          {
+            type: "file",
+            file: { filename: "a.pdf", file_data: `data:application/pdf;base64,${PDF}` },
+          },
         ],
       },
       {
@@ -44,8 +52,17 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
           { type: "redacted_thinking", data: "opaque" },
         ],
         tool_calls: [
-          { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: "c2ln" } } },
-          { id: "call_2", type: "function", function: { name: "get_time", arguments: '{"tz":"Europe/Par' } },
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            extra_content: { google: { thought_signature: "c2ln" } },
+          },
+          {
+            id: "call_2",
+            type: "function",
+            function: { name: "get_time", arguments: '{"tz":"Europe/Par' },
+          },
         ],
         refusal: null,
         extra_content: { google: { thought_signature: "c2ln" } },
@@ -53,19 +70,48 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
       },
       { role: "tool", tool_call_id: "call_1", content: "sunny" },
       { role: "tool", tool_call_id: "call_2", content: [{ type: "text", text: "12:00" }] },
-      { role: "assistant", content: [{ type: "text", text: "ok" }, { type: "refusal", refusal: "no" }], function_call: { name: "get_weather", arguments: { city: "Rome" } }, audio: { id: "aud_1" } },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: "ok" },
+          { type: "refusal", refusal: "no" },
+        ],
+        function_call: { name: "get_weather", arguments: { city: "Rome" } },
+        audio: { id: "aud_1" },
+      },
       { role: "function", name: "get_weather", content: "rainy" },
       { role: "user", content: "and now?", name: "bob" },
     ],
     tools: [
       {
         type: "function",
-        function: { name: "get_weather", description: "weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true },
+        function: {
+          name: "get_weather",
+          description: "weather",
+          parameters: {
+            type: "object",
+            properties: { city: { type: "string" } },
+            required: ["city"],
+          },
+          strict: true,
+        },
         cache_control: { type: "ephemeral" },
       },
-      { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { tz: { type: "string" } } } } },
+      {
+        type: "function",
+        function: {
+          name: "get_time",
+          parameters: { type: "object", properties: { tz: { type: "string" } } },
+        },
+      },
     ],
-    functions: [{ name: "legacy_fn", description: "old style", parameters: { type: "object", properties: {} } }],
+    functions: [
+      {
+        name: "legacy_fn",
+        description: "old style",
+        parameters: { type: "object", properties: {} },
+      },
+    ],
     tool_choice: { type: "function", function: { name: "get_weather" } },
     parallel_tool_calls: true,
     max_completion_tokens: 100,
@@ -79,7 +125,14 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
     n: 1,
     presence_penalty: 0.1,
     frequency_penalty: 0.1,
-    response_format: { type: "json_schema", json_schema: { name: "out", schema: { type: "object", properties: { a: { type: "string" } } }, strict: true } },
+    response_format: {
+      type: "json_schema",
+      json_schema: {
+        name: "out",
+        schema: { type: "object", properties: { a: { type: "string" } } },
+        strict: true,
+      },
+    },
     reasoning_effort: "low",
     stream: false,
     stream_options: { include_usage: true },
@@ -88,8 +141,19 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
   const alternatives = {
     model,
     messages: [
-      { role: "user", content: [{ type: "image_url", image_url: `data:;base64,${PNG}` }, { type: "file", file: { file_id: "file-abc" } }, { type: "text", text: "describe" }] },
-      { role: "assistant", content: "calling", function_call: { name: "legacy_fn", arguments: "{}" } },
+      {
+        role: "user",
+        content: [
+          { type: "image_url", image_url: `data:;base64,${PNG}` },
+          { type: "file", file: { file_id: "file-abc" } },
+          { type: "text", text: "describe" },
+        ],
+      },
+      {
+        role: "assistant",
+        content: "calling",
+        function_call: { name: "legacy_fn", arguments: "{}" },
+      },
       { role: "function", name: "legacy_fn", content: null },
       { role: "user", content: "thanks" },
     ],
@@ -108,17 +172,48 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
     ],
     max_tokens: 50,
     temperature: 0.3,
-    tools: [{ type: "function", function: { name: "get_weather", description: "weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
+    tools: [
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "weather",
+          parameters: {
+            type: "object",
+            properties: { city: { type: "string" } },
+            required: ["city"],
+          },
+        },
+      },
+    ],
     tool_choice: "auto",
   };
   const toolRound = {
     model,
     messages: [
       { role: "user", content: "weather in Paris?" },
-      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
       { role: "tool", tool_call_id: "call_1", content: "sunny" },
     ],
-    tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+    tools: [
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          parameters: { type: "object", properties: { city: { type: "string" } } },
+        },
+      },
+    ],
     stream: true,
     stream_options: { include_usage: true },
   };
@@ -142,12 +237,34 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
         role: "user",
         content: [
           { type: "text", text: "hello", citations: [{ type: "char_location" }] },
-          { type: "image", source: { type: "base64", media_type: "image/png", data: PNG }, cache_control: { type: "ephemeral" } },
+          {
+            type: "image",
+            source: { type: "base64", media_type: "image/png", data: PNG },
+            cache_control: { type: "ephemeral" },
+          },
           { type: "image", source: { type: "file", file_id: "file_011" } },
           ...urlBlocks,
-          { type: "document", source: { type: "base64", media_type: "application/pdf", data: PDF }, title: "doc", context: "ctx", citations: { enabled: true } },
-          { type: "document", source: { type: "text", media_type: "text/plain", data: "plain text doc" } },
-          { type: "document", source: { type: "content", content: [{ type: "text", text: "part one" }, { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } }] } },
+          {
+            type: "document",
+            source: { type: "base64", media_type: "application/pdf", data: PDF },
+            title: "doc",
+            context: "ctx",
+            citations: { enabled: true },
+          },
+          {
+            type: "document",
+            source: { type: "text", media_type: "text/plain", data: "plain text doc" },
+          },
+          {
+            type: "document",
+            source: {
+              type: "content",
+              content: [
+                { type: "text", text: "part one" },
+                { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } },
+              ],
+            },
+          },
           { type: "document", source: { type: "file", file_id: "file_012" } },
           { type: "search_result", source: "x", title: "t", content: [] },
         ],
@@ -158,7 +275,13 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
           { type: "thinking", thinking: "hmm", signature: "sig-a" },
           { type: "redacted_thinking", data: "opaque" },
           { type: "text", text: "calling a tool" },
-          { type: "tool_use", id: "toolu_01", name: "get_weather", input: { city: "Paris" }, cache_control: { type: "ephemeral" } },
+          {
+            type: "tool_use",
+            id: "toolu_01",
+            name: "get_weather",
+            input: { city: "Paris" },
+            cache_control: { type: "ephemeral" },
+          },
           { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} },
         ],
       },
@@ -188,7 +311,11 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
       {
         name: "get_weather",
         description: "weather",
-        input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        input_schema: {
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        },
         strict: true,
         cache_control: { type: "ephemeral" },
         input_examples: [{ city: "Paris" }],
@@ -203,7 +330,11 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
     stop_sequences: ["END"],
     metadata: { user_id: "user-1", other: 1 },
     thinking: { type: "enabled", budget_tokens: 1024, display: "omitted" },
-    output_config: { effort: "low", format: { type: "json_schema", schema: { type: "object" } }, other: true },
+    output_config: {
+      effort: "low",
+      format: { type: "json_schema", schema: { type: "object" } },
+      other: true,
+    },
     stream: false,
     service_tier: "auto",
   };
@@ -212,8 +343,19 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
     max_tokens: 256,
     system: "plain system string",
     messages: [
-      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "orphan result", is_error: true }] },
-      { role: "assistant", content: [{ type: "thinking", thinking: "", signature: "" }, { type: "tool_use", id: "toolu_02", name: "get_time", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_x", content: "orphan result", is_error: true },
+        ],
+      },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "", signature: "" },
+          { type: "tool_use", id: "toolu_02", name: "get_time", input: {} },
+        ],
+      },
       { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_02" }] },
     ],
     tools: [{ name: "get_time", input_schema: { type: "object", properties: {} } }],
@@ -227,7 +369,17 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
     system: "be brief",
     messages: [{ role: "user", content: [{ type: "text", text: "hello there" }] }],
     temperature: 0.3,
-    tools: [{ name: "get_weather", description: "weather", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }],
+    tools: [
+      {
+        name: "get_weather",
+        description: "weather",
+        input_schema: {
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        },
+      },
+    ],
     tool_choice: { type: "auto" },
   };
   const toolRound = {
@@ -235,10 +387,23 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
     max_tokens: 100,
     messages: [
       { role: "user", content: "weather in Paris?" },
-      { role: "assistant", content: [{ type: "tool_use", id: "toolu_01", name: "get_weather", input: { city: "Paris" } }] },
-      { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01", content: "sunny" }] },
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "toolu_01", name: "get_weather", input: { city: "Paris" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: "toolu_01", content: "sunny" }],
+      },
     ],
-    tools: [{ name: "get_weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }],
+    tools: [
+      {
+        name: "get_weather",
+        input_schema: { type: "object", properties: { city: { type: "string" } } },
+      },
+    ],
     thinking: { type: "disabled" },
     stream: true,
   };
@@ -263,7 +428,10 @@ export function geminiSeeds(): Record<string, unknown>[] {
         parts: [
           { text: "thinking", thought: true, thoughtSignature: "c2lnLWc=" },
           { text: "ok", thoughtSignature: "c2lnLWc=" },
-          { functionCall: { name: "get_weather", args: { city: "Paris" }, id: "fc_1" }, thoughtSignature: "c2lnLWc=" },
+          {
+            functionCall: { name: "get_weather", args: { city: "Paris" }, id: "fc_1" },
+            thoughtSignature: "c2lnLWc=",
+          },
           { functionCall: { name: "get_time", args: {} } },
           { codeExecutionResult: { outcome: "OUTCOME_OK" } },
         ],
@@ -271,7 +439,14 @@ export function geminiSeeds(): Record<string, unknown>[] {
       {
         role: "user",
         parts: [
-          { functionResponse: { name: "get_weather", id: "fc_1", response: { output: "sunny" }, parts: [{ inlineData: { mimeType: "image/png", data: PNG } }] } },
+          {
+            functionResponse: {
+              name: "get_weather",
+              id: "fc_1",
+              response: { output: "sunny" },
+              parts: [{ inlineData: { mimeType: "image/png", data: PNG } }],
+            },
+          },
           { functionResponse: { name: "get_time", response: { error: "no clock" } } },
           { functionResponse: { name: "unknown_fn", response: { a: 1, b: [2] } } },
         ],
@@ -279,7 +454,10 @@ export function geminiSeeds(): Record<string, unknown>[] {
       { role: "function", parts: [{ functionResponse: { name: "get_time", response: {} } }] },
       { parts: [{ text: "again" }] },
     ],
-    systemInstruction: { role: "system", parts: [{ text: "be brief" }, { inlineData: { mimeType: "image/png", data: PNG } }] },
+    systemInstruction: {
+      role: "system",
+      parts: [{ text: "be brief" }, { inlineData: { mimeType: "image/png", data: PNG } }],
+    },
     tools: [
       {
         functionDeclarations: [
@@ -288,18 +466,35 @@ export function geminiSeeds(): Record<string, unknown>[] {
             description: "weather",
             parameters: {
               type: "OBJECT",
-              properties: { city: { type: "STRING", nullable: true, enum: ["Paris", "Rome"], format: "enum", example: "Paris" }, n: { type: "INTEGER", minimum: "1", maximum: "9" }, list: { type: "ARRAY", items: { type: "NUMBER" }, minItems: "1" }, any: { anyOf: [{ type: "STRING" }, { type: "NUMBER" }], nullable: true } },
+              properties: {
+                city: {
+                  type: "STRING",
+                  nullable: true,
+                  enum: ["Paris", "Rome"],
+                  format: "enum",
+                  example: "Paris",
+                },
+                n: { type: "INTEGER", minimum: "1", maximum: "9" },
+                list: { type: "ARRAY", items: { type: "NUMBER" }, minItems: "1" },
+                any: { anyOf: [{ type: "STRING" }, { type: "NUMBER" }], nullable: true },
+              },
               required: ["city"],
               propertyOrdering: ["city", "n"],
             },
           },
-          { name: "get_time", parametersJsonSchema: { type: "object", properties: { tz: { type: "string" } } } },
+          {
+            name: "get_time",
+            parametersJsonSchema: { type: "object", properties: { tz: { type: "string" } } },
+          },
         ],
       },
       { googleSearch: {} },
       { codeExecution: {} },
     ],
-    toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_weather"] }, retrievalConfig: {} },
+    toolConfig: {
+      functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_weather"] },
+      retrievalConfig: {},
+    },
     generationConfig: {
       maxOutputTokens: 100,
       temperature: 0.5,
@@ -320,43 +515,115 @@ export function geminiSeeds(): Record<string, unknown>[] {
   };
   const snake = {
     contents: [
-      { role: "user", parts: [{ text: "hi" }, { inline_data: { mime_type: "image/png", data: PNG } }, { file_data: { file_uri: "files/abc123" } }] },
-      { role: "model", parts: [{ function_call: { name: "get_weather", args: { city: "Rome" } }, thought_signature: "c2ln" }] },
-      { role: "user", parts: [{ function_response: { name: "get_weather", response: { result: "cloudy" } } }] },
+      {
+        role: "user",
+        parts: [
+          { text: "hi" },
+          { inline_data: { mime_type: "image/png", data: PNG } },
+          { file_data: { file_uri: "files/abc123" } },
+        ],
+      },
+      {
+        role: "model",
+        parts: [
+          {
+            function_call: { name: "get_weather", args: { city: "Rome" } },
+            thought_signature: "c2ln",
+          },
+        ],
+      },
+      {
+        role: "user",
+        parts: [{ function_response: { name: "get_weather", response: { result: "cloudy" } } }],
+      },
     ],
     system_instruction: "plain system string",
-    tools: [{ function_declarations: [{ name: "get_weather", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } } }] }],
-    tool_config: { function_calling_config: { mode: "validated", allowed_function_names: ["get_weather", "other"] } },
+    tools: [
+      {
+        function_declarations: [
+          {
+            name: "get_weather",
+            parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } },
+          },
+        ],
+      },
+    ],
+    tool_config: {
+      function_calling_config: {
+        mode: "validated",
+        allowed_function_names: ["get_weather", "other"],
+      },
+    },
     generation_config: {
       max_output_tokens: 64,
       stop_sequences: ["x"],
       response_mime_type: "text/x.enum",
       response_json_schema: { type: "string", enum: ["a"] },
       response_schema: { type: "STRING" },
-      thinking_config: { thinking_budget: 0, include_thoughts: false, thinking_level: "THINKING_LEVEL_UNSPECIFIED" },
+      thinking_config: {
+        thinking_budget: 0,
+        include_thoughts: false,
+        thinking_level: "THINKING_LEVEL_UNSPECIFIED",
+      },
     },
   };
   const simple = {
     contents: [{ role: "user", parts: [{ text: "hello there" }] }],
     systemInstruction: { parts: [{ text: "be brief" }] },
     generationConfig: { maxOutputTokens: 50, temperature: 0.3 },
-    tools: [{ functionDeclarations: [{ name: "get_weather", description: "weather", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } }, required: ["city"] } }] }],
+    tools: [
+      {
+        functionDeclarations: [
+          {
+            name: "get_weather",
+            description: "weather",
+            parameters: {
+              type: "OBJECT",
+              properties: { city: { type: "STRING" } },
+              required: ["city"],
+            },
+          },
+        ],
+      },
+    ],
     toolConfig: { functionCallingConfig: { mode: "AUTO" } },
   };
   const toolRound = {
     contents: [
       { role: "user", parts: [{ text: "weather in Paris?" }] },
-      { role: "model", parts: [{ functionCall: { name: "get_weather", args: { city: "Paris" } } }] },
-      { role: "user", parts: [{ functionResponse: { name: "get_weather", response: { output: "sunny" } } }] },
+      {
+        role: "model",
+        parts: [{ functionCall: { name: "get_weather", args: { city: "Paris" } } }],
+      },
+      {
+        role: "user",
+        parts: [{ functionResponse: { name: "get_weather", response: { output: "sunny" } } }],
+      },
     ],
-    tools: [{ functionDeclarations: [{ name: "get_weather", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } } }] }],
-    generationConfig: { responseMimeType: "application/json", thinkingConfig: { thinkingBudget: -1 } },
+    tools: [
+      {
+        functionDeclarations: [
+          {
+            name: "get_weather",
+            parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } },
+          },
+        ],
+      },
+    ],
+    generationConfig: {
+      responseMimeType: "application/json",
+      thinkingConfig: { thinkingBudget: -1 },
+    },
   };
   const wrapped = { generateContentRequest: { model: "models/x", ...simple } };
   return [full, snake, simple, toolRound, wrapped];
 }
 
-export function seedsFor(format: ApiType, model: string, withRemoteUrls = true): Record<string, unknown>[] {
+export function seedsFor(
+  format: ApiType,
+  model: string,
+  withRemoteUrls = true,
+): Record<string, unknown>[] {
   if (format === "openai") return openaiSeeds(model);
   if (format === "anthropic") return anthropicSeeds(model, withRemoteUrls);
   return geminiSeeds();
@@ -374,7 +641,13 @@ export function serverSeeds(format: ApiType, model: string): Record<string, unkn
       model,
       messages: [
         { role: "system", content: "describe images" },
-        { role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this?" },
+            { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } },
+          ],
+        },
       ],
       max_tokens: 64,
     },
@@ -382,11 +655,24 @@ export function serverSeeds(format: ApiType, model: string): Record<string, unkn
       model,
       max_tokens: 64,
       system: [{ type: "text", text: "describe images" }],
-      messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } }] }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this?" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: PNG } },
+          ],
+        },
+      ],
     },
     gemini: {
       systemInstruction: { parts: [{ text: "describe images" }] },
-      contents: [{ role: "user", parts: [{ text: "what is this?" }, { inlineData: { mimeType: "image/png", data: PNG } }] }],
+      contents: [
+        {
+          role: "user",
+          parts: [{ text: "what is this?" }, { inlineData: { mimeType: "image/png", data: PNG } }],
+        },
+      ],
       generationConfig: { maxOutputTokens: 64 },
     },
   };
@@ -404,29 +690,149 @@ type Path = (string | number)[];
  * three formats in the wrong places.
  */
 const NASTY: Json[] = [
-  null, true, false, 0, -0, -1, 1, 1.5, 2 ** 53 + 2, -(2 ** 31), 1e308, -1e308, 5e-324,
-  "", " ", "x", "0", "-1", "1e400", "NaN", "true", "null", "[]", "{}", "{", "\"", "\\", "\u0000", "\ud800", "\udfff", "\u202e", "𝄞", "é",
-  "__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "__defineGetter__",
-  "auto", "none", "any", "required", "tool", "function", "allowed_tools", "text", "image", "image_url", "document", "file", "input_audio", "refusal",
-  "user", "assistant", "system", "developer", "model", "tool_use", "tool_result", "thinking", "redacted_thinking", "enabled", "disabled", "adaptive",
-  "base64", "content", "json_schema", "json_object", "application/json", "ANY", "AUTO", "NONE", "VALIDATED", "OBJECT", "STRING", "ARRAY",
-  "low", "max", "xhigh", "data:", "data:,", "data:image/png;base64,", "data:;base64,%%%", "data:text/plain,%E0%A4%A", "files/abc", "gs://b/o",
-  "llmr-a1:x", "llmr-g1:", "bGxtci1hMTp4", "skip_thought_signature_validator",
-  "a".repeat(70), "x".repeat(5000),
-  [], {}, [null], [[]], [{}], [""], [1, "a", null], { type: null }, { type: "text" }, { type: "function" }, { "": "" },
+  null,
+  true,
+  false,
+  0,
+  -0,
+  -1,
+  1,
+  1.5,
+  2 ** 53 + 2,
+  -(2 ** 31),
+  1e308,
+  -1e308,
+  5e-324,
+  "",
+  " ",
+  "x",
+  "0",
+  "-1",
+  "1e400",
+  "NaN",
+  "true",
+  "null",
+  "[]",
+  "{}",
+  "{",
+  '"',
+  "\\",
+  "\u0000",
+  "\ud800",
+  "\udfff",
+  "\u202e",
+  "𝄞",
+  "é",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "__defineGetter__",
+  "auto",
+  "none",
+  "any",
+  "required",
+  "tool",
+  "function",
+  "allowed_tools",
+  "text",
+  "image",
+  "image_url",
+  "document",
+  "file",
+  "input_audio",
+  "refusal",
+  "user",
+  "assistant",
+  "system",
+  "developer",
+  "model",
+  "tool_use",
+  "tool_result",
+  "thinking",
+  "redacted_thinking",
+  "enabled",
+  "disabled",
+  "adaptive",
+  "base64",
+  "content",
+  "json_schema",
+  "json_object",
+  "application/json",
+  "ANY",
+  "AUTO",
+  "NONE",
+  "VALIDATED",
+  "OBJECT",
+  "STRING",
+  "ARRAY",
+  "low",
+  "max",
+  "xhigh",
+  "data:",
+  "data:,",
+  "data:image/png;base64,",
+  "data:;base64,%%%",
+  "data:text/plain,%E0%A4%A",
+  "files/abc",
+  "gs://b/o",
+  "llmr-a1:x",
+  "llmr-g1:",
+  "bGxtci1hMTp4",
+  "skip_thought_signature_validator",
+  "a".repeat(70),
+  "x".repeat(5000),
+  [],
+  {},
+  [null],
+  [[]],
+  [{}],
+  [""],
+  [1, "a", null],
+  { type: null },
+  { type: "text" },
+  { type: "function" },
+  { "": "" },
 ];
 
 /** String values that are enum words somewhere, or names every plain object inherits. */
 export const WORDS = NASTY.filter((v): v is string => typeof v === "string" && v.length < 40);
 
 /** Keys worth inserting: prototype names and keys that mean something in some other format. */
-const KEYS = ["__proto__", "constructor", "toString", "type", "text", "content", "role", "parts", "name", "id", "args", "input", "arguments", "schema", "", "\u0000", "😀", "cache_control", "thoughtSignature", "generateContentRequest", "error"];
+const KEYS = [
+  "__proto__",
+  "constructor",
+  "toString",
+  "type",
+  "text",
+  "content",
+  "role",
+  "parts",
+  "name",
+  "id",
+  "args",
+  "input",
+  "arguments",
+  "schema",
+  "",
+  "\u0000",
+  "😀",
+  "cache_control",
+  "thoughtSignature",
+  "generateContentRequest",
+  "error",
+];
 
 export const nastyValue: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...NASTY) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json> },
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+  },
 );
 
 export type Mutation =
@@ -443,12 +849,21 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant("delete" as const), at: fc.nat() }),
   fc.record({ op: fc.constant("replace" as const), at: fc.nat(), value: nastyValue }),
   fc.record({ op: fc.constant("retype" as const), at: fc.nat() }),
-  fc.record({ op: fc.constant("insertKey" as const), at: fc.nat(), key: fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 })), value: nastyValue }),
+  fc.record({
+    op: fc.constant("insertKey" as const),
+    at: fc.nat(),
+    key: fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 })),
+    value: nastyValue,
+  }),
   fc.record({ op: fc.constant("wrap" as const), at: fc.nat(), inArray: fc.boolean() }),
   fc.record({ op: fc.constant("duplicate" as const), at: fc.nat() }),
   fc.record({ op: fc.constant("empty" as const), at: fc.nat() }),
   // Enum values are where lookup tables live: aim string leaves at other enums and prototype names.
-  fc.record({ op: fc.constant("swapWord" as const), at: fc.nat(), word: fc.constantFrom(...WORDS) }),
+  fc.record({
+    op: fc.constant("swapWord" as const),
+    at: fc.nat(),
+    word: fc.constantFrom(...WORDS),
+  }),
 );
 
 /** All paths into a JSON value, root first (bounded, so a huge seed costs little). */
@@ -459,12 +874,17 @@ export function pathsOf(value: Json, limit = 2000): Path[] {
     const { v, p } = stack.pop()!;
     out.push(p);
     if (Array.isArray(v)) v.forEach((c, i) => stack.push({ v: c, p: [...p, i] }));
-    else if (v !== null && typeof v === "object") for (const k of Object.keys(v)) stack.push({ v: v[k]!, p: [...p, k] });
+    else if (v !== null && typeof v === "object")
+      for (const k of Object.keys(v)) stack.push({ v: v[k]!, p: [...p, k] });
   }
   return out;
 }
 
-export const valueAt = (root: Json, path: Path): Json | undefined => path.reduce<Json | undefined>((v, k) => (v as Record<string, Json> | undefined)?.[k as string], root);
+export const valueAt = (root: Json, path: Path): Json | undefined =>
+  path.reduce<Json | undefined>(
+    (v, k) => (v as Record<string, Json> | undefined)?.[k as string],
+    root,
+  );
 
 const clone = (v: Json): Json => JSON.parse(JSON.stringify(v)) as Json;
 
@@ -490,7 +910,12 @@ export function mutate(seed: Json, mutations: Mutation[]): Json {
     if (m.op === "swapWord") paths = paths.filter((p) => typeof valueAt(root, p) === "string");
     if (!paths.length) continue;
     const path = paths[m.at % paths.length]!;
-    const parent = path.length ? (path.slice(0, -1).reduce<Json>((v, k) => (v as Record<string, Json>)[k as string]!, root) as Record<string, Json> | Json[]) : undefined;
+    const parent = path.length
+      ? (path
+          .slice(0, -1)
+          .reduce<Json>((v, k) => (v as Record<string, Json>)[k as string]!, root) as
+          Record<string, Json> | Json[])
+      : undefined;
     const key = path.at(-1);
     const current = parent === undefined ? root : (parent as Record<string, Json>)[key as string]!;
     let next: Json | undefined = current;
@@ -506,21 +931,30 @@ export function mutate(seed: Json, mutations: Mutation[]): Json {
         next = retyped(current);
         break;
       case "insertKey":
-        if (current !== null && typeof current === "object" && !Array.isArray(current)) setOwn(current, m.key, clone(m.value));
-        else if (Array.isArray(current)) current.splice(m.at % (current.length + 1), 0, clone(m.value));
+        if (current !== null && typeof current === "object" && !Array.isArray(current))
+          setOwn(current, m.key, clone(m.value));
+        else if (Array.isArray(current))
+          current.splice(m.at % (current.length + 1), 0, clone(m.value));
         break;
       case "wrap":
         next = m.inArray ? [current] : { value: current };
         break;
       case "duplicate":
-        if (Array.isArray(current) && current.length) current.push(clone(current[m.at % current.length]!));
+        if (Array.isArray(current) && current.length)
+          current.push(clone(current[m.at % current.length]!));
         else if (Array.isArray(parent)) parent.push(clone(current));
         break;
       case "swapWord":
         next = m.word;
         break;
       case "empty":
-        next = Array.isArray(current) ? [] : current !== null && typeof current === "object" ? {} : typeof current === "string" ? "" : current;
+        next = Array.isArray(current)
+          ? []
+          : current !== null && typeof current === "object"
+            ? {}
+            : typeof current === "string"
+              ? ""
+              : current;
         break;
     }
     if (next === current) continue;
@@ -551,7 +985,10 @@ export function otherType(v: Json): Json {
  * Every field of `seed` (object members and array items, at any depth) replaced in turn by each
  * of `replacements` — a function of the current value, so a type flip can be one of them.
  */
-export function fieldVariants(seed: Json, replacements: (current: Json) => (Json | typeof DELETE)[]): { path: string; label: string; body: Json }[] {
+export function fieldVariants(
+  seed: Json,
+  replacements: (current: Json) => (Json | typeof DELETE)[],
+): { path: string; label: string; body: Json }[] {
   const out: { path: string; label: string; body: Json }[] = [];
   for (const path of pathsOf(seed)) {
     if (path.length === 0) continue;
@@ -565,7 +1002,11 @@ export function fieldVariants(seed: Json, replacements: (current: Json) => (Json
         else delete parent[key as string];
       } else if (Array.isArray(parent)) parent[key as number] = r;
       else setOwn(parent, key as string, r);
-      out.push({ path: path.join("."), label: r === DELETE ? "deleted" : JSON.stringify(r).slice(0, 30), body });
+      out.push({
+        path: path.join("."),
+        label: r === DELETE ? "deleted" : JSON.stringify(r).slice(0, 30),
+        body,
+      });
     }
   }
   return out;
@@ -573,32 +1014,97 @@ export function fieldVariants(seed: Json, replacements: (current: Json) => (Json
 
 /** Mutated copies of the given seeds: 1 to `most` mutations each. */
 export function mutatedArb(seeds: Json[], most = 4): fc.Arbitrary<Json> {
-  return fc.tuple(fc.nat({ max: seeds.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: most })).map(([i, ms]) => mutate(seeds[i]!, ms));
+  return fc
+    .tuple(
+      fc.nat({ max: seeds.length - 1 }),
+      fc.array(mutationArb, { minLength: 1, maxLength: most }),
+    )
+    .map(([i, ms]) => mutate(seeds[i]!, ms));
 }
 
 /** Fully random JSON objects, sometimes with the format's top-level keys so decoding goes deeper. */
 export function randomBodyArb(keys: string[]): fc.Arbitrary<Json> {
   const value = fc.oneof(nastyValue, fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>);
   return fc.oneof(
-    fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 6 })), value, { maxKeys: 8 }) as fc.Arbitrary<Json>,
+    fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 6 })), value, {
+      maxKeys: 8,
+    }) as fc.Arbitrary<Json>,
     fc.jsonValue({ maxDepth: 5 }) as fc.Arbitrary<Json>,
   );
 }
 
 export const TOP_KEYS: Record<ApiType, string[]> = {
-  openai: ["model", "messages", "tools", "functions", "tool_choice", "function_call", "max_tokens", "stop", "response_format", "reasoning_effort", "stream", "stream_options", "temperature", "n", "seed"],
-  anthropic: ["model", "messages", "system", "max_tokens", "tools", "tool_choice", "metadata", "thinking", "output_config", "stop_sequences", "stream", "top_k"],
-  gemini: ["contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "generationConfig", "generation_config", "generateContentRequest"],
+  openai: [
+    "model",
+    "messages",
+    "tools",
+    "functions",
+    "tool_choice",
+    "function_call",
+    "max_tokens",
+    "stop",
+    "response_format",
+    "reasoning_effort",
+    "stream",
+    "stream_options",
+    "temperature",
+    "n",
+    "seed",
+  ],
+  anthropic: [
+    "model",
+    "messages",
+    "system",
+    "max_tokens",
+    "tools",
+    "tool_choice",
+    "metadata",
+    "thinking",
+    "output_config",
+    "stop_sequences",
+    "stream",
+    "top_k",
+  ],
+  gemini: [
+    "contents",
+    "systemInstruction",
+    "system_instruction",
+    "tools",
+    "toolConfig",
+    "generationConfig",
+    "generation_config",
+    "generateContentRequest",
+  ],
 };
 
 /** Bytes-level damage for the server: cut the text, or splice garbage into it. */
 export const byteDamageArb = fc.record({
   cut: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
   garbageAt: fc.double({ min: 0, max: 1, noNaN: true }),
-  garbage: fc.oneof(fc.constantFrom("", "{", "}", "]", "[", ",", ":", '"', "\\", "\u0000", "\ufeff", "null", "\ud800"), fc.string({ unit: "binary", maxLength: 12 })),
+  garbage: fc.oneof(
+    fc.constantFrom(
+      "",
+      "{",
+      "}",
+      "]",
+      "[",
+      ",",
+      ":",
+      '"',
+      "\\",
+      "\u0000",
+      "\ufeff",
+      "null",
+      "\ud800",
+    ),
+    fc.string({ unit: "binary", maxLength: 12 }),
+  ),
 });
 
-export function damage(text: string, d: { cut?: number; garbageAt: number; garbage: string }): string {
+export function damage(
+  text: string,
+  d: { cut?: number; garbageAt: number; garbage: string },
+): string {
   const cut = d.cut === undefined ? text : text.slice(0, Math.floor(text.length * d.cut));
   const at = Math.floor(cut.length * d.garbageAt);
   return cut.slice(0, at) + d.garbage + cut.slice(at);
@@ -622,7 +1128,8 @@ export function authHeaders(format: ApiType): Record<string, string> {
 
 /** Puts the group into a body the way the format names it (Gemini: in the URL, so nothing to do). */
 export function withGroup(format: ApiType, body: Json, group: string): Json {
-  if (format === "gemini" || body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  if (format === "gemini" || body === null || typeof body !== "object" || Array.isArray(body))
+    return body;
   const out = { ...body };
   setOwn(out, "model", group);
   return out;
@@ -632,7 +1139,11 @@ export function withGroup(format: ApiType, body: Json, group: string): Json {
  * The API's own error envelope, as its SDK parses it. Returns a description of what is wrong,
  * or undefined when the body is a well-formed error of that format.
  */
-export function errorShapeProblem(format: ApiType, status: number, text: string): string | undefined {
+export function errorShapeProblem(
+  format: ApiType,
+  status: number,
+  text: string,
+): string | undefined {
   let body: any;
   try {
     body = JSON.parse(text);
@@ -641,17 +1152,28 @@ export function errorShapeProblem(format: ApiType, status: number, text: string)
   }
   const str = (v: unknown) => typeof v === "string" && v.length > 0;
   if (format === "openai") {
-    if (!body?.error || !str(body.error.message) || !str(body.error.type)) return `not an OpenAI error: ${text.slice(0, 200)}`;
+    if (!body?.error || !str(body.error.message) || !str(body.error.type))
+      return `not an OpenAI error: ${text.slice(0, 200)}`;
   } else if (format === "anthropic") {
-    if (body?.type !== "error" || !str(body.error?.type) || !str(body.error?.message)) return `not an Anthropic error: ${text.slice(0, 200)}`;
-  } else if (!body?.error || body.error.code !== status || !str(body.error.message) || !str(body.error.status)) {
+    if (body?.type !== "error" || !str(body.error?.type) || !str(body.error?.message))
+      return `not an Anthropic error: ${text.slice(0, 200)}`;
+  } else if (
+    !body?.error ||
+    body.error.code !== status ||
+    !str(body.error.message) ||
+    !str(body.error.status)
+  ) {
     return `not a Gemini error (status ${status}): ${text.slice(0, 200)}`;
   }
   return undefined;
 }
 
 /** Runs `work` over `items` with at most `width` in flight. */
-export async function pool<T>(items: T[], width: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  width: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
     while (next < items.length) {
@@ -677,13 +1199,30 @@ export async function send(url: string, init: RequestInit, timeoutMs = 15_000): 
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
-    return { status: res.status, text, ms: performance.now() - start, contentType: res.headers.get("content-type") ?? "", headers: res.headers };
+    return {
+      status: res.status,
+      text,
+      ms: performance.now() - start,
+      contentType: res.headers.get("content-type") ?? "",
+      headers: res.headers,
+    };
   } catch (e) {
-    return { status: 0, text: "", ms: performance.now() - start, contentType: "", headers: new Headers(), hung: `${(e as Error).name}: ${(e as Error).message}` };
+    return {
+      status: 0,
+      text: "",
+      ms: performance.now() - start,
+      contentType: "",
+      headers: new Headers(),
+      hung: `${(e as Error).name}: ${(e as Error).message}`,
+    };
   }
 }
 
-const END_MARKER: Record<ApiType, string> = { openai: "data: [DONE]", anthropic: "event: message_stop", gemini: '"finishReason"' };
+const END_MARKER: Record<ApiType, string> = {
+  openai: "data: [DONE]",
+  anthropic: "event: message_stop",
+  gemini: '"finishReason"',
+};
 
 /**
  * What is wrong with an answer to a client of `format`, if anything: no answer, a 5xx, an error
@@ -694,20 +1233,26 @@ export function outcomeProblem(format: ApiType, o: Outcome): string | undefined 
   if (o.status >= 500) return `${o.status}: ${o.text.slice(0, 300)}`;
   if (o.status >= 400) {
     // Gemini's streamed-array mode wraps its errors in the array, as Google does.
-    const text = format === "gemini" && o.text.trimStart().startsWith("[") ? JSON.stringify((JSON.parse(o.text) as unknown[])[0]) : o.text;
+    const text =
+      format === "gemini" && o.text.trimStart().startsWith("[")
+        ? JSON.stringify((JSON.parse(o.text) as unknown[])[0])
+        : o.text;
     return errorShapeProblem(format, o.status, text);
   }
   if (o.status < 200 || o.status >= 300) return `unexpected status ${o.status}`;
   if (o.contentType.includes("text/event-stream")) {
     const errorEvent = format === "anthropic" ? /^event: error/m : /^data: \{"error"/m;
-    if (errorEvent.test(o.text)) return `in-stream error after a 200: ${o.text.slice(o.text.search(errorEvent), o.text.search(errorEvent) + 300)}`;
-    if (!o.text.includes(END_MARKER[format])) return `stream without its end marker: …${o.text.slice(-200)}`;
+    if (errorEvent.test(o.text))
+      return `in-stream error after a 200: ${o.text.slice(o.text.search(errorEvent), o.text.search(errorEvent) + 300)}`;
+    if (!o.text.includes(END_MARKER[format]))
+      return `stream without its end marker: …${o.text.slice(-200)}`;
     return undefined;
   }
   try {
     const body = JSON.parse(o.text) as unknown;
     const first = Array.isArray(body) ? body[0] : body;
-    if (first && typeof first === "object" && "error" in first) return `error inside a 200: ${o.text.slice(0, 300)}`;
+    if (first && typeof first === "object" && "error" in first)
+      return `error inside a 200: ${o.text.slice(0, 300)}`;
   } catch {
     return `200 with a body that is not JSON: ${o.text.slice(0, 200)}`;
   }
@@ -724,14 +1269,46 @@ export function outcomeProblem(format: ApiType, o: Outcome): string | undefined 
  */
 export function hostileSchemas(): Json[] {
   const doubling: Record<string, Json> = { D24: { type: "string", description: "leaf" } };
-  for (let i = 0; i < 24; i++) doubling[`D${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/D${i + 1}` }, b: { $ref: `#/$defs/D${i + 1}` } } };
-  const escapedKeys = JSON.parse('{"a/b":{"type":"string"},"m~n":{"type":"integer"},"50%":{"type":"number"},"a b":{"type":"boolean"},"__proto__":{"type":"string"},"constructor":{"$ref":"#/$defs/a~1b"}}') as Json;
+  for (let i = 0; i < 24; i++)
+    doubling[`D${i}`] = {
+      type: "object",
+      properties: { a: { $ref: `#/$defs/D${i + 1}` }, b: { $ref: `#/$defs/D${i + 1}` } },
+    };
+  const escapedKeys = JSON.parse(
+    '{"a/b":{"type":"string"},"m~n":{"type":"integer"},"50%":{"type":"number"},"a b":{"type":"boolean"},"__proto__":{"type":"string"},"constructor":{"$ref":"#/$defs/a~1b"}}',
+  ) as Json;
   return [
-    { type: "object", properties: { self: { $ref: "#" }, list: { type: "array", items: { $ref: "#" } } }, required: ["self", "__proto__", "toString"] },
+    {
+      type: "object",
+      properties: { self: { $ref: "#" }, list: { type: "array", items: { $ref: "#" } } },
+      required: ["self", "__proto__", "toString"],
+    },
     { $ref: "#", description: "only itself" },
-    { $defs: { Node: { type: "object", properties: { children: { type: "array", items: { $ref: "#/$defs/Node" } }, parent: { $ref: "#/$defs/Node" } } } }, $ref: "#/$defs/Node" },
-    { definitions: { A: { allOf: [{ $ref: "#/definitions/B" }] }, B: { anyOf: [{ $ref: "#/definitions/A" }, { type: "null" }] } }, type: "object", properties: { a: { $ref: "#/definitions/A" } } },
-    { $defs: doubling, type: "object", properties: { x: { $ref: "#/$defs/D0" }, y: { $ref: "#/$defs/D0" } } },
+    {
+      $defs: {
+        Node: {
+          type: "object",
+          properties: {
+            children: { type: "array", items: { $ref: "#/$defs/Node" } },
+            parent: { $ref: "#/$defs/Node" },
+          },
+        },
+      },
+      $ref: "#/$defs/Node",
+    },
+    {
+      definitions: {
+        A: { allOf: [{ $ref: "#/definitions/B" }] },
+        B: { anyOf: [{ $ref: "#/definitions/A" }, { type: "null" }] },
+      },
+      type: "object",
+      properties: { a: { $ref: "#/definitions/A" } },
+    },
+    {
+      $defs: doubling,
+      type: "object",
+      properties: { x: { $ref: "#/$defs/D0" }, y: { $ref: "#/$defs/D0" } },
+    },
     { $defs: escapedKeys, type: "object", properties: escapedKeys },
     {
       $defs: escapedKeys,
@@ -755,22 +1332,43 @@ export function hostileSchemas(): Json[] {
 }
 
 /** A request of `format` offering one tool per schema, with the first as the response schema too. */
-export function withToolSchemas(format: ApiType, model: string, schemas: Json[]): Record<string, unknown> {
+export function withToolSchemas(
+  format: ApiType,
+  model: string,
+  schemas: Json[],
+): Record<string, unknown> {
   const name = (i: number) => `tool_${i}`;
   if (format === "openai") {
     return {
       model,
       messages: [{ role: "user", content: "hi" }],
-      tools: schemas.map((s, i) => ({ type: "function", function: { name: name(i), parameters: s } })),
-      response_format: { type: "json_schema", json_schema: { name: "out", schema: schemas[0] ?? {} } },
+      tools: schemas.map((s, i) => ({
+        type: "function",
+        function: { name: name(i), parameters: s },
+      })),
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "out", schema: schemas[0] ?? {} },
+      },
     };
   }
   if (format === "anthropic") {
-    return { model, max_tokens: 64, messages: [{ role: "user", content: "hi" }], tools: schemas.map((s, i) => ({ name: name(i), input_schema: s })), output_config: { format: { type: "json_schema", schema: schemas[0] ?? {} } } };
+    return {
+      model,
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hi" }],
+      tools: schemas.map((s, i) => ({ name: name(i), input_schema: s })),
+      output_config: { format: { type: "json_schema", schema: schemas[0] ?? {} } },
+    };
   }
   return {
     contents: [{ role: "user", parts: [{ text: "hi" }] }],
-    tools: [{ functionDeclarations: schemas.map((s, i) => ({ name: name(i), parametersJsonSchema: s })) }],
-    generationConfig: { responseMimeType: "application/json", responseJsonSchema: schemas[0] ?? {} },
+    tools: [
+      { functionDeclarations: schemas.map((s, i) => ({ name: name(i), parametersJsonSchema: s })) },
+    ],
+    generationConfig: {
+      responseMimeType: "application/json",
+      responseJsonSchema: schemas[0] ?? {},
+    },
   };
 }

@@ -16,7 +16,11 @@ const BODIES: Record<string, string> = {
   "deep conversion": `{"model":"anthropic","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":${deepSchema}}}}}]}`,
 };
 const h = await startHarness();
-const res = await fetch(`${h.base}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: BODIES[kind] });
+const res = await fetch(`${h.base}/v1/chat/completions`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+  body: BODIES[kind],
+});
 await res.text();
 await h.stop();
 console.log(`status ${res.status}`);

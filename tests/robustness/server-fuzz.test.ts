@@ -5,7 +5,27 @@ import { captureLogs, type LogCapture } from "../../src/log";
 import { startHarness, type Harness } from "../e2e/harness";
 import { keyShapeArb, withKeyShape } from "./key-shapes";
 import { hugeMediaSeed } from "./media-seeds";
-import { authHeaders, byteDamageArb, damage, FORMATS, FUZZ_SEED, hostileSchemas, mutatedArb, outcomeProblem, pool, randomBodyArb, seedsFor, send, serverSeeds, setOwn, TOP_KEYS, withGroup, withToolSchemas, type Json, type Outcome } from "./kit";
+import {
+  authHeaders,
+  byteDamageArb,
+  damage,
+  FORMATS,
+  FUZZ_SEED,
+  hostileSchemas,
+  mutatedArb,
+  outcomeProblem,
+  pool,
+  randomBodyArb,
+  seedsFor,
+  send,
+  serverSeeds,
+  setOwn,
+  TOP_KEYS,
+  withGroup,
+  withToolSchemas,
+  type Json,
+  type Outcome,
+} from "./kit";
 
 /**
  * The running router under a batch of bad bodies: mutations of valid requests (fields dropped,
@@ -34,8 +54,14 @@ interface Spec {
 
 function path(s: Spec): string {
   if (s.client === "openai") return "/v1/chat/completions";
-  if (s.client === "anthropic") return s.op === "count" ? "/v1/messages/count_tokens" : "/v1/messages";
-  const method = s.op === "count" ? "countTokens" : s.op === "stream" ? "streamGenerateContent" : "generateContent";
+  if (s.client === "anthropic")
+    return s.op === "count" ? "/v1/messages/count_tokens" : "/v1/messages";
+  const method =
+    s.op === "count"
+      ? "countTokens"
+      : s.op === "stream"
+        ? "streamGenerateContent"
+        : "generateContent";
   return `/v1beta/models/${s.group}:${method}${s.op === "stream" && s.geminiSse ? "?alt=sse" : ""}`;
 }
 
@@ -45,16 +71,35 @@ function path(s: Spec): string {
  * the whole request wrapped in generateContentRequest).
  */
 function seeds(client: ApiType, group: ApiType, op: Op): Json[] {
-  const all = [...serverSeeds(client, group), seedsFor(client, group, false)[0]!, hugeMediaSeed(client, group), withToolSchemas(client, group, hostileSchemas())] as Json[];
+  const all = [
+    ...serverSeeds(client, group),
+    seedsFor(client, group, false)[0]!,
+    hugeMediaSeed(client, group),
+    withToolSchemas(client, group, hostileSchemas()),
+  ] as Json[];
   return all.flatMap((seed): Json[] => {
     const body = withGroup(client, seed, group) as Record<string, Json>;
-    if (op === "count" && client === "gemini") return [{ contents: body.contents! }, { generateContentRequest: { model: `models/${group}`, ...body } }];
+    if (op === "count" && client === "gemini")
+      return [
+        { contents: body.contents! },
+        { generateContentRequest: { model: `models/${group}`, ...body } },
+      ];
     if (op === "count") {
-      for (const k of ["max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "metadata"]) delete body[k];
+      for (const k of [
+        "max_tokens",
+        "stream",
+        "temperature",
+        "top_p",
+        "top_k",
+        "stop_sequences",
+        "metadata",
+      ])
+        delete body[k];
       return [body];
     }
     if (client !== "gemini") setOwn(body, "stream", op === "stream");
-    if (client === "openai" && op === "stream") setOwn(body, "stream_options", { include_usage: true });
+    if (client === "openai" && op === "stream")
+      setOwn(body, "stream_options", { include_usage: true });
     return [body];
   });
 }
@@ -65,7 +110,14 @@ const specArb: fc.Arbitrary<Spec> = fc
     group: fc.constantFrom(...FORMATS),
     op: fc.constantFrom<Op>("generate", "generate", "generate", "stream", "count"),
     geminiSse: fc.boolean(),
-    kind: fc.constantFrom<Spec["kind"]>("mutated", "mutated", "mutated", "damaged", "random", "keys"),
+    kind: fc.constantFrom<Spec["kind"]>(
+      "mutated",
+      "mutated",
+      "mutated",
+      "damaged",
+      "random",
+      "keys",
+    ),
   })
   .chain((s) => {
     const op: Op = s.client === "openai" && s.op === "count" ? "generate" : s.op;
@@ -73,9 +125,18 @@ const specArb: fc.Arbitrary<Spec> = fc
     // One or two mutations: enough to break a field, few enough that many requests stay valid.
     const mutated = mutatedArb(seeds(s.client, s.group, op), 2);
     if (s.kind === "mutated") return mutated.map((b) => ({ ...base, body: JSON.stringify(b) }));
-    if (s.kind === "damaged") return fc.tuple(mutated, byteDamageArb).map(([b, d]) => ({ ...base, body: damage(JSON.stringify(b), d) }));
-    if (s.kind === "keys") return fc.tuple(mutated, keyShapeArb).map(([b, k]) => ({ ...base, body: withKeyShape(JSON.stringify(b), k, s.group) }));
-    return randomBodyArb(TOP_KEYS[s.client]).map((b) => ({ ...base, body: JSON.stringify(s.client === "gemini" ? b : withGroup(s.client, b, s.group)) }));
+    if (s.kind === "damaged")
+      return fc
+        .tuple(mutated, byteDamageArb)
+        .map(([b, d]) => ({ ...base, body: damage(JSON.stringify(b), d) }));
+    if (s.kind === "keys")
+      return fc
+        .tuple(mutated, keyShapeArb)
+        .map(([b, k]) => ({ ...base, body: withKeyShape(JSON.stringify(b), k, s.group) }));
+    return randomBodyArb(TOP_KEYS[s.client]).map((b) => ({
+      ...base,
+      body: JSON.stringify(s.client === "gemini" ? b : withGroup(s.client, b, s.group)),
+    }));
   });
 
 let h: Harness;
@@ -95,7 +156,9 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
   process.on("uncaughtException", onCrash);
   process.on("unhandledRejection", onCrash);
   logs = captureLogs({ level: "error" });
-  const before = Object.fromEntries(["oa", "an", "ge"].map((m) => [m, h.runtime.health.inFlight(m)]));
+  const before = Object.fromEntries(
+    ["oa", "an", "ge"].map((m) => [m, h.runtime.health.inFlight(m)]),
+  );
 
   const problems = new Map<string, { count: number; example: string }>();
   const statuses = new Map<string, number>();
@@ -103,18 +166,35 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
   const start = performance.now();
   try {
     await pool(specs, WIDTH, async (s) => {
-      const o: Outcome = await send(h.base + path(s), { method: "POST", headers: { "content-type": "application/json", ...authHeaders(s.client) }, body: s.body }, 10_000);
+      const o: Outcome = await send(
+        h.base + path(s),
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", ...authHeaders(s.client) },
+          body: s.body,
+        },
+        10_000,
+      );
       slowest = Math.max(slowest, o.ms);
       const key = `${s.client}→${s.group} ${s.op} ${o.status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
       const problem = outcomeProblem(s.client, o);
       if (!problem) return;
       // Who made a 5xx: the router labels upstream answers it relays with the model that gave them.
-      const origin = o.status >= 500 ? (o.headers.get("x-llm-router-model") ? ` [relayed from upstream ${o.headers.get("x-llm-router-model")}]` : " [made by the router]") : "";
-      const group = `${s.client}→${s.group} ${s.op}: ${problem.replace(/"[^"]{20,}"/g, '"…"').replace(/\d+/g, "N").slice(0, 140)}${origin}`;
+      const origin =
+        o.status >= 500
+          ? o.headers.get("x-llm-router-model")
+            ? ` [relayed from upstream ${o.headers.get("x-llm-router-model")}]`
+            : " [made by the router]"
+          : "";
+      const group = `${s.client}→${s.group} ${s.op}: ${problem
+        .replace(/"[^"]{20,}"/g, '"…"')
+        .replace(/\d+/g, "N")
+        .slice(0, 140)}${origin}`;
       const entry = problems.get(group) ?? { count: 0, example: "" };
       entry.count++;
-      if (!entry.example || s.body.length < entry.example.length) entry.example = `${path(s)} ${s.body.slice(0, 600)} → ${problem.slice(0, 300)}`;
+      if (!entry.example || s.body.length < entry.example.length)
+        entry.example = `${path(s)} ${s.body.slice(0, 600)} → ${problem.slice(0, 300)}`;
       problems.set(group, entry);
     });
   } finally {
@@ -126,11 +206,27 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
   // Afterwards: alive, answering, nothing left counted as in flight.
   const health = await send(h.base + "/health", {}, 2_000);
   await Bun.sleep(50);
-  const after = Object.fromEntries(["oa", "an", "ge"].map((m) => [m, h.runtime.health.inFlight(m)]));
-  const mockCrashes = Object.values(h.mocks).flatMap((m) => m.requests.filter((r) => (r.rejected?.status ?? 0) >= 500).map((r) => `${m.kind}: ${r.rejected!.message.slice(0, 200)}`));
-  const routerFailures = logs.records().filter((r) => r.msg === "unexpected failure").map((r) => String((r as Record<string, unknown>).error).split("\n").slice(0, 3).join(" | "));
+  const after = Object.fromEntries(
+    ["oa", "an", "ge"].map((m) => [m, h.runtime.health.inFlight(m)]),
+  );
+  const mockCrashes = Object.values(h.mocks).flatMap((m) =>
+    m.requests
+      .filter((r) => (r.rejected?.status ?? 0) >= 500)
+      .map((r) => `${m.kind}: ${r.rejected!.message.slice(0, 200)}`),
+  );
+  const routerFailures = logs
+    .records()
+    .filter((r) => r.msg === "unexpected failure")
+    .map((r) =>
+      String((r as Record<string, unknown>).error)
+        .split("\n")
+        .slice(0, 3)
+        .join(" | "),
+    );
 
-  console.log(`server fuzz: ${COUNT} requests in ${Math.round(elapsed)} ms, slowest ${Math.round(slowest)} ms, seed ${FUZZ_SEED}`);
+  console.log(
+    `server fuzz: ${COUNT} requests in ${Math.round(elapsed)} ms, slowest ${Math.round(slowest)} ms, seed ${FUZZ_SEED}`,
+  );
   console.log(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
 
   expect(specs.length).toBe(COUNT);
@@ -145,7 +241,8 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
   expect(after).toEqual(before);
   expect(elapsed).toBeLessThan(BUDGET_MS);
   // The batch must really exercise both sides: accepted requests and refused ones.
-  const total = (pred: (k: string) => boolean) => [...statuses].filter(([k]) => pred(k)).reduce((a, [, n]) => a + n, 0);
+  const total = (pred: (k: string) => boolean) =>
+    [...statuses].filter(([k]) => pred(k)).reduce((a, [, n]) => a + n, 0);
   expect(total((k) => k.endsWith(" 200"))).toBeGreaterThan(COUNT / 10);
   expect(total((k) => / 4\d\d$/.test(k))).toBeGreaterThan(COUNT / 4);
 }, 60_000);

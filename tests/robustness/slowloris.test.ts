@@ -26,7 +26,10 @@ router_settings:
     "slow.yaml",
     {},
   );
-  router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => createRuntime(config), log: silentLogger });
+  router = serve(
+    { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
+    { runtime: () => createRuntime(config), log: silentLogger },
+  );
 });
 afterAll(async () => {
   await router.stop();
@@ -39,16 +42,24 @@ test("100 connections trickling their bodies get 408 and are closed; normal requ
   const outcomes = Array.from({ length: 100 }, () => {
     const sock = connect(port, "127.0.0.1");
     sockets.push(sock);
-    sock.write("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+    sock.write(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    );
     const drip = setInterval(() => sock.writable && sock.write(" "), 100);
     return new Promise<{ status: string; closed: boolean; ms: number }>((resolve) => {
       const t0 = performance.now();
       let status = "";
       sock.on("data", (d) => (status ||= d.toString().split("\r\n")[0]!));
-      sock.on("close", () => (clearInterval(drip), resolve({ status, closed: true, ms: performance.now() - t0 })));
+      sock.on(
+        "close",
+        () => (clearInterval(drip), resolve({ status, closed: true, ms: performance.now() - t0 })),
+      );
       sock.on("error", () => {});
       // Bound for the test itself: a connection still open after 5 s fails it below.
-      setTimeout(() => (clearInterval(drip), resolve({ status, closed: false, ms: performance.now() - t0 })), 5_000);
+      setTimeout(
+        () => (clearInterval(drip), resolve({ status, closed: false, ms: performance.now() - t0 })),
+        5_000,
+      );
     });
   });
 
@@ -56,7 +67,11 @@ test("100 connections trickling their bodies get 408 and are closed; normal requ
   const t0 = performance.now();
   const normal = await Promise.all(
     Array.from({ length: 10 }, () =>
-      fetch(`${router.url.origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "g", messages: [{ role: "user", content: "hi" }] }) }).then((r) => r.status),
+      fetch(`${router.url.origin}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "g", messages: [{ role: "user", content: "hi" }] }),
+      }).then((r) => r.status),
     ),
   );
   expect(normal.every((s) => s === 200)).toBe(true);

@@ -9,7 +9,8 @@ const MB = 1024 * 1024;
  */
 async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
   for (const started = performance.now(); !cond(); await Bun.sleep(5)) {
-    if (performance.now() - started > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (performance.now() - started > ms)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
   }
 }
 

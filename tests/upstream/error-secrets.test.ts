@@ -26,11 +26,20 @@ let upstream: ReturnType<typeof Bun.serve>;
 let router: RunningServer;
 let base: string;
 
-const quoting = (s: string) => `bad credentials: ${s}; header ${HEADER_SECRET}; proxy ${PROXY_PASSWORD}; other ${OTHER_KEY}; token ${TOKEN}; --proxy ${GLOBAL_PROXY_PASSWORD}`;
-const openaiError = (status = 400) => Response.json({ error: { message: quoting(KEY), type: "invalid_request_error", code: "invalid_api_key" } }, { status });
+const quoting = (s: string) =>
+  `bad credentials: ${s}; header ${HEADER_SECRET}; proxy ${PROXY_PASSWORD}; other ${OTHER_KEY}; token ${TOKEN}; --proxy ${GLOBAL_PROXY_PASSWORD}`;
+const openaiError = (status = 400) =>
+  Response.json(
+    { error: { message: quoting(KEY), type: "invalid_request_error", code: "invalid_api_key" } },
+    { status },
+  );
 
 beforeAll(async () => {
-  upstream = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => answer(new URL(req.url).pathname) });
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (req) => answer(new URL(req.url).pathname),
+  });
   const api = `http://127.0.0.1:${upstream.port}`;
   const yaml = `
 model_list:
@@ -59,8 +68,13 @@ server_settings:
   max_response_size: ${CAP}
 `;
   const config = loadConfigText(yaml, "error-secrets.yaml", {});
-  const runtime = createRuntime(config, { extraSecrets: [TOKEN, ...proxyCredentials(`socks5://me:${GLOBAL_PROXY_PASSWORD}@127.0.0.1:9`)] });
-  router = serve({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => runtime, token: TOKEN, log: silentLogger });
+  const runtime = createRuntime(config, {
+    extraSecrets: [TOKEN, ...proxyCredentials(`socks5://me:${GLOBAL_PROXY_PASSWORD}@127.0.0.1:9`)],
+  });
+  router = serve(
+    { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
+    { runtime: () => runtime, token: TOKEN, log: silentLogger },
+  );
   base = router.url.origin;
 });
 
@@ -75,9 +89,22 @@ beforeEach(() => {
 
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
 const openaiChat = (group: string, stream = false) =>
-  fetch(`${base}/v1/chat/completions`, { method: "POST", headers: auth, body: JSON.stringify({ model: group, stream, messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: auth,
+    body: JSON.stringify({ model: group, stream, messages: [{ role: "user", content: "hi" }] }),
+  });
 const anthropicMessages = (group: string, stream = false, path = "/v1/messages") =>
-  fetch(`${base}${path}`, { method: "POST", headers: { ...auth, "anthropic-version": "2023-06-01" }, body: JSON.stringify({ model: group, stream, max_tokens: 50, messages: [{ role: "user", content: "hi" }] }) });
+  fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { ...auth, "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({
+      model: group,
+      stream,
+      max_tokens: 50,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
 
 /** The answer's text, asserted to hold no secret in any form and at least one marker. */
 async function clean(res: Response): Promise<string> {
@@ -87,8 +114,10 @@ async function clean(res: Response): Promise<string> {
   return text;
 }
 
-const sse = (frames: string[]) => new Response(frames.join(""), { headers: { "content-type": "text/event-stream" } });
-const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "up", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const sse = (frames: string[]) =>
+  new Response(frames.join(""), { headers: { "content-type": "text/event-stream" } });
+const chunk = (delta: object, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "up", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
 describe("passthrough: the upstream's own error body, masked, status kept", () => {
   for (const stream of [false, true]) {
@@ -98,13 +127,26 @@ describe("passthrough: the upstream's own error body, masked, status kept", () =
       expect(res.status).toBe(400);
       const text = await clean(res);
       // Only the secrets changed: the body is otherwise the upstream's, byte for byte.
-      expect(JSON.parse(text)).toEqual({ error: { message: quoting(REDACTED).replace(/(header|proxy|other|token|--proxy) [^;]+/g, `$1 ${REDACTED}`), type: "invalid_request_error", code: "invalid_api_key" } });
+      expect(JSON.parse(text)).toEqual({
+        error: {
+          message: quoting(REDACTED).replace(
+            /(header|proxy|other|token|--proxy) [^;]+/g,
+            `$1 ${REDACTED}`,
+          ),
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      });
       expect(Number(res.headers.get("content-length"))).toBe(Buffer.byteLength(text));
     });
   }
 
   test("a key quoted JSON-escaped or percent-encoded is masked too", async () => {
-    answer = () => new Response(`{"error":{"message":"url was https://x/?key=${encodeURIComponent(KEY)} and \\"${KEY}\\""}}`, { status: 400, headers: { "content-type": "application/json" } });
+    answer = () =>
+      new Response(
+        `{"error":{"message":"url was https://x/?key=${encodeURIComponent(KEY)} and \\"${KEY}\\""}}`,
+        { status: 400, headers: { "content-type": "application/json" } },
+      );
     const res = await openaiChat("oa");
     expect(res.status).toBe(400);
     await clean(res);
@@ -112,7 +154,8 @@ describe("passthrough: the upstream's own error body, masked, status kept", () =
 
   test("a body quoting no secret is relayed byte for byte, even when it is not UTF-8", async () => {
     const bytes = new Uint8Array([0x7b, 0xff, 0xfe, 0x00, 0x7d]);
-    answer = () => new Response(bytes, { status: 400, headers: { "content-type": "application/octet-stream" } });
+    answer = () =>
+      new Response(bytes, { status: 400, headers: { "content-type": "application/octet-stream" } });
     const res = await openaiChat("oa");
     expect(res.status).toBe(400);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
@@ -120,15 +163,34 @@ describe("passthrough: the upstream's own error body, masked, status kept", () =
 
   test("an error body past max_response_size is a 502 and the next member is tried", async () => {
     let calls = 0;
-    answer = () => (calls++ === 0 ? Response.json({ error: { message: "x".repeat(CAP * 4) } }, { status: 500 }) : Response.json({ id: "c", object: "chat.completion", created: 1, model: "up2", choices: [{ index: 0, message: { role: "assistant", content: "second" }, finish_reason: "stop" }] }));
+    answer = () =>
+      calls++ === 0
+        ? Response.json({ error: { message: "x".repeat(CAP * 4) } }, { status: 500 })
+        : Response.json({
+            id: "c",
+            object: "chat.completion",
+            created: 1,
+            model: "up2",
+            choices: [
+              {
+                index: 0,
+                message: { role: "assistant", content: "second" },
+                finish_reason: "stop",
+              },
+            ],
+          });
     const res = await openaiChat("failover");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-llm-router-attempts")).toBe("2");
-    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe("second");
+    expect(
+      ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message
+        .content,
+    ).toBe("second");
   });
 
   test("an error body past max_response_size, with no member left, answers 502", async () => {
-    answer = () => Response.json({ error: { message: `${KEY} ${"x".repeat(CAP * 4)}` } }, { status: 400 });
+    answer = () =>
+      Response.json({ error: { message: `${KEY} ${"x".repeat(CAP * 4)}` } }, { status: 400 });
     const res = await openaiChat("oa");
     expect(res.status).toBe(502);
     const text = await res.text();
@@ -148,7 +210,11 @@ describe("converted: the error message in the client's format, masked", () => {
     });
 
     test(`Gemini-format upstream error reaching an OpenAI client, stream: ${stream}`, async () => {
-      answer = () => Response.json({ error: { code: 400, message: quoting(OTHER_KEY), status: "INVALID_ARGUMENT" } }, { status: 400 });
+      answer = () =>
+        Response.json(
+          { error: { code: 400, message: quoting(OTHER_KEY), status: "INVALID_ARGUMENT" } },
+          { status: 400 },
+        );
       const res = await openaiChat("ge", stream);
       expect(res.status).toBe(400);
       await clean(res);
@@ -156,14 +222,22 @@ describe("converted: the error message in the client's format, masked", () => {
   }
 
   test("an error event as the first thing in a stream (before anything reached the client)", async () => {
-    answer = () => sse([`data: ${JSON.stringify({ error: { message: quoting(KEY), type: "invalid_request_error" } })}\n\n`]);
+    answer = () =>
+      sse([
+        `data: ${JSON.stringify({ error: { message: quoting(KEY), type: "invalid_request_error" } })}\n\n`,
+      ]);
     const res = await anthropicMessages("oa", true);
     expect(res.status).toBeGreaterThanOrEqual(400);
     await clean(res);
   });
 
   test("an in-stream error after the answer began becomes the client's error event, masked", async () => {
-    answer = () => sse([chunk({ role: "assistant", content: "" }), chunk({ content: "partial answer" }), `data: ${JSON.stringify({ error: { message: quoting(KEY), type: "server_error" } })}\n\n`]);
+    answer = () =>
+      sse([
+        chunk({ role: "assistant", content: "" }),
+        chunk({ content: "partial answer" }),
+        `data: ${JSON.stringify({ error: { message: quoting(KEY), type: "server_error" } })}\n\n`,
+      ]);
     const res = await anthropicMessages("oa", true);
     expect(res.status).toBe(200);
     const text = await clean(res);
@@ -181,7 +255,10 @@ describe("converted: the error message in the client's format, masked", () => {
 
 describe("count_tokens to another format", () => {
   test("an upstream count answer past max_response_size is not read; the estimate answers", async () => {
-    answer = (path) => (path.endsWith(":countTokens") ? Response.json({ totalTokens: 42, pad: "x".repeat(CAP * 4) }) : new Response("no", { status: 404 }));
+    answer = (path) =>
+      path.endsWith(":countTokens")
+        ? Response.json({ totalTokens: 42, pad: "x".repeat(CAP * 4) })
+        : new Response("no", { status: 404 });
     const res = await anthropicMessages("ge", false, "/v1/messages/count_tokens");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-llm-router-token-count")).toBe("estimate");
@@ -189,7 +266,10 @@ describe("count_tokens to another format", () => {
   });
 
   test("a small upstream count answer is used", async () => {
-    answer = (path) => (path.endsWith(":countTokens") ? Response.json({ totalTokens: 42 }) : new Response("no", { status: 404 }));
+    answer = (path) =>
+      path.endsWith(":countTokens")
+        ? Response.json({ totalTokens: 42 })
+        : new Response("no", { status: 404 });
     const res = await anthropicMessages("ge", false, "/v1/messages/count_tokens");
     expect(res.headers.get("x-llm-router-token-count")).toBe("upstream");
     expect(((await res.json()) as { input_tokens: number }).input_tokens).toBe(42);

@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import { closeProxies, fetchOptionsFor, parseProxyUrl, type ProxySpec } from "../../src/upstream/proxy";
-import { missingBinaries, openFds, selfSignedCert, startMicrosocks, through, type RunningProxy } from "./proxy-harness";
+import {
+  closeProxies,
+  fetchOptionsFor,
+  parseProxyUrl,
+  type ProxySpec,
+} from "../../src/upstream/proxy";
+import {
+  missingBinaries,
+  openFds,
+  selfSignedCert,
+  startMicrosocks,
+  through,
+  type RunningProxy,
+} from "./proxy-harness";
 import { startUpstream, type Upstream } from "./proxy-upstream";
 
 const missing = missingBinaries();
@@ -38,7 +50,9 @@ describe.skipIf(missing !== undefined)("the SOCKS bridge", () => {
     const { port } = await bridge();
     const hex = port.toString(16).toUpperCase().padStart(4, "0");
     const listeners = (file: string) =>
-      readFileSync(file, "utf8").split("\n").filter((l) => l.split(/\s+/)[2]?.endsWith(`:${hex}`) && l.split(/\s+/)[4] === "0A");
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.split(/\s+/)[2]?.endsWith(`:${hex}`) && l.split(/\s+/)[4] === "0A");
     expect(listeners("/proc/net/tcp").map((l) => l.split(/\s+/)[2])).toEqual([`0100007F:${hex}`]);
     expect(listeners("/proc/net/tcp6")).toEqual([]);
     expect(await exchange(port, "", "127.0.0.2").catch((e) => e.code)).toBe("ECONNREFUSED");
@@ -48,12 +62,24 @@ describe.skipIf(missing !== undefined)("the SOCKS bridge", () => {
     const { port, auth } = await bridge();
     const target = new URL(up.url).host;
     const before = socks.log();
-    expect(await exchange(port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`)).toStartWith("HTTP/1.1 407");
+    expect(
+      await exchange(port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`),
+    ).toStartWith("HTTP/1.1 407");
     const forged = `Basic ${btoa("llm-router:guess")}`;
-    expect(await exchange(port, `CONNECT ${target} HTTP/1.1\r\nProxy-Authorization: ${forged}\r\n\r\n`)).toStartWith("HTTP/1.1 407");
-    expect(await exchange(port, `GET ${up.url}/x HTTP/1.1\r\nHost: ${target}\r\n\r\n`)).toStartWith("HTTP/1.1 407");
-    for (const line of [`GET https://${target}/x HTTP/1.1`, `GET /x HTTP/1.1`, `CONNECT ${target}:99999 HTTP/1.1`]) {
-      expect(await exchange(port, `${line}\r\nProxy-Authorization: ${auth}\r\n\r\n`)).toStartWith("HTTP/1.1 400");
+    expect(
+      await exchange(port, `CONNECT ${target} HTTP/1.1\r\nProxy-Authorization: ${forged}\r\n\r\n`),
+    ).toStartWith("HTTP/1.1 407");
+    expect(await exchange(port, `GET ${up.url}/x HTTP/1.1\r\nHost: ${target}\r\n\r\n`)).toStartWith(
+      "HTTP/1.1 407",
+    );
+    for (const line of [
+      `GET https://${target}/x HTTP/1.1`,
+      `GET /x HTTP/1.1`,
+      `CONNECT ${target}:99999 HTTP/1.1`,
+    ]) {
+      expect(await exchange(port, `${line}\r\nProxy-Authorization: ${auth}\r\n\r\n`)).toStartWith(
+        "HTTP/1.1 400",
+      );
     }
     expect(socks.log()).toBe(before);
     const tunnelled = await exchange(
@@ -66,7 +92,11 @@ describe.skipIf(missing !== undefined)("the SOCKS bridge", () => {
 
   test("concurrent first calls share one bridge; closeProxies stops it and cuts live tunnels", async () => {
     await closeProxies();
-    const urls = await Promise.all(Array.from({ length: 10 }, () => fetchOptionsFor(spec).then((o) => (o.proxy as { url: string }).url)));
+    const urls = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        fetchOptionsFor(spec).then((o) => (o.proxy as { url: string }).url),
+      ),
+    );
     expect(new Set(urls).size).toBe(1);
     const res = await through(`${up.url}/endless`, { global: spec.display });
     const reader = res.body!.getReader();
@@ -74,19 +104,32 @@ describe.skipIf(missing !== undefined)("the SOCKS bridge", () => {
     const gone = up.nextDisconnect();
     await closeProxies();
     await expect(drain(reader)).rejects.toThrow();
-    expect(await Promise.race([gone.then(() => "closed"), Bun.sleep(2000).then(() => "still open")])).toBe("closed");
-    expect(await exchange(Number(new URL(urls[0]!).port), "").catch((e) => e.code)).toBe("ECONNREFUSED");
+    expect(
+      await Promise.race([gone.then(() => "closed"), Bun.sleep(2000).then(() => "still open")]),
+    ).toBe("closed");
+    expect(await exchange(Number(new URL(urls[0]!).port), "").catch((e) => e.code)).toBe(
+      "ECONNREFUSED",
+    );
     const again = (await fetchOptionsFor(spec)).proxy as { url: string };
     expect(again.url).not.toBe(urls[0]);
-    expect(await (await through(`${up.url}/again`, { global: spec.display })).text()).toBe("ok /again");
+    expect(await (await through(`${up.url}/again`, { global: spec.display })).text()).toBe(
+      "ok /again",
+    );
   });
 
   test("no sockets leak over 200 calls, aborted ones included", async () => {
     const call = async (i: number) => {
       const base = i % 2 === 0 ? up.url : tlsUp.url;
-      if (i % 4 < 2) return void (await (await through(`${base}/n${i}`, { global: spec.display }, { tls: { ca: cert.cert } })).text());
+      if (i % 4 < 2)
+        return void (await (
+          await through(`${base}/n${i}`, { global: spec.display }, { tls: { ca: cert.cert } })
+        ).text());
       const abort = new AbortController();
-      const res = await through(`${base}/endless`, { global: spec.display }, { signal: abort.signal, tls: { ca: cert.cert } });
+      const res = await through(
+        `${base}/endless`,
+        { global: spec.display },
+        { signal: abort.signal, tls: { ca: cert.cert } },
+      );
       await res.body!.getReader().read();
       abort.abort();
     };

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { bypassesProxy, fetchOptionsFor, parseProxyUrl, proxyEnvProblems, proxyFor, redactUrl, type ProxySpec } from "../../src/upstream/proxy";
+import {
+  bypassesProxy,
+  fetchOptionsFor,
+  parseProxyUrl,
+  proxyEnvProblems,
+  proxyFor,
+  redactUrl,
+  type ProxySpec,
+} from "../../src/upstream/proxy";
 
 function spec(s: string): ProxySpec {
   const r = parseProxyUrl(s);
@@ -12,7 +20,12 @@ describe("parseProxyUrl", () => {
     expect(spec("http://proxy.corp")).toMatchObject({ kind: "http", host: "proxy.corp", port: 80 });
     expect(spec("https://proxy.corp")).toMatchObject({ kind: "https", port: 443 });
     expect(spec("socks5://127.0.0.1")).toMatchObject({ kind: "socks5", port: 1080 });
-    expect(spec("socks5h://[::1]:9050/")).toMatchObject({ kind: "socks5h", host: "::1", port: 9050, display: "socks5h://[::1]:9050" });
+    expect(spec("socks5h://[::1]:9050/")).toMatchObject({
+      kind: "socks5h",
+      host: "::1",
+      port: 9050,
+      display: "socks5h://[::1]:9050",
+    });
   });
 
   test("decodes credentials and never shows them", () => {
@@ -47,7 +60,8 @@ describe("parseProxyUrl", () => {
 });
 
 describe("NO_PROXY", () => {
-  const bypass = (url: string, value: string, name = "NO_PROXY") => bypassesProxy(new URL(url), { [name]: value });
+  const bypass = (url: string, value: string, name = "NO_PROXY") =>
+    bypassesProxy(new URL(url), { [name]: value });
 
   test("domains match themselves and their subdomains, with or without a leading dot or *.", () => {
     for (const entry of ["example.com", ".example.com", "*.example.com", "EXAMPLE.com"]) {
@@ -81,7 +95,9 @@ describe("NO_PROXY", () => {
   });
 
   test("no_proxy wins over NO_PROXY unless empty", () => {
-    expect(bypassesProxy(new URL("http://a.io"), { no_proxy: "b.io", NO_PROXY: "a.io" })).toBe(false);
+    expect(bypassesProxy(new URL("http://a.io"), { no_proxy: "b.io", NO_PROXY: "a.io" })).toBe(
+      false,
+    );
     expect(bypassesProxy(new URL("http://a.io"), { no_proxy: "", NO_PROXY: "a.io" })).toBe(true);
     expect(bypass("http://a.io", "a.io", "no_proxy")).toBe(true);
   });
@@ -96,18 +112,32 @@ describe("proxyFor", () => {
     expect(proxyFor(target, undefined, "http://global:1", env)?.host).toBe("global");
     expect(proxyFor(target, undefined, undefined, env)?.host).toBe("env");
     expect(proxyFor("http://x.io/", undefined, undefined, env)?.host).toBe("all");
-    expect(proxyFor("http://x.io/", undefined, undefined, { http_proxy: "http://low:1", HTTP_PROXY: "http://up:1" })?.host).toBe("low");
+    expect(
+      proxyFor("http://x.io/", undefined, undefined, {
+        http_proxy: "http://low:1",
+        HTTP_PROXY: "http://up:1",
+      })?.host,
+    ).toBe("low");
     expect(proxyFor(target, undefined, undefined, {})).toBeUndefined();
   });
 
   test("NO_PROXY applies to every source, the model's proxy included", () => {
-    expect(proxyFor(target, "socks5://m:1", "http://g:1", { NO_PROXY: ".openai.com" })).toBeUndefined();
-    expect(proxyFor("https://api.anthropic.com/", "socks5://m:1", undefined, { NO_PROXY: ".openai.com" })?.host).toBe("m");
+    expect(
+      proxyFor(target, "socks5://m:1", "http://g:1", { NO_PROXY: ".openai.com" }),
+    ).toBeUndefined();
+    expect(
+      proxyFor("https://api.anthropic.com/", "socks5://m:1", undefined, { NO_PROXY: ".openai.com" })
+        ?.host,
+    ).toBe("m");
   });
 
   test("an unusable value throws without its credentials; proxyEnvProblems finds them up front", () => {
-    expect(() => proxyFor(target, undefined, undefined, { HTTPS_PROXY: "gopher://u:hunter2@h" })).toThrow(/gopher:\/\/\*\*\*@h/);
-    expect(proxyEnvProblems({ ALL_PROXY: "nope://u:hunter2@h", HTTP_PROXY: "http://fine:1" })).toEqual([
+    expect(() =>
+      proxyFor(target, undefined, undefined, { HTTPS_PROXY: "gopher://u:hunter2@h" }),
+    ).toThrow(/gopher:\/\/\*\*\*@h/);
+    expect(
+      proxyEnvProblems({ ALL_PROXY: "nope://u:hunter2@h", HTTP_PROXY: "http://fine:1" }),
+    ).toEqual([
       'ALL_PROXY: invalid proxy URL "nope://***@h": the scheme must be http, https, socks5 or socks5h',
     ]);
   });
@@ -120,7 +150,11 @@ describe("fetchOptionsFor", () => {
 
   test("HTTP proxies get their credentials as a header, not in the URL", async () => {
     expect(await fetchOptionsFor(spec("https://u:p%40ss@proxy:8443"))).toEqual({
-      proxy: { url: "https://proxy:8443", headers: { "Proxy-Authorization": `Basic ${btoa("u:p@ss")}` }, respectNoProxy: false },
+      proxy: {
+        url: "https://proxy:8443",
+        headers: { "Proxy-Authorization": `Basic ${btoa("u:p@ss")}` },
+        respectNoProxy: false,
+      },
     });
     expect(await fetchOptionsFor(spec("http://[::1]:3128"))).toEqual({
       proxy: { url: "http://[::1]:3128", headers: undefined, respectNoProxy: false },

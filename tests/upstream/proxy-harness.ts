@@ -46,7 +46,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startMicrosocks(auth?: { user: string; pass: string }): Promise<RunningProxy> {
+export async function startMicrosocks(auth?: {
+  user: string;
+  pass: string;
+}): Promise<RunningProxy> {
   return startOnFreePort(async (port) => {
     const args = ["microsocks", "-i", "127.0.0.1", "-p", String(port)];
     if (auth) args.push("-u", auth.user, "-P", auth.pass);
@@ -72,13 +75,18 @@ export async function startTinyproxy(auth?: { user: string; pass: string }): Pro
     ];
     const confFile = join(dir, `tinyproxy-${port}.conf`);
     writeFileSync(confFile, conf.join("\n") + "\n");
-    const proc = Bun.spawn(["tinyproxy", "-d", "-c", confFile], { stdout: "ignore", stderr: "pipe" });
+    const proc = Bun.spawn(["tinyproxy", "-d", "-c", confFile], {
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     return { proc, log: () => readFileSync(logFile, "utf8") };
   });
 }
 
 /** Picking a port and binding it race with other processes, so a lost race is retried. */
-async function startOnFreePort(spawn: (port: number) => Promise<{ proc: Bun.Subprocess; log: () => string }>): Promise<RunningProxy> {
+async function startOnFreePort(
+  spawn: (port: number) => Promise<{ proc: Bun.Subprocess; log: () => string }>,
+): Promise<RunningProxy> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const { proc, log } = await spawn(port);
@@ -113,13 +121,18 @@ async function listening(port: number, proc: Bun.Subprocess): Promise<boolean> {
   return false;
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, add: (s: string) => void): Promise<void> {
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  add: (s: string) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
 }
 
 /** A TCP relay in front of `port` that keeps every byte clients sent through it. */
-export async function startTap(port: number): Promise<{ port: number; sent(): Buffer; stop(): void }> {
+export async function startTap(
+  port: number,
+): Promise<{ port: number; sent(): Buffer; stop(): void }> {
   const chunks: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -150,10 +163,27 @@ export async function startTap(port: number): Promise<{ port: number; sent(): Bu
 export function selfSignedCert(): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), "proxy-tls-"));
   const [key, cert] = [join(dir, "key.pem"), join(dir, "cert.pem")];
-  const run = Bun.spawnSync([
-    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", key, "-out", cert,
-    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-  ], { stdout: "ignore", stderr: "pipe" });
+  const run = Bun.spawnSync(
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdout: "ignore", stderr: "pipe" },
+  );
   if (run.exitCode !== 0) throw new Error(`openssl failed: ${run.stderr.toString()}`);
   return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
 }
@@ -172,5 +202,12 @@ export async function through(
   init: BunFetchRequestInit = {},
 ): Promise<Response> {
   const spec = proxyFor(url, proxies.model, proxies.global, proxies.env ?? {});
-  return fetch(url, { ...(await fetchOptionsFor(spec)), method: "POST", body: "{}", redirect: "manual", timeout: false, ...init });
+  return fetch(url, {
+    ...(await fetchOptionsFor(spec)),
+    method: "POST",
+    body: "{}",
+    redirect: "manual",
+    timeout: false,
+    ...init,
+  });
 }

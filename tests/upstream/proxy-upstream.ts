@@ -39,9 +39,21 @@ export function startUpstream(tls?: { cert: string; key: string }): Upstream {
     async fetch(req) {
       const url = new URL(req.url);
       const bytes = new Uint8Array(await req.arrayBuffer());
-      const body = { bytes: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") };
-      requests.push({ method: req.method, path: url.pathname, headers: Object.fromEntries(req.headers), body });
-      if (url.pathname === "/stream") return streamed(Number(url.searchParams.get("n") ?? 5), Number(url.searchParams.get("gap") ?? 150));
+      const body = {
+        bytes: bytes.length,
+        sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex"),
+      };
+      requests.push({
+        method: req.method,
+        path: url.pathname,
+        headers: Object.fromEntries(req.headers),
+        body,
+      });
+      if (url.pathname === "/stream")
+        return streamed(
+          Number(url.searchParams.get("n") ?? 5),
+          Number(url.searchParams.get("gap") ?? 150),
+        );
       if (url.pathname === "/endless") return endless(req.signal, disconnected);
       return new Response(`ok ${url.pathname}`);
     },

@@ -13,7 +13,13 @@ beforeAll(() => {
     port: 0,
     fetch(req) {
       const path = new URL(req.url).pathname;
-      if (path === "/bomb") return bombReads++, new Response(BOMB, { headers: { "content-encoding": "gzip", "content-type": "application/json" } });
+      if (path === "/bomb")
+        return (
+          bombReads++,
+          new Response(BOMB, {
+            headers: { "content-encoding": "gzip", "content-type": "application/json" },
+          })
+        );
       if (path === "/declared") return new Response("x".repeat(2048));
       return new Response('{"ok":true}');
     },

@@ -24,7 +24,15 @@ function timedBody(chunks: [number, string][], closeAt: number): ReadableStream<
 
 describe("UpstreamReads", () => {
   test("a read that arrived during a hold is handed over without an await", async () => {
-    const reads = new UpstreamReads(timedBody([[0, "a"], [5, "b"]], 5));
+    const reads = new UpstreamReads(
+      timedBody(
+        [
+          [0, "a"],
+          [5, "b"],
+        ],
+        5,
+      ),
+    );
     expect(new TextDecoder().decode((await reads.next()) as Uint8Array)).toBe("a");
     expect(await reads.arrivesWithin(1000)).toBe(true);
     expect(reads.arrivesWithin(1000)).toBe(true); // synchronous now
@@ -44,27 +52,42 @@ describe("UpstreamReads", () => {
   });
 
   test("a broken body reads as undefined; drain reads to the end", async () => {
-    const broken = new UpstreamReads(new ReadableStream({ pull: (c) => c.error(new Error("reset")) }));
+    const broken = new UpstreamReads(
+      new ReadableStream({ pull: (c) => c.error(new Error("reset")) }),
+    );
     expect(await broken.next()).toBeUndefined();
     let pulled = 0;
-    const body = new ReadableStream<Uint8Array>({ pull: (c) => (++pulled <= 3 ? c.enqueue(enc.encode("x")) : c.close()) });
+    const body = new ReadableStream<Uint8Array>({
+      pull: (c) => (++pulled <= 3 ? c.enqueue(enc.encode("x")) : c.close()),
+    });
     await new UpstreamReads(body).drain();
     expect(pulled).toBe(4);
   });
 });
 
-const GEMINI_TEXT = (text: string) => `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text }] }, index: 0 }], modelVersion: "m" })}\r\n\r\n`;
+const GEMINI_TEXT = (text: string) =>
+  `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text }] }, index: 0 }], modelVersion: "m" })}\r\n\r\n`;
 const GEMINI_LAST = (text: string) =>
   `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP", index: 0 }], usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 2, totalTokenCount: 3 }, modelVersion: "m" })}\r\n\r\n`;
 
 /** Gemini upstream → OpenAI client, read by the client as (ms since start, text) per read. */
-async function geminiToOpenAI(body: ReadableStream<Uint8Array>): Promise<{ reads: [number, string][]; ended: Promise<string> }> {
+async function geminiToOpenAI(
+  body: ReadableStream<Uint8Array>,
+): Promise<{ reads: [number, string][]; ended: Promise<string> }> {
   const ctx = codecContext("g", "gemini");
-  const ir = CODECS.openai.decodeRequest({ model: "g", stream: true, messages: [{ role: "user", content: "hi" }] }, ctx) as IRRequest;
+  const ir = CODECS.openai.decodeRequest(
+    { model: "g", stream: true, messages: [{ role: "user", content: "hi" }] },
+    ctx,
+  ) as IRRequest;
   let onEnd!: (how: string) => void;
   const ended = new Promise<string>((r) => (onEnd = r));
   const t0 = performance.now();
-  const out = await convertStream(body, CODECS.gemini.createStreamDecoder(ctx), CODECS.openai.createStreamEncoder(ctx, ir), onEnd);
+  const out = await convertStream(
+    body,
+    CODECS.gemini.createStreamDecoder(ctx),
+    CODECS.openai.createStreamEncoder(ctx, ir),
+    onEnd,
+  );
   if (!(out instanceof ReadableStream)) throw new Error("expected a stream");
   const reads: [number, string][] = [];
   const reader = new Response(out).body!.getReader();
@@ -78,7 +101,15 @@ async function geminiToOpenAI(body: ReadableStream<Uint8Array>): Promise<{ reads
 
 describe("convertStream near a stream's close (Gemini upstream: only the close ends it)", () => {
   test("after the finish, the last text waits for a close that comes at once, and leaves with the end", async () => {
-    const { reads, ended } = await geminiToOpenAI(timedBody([[0, GEMINI_TEXT("one ")], [20, GEMINI_LAST("two")]], 21));
+    const { reads, ended } = await geminiToOpenAI(
+      timedBody(
+        [
+          [0, GEMINI_TEXT("one ")],
+          [20, GEMINI_LAST("two")],
+        ],
+        21,
+      ),
+    );
     const all = reads.map(([, t]) => t).join("");
     expect(all).toContain('"content":"two"');
     expect(all.trimEnd().endsWith("data: [DONE]")).toBe(true);
@@ -91,7 +122,15 @@ describe("convertStream near a stream's close (Gemini upstream: only the close e
 
   test("a close that does not come is not waited for: the last text goes out after the hold", async () => {
     const closeAt = 400;
-    const { reads, ended } = await geminiToOpenAI(timedBody([[0, GEMINI_TEXT("one ")], [20, GEMINI_LAST("two")]], closeAt));
+    const { reads, ended } = await geminiToOpenAI(
+      timedBody(
+        [
+          [0, GEMINI_TEXT("one ")],
+          [20, GEMINI_LAST("two")],
+        ],
+        closeAt,
+      ),
+    );
     const withTwo = reads.find(([, t]) => t.includes('"content":"two"'))!;
     expect(withTwo).toBeDefined();
     expect(withTwo[0]).toBeLessThan(20 + HOLD_MS + 150);

@@ -24,17 +24,33 @@ function learnt(holes: HolePath[] = [TEXT, PAD]): FrameTemplate {
 
 describe("FrameTemplate", () => {
   test("reads the holes of frames that differ only there, in the caller's order", () => {
-    expect(learnt().match(JSON.stringify(chunk(" world", "abcdefgh")))).toEqual([" world", "abcdefgh"]);
+    expect(learnt().match(JSON.stringify(chunk(" world", "abcdefgh")))).toEqual([
+      " world",
+      "abcdefgh",
+    ]);
     expect(learnt([PAD, TEXT]).match(JSON.stringify(chunk("!", "q")))).toEqual(["q", "!"]);
     expect(learnt().match(JSON.stringify(chunk("", "")))).toEqual(["", ""]);
   });
 
   test("escaped text comes out as JSON.parse gives it", () => {
-    for (const text of ['say "hi"', "back\\slash", "line\nbreak", "tab\t", "\u0001", "é ü 中文 🎉", "\\", '\\"', "\ud800"]) {
+    for (const text of [
+      'say "hi"',
+      "back\\slash",
+      "line\nbreak",
+      "tab\t",
+      "\u0001",
+      "é ü 中文 🎉",
+      "\\",
+      '\\"',
+      "\ud800",
+    ]) {
       expect(learnt().match(JSON.stringify(chunk(text)))).toEqual([text, "Xy3"]);
     }
     // Escapes JSON.stringify would not write are still valid JSON strings.
-    expect(learnt().match(JSON.stringify(chunk("?")).replace('"?"', '"\\u00e9\\/"'))).toEqual(["é/", "Xy3"]);
+    expect(learnt().match(JSON.stringify(chunk("?")).replace('"?"', '"\\u00e9\\/"'))).toEqual([
+      "é/",
+      "Xy3",
+    ]);
   });
 
   test("a frame that differs anywhere but in the holes is not matched", () => {
@@ -72,7 +88,9 @@ describe("FrameTemplate", () => {
     expect(t?.match(JSON.stringify(chunk("more", "pp")))).toBeUndefined();
     // Gemini's own style: a space after every colon.
     const gemini = (v: object) => JSON.stringify(v).replaceAll('":', '": ');
-    expect(FrameTemplate.learn(gemini(value), value, [TEXT])?.match(gemini(chunk("x")))).toEqual(["x"]);
+    expect(FrameTemplate.learn(gemini(value), value, [TEXT])?.match(gemini(chunk("x")))).toEqual([
+      "x",
+    ]);
   });
 
   test("gets no template where a hole cannot be proven", () => {
@@ -86,7 +104,9 @@ describe("FrameTemplate", () => {
     const twice = chunk("chatcmpl-1");
     expect(FrameTemplate.learn(JSON.stringify(twice), twice, [TEXT])).toBeUndefined();
     // The hole is written with other escapes, and its plain form stands elsewhere: the proof fails.
-    const escaped = text.replace('"content":"Hello"', '"content":"\\u0048ello"').replace('"Xy3"', '"Hello"');
+    const escaped = text
+      .replace('"content":"Hello"', '"content":"\\u0048ello"')
+      .replace('"Xy3"', '"Hello"');
     const parsed = JSON.parse(escaped);
     expect(parsed.choices[0].delta.content).toBe("Hello");
     expect(FrameTemplate.learn(escaped, parsed, [TEXT])).toBeUndefined();
@@ -101,12 +121,15 @@ describe("FrameTemplate", () => {
     const withCreated = (n: string) => JSON.stringify(chunk("x")).replace("1770747154", n);
     expect(t?.match(withCreated("0"))).toEqual(["x", "0"]);
     expect(t?.match(withCreated("12345678901234567890"))).toEqual(["x", "12345678901234567890"]);
-    for (const bad of ["-1", "1.5", "01", "1e3", '"7"', "", "null"]) expect(t?.match(withCreated(bad))).toBeUndefined();
+    for (const bad of ["-1", "1.5", "01", "1e3", '"7"', "", "null"])
+      expect(t?.match(withCreated(bad))).toBeUndefined();
     // Only whole non-negative integers are counts.
     expect(FrameTemplate.learn(JSON.stringify({ n: 1.5 }), { n: 1.5 }, [["n"]])).toBeUndefined();
     expect(FrameTemplate.learn(JSON.stringify({ n: -2 }), { n: -2 }, [["n"]])).toBeUndefined();
     // A count is found as a number of its own, never inside a longer one; twice is ambiguous.
-    expect(FrameTemplate.learn('{"a":134,"n":34}', { a: 134, n: 34 }, [["n"]])?.match('{"a":134,"n":7}')).toEqual(["7"]);
+    expect(
+      FrameTemplate.learn('{"a":134,"n":34}', { a: 134, n: 34 }, [["n"]])?.match('{"a":134,"n":7}'),
+    ).toEqual(["7"]);
     expect(FrameTemplate.learn('{"a":34,"n":34}', { a: 34, n: 34 }, [["n"]])).toBeUndefined();
   });
 
@@ -136,7 +159,14 @@ describe("FrameTemplate", () => {
     const holeAt = base.indexOf('"a ');
     const position = fc.oneof(fc.nat(), fc.integer({ min: holeAt, max: holeAt + 12 }));
     let hits = 0;
-    const edits = fc.array(fc.tuple(position, fc.nat(3), fc.constantFrom('"', "\\", "}", "]", ",", ":", "a", " ", "0", "\n", "u")), { minLength: 1, maxLength: 3 });
+    const edits = fc.array(
+      fc.tuple(
+        position,
+        fc.nat(3),
+        fc.constantFrom('"', "\\", "}", "]", ",", ":", "a", " ", "0", "\n", "u"),
+      ),
+      { minLength: 1, maxLength: 3 },
+    );
     fc.assert(
       fc.property(edits, (list) => {
         let text = base;

@@ -9,7 +9,11 @@ const enc = new TextEncoder();
 function overAt(text: string, max: number, cuts: number[]): boolean {
   const bytes = enc.encode(text);
   const cap = new LineCap(max);
-  const at = [0, ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
+  const at = [
+    0,
+    ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b),
+    bytes.length,
+  ];
   let over = false;
   for (let i = 0; i + 1 < at.length; i++) over ||= cap.over(bytes.subarray(at[i], at[i + 1]));
   return over;
@@ -42,7 +46,8 @@ describe("LineCap", () => {
 
   test("a stream framed with lone CRs is measured by its lines", () => {
     const cap = new LineCap(100);
-    for (let i = 0; i < 1000; i++) expect(cap.over(enc.encode("data: " + "x".repeat(50) + "\r\r"))).toBe(false);
+    for (let i = 0; i < 1000; i++)
+      expect(cap.over(enc.encode("data: " + "x".repeat(50) + "\r\r"))).toBe(false);
   });
 
   test("opening: only until the first line end", () => {
@@ -62,7 +67,14 @@ describe("LineCap", () => {
   });
 
   test("wherever the reads are cut, the verdict is the one the longest line gives", () => {
-    const line = fc.constantFrom("data: a\n", "\n", "data: " + "y".repeat(40) + "\n", "z".repeat(30), "\r\n", "data: " + "w".repeat(70));
+    const line = fc.constantFrom(
+      "data: a\n",
+      "\n",
+      "data: " + "y".repeat(40) + "\n",
+      "z".repeat(30),
+      "\r\n",
+      "data: " + "w".repeat(70),
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 12 }), fc.array(fc.nat(600)), (parts, cuts) => {
         const text = parts.join("");
@@ -74,24 +86,37 @@ describe("LineCap", () => {
 });
 
 describe("JsonStringRewriter elementCap", () => {
-  const element = (n: number) => JSON.stringify({ candidates: [{ content: { parts: [{ text: "x".repeat(n) }] } }], modelVersion: "m" }, null, 2);
+  const element = (n: number) =>
+    JSON.stringify(
+      { candidates: [{ content: { parts: [{ text: "x".repeat(n) }] } }], modelVersion: "m" },
+      null,
+      2,
+    );
 
   function oversized(doc: string, cap: number, cuts: number[]): boolean {
     const bytes = enc.encode(doc);
     const r = new JsonStringRewriter(["*", "modelVersion"], "g", { once: false, elementCap: cap });
-    const at = [0, ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length];
+    const at = [
+      0,
+      ...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b),
+      bytes.length,
+    ];
     for (let i = 0; i + 1 < at.length; i++) r.push(bytes.subarray(at[i], at[i + 1]));
     return r.oversized;
   }
 
   test("elements within the cap pass, however many; one past it is caught wherever the reads are cut", () => {
     fc.assert(
-      fc.property(fc.array(fc.nat(150), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(2000)), (sizes, cuts) => {
-        const elements = sizes.map(element);
-        const doc = "[" + elements.join(",\r\n") + "]";
-        const largest = Math.max(...elements.map((e) => enc.encode(e).length));
-        expect(oversized(doc, 200, cuts)).toBe(largest > 200);
-      }),
+      fc.property(
+        fc.array(fc.nat(150), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(2000)),
+        (sizes, cuts) => {
+          const elements = sizes.map(element);
+          const doc = "[" + elements.join(",\r\n") + "]";
+          const largest = Math.max(...elements.map((e) => enc.encode(e).length));
+          expect(oversized(doc, 200, cuts)).toBe(largest > 200);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -17,7 +17,15 @@ const N = 12_500;
 const BOUND = 24;
 
 function target(apiType: ApiType): ModelConfig {
-  return { name: `m-${apiType}`, apiType, model: `${apiType}-upstream`, apiBase: "http://127.0.0.1:9", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS };
+  return {
+    name: `m-${apiType}`,
+    apiType,
+    model: `${apiType}-upstream`,
+    apiBase: "http://127.0.0.1:9",
+    apiKey: "k",
+    rewriteHeader: {},
+    timeouts: DEFAULT_TIMEOUTS,
+  };
 }
 
 /** One assistant turn with n parallel calls, then their n results (Gemini: with or without ids). */
@@ -28,7 +36,15 @@ function parallelCalls(format: ApiType, n: number, geminiIds = true): Record<str
       model: "g",
       messages: [
         { role: "user", content: "go" },
-        { role: "assistant", content: null, tool_calls: ids.map((id, i) => ({ id, type: "function", function: { name: "read", arguments: `{"i":${i}}` } })) },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: ids.map((id, i) => ({
+            id,
+            type: "function",
+            function: { name: "read", arguments: `{"i":${i}}` },
+          })),
+        },
         ...ids.map((id, i) => ({ role: "tool", tool_call_id: id, content: `r${i}` })),
       ],
     };
@@ -39,8 +55,14 @@ function parallelCalls(format: ApiType, n: number, geminiIds = true): Record<str
       max_tokens: 10,
       messages: [
         { role: "user", content: "go" },
-        { role: "assistant", content: ids.map((id, i) => ({ type: "tool_use", id, name: "read", input: { i } })) },
-        { role: "user", content: ids.map((id, i) => ({ type: "tool_result", tool_use_id: id, content: `r${i}` })) },
+        {
+          role: "assistant",
+          content: ids.map((id, i) => ({ type: "tool_use", id, name: "read", input: { i } })),
+        },
+        {
+          role: "user",
+          content: ids.map((id, i) => ({ type: "tool_result", tool_use_id: id, content: `r${i}` })),
+        },
       ],
     };
   }
@@ -48,13 +70,25 @@ function parallelCalls(format: ApiType, n: number, geminiIds = true): Record<str
   return {
     contents: [
       { role: "user", parts: [{ text: "go" }] },
-      { role: "model", parts: ids.map((_, i) => ({ functionCall: { ...id(i), name: "read", args: { i } } })) },
-      { role: "user", parts: ids.map((_, i) => ({ functionResponse: { ...id(i), name: "read", response: { output: `r${i}` } } })) },
+      {
+        role: "model",
+        parts: ids.map((_, i) => ({ functionCall: { ...id(i), name: "read", args: { i } } })),
+      },
+      {
+        role: "user",
+        parts: ids.map((_, i) => ({
+          functionResponse: { ...id(i), name: "read", response: { output: `r${i}` } },
+        })),
+      },
     ],
   };
 }
 
-function convert(client: ApiType, up: ApiType, body: Record<string, unknown>): Record<string, unknown> {
+function convert(
+  client: ApiType,
+  up: ApiType,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
   const ctx = codecContext("g", up, () => 0.5);
   const ir = CODECS[client].decodeRequest(body, ctx);
   if (isRouterError(ir)) throw new Error(ir.message);
@@ -96,7 +130,8 @@ describe("tool calls pair with their results in time linear in their number", ()
       if (up === client) continue;
       test(`${client} → ${up}`, () => {
         const bodies = new Map<number, Record<string, unknown>>();
-        const body = (n: number) => bodies.get(n) ?? bodies.set(n, parallelCalls(client, n)).get(n)!;
+        const body = (n: number) =>
+          bodies.get(n) ?? bodies.set(n, parallelCalls(client, n)).get(n)!;
         let out: Record<string, unknown> = {};
         const ratio = growth((n) => void (out = convert(client, up, body(n))), N);
         const [calls, results] = pairedIds(up, out);
@@ -109,7 +144,8 @@ describe("tool calls pair with their results in time linear in their number", ()
 
   test("gemini results without ids pair by name, in order", () => {
     const bodies = new Map<number, Record<string, unknown>>();
-    const body = (n: number) => bodies.get(n) ?? bodies.set(n, parallelCalls("gemini", n, false)).get(n)!;
+    const body = (n: number) =>
+      bodies.get(n) ?? bodies.set(n, parallelCalls("gemini", n, false)).get(n)!;
     let out: Record<string, unknown> = {};
     const ratio = growth((n) => void (out = convert("gemini", "openai", body(n))), N);
     const [calls, results] = pairedIds("openai", out);
@@ -123,7 +159,12 @@ describe("tool calls pair with their results in time linear in their number", ()
     const turn = (n: number) => ({
       contents: [
         { role: "user", parts: [{ text: "go" }] },
-        { role: "model", parts: Array.from({ length: n }, (_, i) => (i % 2 ? { executableCode: { code: "x" } } : { text: "t", thoughtSignature: "c2ln" })) },
+        {
+          role: "model",
+          parts: Array.from({ length: n }, (_, i) =>
+            i % 2 ? { executableCode: { code: "x" } } : { text: "t", thoughtSignature: "c2ln" },
+          ),
+        },
       ],
     });
     const bodies = new Map<number, Record<string, unknown>>();

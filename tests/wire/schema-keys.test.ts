@@ -12,17 +12,34 @@ import { isRouterError } from "../../src/ir";
  */
 
 const FORMATS: ApiType[] = ["openai", "anthropic", "gemini"];
-const SCHEMA = '{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","constructor","a"]}';
+const SCHEMA =
+  '{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","constructor","a"]}';
 
 function target(apiType: ApiType): ModelConfig {
-  return { name: `m-${apiType}`, apiType, model: `${apiType}-upstream`, apiBase: "http://127.0.0.1:9", apiKey: "k", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS };
+  return {
+    name: `m-${apiType}`,
+    apiType,
+    model: `${apiType}-upstream`,
+    apiBase: "http://127.0.0.1:9",
+    apiKey: "k",
+    rewriteHeader: {},
+    timeouts: DEFAULT_TIMEOUTS,
+  };
 }
 
 /** A client body as its SDK would send it, parsed from text as the router parses it. */
 function body(format: ApiType): Record<string, unknown> {
-  if (format === "openai") return JSON.parse(`{"model":"g","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"t","parameters":${SCHEMA}}}]}`);
-  if (format === "anthropic") return JSON.parse(`{"model":"g","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":${SCHEMA}}]}`);
-  return JSON.parse(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"t","parametersJsonSchema":${SCHEMA}}]}]}`);
+  if (format === "openai")
+    return JSON.parse(
+      `{"model":"g","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"t","parameters":${SCHEMA}}}]}`,
+    );
+  if (format === "anthropic")
+    return JSON.parse(
+      `{"model":"g","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"t","input_schema":${SCHEMA}}]}`,
+    );
+  return JSON.parse(
+    `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"t","parametersJsonSchema":${SCHEMA}}]}]}`,
+  );
 }
 
 /** The converted tool's schema, read back from the bytes the upstream would receive. */
@@ -51,7 +68,9 @@ describe("a schema property named __proto__ survives conversion", () => {
   }
 
   test("Gemini's own schema dialect (parameters) too", () => {
-    const gemini = JSON.parse('{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"t","parameters":{"type":"OBJECT","properties":{"__proto__":{"type":"STRING"}},"required":["__proto__"]}}]}]}');
+    const gemini = JSON.parse(
+      '{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"t","parameters":{"type":"OBJECT","properties":{"__proto__":{"type":"STRING"}},"required":["__proto__"]}}]}]}',
+    );
     const ctx = codecContext("g", "openai", () => 0.5);
     const ir = CODECS.gemini.decodeRequest(gemini, ctx);
     if (isRouterError(ir)) throw new Error(ir.message);

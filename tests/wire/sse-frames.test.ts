@@ -19,7 +19,12 @@ const wire =
   `data: {"b":2}\r\n\r\n` +
   `data: line1\ndata: line2\n\n` +
   `data: [DONE]\n\n`;
-const want: StreamFrame[] = [{ event: "message_start", data: `{"a":1}` }, { data: `{"b":2}` }, { data: "line1\nline2" }, { data: "[DONE]" }];
+const want: StreamFrame[] = [
+  { event: "message_start", data: `{"a":1}` },
+  { data: `{"b":2}` },
+  { data: "line1\nline2" },
+  { data: "[DONE]" },
+];
 
 test("frames: comments skipped, CRLF and multi-line data handled", async () => {
   expect(await frames([wire])).toEqual(want);
@@ -27,11 +32,16 @@ test("frames: comments skipped, CRLF and multi-line data handled", async () => {
 
 test("any split of the text yields the same frames", async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.integer({ min: 0, max: wire.length }), { maxLength: 6 }), async (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b);
-      const parts = [0, ...points, wire.length].slice(1).map((end, i, all) => wire.slice(i === 0 ? 0 : all[i - 1], end));
-      expect(await frames(parts)).toEqual(want);
-    }),
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 0, max: wire.length }), { maxLength: 6 }),
+      async (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const parts = [0, ...points, wire.length]
+          .slice(1)
+          .map((end, i, all) => wire.slice(i === 0 ? 0 : all[i - 1], end));
+        expect(await frames(parts)).toEqual(want);
+      },
+    ),
   );
 });
 
@@ -58,6 +68,14 @@ test("an unframed error split across reads, or without a final newline, is still
 });
 
 test("SSE lines split anywhere never leak into the raw tail", async () => {
-  const out = await frames([`da`, `ta: {"a":1}\n`, `\nev`, `ent: x\nda`, `ta`, `: 2\n\n: comm`, `ent\n\n`]);
+  const out = await frames([
+    `da`,
+    `ta: {"a":1}\n`,
+    `\nev`,
+    `ent: x\nda`,
+    `ta`,
+    `: 2\n\n: comm`,
+    `ent\n\n`,
+  ]);
   expect(out).toEqual([{ data: `{"a":1}` }, { event: "x", data: "2" }]);
 });

@@ -8,7 +8,9 @@ describe("lastFrame: the last SSE frame of a chunk that ends where a frame ends"
     expect(lastFrame(bytes('data: {"a":1}\n\ndata: [DONE]\n\n'))).toBe("data: [DONE]");
     expect(lastFrame(bytes('data: {"a":1}\r\n\r\ndata: [DONE]\r\n\r\n'))).toBe("data: [DONE]");
     expect(lastFrame(bytes("data: x\r\rdata: y\r\r"))).toBe("data: y");
-    expect(lastFrame(bytes('event: message_stop\ndata: {"type":"message_stop"}\n\n'))).toBe('event: message_stop\ndata: {"type":"message_stop"}');
+    expect(lastFrame(bytes('event: message_stop\ndata: {"type":"message_stop"}\n\n'))).toBe(
+      'event: message_stop\ndata: {"type":"message_stop"}',
+    );
   });
 
   test("a chunk that stops inside a frame, or after only one line end, has no last frame", () => {

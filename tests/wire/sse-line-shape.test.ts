@@ -34,7 +34,10 @@ const realLocate = JsonStringRewriter.prototype.locate;
 let walks = 0;
 function countWalks(): void {
   walks = 0;
-  JsonStringRewriter.prototype.locate = function (this: JsonStringRewriter, ...args: Parameters<JsonStringRewriter["locate"]>) {
+  JsonStringRewriter.prototype.locate = function (
+    this: JsonStringRewriter,
+    ...args: Parameters<JsonStringRewriter["locate"]>
+  ) {
     walks++;
     return realLocate.apply(this, args);
   };
@@ -54,11 +57,14 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
     countWalks();
     const out = edit({ path: ["modelVersion"] }, input);
     expect(walks).toBe(1);
-    expect(out).toBe(input.replaceAll('"modelVersion": "gemini-2.5-flash"', '"modelVersion": "grp"'));
+    expect(out).toBe(
+      input.replaceAll('"modelVersion": "gemini-2.5-flash"', '"modelVersion": "grp"'),
+    );
   });
 
   test("an OpenAI stream is walked once: the rest start the same way up to the value", () => {
-    const input = Array.from({ length: 50 }, (_, i) => openai(`tok ${i}`)).join("") + "data: [DONE]\n\n";
+    const input =
+      Array.from({ length: 50 }, (_, i) => openai(`tok ${i}`)).join("") + "data: [DONE]\n\n";
     countWalks();
     const out = edit({ path: ["model"] }, input);
     expect(walks).toBe(1);
@@ -66,8 +72,9 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
   });
 
   test("a value whose length changes keeps the shape that starts the same way", () => {
-    const line = (m: string, t: string) => `data: {"id":"c","model":${JSON.stringify(m)},"choices":[{"delta":{"content":"${t}"}}]}\n\n`;
-    const input = line("gpt-4o", "a") + line("gpt-4o-mini-2024", "b") + line("x\\\"y", "c");
+    const line = (m: string, t: string) =>
+      `data: {"id":"c","model":${JSON.stringify(m)},"choices":[{"delta":{"content":"${t}"}}]}\n\n`;
+    const input = line("gpt-4o", "a") + line("gpt-4o-mini-2024", "b") + line('x\\"y', "c");
     const want = walked({ path: ["model"] }, input);
     countWalks();
     expect(edit({ path: ["model"] }, input)).toBe(want);
@@ -79,7 +86,12 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
     const input = line("a") + line("modelVersion") + line("b");
     const out = edit({ path: ["modelVersion"] }, input);
     expect(out).toBe(walked({ path: ["modelVersion"] }, input));
-    expect(out.split("\n\n").filter(Boolean).map((l) => JSON.parse(l.slice(6)))).toEqual([
+    expect(
+      out
+        .split("\n\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l.slice(6))),
+    ).toEqual([
       { text: "a", modelVersion: "grp" },
       { text: "modelVersion", modelVersion: "grp" },
       { text: "b", modelVersion: "grp" },
@@ -87,25 +99,43 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
   });
 
   test("a nested key of the same name that ends a line like the learnt one is left alone", () => {
-    const input = `data: {"x":"1","model":"m"}\n\n` + `data: {"nest":{"y":2,"model":"m"}}\n\n` + `data: {"x":"2","model":"m"}\n\n`;
-    expect(edit({ path: ["model"] }, input)).toBe(`data: {"x":"1","model":"grp"}\n\n` + `data: {"nest":{"y":2,"model":"m"}}\n\n` + `data: {"x":"2","model":"grp"}\n\n`);
+    const input =
+      `data: {"x":"1","model":"m"}\n\n` +
+      `data: {"nest":{"y":2,"model":"m"}}\n\n` +
+      `data: {"x":"2","model":"m"}\n\n`;
+    expect(edit({ path: ["model"] }, input)).toBe(
+      `data: {"x":"1","model":"grp"}\n\n` +
+        `data: {"nest":{"y":2,"model":"m"}}\n\n` +
+        `data: {"x":"2","model":"grp"}\n\n`,
+    );
   });
 
   test("a key after an escaped quote is not the key (it ends a longer key)", () => {
     const input = `data: {"a":"1","modelVersion":"m"}\n\n` + `data: {"a\\"modelVersion":"m"}\n\n`;
     // The second line's only occurrence of the quoted name follows a backslash: walked, nothing to edit.
-    expect(edit({ path: ["modelVersion"] }, input)).toBe(`data: {"a":"1","modelVersion":"grp"}\n\n` + `data: {"a\\"modelVersion":"m"}\n\n`);
+    expect(edit({ path: ["modelVersion"] }, input)).toBe(
+      `data: {"a":"1","modelVersion":"grp"}\n\n` + `data: {"a\\"modelVersion":"m"}\n\n`,
+    );
   });
 
   test("a line that starts the same way but holds no string at the key is walked, and left as it is", () => {
-    const input = `data: {"k":1,"model":"m"}\n\n` + `data: {"k":1,"model":{"x":"y"}}\n\n` + `data: {"k":1,"model": "m2"}\n\n`;
-    expect(edit({ path: ["model"] }, input)).toBe(`data: {"k":1,"model":"grp"}\n\n` + `data: {"k":1,"model":{"x":"y"}}\n\n` + `data: {"k":1,"model": "grp"}\n\n`);
+    const input =
+      `data: {"k":1,"model":"m"}\n\n` +
+      `data: {"k":1,"model":{"x":"y"}}\n\n` +
+      `data: {"k":1,"model": "m2"}\n\n`;
+    expect(edit({ path: ["model"] }, input)).toBe(
+      `data: {"k":1,"model":"grp"}\n\n` +
+        `data: {"k":1,"model":{"x":"y"}}\n\n` +
+        `data: {"k":1,"model": "grp"}\n\n`,
+    );
   });
 
   test("a nested path is never matched by how a line ends: its parents' names are not in that end", () => {
     const rule = { path: ["message", "model"] };
     const input = `data: {"message":{"model":"m"}}\n\n` + `data: {"other":{"model":"m"}}\n\n`;
-    expect(edit(rule, input)).toBe(`data: {"message":{"model":"grp"}}\n\n` + `data: {"other":{"model":"m"}}\n\n`);
+    expect(edit(rule, input)).toBe(
+      `data: {"message":{"model":"grp"}}\n\n` + `data: {"other":{"model":"m"}}\n\n`,
+    );
   });
 
   test("a line too long around its key to keep is walked every time, and edited right", () => {
@@ -120,14 +150,20 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
   });
 
   /** Lines built from a few shapes, so that shapes repeat, with adversarial text in them. */
-  const text = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("model", "modelVersion", '"model":"m"', "\\", '\\"', "é✓", ""));
+  const text = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom("model", "modelVersion", '"model":"m"', "\\", '\\"', "é✓", ""),
+  );
   const line = fc.record({
     shape: fc.integer({ min: 0, max: 5 }),
     text,
     model: fc.constantFrom("m", "m", "other"),
     id: fc.constantFrom("a", "a", "b"),
   });
-  function render(key: string, l: { shape: number; text: string; model: string; id: string }): string {
+  function render(
+    key: string,
+    l: { shape: number; text: string; model: string; id: string },
+  ): string {
     const t = JSON.stringify(l.text);
     const m = JSON.stringify(l.model);
     switch (l.shape) {
@@ -149,14 +185,19 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
   for (const key of ["model", "modelVersion"]) {
     test(`any stream is edited exactly as walking every line would (${key}, property)`, () => {
       fc.assert(
-        fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 4 }), fc.boolean(), (lines, sizes, crlf) => {
-          const eol = crlf ? "\r\n" : "\n";
-          const input = lines.map((l) => `data: ${render(key, l)}${eol}${eol}`).join("");
-          const rule = { path: [key] };
-          const want = walked(rule, input);
-          expect(edit(rule, input)).toBe(want);
-          expect(edit(rule, input, sizes)).toBe(want);
-        }),
+        fc.property(
+          fc.array(line, { minLength: 1, maxLength: 12 }),
+          fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 4 }),
+          fc.boolean(),
+          (lines, sizes, crlf) => {
+            const eol = crlf ? "\r\n" : "\n";
+            const input = lines.map((l) => `data: ${render(key, l)}${eol}${eol}`).join("");
+            const rule = { path: [key] };
+            const want = walked(rule, input);
+            expect(edit(rule, input)).toBe(want);
+            expect(edit(rule, input, sizes)).toBe(want);
+          },
+        ),
         { numRuns: 2000, seed: 11 },
       );
     });
@@ -166,8 +207,14 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
 describe("SseDataEditor on recorded streams", () => {
   const FIXTURES = join(import.meta.dir, "../fixtures");
   const recorded = [
-    ...["openai", "openai-compatible"].flatMap((dir) => readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith(".sse") && !f.startsWith("anthropic-compat")).map((f) => [dir, f, ["model"]] as const)),
-    ...readdirSync(join(FIXTURES, "gemini")).filter((f) => f.endsWith(".sse")).map((f) => ["gemini", f, ["modelVersion"]] as const),
+    ...["openai", "openai-compatible"].flatMap((dir) =>
+      readdirSync(join(FIXTURES, dir))
+        .filter((f) => f.endsWith(".sse") && !f.startsWith("anthropic-compat"))
+        .map((f) => [dir, f, ["model"]] as const),
+    ),
+    ...readdirSync(join(FIXTURES, "gemini"))
+      .filter((f) => f.endsWith(".sse"))
+      .map((f) => ["gemini", f, ["modelVersion"]] as const),
   ];
   for (const [dir, file, path] of recorded) {
     test(`${dir}/${file}: edited exactly as walking every line would, in any chunking`, () => {
@@ -180,7 +227,10 @@ describe("SseDataEditor on recorded streams", () => {
   }
 
   test("recorded Gemini and OpenAI streams are walked once, whatever their lines carry", () => {
-    for (const [file, key] of [["gemini/thinking-stream.sse", "modelVersion"], ["openai/text-stream.sse", "model"]] as const) {
+    for (const [file, key] of [
+      ["gemini/thinking-stream.sse", "modelVersion"],
+      ["openai/text-stream.sse", "model"],
+    ] as const) {
       const input = readFileSync(join(FIXTURES, file), "utf8");
       countWalks();
       edit({ path: [key] }, input);

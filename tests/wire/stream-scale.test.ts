@@ -18,11 +18,30 @@ const REQ: IRRequest = { model: "g", system: [], messages: [], tools: [], stream
 /** n calls announced first, then one argument fragment for each, first call first. */
 function openaiFrames(n: number): { data: string }[] {
   const chunk = (delta: unknown, finish: string | null = null) => ({
-    data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    data: JSON.stringify({
+      id: "c",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    }),
   });
   const frames = [chunk({ role: "assistant", content: null })];
-  for (let i = 0; i < n; i++) frames.push(chunk({ tool_calls: [{ index: i, id: `call_${i}`, type: "function", function: { name: "read", arguments: "" } }] }));
-  for (let i = 0; i < n; i++) frames.push(chunk({ tool_calls: [{ index: i, function: { arguments: `{"i":${i}}` } }] }));
+  for (let i = 0; i < n; i++)
+    frames.push(
+      chunk({
+        tool_calls: [
+          {
+            index: i,
+            id: `call_${i}`,
+            type: "function",
+            function: { name: "read", arguments: "" },
+          },
+        ],
+      }),
+    );
+  for (let i = 0; i < n; i++)
+    frames.push(chunk({ tool_calls: [{ index: i, function: { arguments: `{"i":${i}}` } }] }));
   frames.push(chunk({}, "tool_calls"), { data: "[DONE]" });
   return frames;
 }

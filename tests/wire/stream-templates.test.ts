@@ -28,7 +28,8 @@ const framesOf = (text: string): StreamFrame[] => {
 };
 
 /** The same frame, with padding no other frame has. */
-const padded = (f: StreamFrame, i: number): StreamFrame => (f.data.startsWith("{") ? { ...f, data: "{" + " ".repeat(i + 1) + f.data.slice(1) } : f);
+const padded = (f: StreamFrame, i: number): StreamFrame =>
+  f.data.startsWith("{") ? { ...f, data: "{" + " ".repeat(i + 1) + f.data.slice(1) } : f;
 
 const realParse = JSON.parse;
 
@@ -38,7 +39,10 @@ const realParse = JSON.parse;
  */
 function parsesToDecode(codec: Codec, frames: StreamFrame[]): number {
   let parses = 0;
-  JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => (text.startsWith("{") && parses++, realParse(text, reviver))) as typeof JSON.parse;
+  JSON.parse = ((
+    text: string,
+    reviver?: (this: unknown, key: string, value: unknown) => unknown,
+  ) => (text.startsWith("{") && parses++, realParse(text, reviver))) as typeof JSON.parse;
   try {
     decode(codec, frames);
   } finally {
@@ -58,30 +62,77 @@ function agree(codec: Codec, frames: StreamFrame[]): StreamEvent[] {
   return fast;
 }
 
-const outputsOf = (events: StreamEvent[]) => events.flatMap((e) => (e.type === "usage" ? [e.usage.output] : []));
+const outputsOf = (events: StreamEvent[]) =>
+  events.flatMap((e) => (e.type === "usage" ? [e.usage.output] : []));
 
 const textOf = (events: StreamEvent[], type: "text" | "reasoning" = "text") =>
   events.map((e) => (e.type === type ? e.text : "")).join("");
 
 /** Tokens that test the template's string reading: quotes, escapes, unicode, empty text. */
-const TOKENS = ["Hello", " world", "", 'say "hi"', "back\\slash", "new\nline", "tab\tcontrol\u0001", "é ü 中文", "🎉", "\\", '"', "</s>", "  "];
+const TOKENS = [
+  "Hello",
+  " world",
+  "",
+  'say "hi"',
+  "back\\slash",
+  "new\nline",
+  "tab\tcontrol\u0001",
+  "é ü 中文",
+  "🎉",
+  "\\",
+  '"',
+  "</s>",
+  "  ",
+];
 
 function openaiStream(padding: boolean): StreamFrame[] {
-  const head = { id: "chatcmpl-t", object: "chat.completion.chunk", created: 1, model: "gpt-x", system_fingerprint: "fp_1" };
+  const head = {
+    id: "chatcmpl-t",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "gpt-x",
+    system_fingerprint: "fp_1",
+  };
   const chunk = (delta: object, finish: string | null = null, i = 0) =>
-    JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null, ...(padding ? { obfuscation: "p".repeat(i % 7) } : {}) });
+    JSON.stringify({
+      ...head,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      usage: null,
+      ...(padding ? { obfuscation: "p".repeat(i % 7) } : {}),
+    });
   const frames = [chunk({ role: "assistant", content: "" })];
   TOKENS.forEach((t, i) => frames.push(chunk({ content: t }, null, i)));
   frames.push(chunk({ content: "done" }, "stop"));
-  frames.push(JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 } }), "[DONE]");
+  frames.push(
+    JSON.stringify({
+      ...head,
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 9, total_tokens: 12 },
+    }),
+    "[DONE]",
+  );
   return frames.map((data) => ({ data }));
 }
 
 function anthropicStream(): StreamFrame[] {
-  const ev = (type: string, body: object): StreamFrame => ({ event: type, data: JSON.stringify({ type, ...body }) });
+  const ev = (type: string, body: object): StreamFrame => ({
+    event: type,
+    data: JSON.stringify({ type, ...body }),
+  });
   const delta = (index: number, d: object) => ev("content_block_delta", { index, delta: d });
   return [
-    ev("message_start", { message: { id: "msg_t", type: "message", role: "assistant", model: "claude-x", content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } } }),
+    ev("message_start", {
+      message: {
+        id: "msg_t",
+        type: "message",
+        role: "assistant",
+        model: "claude-x",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 5, output_tokens: 1 },
+      },
+    }),
     ev("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }),
     ...TOKENS.map((t) => delta(0, { type: "thinking_delta", thinking: t })),
     delta(0, { type: "signature_delta", signature: "sig" }),
@@ -96,7 +147,10 @@ function anthropicStream(): StreamFrame[] {
     delta(1, { type: "text_delta", text: "into a thinking block" }),
     delta(1, { type: "thinking_delta", thinking: "more thought" }),
     ev("content_block_stop", { index: 1 }),
-    ev("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 30 } }),
+    ev("message_delta", {
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: 30 },
+    }),
     ev("message_stop", {}),
   ];
 }
@@ -104,15 +158,33 @@ function anthropicStream(): StreamFrame[] {
 /** Gemini's text chunks: its own spacing, the same usage until the last chunk (or rising counts, as compat servers do). */
 function geminiStream(risingCounts: boolean): StreamFrame[] {
   const chunk = (text: string, i: number, last = false) => {
-    const usage = risingCounts || last ? { promptTokenCount: 7, candidatesTokenCount: i + 1, totalTokenCount: 8 + i } : { promptTokenCount: 7, totalTokenCount: 7 };
-    const body = { candidates: [{ content: { parts: [{ text }], role: "model" }, ...(last ? { finishReason: "STOP" } : {}) }], usageMetadata: usage, modelVersion: "gemini-x", responseId: "r-1" };
-    return { data: risingCounts ? JSON.stringify(body) : JSON.stringify(body).replaceAll('":', '": ') };
+    const usage =
+      risingCounts || last
+        ? { promptTokenCount: 7, candidatesTokenCount: i + 1, totalTokenCount: 8 + i }
+        : { promptTokenCount: 7, totalTokenCount: 7 };
+    const body = {
+      candidates: [
+        {
+          content: { parts: [{ text }], role: "model" },
+          ...(last ? { finishReason: "STOP" } : {}),
+        },
+      ],
+      usageMetadata: usage,
+      modelVersion: "gemini-x",
+      responseId: "r-1",
+    };
+    return {
+      data: risingCounts ? JSON.stringify(body) : JSON.stringify(body).replaceAll('":', '": '),
+    };
   };
   return [...TOKENS.map((t, i) => chunk(t, i)), chunk("", TOKENS.length, true)];
 }
 
 describe("OpenAI stream decoder, with and without templates", () => {
-  for (const [name, text] of [...streamsOf("openai"), ...streamsOf("openai-compatible").filter(([n]) => !n.includes("anthropic-compat"))]) {
+  for (const [name, text] of [
+    ...streamsOf("openai"),
+    ...streamsOf("openai-compatible").filter(([n]) => !n.includes("anthropic-compat")),
+  ]) {
     test(`recorded: ${name}`, () => {
       agree(openaiCodec, framesOf(text));
     });
@@ -150,7 +222,9 @@ describe("Anthropic stream decoder, with and without templates", () => {
     // The decoder does not check a delta's type against its block's: both paths pass it on alike.
     expect(textOf(events)).toBe(TOKENS.join("") + "into a thinking block");
     // Each block's first delta is parsed and learnt from (at most four proofs); the rest of its tokens come from the template.
-    expect(parsesToDecode(anthropicCodec, frames)).toBeLessThanOrEqual(frames.length - 2 * (TOKENS.length - 1) + 4);
+    expect(parsesToDecode(anthropicCodec, frames)).toBeLessThanOrEqual(
+      frames.length - 2 * (TOKENS.length - 1) + 4,
+    );
   });
 });
 
@@ -181,18 +255,49 @@ describe("Gemini stream decoder, with and without templates", () => {
 
   test("the usage at the end is the last chunk's, whether a template or a full parse read it", () => {
     const body = (part: object, usage: object | undefined, finish = false) =>
-      JSON.stringify({ candidates: [{ content: { parts: [part], role: "model" }, ...(finish ? { finishReason: "STOP" } : {}) }], ...(usage ? { usageMetadata: usage } : {}), modelVersion: "g" });
-    const counts = (n: number) => ({ promptTokenCount: 7, candidatesTokenCount: n, totalTokenCount: 7 + n });
+      JSON.stringify({
+        candidates: [
+          {
+            content: { parts: [part], role: "model" },
+            ...(finish ? { finishReason: "STOP" } : {}),
+          },
+        ],
+        ...(usage ? { usageMetadata: usage } : {}),
+        modelVersion: "g",
+      });
+    const counts = (n: number) => ({
+      promptTokenCount: 7,
+      candidatesTokenCount: n,
+      totalTokenCount: 7 + n,
+    });
     const text = (t: string, n: number) => ({ data: body({ text: t }, counts(n)) });
     const streams: StreamFrame[][] = [
       // The last counts come from template chunks; the finish carries none.
       [text("a", 1), text("b", 2), text("c", 30), { data: body({ text: "" }, undefined, true) }],
       // A chunk of another shape (a thought) between template chunks, with its own counts.
-      [text("a", 1), text("b", 2), { data: body({ text: "t", thought: true }, counts(5)) }, text("c", 6), text("d", 40), { data: body({ text: "" }, undefined, true) }],
+      [
+        text("a", 1),
+        text("b", 2),
+        { data: body({ text: "t", thought: true }, counts(5)) },
+        text("c", 6),
+        text("d", 40),
+        { data: body({ text: "" }, undefined, true) },
+      ],
       // ...and as the last counted chunk.
-      [text("a", 1), text("b", 2), { data: body({ text: "t", thought: true }, counts(50)) }, { data: body({ text: "" }, undefined, true) }],
+      [
+        text("a", 1),
+        text("b", 2),
+        { data: body({ text: "t", thought: true }, counts(50)) },
+        { data: body({ text: "" }, undefined, true) },
+      ],
       // Later chunks whose usage has no counts at all keep the last counts seen.
-      [text("a", 1), text("b", 2), { data: body({ text: "c" }, { trafficType: "ON_DEMAND" }) }, { data: body({ text: "d" }, { trafficType: "ON_DEMAND" }) }, { data: body({ text: "" }, undefined, true) }],
+      [
+        text("a", 1),
+        text("b", 2),
+        { data: body({ text: "c" }, { trafficType: "ON_DEMAND" }) },
+        { data: body({ text: "d" }, { trafficType: "ON_DEMAND" }) },
+        { data: body({ text: "" }, undefined, true) },
+      ],
     ];
     const lastOutputs = [30, 40, 50, 2];
     streams.forEach((frames, i) => {

@@ -1,12 +1,22 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { JsonStringRewriter, replaceFirst, replaceUnambiguous } from "../../src/wire/json/string-rewriter";
+import {
+  JsonStringRewriter,
+  replaceFirst,
+  replaceUnambiguous,
+} from "../../src/wire/json/string-rewriter";
 import { SseDataEditor } from "../../src/wire/sse/data-rewriter";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function run(input: string, path: string[], repl: string, once = true, splits: number[] = []): string {
+function run(
+  input: string,
+  path: string[],
+  repl: string,
+  once = true,
+  splits: number[] = [],
+): string {
   const bytes = enc.encode(input);
   const r = new JsonStringRewriter(path, repl, { once });
   const cuts = [0, ...splits, bytes.length];
@@ -19,7 +29,12 @@ describe("JsonStringRewriter", () => {
   test("replaces the top-level value and nothing nested", () => {
     const doc = `{"id":"x","nested":{"model":"keep"},"model":"gpt-4o-2024-08-06","tail":[{"model":"keep2"}]}`;
     const out = run(doc, ["model"], "group-a");
-    expect(JSON.parse(out)).toEqual({ id: "x", nested: { model: "keep" }, model: "group-a", tail: [{ model: "keep2" }] });
+    expect(JSON.parse(out)).toEqual({
+      id: "x",
+      nested: { model: "keep" },
+      model: "group-a",
+      tail: [{ model: "keep2" }],
+    });
   });
 
   test("ignores a value that merely looks like the key", () => {
@@ -48,7 +63,10 @@ describe("JsonStringRewriter", () => {
   });
 
   test("escaped quotes inside the old value are skipped correctly", () => {
-    expect(JSON.parse(run(`{"model":"a\\"b","x":1}`, ["model"], "g"))).toEqual({ model: "g", x: 1 });
+    expect(JSON.parse(run(`{"model":"a\\"b","x":1}`, ["model"], "g"))).toEqual({
+      model: "g",
+      x: 1,
+    });
   });
 
   test("any split of the bytes gives the same output (multi-byte text included)", () => {
@@ -70,11 +88,16 @@ describe("JsonStringRewriter", () => {
   });
 });
 
-async function pipeSse(input: string, rule: ConstructorParameters<typeof SseDataEditor>[0], chunkSize: number): Promise<string> {
+async function pipeSse(
+  input: string,
+  rule: ConstructorParameters<typeof SseDataEditor>[0],
+  chunkSize: number,
+): Promise<string> {
   const bytes = enc.encode(input);
   const editor = new SseDataEditor(rule, "grp");
   const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += chunkSize) out.push(editor.push(bytes.slice(i, i + chunkSize)));
+  for (let i = 0; i < bytes.length; i += chunkSize)
+    out.push(editor.push(bytes.slice(i, i + chunkSize)));
   out.push(editor.end());
   return dec.decode(Buffer.concat(out));
 }
@@ -88,7 +111,8 @@ describe("SseDataEditor", () => {
 
   test("edits every data frame, keeps comments and [DONE], for any chunking", async () => {
     const want = openai.replaceAll(`"model":"gpt-4o-2024"`, `"model":"grp"`);
-    for (const size of [1, 2, 7, 64, 4096]) expect(await pipeSse(openai, { path: ["model"] }, size)).toBe(want);
+    for (const size of [1, 2, 7, 64, 4096])
+      expect(await pipeSse(openai, { path: ["model"] }, size)).toBe(want);
   });
 
   test("only the key at its path, first frame only, CRLF kept", async () => {
@@ -110,7 +134,8 @@ describe("SseDataEditor on mixed streams", () => {
         const doc = JSON.parse(l.slice(5));
         let at = doc;
         for (const k of path.slice(0, -1)) at = at?.[k];
-        if (at && typeof at === "object" && typeof at[path.at(-1)!] === "string") at[path.at(-1)!] = "grp";
+        if (at && typeof at === "object" && typeof at[path.at(-1)!] === "string")
+          at[path.at(-1)!] = "grp";
         return doc;
       });
   }
@@ -124,34 +149,51 @@ describe("SseDataEditor on mixed streams", () => {
       spaced: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), fc.boolean(), (lines, cuts, crlf) => {
-        const eol = crlf ? "\r\n" : "\n";
-        const input =
-          `: ping${eol}${eol}` +
-          lines
-            .map((l) => {
-              const doc = l.spaced
-                ? { ...(l.model === undefined ? {} : { model: l.model }), args: l.nested, text: l.text }
-                : { args: l.nested, text: l.text, ...(l.model === undefined ? {} : { model: l.model }) };
-              return `data:${l.spaced ? " " : ""}${JSON.stringify(doc, null, l.spaced ? 1 : 0).replaceAll("\n", "")}${eol}${eol}`;
-            })
-            .join("") +
-          `data: [DONE]${eol}${eol}`;
-        const bytes = enc.encode(input);
-        const editor = new SseDataEditor({ path: ["model"] }, "grp");
-        const out: Uint8Array[] = [];
-        let at = 0;
-        for (let i = 0; at < bytes.length; i++) {
-          const size = cuts[i % cuts.length]!;
-          out.push(editor.push(bytes.slice(at, at + size)));
-          at += size;
-        }
-        out.push(editor.end());
-        const text = dec.decode(Buffer.concat(out));
-        expect(dataOf(text)).toEqual(expected(input, ["model"]));
-        // Nothing but the edited values changed: comments, blank lines and [DONE] are where they were.
-        expect(text.split(eol).filter((l) => !l.startsWith("data: {") && !l.startsWith("data:{"))).toEqual(input.split(eol).filter((l) => !l.startsWith("data: {") && !l.startsWith("data:{")));
-      }),
+      fc.property(
+        fc.array(line, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        (lines, cuts, crlf) => {
+          const eol = crlf ? "\r\n" : "\n";
+          const input =
+            `: ping${eol}${eol}` +
+            lines
+              .map((l) => {
+                const doc = l.spaced
+                  ? {
+                      ...(l.model === undefined ? {} : { model: l.model }),
+                      args: l.nested,
+                      text: l.text,
+                    }
+                  : {
+                      args: l.nested,
+                      text: l.text,
+                      ...(l.model === undefined ? {} : { model: l.model }),
+                    };
+                return `data:${l.spaced ? " " : ""}${JSON.stringify(doc, null, l.spaced ? 1 : 0).replaceAll("\n", "")}${eol}${eol}`;
+              })
+              .join("") +
+            `data: [DONE]${eol}${eol}`;
+          const bytes = enc.encode(input);
+          const editor = new SseDataEditor({ path: ["model"] }, "grp");
+          const out: Uint8Array[] = [];
+          let at = 0;
+          for (let i = 0; at < bytes.length; i++) {
+            const size = cuts[i % cuts.length]!;
+            out.push(editor.push(bytes.slice(at, at + size)));
+            at += size;
+          }
+          out.push(editor.end());
+          const text = dec.decode(Buffer.concat(out));
+          expect(dataOf(text)).toEqual(expected(input, ["model"]));
+          // Nothing but the edited values changed: comments, blank lines and [DONE] are where they were.
+          expect(
+            text.split(eol).filter((l) => !l.startsWith("data: {") && !l.startsWith("data:{")),
+          ).toEqual(
+            input.split(eol).filter((l) => !l.startsWith("data: {") && !l.startsWith("data:{")),
+          );
+        },
+      ),
       { numRuns: 1000, seed: 7 },
     );
   });
@@ -174,7 +216,9 @@ describe("SseDataEditor on mixed streams", () => {
       out.push(o);
     }
     expect(sizes.slice(0, 9).every((n) => n === 1000)).toBe(true);
-    expect(dec.decode(Buffer.concat(out))).toBe(line.replace('"modelVersion":"gemini-x"', '"modelVersion":"grp"'));
+    expect(dec.decode(Buffer.concat(out))).toBe(
+      line.replace('"modelVersion":"gemini-x"', '"modelVersion":"grp"'),
+    );
   });
 });
 
@@ -182,7 +226,12 @@ describe("replaceFirst", () => {
   test("replaces the value at the path, leaves nested ones, and reuses its preparation safely", () => {
     const path = ["model"] as const;
     const doc = (m: string) => enc.encode(`{"nested":{"model":"keep"},"model":"${m}","tail":"x"}`);
-    for (const [group, old] of [["g1", "up-a"], ["g2", "up-bb"], ["g1", "u"], ["grüppe \"q\"", "up"]] as const) {
+    for (const [group, old] of [
+      ["g1", "up-a"],
+      ["g2", "up-bb"],
+      ["g1", "u"],
+      ['grüppe "q"', "up"],
+    ] as const) {
       const out = dec.decode(replaceFirst(doc(old), path, group));
       expect(JSON.parse(out)).toEqual({ nested: { model: "keep" }, model: group, tail: "x" });
     }
@@ -198,7 +247,9 @@ describe("replaceUnambiguous", () => {
   };
 
   test("one plain key: the bytes are edited in place", () => {
-    expect(edit(`{"model":"g","messages":[{"model":"nested"}],"x":"\\u0041"}`)).toBe(`{"model":"up","messages":[{"model":"nested"}],"x":"\\u0041"}`);
+    expect(edit(`{"model":"g","messages":[{"model":"nested"}],"x":"\\u0041"}`)).toBe(
+      `{"model":"up","messages":[{"model":"nested"}],"x":"\\u0041"}`,
+    );
     expect(edit(`{"messages":[]}`)).toBe(`{"messages":[]}`);
   });
 
@@ -210,9 +261,15 @@ describe("replaceUnambiguous", () => {
   });
 
   test("keys deeper than the path, or under other parents, do not count", () => {
-    expect(edit(`{"model":"g","messages":[{"model":"a","m\\u006fdel":"b"}]}`)).toBe(`{"model":"up","messages":[{"model":"a","m\\u006fdel":"b"}]}`);
-    expect(edit(`{"other":{"model":"a"},"req":{"model":"g","model":"h"}}`, ["req", "model"])).toBeUndefined();
-    expect(edit(`{"other":{"model":"a"},"req":{"model":"g"}}`, ["req", "model"])).toBe(`{"other":{"model":"a"},"req":{"model":"up"}}`);
+    expect(edit(`{"model":"g","messages":[{"model":"a","m\\u006fdel":"b"}]}`)).toBe(
+      `{"model":"up","messages":[{"model":"a","m\\u006fdel":"b"}]}`,
+    );
+    expect(
+      edit(`{"other":{"model":"a"},"req":{"model":"g","model":"h"}}`, ["req", "model"]),
+    ).toBeUndefined();
+    expect(edit(`{"other":{"model":"a"},"req":{"model":"g"}}`, ["req", "model"])).toBe(
+      `{"other":{"model":"a"},"req":{"model":"up"}}`,
+    );
   });
 
   test("the verdict is the walk's own: a prepared rewriter used again starts clean", () => {

@@ -35,7 +35,8 @@ function checker(): Promise<JqModule> {
   instance ??= loadJqModule().then((mod) =>
     createJq(mod, {
       onTick: () => {
-        if (performance.now() > deadline) throw new Error(`compiling took longer than ${COMPILE_DEADLINE_MS} ms`);
+        if (performance.now() > deadline)
+          throw new Error(`compiling took longer than ${COMPILE_DEADLINE_MS} ms`);
       },
     }),
   );
@@ -48,16 +49,27 @@ function checker(): Promise<JqModule> {
 /** `jq: error: <message> at <where>, line N:` followed by the offending program line(s). */
 const ERROR_LINE = /^jq: error: (.*?)(?: at (?:<top-level>|[^,]*), line (\d+):)?$/;
 
-function parseCompileErrors(stderr: string, firstLine: number, selectorLines: number): SelectorCheck {
+function parseCompileErrors(
+  stderr: string,
+  firstLine: number,
+  selectorLines: number,
+): SelectorCheck {
   const found: { message: string; line?: number }[] = [];
   for (const text of stderr.split("\n")) {
     const m = ERROR_LINE.exec(text);
     if (!m) continue;
     const line = m[2] ? Number(m[2]) - firstLine + 1 : undefined;
-    found.push({ message: m[1]!.replace(/ \(Unix shell quoting issues\?\)$/, ""), line: line && line >= 1 && line <= selectorLines ? line : undefined });
+    found.push({
+      message: m[1]!.replace(/ \(Unix shell quoting issues\?\)$/, ""),
+      line: line && line >= 1 && line <= selectorLines ? line : undefined,
+    });
   }
   if (found.length === 0) return { ok: false, message: stderr.trim() || "jq refused the selector" };
-  return { ok: false, message: found.map((f) => f.message).join("; "), line: found.find((f) => f.line)?.line };
+  return {
+    ok: false,
+    message: found.map((f) => f.message).join("; "),
+    line: found.find((f) => f.line)?.line,
+  };
 }
 
 async function compile(program: string): Promise<{ status: number; stderr: string }> {
@@ -76,7 +88,10 @@ async function compile(program: string): Promise<{ status: number; stderr: strin
     instance = undefined;
     // jq folds constant expressions while compiling, so `"x" * 1e9` can exhaust the heap right here.
     const message = String((err as Error)?.message ?? err);
-    return { status: -1, stderr: `jq: error: ${message.startsWith("Aborted(") ? "jq aborted while compiling (out of memory)" : message}` };
+    return {
+      status: -1,
+      stderr: `jq: error: ${message.startsWith("Aborted(") ? "jq aborted while compiling (out of memory)" : message}`,
+    };
   } finally {
     deadline = Infinity;
   }
@@ -84,15 +99,20 @@ async function compile(program: string): Promise<{ status: number; stderr: strin
 
 /** Whether `source` compiles as a selector; a failure carries jq's message and, when known, its line. */
 export async function checkSelector(source: string): Promise<SelectorCheck> {
-  if (usesInternalName(source)) return { ok: false, message: "names starting with $__lr_ are reserved" };
+  if (usesInternalName(source))
+    return { ok: false, message: "names starting with $__lr_ are reserved" };
   if (compiledOk.has(source)) return { ok: true };
   const { alone, wrapped, firstLine } = checkPrograms(source);
   const first = await compile(alone);
-  if (first.status !== 0) return parseCompileErrors(first.stderr, firstLine, source.split("\n").length);
+  if (first.status !== 0)
+    return parseCompileErrors(first.stderr, firstLine, source.split("\n").length);
   const second = await compile(wrapped);
   if (second.status !== 0) {
     // Compiles alone but not inside first(…): it ends inside a comment continued with a backslash, or similar.
-    return { ok: false, message: `not a complete jq expression when wrapped: ${parseCompileErrors(second.stderr, firstLine, 0).message}` };
+    return {
+      ok: false,
+      message: `not a complete jq expression when wrapped: ${parseCompileErrors(second.stderr, firstLine, 0).message}`,
+    };
   }
   if (compiledOk.size >= MAX_REMEMBERED) compiledOk.clear();
   compiledOk.add(source);

@@ -14,14 +14,25 @@
 import { checkSelector, type SelectorCheck } from "./check";
 import { loadJqModule } from "./jq";
 import { WorkerPool, type PoolResult, type PoolTask } from "./pool";
-import { INPUT_PREFIX, combinedProgram, inputMeta, inputSuffix, newNonce, parseStep } from "./program";
+import {
+  INPUT_PREFIX,
+  combinedProgram,
+  inputMeta,
+  inputSuffix,
+  newNonce,
+  parseStep,
+} from "./program";
 import { SELECT_MS_PER_MIB } from "./protocol";
 import { type Entry, QuarantineList } from "./quarantine";
 
 export type InboundFormat = "openai" | "anthropic" | "gemini";
 /** "skipped": not evaluated (body above the cap, or the selector is quarantined). Only "match" is eligible. */
 export type SelectorOutcome = "match" | "no_match" | "error" | "timeout" | "skipped";
-export type SelectorLog = (level: "debug" | "info" | "warn", msg: string, fields?: Record<string, unknown>) => void;
+export type SelectorLog = (
+  level: "debug" | "info" | "warn",
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 export interface SelectorEngineOptions {
   /** Per selector, from the end of the previous one (parsing, and the selectors together, get extra time per MiB). Default 100. */
@@ -59,7 +70,12 @@ interface GroupPlan {
   metas: Map<string, string>;
 }
 
-const DEFAULTS = { timeoutMs: 100, workers: 2, maxBodyBytes: 32 * 1024 * 1024, quarantineMs: 30_000 };
+const DEFAULTS = {
+  timeoutMs: 100,
+  workers: 2,
+  maxBodyBytes: 32 * 1024 * 1024,
+  quarantineMs: 30_000,
+};
 const RS = 0x1e;
 
 /** One evaluate() call: what its passes share. */
@@ -88,7 +104,11 @@ class EvalTask implements PoolTask {
     if (this.used.length === 0) return null;
     const { nonce, mark } = newNonce();
     this.mark = mark;
-    return { chunks: [INPUT_PREFIX, this.body, inputSuffix(this.meta(this.used), nonce)], selectors: this.used.length, allowanceMs: this.allowanceMs };
+    return {
+      chunks: [INPUT_PREFIX, this.body, inputSuffix(this.meta(this.used), nonce)],
+      selectors: this.used.length,
+      allowanceMs: this.allowanceMs,
+    };
   }
 }
 
@@ -105,9 +125,14 @@ export class SelectorEngine {
   ) {}
 
   /** Checks every selector, then starts a worker compiling the combined program. */
-  static async create(groups: GroupSelectors[], opts: SelectorEngineOptions = {}): Promise<SelectorEngine> {
+  static async create(
+    groups: GroupSelectors[],
+    opts: SelectorEngineOptions = {},
+  ): Promise<SelectorEngine> {
     // An option given as undefined means "the default", not "unset the default" (NaN deadlines).
-    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as SelectorEngineOptions;
+    const given = Object.fromEntries(
+      Object.entries(opts).filter(([, v]) => v !== undefined),
+    ) as SelectorEngineOptions;
     const o = { ...DEFAULTS, ...given };
     const log: SelectorLog = opts.log ?? (() => {});
     const plans = new Map<string, GroupPlan>();
@@ -121,7 +146,10 @@ export class SelectorEngine {
         if (source === undefined) continue;
         if (!checks.has(source)) checks.set(source, checkSelector(source));
         const check = await checks.get(source)!;
-        if (!check.ok) problems.push(`group "${group}" member ${member}: ${check.message}${check.line ? ` (selector line ${check.line})` : ""}`);
+        if (!check.ok)
+          problems.push(
+            `group "${group}" member ${member}: ${check.message}${check.line ? ` (selector line ${check.line})` : ""}`,
+          );
         entries.push({ id: sources.length, group, member, source, key: `${group}#${member}` });
         sources.push(source);
       }
@@ -129,7 +157,9 @@ export class SelectorEngine {
     }
     if (problems.length > 0) throw new Error(`invalid selectors:\n  ${problems.join("\n  ")}`);
     const engine: { current?: SelectorEngine } = {};
-    const quarantine = new QuarantineList(o.quarantineMs, opts.now ?? Date.now, log, (e) => engine.current?.cancelStuckOn(e));
+    const quarantine = new QuarantineList(o.quarantineMs, opts.now ?? Date.now, log, (e) =>
+      engine.current?.cancelStuckOn(e),
+    );
     let pool: WorkerPool | undefined;
     if (sources.length > 0) {
       pool = await WorkerPool.open({
@@ -156,7 +186,11 @@ export class SelectorEngine {
   }
 
   /** One outcome per member of `group`; throws for a group that was not given to create(). */
-  async evaluate(group: string, body: Uint8Array, format: InboundFormat): Promise<SelectorOutcome[]> {
+  async evaluate(
+    group: string,
+    body: Uint8Array,
+    format: InboundFormat,
+  ): Promise<SelectorOutcome[]> {
     const plan = this.plans.get(group);
     if (!plan) throw new Error(`selector engine: unknown group "${group}"`);
     const out: SelectorOutcome[] = new Array(plan.size).fill("match");
@@ -165,7 +199,11 @@ export class SelectorEngine {
     if (this.closed || !this.pool) return out;
     this.counts.evaluations++;
     if (body.length > this.maxBodyBytes) {
-      this.log("info", "selectors not evaluated: body above the cap", { group, bytes: body.length, cap: this.maxBodyBytes });
+      this.log("info", "selectors not evaluated: body above the cap", {
+        group,
+        bytes: body.length,
+        cap: this.maxBodyBytes,
+      });
       return out;
     }
     if (body.includes(RS)) {
@@ -173,7 +211,14 @@ export class SelectorEngine {
       this.decideAll(plan.entries, out, "error", "body contains a 0x1E byte, not JSON", group);
       return out;
     }
-    const run: Evaluation = { plan, group, format, body, out, allowanceMs: (body.length / 1048576) * SELECT_MS_PER_MIB };
+    const run: Evaluation = {
+      plan,
+      group,
+      format,
+      body,
+      out,
+      allowanceMs: (body.length / 1048576) * SELECT_MS_PER_MIB,
+    };
     const admission = this.quarantine.admission();
     await this.passes(run, plan.entries, admission.admit);
     admission.end();
@@ -181,14 +226,21 @@ export class SelectorEngine {
     // quarantined selectors decide after all. Treating them as eligible unasked would route requests
     // their selector exists to keep away; asking them costs at most their deadline, and only then.
     if (admission.held.length > 0 && !out.includes("match")) {
-      this.log("debug", "no other member eligible: evaluating quarantined selectors", { group, members: admission.held.map((e) => e.member) });
+      this.log("debug", "no other member eligible: evaluating quarantined selectors", {
+        group,
+        members: admission.held.map((e) => e.member),
+      });
       await this.passes(run, admission.held, () => true);
     }
     return out;
   }
 
   /** Evaluates `pending` (those `admit` lets run) until each is decided, one pass per cut-short run. */
-  private async passes(run: Evaluation, pending: Entry[], admit: (e: Entry) => boolean): Promise<void> {
+  private async passes(
+    run: Evaluation,
+    pending: Entry[],
+    admit: (e: Entry) => boolean,
+  ): Promise<void> {
     for (let round = 0; pending.length > 0 && round <= run.plan.entries.length; round++) {
       const task = new EvalTask(
         () => pending.filter(admit),
@@ -210,23 +262,41 @@ export class SelectorEngine {
     let meta = plan.metas.get(key);
     if (meta === undefined) {
       if (plan.metas.size > 64) plan.metas.clear();
-      meta = inputMeta(group, format, used.map((e) => e.id));
+      meta = inputMeta(
+        group,
+        format,
+        used.map((e) => e.id),
+      );
       plan.metas.set(key, meta);
     }
     return meta;
   }
 
   /** Records what a pass decided; returns the selectors still to evaluate. */
-  private apply(task: EvalTask, result: PoolResult, out: SelectorOutcome[], group: string): Entry[] {
+  private apply(
+    task: EvalTask,
+    result: PoolResult,
+    out: SelectorOutcome[],
+    group: string,
+  ): Entry[] {
     const { used } = task;
     const { lines, end } = result;
     if (this.closed) {
       for (const e of used) out[e.member] = "skipped";
       return [];
     }
-    if ((lines.length > 0 && lines[0] !== task.mark) || (end === "ok" && lines.length !== used.length + 1)) {
+    if (
+      (lines.length > 0 && lines[0] !== task.mark) ||
+      (end === "ok" && lines.length !== used.length + 1)
+    ) {
       const detail = result.err.trim().slice(0, 200);
-      this.decideAll(used, out, "error", `body is not one JSON value${detail ? `: ${detail}` : ""}`, group);
+      this.decideAll(
+        used,
+        out,
+        "error",
+        `body is not one JSON value${detail ? `: ${detail}` : ""}`,
+        group,
+      );
       return [];
     }
     const decided = Math.min(Math.max(0, lines.length - 1), used.length);
@@ -234,21 +304,37 @@ export class SelectorEngine {
       const e = used[i]!;
       const step = parseStep(lines[i + 1]!);
       if (step.kind === "match" || step.kind === "no_match") out[e.member] = step.kind;
-      else this.decide(e, out, "error", step.kind === "error" ? step.message : `unexpected jq output: ${step.line.slice(0, 100)}`);
+      else
+        this.decide(
+          e,
+          out,
+          "error",
+          step.kind === "error" ? step.message : `unexpected jq output: ${step.line.slice(0, 100)}`,
+        );
       this.quarantine.release(e);
     }
     if (end === "ok") return [];
     if (result.progress === 0) {
       // Cut short before any selector ran (jq was parsing the body, or no worker took it): none is to blame.
       const outcome = end === "timeout" ? "timeout" : "error";
-      this.log("warn", "selectors not evaluated: jq stopped before any selector ran", { group, end, message: result.message });
+      this.log("warn", "selectors not evaluated: jq stopped before any selector ran", {
+        group,
+        end,
+        message: result.message,
+      });
       for (const e of used) this.count((out[e.member] = outcome));
       return [];
     }
     const at = result.progress - 1;
     const culprit = used[at];
     if (!culprit) {
-      this.decideAll(used.slice(decided), out, "error", `jq stopped after the last selector (${end})`, group);
+      this.decideAll(
+        used.slice(decided),
+        out,
+        "error",
+        `jq stopped after the last selector (${end})`,
+        group,
+      );
       return [];
     }
     // "cancelled": another request quarantined this selector while this one was running it.
@@ -259,14 +345,34 @@ export class SelectorEngine {
     return end === "lost" ? [...used.slice(0, at), ...used.slice(at + 1)] : used.slice(at + 1);
   }
 
-  private decide(e: Entry, out: SelectorOutcome[], outcome: SelectorOutcome, message: string): void {
+  private decide(
+    e: Entry,
+    out: SelectorOutcome[],
+    outcome: SelectorOutcome,
+    message: string,
+  ): void {
     this.count((out[e.member] = outcome));
-    this.log("debug", "selector error", { group: e.group, member: e.member, selector: e.source, message });
+    this.log("debug", "selector error", {
+      group: e.group,
+      member: e.member,
+      selector: e.source,
+      message,
+    });
   }
 
-  private decideAll(entries: Entry[], out: SelectorOutcome[], outcome: SelectorOutcome, message: string, group: string): void {
+  private decideAll(
+    entries: Entry[],
+    out: SelectorOutcome[],
+    outcome: SelectorOutcome,
+    message: string,
+    group: string,
+  ): void {
     for (const e of entries) this.count((out[e.member] = outcome));
-    this.log("debug", "selectors not decided", { group, members: entries.map((e) => e.member), message });
+    this.log("debug", "selectors not decided", {
+      group,
+      members: entries.map((e) => e.member),
+      message,
+    });
   }
 
   private count(outcome: SelectorOutcome): void {
@@ -283,8 +389,19 @@ export class SelectorEngine {
   }
 
   /** `workers`: threads running now (the spare only while isolation needs it). */
-  stats(): { evaluations: number; timeouts: number; errors: number; restarts: number; quarantined: string[]; workers: number } {
-    return { ...this.counts, quarantined: this.quarantine.keys(), workers: this.pool?.workers ?? 0 };
+  stats(): {
+    evaluations: number;
+    timeouts: number;
+    errors: number;
+    restarts: number;
+    quarantined: string[];
+    workers: number;
+  } {
+    return {
+      ...this.counts,
+      quarantined: this.quarantine.keys(),
+      workers: this.pool?.workers ?? 0,
+    };
   }
 
   /** Stops the workers; evaluations after this resolve with "skipped" for every selector member. */

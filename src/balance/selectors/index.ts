@@ -10,4 +10,11 @@ export { checkSelector, type SelectorCheck } from "./check";
 export { checkConfigSelectors } from "./validate";
 /** Compiles the jq engine (once per thread); calling it early lets the compile overlap other startup work. */
 export { loadJqModule } from "./jq";
-export { SelectorEngine, type GroupSelectors, type InboundFormat, type SelectorEngineOptions, type SelectorLog, type SelectorOutcome } from "./engine";
+export {
+  SelectorEngine,
+  type GroupSelectors,
+  type InboundFormat,
+  type SelectorEngineOptions,
+  type SelectorLog,
+  type SelectorOutcome,
+} from "./engine";

@@ -39,12 +39,17 @@ export function loadJqModule(): Promise<WebAssembly.Module> {
     .then((bytes) => WebAssembly.compile(bytes))
     .catch((err: unknown) => {
       compiled = undefined;
-      throw new Error(`jq engine unavailable (${wasmPath}): ${(err as Error).message}; run \`bun scripts/build-jq.ts\``);
+      throw new Error(
+        `jq engine unavailable (${wasmPath}): ${(err as Error).message}; run \`bun scripts/build-jq.ts\``,
+      );
     });
   return compiled;
 }
 
-export async function createJq(wasmModule: WebAssembly.Module, hooks: JqHooks = {}): Promise<JqModule> {
+export async function createJq(
+  wasmModule: WebAssembly.Module,
+  hooks: JqHooks = {},
+): Promise<JqModule> {
   return (await factory({ wasmModule, ...hooks })) as JqModule;
 }
 

@@ -8,7 +8,14 @@
  * restarted or lost. Once no worker has had a job for SPARE_IDLE_MS, the spare is stopped again: an
  * idle router holds one worker.
  */
-import { Slot, lost, type PoolResult, type PoolTask, type SlotOptions, type SlotOwner } from "./slot";
+import {
+  Slot,
+  lost,
+  type PoolResult,
+  type PoolTask,
+  type SlotOptions,
+  type SlotOwner,
+} from "./slot";
 
 export type { PoolResult, PoolTask } from "./slot";
 
@@ -34,7 +41,13 @@ export const SPARE_IDLE_MS = 30_000;
  * worker.ts as an extra entry point) import.meta.url is the bundle's main chunk, and the worker chunk is
  * at its source path relative to the entry points' common folder: src/ for build.ts.
  */
-const WORKER_CANDIDATES = ["./worker.ts", "./balance/selectors/worker.js", "./src/balance/selectors/worker.js", "./selectors/worker.js", "./worker.js"];
+const WORKER_CANDIDATES = [
+  "./worker.ts",
+  "./balance/selectors/worker.js",
+  "./src/balance/selectors/worker.js",
+  "./selectors/worker.js",
+  "./worker.js",
+];
 let workerUrl: Promise<string> | undefined;
 
 function findWorker(): Promise<string> {
@@ -43,7 +56,9 @@ function findWorker(): Promise<string> {
       const url = new URL(candidate, import.meta.url);
       if (await Bun.file(url).exists()) return url.href;
     }
-    throw new Error(`selector worker not found beside ${import.meta.url}: build with src/balance/selectors/worker.ts as an entry point`);
+    throw new Error(
+      `selector worker not found beside ${import.meta.url}: build with src/balance/selectors/worker.ts as an entry point`,
+    );
   })();
   return workerUrl;
 }
@@ -86,7 +101,8 @@ export class WorkerPool implements SlotOwner {
   }
 
   run(task: PoolTask): Promise<PoolResult | null> {
-    if (this.closed || this.slots.length === 0) return Promise.resolve(lost("no selector worker available"));
+    if (this.closed || this.slots.length === 0)
+      return Promise.resolve(lost("no selector worker available"));
     return new Promise((resolve) => {
       this.queue.push({ task, resolve, since: performance.now() });
       this.pump();
@@ -95,7 +111,13 @@ export class WorkerPool implements SlotOwner {
 
   /** Jobs in flight with the number of output lines each has produced so far. */
   running(): { task: PoolTask; progress: number; cancel(atProgress: number): void }[] {
-    return this.slots.filter((s) => s.running).map((s) => ({ task: s.running!.task, progress: s.progress, cancel: (at: number) => s.cancel(at) }));
+    return this.slots
+      .filter((s) => s.running)
+      .map((s) => ({
+        task: s.running!.task,
+        progress: s.progress,
+        cancel: (at: number) => s.cancel(at),
+      }));
   }
 
   /** Live workers, spares included. */
@@ -128,7 +150,8 @@ export class WorkerPool implements SlotOwner {
     // Waiting for a worker that is still starting says nothing about stuck selectors.
     if (!this.slots.every((s) => s.ready)) return;
     const readySince = Math.max(...this.slots.map((s) => s.readySince));
-    const queuedSince = this.queue.length > 0 ? Math.max(this.queue[0]!.since, readySince) : Infinity;
+    const queuedSince =
+      this.queue.length > 0 ? Math.max(this.queue[0]!.since, readySince) : Infinity;
     const oldest = Math.min(...this.slots.map((s) => s.running?.since ?? Infinity), queuedSince);
     if (oldest === Infinity) return;
     const wait = oldest + SPARE_AFTER_MS - performance.now();

@@ -45,7 +45,10 @@ function dispatch(selectors: readonly string[], lo: number, hi: number): string 
 /** The combined program; selector ids are indexes into `selectors`. */
 export function combinedProgram(selectors: readonly string[]): string {
   if (selectors.length === 0) return [...PRELUDE, `${BIND} | $__lr_nonce`].join("\n");
-  return [...PRELUDE, `${BIND} | $__lr_nonce, ($__lr_run[] as $__lr_id | $__lr_body | ${dispatch(selectors, 0, selectors.length)})`].join("\n");
+  return [
+    ...PRELUDE,
+    `${BIND} | $__lr_nonce, ($__lr_run[] as $__lr_id | $__lr_body | ${dispatch(selectors, 0, selectors.length)})`,
+  ].join("\n");
 }
 
 /** Flags for the long-lived main(): --seq makes a malformed body skippable instead of fatal. */
@@ -55,9 +58,17 @@ export const PERSISTENT_FLAGS = ["-c", "-M", "--seq", "--unbuffered"];
  * Programs that only compile the selector (`empty |` never runs it): first alone, as an author would
  * write it, so jq's messages and lines are the natural ones; then wrapped as the combined program uses it.
  */
-export function checkPrograms(selector: string): { alone: string; wrapped: string; firstLine: number } {
+export function checkPrograms(selector: string): {
+  alone: string;
+  wrapped: string;
+  firstLine: number;
+} {
   const head = [...PRELUDE, `${BIND} | empty |`].join("\n");
-  return { alone: `${head}\n${selector}`, wrapped: `${head} (${leaf(selector)})`, firstLine: PRELUDE.length + 2 };
+  return {
+    alone: `${head}\n${selector}`,
+    wrapped: `${head} (${leaf(selector)})`,
+    firstLine: PRELUDE.length + 2,
+  };
 }
 
 export function usesInternalName(selector: string): boolean {
@@ -85,7 +96,11 @@ export function inputSuffix(meta: string, nonce: string): Uint8Array {
 }
 
 /** One output line of the combined program, RS and LF already removed. */
-export type StepResult = { kind: "match" } | { kind: "no_match" } | { kind: "error"; message: string } | { kind: "invalid"; line: string };
+export type StepResult =
+  | { kind: "match" }
+  | { kind: "no_match" }
+  | { kind: "error"; message: string }
+  | { kind: "invalid"; line: string };
 
 export function parseStep(line: string): StepResult {
   if (line === "1") return { kind: "match" };

@@ -50,14 +50,23 @@ export class QuarantineList {
     if (s.probing || this.now() < s.until) return false;
     s.probing = true;
     probes.add(e);
-    this.log("info", "retrying quarantined selector", { group: e.group, member: e.member, selector: e.source });
+    this.log("info", "retrying quarantined selector", {
+      group: e.group,
+      member: e.member,
+      selector: e.source,
+    });
     return true;
   }
 
   /** `e` was cut short (timed out, trapped…) on a body of `bytes`: quarantined only when the body cannot be to blame. */
   failed(e: Entry, reason: string, detail: string | undefined, bytes: number): void {
     if (bytes <= QUARANTINE_MAX_BODY_BYTES) return this.add(e, reason, detail);
-    this.log("info", "selector stopped on a large body: not eligible for this request", { group: e.group, member: e.member, end: reason, bytes });
+    this.log("info", "selector stopped on a large body: not eligible for this request", {
+      group: e.group,
+      member: e.member,
+      end: reason,
+      bytes,
+    });
   }
 
   add(e: Entry, reason: string, detail?: string): void {
@@ -67,7 +76,14 @@ export class QuarantineList {
     const strikes = (s?.strikes ?? 0) + 1;
     const ms = this.baseMs * Math.min(2 ** (strikes - 1), MAX_FACTOR);
     this.states.set(e, { until: this.now() + ms, strikes, probing: false });
-    this.log("warn", "selector quarantined", { group: e.group, member: e.member, selector: e.source, reason, detail, quarantine_ms: ms });
+    this.log("warn", "selector quarantined", {
+      group: e.group,
+      member: e.member,
+      selector: e.source,
+      reason,
+      detail,
+      quarantine_ms: ms,
+    });
     this.onAdd(e);
   }
 

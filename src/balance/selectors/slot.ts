@@ -4,7 +4,14 @@
  * wasm only because the fuel hook re-enters JS).
  */
 import { outputLines } from "./program";
-import { CTL, CTL_SLOTS, PARSE_MS_PER_MIB, type JobEnd, type WorkerInit, type WorkerMessage } from "./protocol";
+import {
+  CTL,
+  CTL_SLOTS,
+  PARSE_MS_PER_MIB,
+  type JobEnd,
+  type WorkerInit,
+  type WorkerMessage,
+} from "./protocol";
 
 /** What a worker is given for one job. */
 export interface TaskInput {
@@ -30,7 +37,13 @@ export interface PoolResult {
   message?: string;
 }
 
-export const lost = (message: string): PoolResult => ({ end: "lost", lines: [], progress: 0, err: "", message });
+export const lost = (message: string): PoolResult => ({
+  end: "lost",
+  lines: [],
+  progress: 0,
+  err: "",
+  message,
+});
 
 export interface SlotOptions {
   wasmModule: WebAssembly.Module;
@@ -81,7 +94,9 @@ export class Slot {
     readonly spawnFailures = 0,
   ) {
     this.timeoutMs = opts.timeoutMs;
-    this.data = new SharedArrayBuffer(Math.min(INITIAL_DATA_BYTES, opts.maxInputBytes), { maxByteLength: opts.maxInputBytes });
+    this.data = new SharedArrayBuffer(Math.min(INITIAL_DATA_BYTES, opts.maxInputBytes), {
+      maxByteLength: opts.maxInputBytes,
+    });
     this.worker = new Worker(url);
     // The server must be able to exit even if close() is never called.
     this.worker.unref();
@@ -103,7 +118,13 @@ export class Slot {
         const run = this.running;
         if (!run || run.seq !== msg.seq) return;
         const lines = outputLines(msg.out);
-        this.settle({ end: msg.end, lines, progress: lines.length, err: msg.err, message: msg.message });
+        this.settle({
+          end: msg.end,
+          lines,
+          progress: lines.length,
+          err: msg.err,
+          message: msg.message,
+        });
         pool.pump();
       } else {
         startReject(new Error(msg.message));
@@ -120,7 +141,13 @@ export class Slot {
       startReject(new Error("selector worker exited during startup"));
       this.fail("selector worker exited");
     });
-    const init: WorkerInit = { wasmModule: opts.wasmModule, ctl: this.ctl.buffer as SharedArrayBuffer, data: this.data, program: opts.program, timeoutMs: opts.timeoutMs };
+    const init: WorkerInit = {
+      wasmModule: opts.wasmModule,
+      ctl: this.ctl.buffer as SharedArrayBuffer,
+      data: this.data,
+      program: opts.program,
+      timeoutMs: opts.timeoutMs,
+    };
     this.worker.postMessage(init);
   }
 
@@ -147,8 +174,15 @@ export class Slot {
       at += c.length;
     }
     const seq = ++this.seq;
-    const budget = this.timeoutMs * (selectors + 1) + (len / 1048576) * PARSE_MS_PER_MIB + allowanceMs + BACKSTOP_GRACE_MS;
-    const backstop = setTimeout(() => this.fail(`selector worker gave no answer within ${Math.round(budget)} ms`), budget);
+    const budget =
+      this.timeoutMs * (selectors + 1) +
+      (len / 1048576) * PARSE_MS_PER_MIB +
+      allowanceMs +
+      BACKSTOP_GRACE_MS;
+    const backstop = setTimeout(
+      () => this.fail(`selector worker gave no answer within ${Math.round(budget)} ms`),
+      budget,
+    );
     backstop.unref?.();
     this.running = { task, seq, since: performance.now(), resolve, backstop };
     Atomics.store(this.ctl, CTL.PROGRESS, 0);

@@ -8,10 +8,20 @@
  * instance is replaced (a few ms: the compiled module is reused) and main() restarts.
  */
 import { createJq, decode, type JqModule } from "./jq";
-import { CTL, PARSE_MS_PER_MIB, RECYCLE_MEMORY_BYTES, type JobEnd, type WorkerInit, type WorkerMessage } from "./protocol";
+import {
+  CTL,
+  PARSE_MS_PER_MIB,
+  RECYCLE_MEMORY_BYTES,
+  type JobEnd,
+  type WorkerInit,
+  type WorkerMessage,
+} from "./protocol";
 import { PERSISTENT_FLAGS } from "./program";
 
-declare const self: { onmessage: ((e: MessageEvent<WorkerInit>) => void) | null; postMessage(msg: WorkerMessage): void };
+declare const self: {
+  onmessage: ((e: MessageEvent<WorkerInit>) => void) | null;
+  postMessage(msg: WorkerMessage): void;
+};
 
 const PROGRAM_FILE = "/selectors.jq";
 const MAX_ERR_CHARS = 2_000;
@@ -53,7 +63,14 @@ function run(init: WorkerInit): Promise<void> {
   const finish = (end: JobEnd, message?: string) => {
     if (!job || !jq) return;
     const { stdout, stderr } = jq.jqTakeOutput();
-    post({ t: "result", seq: job.seq, end, out: decode(stdout), err: decode(stderr).slice(0, MAX_ERR_CHARS), message });
+    post({
+      t: "result",
+      seq: job.seq,
+      end,
+      out: decode(stdout),
+      err: decode(stderr).slice(0, MAX_ERR_CHARS),
+      message,
+    });
     job = undefined;
   };
 
@@ -84,7 +101,13 @@ function run(init: WorkerInit): Promise<void> {
         const len = Atomics.load(ctl, CTL.LEN);
         Atomics.store(ctl, CTL.PROGRESS, 0);
         const now = performance.now();
-        job = { seq, lines: 0, deadline: now + init.timeoutMs + (len / 1048576) * PARSE_MS_PER_MIB, lineAt: now, spare: Atomics.load(ctl, CTL.ALLOWANCE) };
+        job = {
+          seq,
+          lines: 0,
+          deadline: now + init.timeoutMs + (len / 1048576) * PARSE_MS_PER_MIB,
+          lineAt: now,
+          spare: Atomics.load(ctl, CTL.ALLOWANCE),
+        };
         return new Uint8Array(init.data, 0, len);
       }
       Atomics.wait(ctl, CTL.SEQ, seq);
@@ -99,7 +122,8 @@ function run(init: WorkerInit): Promise<void> {
     const now = performance.now();
     // Time a selector took past its own timeoutMs comes out of the shared allowance. The first line
     // ends parsing, which has a budget of its own.
-    if (job.lines > 0) job.spare = Math.max(0, job.spare - Math.max(0, now - job.lineAt - lines * init.timeoutMs));
+    if (job.lines > 0)
+      job.spare = Math.max(0, job.spare - Math.max(0, now - job.lineAt - lines * init.timeoutMs));
     job.lines += lines;
     job.lineAt = now;
     job.deadline = now + init.timeoutMs + job.spare;
@@ -109,7 +133,8 @@ function run(init: WorkerInit): Promise<void> {
   const onTick = () => {
     if (Atomics.load(ctl, CTL.SHUTDOWN)) throw new Interrupt("cancelled");
     if (!job) return;
-    if (Atomics.load(ctl, CTL.CANCEL) === job.seq && Atomics.load(ctl, CTL.CANCEL_AT) === job.lines) throw new Interrupt("cancelled");
+    if (Atomics.load(ctl, CTL.CANCEL) === job.seq && Atomics.load(ctl, CTL.CANCEL_AT) === job.lines)
+      throw new Interrupt("cancelled");
     if (performance.now() > job.deadline) throw new Interrupt("timeout");
   };
 
@@ -121,7 +146,12 @@ function run(init: WorkerInit): Promise<void> {
         jobsSinceCollection = 0;
         Bun.gc(false);
       }
-      jq = await createJq(init.wasmModule, { onStdinEmpty, onStdout, onTick, onPrintErr: () => {} });
+      jq = await createJq(init.wasmModule, {
+        onStdinEmpty,
+        onStdout,
+        onTick,
+        onPrintErr: () => {},
+      });
       jq.jqWriteFile(PROGRAM_FILE, init.program);
       announce = restart;
       let status: number;
@@ -135,7 +165,10 @@ function run(init: WorkerInit): Promise<void> {
           // A trap (e.g. C stack overflow) or an abort (the 256 MiB heap limit) inside a selector.
           finish("crash", String((err as Error)?.message ?? err));
         } else {
-          post({ t: "fatal", message: `jq failed outside a request: ${String((err as Error)?.message ?? err)}` });
+          post({
+            t: "fatal",
+            message: `jq failed outside a request: ${String((err as Error)?.message ?? err)}`,
+          });
           return;
         }
         continue;
@@ -151,5 +184,7 @@ function run(init: WorkerInit): Promise<void> {
 
 self.onmessage = (e) => {
   self.onmessage = null;
-  run(e.data).catch((err: unknown) => self.postMessage({ t: "fatal", message: String((err as Error)?.message ?? err) }));
+  run(e.data).catch((err: unknown) =>
+    self.postMessage({ t: "fatal", message: String((err as Error)?.message ?? err) }),
+  );
 };

@@ -104,7 +104,9 @@ export function addressPolicy(settings: MediaSettings): AddressPolicy {
   if (!policy) {
     policy = { allowPrivate: settings.allowPrivate, names: new Set(), ranges: [] };
     for (const entry of settings.allowHosts) {
-      const range = parseCidr(entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`);
+      const range = parseCidr(
+        entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`,
+      );
       if (range) policy.ranges.push(range);
       else policy.names.add(bareHost(entry));
     }
@@ -129,13 +131,17 @@ export function refusal(policy: AddressPolicy, address: string): string | undefi
   if (kind === undefined || policy.allowPrivate) return undefined;
   // `10.1.0.0/16` also admits `::ffff:10.1.2.3`: the same host, written the IPv6 way.
   const mapped = within(bytes, V4_MAPPED) ? bytes.subarray(12) : undefined;
-  if (policy.ranges.some((r) => within(bytes, r) || (mapped !== undefined && within(mapped, r)))) return undefined;
+  if (policy.ranges.some((r) => within(bytes, r) || (mapped !== undefined && within(mapped, r))))
+    return undefined;
   return `${address} (${kind})`;
 }
 
 /** Lower case, without IPv6 brackets or the trailing dot of a fully qualified name. */
 export function bareHost(host: string): string {
-  return host.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 }
 
 function within(bytes: Bytes, range: Range): boolean {
@@ -151,7 +157,8 @@ function within(bytes: Bytes, range: Range): boolean {
 function parseCidr(text: string): Range | undefined {
   const [addr = "", bits = "", extra] = text.split("/");
   const bytes = parseAddress(addr);
-  if (!bytes || extra !== undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > bytes.length * 8) return undefined;
+  if (!bytes || extra !== undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > bytes.length * 8)
+    return undefined;
   return { bytes, bits: Number(bits) };
 }
 
@@ -167,7 +174,8 @@ export function parseAddress(text: string): Bytes | undefined {
 
 function parseV4(text: string): Bytes | undefined {
   const parts = text.split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255)) return undefined;
+  if (parts.length !== 4 || parts.some((p) => !/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255))
+    return undefined;
   return Uint8Array.from(parts, Number);
 }
 
@@ -183,7 +191,10 @@ function parseV6(text: string): Bytes | undefined {
   const head = split(halves[0]!);
   const rest = halves.length === 2 ? split(halves[1]!) : [];
   if (halves.length === 2 && head.length + rest.length > 7) return undefined;
-  const groups = halves.length === 2 ? [...head, ...Array<string>(8 - head.length - rest.length).fill("0"), ...rest] : head;
+  const groups =
+    halves.length === 2
+      ? [...head, ...Array<string>(8 - head.length - rest.length).fill("0"), ...rest]
+      : head;
   if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
   const bytes = new Uint8Array(16);
   groups.forEach((g, i) => {

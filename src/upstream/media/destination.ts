@@ -1,5 +1,11 @@
 import { lookup } from "node:dns/promises";
-import { allowedByName, bareHost, parseAddress, refusal, type AddressPolicy } from "./address-guard";
+import {
+  allowedByName,
+  bareHost,
+  parseAddress,
+  refusal,
+  type AddressPolicy,
+} from "./address-guard";
 
 /** Resolves a host name to all its addresses, as getaddrinfo does (so /etc/hosts counts). */
 export type Lookup = (host: string) => Promise<{ address: string; family: number }[]>;
@@ -23,8 +29,14 @@ export interface Destination {
 }
 
 /** A destination, or why this URL may not be downloaded (for the log, never the client). */
-export async function destination(url: URL, policy: AddressPolicy, resolve: Lookup, signal: AbortSignal): Promise<Destination | string> {
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `scheme ${url.protocol} is not downloaded`;
+export async function destination(
+  url: URL,
+  policy: AddressPolicy,
+  resolve: Lookup,
+  signal: AbortSignal,
+): Promise<Destination | string> {
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return `scheme ${url.protocol} is not downloaded`;
   if (url.username !== "" || url.password !== "") return "credentials in a media URL are refused";
   const name = bareHost(url.hostname);
   const direct: Destination = { connectUrl: url.href, host: url.host };
@@ -35,7 +47,9 @@ export async function destination(url: URL, policy: AddressPolicy, resolve: Look
     return why === undefined ? direct : `address not allowed: ${why}`;
   }
 
-  const answers = await untilAborted(resolve(name), signal).catch((err: Error & { code?: string }) => `${name} does not resolve: ${err.code ?? err.message}`);
+  const answers = await untilAborted(resolve(name), signal).catch(
+    (err: Error & { code?: string }) => `${name} does not resolve: ${err.code ?? err.message}`,
+  );
   if (typeof answers === "string") return answers;
   if (answers.length === 0) return `${name} does not resolve`;
   // Any internal address among the answers refuses the name: public hosts do not publish them.
@@ -46,7 +60,11 @@ export async function destination(url: URL, policy: AddressPolicy, resolve: Look
   const chosen = answers.find((a) => a.family === 4) ?? answers[0]!;
   const pinned = new URL(url.href);
   pinned.hostname = chosen.family === 6 ? `[${chosen.address}]` : chosen.address;
-  return { connectUrl: pinned.href, host: url.host, serverName: url.protocol === "https:" ? name : undefined };
+  return {
+    connectUrl: pinned.href,
+    host: url.host,
+    serverName: url.protocol === "https:" ? name : undefined,
+  };
 }
 
 /** getaddrinfo cannot be cancelled; the download stops waiting for it instead. */

@@ -106,13 +106,17 @@ async function read(res: Response, env: DownloadEnv): Promise<Downloaded> {
   const type = res.headers.get("content-type");
   if (!acceptableType(type)) {
     discard(res);
-    return { failure: `Content-Type ${JSON.stringify(type?.slice(0, 60))} is not an image, PDF or audio type` };
+    return {
+      failure: `Content-Type ${JSON.stringify(type?.slice(0, 60))} is not an image, PDF or audio type`,
+    };
   }
   // A declared length says something only for a body that is not inflated on the way in.
   const declared = Number(res.headers.get("content-length") ?? NaN);
   if (declared > env.room() && !res.headers.has("content-encoding")) {
     discard(res);
-    return { failure: `declares ${declared} bytes, more than the ${env.room()} left of the request's max_bytes` };
+    return {
+      failure: `declares ${declared} bytes, more than the ${env.room()} left of the request's max_bytes`,
+    };
   }
   if (!res.body) return { failure: "no body" };
   const reader = res.body.getReader();
@@ -148,7 +152,9 @@ async function read(res: Response, env: DownloadEnv): Promise<Downloaded> {
 
 function firstBytes(chunks: Uint8Array[], size: number): Uint8Array {
   const first = chunks[0]!;
-  return first.length >= SNIFF_BYTES ? first.subarray(0, SNIFF_BYTES) : Buffer.concat(chunks, size).subarray(0, SNIFF_BYTES);
+  return first.length >= SNIFF_BYTES
+    ? first.subarray(0, SNIFF_BYTES)
+    : Buffer.concat(chunks, size).subarray(0, SNIFF_BYTES);
 }
 
 function notMedia(type: string | null): string {

@@ -1,5 +1,11 @@
 import type { MediaSettings, ModelConfig } from "../../config/types";
-import { routerError, type IRRequest, type MediaPart, type Message, type RouterError } from "../../ir";
+import {
+  routerError,
+  type IRRequest,
+  type MediaPart,
+  type Message,
+  type RouterError,
+} from "../../ir";
 import type { Logger } from "../../log";
 import { addressPolicy } from "./address-guard";
 import { systemLookup, type Lookup } from "./destination";
@@ -17,7 +23,8 @@ export interface SharedBudget {
   limit: number;
 }
 
-const BUSY = "the router holds its limit of request bodies and media (server_settings.max_total_body_size)";
+const BUSY =
+  "the router holds its limit of request bodies and media (server_settings.max_total_body_size)";
 const TIMED_OUT = new Error("the request's downloads ran out of time");
 const FAILED = new Error("another download of the request failed");
 const OVER = new Error("the request is over");
@@ -58,7 +65,13 @@ export class RequestMedia {
    * Replaces the http(s) URL of each media part of `ir` that `wants` selects (the target cannot
    * fetch it) with the downloaded bytes. An error when any of them cannot be had.
    */
-  async inline(ir: IRRequest, wants: (part: MediaPart) => boolean, model: ModelConfig, log: Logger, group: string): Promise<RouterError | undefined> {
+  async inline(
+    ir: IRRequest,
+    wants: (part: MediaPart) => boolean,
+    model: ModelConfig,
+    log: Logger,
+    group: string,
+  ): Promise<RouterError | undefined> {
     const all = remoteMedia(ir.messages);
     const needed = all.filter(wants);
     if (needed.length === 0) return undefined;
@@ -67,26 +80,56 @@ export class RequestMedia {
     const urls = [...new Set(needed.map((p) => p.url!))];
     if (!this.settings.download) {
       const url = urls[0]!;
-      return routerError("invalid_request", `media #${numberOf(url)} (${clip(url)}) must be downloaded for this model, and the router's media downloads are turned off (server_settings.media.download)`);
+      return routerError(
+        "invalid_request",
+        `media #${numberOf(url)} (${clip(url)}) must be downloaded for this model, and the router's media downloads are turned off (server_settings.media.download)`,
+      );
     }
     if (urls.length > this.settings.maxUrls) {
-      return routerError("invalid_request", `this request has ${urls.length} media URLs to download; the router downloads at most ${this.settings.maxUrls} per request (server_settings.media.max_urls)`);
+      return routerError(
+        "invalid_request",
+        `this request has ${urls.length} media URLs to download; the router downloads at most ${this.settings.maxUrls} per request (server_settings.media.max_urls)`,
+      );
     }
 
     const got = new Map<string, { data: string; mime: string }>();
     const failure = await this.timed(urls, () => {
       const env = this.env(model);
-      return firstFailure(urls.map((url) => this.once(url, env).then((r) => ("failure" in r ? { url, why: r.failure } : void got.set(url, r)))));
+      return firstFailure(
+        urls.map((url) =>
+          this.once(url, env).then((r) =>
+            "failure" in r ? { url, why: r.failure } : void got.set(url, r),
+          ),
+        ),
+      );
     });
     if (failure) {
       const { stop } = this.stopping();
       stop.abort(FAILED); // the request fails: what is still downloading is not needed
-      if (this.client.aborted) return routerError("invalid_request", "client closed the request", { status: 499 });
-      const why = stop.signal.reason === TIMED_OUT ? `${TIMED_OUT.message} (${this.settings.timeoutMs / 1000} s)` : failure.why;
+      if (this.client.aborted)
+        return routerError("invalid_request", "client closed the request", { status: 499 });
+      const why =
+        stop.signal.reason === TIMED_OUT
+          ? `${TIMED_OUT.message} (${this.settings.timeoutMs / 1000} s)`
+          : failure.why;
       const n = numberOf(failure.url);
-      log.warn("media download failed", { group, model: model.name, media: n, url: clip(failure.url), reason: why });
-      if (why === BUSY) return routerError("overloaded", `could not download media #${n} (${clip(failure.url)}): the router is busy; retry shortly`, { retryAfter: "1" });
-      return routerError("invalid_request", `could not download media #${n} (${clip(failure.url)})`);
+      log.warn("media download failed", {
+        group,
+        model: model.name,
+        media: n,
+        url: clip(failure.url),
+        reason: why,
+      });
+      if (why === BUSY)
+        return routerError(
+          "overloaded",
+          `could not download media #${n} (${clip(failure.url)}): the router is busy; retry shortly`,
+          { retryAfter: "1" },
+        );
+      return routerError(
+        "invalid_request",
+        `could not download media #${n} (${clip(failure.url)})`,
+      );
     }
     for (const part of needed) {
       const { data, mime } = got.get(part.url!)!;
@@ -153,7 +196,8 @@ export class RequestMedia {
   private take(bytes: number): string | undefined {
     if (this.over) return OVER.message;
     this.taken += bytes;
-    if (this.taken > this.settings.maxBytes) return `the request's downloads passed ${this.settings.maxBytes} bytes (server_settings.media.max_bytes)`;
+    if (this.taken > this.settings.maxBytes)
+      return `the request's downloads passed ${this.settings.maxBytes} bytes (server_settings.media.max_bytes)`;
     if (this.shared && !this.shared.budget.reserve(bytes, this.shared.limit)) return BUSY;
     this.held += bytes;
     return undefined;
@@ -174,7 +218,8 @@ export class RequestMedia {
 /** Media parts whose source is an http(s) URL, in the order the request has them. */
 function remoteMedia(messages: Message[]): MediaPart[] {
   const out: MediaPart[] = [];
-  const add = (p: MediaPart) => p.data === undefined && p.url !== undefined && REMOTE.test(p.url) && out.push(p);
+  const add = (p: MediaPart) =>
+    p.data === undefined && p.url !== undefined && REMOTE.test(p.url) && out.push(p);
   for (const m of messages) {
     for (const p of m.parts) {
       if (p.type === "image" || p.type === "file") add(p);

@@ -53,22 +53,29 @@ export function sniffMedia(head: Uint8Array, contentType: string | null): string
 
 function sniff(b: Uint8Array): { type: string; family: string } | undefined {
   const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (b[0] === 0x89 && ascii(1, 8) === "PNG\r\n\x1a\n") return { type: "image/png", family: "image" };
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return { type: "image/jpeg", family: "image" };
-  if (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a") return { type: "image/gif", family: "image" };
-  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return { type: "image/webp", family: "image" };
-  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WAVE") return { type: "audio/wav", family: "audio" };
+  if (b[0] === 0x89 && ascii(1, 8) === "PNG\r\n\x1a\n")
+    return { type: "image/png", family: "image" };
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff)
+    return { type: "image/jpeg", family: "image" };
+  if (ascii(0, 6) === "GIF87a" || ascii(0, 6) === "GIF89a")
+    return { type: "image/gif", family: "image" };
+  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP")
+    return { type: "image/webp", family: "image" };
+  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WAVE")
+    return { type: "audio/wav", family: "audio" };
   if (ascii(0, 5) === "%PDF-") return { type: "application/pdf", family: "document" };
   if (ascii(4, 8) === "ftyp") {
     const brand = ascii(8, 12);
     if (brand === "avif" || brand === "avis") return { type: "image/avif", family: "image" };
-    if (["heic", "heix", "hevc", "hevx", "heim", "heis"].includes(brand)) return { type: "image/heic", family: "image" };
+    if (["heic", "heix", "hevc", "hevx", "heim", "heis"].includes(brand))
+      return { type: "image/heic", family: "image" };
     if (brand === "mif1" || brand === "msf1") return { type: "image/heif", family: "image" };
     return undefined;
   }
   // An ID3 tag, or an MPEG audio frame header: 11 sync bits, then a layer that is not "reserved".
   if (ascii(0, 3) === "ID3") return { type: "audio/mpeg", family: "audio" };
-  if (b[0] === 0xff && b.length > 1 && (b[1]! & 0xe0) === 0xe0 && (b[1]! & 0x06) !== 0) return { type: "audio/mpeg", family: "audio" };
+  if (b[0] === 0xff && b.length > 1 && (b[1]! & 0xe0) === 0xe0 && (b[1]! & 0x06) !== 0)
+    return { type: "audio/mpeg", family: "audio" };
   return undefined;
 }
 

@@ -55,7 +55,12 @@ export async function startSocksBridge(spec: ProxySpec): Promise<SocksBridge> {
   };
 }
 
-async function serve(client: Socket, spec: ProxySpec, expected: Buffer, track: Track): Promise<void> {
+async function serve(
+  client: Socket,
+  spec: ProxySpec,
+  expected: Buffer,
+  track: Track,
+): Promise<void> {
   const head = await readHead(client).catch(() => undefined);
   if (!head) return void client.destroy();
   const given = Buffer.from(headerValue(head.lines, "proxy-authorization") ?? "");
@@ -86,7 +91,9 @@ async function serve(client: Socket, spec: ProxySpec, expected: Buffer, track: T
     upstream.pipe(client);
     return;
   }
-  upstream.write(Buffer.from(closingHead(`${method} ${dest.path} ${version}`, head.lines), "latin1"));
+  upstream.write(
+    Buffer.from(closingHead(`${method} ${dest.path} ${version}`, head.lines), "latin1"),
+  );
   if (head.rest.length > 0) upstream.write(head.rest);
   client.pipe(upstream);
   await relayResponseHead(upstream, client);
@@ -108,7 +115,9 @@ async function relayResponseHead(upstream: Socket, client: Socket): Promise<void
     const head = await readHead(upstream).catch(() => undefined);
     if (!head) return void client.destroy();
     const interim = /^HTTP\/1\.[01] 1(?!01)\d\d\b/.test(head.start);
-    const text = interim ? [head.start, ...head.lines, "", ""].join("\r\n") : closingHead(head.start, head.lines);
+    const text = interim
+      ? [head.start, ...head.lines, "", ""].join("\r\n")
+      : closingHead(head.start, head.lines);
     client.write(Buffer.from(text, "latin1"));
     if (interim) {
       upstream.unshift(head.rest);
@@ -144,7 +153,13 @@ function destination(method: string, target: string): Destination | undefined {
 }
 
 /** A connected socket whose SOCKS handshake for host:port is done; dies with `client`. */
-async function openTunnel(spec: ProxySpec, host: string, port: number, client: Socket, track: Track): Promise<Socket> {
+async function openTunnel(
+  spec: ProxySpec,
+  host: string,
+  port: number,
+  client: Socket,
+  track: Track,
+): Promise<Socket> {
   // socks5 resolves names here; socks5h leaves them to the proxy, which may see other DNS.
   const address = spec.kind === "socks5" && isIP(host) === 0 ? (await lookup(host)).address : host;
   const socket = track(net.connect({ host: spec.host, port: spec.port, noDelay: true }));
@@ -165,7 +180,13 @@ async function openTunnel(spec: ProxySpec, host: string, port: number, client: S
     // The library's errors carry the proxy options, password included: only their message leaves here.
     await SocksClient.createConnection({
       command: "connect",
-      proxy: { host: spec.host, port: spec.port, type: 5, userId: spec.username, password: spec.password },
+      proxy: {
+        host: spec.host,
+        port: spec.port,
+        type: 5,
+        userId: spec.username,
+        password: spec.password,
+      },
       destination: { host: address, port },
       timeout: SOCKS_TIMEOUT_MS,
       existing_socket: socket,

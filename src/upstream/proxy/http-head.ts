@@ -39,7 +39,10 @@ export function readHead(socket: Socket): Promise<Head> {
       const [start = "", ...lines] = buffered.subarray(0, end).toString("latin1").split("\r\n");
       finish(undefined, { start, lines, rest: buffered.subarray(end + 4) });
     };
-    const timer = setTimeout(() => finish(new Error("timed out waiting for the head")), HEAD_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish(new Error("timed out waiting for the head")),
+      HEAD_TIMEOUT_MS,
+    );
     socket.on("data", onData).once("close", onClose).once("error", onClose);
     socket.resume();
   });

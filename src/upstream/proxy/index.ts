@@ -15,7 +15,12 @@ type Env = Record<string, string | undefined>;
  * `NO_PROXY` then applies to whichever was chosen (see bypassesProxy). An unusable value throws,
  * with any credentials masked; validate configured values with parseProxyUrl at startup.
  */
-export function proxyFor(targetUrl: string, modelProxy: string | undefined, globalProxy: string | undefined, env: Env): ProxySpec | undefined {
+export function proxyFor(
+  targetUrl: string,
+  modelProxy: string | undefined,
+  globalProxy: string | undefined,
+  env: Env,
+): ProxySpec | undefined {
   const target = new URL(targetUrl);
   const chosen = nonEmpty(modelProxy) ?? nonEmpty(globalProxy) ?? envProxy(target, env);
   if (chosen === undefined || bypassesProxy(target, env)) return undefined;
@@ -23,11 +28,20 @@ export function proxyFor(targetUrl: string, modelProxy: string | undefined, glob
 }
 
 /** The environment variables that name a proxy, as curl reads them. */
-export const PROXY_URL_VARIABLES: readonly string[] = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+export const PROXY_URL_VARIABLES: readonly string[] = [
+  "https_proxy",
+  "HTTPS_PROXY",
+  "http_proxy",
+  "HTTP_PROXY",
+  "all_proxy",
+  "ALL_PROXY",
+];
 
 /** Every variable proxyFor reads, with its value now: what proxyFor needs as its `env`. */
 export function proxyEnvNow(env: Env = process.env): Env {
-  return Object.fromEntries([...PROXY_URL_VARIABLES, "no_proxy", "NO_PROXY"].map((name) => [name, env[name]]));
+  return Object.fromEntries(
+    [...PROXY_URL_VARIABLES, "no_proxy", "NO_PROXY"].map((name) => [name, env[name]]),
+  );
 }
 
 /** Every proxy environment variable that is set but unusable, as messages without credentials. */
@@ -46,15 +60,30 @@ export function proxyEnvProblems(env: Env): string[] {
  * travel in a Proxy-Authorization header, never in a URL that an error message could quote.
  * A SOCKS spec starts its bridge on first use; concurrent first calls share that start.
  */
-export async function fetchOptionsFor(spec: ProxySpec | undefined): Promise<{ proxy: Bun.FetchProxyOption }> {
+export async function fetchOptionsFor(
+  spec: ProxySpec | undefined,
+): Promise<{ proxy: Bun.FetchProxyOption }> {
   if (spec === undefined) return { proxy: false };
   if (spec.kind === "http" || spec.kind === "https") {
-    const auth = spec.username === undefined ? undefined : basic(spec.username, spec.password ?? "");
+    const auth =
+      spec.username === undefined ? undefined : basic(spec.username, spec.password ?? "");
     const headers = auth === undefined ? undefined : { "Proxy-Authorization": auth };
-    return { proxy: { url: `${spec.kind}://${authority(spec.host, spec.port)}`, headers, respectNoProxy: false } };
+    return {
+      proxy: {
+        url: `${spec.kind}://${authority(spec.host, spec.port)}`,
+        headers,
+        respectNoProxy: false,
+      },
+    };
   }
   const bridge = await bridgeFor(spec);
-  return { proxy: { url: bridge.url, headers: { "Proxy-Authorization": bridge.authorization }, respectNoProxy: false } };
+  return {
+    proxy: {
+      url: bridge.url,
+      headers: { "Proxy-Authorization": bridge.authorization },
+      respectNoProxy: false,
+    },
+  };
 }
 
 /**

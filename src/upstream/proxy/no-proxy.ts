@@ -49,8 +49,14 @@ const cache = new Map<string, Matcher>();
 function compile(raw: string): Matcher {
   const hit = cache.get(raw);
   if (hit) return hit;
-  const entries = raw.toLowerCase().split(/[\s,]+/).filter((e) => e !== "");
-  const matcher: Matcher = { all: entries.includes("*"), rules: entries.flatMap((e) => parseEntry(e) ?? []) };
+  const entries = raw
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter((e) => e !== "");
+  const matcher: Matcher = {
+    all: entries.includes("*"),
+    rules: entries.flatMap((e) => parseEntry(e) ?? []),
+  };
   if (cache.size >= 8) cache.clear();
   cache.set(raw, matcher);
   return matcher;
@@ -83,7 +89,10 @@ function optionalPort(s: string | undefined): number | undefined {
 
 /** One spelling per host: no brackets or trailing dot, IPv6 in the URL parser's canonical form. */
 function normaliseHost(host: string): string {
-  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  const bare = host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
   if (isIP(bare) !== 6) return bare;
   try {
     return new URL(`http://[${bare}]/`).hostname.slice(1, -1);

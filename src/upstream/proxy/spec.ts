@@ -10,7 +10,12 @@ export interface ProxySpec {
   display: string;
 }
 
-const DEFAULT_PORT: Record<ProxySpec["kind"], number> = { http: 80, https: 443, socks5: 1080, socks5h: 1080 };
+const DEFAULT_PORT: Record<ProxySpec["kind"], number> = {
+  http: 80,
+  https: 443,
+  socks5: 1080,
+  socks5h: 1080,
+};
 
 /** RFC 1929 sends each of the SOCKS username and password with a one-byte length. */
 const SOCKS_CREDENTIAL_MAX = 255;
@@ -31,7 +36,9 @@ export function parseProxyUrl(s: string): ProxySpec | Error {
   }
   const kind = url.protocol.slice(0, -1) as ProxySpec["kind"];
   if (!(kind in DEFAULT_PORT)) {
-    return new Error(`invalid proxy URL "${shown}": the scheme must be http, https, socks5 or socks5h`);
+    return new Error(
+      `invalid proxy URL "${shown}": the scheme must be http, https, socks5 or socks5h`,
+    );
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (host === "") return new Error(`invalid proxy URL "${shown}": no host`);
@@ -50,8 +57,13 @@ export function parseProxyUrl(s: string): ProxySpec | Error {
     return new Error(`invalid proxy URL "${shown}": a password needs a username`);
   }
   if (kind.startsWith("socks")) {
-    const tooLong = [username, password].some((c) => c !== undefined && Buffer.byteLength(c) > SOCKS_CREDENTIAL_MAX);
-    if (tooLong) return new Error(`invalid proxy URL "${shown}": SOCKS credentials are limited to 255 bytes each`);
+    const tooLong = [username, password].some(
+      (c) => c !== undefined && Buffer.byteLength(c) > SOCKS_CREDENTIAL_MAX,
+    );
+    if (tooLong)
+      return new Error(
+        `invalid proxy URL "${shown}": SOCKS credentials are limited to 255 bytes each`,
+      );
   }
   const port = url.port === "" ? DEFAULT_PORT[kind] : Number(url.port);
   const hostPart = host.includes(":") ? `[${host}]` : host;

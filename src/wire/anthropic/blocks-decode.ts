@@ -1,4 +1,13 @@
-import type { AssistantPart, Extensions, FilePart, ImagePart, TextPart, ToolResultPart, UserPart, Warnings } from "../../ir";
+import type {
+  AssistantPart,
+  Extensions,
+  FilePart,
+  ImagePart,
+  TextPart,
+  ToolResultPart,
+  UserPart,
+  Warnings,
+} from "../../ir";
 import { signatureFromText } from "../signature";
 import { bad, isObject, list, obj, optBool, optStr, str, type Json } from "./shape";
 
@@ -11,10 +20,13 @@ export interface BlockState {
 }
 
 /** Blocks of server tools (web search, code execution, MCP…): they ran at Anthropic and mean nothing elsewhere. */
-const SERVER_BLOCK = /^(server_tool_use|mcp_tool_use|mcp_tool_result|container_upload|.+_tool_result)$/;
+const SERVER_BLOCK =
+  /^(server_tool_use|mcp_tool_use|mcp_tool_result|container_upload|.+_tool_result)$/;
 
 function cacheExt(b: Json): Extensions | undefined {
-  return b.cache_control === undefined || b.cache_control === null ? undefined : { anthropic: { cacheControl: b.cache_control } };
+  return b.cache_control === undefined || b.cache_control === null
+    ? undefined
+    : { anthropic: { cacheControl: b.cache_control } };
 }
 
 function withExt<T extends { ext?: Extensions }>(part: T, b: Json): T {
@@ -24,7 +36,12 @@ function withExt<T extends { ext?: Extensions }>(part: T, b: Json): T {
 }
 
 function text(b: Json, path: string, st: BlockState): TextPart {
-  if (Array.isArray(b.citations) && b.citations.length) st.warnings.once("dropped", "citations", "text block citations have no counterpart in the target format");
+  if (Array.isArray(b.citations) && b.citations.length)
+    st.warnings.once(
+      "dropped",
+      "citations",
+      "text block citations have no counterpart in the target format",
+    );
   return withExt<TextPart>({ type: "text", text: str(b.text, `${path}.text`) }, b);
 }
 
@@ -33,7 +50,14 @@ function image(b: Json, path: string): ImagePart {
   const at = `${path}.source`;
   switch (src.type) {
     case "base64":
-      return withExt<ImagePart>({ type: "image", mime: str(src.media_type, `${at}.media_type`), data: str(src.data, `${at}.data`) }, b);
+      return withExt<ImagePart>(
+        {
+          type: "image",
+          mime: str(src.media_type, `${at}.media_type`),
+          data: str(src.data, `${at}.data`),
+        },
+        b,
+      );
     case "url":
       return withExt<ImagePart>({ type: "image", url: str(src.url, `${at}.url`) }, b);
     case "file":
@@ -49,7 +73,11 @@ function document(b: Json, path: string, st: BlockState): FilePart {
   let part: FilePart;
   switch (src.type) {
     case "base64":
-      part = { type: "file", mime: str(src.media_type, `${at}.media_type`), data: str(src.data, `${at}.data`) };
+      part = {
+        type: "file",
+        mime: str(src.media_type, `${at}.media_type`),
+        data: str(src.data, `${at}.data`),
+      };
       break;
     // URL documents are PDFs by the API's definition; saying so lets other encoders pick the right part.
     case "url":
@@ -62,15 +90,21 @@ function document(b: Json, path: string, st: BlockState): FilePart {
       part = { type: "file", fileId: str(src.file_id, `${at}.file_id`) };
       break;
     case "content":
-      part = { type: "file", mime: "text/plain", text: contentDocumentText(src.content, `${at}.content`, st) };
+      part = {
+        type: "file",
+        mime: "text/plain",
+        text: contentDocumentText(src.content, `${at}.content`, st),
+      };
       break;
     default:
       return bad(`${at}.type`, `unknown document source type ${JSON.stringify(src.type)}`);
   }
   const title = optStr(b.title, `${path}.title`);
   if (title !== undefined) part.name = title;
-  if (b.context !== undefined && b.context !== null) st.warnings.once("dropped", "document.context", "no counterpart in the target format");
-  if (isObject(b.citations)) st.warnings.once("dropped", "document.citations", "citations are Anthropic-only");
+  if (b.context !== undefined && b.context !== null)
+    st.warnings.once("dropped", "document.context", "no counterpart in the target format");
+  if (isObject(b.citations))
+    st.warnings.once("dropped", "document.citations", "citations are Anthropic-only");
   return withExt(part, b);
 }
 
@@ -81,14 +115,23 @@ function contentDocumentText(content: unknown, path: string, st: BlockState): st
   list(content, path).forEach((c, i) => {
     const blk = obj(c, `${path}.${i}`);
     if (blk.type === "text") texts.push(str(blk.text, `${path}.${i}.text`));
-    else st.warnings.once("dropped", "document.source.content", `${String(blk.type)} blocks inside a content document were dropped`);
+    else
+      st.warnings.once(
+        "dropped",
+        "document.source.content",
+        `${String(blk.type)} blocks inside a content document were dropped`,
+      );
   });
   return texts.join("\n\n");
 }
 
 function toolResult(b: Json, path: string, st: BlockState): ToolResultPart {
   const callId = str(b.tool_use_id, `${path}.tool_use_id`);
-  const part: ToolResultPart = { type: "tool_result", callId, content: resultContent(b.content, `${path}.content`, st) };
+  const part: ToolResultPart = {
+    type: "tool_result",
+    callId,
+    content: resultContent(b.content, `${path}.content`, st),
+  };
   const name = st.toolNames.get(callId);
   if (name !== undefined) part.name = name;
   if (optBool(b.is_error, `${path}.is_error`)) part.isError = true;
@@ -104,7 +147,11 @@ function resultContent(content: unknown, path: string, st: BlockState): ToolResu
     if (blk.type === "text") return [text(blk, at, st)];
     if (blk.type === "image") return [image(blk, at)];
     if (blk.type === "document") return [document(blk, at, st)];
-    st.warnings.once("dropped", `tool_result.content.${String(blk.type)}`, "block type not convertible");
+    st.warnings.once(
+      "dropped",
+      `tool_result.content.${String(blk.type)}`,
+      "block type not convertible",
+    );
     return [];
   });
 }
@@ -124,7 +171,11 @@ export function decodeUserBlock(b: Json, path: string, st: BlockState): UserPart
     case "redacted_thinking":
       return bad(`${path}.type`, `${b.type} blocks are only allowed in assistant messages`);
   }
-  st.warnings.once("dropped", `content.${String(b.type)}`, "block type not convertible to another format");
+  st.warnings.once(
+    "dropped",
+    `content.${String(b.type)}`,
+    "block type not convertible to another format",
+  );
   return [];
 }
 
@@ -137,7 +188,8 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
       const name = str(b.name, `${path}.name`);
       const args = obj(b.input, `${path}.input`);
       st.toolNames.set(id, name);
-      if (cacheExt(b)) st.warnings.once("dropped", "tool_use.cache_control", "no cache hint slot on tool calls");
+      if (cacheExt(b))
+        st.warnings.once("dropped", "tool_use.cache_control", "no cache hint slot on tool calls");
       return [{ type: "tool_call", id, name, args }];
     }
     case "thinking": {
@@ -146,7 +198,11 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
       // OpenAI-compatible reasoning or Gemini thoughts we relayed: other upstreams can still use its text.
       const raw = optStr(b.signature, `${path}.signature`) ?? "";
       const signature = raw === "" ? undefined : signatureFromText(raw, "anthropic");
-      return [signature ? { type: "reasoning", text: thought, signature } : { type: "reasoning", text: thought }];
+      return [
+        signature
+          ? { type: "reasoning", text: thought, signature }
+          : { type: "reasoning", text: thought },
+      ];
     }
     case "redacted_thinking":
       return [{ type: "reasoning", text: "", redacted: str(b.data, `${path}.data`) }];
@@ -155,7 +211,9 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
     case "tool_result":
       return bad(`${path}.type`, `${b.type} blocks are only allowed in user messages`);
   }
-  const what = SERVER_BLOCK.test(String(b.type)) ? "server tool blocks" : "block type not convertible to another format";
+  const what = SERVER_BLOCK.test(String(b.type))
+    ? "server tool blocks"
+    : "block type not convertible to another format";
   st.warnings.once("dropped", `content.${String(b.type)}`, what);
   return [];
 }
@@ -165,7 +223,8 @@ export function decodeSystemBlocks(content: unknown, path: string, st: BlockStat
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
   return list(content, path).map((c, i) => {
     const blk = obj(c, `${path}.${i}`);
-    if (blk.type !== "text") return bad(`${path}.${i}.type`, "system content may only hold text blocks");
+    if (blk.type !== "text")
+      return bad(`${path}.${i}.type`, "system content may only hold text blocks");
     return text(blk, `${path}.${i}`, st);
   });
 }
@@ -179,8 +238,13 @@ export function foldCallSignatures(parts: AssistantPart[]): AssistantPart[] {
   const out: AssistantPart[] = [];
   parts.forEach((p, i) => {
     const next = parts[i + 1];
-    const carrier = p.type === "reasoning" && p.text === "" && p.redacted === undefined && p.signature?.source === "gemini";
-    if (carrier && next?.type === "tool_call" && !next.signature) parts[i + 1] = { ...next, signature: p.signature };
+    const carrier =
+      p.type === "reasoning" &&
+      p.text === "" &&
+      p.redacted === undefined &&
+      p.signature?.source === "gemini";
+    if (carrier && next?.type === "tool_call" && !next.signature)
+      parts[i + 1] = { ...next, signature: p.signature };
     else out.push(p);
   });
   return out;

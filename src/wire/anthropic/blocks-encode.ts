@@ -1,4 +1,15 @@
-import { routerError, type AssistantPart, type Extensions, type FilePart, type ImagePart, type ReasoningPart, type ToolCallPart, type ToolResultPart, type UserPart, type Warnings } from "../../ir";
+import {
+  routerError,
+  type AssistantPart,
+  type Extensions,
+  type FilePart,
+  type ImagePart,
+  type ReasoningPart,
+  type ToolCallPart,
+  type ToolResultPart,
+  type UserPart,
+  type Warnings,
+} from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { synthId } from "../ids";
 import { reject, type Json } from "./shape";
@@ -28,7 +39,8 @@ const MAGIC: [string, string][] = [
 ];
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 
-const sniff = (data: string): string | undefined => MAGIC.find(([prefix]) => data.startsWith(prefix))?.[1];
+const sniff = (data: string): string | undefined =>
+  MAGIC.find(([prefix]) => data.startsWith(prefix))?.[1];
 
 function withCache(block: Json, ext: Extensions | undefined): Json {
   const cc = ext?.anthropic?.cacheControl;
@@ -42,38 +54,79 @@ export function encodeText(t: string, ext: Extensions | undefined): Json[] {
 }
 
 /** Decoders split data URLs; one still left in `url` would reach Anthropic as a URL it cannot fetch. */
-function inline(p: { data?: string; url?: string; mime?: string }): { data?: string; url?: string; mime?: string } {
+function inline(p: { data?: string; url?: string; mime?: string }): {
+  data?: string;
+  url?: string;
+  mime?: string;
+} {
   const m = p.url !== undefined && p.data === undefined ? DATA_URL.exec(p.url) : null;
   return m ? { data: m[2], mime: p.mime ?? m[1] } : p;
 }
 
 function image(p: ImagePart, st: EncodeState): Json {
-  if (p.fileId !== undefined) reject(routerError("invalid_request", "an image given by provider file id cannot be sent to an Anthropic upstream; send the image data or a URL"));
-  if (p.detail !== undefined) st.warnings.once("dropped", "image.detail", "Anthropic has no image detail setting");
+  if (p.fileId !== undefined)
+    reject(
+      routerError(
+        "invalid_request",
+        "an image given by provider file id cannot be sent to an Anthropic upstream; send the image data or a URL",
+      ),
+    );
+  if (p.detail !== undefined)
+    st.warnings.once("dropped", "image.detail", "Anthropic has no image detail setting");
   const src = inline(p);
   if (src.data !== undefined) {
     // "image/jpg" is a common misspelling that Anthropic refuses.
     const given = src.mime?.toLowerCase();
     const mime = given === "image/jpg" ? "image/jpeg" : (given ?? sniff(src.data));
-    if (!mime || !IMAGE_MIME.has(mime)) reject(routerError("invalid_request", `image type ${mime ?? "unknown"} is not supported by Anthropic (png, jpeg, gif, webp)`));
-    return withCache({ type: "image", source: { type: "base64", media_type: mime, data: src.data } }, p.ext);
+    if (!mime || !IMAGE_MIME.has(mime))
+      reject(
+        routerError(
+          "invalid_request",
+          `image type ${mime ?? "unknown"} is not supported by Anthropic (png, jpeg, gif, webp)`,
+        ),
+      );
+    return withCache(
+      { type: "image", source: { type: "base64", media_type: mime, data: src.data } },
+      p.ext,
+    );
   }
-  if (src.url !== undefined) return withCache({ type: "image", source: { type: "url", url: src.url } }, p.ext);
+  if (src.url !== undefined)
+    return withCache({ type: "image", source: { type: "url", url: src.url } }, p.ext);
   return reject(routerError("invalid_request", "an image part has neither data nor a URL"));
 }
 
 function file(p: FilePart, st: EncodeState): Json {
-  if (p.fileId !== undefined) reject(routerError("invalid_request", "a file given by provider file id cannot be sent to an Anthropic upstream; send the file data instead"));
+  if (p.fileId !== undefined)
+    reject(
+      routerError(
+        "invalid_request",
+        "a file given by provider file id cannot be sent to an Anthropic upstream; send the file data instead",
+      ),
+    );
   const src = inline(p);
   const mime = src.mime ?? (src.data !== undefined ? sniff(src.data) : undefined);
-  if (mime?.startsWith("audio/")) reject(routerError("invalid_request", "audio input is not supported by Anthropic upstreams"));
+  if (mime?.startsWith("audio/"))
+    reject(routerError("invalid_request", "audio input is not supported by Anthropic upstreams"));
   let source: Json;
   if (p.text !== undefined) source = { type: "text", media_type: "text/plain", data: p.text };
-  else if (src.data !== undefined && mime === "application/pdf") source = { type: "base64", media_type: mime, data: src.data };
+  else if (src.data !== undefined && mime === "application/pdf")
+    source = { type: "base64", media_type: mime, data: src.data };
   // Anthropic reads text documents as text, so base64 text/* files are decoded rather than refused.
-  else if (src.data !== undefined && mime?.startsWith("text/")) source = { type: "text", media_type: "text/plain", data: Buffer.from(src.data, "base64").toString("utf8") };
-  else if (src.url !== undefined && (mime === undefined || mime === "application/pdf")) source = { type: "url", url: src.url };
-  else return reject(routerError("invalid_request", `file type ${mime ?? "unknown"} is not supported by Anthropic (PDF and plain text documents only)`));
+  else if (src.data !== undefined && mime?.startsWith("text/"))
+    source = {
+      type: "text",
+      media_type: "text/plain",
+      data: Buffer.from(src.data, "base64").toString("utf8"),
+    };
+  else if (src.url !== undefined && (mime === undefined || mime === "application/pdf"))
+    source = { type: "url", url: src.url };
+  else
+    return reject(
+      routerError(
+        "invalid_request",
+        `file type ${mime ?? "unknown"} is not supported by Anthropic (PDF and plain text documents only)`,
+      ),
+    );
   const block: Json = { type: "document", source };
   if (p.name) block.title = p.name;
   return withCache(block, p.ext);
@@ -81,7 +134,11 @@ function file(p: FilePart, st: EncodeState): Json {
 
 function toolResult(p: ToolResultPart, st: EncodeState): Json {
   const id = p.callId === "" ? (st.synthesized.shift() ?? "") : st.ctx.toolIds.toWire(p.callId);
-  const blocks = p.content.flatMap((c) => (c.type === "text" ? encodeText(c.text, c.ext) : [c.type === "image" ? image(c, st) : file(c, st)]));
+  const blocks = p.content.flatMap((c) =>
+    c.type === "text"
+      ? encodeText(c.text, c.ext)
+      : [c.type === "image" ? image(c, st) : file(c, st)],
+  );
   const block: Json = { type: "tool_result", tool_use_id: id };
   // The string form is what most clients send; blocks are needed only for media or cache hints.
   const only = blocks.length === 1 ? blocks[0] : undefined;
@@ -93,7 +150,10 @@ function toolResult(p: ToolResultPart, st: EncodeState): Json {
 
 function reasoning(p: ReasoningPart, st: EncodeState): Json[] {
   // Redacted thinking only ever comes from Anthropic; a signature from elsewhere would be rejected.
-  const anthropic = p.redacted !== undefined ? (p.signature?.source ?? "anthropic") === "anthropic" : p.signature?.source === "anthropic";
+  const anthropic =
+    p.redacted !== undefined
+      ? (p.signature?.source ?? "anthropic") === "anthropic"
+      : p.signature?.source === "anthropic";
   if (!st.keepThinking || !anthropic) {
     st.droppedReasoning++;
     return [];
@@ -110,7 +170,8 @@ function toolCall(p: ToolCallPart, st: EncodeState): Json {
   } else id = st.ctx.toolIds.toWire(p.id);
   // A signature on a call cannot become a thinking block: the text it signs is not there.
   if (p.signature) st.droppedReasoning++;
-  const input = typeof p.args === "object" && p.args !== null && !Array.isArray(p.args) ? p.args : {};
+  const input =
+    typeof p.args === "object" && p.args !== null && !Array.isArray(p.args) ? p.args : {};
   return { type: "tool_use", id, name: st.ctx.toolNames.toWire(p.name), input };
 }
 

@@ -47,7 +47,11 @@ function parse(body: string): Parsed {
   try {
     const json: unknown = JSON.parse(body);
     const err = isObject(json) ? json.error : undefined;
-    if (isObject(err)) return { type: typeof err.type === "string" ? err.type : undefined, message: typeof err.message === "string" ? err.message : undefined };
+    if (isObject(err))
+      return {
+        type: typeof err.type === "string" ? err.type : undefined,
+        message: typeof err.message === "string" ? err.message : undefined,
+      };
   } catch {
     // Not JSON: a proxy's HTML page or plain text; described below from the status.
   }
@@ -62,20 +66,37 @@ function describe(status: number, body: string): string {
 }
 
 /** From an error.type and message; `status` is the HTTP status when there was one. */
-export function errorFromType(type: string | undefined, message: string, status?: number, retryAfter?: string): RouterError {
+export function errorFromType(
+  type: string | undefined,
+  message: string,
+  status?: number,
+  retryAfter?: string,
+): RouterError {
   const fromStatus = own(BY_STATUS, status);
   const known = BY_TYPE[type ?? ""] ?? BY_TYPE[fromStatus ?? ""];
-  let code: ErrorCode = known?.code ?? (status !== undefined && status < 500 ? "invalid_request" : "upstream_error");
+  let code: ErrorCode =
+    known?.code ?? (status !== undefined && status < 500 ? "invalid_request" : "upstream_error");
   let finalStatus = status !== undefined && status >= 400 ? status : (known?.status ?? 500);
   if (!known && status === 503) code = "overloaded";
   if (!known && status === 502) code = "bad_gateway";
   if (code === "not_found" && /^model:/i.test(message)) code = "model_not_found";
   if (code === "overloaded" && type === "overloaded_error") finalStatus = 529;
-  const subtype = known?.subtype ?? (OVERFLOW.test(message) ? "context_length_exceeded" : undefined);
-  return routerError(code, PREFIX + message, { status: finalStatus, retryAfter, subtype, cause: { type, status } });
+  const subtype =
+    known?.subtype ?? (OVERFLOW.test(message) ? "context_length_exceeded" : undefined);
+  return routerError(code, PREFIX + message, {
+    status: finalStatus,
+    retryAfter,
+    subtype,
+    cause: { type, status },
+  });
 }
 
 export function decodeError(status: number, body: string, headers: Headers): RouterError {
   const { type, message } = parse(body);
-  return errorFromType(type, message ?? describe(status, body), status, headers.get("retry-after") ?? undefined);
+  return errorFromType(
+    type,
+    message ?? describe(status, body),
+    status,
+    headers.get("retry-after") ?? undefined,
+  );
 }

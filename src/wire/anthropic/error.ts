@@ -20,7 +20,8 @@ const TYPE: Record<ErrorCode, string> = {
 
 export function errorBody(err: RouterError) {
   // Claude Code compacts its context when it reads this phrase; keep it for overflows from any upstream.
-  const overflow = err.subtype === "context_length_exceeded" && !/prompt is too long/i.test(err.message);
+  const overflow =
+    err.subtype === "context_length_exceeded" && !/prompt is too long/i.test(err.message);
   const message = overflow ? `prompt is too long: ${err.message}` : err.message;
   return { type: "error", error: { type: TYPE[err.code], message } };
 }

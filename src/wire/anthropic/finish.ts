@@ -2,7 +2,15 @@ import type { Finish, FinishReason } from "../../ir";
 import { own } from "../lookup";
 
 /** `stop_reason` values of the Messages API, for recognising a raw value we may send back as is. */
-const KNOWN = new Set(["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal", "model_context_window_exceeded"]);
+const KNOWN = new Set([
+  "end_turn",
+  "max_tokens",
+  "stop_sequence",
+  "tool_use",
+  "pause_turn",
+  "refusal",
+  "model_context_window_exceeded",
+]);
 
 const DECODE: Record<string, FinishReason> = {
   end_turn: "stop",
@@ -31,7 +39,10 @@ export function decodeStop(raw: unknown, stopSequence: unknown, sawTool: boolean
 
 /** IR finish → stop_reason, keeping the upstream's own Anthropic value when it means the same thing. */
 export function encodeStop(finish: Finish, sawTool: boolean): string {
-  const raw = finish.raw !== undefined && KNOWN.has(finish.raw) && own(DECODE, finish.raw) === finish.reason ? finish.raw : undefined;
+  const raw =
+    finish.raw !== undefined && KNOWN.has(finish.raw) && own(DECODE, finish.raw) === finish.reason
+      ? finish.raw
+      : undefined;
   switch (finish.reason) {
     case "stop":
       if (sawTool) return "tool_use";
@@ -53,4 +64,5 @@ export function encodeStop(finish: Finish, sawTool: boolean): string {
 }
 
 /** stop_sequence accompanies only the stop_reason that names it. */
-export const stopSequenceFor = (stopReason: string, finish: Finish): string | null => (stopReason === "stop_sequence" ? (finish.stopSequence ?? null) : null);
+export const stopSequenceFor = (stopReason: string, finish: Finish): string | null =>
+  stopReason === "stop_sequence" ? (finish.stopSequence ?? null) : null;

@@ -1,6 +1,12 @@
 import type { GroupConfig, ModelConfig } from "../../config/types";
 import type { RouterError } from "../../ir/error";
-import { firstError, optionalBoolean, requireArray, requirePositiveInt, requireString } from "../check";
+import {
+  firstError,
+  optionalBoolean,
+  requireArray,
+  requirePositiveInt,
+  requireString,
+} from "../check";
 import type { InboundCall, Operation, Peek, UpstreamTarget, WireFormat } from "../types";
 import { encodeError, errorBody } from "./error";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
@@ -28,14 +34,22 @@ function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   // (unless the model says otherwise). Any other client's copies describe nothing the router
   // sends: a converted body is written for the default version, without beta fields.
   const forward = call.format === "anthropic" && model.forwardBetas !== false;
-  headers.set("anthropic-version", (forward && call.headers.get("anthropic-version")) || DEFAULT_ANTHROPIC_VERSION);
+  headers.set(
+    "anthropic-version",
+    (forward && call.headers.get("anthropic-version")) || DEFAULT_ANTHROPIC_VERSION,
+  );
   const beta = forward && call.headers.get("anthropic-beta");
   if (beta) headers.set("anthropic-beta", beta);
   const path = call.op === "countTokens" ? "/v1/messages/count_tokens" : "/v1/messages";
   return { url: model.apiBase + path, headers, bodyModelPath: MODEL_PATH };
 }
 
-const model = (g: GroupConfig) => ({ type: "model", id: g.name, display_name: g.name, created_at: "1970-01-01T00:00:00Z" });
+const model = (g: GroupConfig) => ({
+  type: "model",
+  id: g.name,
+  display_name: g.name,
+  created_at: "1970-01-01T00:00:00Z",
+});
 
 export const anthropic: WireFormat = {
   name: "anthropic",

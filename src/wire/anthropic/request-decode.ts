@@ -1,19 +1,69 @@
-import type { IRRequest, Message, ReasoningConfig, ReasoningEffort, ResponseFormat, ToolChoice, ToolDef } from "../../ir";
+import type {
+  IRRequest,
+  Message,
+  ReasoningConfig,
+  ReasoningEffort,
+  ResponseFormat,
+  ToolChoice,
+  ToolDef,
+} from "../../ir";
 import type { RouterError } from "../../ir/error";
 import type { CodecContext } from "../codec";
-import { decodeAssistantBlock, decodeSystemBlocks, decodeUserBlock, foldCallSignatures, type BlockState } from "./blocks-decode";
-import { bad, guard, isObject, list, obj, optBool, optInt, optNum, optStr, str, type Json } from "./shape";
+import {
+  decodeAssistantBlock,
+  decodeSystemBlocks,
+  decodeUserBlock,
+  foldCallSignatures,
+  type BlockState,
+} from "./blocks-decode";
+import {
+  bad,
+  guard,
+  isObject,
+  list,
+  obj,
+  optBool,
+  optInt,
+  optNum,
+  optStr,
+  str,
+  type Json,
+} from "./shape";
 import { own } from "../lookup";
 
 /** An Anthropic Messages request (client side) → IR. */
 
 /** Top-level keys this decoder maps; every other key is kept in `ext.anthropic` for the encoder to report. */
-const MAPPED = new Set(["model", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences", "tools", "tool_choice", "metadata", "thinking", "output_config", "stream"]);
+const MAPPED = new Set([
+  "model",
+  "messages",
+  "system",
+  "max_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "stop_sequences",
+  "tools",
+  "tool_choice",
+  "metadata",
+  "thinking",
+  "output_config",
+  "stream",
+]);
 
 // "max" is the top of Anthropic's effort scale, as xhigh is of OpenAI's.
-const EFFORT: Record<string, ReasoningEffort> = { low: "low", medium: "medium", high: "high", max: "xhigh", xhigh: "xhigh" };
+const EFFORT: Record<string, ReasoningEffort> = {
+  low: "low",
+  medium: "medium",
+  high: "high",
+  max: "xhigh",
+  xhigh: "xhigh",
+};
 
-export function decodeRequest(body: Record<string, unknown>, ctx: CodecContext): IRRequest | RouterError {
+export function decodeRequest(
+  body: Record<string, unknown>,
+  ctx: CodecContext,
+): IRRequest | RouterError {
   return guard(() => decode(body, ctx));
 }
 
@@ -21,7 +71,10 @@ function decode(body: Json, ctx: CodecContext): IRRequest {
   const st: BlockState = { warnings: ctx.warnings, toolNames: new Map() };
   const req: IRRequest = {
     model: str(body.model, "model"),
-    system: body.system === undefined || body.system === null ? [] : decodeSystemBlocks(body.system, "system", st),
+    system:
+      body.system === undefined || body.system === null
+        ? []
+        : decodeSystemBlocks(body.system, "system", st),
     messages: list(body.messages, "messages").map((m, i) => message(m, `messages.${i}`, st)),
     tools: tools(body.tools, st),
     stream: optBool(body.stream, "stream") ?? false,
@@ -35,7 +88,9 @@ function decode(body: Json, ctx: CodecContext): IRRequest {
   const topK = optInt(body.top_k, "top_k");
   if (topK !== undefined) req.topK = topK;
   if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
-    req.stop = list(body.stop_sequences, "stop_sequences").map((s, i) => str(s, `stop_sequences.${i}`));
+    req.stop = list(body.stop_sequences, "stop_sequences").map((s, i) =>
+      str(s, `stop_sequences.${i}`),
+    );
   }
   toolChoice(body.tool_choice, req);
   metadata(body.metadata, req, st);
@@ -51,12 +106,22 @@ function decode(body: Json, ctx: CodecContext): IRRequest {
 function message(m: unknown, path: string, st: BlockState): Message {
   const msg = obj(m, path);
   const at = `${path}.content`;
-  if (msg.role === "system") return { role: "system", parts: decodeSystemBlocks(msg.content, at, st) };
-  if (msg.role !== "user" && msg.role !== "assistant") return bad(`${path}.role`, `expected "user", "assistant" or "system"`);
-  if (typeof msg.content === "string") return { role: msg.role, parts: msg.content === "" ? [] : [{ type: "text", text: msg.content }] };
+  if (msg.role === "system")
+    return { role: "system", parts: decodeSystemBlocks(msg.content, at, st) };
+  if (msg.role !== "user" && msg.role !== "assistant")
+    return bad(`${path}.role`, `expected "user", "assistant" or "system"`);
+  if (typeof msg.content === "string")
+    return {
+      role: msg.role,
+      parts: msg.content === "" ? [] : [{ type: "text", text: msg.content }],
+    };
   const blocks = list(msg.content, at).map((b, j) => obj(b, `${at}.${j}`));
-  if (msg.role === "user") return { role: "user", parts: blocks.flatMap((b, j) => decodeUserBlock(b, `${at}.${j}`, st)) };
-  return { role: "assistant", parts: foldCallSignatures(blocks.flatMap((b, j) => decodeAssistantBlock(b, `${at}.${j}`, st))) };
+  if (msg.role === "user")
+    return { role: "user", parts: blocks.flatMap((b, j) => decodeUserBlock(b, `${at}.${j}`, st)) };
+  return {
+    role: "assistant",
+    parts: foldCallSignatures(blocks.flatMap((b, j) => decodeAssistantBlock(b, `${at}.${j}`, st))),
+  };
 }
 
 function tools(v: unknown, st: BlockState): ToolDef[] {
@@ -65,16 +130,25 @@ function tools(v: unknown, st: BlockState): ToolDef[] {
     const tool = obj(t, `tools.${i}`);
     // Server tools (web_search_20250305, bash_…) run at Anthropic; no other upstream can run them.
     if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") {
-      st.warnings.add("dropped", `tools.${i}`, `server tool ${String(tool.type)} runs only at Anthropic`);
+      st.warnings.add(
+        "dropped",
+        `tools.${i}`,
+        `server tool ${String(tool.type)} runs only at Anthropic`,
+      );
       return [];
     }
-    const def: ToolDef = { name: str(tool.name, `tools.${i}.name`), schema: obj(tool.input_schema, `tools.${i}.input_schema`) };
+    const def: ToolDef = {
+      name: str(tool.name, `tools.${i}.name`),
+      schema: obj(tool.input_schema, `tools.${i}.input_schema`),
+    };
     const description = optStr(tool.description, `tools.${i}.description`);
     if (description !== undefined) def.description = description;
     const strict = optBool(tool.strict, `tools.${i}.strict`);
     if (strict !== undefined) def.strict = strict;
-    if (tool.cache_control !== undefined && tool.cache_control !== null) def.ext = { anthropic: { cacheControl: tool.cache_control } };
-    if (tool.input_examples !== undefined) st.warnings.once("dropped", "tools.input_examples", "Anthropic-only");
+    if (tool.cache_control !== undefined && tool.cache_control !== null)
+      def.ext = { anthropic: { cacheControl: tool.cache_control } };
+    if (tool.input_examples !== undefined)
+      st.warnings.once("dropped", "tools.input_examples", "Anthropic-only");
     return [def];
   });
 }
@@ -82,10 +156,18 @@ function tools(v: unknown, st: BlockState): ToolDef[] {
 function toolChoice(v: unknown, req: IRRequest): void {
   if (v === undefined || v === null) return;
   const tc = obj(v, "tool_choice");
-  const map: Record<string, ToolChoice | undefined> = { auto: { type: "auto" }, any: { type: "required" }, none: { type: "none" } };
+  const map: Record<string, ToolChoice | undefined> = {
+    auto: { type: "auto" },
+    any: { type: "required" },
+    none: { type: "none" },
+  };
   if (tc.type === "tool") req.toolChoice = { type: "tool", name: str(tc.name, "tool_choice.name") };
-  else req.toolChoice = own(map, String(tc.type)) ?? bad("tool_choice.type", `expected "auto", "any", "tool" or "none"`);
-  if (optBool(tc.disable_parallel_tool_use, "tool_choice.disable_parallel_tool_use")) req.parallelToolCalls = false;
+  else
+    req.toolChoice =
+      own(map, String(tc.type)) ??
+      bad("tool_choice.type", `expected "auto", "any", "tool" or "none"`);
+  if (optBool(tc.disable_parallel_tool_use, "tool_choice.disable_parallel_tool_use"))
+    req.parallelToolCalls = false;
 }
 
 function metadata(v: unknown, req: IRRequest, st: BlockState): void {
@@ -93,7 +175,9 @@ function metadata(v: unknown, req: IRRequest, st: BlockState): void {
   const md = obj(v, "metadata");
   const user = optStr(md.user_id, "metadata.user_id");
   if (user !== undefined) req.user = user;
-  for (const k of Object.keys(md)) if (k !== "user_id") st.warnings.add("dropped", `metadata.${k}`, "only user_id has a counterpart");
+  for (const k of Object.keys(md))
+    if (k !== "user_id")
+      st.warnings.add("dropped", `metadata.${k}`, "only user_id has a counterpart");
 }
 
 function thinking(v: unknown, outputConfig: unknown, st: BlockState): ReasoningConfig | undefined {
@@ -103,7 +187,9 @@ function thinking(v: unknown, outputConfig: unknown, st: BlockState): ReasoningC
     // Anthropic returns thinking whenever it is on, unless the client asked to omit it.
     const include = th.display !== "omitted";
     if (th.type === "enabled") {
-      const budget = optInt(th.budget_tokens, "thinking.budget_tokens") ?? bad("thinking.budget_tokens", "field required");
+      const budget =
+        optInt(th.budget_tokens, "thinking.budget_tokens") ??
+        bad("thinking.budget_tokens", "field required");
       r = { enabled: true, budget, include };
     } else if (th.type === "adaptive") r = { enabled: true, include };
     else if (th.type === "disabled") r = { enabled: false };
@@ -122,7 +208,9 @@ function thinking(v: unknown, outputConfig: unknown, st: BlockState): ReasoningC
 function outputFormat(v: unknown, st: BlockState): ResponseFormat | undefined {
   if (v === undefined || v === null) return undefined;
   const oc = obj(v, "output_config");
-  for (const k of Object.keys(oc)) if (k !== "effort" && k !== "format") st.warnings.add("dropped", `output_config.${k}`, "no counterpart");
+  for (const k of Object.keys(oc))
+    if (k !== "effort" && k !== "format")
+      st.warnings.add("dropped", `output_config.${k}`, "no counterpart");
   if (oc.format === undefined || oc.format === null) return undefined;
   const f = obj(oc.format, "output_config.format");
   if (f.type !== "json_schema") return bad("output_config.format.type", `expected "json_schema"`);

@@ -1,4 +1,12 @@
-import { routerError, type IRRequest, type ReasoningConfig, type RouterError, type ToolChoice, type ToolDef, type Warnings } from "../../ir";
+import {
+  routerError,
+  type IRRequest,
+  type ReasoningConfig,
+  type RouterError,
+  type ToolChoice,
+  type ToolDef,
+  type Warnings,
+} from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { encodeText } from "./blocks-encode";
 import { guard, isObject, reject, type Json } from "./shape";
@@ -15,7 +23,13 @@ import { own } from "../lookup";
 export const FALLBACK_MAX_TOKENS = 4096;
 const MIN_BUDGET = 1024;
 /** Google's effort ↔ budget table (GEM-OAI), extended by one step for xhigh. */
-const EFFORT_BUDGET = { minimal: 1024, low: 1024, medium: 8192, high: 24576, xhigh: 32768 } as const;
+const EFFORT_BUDGET = {
+  minimal: 1024,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 32768,
+} as const;
 const JSON_ONLY = "Respond with a single valid JSON value only: no prose, no Markdown code fences.";
 
 export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json | RouterError {
@@ -24,7 +38,13 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json |
 
 function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
   const w = ctx.warnings;
-  if (req.n !== undefined && req.n > 1) reject(routerError("invalid_request", "n > 1 is not supported by Anthropic upstreams: they return one answer per request"));
+  if (req.n !== undefined && req.n > 1)
+    reject(
+      routerError(
+        "invalid_request",
+        "n > 1 is not supported by Anthropic upstreams: they return one answer per request",
+      ),
+    );
   const limit = ctx.target.maxOutputTokens;
   let maxTokens = req.maxTokens ?? ctx.target.defaultMaxTokens ?? FALLBACK_MAX_TOKENS;
   if (limit !== undefined && maxTokens > limit) {
@@ -37,7 +57,11 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
   let budget = thinkingBudget(req.reasoning, w);
   let attempt = encodeTurns(req.messages, ctx, budget !== undefined);
   if (budget !== undefined && !replayable(attempt.turns)) {
-    w.add("dropped", "thinking", "the tool-use turn being answered has no Anthropic thinking block to replay, so thinking is off for this request");
+    w.add(
+      "dropped",
+      "thinking",
+      "the tool-use turn being answered has no Anthropic thinking block to replay, so thinking is off for this request",
+    );
     budget = undefined;
     attempt = encodeTurns(req.messages, ctx, false);
   }
@@ -45,7 +69,11 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
     const fit = fitBudget(maxTokens, budget, limit, w);
     if (fit) [maxTokens, budget] = fit;
     else {
-      w.add("dropped", "thinking", `max_tokens limit ${limit} leaves no room for the minimum thinking budget`);
+      w.add(
+        "dropped",
+        "thinking",
+        `max_tokens limit ${limit} leaves no room for the minimum thinking budget`,
+      );
       budget = undefined;
       attempt = encodeTurns(req.messages, ctx, false);
     }
@@ -62,7 +90,8 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
   if (budget !== undefined) out.thinking = { type: "enabled", budget_tokens: budget };
   sampling(req, out, budget !== undefined, w);
   if (req.user !== undefined) out.metadata = { user_id: req.user };
-  if (req.responseFormat?.type === "json_schema") out.output_config = { format: { type: "json_schema", schema: req.responseFormat.schema } };
+  if (req.responseFormat?.type === "json_schema")
+    out.output_config = { format: { type: "json_schema", schema: req.responseFormat.schema } };
   dropped(req, w);
   capCacheHints(out, w);
   out.stream = req.stream;
@@ -84,7 +113,11 @@ function capCacheHints(out: Json, w: Warnings): void {
   const extra = hinted.length - MAX_CACHE_HINTS;
   if (extra <= 0) return;
   for (const b of hinted.slice(0, extra)) delete b.cache_control;
-  w.add("dropped", "cache_control", `${extra} of ${hinted.length} cache breakpoints removed; Anthropic allows ${MAX_CACHE_HINTS}`);
+  w.add(
+    "dropped",
+    "cache_control",
+    `${extra} of ${hinted.length} cache breakpoints removed; Anthropic allows ${MAX_CACHE_HINTS}`,
+  );
 }
 
 /** undefined = thinking off. */
@@ -92,14 +125,22 @@ function thinkingBudget(r: ReasoningConfig | undefined, w: Warnings): number | u
   if (!r || r.enabled === false || r.effort === "none" || r.budget === 0) return undefined;
   if (r.budget !== undefined && r.budget > 0) {
     if (r.budget >= MIN_BUDGET) return r.budget;
-    w.add("clamped", "reasoning.budget", `${r.budget} → ${MIN_BUDGET}, Anthropic's minimum budget_tokens`);
+    w.add(
+      "clamped",
+      "reasoning.budget",
+      `${r.budget} → ${MIN_BUDGET}, Anthropic's minimum budget_tokens`,
+    );
     return MIN_BUDGET;
   }
   if (r.effort) return own(EFFORT_BUDGET, r.effort) ?? EFFORT_BUDGET.medium;
   // "On, model decides" (a dynamic Gemini budget, an effort-less switch): adaptive thinking would
   // say that, but older Claude models reject it, while a fixed budget works on all of them.
   if (r.enabled || (r.budget !== undefined && r.budget < 0)) {
-    w.add("approximated", "reasoning", `no budget or effort given; thinking sent with budget_tokens ${EFFORT_BUDGET.medium}`);
+    w.add(
+      "approximated",
+      "reasoning",
+      `no budget or effort given; thinking sent with budget_tokens ${EFFORT_BUDGET.medium}`,
+    );
     return EFFORT_BUDGET.medium;
   }
   return undefined;
@@ -114,16 +155,29 @@ function replayable(turns: Turn[]): boolean {
 }
 
 /** max_tokens must exceed budget_tokens; raise it by the budget (the answer keeps its room), within the limit. */
-function fitBudget(maxTokens: number, budget: number, limit: number | undefined, w: Warnings): [number, number] | undefined {
+function fitBudget(
+  maxTokens: number,
+  budget: number,
+  limit: number | undefined,
+  w: Warnings,
+): [number, number] | undefined {
   if (maxTokens > budget) return [maxTokens, budget];
   const raised = limit !== undefined ? Math.min(limit, maxTokens + budget) : maxTokens + budget;
   if (raised > budget) {
-    w.add("approximated", "max_tokens", `raised to ${raised} so that it exceeds the thinking budget of ${budget}`);
+    w.add(
+      "approximated",
+      "max_tokens",
+      `raised to ${raised} so that it exceeds the thinking budget of ${budget}`,
+    );
     return [raised, budget];
   }
   const half = Math.floor(raised / 2);
   if (half < MIN_BUDGET) return undefined;
-  w.add("clamped", "reasoning.budget", `${budget} → ${half} to fit the model's output limit ${raised}`);
+  w.add(
+    "clamped",
+    "reasoning.budget",
+    `${budget} → ${half} to fit the model's output limit ${raised}`,
+  );
   return [raised, half];
 }
 
@@ -138,10 +192,19 @@ function systemBlocks(req: IRRequest, w: Warnings): Json[] {
       parts.push(...m.parts);
     }
   }
-  if (moved) w.add("approximated", "messages.system", `${moved} system message(s) from inside the conversation moved to the system prompt; their position is lost`);
+  if (moved)
+    w.add(
+      "approximated",
+      "messages.system",
+      `${moved} system message(s) from inside the conversation moved to the system prompt; their position is lost`,
+    );
   const blocks = parts.flatMap((p) => encodeText(p.text, p.ext));
   if (req.responseFormat?.type === "json") {
-    w.add("approximated", "response_format", "JSON mode has no Anthropic switch; a system instruction asks for JSON only");
+    w.add(
+      "approximated",
+      "response_format",
+      "JSON mode has no Anthropic switch; a system instruction asks for JSON only",
+    );
     blocks.push({ type: "text", text: JSON_ONLY });
   }
   return blocks;
@@ -164,11 +227,20 @@ function inputSchema(t: ToolDef, w: Warnings): Json {
   if (s.type === "object") return s;
   if (s.type === undefined) return { type: "object", ...s };
   if (Array.isArray(s.type) && s.type.includes("object")) return { ...s, type: "object" };
-  w.add("dropped", `tools.${t.name}.parameters`, `the root schema must be an object, not ${JSON.stringify(s.type)}; sent without parameters`);
+  w.add(
+    "dropped",
+    `tools.${t.name}.parameters`,
+    `the root schema must be an object, not ${JSON.stringify(s.type)}; sent without parameters`,
+  );
   return { type: "object", properties: {} };
 }
 
-function toolChoice(req: IRRequest, thinking: boolean, ctx: EncodeRequestContext, w: Warnings): Json | undefined {
+function toolChoice(
+  req: IRRequest,
+  thinking: boolean,
+  ctx: EncodeRequestContext,
+  w: Warnings,
+): Json | undefined {
   let c: ToolChoice | undefined = req.toolChoice;
   const forced = c?.type === "required" || c?.type === "tool";
   if (!req.tools.length) {
@@ -176,7 +248,11 @@ function toolChoice(req: IRRequest, thinking: boolean, ctx: EncodeRequestContext
     return undefined;
   }
   if (thinking && forced) {
-    w.add("approximated", "tool_choice", `${c!.type} → auto: Anthropic does not allow forced tool use while thinking`);
+    w.add(
+      "approximated",
+      "tool_choice",
+      `${c!.type} → auto: Anthropic does not allow forced tool use while thinking`,
+    );
     c = { type: "auto" };
   }
   let out: Json | undefined;
@@ -191,35 +267,58 @@ function toolChoice(req: IRRequest, thinking: boolean, ctx: EncodeRequestContext
 
 function sampling(req: IRRequest, out: Json, thinking: boolean, w: Warnings): void {
   if (thinking) {
-    const set: [string, unknown][] = [["temperature", req.temperature], ["top_p", req.topP], ["top_k", req.topK]];
-    for (const [k, v] of set) if (v !== undefined) w.add("dropped", k, "not allowed while Anthropic extended thinking is on");
+    const set: [string, unknown][] = [
+      ["temperature", req.temperature],
+      ["top_p", req.topP],
+      ["top_k", req.topK],
+    ];
+    for (const [k, v] of set)
+      if (v !== undefined)
+        w.add("dropped", k, "not allowed while Anthropic extended thinking is on");
   } else {
     if (req.temperature !== undefined) {
       const t = Math.min(1, Math.max(0, req.temperature));
-      if (t !== req.temperature) w.add("clamped", "temperature", `${req.temperature} → ${t}, Anthropic's range is 0–1`);
+      if (t !== req.temperature)
+        w.add("clamped", "temperature", `${req.temperature} → ${t}, Anthropic's range is 0–1`);
       out.temperature = t;
     }
     if (req.topP !== undefined) {
-      if (out.temperature !== undefined) w.add("dropped", "top_p", "newer Claude models reject temperature and top_p together; temperature kept");
+      if (out.temperature !== undefined)
+        w.add(
+          "dropped",
+          "top_p",
+          "newer Claude models reject temperature and top_p together; temperature kept",
+        );
       else out.top_p = req.topP;
     }
     if (req.topK !== undefined) out.top_k = req.topK;
   }
   if (req.stop?.length) {
     const kept = req.stop.filter((s) => /\S/.test(s));
-    if (kept.length < req.stop.length) w.add("dropped", "stop", "Anthropic rejects whitespace-only stop sequences");
+    if (kept.length < req.stop.length)
+      w.add("dropped", "stop", "Anthropic rejects whitespace-only stop sequences");
     if (kept.length) out.stop_sequences = kept;
   }
 }
 
 /** Request fields with no Anthropic counterpart, reported rather than silently lost. */
 function dropped(req: IRRequest, w: Warnings): void {
-  const none: [string, unknown][] = [["seed", req.seed], ["presence_penalty", req.presencePenalty], ["frequency_penalty", req.frequencyPenalty]];
+  const none: [string, unknown][] = [
+    ["seed", req.seed],
+    ["presence_penalty", req.presencePenalty],
+    ["frequency_penalty", req.frequencyPenalty],
+  ];
   for (const [k, v] of none) if (v !== undefined) w.add("dropped", k, "no Anthropic counterpart");
   for (const [format, fields] of Object.entries(req.ext ?? {})) {
     for (const k of Object.keys(fields ?? {})) {
       // Beta fields need their anthropic-beta header, which is not forwarded when converting.
-      w.add("dropped", k, format === "anthropic" ? "Anthropic beta field, not forwarded on conversion" : `${format}-only field`);
+      w.add(
+        "dropped",
+        k,
+        format === "anthropic"
+          ? "Anthropic beta field, not forwarded on conversion"
+          : `${format}-only field`,
+      );
     }
   }
 }

@@ -15,12 +15,20 @@ export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | R
   if (isObject(body) && body.type === "error" && isObject(body.error)) {
     return errorFromType(String(body.error.type), String(body.error.message ?? "error"));
   }
-  return guard(() => decode(body, ctx), "bad_gateway", "upstream (anthropic) sent an unexpected response: ");
+  return guard(
+    () => decode(body, ctx),
+    "bad_gateway",
+    "upstream (anthropic) sent an unexpected response: ",
+  );
 }
 
 function decode(body: unknown, ctx: CodecContext): IRResponse {
   const msg = obj(body, "response");
-  const parts = foldCallSignatures(list(msg.content, "content").flatMap((b, i) => part(obj(b, `content.${i}`), `content.${i}`, ctx)));
+  const parts = foldCallSignatures(
+    list(msg.content, "content").flatMap((b, i) =>
+      part(obj(b, `content.${i}`), `content.${i}`, ctx),
+    ),
+  );
   const sawTool = parts.some((p) => p.type === "tool_call");
   return {
     id: typeof msg.id === "string" && msg.id ? msg.id : synthId("msg_", ctx.random),
@@ -38,7 +46,10 @@ function part(b: Json, path: string, ctx: CodecContext): AssistantPart[] {
       return text ? [{ type: "text", text }] : [];
     }
     case "thinking": {
-      const sig = typeof b.signature === "string" && b.signature ? signatureFromText(b.signature, "anthropic") : undefined;
+      const sig =
+        typeof b.signature === "string" && b.signature
+          ? signatureFromText(b.signature, "anthropic")
+          : undefined;
       const text = str(b.thinking, `${path}.thinking`);
       return [sig ? { type: "reasoning", text, signature: sig } : { type: "reasoning", text }];
     }
@@ -67,11 +78,24 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): Json {
     else {
       // A Gemini call signature rides in an empty thinking block just before its call, the
       // only place an Anthropic client keeps and replays opaque reasoning state.
-      if (p.signature) content.push({ type: "thinking", thinking: "", signature: signatureToText(p.signature, "anthropic") });
-      content.push({ type: "tool_use", id: p.id ? clientToolId(p.id) : synthId("toolu_", ctx.random), name: p.name, input: p.args });
+      if (p.signature)
+        content.push({
+          type: "thinking",
+          thinking: "",
+          signature: signatureToText(p.signature, "anthropic"),
+        });
+      content.push({
+        type: "tool_use",
+        id: p.id ? clientToolId(p.id) : synthId("toolu_", ctx.random),
+        name: p.name,
+        input: p.args,
+      });
     }
   }
-  const stopReason = encodeStop(res.finish, res.parts.some((p) => p.type === "tool_call"));
+  const stopReason = encodeStop(
+    res.finish,
+    res.parts.some((p) => p.type === "tool_call"),
+  );
   return {
     id: res.id.startsWith("msg_") ? res.id : synthId("msg_", ctx.random),
     type: "message",
@@ -92,5 +116,9 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): Json {
  */
 export function thinkingBlock(p: Extract<AssistantPart, { type: "reasoning" }>): Json {
   if (p.redacted !== undefined) return { type: "redacted_thinking", data: p.redacted };
-  return { type: "thinking", thinking: p.text, signature: p.signature ? signatureToText(p.signature, "anthropic") : "" };
+  return {
+    type: "thinking",
+    thinking: p.text,
+    signature: p.signature ? signatureToText(p.signature, "anthropic") : "",
+  };
 }

@@ -9,7 +9,8 @@ import { fit } from "../names";
  */
 export type Json = Record<string, unknown>;
 
-export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Json =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 class Rejection {
   constructor(readonly error: RouterError) {}

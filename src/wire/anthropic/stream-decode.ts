@@ -14,7 +14,11 @@ import { decodeUsage } from "./usage";
 /** An Anthropic upstream's SSE events → IR stream events (protocols.md §3.2). */
 
 /** What an open content block is, by its wire index; tool blocks carry their tool-call counter. */
-type Block = { kind: "text" } | { kind: "thinking"; pendingSig?: string } | { kind: "tool"; tool: number; gotArgs: boolean; input?: Json } | { kind: "ignored" };
+type Block =
+  | { kind: "text" }
+  | { kind: "thinking"; pendingSig?: string }
+  | { kind: "tool"; tool: number; gotArgs: boolean; input?: Json }
+  | { kind: "ignored" };
 
 interface State {
   ctx: CodecContext;
@@ -40,10 +44,21 @@ interface DeltaTemplate {
   key: "text" | "thinking";
 }
 
-const failure = (message: string, code: "bad_gateway" | "upstream_error" = "bad_gateway"): StreamEvent => ({ type: "error", error: routerError(code, `upstream (anthropic): ${message}`) });
+const failure = (
+  message: string,
+  code: "bad_gateway" | "upstream_error" = "bad_gateway",
+): StreamEvent => ({ type: "error", error: routerError(code, `upstream (anthropic): ${message}`) });
 
 export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
-  const s: State = { ctx, started: false, done: false, blocks: new Map(), tools: 0, usage: emptyUsage(), learnt: 0 };
+  const s: State = {
+    ctx,
+    started: false,
+    done: false,
+    blocks: new Map(),
+    tools: 0,
+    usage: emptyUsage(),
+    learnt: 0,
+  };
   return {
     push(frame) {
       if (s.done) return [];
@@ -65,7 +80,13 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
     end() {
       if (s.done) return []; // message_stop (the end event) or an error was decoded
       s.done = true;
-      if (streamComplete(ANTHROPIC_STREAM_END, { endEvent: false, finish: s.stopReason !== undefined })) return messageStop(s);
+      if (
+        streamComplete(ANTHROPIC_STREAM_END, {
+          endEvent: false,
+          finish: s.stopReason !== undefined,
+        })
+      )
+        return messageStop(s);
       return [failure("upstream stream ended prematurely", "bad_gateway")];
     },
   };
@@ -77,7 +98,8 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
   const known = s.deltas;
   if (known && frame.event === known.event) {
     const value = known.bytes.match(frame.data)?.[0];
-    if (value !== undefined) return blockDelta(s, known.index, { type: known.type, [known.key]: value });
+    if (value !== undefined)
+      return blockDelta(s, known.index, { type: known.type, [known.key]: value });
   }
   let json: unknown;
   try {
@@ -85,12 +107,17 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
   } catch {
     return [failure(`stream frame is not JSON: ${frame.data.slice(0, 120)}`)];
   }
-  if (!isObject(json)) return [failure(`stream frame is not a JSON object: ${frame.data.slice(0, 120)}`)];
+  if (!isObject(json))
+    return [failure(`stream frame is not a JSON object: ${frame.data.slice(0, 120)}`)];
   switch (frame.event ?? json.type) {
     case "message_start":
       return messageStart(s, isObject(json.message) ? json.message : {});
     case "content_block_start":
-      return blockStart(s, Number(json.index), isObject(json.content_block) ? json.content_block : {});
+      return blockStart(
+        s,
+        Number(json.index),
+        isObject(json.content_block) ? json.content_block : {},
+      );
     case "content_block_delta": {
       const delta = isObject(json.delta) ? json.delta : {};
       const events = blockDelta(s, Number(json.index), delta);
@@ -105,7 +132,15 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
       return messageStop(s);
     case "error": {
       const err = isObject(json.error) ? json.error : {};
-      return [{ type: "error", error: errorFromType(typeof err.type === "string" ? err.type : undefined, String(err.message ?? "stream error")) }];
+      return [
+        {
+          type: "error",
+          error: errorFromType(
+            typeof err.type === "string" ? err.type : undefined,
+            String(err.message ?? "stream error"),
+          ),
+        },
+      ];
     }
   }
   // ping and event types newer than this code: the API tells clients to ignore them.
@@ -117,7 +152,16 @@ function rawTail(data: string): StreamEvent[] {
   try {
     const json: unknown = JSON.parse(data);
     const err = isObject(json) ? json.error : undefined;
-    if (isObject(err)) return [{ type: "error", error: errorFromType(typeof err.type === "string" ? err.type : undefined, String(err.message ?? data)) }];
+    if (isObject(err))
+      return [
+        {
+          type: "error",
+          error: errorFromType(
+            typeof err.type === "string" ? err.type : undefined,
+            String(err.message ?? data),
+          ),
+        },
+      ];
   } catch {
     // not JSON either
   }
@@ -141,9 +185,12 @@ function blockStart(s: State, index: number, cb: Json): StreamEvent[] {
       return typeof cb.text === "string" && cb.text ? [{ type: "text", text: cb.text }] : [];
     case "thinking": {
       // A signature inside the start (gateways that replay whole blocks) is sent at the block's stop.
-      const pendingSig = typeof cb.signature === "string" && cb.signature ? cb.signature : undefined;
+      const pendingSig =
+        typeof cb.signature === "string" && cb.signature ? cb.signature : undefined;
       s.blocks.set(index, { kind: "thinking", pendingSig });
-      return typeof cb.thinking === "string" && cb.thinking ? [{ type: "reasoning", text: cb.thinking }] : [];
+      return typeof cb.thinking === "string" && cb.thinking
+        ? [{ type: "reasoning", text: cb.thinking }]
+        : [];
     }
     case "redacted_thinking":
       s.blocks.set(index, { kind: "ignored" });
@@ -152,12 +199,26 @@ function blockStart(s: State, index: number, cb: Json): StreamEvent[] {
       const tool = s.tools++;
       const input = isObject(cb.input) && Object.keys(cb.input).length ? cb.input : undefined;
       s.blocks.set(index, { kind: "tool", tool, gotArgs: false, input });
-      const id = typeof cb.id === "string" && cb.id ? s.ctx.toolIds.fromWire(cb.id) : synthId("toolu_", s.ctx.random);
-      return [{ type: "tool_start", index: tool, id, name: s.ctx.toolNames.fromWire(String(cb.name ?? "")) }];
+      const id =
+        typeof cb.id === "string" && cb.id
+          ? s.ctx.toolIds.fromWire(cb.id)
+          : synthId("toolu_", s.ctx.random);
+      return [
+        {
+          type: "tool_start",
+          index: tool,
+          id,
+          name: s.ctx.toolNames.fromWire(String(cb.name ?? "")),
+        },
+      ];
     }
   }
   s.blocks.set(index, { kind: "ignored" });
-  s.ctx.warnings.once("dropped", `content.${String(cb.type)}`, "stream block type not convertible (server tools run only at Anthropic)");
+  s.ctx.warnings.once(
+    "dropped",
+    `content.${String(cb.type)}`,
+    "stream block type not convertible (server tools run only at Anthropic)",
+  );
   return [];
 }
 
@@ -168,29 +229,51 @@ function blockDelta(s: State, index: number, d: Json): StreamEvent[] {
     case "text_delta":
       return typeof d.text === "string" && d.text ? [{ type: "text", text: d.text }] : [];
     case "thinking_delta":
-      return typeof d.thinking === "string" && d.thinking ? [{ type: "reasoning", text: d.thinking }] : [];
+      return typeof d.thinking === "string" && d.thinking
+        ? [{ type: "reasoning", text: d.thinking }]
+        : [];
     case "signature_delta":
       if (typeof d.signature !== "string" || !d.signature) return [];
       if (block.kind === "thinking") block.pendingSig = undefined;
       // Tagged values come from another llm-router in front of a Gemini model: keep their origin.
-      return [{ type: "reasoning_signature", signature: signatureFromText(d.signature, "anthropic")! }];
+      return [
+        { type: "reasoning_signature", signature: signatureFromText(d.signature, "anthropic")! },
+      ];
     case "input_json_delta":
       if (block.kind !== "tool" || typeof d.partial_json !== "string" || !d.partial_json) return [];
       block.gotArgs = true;
       return [{ type: "tool_args", index: block.tool, fragment: d.partial_json }];
     case "citations_delta":
-      s.ctx.warnings.once("dropped", "citations", "citations have no counterpart in the client format");
+      s.ctx.warnings.once(
+        "dropped",
+        "citations",
+        "citations have no counterpart in the client format",
+      );
   }
   return [];
 }
 
 /** Learns the template of a text or thinking delta: `{type, index, delta: {type, <key>}}` and nothing else. */
 function learnDelta(s: State, frame: StreamFrame, json: Json, delta: Json): void {
-  const key = delta.type === "text_delta" ? "text" : delta.type === "thinking_delta" ? "thinking" : undefined;
-  if (!key || typeof delta[key] !== "string" || typeof json.index !== "number" || Object.keys(delta).length !== 2 || Object.keys(json).length !== 3) return;
+  const key =
+    delta.type === "text_delta" ? "text" : delta.type === "thinking_delta" ? "thinking" : undefined;
+  if (
+    !key ||
+    typeof delta[key] !== "string" ||
+    typeof json.index !== "number" ||
+    Object.keys(delta).length !== 2 ||
+    Object.keys(json).length !== 3
+  )
+    return;
   s.learnt++;
   const bytes = FrameTemplate.learn(frame.data, json, [["delta", key]]);
-  s.deltas = bytes && { bytes, event: frame.event, index: json.index, type: delta.type as DeltaTemplate["type"], key };
+  s.deltas = bytes && {
+    bytes,
+    event: frame.event,
+    index: json.index,
+    type: delta.type as DeltaTemplate["type"],
+    key,
+  };
 }
 
 function blockStop(s: State, index: number): StreamEvent[] {
@@ -200,17 +283,25 @@ function blockStop(s: State, index: number): StreamEvent[] {
 }
 
 function closeBlock(block: Block): StreamEvent[] {
-  if (block.kind === "thinking" && block.pendingSig) return [{ type: "reasoning_signature", signature: signatureFromText(block.pendingSig, "anthropic")! }];
+  if (block.kind === "thinking" && block.pendingSig)
+    return [
+      { type: "reasoning_signature", signature: signatureFromText(block.pendingSig, "anthropic")! },
+    ];
   if (block.kind !== "tool") return [];
   // Some gateways send the whole input in the start block and no deltas.
-  const args: StreamEvent[] = !block.gotArgs && block.input ? [{ type: "tool_args", index: block.tool, fragment: JSON.stringify(block.input) }] : [];
+  const args: StreamEvent[] =
+    !block.gotArgs && block.input
+      ? [{ type: "tool_args", index: block.tool, fragment: JSON.stringify(block.input) }]
+      : [];
   return [...args, { type: "tool_end", index: block.tool }];
 }
 
 function messageDelta(s: State, json: Json): StreamEvent[] {
   const delta = isObject(json.delta) ? json.delta : {};
-  if (delta.stop_reason !== undefined && delta.stop_reason !== null) s.stopReason = delta.stop_reason;
-  if (delta.stop_sequence !== undefined && delta.stop_sequence !== null) s.stopSequence = delta.stop_sequence;
+  if (delta.stop_reason !== undefined && delta.stop_reason !== null)
+    s.stopReason = delta.stop_reason;
+  if (delta.stop_sequence !== undefined && delta.stop_sequence !== null)
+    s.stopSequence = delta.stop_sequence;
   if (!isObject(json.usage)) return [];
   s.usage = decodeUsage(json.usage, s.usage);
   return [{ type: "usage", usage: { ...s.usage } }];

@@ -1,4 +1,12 @@
-import { emptyUsage, routerError, type Finish, type RouterError, type Signature, type StreamEvent, type Usage } from "../../ir";
+import {
+  emptyUsage,
+  routerError,
+  type Finish,
+  type RouterError,
+  type Signature,
+  type StreamEvent,
+  type Usage,
+} from "../../ir";
 import type { CodecContext, StreamEncoder } from "../codec";
 import { synthId } from "../ids";
 import { signatureToText } from "../signature";
@@ -24,7 +32,8 @@ interface Tool {
   ended: boolean;
 }
 
-type Open = { kind: "text" | "thinking"; index: number } | { kind: "tool"; index: number; tool: number };
+type Open =
+  { kind: "text" | "thinking"; index: number } | { kind: "tool"; index: number; tool: number };
 
 interface State {
   ctx: CodecContext;
@@ -45,7 +54,10 @@ interface State {
 /** `{ type, ...body }` as JSON, without building the merged object. */
 function frame(type: string, body: Json): string {
   const rest = JSON.stringify(body);
-  return sseEvent(type, rest === "{}" ? `{"type":"${type}"}` : `{"type":"${type}",${rest.slice(1)}`);
+  return sseEvent(
+    type,
+    rest === "{}" ? `{"type":"${type}"}` : `{"type":"${type}",${rest.slice(1)}`,
+  );
 }
 
 /**
@@ -56,17 +68,35 @@ const deltaFrame = (index: number, deltaType: string, key: string, value: string
   `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${deltaType}","${key}":${jsonString(value)}}}\n\n`;
 
 export function createStreamEncoder(ctx: CodecContext): StreamEncoder {
-  const s: State = { ctx, started: false, closed: false, nextBlock: 0, waiting: new WaitingTools(), written: new Set(), usage: emptyUsage(), sawTool: false };
+  const s: State = {
+    ctx,
+    started: false,
+    closed: false,
+    nextBlock: 0,
+    waiting: new WaitingTools(),
+    written: new Set(),
+    usage: emptyUsage(),
+    sawTool: false,
+  };
   return {
     push: (ev) => (s.closed ? "" : push(s, ev)),
     end() {
       if (s.closed) return "";
       s.closed = true;
       // Without a finish the upstream broke off; a clean message_stop would let a client run a half-sent tool call.
-      if (!s.finish) return errorFrame(routerError("upstream_error", "upstream stream ended prematurely"));
+      if (!s.finish)
+        return errorFrame(routerError("upstream_error", "upstream stream ended prematurely"));
       const stopReason = encodeStop(s.finish, s.sawTool);
-      const delta = { stop_reason: stopReason, stop_sequence: stopSequenceFor(stopReason, s.finish) };
-      return start(s) + closeAll(s) + frame("message_delta", { delta, usage: encodeUsage(s.usage) }) + frame("message_stop", {});
+      const delta = {
+        stop_reason: stopReason,
+        stop_sequence: stopSequenceFor(stopReason, s.finish),
+      };
+      return (
+        start(s) +
+        closeAll(s) +
+        frame("message_delta", { delta, usage: encodeUsage(s.usage) }) +
+        frame("message_stop", {})
+      );
     },
   };
 }
@@ -81,18 +111,41 @@ function push(s: State, ev: StreamEvent): string {
       s.usage = ev.usage;
       return start(s);
     case "text":
-      return ev.text ? start(s) + ensure(s, "text") + deltaFrame(s.open!.index, "text_delta", "text", ev.text) : start(s);
+      return ev.text
+        ? start(s) + ensure(s, "text") + deltaFrame(s.open!.index, "text_delta", "text", ev.text)
+        : start(s);
     case "reasoning":
-      return ev.text ? start(s) + ensure(s, "thinking") + deltaFrame(s.open!.index, "thinking_delta", "thinking", ev.text) : start(s);
+      return ev.text
+        ? start(s) +
+            ensure(s, "thinking") +
+            deltaFrame(s.open!.index, "thinking_delta", "thinking", ev.text)
+        : start(s);
     case "reasoning_signature":
       return start(s) + ensure(s, "thinking") + signature(s, ev.signature);
     case "redacted_reasoning": {
       const out = start(s) + closeAll(s);
       const index = s.nextBlock++;
-      return out + frame("content_block_start", { index, content_block: { type: "redacted_thinking", data: ev.data } }) + frame("content_block_stop", { index });
+      return (
+        out +
+        frame("content_block_start", {
+          index,
+          content_block: { type: "redacted_thinking", data: ev.data },
+        }) +
+        frame("content_block_stop", { index })
+      );
     }
     case "tool_start":
-      return start(s) + toolStart(s, { tool: ev.index, id: ev.id, name: ev.name, signature: ev.signature, args: [], ended: false });
+      return (
+        start(s) +
+        toolStart(s, {
+          tool: ev.index,
+          id: ev.id,
+          name: ev.name,
+          signature: ev.signature,
+          args: [],
+          ended: false,
+        })
+      );
     case "tool_args":
       return toolArgs(s, ev.index, ev.fragment);
     case "tool_end":
@@ -115,7 +168,16 @@ function start(s: State): string {
   if (s.started) return "";
   s.started = true;
   const id = s.id?.startsWith("msg_") ? s.id : synthId("msg_", s.ctx.random);
-  const message = { id, type: "message", role: "assistant", model: s.ctx.group, content: [], stop_reason: null, stop_sequence: null, usage: encodeUsage(s.usage) };
+  const message = {
+    id,
+    type: "message",
+    role: "assistant",
+    model: s.ctx.group,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: encodeUsage(s.usage),
+  };
   return frame("message_start", { message });
 }
 
@@ -128,7 +190,10 @@ function ensure(s: State, kind: "text" | "thinking"): string {
 function openBlock(s: State, kind: "text" | "thinking"): string {
   const index = s.nextBlock++;
   s.open = { kind, index };
-  const content_block = kind === "text" ? { type: "text", text: "" } : { type: "thinking", thinking: "", signature: "" };
+  const content_block =
+    kind === "text"
+      ? { type: "text", text: "" }
+      : { type: "thinking", thinking: "", signature: "" };
   return frame("content_block_start", { index, content_block });
 }
 
@@ -136,7 +201,12 @@ function openBlock(s: State, kind: "text" | "thinking"): string {
 function signature(s: State, sig: Signature): string {
   const index = s.open!.index;
   s.open = undefined;
-  return frame("content_block_delta", { index, delta: { type: "signature_delta", signature: signatureToText(sig, "anthropic") } }) + frame("content_block_stop", { index });
+  return (
+    frame("content_block_delta", {
+      index,
+      delta: { type: "signature_delta", signature: signatureToText(sig, "anthropic") },
+    }) + frame("content_block_stop", { index })
+  );
 }
 
 function closeOpen(s: State): string {
@@ -161,12 +231,21 @@ function openTool(s: State, t: Tool): string {
   if (t.signature) out += openBlock(s, "thinking") + signature(s, t.signature);
   const index = s.nextBlock++;
   s.open = { kind: "tool", index, tool: t.tool };
-  out += frame("content_block_start", { index, content_block: { type: "tool_use", id: t.id ? clientToolId(t.id) : synthId("toolu_", s.ctx.random), name: t.name, input: {} } });
+  out += frame("content_block_start", {
+    index,
+    content_block: {
+      type: "tool_use",
+      id: t.id ? clientToolId(t.id) : synthId("toolu_", s.ctx.random),
+      name: t.name,
+      input: {},
+    },
+  });
   for (const a of t.args) out += argsDelta(index, a);
   return out;
 }
 
-const argsDelta = (index: number, fragment: string): string => deltaFrame(index, "input_json_delta", "partial_json", fragment);
+const argsDelta = (index: number, fragment: string): string =>
+  deltaFrame(index, "input_json_delta", "partial_json", fragment);
 
 function toolStart(s: State, t: Tool): string {
   if (s.open?.kind === "tool") {
@@ -181,7 +260,12 @@ function toolArgs(s: State, tool: number, fragment: string): string {
   if (s.open?.kind === "tool" && s.open.tool === tool) return argsDelta(s.open.index, fragment);
   const waiting = s.waiting.get(tool);
   if (waiting) waiting.args.push(fragment);
-  else s.ctx.warnings.add("dropped", "tool_args", `arguments for tool call ${tool} arrived after its block was closed`);
+  else
+    s.ctx.warnings.add(
+      "dropped",
+      "tool_args",
+      `arguments for tool call ${tool} arrived after its block was closed`,
+    );
   return "";
 }
 
@@ -193,7 +277,11 @@ function toolEnd(s: State, tool: number): string {
   }
   let out = closeOpen(s);
   // The next waiting call takes the stage; calls that already ended are written out whole.
-  for (let t = s.open ? undefined : s.waiting.shift(); t; t = s.open ? undefined : s.waiting.shift()) {
+  for (
+    let t = s.open ? undefined : s.waiting.shift();
+    t;
+    t = s.open ? undefined : s.waiting.shift()
+  ) {
     out += openTool(s, t);
     if (t.ended) out += closeOpen(s);
   }
@@ -223,7 +311,7 @@ class WaitingTools {
     if (this.head === this.queue.length) return undefined;
     const t = this.queue[this.head++]!;
     this.byTool.delete(t.tool);
-    if (this.head === this.queue.length) (this.queue.length = 0), (this.head = 0);
+    if (this.head === this.queue.length) ((this.queue.length = 0), (this.head = 0));
     return t;
   }
 }

@@ -23,17 +23,37 @@ export interface TurnsResult {
 const OPENER: Json = { type: "text", text: "." };
 const NO_RESULT = "(no result)";
 
-export function encodeTurns(messages: Message[], ctx: EncodeRequestContext, keepThinking: boolean): TurnsResult {
-  const st: EncodeState = { ctx, warnings: new Warnings(), keepThinking, synthesized: [], droppedReasoning: 0 };
+export function encodeTurns(
+  messages: Message[],
+  ctx: EncodeRequestContext,
+  keepThinking: boolean,
+): TurnsResult {
+  const st: EncodeState = {
+    ctx,
+    warnings: new Warnings(),
+    keepThinking,
+    synthesized: [],
+    droppedReasoning: 0,
+  };
   const turns = pair(merge(messages, st), st);
   if (turns[0]?.role !== "user") {
-    st.warnings.add("approximated", "messages", "the conversation must open with a user turn; a \".\" user turn was added");
+    st.warnings.add(
+      "approximated",
+      "messages",
+      'the conversation must open with a user turn; a "." user turn was added',
+    );
     turns.unshift({ role: "user", blocks: [{ ...OPENER }] });
   }
   trimPrefill(turns, st);
   if (st.droppedReasoning) {
-    const why = keepThinking ? "only thinking signed by Anthropic can be replayed to Anthropic" : "thinking is off for this request";
-    st.warnings.add("dropped", "reasoning", `${st.droppedReasoning} reasoning part(s) or foreign signature(s) left out: ${why}`);
+    const why = keepThinking
+      ? "only thinking signed by Anthropic can be replayed to Anthropic"
+      : "thinking is off for this request";
+    st.warnings.add(
+      "dropped",
+      "reasoning",
+      `${st.droppedReasoning} reasoning part(s) or foreign signature(s) left out: ${why}`,
+    );
   }
   return { turns, warnings: st.warnings };
 }
@@ -43,7 +63,10 @@ function merge(messages: Message[], st: EncodeState): Turn[] {
   const turns: Turn[] = [];
   for (const m of messages) {
     if (m.role === "system") continue;
-    const blocks = m.role === "user" ? m.parts.flatMap((p) => encodeUserPart(p, st)) : m.parts.flatMap((p) => encodeAssistantPart(p, st));
+    const blocks =
+      m.role === "user"
+        ? m.parts.flatMap((p) => encodeUserPart(p, st))
+        : m.parts.flatMap((p) => encodeAssistantPart(p, st));
     if (!blocks.length) continue;
     const last = turns.at(-1);
     if (last?.role === m.role) last.blocks.push(...blocks);
@@ -52,7 +75,10 @@ function merge(messages: Message[], st: EncodeState): Turn[] {
   return turns;
 }
 
-const toolUseIds = (t: Turn | undefined): string[] => (t?.role === "assistant" ? [...new Set(t.blocks.filter((b) => b.type === "tool_use").map((b) => b.id as string))] : []);
+const toolUseIds = (t: Turn | undefined): string[] =>
+  t?.role === "assistant"
+    ? [...new Set(t.blocks.filter((b) => b.type === "tool_use").map((b) => b.id as string))]
+    : [];
 
 function pair(merged: Turn[], st: EncodeState): Turn[] {
   const out: Turn[] = [];
@@ -79,13 +105,29 @@ function answer(blocks: Json[], offered: string[], st: EncodeState): Json[] {
   const calls = new Set(offered);
   for (const b of blocks) {
     if (b.type !== "tool_result") others.push(b);
-    else if (!calls.has(b.tool_use_id as string)) st.warnings.add("dropped", "tool_result", `no matching tool call ${JSON.stringify(b.tool_use_id)} in the preceding assistant turn`);
-    else if (results.has(b.tool_use_id as string)) st.warnings.add("dropped", "tool_result", `second result for tool call ${JSON.stringify(b.tool_use_id)}`);
+    else if (!calls.has(b.tool_use_id as string))
+      st.warnings.add(
+        "dropped",
+        "tool_result",
+        `no matching tool call ${JSON.stringify(b.tool_use_id)} in the preceding assistant turn`,
+      );
+    else if (results.has(b.tool_use_id as string))
+      st.warnings.add(
+        "dropped",
+        "tool_result",
+        `second result for tool call ${JSON.stringify(b.tool_use_id)}`,
+      );
     else results.set(b.tool_use_id as string, b);
   }
   const missing = offered.filter((id) => !results.has(id));
-  if (missing.length) st.warnings.add("approximated", "tool_result", `tool call(s) ${missing.join(", ")} had no result; "${NO_RESULT}" error results were added`);
-  for (const id of missing) results.set(id, { type: "tool_result", tool_use_id: id, is_error: true, content: NO_RESULT });
+  if (missing.length)
+    st.warnings.add(
+      "approximated",
+      "tool_result",
+      `tool call(s) ${missing.join(", ")} had no result; "${NO_RESULT}" error results were added`,
+    );
+  for (const id of missing)
+    results.set(id, { type: "tool_result", tool_use_id: id, is_error: true, content: NO_RESULT });
   return [...offered.map((id) => results.get(id)!), ...others];
 }
 
@@ -93,7 +135,12 @@ function answer(blocks: Json[], offered: string[], st: EncodeState): Json[] {
 function trimPrefill(turns: Turn[], st: EncodeState): void {
   const last = turns.at(-1);
   const tail = last?.role === "assistant" ? last.blocks.at(-1) : undefined;
-  if (tail?.type !== "text" || typeof tail.text !== "string" || tail.text === tail.text.trimEnd()) return;
+  if (tail?.type !== "text" || typeof tail.text !== "string" || tail.text === tail.text.trimEnd())
+    return;
   tail.text = tail.text.trimEnd();
-  st.warnings.add("approximated", "messages", "trailing whitespace removed from the final assistant (prefill) text");
+  st.warnings.add(
+    "approximated",
+    "messages",
+    "trailing whitespace removed from the final assistant (prefill) text",
+  );
 }

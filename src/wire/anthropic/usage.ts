@@ -1,7 +1,8 @@
 import { emptyUsage, type Usage } from "../../ir";
 import { isObject } from "./shape";
 
-const count = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);
+const count = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
 
 /**
  * Anthropic usage → IR, overwriting `prev` only with the counters present: message_delta
@@ -15,7 +16,9 @@ export function decodeUsage(u: unknown, prev: Usage = emptyUsage()): Usage {
   next.cacheRead = count(u.cache_read_input_tokens) ?? next.cacheRead;
   next.cacheWrite = count(u.cache_creation_input_tokens) ?? next.cacheWrite;
   next.output = count(u.output_tokens) ?? next.output;
-  const thinking = isObject(u.output_tokens_details) ? count(u.output_tokens_details.thinking_tokens) : undefined;
+  const thinking = isObject(u.output_tokens_details)
+    ? count(u.output_tokens_details.thinking_tokens)
+    : undefined;
   if (thinking !== undefined) next.reasoning = thinking;
   return next;
 }

@@ -1,4 +1,12 @@
-import type { IRRequest, ReasoningConfig, ReasoningEffort, ResponseFormat, ToolChoice, ToolDef, Warnings } from "../../ir";
+import type {
+  IRRequest,
+  ReasoningConfig,
+  ReasoningEffort,
+  ResponseFormat,
+  ToolChoice,
+  ToolDef,
+  Warnings,
+} from "../../ir";
 import { field, FieldError, isObj, num, obj, otherKeys, str, strings, type Obj } from "./read";
 import { fromGeminiSchema } from "./schema-decode";
 
@@ -28,39 +36,72 @@ function declaration(fd: unknown, path: string): ToolDef {
   const description = str(fd, "description", path);
   const jsonSchema = obj(fd, "parametersJsonSchema", path);
   const parameters = obj(fd, "parameters", path);
-  const schema = jsonSchema ?? (parameters ? fromGeminiSchema(parameters) : { type: "object", properties: {} });
+  const schema =
+    jsonSchema ?? (parameters ? fromGeminiSchema(parameters) : { type: "object", properties: {} });
   return description ? { name, description, schema } : { name, schema };
 }
 
-export function decodeToolChoice(config: Obj, tools: ToolDef[], warnings: Warnings): ToolChoice | undefined {
-  for (const key of Object.keys(otherKeys(config, ["functionCallingConfig"]))) warnings.add("dropped", `toolConfig.${key}`);
+export function decodeToolChoice(
+  config: Obj,
+  tools: ToolDef[],
+  warnings: Warnings,
+): ToolChoice | undefined {
+  for (const key of Object.keys(otherKeys(config, ["functionCallingConfig"])))
+    warnings.add("dropped", `toolConfig.${key}`);
   const fcc = obj(config, "functionCallingConfig", "toolConfig");
   if (!fcc) return undefined;
   const path = "toolConfig.functionCallingConfig";
   const mode = (str(fcc, "mode", path) ?? "AUTO").toUpperCase();
   const allowed = strings(fcc, "allowedFunctionNames", path) ?? [];
   let choice: ToolChoice;
-  if (mode === "ANY") choice = allowed.length === 1 ? { type: "tool", name: allowed[0]! } : { type: "required" };
+  if (mode === "ANY")
+    choice = allowed.length === 1 ? { type: "tool", name: allowed[0]! } : { type: "required" };
   else if (mode === "NONE") choice = { type: "none" };
-  else if (mode === "AUTO" || mode === "MODE_UNSPECIFIED" || mode === "VALIDATED") choice = { type: "auto" };
+  else if (mode === "AUTO" || mode === "MODE_UNSPECIFIED" || mode === "VALIDATED")
+    choice = { type: "auto" };
   else throw new FieldError(`${path}.mode`, "expected AUTO, ANY, NONE or VALIDATED");
   if (mode === "VALIDATED") warnings.add("approximated", `${path}.mode`, "VALIDATED sent as auto");
   const names = new Set(allowed);
   if (allowed.length > 0 && choice.type !== "tool" && tools.some((t) => !names.has(t.name))) {
-    warnings.add("approximated", `${path}.allowedFunctionNames`, "other formats cannot restrict calls to a subset of the tools");
+    warnings.add(
+      "approximated",
+      `${path}.allowedFunctionNames`,
+      "other formats cannot restrict calls to a subset of the tools",
+    );
   }
   return choice;
 }
 
 const MAPPED = [
-  "maxOutputTokens", "temperature", "topP", "topK", "candidateCount", "stopSequences", "seed", "presencePenalty",
-  "frequencyPenalty", "responseMimeType", "responseSchema", "responseJsonSchema", "thinkingConfig",
+  "maxOutputTokens",
+  "temperature",
+  "topP",
+  "topK",
+  "candidateCount",
+  "stopSequences",
+  "seed",
+  "presencePenalty",
+  "frequencyPenalty",
+  "responseMimeType",
+  "responseSchema",
+  "responseJsonSchema",
+  "thinkingConfig",
 ];
 const EFFORTS: readonly string[] = ["minimal", "low", "medium", "high"];
 
 type Settings = Pick<
   IRRequest,
-  "maxTokens" | "temperature" | "topP" | "topK" | "n" | "stop" | "seed" | "presencePenalty" | "frequencyPenalty" | "responseFormat" | "reasoning"
+  | "maxTokens"
+  | "temperature"
+  | "topP"
+  | "topK"
+  | "n"
+  | "stop"
+  | "seed"
+  | "presencePenalty"
+  | "frequencyPenalty"
+  | "responseFormat"
+  | "reasoning"
 >;
 
 /** Returns the IR settings plus the generationConfig fields only Gemini understands. */
@@ -82,7 +123,8 @@ export function decodeGenerationConfig(cfg: Obj): { settings: Settings; rest: Ob
   if (format) settings.responseFormat = format;
   const thinking = obj(cfg, "thinkingConfig", p);
   if (thinking) settings.reasoning = reasoning(thinking, `${p}.thinkingConfig`);
-  for (const k of Object.keys(settings) as (keyof Settings)[]) if (settings[k] === undefined) delete settings[k];
+  for (const k of Object.keys(settings) as (keyof Settings)[])
+    if (settings[k] === undefined) delete settings[k];
   return { settings, rest };
 }
 
@@ -92,7 +134,8 @@ function responseFormat(cfg: Obj, rest: Obj): ResponseFormat | undefined {
   const mime = str(cfg, "responseMimeType", p);
   const jsonSchema = field(cfg, "responseJsonSchema");
   const schema = obj(cfg, "responseSchema", p);
-  if (jsonSchema !== undefined && !isObj(jsonSchema)) throw new FieldError(`${p}.responseJsonSchema`, "expected an object");
+  if (jsonSchema !== undefined && !isObj(jsonSchema))
+    throw new FieldError(`${p}.responseJsonSchema`, "expected an object");
   if (mime === "application/json") {
     if (jsonSchema) return { type: "json_schema", schema: jsonSchema };
     if (schema) return { type: "json_schema", schema: fromGeminiSchema(schema) };
@@ -116,13 +159,15 @@ function reasoning(t: Obj, path: string): ReasoningConfig | undefined {
   }
   const level = str(t, "thinkingLevel", path)?.toLowerCase();
   if (level !== undefined && level !== "thinking_level_unspecified") {
-    if (!EFFORTS.includes(level)) throw new FieldError(`${path}.thinkingLevel`, "expected MINIMAL, LOW, MEDIUM or HIGH");
+    if (!EFFORTS.includes(level))
+      throw new FieldError(`${path}.thinkingLevel`, "expected MINIMAL, LOW, MEDIUM or HIGH");
     out.effort = level as ReasoningEffort;
     out.enabled ??= true;
   }
   const include = field(t, "includeThoughts");
   if (include !== undefined && include !== null) {
-    if (typeof include !== "boolean") throw new FieldError(`${path}.includeThoughts`, "expected a boolean");
+    if (typeof include !== "boolean")
+      throw new FieldError(`${path}.includeThoughts`, "expected a boolean");
     out.include = include;
   }
   return Object.keys(out).length ? out : undefined;

@@ -1,4 +1,10 @@
-import { routerError, type IRRequest, type ReasoningConfig, type ReasoningEffort, type ToolChoice } from "../../ir";
+import {
+  routerError,
+  type IRRequest,
+  type ReasoningConfig,
+  type ReasoningEffort,
+  type ToolChoice,
+} from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { Refusal } from "./contents-encode";
 import type { Obj } from "./read";
@@ -13,7 +19,13 @@ const MAX_STOP_SEQUENCES = 5;
  * the smallest budget every 2.5 model accepts (Flash-Lite's floor); xhigh has no larger budget
  * that all models accept, so it shares high's.
  */
-export const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = { minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 24576 };
+export const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+  xhigh: 24576,
+};
 /** Pro models cannot switch thinking off; 128 is their smallest budget. */
 const PRO_MIN_BUDGET = 128;
 
@@ -22,37 +34,60 @@ function schemaOf<T>(where: string, convert: () => T): T {
   try {
     return convert();
   } catch (e) {
-    if (e instanceof SchemaError) throw new Refusal(routerError("invalid_request", `${where}: ${e.message}`));
+    if (e instanceof SchemaError)
+      throw new Refusal(routerError("invalid_request", `${where}: ${e.message}`));
     throw e;
   }
 }
 
 /** `schemas`: the budget all schemas of the request share (see SchemaBudget). */
-export function encodeTools(req: IRRequest, ctx: EncodeRequestContext, schemas = new SchemaBudget()): Obj[] | undefined {
+export function encodeTools(
+  req: IRRequest,
+  ctx: EncodeRequestContext,
+  schemas = new SchemaBudget(),
+): Obj[] | undefined {
   if (req.tools.length === 0) return undefined;
   const declarations = req.tools.map((t) => {
-    if (t.strict) ctx.warnings.once("dropped", "tools.strict", "Gemini validates arguments only in VALIDATED mode");
+    if (t.strict)
+      ctx.warnings.once(
+        "dropped",
+        "tools.strict",
+        "Gemini validates arguments only in VALIDATED mode",
+      );
     if (t.ext?.anthropic) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
     const d: Obj = { name: ctx.toolNames.toWire(t.name) };
     if (t.description) d.description = t.description;
-    const parameters = schemaOf(`the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`, () => toGeminiParameters(t.schema, schemas));
+    const parameters = schemaOf(
+      `the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`,
+      () => toGeminiParameters(t.schema, schemas),
+    );
     if (parameters) d.parameters = parameters;
     return d;
   });
   return [{ functionDeclarations: declarations }];
 }
 
-export function encodeToolConfig(choice: ToolChoice | undefined, ctx: EncodeRequestContext): Obj | undefined {
+export function encodeToolConfig(
+  choice: ToolChoice | undefined,
+  ctx: EncodeRequestContext,
+): Obj | undefined {
   if (!choice) return undefined;
   const config: Obj =
-    choice.type === "auto" ? { mode: "AUTO" }
-    : choice.type === "none" ? { mode: "NONE" }
-    : choice.type === "required" ? { mode: "ANY" }
-    : { mode: "ANY", allowedFunctionNames: [ctx.toolNames.toWire(choice.name)] };
+    choice.type === "auto"
+      ? { mode: "AUTO" }
+      : choice.type === "none"
+        ? { mode: "NONE" }
+        : choice.type === "required"
+          ? { mode: "ANY" }
+          : { mode: "ANY", allowedFunctionNames: [ctx.toolNames.toWire(choice.name)] };
   return { functionCallingConfig: config };
 }
 
-export function encodeGenerationConfig(req: IRRequest, ctx: EncodeRequestContext, schemas = new SchemaBudget()): Obj {
+export function encodeGenerationConfig(
+  req: IRRequest,
+  ctx: EncodeRequestContext,
+  schemas = new SchemaBudget(),
+): Obj {
   const g: Obj = {};
   if (req.maxTokens !== undefined) {
     const limit = ctx.target.maxOutputTokens;
@@ -61,21 +96,42 @@ export function encodeGenerationConfig(req: IRRequest, ctx: EncodeRequestContext
       g.maxOutputTokens = limit;
     } else g.maxOutputTokens = req.maxTokens;
   }
-  const copy = { temperature: req.temperature, topP: req.topP, topK: req.topK, seed: req.seed, presencePenalty: req.presencePenalty, frequencyPenalty: req.frequencyPenalty };
+  const copy = {
+    temperature: req.temperature,
+    topP: req.topP,
+    topK: req.topK,
+    seed: req.seed,
+    presencePenalty: req.presencePenalty,
+    frequencyPenalty: req.frequencyPenalty,
+  };
   for (const [k, v] of Object.entries(copy)) if (v !== undefined) g[k] = v;
   if (req.stop?.length) {
-    if (req.stop.length > MAX_STOP_SEQUENCES) ctx.warnings.add("clamped", "stop", `Gemini takes at most ${MAX_STOP_SEQUENCES} stop sequences`);
+    if (req.stop.length > MAX_STOP_SEQUENCES)
+      ctx.warnings.add(
+        "clamped",
+        "stop",
+        `Gemini takes at most ${MAX_STOP_SEQUENCES} stop sequences`,
+      );
     g.stopSequences = req.stop.slice(0, MAX_STOP_SEQUENCES);
   }
   if (req.n !== undefined) {
     g.candidateCount = req.n;
-    if (req.n > 1) ctx.warnings.add("approximated", "n", req.stream ? "streaming carries only the first candidate" : "only the first candidate is returned");
+    if (req.n > 1)
+      ctx.warnings.add(
+        "approximated",
+        "n",
+        req.stream
+          ? "streaming carries only the first candidate"
+          : "only the first candidate is returned",
+      );
   }
   const format = req.responseFormat;
   if (format?.type === "json") g.responseMimeType = "application/json";
   else if (format?.type === "json_schema") {
     g.responseMimeType = "application/json";
-    g.responseSchema = schemaOf("the response schema", () => toGeminiSchema(format.schema, schemas));
+    g.responseSchema = schemaOf("the response schema", () =>
+      toGeminiSchema(format.schema, schemas),
+    );
   }
   const thinking = req.reasoning && thinkingConfig(req.reasoning, ctx);
   if (thinking) g.thinkingConfig = thinking;
@@ -88,12 +144,17 @@ function thinkingConfig(r: ReasoningConfig, ctx: EncodeRequestContext): Obj | un
   const off = r.enabled === false || r.effort === "none";
   if (off) {
     if (/-pro\b/i.test(ctx.target.model)) {
-      ctx.warnings.add("approximated", "reasoning", `${ctx.target.model} cannot turn thinking off; smallest budget used`);
+      ctx.warnings.add(
+        "approximated",
+        "reasoning",
+        `${ctx.target.model} cannot turn thinking off; smallest budget used`,
+      );
       t.thinkingBudget = PRO_MIN_BUDGET;
     } else t.thinkingBudget = 0;
   } else if (r.budget !== undefined) t.thinkingBudget = r.budget;
   else if (r.effort && r.effort !== "none") {
-    if (r.effort === "xhigh") ctx.warnings.add("approximated", "reasoning.effort", "xhigh sent as the high budget");
+    if (r.effort === "xhigh")
+      ctx.warnings.add("approximated", "reasoning.effort", "xhigh sent as the high budget");
     t.thinkingBudget = own(EFFORT_BUDGET, r.effort) ?? EFFORT_BUDGET.medium;
   } else if (r.enabled) t.thinkingBudget = -1;
   // Thoughts are asked for whenever thinking is on, so the client can be shown them.

@@ -1,4 +1,12 @@
-import type { AssistantPart, Message, ReasoningPart, Signature, ToolResultPart, UserPart, Warnings } from "../../ir";
+import type {
+  AssistantPart,
+  Message,
+  ReasoningPart,
+  Signature,
+  ToolResultPart,
+  UserPart,
+  Warnings,
+} from "../../ir";
 import { Pending } from "../pending";
 import { signatureFromGemini } from "../signature";
 import { mediaFromGemini } from "./media";
@@ -11,7 +19,10 @@ import { arr, bool, field, FieldError, isObj, obj, str, type Obj } from "./read"
  */
 
 /** Placeholders Google documents for "no signature"; they carry nothing worth converting. */
-export const SKIP_SIGNATURES = new Set(["skip_thought_signature_validator", "context_engineering_is_the_way_to_go"]);
+export const SKIP_SIGNATURES = new Set([
+  "skip_thought_signature_validator",
+  "context_engineering_is_the_way_to_go",
+]);
 
 interface Located {
   part: Obj;
@@ -39,7 +50,9 @@ class Calls {
 
   /** By id when it matches; else the first unanswered call of that name (Gemini's own pairing rule). */
   answer(id: string | undefined, name: string | undefined): Call | undefined {
-    const call = (id ? this.byId.first(id, unused) : undefined) ?? (name !== undefined ? this.byName.first(name, unused) : undefined);
+    const call =
+      (id ? this.byId.first(id, unused) : undefined) ??
+      (name !== undefined ? this.byName.first(name, unused) : undefined);
     if (call) call.used = true;
     return call;
   }
@@ -70,8 +83,10 @@ function mergeTurns(contents: unknown[]): Turn[] {
     if (!isObj(c)) throw new FieldError(path, "expected an object");
     const raw = str(c, "role", path) ?? "user";
     // "function" is the role older clients used for function responses.
-    const role = raw === "model" ? "assistant" : raw === "user" || raw === "function" ? "user" : undefined;
-    if (!role) throw new FieldError(`${path}.role`, `expected "user" or "model", got "${raw.slice(0, 40)}"`);
+    const role =
+      raw === "model" ? "assistant" : raw === "user" || raw === "function" ? "user" : undefined;
+    if (!role)
+      throw new FieldError(`${path}.role`, `expected "user" or "model", got "${raw.slice(0, 40)}"`);
     const parts = (arr(c, "parts", path) ?? []).map((p, j): Located => {
       if (!isObj(p)) throw new FieldError(`${path}.parts[${j}]`, "expected an object");
       return { part: p, path: `${path}.parts[${j}]` };
@@ -88,7 +103,11 @@ function signatureOf(p: Obj, path: string): Signature | undefined {
   return sig && !SKIP_SIGNATURES.has(sig) ? signatureFromGemini(sig) : undefined;
 }
 
-function assistantParts(located: Located[], turn: number, warnings: Warnings): { parts: AssistantPart[]; calls: Calls } {
+function assistantParts(
+  located: Located[],
+  turn: number,
+  warnings: Warnings,
+): { parts: AssistantPart[]; calls: Calls } {
   const parts: AssistantPart[] = [];
   const calls = new Calls();
   let count = 0;
@@ -105,7 +124,11 @@ function assistantParts(located: Located[], turn: number, warnings: Warnings): {
       const id = str(fc, "id", `${path}.functionCall`) || `call_g${turn}_${count}`;
       calls.add({ id, name, used: false });
       count++;
-      parts.push(signature ? { type: "tool_call", id, name, args, signature } : { type: "tool_call", id, name, args });
+      parts.push(
+        signature
+          ? { type: "tool_call", id, name, args, signature }
+          : { type: "tool_call", id, name, args },
+      );
       continue;
     }
     const text = str(p, "text", path);
@@ -117,18 +140,27 @@ function assistantParts(located: Located[], turn: number, warnings: Warnings): {
       }
       continue;
     }
-    warnings.add("dropped", `${path}.${partKind(p)}`, "model-turn part with no equivalent in other formats");
+    warnings.add(
+      "dropped",
+      `${path}.${partKind(p)}`,
+      "model-turn part with no equivalent in other formats",
+    );
   }
   return { parts, calls };
 }
 
 /** Streamed thoughts come back as fragments; they form one reasoning block until a signature closes it. */
-function appendReasoning(parts: AssistantPart[], unsigned: ReasoningPart[], text: string, signature: Signature | undefined): void {
+function appendReasoning(
+  parts: AssistantPart[],
+  unsigned: ReasoningPart[],
+  text: string,
+  signature: Signature | undefined,
+): void {
   const last = parts.at(-1);
   if (last?.type === "reasoning" && !last.signature && !last.redacted) {
     last.text += text;
     // An open last part is the newest unsigned one.
-    if (signature) (last.signature = signature), unsigned.pop();
+    if (signature) ((last.signature = signature), unsigned.pop());
     return;
   }
   const part: ReasoningPart = { type: "reasoning", text };
@@ -141,7 +173,12 @@ function appendReasoning(parts: AssistantPart[], unsigned: ReasoningPart[], text
 function bindSignature(unsigned: ReasoningPart[], signature: Signature, warnings: Warnings): void {
   const open = unsigned.pop();
   if (open) open.signature = signature;
-  else warnings.once("dropped", "thoughtSignature", "signature on a text part with no thought to attach it to");
+  else
+    warnings.once(
+      "dropped",
+      "thoughtSignature",
+      "signature on a text part with no thought to attach it to",
+    );
 }
 
 function userParts(located: Located[], turn: number, calls: Calls, warnings: Warnings): UserPart[] {
@@ -150,10 +187,13 @@ function userParts(located: Located[], turn: number, calls: Calls, warnings: War
   for (const { part: p, path } of located) {
     const fr = obj(p, "functionResponse", path);
     if (fr) {
-      parts.push(toolResult(fr, `${path}.functionResponse`, calls, () => `call_g${turn}_r${orphans++}`));
+      parts.push(
+        toolResult(fr, `${path}.functionResponse`, calls, () => `call_g${turn}_r${orphans++}`),
+      );
       continue;
     }
-    if (field(p, "functionCall") !== undefined) throw new FieldError(`${path}.functionCall`, "function calls belong in model turns");
+    if (field(p, "functionCall") !== undefined)
+      throw new FieldError(`${path}.functionCall`, "function calls belong in model turns");
     const text = str(p, "text", path);
     if (text !== undefined) {
       if (text !== "") parts.push({ type: "text", text });
@@ -161,7 +201,12 @@ function userParts(located: Located[], turn: number, calls: Calls, warnings: War
     }
     const media = mediaFromGemini(p, path);
     if (media) parts.push(media);
-    else warnings.add("dropped", `${path}.${partKind(p)}`, "user part with no equivalent in other formats");
+    else
+      warnings.add(
+        "dropped",
+        `${path}.${partKind(p)}`,
+        "user part with no equivalent in other formats",
+      );
   }
   return parts;
 }
@@ -191,11 +236,13 @@ function responseText(response: Obj | undefined): { text: string; isError: boole
   const keys = Object.keys(response);
   if (keys.length === 1) {
     const v = response[keys[0]!];
-    if (typeof v === "string" && ["content", "result", "output"].includes(keys[0]!)) return { text: v, isError: false };
+    if (typeof v === "string" && ["content", "result", "output"].includes(keys[0]!))
+      return { text: v, isError: false };
     if (typeof v === "string" && keys[0] === "error") return { text: v, isError: true };
   }
   if (keys.length === 0) return { text: "", isError: false };
   return { text: JSON.stringify(response), isError: false };
 }
 
-const partKind = (p: Obj) => Object.keys(p).find((k) => k !== "thoughtSignature" && k !== "thought_signature") ?? "part";
+const partKind = (p: Obj) =>
+  Object.keys(p).find((k) => k !== "thoughtSignature" && k !== "thought_signature") ?? "part";

@@ -1,4 +1,13 @@
-import { isRouterError, type AssistantPart, type FilePart, type ImagePart, type Message, type RouterError, type ToolResultPart, type UserPart } from "../../ir";
+import {
+  isRouterError,
+  type AssistantPart,
+  type FilePart,
+  type ImagePart,
+  type Message,
+  type RouterError,
+  type ToolResultPart,
+  type UserPart,
+} from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { Pending } from "../pending";
 import { mediaToGemini } from "./media";
@@ -29,7 +38,9 @@ interface Turn {
 
 export function encodeContents(messages: Message[], ctx: EncodeRequestContext): Obj[] {
   const names = new Map<string, string>();
-  for (const m of messages) if (m.role === "assistant") for (const p of m.parts) if (p.type === "tool_call") names.set(p.id, p.name);
+  for (const m of messages)
+    if (m.role === "assistant")
+      for (const p of m.parts) if (p.type === "tool_call") names.set(p.id, p.name);
   const turns: Turn[] = [];
   messages.forEach((m, i) => {
     if (m.role === "system") return;
@@ -53,7 +64,12 @@ function merge(turns: Turn[]): Turn[] {
   return out;
 }
 
-function userItems(parts: UserPart[], index: number, names: Map<string, string>, ctx: EncodeRequestContext): Item[] {
+function userItems(
+  parts: UserPart[],
+  index: number,
+  names: Map<string, string>,
+  ctx: EncodeRequestContext,
+): Item[] {
   const items: Item[] = [];
   parts.forEach((p, j) => {
     const where = `messages[${index}].parts[${j}]`;
@@ -61,7 +77,11 @@ function userItems(parts: UserPart[], index: number, names: Map<string, string>,
     if (p.type === "text") {
       if (p.text.trim() !== "") items.push({ kind: "other", part: { text: p.text } });
     } else if (p.type === "tool_result") {
-      items.push({ kind: "result", callId: p.callId, part: functionResponse(p, names, where, ctx) });
+      items.push({
+        kind: "result",
+        callId: p.callId,
+        part: functionResponse(p, names, where, ctx),
+      });
     } else {
       const part = media(p, where, ctx);
       if (part) items.push({ kind: "other", part });
@@ -72,18 +92,25 @@ function userItems(parts: UserPart[], index: number, names: Map<string, string>,
 
 function media(p: ImagePart | FilePart, where: string, ctx: EncodeRequestContext): Obj | undefined {
   if (p.type === "image" && p.detail) ctx.warnings.once("dropped", "image.detail");
-  if (p.type === "file" && p.text !== undefined && !p.data && !p.url && !p.fileId) return p.text.trim() ? { text: p.text } : undefined;
+  if (p.type === "file" && p.text !== undefined && !p.data && !p.url && !p.fileId)
+    return p.text.trim() ? { text: p.text } : undefined;
   const part = mediaToGemini(p, where);
   if (isRouterError(part)) throw new Refusal(part);
   return part;
 }
 
-function functionResponse(r: ToolResultPart, names: Map<string, string>, where: string, ctx: EncodeRequestContext): Obj {
+function functionResponse(
+  r: ToolResultPart,
+  names: Map<string, string>,
+  where: string,
+  ctx: EncodeRequestContext,
+): Obj {
   const texts: string[] = [];
   const parts: Obj[] = [];
   r.content.forEach((c, k) => {
     if (c.type === "text") texts.push(c.text);
-    else if (c.type === "file" && c.text !== undefined && !c.data && !c.url && !c.fileId) texts.push(c.text);
+    else if (c.type === "file" && c.text !== undefined && !c.data && !c.url && !c.fileId)
+      texts.push(c.text);
     else {
       const m = media(c, `${where}.content[${k}]`, ctx);
       if (m) parts.push(m);
@@ -91,7 +118,11 @@ function functionResponse(r: ToolResultPart, names: Map<string, string>, where: 
   });
   const text = texts.join("\n");
   const name = ctx.toolNames.toWire(names.get(r.callId) ?? r.name ?? "unknown");
-  const fr: Obj = { id: ctx.toolIds.toWire(r.callId), name, response: r.isError ? { error: text } : responseObject(text) };
+  const fr: Obj = {
+    id: ctx.toolIds.toWire(r.callId),
+    name,
+    response: r.isError ? { error: text } : responseObject(text),
+  };
   // Media returned by a tool rides inside the response (Gemini 3 multimodal function responses).
   if (parts.length) fr.parts = parts;
   return { functionResponse: fr };
@@ -116,7 +147,8 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
   let carried: string | undefined;
   const take = (part: Obj) => {
     if (carried && part.thoughtSignature === undefined) part.thoughtSignature = carried;
-    else if (carried) ctx.warnings.once("dropped", "reasoning", "a signature had no part left to travel on");
+    else if (carried)
+      ctx.warnings.once("dropped", "reasoning", "a signature had no part left to travel on");
     carried = undefined;
     return part;
   };
@@ -129,10 +161,18 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
       if (p.signature?.source === "gemini") part.thoughtSignature = p.signature.value;
       items.push({ kind: "call", callId: p.id, part: take(part) });
     } else if (p.signature?.source === "gemini" && !p.redacted) {
-      if (p.text !== "") items.push({ kind: "other", part: take({ text: p.text, thought: true, thoughtSignature: p.signature.value }) });
+      if (p.text !== "")
+        items.push({
+          kind: "other",
+          part: take({ text: p.text, thought: true, thoughtSignature: p.signature.value }),
+        });
       else carried = p.signature.value;
     } else {
-      ctx.warnings.once("dropped", "reasoning", "thinking not signed by Gemini cannot be replayed to it");
+      ctx.warnings.once(
+        "dropped",
+        "reasoning",
+        "thinking not signed by Gemini cannot be replayed to it",
+      );
     }
   }
   if (carried) {
@@ -152,7 +192,8 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
       continue;
     }
     const prev = out.at(-1);
-    const calls = prev?.role === "model" ? prev.items.filter(linked).filter((it) => it.kind === "call") : [];
+    const calls =
+      prev?.role === "model" ? prev.items.filter(linked).filter((it) => it.kind === "call") : [];
     const results = t.items.filter(linked).filter((it) => it.kind === "result");
     const others = t.items.filter((it) => it.kind === "other");
     const byCall = new Pending<Linked>();
@@ -164,15 +205,35 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
         used.add(match);
         return match;
       }
-      ctx.warnings.once("approximated", "tool_result", "a call without a result was answered with a placeholder");
+      ctx.warnings.once(
+        "approximated",
+        "tool_result",
+        "a call without a result was answered with a placeholder",
+      );
       const fc = call.part.functionCall as Obj;
-      return { kind: "result", callId: call.callId, part: { functionResponse: { id: fc.id, name: fc.name, response: { error: PLACEHOLDER_RESULT } } } };
+      return {
+        kind: "result",
+        callId: call.callId,
+        part: {
+          functionResponse: { id: fc.id, name: fc.name, response: { error: PLACEHOLDER_RESULT } },
+        },
+      };
     });
-    if (used.size < results.length) ctx.warnings.once("dropped", "tool_result", "a result without a matching call in the turn before");
+    if (used.size < results.length)
+      ctx.warnings.once(
+        "dropped",
+        "tool_result",
+        "a result without a matching call in the turn before",
+      );
     if (responses.length && others.length) {
       // Fresh user input must not share the functionResponse turn (§2.1): a short model turn separates them.
-      out.push({ role: "user", items: responses }, { role: "model", items: [{ kind: "other", part: { text: "." } }] }, { role: "user", items: others });
-    } else if (responses.length || others.length) out.push({ role: "user", items: responses.length ? responses : others });
+      out.push(
+        { role: "user", items: responses },
+        { role: "model", items: [{ kind: "other", part: { text: "." } }] },
+        { role: "user", items: others },
+      );
+    } else if (responses.length || others.length)
+      out.push({ role: "user", items: responses.length ? responses : others });
   }
   return out;
 }

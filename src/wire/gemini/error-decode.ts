@@ -38,7 +38,8 @@ function byHttp(status: number): ErrorCode {
 }
 
 /** Phrases Gemini uses when the prompt is over the model's context window. */
-const CONTEXT_OVERFLOW = /input token count|exceeds the maximum number of tokens|token count .*exceeds|context window/i;
+const CONTEXT_OVERFLOW =
+  /input token count|exceeds the maximum number of tokens|token count .*exceeds|context window/i;
 
 export function decodeError(status: number, body: string, headers: Headers): RouterError {
   let parsed: unknown;
@@ -46,7 +47,10 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
     parsed = JSON.parse(body);
   } catch {
     const text = body.trim().slice(0, 500);
-    return routerError(byHttp(status), `upstream (gemini): ${text || `HTTP ${status}`}`, { retryAfter: headers.get("retry-after") ?? undefined, cause: body });
+    return routerError(byHttp(status), `upstream (gemini): ${text || `HTTP ${status}`}`, {
+      retryAfter: headers.get("retry-after") ?? undefined,
+      cause: body,
+    });
   }
   const obj = Array.isArray(parsed) ? parsed.find((e) => isObj(e) && isObj(e.error)) : parsed;
   const err = isObj(obj) && isObj(obj.error) ? obj.error : {};
@@ -54,19 +58,28 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
 }
 
 /** `err` is the inner `error` object; `httpStatus` the response status (or the error's own code mid-stream). */
-export function errorFromGemini(err: Obj, httpStatus: number | undefined, headers?: Headers, cause: unknown = err): RouterError {
+export function errorFromGemini(
+  err: Obj,
+  httpStatus: number | undefined,
+  headers?: Headers,
+  cause: unknown = err,
+): RouterError {
   const rpcStatus = typeof err.status === "string" ? err.status.toUpperCase() : "";
-  const codeNum = typeof err.code === "number" ? err.code : httpStatus ?? 500;
+  const codeNum = typeof err.code === "number" ? err.code : (httpStatus ?? 500);
   const message = `upstream (gemini): ${typeof err.message === "string" && err.message ? err.message : rpcStatus || `HTTP ${codeNum}`}`;
   const details = Array.isArray(err.details) ? err.details.filter(isObj) : [];
   const reasons = details.map((d) => d.reason).filter((r): r is string => typeof r === "string");
 
   // A bad API key is a 400 INVALID_ARGUMENT on Gemini; every client expects a 401 for it (§4.72).
-  if (reasons.some((r) => r === "API_KEY_INVALID" || r === "API_KEY_EXPIRED")) return routerError("authentication", message, { cause });
+  if (reasons.some((r) => r === "API_KEY_INVALID" || r === "API_KEY_EXPIRED"))
+    return routerError("authentication", message, { cause });
   let code: ErrorCode = own(BY_STATUS, rpcStatus) ?? byHttp(codeNum);
   if (code === "not_found" && /\bmodels\//.test(message)) code = "model_not_found";
-  const extra: { cause: unknown; retryAfter?: string; subtype?: "context_length_exceeded" } = { cause };
-  if (code === "invalid_request" && CONTEXT_OVERFLOW.test(message)) extra.subtype = "context_length_exceeded";
+  const extra: { cause: unknown; retryAfter?: string; subtype?: "context_length_exceeded" } = {
+    cause,
+  };
+  if (code === "invalid_request" && CONTEXT_OVERFLOW.test(message))
+    extra.subtype = "context_length_exceeded";
   if (code === "rate_limit" || code === "overloaded") {
     const retry = headers?.get("retry-after") ?? retryDelay(details);
     if (retry) extra.retryAfter = retry;
@@ -76,7 +89,9 @@ export function errorFromGemini(err: Obj, httpStatus: number | undefined, header
 
 /** google.rpc.RetryInfo's `retryDelay` ("30s", "1.5s") → whole seconds for a retry-after header. */
 function retryDelay(details: Obj[]): string | undefined {
-  const info = details.find((d) => typeof d["@type"] === "string" && d["@type"].endsWith("google.rpc.RetryInfo"));
+  const info = details.find(
+    (d) => typeof d["@type"] === "string" && d["@type"].endsWith("google.rpc.RetryInfo"),
+  );
   const delay = info ? field(info, "retryDelay") : undefined;
   const m = typeof delay === "string" ? /^(\d+(?:\.\d+)?)s$/.exec(delay) : null;
   return m ? String(Math.ceil(Number(m[1]))) : undefined;

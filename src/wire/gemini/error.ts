@@ -19,7 +19,9 @@ const STATUS: Record<ErrorCode, string> = {
 };
 
 export function errorBody(err: RouterError) {
-  return { error: { code: statusFor(err, "gemini"), message: err.message, status: STATUS[err.code] } };
+  return {
+    error: { code: statusFor(err, "gemini"), message: err.message, status: STATUS[err.code] },
+  };
 }
 
 export function encodeError(err: RouterError): Response {

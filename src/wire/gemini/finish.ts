@@ -2,12 +2,38 @@ import type { Finish, FinishReason } from "../../ir";
 
 /** Gemini `finishReason` values, to recognise a raw value worth handing back unchanged. */
 const GEMINI_REASONS = new Set([
-  "STOP", "MAX_TOKENS", "SAFETY", "RECITATION", "LANGUAGE", "OTHER", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII",
-  "MALFORMED_FUNCTION_CALL", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "IMAGE_OTHER",
-  "UNEXPECTED_TOOL_CALL", "TOO_MANY_TOOL_CALLS", "NO_IMAGE", "MISSING_THOUGHT_SIGNATURE", "FINISH_REASON_UNSPECIFIED",
+  "STOP",
+  "MAX_TOKENS",
+  "SAFETY",
+  "RECITATION",
+  "LANGUAGE",
+  "OTHER",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "MALFORMED_FUNCTION_CALL",
+  "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT",
+  "IMAGE_RECITATION",
+  "IMAGE_OTHER",
+  "UNEXPECTED_TOOL_CALL",
+  "TOO_MANY_TOOL_CALLS",
+  "NO_IMAGE",
+  "MISSING_THOUGHT_SIGNATURE",
+  "FINISH_REASON_UNSPECIFIED",
 ]);
 
-const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION", "LANGUAGE"]);
+const FILTERED = new Set([
+  "SAFETY",
+  "RECITATION",
+  "BLOCKLIST",
+  "PROHIBITED_CONTENT",
+  "SPII",
+  "IMAGE_SAFETY",
+  "IMAGE_PROHIBITED_CONTENT",
+  "IMAGE_RECITATION",
+  "LANGUAGE",
+]);
 
 /** Gemini ends function-call turns with STOP: the calls themselves say "tool_calls" (§2.13). */
 export function finishFromGemini(raw: string, sawToolCall: boolean): Finish {
@@ -21,7 +47,10 @@ export function finishFromGemini(raw: string, sawToolCall: boolean): Finish {
 }
 
 /** A blocked prompt has no candidate at all, only `promptFeedback.blockReason`. */
-export const blockedFinish = (blockReason: string): Finish => ({ reason: "content_filter", raw: blockReason });
+export const blockedFinish = (blockReason: string): Finish => ({
+  reason: "content_filter",
+  raw: blockReason,
+});
 
 export function finishToGemini(finish: Finish): string {
   switch (finish.reason) {

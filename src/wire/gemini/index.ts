@@ -8,7 +8,12 @@ import { GEMINI_STREAM_END } from "./stream-end";
 /** The group comes from the URL path for Gemini; the body only has to be a request. */
 function peekRequest(body: Record<string, unknown>): Peek | RouterError {
   // countTokens may wrap everything in generateContentRequest instead of sending contents.
-  if (body.contents === undefined && typeof body.generateContentRequest === "object" && body.generateContentRequest !== null) return { stream: false };
+  if (
+    body.contents === undefined &&
+    typeof body.generateContentRequest === "object" &&
+    body.generateContentRequest !== null
+  )
+    return { stream: false };
   const err = requireArray(body, "contents");
   if (err) return err;
   return { stream: false };
@@ -29,7 +34,8 @@ function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   // Keep the stream framing the client chose: SSE, or the streamed JSON array without `alt`.
   const query = call.stream && call.sse ? "?alt=sse" : "";
   const url = `${model.apiBase}/models/${encodeURIComponent(model.model)}:${method}${query}`;
-  if (call.op === "countTokens") return { url, headers, bodyModelPath: COUNT_MODEL_PATH, bodyModel: `models/${model.model}` };
+  if (call.op === "countTokens")
+    return { url, headers, bodyModelPath: COUNT_MODEL_PATH, bodyModel: `models/${model.model}` };
   return { url, headers };
 }
 
@@ -49,7 +55,11 @@ export const gemini: WireFormat = {
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\r\n\r\n`,
   peekRequest,
   upstreamTarget,
-  responseModel: { json: ["modelVersion"], sse: { path: ["modelVersion"] }, jsonArray: ["*", "modelVersion"] },
+  responseModel: {
+    json: ["modelVersion"],
+    sse: { path: ["modelVersion"] },
+    jsonArray: ["*", "modelVersion"],
+  },
   streamEnd: GEMINI_STREAM_END,
   listModels: (groups) => ({ models: groups.map(model) }),
   getModel: model,

@@ -15,7 +15,8 @@ const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 
 export const isGeminiFileUri = (uri: string) => FILES_API.test(uri) || BARE_FILE.test(uri);
 /** URIs Gemini itself can read through `fileData`. */
-export const isFetchableByGemini = (uri: string) => isGeminiFileUri(uri) || YOUTUBE.test(uri) || GCS.test(uri);
+export const isFetchableByGemini = (uri: string) =>
+  isGeminiFileUri(uri) || YOUTUBE.test(uri) || GCS.test(uri);
 
 /** Magic numbers of the formats clients commonly send without a MIME type. */
 export function sniffMime(data: string): string | undefined {
@@ -27,7 +28,8 @@ export function sniffMime(data: string): string | undefined {
   if (ascii.startsWith("RIFF") && ascii.slice(8, 12) === "WEBP") return "image/webp";
   if (ascii.startsWith("RIFF") && ascii.slice(8, 12) === "WAVE") return "audio/wav";
   if (ascii.startsWith("%PDF")) return "application/pdf";
-  if (ascii.startsWith("ID3") || (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0)) return "audio/mp3";
+  if (ascii.startsWith("ID3") || (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0))
+    return "audio/mp3";
   return undefined;
 }
 
@@ -35,19 +37,35 @@ export function sniffMime(data: string): string | undefined {
 export function mediaToGemini(part: ImagePart | FilePart, where: string): Obj | RouterError {
   const inline = (data: string, mime: string | undefined) => {
     const mimeType = mime ?? sniffMime(data);
-    if (!mimeType) return routerError("invalid_request", `${where}: the media type of the inline data is unknown`);
+    if (!mimeType)
+      return routerError(
+        "invalid_request",
+        `${where}: the media type of the inline data is unknown`,
+      );
     return { inlineData: { mimeType, data } };
   };
   if (part.data) return inline(part.data, part.mime);
   if (part.url) {
     const m = DATA_URL.exec(part.url);
     if (m) return inline(m[2]!, part.mime ?? m[1]);
-    if (isFetchableByGemini(part.url)) return { fileData: part.mime ? { mimeType: part.mime, fileUri: part.url } : { fileUri: part.url } };
-    return routerError("invalid_request", `${where}: Gemini cannot fetch ${part.url.slice(0, 100)}; the content must be inlined (URL download is disabled)`);
+    if (isFetchableByGemini(part.url))
+      return {
+        fileData: part.mime ? { mimeType: part.mime, fileUri: part.url } : { fileUri: part.url },
+      };
+    return routerError(
+      "invalid_request",
+      `${where}: Gemini cannot fetch ${part.url.slice(0, 100)}; the content must be inlined (URL download is disabled)`,
+    );
   }
   if (part.fileId) {
-    if (!isGeminiFileUri(part.fileId)) return routerError("invalid_request", `${where}: file id ${part.fileId.slice(0, 100)} belongs to another provider and cannot be sent to Gemini`);
-    const fileUri = BARE_FILE.test(part.fileId) ? `https://generativelanguage.googleapis.com/v1beta/${part.fileId}` : part.fileId;
+    if (!isGeminiFileUri(part.fileId))
+      return routerError(
+        "invalid_request",
+        `${where}: file id ${part.fileId.slice(0, 100)} belongs to another provider and cannot be sent to Gemini`,
+      );
+    const fileUri = BARE_FILE.test(part.fileId)
+      ? `https://generativelanguage.googleapis.com/v1beta/${part.fileId}`
+      : part.fileId;
     return { fileData: part.mime ? { mimeType: part.mime, fileUri } : { fileUri } };
   }
   return routerError("invalid_request", `${where}: media without data, url or file id`);
@@ -64,7 +82,9 @@ export function mediaFromGemini(p: Obj, path: string): ImagePart | FilePart | un
     const data = str(inline, "data", where);
     if (data === undefined) throw new FieldError(`${where}.data`, "field required");
     const mime = str(inline, "mimeType", where);
-    return mime?.startsWith("image/") ? { type: "image", mime, data } : { type: "file", ...(mime ? { mime } : {}), data, ...nameOf(inline, where) };
+    return mime?.startsWith("image/")
+      ? { type: "image", mime, data }
+      : { type: "file", ...(mime ? { mime } : {}), data, ...nameOf(inline, where) };
   }
   const file = obj(p, "fileData", path);
   if (file) {
@@ -73,7 +93,9 @@ export function mediaFromGemini(p: Obj, path: string): ImagePart | FilePart | un
     if (uri === undefined) throw new FieldError(`${where}.fileUri`, "field required");
     const mime = str(file, "mimeType", where);
     const source = isFetchableByGemini(uri) ? { fileId: uri } : { url: uri };
-    return mime?.startsWith("image/") ? { type: "image", mime, ...source } : { type: "file", ...(mime ? { mime } : {}), ...source, ...nameOf(file, where) };
+    return mime?.startsWith("image/")
+      ? { type: "image", mime, ...source }
+      : { type: "file", ...(mime ? { mime } : {}), ...source, ...nameOf(file, where) };
   }
   return undefined;
 }

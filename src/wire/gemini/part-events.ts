@@ -40,7 +40,12 @@ export function partEvents(p: unknown, s: PartState): StreamEvent[] {
     return out;
   }
   const kind = Object.keys(p).find((k) => k !== "thoughtSignature" && k !== "thought_signature");
-  if (kind) s.ctx.warnings.once("dropped", `response.${kind}`, "answer part with no equivalent in other formats");
+  if (kind)
+    s.ctx.warnings.once(
+      "dropped",
+      `response.${kind}`,
+      "answer part with no equivalent in other formats",
+    );
   return signature ? [{ type: "reasoning_signature", signature }] : [];
 }
 
@@ -54,15 +59,23 @@ function callEvents(fc: Obj, signature: Signature | undefined, s: PartState): St
     const index = s.tools++;
     const rawId = typeof fc.id === "string" && fc.id ? fc.id : undefined;
     const id = rawId ? s.ctx.toolIds.fromWire(rawId) : synthId("call_", s.ctx.random);
-    out.push(signature ? { type: "tool_start", index, id, name: s.ctx.toolNames.fromWire(name), signature } : { type: "tool_start", index, id, name: s.ctx.toolNames.fromWire(name) });
+    out.push(
+      signature
+        ? { type: "tool_start", index, id, name: s.ctx.toolNames.fromWire(name), signature }
+        : { type: "tool_start", index, id, name: s.ctx.toolNames.fromWire(name) },
+    );
     const args = isObj(fc.args) ? fc.args : {};
     if (!willContinue && partialArgs === undefined) {
-      out.push({ type: "tool_args", index, fragment: JSON.stringify(args) }, { type: "tool_end", index });
+      out.push(
+        { type: "tool_args", index, fragment: JSON.stringify(args) },
+        { type: "tool_end", index },
+      );
       return out;
     }
     s.partial = { index, args: structuredClone(args), continuing: new Set() };
   }
-  if (Array.isArray(partialArgs) && s.partial) for (const a of partialArgs) if (isObj(a)) applyPartial(s.partial, a);
+  if (Array.isArray(partialArgs) && s.partial)
+    for (const a of partialArgs) if (isObj(a)) applyPartial(s.partial, a);
   // A call part that neither starts nor continues the call ends it (Vertex sends `functionCall: {}`).
   if (!willContinue && (!name || partialArgs !== undefined)) out.push(...closePartial(s));
   return out;
@@ -106,16 +119,22 @@ function parsePath(path: string): (string | number)[] | undefined {
   while (re.lastIndex < path.length) {
     const m = re.exec(path);
     if (!m) return undefined;
-    keys.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4])!.replace(/\\(.)/g, "$1")));
+    keys.push(
+      m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4])!.replace(/\\(.)/g, "$1")),
+    );
   }
   // Arguments are plain data: a key reaching an object's prototype, or an index that would
   // allocate a vast sparse array, is refused.
-  return keys.some((k) => k === "__proto__" || (typeof k === "number" && k > MAX_INDEX)) ? undefined : keys;
+  return keys.some((k) => k === "__proto__" || (typeof k === "number" && k > MAX_INDEX))
+    ? undefined
+    : keys;
 }
 
 function get(root: Obj, keys: (string | number)[]): unknown {
   let cur: unknown = root;
-  for (const k of keys) cur = isObj(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[k] : undefined;
+  for (const k of keys)
+    cur =
+      isObj(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[k] : undefined;
   return cur;
 }
 
@@ -127,7 +146,8 @@ function set(root: Obj, keys: (string | number)[], value: unknown): void {
       return;
     }
     const next = cur[k];
-    if (typeof next !== "object" || next === null) cur[k] = typeof keys[i + 1] === "number" ? [] : {};
+    if (typeof next !== "object" || next === null)
+      cur[k] = typeof keys[i + 1] === "number" ? [] : {};
     cur = cur[k] as Record<string | number, unknown>;
   });
 }

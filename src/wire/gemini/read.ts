@@ -18,7 +18,8 @@ export class FieldError extends Error {
   }
 }
 
-export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 // Field names are a small fixed vocabulary read on every chunk: spell each one once.
 const snakeCache = new Map<string, string>();
@@ -35,11 +36,11 @@ export function field(o: Obj, name: string): unknown {
   return v !== undefined ? v : o[snake(name)];
 }
 
-
 /** Keys of `o` not in `known` (compared in camelCase), for carrying unmapped fields along. */
 export function otherKeys(o: Obj, known: readonly string[]): Obj {
   const out: Obj = {};
-  for (const [k, v] of Object.entries(o)) if (!known.includes(camel(k)) && v !== undefined) out[camel(k)] = v;
+  for (const [k, v] of Object.entries(o))
+    if (!known.includes(camel(k)) && v !== undefined) out[camel(k)] = v;
   return out;
 }
 
@@ -78,7 +79,8 @@ export function num(o: Obj, name: string, path: string, integer = false): number
   const v = field(o, name);
   if (v === undefined || v === null) return undefined;
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new FieldError(at(path, name), integer ? "expected an integer" : "expected a number");
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new FieldError(at(path, name), integer ? "expected an integer" : "expected a number");
   return n;
 }
 

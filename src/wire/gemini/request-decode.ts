@@ -5,13 +5,23 @@ import { decodeContents } from "./contents-decode";
 import { arr, field, FieldError, guard, isObj, obj, otherKeys, str, type Obj } from "./read";
 
 /** Top-level fields this codec maps; everything else rides along in `ext.gemini`. */
-const MAPPED = ["contents", "systemInstruction", "tools", "toolConfig", "generationConfig", "model"];
+const MAPPED = [
+  "contents",
+  "systemInstruction",
+  "tools",
+  "toolConfig",
+  "generationConfig",
+  "model",
+];
 
 /**
  * A Gemini client's generateContent body → IR. The model and the stream flag live in the URL:
  * the model is the group the router resolved, and `stream` is set by the caller from the method.
  */
-export function decodeRequest(body: Record<string, unknown>, ctx: CodecContext): IRRequest | RouterError {
+export function decodeRequest(
+  body: Record<string, unknown>,
+  ctx: CodecContext,
+): IRRequest | RouterError {
   return guard(() => {
     // countTokens may wrap the whole request in generateContentRequest.
     const wrapped = field(body, "generateContentRequest");
@@ -25,7 +35,15 @@ export function decodeRequest(body: Record<string, unknown>, ctx: CodecContext):
     const config = obj(src, "generationConfig", "");
     const { settings, rest } = config ? decodeGenerationConfig(config) : { settings: {}, rest: {} };
 
-    const req: IRRequest = { model: ctx.group, system: systemParts(src, ctx.warnings), messages, tools, ...settings, stream: false, streamUsage: true };
+    const req: IRRequest = {
+      model: ctx.group,
+      system: systemParts(src, ctx.warnings),
+      messages,
+      tools,
+      ...settings,
+      stream: false,
+      streamUsage: true,
+    };
     if (toolChoice) req.toolChoice = toolChoice;
     const ext = otherKeys(src, MAPPED);
     if (Object.keys(rest).length) ext.generationConfig = rest;
@@ -45,7 +63,8 @@ function systemParts(src: Obj, warnings: Warnings): TextPart[] {
     const path = `systemInstruction.parts[${i}]`;
     if (!isObj(p)) throw new FieldError(path, "expected an object");
     const text = str(p, "text", path);
-    if (text === undefined) warnings.add("dropped", path, "only text is supported in a system instruction");
+    if (text === undefined)
+      warnings.add("dropped", path, "only text is supported in a system instruction");
     else if (text !== "") out.push({ type: "text", text });
   });
   return out;

@@ -9,13 +9,20 @@ import { SchemaBudget } from "./schema";
  * IR → a generateContent body for a Gemini upstream (the model and stream method go in the
  * URL). Follows protocols.md §2.18, "… client → Gemini upstream".
  */
-export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record<string, unknown> | RouterError {
+export function encodeRequest(
+  req: IRRequest,
+  ctx: EncodeRequestContext,
+): Record<string, unknown> | RouterError {
   try {
     const body: Obj = { contents: encodeContents(req.messages, ctx) };
     const system = systemParts(req, ctx);
     if (system.length && /^(models\/)?gemma/i.test(ctx.target.model)) {
       // Gemma has no system instruction: it becomes the start of the first user turn.
-      ctx.warnings.add("approximated", "system", "Gemma models take no system instruction; prepended to the first user turn");
+      ctx.warnings.add(
+        "approximated",
+        "system",
+        "Gemma models take no system instruction; prepended to the first user turn",
+      );
       const first = (body.contents as Obj[])[0]!;
       first.parts = [...system, ...(first.parts as Obj[])];
     } else if (system.length) body.systemInstruction = { parts: system };
@@ -27,7 +34,8 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record
       const toolConfig = encodeToolConfig(req.toolChoice, ctx);
       if (toolConfig) body.toolConfig = toolConfig;
     }
-    if (req.parallelToolCalls === false) ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
+    if (req.parallelToolCalls === false)
+      ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
     if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
     const config = encodeGenerationConfig(req, ctx, schemas);
     carryExtensions(req, body, config, ctx);
@@ -46,11 +54,17 @@ function systemParts(req: IRRequest, ctx: EncodeRequestContext): Obj[] {
   for (const m of req.messages) {
     if (m.role !== "system") conversationStarted = true;
     else {
-      if (conversationStarted) ctx.warnings.once("approximated", "system", "mid-conversation system messages moved into systemInstruction");
+      if (conversationStarted)
+        ctx.warnings.once(
+          "approximated",
+          "system",
+          "mid-conversation system messages moved into systemInstruction",
+        );
       texts.push(...m.parts);
     }
   }
-  if (texts.some((t) => t.ext?.anthropic)) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
+  if (texts.some((t) => t.ext?.anthropic))
+    ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
   return texts.filter((t) => t.text.trim() !== "").map((t) => ({ text: t.text }));
 }
 
@@ -68,6 +82,7 @@ function carryExtensions(req: IRRequest, body: Obj, config: Obj, ctx: EncodeRequ
   for (const source of ["openai", "anthropic"] as const) {
     const extra = ext[source];
     if (!extra) continue;
-    for (const k of Object.keys(extra)) ctx.warnings.add("dropped", `${source}.${k}`, "no Gemini equivalent");
+    for (const k of Object.keys(extra))
+      ctx.warnings.add("dropped", `${source}.${k}`, "no Gemini equivalent");
   }
 }

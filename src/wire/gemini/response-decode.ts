@@ -1,4 +1,13 @@
-import { emptyUsage, routerError, type AssistantPart, type Finish, type IRResponse, type RouterError, type StreamEvent, type ToolCallPart } from "../../ir";
+import {
+  emptyUsage,
+  routerError,
+  type AssistantPart,
+  type Finish,
+  type IRResponse,
+  type RouterError,
+  type StreamEvent,
+  type ToolCallPart,
+} from "../../ir";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
 import { errorFromGemini } from "./error-decode";
@@ -13,13 +22,16 @@ import { usageFromGemini } from "./usage";
  */
 export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | RouterError {
   const top = Array.isArray(body) && body.length === 1 ? body[0] : body;
-  if (!isObj(top)) return routerError("bad_gateway", "upstream (gemini): response is not a JSON object");
+  if (!isObj(top))
+    return routerError("bad_gateway", "upstream (gemini): response is not a JSON object");
   if (isObj(top.error)) return errorFromGemini(top.error, undefined);
 
   const state = newPartState(ctx);
   const events: StreamEvent[] = [];
   const candidates = field(top, "candidates");
-  const candidate = Array.isArray(candidates) ? (candidates.find((c) => isObj(c) && (c.index ?? 0) === 0) ?? candidates[0]) : undefined;
+  const candidate = Array.isArray(candidates)
+    ? (candidates.find((c) => isObj(c) && (c.index ?? 0) === 0) ?? candidates[0])
+    : undefined;
   let finish: Finish;
   if (isObj(candidate)) {
     const content = field(candidate, "content");
@@ -29,7 +41,10 @@ export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | R
     const raw = field(candidate, "finishReason");
     const sawTool = events.some((e) => e.type === "tool_start");
     // A complete answer without a reason is unusual but not broken: report it as unknown.
-    finish = typeof raw === "string" && raw ? finishFromGemini(raw, sawTool) : { reason: sawTool ? "tool_calls" : "other" };
+    finish =
+      typeof raw === "string" && raw
+        ? finishFromGemini(raw, sawTool)
+        : { reason: sawTool ? "tool_calls" : "other" };
   } else {
     const feedback = field(top, "promptFeedback");
     const reason = isObj(feedback) ? field(feedback, "blockReason") : undefined;

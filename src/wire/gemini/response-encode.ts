@@ -16,7 +16,12 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
   const candidate: Obj = { index: 0 };
   if (parts.length) candidate.content = { role: "model", parts };
   candidate.finishReason = finishToGemini(res.finish);
-  return { candidates: [candidate], usageMetadata: usageToGemini(res.usage), modelVersion: ctx.group, responseId: res.id };
+  return {
+    candidates: [candidate],
+    usageMetadata: usageToGemini(res.usage),
+    modelVersion: ctx.group,
+    responseId: res.id,
+  };
 }
 
 /**
@@ -42,7 +47,11 @@ export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Obj[] 
     } else if (p.redacted !== undefined) {
       ctx.warnings.once("dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
     } else if (p.text !== "") {
-      push(p.signature ? { text: p.text, thought: true, thoughtSignature: signatureToGemini(p.signature) } : { text: p.text, thought: true });
+      push(
+        p.signature
+          ? { text: p.text, thought: true, thoughtSignature: signatureToGemini(p.signature) }
+          : { text: p.text, thought: true },
+      );
     } else if (p.signature) carried = signatureToGemini(p.signature);
   }
   if (carried) {

@@ -22,12 +22,18 @@ export class SchemaError extends Error {}
 export const NODE_BYTES = 16;
 
 export function chargeNode(budget: SchemaBudget): void {
-  if (--budget.nodes < 0) throw new SchemaError(`more than ${MAX_SCHEMA_NODES} schema nodes with $refs inlined (all schemas of the request together)`);
+  if (--budget.nodes < 0)
+    throw new SchemaError(
+      `more than ${MAX_SCHEMA_NODES} schema nodes with $refs inlined (all schemas of the request together)`,
+    );
 }
 
 export function charge(budget: SchemaBudget, bytes: number): void {
   budget.bytes -= bytes;
-  if (budget.bytes < 0) throw new SchemaError(`more than ${MAX_SCHEMA_BYTES / 1024 / 1024} MiB of schemas with $refs inlined (all schemas of the request together)`);
+  if (budget.bytes < 0)
+    throw new SchemaError(
+      `more than ${MAX_SCHEMA_BYTES / 1024 / 1024} MiB of schemas with $refs inlined (all schemas of the request together)`,
+    );
 }
 
 /**
@@ -57,9 +63,20 @@ function jsonSize(v: unknown, limit: number): number {
 /** What convertPlain will copy out of `node`, charged before any of it is built. */
 export function chargeCopies(node: Obj, budget: SchemaBudget): void {
   let bytes = NODE_BYTES;
-  const copied = [node.title, node.description, node.pattern, node.format, node.default, node.example, node.propertyOrdering, node.enum, node.const, node.required];
+  const copied = [
+    node.title,
+    node.description,
+    node.pattern,
+    node.format,
+    node.default,
+    node.example,
+    node.propertyOrdering,
+    node.enum,
+    node.const,
+    node.required,
+  ];
   for (const v of copied) if (v !== undefined) bytes += jsonSize(v, budget.bytes - bytes);
-  if (isObj(node.properties)) for (const name of Object.keys(node.properties)) bytes += name.length + 4;
+  if (isObj(node.properties))
+    for (const name of Object.keys(node.properties)) bytes += name.length + 4;
   charge(budget, bytes);
 }
-

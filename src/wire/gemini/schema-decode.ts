@@ -13,7 +13,8 @@ export function fromGeminiSchema(node: unknown, depth = 0): Obj {
     const key = rawKey.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     switch (key) {
       case "type":
-        if (typeof v === "string" && v.toUpperCase() !== "TYPE_UNSPECIFIED") out.type = v.toLowerCase();
+        if (typeof v === "string" && v.toUpperCase() !== "TYPE_UNSPECIFIED")
+          out.type = v.toLowerCase();
         break;
       case "nullable":
       case "propertyOrdering":
@@ -25,7 +26,10 @@ export function fromGeminiSchema(node: unknown, depth = 0): Obj {
         out.examples = [v];
         break;
       case "properties":
-        if (isObj(v)) out.properties = Object.fromEntries(Object.entries(v).map(([k, s]) => [k, fromGeminiSchema(s, depth + 1)]));
+        if (isObj(v))
+          out.properties = Object.fromEntries(
+            Object.entries(v).map(([k, s]) => [k, fromGeminiSchema(s, depth + 1)]),
+          );
         break;
       case "items":
         out.items = fromGeminiSchema(v, depth + 1);
@@ -42,7 +46,8 @@ export function fromGeminiSchema(node: unknown, depth = 0): Obj {
       case "minimum":
       case "maximum":
         // int64 and double arrive as strings from some proto-JSON encoders.
-        out[key] = typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
+        out[key] =
+          typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
         break;
       default:
         out[key] = v;

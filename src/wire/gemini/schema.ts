@@ -1,6 +1,13 @@
 import { isObj, type Obj } from "./read";
 import { setOwn } from "../lookup";
-import { charge, chargeCopies, chargeNode, NODE_BYTES, SchemaBudget, SchemaError } from "./schema-budget";
+import {
+  charge,
+  chargeCopies,
+  chargeNode,
+  NODE_BYTES,
+  SchemaBudget,
+  SchemaError,
+} from "./schema-budget";
 
 export { MAX_SCHEMA_BYTES, MAX_SCHEMA_NODES, SchemaBudget, SchemaError } from "./schema-budget";
 
@@ -14,7 +21,14 @@ export { MAX_SCHEMA_BYTES, MAX_SCHEMA_NODES, SchemaBudget, SchemaError } from ".
 const STRING_FORMATS = ["enum", "date-time"];
 const NUMBER_FORMATS = ["float", "double"];
 const INTEGER_FORMATS = ["int32", "int64"];
-const COUNTS = ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"] as const;
+const COUNTS = [
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "minProperties",
+  "maxProperties",
+] as const;
 /** Deeper than any real tool schema; stops a hostile or cyclic structure from exhausting the stack. */
 const MAX_DEPTH = 48;
 
@@ -31,7 +45,12 @@ export function toGeminiParameters(schema: unknown, budget = new SchemaBudget())
   const out = toGeminiSchema(schema, budget);
   const objectLike = out.type === "object" || out.type === undefined;
   // Gemini rejects an OBJECT root with empty properties ("should be non-empty for OBJECT type").
-  if (objectLike && !out.anyOf && (!isObj(out.properties) || Object.keys(out.properties).length === 0)) return undefined;
+  if (
+    objectLike &&
+    !out.anyOf &&
+    (!isObj(out.properties) || Object.keys(out.properties).length === 0)
+  )
+    return undefined;
   return out;
 }
 
@@ -52,7 +71,10 @@ function convert(node: unknown, scope: Scope, partial = false): Obj {
   if (typeof node.$ref === "string") return finish(convertRef(node, node.$ref, inner), partial);
   if (Array.isArray(node.allOf) && node.allOf.length > 0) {
     const { allOf, ...rest } = node;
-    return finish(merge([...allOf.map((m) => convert(m, inner, true)), convertPlain(rest, inner)]), partial);
+    return finish(
+      merge([...allOf.map((m) => convert(m, inner, true)), convertPlain(rest, inner)]),
+      partial,
+    );
   }
   return finish(convertPlain(node, inner), partial);
 }
@@ -60,7 +82,8 @@ function convert(node: unknown, scope: Scope, partial = false): Obj {
 function finish(out: Obj, partial: boolean): Obj {
   if (partial) return out;
   // Checked on the merged result: allOf members and $ref siblings may disagree on the type.
-  if (typeof out.format === "string" && !formatsFor(out.type).includes(out.format)) delete out.format;
+  if (typeof out.format === "string" && !formatsFor(out.type).includes(out.format))
+    delete out.format;
   if (Array.isArray(out.required)) {
     const names = isObj(out.properties) ? out.properties : {};
     // Own properties only: `in` would also accept "constructor" or "__proto__" from Object.prototype.
@@ -79,7 +102,8 @@ function convertRef(node: Obj, ref: string, scope: Scope): Obj {
   let base: Obj;
   if (target === undefined || scope.refs.includes(ref)) {
     base = { type: "object" };
-    const description = isObj(target) && typeof target.description === "string" ? target.description : undefined;
+    const description =
+      isObj(target) && typeof target.description === "string" ? target.description : undefined;
     if (description) base.description = description;
     charge(scope.budget, NODE_BYTES + (description?.length ?? 0));
   } else {
@@ -92,7 +116,10 @@ function resolve(root: Obj, ref: string): unknown {
   if (ref === "#") return root;
   if (!ref.startsWith("#/")) return undefined;
   // Every segment is read first: a bad escape is refused whether or not the walk gets that far.
-  const keys = ref.slice(2).split("/").map((raw) => pointerKey(raw, ref));
+  const keys = ref
+    .slice(2)
+    .split("/")
+    .map((raw) => pointerKey(raw, ref));
   let cur: unknown = root;
   for (const key of keys) {
     // Own members only: "#/__proto__" or "#/constructor" must not walk into Object.prototype.
@@ -109,7 +136,9 @@ function pointerKey(raw: string, ref: string): string {
     try {
       key = decodeURIComponent(raw);
     } catch {
-      throw new SchemaError(`$ref ${JSON.stringify(ref.slice(0, 100))} is not a valid JSON pointer (bad %-escape)`);
+      throw new SchemaError(
+        `$ref ${JSON.stringify(ref.slice(0, 100))} is not a valid JSON pointer (bad %-escape)`,
+      );
     }
   }
   return key.replace(/~1/g, "/").replace(/~0/g, "~");
@@ -151,13 +180,22 @@ function defineAll(target: Obj, source: Obj): Obj {
 function convertPlain(node: Obj, scope: Scope): Obj {
   chargeCopies(node, scope.budget);
   const out: Obj = {};
-  const rawTypes = typeof node.type === "string" ? [node.type] : Array.isArray(node.type) ? node.type.filter((t) => typeof t === "string") : [];
+  const rawTypes =
+    typeof node.type === "string"
+      ? [node.type]
+      : Array.isArray(node.type)
+        ? node.type.filter((t) => typeof t === "string")
+        : [];
   const types = rawTypes.map((t) => (t as string).toLowerCase());
   let nullable = node.nullable === true || types.includes("null");
   const nonNull = types.filter((t) => t !== "null");
 
   // Union members: explicit anyOf/oneOf, else several types from a type array.
-  const variants = Array.isArray(node.anyOf) ? node.anyOf : Array.isArray(node.oneOf) ? node.oneOf : undefined;
+  const variants = Array.isArray(node.anyOf)
+    ? node.anyOf
+    : Array.isArray(node.oneOf)
+      ? node.oneOf
+      : undefined;
   let members = variants ? variants.map((m) => convert(m, scope)) : [];
   if (members.some(isNullOnly)) {
     nullable = true;
@@ -170,9 +208,14 @@ function convertPlain(node: Obj, scope: Scope): Obj {
   if (types.length > 0 && nonNull.length === 0 && members.length === 0) out.type = "null";
   else if (nullable) out.nullable = true;
 
-  for (const k of ["title", "description", "pattern"]) if (typeof node[k] === "string") out[k] = node[k];
+  for (const k of ["title", "description", "pattern"])
+    if (typeof node[k] === "string") out[k] = node[k];
   for (const k of ["default", "example"]) if (node[k] !== undefined) out[k] = node[k];
-  if (Array.isArray(node.propertyOrdering) && node.propertyOrdering.every((p) => typeof p === "string")) out.propertyOrdering = node.propertyOrdering;
+  if (
+    Array.isArray(node.propertyOrdering) &&
+    node.propertyOrdering.every((p) => typeof p === "string")
+  )
+    out.propertyOrdering = node.propertyOrdering;
   for (const k of COUNTS) if (isCount(node[k])) out[k] = node[k];
   bounds(node, out);
   enumeration(node, out);
@@ -185,12 +228,14 @@ function convertPlain(node: Obj, scope: Scope): Obj {
     out.properties = props;
   }
   // Filtered to declared properties later, in finish().
-  if (Array.isArray(node.required)) out.required = node.required.filter((r) => typeof r === "string");
+  if (Array.isArray(node.required))
+    out.required = node.required.filter((r) => typeof r === "string");
   items(node, out, scope);
   return out;
 }
 
-const isNullOnly = (s: Obj) => s.type === "null" && Object.keys(s).every((k) => k === "type" || k === "description");
+const isNullOnly = (s: Obj) =>
+  s.type === "null" && Object.keys(s).every((k) => k === "type" || k === "description");
 const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
@@ -230,14 +275,28 @@ function enumeration(node: Obj, out: Obj): void {
     return;
   }
   const allowed = `Allowed values: ${rest.map((v) => JSON.stringify(v)).join(", ")}.`;
-  out.description = typeof out.description === "string" && out.description ? `${out.description} ${allowed}` : allowed;
+  out.description =
+    typeof out.description === "string" && out.description
+      ? `${out.description} ${allowed}`
+      : allowed;
 }
 
-const formatsFor = (type: unknown) => (type === "string" ? STRING_FORMATS : type === "number" ? NUMBER_FORMATS : type === "integer" ? INTEGER_FORMATS : []);
+const formatsFor = (type: unknown) =>
+  type === "string"
+    ? STRING_FORMATS
+    : type === "number"
+      ? NUMBER_FORMATS
+      : type === "integer"
+        ? INTEGER_FORMATS
+        : [];
 
 /** Tuples (items as a list, or prefixItems) become a union of their member schemas. */
 function items(node: Obj, out: Obj, scope: Scope): void {
-  const list = Array.isArray(node.items) ? node.items : Array.isArray(node.prefixItems) ? node.prefixItems : undefined;
+  const list = Array.isArray(node.items)
+    ? node.items
+    : Array.isArray(node.prefixItems)
+      ? node.prefixItems
+      : undefined;
   if (isObj(node.items) || node.items === true) out.items = convert(node.items, scope);
   else if (list && list.length > 0) {
     const members = list.map((m) => convert(m, scope));

@@ -38,7 +38,12 @@ class GeminiStreamDecoder implements StreamDecoder {
   private lastKnown?: { usage: unknown; counts: readonly string[] };
   private lastValues?: readonly string[];
   /** The bytes this stream's text chunks repeat, and their usageMetadata: the next ones are read without a full parse. */
-  private textChunk?: { bytes: FrameTemplate; usage: unknown; counts: readonly string[]; counted: boolean };
+  private textChunk?: {
+    bytes: FrameTemplate;
+    usage: unknown;
+    counts: readonly string[];
+    counted: boolean;
+  };
   private learnt = 0;
 
   constructor(private readonly ctx: CodecContext) {
@@ -62,7 +67,7 @@ class GeminiStreamDecoder implements StreamDecoder {
         if (known.usage === undefined) return out;
         // Once the first usage went out, only the last counts matter: they are put together at the end.
         if (this.usageSent) {
-          if (known.counted) (this.lastKnown = known), (this.lastValues = values);
+          if (known.counted) ((this.lastKnown = known), (this.lastValues = values));
         } else this.noteUsage(withCounts(known.usage, known.counts, values), out);
         return out;
       }
@@ -76,13 +81,22 @@ class GeminiStreamDecoder implements StreamDecoder {
     // Array mode can deliver an error wrapped in a one-element array.
     if (!Array.isArray(json)) {
       const out = this.chunk(json);
-      if (frame.event === undefined && this.learnt < LEARN_TRIES && !this.failed && isPlainText(json)) {
+      if (
+        frame.event === undefined &&
+        this.learnt < LEARN_TRIES &&
+        !this.failed &&
+        isPlainText(json)
+      ) {
         this.learnt++;
         const usage = field(json as Obj, "usageMetadata");
         let counts = isObj(usage) ? RUNNING_COUNTS.filter((k) => typeof usage[k] === "number") : [];
-        let bytes = FrameTemplate.learn(text, json, [TEXT, ...counts.map((k) => ["usageMetadata", k])]);
+        let bytes = FrameTemplate.learn(text, json, [
+          TEXT,
+          ...counts.map((k) => ["usageMetadata", k]),
+        ]);
         // A count equal to another number in the chunk (the total while it is still the prompt's) cannot be a hole: keep them fixed.
-        if (!bytes && counts.length) (counts = []), (bytes = FrameTemplate.learn(text, json, [TEXT]));
+        if (!bytes && counts.length)
+          ((counts = []), (bytes = FrameTemplate.learn(text, json, [TEXT])));
         this.textChunk = bytes && { bytes, usage, counts, counted: hasCounts(usage) };
       }
       return out;
@@ -98,7 +112,8 @@ class GeminiStreamDecoder implements StreamDecoder {
   end(): StreamEvent[] {
     if (this.failed) return [];
     const finished = this.finishRaw !== undefined || this.blocked !== undefined;
-    if (!streamComplete(GEMINI_STREAM_END, { endEvent: false, finish: finished })) return this.fail("upstream stream ended prematurely");
+    if (!streamComplete(GEMINI_STREAM_END, { endEvent: false, finish: finished }))
+      return this.fail("upstream stream ended prematurely");
     const out = this.takeUsage(closePartial(this.parts));
     const finish = this.blocked ?? finishFromGemini(this.finishRaw!, this.sawTool);
     out.push({ type: "finish", finish });
@@ -121,10 +136,16 @@ class GeminiStreamDecoder implements StreamDecoder {
       this.started = true;
       const id = field(c, "responseId");
       const model = field(c, "modelVersion");
-      out.push({ type: "start", id: typeof id === "string" && id ? id : synthId("resp_", this.ctx.random), model: typeof model === "string" ? model : "" });
+      out.push({
+        type: "start",
+        id: typeof id === "string" && id ? id : synthId("resp_", this.ctx.random),
+        model: typeof model === "string" ? model : "",
+      });
     }
     const candidates = field(c, "candidates");
-    const candidate = Array.isArray(candidates) ? (candidates.find((x) => isObj(x) && (x.index ?? 0) === 0) ?? candidates[0]) : undefined;
+    const candidate = Array.isArray(candidates)
+      ? (candidates.find((x) => isObj(x) && (x.index ?? 0) === 0) ?? candidates[0])
+      : undefined;
     if (isObj(candidate)) this.candidate(candidate, out);
     else {
       const feedback = field(c, "promptFeedback");
@@ -144,11 +165,12 @@ class GeminiStreamDecoder implements StreamDecoder {
    */
   private noteUsage(meta: unknown, out: StreamEvent[]): void {
     if (this.usageSent) {
-      if (hasCounts(meta)) (this.lastUsage = meta), (this.lastKnown = this.lastValues = undefined);
+      if (hasCounts(meta))
+        ((this.lastUsage = meta), (this.lastKnown = this.lastValues = undefined));
       return;
     }
     const usage = usageFromGemini(meta);
-    if (usage) (this.usageSent = true), out.push({ type: "usage", usage });
+    if (usage) ((this.usageSent = true), out.push({ type: "usage", usage }));
   }
 
   /** The usage kept since the first, as its event (ahead of whatever ends the stream). */
@@ -209,5 +231,13 @@ function isPlainText(c: unknown): boolean {
   return typeof parts[0].text === "string";
 }
 
-const COUNT_KEYS = ["totalTokenCount", "total_token_count", "promptTokenCount", "prompt_token_count", "candidatesTokenCount", "candidates_token_count"];
-const hasCounts = (meta: unknown): boolean => isObj(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);
+const COUNT_KEYS = [
+  "totalTokenCount",
+  "total_token_count",
+  "promptTokenCount",
+  "prompt_token_count",
+  "candidatesTokenCount",
+  "candidates_token_count",
+];
+const hasCounts = (meta: unknown): boolean =>
+  isObj(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);

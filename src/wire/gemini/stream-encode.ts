@@ -19,7 +19,11 @@ export interface GeminiStreamOptions {
  * SDK's chat only keeps a turn in its history when every chunk has content, and a trailing
  * content-less chunk would make it drop the whole answer. Function calls are written whole.
  */
-export function createStreamEncoder(ctx: CodecContext, req: IRRequest, opts: GeminiStreamOptions = {}): StreamEncoder {
+export function createStreamEncoder(
+  ctx: CodecContext,
+  req: IRRequest,
+  opts: GeminiStreamOptions = {},
+): StreamEncoder {
   return new GeminiStreamEncoder(ctx, req, opts.jsonArray === true);
 }
 
@@ -72,15 +76,25 @@ class GeminiStreamEncoder implements StreamEncoder {
       case "reasoning_signature": {
         const sig = signatureToGemini(ev.signature);
         const last = this.held;
-        if (last?.thought === true && last.thoughtSignature === undefined) last.thoughtSignature = sig;
+        if (last?.thought === true && last.thoughtSignature === undefined)
+          last.thoughtSignature = sig;
         else this.carried = sig;
         return "";
       }
       case "redacted_reasoning":
-        this.ctx.warnings.once("dropped", "redacted_thinking", "Gemini has no opaque thinking blocks");
+        this.ctx.warnings.once(
+          "dropped",
+          "redacted_thinking",
+          "Gemini has no opaque thinking blocks",
+        );
         return "";
       case "tool_start":
-        this.calls.set(ev.index, { id: ev.id, name: ev.name, signature: ev.signature && signatureToGemini(ev.signature), json: "" });
+        this.calls.set(ev.index, {
+          id: ev.id,
+          name: ev.name,
+          signature: ev.signature && signatureToGemini(ev.signature),
+          json: "",
+        });
         // Text before a call goes out now rather than waiting for the whole call.
         return this.flush();
       case "tool_args": {
@@ -120,7 +134,9 @@ class GeminiStreamEncoder implements StreamEncoder {
   }
 
   private callPart(call: OpenCall): Obj {
-    const part: Obj = { functionCall: { id: call.id, name: call.name, args: parseArgs(call.json, this.ctx) } };
+    const part: Obj = {
+      functionCall: { id: call.id, name: call.name, args: parseArgs(call.json, this.ctx) },
+    };
     if (call.signature) part.thoughtSignature = call.signature;
     return part;
   }
@@ -199,7 +215,8 @@ function partJson(part: Obj): string {
   if (part.functionCall !== undefined || typeof part.text !== "string") return JSON.stringify(part);
   let json = `{"text":${jsonString(part.text)}`;
   if (part.thought === true) json += `,"thought":true`;
-  if (typeof part.thoughtSignature === "string") json += `,"thoughtSignature":${jsonString(part.thoughtSignature)}`;
+  if (typeof part.thoughtSignature === "string")
+    json += `,"thoughtSignature":${jsonString(part.thoughtSignature)}`;
   return json + "}";
 }
 
@@ -211,6 +228,10 @@ function parseArgs(json: string, ctx: CodecContext): Record<string, unknown> {
   } catch {
     // Reported below.
   }
-  ctx.warnings.once("dropped", "tool_call.arguments", "arguments were not a JSON object (truncated?)");
+  ctx.warnings.once(
+    "dropped",
+    "tool_call.arguments",
+    "arguments were not a JSON object (truncated?)",
+  );
   return {};
 }

@@ -21,10 +21,23 @@ export function usageFromGemini(meta: unknown): Usage | undefined {
   const cached = field(meta, "cachedContentTokenCount");
   const total = field(meta, "totalTokenCount");
   const toolUse = field(meta, "toolUsePromptTokenCount");
-  if (prompt === undefined && candidates === undefined && thoughts === undefined && cached === undefined && total === undefined && toolUse === undefined) return undefined;
+  if (
+    prompt === undefined &&
+    candidates === undefined &&
+    thoughts === undefined &&
+    cached === undefined &&
+    total === undefined &&
+    toolUse === undefined
+  )
+    return undefined;
   // Built-in tool prompts are billed as input but counted apart from the prompt.
   const input = count(prompt) + count(toolUse);
-  const usage: Usage = { input: Math.max(0, input - count(cached)), cacheRead: count(cached), cacheWrite: 0, output: count(candidates) + count(thoughts) };
+  const usage: Usage = {
+    input: Math.max(0, input - count(cached)),
+    cacheRead: count(cached),
+    cacheWrite: 0,
+    output: count(candidates) + count(thoughts),
+  };
   if (thoughts !== undefined) usage.reasoning = count(thoughts);
   return usage;
 }
@@ -33,7 +46,11 @@ export function usageFromGemini(meta: unknown): Usage | undefined {
 export function usageToGemini(u: Usage): Record<string, number> {
   const prompt = u.input + u.cacheRead + u.cacheWrite;
   const reasoning = Math.min(u.reasoning ?? 0, u.output);
-  const out: Record<string, number> = { promptTokenCount: prompt, candidatesTokenCount: u.output - reasoning, totalTokenCount: prompt + u.output };
+  const out: Record<string, number> = {
+    promptTokenCount: prompt,
+    candidatesTokenCount: u.output - reasoning,
+    totalTokenCount: prompt + u.output,
+  };
   if (u.cacheRead > 0) out.cachedContentTokenCount = u.cacheRead;
   if (reasoning > 0) out.thoughtsTokenCount = reasoning;
   return out;

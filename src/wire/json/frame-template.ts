@@ -41,13 +41,21 @@ export class FrameTemplate {
    * The template of `data` with the values at `holes` left open, or undefined when that cannot
    * be proven. A hole holds a string, or a count (a non-negative integer, such as a token count).
    */
-  static learn(data: string, parsed: unknown, holes: readonly HolePath[]): FrameTemplate | undefined {
+  static learn(
+    data: string,
+    parsed: unknown,
+    holes: readonly HolePath[],
+  ): FrameTemplate | undefined {
     const spots: { at: number; end: number; hole: number; count: boolean }[] = [];
     for (let i = 0; i < holes.length; i++) {
       const value = valueAt(parsed, holes[i]!);
-      if (typeof value !== "string" && !(Number.isSafeInteger(value) && (value as number) >= 0)) return undefined;
+      if (typeof value !== "string" && !(Number.isSafeInteger(value) && (value as number) >= 0))
+        return undefined;
       const literal = JSON.stringify(value);
-      const find = typeof value === "string" ? (from: number) => data.indexOf(literal, from) : (from: number) => numberAt(data, literal, from);
+      const find =
+        typeof value === "string"
+          ? (from: number) => data.indexOf(literal, from)
+          : (from: number) => numberAt(data, literal, from);
       const at = find(0);
       // Not found: written with other escapes. Twice: no telling which one is the hole.
       if (at < 0 || find(at + 1) >= 0) return undefined;
@@ -63,15 +71,21 @@ export class FrameTemplate {
     }
     fixed.push(data.slice(from));
     let probe = fixed[0]!;
-    for (let k = 0; k < spots.length; k++) probe += JSON.stringify(MARK + spots[k]!.hole) + fixed[k + 1]!;
+    for (let k = 0; k < spots.length; k++)
+      probe += JSON.stringify(MARK + spots[k]!.hole) + fixed[k + 1]!;
     let proven: unknown;
     try {
       proven = JSON.parse(probe);
     } catch {
       return undefined;
     }
-    for (let i = 0; i < holes.length; i++) if (valueAt(proven, holes[i]!) !== MARK + i) return undefined;
-    return new FrameTemplate(fixed, spots.map((s) => s.hole), spots.map((s) => s.count));
+    for (let i = 0; i < holes.length; i++)
+      if (valueAt(proven, holes[i]!) !== MARK + i) return undefined;
+    return new FrameTemplate(
+      fixed,
+      spots.map((s) => s.hole),
+      spots.map((s) => s.count),
+    );
   }
 
   /**
@@ -100,7 +114,11 @@ export class FrameTemplate {
 
 function valueAt(value: unknown, path: HolePath): unknown {
   let at = value;
-  for (const key of path) at = typeof at === "object" && at !== null ? (at as Record<string | number, unknown>)[key] : undefined;
+  for (const key of path)
+    at =
+      typeof at === "object" && at !== null
+        ? (at as Record<string | number, unknown>)[key]
+        : undefined;
   return at;
 }
 
@@ -115,7 +133,8 @@ function numberAt(data: string, digits: string, from: number): number {
 }
 
 /** Digits, sign, point and exponent: what a number token next to a match would be made of. */
-const isNumberChar = (c: number) => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+const isNumberChar = (c: number) =>
+  (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 
 /** The index just past the count (JSON digits: no sign, no leading zero) that starts at `at`, or -1. */
 function digitsEnd(data: string, at: number): number {

@@ -56,7 +56,11 @@ export class JsonStringRewriter {
   escapedKey = false;
 
   /** `replacement` is the new value as a plain string; it is JSON-escaped here. */
-  constructor(path: KeyPath, replacement: string, opts: { once?: boolean; elementCap?: number } = {}) {
+  constructor(
+    path: KeyPath,
+    replacement: string,
+    opts: { once?: boolean; elementCap?: number } = {},
+  ) {
     this.path = path.map((p) => encoder.encode(p));
     this.wildcard = path.map((p) => p === "*");
     this.replacement = encoder.encode(JSON.stringify(replacement).slice(1, -1));
@@ -97,7 +101,7 @@ export class JsonStringRewriter {
     let out: Uint8Array[] | null = null;
     let from = 0; // start of the not yet emitted run of input bytes
     const n = chunk.length;
-    for (let i = 0; i < n && !this.done; ) {
+    for (let i = 0; i < n && !this.done;) {
       const skipping = this.mode === Mode.Skip;
       i = this.scan(chunk, i, n);
       if (!skipping && this.mode === Mode.Skip) {
@@ -256,16 +260,26 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Prepared rewriters by path (the wire formats' constant arrays), kind and replacement. */
-const prepared = { first: new WeakMap<KeyPath, Map<string, JsonStringRewriter>>(), every: new WeakMap<KeyPath, Map<string, JsonStringRewriter>>() };
+const prepared = {
+  first: new WeakMap<KeyPath, Map<string, JsonStringRewriter>>(),
+  every: new WeakMap<KeyPath, Map<string, JsonStringRewriter>>(),
+};
 
 /** Every request or answer of a group or model needs the same edit: its rewriter is prepared once. */
-function preparedRewriter(kind: "first" | "every", path: KeyPath, replacement: string): JsonStringRewriter {
+function preparedRewriter(
+  kind: "first" | "every",
+  path: KeyPath,
+  replacement: string,
+): JsonStringRewriter {
   let byValue = prepared[kind].get(path);
   if (!byValue) prepared[kind].set(path, (byValue = new Map()));
   let rewriter = byValue.get(replacement);
   if (!rewriter) {
     if (byValue.size >= 1024) byValue.clear(); // names come from the config, but reloads can change them
-    byValue.set(replacement, (rewriter = new JsonStringRewriter(path, replacement, { once: kind === "first" })));
+    byValue.set(
+      replacement,
+      (rewriter = new JsonStringRewriter(path, replacement, { once: kind === "first" })),
+    );
   }
   rewriter.reset();
   return rewriter;
@@ -279,7 +293,11 @@ function preparedRewriter(kind: "first" | "every", path: KeyPath, replacement: s
  * them), so the caller must write the document anew from what it parsed instead of editing bytes.
  * Found on the same single walk.
  */
-export function replaceUnambiguous(doc: Uint8Array, path: KeyPath, replacement: string): Uint8Array | undefined {
+export function replaceUnambiguous(
+  doc: Uint8Array,
+  path: KeyPath,
+  replacement: string,
+): Uint8Array | undefined {
   const rewriter = preparedRewriter("every", path, replacement);
   const out = rewriter.push(doc);
   return rewriter.escapedKey || rewriter.pathKeys > 1 ? undefined : out;

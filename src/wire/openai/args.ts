@@ -5,14 +5,22 @@ import type { Warnings } from "../../ir/warning";
  * objects. The usual breakage is truncation (finish_reason "length"), so the repair only closes
  * what was left open; anything else becomes `{}` with a warning rather than a failed request.
  */
-export function parseToolArgs(text: string, what: string, warnings: Warnings): Record<string, unknown> {
+export function parseToolArgs(
+  text: string,
+  what: string,
+  warnings: Warnings,
+): Record<string, unknown> {
   if (text.trim() === "") return {};
   const direct = asObject(text);
   if (direct) return direct;
   for (const candidate of repairs(text)) {
     const fixed = asObject(candidate);
     if (fixed) {
-      warnings.add("approximated", what, "tool-call arguments were truncated JSON; closed the open brackets");
+      warnings.add(
+        "approximated",
+        what,
+        "tool-call arguments were truncated JSON; closed the open brackets",
+      );
       return fixed;
     }
   }
@@ -29,7 +37,9 @@ function asObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === "object" && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function repairs(text: string): string[] {
@@ -54,7 +64,10 @@ function repairs(text: string): string[] {
   const close = (s: string) => out.push(s.replace(/,\s*$/, "").replace(/:\s*$/, ": null") + tail);
   close(body);
   // A member cut off in its key or in a bare literal (`{"a":1,"b"`, `{"a":tr`) cannot be completed; drop it.
-  const withoutKey = body.replace(/([{,])\s*"(?:[^"\\]|\\.)*"\s*(?::\s*[^\s,{}[\]"][^,{}[\]"]*)?$/, "$1");
+  const withoutKey = body.replace(
+    /([{,])\s*"(?:[^"\\]|\\.)*"\s*(?::\s*[^\s,{}[\]"][^,{}[\]"]*)?$/,
+    "$1",
+  );
   if (withoutKey !== body) close(withoutKey);
   return out;
 }

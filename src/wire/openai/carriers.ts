@@ -22,7 +22,8 @@ export function thinkingBlocksIn(raw: unknown): ReasoningPart[] | undefined {
   const parts: ReasoningPart[] = [];
   for (const b of raw) {
     if (!isObj(b)) continue;
-    if (b.type === "redacted_thinking" && typeof b.data === "string") parts.push({ type: "reasoning", text: "", redacted: b.data });
+    if (b.type === "redacted_thinking" && typeof b.data === "string")
+      parts.push({ type: "reasoning", text: "", redacted: b.data });
     else if (b.type === "thinking") {
       const part: ReasoningPart = { type: "reasoning", text: str(b.thinking) ?? "" };
       const sig = signatureIn(b.signature, "anthropic");
@@ -39,14 +40,19 @@ export function thinkingBlocksOut(parts: ReasoningPart[]): Obj[] | undefined {
   return parts.map((p) =>
     p.redacted !== undefined
       ? { type: "redacted_thinking", data: p.redacted }
-      : { type: "thinking", thinking: p.text, ...(p.signature ? { signature: signatureOut(p.signature) } : {}) },
+      : {
+          type: "thinking",
+          thinking: p.text,
+          ...(p.signature ? { signature: signatureOut(p.signature) } : {}),
+        },
   );
 }
 
 export const toolSignatureIn = (toolCall: Obj): Signature | undefined =>
   signatureIn(obj(obj(toolCall.extra_content).google).thought_signature, "gemini");
 
-export const toolSignatureOut = (sig: Signature | undefined) => (sig ? { extra_content: { google: { thought_signature: signatureOut(sig) } } } : {});
+export const toolSignatureOut = (sig: Signature | undefined) =>
+  sig ? { extra_content: { google: { thought_signature: signatureOut(sig) } } } : {};
 
 /** Reasoning text in compat answers: vLLM renamed `reasoning_content` to `reasoning`. */
 export function reasoningTextIn(o: Obj): string | undefined {
@@ -63,7 +69,10 @@ export function contentIn(content: unknown): { text: string; reasoning: string }
   let reasoning = "";
   if (Array.isArray(content)) {
     for (const piece of content.filter(isObj)) {
-      if (piece.type === "thinking") reasoning += Array.isArray(piece.thinking) ? piece.thinking.map((t) => str(obj(t).text) ?? "").join("") : (str(piece.thinking) ?? "");
+      if (piece.type === "thinking")
+        reasoning += Array.isArray(piece.thinking)
+          ? piece.thinking.map((t) => str(obj(t).text) ?? "").join("")
+          : (str(piece.thinking) ?? "");
       else text += str(piece.text) ?? "";
     }
   }

@@ -21,7 +21,13 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
  * The same mapping for an error object met inside a 200 response or a stream, where the status
  * (if any) comes from the payload: OpenRouter puts it in `code`, Groq in `status_code`.
  */
-export function errorFromPayload(status: number | undefined, payload: unknown, fallback: string, retry?: string, cause?: unknown): RouterError {
+export function errorFromPayload(
+  status: number | undefined,
+  payload: unknown,
+  fallback: string,
+  retry?: string,
+  cause?: unknown,
+): RouterError {
   const e: Obj = isObj(payload) ? payload : {};
   const code = str(e.code) ?? "";
   const type = str(e.type) ?? "";
@@ -31,18 +37,28 @@ export function errorFromPayload(status: number | undefined, payload: unknown, f
   const raw = str(obj(e.metadata).raw);
   if (raw) message = `${message}: ${raw}`;
 
-  let errorCode = effective !== undefined ? codeForStatus(effective, code) : codeForType(type, code);
+  let errorCode =
+    effective !== undefined ? codeForStatus(effective, code) : codeForType(type, code);
   let subtype: ErrorSubtype | undefined;
   if (code === "insufficient_quota" || type === "insufficient_quota" || effective === 402) {
     errorCode = "rate_limit";
     subtype = "insufficient_quota";
-  } else if (code === "context_length_exceeded" || ((errorCode === "invalid_request" || errorCode === "request_too_large") && CONTEXT_OVERFLOW.test(message))) {
+  } else if (
+    code === "context_length_exceeded" ||
+    ((errorCode === "invalid_request" || errorCode === "request_too_large") &&
+      CONTEXT_OVERFLOW.test(message))
+  ) {
     subtype = "context_length_exceeded";
   }
-  return routerError(errorCode, PREFIX + message, { cause: cause ?? payload, retryAfter: retry, subtype });
+  return routerError(errorCode, PREFIX + message, {
+    cause: cause ?? payload,
+    retryAfter: retry,
+    subtype,
+  });
 }
 
-const CONTEXT_OVERFLOW = /context length|context window|maximum context|context_length|too many tokens|prompt is too long|reduce the length/i;
+const CONTEXT_OVERFLOW =
+  /context length|context window|maximum context|context_length|too many tokens|prompt is too long|reduce the length/i;
 
 function codeForStatus(status: number, code: string): ErrorCode {
   switch (status) {

@@ -20,7 +20,14 @@ const SHAPE: Record<ErrorCode, { type: string; code: string | null }> = {
 
 export function errorBody(err: RouterError) {
   const { type, code } = SHAPE[err.code];
-  return { error: { message: err.message, type: err.subtype === "insufficient_quota" ? "insufficient_quota" : type, param: null, code: err.subtype ?? code } };
+  return {
+    error: {
+      message: err.message,
+      type: err.subtype === "insufficient_quota" ? "insufficient_quota" : type,
+      param: null,
+      code: err.subtype ?? code,
+    },
+  };
 }
 
 export function encodeError(err: RouterError): Response {

@@ -8,7 +8,8 @@ import { routerError, type RouterError } from "../../ir/error";
 
 export type Obj = Record<string, unknown>;
 
-export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 class Invalid extends Error {
   constructor(readonly error: RouterError) {
@@ -35,7 +36,8 @@ export function guard<T>(run: () => T): T | RouterError {
   }
 }
 
-export const at = (path: string, key: string | number) => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+export const at = (path: string, key: string | number) =>
+  typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 
 const absent = (v: unknown) => v === undefined || v === null;
 
@@ -61,7 +63,8 @@ export function optNumber(o: Obj, key: string, path: string): number | undefined
 
 export function optInt(o: Obj, key: string, path: string, min: number): number | undefined {
   const v = optNumber(o, key, path);
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) fail(at(path, key), `expected an integer ≥ ${min}`);
+  if (v !== undefined && (!Number.isInteger(v) || v < min))
+    fail(at(path, key), `expected an integer ≥ ${min}`);
   return v;
 }
 
@@ -93,5 +96,6 @@ export function asObj(v: unknown, path: string): Obj {
 
 /** Lenient reads for upstream answers, where a missing or odd field means "not given". */
 export const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-export const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+export const num = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) ? v : undefined;
 export const obj = (v: unknown): Obj => (isObj(v) ? v : {});

@@ -6,7 +6,11 @@ import { encodeError, errorBody } from "./error";
 import { OPENAI_STREAM_END } from "./stream-end";
 
 function peekRequest(body: Record<string, unknown>): Peek | RouterError {
-  const err = firstError(requireString(body, "model"), requireArray(body, "messages"), optionalBoolean(body, "stream"));
+  const err = firstError(
+    requireString(body, "model"),
+    requireArray(body, "messages"),
+    optionalBoolean(body, "stream"),
+  );
   if (err) return err;
   return { group: body.model as string, stream: body.stream === true };
 }
@@ -21,7 +25,12 @@ function upstreamTarget(model: ModelConfig): UpstreamTarget {
 }
 
 // `created` is fixed: groups have no creation date, and clients only display it.
-const model = (g: GroupConfig) => ({ id: g.name, object: "model", created: 0, owned_by: "llm-router" });
+const model = (g: GroupConfig) => ({
+  id: g.name,
+  object: "model",
+  created: 0,
+  owned_by: "llm-router",
+});
 
 export const openai: WireFormat = {
   name: "openai",

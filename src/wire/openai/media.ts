@@ -36,7 +36,8 @@ export function sniffMime(base64: string): string | undefined {
   if (head.startsWith("RIFF") && head.slice(8, 12) === "WEBP") return "image/webp";
   if (head.startsWith("RIFF") && head.slice(8, 12) === "WAVE") return "audio/wav";
   if (head.startsWith("%PDF")) return "application/pdf";
-  if (head.startsWith("ID3") || (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0)) return "audio/mpeg";
+  if (head.startsWith("ID3") || (b[0] === 0xff && ((b[1] ?? 0) & 0xe0) === 0xe0))
+    return "audio/mpeg";
   return undefined;
 }
 
@@ -53,7 +54,13 @@ export function audioFormat(mime: string): "wav" | "mp3" | undefined {
   return undefined;
 }
 
-const EXT: Record<string, string> = { "application/pdf": "pdf", "text/plain": "txt", "text/csv": "csv", "application/json": "json" };
+const EXT: Record<string, string> = {
+  "application/pdf": "pdf",
+  "text/plain": "txt",
+  "text/csv": "csv",
+  "application/json": "json",
+};
 
 /** OpenAI wants a filename beside `file_data`; invent one with the right extension when none came. */
-export const defaultFilename = (mime: string) => `document.${own(EXT, mime) ?? mime.split("/")[1]?.replace(/[^a-z0-9]/gi, "") ?? "bin"}`;
+export const defaultFilename = (mime: string) =>
+  `document.${own(EXT, mime) ?? mime.split("/")[1]?.replace(/[^a-z0-9]/gi, "") ?? "bin"}`;

@@ -1,19 +1,58 @@
-import type { AssistantPart, Extensions, FilePart, ImagePart, Message, ReasoningPart, TextPart, ToolCallPart, ToolResultPart, UserPart } from "../../ir/content";
+import type {
+  AssistantPart,
+  Extensions,
+  FilePart,
+  ImagePart,
+  Message,
+  ReasoningPart,
+  TextPart,
+  ToolCallPart,
+  ToolResultPart,
+  UserPart,
+} from "../../ir/content";
 import type { Warnings } from "../../ir/warning";
 import { parseToolArgs } from "./args";
 import { reasoningTextIn, signatureIn, thinkingBlocksIn, toolSignatureIn } from "./carriers";
-import { asObj, at, fail, isObj, obj, optArray, optObj, optString, reqString, type Obj } from "./fields";
+import {
+  asObj,
+  at,
+  fail,
+  isObj,
+  obj,
+  optArray,
+  optObj,
+  optString,
+  reqString,
+  type Obj,
+} from "./fields";
 import { audioMime, parseDataUrl, sniffMime } from "./media";
 
 // Fields of a message this decoder reads (or knowingly ignores: `annotations` are answer-side citations clients echo back).
-const KNOWN_KEYS = new Set(["role", "content", "name", "tool_calls", "function_call", "tool_call_id", "refusal", "reasoning_content", "reasoning", "thinking_blocks", "extra_content", "audio", "annotations"]);
+const KNOWN_KEYS = new Set([
+  "role",
+  "content",
+  "name",
+  "tool_calls",
+  "function_call",
+  "tool_call_id",
+  "refusal",
+  "reasoning_content",
+  "reasoning",
+  "thinking_blocks",
+  "extra_content",
+  "audio",
+  "annotations",
+]);
 
 /**
  * OpenAI messages → IR. Leading system/developer messages become the top-level system prompt;
  * later ones stay in place. Runs of `tool` (and legacy `function`) messages become one user
  * message of tool results, the shape Anthropic and Gemini need.
  */
-export function decodeMessages(raw: unknown[], warnings: Warnings): { system: TextPart[]; messages: Message[] } {
+export function decodeMessages(
+  raw: unknown[],
+  warnings: Warnings,
+): { system: TextPart[]; messages: Message[] } {
   const system: TextPart[] = [];
   const messages: Message[] = [];
   const callNames = new Map<string, string>();
@@ -30,10 +69,13 @@ export function decodeMessages(raw: unknown[], warnings: Warnings): { system: Te
     const path = `messages[${i}]`;
     const m = asObj(item, path);
     const role = reqString(m, "role", path);
-    for (const key of Object.keys(m)) if (!KNOWN_KEYS.has(key) || (key === "name" && role !== "function")) unknown.add(key);
+    for (const key of Object.keys(m))
+      if (!KNOWN_KEYS.has(key) || (key === "name" && role !== "function")) unknown.add(key);
     if (role === "tool") {
       const callId = reqString(m, "tool_call_id", path);
-      results.push(toolResult(callId, callNames.get(callId), textParts(m.content, at(path, "content"), true)));
+      results.push(
+        toolResult(callId, callNames.get(callId), textParts(m.content, at(path, "content"), true)),
+      );
       return;
     }
     if (role === "function") {
@@ -56,17 +98,22 @@ export function decodeMessages(raw: unknown[], warnings: Warnings): { system: Te
     } else fail(at(path, "role"), `unsupported role "${role}"`);
   });
   flush();
-  for (const key of unknown) warnings.add("dropped", `messages[].${key}`, "no equivalent in the other formats");
+  for (const key of unknown)
+    warnings.add("dropped", `messages[].${key}`, "no equivalent in the other formats");
   return { system, messages };
 }
 
 function toolResult(callId: string, name: string | undefined, content: TextPart[]): ToolResultPart {
-  return name === undefined ? { type: "tool_result", callId, content } : { type: "tool_result", callId, name, content };
+  return name === undefined
+    ? { type: "tool_result", callId, content }
+    : { type: "tool_result", callId, name, content };
 }
 
 /** LiteLLM lets OpenAI clients mark Anthropic cache breakpoints on parts; keep them for that target. */
 function partExt(p: Obj): { ext?: Extensions } {
-  return p.cache_control === undefined ? {} : { ext: { anthropic: { cacheControl: p.cache_control } } };
+  return p.cache_control === undefined
+    ? {}
+    : { ext: { anthropic: { cacheControl: p.cache_control } } };
 }
 
 function textParts(content: unknown, path: string, allowNull: boolean): TextPart[] {
@@ -75,7 +122,8 @@ function textParts(content: unknown, path: string, allowNull: boolean): TextPart
   if (!Array.isArray(content)) fail(path, "expected a string or an array of text parts");
   return content.map((item, j) => {
     const p = asObj(item, at(path, j));
-    if (p.type !== "text") fail(at(at(path, j), "type"), `expected "text" here, got ${JSON.stringify(p.type)}`);
+    if (p.type !== "text")
+      fail(at(at(path, j), "type"), `expected "text" here, got ${JSON.stringify(p.type)}`);
     return { type: "text", text: reqString(p, "text", at(path, j)), ...partExt(p) };
   });
 }
@@ -92,18 +140,29 @@ function userPart(p: Obj, path: string): UserPart {
       return { type: "text", text: reqString(p, "text", path), ...partExt(p) };
     case "image_url": {
       const holder = p.image_url;
-      const src = typeof holder === "string" ? { url: holder } : asObj(holder, at(path, "image_url"));
+      const src =
+        typeof holder === "string" ? { url: holder } : asObj(holder, at(path, "image_url"));
       const url = reqString(src, "url", at(path, "image_url"));
       const detail = optString(src, "detail", at(path, "image_url"));
       const inline = parseDataUrl(url);
-      const image: ImagePart = inline ? { type: "image", mime: inline.mime ?? sniffMime(inline.data) ?? "image/png", data: inline.data } : { type: "image", url };
+      const image: ImagePart = inline
+        ? {
+            type: "image",
+            mime: inline.mime ?? sniffMime(inline.data) ?? "image/png",
+            data: inline.data,
+          }
+        : { type: "image", url };
       if (detail !== undefined) image.detail = detail;
       return { ...image, ...partExt(p) };
     }
     case "input_audio": {
       const a = asObj(p.input_audio, at(path, "input_audio"));
       const data = reqString(a, "data", at(path, "input_audio"));
-      return { type: "file", mime: audioMime(reqString(a, "format", at(path, "input_audio"))), data };
+      return {
+        type: "file",
+        mime: audioMime(reqString(a, "format", at(path, "input_audio"))),
+        data,
+      };
     }
     case "file": {
       const f = asObj(p.file, at(path, "file"));
@@ -126,7 +185,13 @@ function userPart(p: Obj, path: string): UserPart {
   }
 }
 
-function assistantParts(m: Obj, path: string, warnings: Warnings, i: number, legacy: Map<string, string[]>): AssistantPart[] {
+function assistantParts(
+  m: Obj,
+  path: string,
+  warnings: Warnings,
+  i: number,
+  legacy: Map<string, string[]>,
+): AssistantPart[] {
   const reasoning: ReasoningPart[] = thinkingBlocksIn(m.thinking_blocks) ?? [];
   const thought = reasoningTextIn(m);
   if (!reasoning.length && thought) reasoning.push({ type: "reasoning", text: thought });
@@ -139,14 +204,26 @@ function assistantParts(m: Obj, path: string, warnings: Warnings, i: number, leg
       const p = asObj(item, at(at(path, "content"), j));
       if (p.type === "text") pushText(reqString(p, "text", at(at(path, "content"), j)));
       else if (p.type === "refusal") pushText(reqString(p, "refusal", at(at(path, "content"), j)));
-      else fail(at(at(at(path, "content"), j), "type"), `unsupported assistant content part type ${JSON.stringify(p.type)}`);
+      else
+        fail(
+          at(at(at(path, "content"), j), "type"),
+          `unsupported assistant content part type ${JSON.stringify(p.type)}`,
+        );
     });
-  } else if (m.content !== null && m.content !== undefined) fail(at(path, "content"), "expected a string, an array of parts or null");
+  } else if (m.content !== null && m.content !== undefined)
+    fail(at(path, "content"), "expected a string, an array of parts or null");
   const refusal = optString(m, "refusal", path);
   if (refusal) pushText(refusal);
-  if (m.audio !== undefined && m.audio !== null) warnings.add("dropped", at(path, "audio"), "earlier audio answers cannot be replayed to another provider");
+  if (m.audio !== undefined && m.audio !== null)
+    warnings.add(
+      "dropped",
+      at(path, "audio"),
+      "earlier audio answers cannot be replayed to another provider",
+    );
 
-  const calls: ToolCallPart[] = (optArray(m, "tool_calls", path) ?? []).map((item, j) => toolCall(asObj(item, at(at(path, "tool_calls"), j)), at(at(path, "tool_calls"), j), warnings));
+  const calls: ToolCallPart[] = (optArray(m, "tool_calls", path) ?? []).map((item, j) =>
+    toolCall(asObj(item, at(at(path, "tool_calls"), j)), at(at(path, "tool_calls"), j), warnings),
+  );
   const legacyCall = optObj(m, "function_call", path);
   if (legacyCall) {
     const name = reqString(legacyCall, "name", at(path, "function_call"));
@@ -154,7 +231,12 @@ function assistantParts(m: Obj, path: string, warnings: Warnings, i: number, leg
     const ids = legacy.get(name);
     if (ids) ids.push(id);
     else legacy.set(name, [id]);
-    calls.push({ type: "tool_call", id, name, args: argsOf(legacyCall.arguments, at(path, "function_call.arguments"), warnings) });
+    calls.push({
+      type: "tool_call",
+      id,
+      name,
+      args: argsOf(legacyCall.arguments, at(path, "function_call.arguments"), warnings),
+    });
   }
   // Gemini's compat endpoint may put the batch's signature on the message instead of the call.
   const messageSig = signatureIn(obj(obj(m.extra_content).google).thought_signature, "gemini");
@@ -164,7 +246,11 @@ function assistantParts(m: Obj, path: string, warnings: Warnings, i: number, leg
 }
 
 function toolCall(tc: Obj, path: string, warnings: Warnings): ToolCallPart {
-  if (tc.type !== undefined && tc.type !== "function") fail(at(path, "type"), `only function tool calls can be converted, got ${JSON.stringify(tc.type)}`);
+  if (tc.type !== undefined && tc.type !== "function")
+    fail(
+      at(path, "type"),
+      `only function tool calls can be converted, got ${JSON.stringify(tc.type)}`,
+    );
   const fn = asObj(tc.function, at(path, "function"));
   const call: ToolCallPart = {
     type: "tool_call",

@@ -1,4 +1,12 @@
-import type { AssistantPart, FilePart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from "../../ir/content";
+import type {
+  AssistantPart,
+  FilePart,
+  ImagePart,
+  Message,
+  TextPart,
+  ToolResultPart,
+  UserPart,
+} from "../../ir/content";
 import type { Warning } from "../../ir/warning";
 import type { EncodeRequestContext } from "../codec";
 import { refuse, type Obj } from "./fields";
@@ -29,7 +37,11 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
     for (const id of offered) {
       if (!awaiting.has(id)) continue;
       out.push({ role: "tool", tool_call_id: id, content: "(no result)" });
-      env.warnOnce("approximated", "tool_result", "a tool call without a result got a placeholder result");
+      env.warnOnce(
+        "approximated",
+        "tool_result",
+        "a tool call without a result got a placeholder result",
+      );
     }
     offered = [];
     awaiting.clear();
@@ -47,12 +59,18 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
       for (const id of offered) awaiting.add(id);
     } else {
       const results = m.parts.filter((p): p is ToolResultPart => p.type === "tool_result");
-      const rest = m.parts.filter((p): p is Exclude<UserPart, ToolResultPart> => p.type !== "tool_result");
+      const rest = m.parts.filter(
+        (p): p is Exclude<UserPart, ToolResultPart> => p.type !== "tool_result",
+      );
       const attachments: Obj[] = [];
       for (const r of results) {
         const id = env.ctx.toolIds.toWire(r.callId);
         if (!awaiting.has(id)) {
-          env.warnOnce("dropped", "tool_result", "a tool result without a matching tool call in the previous assistant turn was left out");
+          env.warnOnce(
+            "dropped",
+            "tool_result",
+            "a tool result without a matching tool call in the previous assistant turn was left out",
+          );
           continue;
         }
         awaiting.delete(id);
@@ -68,7 +86,13 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
 }
 
 function joinText(parts: TextPart[], sep: string, env: EncodeEnv): string {
-  for (const p of parts) if (p.ext?.anthropic) env.warnOnce("dropped", "cache_control", "OpenAI caches prompts automatically; breakpoints were dropped");
+  for (const p of parts)
+    if (p.ext?.anthropic)
+      env.warnOnce(
+        "dropped",
+        "cache_control",
+        "OpenAI caches prompts automatically; breakpoints were dropped",
+      );
   return parts.map((p) => p.text).join(sep);
 }
 
@@ -76,7 +100,8 @@ function resultText(r: ToolResultPart, env: EncodeEnv): string {
   const texts: TextPart[] = [];
   for (const c of r.content) {
     if (c.type === "text") texts.push(c);
-    else if (c.type === "file" && c.text !== undefined && c.data === undefined) texts.push({ type: "text", text: c.text });
+    else if (c.type === "file" && c.text !== undefined && c.data === undefined)
+      texts.push({ type: "text", text: c.text });
   }
   const text = joinText(texts, "\n", env);
   return r.isError ? (text ? `Error: ${text}` : "Error") : text;
@@ -84,29 +109,54 @@ function resultText(r: ToolResultPart, env: EncodeEnv): string {
 
 /** OpenAI accepts images and files only in user messages (protocols.md §2.4). */
 function resultMedia(r: ToolResultPart, env: EncodeEnv): Obj[] {
-  const media = r.content.filter((c): c is ImagePart | FilePart => c.type === "image" || (c.type === "file" && !(c.text !== undefined && c.data === undefined)));
+  const media = r.content.filter(
+    (c): c is ImagePart | FilePart =>
+      c.type === "image" || (c.type === "file" && !(c.text !== undefined && c.data === undefined)),
+  );
   if (!media.length) return [];
-  const tool = r.name !== undefined ? env.ctx.toolNames.toWire(r.name) : env.ctx.toolIds.toWire(r.callId);
-  return [{ type: "text", text: `Attachments returned by tool ${tool}:` }, ...media.map((p) => encodeMedia(p, env))];
+  const tool =
+    r.name !== undefined ? env.ctx.toolNames.toWire(r.name) : env.ctx.toolIds.toWire(r.callId);
+  return [
+    { type: "text", text: `Attachments returned by tool ${tool}:` },
+    ...media.map((p) => encodeMedia(p, env)),
+  ];
 }
 
-function encodeUserContent(parts: Exclude<UserPart, ToolResultPart>[], env: EncodeEnv): string | Obj[] {
+function encodeUserContent(
+  parts: Exclude<UserPart, ToolResultPart>[],
+  env: EncodeEnv,
+): string | Obj[] {
   // Several compat servers (DeepSeek among them) accept only a string for text-only turns.
   if (parts.every((p) => p.type === "text")) return joinText(parts as TextPart[], "\n", env);
-  return parts.map((p) => (p.type === "text" ? { type: "text", text: joinText([p], "", env) } : encodeMedia(p, env)));
+  return parts.map((p) =>
+    p.type === "text" ? { type: "text", text: joinText([p], "", env) } : encodeMedia(p, env),
+  );
 }
 
 function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
-  if (p.ext?.anthropic) env.warnOnce("dropped", "cache_control", "OpenAI caches prompts automatically; breakpoints were dropped");
-  if (p.fileId !== undefined && p.data === undefined) refuse(`a provider file id (${p.fileId}) cannot be sent to an OpenAI upstream: file ids are not portable between providers`);
+  if (p.ext?.anthropic)
+    env.warnOnce(
+      "dropped",
+      "cache_control",
+      "OpenAI caches prompts automatically; breakpoints were dropped",
+    );
+  if (p.fileId !== undefined && p.data === undefined)
+    refuse(
+      `a provider file id (${p.fileId}) cannot be sent to an OpenAI upstream: file ids are not portable between providers`,
+    );
   if (p.type === "image") {
-    const url = p.data !== undefined ? toDataUrl(p.mime ?? sniffMime(p.data) ?? "image/png", p.data) : p.url;
+    const url =
+      p.data !== undefined ? toDataUrl(p.mime ?? sniffMime(p.data) ?? "image/png", p.data) : p.url;
     if (url === undefined) refuse("an image part has neither data nor url");
-    return { type: "image_url", image_url: p.detail !== undefined ? { url, detail: p.detail } : { url } };
+    return {
+      type: "image_url",
+      image_url: p.detail !== undefined ? { url, detail: p.detail } : { url },
+    };
   }
   if (p.data === undefined && p.text !== undefined) return { type: "text", text: p.text };
   // The glue downloads URLs it wants inlined; a URL that reaches us cannot be expressed without losing the document.
-  if (p.data === undefined) refuse(`OpenAI cannot fetch files by URL (${p.url ?? "no url"}); send the file inline`);
+  if (p.data === undefined)
+    refuse(`OpenAI cannot fetch files by URL (${p.url ?? "no url"}); send the file inline`);
   const mime = p.mime ?? sniffMime(p.data) ?? "application/octet-stream";
   if (mime.startsWith("audio/")) {
     const format = audioFormat(mime);
@@ -117,7 +167,10 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
     env.warnOnce("approximated", "file", "a plain-text document was sent as a text part");
     return { type: "text", text: Buffer.from(p.data, "base64").toString("utf8") };
   }
-  return { type: "file", file: { filename: p.name ?? defaultFilename(mime), file_data: toDataUrl(mime, p.data) } };
+  return {
+    type: "file",
+    file: { filename: p.name ?? defaultFilename(mime), file_data: toDataUrl(mime, p.data) },
+  };
 }
 
 function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Obj {
@@ -125,18 +178,41 @@ function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Obj {
   const texts = parts.filter((p) => p.type === "text");
   const reasoning = parts.filter((p) => p.type === "reasoning");
   const calls = parts.filter((p) => p.type === "tool_call");
-  const msg: Obj = { role: "assistant", content: texts.length ? joinText(texts, "\n", env) : calls.length ? null : "" };
+  const msg: Obj = {
+    role: "assistant",
+    content: texts.length ? joinText(texts, "\n", env) : calls.length ? null : "",
+  };
   const thought = reasoning.map((r) => r.text).join("");
   // DeepSeek's thinking mode rejects a tool-call turn without its reasoning; elsewhere it is ignored.
   if (calls.length && thought !== "") msg.reasoning_content = thought;
-  else if (reasoning.length) env.warnOnce("dropped", "reasoning", "earlier reasoning is not replayed to OpenAI upstreams except on tool-call turns");
-  if (reasoning.some((r) => r.signature || r.redacted !== undefined)) env.warnOnce("dropped", "reasoning.signature", "reasoning signatures are only valid for the provider that issued them");
+  else if (reasoning.length)
+    env.warnOnce(
+      "dropped",
+      "reasoning",
+      "earlier reasoning is not replayed to OpenAI upstreams except on tool-call turns",
+    );
+  if (reasoning.some((r) => r.signature || r.redacted !== undefined))
+    env.warnOnce(
+      "dropped",
+      "reasoning.signature",
+      "reasoning signatures are only valid for the provider that issued them",
+    );
   if (calls.length) {
     msg.tool_calls = calls.map((c) => {
-      const call: Obj = { id: ctx.toolIds.toWire(c.id), type: "function", function: { name: ctx.toolNames.toWire(c.name), arguments: JSON.stringify(c.args ?? {}) } };
+      const call: Obj = {
+        id: ctx.toolIds.toWire(c.id),
+        type: "function",
+        function: { name: ctx.toolNames.toWire(c.name), arguments: JSON.stringify(c.args ?? {}) },
+      };
       // Gemini's OpenAI-compatible endpoint needs its signatures back; strict servers reject the unknown field.
-      if (c.signature?.source === "gemini" && env.googleHost) call.extra_content = { google: { thought_signature: c.signature.value } };
-      else if (c.signature) env.warnOnce("dropped", "tool_calls[].signature", "the signature's provider cannot use it here");
+      if (c.signature?.source === "gemini" && env.googleHost)
+        call.extra_content = { google: { thought_signature: c.signature.value } };
+      else if (c.signature)
+        env.warnOnce(
+          "dropped",
+          "tool_calls[].signature",
+          "the signature's provider cannot use it here",
+        );
       return call;
     });
   }

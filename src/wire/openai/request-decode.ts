@@ -1,21 +1,63 @@
 import type { Extensions } from "../../ir/content";
 import type { RouterError } from "../../ir/error";
-import type { IRRequest, ReasoningEffort, ResponseFormat, ToolChoice, ToolDef } from "../../ir/request";
+import type {
+  IRRequest,
+  ReasoningEffort,
+  ResponseFormat,
+  ToolChoice,
+  ToolDef,
+} from "../../ir/request";
 import type { Warnings } from "../../ir/warning";
 import type { CodecContext } from "../codec";
-import { asObj, at, fail, guard, isObj, optArray, optBool, optInt, optNumber, optObj, optString, reqString, type Obj } from "./fields";
+import {
+  asObj,
+  at,
+  fail,
+  guard,
+  isObj,
+  optArray,
+  optBool,
+  optInt,
+  optNumber,
+  optObj,
+  optString,
+  reqString,
+  type Obj,
+} from "./fields";
 import { decodeMessages } from "./messages-decode";
 
 /** Keys this decoder turns into IR fields; every other key is kept in `ext.openai`. */
 const MAPPED = new Set([
-  "model", "messages", "tools", "functions", "tool_choice", "function_call", "parallel_tool_calls",
-  "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "stop", "seed", "user", "n",
-  "presence_penalty", "frequency_penalty", "response_format", "reasoning_effort", "stream", "stream_options",
+  "model",
+  "messages",
+  "tools",
+  "functions",
+  "tool_choice",
+  "function_call",
+  "parallel_tool_calls",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "top_k",
+  "stop",
+  "seed",
+  "user",
+  "n",
+  "presence_penalty",
+  "frequency_penalty",
+  "response_format",
+  "reasoning_effort",
+  "stream",
+  "stream_options",
 ]);
 
 const EFFORTS: readonly ReasoningEffort[] = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
-export function decodeRequest(body: Record<string, unknown>, ctx: CodecContext): IRRequest | RouterError {
+export function decodeRequest(
+  body: Record<string, unknown>,
+  ctx: CodecContext,
+): IRRequest | RouterError {
   return guard(() => {
     const messages = optArray(body, "messages", "");
     if (!messages) fail("messages", "field required");
@@ -32,7 +74,10 @@ export function decodeRequest(body: Record<string, unknown>, ctx: CodecContext):
     };
     set("toolChoice", decodeToolChoice(body, ctx.warnings));
     set("parallelToolCalls", optBool(body, "parallel_tool_calls", ""));
-    set("maxTokens", optInt(body, "max_completion_tokens", "", 1) ?? optInt(body, "max_tokens", "", 1));
+    set(
+      "maxTokens",
+      optInt(body, "max_completion_tokens", "", 1) ?? optInt(body, "max_tokens", "", 1),
+    );
     set("temperature", optNumber(body, "temperature", ""));
     set("topP", optNumber(body, "top_p", ""));
     set("topK", optInt(body, "top_k", "", 0));
@@ -45,11 +90,13 @@ export function decodeRequest(body: Record<string, unknown>, ctx: CodecContext):
     set("responseFormat", decodeResponseFormat(body));
     const effort = optString(body, "reasoning_effort", "");
     if (effort !== undefined) {
-      if (!EFFORTS.includes(effort as ReasoningEffort)) fail("reasoning_effort", `expected one of ${EFFORTS.join(", ")}`);
+      if (!EFFORTS.includes(effort as ReasoningEffort))
+        fail("reasoning_effort", `expected one of ${EFFORTS.join(", ")}`);
       req.reasoning = { effort: effort as ReasoningEffort };
     }
     const streamOptions = optObj(body, "stream_options", "");
-    if (streamOptions && optBool(streamOptions, "include_usage", "stream_options") === true) req.streamUsage = true;
+    if (streamOptions && optBool(streamOptions, "include_usage", "stream_options") === true)
+      req.streamUsage = true;
     const rest = Object.entries(body).filter(([k, v]) => !MAPPED.has(k) && v !== undefined);
     if (rest.length) req.ext = { openai: Object.fromEntries(rest) };
     return req;
@@ -60,15 +107,21 @@ function decodeTools(body: Obj): ToolDef[] {
   const tools = (optArray(body, "tools", "") ?? []).map((item, i) => {
     const path = `tools[${i}]`;
     const t = asObj(item, path);
-    if (t.type !== undefined && t.type !== "function") fail(at(path, "type"), `only function tools can be converted, got ${JSON.stringify(t.type)}`);
+    if (t.type !== undefined && t.type !== "function")
+      fail(at(path, "type"), `only function tools can be converted, got ${JSON.stringify(t.type)}`);
     return toolDef(asObj(t.function, at(path, "function")), at(path, "function"), t.cache_control);
   });
-  const legacy = (optArray(body, "functions", "") ?? []).map((item, i) => toolDef(asObj(item, `functions[${i}]`), `functions[${i}]`, undefined));
+  const legacy = (optArray(body, "functions", "") ?? []).map((item, i) =>
+    toolDef(asObj(item, `functions[${i}]`), `functions[${i}]`, undefined),
+  );
   return [...tools, ...legacy];
 }
 
 function toolDef(fn: Obj, path: string, cacheControl: unknown): ToolDef {
-  const def: ToolDef = { name: reqString(fn, "name", path), schema: optObj(fn, "parameters", path) ?? { type: "object", properties: {} } };
+  const def: ToolDef = {
+    name: reqString(fn, "name", path),
+    schema: optObj(fn, "parameters", path) ?? { type: "object", properties: {} },
+  };
   const description = optString(fn, "description", path);
   if (description !== undefined) def.description = description;
   const strict = optBool(fn, "strict", path);
@@ -80,25 +133,44 @@ function toolDef(fn: Obj, path: string, cacheControl: unknown): ToolDef {
 function decodeToolChoice(body: Obj, warnings: Warnings): ToolChoice | undefined {
   const modes = (v: string, path: string): ToolChoice => {
     if (v === "auto" || v === "none" || v === "required") return { type: v };
-    return fail(path, `expected "auto", "none", "required" or a function, got ${JSON.stringify(v)}`);
+    return fail(
+      path,
+      `expected "auto", "none", "required" or a function, got ${JSON.stringify(v)}`,
+    );
   };
   const tc = body.tool_choice;
   if (typeof tc === "string") return modes(tc, "tool_choice");
   if (isObj(tc)) {
-    if (tc.type === "function") return { type: "tool", name: reqString(asObj(tc.function, "tool_choice.function"), "name", "tool_choice.function") };
+    if (tc.type === "function")
+      return {
+        type: "tool",
+        name: reqString(asObj(tc.function, "tool_choice.function"), "name", "tool_choice.function"),
+      };
     if (tc.type === "allowed_tools") {
       const allowed = asObj(tc.allowed_tools, "tool_choice.allowed_tools");
-      warnings.add("approximated", "tool_choice.allowed_tools", "the restriction to a subset of tools was dropped; its mode was kept");
-      return modes(reqString(allowed, "mode", "tool_choice.allowed_tools"), "tool_choice.allowed_tools.mode");
+      warnings.add(
+        "approximated",
+        "tool_choice.allowed_tools",
+        "the restriction to a subset of tools was dropped; its mode was kept",
+      );
+      return modes(
+        reqString(allowed, "mode", "tool_choice.allowed_tools"),
+        "tool_choice.allowed_tools.mode",
+      );
     }
     return fail("tool_choice.type", `unsupported tool_choice type ${JSON.stringify(tc.type)}`);
   }
   if (tc !== undefined && tc !== null) return fail("tool_choice", "expected a string or an object");
   const legacy = body.function_call;
   if (legacy === "none" || legacy === "auto") return { type: legacy };
-  if (typeof legacy === "string") return fail("function_call", `expected "auto", "none" or an object, got ${JSON.stringify(legacy)}`);
+  if (typeof legacy === "string")
+    return fail(
+      "function_call",
+      `expected "auto", "none" or an object, got ${JSON.stringify(legacy)}`,
+    );
   if (isObj(legacy)) return { type: "tool", name: reqString(legacy, "name", "function_call") };
-  if (legacy !== undefined && legacy !== null) return fail("function_call", "expected a string or an object");
+  if (legacy !== undefined && legacy !== null)
+    return fail("function_call", "expected a string or an object");
   return undefined;
 }
 
@@ -116,12 +188,18 @@ function decodeResponseFormat(body: Obj): ResponseFormat | undefined {
   if (rf.type === "json_object") return { type: "json" };
   if (rf.type === "json_schema") {
     const js = asObj(rf.json_schema, "response_format.json_schema");
-    const out: ResponseFormat = { type: "json_schema", schema: optObj(js, "schema", "response_format.json_schema") ?? {} };
+    const out: ResponseFormat = {
+      type: "json_schema",
+      schema: optObj(js, "schema", "response_format.json_schema") ?? {},
+    };
     const name = optString(js, "name", "response_format.json_schema");
     if (name !== undefined) out.name = name;
     const strict = optBool(js, "strict", "response_format.json_schema");
     if (strict !== undefined) out.strict = strict;
     return out;
   }
-  return fail("response_format.type", `expected "text", "json_object" or "json_schema", got ${JSON.stringify(rf.type)}`);
+  return fail(
+    "response_format.type",
+    `expected "text", "json_object" or "json_schema", got ${JSON.stringify(rf.type)}`,
+  );
 }

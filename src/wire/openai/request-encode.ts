@@ -7,7 +7,10 @@ import { encodeMessages, type EncodeEnv } from "./messages-encode";
 const MAX_STOP = 4;
 
 /** IR → a Chat Completions body for an OpenAI or OpenAI-compatible upstream. */
-export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record<string, unknown> | RouterError {
+export function encodeRequest(
+  req: IRRequest,
+  ctx: EncodeRequestContext,
+): Record<string, unknown> | RouterError {
   return guard(() => {
     const seen = new Set<string>();
     const env: EncodeEnv = {
@@ -19,12 +22,21 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record
         ctx.warnings.add(code, what, detail);
       },
     };
-    if (req.n !== undefined && req.n > 1) refuse("n > 1 cannot be converted: the router returns a single choice");
-    const body: Obj = { model: ctx.target.model, messages: encodeMessages(req.system, req.messages, env) };
+    if (req.n !== undefined && req.n > 1)
+      refuse("n > 1 cannot be converted: the router returns a single choice");
+    const body: Obj = {
+      model: ctx.target.model,
+      messages: encodeMessages(req.system, req.messages, env),
+    };
 
     if (req.tools.length) {
       body.tools = req.tools.map((t) => {
-        if (t.ext?.anthropic) env.warnOnce("dropped", "cache_control", "OpenAI caches prompts automatically; breakpoints were dropped");
+        if (t.ext?.anthropic)
+          env.warnOnce(
+            "dropped",
+            "cache_control",
+            "OpenAI caches prompts automatically; breakpoints were dropped",
+          );
         const fn: Obj = { name: ctx.toolNames.toWire(t.name) };
         if (t.description !== undefined) fn.description = t.description;
         fn.parameters = t.schema;
@@ -43,12 +55,20 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record
       max = limit;
     }
     // o-series and gpt-5 reject max_tokens; most compat servers only read max_tokens.
-    if (max !== undefined) body[hostOf(ctx.target.apiBase) === "api.openai.com" ? "max_completion_tokens" : "max_tokens"] = max;
+    if (max !== undefined)
+      body[
+        hostOf(ctx.target.apiBase) === "api.openai.com" ? "max_completion_tokens" : "max_tokens"
+      ] = max;
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.topP !== undefined) body.top_p = req.topP;
     if (req.topK !== undefined) ctx.warnings.add("dropped", "top_k", "OpenAI has no top_k");
     if (req.stop?.length) {
-      if (req.stop.length > MAX_STOP) ctx.warnings.add("clamped", "stop", `kept the first ${MAX_STOP} of ${req.stop.length} stop sequences`);
+      if (req.stop.length > MAX_STOP)
+        ctx.warnings.add(
+          "clamped",
+          "stop",
+          `kept the first ${MAX_STOP} of ${req.stop.length} stop sequences`,
+        );
       body.stop = req.stop.slice(0, MAX_STOP);
     }
     if (req.seed !== undefined) body.seed = req.seed;
@@ -64,9 +84,11 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record
     if (req.stream) body.stream_options = { include_usage: true };
 
     for (const source of ["anthropic", "gemini"] as const) {
-      for (const key of Object.keys(req.ext?.[source] ?? {})) ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
+      for (const key of Object.keys(req.ext?.[source] ?? {}))
+        ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
     }
-    for (const [key, value] of Object.entries(req.ext?.openai ?? {})) if (!(key in body)) body[key] = value;
+    for (const [key, value] of Object.entries(req.ext?.openai ?? {}))
+      if (!(key in body)) body[key] = value;
     return body;
   });
 }
@@ -80,7 +102,9 @@ function hostOf(apiBase: string): string {
 }
 
 function toolChoice(tc: ToolChoice, ctx: EncodeRequestContext): unknown {
-  return tc.type === "tool" ? { type: "function", function: { name: ctx.toolNames.toWire(tc.name) } } : tc.type;
+  return tc.type === "tool"
+    ? { type: "function", function: { name: ctx.toolNames.toWire(tc.name) } }
+    : tc.type;
 }
 
 function responseFormat(rf: ResponseFormat, body: Obj, env: EncodeEnv): Obj {
@@ -90,7 +114,14 @@ function responseFormat(rf: ResponseFormat, body: Obj, env: EncodeEnv): Obj {
     return { type: "json_object" };
   }
   const name = (rf.name ?? "response").replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "response";
-  return { type: "json_schema", json_schema: { name, schema: rf.schema, ...(rf.strict !== undefined ? { strict: rf.strict } : {}) } };
+  return {
+    type: "json_schema",
+    json_schema: {
+      name,
+      schema: rf.schema,
+      ...(rf.strict !== undefined ? { strict: rf.strict } : {}),
+    },
+  };
 }
 
 /** OpenAI rejects json_object mode unless a message mentions JSON; other formats have no such rule. */
@@ -99,16 +130,25 @@ function ensureJsonMentioned(body: Obj, env: EncodeEnv): void {
   if (/json/i.test(JSON.stringify(messages.map((m) => m.content)))) return;
   const line = "Respond with a JSON object.";
   const first = messages[0];
-  if (first?.role === "system" && typeof first.content === "string") first.content = `${first.content}\n\n${line}`;
+  if (first?.role === "system" && typeof first.content === "string")
+    first.content = `${first.content}\n\n${line}`;
   else messages.unshift({ role: "system", content: line });
-  env.warnOnce("approximated", "response_format", "added a system line mentioning JSON, which OpenAI's json_object mode requires");
+  env.warnOnce(
+    "approximated",
+    "response_format",
+    "added a system line mentioning JSON, which OpenAI's json_object mode requires",
+  );
 }
 
 function reasoningEffort(req: IRRequest, env: EncodeEnv): ReasoningEffort | undefined {
   const r = req.reasoning;
   if (!r) return undefined;
   if (r.enabled === false || (r.budget === 0 && r.effort === undefined)) {
-    env.warnOnce("dropped", "reasoning.enabled", "OpenAI has no portable way to turn reasoning off; the model's default applies");
+    env.warnOnce(
+      "dropped",
+      "reasoning.enabled",
+      "OpenAI has no portable way to turn reasoning off; the model's default applies",
+    );
     return undefined;
   }
   if (r.effort) return r.effort;

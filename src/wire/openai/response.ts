@@ -4,7 +4,15 @@ import type { IRResponse } from "../../ir/response";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
 import { parseToolArgs } from "./args";
-import { contentIn, reasoningTextIn, signatureIn, thinkingBlocksIn, thinkingBlocksOut, toolSignatureIn, toolSignatureOut } from "./carriers";
+import {
+  contentIn,
+  reasoningTextIn,
+  signatureIn,
+  thinkingBlocksIn,
+  thinkingBlocksOut,
+  toolSignatureIn,
+  toolSignatureOut,
+} from "./carriers";
 import { errorFromPayload } from "./error-decode";
 import { guard, isObj, obj, str, type Obj } from "./fields";
 import { finishFromWire, finishToWire } from "./finish";
@@ -16,12 +24,19 @@ export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | R
 }
 
 function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError {
-  if (!isObj(body)) return routerError("bad_gateway", "upstream (openai): the response is not a JSON object", { cause: body });
+  if (!isObj(body))
+    return routerError("bad_gateway", "upstream (openai): the response is not a JSON object", {
+      cause: body,
+    });
   // Some compat servers answer 200 with an error object.
-  if (body.error !== undefined && body.error !== null) return errorFromPayload(undefined, body.error, "error in a 200 response", undefined, body);
+  if (body.error !== undefined && body.error !== null)
+    return errorFromPayload(undefined, body.error, "error in a 200 response", undefined, body);
   const choices = Array.isArray(body.choices) ? body.choices.filter(isObj) : [];
   const choice = choices.find((c) => (c.index ?? 0) === 0) ?? choices[0];
-  if (!choice) return routerError("bad_gateway", "upstream (openai): the response has no choices", { cause: body });
+  if (!choice)
+    return routerError("bad_gateway", "upstream (openai): the response has no choices", {
+      cause: body,
+    });
 
   const msg = obj(choice.message);
   const content = contentIn(msg.content);
@@ -40,12 +55,26 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
     const fn = obj(tc.function);
     const name = str(fn.name);
     if (!name) {
-      ctx.warnings.add("dropped", `tool_calls[${i}]`, "the upstream sent a tool call without a name");
+      ctx.warnings.add(
+        "dropped",
+        `tool_calls[${i}]`,
+        "the upstream sent a tool call without a name",
+      );
       return;
     }
     const id = str(tc.id);
-    const args = typeof fn.arguments === "string" ? parseToolArgs(fn.arguments, `tool_calls[${i}].function.arguments`, ctx.warnings) : isObj(fn.arguments) ? fn.arguments : {};
-    const call: ToolCallPart = { type: "tool_call", id: id ? ctx.toolIds.fromWire(id) : synthId("call_", ctx.random), name: ctx.toolNames.fromWire(name), args };
+    const args =
+      typeof fn.arguments === "string"
+        ? parseToolArgs(fn.arguments, `tool_calls[${i}].function.arguments`, ctx.warnings)
+        : isObj(fn.arguments)
+          ? fn.arguments
+          : {};
+    const call: ToolCallPart = {
+      type: "tool_call",
+      id: id ? ctx.toolIds.fromWire(id) : synthId("call_", ctx.random),
+      name: ctx.toolNames.fromWire(name),
+      args,
+    };
     const sig = toolSignatureIn(tc);
     if (sig) call.signature = sig;
     calls.push(call);
@@ -92,7 +121,14 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: ctx.group,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishToWire(res.finish, calls.length > 0) }],
+    choices: [
+      {
+        index: 0,
+        message,
+        logprobs: null,
+        finish_reason: finishToWire(res.finish, calls.length > 0),
+      },
+    ],
     usage: usageToWire(res.usage),
   };
 }

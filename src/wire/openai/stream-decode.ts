@@ -35,7 +35,13 @@ const WITH_PADDING = [TEXT, ["obfuscation"]];
  * change what the decoder does with the next chunk of the same shape.
  */
 function isPlainText(chunk: Obj, choice: Obj): boolean {
-  if ((choice.index ?? 0) !== 0 || choice.finish_reason != null || chunk.usage != null || !isObj(choice.delta)) return false;
+  if (
+    (choice.index ?? 0) !== 0 ||
+    choice.finish_reason != null ||
+    chunk.usage != null ||
+    !isObj(choice.delta)
+  )
+    return false;
   let keys = 0;
   for (const key in choice.delta) if (++keys > 1 || key !== "content") return false;
   return typeof choice.delta.content === "string";
@@ -80,7 +86,9 @@ class ChunkDecoder implements StreamDecoder {
       return this.onFrame(frame);
     } catch (e) {
       // A decoder bug on an odd frame must end this stream cleanly, not the process handling it.
-      return this.fail(routerError("internal", "openai stream decoder failed on a frame", { cause: e }));
+      return this.fail(
+        routerError("internal", "openai stream decoder failed on a frame", { cause: e }),
+      );
     }
   }
 
@@ -97,21 +105,51 @@ class ChunkDecoder implements StreamDecoder {
     try {
       chunk = JSON.parse(data);
     } catch {
-      return this.fail(routerError("bad_gateway", "upstream (openai): a stream frame is not valid JSON", { cause: data }));
+      return this.fail(
+        routerError("bad_gateway", "upstream (openai): a stream frame is not valid JSON", {
+          cause: data,
+        }),
+      );
     }
     // Compat servers report failures as `data: {"error":…}` or as an `event: error` frame (Groq).
-    if (frame.event === "error" || (isObj(chunk) && chunk.error !== undefined && chunk.error !== null)) {
-      return this.fail(errorFromPayload(undefined, isObj(chunk) ? (chunk.error ?? chunk) : chunk, "error event in the stream", undefined, chunk));
+    if (
+      frame.event === "error" ||
+      (isObj(chunk) && chunk.error !== undefined && chunk.error !== null)
+    ) {
+      return this.fail(
+        errorFromPayload(
+          undefined,
+          isObj(chunk) ? (chunk.error ?? chunk) : chunk,
+          "error event in the stream",
+          undefined,
+          chunk,
+        ),
+      );
     }
-    if (!isObj(chunk)) return this.fail(routerError("bad_gateway", "upstream (openai): a stream frame is not a JSON object", { cause: data }));
+    if (!isObj(chunk))
+      return this.fail(
+        routerError("bad_gateway", "upstream (openai): a stream frame is not a JSON object", {
+          cause: data,
+        }),
+      );
     const out = this.ensureStarted(str(chunk.id));
     const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isObj) : [];
     const choice = choices.find((c) => (c.index ?? 0) === 0);
     if (choice) this.onChoice(choice, out);
     if (isObj(chunk.usage)) out.push({ type: "usage", usage: usageFromWire(chunk.usage) });
-    if (frame.event === undefined && this.learnt < LEARN_TRIES && choice && choices.length === 1 && isPlainText(chunk, choice)) {
+    if (
+      frame.event === undefined &&
+      this.learnt < LEARN_TRIES &&
+      choice &&
+      choices.length === 1 &&
+      isPlainText(chunk, choice)
+    ) {
       this.learnt++;
-      this.textChunk = FrameTemplate.learn(data, chunk, typeof chunk.obfuscation === "string" ? WITH_PADDING : TEXT_ONLY);
+      this.textChunk = FrameTemplate.learn(
+        data,
+        chunk,
+        typeof chunk.obfuscation === "string" ? WITH_PADDING : TEXT_ONLY,
+      );
     }
     return out;
   }
@@ -119,14 +157,17 @@ class ChunkDecoder implements StreamDecoder {
   end(): StreamEvent[] {
     if (this.state !== "open") return [];
     // [DONE] closed the stream already (state "done"); the format's rule says whether a finish suffices.
-    if (streamComplete(OPENAI_STREAM_END, { endEvent: false, finish: this.sawFinish })) return this.close();
+    if (streamComplete(OPENAI_STREAM_END, { endEvent: false, finish: this.sawFinish }))
+      return this.close();
     return this.fail(routerError("bad_gateway", "upstream stream ended prematurely"));
   }
 
   private ensureStarted(id: string | undefined): StreamEvent[] {
     if (this.started) return [];
     this.started = true;
-    return [{ type: "start", id: id || synthId("chatcmpl-", this.ctx.random), model: this.ctx.group }];
+    return [
+      { type: "start", id: id || synthId("chatcmpl-", this.ctx.random), model: this.ctx.group },
+    ];
   }
 
   private onChoice(choice: Obj, out: StreamEvent[]): void {
@@ -139,7 +180,8 @@ class ChunkDecoder implements StreamDecoder {
       for (const b of delta.thinking_blocks.filter(isObj)) {
         const sig = b.type === "thinking" ? signatureIn(b.signature, "anthropic") : undefined;
         if (sig) out.push({ type: "reasoning_signature", signature: sig });
-        if (b.type === "redacted_thinking" && typeof b.data === "string") out.push({ type: "redacted_reasoning", data: b.data });
+        if (b.type === "redacted_thinking" && typeof b.data === "string")
+          out.push({ type: "redacted_reasoning", data: b.data });
       }
     }
     if (content.text) out.push({ type: "text", text: content.text });
@@ -148,7 +190,8 @@ class ChunkDecoder implements StreamDecoder {
       this.refusal = true;
       out.push({ type: "text", text: refusal });
     }
-    if (Array.isArray(delta.tool_calls)) for (const tc of delta.tool_calls.filter(isObj)) this.onToolDelta(tc, out);
+    if (Array.isArray(delta.tool_calls))
+      for (const tc of delta.tool_calls.filter(isObj)) this.onToolDelta(tc, out);
     if (typeof choice.finish_reason === "string" && choice.finish_reason !== "") {
       this.finishRaw = choice.finish_reason;
       this.sawFinish = true;
@@ -164,7 +207,11 @@ class ChunkDecoder implements StreamDecoder {
     if (key !== undefined) slot = this.byKey.get(key);
     else if (id) slot = this.byId.get(id);
     else slot = this.slots.at(-1);
-    if (slot && ((id && slot.id && slot.id !== id) || (key === undefined && !id && name && slot.name))) slot = undefined;
+    if (
+      slot &&
+      ((id && slot.id && slot.id !== id) || (key === undefined && !id && name && slot.name))
+    )
+      slot = undefined;
     if (!slot) {
       slot = { key, buffered: "", gotArgs: false };
       this.slots.push(slot);
@@ -182,7 +229,12 @@ class ChunkDecoder implements StreamDecoder {
     }
     slot.name ??= str(fn.name) || undefined;
     slot.signature ??= toolSignatureIn(tc);
-    const args = typeof fn.arguments === "string" ? fn.arguments : isObj(fn.arguments) ? JSON.stringify(fn.arguments) : "";
+    const args =
+      typeof fn.arguments === "string"
+        ? fn.arguments
+        : isObj(fn.arguments)
+          ? JSON.stringify(fn.arguments)
+          : "";
     if (slot.index === undefined) {
       slot.buffered += args;
       if (slot.name) this.announce(slot, out);
@@ -196,7 +248,13 @@ class ChunkDecoder implements StreamDecoder {
     const index = this.nextIndex++;
     slot.index = index;
     const id = slot.id ? this.ctx.toolIds.fromWire(slot.id) : synthId("call_", this.ctx.random);
-    out.push({ type: "tool_start", index, id, name: this.ctx.toolNames.fromWire(slot.name!), ...(slot.signature ? { signature: slot.signature } : {}) });
+    out.push({
+      type: "tool_start",
+      index,
+      id,
+      name: this.ctx.toolNames.fromWire(slot.name!),
+      ...(slot.signature ? { signature: slot.signature } : {}),
+    });
     if (slot.buffered) {
       out.push({ type: "tool_args", index, fragment: slot.buffered });
       slot.gotArgs = true;
@@ -208,14 +266,21 @@ class ChunkDecoder implements StreamDecoder {
     const out = this.ensureStarted(undefined);
     for (const slot of this.slots) {
       if (slot.index === undefined) {
-        this.ctx.warnings.add("dropped", "tool_calls", "the upstream streamed tool-call arguments without a tool name");
+        this.ctx.warnings.add(
+          "dropped",
+          "tool_calls",
+          "the upstream streamed tool-call arguments without a tool name",
+        );
         continue;
       }
       // A call that never got argument bytes still needs valid JSON for every client format.
       if (!slot.gotArgs) out.push({ type: "tool_args", index: slot.index, fragment: "{}" });
       out.push({ type: "tool_end", index: slot.index });
     }
-    out.push({ type: "finish", finish: finishFromWire(this.finishRaw, this.nextIndex > 0, this.refusal) });
+    out.push({
+      type: "finish",
+      finish: finishFromWire(this.finishRaw, this.nextIndex > 0, this.refusal),
+    });
     this.state = "done";
     return out;
   }
@@ -228,8 +293,15 @@ class ChunkDecoder implements StreamDecoder {
     } catch {
       parsed = undefined;
     }
-    if (isObj(parsed) && parsed.error !== undefined) return this.fail(errorFromPayload(undefined, parsed.error, "error after the stream", undefined, parsed));
-    return this.fail(routerError("bad_gateway", "upstream (openai): unexpected text outside SSE frames", { cause: text }));
+    if (isObj(parsed) && parsed.error !== undefined)
+      return this.fail(
+        errorFromPayload(undefined, parsed.error, "error after the stream", undefined, parsed),
+      );
+    return this.fail(
+      routerError("bad_gateway", "upstream (openai): unexpected text outside SSE frames", {
+        cause: text,
+      }),
+    );
   }
 
   private fail(error: RouterError): StreamEvent[] {

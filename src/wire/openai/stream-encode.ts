@@ -63,21 +63,35 @@ class ChunkEncoder implements StreamEncoder {
         return head + (ev.text ? this.chunkJson(`{"content":${jsonString(ev.text)}}`) : "");
       case "reasoning":
         this.thought += ev.text;
-        return head + (ev.text ? this.chunkJson(`{"reasoning_content":${jsonString(ev.text)}}`) : "");
+        return (
+          head + (ev.text ? this.chunkJson(`{"reasoning_content":${jsonString(ev.text)}}`) : "")
+        );
       case "reasoning_signature": {
         // LiteLLM's convention: the whole block with its signature, ready to be echoed back.
-        const block = { type: "thinking", thinking: this.thought, signature: signatureOut(ev.signature) };
+        const block = {
+          type: "thinking",
+          thinking: this.thought,
+          signature: signatureOut(ev.signature),
+        };
         this.thought = "";
         return head + this.chunk({ thinking_blocks: [block] });
       }
       case "redacted_reasoning":
         this.thought = "";
-        return head + this.chunk({ thinking_blocks: [{ type: "redacted_thinking", data: ev.data }] });
+        return (
+          head + this.chunk({ thinking_blocks: [{ type: "redacted_thinking", data: ev.data }] })
+        );
       case "tool_start": {
         this.thought = "";
         const call: OpenCall = { wire: this.calls.size, gotArgs: false };
         this.calls.set(ev.index, call);
-        const delta = { index: call.wire, id: ev.id, type: "function", function: { name: ev.name, arguments: "" }, ...toolSignatureOut(ev.signature) };
+        const delta = {
+          index: call.wire,
+          id: ev.id,
+          type: "function",
+          function: { name: ev.name, arguments: "" },
+          ...toolSignatureOut(ev.signature),
+        };
         return head + this.chunk({ tool_calls: [delta] });
       }
       case "tool_args": {
@@ -101,7 +115,10 @@ class ChunkEncoder implements StreamEncoder {
     this.closed = true;
     let out = this.start(undefined);
     if (!this.finished) out += this.finish({ reason: "stop" });
-    if (this.includeUsage) out += sseData(JSON.stringify({ ...this.envelope(), choices: [], usage: usageToWire(this.usage) }));
+    if (this.includeUsage)
+      out += sseData(
+        JSON.stringify({ ...this.envelope(), choices: [], usage: usageToWire(this.usage) }),
+      );
     return out + "data: [DONE]\n\n";
   }
 
@@ -135,7 +152,12 @@ class ChunkEncoder implements StreamEncoder {
   }
 
   private envelope(): Obj {
-    return { id: this.id, object: "chat.completion.chunk", created: this.created, model: this.ctx.group };
+    return {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.ctx.group,
+    };
   }
 
   private chunk(delta: Obj, finishReason: string | null = null): string {
@@ -145,6 +167,8 @@ class ChunkEncoder implements StreamEncoder {
   private chunkJson(delta: string, finishReason: string | null = null): string {
     // OpenAI sends `usage: null` on every chunk only to clients that asked for usage.
     const usage = this.includeUsage ? `,"usage":null}` : "}";
-    return sseData(`${this.head}${delta}${AFTER_DELTA}${finishReason === null ? "null" : JSON.stringify(finishReason)}}]${usage}`);
+    return sseData(
+      `${this.head}${delta}${AFTER_DELTA}${finishReason === null ? "null" : JSON.stringify(finishReason)}}]${usage}`,
+    );
   }
 }

@@ -10,8 +10,14 @@ export function usageFromWire(raw: unknown): Usage {
   if (typeof raw !== "object" || raw === null) return emptyUsage();
   const u = obj(raw);
   const prompt = num(u.prompt_tokens) ?? 0;
-  const cached = num(obj(u.prompt_tokens_details).cached_tokens) ?? num(u.prompt_cache_hit_tokens) ?? 0;
-  const usage: Usage = { input: Math.max(0, prompt - cached), cacheRead: cached, cacheWrite: 0, output: num(u.completion_tokens) ?? 0 };
+  const cached =
+    num(obj(u.prompt_tokens_details).cached_tokens) ?? num(u.prompt_cache_hit_tokens) ?? 0;
+  const usage: Usage = {
+    input: Math.max(0, prompt - cached),
+    cacheRead: cached,
+    cacheWrite: 0,
+    output: num(u.completion_tokens) ?? 0,
+  };
   const reasoning = num(obj(u.completion_tokens_details).reasoning_tokens);
   if (reasoning !== undefined) usage.reasoning = reasoning;
   return usage;

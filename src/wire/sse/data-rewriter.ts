@@ -107,7 +107,10 @@ export class SseDataEditor {
     if (!found) {
       found = this.rewriter.locate(view, start, end) ?? undefined;
       // A stream that stops after one edit has no later line to look at.
-      if (!this.rule.onlyFirst) this.shape = found && LineShape.learn(view, start, end, this.needle, found, this.rule.path.length === 1);
+      if (!this.rule.onlyFirst)
+        this.shape =
+          found &&
+          LineShape.learn(view, start, end, this.needle, found, this.rule.path.length === 1);
     }
     if (!found) return;
     out.replace(found[0], found[1], this.rewriter.replacementBytes);
@@ -126,7 +129,10 @@ export class SseDataEditor {
 }
 
 function isData(view: Buffer, at: number): boolean {
-  return view.length - at >= DATA.length && view.compare(DATA, 0, DATA.length, at, at + DATA.length) === 0;
+  return (
+    view.length - at >= DATA.length &&
+    view.compare(DATA, 0, DATA.length, at, at + DATA.length) === 0
+  );
 }
 
 /**
@@ -151,7 +157,9 @@ class Output {
     const edits = this.edits;
     if (edits.length === 0) return this.original;
     let size = this.input.length;
-    for (let i = 0; i < edits.length; i += 3) size += (edits[i + 2] as Uint8Array).length - ((edits[i + 1] as number) - (edits[i] as number));
+    for (let i = 0; i < edits.length; i += 3)
+      size +=
+        (edits[i + 2] as Uint8Array).length - ((edits[i + 1] as number) - (edits[i] as number));
     const out = Buffer.allocUnsafe(size);
     let from = 0;
     let at = 0;

@@ -22,7 +22,8 @@ export function sseFrameStream(): TransformStream<string, StreamFrame> {
 export class SseFramer {
   private pending: StreamFrame[] = [];
   private readonly parser: EventSourceParser = createParser({
-    onEvent: (e) => this.pending.push(e.event ? { event: e.event, data: e.data } : { data: e.data }),
+    onEvent: (e) =>
+      this.pending.push(e.event ? { event: e.event, data: e.data } : { data: e.data }),
   });
   private readonly raw = new RawLines();
 
@@ -91,7 +92,7 @@ class RawLines {
       } else if (fresh && end - start >= 7) {
         // Fast path: a line that starts in this chunk is judged in place, without copying it.
         if (sseAt(chunk, start)) this.sse = true;
-        else this.fragments.push(chunk.slice(start, end)), (this.raw = true);
+        else (this.fragments.push(chunk.slice(start, end)), (this.raw = true));
       } else {
         this.segment(chunk.slice(start, end));
       }

@@ -10,7 +10,10 @@ import { routerError, type RouterError } from "../../ir/error";
 
 /** How an attempt ends whose upstream sent a line past the cap: a 502, or the in-stream error. */
 export function lineTooLarge(upstream: string): RouterError {
-  return routerError("bad_gateway", `upstream (${upstream}) sent a stream line or element larger than ${MAX_LINE_BYTES} bytes`);
+  return routerError(
+    "bad_gateway",
+    `upstream (${upstream}) sent a stream line or element larger than ${MAX_LINE_BYTES} bytes`,
+  );
 }
 
 const LF = 0x0a;
@@ -37,14 +40,18 @@ export class LineCap {
     let last = chunk.lastIndexOf(LF);
     // SSE also allows a lone CR as line end; a CRLF stream has LFs and only gets here when a
     // read ends between the two.
-    if (last < 0) (end = CR), (last = chunk.lastIndexOf(CR));
+    if (last < 0) ((end = CR), (last = chunk.lastIndexOf(CR)));
     if (last < 0) {
       this.pending += chunk.length;
       return this.pending > this.max;
     }
     this.ended = true;
     // The read's first line (with what earlier reads left open of it) ends at its first line end.
-    if ((this.pending > 0 || chunk.length > this.max) && this.pending + chunk.indexOf(end) > this.max) return true;
+    if (
+      (this.pending > 0 || chunk.length > this.max) &&
+      this.pending + chunk.indexOf(end) > this.max
+    )
+      return true;
     this.pending = chunk.length - last - 1;
     return this.pending > this.max;
   }

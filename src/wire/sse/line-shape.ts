@@ -42,13 +42,23 @@ export class LineShape {
    * name) ending just before the separator in front of the value; undefined when that is not so.
    * `topLevel`: the key is one of the line's top-level object.
    */
-  static learn(line: Buffer, start: number, end: number, key: Uint8Array, value: readonly [number, number], topLevel: boolean): LineShape | undefined {
+  static learn(
+    line: Buffer,
+    start: number,
+    end: number,
+    key: Uint8Array,
+    value: readonly [number, number],
+    topLevel: boolean,
+  ): LineShape | undefined {
     const keyAt = line.lastIndexOf(key, value[0] - 2);
     if (keyAt < start || !isSeparator(line, keyAt + key.length, value[0] - 1)) return undefined;
     const prefix = keyAt - start <= MAX_KEPT ? line.slice(start, keyAt) : undefined;
     const suffix = topLevel && end - keyAt <= MAX_KEPT ? line.slice(keyAt, end) : undefined;
     if (!prefix && !suffix) return undefined;
-    return new LineShape(prefix, line.slice(keyAt, value[0]), suffix, [value[0] - keyAt, value[1] - keyAt]);
+    return new LineShape(prefix, line.slice(keyAt, value[0]), suffix, [
+      value[0] - keyAt,
+      value[1] - keyAt,
+    ]);
   }
 
   /**
@@ -57,13 +67,22 @@ export class LineShape {
    */
   find(line: Buffer, start: number, end: number, keyAt: number): [number, number] | undefined {
     const { prefix, lead, suffix } = this;
-    if (prefix && keyAt - start === prefix.length && line.compare(prefix, 0, prefix.length, start, keyAt) === 0) {
+    if (
+      prefix &&
+      keyAt - start === prefix.length &&
+      line.compare(prefix, 0, prefix.length, start, keyAt) === 0
+    ) {
       const from = keyAt + lead.length;
       if (from > end || line.compare(lead, 0, lead.length, keyAt, from) !== 0) return undefined;
       const close = closingQuote(line, from, end);
       return close < 0 ? undefined : [from, close];
     }
-    if (suffix && end - keyAt === suffix.length && !escaped(line, keyAt, start) && line.compare(suffix, 0, suffix.length, keyAt, end) === 0) {
+    if (
+      suffix &&
+      end - keyAt === suffix.length &&
+      !escaped(line, keyAt, start) &&
+      line.compare(suffix, 0, suffix.length, keyAt, end) === 0
+    ) {
       return [keyAt + this.value[0], keyAt + this.value[1]];
     }
     return undefined;

@@ -21,7 +21,7 @@ describe("checkSelector", () => {
     ["$undefined", "$undefined is not defined", 1],
     ["nope(1)", "nope/1 is not defined", 1],
     [".a |\n.b |\n  ]", "syntax error, unexpected INVALID_CHARACTER", 3],
-    ['.a as [$x] | $y', "$y is not defined", 1],
+    [".a as [$x] | $y", "$y is not defined", 1],
     ["true) , (halt", "syntax error", 1],
   ] as const)("rejects %p", async (source, message, line) => {
     const r = await checkSelector(source);
@@ -33,7 +33,10 @@ describe("checkSelector", () => {
   test("rejects an empty selector and reserved names", async () => {
     expect((await checkSelector("")).ok).toBe(false);
     expect((await checkSelector("   \n")).ok).toBe(false);
-    expect(await checkSelector("$__lr_body")).toMatchObject({ ok: false, message: expect.stringContaining("reserved") });
+    expect(await checkSelector("$__lr_body")).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("reserved"),
+    });
   });
 
   test("a selector that exhausts memory while jq folds constants is rejected, and checking goes on", async () => {
@@ -54,7 +57,9 @@ describe("checkSelector", () => {
       { group: "a", sources: ["true", ".x["] },
       { group: "b", sources: [undefined, "nope"] },
     ]);
-    await expect(attempt).rejects.toThrow(/group "a" member 1: syntax error.*\n.*group "b" member 1: nope\/0 is not defined/);
+    await expect(attempt).rejects.toThrow(
+      /group "a" member 1: syntax error.*\n.*group "b" member 1: nope\/0 is not defined/,
+    );
   });
 
   test("does not touch process.exitCode", async () => {

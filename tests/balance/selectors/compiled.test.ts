@@ -38,9 +38,18 @@ test("a compiled executable evaluates selectors, stops a looping one, and exits"
   expect(built.success).toBe(true);
   const run = Bun.spawn([outfile], { cwd: tmpdir(), stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => run.kill(), 15_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(run.stdout).text(), new Response(run.stderr).text(), run.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(run.stdout).text(),
+    new Response(run.stderr).text(),
+    run.exited,
+  ]);
   clearTimeout(timer);
   expect(stderr).toBe("");
   expect(code).toBe(0);
-  expect(JSON.parse(stdout)).toEqual({ check: false, first: ["match", "timeout", "match"], second: ["no_match", "timeout", "no_match"], exitCode: null });
+  expect(JSON.parse(stdout)).toEqual({
+    check: false,
+    first: ["match", "timeout", "match"],
+    second: ["no_match", "timeout", "no_match"],
+    exitCode: null,
+  });
 }, 60_000);

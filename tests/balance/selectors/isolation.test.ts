@@ -43,27 +43,47 @@ describe.each(NEVER_ENDING)("never-ending selector %p", (loop) => {
   test("triggered by one body: the others flow meanwhile, neighbours decide, culprit quarantined, CPU freed", async () => {
     let now = 1_000_000;
     const logs: string[] = [];
-    const engine = await SelectorEngine.create([{ group: "g", sources: [`if .loop then (${loop}) else true end`, ".a == 1", ".b == 2", undefined] }], {
-      timeoutMs: TIMEOUT_MS,
-      quarantineMs: 60_000,
-      now: () => now,
-      log: (level, msg) => logs.push(`${level} ${msg}`),
-    });
+    const engine = await SelectorEngine.create(
+      [
+        {
+          group: "g",
+          sources: [`if .loop then (${loop}) else true end`, ".a == 1", ".b == 2", undefined],
+        },
+      ],
+      {
+        timeoutMs: TIMEOUT_MS,
+        quarantineMs: 60_000,
+        now: () => now,
+        log: (level, msg) => logs.push(`${level} ${msg}`),
+      },
+    );
     try {
       // Traffic was flowing before the bad body came, so the spare worker is up (spare.test.ts
       // covers a bad body as the very first job).
-      expect(await engine.evaluate("g", enc({ loop: false, a: 1, b: 2 }), "openai")).toEqual(["match", "match", "match", "match"]);
+      expect(await engine.evaluate("g", enc({ loop: false, a: 1, b: 2 }), "openai")).toEqual([
+        "match",
+        "match",
+        "match",
+        "match",
+      ]);
       await Bun.sleep(200);
       const started = performance.now();
       let loopDone = 0;
-      const looping = engine.evaluate("g", enc({ loop: true, a: 1, b: 3 }), "openai").then((r) => ((loopDone = performance.now()), r));
+      const looping = engine
+        .evaluate("g", enc({ loop: true, a: 1, b: 3 }), "openai")
+        .then((r) => ((loopDone = performance.now()), r));
       // Normal traffic to the same group while the looping request holds a worker.
       const latencies: number[] = [];
       while (!loopDone && performance.now() - started < 5_000) {
         const t = performance.now();
         // Member 0 turns "skipped" from the moment the looping request quarantines it.
         const r = await engine.evaluate("g", enc({ loop: false, a: 1, b: 2 }), "openai");
-        expect(r).toEqual([latencies.length === 0 ? "match" : expect.stringMatching(/^(match|skipped)$/), "match", "match", "match"]);
+        expect(r).toEqual([
+          latencies.length === 0 ? "match" : expect.stringMatching(/^(match|skipped)$/),
+          "match",
+          "match",
+          "match",
+        ]);
         latencies.push(performance.now() - t);
       }
       expect(await looping).toEqual(["timeout", "match", "no_match", "match"]);
@@ -77,7 +97,12 @@ describe.each(NEVER_ENDING)("never-ending selector %p", (loop) => {
 
       // Quarantined: even a looping body no longer waits for it.
       const t = performance.now();
-      expect(await engine.evaluate("g", enc({ loop: true, a: 2, b: 2 }), "openai")).toEqual(["skipped", "no_match", "match", "match"]);
+      expect(await engine.evaluate("g", enc({ loop: true, a: 2, b: 2 }), "openai")).toEqual([
+        "skipped",
+        "no_match",
+        "match",
+        "match",
+      ]);
       expect(performance.now() - t).toBeLessThan(TIMEOUT_MS);
 
       // A thread still spinning would burn the whole window; the settling time lets the JIT finish compiling.
@@ -86,7 +111,12 @@ describe.each(NEVER_ENDING)("never-ending selector %p", (loop) => {
 
       // After the quarantine one request retries it; a good answer releases it.
       now += 60_001;
-      expect(await engine.evaluate("g", enc({ loop: false, a: 1, b: 2 }), "openai")).toEqual(["match", "match", "match", "match"]);
+      expect(await engine.evaluate("g", enc({ loop: false, a: 1, b: 2 }), "openai")).toEqual([
+        "match",
+        "match",
+        "match",
+        "match",
+      ]);
       expect(engine.stats().quarantined).toEqual([]);
       expect(logs).toContain("info selector released from quarantine");
       expect(process.exitCode).toBeUndefined();
@@ -97,20 +127,35 @@ describe.each(NEVER_ENDING)("never-ending selector %p", (loop) => {
 
   test("looping on every body: concurrent requests are all answered soon after one deadline", async () => {
     let now = 0;
-    const engine = await SelectorEngine.create([{ group: "g", sources: [".a == 1", loop, ".b == 2"] }], { timeoutMs: TIMEOUT_MS, quarantineMs: 1_000, now: () => now });
+    const engine = await SelectorEngine.create(
+      [{ group: "g", sources: [".a == 1", loop, ".b == 2"] }],
+      { timeoutMs: TIMEOUT_MS, quarantineMs: 1_000, now: () => now },
+    );
     try {
       const started = performance.now();
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => engine.evaluate("g", enc({ a: 1, b: i }), "openai")));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => engine.evaluate("g", enc({ a: 1, b: i }), "openai")),
+      );
       const elapsed = performance.now() - started;
       // Two workers start on the loop; quarantining it cuts the other one short, queued requests skip it.
-      results.forEach((r, i) => expect(r).toEqual(["match", expect.stringMatching(/^(timeout|skipped)$/), i === 2 ? "match" : "no_match"]));
+      results.forEach((r, i) =>
+        expect(r).toEqual([
+          "match",
+          expect.stringMatching(/^(timeout|skipped)$/),
+          i === 2 ? "match" : "no_match",
+        ]),
+      );
       expect(results.filter((r) => r[1] === "timeout").length).toBeWithin(1, 3);
       expect(elapsed).toBeLessThan(2 * TIMEOUT_MS + LATE_MS);
       expect(engine.stats().quarantined).toEqual(["g#1"]);
 
       // Retried after the quarantine: fails again, and stays out twice as long.
       now += 1_001;
-      expect(await engine.evaluate("g", enc({ a: 1, b: 2 }), "openai")).toEqual(["match", "timeout", "match"]);
+      expect(await engine.evaluate("g", enc({ a: 1, b: 2 }), "openai")).toEqual([
+        "match",
+        "timeout",
+        "match",
+      ]);
       now += 1_001;
       expect(engine.stats().quarantined).toEqual(["g#1"]);
       now += 1_000;
@@ -126,18 +171,27 @@ describe.each(NEVER_ENDING)("never-ending selector %p", (loop) => {
 describe("selectors that break their jq instance", () => {
   test.each([
     ["out of memory", "[range(1e9)] | length > 0"],
-    ["out of memory, fast", '.s * 1e9 | length > 0'],
+    ["out of memory, fast", ".s * 1e9 | length > 0"],
     ["C stack overflow (trap)", "reduce range(30000) as $i (null; [.]) | length > 0"],
   ])("%s: the instance is replaced and the next evaluations are fine", async (_name, bad) => {
-    const engine = await SelectorEngine.create([{ group: "g", sources: [".a == 1", `if .go then (${bad}) else false end`, ".s == \"x\""] }], { timeoutMs: 10_000 });
+    const engine = await SelectorEngine.create(
+      [{ group: "g", sources: [".a == 1", `if .go then (${bad}) else false end`, '.s == "x"'] }],
+      { timeoutMs: 10_000 },
+    );
     try {
       const restarts = engine.stats().restarts;
-      expect(await engine.evaluate("g", enc({ go: true, a: 1, s: "x" }), "openai")).toEqual(["match", "error", "match"]);
+      expect(await engine.evaluate("g", enc({ go: true, a: 1, s: "x" }), "openai")).toEqual([
+        "match",
+        "error",
+        "match",
+      ]);
       expect(engine.stats().restarts).toBeGreaterThan(restarts);
       expect(engine.stats().quarantined).toEqual(["g#1"]);
       for (let i = 0; i < 50; i++) {
         const want: SelectorOutcome[] = [i % 2 ? "match" : "no_match", "skipped", "match"];
-        expect(await engine.evaluate("g", enc({ go: true, a: i % 2, s: "x" }), "openai")).toEqual(want);
+        expect(await engine.evaluate("g", enc({ go: true, a: i % 2, s: "x" }), "openai")).toEqual(
+          want,
+        );
       }
       expect(process.exitCode).toBeUndefined();
     } finally {

@@ -11,7 +11,14 @@ import { delimiter, dirname, join } from "node:path";
  */
 
 export const PACKAGE_DIR = join(import.meta.dir, "..", "..", "real-clients");
-const CLAUDE_BIN = join(PACKAGE_DIR, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
+const CLAUDE_BIN = join(
+  PACKAGE_DIR,
+  "node_modules",
+  "@anthropic-ai",
+  "claude-code",
+  "bin",
+  "claude.exe",
+);
 const GEMINI_JS = join(PACKAGE_DIR, "node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 export const RUN_TIMEOUT_MS = 90_000;
@@ -40,7 +47,12 @@ export function runBounded(inv: Invocation, timeoutMs: number): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const [bin, ...args] = inv.cmd;
-    const child = spawn(bin!, args, { cwd: inv.cwd, env: inv.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(bin!, args, {
+      cwd: inv.cwd,
+      env: inv.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -83,22 +95,43 @@ export async function ensureInstalled(): Promise<{ installed: boolean; ms: numbe
   if (installed()) return { installed: false, ms: 0 };
   const started = Date.now();
   // npm needs its own configuration (registry, cache, proxy), so it keeps the inherited env.
-  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   const fail = (what: string, run: Run) =>
-    new Error(`${what} failed (code ${run.code}, timed out: ${run.timedOut}):\n${run.stderr.slice(-3000)}`);
+    new Error(
+      `${what} failed (code ${run.code}, timed out: ${run.timedOut}):\n${run.stderr.slice(-3000)}`,
+    );
   if (!existsSync(CLAUDE_BIN) || !existsSync(GEMINI_JS)) {
     const npm = Bun.which("npm");
     if (!npm) throw new Error("npm is needed to install tests/real-clients");
-    const run = await runBounded({ cmd: [npm, "ci", "--prefix", PACKAGE_DIR, "--no-audit", "--no-fund"], cwd: PACKAGE_DIR, env }, INSTALL_TIMEOUT_MS);
+    const run = await runBounded(
+      {
+        cmd: [npm, "ci", "--prefix", PACKAGE_DIR, "--no-audit", "--no-fund"],
+        cwd: PACKAGE_DIR,
+        env,
+      },
+      INSTALL_TIMEOUT_MS,
+    );
     if (run.code !== 0) throw fail("npm ci --prefix tests/real-clients", run);
   }
   // npm is moving to allow-listed install scripts; when Claude Code's postinstall was skipped,
   // its own documented remedy is to run that script by hand.
   if (!claudeIsNative()) {
-    const run = await runBounded({ cmd: [nodeBin(), join(CLAUDE_BIN, "..", "..", "install.cjs")], cwd: join(CLAUDE_BIN, "..", ".."), env }, INSTALL_TIMEOUT_MS);
+    const run = await runBounded(
+      {
+        cmd: [nodeBin(), join(CLAUDE_BIN, "..", "..", "install.cjs")],
+        cwd: join(CLAUDE_BIN, "..", ".."),
+        env,
+      },
+      INSTALL_TIMEOUT_MS,
+    );
     if (run.code !== 0) throw fail("Claude Code's install.cjs", run);
   }
-  if (!installed()) throw new Error(`tests/real-clients is incomplete after installing: ${CLAUDE_BIN} or ${GEMINI_JS} is missing or a stub`);
+  if (!installed())
+    throw new Error(
+      `tests/real-clients is incomplete after installing: ${CLAUDE_BIN} or ${GEMINI_JS} is missing or a stub`,
+    );
   return { installed: true, ms: Date.now() - started };
 }
 
@@ -162,7 +195,19 @@ export async function claudeCode(d: Drive): Promise<Invocation> {
   };
   // dontAsk turns any permission prompt into a refusal (nobody can answer one headless), and
   // Read is pre-approved so the one tool the task needs still runs.
-  const args = ["-p", d.prompt, "--max-turns", "4", "--output-format", "text", "--allowedTools", "Read", "--permission-mode", "dontAsk", "--no-session-persistence"];
+  const args = [
+    "-p",
+    d.prompt,
+    "--max-turns",
+    "4",
+    "--output-format",
+    "text",
+    "--allowedTools",
+    "Read",
+    "--permission-mode",
+    "dontAsk",
+    "--no-session-persistence",
+  ];
   return { cmd: [CLAUDE_BIN, ...args], cwd: d.scratch.work, env };
 }
 

@@ -6,46 +6,78 @@ import { validateChat } from "./validate.ts";
 
 const MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1"];
 
-function errorBody(message: string, type: string, param: string | null = null, code: string | null = null): string {
+function errorBody(
+  message: string,
+  type: string,
+  param: string | null = null,
+  code: string | null = null,
+): string {
   // api.openai.com pretty-prints errors with four spaces.
   return `${JSON.stringify({ error: { message, type, param, code } }, null, 4)}\n`;
 }
 
-const jsonHeaders = () => ({ "content-type": "application/json", "x-request-id": randomId("req_", 32) });
+const jsonHeaders = () => ({
+  "content-type": "application/json",
+  "x-request-id": randomId("req_", 32),
+});
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
-  return content.map((p: any) => (p?.type === "text" && typeof p.text === "string" ? p.text : "")).join("");
+  return content
+    .map((p: any) => (p?.type === "text" && typeof p.text === "string" ? p.text : ""))
+    .join("");
 }
 
 /** The user's side of the last exchange: the last user message, or the trailing tool results. */
 function echoSource(messages: any[]): string {
   const trailing: string[] = [];
-  for (let i = messages.length - 1; i >= 0 && messages[i].role === "tool"; i--) trailing.unshift(textOf(messages[i].content));
+  for (let i = messages.length - 1; i >= 0 && messages[i].role === "tool"; i--)
+    trailing.unshift(textOf(messages[i].content));
   if (trailing.length) return trailing.join("");
   const user = messages.findLast((m) => m.role === "user");
   return user ? textOf(user.content) : "";
 }
 
 export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Provider {
-  function error(status: number, message: string, type: string, param: string | null = null, code: string | null = null): Handled {
+  function error(
+    status: number,
+    message: string,
+    type: string,
+    param: string | null = null,
+    code: string | null = null,
+  ): Handled {
     return {
       streaming: false,
       rejected: { status, message },
-      answer: { kind: "json", status, body: errorBody(message, type, param, code), headers: jsonHeaders() },
+      answer: {
+        kind: "json",
+        status,
+        body: errorBody(message, type, param, code),
+        headers: jsonHeaders(),
+      },
     };
   }
 
   function auth(headers: Record<string, string>): Handled | null {
     const h = headers.authorization;
     if (!h) {
-      return error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.", "invalid_request_error");
+      return error(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+      );
     }
     const key = h.replace(/^Bearer\s+/i, "");
     if (!/^Bearer\s/i.test(h) || key !== cfg.apiKey) {
       const shown = key.length > 8 ? `${key.slice(0, 3)}*****${key.slice(-4)}` : key;
-      return error(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, "invalid_request_error", null, "invalid_api_key");
+      return error(
+        401,
+        `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
     }
     return null;
   }
@@ -56,7 +88,11 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
     const created = Math.floor(Date.now() / 1000);
     const allText = body.messages.map((m: any) => textOf(m.content)).join(" ");
     const plan = makePlan(reply, echoSource(body.messages), allText);
-    const calls = plan.calls.map((c) => ({ id: c.id ?? randomId("call_", 24), name: c.name, args: JSON.stringify(c.args) }));
+    const calls = plan.calls.map((c) => ({
+      id: c.id ?? randomId("call_", 24),
+      name: c.name,
+      args: JSON.stringify(c.args),
+    }));
     const finish = plan.finish ?? (calls.length ? "tool_calls" : "stop");
     const n: number = body.n ?? 1;
     const usage = {
@@ -64,28 +100,67 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
       completion_tokens: plan.usage.output,
       total_tokens: plan.usage.input + plan.usage.output,
       prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: plan.usage.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: plan.usage.reasoning,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     };
     const fingerprint = "fp_mock0a1b2c";
 
     if (body.stream !== true) {
-      const message: Record<string, unknown> = { role: "assistant", content: plan.text || (calls.length ? null : "") };
+      const message: Record<string, unknown> = {
+        role: "assistant",
+        content: plan.text || (calls.length ? null : ""),
+      };
       if (plan.thinking) message.reasoning_content = plan.thinking.text;
       if (calls.length) {
-        message.tool_calls = calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.args } }));
+        message.tool_calls = calls.map((c) => ({
+          id: c.id,
+          type: "function",
+          function: { name: c.name, arguments: c.args },
+        }));
       }
       message.refusal = null;
       message.annotations = [];
-      const choices = Array.from({ length: n }, (_, index) => ({ index, message, logprobs: null, finish_reason: finish }));
-      const out = { id, object: "chat.completion", created, model, choices, usage, service_tier: "default", system_fingerprint: fingerprint };
-      return { kind: "json", status: 200, body: JSON.stringify(out, null, 2), headers: jsonHeaders() };
+      const choices = Array.from({ length: n }, (_, index) => ({
+        index,
+        message,
+        logprobs: null,
+        finish_reason: finish,
+      }));
+      const out = {
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        choices,
+        usage,
+        service_tier: "default",
+        system_fingerprint: fingerprint,
+      };
+      return {
+        kind: "json",
+        status: 200,
+        body: JSON.stringify(out, null, 2),
+        headers: jsonHeaders(),
+      };
     }
 
     const includeUsage = body.stream_options?.include_usage === true;
     const obfuscate = body.stream_options?.include_obfuscation !== false;
     let seq = 0;
     const chunk = (choices: unknown[], usageValue: unknown = null) => {
-      const c: Record<string, unknown> = { id, object: "chat.completion.chunk", created, model, service_tier: "default", system_fingerprint: fingerprint, choices };
+      const c: Record<string, unknown> = {
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        service_tier: "default",
+        system_fingerprint: fingerprint,
+        choices,
+      };
       if (includeUsage) c.usage = usageValue;
       // Real chunks carry random padding; routers must ignore keys they do not know.
       if (obfuscate) c.obfuscation = randomId("", 3 + (seq++ % 12));
@@ -97,11 +172,20 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
     const events: string[] = [];
     for (let index = 0; index < n; index++) {
       events.push(delta(index, { role: "assistant", content: "", refusal: null }));
-      for (const piece of splitText(plan.thinking?.text ?? "", plan.chunks)) events.push(delta(index, { reasoning_content: piece }));
-      for (const piece of splitText(plan.text, plan.chunks)) events.push(delta(index, { content: piece }));
+      for (const piece of splitText(plan.thinking?.text ?? "", plan.chunks))
+        events.push(delta(index, { reasoning_content: piece }));
+      for (const piece of splitText(plan.text, plan.chunks))
+        events.push(delta(index, { content: piece }));
       calls.forEach((c, i) => {
-        events.push(delta(index, { tool_calls: [{ index: i, id: c.id, type: "function", function: { name: c.name, arguments: "" } }] }));
-        for (const frag of splitJson(c.args)) events.push(delta(index, { tool_calls: [{ index: i, function: { arguments: frag } }] }));
+        events.push(
+          delta(index, {
+            tool_calls: [
+              { index: i, id: c.id, type: "function", function: { name: c.name, arguments: "" } },
+            ],
+          }),
+        );
+        for (const frag of splitJson(c.args))
+          events.push(delta(index, { tool_calls: [{ index: i, function: { arguments: frag } }] }));
       });
       events.push(delta(index, {}, finish));
     }
@@ -109,18 +193,44 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
     events.push(sseFrame("[DONE]"));
     return {
       kind: "stream",
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-request-id": randomId("req_", 32) },
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-request-id": randomId("req_", 32),
+      },
       events,
       terminal: includeUsage ? 3 : 2,
-      errorEvent: sseFrame(JSON.stringify({ error: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", param: null, code: null } })),
+      errorEvent: sseFrame(
+        JSON.stringify({
+          error: {
+            message: "The server had an error while processing your request. Sorry about that!",
+            type: "server_error",
+            param: null,
+            code: null,
+          },
+        }),
+      ),
     };
   }
 
   function models(path: string): Handled {
-    const item = (m: string) => ({ id: m, object: "model", created: 1715367049, owned_by: "system" });
+    const item = (m: string) => ({
+      id: m,
+      object: "model",
+      created: 1715367049,
+      owned_by: "system",
+    });
     const one = /^\/v1\/models\/(.+)$/.exec(path);
     const out = one ? item(decodeURIComponent(one[1])) : { object: "list", data: MODELS.map(item) };
-    return { streaming: false, answer: { kind: "json", status: 200, body: JSON.stringify(out, null, 2), headers: jsonHeaders() } };
+    return {
+      streaming: false,
+      answer: {
+        kind: "json",
+        status: 200,
+        body: JSON.stringify(out, null, 2),
+        headers: jsonHeaders(),
+      },
+    };
   }
 
   return {
@@ -130,7 +240,8 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
       const route = `${ctx.method} ${ctx.path}`;
       const isChat = route === "POST /v1/chat/completions";
       const isModels = ctx.method === "GET" && /^\/v1\/models(\/.+)?$/.test(ctx.path);
-      if (!isChat && !isModels) return error(404, `Invalid URL (${route})`, "invalid_request_error");
+      if (!isChat && !isModels)
+        return error(404, `Invalid URL (${route})`, "invalid_request_error");
       const denied = auth(ctx.headers);
       if (denied) return denied;
       if (isModels) return models(ctx.path);
@@ -139,30 +250,82 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
         validateChat(ctx.body);
       } catch (e) {
         if (!(e instanceof Invalid)) throw e;
-        const h = error(e.status, e.message, "invalid_request_error", (e.extra.param as string) ?? null, (e.extra.code as string) ?? null);
+        const h = error(
+          e.status,
+          e.message,
+          "invalid_request_error",
+          (e.extra.param as string) ?? null,
+          (e.extra.code as string) ?? null,
+        );
         return { ...h, streaming };
       }
       return { streaming, generate: (reply) => generate(ctx.body, reply) };
     },
     errorFor(status: number, _streaming: Streaming, body?: unknown): JsonAnswer {
       const headers = jsonHeaders();
-      if (body !== undefined) return { kind: "json", status, body: typeof body === "string" ? body : JSON.stringify(body), headers };
+      if (body !== undefined)
+        return {
+          kind: "json",
+          status,
+          body: typeof body === "string" ? body : JSON.stringify(body),
+          headers,
+        };
       const [message, type, code] =
-        status === 401 ? ["Incorrect API key provided: sk-*****. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"]
-        : status === 403 ? ["Country, region, or territory not supported", "request_forbidden", "unsupported_country_region_territory"]
-        : status === 404 ? ["The model `gpt-4o` does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"]
-        : status === 429 ? ["Rate limit reached for gpt-4o in organization org-mock on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.", "requests", "rate_limit_exceeded"]
-        : status === 503 ? ["The engine is currently overloaded, please try again later", "server_error", null]
-        : status >= 500 ? ["The server had an error while processing your request. Sorry about that!", "server_error", null]
-        : ["Bad request", "invalid_request_error", null];
+        status === 401
+          ? [
+              "Incorrect API key provided: sk-*****. You can find your API key at https://platform.openai.com/account/api-keys.",
+              "invalid_request_error",
+              "invalid_api_key",
+            ]
+          : status === 403
+            ? [
+                "Country, region, or territory not supported",
+                "request_forbidden",
+                "unsupported_country_region_territory",
+              ]
+            : status === 404
+              ? [
+                  "The model `gpt-4o` does not exist or you do not have access to it.",
+                  "invalid_request_error",
+                  "model_not_found",
+                ]
+              : status === 429
+                ? [
+                    "Rate limit reached for gpt-4o in organization org-mock on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
+                    "requests",
+                    "rate_limit_exceeded",
+                  ]
+                : status === 503
+                  ? [
+                      "The engine is currently overloaded, please try again later",
+                      "server_error",
+                      null,
+                    ]
+                  : status >= 500
+                    ? [
+                        "The server had an error while processing your request. Sorry about that!",
+                        "server_error",
+                        null,
+                      ]
+                    : ["Bad request", "invalid_request_error", null];
       return { kind: "json", status, body: errorBody(message, type, null, code), headers };
     },
     garbage(streaming: Streaming): JsonAnswer {
       if (streaming) {
         const body = `data: {"id":"chatcmpl-garbage","object":"chat.completion.chunk","choices":[{"delta":{"content":\n\ndata: <html>upstream proxy error</html>\n\n`;
-        return { kind: "json", status: 200, body, headers: { "content-type": "text/event-stream; charset=utf-8" } };
+        return {
+          kind: "json",
+          status: 200,
+          body,
+          headers: { "content-type": "text/event-stream; charset=utf-8" },
+        };
       }
-      return { kind: "json", status: 200, body: `{"id":"chatcmpl-garbage","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist`, headers: jsonHeaders() };
+      return {
+        kind: "json",
+        status: 200,
+        body: `{"id":"chatcmpl-garbage","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist`,
+        headers: jsonHeaders(),
+      };
     },
   };
 }

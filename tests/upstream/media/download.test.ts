@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mediaOf, reasonOf, run, tableLookup } from "./kit";
-import { PNG, PNG_BASE64, redirect, serve, startMediaServer, type MediaServer } from "./media-server";
+import {
+  PNG,
+  PNG_BASE64,
+  redirect,
+  serve,
+  startMediaServer,
+  type MediaServer,
+} from "./media-server";
 
 /**
  * Where downloads may go and what they may bring back, against real servers on loopback: the
@@ -36,18 +43,25 @@ describe("addresses", () => {
     expect(r.error?.message).toBe(`could not download media #1 (${url})`);
     expect(srv.connections).toBe(0);
     expect(reasonOf(r)).toBe("address not allowed: 127.0.0.1 (loopback)");
-    expect(r.log[0]).toMatchObject({ level: "warn", fields: { group: "grp", model: "ge", media: 1, url } });
+    expect(r.log[0]).toMatchObject({
+      level: "warn",
+      fields: { group: "grp", model: "ge", media: 1, url },
+    });
   });
 
   test("allow_hosts lets the server in: the bytes are inlined with the type they showed", async () => {
     const r = await run([`${srv.base}/cat.png`], ALLOW_SERVER);
     expect(r.error).toBeUndefined();
-    expect(mediaOf(r.ir)).toEqual([{ type: "image", data: PNG_BASE64, mime: "image/png", url: undefined }]);
+    expect(mediaOf(r.ir)).toEqual([
+      { type: "image", data: PNG_BASE64, mime: "image/png", url: undefined },
+    ]);
     expect(srv.requests).toEqual([{ path: "/cat.png", host: `127.0.0.1:${srv.port}` }]);
   });
 
   test("allow_private lets every internal address in", async () => {
-    const r = await run([`${srv.base}/cat.png`, `${internal.base}/secret.png`], { allowPrivate: true });
+    const r = await run([`${srv.base}/cat.png`, `${internal.base}/secret.png`], {
+      allowPrivate: true,
+    });
     expect(r.error).toBeUndefined();
     expect(internal.requests).toHaveLength(1);
   });
@@ -63,10 +77,14 @@ describe("addresses", () => {
 
   test("a name resolving to an address outside allow_hosts is refused unconnected", async () => {
     const lookup = tableLookup({ "rebound.invalid": "127.0.0.2" });
-    const r = await run([`http://rebound.invalid:${internal.port}/secret.png`], ALLOW_SERVER, { lookup });
+    const r = await run([`http://rebound.invalid:${internal.port}/secret.png`], ALLOW_SERVER, {
+      lookup,
+    });
     expect(r.error?.status).toBe(400);
     expect(internal.connections).toBe(0);
-    expect(reasonOf(r)).toBe("rebound.invalid resolves to an address not allowed: 127.0.0.2 (loopback)");
+    expect(reasonOf(r)).toBe(
+      "rebound.invalid resolves to an address not allowed: 127.0.0.2 (loopback)",
+    );
   });
 
   test("credentials in the URL are refused", async () => {
@@ -94,7 +112,13 @@ describe("redirects", () => {
   });
 
   test("a fourth redirect is refused, and its target never requested", async () => {
-    for (const [from, to] of [["/s1", "/s2"], ["/s2", "/s3"], ["/s3", "/s4"], ["/s4", "/cat.png"]]) srv.route(from!, redirect(to!));
+    for (const [from, to] of [
+      ["/s1", "/s2"],
+      ["/s2", "/s3"],
+      ["/s3", "/s4"],
+      ["/s4", "/cat.png"],
+    ])
+      srv.route(from!, redirect(to!));
     const r = await run([`${srv.base}/s1`], ALLOW_SERVER);
     expect(r.error?.status).toBe(400);
     expect(srv.requests.map((q) => q.path)).toEqual(["/s1", "/s2", "/s3", "/s4"]);
@@ -118,7 +142,11 @@ describe("redirects", () => {
     expect(reasonOf(r)).toStartWith("inside.invalid resolves to an address not allowed");
   });
 
-  test.each([["file:///etc/passwd"], ["ftp://127.0.0.1/cat.png"], ["gopher://127.0.0.1:6379/_INFO"]])("a redirect to %s is refused", async (location) => {
+  test.each([
+    ["file:///etc/passwd"],
+    ["ftp://127.0.0.1/cat.png"],
+    ["gopher://127.0.0.1:6379/_INFO"],
+  ])("a redirect to %s is refused", async (location) => {
     srv.route("/away", redirect(location));
     const r = await run([`${srv.base}/away`], ALLOW_SERVER);
     expect(r.error?.status).toBe(400);
@@ -148,14 +176,20 @@ describe("content", () => {
     ["a PNG served as image/jpeg", PNG, "image/jpeg", "image/png"],
     ["a PDF", PDF, "application/pdf", "application/pdf"],
   ])("%s is accepted under the type its bytes show", async (_what, body, type, mime) => {
-    srv.route("/thing", (_req, res) => void res.writeHead(200, type ? { "content-type": type } : {}).end(body));
+    srv.route(
+      "/thing",
+      (_req, res) => void res.writeHead(200, type ? { "content-type": type } : {}).end(body),
+    );
     const r = await run([`${srv.base}/thing`], ALLOW_SERVER);
     expect(r.error).toBeUndefined();
     expect(mediaOf(r.ir)[0]!.mime).toBe(mime);
   });
 
   test("an error status is refused with the same generic message", async () => {
-    srv.route("/gone", (_req, res) => void res.writeHead(500, { "content-type": "image/png" }).end(PNG));
+    srv.route(
+      "/gone",
+      (_req, res) => void res.writeHead(500, { "content-type": "image/png" }).end(PNG),
+    );
     const r = await run([`${srv.base}/gone`], ALLOW_SERVER);
     expect(r.error?.message).toBe(`could not download media #1 (${srv.base}/gone)`);
     expect(reasonOf(r)).toBe("HTTP 500");
@@ -172,7 +206,9 @@ describe("numbering and clipping", () => {
   test("with downloads turned off, a URL the target cannot take is a 400 naming it, and nothing connects", async () => {
     const r = await run([`${srv.base}/cat.png`], { ...ALLOW_SERVER, download: false });
     expect(r.error?.status).toBe(400);
-    expect(r.error?.message).toBe(`media #1 (${srv.base}/cat.png) must be downloaded for this model, and the router's media downloads are turned off (server_settings.media.download)`);
+    expect(r.error?.message).toBe(
+      `media #1 (${srv.base}/cat.png) must be downloaded for this model, and the router's media downloads are turned off (server_settings.media.download)`,
+    );
     expect(srv.connections).toBe(0);
   });
 });

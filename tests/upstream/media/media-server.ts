@@ -8,7 +8,8 @@ import type { AddressInfo, Socket } from "node:net";
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 // 1×1 transparent PNG.
-export const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+export const PNG_BASE64 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 export const PNG = Buffer.from(PNG_BASE64, "base64");
 
 export interface MediaServer {
@@ -37,10 +38,11 @@ export async function startMediaServer(host = "127.0.0.1"): Promise<MediaServer>
   const sockets = new Set<Socket>();
   const waiters: (() => void)[] = [];
   const wake = () => waiters.splice(0).forEach((w) => w());
-  const until = (done: () => boolean) => new Promise<void>((resolve) => {
-    const check = () => (done() ? resolve() : waiters.push(check));
-    check();
-  });
+  const until = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => (done() ? resolve() : waiters.push(check));
+      check();
+    });
   let carriers: Socket[] = [];
   const server = http.createServer(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
@@ -59,7 +61,8 @@ export async function startMediaServer(host = "127.0.0.1"): Promise<MediaServer>
     }) as typeof res.write;
     wake();
     const handler = routes.get(path);
-    if (!handler) return void res.writeHead(404, { "content-type": "text/plain" }).end("no such media");
+    if (!handler)
+      return void res.writeHead(404, { "content-type": "text/plain" }).end("no such media");
     await handler(req, res);
   });
   server.on("connection", (s: Socket) => {
@@ -83,7 +86,12 @@ export async function startMediaServer(host = "127.0.0.1"): Promise<MediaServer>
     bytesWritten: 0,
     route: (path, handler) => void routes.set(path, handler),
     waitForRequests: (n) => until(() => m.requests.length >= n),
-    waitForClose: (i) => until(() => carriers[i]?.destroyed === true || (carriers[i] !== undefined && !sockets.has(carriers[i]!))),
+    waitForClose: (i) =>
+      until(
+        () =>
+          carriers[i]?.destroyed === true ||
+          (carriers[i] !== undefined && !sockets.has(carriers[i]!)),
+      ),
     reset() {
       routes.clear();
       carriers = [];
@@ -99,9 +107,15 @@ export async function startMediaServer(host = "127.0.0.1"): Promise<MediaServer>
 }
 
 /** Answers with `body` under `type`. */
-export const serve = (body: Uint8Array | string, type: string): Handler => (_req, res) => void res.writeHead(200, { "content-type": type }).end(body);
+export const serve =
+  (body: Uint8Array | string, type: string): Handler =>
+  (_req, res) =>
+    void res.writeHead(200, { "content-type": type }).end(body);
 
-export const redirect = (location: string, status = 302): Handler => (_req, res) => void res.writeHead(status, { location }).end();
+export const redirect =
+  (location: string, status = 302): Handler =>
+  (_req, res) =>
+    void res.writeHead(status, { location }).end();
 
 /**
  * A PNG of `size` bytes (a real PNG head, then filler), written in 64 KiB pieces as the socket
@@ -109,7 +123,10 @@ export const redirect = (location: string, status = 302): Handler => (_req, res)
  */
 export function bigPng(size: number, declare = false): Handler {
   return async (_req, res) => {
-    res.writeHead(200, { "content-type": "image/png", ...(declare ? { "content-length": String(size) } : {}) });
+    res.writeHead(200, {
+      "content-type": "image/png",
+      ...(declare ? { "content-length": String(size) } : {}),
+    });
     const filler = Buffer.alloc(64 * 1024, 0x41);
     const first = Buffer.concat([PNG.subarray(0, 16), filler.subarray(16)]);
     let sent = 0;

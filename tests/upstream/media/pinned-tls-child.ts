@@ -10,7 +10,19 @@ const [proxyArg, ...urls] = process.argv.slice(2);
 const proxy = proxyArg === "-" ? undefined : proxyArg;
 for (const url of urls) {
   const lookup = tableLookup({ "media.invalid": "127.0.0.1", "other.invalid": "127.0.0.1" });
-  const r = await run([url!], { allowHosts: ["127.0.0.1"] }, { lookup, model: geminiModel({ proxy }) });
+  const r = await run(
+    [url!],
+    { allowHosts: ["127.0.0.1"] },
+    { lookup, model: geminiModel({ proxy }) },
+  );
   const data = r.ir.messages[0]!.parts.find((p) => p.type === "image");
-  console.log(JSON.stringify({ url, error: r.error?.message, reason: r.error ? reasonOf(r) : undefined, lookups: lookup.calls, inlined: data && "data" in data && data.data !== undefined }));
+  console.log(
+    JSON.stringify({
+      url,
+      error: r.error?.message,
+      reason: r.error ? reasonOf(r) : undefined,
+      lookups: lookup.calls,
+      inlined: data && "data" in data && data.data !== undefined,
+    }),
+  );
 }

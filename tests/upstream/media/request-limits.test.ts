@@ -3,7 +3,14 @@ import type { ServerResponse } from "node:http";
 import { BodyBudget } from "../../../src/core/body-budget";
 import { RequestMedia } from "../../../src/upstream/media/request-media";
 import { irWith, mediaOf, reasonOf, recordingLogger, run, settings, geminiModel } from "./kit";
-import { bigPng, PNG, serve, startMediaServer, type Handler, type MediaServer } from "./media-server";
+import {
+  bigPng,
+  PNG,
+  serve,
+  startMediaServer,
+  type Handler,
+  type MediaServer,
+} from "./media-server";
 
 /**
  * What one request may make the router do: how many URLs, how many bytes, how long, how many
@@ -23,13 +30,16 @@ beforeEach(() => {
   srv.route("/cat.png", serve(PNG, "image/png"));
 });
 
-const urls = (n: number, path = "img") => Array.from({ length: n }, (_, i) => `${srv.base}/${path}-${i}.png`);
+const urls = (n: number, path = "img") =>
+  Array.from({ length: n }, (_, i) => `${srv.base}/${path}-${i}.png`);
 
 describe("counts", () => {
   test("200 URLs in one request: a 400 naming the limit, and not one connection", async () => {
     const r = await run(urls(200), ALLOW);
     expect(r.error?.status).toBe(400);
-    expect(r.error?.message).toBe("this request has 200 media URLs to download; the router downloads at most 8 per request (server_settings.media.max_urls)");
+    expect(r.error?.message).toBe(
+      "this request has 200 media URLs to download; the router downloads at most 8 per request (server_settings.media.max_urls)",
+    );
     expect(srv.connections).toBe(0);
   });
 
@@ -50,7 +60,11 @@ describe("counts", () => {
     const gate: Handler = (_req, res) => {
       held.push(res);
       clearTimeout(timer);
-      timer = setTimeout(() => held.splice(0).forEach((r) => r.writeHead(200, { "content-type": "image/png" }).end(PNG)), QUIET_MS);
+      timer = setTimeout(
+        () =>
+          held.splice(0).forEach((r) => r.writeHead(200, { "content-type": "image/png" }).end(PNG)),
+        QUIET_MS,
+      );
     };
     for (const u of urls(n)) srv.route(new URL(u).pathname, gate);
     const r = await run(urls(n), { ...ALLOW, maxUrls: n });
@@ -79,17 +93,29 @@ describe("bytes", () => {
     for (const u of urls(n, "big")) srv.route(new URL(u).pathname, bigPng(19 * MiB));
     const budget = new BodyBudget();
     let peakHeld = 0;
-    const watched = { reserve: (b: number, l: number) => (budget.reserve(b, l) && ((peakHeld = Math.max(peakHeld, budget.inUse)), true)), release: (b: number) => budget.release(b) };
+    const watched = {
+      reserve: (b: number, l: number) =>
+        budget.reserve(b, l) && ((peakHeld = Math.max(peakHeld, budget.inUse)), true),
+      release: (b: number) => budget.release(b),
+    };
     Bun.gc(true);
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
-    const r = await run(urls(n, "big"), { ...ALLOW, maxUrls: n }, { shared: { budget: watched, limit: 1024 * MiB } });
+    const r = await run(
+      urls(n, "big"),
+      { ...ALLOW, maxUrls: n },
+      { shared: { budget: watched, limit: 1024 * MiB } },
+    );
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-    console.log(`40 × 19 MiB: ${srv.requests.length} requests, ${(srv.bytesWritten / MiB).toFixed(1)} MiB sent, budget peak ${(peakHeld / MiB).toFixed(1)} MiB, RSS +${((rssPeak - rssBefore) / MiB).toFixed(0)} MiB`);
+    console.log(
+      `40 × 19 MiB: ${srv.requests.length} requests, ${(srv.bytesWritten / MiB).toFixed(1)} MiB sent, budget peak ${(peakHeld / MiB).toFixed(1)} MiB, RSS +${((rssPeak - rssBefore) / MiB).toFixed(0)} MiB`,
+    );
     expect(r.error?.status).toBe(400);
-    expect(reasonOf(r)).toBe(`the request's downloads passed ${20 * MiB} bytes (server_settings.media.max_bytes)`);
+    expect(reasonOf(r)).toBe(
+      `the request's downloads passed ${20 * MiB} bytes (server_settings.media.max_bytes)`,
+    );
     // Four at a time, all stopped at the cap: far below 40 × 19 MiB.
     expect(srv.requests.length).toBeLessThanOrEqual(8);
     expect(peakHeld).toBeLessThanOrEqual(20 * MiB);
@@ -103,7 +129,9 @@ describe("bytes", () => {
     srv.route("/huge.png", bigPng(200 * MiB, true));
     const r = await run([`${srv.base}/huge.png`], ALLOW);
     expect(r.error?.status).toBe(400);
-    expect(reasonOf(r)).toBe(`declares ${200 * MiB} bytes, more than the ${20 * MiB} left of the request's max_bytes`);
+    expect(reasonOf(r)).toBe(
+      `declares ${200 * MiB} bytes, more than the ${20 * MiB} left of the request's max_bytes`,
+    );
     expect(srv.bytesWritten).toBeLessThan(20 * MiB);
   });
 
@@ -146,23 +174,32 @@ describe("time and the client", () => {
 
   test("the timeout covers all of a request's downloads together, and closes what still runs", async () => {
     srv.route("/hang.png", () => {}); // never answers
-    const r = await run([`${srv.base}/cat.png`, `${srv.base}/hang.png`], { ...ALLOW, timeoutMs: 300 });
+    const r = await run([`${srv.base}/cat.png`, `${srv.base}/hang.png`], {
+      ...ALLOW,
+      timeoutMs: 300,
+    });
     expect(r.error?.message).toBe(`could not download media #2 (${srv.base}/hang.png)`);
     expect(reasonOf(r)).toBe("the request's downloads ran out of time (0.3 s)");
     await srv.waitForClose(srv.requests.findIndex((q) => q.path === "/hang.png"));
   });
 
   test("time between two rounds (an upstream attempt) does not count against the downloads", async () => {
-    const media = new RequestMedia(settings({ ...ALLOW, timeoutMs: 300 }), new AbortController().signal);
+    const media = new RequestMedia(
+      settings({ ...ALLOW, timeoutMs: 300 }),
+      new AbortController().signal,
+    );
     expect((await run([`${srv.base}/cat.png`], {}, { media })).error).toBeUndefined();
     await Bun.sleep(400); // the pause is the subject: longer than the whole download time
-    expect((await run([`${srv.base}/cat.png`, `${srv.base}/cat.png?2`], {}, { media })).error).toBeUndefined();
+    expect(
+      (await run([`${srv.base}/cat.png`, `${srv.base}/cat.png?2`], {}, { media })).error,
+    ).toBeUndefined();
     expect(srv.requests).toHaveLength(2);
   });
 
   test("refused, timed out and 404 read the same to the client: no scanner's oracle", async () => {
     srv.route("/hang.png", () => {});
-    const shown = async (url: string, over: object) => (await run([url], { timeoutMs: 300, ...over })).error?.message.replace(url, "URL");
+    const shown = async (url: string, over: object) =>
+      (await run([url], { timeoutMs: 300, ...over })).error?.message.replace(url, "URL");
     const refused = await shown(`${srv.base}/cat.png`, {});
     const timedOut = await shown(`${srv.base}/hang.png`, ALLOW);
     const missing = await shown(`${srv.base}/nothing.png`, ALLOW);
@@ -174,12 +211,21 @@ describe("time and the client", () => {
   test("after release nothing more is counted or held", async () => {
     const log = recordingLogger();
     const budget = new BodyBudget();
-    const media = new RequestMedia(settings(ALLOW), new AbortController().signal, { budget, limit: 1024 * MiB });
+    const media = new RequestMedia(settings(ALLOW), new AbortController().signal, {
+      budget,
+      limit: 1024 * MiB,
+    });
     srv.route("/stream.png", (_req, res) => {
       res.writeHead(200, { "content-type": "image/png" });
       res.write(PNG.subarray(0, 20));
     });
-    const pending = media.inline(irWith([`${srv.base}/stream.png`]), () => true, geminiModel(), log, "grp");
+    const pending = media.inline(
+      irWith([`${srv.base}/stream.png`]),
+      () => true,
+      geminiModel(),
+      log,
+      "grp",
+    );
     await srv.waitForRequests(1);
     media.release();
     await pending;

@@ -3,7 +3,10 @@ import { acceptableType, sniffMedia } from "../../../src/upstream/media/sniff";
 
 /** What a downloaded body must look like: its declared type and its first bytes must agree. */
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(
+    parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))),
+  );
 
 const SAMPLES: [string, Buffer, string][] = [
   ["PNG", bytes([0x89], "PNG\r\n\x1a\n", "\0\0\0\rIHDR"), "image/png"],
@@ -20,11 +23,14 @@ const SAMPLES: [string, Buffer, string][] = [
 ];
 
 describe("sniffMedia", () => {
-  test.each(SAMPLES)("%s is recognised under a generic type and under its own", (_name, head, type) => {
-    expect(sniffMedia(head, "application/octet-stream")).toBe(type);
-    expect(sniffMedia(head, null)).toBe(type);
-    expect(sniffMedia(head, `${type}; charset=binary`)).toBe(type);
-  });
+  test.each(SAMPLES)(
+    "%s is recognised under a generic type and under its own",
+    (_name, head, type) => {
+      expect(sniffMedia(head, "application/octet-stream")).toBe(type);
+      expect(sniffMedia(head, null)).toBe(type);
+      expect(sniffMedia(head, `${type}; charset=binary`)).toBe(type);
+    },
+  );
 
   test.each([
     ["HTML", "<!DOCTYPE html><html>"],
@@ -34,7 +40,8 @@ describe("sniffMedia", () => {
     ["an MP4 video", "\0\0\0\x18ftypisom\0\0\0\0"],
     ["empty", ""],
   ])("%s is not media, whatever it claims", (_name, text) => {
-    for (const type of ["image/png", "application/pdf", "audio/mpeg", null]) expect(sniffMedia(Buffer.from(text, "latin1"), type)).toBeUndefined();
+    for (const type of ["image/png", "application/pdf", "audio/mpeg", null])
+      expect(sniffMedia(Buffer.from(text, "latin1"), type)).toBeUndefined();
   });
 
   test("bytes of one family under another family's type are refused", () => {
@@ -45,10 +52,26 @@ describe("sniffMedia", () => {
 });
 
 describe("acceptableType", () => {
-  test.each([["image/png"], ["IMAGE/JPEG; q=1"], ["application/pdf"], ["audio/wav"], ["application/octet-stream"], [""], [null]])("%p may be a media download", (type) => {
+  test.each([
+    ["image/png"],
+    ["IMAGE/JPEG; q=1"],
+    ["application/pdf"],
+    ["audio/wav"],
+    ["application/octet-stream"],
+    [""],
+    [null],
+  ])("%p may be a media download", (type) => {
     expect(acceptableType(type)).toBe(true);
   });
-  test.each([["text/html"], ["application/json"], ["text/plain"], ["application/xml"], ["image/svg+xml"], ["video/mp4"], ["multipart/mixed"]])("%p may not", (type) => {
+  test.each([
+    ["text/html"],
+    ["application/json"],
+    ["text/plain"],
+    ["application/xml"],
+    ["image/svg+xml"],
+    ["video/mp4"],
+    ["multipart/mixed"],
+  ])("%p may not", (type) => {
     expect(acceptableType(type)).toBe(false);
   });
 });

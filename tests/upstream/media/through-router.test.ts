@@ -31,7 +31,10 @@ router_settings:
     "media.yaml",
     {},
   );
-  router = serveRouter({ hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes }, { runtime: () => createRuntime(config), log: silentLogger, bodies });
+  router = serveRouter(
+    { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
+    { runtime: () => createRuntime(config), log: silentLogger, bodies },
+  );
 });
 afterAll(async () => {
   await router.stop();
@@ -43,8 +46,27 @@ beforeEach(() => {
 });
 
 const ask = (url: string, signal?: AbortSignal) => {
-  const body = JSON.stringify({ model: "g", messages: [{ role: "user", content: [{ type: "text", text: "what is this" }, { type: "image_url", image_url: { url } }] }] });
-  return { size: body.length, answer: fetch(`${router.url.origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body, signal }) };
+  const body = JSON.stringify({
+    model: "g",
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "what is this" },
+          { type: "image_url", image_url: { url } },
+        ],
+      },
+    ],
+  });
+  return {
+    size: body.length,
+    answer: fetch(`${router.url.origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      signal,
+    }),
+  };
 };
 
 test("downloaded bytes count in the body budget beside the body until the answer, then leave it", async () => {

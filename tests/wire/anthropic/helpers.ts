@@ -20,7 +20,16 @@ export function seeded(seed = 42): () => number {
 }
 
 export function target(over: Partial<ModelConfig> = {}): ModelConfig {
-  return { name: "claude", apiType: "anthropic", model: "claude-upstream", apiBase: "http://127.0.0.1:1", apiKey: "", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS, ...over };
+  return {
+    name: "claude",
+    apiType: "anthropic",
+    model: "claude-upstream",
+    apiBase: "http://127.0.0.1:1",
+    apiKey: "",
+    rewriteHeader: {},
+    timeouts: DEFAULT_TIMEOUTS,
+    ...over,
+  };
 }
 
 export function ctx(over: Partial<ModelConfig> = {}): EncodeRequestContext {
@@ -60,12 +69,22 @@ export async function decodeStream(text: string | string[], c = ctx()): Promise<
 
 /** Encodes IR events the way the glue does: push each, then end(). */
 export function encodeStream(events: StreamEvent[], c = ctx()): string {
-  const enc = anthropicCodec.createStreamEncoder(c, { model: GROUP, system: [], messages: [], tools: [], stream: true });
+  const enc = anthropicCodec.createStreamEncoder(c, {
+    model: GROUP,
+    system: [],
+    messages: [],
+    tools: [],
+    stream: true,
+  });
   return events.map((e) => enc.push(e)).join("") + enc.end();
 }
 
 /** The official SDK pointed at a fetch that answers with `body`: proves the SDK parses what we write. */
-export function sdkAnswering(body: string, contentType = "text/event-stream", status = 200): Anthropic {
+export function sdkAnswering(
+  body: string,
+  contentType = "text/event-stream",
+  status = 200,
+): Anthropic {
   return new Anthropic({
     apiKey: "test",
     baseURL: "http://sdk.test",
@@ -74,7 +93,11 @@ export function sdkAnswering(body: string, contentType = "text/event-stream", st
   });
 }
 
-export const sdkParams = { model: GROUP, max_tokens: 100, messages: [{ role: "user" as const, content: "hi" }] };
+export const sdkParams = {
+  model: GROUP,
+  max_tokens: 100,
+  messages: [{ role: "user" as const, content: "hi" }],
+};
 
 /** Text of all `text` events, joined. */
 export const textOf = (events: StreamEvent[], type: "text" | "reasoning" = "text"): string =>
@@ -86,6 +109,7 @@ export const textOf = (events: StreamEvent[], type: "text" | "reasoning" = "text
 /** Tool-call arguments per tool index, joined from their fragments. */
 export function toolArgs(events: StreamEvent[]): Map<number, string> {
   const out = new Map<number, string>();
-  for (const e of events) if (e.type === "tool_args") out.set(e.index, (out.get(e.index) ?? "") + e.fragment);
+  for (const e of events)
+    if (e.type === "tool_args") out.set(e.index, (out.get(e.index) ?? "") + e.fragment);
   return out;
 }

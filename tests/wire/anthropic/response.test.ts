@@ -14,7 +14,9 @@ describe("recorded Anthropic responses → IR", () => {
     const r = decode(fixtureJson("anthropic/cache-read.json"));
     expect(r.usage).toEqual({ input: 3, cacheRead: 1111, cacheWrite: 418, output: 33 });
     expect(r.finish).toEqual({ reason: "stop", raw: "end_turn" });
-    expect(r.parts).toEqual([{ type: "text", text: expect.stringContaining("Python is a beginner-friendly") }]);
+    expect(r.parts).toEqual([
+      { type: "text", text: expect.stringContaining("Python is a beginner-friendly") },
+    ]);
     expect(r.model).toBe(GROUP);
     expect(r.id).toBe("msg_01KPaKTJSqAKoZri7Ujrny58");
   });
@@ -29,20 +31,33 @@ describe("recorded Anthropic responses → IR", () => {
   test("thinking: the thinking block with its Anthropic signature, then text", () => {
     const body = fixtureJson("anthropic/thinking.json");
     const r = decode(body);
-    expect(r.parts[0]).toEqual({ type: "reasoning", text: body.content[0].thinking, signature: { source: "anthropic", value: body.content[0].signature } });
+    expect(r.parts[0]).toEqual({
+      type: "reasoning",
+      text: body.content[0].thinking,
+      signature: { source: "anthropic", value: body.content[0].signature },
+    });
     expect(r.parts[1]!.type).toBe("text");
   });
 
   test("redacted-thinking: opaque data kept, no text", () => {
     const body = fixtureJson("anthropic/redacted-thinking.json");
-    expect(decode(body).parts[0]).toEqual({ type: "reasoning", text: "", redacted: body.content[0].data });
+    expect(decode(body).parts[0]).toEqual({
+      type: "reasoning",
+      text: "",
+      redacted: body.content[0].data,
+    });
   });
 
   test("tool-use-parallel: four calls in order, arguments as objects, tool_calls finish", () => {
     const r = decode(fixtureJson("anthropic/tool-use-parallel.json"));
     const calls = r.parts.filter((p) => p.type === "tool_call");
     expect(calls.map((p) => (p as any).args.name)).toEqual(["Alice", "Bob", "Charlie", "Daisy"]);
-    expect(calls[0]).toEqual({ type: "tool_call", id: "toolu_0167cfEnoQaPviGdVXA95zcu", name: "retrieve_entity_info", args: { name: "Alice" } });
+    expect(calls[0]).toEqual({
+      type: "tool_call",
+      id: "toolu_0167cfEnoQaPviGdVXA95zcu",
+      name: "retrieve_entity_info",
+      args: { name: "Alice" },
+    });
     expect(r.finish.reason).toBe("tool_calls");
   });
 
@@ -50,22 +65,52 @@ describe("recorded Anthropic responses → IR", () => {
     const c = ctx();
     const name = c.toolNames.toWire("ns.tool/x");
     const id = c.toolIds.toWire("call|1");
-    const r = decode({ id: "msg_1", type: "message", role: "assistant", content: [{ type: "tool_use", id, name, input: {} }], stop_reason: "end_turn", usage: {} }, c);
+    const r = decode(
+      {
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        content: [{ type: "tool_use", id, name, input: {} }],
+        stop_reason: "end_turn",
+        usage: {},
+      },
+      c,
+    );
     expect(r.parts).toEqual([{ type: "tool_call", id: "call|1", name: "ns.tool/x", args: {} }]);
     // end_turn with a call in the answer is a tool turn.
     expect(r.finish).toEqual({ reason: "tool_calls", raw: "end_turn" });
   });
 
   test("an error body (even with HTTP 200), a non-object, a missing content array", () => {
-    const err = anthropicCodec.decodeResponse(fixtureJson("anthropic/error-400-invalid-request.json"), ctx());
+    const err = anthropicCodec.decodeResponse(
+      fixtureJson("anthropic/error-400-invalid-request.json"),
+      ctx(),
+    );
     expect(err).toMatchObject({ code: "invalid_request", status: 400 });
-    expect(anthropicCodec.decodeResponse("<html>", ctx())).toMatchObject({ code: "bad_gateway", status: 502 });
-    expect(anthropicCodec.decodeResponse({ type: "message", content: "hi" }, ctx())).toMatchObject({ code: "bad_gateway", message: expect.stringContaining("content: expected an array") });
+    expect(anthropicCodec.decodeResponse("<html>", ctx())).toMatchObject({
+      code: "bad_gateway",
+      status: 502,
+    });
+    expect(anthropicCodec.decodeResponse({ type: "message", content: "hi" }, ctx())).toMatchObject({
+      code: "bad_gateway",
+      message: expect.stringContaining("content: expected an array"),
+    });
   });
 
   test("server tool blocks are dropped with a warning; unknown stop reasons are kept raw", () => {
     const c = ctx();
-    const r = decode({ id: "msg_1", content: [{ type: "server_tool_use", id: "s", name: "web_search", input: {} }, { type: "text", text: "x" }], stop_reason: "brand_new_reason", usage: {} }, c);
+    const r = decode(
+      {
+        id: "msg_1",
+        content: [
+          { type: "server_tool_use", id: "s", name: "web_search", input: {} },
+          { type: "text", text: "x" },
+        ],
+        stop_reason: "brand_new_reason",
+        usage: {},
+      },
+      c,
+    );
     expect(r.parts).toEqual([{ type: "text", text: "x" }]);
     expect(r.finish).toEqual({ reason: "other", raw: "brand_new_reason" });
     expect(c.warnings.list.map((w) => w.what)).toEqual(["content.server_tool_use"]);
@@ -81,7 +126,13 @@ describe("IR → Anthropic response body", () => {
       { type: "reasoning", text: "signed", signature: { source: "anthropic", value: "SIG" } },
       { type: "text", text: "" },
       { type: "text", text: "Calling." },
-      { type: "tool_call", id: "call_1", name: "get", args: { a: 1 }, signature: { source: "gemini", value: "CiQB" } },
+      {
+        type: "tool_call",
+        id: "call_1",
+        name: "get",
+        args: { a: 1 },
+        signature: { source: "gemini", value: "CiQB" },
+      },
       { type: "reasoning", text: "", redacted: "opaque" },
     ],
     finish: { reason: "stop", raw: "STOP" },
@@ -91,7 +142,13 @@ describe("IR → Anthropic response body", () => {
   test("blocks in order, signatures tagged by origin, model = group, tool override, usage per §2.14", () => {
     const body = anthropicCodec.encodeResponse(res, ctx()) as any;
     expect(body.id).toMatch(/^msg_[A-Za-z0-9]{24}$/);
-    expect(body).toMatchObject({ type: "message", role: "assistant", model: GROUP, stop_reason: "tool_use", stop_sequence: null });
+    expect(body).toMatchObject({
+      type: "message",
+      role: "assistant",
+      model: GROUP,
+      stop_reason: "tool_use",
+      stop_sequence: null,
+    });
     expect(body.content).toEqual([
       { type: "thinking", thinking: "unsigned thoughts", signature: "" },
       { type: "thinking", thinking: "signed", signature: "SIG" },
@@ -100,11 +157,24 @@ describe("IR → Anthropic response body", () => {
       { type: "tool_use", id: "call_1", name: "get", input: { a: 1 } },
       { type: "redacted_thinking", data: "opaque" },
     ]);
-    expect(body.usage).toEqual({ input_tokens: 10, cache_creation_input_tokens: 2, cache_read_input_tokens: 5, output_tokens: 20, output_tokens_details: { thinking_tokens: 8 } });
+    expect(body.usage).toEqual({
+      input_tokens: 10,
+      cache_creation_input_tokens: 2,
+      cache_read_input_tokens: 5,
+      output_tokens: 20,
+      output_tokens_details: { thinking_tokens: 8 },
+    });
   });
 
   test("a stop sequence hit is stop_sequence with the sequence", () => {
-    const body = anthropicCodec.encodeResponse({ ...res, parts: [{ type: "text", text: "x" }], finish: { reason: "stop", stopSequence: "###" } }, ctx()) as any;
+    const body = anthropicCodec.encodeResponse(
+      {
+        ...res,
+        parts: [{ type: "text", text: "x" }],
+        finish: { reason: "stop", stopSequence: "###" },
+      },
+      ctx(),
+    ) as any;
     expect(body).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "###" });
   });
 
@@ -112,7 +182,14 @@ describe("IR → Anthropic response body", () => {
     const body = JSON.stringify(anthropicCodec.encodeResponse(res, ctx()));
     const msg = await sdkAnswering(body, "application/json").messages.create(sdkParams);
     expect(msg.model).toBe(GROUP);
-    expect(msg.content.map((b) => b.type)).toEqual(["thinking", "thinking", "text", "thinking", "tool_use", "redacted_thinking"]);
+    expect(msg.content.map((b) => b.type)).toEqual([
+      "thinking",
+      "thinking",
+      "text",
+      "thinking",
+      "tool_use",
+      "redacted_thinking",
+    ]);
     expect(msg.usage.cache_read_input_tokens).toBe(5);
   });
 });

@@ -4,7 +4,13 @@ import { routerError, type StreamEvent, type Usage } from "../../../src/ir";
 import { anthropicCodec } from "../../../src/wire/anthropic/codec";
 import { ctx, encodeStream, framesOf, GROUP, sdkAnswering, sdkParams } from "./helpers";
 
-const usage = (input: number, output: number, more: Partial<Usage> = {}): Usage => ({ input, cacheRead: 0, cacheWrite: 0, output, ...more });
+const usage = (input: number, output: number, more: Partial<Usage> = {}): Usage => ({
+  input,
+  cacheRead: 0,
+  cacheWrite: 0,
+  output,
+  ...more,
+});
 
 /** The frames as (event, parsed data), checking on the way that each frame names its event and its JSON type agrees. */
 async function parsed(text: string) {
@@ -50,7 +56,11 @@ describe("IR events → Anthropic SSE", () => {
     ] as any);
     // The upstream said plain stop, but the answer holds a tool call.
     expect(msg.stop_reason).toBe("tool_use");
-    expect(msg.usage).toMatchObject({ input_tokens: 12, cache_read_input_tokens: 300, output_tokens: 31 });
+    expect(msg.usage).toMatchObject({
+      input_tokens: 12,
+      cache_read_input_tokens: 300,
+      output_tokens: 31,
+    });
     const frames = await parsed(text);
     expect(frames.map((f) => f.type)).toEqual([
       "message_start",
@@ -73,13 +83,23 @@ describe("IR events → Anthropic SSE", () => {
     expect(frames[0].message.usage.input_tokens).toBe(12);
     // The signature is the last delta of its block.
     expect(frames[4].delta).toEqual({ type: "signature_delta", signature: "EqQB-sig" });
-    expect(frames.filter((f) => f.type === "content_block_start").map((f) => f.index)).toEqual([0, 1, 2]);
+    expect(frames.filter((f) => f.type === "content_block_start").map((f) => f.index)).toEqual([
+      0, 1, 2,
+    ]);
   });
 
   test("message_start is held for usage, but never past the first content", async () => {
-    const withUsage = await parsed(encodeStream([S, { type: "usage", usage: usage(40, 0) }, { type: "text", text: "hi" }, stop]));
+    const withUsage = await parsed(
+      encodeStream([S, { type: "usage", usage: usage(40, 0) }, { type: "text", text: "hi" }, stop]),
+    );
     expect(withUsage[0].message.usage.input_tokens).toBe(40);
-    const enc = anthropicCodec.createStreamEncoder(ctx(), { model: GROUP, system: [], messages: [], tools: [], stream: true });
+    const enc = anthropicCodec.createStreamEncoder(ctx(), {
+      model: GROUP,
+      system: [],
+      messages: [],
+      tools: [],
+      stream: true,
+    });
     expect(enc.push(S)).toBe("");
     const first = enc.push({ type: "text", text: "x" });
     expect(first).toStartWith("event: message_start\n");
@@ -87,17 +107,34 @@ describe("IR events → Anthropic SSE", () => {
   });
 
   test("usage arriving after the finish (OpenAI's usage chunk) still lands in message_delta", async () => {
-    const enc = anthropicCodec.createStreamEncoder(ctx(), { model: GROUP, system: [], messages: [], tools: [], stream: true });
+    const enc = anthropicCodec.createStreamEncoder(ctx(), {
+      model: GROUP,
+      system: [],
+      messages: [],
+      tools: [],
+      stream: true,
+    });
     let text = enc.push(S) + enc.push({ type: "text", text: "ok" }) + enc.push(stop);
     expect(text).not.toContain("message_delta");
     text += enc.push({ type: "usage", usage: usage(7, 3, { cacheWrite: 2 }) }) + enc.end();
     const delta = (await parsed(text)).find((f) => f.type === "message_delta");
-    expect(delta.usage).toEqual({ input_tokens: 7, cache_creation_input_tokens: 2, cache_read_input_tokens: 0, output_tokens: 3 });
+    expect(delta.usage).toEqual({
+      input_tokens: 7,
+      cache_creation_input_tokens: 2,
+      cache_read_input_tokens: 0,
+      output_tokens: 3,
+    });
     expect((await sdkFinal(text)).usage.output_tokens).toBe(3);
   });
 
   test("empty text opens no block; unsigned reasoning is a thinking block with an empty signature", async () => {
-    const text = encodeStream([S, { type: "text", text: "" }, { type: "reasoning", text: "plan" }, { type: "text", text: "done" }, stop]);
+    const text = encodeStream([
+      S,
+      { type: "text", text: "" },
+      { type: "reasoning", text: "plan" },
+      { type: "text", text: "done" },
+      stop,
+    ]);
     const msg = await sdkFinal(text);
     expect(msg.content).toEqual([
       { type: "thinking", thinking: "plan", signature: "" },
@@ -107,7 +144,19 @@ describe("IR events → Anthropic SSE", () => {
   });
 
   test("a Gemini call signature travels tagged in an empty thinking block right before its tool_use", async () => {
-    const text = encodeStream([S, { type: "tool_start", index: 0, id: "call_g", name: "read", signature: { source: "gemini", value: "CiQBgem" } }, { type: "tool_args", index: 0, fragment: "{}" }, { type: "tool_end", index: 0 }, stop]);
+    const text = encodeStream([
+      S,
+      {
+        type: "tool_start",
+        index: 0,
+        id: "call_g",
+        name: "read",
+        signature: { source: "gemini", value: "CiQBgem" },
+      },
+      { type: "tool_args", index: 0, fragment: "{}" },
+      { type: "tool_end", index: 0 },
+      stop,
+    ]);
     const msg = await sdkFinal(text);
     expect(msg.content).toEqual([
       { type: "thinking", thinking: "", signature: "llmr-g1:CiQBgem" },
@@ -116,14 +165,32 @@ describe("IR events → Anthropic SSE", () => {
   });
 
   test("a signature with no open thinking block gets an empty block of its own", async () => {
-    const msg = await sdkFinal(encodeStream([S, { type: "text", text: "a" }, { type: "reasoning_signature", signature: { source: "gemini", value: "Zz" } }, { type: "text", text: "b" }, stop]));
+    const msg = await sdkFinal(
+      encodeStream([
+        S,
+        { type: "text", text: "a" },
+        { type: "reasoning_signature", signature: { source: "gemini", value: "Zz" } },
+        { type: "text", text: "b" },
+        stop,
+      ]),
+    );
     expect(msg.content.map((b) => b.type)).toEqual(["text", "thinking", "text"]);
     expect((msg.content[1] as any).signature).toBe("llmr-g1:Zz");
   });
 
   test("redacted reasoning becomes a complete redacted_thinking block", async () => {
-    const msg = await sdkFinal(encodeStream([S, { type: "redacted_reasoning", data: "opaque==" }, { type: "text", text: "hi" }, stop]));
-    expect(msg.content).toEqual([{ type: "redacted_thinking", data: "opaque==" }, { type: "text", text: "hi" }] as any);
+    const msg = await sdkFinal(
+      encodeStream([
+        S,
+        { type: "redacted_reasoning", data: "opaque==" },
+        { type: "text", text: "hi" },
+        stop,
+      ]),
+    );
+    expect(msg.content).toEqual([
+      { type: "redacted_thinking", data: "opaque==" },
+      { type: "text", text: "hi" },
+    ] as any);
   });
 
   test("interleaved upstream tool calls are written one after the other, each with its own arguments", async () => {
@@ -166,20 +233,36 @@ describe("IR events → Anthropic SSE", () => {
 
   test.each([
     [{ reason: "length" }, "max_tokens", null],
-    [{ reason: "length", raw: "model_context_window_exceeded" }, "model_context_window_exceeded", null],
+    [
+      { reason: "length", raw: "model_context_window_exceeded" },
+      "model_context_window_exceeded",
+      null,
+    ],
     [{ reason: "stop", stopSequence: "END" }, "stop_sequence", "END"],
     [{ reason: "content_filter", raw: "SAFETY" }, "refusal", null],
     [{ reason: "pause" }, "pause_turn", null],
     [{ reason: "other", raw: "MALFORMED_FUNCTION_CALL" }, "end_turn", null],
   ] as const)("finish %j → stop_reason %s", async (finish, reason, seq) => {
-    const msg = await sdkFinal(encodeStream([S, { type: "text", text: "x" }, { type: "finish", finish: { ...finish } }]));
+    const msg = await sdkFinal(
+      encodeStream([S, { type: "text", text: "x" }, { type: "finish", finish: { ...finish } }]),
+    );
     expect(msg.stop_reason as string).toBe(reason);
     expect(msg.stop_sequence).toBe(seq);
   });
 
   test("an error mid-stream is an `event: error` frame, no message_stop; the SDK throws its APIError", async () => {
-    const text = encodeStream([S, { type: "text", text: "partial" }, { type: "error", error: routerError("overloaded", "upstream (gemini): busy", { status: 529 }) }, { type: "text", text: "never" }]);
-    expect(text).toEndWith('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"upstream (gemini): busy"}}\n\n');
+    const text = encodeStream([
+      S,
+      { type: "text", text: "partial" },
+      {
+        type: "error",
+        error: routerError("overloaded", "upstream (gemini): busy", { status: 529 }),
+      },
+      { type: "text", text: "never" },
+    ]);
+    expect(text).toEndWith(
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"upstream (gemini): busy"}}\n\n',
+    );
     expect(text).not.toContain("message_stop");
     expect(text).not.toContain("never");
     const err = await sdkFinal(text).catch((e) => e);
@@ -189,20 +272,37 @@ describe("IR events → Anthropic SSE", () => {
   });
 
   test("end() without a finish is an error, never a clean stop", () => {
-    const text = encodeStream([S, { type: "tool_start", index: 0, id: "t", name: "rm" }, { type: "tool_args", index: 0, fragment: '{"path":"/' }]);
+    const text = encodeStream([
+      S,
+      { type: "tool_start", index: 0, id: "t", name: "rm" },
+      { type: "tool_args", index: 0, fragment: '{"path":"/' },
+    ]);
     expect(text).toContain("event: error");
     expect(text).not.toContain("message_stop");
   });
 
   test("a stream with no content still forms a complete message (refusal with no blocks)", async () => {
-    const msg = await sdkFinal(encodeStream([S, { type: "usage", usage: usage(97, 0) }, { type: "finish", finish: { reason: "refusal", raw: "refusal" } }]));
+    const msg = await sdkFinal(
+      encodeStream([
+        S,
+        { type: "usage", usage: usage(97, 0) },
+        { type: "finish", finish: { reason: "refusal", raw: "refusal" } },
+      ]),
+    );
     expect(msg.content).toEqual([]);
     expect(msg.stop_reason).toBe("refusal");
     expect(msg.usage.input_tokens).toBe(97);
   });
 
   test("ids that are not msg_… are replaced; missing tool ids are synthesized", async () => {
-    const msg = await sdkFinal(encodeStream([{ type: "start", id: "chatcmpl-9", model: "gpt" }, { type: "tool_start", index: 0, id: "", name: "f" }, { type: "tool_end", index: 0 }, stop]));
+    const msg = await sdkFinal(
+      encodeStream([
+        { type: "start", id: "chatcmpl-9", model: "gpt" },
+        { type: "tool_start", index: 0, id: "", name: "f" },
+        { type: "tool_end", index: 0 },
+        stop,
+      ]),
+    );
     expect(msg.id).toMatch(/^msg_[A-Za-z0-9]{24}$/);
     expect((msg.content[0] as any).id).toMatch(/^toolu_[A-Za-z0-9]{24}$/);
     expect((msg.content[0] as any).input).toEqual({});

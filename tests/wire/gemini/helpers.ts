@@ -23,7 +23,16 @@ export function seeded(seed = 1): () => number {
 }
 
 export function target(over: Partial<ModelConfig> = {}): ModelConfig {
-  return { name: "gem", apiType: "gemini", model: "gemini-2.5-flash", apiBase: "https://example.invalid/v1beta", apiKey: "", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS, ...over };
+  return {
+    name: "gem",
+    apiType: "gemini",
+    model: "gemini-2.5-flash",
+    apiBase: "https://example.invalid/v1beta",
+    apiKey: "",
+    rewriteHeader: {},
+    timeouts: DEFAULT_TIMEOUTS,
+    ...over,
+  };
 }
 
 /** The context a glue would build with Gemini as the target (names fitted to Gemini's rules). */
@@ -51,7 +60,8 @@ export async function sseFrames(text: string | string[]): Promise<StreamFrame[]>
 }
 
 /** A complete streamed JSON array → one frame per element (what the glue's array splitter yields). */
-export const arrayFrames = (text: string): StreamFrame[] => (JSON.parse(text) as unknown[]).map((e) => ({ data: JSON.stringify(e) }));
+export const arrayFrames = (text: string): StreamFrame[] =>
+  (JSON.parse(text) as unknown[]).map((e) => ({ data: JSON.stringify(e) }));
 
 export function decodeFrames(frames: StreamFrame[], c = ctx()): StreamEvent[] {
   const d = geminiCodec.createStreamDecoder(c);

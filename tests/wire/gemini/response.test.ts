@@ -27,11 +27,21 @@ describe("decodeResponse: recorded answers", () => {
     const res = decode(body);
     const [thought, answer] = body.candidates[0].content.parts;
     expect(res.parts).toEqual([
-      { type: "reasoning", text: thought.text, signature: { source: "gemini", value: answer.thoughtSignature } },
+      {
+        type: "reasoning",
+        text: thought.text,
+        signature: { source: "gemini", value: answer.thoughtSignature },
+      },
       { type: "text", text: answer.text },
     ]);
     const meta = body.usageMetadata;
-    expect(res.usage).toEqual({ input: meta.promptTokenCount, cacheRead: 0, cacheWrite: 0, output: meta.candidatesTokenCount + meta.thoughtsTokenCount, reasoning: meta.thoughtsTokenCount });
+    expect(res.usage).toEqual({
+      input: meta.promptTokenCount,
+      cacheRead: 0,
+      cacheWrite: 0,
+      output: meta.candidatesTokenCount + meta.thoughtsTokenCount,
+      reasoning: meta.thoughtsTokenCount,
+    });
   });
 
   test("max-tokens → length", () => {
@@ -41,7 +51,13 @@ describe("decodeResponse: recorded answers", () => {
   });
 
   test("cached-content: input excludes cached tokens, output includes thoughts", () => {
-    expect(decode(fixtureJson("gemini/cached-content.json")).usage).toEqual({ input: 8, cacheRead: 3512, cacheWrite: 0, output: 53, reasoning: 51 });
+    expect(decode(fixtureJson("gemini/cached-content.json")).usage).toEqual({
+      input: 8,
+      cacheRead: 3512,
+      cacheWrite: 0,
+      output: 53,
+      reasoning: 51,
+    });
   });
 
   test("safety-blocked answer and blocked prompt are both content_filter, with the raw reason", () => {
@@ -59,17 +75,42 @@ describe("decodeResponse: hand-made cases", () => {
     const c = ctx();
     const wireName = c.toolNames.toWire("mcp/tool name");
     const wireId = c.toolIds.toWire("id with space");
-    const res = decode({ candidates: [{ content: { role: "model", parts: [{ functionCall: { id: wireId, name: wireName, args: { a: [1] } } }] }, finishReason: "STOP" }] }, c);
-    expect(res.parts).toEqual([{ type: "tool_call", id: "id with space", name: "mcp/tool name", args: { a: [1] } }]);
+    const res = decode(
+      {
+        candidates: [
+          {
+            content: {
+              role: "model",
+              parts: [{ functionCall: { id: wireId, name: wireName, args: { a: [1] } } }],
+            },
+            finishReason: "STOP",
+          },
+        ],
+      },
+      c,
+    );
+    expect(res.parts).toEqual([
+      { type: "tool_call", id: "id with space", name: "mcp/tool name", args: { a: [1] } },
+    ]);
   });
 
   test("unknown finish reasons keep their raw value", () => {
-    const res = decode({ candidates: [{ content: { role: "model", parts: [{ text: "x" }] }, finishReason: "MALFORMED_FUNCTION_CALL" }] });
+    const res = decode({
+      candidates: [
+        {
+          content: { role: "model", parts: [{ text: "x" }] },
+          finishReason: "MALFORMED_FUNCTION_CALL",
+        },
+      ],
+    });
     expect(res.finish).toEqual({ reason: "other", raw: "MALFORMED_FUNCTION_CALL" });
   });
 
   test("an error body is an error; a non-object is a bad gateway", () => {
-    const err = geminiCodec.decodeResponse({ error: { code: 503, message: "busy", status: "UNAVAILABLE" } }, ctx());
+    const err = geminiCodec.decodeResponse(
+      { error: { code: 503, message: "busy", status: "UNAVAILABLE" } },
+      ctx(),
+    );
     expect(isRouterError(err) && [err.code, err.status]).toEqual(["overloaded", 503]);
     const bad = geminiCodec.decodeResponse("nope", ctx());
     expect(isRouterError(bad) && bad.code).toBe("bad_gateway");
@@ -77,7 +118,20 @@ describe("decodeResponse: hand-made cases", () => {
 
   test("generated images and code execution have no IR slot: reported", () => {
     const c = ctx();
-    decode({ candidates: [{ content: { role: "model", parts: [{ inlineData: { mimeType: "image/png", data: "x" } }, { text: "t" }] }, finishReason: "STOP" }] }, c);
+    decode(
+      {
+        candidates: [
+          {
+            content: {
+              role: "model",
+              parts: [{ inlineData: { mimeType: "image/png", data: "x" } }, { text: "t" }],
+            },
+            finishReason: "STOP",
+          },
+        ],
+      },
+      c,
+    );
     expect(c.warnings.list.map((w) => w.what)).toEqual(["response.inlineData"]);
   });
 });
@@ -94,8 +148,16 @@ describe("encodeResponse", () => {
 
   test("envelope: one candidate, the group as modelVersion, usage per §2.14", () => {
     expect(geminiCodec.encodeResponse(res(), ctx())).toEqual({
-      candidates: [{ index: 0, content: { role: "model", parts: [{ text: "Hi" }] }, finishReason: "STOP" }],
-      usageMetadata: { promptTokenCount: 330, candidatesTokenCount: 25, totalTokenCount: 370, cachedContentTokenCount: 300, thoughtsTokenCount: 15 },
+      candidates: [
+        { index: 0, content: { role: "model", parts: [{ text: "Hi" }] }, finishReason: "STOP" },
+      ],
+      usageMetadata: {
+        promptTokenCount: 330,
+        candidatesTokenCount: 25,
+        totalTokenCount: 370,
+        cachedContentTokenCount: 300,
+        thoughtsTokenCount: 15,
+      },
       modelVersion: "my-group",
       responseId: "msg_01",
     });
@@ -105,7 +167,11 @@ describe("encodeResponse", () => {
     const out = geminiCodec.encodeResponse(
       res({
         parts: [
-          { type: "reasoning", text: "Let me think", signature: { source: "anthropic", value: "EqQBsig" } },
+          {
+            type: "reasoning",
+            text: "Let me think",
+            signature: { source: "anthropic", value: "EqQBsig" },
+          },
           { type: "text", text: "" },
           { type: "text", text: "Calling." },
           { type: "tool_call", id: "toolu_1", name: "get_weather", args: { city: "Oslo" } },
@@ -120,18 +186,31 @@ describe("encodeResponse", () => {
       { text: "Calling." },
       { functionCall: { id: "toolu_1", name: "get_weather", args: { city: "Oslo" } } },
     ]);
-    expect(Buffer.from(parts[0].thoughtSignature, "base64").toString("base64")).toBe(parts[0].thoughtSignature);
-    expect(signatureFromGemini(parts[0].thoughtSignature)).toEqual({ source: "anthropic", value: "EqQBsig" });
+    expect(Buffer.from(parts[0].thoughtSignature, "base64").toString("base64")).toBe(
+      parts[0].thoughtSignature,
+    );
+    expect(signatureFromGemini(parts[0].thoughtSignature)).toEqual({
+      source: "anthropic",
+      value: "EqQBsig",
+    });
     expect(out.candidates[0].finishReason).toBe("STOP");
   });
 
   test("a signature without thought text rides on the next part; redacted thinking is dropped with a warning", () => {
     const c = ctx();
     const out = geminiCodec.encodeResponse(
-      res({ parts: [{ type: "reasoning", text: "", redacted: "opaque" }, { type: "reasoning", text: "", signature: { source: "gemini", value: "R1NJRw==" } }, { type: "tool_call", id: "c", name: "f", args: {} }] }),
+      res({
+        parts: [
+          { type: "reasoning", text: "", redacted: "opaque" },
+          { type: "reasoning", text: "", signature: { source: "gemini", value: "R1NJRw==" } },
+          { type: "tool_call", id: "c", name: "f", args: {} },
+        ],
+      }),
       c,
     ) as any;
-    expect(out.candidates[0].content.parts).toEqual([{ functionCall: { id: "c", name: "f", args: {} }, thoughtSignature: "R1NJRw==" }]);
+    expect(out.candidates[0].content.parts).toEqual([
+      { functionCall: { id: "c", name: "f", args: {} }, thoughtSignature: "R1NJRw==" },
+    ]);
     expect(c.warnings.list.map((w) => w.what)).toEqual(["redacted_thinking"]);
   });
 
@@ -145,12 +224,25 @@ describe("encodeResponse", () => {
     [{ reason: "other", raw: "model_context_window_exceeded" }, "OTHER"],
     [{ reason: "error" }, "OTHER"],
   ] as const)("finish %j → %s", (finish, reason) => {
-    expect((geminiCodec.encodeResponse(res({ finish }), ctx()) as any).candidates[0].finishReason).toBe(reason);
+    expect(
+      (geminiCodec.encodeResponse(res({ finish }), ctx()) as any).candidates[0].finishReason,
+    ).toBe(reason);
   });
 
   test("a filtered answer with no content: a SAFETY candidate without content, never an empty text part", () => {
-    const out = geminiCodec.encodeResponse(res({ parts: [{ type: "text", text: "" }], finish: { reason: "content_filter" }, usage: { input: 5, cacheRead: 0, cacheWrite: 0, output: 0 } }), ctx()) as any;
+    const out = geminiCodec.encodeResponse(
+      res({
+        parts: [{ type: "text", text: "" }],
+        finish: { reason: "content_filter" },
+        usage: { input: 5, cacheRead: 0, cacheWrite: 0, output: 0 },
+      }),
+      ctx(),
+    ) as any;
     expect(out.candidates).toEqual([{ index: 0, finishReason: "SAFETY" }]);
-    expect(out.usageMetadata).toEqual({ promptTokenCount: 5, candidatesTokenCount: 0, totalTokenCount: 5 });
+    expect(out.usageMetadata).toEqual({
+      promptTokenCount: 5,
+      candidatesTokenCount: 0,
+      totalTokenCount: 5,
+    });
   });
 });

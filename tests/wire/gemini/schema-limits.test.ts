@@ -6,12 +6,23 @@ import { assertGeminiAccepts, ctx } from "./helpers";
 
 /** What a client can put in a tool schema to make the Gemini conversion work for it, or break it. */
 
-const request = (tools: ToolDef[], over: Partial<IRRequest> = {}): IRRequest => ({ model: "g", system: [], messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }], tools, stream: false, ...over });
+const request = (tools: ToolDef[], over: Partial<IRRequest> = {}): IRRequest => ({
+  model: "g",
+  system: [],
+  messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }],
+  tools,
+  stream: false,
+  ...over,
+});
 
 /** Definitions each using the next twice: `levels` deep, 2^levels nodes once inlined, a few hundred bytes as sent. */
 function doubling(levels: number, description = "d"): Record<string, unknown> {
   const $defs: Record<string, unknown> = { [`D${levels}`]: { type: "string", description } };
-  for (let i = 0; i < levels; i++) $defs[`D${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/D${i + 1}` }, b: { $ref: `#/$defs/D${i + 1}` } } };
+  for (let i = 0; i < levels; i++)
+    $defs[`D${i}`] = {
+      type: "object",
+      properties: { a: { $ref: `#/$defs/D${i + 1}` }, b: { $ref: `#/$defs/D${i + 1}` } },
+    };
   return { $defs, $ref: "#/$defs/D0" };
 }
 
@@ -19,7 +30,10 @@ describe("one $ref budget per request, refused with a 400 naming the tool", () =
   test("many tools, each well within what one tool could spend, together exceed it", () => {
     // 2^13 = 8k leaves each: one such tool fits the budget, 64 of them (29 MB to Gemini, once) do not.
     expect(() => toGeminiSchema(doubling(13))).not.toThrow();
-    const tools = Array.from({ length: 64 }, (_, i): ToolDef => ({ name: `tool_${i}`, schema: doubling(13) }));
+    const tools = Array.from({ length: 64 }, (_, i): ToolDef => ({
+      name: `tool_${i}`,
+      schema: doubling(13),
+    }));
     const started = performance.now();
     const out = geminiCodec.encodeRequest(request(tools), ctx());
     expect(performance.now() - started).toBeLessThan(2000);
@@ -27,14 +41,19 @@ describe("one $ref budget per request, refused with a 400 naming the tool", () =
     expect(out.status).toBe(400);
     expect(out.code).toBe("invalid_request");
     // Named: the tool where the request's budget ran out, not the first.
-    expect(out.message).toMatch(/^the parameters of tool "tool_[1-9]\d*": more than 50000 schema nodes/);
+    expect(out.message).toMatch(
+      /^the parameters of tool "tool_[1-9]\d*": more than 50000 schema nodes/,
+    );
     expect(MAX_SCHEMA_NODES).toBe(50_000);
   });
 
   test("few nodes but a long description inlined many times: the output size is capped too", () => {
     const big = "x".repeat(64 * 1024);
     // 2^7 = 128 copies of a 64 KB description: 8 MB out of a 64 KB request.
-    const out = geminiCodec.encodeRequest(request([{ name: "wordy", schema: doubling(7, big) }]), ctx());
+    const out = geminiCodec.encodeRequest(
+      request([{ name: "wordy", schema: doubling(7, big) }]),
+      ctx(),
+    );
     if (!isRouterError(out)) throw new Error("expected a refusal");
     expect(out.status).toBe(400);
     expect(out.message).toContain('the parameters of tool "wordy"');
@@ -42,14 +61,20 @@ describe("one $ref budget per request, refused with a 400 naming the tool", () =
   });
 
   test("the response schema shares the budget and is named when it exceeds it", () => {
-    const out = geminiCodec.encodeRequest(request([], { responseFormat: { type: "json_schema", schema: doubling(20) } }), ctx());
+    const out = geminiCodec.encodeRequest(
+      request([], { responseFormat: { type: "json_schema", schema: doubling(20) } }),
+      ctx(),
+    );
     if (!isRouterError(out)) throw new Error("expected a refusal");
     expect(out.status).toBe(400);
     expect(out.message).toStartWith("the response schema:");
   });
 
   test("an ordinary set of tools with shared definitions converts as before", () => {
-    const tools = Array.from({ length: 40 }, (_, i): ToolDef => ({ name: `tool_${i}`, schema: doubling(6) }));
+    const tools = Array.from({ length: 40 }, (_, i): ToolDef => ({
+      name: `tool_${i}`,
+      schema: doubling(6),
+    }));
     const c = ctx();
     const out = geminiCodec.encodeRequest(request(tools), c);
     if (isRouterError(out)) throw new Error(out.message);
@@ -62,14 +87,19 @@ describe("schemas mean what they say", () => {
   test("a $ref with a bad %-escape is a 400 naming the tool, not a 500", () => {
     for (const ref of ["#/$defs/%E0%A4%A", "#/$defs/%zz", "#/%"]) {
       expect(() => toGeminiSchema({ $defs: {}, $ref: ref })).toThrow(SchemaError);
-      const out = geminiCodec.encodeRequest(request([{ name: "lookup", schema: { type: "object", properties: { q: { $ref: ref } } } }]), ctx());
+      const out = geminiCodec.encodeRequest(
+        request([{ name: "lookup", schema: { type: "object", properties: { q: { $ref: ref } } } }]),
+        ctx(),
+      );
       if (!isRouterError(out)) throw new Error("expected a refusal");
       expect(out.status).toBe(400);
       expect(out.message).toContain('the parameters of tool "lookup"');
       expect(out.message).toContain("not a valid JSON pointer");
     }
     // Valid escapes still resolve.
-    expect(toGeminiSchema({ $defs: { "a b": { type: "string" } }, $ref: "#/$defs/a%20b" })).toEqual({ type: "string" });
+    expect(toGeminiSchema({ $defs: { "a b": { type: "string" } }, $ref: "#/$defs/a%20b" })).toEqual(
+      { type: "string" },
+    );
   });
 
   test("a $ref never walks into Object.prototype", () => {
@@ -79,16 +109,24 @@ describe("schemas mean what they say", () => {
   });
 
   test("a property named __proto__ survives, and required lists only own properties", () => {
-    const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","a","constructor","toString","hasOwnProperty"]}');
+    const schema = JSON.parse(
+      '{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","a","constructor","toString","hasOwnProperty"]}',
+    );
     const out = toGeminiSchema(schema);
     const props = out.properties as Record<string, unknown>;
     expect(Object.hasOwn(props, "__proto__")).toBe(true);
     expect(Object.getPrototypeOf(props)).toBe(Object.prototype);
-    expect(JSON.parse(JSON.stringify(out))).toEqual(JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","a"]}'));
+    expect(JSON.parse(JSON.stringify(out))).toEqual(
+      JSON.parse(
+        '{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","a"]}',
+      ),
+    );
   });
 
   test("allOf members merging a __proto__ property keep it", () => {
-    const schema = JSON.parse('{"allOf":[{"type":"object","properties":{"__proto__":{"type":"string"}}},{"properties":{"b":{"type":"string"}},"required":["__proto__","b"]}]}');
+    const schema = JSON.parse(
+      '{"allOf":[{"type":"object","properties":{"__proto__":{"type":"string"}}},{"properties":{"b":{"type":"string"}},"required":["__proto__","b"]}]}',
+    );
     const out = JSON.parse(JSON.stringify(toGeminiSchema(schema)));
     expect(Object.keys(out.properties)).toEqual(["__proto__", "b"]);
     expect(out.required).toEqual(["__proto__", "b"]);
@@ -97,7 +135,12 @@ describe("schemas mean what they say", () => {
   test("allOf with many members merges in time linear in their number", () => {
     // Copying the merged properties per member took 6 s for 16k members (and ran out of budget
     // half-way); adding them up takes ~50 ms. The bound is far from both.
-    const schema = { allOf: Array.from({ length: 16_000 }, (_, i) => ({ properties: { [`p${i}`]: { type: "string" } }, required: [`p${i}`] })) };
+    const schema = {
+      allOf: Array.from({ length: 16_000 }, (_, i) => ({
+        properties: { [`p${i}`]: { type: "string" } },
+        required: [`p${i}`],
+      })),
+    };
     const started = performance.now();
     const out = toGeminiSchema(schema);
     expect(performance.now() - started).toBeLessThan(1500);

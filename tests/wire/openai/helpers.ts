@@ -23,7 +23,13 @@ export function seeded(seed = 42): () => number {
 }
 
 export function ctx(): CodecContext {
-  return { group: GROUP, warnings: new Warnings(), toolNames: new NameMap(null), toolIds: new NameMap(null), random: seeded() };
+  return {
+    group: GROUP,
+    warnings: new Warnings(),
+    toolNames: new NameMap(null),
+    toolIds: new NameMap(null),
+    random: seeded(),
+  };
 }
 
 /** A context as the glue builds it for an OpenAI upstream: NameMaps with this codec's rules. */
@@ -32,7 +38,16 @@ export function encodeCtx(target: Partial<ModelConfig> = {}): EncodeRequestConte
     ...ctx(),
     toolNames: new NameMap(openaiCodec.toolNameRule),
     toolIds: new NameMap(openaiCodec.toolIdRule),
-    target: { name: "m", apiType: "openai", model: "gpt-test", apiBase: "https://compat.example/v1", apiKey: "", rewriteHeader: {}, timeouts: DEFAULT_TIMEOUTS, ...target },
+    target: {
+      name: "m",
+      apiType: "openai",
+      model: "gpt-test",
+      apiBase: "https://compat.example/v1",
+      apiKey: "",
+      rewriteHeader: {},
+      timeouts: DEFAULT_TIMEOUTS,
+      ...target,
+    },
   };
 }
 
@@ -51,20 +66,35 @@ export async function framesOf(chunks: string[]): Promise<StreamFrame[]> {
 }
 
 /** Runs the codec's stream decoder over wire text the way the glue does, `end()` included. */
-export async function decodeStream(text: string | string[], c: CodecContext = ctx()): Promise<StreamEvent[]> {
+export async function decodeStream(
+  text: string | string[],
+  c: CodecContext = ctx(),
+): Promise<StreamEvent[]> {
   const frames = await framesOf(Array.isArray(text) ? text : [text]);
   const dec = openaiCodec.createStreamDecoder(c);
   return [...frames.flatMap((f) => dec.push(f)), ...dec.end()];
 }
 
-export const textOf = (events: StreamEvent[]) => events.flatMap((e) => (e.type === "text" ? [e.text] : [])).join("");
-export const reasoningOf = (events: StreamEvent[]) => events.flatMap((e) => (e.type === "reasoning" ? [e.text] : [])).join("");
-export const argsOf = (events: StreamEvent[], index: number) => events.flatMap((e) => (e.type === "tool_args" && e.index === index ? [e.fragment] : [])).join("");
-export const ofType = <T extends StreamEvent["type"]>(events: StreamEvent[], type: T) => events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
+export const textOf = (events: StreamEvent[]) =>
+  events.flatMap((e) => (e.type === "text" ? [e.text] : [])).join("");
+export const reasoningOf = (events: StreamEvent[]) =>
+  events.flatMap((e) => (e.type === "reasoning" ? [e.text] : [])).join("");
+export const argsOf = (events: StreamEvent[], index: number) =>
+  events.flatMap((e) => (e.type === "tool_args" && e.index === index ? [e.fragment] : [])).join("");
+export const ofType = <T extends StreamEvent["type"]>(events: StreamEvent[], type: T) =>
+  events.filter((e): e is Extract<StreamEvent, { type: T }> => e.type === type);
 
 /** Serves fixed bytes once per request, so a real SDK can be pointed at them. */
-export async function withServer<T>(body: string, contentType: string, run: (baseURL: string) => Promise<T>, status = 200): Promise<T> {
-  const server = Bun.serve({ port: 0, fetch: () => new Response(body, { status, headers: { "content-type": contentType } }) });
+export async function withServer<T>(
+  body: string,
+  contentType: string,
+  run: (baseURL: string) => Promise<T>,
+  status = 200,
+): Promise<T> {
+  const server = Bun.serve({
+    port: 0,
+    fetch: () => new Response(body, { status, headers: { "content-type": contentType } }),
+  });
   try {
     return await run(`http://127.0.0.1:${server.port}/v1`);
   } finally {

@@ -1,9 +1,20 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import type { AssistantPart, Message, ReasoningPart, TextPart, UserPart } from "../../../src/ir/content";
+import type {
+  AssistantPart,
+  Message,
+  ReasoningPart,
+  TextPart,
+  UserPart,
+} from "../../../src/ir/content";
 import { isRouterError } from "../../../src/ir/error";
 import type { IRRequest } from "../../../src/ir/request";
-import { emptyUsage, type FinishReason, type IRResponse, type Usage } from "../../../src/ir/response";
+import {
+  emptyUsage,
+  type FinishReason,
+  type IRResponse,
+  type Usage,
+} from "../../../src/ir/response";
 import type { StreamEvent } from "../../../src/ir/stream";
 import { openaiCodec } from "../../../src/wire/openai/codec";
 import { eventSequence, request, response } from "./arbitraries";
@@ -11,14 +22,27 @@ import { ctx, encodeCtx, framesOf, GROUP } from "./helpers";
 
 /** What OpenAI's finish_reason keeps of an IR finish: five values, with the tool-call override. */
 function expectedFinish(reason: FinishReason, hasTools: boolean): FinishReason {
-  const wire: FinishReason = reason === "refusal" ? "content_filter" : ["pause", "error", "other"].includes(reason) ? "stop" : reason;
+  const wire: FinishReason =
+    reason === "refusal"
+      ? "content_filter"
+      : ["pause", "error", "other"].includes(reason)
+        ? "stop"
+        : reason;
   return wire === "stop" && hasTools ? "tool_calls" : wire;
 }
 
 /** Cache writes are billed prompt tokens in OpenAI's usage; reasoning tokens are always reported. */
-const expectedUsage = (u: Usage): Usage => ({ input: u.input + u.cacheWrite, cacheRead: u.cacheRead, cacheWrite: 0, output: u.output, reasoning: u.reasoning ?? 0 });
+const expectedUsage = (u: Usage): Usage => ({
+  input: u.input + u.cacheWrite,
+  cacheRead: u.cacheRead,
+  cacheWrite: 0,
+  output: u.output,
+  reasoning: u.reasoning ?? 0,
+});
 
-const texts = (parts: TextPart[], sep: string): TextPart[] => [{ type: "text", text: parts.map((p) => p.text).join(sep) }];
+const texts = (parts: TextPart[], sep: string): TextPart[] => [
+  { type: "text", text: parts.map((p) => p.text).join(sep) },
+];
 
 /** The request as OpenAI can carry it: joined texts, results split from user text, reasoning only on tool-call turns. */
 function expectedRequest(x: IRRequest): IRRequest {
@@ -29,7 +53,10 @@ function expectedRequest(x: IRRequest): IRRequest {
     if (m.role === "assistant") {
       const calls = m.parts.filter((p) => p.type === "tool_call");
       const said = m.parts.filter((p) => p.type === "text");
-      const thought = m.parts.filter((p) => p.type === "reasoning").map((p) => p.text).join("");
+      const thought = m.parts
+        .filter((p) => p.type === "reasoning")
+        .map((p) => p.text)
+        .join("");
       const parts: AssistantPart[] = [];
       if (calls.length && thought) parts.push({ type: "reasoning", text: thought });
       if (said.length) parts.push(...texts(said, "\n"));
@@ -37,17 +64,27 @@ function expectedRequest(x: IRRequest): IRRequest {
     }
     const out: Message[] = [];
     const results = m.parts.filter((p) => p.type === "tool_result");
-    const rest = m.parts.filter((p) => p.type !== "tool_result") as Exclude<UserPart, { type: "tool_result" }>[];
+    const rest = m.parts.filter((p) => p.type !== "tool_result") as Exclude<
+      UserPart,
+      { type: "tool_result" }
+    >[];
     if (results.length) {
       out.push({
         role: "user",
         parts: results.map(({ isError, ...r }) => {
           const t = r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-          return { ...r, content: [{ type: "text", text: isError ? (t ? `Error: ${t}` : "Error") : t }] };
+          return {
+            ...r,
+            content: [{ type: "text", text: isError ? (t ? `Error: ${t}` : "Error") : t }],
+          };
         }),
       });
     }
-    if (rest.length) out.push({ role: "user", parts: rest.every((p) => p.type === "text") ? texts(rest as TextPart[], "\n") : rest });
+    if (rest.length)
+      out.push({
+        role: "user",
+        parts: rest.every((p) => p.type === "text") ? texts(rest as TextPart[], "\n") : rest,
+      });
     return out;
   });
   if (!x.tools.length) {
@@ -60,7 +97,10 @@ function expectedRequest(x: IRRequest): IRRequest {
 test("decodeRequest(encodeRequest(x)) equals x, for what OpenAI can express", () => {
   fc.assert(
     fc.property(request, (x) => {
-      const wire = openaiCodec.encodeRequest(x, encodeCtx({ apiBase: "https://generativelanguage.googleapis.com/v1beta/openai" }));
+      const wire = openaiCodec.encodeRequest(
+        x,
+        encodeCtx({ apiBase: "https://generativelanguage.googleapis.com/v1beta/openai" }),
+      );
       if (isRouterError(wire)) throw new Error(wire.message);
       // Through real JSON, as on the network.
       const back = openaiCodec.decodeRequest(JSON.parse(JSON.stringify(wire)), ctx());
@@ -72,11 +112,18 @@ test("decodeRequest(encodeRequest(x)) equals x, for what OpenAI can express", ()
 
 function expectedResponse(x: IRResponse): IRResponse {
   const reasoning = x.parts.filter((p) => p.type === "reasoning");
-  const said = x.parts.filter((p) => p.type === "text").map((p) => p.text).join("");
+  const said = x.parts
+    .filter((p) => p.type === "text")
+    .map((p) => p.text)
+    .join("");
   const calls = x.parts.filter((p) => p.type === "tool_call");
   const signed = reasoning.some((r) => r.signature || r.redacted !== undefined);
   const thought = reasoning.map((r) => r.text).join("");
-  const keptReasoning: ReasoningPart[] = signed ? reasoning : thought ? [{ type: "reasoning", text: thought }] : [];
+  const keptReasoning: ReasoningPart[] = signed
+    ? reasoning
+    : thought
+      ? [{ type: "reasoning", text: thought }]
+      : [];
   return {
     id: x.id,
     model: GROUP,
@@ -111,7 +158,7 @@ function expectedEvents(events: StreamEvent[], streamUsage: boolean): Comparable
   for (const e of events) {
     if (e.type === "start") out.push({ type: "start", id: e.id, model: GROUP });
     else if (e.type === "text" || e.type === "reasoning") e.text && out.push(e);
-    else if (e.type === "tool_start") (hasTools = true), out.push(e);
+    else if (e.type === "tool_start") ((hasTools = true), out.push(e));
     else if (e.type === "tool_args") e.fragment && (gotArgs.add(e.index), out.push(e));
     else if (e.type === "tool_end") {
       if (!gotArgs.has(e.index)) out.push({ type: "tool_args", index: e.index, fragment: "{}" });
@@ -119,7 +166,10 @@ function expectedEvents(events: StreamEvent[], streamUsage: boolean): Comparable
     } else if (e.type === "usage") usage = e.usage;
     else if (e.type === "finish") {
       if (streamUsage) out.push({ type: "usage", usage: expectedUsage(usage) });
-      out.push(...ends, { type: "finish", finish: { reason: expectedFinish(e.finish.reason, hasTools) } });
+      out.push(...ends, {
+        type: "finish",
+        finish: { reason: expectedFinish(e.finish.reason, hasTools) },
+      });
     } else if (e.type === "error") out.push({ type: "error", code: e.error.code });
     else out.push(e);
   }
@@ -129,12 +179,21 @@ function expectedEvents(events: StreamEvent[], streamUsage: boolean): Comparable
 test("stream: encode events, frame the text, decode: the same events", async () => {
   await fc.assert(
     fc.asyncProperty(eventSequence, async ({ events, streamUsage }) => {
-      const enc = openaiCodec.createStreamEncoder(ctx(), { model: GROUP, system: [], messages: [], tools: [], stream: true, streamUsage });
+      const enc = openaiCodec.createStreamEncoder(ctx(), {
+        model: GROUP,
+        system: [],
+        messages: [],
+        tools: [],
+        stream: true,
+        streamUsage,
+      });
       const wire = events.map((e) => enc.push(e)).join("") + enc.end();
       const dec = openaiCodec.createStreamDecoder(ctx());
       const frames = await framesOf([wire]);
       const decoded = [...frames.flatMap((f) => dec.push(f)), ...dec.end()];
-      const comparable = decoded.map((e): Comparable => (e.type === "error" ? { type: "error", code: e.error.code } : e));
+      const comparable = decoded.map((e): Comparable =>
+        e.type === "error" ? { type: "error", code: e.error.code } : e,
+      );
       expect(comparable).toEqual(expectedEvents(events, streamUsage));
       const err = decoded.find((e) => e.type === "error");
       if (err?.type === "error") expect(err.error.message).toEndWith("upstream (x): busy");

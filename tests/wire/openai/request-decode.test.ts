@@ -11,10 +11,15 @@ function decode(body: Record<string, unknown>, c = ctx()): IRRequest {
   return out;
 }
 const user = (content: unknown) => ({ role: "user", content });
-const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
 describe("recorded request bodies", () => {
-  const files = ["openai", "openai-compatible"].flatMap((d) => readdirSync(`${FIXTURES}/${d}`).filter((f) => f.endsWith(".request.json")).map((f) => `${d}/${f}`));
+  const files = ["openai", "openai-compatible"].flatMap((d) =>
+    readdirSync(`${FIXTURES}/${d}`)
+      .filter((f) => f.endsWith(".request.json"))
+      .map((f) => `${d}/${f}`),
+  );
   test.each(files)("%s decodes", (file) => {
     const body = fixtureJson(file);
     const req = decode(body);
@@ -26,22 +31,58 @@ describe("recorded request bodies", () => {
   test("text-stream request: tool history becomes call + result, tool strict kept, include_usage → streamUsage", () => {
     const req = decode(fixtureJson("openai/text-stream.request.json"));
     expect(req.messages).toEqual([
-      { role: "user", parts: [{ type: "text", text: "What is the capital of the UK? Use the tool, then answer." }] },
-      { role: "assistant", parts: [{ type: "tool_call", id: "call_ZR5UUuTt3pf61kjwAJIYdVMj", name: "get_capital", args: { country: "UK" } }] },
-      { role: "user", parts: [{ type: "tool_result", callId: "call_ZR5UUuTt3pf61kjwAJIYdVMj", name: "get_capital", content: [{ type: "text", text: "London" }] }] },
+      {
+        role: "user",
+        parts: [
+          { type: "text", text: "What is the capital of the UK? Use the tool, then answer." },
+        ],
+      },
+      {
+        role: "assistant",
+        parts: [
+          {
+            type: "tool_call",
+            id: "call_ZR5UUuTt3pf61kjwAJIYdVMj",
+            name: "get_capital",
+            args: { country: "UK" },
+          },
+        ],
+      },
+      {
+        role: "user",
+        parts: [
+          {
+            type: "tool_result",
+            callId: "call_ZR5UUuTt3pf61kjwAJIYdVMj",
+            name: "get_capital",
+            content: [{ type: "text", text: "London" }],
+          },
+        ],
+      },
     ]);
-    expect(req.tools[0]).toMatchObject({ name: "get_capital", strict: true, schema: { type: "object", required: ["country"] } });
+    expect(req.tools[0]).toMatchObject({
+      name: "get_capital",
+      strict: true,
+      schema: { type: "object", required: ["country"] },
+    });
     expect(req.toolChoice).toEqual({ type: "auto" });
     expect(req.streamUsage).toBe(true);
   });
 
   test("refusal request: json_schema response format", () => {
     const req = decode(fixtureJson("openai/refusal.request.json"));
-    expect(req.responseFormat).toMatchObject({ type: "json_schema", name: "StructuredAnswer", strict: true, schema: { title: "StructuredAnswer" } });
+    expect(req.responseFormat).toMatchObject({
+      type: "json_schema",
+      name: "StructuredAnswer",
+      strict: true,
+      schema: { title: "StructuredAnswer" },
+    });
   });
 
   test("reasoning-usage request: reasoning_effort", () => {
-    expect(decode(fixtureJson("openai/reasoning-usage.request.json")).reasoning).toEqual({ effort: "low" });
+    expect(decode(fixtureJson("openai/reasoning-usage.request.json")).reasoning).toEqual({
+      effort: "low",
+    });
   });
 });
 
@@ -72,7 +113,10 @@ describe("messages", () => {
           { type: "image_url", image_url: { url: "https://x.test/a.jpg", detail: "low" } },
           { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
           { type: "input_audio", input_audio: { data: "SUQz", format: "mp3" } },
-          { type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" } },
+          {
+            type: "file",
+            file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" },
+          },
           { type: "file", file: { file_id: "file-abc" } },
         ]),
       ],
@@ -95,11 +139,19 @@ describe("messages", () => {
         user("q"),
         {
           role: "assistant",
-          content: [{ type: "text", text: "a" }, { type: "refusal", refusal: "no" }],
+          content: [
+            { type: "text", text: "a" },
+            { type: "refusal", refusal: "no" },
+          ],
           reasoning_content: "thought",
           tool_calls: [
             { id: "c1", type: "function", function: { name: "f", arguments: "" } },
-            { id: "c2", type: "function", function: { name: "g", arguments: '{"x":[1]}' }, extra_content: { google: { thought_signature: "R0VN" } } },
+            {
+              id: "c2",
+              type: "function",
+              function: { name: "g", arguments: '{"x":[1]}' },
+              extra_content: { google: { thought_signature: "R0VN" } },
+            },
           ],
         },
       ],
@@ -109,7 +161,13 @@ describe("messages", () => {
       { type: "text", text: "a" },
       { type: "text", text: "no" },
       { type: "tool_call", id: "c1", name: "f", args: {} },
-      { type: "tool_call", id: "c2", name: "g", args: { x: [1] }, signature: { source: "gemini", value: "R0VN" } },
+      {
+        type: "tool_call",
+        id: "c2",
+        name: "g",
+        args: { x: [1] },
+        signature: { source: "gemini", value: "R0VN" },
+      },
     ]);
   });
 
@@ -137,7 +195,9 @@ describe("messages", () => {
   });
 
   test("`reasoning` (vLLM) is read when reasoning_content is absent", () => {
-    const req = decode({ messages: [user("q"), { role: "assistant", content: "a", reasoning: "r" }] });
+    const req = decode({
+      messages: [user("q"), { role: "assistant", content: "a", reasoning: "r" }],
+    });
     expect(req.messages[1]!.parts[0]).toEqual({ type: "reasoning", text: "r" });
   });
 
@@ -151,7 +211,11 @@ describe("messages", () => {
             role: "assistant",
             content: null,
             tool_calls: [
-              { id: "c1", type: "function", function: { name: "f", arguments: '{"path":"/tmp/a","opts":{"deep":tr' } },
+              {
+                id: "c1",
+                type: "function",
+                function: { name: "f", arguments: '{"path":"/tmp/a","opts":{"deep":tr' },
+              },
               { id: "c2", type: "function", function: { name: "f", arguments: '{"a":1,"b' } },
               { id: "c3", type: "function", function: { name: "f", arguments: "not json" } },
             ],
@@ -171,7 +235,14 @@ describe("messages", () => {
     const req = decode({
       messages: [
         user("q"),
-        { role: "assistant", content: null, tool_calls: [{ id: "a", type: "function", function: { name: "f", arguments: "{}" } }, { id: "b", type: "function", function: { name: "g", arguments: "{}" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "a", type: "function", function: { name: "f", arguments: "{}" } },
+            { id: "b", type: "function", function: { name: "g", arguments: "{}" } },
+          ],
+        },
         { role: "tool", tool_call_id: "a", content: "ra" },
         { role: "tool", tool_call_id: "b", content: [{ type: "text", text: "rb" }] },
         user("next"),
@@ -191,21 +262,41 @@ describe("messages", () => {
 
   test("message fields without an equivalent (name, prefix) are reported, not silently lost", () => {
     const c = ctx();
-    decode({ messages: [{ role: "user", content: "q", name: "alice" }, { role: "assistant", content: "a", prefix: true, annotations: [] }] }, c);
+    decode(
+      {
+        messages: [
+          { role: "user", content: "q", name: "alice" },
+          { role: "assistant", content: "a", prefix: true, annotations: [] },
+        ],
+      },
+      c,
+    );
     expect(c.warnings.list.map((w) => w.what)).toEqual(["messages[].name", "messages[].prefix"]);
   });
 
   test("legacy functions / function_call / function messages", () => {
     const req = decode({
-      functions: [{ name: "f", parameters: { type: "object", properties: { a: { type: "string" } } } }],
+      functions: [
+        { name: "f", parameters: { type: "object", properties: { a: { type: "string" } } } },
+      ],
       function_call: { name: "f" },
-      messages: [user("q"), { role: "assistant", content: null, function_call: { name: "f", arguments: '{"a":"x"}' } }, { role: "function", name: "f", content: "done" }],
+      messages: [
+        user("q"),
+        { role: "assistant", content: null, function_call: { name: "f", arguments: '{"a":"x"}' } },
+        { role: "function", name: "f", content: "done" },
+      ],
     });
-    expect(req.tools).toEqual([{ name: "f", schema: { type: "object", properties: { a: { type: "string" } } } }]);
+    expect(req.tools).toEqual([
+      { name: "f", schema: { type: "object", properties: { a: { type: "string" } } } },
+    ]);
     expect(req.toolChoice).toEqual({ type: "tool", name: "f" });
     const call = req.messages[1]!.parts[0]!;
     expect(call).toMatchObject({ type: "tool_call", name: "f", args: { a: "x" } });
-    expect(req.messages[2]!.parts[0]).toMatchObject({ type: "tool_result", callId: (call as { id: string }).id, name: "f" });
+    expect(req.messages[2]!.parts[0]).toMatchObject({
+      type: "tool_result",
+      callId: (call as { id: string }).id,
+      name: "f",
+    });
   });
 });
 
@@ -228,7 +319,21 @@ describe("parameters", () => {
       reasoning_effort: "high",
       stream: true,
     });
-    expect(req).toMatchObject({ maxTokens: 100, temperature: 0.5, topP: 0.9, stop: ["END"], seed: 7, user: "u1", n: 1, presencePenalty: 0.1, frequencyPenalty: 0.2, parallelToolCalls: false, responseFormat: { type: "json" }, reasoning: { effort: "high" }, stream: true });
+    expect(req).toMatchObject({
+      maxTokens: 100,
+      temperature: 0.5,
+      topP: 0.9,
+      stop: ["END"],
+      seed: 7,
+      user: "u1",
+      n: 1,
+      presencePenalty: 0.1,
+      frequencyPenalty: 0.2,
+      parallelToolCalls: false,
+      responseFormat: { type: "json" },
+      reasoning: { effort: "high" },
+      stream: true,
+    });
     expect(req.streamUsage).toBeUndefined();
     expect(decode({ messages: [user("q")], max_tokens: 5 }).maxTokens).toBe(5);
   });
@@ -239,13 +344,28 @@ describe("parameters", () => {
     expect(tc("required")).toEqual({ type: "required" });
     expect(tc({ type: "function", function: { name: "f" } })).toEqual({ type: "tool", name: "f" });
     const c = ctx();
-    expect(decode({ messages: [user("q")], tool_choice: { type: "allowed_tools", allowed_tools: { mode: "required", tools: [] } } }, c).toolChoice).toEqual({ type: "required" });
+    expect(
+      decode(
+        {
+          messages: [user("q")],
+          tool_choice: { type: "allowed_tools", allowed_tools: { mode: "required", tools: [] } },
+        },
+        c,
+      ).toolChoice,
+    ).toEqual({ type: "required" });
     expect(c.warnings.list[0]?.what).toBe("tool_choice.allowed_tools");
   });
 
   test("keys without an IR field are kept in ext.openai", () => {
-    const req = decode({ messages: [user("q")], logit_bias: { "1": 2 }, service_tier: "flex", metadata: { a: "b" }, store: true });
-    expect(req.ext).toEqual({ openai: { logit_bias: { "1": 2 }, service_tier: "flex", metadata: { a: "b" }, store: true } });
+    const req = decode({
+      messages: [user("q")],
+      logit_bias: { "1": 2 },
+      service_tier: "flex",
+      metadata: { a: "b" },
+      store: true,
+    });
+    expect(req.ext).toEqual({
+      openai: { logit_bias: { "1": 2 }, service_tier: "flex", metadata: { a: "b" }, store: true },
+    });
   });
 });
-

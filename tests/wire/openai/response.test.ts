@@ -16,14 +16,24 @@ describe("recorded responses → IR", () => {
     const res = decode(fixtureJson("openai/tool-call.json"));
     expect(res.model).toBe(GROUP);
     expect(res.id).toBe("chatcmpl-DPTDvejNjal4FLo3y89eNFsbKoI4M");
-    expect(res.parts).toEqual([{ type: "tool_call", id: "call_nyDXQZ1Ao3rKiffJ74zhnoVP", name: "get_current_weather", args: { location: "Boston, MA" } }]);
+    expect(res.parts).toEqual([
+      {
+        type: "tool_call",
+        id: "call_nyDXQZ1Ao3rKiffJ74zhnoVP",
+        name: "get_current_weather",
+        args: { location: "Boston, MA" },
+      },
+    ]);
     expect(res.finish).toEqual({ reason: "tool_calls" });
     expect(res.usage).toEqual({ input: 67, cacheRead: 0, cacheWrite: 0, output: 18, reasoning: 0 });
   });
 
   test("tool-call-parallel: both calls in order", () => {
     const res = decode(fixtureJson("openai/tool-call-parallel.json"));
-    expect(res.parts.map((p) => (p.type === "tool_call" ? p.args : null))).toEqual([{ location: "San Francisco" }, { location: "Boston" }]);
+    expect(res.parts.map((p) => (p.type === "tool_call" ? p.args : null))).toEqual([
+      { location: "San Francisco" },
+      { location: "Boston" },
+    ]);
   });
 
   test("length: text kept, finish length", () => {
@@ -34,13 +44,24 @@ describe("recorded responses → IR", () => {
 
   test("refusal: the refusal text with content_filter", () => {
     const res = decode(fixtureJson("openai/refusal.json"));
-    expect(res.parts).toEqual([{ type: "text", text: "I'm very sorry, but I can't assist with that request." }]);
+    expect(res.parts).toEqual([
+      { type: "text", text: "I'm very sorry, but I can't assist with that request." },
+    ]);
     expect(res.finish).toEqual({ reason: "content_filter" });
   });
 
   test("reasoning-usage and cached-tokens: usage meanings", () => {
-    expect(decode(fixtureJson("openai/reasoning-usage.json")).usage).toEqual({ input: 11, cacheRead: 0, cacheWrite: 0, output: 228, reasoning: 192 });
-    expect(decode(fixtureJson("openai/cached-tokens.json")).usage).toMatchObject({ input: 125, cacheRead: 1024 });
+    expect(decode(fixtureJson("openai/reasoning-usage.json")).usage).toEqual({
+      input: 11,
+      cacheRead: 0,
+      cacheWrite: 0,
+      output: 228,
+      reasoning: 192,
+    });
+    expect(decode(fixtureJson("openai/cached-tokens.json")).usage).toMatchObject({
+      input: 125,
+      cacheRead: 1024,
+    });
   });
 
   test("azure content filter: no message at all", () => {
@@ -53,7 +74,13 @@ describe("recorded responses → IR", () => {
     const res = decode(fixtureJson("openai-compatible/deepseek-reasoning-tool-call.json"));
     expect(res.parts.map((p) => p.type)).toEqual(["reasoning", "text", "tool_call"]);
     expect(res.parts[2]).toMatchObject({ name: "load_capability", args: { id: "DICE_ROLL" } });
-    expect(res.usage).toEqual({ input: 51, cacheRead: 512, cacheWrite: 0, output: 116, reasoning: 60 });
+    expect(res.usage).toEqual({
+      input: 51,
+      cacheRead: 512,
+      cacheWrite: 0,
+      output: 116,
+      reasoning: 60,
+    });
   });
 
   test("gemini compat: empty id synthesised, message-level thought signature bound to the call", () => {
@@ -63,20 +90,45 @@ describe("recorded responses → IR", () => {
     expect(call).toMatchObject({ type: "tool_call", name: "get_current_time", args: {} });
     if (call.type !== "tool_call") throw new Error("not a call");
     expect(call.id).toMatch(/^call_[0-9A-Za-z]{24}$/);
-    expect(call.signature).toEqual({ source: "gemini", value: body.choices[0].message.extra_content.google.thought_signature });
+    expect(call.signature).toEqual({
+      source: "gemini",
+      value: body.choices[0].message.extra_content.google.thought_signature,
+    });
   });
 
   test("errors in a 200 body and bodies without choices are errors, not answers", () => {
-    const e1 = openaiCodec.decodeResponse({ error: { message: "quota", type: "insufficient_quota", code: "insufficient_quota" } }, ctx()) as RouterError;
-    expect(e1).toMatchObject({ code: "rate_limit", subtype: "insufficient_quota", message: "upstream (openai): quota" });
-    expect((openaiCodec.decodeResponse({ id: "x", choices: [] }, ctx()) as RouterError).code).toBe("bad_gateway");
+    const e1 = openaiCodec.decodeResponse(
+      { error: { message: "quota", type: "insufficient_quota", code: "insufficient_quota" } },
+      ctx(),
+    ) as RouterError;
+    expect(e1).toMatchObject({
+      code: "rate_limit",
+      subtype: "insufficient_quota",
+      message: "upstream (openai): quota",
+    });
+    expect((openaiCodec.decodeResponse({ id: "x", choices: [] }, ctx()) as RouterError).code).toBe(
+      "bad_gateway",
+    );
     expect((openaiCodec.decodeResponse("nope", ctx()) as RouterError).code).toBe("bad_gateway");
   });
 
   test("content arrays with thinking pieces (Mistral) and a legacy function_call", () => {
     const res = decode({
       id: "x",
-      choices: [{ index: 0, message: { role: "assistant", content: [{ type: "thinking", thinking: "why" }, { type: "text", text: "because" }], function_call: { name: "f", arguments: '{"a":1}' } }, finish_reason: "function_call" }],
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: [
+              { type: "thinking", thinking: "why" },
+              { type: "text", text: "because" },
+            ],
+            function_call: { name: "f", arguments: '{"a":1}' },
+          },
+          finish_reason: "function_call",
+        },
+      ],
     });
     expect(res.parts.map((p) => p.type)).toEqual(["reasoning", "text", "tool_call"]);
     expect(res.parts[2]).toMatchObject({ name: "f", args: { a: 1 } });
@@ -85,7 +137,26 @@ describe("recorded responses → IR", () => {
 
   test("names and ids come back through the NameMaps", () => {
     const c = ctx();
-    const body = { id: "x", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: c.toolIds.toWire("toolu_A"), type: "function", function: { name: c.toolNames.toWire("ns.tool"), arguments: "{}" } }] }, finish_reason: "stop" }] };
+    const body = {
+      id: "x",
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              {
+                id: c.toolIds.toWire("toolu_A"),
+                type: "function",
+                function: { name: c.toolNames.toWire("ns.tool"), arguments: "{}" },
+              },
+            ],
+          },
+          finish_reason: "stop",
+        },
+      ],
+    };
     expect(decode(body, c).parts[0]).toMatchObject({ id: "toolu_A", name: "ns.tool" });
   });
 });
@@ -98,7 +169,13 @@ const full: IRResponse = {
     { type: "reasoning", text: "", redacted: "opaque" },
     { type: "text", text: "Checking " },
     { type: "text", text: "now." },
-    { type: "tool_call", id: "toolu_1", name: "get_weather", args: { city: "Oslo" }, signature: { source: "gemini", value: "R0VN" } },
+    {
+      type: "tool_call",
+      id: "toolu_1",
+      name: "get_weather",
+      args: { city: "Oslo" },
+      signature: { source: "gemini", value: "R0VN" },
+    },
     { type: "tool_call", id: "toolu_2", name: "now", args: {} },
   ],
   finish: { reason: "stop" },
@@ -126,17 +203,37 @@ describe("IR → OpenAI response", () => {
             { type: "redacted_thinking", data: "opaque" },
           ],
           tool_calls: [
-            { id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' }, extra_content: { google: { thought_signature: "llmr-g1:R0VN" } } },
+            {
+              id: "toolu_1",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"city":"Oslo"}' },
+              extra_content: { google: { thought_signature: "llmr-g1:R0VN" } },
+            },
             { id: "toolu_2", type: "function", function: { name: "now", arguments: "{}" } },
           ],
         },
       },
     ]);
-    expect(out.usage).toEqual({ prompt_tokens: 105, completion_tokens: 20, total_tokens: 125, prompt_tokens_details: { cached_tokens: 90 }, completion_tokens_details: { reasoning_tokens: 7 } });
+    expect(out.usage).toEqual({
+      prompt_tokens: 105,
+      completion_tokens: 20,
+      total_tokens: 125,
+      prompt_tokens_details: { cached_tokens: 90 },
+      completion_tokens_details: { reasoning_tokens: 7 },
+    });
   });
 
   test("only tool calls → content null; unsigned reasoning → no thinking_blocks", () => {
-    const out = openaiCodec.encodeResponse({ ...full, parts: [{ type: "reasoning", text: "r" }, { type: "tool_call", id: "a", name: "f", args: {} }] }, ctx()) as any;
+    const out = openaiCodec.encodeResponse(
+      {
+        ...full,
+        parts: [
+          { type: "reasoning", text: "r" },
+          { type: "tool_call", id: "a", name: "f", args: {} },
+        ],
+      },
+      ctx(),
+    ) as any;
     expect(out.choices[0].message.content).toBeNull();
     expect(out.choices[0].message.thinking_blocks).toBeUndefined();
   });
@@ -145,9 +242,15 @@ describe("IR → OpenAI response", () => {
     const body = JSON.stringify(openaiCodec.encodeResponse(full, ctx()));
     await withServer(body, "application/json", async (baseURL) => {
       const client = new OpenAI({ baseURL, apiKey: "k", maxRetries: 0 });
-      const res = await client.chat.completions.create({ model: GROUP, messages: [{ role: "user", content: "hi" }] });
+      const res = await client.chat.completions.create({
+        model: GROUP,
+        messages: [{ role: "user", content: "hi" }],
+      });
       expect(res.choices[0]!.message.content).toBe("Checking now.");
-      expect(res.choices[0]!.message.tool_calls?.map((t: any) => t.function.name)).toEqual(["get_weather", "now"]);
+      expect(res.choices[0]!.message.tool_calls?.map((t: any) => t.function.name)).toEqual([
+        "get_weather",
+        "now",
+      ]);
       expect(res.usage?.prompt_tokens_details?.cached_tokens).toBe(90);
     });
   });

@@ -13,7 +13,11 @@ const DONE = "data: [DONE]\n\n";
 
 describe("edge cases peers learned the hard way", () => {
   test("first delta carrying content", async () => {
-    const ev = await decodeStream([chunk({ role: "assistant", content: "Hi" }), chunk({}, "stop"), DONE]);
+    const ev = await decodeStream([
+      chunk({ role: "assistant", content: "Hi" }),
+      chunk({}, "stop"),
+      DONE,
+    ]);
     expect(ev.map((e) => e.type)).toEqual(["start", "text", "finish"]);
     expect(textOf(ev)).toBe("Hi");
   });
@@ -38,21 +42,41 @@ describe("edge cases peers learned the hard way", () => {
     const ev = await decodeStream([
       chunk({ reasoning_content: "think" }),
       chunk({ content: "Let me look." }),
-      chunk({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "now", arguments: "" } }] }),
+      chunk({
+        tool_calls: [
+          { index: 0, id: "call_1", type: "function", function: { name: "now", arguments: "" } },
+        ],
+      }),
       chunk({}, "tool_calls"),
       DONE,
     ]);
-    expect(ev.map((e) => e.type)).toEqual(["start", "reasoning", "text", "tool_start", "tool_args", "tool_end", "finish"]);
+    expect(ev.map((e) => e.type)).toEqual([
+      "start",
+      "reasoning",
+      "text",
+      "tool_start",
+      "tool_args",
+      "tool_end",
+      "finish",
+    ]);
     expect(argsOf(ev, 0)).toBe("{}");
   });
 
   test("tool calls with a plain stop are reported as tool_calls", async () => {
-    const ev = await decodeStream([chunk({ tool_calls: [{ index: 0, id: "c1", function: { name: "f", arguments: "{}" } }] }), chunk({}, "stop"), DONE]);
+    const ev = await decodeStream([
+      chunk({ tool_calls: [{ index: 0, id: "c1", function: { name: "f", arguments: "{}" } }] }),
+      chunk({}, "stop"),
+      DONE,
+    ]);
     expect(finishOf(ev)).toEqual([{ reason: "tool_calls" }]);
   });
 
   test("refusal → text plus content_filter", async () => {
-    const ev = await decodeStream([chunk({ refusal: "I can't help with that." }), chunk({}, "stop"), DONE]);
+    const ev = await decodeStream([
+      chunk({ refusal: "I can't help with that." }),
+      chunk({}, "stop"),
+      DONE,
+    ]);
     expect(textOf(ev)).toBe("I can't help with that.");
     expect(finishOf(ev)).toEqual([{ reason: "content_filter" }]);
   });
@@ -68,7 +92,11 @@ describe("edge cases peers learned the hard way", () => {
   });
 
   test("truncated stream (no finish, no [DONE]) → error, never a clean finish", async () => {
-    const ev = await decodeStream([chunk({ tool_calls: [{ index: 0, id: "c1", function: { name: "rm", arguments: '{"path":' } }] })]);
+    const ev = await decodeStream([
+      chunk({
+        tool_calls: [{ index: 0, id: "c1", function: { name: "rm", arguments: '{"path":' } }],
+      }),
+    ]);
     expect(finishOf(ev)).toEqual([]);
     expect(ofType(ev, "tool_end")).toEqual([]);
     const last = ev.at(-1)!;
@@ -77,14 +105,24 @@ describe("edge cases peers learned the hard way", () => {
   });
 
   test("malformed-json frame → error event, later frames ignored, end() adds nothing", async () => {
-    const ev = await decodeStream([chunk({ content: "a" }), "data: {not json\n\n", chunk({ content: "b" }), DONE]);
+    const ev = await decodeStream([
+      chunk({ content: "a" }),
+      "data: {not json\n\n",
+      chunk({ content: "b" }),
+      DONE,
+    ]);
     expect(ev.map((e) => e.type)).toEqual(["start", "text", "error"]);
   });
 
   test("malformed-raw-tail: a bare JSON error after the frames becomes the error", async () => {
     const dec = openaiCodec.createStreamDecoder(ctx());
-    dec.push({ data: JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: "a" } }] }) });
-    const ev = dec.push({ event: RAW_TAIL, data: '{"error":{"message":"overloaded","type":"server_error","code":503}}' });
+    dec.push({
+      data: JSON.stringify({ id: "c", choices: [{ index: 0, delta: { content: "a" } }] }),
+    });
+    const ev = dec.push({
+      event: RAW_TAIL,
+      data: '{"error":{"message":"overloaded","type":"server_error","code":503}}',
+    });
     expect(ev).toHaveLength(1);
     expect(ev[0]!.type === "error" && ev[0]!.error.code).toBe("overloaded");
     expect(dec.end()).toEqual([]);
@@ -97,13 +135,23 @@ describe("edge cases peers learned the hard way", () => {
       chunk({}, "tool_calls"),
       DONE,
     ]);
-    expect(ofType(ev, "tool_start")).toEqual([{ type: "tool_start", index: 0, id: "c9", name: "late" }]);
+    expect(ofType(ev, "tool_start")).toEqual([
+      { type: "tool_start", index: 0, id: "c9", name: "late" },
+    ]);
     expect(argsOf(ev, 0)).toBe('{"a":1}');
   });
 
   test("malformed-no-index: Gemini-compat parallel calls without index or id stay separate, ids synthesised", async () => {
     const ev = await decodeStream([
-      chunk({ tool_calls: [{ type: "function", function: { name: "a", arguments: '{"x":1}' }, extra_content: { google: { thought_signature: "c2ln" } } }] }),
+      chunk({
+        tool_calls: [
+          {
+            type: "function",
+            function: { name: "a", arguments: '{"x":1}' },
+            extra_content: { google: { thought_signature: "c2ln" } },
+          },
+        ],
+      }),
       chunk({ tool_calls: [{ type: "function", function: { name: "b", arguments: '{"y":2}' } }] }),
       chunk({}, "stop"),
       DONE,
@@ -131,7 +179,11 @@ describe("edge cases peers learned the hard way", () => {
   });
 
   test("argument objects instead of strings are stringified", async () => {
-    const ev = await decodeStream([chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: { q: 1 } } }] }), chunk({}, "tool_calls"), DONE]);
+    const ev = await decodeStream([
+      chunk({ tool_calls: [{ index: 0, id: "c", function: { name: "f", arguments: { q: 1 } } }] }),
+      chunk({}, "tool_calls"),
+      DONE,
+    ]);
     expect(JSON.parse(argsOf(ev, 0))).toEqual({ q: 1 });
   });
 
@@ -139,8 +191,20 @@ describe("edge cases peers learned the hard way", () => {
     const c = ctx();
     const wireName = c.toolNames.toWire("mcp.server/tool");
     const wireId = c.toolIds.toWire("toolu_original");
-    const ev = await decodeStream([chunk({ tool_calls: [{ index: 0, id: wireId, function: { name: wireName, arguments: "{}" } }] }), chunk({}, "tool_calls"), DONE], c);
-    expect(ofType(ev, "tool_start")[0]).toMatchObject({ id: "toolu_original", name: "mcp.server/tool" });
+    const ev = await decodeStream(
+      [
+        chunk({
+          tool_calls: [{ index: 0, id: wireId, function: { name: wireName, arguments: "{}" } }],
+        }),
+        chunk({}, "tool_calls"),
+        DONE,
+      ],
+      c,
+    );
+    expect(ofType(ev, "tool_start")[0]).toMatchObject({
+      id: "toolu_original",
+      name: "mcp.server/tool",
+    });
   });
 
   test("thinking_blocks in deltas carry Anthropic signatures and redacted blocks", async () => {
@@ -151,13 +215,21 @@ describe("edge cases peers learned the hard way", () => {
       chunk({ content: "ok" }, "stop"),
       DONE,
     ]);
-    expect(ofType(ev, "reasoning_signature")).toEqual([{ type: "reasoning_signature", signature: { source: "anthropic", value: "EqQB" } }]);
-    expect(ofType(ev, "redacted_reasoning")).toEqual([{ type: "redacted_reasoning", data: "opaque" }]);
+    expect(ofType(ev, "reasoning_signature")).toEqual([
+      { type: "reasoning_signature", signature: { source: "anthropic", value: "EqQB" } },
+    ]);
+    expect(ofType(ev, "redacted_reasoning")).toEqual([
+      { type: "redacted_reasoning", data: "opaque" },
+    ]);
     expect(reasoningOf(ev)).toBe("hmm");
   });
 
   test("content as an array of typed pieces (Mistral): thinking → reasoning, text → text", async () => {
-    const ev = await decodeStream([chunk({ content: [{ type: "thinking", thinking: [{ type: "text", text: "hmm" }] }] }), chunk({ content: [{ type: "text", text: "ok" }] }, "stop"), DONE]);
+    const ev = await decodeStream([
+      chunk({ content: [{ type: "thinking", thinking: [{ type: "text", text: "hmm" }] }] }),
+      chunk({ content: [{ type: "text", text: "ok" }] }, "stop"),
+      DONE,
+    ]);
     expect(reasoningOf(ev)).toBe("hmm");
     expect(textOf(ev)).toBe("ok");
   });
@@ -170,11 +242,14 @@ describe("edge cases peers learned the hard way", () => {
     const wire = fixtureText("openai/tool-call-parallel-stream.sse");
     const whole = await decodeStream(wire);
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 8 }), async (cuts) => {
-        const points = [0, ...cuts.sort((a, b) => a - b), wire.length];
-        const parts = points.slice(1).map((end, i) => wire.slice(points[i], end));
-        expect(await decodeStream(parts)).toEqual(whole);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 8 }),
+        async (cuts) => {
+          const points = [0, ...cuts.sort((a, b) => a - b), wire.length];
+          const parts = points.slice(1).map((end, i) => wire.slice(points[i], end));
+          expect(await decodeStream(parts)).toEqual(whole);
+        },
+      ),
       { numRuns: 50 },
     );
   });
