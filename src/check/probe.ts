@@ -1,11 +1,11 @@
 import type { ModelConfig } from "../config/types";
-import { CODECS } from "../convert/codecs";
+import { FORMATS } from "../wire";
 import { isRouterError, type IRResponse, type StreamEvent } from "../ir";
 import { callUpstream } from "../upstream/fetch";
 import type { CodecContext } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
 import { sanitize } from "./redact";
-import { buildProbe, PROBE_TOOL, swapTokenLimit } from "./request";
+import { buildProbe, PROBE_TOOL } from "./request";
 import type { CheckKind, ProbeResult } from "./types";
 
 /** A probe's verdict before timing and redaction are added. */
@@ -63,7 +63,7 @@ async function probe(model: ModelConfig, kind: CheckKind, signal: AbortSignal): 
   const req = buildProbe(model, kind);
   if (isRouterError(req))
     return { ok: false, error: `cannot build the probe request: ${req.message}` };
-  const codec = CODECS[model.apiType];
+  const format = FORMATS[model.apiType];
   let body = req.body;
   let note: string | undefined;
   for (let tries = 0; ; tries++) {
@@ -84,11 +84,8 @@ async function probe(model: ModelConfig, kind: CheckKind, signal: AbortSignal): 
         : verdict;
     }
     const text = await res.text().catch(() => "");
-    const error = codec.decodeError(res.status, text, res.headers);
-    const swapped =
-      model.apiType === "openai" && tries === 0
-        ? swapTokenLimit(body, res.status, error.message)
-        : undefined;
+    const error = format.codec.decodeError(res.status, text, res.headers);
+    const swapped = tries === 0 ? format.retryProbe?.(body, res.status, error.message) : undefined;
     if (!swapped)
       return { ok: false, status: res.status, error: error.message || `HTTP ${res.status}` };
     // Documented choice: the model answers, so the probe passes, but the report says which name
@@ -116,7 +113,7 @@ async function readAnswer(
       error: `answered ${res.status} with a body that is not JSON: ${text.slice(0, 80)}`,
     };
   }
-  const decoded = CODECS[model.apiType].decodeResponse(json, ctx);
+  const decoded = FORMATS[model.apiType].codec.decodeResponse(json, ctx);
   if (isRouterError(decoded)) return { ok: false, status: res.status, error: decoded.message };
   if (kind !== "tools") return { ok: true, status: res.status };
   return toolVerdict(decoded, res.status);
@@ -143,7 +140,7 @@ function toolVerdict(answer: IRResponse, status: number): Verdict {
  */
 async function readStream(res: Response, ctx: CodecContext, model: ModelConfig): Promise<Verdict> {
   if (!res.body) return { ok: false, status: res.status, error: "answered without a body" };
-  const decoder = CODECS[model.apiType].createStreamDecoder(ctx);
+  const decoder = FORMATS[model.apiType].codec.createStreamDecoder(ctx);
   const framer = new SseFramer();
   const utf8 = new TextDecoder();
   const events: StreamEvent[] = [];

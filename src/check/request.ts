@@ -1,11 +1,9 @@
 import type { ModelConfig } from "../config/types";
-import { CODECS } from "../convert/codecs";
-import { codecContext } from "../convert/context";
 import { isRouterError, type IRRequest, type RouterError } from "../ir";
 import { applyHeaderRewrite } from "../upstream/headers";
 import { mergePatch } from "../upstream/merge-patch";
 import type { CodecContext } from "../wire/codec";
-import { WIRE } from "../wire";
+import { codecContext, FORMATS } from "../wire";
 import type { CheckKind } from "./types";
 
 /** What the upstream sees as the group: it never leaves the router, but names the caller in logs. */
@@ -62,14 +60,15 @@ export function buildProbe(model: ModelConfig, kind: CheckKind): ProbeRequest | 
     // Encodes as "required" (OpenAI), "any" (Anthropic) and mode ANY (Gemini).
     ir.toolChoice = { type: "required" };
   }
-  const ctx = codecContext(PROBE_GROUP, model.apiType);
-  const encoded = CODECS[model.apiType].encodeRequest(ir, { ...ctx, target: model });
+  const format = FORMATS[model.apiType];
+  const ctx = codecContext(PROBE_GROUP, format);
+  const encoded = format.codec.encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return encoded;
   const body = (model.rewriteBody ? mergePatch(encoded, model.rewriteBody) : encoded) as Record<
     string,
     unknown
   >;
-  const target = WIRE[model.apiType].upstreamTarget(model, {
+  const target = format.upstreamTarget(model, {
     format: model.apiType,
     op: "generate",
     group: PROBE_GROUP,
@@ -81,29 +80,4 @@ export function buildProbe(model: ModelConfig, kind: CheckKind): ProbeRequest | 
   });
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   return { url: target.url, headers: target.headers, body, ctx };
-}
-
-const TOKEN_LIMITS = ["max_tokens", "max_completion_tokens"] as const;
-
-/**
- * OpenAI's reasoning models refuse `max_tokens`, and some compatible servers refuse
- * `max_completion_tokens`. Such a 400 says nothing about whether the model answers, so the
- * probe is retried once with the other name (see probe.ts). Returns the swapped body, or
- * undefined when the error is about something else.
- */
-export function swapTokenLimit(
-  body: Record<string, unknown>,
-  status: number,
-  message: string,
-): Record<string, unknown> | undefined {
-  if (
-    status !== 400 ||
-    !/unsupported|not supported|unrecognized|unknown|not allowed|extra inputs/i.test(message)
-  )
-    return undefined;
-  const sent = TOKEN_LIMITS.find((k) => k in body && message.includes(k));
-  if (!sent) return undefined;
-  const other = sent === "max_tokens" ? "max_completion_tokens" : "max_tokens";
-  const { [sent]: value, ...rest } = body;
-  return { ...rest, [other]: value };
 }

@@ -3,6 +3,8 @@ import { readFile } from "node:fs/promises";
 import { loadCheckedConfig } from "./config";
 import type { GroupConfig, ModelConfig } from "../config/types";
 import { loadRuntime } from "../core/runtime";
+import { isRouterError } from "../ir";
+import { FALLBACK_FORMAT, FORMAT_IDS, FORMATS, isFormatId, type FormatId } from "../wire";
 import { checkUnknownFlags, knownFlags, UsageError } from "./args";
 
 /**
@@ -27,8 +29,8 @@ export const EXPLAIN_ARGS = {
   },
   format: {
     type: "string",
-    valueHint: "openai|anthropic|gemini",
-    description: "The client's API (default: gemini when the body has contents, else openai)",
+    valueHint: FORMAT_IDS.join("|"),
+    description: "The client's API (default: the first whose request shape the body has)",
   },
   json: { type: "boolean", description: "Print JSON instead of a table" },
   help: { type: "boolean", alias: "h", description: "Show this help" },
@@ -41,8 +43,6 @@ export const explainCommand = defineCommand({
   args: EXPLAIN_ARGS,
 });
 
-type Format = "openai" | "anthropic" | "gemini";
-
 export interface ExplainOptions {
   group: string;
   body: string;
@@ -51,8 +51,7 @@ export interface ExplainOptions {
   json?: boolean;
 }
 
-const USAGE =
-  "usage: llm-router explain <group> <body.json> [-c config.yaml] [--format openai|anthropic|gemini] [--json]";
+const USAGE = `usage: llm-router explain <group> <body.json> [-c config.yaml] [--format ${FORMAT_IDS.join("|")}] [--json]`;
 const KNOWN = knownFlags(EXPLAIN_ARGS);
 
 /** The arguments after `explain`; anything it does not take (flags, a third positional) is a usage error. */
@@ -80,7 +79,7 @@ export function parseExplainArgs(raw: readonly string[]): ExplainOptions {
 
 export async function runExplain(args: ExplainOptions, out: (s: string) => void): Promise<number> {
   const format = args.format;
-  if (format !== undefined && !["openai", "anthropic", "gemini"].includes(format))
+  if (format !== undefined && !isFormatId(format))
     throw new UsageError(`invalid --format "${format}"`);
   const raw = new Uint8Array(
     await readFile(args.body).catch(() =>
@@ -101,7 +100,7 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
     );
   const runtime = await loadRuntime(config);
   try {
-    const fmt = (format ?? (Array.isArray(body.contents) ? "gemini" : "openai")) as Format;
+    const fmt = format ?? formatOfBody(body);
     const outcomes = runtime.selectors
       ? await runtime.selectors.evaluate(group.name, raw, fmt)
       : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
@@ -179,4 +178,10 @@ function table(
     order.length ? `would try: ${order.join(" → ")}` : "no model is eligible: no selector matched",
     "",
   ].join("\n");
+}
+
+/** The client's format when not given: the first (in the registry's order) whose request shape the body has. */
+function formatOfBody(body: Record<string, unknown>): FormatId {
+  const fits = (id: FormatId) => !isRouterError(FORMATS[id].peekRequest(body, "generate"));
+  return FORMAT_IDS.find(fits) ?? FALLBACK_FORMAT;
 }

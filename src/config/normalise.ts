@@ -4,18 +4,17 @@
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
  */
 import { parseProxyUrl } from "../upstream/proxy/spec";
+import { FALLBACK_FORMAT, isFormatId } from "../wire";
 import { HeaderRewrite, BodyRewrite } from "./schema";
 import { dotted, escape, findLocation, type Location } from "./positions";
 import { closest, describeValue, schemaProblems } from "./validate";
 import { serverSettings } from "./server-settings";
 import { isMapping, list, mapping, type Mapping } from "./shape";
 import {
-  API_TYPES,
   DEFAULT_API_BASE,
   DEFAULT_TIMEOUTS,
   DEFAULT_WEIGHT,
   STRATEGIES,
-  type ApiType,
   type ConfigIssue,
   type GroupConfig,
   type GroupMember,
@@ -146,9 +145,8 @@ function modelConfig(
 ): ModelConfig {
   const params = mapping(entry.llm_params);
   const p = `${at}/llm_params`;
-  const apiType = API_TYPES.includes(params.api_type as ApiType)
-    ? (params.api_type as ApiType)
-    : "openai";
+  // The schema reports a missing or unknown api_type; normalising goes on with the fallback.
+  const apiType = isFormatId(params.api_type) ? params.api_type : FALLBACK_FORMAT;
   let apiBase = DEFAULT_API_BASE[apiType];
   if (typeof params.api_base === "string") {
     // The schema already insists on the scheme; this catches the rest of a malformed URL.

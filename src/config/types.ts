@@ -1,7 +1,10 @@
 /** The validated, normalised configuration the router runs on. Built once at load; never parsed per request. */
 
-export type ApiType = "openai" | "anthropic" | "gemini";
-export const API_TYPES: readonly ApiType[] = ["openai", "anthropic", "gemini"];
+import { FORMAT_IDS, FORMATS, type FormatId } from "../wire";
+
+/** A model's `api_type`: one of the wire formats the router speaks (src/wire/index.ts). */
+export type ApiType = FormatId;
+export const API_TYPES: readonly ApiType[] = FORMAT_IDS;
 
 export type Strategy = "roundrobin" | "random" | "leastconn";
 export const STRATEGIES: readonly Strategy[] = ["roundrobin", "random", "leastconn"];
@@ -155,11 +158,9 @@ export function formatIssue(file: string, issue: ConfigIssue): string {
   return `${where}: ${issue.path ? issue.path + ": " : ""}${issue.message}`;
 }
 
-export const DEFAULT_API_BASE: Record<ApiType, string> = {
-  openai: "https://api.openai.com/v1",
-  anthropic: "https://api.anthropic.com",
-  gemini: "https://generativelanguage.googleapis.com/v1beta",
-};
+export const DEFAULT_API_BASE = Object.fromEntries(
+  FORMAT_IDS.map((id) => [id, FORMATS[id].defaultApiBase]),
+) as Record<ApiType, string>;
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_WEIGHT = 100;

@@ -1,9 +1,8 @@
 /** What a failed attempt means: to the client (a key the upstream refused), and to the operator (the log). */
 import type { HealthChange } from "../balance";
-import type { ApiType } from "../config/types";
-import { CODECS } from "../convert/codecs";
 import type { Logger } from "../log";
 import { isKeyRejection, type FailedAttempt } from "../upstream/attempt";
+import type { Format } from "../wire";
 
 /** Upstream reasons are clipped: a provider's error page must not flood the log. */
 const MAX_REASON_CHARS = 300;
@@ -35,38 +34,35 @@ export function reportHealth(
   else log.warn(`model ${model} recovered`, { model, id });
 }
 
-/**
- * Whether the upstream refused the router's key or account: a 401 or 403, or Gemini's 400
- * API_KEY_INVALID, which only its body tells apart from a bad request.
- */
-export async function rejectsKey(outcome: FailedAttempt, format: ApiType): Promise<boolean> {
-  if (isKeyRejection(outcome.error.status)) return true;
-  const res = outcome.response;
-  if (format !== "gemini" || res?.status !== 400) return false;
-  return isKeyRejection(
-    CODECS.gemini.decodeError(
-      400,
-      await res
-        .clone()
-        .text()
-        .catch(() => ""),
-      res.headers,
-    ).status,
-  );
+/** What a failed attempt's upstream said, read once. */
+export interface UpstreamFailure {
+  /**
+   * The upstream refused the router's key or account: a 401 or 403, or a status only the body
+   * tells apart from a bad request (Gemini's 400 API_KEY_INVALID).
+   */
+  keyRejected: boolean;
+  /** The upstream's own words, for the operator's log. */
+  reason: string;
 }
 
 /**
- * The upstream's own words for a failed attempt. A passthrough failure carries the upstream's error
- * body (already in the client's format): its message is read from a copy, so the answer stays whole.
+ * Reads a failed attempt. A passthrough failure carries the upstream's error body (already in
+ * the client's format, so the client's format decodes it): it is read from a copy, so the answer
+ * stays whole.
  */
-export async function failureReason(outcome: FailedAttempt, format: ApiType): Promise<string> {
+export async function readFailure(
+  outcome: FailedAttempt,
+  format: Format,
+): Promise<UpstreamFailure> {
+  const rejected = isKeyRejection(outcome.error.status);
   const res = outcome.response;
-  if (!res) return outcome.error.message;
+  if (!res) return { keyRejected: rejected, reason: outcome.error.message };
   const text = await res
     .clone()
     .text()
     .catch(() => "");
-  return CODECS[format].decodeError(res.status, text, res.headers).message;
+  const said = format.codec.decodeError(res.status, text, res.headers);
+  return { keyRejected: rejected || isKeyRejection(said.status), reason: said.message };
 }
 
 function clip(text: string): string {

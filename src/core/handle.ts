@@ -2,8 +2,8 @@ import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
+import type { RoutedCall } from "../upstream/attempt";
 import { RequestMedia } from "../upstream/media/request-media";
-import { WIRE, type InboundCall } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "./auth";
 import { leftBodyUnread, parseJsonObject, readBody } from "./body";
@@ -41,14 +41,14 @@ export function createHandler(deps: CoreDeps): Handler {
       return health(deps, authorized(request.headers, url) && url.searchParams.has("detail"));
     if (route.kind === "root")
       return new Response("llm-router\n", { headers: { "content-type": "text/plain" } });
-    const wire = WIRE[route.format];
+    const wire = route.format;
     if (!authorized(request.headers, url)) {
       deps.log.info("unauthorized request", { path: url.pathname });
       return wire.encodeError(
         routerError("authentication", "invalid or missing API key for this router"),
       );
     }
-    const track = new Tracker(deps, route.format);
+    const track = new Tracker(deps, route.format.id);
     try {
       const out = await dispatch(route, request, url, deps, track, bodies);
       if (out instanceof Response) return track.answered(out);
@@ -128,7 +128,7 @@ async function dispatch(
   }
   const runtime = deps.runtime();
   const config = runtime.config;
-  const wire = WIRE[route.format];
+  const wire = route.format;
   if (route.kind === "models") {
     track.quiet = true;
     if (route.id === undefined)
@@ -176,7 +176,7 @@ async function modelCall(
   media: RequestMedia,
 ): Promise<Response | RouterError> {
   const config = runtime.config;
-  const wire = WIRE[route.format];
+  const wire = route.format;
   const body = parseJsonObject(raw);
   if (isRouterError(body)) return body;
   const peek = wire.peekRequest(body, route.op);
@@ -190,8 +190,9 @@ async function modelCall(
     );
   track.group = groupName;
 
-  const call: InboundCall = {
-    format: route.format,
+  const call: RoutedCall = {
+    format: wire.id,
+    client: wire,
     op: route.op,
     group: groupName,
     stream: route.stream ?? peek.stream,

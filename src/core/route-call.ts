@@ -1,13 +1,12 @@
 import type { GroupConfig, ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger, SecretMask } from "../log";
-import { keyRejected, type AttemptOutcome } from "../upstream/attempt";
+import { keyRejected, type AttemptOutcome, type RoutedCall } from "../upstream/attempt";
 import { converted } from "../upstream/converted";
 import { countTokensConverted } from "../upstream/count-tokens";
 import { passthrough } from "../upstream/passthrough";
 import type { StreamEnd } from "../upstream/relay";
-import { WIRE, type InboundCall } from "../wire";
-import { failureReason, rejectsKey, reportHealth } from "./failures";
+import { readFailure, reportHealth } from "./failures";
 import type { Runtime } from "./runtime";
 
 /**
@@ -32,7 +31,7 @@ export interface CallObserver {
 }
 
 export async function routeCall(
-  call: InboundCall,
+  call: RoutedCall,
   group: GroupConfig,
   runtime: Runtime,
   signal: AbortSignal,
@@ -97,7 +96,8 @@ export async function routeCall(
     }
     release();
     const upstream = outcome;
-    if (await rejectsKey(outcome, call.format)) outcome = keyRejected(model.name, outcome.error);
+    const said = await readFailure(outcome, call.client);
+    if (said.keyRejected) outcome = keyRejected(model.name, outcome.error);
     observe?.attempt(
       model.name,
       signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error",
@@ -108,7 +108,7 @@ export async function routeCall(
         model: model.name,
         id: observe?.id,
         status: upstream.error.status,
-        reason: await failureReason(upstream, call.format),
+        reason: said.reason,
       });
     log.info("attempt failed", {
       id: observe?.id,
@@ -128,7 +128,7 @@ export async function routeCall(
   if (!last) return routerError("invalid_request", "client closed the request", { status: 499 });
   observe?.failed?.(last.error.message);
   // An error answer names the model and attempts too, whether the upstream's or the router's own.
-  const answer = last.response ?? WIRE[call.format].encodeError(last.error);
+  const answer = last.response ?? call.client.encodeError(last.error);
   return labelled(
     answer,
     runtime.config.models.get(plan.candidates[attempts - 1]!.model)!,
@@ -137,7 +137,7 @@ export async function routeCall(
 }
 
 function attempt(
-  call: InboundCall,
+  call: RoutedCall,
   model: ModelConfig,
   server: ServerSettings,
   secrets: SecretMask,
@@ -146,15 +146,15 @@ function attempt(
   onEnd: (how: StreamEnd) => void,
   onUsage?: (u: Usage) => void,
 ): Promise<AttemptOutcome> {
-  if (model.apiType === call.format)
-    return passthrough(call, model, server, secrets, WIRE[call.format], signal, onEnd);
+  if (model.apiType === call.client.id)
+    return passthrough(call, model, server, secrets, call.client, signal, onEnd);
   if (call.op === "countTokens")
     return countTokensConverted(call, model, server, signal, log, onEnd);
   return converted(call, model, server, secrets, signal, log, onEnd, onUsage);
 }
 
 async function eligibility(
-  call: InboundCall,
+  call: RoutedCall,
   group: GroupConfig,
   runtime: Runtime,
   observe?: CallObserver,

@@ -1,33 +1,19 @@
-import type { ApiType } from "../config/types";
-import type { Operation } from "../wire";
+import { FORMAT_IDS, FORMATS, recogniseFormat, type CallRoute, type Format } from "../wire";
 
-/** What a request path and method ask for. Decided by path, never by body (protocols.md §0). */
+/**
+ * What a request path and method ask for. Decided by path, never by body (protocols.md §0):
+ * each format lists the calls it serves (`Format.routes`); health, the root and model listings
+ * are the router's own, answered in the format whose client is asking.
+ */
 export type Route =
   | { kind: "health" }
   | { kind: "root" }
-  | { kind: "models"; format: ApiType; id?: string }
-  | {
-      kind: "call";
-      format: ApiType;
-      op: Operation;
-      group?: string;
-      stream?: boolean;
-      sse?: boolean;
-    }
-  | { kind: "unknown"; format: ApiType; status: 404 | 405 };
+  | { kind: "models"; format: Format; id?: string }
+  | ({ kind: "call"; format: Format } & CallRoute)
+  | { kind: "unknown"; format: Format; status: 404 | 405 };
 
-const GEMINI_METHODS: Record<string, { op: Operation; stream: boolean }> = {
-  generateContent: { op: "generate", stream: false },
-  streamGenerateContent: { op: "generate", stream: true },
-  countTokens: { op: "countTokens", stream: false },
-};
-
-const POST_ROUTES: Record<string, { format: ApiType; op: Operation }> = {
-  "/v1/chat/completions": { format: "openai", op: "generate" },
-  "/chat/completions": { format: "openai", op: "generate" },
-  "/v1/messages": { format: "anthropic", op: "generate" },
-  "/v1/messages/count_tokens": { format: "anthropic", op: "countTokens" },
-};
+const LISTINGS = new Set(["/v1/models", "/v1beta/models", "/models"]);
+const ONE_MODEL = /^\/v1(?:beta)?\/models\/(.+)$/;
 
 export function matchRoute(method: string, url: URL, headers: Headers): Route {
   const path =
@@ -38,51 +24,30 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
   if (path === "/health") return read ? { kind: "health" } : unknown(headers, path, 405);
   if (path === "/") return read ? { kind: "root" } : unknown(headers, path, 405);
 
-  const fixed = POST_ROUTES[path];
-  if (fixed) return method === "POST" ? { kind: "call", ...fixed } : unknown(headers, path, 405);
-
-  const gemini = /^\/v1(?:beta)?\/models\/(.+)$/.exec(path);
-  if (gemini) {
-    const rest = safeDecode(gemini[1]!);
-    if (rest === undefined) return unknown(headers, path, 404);
-    const colon = rest.lastIndexOf(":");
-    if (colon > 0) {
-      const m = GEMINI_METHODS[rest.slice(colon + 1)];
-      if (!m) return unknown(headers, path, 404);
-      if (method !== "POST") return unknown(headers, path, 405);
-      const group = rest.slice(0, colon).replace(/^models\//, "");
-      return {
-        kind: "call",
-        format: "gemini",
-        op: m.op,
-        group,
-        stream: m.stream,
-        sse: url.searchParams.get("alt") === "sse",
-      };
-    }
-    if (!read) return unknown(headers, path, 405);
-    return { kind: "models", format: listFormat(path, headers), id: rest.replace(/^models\//, "") };
+  for (const id of FORMAT_IDS) {
+    const format = FORMATS[id];
+    const call = format.routes.match(path, url);
+    if (call === undefined) continue;
+    if (call === "unknown") return unknown(headers, path, 404);
+    return method === "POST" ? { kind: "call", format, ...call } : unknown(headers, path, 405);
   }
-  if (path === "/v1/models" || path === "/v1beta/models" || path === "/models") {
+
+  if (LISTINGS.has(path))
     return read
-      ? { kind: "models", format: listFormat(path, headers) }
+      ? { kind: "models", format: recogniseFormat(path, headers) }
       : unknown(headers, path, 405);
+  const one = ONE_MODEL.exec(path);
+  if (one) {
+    const id = safeDecode(one[1]!);
+    if (id === undefined) return unknown(headers, path, 404);
+    if (!read) return unknown(headers, path, 405);
+    return {
+      kind: "models",
+      format: recogniseFormat(path, headers),
+      id: id.replace(/^models\//, ""),
+    };
   }
   return unknown(headers, path, 404);
-}
-
-/**
- * `/v1/models` is OpenAI's, Anthropic's and (since @google/genai 3 defaults to v1) Gemini's path:
- * each client's own headers tell them apart.
- */
-function listFormat(path: string, headers: Headers): ApiType {
-  if (
-    path.startsWith("/v1beta/") ||
-    headers.has("x-goog-api-key") ||
-    headers.has("x-goog-api-client")
-  )
-    return "gemini";
-  return headers.has("anthropic-version") || headers.has("x-api-key") ? "anthropic" : "openai";
 }
 
 /** A malformed %-escape (`%ZZ`, a cut UTF-8 sequence) names nothing we serve: undefined, not a throw. */
@@ -95,17 +60,6 @@ function safeDecode(s: string): string | undefined {
 }
 
 /** For errors on paths we do not serve, answer in the format the caller most likely speaks. */
-export function guessFormat(path: string, headers: Headers): ApiType {
-  if (path.startsWith("/v1beta/") || headers.has("x-goog-api-key")) return "gemini";
-  if (
-    path.startsWith("/v1/messages") ||
-    headers.has("anthropic-version") ||
-    headers.has("x-api-key")
-  )
-    return "anthropic";
-  return "openai";
-}
-
 function unknown(headers: Headers, path: string, status: 404 | 405): Route {
-  return { kind: "unknown", format: guessFormat(path, headers), status };
+  return { kind: "unknown", format: recogniseFormat(path, headers), status };
 }

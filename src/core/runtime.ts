@@ -26,11 +26,7 @@ export interface Runtime {
 
 /** The slice of the selector engine the request path uses; undefined when no group has selectors. */
 export interface SelectorEvaluator {
-  evaluate(
-    group: string,
-    body: Uint8Array,
-    format: "openai" | "anthropic" | "gemini",
-  ): Promise<string[]>;
+  evaluate(group: string, body: Uint8Array, format: string): Promise<string[]>;
 }
 
 export interface RuntimeOptions {

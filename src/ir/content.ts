@@ -5,16 +5,16 @@
 
 /** An opaque integrity token for reasoning, valid only for the kind of upstream that issued it. */
 export interface Signature {
-  source: "anthropic" | "gemini";
+  /** The id of the wire format whose upstreams issued it. */
+  source: string;
   value: string;
 }
 
-/** Anthropic `cache_control` and similar per-block hints that only one format understands. */
-export type Extensions = {
-  anthropic?: { cacheControl?: unknown; [key: string]: unknown };
-  gemini?: Record<string, unknown>;
-  openai?: Record<string, unknown>;
-};
+/**
+ * Per-block hints that only one format understands (Anthropic's `cache_control`), keyed by the id
+ * of that format: its encoder reads its own slot, the others pass the part on without looking.
+ */
+export type Extensions = { [format: string]: Record<string, unknown> | undefined };
 
 export interface TextPart {
   type: "text";

@@ -76,14 +76,20 @@ export function routerError(
   return new RouterError(code, message, extra);
 }
 
+/** The statuses a format gives the errors that mean the same everywhere but are numbered differently. */
+export interface StatusQuirks {
+  overloaded?: number;
+  insufficientQuota?: number;
+}
+
 /**
- * The status a client of `format` expects for this error. Most statuses mean the same in every
- * API; overload and exhausted quota do not (Anthropic: 529 and 402; the others: 503 and 429),
- * and SDKs choose their retry and exception class by status.
+ * The status a client expects for this error. Most statuses mean the same in every API; overload
+ * and exhausted quota do not (Anthropic: 529 and 402; the others: 503 and 429), and SDKs choose
+ * their retry and exception class by status. Each format passes its own numbers.
  */
-export function statusFor(err: RouterError, format: "openai" | "anthropic" | "gemini"): number {
-  if (err.code === "overloaded") return format === "anthropic" ? 529 : 503;
-  if (err.subtype === "insufficient_quota") return format === "anthropic" ? 402 : 429;
+export function statusFor(err: RouterError, quirks: StatusQuirks = {}): number {
+  if (err.code === "overloaded") return quirks.overloaded ?? 503;
+  if (err.subtype === "insufficient_quota") return quirks.insufficientQuota ?? 429;
   return err.status;
 }
 

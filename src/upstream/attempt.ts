@@ -1,5 +1,14 @@
 import { routerError, type RouterError } from "../ir";
+import type { Format, InboundCall } from "../wire";
+import type { RequestMedia } from "./media/request-media";
 import type { StreamEnd } from "./relay";
+
+/** A model call as the request path carries it: the inbound call with its client's format. */
+export interface RoutedCall extends InboundCall {
+  client: Format;
+  /** The request's remote media downloads, shared by its failover attempts; made on first need when absent. */
+  media?: RequestMedia;
+}
 
 /**
  * What one try against one upstream model came to.

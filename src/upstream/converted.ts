@@ -1,15 +1,11 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
-import { CODECS } from "../convert/codecs";
-import { codecContext } from "../convert/context";
 import { convertStream } from "../convert/stream";
 import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
 import type { StreamDecoder } from "../wire/codec";
 import type { Logger, SecretMask } from "../log";
 import { jsonResponse } from "../wire/respond";
-import type { InboundCall, WireFormat } from "../wire/types";
-import { WIRE } from "../wire";
-import { isFetchableByGemini } from "../wire/gemini/media";
-import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
+import { codecContext, FORMATS } from "../wire";
+import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./attempt";
 import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
 import { applyHeaderRewrite, responseHeaders } from "./headers";
@@ -23,7 +19,7 @@ import { readCappedText, tooLarge } from "./read-capped";
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
 export async function converted(
-  call: InboundCall,
+  call: RoutedCall,
   model: ModelConfig,
   server: ServerSettings,
   secrets: SecretMask,
@@ -41,7 +37,7 @@ export async function converted(
 }
 
 async function convert(
-  call: InboundCall,
+  call: RoutedCall,
   model: ModelConfig,
   server: ServerSettings,
   secrets: SecretMask,
@@ -50,26 +46,18 @@ async function convert(
   onEnd: OnStreamEnd,
   onUsage?: (u: Usage) => void,
 ): Promise<AttemptOutcome> {
-  const client = CODECS[call.format];
-  const target = CODECS[model.apiType];
-  const ctx = codecContext(call.group, model.apiType);
+  const upstream = FORMATS[model.apiType];
+  const client = call.client.codec;
+  const target = upstream.codec;
+  const ctx = codecContext(call.group, upstream);
   const ir = client.decodeRequest(call.body, ctx);
   if (isRouterError(ir)) return failed(ir);
   ir.stream = call.stream;
 
-  // Gemini reads only inline media (or its own file URIs); OpenAI cannot fetch documents by URL.
-  // One download per URL for the whole request, whatever the attempt; a failed one is never the model's fault.
+  // Media the upstream cannot fetch by URL is downloaded and inlined. One download per URL for
+  // the whole request, whatever the attempt; a failed one is never the model's fault.
   call.media ??= new RequestMedia(server.media, signal);
-  const mediaError = await call.media.inline(
-    ir,
-    (p) =>
-      model.apiType === "gemini"
-        ? !isFetchableByGemini(p.url!)
-        : model.apiType === "openai" && p.type === "file",
-    model,
-    log,
-    call.group,
-  );
+  const mediaError = await call.media.inline(ir, upstream.mustInline, model, log, call.group);
   if (mediaError) return { kind: "failed", error: mediaError, retryable: false };
   const encoded = target.encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return failed(encoded);
@@ -77,9 +65,8 @@ async function convert(
     model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;
 
   // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
-  const upstreamWire: WireFormat = WIRE[model.apiType];
   // `format` stays the client's: the target forwards only its own format's client headers.
-  const targetReq = upstreamWire.upstreamTarget(model, { ...call, sse: true });
+  const targetReq = upstream.upstreamTarget(model, { ...call, sse: true });
   applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = JSON.stringify(body);
@@ -139,7 +126,8 @@ async function convert(
       deadlines.done(),
       failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`))
     );
-  const jsonArray = call.format === "gemini" && !call.sse;
+  // A client stream that is not SSE is its format's own framing (Gemini's streamed JSON array).
+  const jsonArray = !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
   const stream = await convertStream(
     res.body,
@@ -185,7 +173,7 @@ function reportWarnings(
   headers: Headers,
   warnings: Warning[],
   log: Logger,
-  call: InboundCall,
+  call: RoutedCall,
   model: ModelConfig,
 ): void {
   if (warnings.length === 0) return;

@@ -3,7 +3,7 @@ import type { SecretMask } from "../log";
 import { routerError, type RouterError } from "../ir";
 import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
 import { lineTooLarge } from "../wire/sse/line-cap";
-import type { InboundCall, WireFormat } from "../wire/types";
+import type { Format, InboundCall } from "../wire/format";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
 import { Deadlines } from "./deadlines";
 import { callUpstream } from "./fetch";
@@ -24,7 +24,7 @@ export async function passthrough(
   model: ModelConfig,
   server: ServerSettings,
   secrets: SecretMask,
-  wire: WireFormat,
+  wire: Format,
   signal: AbortSignal,
   onEnd: OnStreamEnd,
 ): Promise<AttemptOutcome> {
@@ -96,7 +96,7 @@ export async function passthrough(
 async function wholeJson(
   res: Response,
   call: InboundCall,
-  wire: WireFormat,
+  wire: Format,
   model: ModelConfig,
   cap: number,
   headers: Headers,

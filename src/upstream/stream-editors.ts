@@ -5,7 +5,7 @@ import { tailComplete, type StreamEndRule } from "../wire/stream-end";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import { lastFrame } from "../wire/sse/last-frame";
 import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
-import type { InboundCall, WireFormat } from "../wire/types";
+import type { InboundCall, Format } from "../wire/format";
 import type { Settled } from "./reads";
 import type { ByteEditor } from "./relay";
 
@@ -16,7 +16,7 @@ import type { ByteEditor } from "./relay";
  */
 export function streamEditor(
   call: InboundCall,
-  wire: WireFormat,
+  wire: Format,
   sse: boolean,
   failure: () => RouterError,
   model: ModelConfig,
@@ -52,7 +52,7 @@ export function streamEditor(
  */
 function sseEditor(
   inner: SseDataEditor,
-  wire: WireFormat,
+  wire: Format,
   failure: () => RouterError,
   model: ModelConfig,
 ): ByteEditor {

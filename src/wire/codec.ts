@@ -1,5 +1,5 @@
-import type { ModelConfig } from "../config/types";
 import type { IRRequest, IRResponse, RouterError, StreamEvent, Warnings } from "../ir";
+import type { UpstreamModel } from "./format";
 import type { NameMap } from "./names";
 
 /**
@@ -23,7 +23,7 @@ export interface CodecContext {
 
 export interface EncodeRequestContext extends CodecContext {
   /** The upstream model: its id and per-model settings (e.g. the default max_tokens). */
-  target: ModelConfig;
+  target: UpstreamModel;
 }
 
 /** One unit of an upstream stream: an SSE event, or one element of Gemini's streamed JSON array. */

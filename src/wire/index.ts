@@ -1,8 +1,43 @@
-import type { ApiType } from "../config/types";
 import { anthropic } from "./anthropic";
+import type { Format } from "./format";
 import { gemini } from "./gemini";
 import { openai } from "./openai";
-import type { WireFormat } from "./types";
 
-export const WIRE: Record<ApiType, WireFormat> = { openai, anthropic, gemini };
-export type { InboundCall, Operation, WireFormat } from "./types";
+/**
+ * The wire formats the router speaks, as clients' formats and as upstreams' `api_type`. A new
+ * format is one folder exporting one `Format` object, and one line here.
+ */
+export const FORMATS = { openai, anthropic, gemini } satisfies Record<string, Format>;
+
+export type FormatId = keyof typeof FORMATS;
+
+export const FORMAT_IDS = Object.keys(FORMATS) as FormatId[];
+
+/**
+ * The format assumed when nothing tells (a model without `api_type`, a request on a path no
+ * format claims, from a client no format recognises): the one most clients and servers speak.
+ */
+export const FALLBACK_FORMAT: FormatId = "openai";
+
+export function isFormatId(v: unknown): v is FormatId {
+  return typeof v === "string" && Object.hasOwn(FORMATS, v);
+}
+
+/** The format of a request on a path several formats share, or nobody serves. */
+export function recogniseFormat(path: string, headers: Headers): Format {
+  for (const id of FORMAT_IDS) if (FORMATS[id].recognises(path, headers)) return FORMATS[id];
+  return FORMATS[FALLBACK_FORMAT];
+}
+
+export type {
+  CallRoute,
+  Format,
+  GroupInfo,
+  InboundCall,
+  Operation,
+  Peek,
+  TokenCounting,
+  UpstreamModel,
+  UpstreamTarget,
+} from "./format";
+export { codecContext } from "./context";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { checkFlagValue, parseCheckKinds, parseCheckTimeout, wantsColor } from "../../src/check";
 import { hostOf, sanitize } from "../../src/check/redact";
 import { configSecrets } from "../../src/log";
-import { swapTokenLimit } from "../../src/check/request";
+import { swapTokenLimit } from "../../src/wire/openai/probe";
 import { configOf } from "./fixture";
 
 describe("redaction", () => {

@@ -1,11 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { FORMATS as REGISTRY, codecContext } from "../../src/wire";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import type { ApiType, ModelConfig } from "../../src/config/types";
 import { DEFAULT_TIMEOUTS } from "../../src/config/types";
-import { CODECS } from "../../src/convert/codecs";
-import { codecContext } from "../../src/convert/context";
 import {
   isRouterError,
   type IRRequest,
@@ -13,7 +12,6 @@ import {
   type RouterError,
   type StreamEvent,
 } from "../../src/ir";
-import { WIRE } from "../../src/wire";
 import type { StreamFrame } from "../../src/wire/codec";
 import { RAW_TAIL, SseFramer } from "../../src/wire/sse/frames";
 import { errorProblems, eventProblems, requestProblems, responseProblems, show } from "./ir-shape";
@@ -125,9 +123,9 @@ function exerciseRequest(
   const input = label ?? body;
   let ir: IRRequest | RouterError;
   try {
-    ir = CODECS[client].decodeRequest(
+    ir = REGISTRY[client].codec.decodeRequest(
       body,
-      codecContext("group", client, () => 0.5),
+      codecContext("group", REGISTRY[client], () => 0.5),
     );
   } catch (e) {
     found.add(`${client}.decodeRequest`, problemOf(e), input);
@@ -153,10 +151,10 @@ function exerciseRequest(
   }
   for (const to of FORMATS) {
     if (to === client) continue; // passthrough never encodes
-    const ctx = codecContext("group", to, () => 0.5);
-    const again = CODECS[client].decodeRequest(body, ctx) as IRRequest; // fresh IR: encoders may annotate it
+    const ctx = codecContext("group", REGISTRY[to], () => 0.5);
+    const again = REGISTRY[client].codec.decodeRequest(body, ctx) as IRRequest; // fresh IR: encoders may annotate it
     try {
-      const out = CODECS[to].encodeRequest(again, { ...ctx, target: target(to) });
+      const out = REGISTRY[to].codec.encodeRequest(again, { ...ctx, target: target(to) });
       if (isRouterError(out)) {
         if (out.status < 400 || out.status >= 500)
           found.add(
@@ -305,9 +303,9 @@ function editFrames(frames: StreamFrame[], edits: Edit[]): StreamFrame[] {
 
 /** A client request of each format to give the stream encoders (they read the stream flags from it). */
 function clientRequest(client: ApiType): IRRequest {
-  const ir = CODECS[client].decodeRequest(
+  const ir = REGISTRY[client].codec.decodeRequest(
     seedsFor(client, "group")[2] as Record<string, unknown>,
-    codecContext("group", client),
+    codecContext("group", REGISTRY[client]),
   );
   if (isRouterError(ir)) throw new Error(`seed does not decode: ${ir.message}`);
   return { ...ir, stream: true, streamUsage: true };
@@ -403,10 +401,10 @@ describe("response decoders", () => {
         const body = JSON.parse(JSON.stringify(raw)) as Json;
         for (const client of FORMATS) {
           if (client === format) continue;
-          const ctx = codecContext("group", format, () => 0.5);
+          const ctx = codecContext("group", REGISTRY[format], () => 0.5);
           let res: IRResponse | RouterError;
           try {
-            res = CODECS[format].decodeResponse(body, ctx);
+            res = REGISTRY[format].codec.decodeResponse(body, ctx);
           } catch (e) {
             found.add(`${format}.decodeResponse`, problemOf(e), body);
             continue;
@@ -424,7 +422,7 @@ describe("response decoders", () => {
             continue;
           }
           try {
-            JSON.stringify(CODECS[client].encodeResponse(res, ctx));
+            JSON.stringify(REGISTRY[client].codec.encodeResponse(res, ctx));
           } catch (e) {
             found.add(`${format}.decodeResponse→${client}.encodeResponse`, problemOf(e), body);
           }
@@ -467,12 +465,12 @@ describe("response decoders", () => {
           const headers = new Headers(
             c.retryAfter === undefined ? {} : { "retry-after": c.retryAfter },
           );
-          const err = CODECS[format].decodeError(c.status, c.body, headers);
+          const err = REGISTRY[format].codec.decodeError(c.status, c.body, headers);
           const problems = isRouterError(err)
             ? errorProblems(err)
             : [`returned a non-error ${show(err)}`];
           if (problems.length) found.add(`${format}.decodeError`, problems.join("; "), c);
-          else for (const client of FORMATS) await WIRE[client].encodeError(err).text();
+          else for (const client of FORMATS) await REGISTRY[client].encodeError(err).text();
         } catch (e) {
           found.add(`${format}.decodeError→encodeError`, problemOf(e), c);
         }
@@ -506,8 +504,8 @@ describe("stream decoders", () => {
         IRRequest
       >;
       for (const frames of [...seeds, ...mutated, ...random]) {
-        const ctx = codecContext("group", format, () => 0.5);
-        const decoder = CODECS[format].createStreamDecoder(ctx);
+        const ctx = codecContext("group", REGISTRY[format], () => 0.5);
+        const decoder = REGISTRY[format].codec.createStreamDecoder(ctx);
         const events: StreamEvent[] = [];
         try {
           for (const f of frames) events.push(...decoder.push(f));
@@ -531,7 +529,7 @@ describe("stream decoders", () => {
           for (const jsonArray of client === "gemini" ? [false, true] : [false]) {
             try {
               // As convert/stream.ts drives it: what is held back is flushed before an error goes out.
-              const encoder = CODECS[client].createStreamEncoder(ctx, requests[client], {
+              const encoder = REGISTRY[client].codec.createStreamEncoder(ctx, requests[client], {
                 jsonArray,
               });
               for (const e of events) {

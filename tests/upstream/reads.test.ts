@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { codecContext } from "../../src/convert/context";
-import { CODECS } from "../../src/convert/codecs";
+import { FORMATS, codecContext } from "../../src/wire";
 import { convertStream } from "../../src/convert/stream";
 import type { IRRequest } from "../../src/ir";
 import { HOLD_MS, UpstreamReads } from "../../src/upstream/reads";
@@ -74,8 +73,8 @@ const GEMINI_LAST = (text: string) =>
 async function geminiToOpenAI(
   body: ReadableStream<Uint8Array>,
 ): Promise<{ reads: [number, string][]; ended: Promise<string> }> {
-  const ctx = codecContext("g", "gemini");
-  const ir = CODECS.openai.decodeRequest(
+  const ctx = codecContext("g", FORMATS.gemini);
+  const ir = FORMATS.openai.codec.decodeRequest(
     { model: "g", stream: true, messages: [{ role: "user", content: "hi" }] },
     ctx,
   ) as IRRequest;
@@ -84,8 +83,8 @@ async function geminiToOpenAI(
   const t0 = performance.now();
   const out = await convertStream(
     body,
-    CODECS.gemini.createStreamDecoder(ctx),
-    CODECS.openai.createStreamEncoder(ctx, ir),
+    FORMATS.gemini.codec.createStreamDecoder(ctx),
+    FORMATS.openai.codec.createStreamEncoder(ctx, ir),
     onEnd,
   );
   if (!(out instanceof ReadableStream)) throw new Error("expected a stream");

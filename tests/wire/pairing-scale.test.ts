@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { FORMATS as REGISTRY, codecContext } from "../../src/wire";
 import type { ApiType, ModelConfig } from "../../src/config/types";
 import { DEFAULT_TIMEOUTS } from "../../src/config/types";
-import { CODECS } from "../../src/convert/codecs";
-import { codecContext } from "../../src/convert/context";
 import { isRouterError } from "../../src/ir";
 import { growth } from "./scale";
 
@@ -89,10 +88,10 @@ function convert(
   up: ApiType,
   body: Record<string, unknown>,
 ): Record<string, unknown> {
-  const ctx = codecContext("g", up, () => 0.5);
-  const ir = CODECS[client].decodeRequest(body, ctx);
+  const ctx = codecContext("g", REGISTRY[up], () => 0.5);
+  const ir = REGISTRY[client].codec.decodeRequest(body, ctx);
   if (isRouterError(ir)) throw new Error(ir.message);
-  const out = CODECS[up].encodeRequest(ir, { ...ctx, target: target(up) });
+  const out = REGISTRY[up].codec.encodeRequest(ir, { ...ctx, target: target(up) });
   if (isRouterError(out)) throw new Error(out.message);
   return out;
 }
@@ -170,8 +169,11 @@ describe("tool calls pair with their results in time linear in their number", ()
     const bodies = new Map<number, Record<string, unknown>>();
     let warnings = 0;
     const ratio = growth((n) => {
-      const ctx = codecContext("g", "openai", () => 0.5);
-      const ir = CODECS.gemini.decodeRequest(bodies.get(n) ?? bodies.set(n, turn(n)).get(n)!, ctx);
+      const ctx = codecContext("g", REGISTRY.openai, () => 0.5);
+      const ir = REGISTRY.gemini.codec.decodeRequest(
+        bodies.get(n) ?? bodies.set(n, turn(n)).get(n)!,
+        ctx,
+      );
       if (isRouterError(ir)) throw new Error(ir.message);
       warnings = ctx.warnings.list.length;
     }, 2 * N);

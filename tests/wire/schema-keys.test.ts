@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { FORMATS as REGISTRY, codecContext } from "../../src/wire";
 import type { ApiType, ModelConfig } from "../../src/config/types";
 import { DEFAULT_TIMEOUTS } from "../../src/config/types";
-import { CODECS } from "../../src/convert/codecs";
-import { codecContext } from "../../src/convert/context";
 import { isRouterError } from "../../src/ir";
 
 /**
@@ -54,10 +53,10 @@ describe("a schema property named __proto__ survives conversion", () => {
     for (const up of FORMATS) {
       if (up === client) continue;
       test(`${client} → ${up}`, () => {
-        const ctx = codecContext("g", up, () => 0.5);
-        const ir = CODECS[client].decodeRequest(body(client), ctx);
+        const ctx = codecContext("g", REGISTRY[up], () => 0.5);
+        const ir = REGISTRY[client].codec.decodeRequest(body(client), ctx);
         if (isRouterError(ir)) throw new Error(ir.message);
-        const out = CODECS[up].encodeRequest(ir, { ...ctx, target: target(up) });
+        const out = REGISTRY[up].codec.encodeRequest(ir, { ...ctx, target: target(up) });
         if (isRouterError(out)) throw new Error(out.message);
         const schema = schemaSent(up, JSON.parse(JSON.stringify(out)));
         expect(Object.keys(schema.properties)).toEqual(["__proto__", "constructor", "a"]);
@@ -71,10 +70,10 @@ describe("a schema property named __proto__ survives conversion", () => {
     const gemini = JSON.parse(
       '{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"t","parameters":{"type":"OBJECT","properties":{"__proto__":{"type":"STRING"}},"required":["__proto__"]}}]}]}',
     );
-    const ctx = codecContext("g", "openai", () => 0.5);
-    const ir = CODECS.gemini.decodeRequest(gemini, ctx);
+    const ctx = codecContext("g", REGISTRY.openai, () => 0.5);
+    const ir = REGISTRY.gemini.codec.decodeRequest(gemini, ctx);
     if (isRouterError(ir)) throw new Error(ir.message);
-    const out = CODECS.openai.encodeRequest(ir, { ...ctx, target: target("openai") });
+    const out = REGISTRY.openai.codec.encodeRequest(ir, { ...ctx, target: target("openai") });
     if (isRouterError(out)) throw new Error(out.message);
     const schema = schemaSent("openai", JSON.parse(JSON.stringify(out)));
     expect(Object.keys(schema.properties)).toEqual(["__proto__"]);

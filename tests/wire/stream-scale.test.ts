@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { CODECS } from "../../src/convert/codecs";
-import { codecContext } from "../../src/convert/context";
+import { FORMATS, codecContext } from "../../src/wire";
 import type { IRRequest } from "../../src/ir";
 import { growth } from "./scale";
 
@@ -47,9 +46,9 @@ function openaiFrames(n: number): { data: string }[] {
 }
 
 function convert(n: number, frames = openaiFrames(n)): string {
-  const ctx = codecContext("g", "openai");
-  const decoder = CODECS.openai.createStreamDecoder(ctx);
-  const encoder = CODECS.anthropic.createStreamEncoder(ctx, REQ);
+  const ctx = codecContext("g", FORMATS.openai);
+  const decoder = FORMATS.openai.codec.createStreamDecoder(ctx);
+  const encoder = FORMATS.anthropic.codec.createStreamEncoder(ctx, REQ);
   let out = "";
   for (const f of frames) for (const e of decoder.push(f)) out += encoder.push(e);
   for (const e of decoder.end()) out += encoder.push(e);

@@ -1,5 +1,8 @@
-import { statusFor, type ErrorCode, type RouterError } from "../../ir/error";
+import { statusFor, type ErrorCode, type RouterError, type StatusQuirks } from "../../ir/error";
 import { errorHeaders, jsonResponse } from "../respond";
+
+/** Anthropic numbers overload 529 and an exhausted balance 402. */
+const ANTHROPIC_STATUS: StatusQuirks = { overloaded: 529, insufficientQuota: 402 };
 
 // The `error.type` strings of https://docs.claude.com/en/api/errors; the SDK maps them to exception classes.
 const TYPE: Record<ErrorCode, string> = {
@@ -27,5 +30,9 @@ export function errorBody(err: RouterError) {
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), statusFor(err, "anthropic"), errorHeaders(err.retryAfter));
+  return jsonResponse(
+    errorBody(err),
+    statusFor(err, ANTHROPIC_STATUS),
+    errorHeaders(err.retryAfter),
+  );
 }

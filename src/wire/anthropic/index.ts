@@ -1,39 +1,46 @@
-import type { GroupConfig, ModelConfig } from "../../config/types";
 import type { RouterError } from "../../ir/error";
-import {
-  firstError,
-  optionalBoolean,
-  requireArray,
-  requirePositiveInt,
-  requireString,
-} from "../check";
-import type { InboundCall, Operation, Peek, UpstreamTarget, WireFormat } from "../types";
+import type {
+  CallRoute,
+  Format,
+  GroupInfo,
+  InboundCall,
+  Operation,
+  Peek,
+  UpstreamModel,
+  UpstreamTarget,
+} from "../format";
+import { guard, isObject, peekFields, type Json } from "../read";
+import { anthropicCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 
 export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
-function peekRequest(body: Record<string, unknown>, op: Operation): Peek | RouterError {
-  const err = firstError(
-    requireString(body, "model"),
-    requireArray(body, "messages"),
-    op === "generate" ? requirePositiveInt(body, "max_tokens") : undefined,
-    optionalBoolean(body, "stream"),
-  );
-  if (err) return err;
-  return { group: body.model as string, stream: op === "generate" && body.stream === true };
+function peekRequest(body: Json, op: Operation): Peek | RouterError {
+  return guard(() => {
+    const group = peekFields.name(body, "model");
+    peekFields.list(body, "messages");
+    if (op === "generate") peekFields.positiveInt(body, "max_tokens");
+    const stream = peekFields.flag(body, "stream");
+    return { group, stream: op === "generate" && stream };
+  });
 }
+
+const ROUTES = new Map<string, CallRoute>([
+  ["/v1/messages", { op: "generate" }],
+  ["/v1/messages/count_tokens", { op: "countTokens" }],
+]);
 
 /** One constant array: passthrough keeps its prepared request rewrite per path. */
 const MODEL_PATH = ["model"] as const;
 
-function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
+function upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("x-api-key", model.apiKey);
   // An Anthropic client's version and betas describe the body it wrote, so they travel with it
   // (unless the model says otherwise). Any other client's copies describe nothing the router
   // sends: a converted body is written for the default version, without beta fields.
-  const forward = call.format === "anthropic" && model.forwardBetas !== false;
+  const forward = call.format === anthropic.id && model.forwardBetas !== false;
   headers.set(
     "anthropic-version",
     (forward && call.headers.get("anthropic-version")) || DEFAULT_ANTHROPIC_VERSION,
@@ -44,22 +51,28 @@ function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   return { url: model.apiBase + path, headers, bodyModelPath: MODEL_PATH };
 }
 
-const model = (g: GroupConfig) => ({
+const model = (g: GroupInfo) => ({
   type: "model",
   id: g.name,
   display_name: g.name,
   created_at: "1970-01-01T00:00:00Z",
 });
 
-export const anthropic: WireFormat = {
-  name: "anthropic",
-  encodeError,
-  errorBody,
-  streamError: (err) => `event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`,
+/** count_tokens takes the generation body minus the knobs that only shape the output. */
+function countableBody(body: Json): Json {
+  const { model, messages, system, tools, tool_choice, thinking } = body;
+  const kept = { model, messages, system, tools, tool_choice, thinking };
+  return Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== undefined));
+}
+
+/** Anthropic Messages, as the client's format and as an upstream's. */
+export const anthropic: Format = {
+  id: "anthropic",
+  defaultApiBase: "https://api.anthropic.com",
+  routes: { match: (path) => ROUTES.get(path) },
+  recognises: (path, headers) =>
+    path.startsWith("/v1/messages") || headers.has("anthropic-version") || headers.has("x-api-key"),
   peekRequest,
-  upstreamTarget,
-  responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },
-  streamEnd: ANTHROPIC_STREAM_END,
   listModels: (groups) => ({
     data: groups.map(model),
     has_more: false,
@@ -67,4 +80,20 @@ export const anthropic: WireFormat = {
     last_id: groups.at(-1)?.name ?? null,
   }),
   getModel: model,
+  encodeError,
+  errorBody,
+  streamError: (err) => `event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`,
+  upstreamTarget,
+  responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },
+  streamEnd: ANTHROPIC_STREAM_END,
+  // Images and PDFs by URL are fetched by Anthropic itself.
+  mustInline: () => false,
+  countTokens: {
+    request: (body) => body,
+    answer: (tokens) => ({ input_tokens: tokens }),
+    upstreamBody: countableBody,
+    upstreamCount: (answer) =>
+      isObject(answer) && typeof answer.input_tokens === "number" ? answer.input_tokens : undefined,
+  },
+  codec: anthropicCodec,
 };

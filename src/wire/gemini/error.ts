@@ -20,10 +20,10 @@ const STATUS: Record<ErrorCode, string> = {
 
 export function errorBody(err: RouterError) {
   return {
-    error: { code: statusFor(err, "gemini"), message: err.message, status: STATUS[err.code] },
+    error: { code: statusFor(err), message: err.message, status: STATUS[err.code] },
   };
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), statusFor(err, "gemini"), errorHeaders(err.retryAfter));
+  return jsonResponse(errorBody(err), statusFor(err), errorHeaders(err.retryAfter));
 }

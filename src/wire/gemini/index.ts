@@ -1,22 +1,59 @@
-import type { GroupConfig, ModelConfig } from "../../config/types";
 import type { RouterError } from "../../ir/error";
-import { requireArray } from "../check";
-import type { InboundCall, Peek, UpstreamTarget, WireFormat } from "../types";
+import type {
+  CallRoute,
+  Format,
+  GroupInfo,
+  InboundCall,
+  Peek,
+  UpstreamModel,
+  UpstreamTarget,
+} from "../format";
+import { guard, isObject, peekFields, type Json } from "../read";
+import { geminiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
+import { isFetchableByGemini } from "./media";
 import { GEMINI_STREAM_END } from "./stream-end";
 
 /** The group comes from the URL path for Gemini; the body only has to be a request. */
-function peekRequest(body: Record<string, unknown>): Peek | RouterError {
-  // countTokens may wrap everything in generateContentRequest instead of sending contents.
-  if (
-    body.contents === undefined &&
-    typeof body.generateContentRequest === "object" &&
-    body.generateContentRequest !== null
-  )
+function peekRequest(body: Json): Peek | RouterError {
+  return guard(() => {
+    // countTokens may wrap everything in generateContentRequest instead of sending contents.
+    if (body.contents !== undefined || !isObject(body.generateContentRequest))
+      peekFields.list(body, "contents");
     return { stream: false };
-  const err = requireArray(body, "contents");
-  if (err) return err;
-  return { stream: false };
+  });
+}
+
+const METHODS = new Map<string, Omit<CallRoute, "group" | "sse">>([
+  ["generateContent", { op: "generate", stream: false }],
+  ["streamGenerateContent", { op: "generate", stream: true }],
+  ["countTokens", { op: "countTokens", stream: false }],
+]);
+
+const MODEL_PATH = /^\/v1(?:beta)?\/models\/(.+)$/;
+
+/** `/v1beta/models/{group}:{method}`: the group and the operation are in the path. */
+function match(path: string, url: URL): CallRoute | "unknown" | undefined {
+  const found = MODEL_PATH.exec(path);
+  if (!found) return undefined;
+  const rest = safeDecode(found[1]!);
+  if (rest === undefined) return "unknown";
+  const colon = rest.lastIndexOf(":");
+  // Without a method it is a model lookup, which the router serves for every format.
+  if (colon <= 0) return undefined;
+  const method = METHODS.get(rest.slice(colon + 1));
+  if (!method) return "unknown";
+  const group = rest.slice(0, colon).replace(/^models\//, "");
+  return { ...method, group, sse: url.searchParams.get("alt") === "sse" };
+}
+
+/** A malformed %-escape (`%ZZ`, a cut UTF-8 sequence) names nothing we serve: undefined, not a throw. */
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
 }
 
 const METHOD = { generate: "generateContent", countTokens: "countTokens" } as const;
@@ -27,7 +64,7 @@ const METHOD = { generate: "generateContent", countTokens: "countTokens" } as co
  */
 const COUNT_MODEL_PATH = ["generateContentRequest", "model"] as const;
 
-function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
+function upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("x-goog-api-key", model.apiKey);
   const method = call.stream ? "streamGenerateContent" : METHOD[call.op];
@@ -39,7 +76,7 @@ function upstreamTarget(model: ModelConfig, call: InboundCall): UpstreamTarget {
   return { url, headers };
 }
 
-const model = (g: GroupConfig) => ({
+const model = (g: GroupInfo) => ({
   name: `models/${g.name}`,
   version: "llm-router",
   displayName: g.name,
@@ -47,13 +84,23 @@ const model = (g: GroupConfig) => ({
   supportedGenerationMethods: ["generateContent", "streamGenerateContent", "countTokens"],
 });
 
-export const gemini: WireFormat = {
-  name: "gemini",
+/** Gemini generateContent, as the client's format and as an upstream's. */
+export const gemini: Format = {
+  id: "gemini",
+  defaultApiBase: "https://generativelanguage.googleapis.com/v1beta",
+  routes: { match },
+  // @google/genai 3 defaults to /v1 paths: its headers tell it apart.
+  recognises: (path, headers) =>
+    path.startsWith("/v1beta/") ||
+    headers.has("x-goog-api-key") ||
+    headers.has("x-goog-api-client"),
+  peekRequest,
+  listModels: (groups) => ({ models: groups.map(model) }),
+  getModel: model,
   encodeError,
   errorBody,
   // @google/genai checks every data frame for an error object.
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\r\n\r\n`,
-  peekRequest,
   upstreamTarget,
   responseModel: {
     json: ["modelVersion"],
@@ -61,6 +108,16 @@ export const gemini: WireFormat = {
     jsonArray: ["*", "modelVersion"],
   },
   streamEnd: GEMINI_STREAM_END,
-  listModels: (groups) => ({ models: groups.map(model) }),
-  getModel: model,
+  // Gemini reads only inline media, its own file URIs, YouTube and Cloud Storage links.
+  mustInline: (part) => !isFetchableByGemini(part.url!),
+  countTokens: {
+    request: (body) => (isObject(body.generateContentRequest) ? body.generateContentRequest : body),
+    answer: (tokens) => ({ totalTokens: tokens }),
+    upstreamBody: (encoded, target) => ({
+      generateContentRequest: { model: `models/${target.model}`, ...encoded },
+    }),
+    upstreamCount: (answer) =>
+      isObject(answer) && typeof answer.totalTokens === "number" ? answer.totalTokens : undefined,
+  },
+  codec: geminiCodec,
 };

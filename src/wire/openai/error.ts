@@ -31,5 +31,5 @@ export function errorBody(err: RouterError) {
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), statusFor(err, "openai"), errorHeaders(err.retryAfter));
+  return jsonResponse(errorBody(err), statusFor(err), errorHeaders(err.retryAfter));
 }

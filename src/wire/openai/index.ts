@@ -1,46 +1,60 @@
-import type { GroupConfig, ModelConfig } from "../../config/types";
 import type { RouterError } from "../../ir/error";
-import { firstError, optionalBoolean, requireArray, requireString } from "../check";
-import type { InboundCall, Peek, UpstreamTarget, WireFormat } from "../types";
+import type { CallRoute, Format, GroupInfo, Peek, UpstreamModel, UpstreamTarget } from "../format";
+import { guard, peekFields, type Json } from "../read";
+import { openaiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
+import { swapTokenLimit } from "./probe";
 import { OPENAI_STREAM_END } from "./stream-end";
 
-function peekRequest(body: Record<string, unknown>): Peek | RouterError {
-  const err = firstError(
-    requireString(body, "model"),
-    requireArray(body, "messages"),
-    optionalBoolean(body, "stream"),
-  );
-  if (err) return err;
-  return { group: body.model as string, stream: body.stream === true };
+function peekRequest(body: Json): Peek | RouterError {
+  return guard(() => {
+    const group = peekFields.name(body, "model");
+    peekFields.list(body, "messages");
+    return { group, stream: peekFields.flag(body, "stream") };
+  });
 }
+
+const CHAT: CallRoute = { op: "generate" };
+const ROUTES = new Map<string, CallRoute>([
+  ["/v1/chat/completions", CHAT],
+  ["/chat/completions", CHAT],
+]);
 
 /** One constant array: passthrough keeps its prepared request rewrite per path. */
 const MODEL_PATH = ["model"] as const;
 
-function upstreamTarget(model: ModelConfig): UpstreamTarget {
+function upstreamTarget(model: UpstreamModel): UpstreamTarget {
   const headers = new Headers({ "content-type": "application/json" });
   if (model.apiKey) headers.set("authorization", `Bearer ${model.apiKey}`);
   return { url: `${model.apiBase}/chat/completions`, headers, bodyModelPath: MODEL_PATH };
 }
 
 // `created` is fixed: groups have no creation date, and clients only display it.
-const model = (g: GroupConfig) => ({
+const model = (g: GroupInfo) => ({
   id: g.name,
   object: "model",
   created: 0,
   owned_by: "llm-router",
 });
 
-export const openai: WireFormat = {
-  name: "openai",
+/** OpenAI Chat Completions, as the client's format and as an upstream's. */
+export const openai: Format = {
+  id: "openai",
+  defaultApiBase: "https://api.openai.com/v1",
+  routes: { match: (path) => ROUTES.get(path) },
+  // Its clients carry nothing the others' lack (a Bearer key is everyone's): it is the fallback.
+  recognises: () => false,
+  peekRequest,
+  listModels: (groups) => ({ object: "list", data: groups.map(model) }),
+  getModel: model,
   encodeError,
   errorBody,
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\n\n`,
-  peekRequest,
-  upstreamTarget: (m: ModelConfig, _call: InboundCall) => upstreamTarget(m),
+  upstreamTarget,
   responseModel: { json: ["model"], sse: { path: ["model"] } },
   streamEnd: OPENAI_STREAM_END,
-  listModels: (groups) => ({ object: "list", data: groups.map(model) }),
-  getModel: model,
+  // Chat Completions takes images by URL, but documents only inline.
+  mustInline: (part) => part.type === "file",
+  retryProbe: swapTokenLimit,
+  codec: openaiCodec,
 };

@@ -1,0 +1,145 @@
+import type { MediaPart, RouterError } from "../ir";
+import type { Codec } from "./codec";
+import type { KeyPath } from "./json/string-rewriter";
+import type { Json } from "./read";
+import type { SseEditRule } from "./sse/data-rewriter";
+import type { StreamEndRule } from "./stream-end";
+
+/**
+ * Everything the router knows about one wire format, in one object: each `src/wire/<id>/index.ts`
+ * exports one, and `src/wire/index.ts` lists them. Nothing outside `src/wire/` knows a format by
+ * name: it asks the client's format (how to read the request, how to answer, how to fail) and the
+ * upstream's format (where to send, how to convert, when its stream is whole).
+ */
+export interface Format {
+  readonly id: string;
+  /** `api_base` for a model of this type that names none. */
+  readonly defaultApiBase: string;
+
+  // The client's side.
+  /** The model calls this format's clients POST, by path. */
+  readonly routes: InboundRoutes;
+  /**
+   * Whether a request looks like it comes from this format's clients (path prefix or headers):
+   * decides the shape of a model listing on a path several formats share, and of the error for
+   * a path nobody serves. The registry asks the formats in order; the fallback needs no test.
+   */
+  recognises(path: string, headers: Headers): boolean;
+  /** Checks the fields routing needs and finds the group and stream flag; never throws. */
+  peekRequest(body: Json, op: Operation): Peek | RouterError;
+  listModels(groups: readonly GroupInfo[], url: URL): unknown;
+  getModel(group: GroupInfo): unknown;
+  encodeError(err: RouterError): Response;
+  errorBody(err: RouterError): unknown;
+  /** The format's in-stream error event, for a stream that fails after it started. */
+  streamError(err: RouterError): string;
+
+  // The upstream's side.
+  upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget;
+  /** Where a response names its model, so passthrough can make it name the group instead. */
+  readonly responseModel: ResponseModelEdit;
+  /** When the format's stream is whole (stream-end.ts): passthrough and conversion both judge by it. */
+  readonly streamEnd: StreamEndRule;
+  /** Media this format's upstreams cannot fetch by URL themselves: the router inlines it first. */
+  mustInline(part: MediaPart): boolean;
+  /** Token counting, for formats with a count endpoint (others get the router's estimate). */
+  readonly countTokens?: TokenCounting;
+  /** Adjusts a `--check` probe the upstream refused, when the refusal names a known variant. */
+  retryProbe?(body: Json, status: number, message: string): Json | undefined;
+
+  /** Request, response, stream and error conversion, both directions. */
+  readonly codec: Codec;
+}
+
+/** What the client asked for, known after routing and a first look at the body. */
+export type Operation = "generate" | "countTokens";
+
+/** A model call a path stands for; what the path does not say, the body does (`peekRequest`). */
+export interface CallRoute {
+  op: Operation;
+  group?: string;
+  stream?: boolean;
+  /** The client asked for SSE rather than the format's own stream framing. */
+  sse?: boolean;
+}
+
+export interface InboundRoutes {
+  /**
+   * The call a request to `path` (no trailing slash) is: undefined when the path is not this
+   * format's, "unknown" when it is this format's but names nothing it serves (a 404).
+   */
+  match(path: string, url: URL): CallRoute | "unknown" | undefined;
+}
+
+/** The request's own model call, after routing, for the upstream's format to target. */
+export interface InboundCall {
+  /** The client's format (also when the call is converted for another upstream). */
+  format: string;
+  op: Operation;
+  /** The model group the client named. */
+  group: string;
+  /** The client wants a streamed answer. */
+  stream: boolean;
+  /** The stream is SSE; false for a format's own framing (Gemini's streamed JSON array). */
+  sse: boolean;
+  body: Json;
+  /** The body exactly as received, so passthrough can forward it with minimal edits. */
+  raw: Uint8Array;
+  headers: Headers;
+}
+
+/** The facts about an upstream model a format needs; the config's model satisfies it. */
+export interface UpstreamModel {
+  /** The upstream's own model id. */
+  model: string;
+  /** No trailing slash. */
+  apiBase: string;
+  /** Empty when there is none: no auth header is sent. */
+  apiKey: string;
+  /** max_tokens to send when the client gave none and the format requires one. */
+  defaultMaxTokens?: number;
+  /** Upper bound for the max_tokens sent. */
+  maxOutputTokens?: number;
+  /** Whether a client's own beta headers may travel to this upstream (unset: yes). */
+  forwardBetas?: boolean;
+}
+
+/** What a model listing needs of a group. */
+export interface GroupInfo {
+  name: string;
+}
+
+/** Routing facts a format's request body yields; the body itself is not converted. */
+export interface Peek {
+  group?: string;
+  stream: boolean;
+}
+
+export interface UpstreamTarget {
+  url: string;
+  headers: Headers;
+  /** Where the upstream model id goes in the request body; undefined when it travels in the URL. */
+  bodyModelPath?: KeyPath;
+  /** The value written there, when it is not the bare model id (Gemini: `models/{id}`). */
+  bodyModel?: string;
+}
+
+/** Where a response names its model, so passthrough can make it name the group instead. */
+export interface ResponseModelEdit {
+  json: KeyPath;
+  sse: SseEditRule;
+  /** A format's own streamed JSON array (Gemini without `alt=sse`). */
+  jsonArray?: KeyPath;
+}
+
+/** A format's token-count endpoint, from both sides. */
+export interface TokenCounting {
+  /** The generation request inside a client's count request. */
+  request(body: Json): Json;
+  /** The answer a client of this format expects. */
+  answer(tokens: number): unknown;
+  /** The upstream's count request, from the request as encoded for generation. */
+  upstreamBody(encoded: Json, model: UpstreamModel): Json;
+  /** The count in the upstream's answer; undefined when it has none. */
+  upstreamCount(answer: unknown): number | undefined;
+}
