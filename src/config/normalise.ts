@@ -3,8 +3,8 @@
  * JSON inside strings, sizes). It runs even when schema validation failed, so every piece is read
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
  */
-import { parseProxyUrl } from "../upstream/proxy/spec";
 import { FALLBACK_FORMAT, isFormatId } from "../wire";
+import { parseProxyUrl } from "./proxy-spec";
 import { HeaderRewrite, BodyRewrite } from "./schema";
 import { dotted, escape, findLocation, type Location } from "./positions";
 import { closest, describeValue, schemaProblems } from "./validate";

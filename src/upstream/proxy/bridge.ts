@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import net, { isIP, type Socket } from "node:net";
 import { SocksClient } from "socks";
 import { bridgeAnswer, closingHead, headerValue, readHead } from "./http-head";
-import { authority, type ProxySpec } from "./spec";
+import { authority, type ProxySpec } from "../../config/proxy-spec";
 
 /** Bounds the TCP connect to the SOCKS proxy and, separately, its handshake. */
 const SOCKS_TIMEOUT_MS = 30_000;

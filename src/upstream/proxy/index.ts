@@ -1,10 +1,10 @@
 import { startSocksBridge, type SocksBridge } from "./bridge";
 import { BRIDGE_ERROR_HEADER } from "./http-head";
 import { bypassesProxy } from "./no-proxy";
-import { authority, parseProxyUrl, type ProxySpec } from "./spec";
+import { authority, parseProxyUrl, type ProxySpec } from "../../config/proxy-spec";
 
 export { bypassesProxy } from "./no-proxy";
-export { parseProxyUrl, redactUrl, type ProxySpec } from "./spec";
+export { parseProxyUrl, redactUrl, type ProxySpec } from "../../config/proxy-spec";
 
 type Env = Record<string, string | undefined>;
 

@@ -1,3 +1,9 @@
+/**
+ * Proxy URLs: parsed and described here, connected to by upstream/proxy. The parser lives with the
+ * config because the loader validates every model's `proxy` with it at startup, and the config
+ * must not reach into the transport to do so.
+ */
+
 /** A validated proxy: what `--proxy`, a model's `proxy` or a proxy environment variable named. */
 export interface ProxySpec {
   kind: "http" | "https" | "socks5" | "socks5h";
@@ -66,9 +72,15 @@ export function parseProxyUrl(s: string): ProxySpec | Error {
       );
   }
   const port = url.port === "" ? DEFAULT_PORT[kind] : Number(url.port);
-  const hostPart = host.includes(":") ? `[${host}]` : host;
   const auth = username === undefined ? "" : "***@";
-  return { kind, host, port, username, password, display: `${kind}://${auth}${hostPart}:${port}` };
+  return {
+    kind,
+    host,
+    port,
+    username,
+    password,
+    display: `${kind}://${auth}${authority(host, port)}`,
+  };
 }
 
 /**
