@@ -2,4 +2,5 @@
 export { loadConfigFile, loadConfigText, readConfigText } from "./load";
 export { renderJsonSchema } from "./schema";
 export type { Env } from "./env";
+export * from "./defaults";
 export * from "./types";

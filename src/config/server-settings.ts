@@ -4,15 +4,18 @@
  */
 import { isIP } from "node:net";
 import { totalmem } from "node:os";
-import type { Reporter } from "./normalise";
+import { MEDIA_DEFAULTS, SERVER_DEFAULTS } from "./defaults";
+import type { Reporter } from "./reporter";
 import { list, mapping, type Mapping } from "./shape";
 import {
+  DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_MEDIA,
   type MediaSettings,
   type ServerSettings,
 } from "./types";
+import { secondsToMs, sizeInBytes } from "./units";
 
 export function serverSettings(r: Reporter, raw: Mapping): ServerSettings {
   const maxBodyBytes = bodySize(r, "max_body_size", raw.max_body_size) ?? DEFAULT_MAX_BODY_BYTES;
@@ -20,9 +23,11 @@ export function serverSettings(r: Reporter, raw: Mapping): ServerSettings {
   return {
     maxBodyBytes,
     maxTotalBodyBytes: totalBodySize(r, raw.max_total_body_size, maxBodyBytes),
-    metricsPublic: raw.metrics_public === true,
+    metricsPublic: flag(raw.metrics_public, SERVER_DEFAULTS.metrics_public),
     bodyTimeoutMs:
-      typeof bodyTimeout === "number" && bodyTimeout > 0 ? Math.round(bodyTimeout * 1000) : 30_000,
+      typeof bodyTimeout === "number" && bodyTimeout > 0
+        ? secondsToMs(bodyTimeout)
+        : DEFAULT_BODY_TIMEOUT_MS,
     maxResponseBytes:
       bodySize(r, "max_response_size", raw.max_response_size) ?? DEFAULT_MAX_RESPONSE_BYTES,
     media: mediaSettings(r, mapping(raw.media)),
@@ -43,8 +48,8 @@ function mediaSettings(r: Reporter, raw: Mapping): MediaSettings {
     else allowHosts.push(host);
   });
   return {
-    download: raw.download !== false,
-    allowPrivate: raw.allow_private === true,
+    download: flag(raw.download, MEDIA_DEFAULTS.download),
+    allowPrivate: flag(raw.allow_private, MEDIA_DEFAULTS.allow_private),
     allowHosts,
     maxUrls:
       typeof raw.max_urls === "number" && Number.isInteger(raw.max_urls) && raw.max_urls >= 0
@@ -53,9 +58,14 @@ function mediaSettings(r: Reporter, raw: Mapping): MediaSettings {
     maxBytes: bodySize(r, "media/max_bytes", raw.max_bytes) ?? DEFAULT_MEDIA.maxBytes,
     timeoutMs:
       typeof raw.timeout === "number" && raw.timeout > 0
-        ? Math.round(raw.timeout * 1000)
+        ? secondsToMs(raw.timeout)
         : DEFAULT_MEDIA.timeoutMs,
   };
+}
+
+/** A boolean setting; anything else (already reported by the schema) counts as unset. */
+function flag(value: unknown, dflt: boolean): boolean {
+  return typeof value === "boolean" ? value : dflt;
 }
 
 /** `a.b.c.d/n` or an IPv6 address with `/n`; the address itself is checked by net.isIP. */
@@ -66,26 +76,14 @@ function isCidr(text: string): boolean {
   return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-const UNITS: Record<string, number> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  KIB: 1024,
-  MIB: 1024 ** 2,
-  GIB: 1024 ** 3,
-};
-
 /** A size setting in bytes; undefined when it is not set (or not a size, which the schema reported). */
 function bodySize(r: Reporter, key: string, value: unknown): number | undefined {
   const at = `/server_settings/${key}`;
   if (typeof value === "number") return value;
   if (typeof value !== "string") return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
-  const factor = m ? UNITS[(m[2] || "B").toUpperCase()] : undefined;
-  // The schema pattern has already rejected anything this regex would, so only the range remains.
-  if (!m || factor === undefined) return undefined;
-  const bytes = Math.floor(Number(m[1]) * factor);
+  const bytes = sizeInBytes(value);
+  // The schema pattern has already rejected what is not a size, so only the range remains.
+  if (bytes === undefined) return undefined;
   if (bytes < 1 || !Number.isSafeInteger(bytes)) {
     const range = `at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}`;
     r.error(at, `${key} must be ${range}, got ${r.quote(at, value)}`);

@@ -1,6 +1,7 @@
 /** The validated, normalised configuration the router runs on. Built once at load; never parsed per request. */
-
 import { FORMAT_IDS, FORMATS, type FormatId } from "../wire";
+import { MEDIA_DEFAULTS, SERVER_DEFAULTS, TIMEOUT_DEFAULTS } from "./defaults";
+import { secondsToMs, sizeInBytes } from "./units";
 
 /** A model's `api_type`: one of the wire formats the router speaks (src/wire/index.ts). */
 export type ApiType = FormatId;
@@ -39,7 +40,9 @@ export interface ModelConfig {
   timeouts: Timeouts;
   /**
    * Forward an Anthropic client's `anthropic-beta` / `anthropic-version` headers to this
-   * (Anthropic) upstream. Unset means true; such headers from other clients are never forwarded.
+   * (Anthropic) upstream; such headers from other clients are never forwarded. The loader always
+   * sets it (DEFAULT_FORWARD_BETAS when the file does not); a config built by hand
+   * may leave it out, which forwards them.
    */
   forwardBetas?: boolean;
 }
@@ -47,7 +50,7 @@ export interface ModelConfig {
 export interface GroupMember {
   /** Refers to ModelConfig.name (validated at load). */
   model: string;
-  /** Non-negative integer, default 100. */
+  /** Non-negative integer, DEFAULT_WEIGHT when not set. */
   weight: number;
   selector?: string;
   selectorPos?: SourcePos;
@@ -58,7 +61,7 @@ export interface GroupConfig {
   members: GroupMember[];
 }
 
-/** Upstream time limits in milliseconds; 0 turns one off. */
+/** Upstream time limits in milliseconds; 0 turns one off. Defaults: DEFAULT_TIMEOUTS. */
 export interface Timeouts {
   /** Until the upstream has accepted the request and sent its response headers. */
   connect: number;
@@ -71,58 +74,63 @@ export interface Timeouts {
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
-  connect: 10_000,
-  firstByte: 600_000,
-  idle: 300_000,
-  total: 0,
+  connect: secondsToMs(TIMEOUT_DEFAULTS.connect),
+  firstByte: secondsToMs(TIMEOUT_DEFAULTS.first_byte),
+  idle: secondsToMs(TIMEOUT_DEFAULTS.idle),
+  total: secondsToMs(TIMEOUT_DEFAULTS.total),
 };
 
+/** Defaults: the DEFAULT_* constants below, from SERVER_DEFAULTS. */
 export interface ServerSettings {
-  /** Request bodies above this many bytes are refused with 413. Default 32 MiB. */
+  /** Request bodies above this many bytes are refused with 413. */
   maxBodyBytes: number;
   /**
    * The bytes all request bodies may hold at once; a body that would pass it gets 503 (retry
    * shortly). Default an eighth of the memory the process may use, and never below maxBodyBytes.
    */
   maxTotalBodyBytes: number;
-  /** GET /metrics without the router token. Default false. */
+  /** GET /metrics without the router token. */
   metricsPublic: boolean;
-  /** A request body must have fully arrived this long after its headers (slowloris). Default 30 s. */
+  /** A request body must have fully arrived this long after its headers (slowloris). */
   bodyTimeoutMs: number;
   /**
    * Upstream bodies read whole (JSON answers, error bodies, token counts) may not exceed this many
-   * bytes after decompression. Default 64 MiB.
+   * bytes after decompression.
    */
   maxResponseBytes: number;
   /** Remote media (image and document URLs) the router downloads for targets that cannot fetch them. */
   media: MediaSettings;
 }
 
+/** Defaults: DEFAULT_MEDIA, from MEDIA_DEFAULTS. */
 export interface MediaSettings {
-  /** Download remote media at all; when false, a URL a target cannot take is a 400. Default true. */
+  /** Download remote media at all; when false, a URL a target cannot take is a 400. */
   download: boolean;
-  /** Let downloads reach loopback, private, link-local and other internal addresses. Default false. */
+  /** Let downloads reach loopback, private, link-local and other internal addresses. */
   allowPrivate: boolean;
   /** Host names (exact, lower-case) and CIDR ranges that are always allowed, internal or not. */
   allowHosts: string[];
-  /** Most media URLs one request may make the router download. Default 8. */
+  /** Most media URLs one request may make the router download. */
   maxUrls: number;
-  /** Most bytes all of one request's downloads may bring in together. Default 20 MiB. */
+  /** Most bytes all of one request's downloads may bring in together. */
   maxBytes: number;
-  /** Time for all of one request's downloads together. Default 10 s. */
+  /** Time for all of one request's downloads together. */
   timeoutMs: number;
 }
 
 export const DEFAULT_MEDIA: MediaSettings = {
-  download: true,
-  allowPrivate: false,
+  download: MEDIA_DEFAULTS.download,
+  allowPrivate: MEDIA_DEFAULTS.allow_private,
   allowHosts: [],
-  maxUrls: 8,
-  maxBytes: 20 * 1024 * 1024,
-  timeoutMs: 10_000,
+  maxUrls: MEDIA_DEFAULTS.max_urls,
+  maxBytes: sizeInBytes(MEDIA_DEFAULTS.max_bytes)!,
+  timeoutMs: secondsToMs(MEDIA_DEFAULTS.timeout),
 };
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+// The table's sizes are constants the tests check, so they always parse.
+export const DEFAULT_MAX_BODY_BYTES = sizeInBytes(SERVER_DEFAULTS.max_body_size)!;
+export const DEFAULT_MAX_RESPONSE_BYTES = sizeInBytes(SERVER_DEFAULTS.max_response_size)!;
+export const DEFAULT_BODY_TIMEOUT_MS = secondsToMs(SERVER_DEFAULTS.body_timeout);
 
 export interface RouterConfig {
   /** Absolute path of the file it was loaded from ("<inline>" for text). */
@@ -161,6 +169,3 @@ export function formatIssue(file: string, issue: ConfigIssue): string {
 export const DEFAULT_API_BASE = Object.fromEntries(
   FORMAT_IDS.map((id) => [id, FORMATS[id].defaultApiBase]),
 ) as Record<ApiType, string>;
-
-export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
-export const DEFAULT_WEIGHT = 100;

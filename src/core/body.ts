@@ -1,8 +1,6 @@
+import { DEFAULT_BODY_TIMEOUT_MS } from "../config/types";
 import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { BodyBudget } from "./body-budget";
-
-/** A body that has not fully arrived this long after its headers is abandoned (slowloris). */
-export const BODY_TIMEOUT_MS = 30_000;
 
 /** The bytes all bodies may hold together, and what they hold now. */
 export interface SharedBodyLimit {
@@ -21,7 +19,7 @@ export interface SharedBodyLimit {
 export async function readBody(
   request: Request,
   limit: number,
-  timeoutMs = BODY_TIMEOUT_MS,
+  timeoutMs = DEFAULT_BODY_TIMEOUT_MS,
   shared?: SharedBodyLimit,
 ): Promise<Uint8Array | RouterError> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -31,6 +31,7 @@ describe("loading a valid config", () => {
       apiKey: "sk-ant",
       rewriteHeader: { "anthropic-beta": "prompt-caching-2024-07-31", "x-debug": null },
       timeouts: DEFAULT_TIMEOUTS,
+      forwardBetas: true,
     });
     expect(config.models.get("flash")!.rewriteBody).toEqual({
       generationConfig: { temperature: 0.2 },
@@ -206,7 +207,7 @@ router_settings:
     expect(load(withParams("      forward_betas: false")).models.get("gpt4o")!.forwardBetas).toBe(
       false,
     );
-    expect(load(MINIMAL).models.get("gpt4o")!.forwardBetas).toBeUndefined();
+    expect(load(MINIMAL).models.get("gpt4o")!.forwardBetas).toBe(true);
   });
 
   test("anchors and merge keys are resolved", () => {
