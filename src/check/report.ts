@@ -1,4 +1,4 @@
-import { formatIssue, type ConfigIssue } from "../config/types";
+import { formatIssue, type ConfigIssue, type ConfigIssueCode } from "../config/types";
 import { formatSeconds } from "./probe";
 import type { CheckKind, CheckSummary, ModelReport, ProbeResult } from "./types";
 
@@ -112,7 +112,7 @@ export interface JsonReport {
   ok: boolean;
   config: {
     valid: boolean;
-    issues: { path: string; line?: number; col?: number; message: string }[];
+    issues: { code: ConfigIssueCode; path: string; line?: number; col?: number; message: string }[];
   };
   results: ModelReport[];
   summary: CheckSummary;
@@ -124,6 +124,7 @@ export function renderJson(report: JsonReport): string {
 
 export function jsonIssues(issues: ConfigIssue[]): JsonReport["config"]["issues"] {
   return issues.map((i) => ({
+    code: i.code,
     path: i.path,
     ...(i.pos ? { line: i.pos.line, col: i.pos.col } : {}),
     message: i.message,

@@ -77,6 +77,7 @@ async function selectorIssues(config: RouterConfig, opts: CheckOptions): Promise
   } catch (err) {
     return [
       {
+        code: "SELECTOR",
         path: "router_settings.model_groups",
         message: `selectors could not be checked: ${(err as Error)?.message ?? err}`,
       },

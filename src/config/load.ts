@@ -23,7 +23,7 @@ export async function readConfigText(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (err) {
-    throw new ConfigError(path, [{ path: "", message: readFailure(err) }]);
+    throw new ConfigError(path, [{ code: "FILE", path: "", message: readFailure(err) }]);
   }
 }
 
@@ -32,6 +32,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   // prettyErrors would append a multi-line source excerpt; we want one line per issue, with our own pos.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
   const yamlIssue = (e: YAMLError | YAMLWarning): ConfigIssue => ({
+    code: e.name === "YAMLWarning" ? "YAML_WARNING" : "YAML_SYNTAX",
     path: "",
     pos: lines.linePos(e.pos[0]),
     message: `YAML ${e.name === "YAMLWarning" ? "warning" : "syntax error"}: ${e.message}`,
@@ -42,7 +43,11 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   const { data, locations, issues, fromEnv } = locate(doc, lines, env);
   if (data === null || data === undefined) {
     throw new ConfigError(file, [
-      { path: "", message: "the config is empty; it needs model_list and router_settings" },
+      {
+        code: "EMPTY",
+        path: "",
+        message: "the config is empty; it needs model_list and router_settings",
+      },
     ]);
   }
 
@@ -53,6 +58,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   const misspelt = new Map<string, string>();
   for (const u of unknownKeys(RawConfig, data)) {
     r.warn(
+      "UNKNOWN_KEY",
       u.pointer,
       `unknown key "${u.key}" (ignored)${u.suggestion ? `; did you mean "${u.suggestion}"?` : ""}`,
     );
@@ -63,6 +69,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
     // Warnings are lost when loading fails, so a typo that causes an error is named in the error.
     const typo = p.missing && p.key ? misspelt.get(`${p.pointer}/${p.key}`) : undefined;
     r.error(
+      p.missing ? "MISSING_KEY" : "SCHEMA",
       p.pointer,
       typo ? `${p.message}; "${typo}" looks like a misspelling of it` : p.message,
       p.missing,

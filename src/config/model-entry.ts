@@ -10,7 +10,7 @@ import { escape } from "./positions";
 import { parseProxyUrl } from "./proxy-spec";
 import type { Reporter } from "./reporter";
 import { isMapping, mapping, type Mapping } from "./shape";
-import { DEFAULT_API_BASE, type ModelConfig, type Timeouts } from "./types";
+import { DEFAULT_API_BASE, type ConfigIssueCode, type ModelConfig, type Timeouts } from "./types";
 import { secondsToMs } from "./units";
 import { describeValue, schemaProblems } from "./validate";
 
@@ -41,6 +41,7 @@ export function modelConfig(
     // The schema already insists on the scheme; this catches the rest of a malformed URL.
     if (/^https?:\/\//.test(params.api_base) && !URL.canParse(params.api_base)) {
       r.error(
+        "INVALID_VALUE",
         `${p}/api_base`,
         `api_base is not a valid URL: ${r.quote(`${p}/api_base`, params.api_base)}`,
       );
@@ -78,6 +79,7 @@ function checkedProxy(r: Reporter, value: string, at: string): string {
   // The message names the URL (credentials masked); from the environment, not even its host.
   if (spec instanceof Error)
     r.error(
+      "INVALID_VALUE",
       at,
       raw
         ? spec.message.replace(/^invalid proxy URL "[^"]*"/, `invalid proxy URL ${raw}`)
@@ -94,23 +96,24 @@ function headerRewrite(r: Reporter, value: unknown, at: string): Record<string, 
     typeof value === "string" ? parseJsonObject(r, value, at, "rewrite_header") : undefined;
   if (json)
     for (const p of schemaProblems(HeaderRewrite, json, insideEnv(r, at)))
-      r.errorInside(at, json, p.pointer, p.message);
+      r.errorInside("SCHEMA", at, json, p.pointer, p.message);
   const headers = json ?? value;
   if (!isMapping(headers)) return {};
 
   const out: Record<string, string | null> = {};
   const spelled = new Map<string, string>();
   for (const [name, v] of Object.entries(headers)) {
-    const report = (message: string) =>
+    const report = (code: ConfigIssueCode, message: string) =>
       json
-        ? r.errorInside(at, json, `/${escape(name)}`, message)
-        : r.error(`${at}/${escape(name)}`, message, true);
+        ? r.errorInside(code, at, json, `/${escape(name)}`, message)
+        : r.error(code, `${at}/${escape(name)}`, message, true);
     const lower = name.toLowerCase();
-    if (!HEADER_NAME.test(name)) report(`${JSON.stringify(name)} is not a valid header name`);
+    if (!HEADER_NAME.test(name))
+      report("INVALID_VALUE", `${JSON.stringify(name)} is not a valid header name`);
     const earlier = spelled.get(lower);
     // Names are case-insensitive, so two spellings would silently race; make the user pick one.
     if (earlier !== undefined)
-      report(`header "${lower}" is given twice (as "${earlier}" and "${name}")`);
+      report("DUPLICATE_NAME", `header "${lower}" is given twice (as "${earlier}" and "${name}")`);
     spelled.set(lower, name);
     if (typeof v === "string" || v === null) out[lower] = v;
   }
@@ -122,7 +125,7 @@ function bodyRewrite(r: Reporter, value: unknown, at: string): Record<string, un
     const json = parseJsonObject(r, value, at, "rewrite_body");
     if (json)
       for (const p of schemaProblems(BodyRewrite, json, insideEnv(r, at)))
-        r.errorInside(at, json, p.pointer, p.message);
+        r.errorInside("SCHEMA", at, json, p.pointer, p.message);
     return json;
   }
   return isMapping(value) ? value : undefined;
@@ -136,6 +139,7 @@ function parseJsonObject(r: Reporter, text: string, at: string, key: string): Ma
   } catch (err) {
     // The parser's message quotes the text it stopped at, which from the environment may be a key.
     r.error(
+      "INVALID_JSON",
       at,
       raw
         ? `${key} from ${raw} is not valid JSON`
@@ -144,7 +148,7 @@ function parseJsonObject(r: Reporter, text: string, at: string, key: string): Ma
     return undefined;
   }
   if (isMapping(parsed)) return parsed;
-  r.error(at, `${key} must be a JSON object, got ${raw ?? describeValue(parsed)}`);
+  r.error("INVALID_JSON", at, `${key} must be a JSON object, got ${raw ?? describeValue(parsed)}`);
   return undefined;
 }
 

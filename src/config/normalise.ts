@@ -38,6 +38,7 @@ export function normalise(r: Reporter, source: string): RouterConfig {
     const first = firstModel.get(model.name);
     if (first !== undefined) {
       r.error(
+        "DUPLICATE_NAME",
         `${at}/model_name`,
         `duplicate model_name "${model.name}" (first defined at ${where(r, first)})`,
       );
@@ -58,7 +59,11 @@ export function normalise(r: Reporter, source: string): RouterConfig {
     if (!name) return;
     const first = firstGroup.get(name);
     if (first !== undefined) {
-      r.error(`${at}/name`, `duplicate group name "${name}" (first defined at ${where(r, first)})`);
+      r.error(
+        "DUPLICATE_NAME",
+        `${at}/name`,
+        `duplicate group name "${name}" (first defined at ${where(r, first)})`,
+      );
     } else {
       firstGroup.set(name, `${at}/name`);
       groups.set(name, { name, members });
@@ -95,13 +100,15 @@ function groupMembers(
       const first = firstAt.get(name);
       if (first !== undefined) {
         r.error(
+          "DUPLICATE_NAME",
           `${mp}/name`,
           `model "${name}" is listed twice in group "${groupName}" (first at ${where(r, first)})`,
         );
       }
       firstAt.set(name, first ?? `${mp}/name`);
       // `known` is withheld when some model_list entry lacks a usable name, to avoid false alarms.
-      if (known && !known.has(name)) r.error(`${mp}/name`, unknownModel(name, [...known.keys()]));
+      if (known && !known.has(name))
+        r.error("UNKNOWN_MODEL", `${mp}/name`, unknownModel(name, [...known.keys()]));
     }
     const member: GroupMember = {
       model: name,

@@ -48,7 +48,8 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
       const target = node.resolve(doc);
       if (!target || active.has(target)) {
         const why = target ? "is used inside the value it refers to" : "has no matching anchor";
-        issues.push({ path: dotted(pointer), pos: here, message: `alias *${node.source} ${why}` });
+        const message = `alias *${node.source} ${why}`;
+        issues.push({ code: "YAML_STRUCTURE", path: dotted(pointer), pos: here, message });
         return null;
       }
       active.add(target);
@@ -67,7 +68,7 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
         fromEnv.push({ value: result.value, raw: node.value });
       }
       if (result.ok) return result.value;
-      issues.push({ path: dotted(pointer), pos: here, message: result.message });
+      issues.push({ code: "ENV_VAR", path: dotted(pointer), pos: here, message: result.message });
       // Undefined is invisible to the schema checks, so "${X} is not a valid api_type" cannot pile on.
       return undefined;
     }
@@ -83,6 +84,7 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
         }
         if (!isScalar(key) || key.value === null || typeof key.value === "object") {
           issues.push({
+            code: "YAML_STRUCTURE",
             path: dotted(pointer),
             pos: at(key as Node),
             message: "mapping keys must be plain strings",
@@ -98,7 +100,8 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
         const value = walk(source, pointer);
         if (value === null || typeof value !== "object" || Array.isArray(value)) {
           const message = "a << merge key needs a mapping or an alias to one";
-          issues.push({ path: dotted(pointer), pos: at(source as Node), message });
+          const pos = at(source as Node);
+          issues.push({ code: "YAML_STRUCTURE", path: dotted(pointer), pos, message });
           continue;
         }
         for (const [k, v] of Object.entries(value)) if (!(k in out)) out[k] = v;

@@ -3,7 +3,7 @@
  * the end, so the user sees all of them) with its dotted path and its position in the file.
  */
 import { dotted, findLocation, type Location } from "./positions";
-import type { ConfigIssue, SourcePos } from "./types";
+import type { ConfigIssue, ConfigIssueCode, SourcePos } from "./types";
 
 /** Collects issues and warnings, resolving JSON pointers to dotted paths and file positions. */
 export class Reporter {
@@ -30,15 +30,27 @@ export class Reporter {
   quote(pointer: string, value: unknown): string {
     return this.raw(pointer) ?? JSON.stringify(value);
   }
-  error(pointer: string, message: string, preferKey = false): void {
-    this.issues.push({ path: this.path(pointer), pos: this.pos(pointer, preferKey), message });
+  error(code: ConfigIssueCode, pointer: string, message: string, preferKey = false): void {
+    this.issues.push({
+      code,
+      path: this.path(pointer),
+      pos: this.pos(pointer, preferKey),
+      message,
+    });
   }
-  warn(pointer: string, message: string): void {
-    this.warnings.push({ path: this.path(pointer), pos: this.pos(pointer, true), message });
+  warn(code: ConfigIssueCode, pointer: string, message: string): void {
+    this.warnings.push({ code, path: this.path(pointer), pos: this.pos(pointer, true), message });
   }
   /** For problems inside a JSON string: the path goes into the JSON, the position is the string's. */
-  errorInside(pointer: string, json: unknown, sub: string, message: string): void {
+  errorInside(
+    code: ConfigIssueCode,
+    pointer: string,
+    json: unknown,
+    sub: string,
+    message: string,
+  ): void {
     this.issues.push({
+      code,
       path: dotted(sub, json, this.path(pointer)),
       pos: this.pos(pointer),
       message,

@@ -42,6 +42,7 @@ function mediaSettings(r: Reporter, raw: Mapping): MediaSettings {
     const host = h.trim().toLowerCase();
     if (host.includes("/") && !isCidr(host))
       r.error(
+        "INVALID_VALUE",
         `${at}/allow_hosts/${i}`,
         `allow_hosts entry ${JSON.stringify(h)} is neither a host name nor a CIDR range such as 10.0.0.0/8`,
       );
@@ -86,7 +87,7 @@ function bodySize(r: Reporter, key: string, value: unknown): number | undefined 
   if (bytes === undefined) return undefined;
   if (bytes < 1 || !Number.isSafeInteger(bytes)) {
     const range = `at least 1 byte and at most ${Number.MAX_SAFE_INTEGER}`;
-    r.error(at, `${key} must be ${range}, got ${r.quote(at, value)}`);
+    r.error("INVALID_VALUE", at, `${key} must be ${range}, got ${r.quote(at, value)}`);
   }
   return bytes;
 }
@@ -105,6 +106,7 @@ function totalBodySize(r: Reporter, value: unknown, maxBodyBytes: number): numbe
   // one at all was reported by the schema.)
   if (Number.isSafeInteger(set) && set >= 1 && set < maxBodyBytes)
     r.error(
+      "INVALID_VALUE",
       "/server_settings/max_total_body_size",
       `max_total_body_size (${set} bytes) must be at least max_body_size (${maxBodyBytes} bytes)`,
     );

@@ -143,7 +143,34 @@ export interface RouterConfig {
   warnings: ConfigIssue[];
 }
 
+/**
+ * What kind of problem an issue is, as a name that stays the same when a message is reworded, so
+ * tools and tests can match on it (as eemeli/yaml's ErrorCode). README.md lists them too.
+ */
+export const CONFIG_ISSUE_CODES = {
+  FILE: "the config file cannot be read (missing, a directory, no permission)",
+  YAML_SYNTAX: "the text is not valid YAML, or a mapping repeats a key",
+  YAML_WARNING: "the YAML parser's warnings; never fatal",
+  YAML_STRUCTURE:
+    "valid YAML the config cannot use: an alias with no anchor or inside its own value, a key that is not a plain string, a << merge of something other than a mapping",
+  EMPTY: "the file holds no document",
+  ENV_VAR: "a ${VAR} that is not set (and has no :- default), or a malformed reference",
+  SCHEMA: "a value of the wrong type, form or range for its key",
+  MISSING_KEY: "a required key is absent",
+  UNKNOWN_KEY: "a key the schema does not know; a warning, with the likely intended key",
+  INVALID_VALUE:
+    "a value of the right type that cannot be used: a malformed URL or proxy, a header name, a size out of range, max_total_body_size below max_body_size, an allow_hosts entry",
+  INVALID_JSON: "rewrite_header or rewrite_body given as a string that is not a JSON object",
+  DUPLICATE_NAME:
+    "a model_name or group name used twice, a model twice in one group, a header given twice",
+  UNKNOWN_MODEL: "a group names a model that model_list does not define",
+  SELECTOR: "a selector that does not compile",
+} as const;
+
+export type ConfigIssueCode = keyof typeof CONFIG_ISSUE_CODES;
+
 export interface ConfigIssue {
+  code: ConfigIssueCode;
   /** Dotted path into the document, e.g. `model_list[2].llm_params.api_type`. */
   path: string;
   pos?: SourcePos;
@@ -161,9 +188,10 @@ export class ConfigError extends Error {
   }
 }
 
+/** `file:line:col: path: message [CODE]`, one line. */
 export function formatIssue(file: string, issue: ConfigIssue): string {
   const where = issue.pos ? `${file}:${issue.pos.line}:${issue.pos.col}` : file;
-  return `${where}: ${issue.path ? issue.path + ": " : ""}${issue.message}`;
+  return `${where}: ${issue.path ? issue.path + ": " : ""}${issue.message} [${issue.code}]`;
 }
 
 export const DEFAULT_API_BASE = Object.fromEntries(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { runCheck, runCheckFile, type JsonReport } from "../../src/check";
+import type { ConfigIssue } from "../../src/config";
 import {
   capture,
   configOf,
@@ -219,7 +220,8 @@ describe("--check, basic probe", () => {
 
   test("invalid selectors make the config invalid: exit 2, nothing probed", async () => {
     const config = configOf([good(m, "openai")]);
-    const issue = {
+    const issue: ConfigIssue = {
+      code: "SELECTOR",
       path: "router_settings.model_groups[0].models[0].selector",
       pos: { line: 9, col: 17 },
       message: "jq: syntax error",
@@ -229,7 +231,7 @@ describe("--check, basic probe", () => {
     });
     expect(code).toBe(2);
     expect(out).toBe(
-      `config invalid:\n  ${config.source}:9:17: router_settings.model_groups[0].models[0].selector: jq: syntax error\n`,
+      `config invalid:\n  ${config.source}:9:17: router_settings.model_groups[0].models[0].selector: jq: syntax error [SELECTOR]\n`,
     );
     expect(m.openai.requests).toHaveLength(0);
     const json = await capture((o) => runCheck(config, o), {
@@ -238,7 +240,9 @@ describe("--check, basic probe", () => {
     });
     expect(JSON.parse(json.out).config).toEqual({
       valid: false,
-      issues: [{ path: issue.path, line: 9, col: 17, message: "jq: syntax error" }],
+      issues: [
+        { code: "SELECTOR", path: issue.path, line: 9, col: 17, message: "jq: syntax error" },
+      ],
     });
   });
 
@@ -249,11 +253,12 @@ describe("--check, basic probe", () => {
       const text = await capture((o) => runCheckFile(path, {}, o));
       expect(text.code).toBe(2);
       expect(text.out).toStartWith("config invalid:\n");
+      expect(text.out).toContain("[YAML_SYNTAX]");
       const json = await capture((o) => runCheckFile(path, {}, o), { json: true });
       expect(json.code).toBe(2);
       expect(JSON.parse(json.out)).toMatchObject({
         ok: false,
-        config: { valid: false },
+        config: { valid: false, issues: [{ code: "YAML_SYNTAX", line: 2, col: 1 }] },
         results: [],
       });
     } finally {

@@ -30,6 +30,7 @@ describe("environment interpolation", () => {
 
   test("an unset ${VAR} is an error naming the variable and the path", () => {
     expect(apiKeyIssue("${OPENAI_API_KEY}")).toEqual({
+      code: "ENV_VAR",
       path: "model_list[0].llm_params.api_key",
       pos: { line: 6, col: 16 },
       message:
@@ -63,6 +64,7 @@ describe("environment interpolation", () => {
 
   test("os.environ/VAR that is unset is the same error as ${VAR}", () => {
     const issue = apiKeyIssue("os.environ/ANTHROPIC_KEY");
+    expect(issue.code).toBe("ENV_VAR");
     expect(issue.path).toBe("model_list[0].llm_params.api_key");
     expect(issue.pos).toEqual({ line: 6, col: 16 });
     expect(issue.message).toStartWith("environment variable ANTHROPIC_KEY is not set");
@@ -72,7 +74,10 @@ describe("environment interpolation", () => {
     expect(apiKeyIssue("'${not a name}'").message).toStartWith(
       'invalid variable reference "${not a name}"',
     );
-    expect(apiKeyIssue("'${KEY'").message).toBe('unterminated "${" in "${KEY"');
+    expect(apiKeyIssue("'${KEY'")).toMatchObject({
+      code: "ENV_VAR",
+      message: 'unterminated "${" in "${KEY"',
+    });
   });
 
   test("interpolation happens before validation", () => {
@@ -86,12 +91,16 @@ describe("environment interpolation", () => {
     expect(model.apiType).toBe("anthropic");
     expect(model.apiBase).toBe("https://llm.internal/v1");
     const issue = onlyIssue(text, { PROVIDER: "bedrock" });
+    expect(issue.code).toBe("SCHEMA");
     // A value from the environment is named by its variable, never printed.
     expect(issue.message).toBe(
       "unknown api_type ${PROVIDER}; expected one of: openai, anthropic, gemini",
     );
     // An unset variable is reported once, not again as an invalid api_type.
-    expect(onlyIssue(text, {}).message).toStartWith("environment variable PROVIDER is not set");
+    expect(onlyIssue(text, {})).toMatchObject({
+      code: "ENV_VAR",
+      message: expect.stringMatching(/^environment variable PROVIDER is not set/),
+    });
   });
 
   test("every missing variable is reported, each with its own path", () => {

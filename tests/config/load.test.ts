@@ -140,6 +140,7 @@ router_settings:
     ).models.get("gpt4o")!;
     expect(Object.keys(model.rewriteHeader)).toEqual(["authorization", "x-api-key"]);
     const [issue] = issuesOf(withParams(`      rewrite_header: '{"X-Foo": "a", "x-foo": null}'`));
+    expect(issue!.code).toBe("DUPLICATE_NAME");
     expect(issue!.message).toBe('header "x-foo" is given twice (as "X-Foo" and "x-foo")');
   });
 
@@ -200,7 +201,9 @@ router_settings:
       timeoutMs: 2500,
     });
     const bad = issuesOf(`server_settings:\n  media:\n    allow_hosts: [10.0.0.0/99]\n` + MINIMAL);
-    expect(bad.map((i) => i.path)).toEqual(["server_settings.media.allow_hosts[0]"]);
+    expect(bad.map((i) => [i.code, i.path])).toEqual([
+      ["INVALID_VALUE", "server_settings.media.allow_hosts[0]"],
+    ]);
   });
 
   test("forward_betas: false is kept; unset means forward", () => {
@@ -252,16 +255,19 @@ describe("warnings", () => {
     );
     expect(config.warnings).toEqual([
       {
+        code: "UNKNOWN_KEY",
         path: "litellm_settings",
         pos: { line: 1, col: 1 },
         message: 'unknown key "litellm_settings" (ignored)',
       },
       {
+        code: "UNKNOWN_KEY",
         path: "model_list[0].llm_params.api_bse",
         pos: { line: 7, col: 7 },
         message: 'unknown key "api_bse" (ignored); did you mean "api_base"?',
       },
       {
+        code: "UNKNOWN_KEY",
         path: "model_list[0].llm_params.frobnicate",
         pos: { line: 8, col: 7 },
         message: 'unknown key "frobnicate" (ignored)',
@@ -275,6 +281,7 @@ describe("warnings", () => {
     const issues = issuesOf(text);
     expect(issues).toEqual([
       {
+        code: "MISSING_KEY",
         path: "model_list[0]",
         pos: { line: 2, col: 5 },
         message:
@@ -307,14 +314,14 @@ router_settings:
       models: [{name: b, weight: -3}]
 `;
     const issues = issuesOf(text);
-    expect(issues.map((i) => `${i.pos!.line}:${i.pos!.col} ${i.path}`)).toEqual([
-      "3:28 model_list[0].llm_params.api_type",
-      "3:60 model_list[0].llm_params.rewrite_body",
-      "4:17 model_list[1].model_name",
-      "5:5 model_list[1].llm_params",
-      "7:13 router_settings.strategy",
-      "10:23 router_settings.model_groups[0].models[0].name",
-      "10:34 router_settings.model_groups[0].models[0].weight",
+    expect(issues.map((i) => `${i.pos!.line}:${i.pos!.col} ${i.path} ${i.code}`)).toEqual([
+      "3:28 model_list[0].llm_params.api_type SCHEMA",
+      "3:60 model_list[0].llm_params.rewrite_body INVALID_JSON",
+      "4:17 model_list[1].model_name DUPLICATE_NAME",
+      "5:5 model_list[1].llm_params MISSING_KEY",
+      "7:13 router_settings.strategy SCHEMA",
+      "10:23 router_settings.model_groups[0].models[0].name UNKNOWN_MODEL",
+      "10:34 router_settings.model_groups[0].models[0].weight SCHEMA",
     ]);
     let message = "";
     try {

@@ -130,6 +130,7 @@ describe.skipIf(!ON_LINUX_X64)("--check of the binary", () => {
     expect(i.ok).toBe(false);
     expect(i.config.valid).toBe(false);
     expect(i.config.issues[0]).toMatchObject({
+      code: "SCHEMA",
       path: expect.stringContaining("api_type"),
       line: expect.any(Number),
       col: expect.any(Number),

@@ -16,6 +16,7 @@ export async function checkConfigSelectors(config: RouterConfig): Promise<Config
       if (check.ok) continue;
       const where = check.line !== undefined ? ` (line ${check.line} of the selector)` : "";
       issues.push({
+        code: "SELECTOR",
         path: `router_settings.model_groups[${g}].models[${i}].selector`,
         pos: member.selectorPos,
         message: `selector of model "${member.model}" in group "${group.name}" does not compile: ${check.message}${where}`,
