@@ -127,6 +127,14 @@ describe("each setting's default is written once, in defaults.ts", () => {
     expect(DEFAULT_BODY_TIMEOUT_MS).toBe(config.server.bodyTimeoutMs);
   });
 
+  test("README.md's media table shows the same defaults", async () => {
+    const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
+    const section = readme.slice(readme.indexOf("### Media downloads"));
+    const rows = [...section.matchAll(/^\| `(\w+)` \| `([^`]*)` \|/gm)];
+    const shown = Object.fromEntries(rows.map((m) => [m[1], m[2]]));
+    for (const [key, value] of Object.entries(MEDIA_DEFAULTS)) expect(shown[key]).toBe(`${value}`);
+  });
+
   test("sizes and seconds convert as the file means them", () => {
     expect(sizeInBytes("32MiB")).toBe(32 * 1024 * 1024);
     expect(sizeInBytes(" 1.5 kb ")).toBe(1500);
