@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import type { RouterConfig } from "../config/types";
+import { formatIssue, type RouterConfig } from "../config/types";
 import { loadRuntime, type Runtime } from "../core/runtime";
 import { configSecrets, createLogger, proxyCredentials, type RouterLogger } from "../log";
 import { createMetricsEndpoint, Metrics } from "../metrics";
@@ -178,10 +178,7 @@ function openLogger(opts: Options, secrets: string[]): RouterLogger {
 }
 
 function warnAbout(config: RouterConfig, log: RouterLogger): void {
-  for (const w of config.warnings)
-    log.warn(
-      `${config.source}${w.pos ? `:${w.pos.line}:${w.pos.col}` : ""}: ${w.path}: ${w.message}`,
-    );
+  for (const w of config.warnings) log.warn(formatIssue(config.source, w));
 }
 
 /**
