@@ -9,7 +9,7 @@ import type {
   Warnings,
 } from "../../ir";
 import { signatureFromText } from "../signature";
-import { bad, isObject, list, obj, optBool, optStr, str, type Json } from "./shape";
+import { asArray, asObject, asString, bad, fields, isObject, type Json } from "../read";
 
 /** Content blocks of a client's request → IR parts. */
 
@@ -42,52 +42,55 @@ function text(b: Json, path: string, st: BlockState): TextPart {
       "citations",
       "text block citations have no counterpart in the target format",
     );
-  return withExt<TextPart>({ type: "text", text: str(b.text, `${path}.text`) }, b);
+  return withExt<TextPart>({ type: "text", text: asString(b.text, `${path}.text`) }, b);
 }
 
 function image(b: Json, path: string): ImagePart {
-  const src = obj(b.source, `${path}.source`);
+  const src = asObject(b.source, `${path}.source`);
   const at = `${path}.source`;
   switch (src.type) {
     case "base64":
       return withExt<ImagePart>(
         {
           type: "image",
-          mime: str(src.media_type, `${at}.media_type`),
-          data: str(src.data, `${at}.data`),
+          mime: asString(src.media_type, `${at}.media_type`),
+          data: asString(src.data, `${at}.data`),
         },
         b,
       );
     case "url":
-      return withExt<ImagePart>({ type: "image", url: str(src.url, `${at}.url`) }, b);
+      return withExt<ImagePart>({ type: "image", url: asString(src.url, `${at}.url`) }, b);
     case "file":
-      return withExt<ImagePart>({ type: "image", fileId: str(src.file_id, `${at}.file_id`) }, b);
+      return withExt<ImagePart>(
+        { type: "image", fileId: asString(src.file_id, `${at}.file_id`) },
+        b,
+      );
     default:
       return bad(`${at}.type`, `unknown image source type ${JSON.stringify(src.type)}`);
   }
 }
 
 function document(b: Json, path: string, st: BlockState): FilePart {
-  const src = obj(b.source, `${path}.source`);
+  const src = asObject(b.source, `${path}.source`);
   const at = `${path}.source`;
   let part: FilePart;
   switch (src.type) {
     case "base64":
       part = {
         type: "file",
-        mime: str(src.media_type, `${at}.media_type`),
-        data: str(src.data, `${at}.data`),
+        mime: asString(src.media_type, `${at}.media_type`),
+        data: asString(src.data, `${at}.data`),
       };
       break;
     // URL documents are PDFs by the API's definition; saying so lets other encoders pick the right part.
     case "url":
-      part = { type: "file", mime: "application/pdf", url: str(src.url, `${at}.url`) };
+      part = { type: "file", mime: "application/pdf", url: asString(src.url, `${at}.url`) };
       break;
     case "text":
-      part = { type: "file", mime: "text/plain", text: str(src.data, `${at}.data`) };
+      part = { type: "file", mime: "text/plain", text: asString(src.data, `${at}.data`) };
       break;
     case "file":
-      part = { type: "file", fileId: str(src.file_id, `${at}.file_id`) };
+      part = { type: "file", fileId: asString(src.file_id, `${at}.file_id`) };
       break;
     case "content":
       part = {
@@ -99,7 +102,7 @@ function document(b: Json, path: string, st: BlockState): FilePart {
     default:
       return bad(`${at}.type`, `unknown document source type ${JSON.stringify(src.type)}`);
   }
-  const title = optStr(b.title, `${path}.title`);
+  const title = fields.optString(b, "title", path);
   if (title !== undefined) part.name = title;
   if (b.context !== undefined && b.context !== null)
     st.warnings.once("dropped", "document.context", "no counterpart in the target format");
@@ -112,9 +115,9 @@ function document(b: Json, path: string, st: BlockState): FilePart {
 function contentDocumentText(content: unknown, path: string, st: BlockState): string {
   if (typeof content === "string") return content;
   const texts: string[] = [];
-  list(content, path).forEach((c, i) => {
-    const blk = obj(c, `${path}.${i}`);
-    if (blk.type === "text") texts.push(str(blk.text, `${path}.${i}.text`));
+  asArray(content, path).forEach((c, i) => {
+    const blk = asObject(c, `${path}.${i}`);
+    if (blk.type === "text") texts.push(asString(blk.text, `${path}.${i}.text`));
     else
       st.warnings.once(
         "dropped",
@@ -126,7 +129,7 @@ function contentDocumentText(content: unknown, path: string, st: BlockState): st
 }
 
 function toolResult(b: Json, path: string, st: BlockState): ToolResultPart {
-  const callId = str(b.tool_use_id, `${path}.tool_use_id`);
+  const callId = asString(b.tool_use_id, `${path}.tool_use_id`);
   const part: ToolResultPart = {
     type: "tool_result",
     callId,
@@ -134,15 +137,15 @@ function toolResult(b: Json, path: string, st: BlockState): ToolResultPart {
   };
   const name = st.toolNames.get(callId);
   if (name !== undefined) part.name = name;
-  if (optBool(b.is_error, `${path}.is_error`)) part.isError = true;
+  if (fields.optBool(b, "is_error", path)) part.isError = true;
   return withExt(part, b);
 }
 
 function resultContent(content: unknown, path: string, st: BlockState): ToolResultPart["content"] {
   if (content === undefined || content === null || content === "") return [];
   if (typeof content === "string") return [{ type: "text", text: content }];
-  return list(content, path).flatMap((c, i): ToolResultPart["content"] => {
-    const blk = obj(c, `${path}.${i}`);
+  return asArray(content, path).flatMap((c, i): ToolResultPart["content"] => {
+    const blk = asObject(c, `${path}.${i}`);
     const at = `${path}.${i}`;
     if (blk.type === "text") return [text(blk, at, st)];
     if (blk.type === "image") return [image(blk, at)];
@@ -184,19 +187,19 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
     case "text":
       return [text(b, path, st)];
     case "tool_use": {
-      const id = str(b.id, `${path}.id`);
-      const name = str(b.name, `${path}.name`);
-      const args = obj(b.input, `${path}.input`);
+      const id = asString(b.id, `${path}.id`);
+      const name = asString(b.name, `${path}.name`);
+      const args = asObject(b.input, `${path}.input`);
       st.toolNames.set(id, name);
       if (cacheExt(b))
         st.warnings.once("dropped", "tool_use.cache_control", "no cache hint slot on tool calls");
       return [{ type: "tool_call", id, name, args }];
     }
     case "thinking": {
-      const thought = str(b.thinking, `${path}.thinking`);
+      const thought = asString(b.thinking, `${path}.thinking`);
       // An empty (or, from lenient clients, missing) signature marks unsigned reasoning, such as
       // OpenAI-compatible reasoning or Gemini thoughts we relayed: other upstreams can still use its text.
-      const raw = optStr(b.signature, `${path}.signature`) ?? "";
+      const raw = fields.optString(b, "signature", path) ?? "";
       const signature = raw === "" ? undefined : signatureFromText(raw, "anthropic");
       return [
         signature
@@ -205,7 +208,7 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
       ];
     }
     case "redacted_thinking":
-      return [{ type: "reasoning", text: "", redacted: str(b.data, `${path}.data`) }];
+      return [{ type: "reasoning", text: "", redacted: asString(b.data, `${path}.data`) }];
     case "image":
     case "document":
     case "tool_result":
@@ -221,8 +224,8 @@ export function decodeAssistantBlock(b: Json, path: string, st: BlockState): Ass
 /** A system message inside `messages` (Claude Code's mid-conversation-system beta): text only. */
 export function decodeSystemBlocks(content: unknown, path: string, st: BlockState): TextPart[] {
   if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
-  return list(content, path).map((c, i) => {
-    const blk = obj(c, `${path}.${i}`);
+  return asArray(content, path).map((c, i) => {
+    const blk = asObject(c, `${path}.${i}`);
     if (blk.type !== "text")
       return bad(`${path}.${i}.type`, "system content may only hold text blocks");
     return text(blk, `${path}.${i}`, st);

@@ -12,7 +12,7 @@ import {
 } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { synthId } from "../ids";
-import { reject, type Json } from "./shape";
+import { reject, type Json } from "../read";
 
 /** IR parts → content blocks of an Anthropic request (upstream side). */
 

@@ -1,5 +1,5 @@
 import type { Codec } from "../codec";
-import { TOOL_ID_RULE } from "./shape";
+import { TOOL_ID_RULE } from "./tool-ids";
 import { decodeError } from "./error-decode";
 import { decodeRequest } from "./request-decode";
 import { encodeRequest } from "./request-encode";

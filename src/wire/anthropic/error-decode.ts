@@ -1,5 +1,5 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir";
-import { isObject } from "./shape";
+import { isObject, looseString } from "../read";
 import { own } from "../lookup";
 
 /** An Anthropic upstream's HTTP error body, or an in-stream `error` event → RouterError. */
@@ -49,8 +49,8 @@ function parse(body: string): Parsed {
     const err = isObject(json) ? json.error : undefined;
     if (isObject(err))
       return {
-        type: typeof err.type === "string" ? err.type : undefined,
-        message: typeof err.message === "string" ? err.message : undefined,
+        type: looseString(err.type),
+        message: looseString(err.message),
       };
   } catch {
     // Not JSON: a proxy's HTML page or plain text; described below from the status.

@@ -16,19 +16,7 @@ import {
   foldCallSignatures,
   type BlockState,
 } from "./blocks-decode";
-import {
-  bad,
-  guard,
-  isObject,
-  list,
-  obj,
-  optBool,
-  optInt,
-  optNum,
-  optStr,
-  str,
-  type Json,
-} from "./shape";
+import { asArray, asObject, asString, bad, fields, guard, isObject, type Json } from "../read";
 import { own } from "../lookup";
 
 /** An Anthropic Messages request (client side) → IR. */
@@ -64,32 +52,32 @@ export function decodeRequest(
   body: Record<string, unknown>,
   ctx: CodecContext,
 ): IRRequest | RouterError {
-  return guard(() => decode(body, ctx));
+  return guard(() => decode(body, ctx), { codec: "anthropic" });
 }
 
 function decode(body: Json, ctx: CodecContext): IRRequest {
   const st: BlockState = { warnings: ctx.warnings, toolNames: new Map() };
   const req: IRRequest = {
-    model: str(body.model, "model"),
+    model: asString(body.model, "model"),
     system:
       body.system === undefined || body.system === null
         ? []
         : decodeSystemBlocks(body.system, "system", st),
-    messages: list(body.messages, "messages").map((m, i) => message(m, `messages.${i}`, st)),
+    messages: asArray(body.messages, "messages").map((m, i) => message(m, `messages.${i}`, st)),
     tools: tools(body.tools, st),
-    stream: optBool(body.stream, "stream") ?? false,
+    stream: fields.optBool(body, "stream", "") ?? false,
   };
-  const maxTokens = optInt(body.max_tokens, "max_tokens");
+  const maxTokens = fields.optInt(body, "max_tokens", "");
   if (maxTokens !== undefined) req.maxTokens = maxTokens;
-  const temperature = optNum(body.temperature, "temperature");
+  const temperature = fields.optNumber(body, "temperature", "");
   if (temperature !== undefined) req.temperature = temperature;
-  const topP = optNum(body.top_p, "top_p");
+  const topP = fields.optNumber(body, "top_p", "");
   if (topP !== undefined) req.topP = topP;
-  const topK = optInt(body.top_k, "top_k");
+  const topK = fields.optInt(body, "top_k", "");
   if (topK !== undefined) req.topK = topK;
   if (body.stop_sequences !== undefined && body.stop_sequences !== null) {
-    req.stop = list(body.stop_sequences, "stop_sequences").map((s, i) =>
-      str(s, `stop_sequences.${i}`),
+    req.stop = asArray(body.stop_sequences, "stop_sequences").map((s, i) =>
+      asString(s, `stop_sequences.${i}`),
     );
   }
   toolChoice(body.tool_choice, req);
@@ -104,7 +92,7 @@ function decode(body: Json, ctx: CodecContext): IRRequest {
 }
 
 function message(m: unknown, path: string, st: BlockState): Message {
-  const msg = obj(m, path);
+  const msg = asObject(m, path);
   const at = `${path}.content`;
   if (msg.role === "system")
     return { role: "system", parts: decodeSystemBlocks(msg.content, at, st) };
@@ -115,7 +103,7 @@ function message(m: unknown, path: string, st: BlockState): Message {
       role: msg.role,
       parts: msg.content === "" ? [] : [{ type: "text", text: msg.content }],
     };
-  const blocks = list(msg.content, at).map((b, j) => obj(b, `${at}.${j}`));
+  const blocks = asArray(msg.content, at).map((b, j) => asObject(b, `${at}.${j}`));
   if (msg.role === "user")
     return { role: "user", parts: blocks.flatMap((b, j) => decodeUserBlock(b, `${at}.${j}`, st)) };
   return {
@@ -126,8 +114,8 @@ function message(m: unknown, path: string, st: BlockState): Message {
 
 function tools(v: unknown, st: BlockState): ToolDef[] {
   if (v === undefined || v === null) return [];
-  return list(v, "tools").flatMap((t, i): ToolDef[] => {
-    const tool = obj(t, `tools.${i}`);
+  return asArray(v, "tools").flatMap((t, i): ToolDef[] => {
+    const tool = asObject(t, `tools.${i}`);
     // Server tools (web_search_20250305, bash_…) run at Anthropic; no other upstream can run them.
     if (tool.type !== undefined && tool.type !== null && tool.type !== "custom") {
       st.warnings.add(
@@ -138,12 +126,12 @@ function tools(v: unknown, st: BlockState): ToolDef[] {
       return [];
     }
     const def: ToolDef = {
-      name: str(tool.name, `tools.${i}.name`),
-      schema: obj(tool.input_schema, `tools.${i}.input_schema`),
+      name: asString(tool.name, `tools.${i}.name`),
+      schema: asObject(tool.input_schema, `tools.${i}.input_schema`),
     };
-    const description = optStr(tool.description, `tools.${i}.description`);
+    const description = fields.optString(tool, "description", `tools.${i}`);
     if (description !== undefined) def.description = description;
-    const strict = optBool(tool.strict, `tools.${i}.strict`);
+    const strict = fields.optBool(tool, "strict", `tools.${i}`);
     if (strict !== undefined) def.strict = strict;
     if (tool.cache_control !== undefined && tool.cache_control !== null)
       def.ext = { anthropic: { cacheControl: tool.cache_control } };
@@ -155,25 +143,25 @@ function tools(v: unknown, st: BlockState): ToolDef[] {
 
 function toolChoice(v: unknown, req: IRRequest): void {
   if (v === undefined || v === null) return;
-  const tc = obj(v, "tool_choice");
+  const tc = asObject(v, "tool_choice");
   const map: Record<string, ToolChoice | undefined> = {
     auto: { type: "auto" },
     any: { type: "required" },
     none: { type: "none" },
   };
-  if (tc.type === "tool") req.toolChoice = { type: "tool", name: str(tc.name, "tool_choice.name") };
+  if (tc.type === "tool")
+    req.toolChoice = { type: "tool", name: asString(tc.name, "tool_choice.name") };
   else
     req.toolChoice =
       own(map, String(tc.type)) ??
       bad("tool_choice.type", `expected "auto", "any", "tool" or "none"`);
-  if (optBool(tc.disable_parallel_tool_use, "tool_choice.disable_parallel_tool_use"))
-    req.parallelToolCalls = false;
+  if (fields.optBool(tc, "disable_parallel_tool_use", "tool_choice")) req.parallelToolCalls = false;
 }
 
 function metadata(v: unknown, req: IRRequest, st: BlockState): void {
   if (v === undefined || v === null) return;
-  const md = obj(v, "metadata");
-  const user = optStr(md.user_id, "metadata.user_id");
+  const md = asObject(v, "metadata");
+  const user = fields.optString(md, "user_id", "metadata");
   if (user !== undefined) req.user = user;
   for (const k of Object.keys(md))
     if (k !== "user_id")
@@ -183,12 +171,12 @@ function metadata(v: unknown, req: IRRequest, st: BlockState): void {
 function thinking(v: unknown, outputConfig: unknown, st: BlockState): ReasoningConfig | undefined {
   let r: ReasoningConfig | undefined;
   if (v !== undefined && v !== null) {
-    const th = obj(v, "thinking");
+    const th = asObject(v, "thinking");
     // Anthropic returns thinking whenever it is on, unless the client asked to omit it.
     const include = th.display !== "omitted";
     if (th.type === "enabled") {
       const budget =
-        optInt(th.budget_tokens, "thinking.budget_tokens") ??
+        fields.optInt(th, "budget_tokens", "thinking") ??
         bad("thinking.budget_tokens", "field required");
       r = { enabled: true, budget, include };
     } else if (th.type === "adaptive") r = { enabled: true, include };
@@ -207,12 +195,12 @@ function thinking(v: unknown, outputConfig: unknown, st: BlockState): ReasoningC
 
 function outputFormat(v: unknown, st: BlockState): ResponseFormat | undefined {
   if (v === undefined || v === null) return undefined;
-  const oc = obj(v, "output_config");
+  const oc = asObject(v, "output_config");
   for (const k of Object.keys(oc))
     if (k !== "effort" && k !== "format")
       st.warnings.add("dropped", `output_config.${k}`, "no counterpart");
   if (oc.format === undefined || oc.format === null) return undefined;
-  const f = obj(oc.format, "output_config.format");
+  const f = asObject(oc.format, "output_config.format");
   if (f.type !== "json_schema") return bad("output_config.format.type", `expected "json_schema"`);
-  return { type: "json_schema", schema: obj(f.schema, "output_config.format.schema") };
+  return { type: "json_schema", schema: asObject(f.schema, "output_config.format.schema") };
 }

@@ -9,7 +9,7 @@ import {
 } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { encodeText } from "./blocks-encode";
-import { guard, isObject, reject, type Json } from "./shape";
+import { guard, isObject, reject, type Json } from "../read";
 import { encodeTurns, type Turn } from "./turns-encode";
 import { own } from "../lookup";
 
@@ -33,7 +33,7 @@ const EFFORT_BUDGET = {
 const JSON_ONLY = "Respond with a single valid JSON value only: no prose, no Markdown code fences.";
 
 export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json | RouterError {
-  return guard(() => encode(req, ctx));
+  return guard(() => encode(req, ctx), { codec: "anthropic" });
 }
 
 function encode(req: IRRequest, ctx: EncodeRequestContext): Json {

@@ -5,7 +5,8 @@ import { signatureFromText, signatureToText } from "../signature";
 import { foldCallSignatures } from "./blocks-decode";
 import { errorFromType } from "./error-decode";
 import { decodeStop, encodeStop, stopSequenceFor } from "./finish";
-import { clientToolId, guard, isObject, list, obj, str, type Json } from "./shape";
+import { asArray, asObject, asString, guard, isObject, type Json } from "../read";
+import { clientToolId } from "./tool-ids";
 import { decodeUsage, encodeUsage } from "./usage";
 
 /** Non-streaming Messages answers: upstream body → IR, and IR → the body an Anthropic client expects. */
@@ -15,18 +16,18 @@ export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | R
   if (isObject(body) && body.type === "error" && isObject(body.error)) {
     return errorFromType(String(body.error.type), String(body.error.message ?? "error"));
   }
-  return guard(
-    () => decode(body, ctx),
-    "bad_gateway",
-    "upstream (anthropic) sent an unexpected response: ",
-  );
+  return guard(() => decode(body, ctx), {
+    code: "bad_gateway",
+    prefix: "upstream (anthropic) sent an unexpected response: ",
+    codec: "anthropic",
+  });
 }
 
 function decode(body: unknown, ctx: CodecContext): IRResponse {
-  const msg = obj(body, "response");
+  const msg = asObject(body, "response");
   const parts = foldCallSignatures(
-    list(msg.content, "content").flatMap((b, i) =>
-      part(obj(b, `content.${i}`), `content.${i}`, ctx),
+    asArray(msg.content, "content").flatMap((b, i) =>
+      part(asObject(b, `content.${i}`), `content.${i}`, ctx),
     ),
   );
   const sawTool = parts.some((p) => p.type === "tool_call");
@@ -42,7 +43,7 @@ function decode(body: unknown, ctx: CodecContext): IRResponse {
 function part(b: Json, path: string, ctx: CodecContext): AssistantPart[] {
   switch (b.type) {
     case "text": {
-      const text = str(b.text, `${path}.text`);
+      const text = asString(b.text, `${path}.text`);
       return text ? [{ type: "text", text }] : [];
     }
     case "thinking": {
@@ -50,17 +51,17 @@ function part(b: Json, path: string, ctx: CodecContext): AssistantPart[] {
         typeof b.signature === "string" && b.signature
           ? signatureFromText(b.signature, "anthropic")
           : undefined;
-      const text = str(b.thinking, `${path}.thinking`);
+      const text = asString(b.thinking, `${path}.thinking`);
       return [sig ? { type: "reasoning", text, signature: sig } : { type: "reasoning", text }];
     }
     case "redacted_thinking":
-      return [{ type: "reasoning", text: "", redacted: str(b.data, `${path}.data`) }];
+      return [{ type: "reasoning", text: "", redacted: asString(b.data, `${path}.data`) }];
     case "tool_use":
       return [
         {
           type: "tool_call",
-          id: ctx.toolIds.fromWire(str(b.id, `${path}.id`)),
-          name: ctx.toolNames.fromWire(str(b.name, `${path}.name`)),
+          id: ctx.toolIds.fromWire(asString(b.id, `${path}.id`)),
+          name: ctx.toolNames.fromWire(asString(b.name, `${path}.name`)),
           args: isObject(b.input) ? b.input : {},
         },
       ];

@@ -7,7 +7,7 @@ import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
 import { errorFromType } from "./error-decode";
 import { decodeStop } from "./finish";
-import { isObject, type Json } from "./shape";
+import { isObject, looseString, type Json } from "../read";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 import { decodeUsage } from "./usage";
 
@@ -135,10 +135,7 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
       return [
         {
           type: "error",
-          error: errorFromType(
-            typeof err.type === "string" ? err.type : undefined,
-            String(err.message ?? "stream error"),
-          ),
+          error: errorFromType(looseString(err.type), String(err.message ?? "stream error")),
         },
       ];
     }
@@ -156,10 +153,7 @@ function rawTail(data: string): StreamEvent[] {
       return [
         {
           type: "error",
-          error: errorFromType(
-            typeof err.type === "string" ? err.type : undefined,
-            String(err.message ?? data),
-          ),
+          error: errorFromType(looseString(err.type), String(err.message ?? data)),
         },
       ];
   } catch {

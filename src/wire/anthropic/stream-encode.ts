@@ -13,7 +13,8 @@ import { signatureToText } from "../signature";
 import { jsonString, sseEvent } from "../sse/frames";
 import { errorBody } from "./error";
 import { encodeStop, stopSequenceFor } from "./finish";
-import { clientToolId, type Json } from "./shape";
+import type { Json } from "../read";
+import { clientToolId } from "./tool-ids";
 import { encodeUsage } from "./usage";
 
 /**

@@ -1,7 +1,7 @@
 import { Warnings, type Message } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { encodeAssistantPart, encodeUserPart, type EncodeState } from "./blocks-encode";
-import type { Json } from "./shape";
+import type { Json } from "../read";
 
 /**
  * IR messages → the turn structure the Messages API enforces (protocols.md §2.7): roles

@@ -1,5 +1,5 @@
 import { emptyUsage, type Usage } from "../../ir";
-import { isObject } from "./shape";
+import { isObject } from "../read";
 
 const count = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
