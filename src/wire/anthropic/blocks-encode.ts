@@ -175,7 +175,7 @@ function toolCall(p: ToolCallPart, st: EncodeState): Json {
   return { type: "tool_use", id, name: st.ctx.toolNames.toWire(p.name), input };
 }
 
-export function encodeUserPart(p: UserPart, st: EncodeState): Json[] {
+export function encodeUserBlock(p: UserPart, st: EncodeState): Json[] {
   switch (p.type) {
     case "text":
       return encodeText(p.text, p.ext);
@@ -188,7 +188,7 @@ export function encodeUserPart(p: UserPart, st: EncodeState): Json[] {
   }
 }
 
-export function encodeAssistantPart(p: AssistantPart, st: EncodeState): Json[] {
+export function encodeAssistantBlock(p: AssistantPart, st: EncodeState): Json[] {
   switch (p.type) {
     case "text":
       return encodeText(p.text, p.ext);

@@ -66,7 +66,7 @@ function describe(status: number, body: string): string {
 }
 
 /** From an error.type and message; `status` is the HTTP status when there was one. */
-export function errorFromType(
+export function decodeErrorType(
   type: string | undefined,
   message: string,
   status?: number,
@@ -93,7 +93,7 @@ export function errorFromType(
 
 export function decodeError(status: number, body: string, headers: Headers): RouterError {
   const { type, message } = parse(body);
-  return errorFromType(
+  return decodeErrorType(
     type,
     message ?? describe(status, body),
     status,

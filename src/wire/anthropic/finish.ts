@@ -27,7 +27,7 @@ const DECODE: Record<string, FinishReason> = {
  * that carries tool calls is a tool turn whatever plain stop (end_turn, stop_sequence) the
  * upstream reported, because clients dispatch tools on the stop reason.
  */
-export function decodeStop(raw: unknown, stopSequence: unknown, sawTool: boolean): Finish {
+export function decodeFinish(raw: unknown, stopSequence: unknown, sawTool: boolean): Finish {
   const value = typeof raw === "string" ? raw : undefined;
   let reason: FinishReason = own(DECODE, value) ?? "other";
   if (sawTool && reason === "stop") reason = "tool_calls";
@@ -38,7 +38,7 @@ export function decodeStop(raw: unknown, stopSequence: unknown, sawTool: boolean
 }
 
 /** IR finish → stop_reason, keeping the upstream's own Anthropic value when it means the same thing. */
-export function encodeStop(finish: Finish, sawTool: boolean): string {
+export function encodeFinish(finish: Finish, sawTool: boolean): string {
   const raw =
     finish.raw !== undefined && KNOWN.has(finish.raw) && own(DECODE, finish.raw) === finish.reason
       ? finish.raw

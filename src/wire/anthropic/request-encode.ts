@@ -20,7 +20,7 @@ import { own } from "../lookup";
  * field; 4096 is the output ceiling of the oldest Claude models still served, so every model
  * accepts it. Configure `default_max_tokens` per model for more.
  */
-export const FALLBACK_MAX_TOKENS = 4096;
+const FALLBACK_MAX_TOKENS = 4096;
 const MIN_BUDGET = 1024;
 /** Google's effort ↔ budget table (GEM-OAI), extended by one step for xhigh. */
 const EFFORT_BUDGET = {

@@ -5,8 +5,8 @@ import { signatureFromText } from "../signature";
 import { FrameTemplate, LEARN_TRIES } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
-import { errorFromType } from "./error-decode";
-import { decodeStop } from "./finish";
+import { decodeErrorType } from "./error-decode";
+import { decodeFinish } from "./finish";
 import { isObject, looseString, type Json } from "../read";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 import { decodeUsage } from "./usage";
@@ -135,7 +135,7 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
       return [
         {
           type: "error",
-          error: errorFromType(looseString(err.type), String(err.message ?? "stream error")),
+          error: decodeErrorType(looseString(err.type), String(err.message ?? "stream error")),
         },
       ];
     }
@@ -153,7 +153,7 @@ function rawTail(data: string): StreamEvent[] {
       return [
         {
           type: "error",
-          error: errorFromType(looseString(err.type), String(err.message ?? data)),
+          error: decodeErrorType(looseString(err.type), String(err.message ?? data)),
         },
       ];
   } catch {
@@ -305,6 +305,6 @@ function messageStop(s: State): StreamEvent[] {
   const events = [...s.blocks.values()].flatMap(closeBlock);
   s.blocks.clear();
   s.done = true;
-  events.push({ type: "finish", finish: decodeStop(s.stopReason, s.stopSequence, s.tools > 0) });
+  events.push({ type: "finish", finish: decodeFinish(s.stopReason, s.stopSequence, s.tools > 0) });
   return events;
 }

@@ -12,7 +12,7 @@ import { synthId } from "../ids";
 import { signatureToText } from "../signature";
 import { jsonString, sseEvent } from "../sse/frames";
 import { errorBody } from "./error";
-import { encodeStop, stopSequenceFor } from "./finish";
+import { encodeFinish, stopSequenceFor } from "./finish";
 import type { Json } from "../read";
 import { clientToolId } from "./tool-ids";
 import { encodeUsage } from "./usage";
@@ -87,7 +87,7 @@ export function createStreamEncoder(ctx: CodecContext): StreamEncoder {
       // Without a finish the upstream broke off; a clean message_stop would let a client run a half-sent tool call.
       if (!s.finish)
         return errorFrame(routerError("upstream_error", "upstream stream ended prematurely"));
-      const stopReason = encodeStop(s.finish, s.sawTool);
+      const stopReason = encodeFinish(s.finish, s.sawTool);
       const delta = {
         stop_reason: stopReason,
         stop_sequence: stopSequenceFor(stopReason, s.finish),

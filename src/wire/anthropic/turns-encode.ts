@@ -1,6 +1,6 @@
 import { Warnings, type Message } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
-import { encodeAssistantPart, encodeUserPart, type EncodeState } from "./blocks-encode";
+import { encodeAssistantBlock, encodeUserBlock, type EncodeState } from "./blocks-encode";
 import type { Json } from "../read";
 
 /**
@@ -65,8 +65,8 @@ function merge(messages: Message[], st: EncodeState): Turn[] {
     if (m.role === "system") continue;
     const blocks =
       m.role === "user"
-        ? m.parts.flatMap((p) => encodeUserPart(p, st))
-        : m.parts.flatMap((p) => encodeAssistantPart(p, st));
+        ? m.parts.flatMap((p) => encodeUserBlock(p, st))
+        : m.parts.flatMap((p) => encodeAssistantBlock(p, st));
     if (!blocks.length) continue;
     const last = turns.at(-1);
     if (last?.role === m.role) last.blocks.push(...blocks);
