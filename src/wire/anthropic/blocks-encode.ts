@@ -12,7 +12,20 @@ import {
 } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { synthId } from "../ids";
-import { reject, type Json } from "../read";
+import { reject } from "../read";
+import type {
+  CacheControl,
+  ContentBlockParam,
+  DocumentBlockParam,
+  DocumentSource,
+  ImageBlockParam,
+  RedactedThinkingBlockParam,
+  TextBlockParam,
+  ThinkingBlockParam,
+  ToolResultBlockParam,
+  ToolResultContentBlock,
+  ToolUseBlockParam,
+} from "./api";
 
 /** IR parts → content blocks of an Anthropic request (upstream side). */
 
@@ -42,15 +55,19 @@ const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 const sniff = (data: string): string | undefined =>
   MAGIC.find(([prefix]) => data.startsWith(prefix))?.[1];
 
-function withCache(block: Json, ext: Extensions | undefined): Json {
+function withCache<B extends { cache_control?: CacheControl }>(
+  block: B,
+  ext: Extensions | undefined,
+): B {
   const cc = ext?.anthropic?.cacheControl;
-  if (cc !== undefined && cc !== null) block.cache_control = cc;
+  // Only an Anthropic client's request sets it, and it goes back to Anthropic as that client wrote it.
+  if (cc !== undefined && cc !== null) block.cache_control = cc as CacheControl;
   return block;
 }
 
 /** Anthropic rejects empty and whitespace-only text blocks, so they are left out. */
-export function encodeText(t: string, ext: Extensions | undefined): Json[] {
-  return /\S/.test(t) ? [withCache({ type: "text", text: t }, ext)] : [];
+export function encodeText(t: string, ext: Extensions | undefined): TextBlockParam[] {
+  return /\S/.test(t) ? [withCache<TextBlockParam>({ type: "text", text: t }, ext)] : [];
 }
 
 /** Decoders split data URLs; one still left in `url` would reach Anthropic as a URL it cannot fetch. */
@@ -63,7 +80,7 @@ function inline(p: { data?: string; url?: string; mime?: string }): {
   return m ? { data: m[2], mime: p.mime ?? m[1] } : p;
 }
 
-function image(p: ImagePart, st: EncodeState): Json {
+function image(p: ImagePart, st: EncodeState): ImageBlockParam {
   if (p.fileId !== undefined)
     reject(
       routerError(
@@ -85,17 +102,20 @@ function image(p: ImagePart, st: EncodeState): Json {
           `image type ${mime ?? "unknown"} is not supported by Anthropic (png, jpeg, gif, webp)`,
         ),
       );
-    return withCache(
+    return withCache<ImageBlockParam>(
       { type: "image", source: { type: "base64", media_type: mime, data: src.data } },
       p.ext,
     );
   }
   if (src.url !== undefined)
-    return withCache({ type: "image", source: { type: "url", url: src.url } }, p.ext);
+    return withCache<ImageBlockParam>(
+      { type: "image", source: { type: "url", url: src.url } },
+      p.ext,
+    );
   return reject(routerError("invalid_request", "an image part has neither data nor a URL"));
 }
 
-function file(p: FilePart, st: EncodeState): Json {
+function file(p: FilePart, st: EncodeState): DocumentBlockParam {
   if (p.fileId !== undefined)
     reject(
       routerError(
@@ -107,7 +127,7 @@ function file(p: FilePart, st: EncodeState): Json {
   const mime = src.mime ?? (src.data !== undefined ? sniff(src.data) : undefined);
   if (mime?.startsWith("audio/"))
     reject(routerError("invalid_request", "audio input is not supported by Anthropic upstreams"));
-  let source: Json;
+  let source: DocumentSource;
   if (p.text !== undefined) source = { type: "text", media_type: "text/plain", data: p.text };
   else if (src.data !== undefined && mime === "application/pdf")
     source = { type: "base64", media_type: mime, data: src.data };
@@ -127,19 +147,19 @@ function file(p: FilePart, st: EncodeState): Json {
         `file type ${mime ?? "unknown"} is not supported by Anthropic (PDF and plain text documents only)`,
       ),
     );
-  const block: Json = { type: "document", source };
+  const block: DocumentBlockParam = { type: "document", source };
   if (p.name) block.title = p.name;
   return withCache(block, p.ext);
 }
 
-function toolResult(p: ToolResultPart, st: EncodeState): Json {
+function toolResult(p: ToolResultPart, st: EncodeState): ToolResultBlockParam {
   const id = p.callId === "" ? (st.synthesized.shift() ?? "") : st.ctx.toolIds.toWire(p.callId);
-  const blocks = p.content.flatMap((c) =>
+  const blocks = p.content.flatMap((c): ToolResultContentBlock[] =>
     c.type === "text"
       ? encodeText(c.text, c.ext)
       : [c.type === "image" ? image(c, st) : file(c, st)],
   );
-  const block: Json = { type: "tool_result", tool_use_id: id };
+  const block: ToolResultBlockParam = { type: "tool_result", tool_use_id: id };
   // The string form is what most clients send; blocks are needed only for media or cache hints.
   const only = blocks.length === 1 ? blocks[0] : undefined;
   if (only?.type === "text" && only.cache_control === undefined) block.content = only.text;
@@ -148,7 +168,10 @@ function toolResult(p: ToolResultPart, st: EncodeState): Json {
   return withCache(block, p.ext);
 }
 
-function reasoning(p: ReasoningPart, st: EncodeState): Json[] {
+function reasoning(
+  p: ReasoningPart,
+  st: EncodeState,
+): (ThinkingBlockParam | RedactedThinkingBlockParam)[] {
   // Redacted thinking only ever comes from Anthropic; a signature from elsewhere would be rejected.
   const anthropic =
     p.redacted !== undefined
@@ -162,7 +185,7 @@ function reasoning(p: ReasoningPart, st: EncodeState): Json[] {
   return [{ type: "thinking", thinking: p.text, signature: p.signature!.value }];
 }
 
-function toolCall(p: ToolCallPart, st: EncodeState): Json {
+function toolCall(p: ToolCallPart, st: EncodeState): ToolUseBlockParam {
   let id: string;
   if (p.id === "") {
     id = synthId("toolu_", st.ctx.random);
@@ -175,7 +198,7 @@ function toolCall(p: ToolCallPart, st: EncodeState): Json {
   return { type: "tool_use", id, name: st.ctx.toolNames.toWire(p.name), input };
 }
 
-export function encodeUserBlock(p: UserPart, st: EncodeState): Json[] {
+export function encodeUserBlock(p: UserPart, st: EncodeState): ContentBlockParam[] {
   switch (p.type) {
     case "text":
       return encodeText(p.text, p.ext);
@@ -188,7 +211,7 @@ export function encodeUserBlock(p: UserPart, st: EncodeState): Json[] {
   }
 }
 
-export function encodeAssistantBlock(p: AssistantPart, st: EncodeState): Json[] {
+export function encodeAssistantBlock(p: AssistantPart, st: EncodeState): ContentBlockParam[] {
   switch (p.type) {
     case "text":
       return encodeText(p.text, p.ext);

@@ -1,8 +1,9 @@
 import type { Finish, FinishReason } from "../../ir";
 import { own } from "../lookup";
+import type { StopReason } from "./api";
 
 /** `stop_reason` values of the Messages API, for recognising a raw value we may send back as is. */
-const KNOWN = new Set([
+const KNOWN: ReadonlySet<string> = new Set<StopReason>([
   "end_turn",
   "max_tokens",
   "stop_sequence",
@@ -11,6 +12,8 @@ const KNOWN = new Set([
   "refusal",
   "model_context_window_exceeded",
 ]);
+
+const isStopReason = (v: string): v is StopReason => KNOWN.has(v);
 
 const DECODE: Record<string, FinishReason> = {
   end_turn: "stop",
@@ -38,9 +41,11 @@ export function decodeFinish(raw: unknown, stopSequence: unknown, sawTool: boole
 }
 
 /** IR finish → stop_reason, keeping the upstream's own Anthropic value when it means the same thing. */
-export function encodeFinish(finish: Finish, sawTool: boolean): string {
+export function encodeFinish(finish: Finish, sawTool: boolean): StopReason {
   const raw =
-    finish.raw !== undefined && KNOWN.has(finish.raw) && own(DECODE, finish.raw) === finish.reason
+    finish.raw !== undefined &&
+    isStopReason(finish.raw) &&
+    own(DECODE, finish.raw) === finish.reason
       ? finish.raw
       : undefined;
   switch (finish.reason) {
@@ -64,5 +69,5 @@ export function encodeFinish(finish: Finish, sawTool: boolean): string {
 }
 
 /** stop_sequence accompanies only the stop_reason that names it. */
-export const stopSequenceFor = (stopReason: string, finish: Finish): string | null =>
+export const stopSequenceFor = (stopReason: StopReason, finish: Finish): string | null =>
   stopReason === "stop_sequence" ? (finish.stopSequence ?? null) : null;

@@ -10,6 +10,14 @@ import {
 import type { EncodeRequestContext } from "../codec";
 import { encodeText } from "./blocks-encode";
 import { guard, isObject, reject, type Json } from "../read";
+import type {
+  CacheControl,
+  InputSchema,
+  MessagesRequest,
+  TextBlockParam,
+  ToolChoiceParam,
+  ToolParam,
+} from "./api";
 import { encodeTurns, type Turn } from "./turns-encode";
 import { own } from "../lookup";
 
@@ -32,11 +40,14 @@ const EFFORT_BUDGET = {
 } as const;
 const JSON_ONLY = "Respond with a single valid JSON value only: no prose, no Markdown code fences.";
 
-export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json | RouterError {
+export function encodeRequest(
+  req: IRRequest,
+  ctx: EncodeRequestContext,
+): MessagesRequest | RouterError {
   return guard(() => encode(req, ctx), { codec: "anthropic" });
 }
 
-function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
+function encode(req: IRRequest, ctx: EncodeRequestContext): MessagesRequest {
   const w = ctx.warnings;
   if (req.n !== undefined && req.n > 1)
     reject(
@@ -80,10 +91,13 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
   }
   w.addAll(attempt.warnings);
 
-  const out: Json = { model: ctx.target.model, max_tokens: maxTokens };
   const system = systemBlocks(req, w);
-  if (system.length) out.system = system;
-  out.messages = attempt.turns.map((t) => ({ role: t.role, content: t.blocks }));
+  const out: MessagesRequest = {
+    model: ctx.target.model,
+    max_tokens: maxTokens,
+    ...(system.length ? { system } : {}),
+    messages: attempt.turns.map((t) => ({ role: t.role, content: t.blocks })),
+  };
   if (req.tools.length) out.tools = req.tools.map((t) => tool(t, ctx, w));
   const choice = toolChoice(req, budget !== undefined, ctx, w);
   if (choice) out.tool_choice = choice;
@@ -101,7 +115,7 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Json {
 /** Anthropic allows four cache breakpoints; the last ones cover the longest prefix, so they stay. */
 const MAX_CACHE_HINTS = 4;
 
-function capCacheHints(out: Json, w: Warnings): void {
+function capCacheHints(out: MessagesRequest, w: Warnings): void {
   const blocks = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
   const hinted: Json[] = [];
   const visit = (b: Json) => {
@@ -181,7 +195,7 @@ function fitBudget(
   return [raised, half];
 }
 
-function systemBlocks(req: IRRequest, w: Warnings): Json[] {
+function systemBlocks(req: IRRequest, w: Warnings): TextBlockParam[] {
   const parts = [...req.system];
   let inside = false;
   let moved = 0;
@@ -210,21 +224,24 @@ function systemBlocks(req: IRRequest, w: Warnings): Json[] {
   return blocks;
 }
 
-function tool(t: ToolDef, ctx: EncodeRequestContext, w: Warnings): Json {
-  const out: Json = { name: ctx.toolNames.toWire(t.name) };
-  if (t.description) out.description = t.description;
-  out.input_schema = inputSchema(t, w);
+function tool(t: ToolDef, ctx: EncodeRequestContext, w: Warnings): ToolParam {
+  const out: ToolParam = {
+    name: ctx.toolNames.toWire(t.name),
+    ...(t.description ? { description: t.description } : {}),
+    input_schema: inputSchema(t, w),
+  };
   if (t.strict !== undefined) out.strict = t.strict;
   const cc = t.ext?.anthropic?.cacheControl;
-  if (cc !== undefined && cc !== null) out.cache_control = cc;
+  // An Anthropic client's own hint, going back to Anthropic as that client wrote it.
+  if (cc !== undefined && cc !== null) out.cache_control = cc as CacheControl;
   return out;
 }
 
 /** input_schema is required and its root must be an object schema. */
-function inputSchema(t: ToolDef, w: Warnings): Json {
+function inputSchema(t: ToolDef, w: Warnings): InputSchema {
   const s = t.schema;
   if (!isObject(s) || Object.keys(s).length === 0) return { type: "object", properties: {} };
-  if (s.type === "object") return s;
+  if (s.type === "object") return s as InputSchema;
   if (s.type === undefined) return { type: "object", ...s };
   if (Array.isArray(s.type) && s.type.includes("object")) return { ...s, type: "object" };
   w.add(
@@ -240,7 +257,7 @@ function toolChoice(
   thinking: boolean,
   ctx: EncodeRequestContext,
   w: Warnings,
-): Json | undefined {
+): ToolChoiceParam | undefined {
   let c: ToolChoice | undefined = req.toolChoice;
   const forced = c?.type === "required" || c?.type === "tool";
   if (!req.tools.length) {
@@ -255,7 +272,7 @@ function toolChoice(
     );
     c = { type: "auto" };
   }
-  let out: Json | undefined;
+  let out: ToolChoiceParam | undefined;
   if (c?.type === "tool") out = { type: "tool", name: ctx.toolNames.toWire(c.name) };
   else if (c) out = { type: c.type === "required" ? "any" : c.type };
   if (req.parallelToolCalls === false && c?.type !== "none") {
@@ -265,7 +282,7 @@ function toolChoice(
   return out;
 }
 
-function sampling(req: IRRequest, out: Json, thinking: boolean, w: Warnings): void {
+function sampling(req: IRRequest, out: MessagesRequest, thinking: boolean, w: Warnings): void {
   if (thinking) {
     const set: [string, unknown][] = [
       ["temperature", req.temperature],

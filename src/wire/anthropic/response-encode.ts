@@ -1,16 +1,16 @@
 import type { AssistantPart, IRResponse } from "../../ir";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
-import type { Json } from "../read";
 import { signatureToText } from "../signature";
+import type { ContentBlock, MessageResponse, RedactedThinkingBlock, ThinkingBlock } from "./api";
 import { encodeFinish, stopSequenceFor } from "./finish";
 import { clientToolId } from "./tool-ids";
 import { encodeUsage } from "./usage";
 
 /** IR → the non-streaming Messages body an Anthropic client expects. */
 
-export function encodeResponse(res: IRResponse, ctx: CodecContext): Json {
-  const content: Json[] = [];
+export function encodeResponse(res: IRResponse, ctx: CodecContext): MessageResponse {
+  const content: ContentBlock[] = [];
   for (const p of res.parts) {
     if (p.type === "text") {
       if (p.text) content.push({ type: "text", text: p.text });
@@ -54,7 +54,9 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): Json {
  * which lets a DeepSeek-style upstream get its required reasoning echo, while our Anthropic
  * encoder drops it again before it could reach Anthropic and fail signature checks.
  */
-function thinkingBlock(p: Extract<AssistantPart, { type: "reasoning" }>): Json {
+function thinkingBlock(
+  p: Extract<AssistantPart, { type: "reasoning" }>,
+): ThinkingBlock | RedactedThinkingBlock {
   if (p.redacted !== undefined) return { type: "redacted_thinking", data: p.redacted };
   return {
     type: "thinking",

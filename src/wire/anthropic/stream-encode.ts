@@ -13,7 +13,14 @@ import { signatureToText } from "../signature";
 import { jsonString, sseEvent } from "../sse/frames";
 import { errorBody } from "./error";
 import { encodeFinish, stopSequenceFor } from "./finish";
-import type { Json } from "../read";
+import type {
+  ContentBlock,
+  InputJsonDelta,
+  MessageResponse,
+  MessageStreamEvent,
+  TextDelta,
+  ThinkingDelta,
+} from "./api";
 import { clientToolId } from "./tool-ids";
 import { encodeUsage } from "./usage";
 
@@ -52,21 +59,24 @@ interface State {
   sawTool: boolean;
 }
 
-/** `{ type, ...body }` as JSON, without building the merged object. */
-function frame(type: string, body: Json): string {
-  const rest = JSON.stringify(body);
-  return sseEvent(
-    type,
-    rest === "{}" ? `{"type":"${type}"}` : `{"type":"${type}",${rest.slice(1)}`,
-  );
-}
+/** One event as its SSE frame: the event name repeats the event's `type`. */
+const frame = (event: MessageStreamEvent): string => sseEvent(event.type, JSON.stringify(event));
+
+/** The deltas that carry one string, and the key that holds it (checked against the API's types). */
+const STRING_KEY = {
+  text_delta: "text",
+  thinking_delta: "thinking",
+  input_json_delta: "partial_json",
+} as const satisfies {
+  [D in TextDelta | ThinkingDelta | InputJsonDelta as D["type"]]: Exclude<keyof D, "type">;
+};
 
 /**
  * A content_block_delta carrying one string: the frame nearly every streamed token becomes,
  * so only the string itself is serialised.
  */
-const deltaFrame = (index: number, deltaType: string, key: string, value: string): string =>
-  `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${deltaType}","${key}":${jsonString(value)}}}\n\n`;
+const deltaFrame = (index: number, type: keyof typeof STRING_KEY, value: string): string =>
+  `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${STRING_KEY[type]}":${jsonString(value)}}}\n\n`;
 
 export function createStreamEncoder(ctx: CodecContext): StreamEncoder {
   const s: State = {
@@ -95,8 +105,8 @@ export function createStreamEncoder(ctx: CodecContext): StreamEncoder {
       return (
         start(s) +
         closeAll(s) +
-        frame("message_delta", { delta, usage: encodeUsage(s.usage) }) +
-        frame("message_stop", {})
+        frame({ type: "message_delta", delta, usage: encodeUsage(s.usage) }) +
+        frame({ type: "message_stop" })
       );
     },
   };
@@ -113,13 +123,11 @@ function push(s: State, ev: StreamEvent): string {
       return start(s);
     case "text":
       return ev.text
-        ? start(s) + ensure(s, "text") + deltaFrame(s.open!.index, "text_delta", "text", ev.text)
+        ? start(s) + ensure(s, "text") + deltaFrame(s.open!.index, "text_delta", ev.text)
         : start(s);
     case "reasoning":
       return ev.text
-        ? start(s) +
-            ensure(s, "thinking") +
-            deltaFrame(s.open!.index, "thinking_delta", "thinking", ev.text)
+        ? start(s) + ensure(s, "thinking") + deltaFrame(s.open!.index, "thinking_delta", ev.text)
         : start(s);
     case "reasoning_signature":
       return start(s) + ensure(s, "thinking") + signature(s, ev.signature);
@@ -128,11 +136,12 @@ function push(s: State, ev: StreamEvent): string {
       const index = s.nextBlock++;
       return (
         out +
-        frame("content_block_start", {
+        frame({
+          type: "content_block_start",
           index,
           content_block: { type: "redacted_thinking", data: ev.data },
         }) +
-        frame("content_block_stop", { index })
+        frame({ type: "content_block_stop", index })
       );
     }
     case "tool_start":
@@ -169,7 +178,7 @@ function start(s: State): string {
   if (s.started) return "";
   s.started = true;
   const id = s.id?.startsWith("msg_") ? s.id : synthId("msg_", s.ctx.random);
-  const message = {
+  const message: MessageResponse = {
     id,
     type: "message",
     role: "assistant",
@@ -179,7 +188,7 @@ function start(s: State): string {
     stop_sequence: null,
     usage: encodeUsage(s.usage),
   };
-  return frame("message_start", { message });
+  return frame({ type: "message_start", message });
 }
 
 /** Makes the open block a text or thinking block, closing whatever else is open. */
@@ -191,11 +200,11 @@ function ensure(s: State, kind: "text" | "thinking"): string {
 function openBlock(s: State, kind: "text" | "thinking"): string {
   const index = s.nextBlock++;
   s.open = { kind, index };
-  const content_block =
+  const content_block: ContentBlock =
     kind === "text"
       ? { type: "text", text: "" }
       : { type: "thinking", thinking: "", signature: "" };
-  return frame("content_block_start", { index, content_block });
+  return frame({ type: "content_block_start", index, content_block });
 }
 
 /** A signature ends its thinking block: the API sends it right before content_block_stop. */
@@ -203,10 +212,11 @@ function signature(s: State, sig: Signature): string {
   const index = s.open!.index;
   s.open = undefined;
   return (
-    frame("content_block_delta", {
+    frame({
+      type: "content_block_delta",
       index,
       delta: { type: "signature_delta", signature: signatureToText(sig, "anthropic") },
-    }) + frame("content_block_stop", { index })
+    }) + frame({ type: "content_block_stop", index })
   );
 }
 
@@ -215,7 +225,7 @@ function closeOpen(s: State): string {
   const { index } = s.open;
   if (s.open.kind === "tool") s.written.add(s.open.tool);
   s.open = undefined;
-  return frame("content_block_stop", { index });
+  return frame({ type: "content_block_stop", index });
 }
 
 /** Closes the open block and writes out every waiting tool call as far as it got. */
@@ -232,7 +242,8 @@ function openTool(s: State, t: Tool): string {
   if (t.signature) out += openBlock(s, "thinking") + signature(s, t.signature);
   const index = s.nextBlock++;
   s.open = { kind: "tool", index, tool: t.tool };
-  out += frame("content_block_start", {
+  out += frame({
+    type: "content_block_start",
     index,
     content_block: {
       type: "tool_use",
@@ -246,7 +257,7 @@ function openTool(s: State, t: Tool): string {
 }
 
 const argsDelta = (index: number, fragment: string): string =>
-  deltaFrame(index, "input_json_delta", "partial_json", fragment);
+  deltaFrame(index, "input_json_delta", fragment);
 
 function toolStart(s: State, t: Tool): string {
   if (s.open?.kind === "tool") {

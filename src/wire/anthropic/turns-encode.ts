@@ -1,7 +1,7 @@
 import { Warnings, type Message } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { encodeAssistantBlock, encodeUserBlock, type EncodeState } from "./blocks-encode";
-import type { Json } from "../read";
+import type { ContentBlockParam, TextBlockParam, ToolResultBlockParam } from "./api";
 
 /**
  * IR messages → the turn structure the Messages API enforces (protocols.md §2.7): roles
@@ -11,7 +11,7 @@ import type { Json } from "../read";
 
 export interface Turn {
   role: "user" | "assistant";
-  blocks: Json[];
+  blocks: ContentBlockParam[];
 }
 
 export interface TurnsResult {
@@ -20,7 +20,7 @@ export interface TurnsResult {
 }
 
 /** Claude answers "." as a neutral opener; any non-empty text satisfies the API. */
-const OPENER: Json = { type: "text", text: "." };
+const OPENER: TextBlockParam = { type: "text", text: "." };
 const NO_RESULT = "(no result)";
 
 export function encodeTurns(
@@ -77,7 +77,7 @@ function merge(messages: Message[], st: EncodeState): Turn[] {
 
 const toolUseIds = (t: Turn | undefined): string[] =>
   t?.role === "assistant"
-    ? [...new Set(t.blocks.filter((b) => b.type === "tool_use").map((b) => b.id as string))]
+    ? [...new Set(t.blocks.flatMap((b) => (b.type === "tool_use" ? [b.id] : [])))]
     : [];
 
 function pair(merged: Turn[], st: EncodeState): Turn[] {
@@ -99,25 +99,29 @@ function pair(merged: Turn[], st: EncodeState): Turn[] {
 }
 
 /** A user turn's blocks with the results of `offered` first, missing ones filled in, strays removed. */
-function answer(blocks: Json[], offered: string[], st: EncodeState): Json[] {
-  const results = new Map<string, Json>();
-  const others: Json[] = [];
+function answer(
+  blocks: ContentBlockParam[],
+  offered: string[],
+  st: EncodeState,
+): ContentBlockParam[] {
+  const results = new Map<string, ToolResultBlockParam>();
+  const others: ContentBlockParam[] = [];
   const calls = new Set(offered);
   for (const b of blocks) {
     if (b.type !== "tool_result") others.push(b);
-    else if (!calls.has(b.tool_use_id as string))
+    else if (!calls.has(b.tool_use_id))
       st.warnings.add(
         "dropped",
         "tool_result",
         `no matching tool call ${JSON.stringify(b.tool_use_id)} in the preceding assistant turn`,
       );
-    else if (results.has(b.tool_use_id as string))
+    else if (results.has(b.tool_use_id))
       st.warnings.add(
         "dropped",
         "tool_result",
         `second result for tool call ${JSON.stringify(b.tool_use_id)}`,
       );
-    else results.set(b.tool_use_id as string, b);
+    else results.set(b.tool_use_id, b);
   }
   const missing = offered.filter((id) => !results.has(id));
   if (missing.length)
@@ -135,8 +139,7 @@ function answer(blocks: Json[], offered: string[], st: EncodeState): Json[] {
 function trimPrefill(turns: Turn[], st: EncodeState): void {
   const last = turns.at(-1);
   const tail = last?.role === "assistant" ? last.blocks.at(-1) : undefined;
-  if (tail?.type !== "text" || typeof tail.text !== "string" || tail.text === tail.text.trimEnd())
-    return;
+  if (tail?.type !== "text" || tail.text === tail.text.trimEnd()) return;
   tail.text = tail.text.trimEnd();
   st.warnings.add(
     "approximated",

@@ -1,5 +1,6 @@
 import { emptyUsage, type Usage } from "../../ir";
 import { isObject } from "../read";
+import type { MessageUsage } from "./api";
 
 const count = (v: unknown): number | undefined =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
@@ -23,8 +24,8 @@ export function decodeUsage(u: unknown, prev: Usage = emptyUsage()): Usage {
   return next;
 }
 
-export function encodeUsage(u: Usage): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function encodeUsage(u: Usage): MessageUsage {
+  const out: MessageUsage = {
     input_tokens: u.input,
     cache_creation_input_tokens: u.cacheWrite,
     cache_read_input_tokens: u.cacheRead,
