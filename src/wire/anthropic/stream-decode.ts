@@ -2,7 +2,6 @@ import { emptyUsage, routerError, type StreamEvent, type Usage } from "../../ir"
 import type { CodecContext, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { signatureFromText } from "../signature";
-import { FrameTemplate, LEARN_TRIES } from "../json/frame-template";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
 import { decodeErrorType } from "./error-decode";
@@ -30,18 +29,6 @@ interface State {
   usage: Usage;
   stopReason?: unknown;
   stopSequence?: unknown;
-  /** The bytes this stream's text or thinking deltas repeat: the next ones are read without a full parse. */
-  deltas?: DeltaTemplate;
-  learnt: number;
-}
-
-/** A content_block_delta with one string, as learnt: everything but the string is fixed. */
-interface DeltaTemplate {
-  bytes: FrameTemplate;
-  event: string | undefined;
-  index: number;
-  type: "text_delta" | "thinking_delta";
-  key: "text" | "thinking";
 }
 
 const failure = (
@@ -57,7 +44,6 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
     blocks: new Map(),
     tools: 0,
     usage: emptyUsage(),
-    learnt: 0,
   };
   return {
     push(frame) {
@@ -95,12 +81,6 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
 function step(s: State, frame: StreamFrame): StreamEvent[] {
   if (frame.event === RAW_TAIL) return rawTail(frame.data);
   if (frame.event === "ping" || frame.data.trim() === "") return [];
-  const known = s.deltas;
-  if (known && frame.event === known.event) {
-    const value = known.bytes.match(frame.data)?.[0];
-    if (value !== undefined)
-      return blockDelta(s, known.index, { type: known.type, [known.key]: value });
-  }
   let json: unknown;
   try {
     json = JSON.parse(frame.data);
@@ -118,12 +98,8 @@ function step(s: State, frame: StreamFrame): StreamEvent[] {
         Number(json.index),
         isObject(json.content_block) ? json.content_block : {},
       );
-    case "content_block_delta": {
-      const delta = isObject(json.delta) ? json.delta : {};
-      const events = blockDelta(s, Number(json.index), delta);
-      if (s.learnt < LEARN_TRIES) learnDelta(s, frame, json, delta);
-      return events;
-    }
+    case "content_block_delta":
+      return blockDelta(s, Number(json.index), isObject(json.delta) ? json.delta : {});
     case "content_block_stop":
       return blockStop(s, Number(json.index));
     case "message_delta":
@@ -245,29 +221,6 @@ function blockDelta(s: State, index: number, d: Json): StreamEvent[] {
       );
   }
   return [];
-}
-
-/** Learns the template of a text or thinking delta: `{type, index, delta: {type, <key>}}` and nothing else. */
-function learnDelta(s: State, frame: StreamFrame, json: Json, delta: Json): void {
-  const key =
-    delta.type === "text_delta" ? "text" : delta.type === "thinking_delta" ? "thinking" : undefined;
-  if (
-    !key ||
-    typeof delta[key] !== "string" ||
-    typeof json.index !== "number" ||
-    Object.keys(delta).length !== 2 ||
-    Object.keys(json).length !== 3
-  )
-    return;
-  s.learnt++;
-  const bytes = FrameTemplate.learn(frame.data, json, [["delta", key]]);
-  s.deltas = bytes && {
-    bytes,
-    event: frame.event,
-    index: json.index,
-    type: delta.type as DeltaTemplate["type"],
-    key,
-  };
 }
 
 function blockStop(s: State, index: number): StreamEvent[] {
