@@ -3,23 +3,15 @@ import {
   type IRRequest,
   type ReasoningConfig,
   type RouterError,
-  type ToolChoice,
-  type ToolDef,
   type Warnings,
 } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
-import { encodeText } from "./blocks-encode";
-import { guard, isObject, reject, type Json } from "../read";
-import type {
-  CacheControl,
-  InputSchema,
-  MessagesRequest,
-  TextBlockParam,
-  ToolChoiceParam,
-  ToolParam,
-} from "./api";
-import { encodeTurns, type Turn } from "./turns-encode";
 import { own } from "../lookup";
+import { guard, isObject, reject, type Json } from "../read";
+import type { MessagesRequest, TextBlockParam } from "./api";
+import { encodeText } from "./blocks-encode";
+import { encodeTool, encodeToolChoice } from "./tools-encode";
+import { encodeTurns, type Turn } from "./turns-encode";
 
 /** IR → an Anthropic Messages request body (upstream side), per protocols.md §2.18. */
 
@@ -98,8 +90,8 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): MessagesRequest {
     ...(system.length ? { system } : {}),
     messages: attempt.turns.map((t) => ({ role: t.role, content: t.blocks })),
   };
-  if (req.tools.length) out.tools = req.tools.map((t) => tool(t, ctx, w));
-  const choice = toolChoice(req, budget !== undefined, ctx, w);
+  if (req.tools.length) out.tools = req.tools.map((t) => encodeTool(t, ctx, w));
+  const choice = encodeToolChoice(req, budget !== undefined, ctx, w);
   if (choice) out.tool_choice = choice;
   if (budget !== undefined) out.thinking = { type: "enabled", budget_tokens: budget };
   sampling(req, out, budget !== undefined, w);
@@ -222,64 +214,6 @@ function systemBlocks(req: IRRequest, w: Warnings): TextBlockParam[] {
     blocks.push({ type: "text", text: JSON_ONLY });
   }
   return blocks;
-}
-
-function tool(t: ToolDef, ctx: EncodeRequestContext, w: Warnings): ToolParam {
-  const out: ToolParam = {
-    name: ctx.toolNames.toWire(t.name),
-    ...(t.description ? { description: t.description } : {}),
-    input_schema: inputSchema(t, w),
-  };
-  if (t.strict !== undefined) out.strict = t.strict;
-  const cc = t.ext?.anthropic?.cacheControl;
-  // An Anthropic client's own hint, going back to Anthropic as that client wrote it.
-  if (cc !== undefined && cc !== null) out.cache_control = cc as CacheControl;
-  return out;
-}
-
-/** input_schema is required and its root must be an object schema. */
-function inputSchema(t: ToolDef, w: Warnings): InputSchema {
-  const s = t.schema;
-  if (!isObject(s) || Object.keys(s).length === 0) return { type: "object", properties: {} };
-  if (s.type === "object") return s as InputSchema;
-  if (s.type === undefined) return { type: "object", ...s };
-  if (Array.isArray(s.type) && s.type.includes("object")) return { ...s, type: "object" };
-  w.add(
-    "dropped",
-    `tools.${t.name}.parameters`,
-    `the root schema must be an object, not ${JSON.stringify(s.type)}; sent without parameters`,
-  );
-  return { type: "object", properties: {} };
-}
-
-function toolChoice(
-  req: IRRequest,
-  thinking: boolean,
-  ctx: EncodeRequestContext,
-  w: Warnings,
-): ToolChoiceParam | undefined {
-  let c: ToolChoice | undefined = req.toolChoice;
-  const forced = c?.type === "required" || c?.type === "tool";
-  if (!req.tools.length) {
-    if (forced) w.add("dropped", "tool_choice", "a tool was required but no tools were given");
-    return undefined;
-  }
-  if (thinking && forced) {
-    w.add(
-      "approximated",
-      "tool_choice",
-      `${c!.type} → auto: Anthropic does not allow forced tool use while thinking`,
-    );
-    c = { type: "auto" };
-  }
-  let out: ToolChoiceParam | undefined;
-  if (c?.type === "tool") out = { type: "tool", name: ctx.toolNames.toWire(c.name) };
-  else if (c) out = { type: c.type === "required" ? "any" : c.type };
-  if (req.parallelToolCalls === false && c?.type !== "none") {
-    out ??= { type: "auto" };
-    out.disable_parallel_tool_use = true;
-  }
-  return out;
 }
 
 function sampling(req: IRRequest, out: MessagesRequest, thinking: boolean, w: Warnings): void {

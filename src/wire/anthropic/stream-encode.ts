@@ -22,6 +22,7 @@ import type {
   ThinkingDelta,
 } from "./api";
 import { clientToolId } from "./tool-ids";
+import { WaitingTools, type Tool } from "./waiting-tools";
 import { encodeUsage } from "./usage";
 
 /**
@@ -30,15 +31,6 @@ import { encodeUsage } from "./usage";
  * Blocks cannot be reopened, so tool calls that an upstream interleaves are written one after
  * another: a call that starts while another is open waits, its fragments buffered.
  */
-
-interface Tool {
-  tool: number;
-  id: string;
-  name: string;
-  signature?: Signature;
-  args: string[];
-  ended: boolean;
-}
 
 type Open =
   { kind: "text" | "thinking"; index: number } | { kind: "tool"; index: number; tool: number };
@@ -298,32 +290,4 @@ function toolEnd(s: State, tool: number): string {
     if (t.ended) out += closeOpen(s);
   }
   return out;
-}
-
-/**
- * Tool calls that started while another call's block was open, in order, and found by their
- * call number: an upstream that interleaves many parallel calls costs a lookup per fragment and
- * per end, never a scan of the queue.
- */
-class WaitingTools {
-  private readonly queue: Tool[] = [];
-  private head = 0;
-  private readonly byTool = new Map<number, Tool>();
-
-  push(t: Tool): void {
-    this.queue.push(t);
-    this.byTool.set(t.tool, t);
-  }
-
-  get(tool: number): Tool | undefined {
-    return this.byTool.get(tool);
-  }
-
-  shift(): Tool | undefined {
-    if (this.head === this.queue.length) return undefined;
-    const t = this.queue[this.head++]!;
-    this.byTool.delete(t.tool);
-    if (this.head === this.queue.length) ((this.queue.length = 0), (this.head = 0));
-    return t;
-  }
 }
