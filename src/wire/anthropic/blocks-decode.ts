@@ -8,8 +8,8 @@ import type {
   UserPart,
   Warnings,
 } from "../../ir";
-import { signatureFromText } from "../signature";
 import { asArray, asObject, asString, bad, fields, isObject, type Json } from "../read";
+import { signatureFromText } from "../signature";
 
 /** Content blocks of a client's request → IR parts. */
 

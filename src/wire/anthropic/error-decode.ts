@@ -1,6 +1,6 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir";
-import { isObject, looseString } from "../read";
 import { own } from "../lookup";
+import { isObject, looseString } from "../read";
 
 /** An Anthropic upstream's HTTP error body, or an in-stream `error` event → RouterError. */
 

@@ -9,6 +9,8 @@ import type {
 } from "../../ir";
 import type { RouterError } from "../../ir/error";
 import type { CodecContext } from "../codec";
+import { own } from "../lookup";
+import { asArray, asObject, asString, bad, fields, guard, isObject, type Json } from "../read";
 import {
   decodeAssistantBlock,
   decodeSystemBlocks,
@@ -16,8 +18,6 @@ import {
   foldCallSignatures,
   type BlockState,
 } from "./blocks-decode";
-import { asArray, asObject, asString, bad, fields, guard, isObject, type Json } from "../read";
-import { own } from "../lookup";
 
 /** An Anthropic Messages request (client side) → IR. */
 

@@ -1,12 +1,12 @@
 import { emptyUsage, routerError, type StreamEvent, type Usage } from "../../ir";
 import type { CodecContext, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
+import { isObject, looseString, type Json } from "../read";
 import { signatureFromText } from "../signature";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
 import { decodeErrorType } from "./error-decode";
 import { decodeFinish } from "./finish";
-import { isObject, looseString, type Json } from "../read";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 import { decodeUsage } from "./usage";
 

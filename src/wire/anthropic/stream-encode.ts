@@ -11,8 +11,6 @@ import type { CodecContext, StreamEncoder } from "../codec";
 import { synthId } from "../ids";
 import { signatureToText } from "../signature";
 import { jsonString, sseEvent } from "../sse/frames";
-import { errorBody } from "./error";
-import { encodeFinish, stopSequenceFor } from "./finish";
 import type {
   ContentBlock,
   InputJsonDelta,
@@ -21,9 +19,11 @@ import type {
   TextDelta,
   ThinkingDelta,
 } from "./api";
+import { errorBody } from "./error";
+import { encodeFinish, stopSequenceFor } from "./finish";
 import { clientToolId } from "./tool-ids";
-import { WaitingTools, type Tool } from "./waiting-tools";
 import { encodeUsage } from "./usage";
+import { WaitingTools, type Tool } from "./waiting-tools";
 
 /**
  * IR stream events → the Messages SSE grammar the official SDK accumulates (protocols.md §3.3):

@@ -1,7 +1,7 @@
 import { Warnings, type Message } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
-import { encodeAssistantBlock, encodeUserBlock, type EncodeState } from "./blocks-encode";
 import type { ContentBlockParam, TextBlockParam, ToolResultBlockParam } from "./api";
+import { encodeAssistantBlock, encodeUserBlock, type EncodeState } from "./blocks-encode";
 
 /**
  * IR messages → the turn structure the Messages API enforces (protocols.md §2.7): roles
