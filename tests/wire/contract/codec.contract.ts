@@ -5,6 +5,7 @@ import {
   RouterError,
   statusFor,
   type ErrorCode,
+  type ErrorSubtype,
   type IRRequest,
 } from "../../../src/ir";
 import type { Format } from "../../../src/wire";
@@ -128,6 +129,23 @@ export function codecContract(format: Format, spec: FormatSpec, test: ContractTe
     expect(answer.status).toBe(spec.statusQuirks?.insufficientQuota ?? 429);
     expectErrorBody(format, await answer.json(), quota);
   });
+
+  const SUBTYPES: Record<ErrorSubtype, ErrorCode> = {
+    insufficient_quota: "rate_limit",
+    context_length_exceeded: "invalid_request",
+  };
+  for (const [subtype, code] of Object.entries(SUBTYPES) as [ErrorSubtype, ErrorCode][]) {
+    test(`errors: ${subtype} is still one when the format reads its own answer and event`, async () => {
+      // Clients act on these (stop retrying, compact the context): the meaning must be on the wire.
+      const err = routerError(code, `contract says ${subtype}`, { subtype });
+      const res = format.encodeError(err);
+      const back = codec.decodeError(res.status, await res.text(), res.headers);
+      expect({ code: back.code, subtype: back.subtype }).toEqual({ code, subtype });
+      const { pushed } = decodeFrames(format, sseFrames(format.streamError(err)));
+      const event = pushed.find((e) => e.type === "error");
+      expect(event?.type === "error" && event.error.subtype).toBe(subtype);
+    });
+  }
 
   test("model listing: listModels holds getModel of each group, in order", () => {
     const groups = [{ name: "alpha" }, { name: "beta/2" }];

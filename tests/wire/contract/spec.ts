@@ -60,5 +60,16 @@ export const SPECS: Record<FormatId, FormatSpec> = {
     ],
     unknownPath: (group) => `/v1beta/models/${group}:nothing`,
     required: ["contents"],
+    skip: [
+      {
+        reason:
+          "Gemini's errors have no mark for these: an exhausted quota is RESOURCE_EXHAUSTED like " +
+          "any rate limit, and an overflow an INVALID_ARGUMENT known only by its wording",
+        tests: [
+          "errors: insufficient_quota is still one when the format reads its own answer and event",
+          "errors: context_length_exceeded is still one when the format reads its own answer and event",
+        ],
+      },
+    ],
   },
 };
