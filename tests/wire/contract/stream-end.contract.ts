@@ -24,7 +24,7 @@ const CASES = {
 type StreamCase = keyof typeof CASES;
 const SSE_CASES = Object.keys(CASES) as StreamCase[];
 /** A streamed JSON array has no end event to leave out. */
-const ARRAY_CASES: StreamCase[] = ["whole"];
+const ARRAY_CASES: StreamCase[] = ["whole", "cut"];
 
 /** The declared routes that stream in the format's own framing instead of SSE (Gemini's JSON array). */
 function ownFramingRoutes(format: Format, spec: FormatSpec): ((group: string) => string)[] {
