@@ -26,7 +26,9 @@ export function errorBody(err: RouterError) {
   const overflow =
     err.subtype === "context_length_exceeded" && !/prompt is too long/i.test(err.message);
   const message = overflow ? `prompt is too long: ${err.message}` : err.message;
-  return { type: "error", error: { type: TYPE[err.code], message } };
+  // An exhausted balance is not a rate limit: retrying later does not help, and the SDK says so.
+  const type = err.subtype === "insufficient_quota" ? "billing_error" : TYPE[err.code];
+  return { type: "error", error: { type, message } };
 }
 
 export function encodeError(err: RouterError): Response {
