@@ -6,10 +6,9 @@ import {
   type ToolChoice,
 } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
-import { Refusal } from "./contents-encode";
-import type { Obj } from "./read";
-import { SchemaBudget, SchemaError, toGeminiParameters, toGeminiSchema } from "./schema";
 import { own } from "../lookup";
+import { reject, type Json } from "../read";
+import { SchemaBudget, SchemaError, toGeminiParameters, toGeminiSchema } from "./schema";
 
 /** IR tools, tool choice and sampling settings → Gemini `tools`, `toolConfig`, `generationConfig`. */
 
@@ -34,8 +33,7 @@ function schemaOf<T>(where: string, convert: () => T): T {
   try {
     return convert();
   } catch (e) {
-    if (e instanceof SchemaError)
-      throw new Refusal(routerError("invalid_request", `${where}: ${e.message}`));
+    if (e instanceof SchemaError) reject(routerError("invalid_request", `${where}: ${e.message}`));
     throw e;
   }
 }
@@ -45,7 +43,7 @@ export function encodeTools(
   req: IRRequest,
   ctx: EncodeRequestContext,
   schemas = new SchemaBudget(),
-): Obj[] | undefined {
+): Json[] | undefined {
   if (req.tools.length === 0) return undefined;
   const declarations = req.tools.map((t) => {
     if (t.strict)
@@ -55,7 +53,7 @@ export function encodeTools(
         "Gemini validates arguments only in VALIDATED mode",
       );
     if (t.ext?.anthropic) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
-    const d: Obj = { name: ctx.toolNames.toWire(t.name) };
+    const d: Json = { name: ctx.toolNames.toWire(t.name) };
     if (t.description) d.description = t.description;
     const parameters = schemaOf(
       `the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`,
@@ -70,9 +68,9 @@ export function encodeTools(
 export function encodeToolConfig(
   choice: ToolChoice | undefined,
   ctx: EncodeRequestContext,
-): Obj | undefined {
+): Json | undefined {
   if (!choice) return undefined;
-  const config: Obj =
+  const config: Json =
     choice.type === "auto"
       ? { mode: "AUTO" }
       : choice.type === "none"
@@ -87,8 +85,8 @@ export function encodeGenerationConfig(
   req: IRRequest,
   ctx: EncodeRequestContext,
   schemas = new SchemaBudget(),
-): Obj {
-  const g: Obj = {};
+): Json {
+  const g: Json = {};
   if (req.maxTokens !== undefined) {
     const limit = ctx.target.maxOutputTokens;
     if (limit !== undefined && req.maxTokens > limit) {
@@ -139,8 +137,8 @@ export function encodeGenerationConfig(
 }
 
 /** Budget, effort or on/off → one thinkingBudget: Gemini refuses a budget and a level together. */
-function thinkingConfig(r: ReasoningConfig, ctx: EncodeRequestContext): Obj | undefined {
-  const t: Obj = {};
+function thinkingConfig(r: ReasoningConfig, ctx: EncodeRequestContext): Json | undefined {
+  const t: Json = {};
   const off = r.enabled === false || r.effort === "none";
   if (off) {
     if (/-pro\b/i.test(ctx.target.model)) {

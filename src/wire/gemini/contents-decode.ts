@@ -8,9 +8,10 @@ import type {
   Warnings,
 } from "../../ir";
 import { Pending } from "../pending";
+import { bad, isObject, type Json } from "../read";
 import { signatureFromGemini } from "../signature";
 import { mediaFromGemini } from "./media";
-import { arr, bool, field, FieldError, isObj, obj, str, type Obj } from "./read";
+import { field, optArray, optBool, optObject, optString } from "./proto-json";
 
 /**
  * Gemini `contents` → IR messages. Clients may split one model turn over several contents
@@ -25,7 +26,7 @@ export const SKIP_SIGNATURES = new Set([
 ]);
 
 interface Located {
-  part: Obj;
+  part: Json;
   path: string;
 }
 interface Turn {
@@ -80,15 +81,14 @@ function mergeTurns(contents: unknown[]): Turn[] {
   const turns: Turn[] = [];
   contents.forEach((c, i) => {
     const path = `contents[${i}]`;
-    if (!isObj(c)) throw new FieldError(path, "expected an object");
-    const raw = str(c, "role", path) ?? "user";
+    if (!isObject(c)) bad(path, "expected an object");
+    const raw = optString(c, "role", path) ?? "user";
     // "function" is the role older clients used for function responses.
     const role =
       raw === "model" ? "assistant" : raw === "user" || raw === "function" ? "user" : undefined;
-    if (!role)
-      throw new FieldError(`${path}.role`, `expected "user" or "model", got "${raw.slice(0, 40)}"`);
-    const parts = (arr(c, "parts", path) ?? []).map((p, j): Located => {
-      if (!isObj(p)) throw new FieldError(`${path}.parts[${j}]`, "expected an object");
+    if (!role) bad(`${path}.role`, `expected "user" or "model", got "${raw.slice(0, 40)}"`);
+    const parts = (optArray(c, "parts", path) ?? []).map((p, j): Located => {
+      if (!isObject(p)) bad(`${path}.parts[${j}]`, "expected an object");
       return { part: p, path: `${path}.parts[${j}]` };
     });
     const last = turns.at(-1);
@@ -98,8 +98,8 @@ function mergeTurns(contents: unknown[]): Turn[] {
   return turns;
 }
 
-function signatureOf(p: Obj, path: string): Signature | undefined {
-  const sig = str(p, "thoughtSignature", path);
+function signatureOf(p: Json, path: string): Signature | undefined {
+  const sig = optString(p, "thoughtSignature", path);
   return sig && !SKIP_SIGNATURES.has(sig) ? signatureFromGemini(sig) : undefined;
 }
 
@@ -115,13 +115,13 @@ function assistantParts(
   const unsigned: ReasoningPart[] = [];
   for (const { part: p, path } of located) {
     const signature = signatureOf(p, path);
-    const fc = obj(p, "functionCall", path);
+    const fc = optObject(p, "functionCall", path);
     if (fc) {
-      const name = str(fc, "name", `${path}.functionCall`);
-      if (!name) throw new FieldError(`${path}.functionCall.name`, "field required");
-      const args = obj(fc, "args", `${path}.functionCall`) ?? {};
+      const name = optString(fc, "name", `${path}.functionCall`);
+      if (!name) bad(`${path}.functionCall.name`, "field required");
+      const args = optObject(fc, "args", `${path}.functionCall`) ?? {};
       // Deterministic, so the same history always yields the same ids (§2.7).
-      const id = str(fc, "id", `${path}.functionCall`) || `call_g${turn}_${count}`;
+      const id = optString(fc, "id", `${path}.functionCall`) || `call_g${turn}_${count}`;
       calls.add({ id, name, used: false });
       count++;
       parts.push(
@@ -131,9 +131,9 @@ function assistantParts(
       );
       continue;
     }
-    const text = str(p, "text", path);
+    const text = optString(p, "text", path);
     if (text !== undefined) {
-      if (bool(p, "thought", path)) appendReasoning(parts, unsigned, text, signature);
+      if (optBool(p, "thought", path)) appendReasoning(parts, unsigned, text, signature);
       else {
         if (signature) bindSignature(unsigned, signature, warnings);
         if (text !== "") parts.push({ type: "text", text });
@@ -185,7 +185,7 @@ function userParts(located: Located[], turn: number, calls: Calls, warnings: War
   const parts: UserPart[] = [];
   let orphans = 0;
   for (const { part: p, path } of located) {
-    const fr = obj(p, "functionResponse", path);
+    const fr = optObject(p, "functionResponse", path);
     if (fr) {
       parts.push(
         toolResult(fr, `${path}.functionResponse`, calls, () => `call_g${turn}_r${orphans++}`),
@@ -193,8 +193,8 @@ function userParts(located: Located[], turn: number, calls: Calls, warnings: War
       continue;
     }
     if (field(p, "functionCall") !== undefined)
-      throw new FieldError(`${path}.functionCall`, "function calls belong in model turns");
-    const text = str(p, "text", path);
+      bad(`${path}.functionCall`, "function calls belong in model turns");
+    const text = optString(p, "text", path);
     if (text !== undefined) {
       if (text !== "") parts.push({ type: "text", text });
       continue;
@@ -211,27 +211,27 @@ function userParts(located: Located[], turn: number, calls: Calls, warnings: War
   return parts;
 }
 
-function toolResult(fr: Obj, path: string, calls: Calls, orphanId: () => string): ToolResultPart {
-  const name = str(fr, "name", path);
-  const id = str(fr, "id", path);
+function toolResult(fr: Json, path: string, calls: Calls, orphanId: () => string): ToolResultPart {
+  const name = optString(fr, "name", path);
+  const id = optString(fr, "id", path);
   const call = calls.answer(id, name);
   const callId = call?.id ?? id ?? orphanId();
   const result: ToolResultPart = { type: "tool_result", callId, content: [] };
   if (name) result.name = name;
-  const response = obj(fr, "response", path);
+  const response = optObject(fr, "response", path);
   const { text, isError } = responseText(response);
   if (text !== "") result.content.push({ type: "text", text });
   if (isError) result.isError = true;
-  (arr(fr, "parts", path) ?? []).forEach((m, i) => {
-    const media = isObj(m) ? mediaFromGemini(m, `${path}.parts[${i}]`) : undefined;
-    if (!media) throw new FieldError(`${path}.parts[${i}]`, "expected inlineData or fileData");
+  (optArray(fr, "parts", path) ?? []).forEach((m, i) => {
+    const media = isObject(m) ? mediaFromGemini(m, `${path}.parts[${i}]`) : undefined;
+    if (!media) bad(`${path}.parts[${i}]`, "expected inlineData or fileData");
     result.content.push(media);
   });
   return result;
 }
 
 /** `{output: "…"}` and its kin unwrap to the string; anything richer travels as JSON (§2.7). */
-function responseText(response: Obj | undefined): { text: string; isError: boolean } {
+function responseText(response: Json | undefined): { text: string; isError: boolean } {
   if (!response) return { text: "", isError: false };
   const keys = Object.keys(response);
   if (keys.length === 1) {
@@ -244,5 +244,5 @@ function responseText(response: Obj | undefined): { text: string; isError: boole
   return { text: JSON.stringify(response), isError: false };
 }
 
-const partKind = (p: Obj) =>
+const partKind = (p: Json) =>
   Object.keys(p).find((k) => k !== "thoughtSignature" && k !== "thought_signature") ?? "part";

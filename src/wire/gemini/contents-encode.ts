@@ -4,14 +4,13 @@ import {
   type FilePart,
   type ImagePart,
   type Message,
-  type RouterError,
   type ToolResultPart,
   type UserPart,
 } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { Pending } from "../pending";
+import { isObject, reject, type Json } from "../read";
 import { mediaToGemini } from "./media";
-import type { Obj } from "./read";
 
 /**
  * IR messages → Gemini `contents`, enforcing what Gemini checks (§2.1, §2.7): strict
@@ -23,20 +22,15 @@ import type { Obj } from "./read";
 export const SENTINEL_SIGNATURE = "skip_thought_signature_validator";
 const PLACEHOLDER_RESULT = "(no result)";
 
-/** Thrown to abandon the encoding with a 400; caught at the codec boundary. */
-export class Refusal {
-  constructor(readonly error: RouterError) {}
-}
-
-type Linked = { kind: "call" | "result"; callId: string; part: Obj };
-type Item = Linked | { kind: "other"; part: Obj };
+type Linked = { kind: "call" | "result"; callId: string; part: Json };
+type Item = Linked | { kind: "other"; part: Json };
 const linked = (it: Item): it is Linked => it.kind !== "other";
 interface Turn {
   role: "user" | "model";
   items: Item[];
 }
 
-export function encodeContents(messages: Message[], ctx: EncodeRequestContext): Obj[] {
+export function encodeContents(messages: Message[], ctx: EncodeRequestContext): Json[] {
   const names = new Map<string, string>();
   for (const m of messages)
     if (m.role === "assistant")
@@ -90,12 +84,16 @@ function userItems(
   return items;
 }
 
-function media(p: ImagePart | FilePart, where: string, ctx: EncodeRequestContext): Obj | undefined {
+function media(
+  p: ImagePart | FilePart,
+  where: string,
+  ctx: EncodeRequestContext,
+): Json | undefined {
   if (p.type === "image" && p.detail) ctx.warnings.once("dropped", "image.detail");
   if (p.type === "file" && p.text !== undefined && !p.data && !p.url && !p.fileId)
     return p.text.trim() ? { text: p.text } : undefined;
   const part = mediaToGemini(p, where);
-  if (isRouterError(part)) throw new Refusal(part);
+  if (isRouterError(part)) reject(part);
   return part;
 }
 
@@ -104,9 +102,9 @@ function functionResponse(
   names: Map<string, string>,
   where: string,
   ctx: EncodeRequestContext,
-): Obj {
+): Json {
   const texts: string[] = [];
-  const parts: Obj[] = [];
+  const parts: Json[] = [];
   r.content.forEach((c, k) => {
     if (c.type === "text") texts.push(c.text);
     else if (c.type === "file" && c.text !== undefined && !c.data && !c.url && !c.fileId)
@@ -118,7 +116,7 @@ function functionResponse(
   });
   const text = texts.join("\n");
   const name = ctx.toolNames.toWire(names.get(r.callId) ?? r.name ?? "unknown");
-  const fr: Obj = {
+  const fr: Json = {
     id: ctx.toolIds.toWire(r.callId),
     name,
     response: r.isError ? { error: text } : responseObject(text),
@@ -129,11 +127,11 @@ function functionResponse(
 }
 
 /** `response` must be a JSON object: a result that already is one is sent as is (§2.7). */
-function responseObject(text: string): Obj {
+function responseObject(text: string): Json {
   if (text.trimStart().startsWith("{")) {
     try {
       const v: unknown = JSON.parse(text);
-      if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Obj;
+      if (isObject(v)) return v;
     } catch {
       // Not JSON after all: wrapped below.
     }
@@ -145,7 +143,7 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
   const items: Item[] = [];
   // A Gemini signature whose thought text is empty belongs on the next part, where Gemini put it.
   let carried: string | undefined;
-  const take = (part: Obj) => {
+  const take = (part: Json) => {
     if (carried && part.thoughtSignature === undefined) part.thoughtSignature = carried;
     else if (carried)
       ctx.warnings.once("dropped", "reasoning", "a signature had no part left to travel on");
@@ -157,7 +155,7 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
       if (p.text.trim() !== "") items.push({ kind: "other", part: take({ text: p.text }) });
     } else if (p.type === "tool_call") {
       const fc = { id: ctx.toolIds.toWire(p.id), name: ctx.toolNames.toWire(p.name), args: p.args };
-      const part: Obj = { functionCall: fc };
+      const part: Json = { functionCall: fc };
       if (p.signature?.source === "gemini") part.thoughtSignature = p.signature.value;
       items.push({ kind: "call", callId: p.id, part: take(part) });
     } else if (p.signature?.source === "gemini" && !p.redacted) {
@@ -210,7 +208,7 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
         "tool_result",
         "a call without a result was answered with a placeholder",
       );
-      const fc = call.part.functionCall as Obj;
+      const fc = call.part.functionCall as Json;
       return {
         kind: "result",
         callId: call.callId,
@@ -238,7 +236,7 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
   return out;
 }
 
-function markFirstCall(parts: Obj[]): void {
+function markFirstCall(parts: Json[]): void {
   const first = parts.find((p) => p.functionCall !== undefined);
   if (first && first.thoughtSignature === undefined) first.thoughtSignature = SENTINEL_SIGNATURE;
 }

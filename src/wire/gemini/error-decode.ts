@@ -1,6 +1,7 @@
 import { routerError, type ErrorCode, type RouterError } from "../../ir";
-import { field, isObj, type Obj } from "./read";
 import { own } from "../lookup";
+import { isObject, looseNumber, looseString, type Json } from "../read";
+import { field } from "./proto-json";
 
 /**
  * Gemini error bodies (`{error:{code,message,status,details}}`, array-wrapped in the JSON-array
@@ -52,22 +53,22 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
       cause: body,
     });
   }
-  const obj = Array.isArray(parsed) ? parsed.find((e) => isObj(e) && isObj(e.error)) : parsed;
-  const err = isObj(obj) && isObj(obj.error) ? obj.error : {};
+  const obj = Array.isArray(parsed) ? parsed.find((e) => isObject(e) && isObject(e.error)) : parsed;
+  const err = isObject(obj) && isObject(obj.error) ? obj.error : {};
   return errorFromGemini(err, status, headers, parsed);
 }
 
 /** `err` is the inner `error` object; `httpStatus` the response status (or the error's own code mid-stream). */
 export function errorFromGemini(
-  err: Obj,
+  err: Json,
   httpStatus: number | undefined,
   headers?: Headers,
   cause: unknown = err,
 ): RouterError {
-  const rpcStatus = typeof err.status === "string" ? err.status.toUpperCase() : "";
-  const codeNum = typeof err.code === "number" ? err.code : (httpStatus ?? 500);
-  const message = `upstream (gemini): ${typeof err.message === "string" && err.message ? err.message : rpcStatus || `HTTP ${codeNum}`}`;
-  const details = Array.isArray(err.details) ? err.details.filter(isObj) : [];
+  const rpcStatus = looseString(err.status)?.toUpperCase() ?? "";
+  const codeNum = looseNumber(err.code) ?? httpStatus ?? 500;
+  const message = `upstream (gemini): ${looseString(err.message) || rpcStatus || `HTTP ${codeNum}`}`;
+  const details = Array.isArray(err.details) ? err.details.filter(isObject) : [];
   const reasons = details.map((d) => d.reason).filter((r): r is string => typeof r === "string");
 
   // A bad API key is a 400 INVALID_ARGUMENT on Gemini; every client expects a 401 for it (§4.72).
@@ -88,7 +89,7 @@ export function errorFromGemini(
 }
 
 /** google.rpc.RetryInfo's `retryDelay` ("30s", "1.5s") → whole seconds for a retry-after header. */
-function retryDelay(details: Obj[]): string | undefined {
+function retryDelay(details: Json[]): string | undefined {
   const info = details.find(
     (d) => typeof d["@type"] === "string" && d["@type"].endsWith("google.rpc.RetryInfo"),
   );

@@ -1,5 +1,6 @@
 import { routerError, type FilePart, type ImagePart, type RouterError } from "../../ir";
-import { FieldError, obj, str, type Obj } from "./read";
+import { bad, type Json } from "../read";
+import { optObject, optString } from "./proto-json";
 
 /**
  * Images, documents and audio between IR and Gemini parts. Gemini reads inline base64 of any
@@ -34,7 +35,7 @@ export function sniffMime(data: string): string | undefined {
 }
 
 /** IR media → an `inlineData` or `fileData` part; `where` names the IR position in errors. */
-export function mediaToGemini(part: ImagePart | FilePart, where: string): Obj | RouterError {
+export function mediaToGemini(part: ImagePart | FilePart, where: string): Json | RouterError {
   const inline = (data: string, mime: string | undefined) => {
     const mimeType = mime ?? sniffMime(data);
     if (!mimeType)
@@ -75,23 +76,23 @@ export function mediaToGemini(part: ImagePart | FilePart, where: string): Obj | 
  * `inlineData` / `fileData` of a request part → IR media. Files-API, YouTube and gs:// URIs
  * only mean something to Google, so they stay provider file ids; other URLs stay fetchable.
  */
-export function mediaFromGemini(p: Obj, path: string): ImagePart | FilePart | undefined {
-  const inline = obj(p, "inlineData", path);
+export function mediaFromGemini(p: Json, path: string): ImagePart | FilePart | undefined {
+  const inline = optObject(p, "inlineData", path);
   if (inline) {
     const where = `${path}.inlineData`;
-    const data = str(inline, "data", where);
-    if (data === undefined) throw new FieldError(`${where}.data`, "field required");
-    const mime = str(inline, "mimeType", where);
+    const data = optString(inline, "data", where);
+    if (data === undefined) bad(`${where}.data`, "field required");
+    const mime = optString(inline, "mimeType", where);
     return mime?.startsWith("image/")
       ? { type: "image", mime, data }
       : { type: "file", ...(mime ? { mime } : {}), data, ...nameOf(inline, where) };
   }
-  const file = obj(p, "fileData", path);
+  const file = optObject(p, "fileData", path);
   if (file) {
     const where = `${path}.fileData`;
-    const uri = str(file, "fileUri", where);
-    if (uri === undefined) throw new FieldError(`${where}.fileUri`, "field required");
-    const mime = str(file, "mimeType", where);
+    const uri = optString(file, "fileUri", where);
+    if (uri === undefined) bad(`${where}.fileUri`, "field required");
+    const mime = optString(file, "mimeType", where);
     const source = isFetchableByGemini(uri) ? { fileId: uri } : { url: uri };
     return mime?.startsWith("image/")
       ? { type: "image", mime, ...source }
@@ -100,7 +101,7 @@ export function mediaFromGemini(p: Obj, path: string): ImagePart | FilePart | un
   return undefined;
 }
 
-function nameOf(o: Obj, path: string): { name?: string } {
-  const name = str(o, "displayName", path);
+function nameOf(o: Json, path: string): { name?: string } {
+  const name = optString(o, "displayName", path);
   return name ? { name } : {};
 }

@@ -1,8 +1,9 @@
 import type { Signature, StreamEvent } from "../../ir";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
+import { isObject, looseObject, looseString, type Json } from "../read";
 import { signatureFromGemini } from "../signature";
-import { field, isObj, type Obj } from "./read";
+import { field } from "./proto-json";
 
 /**
  * One candidate part of a Gemini answer → IR stream events. Shared by the stream decoder and
@@ -13,7 +14,7 @@ export interface PartState {
   ctx: CodecContext;
   tools: number;
   /** A Vertex call whose arguments are still streaming in (`partialArgs` / `willContinue`). */
-  partial?: { index: number; args: Obj; continuing: Set<string> };
+  partial?: { index: number; args: Json; continuing: Set<string> };
 }
 
 const MAX_INDEX = 10_000;
@@ -21,11 +22,11 @@ const MAX_INDEX = 10_000;
 export const newPartState = (ctx: CodecContext): PartState => ({ ctx, tools: 0 });
 
 export function partEvents(p: unknown, s: PartState): StreamEvent[] {
-  if (!isObj(p)) return [];
-  const rawSig = field(p, "thoughtSignature");
-  const signature = typeof rawSig === "string" && rawSig ? signatureFromGemini(rawSig) : undefined;
+  if (!isObject(p)) return [];
+  const rawSig = looseString(field(p, "thoughtSignature"));
+  const signature = rawSig ? signatureFromGemini(rawSig) : undefined;
   const fc = field(p, "functionCall");
-  if (isObj(fc)) return callEvents(fc, signature, s);
+  if (isObject(fc)) return callEvents(fc, signature, s);
   const text = field(p, "text");
   if (typeof text === "string") {
     const out: StreamEvent[] = [];
@@ -49,22 +50,22 @@ export function partEvents(p: unknown, s: PartState): StreamEvent[] {
   return signature ? [{ type: "reasoning_signature", signature }] : [];
 }
 
-function callEvents(fc: Obj, signature: Signature | undefined, s: PartState): StreamEvent[] {
-  const name = typeof fc.name === "string" ? fc.name : undefined;
+function callEvents(fc: Json, signature: Signature | undefined, s: PartState): StreamEvent[] {
+  const name = looseString(fc.name);
   const partialArgs = field(fc, "partialArgs");
   const willContinue = field(fc, "willContinue") === true;
   const out: StreamEvent[] = [];
   if (name) {
     out.push(...closePartial(s));
     const index = s.tools++;
-    const rawId = typeof fc.id === "string" && fc.id ? fc.id : undefined;
+    const rawId = looseString(fc.id);
     const id = rawId ? s.ctx.toolIds.fromWire(rawId) : synthId("call_", s.ctx.random);
     out.push(
       signature
         ? { type: "tool_start", index, id, name: s.ctx.toolNames.fromWire(name), signature }
         : { type: "tool_start", index, id, name: s.ctx.toolNames.fromWire(name) },
     );
-    const args = isObj(fc.args) ? fc.args : {};
+    const args = looseObject(fc.args);
     if (!willContinue && partialArgs === undefined) {
       out.push(
         { type: "tool_args", index, fragment: JSON.stringify(args) },
@@ -75,7 +76,7 @@ function callEvents(fc: Obj, signature: Signature | undefined, s: PartState): St
     s.partial = { index, args: structuredClone(args), continuing: new Set() };
   }
   if (Array.isArray(partialArgs) && s.partial)
-    for (const a of partialArgs) if (isObj(a)) applyPartial(s.partial, a);
+    for (const a of partialArgs) if (isObject(a)) applyPartial(s.partial, a);
   // A call part that neither starts nor continues the call ends it (Vertex sends `functionCall: {}`).
   if (!willContinue && (!name || partialArgs !== undefined)) out.push(...closePartial(s));
   return out;
@@ -92,7 +93,7 @@ export function closePartial(s: PartState): StreamEvent[] {
 }
 
 /** One `PartialArg`: a value (strings possibly in pieces) at an RFC 9535 path like `$.a.b[0]`. */
-function applyPartial(p: NonNullable<PartState["partial"]>, a: Obj): void {
+function applyPartial(p: NonNullable<PartState["partial"]>, a: Json): void {
   const path = field(a, "jsonPath");
   if (typeof path !== "string") return;
   const keys = parsePath(path);
@@ -130,15 +131,17 @@ function parsePath(path: string): (string | number)[] | undefined {
     : keys;
 }
 
-function get(root: Obj, keys: (string | number)[]): unknown {
+function get(root: Json, keys: (string | number)[]): unknown {
   let cur: unknown = root;
   for (const k of keys)
     cur =
-      isObj(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[k] : undefined;
+      isObject(cur) || Array.isArray(cur)
+        ? (cur as Record<string | number, unknown>)[k]
+        : undefined;
   return cur;
 }
 
-function set(root: Obj, keys: (string | number)[], value: unknown): void {
+function set(root: Json, keys: (string | number)[], value: unknown): void {
   let cur: Record<string | number, unknown> = root;
   keys.forEach((k, i) => {
     if (i === keys.length - 1) {

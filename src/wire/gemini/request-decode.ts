@@ -1,8 +1,9 @@
 import type { IRRequest, RouterError, TextPart, Warnings } from "../../ir";
 import type { CodecContext } from "../codec";
+import { bad, guard, isObject, type Json } from "../read";
 import { decodeGenerationConfig, decodeTools, decodeToolChoice } from "./config-decode";
 import { decodeContents } from "./contents-decode";
-import { arr, field, FieldError, guard, isObj, obj, otherKeys, str, type Obj } from "./read";
+import { field, optArray, optObject, optString, otherKeys } from "./proto-json";
 
 /** Top-level fields this codec maps; everything else rides along in `ext.gemini`. */
 const MAPPED = [
@@ -22,47 +23,51 @@ export function decodeRequest(
   body: Record<string, unknown>,
   ctx: CodecContext,
 ): IRRequest | RouterError {
-  return guard(() => {
-    // countTokens may wrap the whole request in generateContentRequest.
-    const wrapped = field(body, "generateContentRequest");
-    const src: Obj = field(body, "contents") === undefined && isObj(wrapped) ? wrapped : body;
-    const contents = arr(src, "contents", "");
-    if (!contents) throw new FieldError("contents", "field required");
-    const messages = decodeContents(contents, ctx.warnings);
-    const tools = decodeTools(arr(src, "tools", "") ?? [], ctx.warnings);
-    const toolConfig = obj(src, "toolConfig", "");
-    const toolChoice = toolConfig ? decodeToolChoice(toolConfig, tools, ctx.warnings) : undefined;
-    const config = obj(src, "generationConfig", "");
-    const { settings, rest } = config ? decodeGenerationConfig(config) : { settings: {}, rest: {} };
+  return guard(
+    () => {
+      // countTokens may wrap the whole request in generateContentRequest.
+      const wrapped = field(body, "generateContentRequest");
+      const src: Json = field(body, "contents") === undefined && isObject(wrapped) ? wrapped : body;
+      const contents = optArray(src, "contents", "") ?? bad("contents", "field required");
+      const messages = decodeContents(contents, ctx.warnings);
+      const tools = decodeTools(optArray(src, "tools", "") ?? [], ctx.warnings);
+      const toolConfig = optObject(src, "toolConfig", "");
+      const toolChoice = toolConfig ? decodeToolChoice(toolConfig, tools, ctx.warnings) : undefined;
+      const config = optObject(src, "generationConfig", "");
+      const { settings, rest } = config
+        ? decodeGenerationConfig(config)
+        : { settings: {}, rest: {} };
 
-    const req: IRRequest = {
-      model: ctx.group,
-      system: systemParts(src, ctx.warnings),
-      messages,
-      tools,
-      ...settings,
-      stream: false,
-      streamUsage: true,
-    };
-    if (toolChoice) req.toolChoice = toolChoice;
-    const ext = otherKeys(src, MAPPED);
-    if (Object.keys(rest).length) ext.generationConfig = rest;
-    if (Object.keys(ext).length) req.ext = { gemini: ext };
-    return req;
-  });
+      const req: IRRequest = {
+        model: ctx.group,
+        system: systemParts(src, ctx.warnings),
+        messages,
+        tools,
+        ...settings,
+        stream: false,
+        streamUsage: true,
+      };
+      if (toolChoice) req.toolChoice = toolChoice;
+      const ext = otherKeys(src, MAPPED);
+      if (Object.keys(rest).length) ext.generationConfig = rest;
+      if (Object.keys(ext).length) req.ext = { gemini: ext };
+      return req;
+    },
+    { codec: "gemini" },
+  );
 }
 
-function systemParts(src: Obj, warnings: Warnings): TextPart[] {
+function systemParts(src: Json, warnings: Warnings): TextPart[] {
   const si = field(src, "systemInstruction");
   if (si === undefined || si === null) return [];
   // The SDKs accept a bare string and convert it; raw REST users sometimes send one as is.
   if (typeof si === "string") return si ? [{ type: "text", text: si }] : [];
-  if (!isObj(si)) throw new FieldError("systemInstruction", "expected an object");
+  if (!isObject(si)) bad("systemInstruction", "expected an object");
   const out: TextPart[] = [];
-  (arr(si, "parts", "systemInstruction") ?? []).forEach((p, i) => {
+  (optArray(si, "parts", "systemInstruction") ?? []).forEach((p, i) => {
     const path = `systemInstruction.parts[${i}]`;
-    if (!isObj(p)) throw new FieldError(path, "expected an object");
-    const text = str(p, "text", path);
+    if (!isObject(p)) bad(path, "expected an object");
+    const text = optString(p, "text", path);
     if (text === undefined)
       warnings.add("dropped", path, "only text is supported in a system instruction");
     else if (text !== "") out.push({ type: "text", text });

@@ -1,8 +1,8 @@
 import type { IRRequest, RouterError, TextPart } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
+import { guard, isObject, type Json } from "../read";
 import { encodeGenerationConfig, encodeToolConfig, encodeTools } from "./config-encode";
-import { encodeContents, Refusal } from "./contents-encode";
-import { isObj, type Obj } from "./read";
+import { encodeContents } from "./contents-encode";
 import { SchemaBudget } from "./schema";
 
 /**
@@ -13,42 +13,43 @@ export function encodeRequest(
   req: IRRequest,
   ctx: EncodeRequestContext,
 ): Record<string, unknown> | RouterError {
-  try {
-    const body: Obj = { contents: encodeContents(req.messages, ctx) };
-    const system = systemParts(req, ctx);
-    if (system.length && /^(models\/)?gemma/i.test(ctx.target.model)) {
-      // Gemma has no system instruction: it becomes the start of the first user turn.
-      ctx.warnings.add(
-        "approximated",
-        "system",
-        "Gemma models take no system instruction; prepended to the first user turn",
-      );
-      const first = (body.contents as Obj[])[0]!;
-      first.parts = [...system, ...(first.parts as Obj[])];
-    } else if (system.length) body.systemInstruction = { parts: system };
-    // One budget for every schema of the request: per tool, many tools multiplied it.
-    const schemas = new SchemaBudget();
-    const tools = encodeTools(req, ctx, schemas);
-    if (tools) {
-      body.tools = tools;
-      const toolConfig = encodeToolConfig(req.toolChoice, ctx);
-      if (toolConfig) body.toolConfig = toolConfig;
-    }
-    if (req.parallelToolCalls === false)
-      ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
-    if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
-    const config = encodeGenerationConfig(req, ctx, schemas);
-    carryExtensions(req, body, config, ctx);
-    if (Object.keys(config).length) body.generationConfig = config;
-    return body;
-  } catch (e) {
-    if (e instanceof Refusal) return e.error;
-    throw e;
-  }
+  return guard(
+    () => {
+      const body: Json = { contents: encodeContents(req.messages, ctx) };
+      const system = systemParts(req, ctx);
+      if (system.length && /^(models\/)?gemma/i.test(ctx.target.model)) {
+        // Gemma has no system instruction: it becomes the start of the first user turn.
+        ctx.warnings.add(
+          "approximated",
+          "system",
+          "Gemma models take no system instruction; prepended to the first user turn",
+        );
+        const first = (body.contents as Json[])[0]!;
+        first.parts = [...system, ...(first.parts as Json[])];
+      } else if (system.length) body.systemInstruction = { parts: system };
+      // One budget for every schema of the request: per tool, many tools multiplied it.
+      const schemas = new SchemaBudget();
+      const tools = encodeTools(req, ctx, schemas);
+      if (tools) {
+        body.tools = tools;
+        const toolConfig = encodeToolConfig(req.toolChoice, ctx);
+        if (toolConfig) body.toolConfig = toolConfig;
+      }
+      if (req.parallelToolCalls === false)
+        ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
+      if (req.user !== undefined)
+        ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
+      const config = encodeGenerationConfig(req, ctx, schemas);
+      carryExtensions(req, body, config, ctx);
+      if (Object.keys(config).length) body.generationConfig = config;
+      return body;
+    },
+    { codec: "gemini" },
+  );
 }
 
 /** Top-level system parts and every system message, in order; Gemini has one place for them. */
-function systemParts(req: IRRequest, ctx: EncodeRequestContext): Obj[] {
+function systemParts(req: IRRequest, ctx: EncodeRequestContext): Json[] {
   const texts: TextPart[] = [...req.system];
   let conversationStarted = false;
   for (const m of req.messages) {
@@ -72,10 +73,15 @@ function systemParts(req: IRRequest, ctx: EncodeRequestContext): Obj[] {
  * Gemini-only fields a Gemini client sent (safetySettings, cachedContent, …) go back out; the
  * other formats' leftovers have no Gemini meaning and are reported.
  */
-function carryExtensions(req: IRRequest, body: Obj, config: Obj, ctx: EncodeRequestContext): void {
+function carryExtensions(
+  req: IRRequest,
+  body: Json,
+  config: Json,
+  ctx: EncodeRequestContext,
+): void {
   const ext = req.ext ?? {};
   for (const [k, v] of Object.entries(ext.gemini ?? {})) {
-    if (k === "generationConfig" && isObj(v)) {
+    if (k === "generationConfig" && isObject(v)) {
       for (const [gk, gv] of Object.entries(v)) if (!(gk in config)) config[gk] = gv;
     } else if (!(k in body)) body[k] = v;
   }

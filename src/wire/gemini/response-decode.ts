@@ -10,10 +10,11 @@ import {
 } from "../../ir";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
+import { isObject, looseString } from "../read";
 import { errorFromGemini } from "./error-decode";
 import { blockedFinish, finishFromGemini } from "./finish";
 import { closePartial, newPartState, partEvents } from "./part-events";
-import { field, isObj } from "./read";
+import { field } from "./proto-json";
 import { usageFromGemini } from "./usage";
 
 /**
@@ -22,37 +23,33 @@ import { usageFromGemini } from "./usage";
  */
 export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | RouterError {
   const top = Array.isArray(body) && body.length === 1 ? body[0] : body;
-  if (!isObj(top))
+  if (!isObject(top))
     return routerError("bad_gateway", "upstream (gemini): response is not a JSON object");
-  if (isObj(top.error)) return errorFromGemini(top.error, undefined);
+  if (isObject(top.error)) return errorFromGemini(top.error, undefined);
 
   const state = newPartState(ctx);
   const events: StreamEvent[] = [];
   const candidates = field(top, "candidates");
   const candidate = Array.isArray(candidates)
-    ? (candidates.find((c) => isObj(c) && (c.index ?? 0) === 0) ?? candidates[0])
+    ? (candidates.find((c) => isObject(c) && (c.index ?? 0) === 0) ?? candidates[0])
     : undefined;
   let finish: Finish;
-  if (isObj(candidate)) {
+  if (isObject(candidate)) {
     const content = field(candidate, "content");
-    const parts = isObj(content) ? field(content, "parts") : undefined;
+    const parts = isObject(content) ? field(content, "parts") : undefined;
     if (Array.isArray(parts)) for (const p of parts) events.push(...partEvents(p, state));
     events.push(...closePartial(state));
-    const raw = field(candidate, "finishReason");
+    const raw = looseString(field(candidate, "finishReason"));
     const sawTool = events.some((e) => e.type === "tool_start");
     // A complete answer without a reason is unusual but not broken: report it as unknown.
-    finish =
-      typeof raw === "string" && raw
-        ? finishFromGemini(raw, sawTool)
-        : { reason: sawTool ? "tool_calls" : "other" };
+    finish = raw ? finishFromGemini(raw, sawTool) : { reason: sawTool ? "tool_calls" : "other" };
   } else {
     const feedback = field(top, "promptFeedback");
-    const reason = isObj(feedback) ? field(feedback, "blockReason") : undefined;
-    finish = blockedFinish(typeof reason === "string" && reason ? reason : "OTHER");
+    const reason = isObject(feedback) ? field(feedback, "blockReason") : undefined;
+    finish = blockedFinish(looseString(reason) || "OTHER");
   }
-  const id = field(top, "responseId");
   return {
-    id: typeof id === "string" && id ? id : synthId("resp_", ctx.random),
+    id: looseString(field(top, "responseId")) || synthId("resp_", ctx.random),
     model: ctx.group,
     parts: fold(events),
     finish,
@@ -94,7 +91,7 @@ export function fold(events: StreamEvent[]): AssistantPart[] {
 function parseArgs(json: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(json || "{}");
-    return isObj(v) ? v : {};
+    return isObject(v) ? v : {};
   } catch {
     return {};
   }

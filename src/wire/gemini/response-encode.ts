@@ -1,8 +1,8 @@
 import type { AssistantPart, IRResponse } from "../../ir";
 import type { CodecContext } from "../codec";
+import type { Json } from "../read";
 import { signatureToGemini } from "../signature";
 import { finishToGemini } from "./finish";
-import type { Obj } from "./read";
 import { usageToGemini } from "./usage";
 
 /**
@@ -13,7 +13,7 @@ import { usageToGemini } from "./usage";
  */
 export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
   const parts = partsToGemini(res.parts, ctx);
-  const candidate: Obj = { index: 0 };
+  const candidate: Json = { index: 0 };
   if (parts.length) candidate.content = { role: "model", parts };
   candidate.finishReason = finishToGemini(res.finish);
   return {
@@ -29,10 +29,10 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
  * ones wrapped so they survive as base64). Empty text is never emitted: the JS SDK treats such
  * chunks as invalid (§4.17). A signature whose thought has no text rides on the next part.
  */
-export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Obj[] {
-  const out: Obj[] = [];
+export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Json[] {
+  const out: Json[] = [];
   let carried: string | undefined;
-  const push = (part: Obj) => {
+  const push = (part: Json) => {
     if (carried && part.thoughtSignature === undefined) part.thoughtSignature = carried;
     carried = undefined;
     out.push(part);
@@ -41,7 +41,7 @@ export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Obj[] 
     if (p.type === "text") {
       if (p.text !== "") push({ text: p.text });
     } else if (p.type === "tool_call") {
-      const part: Obj = { functionCall: { id: p.id, name: p.name, args: p.args } };
+      const part: Json = { functionCall: { id: p.id, name: p.name, args: p.args } };
       if (p.signature) part.thoughtSignature = signatureToGemini(p.signature);
       push(part);
     } else if (p.redacted !== undefined) {

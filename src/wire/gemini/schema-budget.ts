@@ -1,4 +1,4 @@
-import { isObj, type Obj } from "./read";
+import { isObject, type Json } from "../read";
 
 /**
  * Inlining $refs can grow a schema exponentially (A uses B twice, B uses C twice…), and a small
@@ -49,7 +49,7 @@ function jsonSize(v: unknown, limit: number): number {
     else if (Array.isArray(x)) {
       size += 2 + x.length;
       for (const y of x) stack.push(y);
-    } else if (isObj(x)) {
+    } else if (isObject(x)) {
       size += 2;
       for (const [k, y] of Object.entries(x)) {
         size += k.length + 4;
@@ -61,7 +61,7 @@ function jsonSize(v: unknown, limit: number): number {
 }
 
 /** What convertPlain will copy out of `node`, charged before any of it is built. */
-export function chargeCopies(node: Obj, budget: SchemaBudget): void {
+export function chargeCopies(node: Json, budget: SchemaBudget): void {
   let bytes = NODE_BYTES;
   const copied = [
     node.title,
@@ -76,7 +76,7 @@ export function chargeCopies(node: Obj, budget: SchemaBudget): void {
     node.required,
   ];
   for (const v of copied) if (v !== undefined) bytes += jsonSize(v, budget.bytes - bytes);
-  if (isObj(node.properties))
+  if (isObject(node.properties))
     for (const name of Object.keys(node.properties)) bytes += name.length + 4;
   charge(budget, bytes);
 }

@@ -1,4 +1,4 @@
-import { isObj, type Obj } from "./read";
+import { isObject, type Json } from "../read";
 
 /**
  * Gemini `Schema` (OpenAPI subset, as sent by Gemini clients in `parameters` and
@@ -6,9 +6,9 @@ import { isObj, type Obj } from "./read";
  * type names (`STRING`), `nullable` instead of a "null" type, `example` instead of `examples`,
  * Gemini-only `propertyOrdering` and the `enum` string format.
  */
-export function fromGeminiSchema(node: unknown, depth = 0): Obj {
-  if (!isObj(node) || depth > 48) return {};
-  const out: Obj = {};
+export function fromGeminiSchema(node: unknown, depth = 0): Json {
+  if (!isObject(node) || depth > 48) return {};
+  const out: Json = {};
   for (const [rawKey, v] of Object.entries(node)) {
     const key = rawKey.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     switch (key) {
@@ -26,7 +26,7 @@ export function fromGeminiSchema(node: unknown, depth = 0): Obj {
         out.examples = [v];
         break;
       case "properties":
-        if (isObj(v))
+        if (isObject(v))
           out.properties = Object.fromEntries(
             Object.entries(v).map(([k, s]) => [k, fromGeminiSchema(s, depth + 1)]),
           );

@@ -1,5 +1,5 @@
-import { isObj, type Obj } from "./read";
 import { setOwn } from "../lookup";
+import { isObject, type Json } from "../read";
 import {
   charge,
   chargeCopies,
@@ -33,7 +33,7 @@ const COUNTS = [
 const MAX_DEPTH = 48;
 
 interface Scope {
-  root: Obj;
+  root: Json;
   /** $refs being expanded on the current path: a repeat means recursion. */
   refs: string[];
   depth: number;
@@ -41,22 +41,22 @@ interface Scope {
 }
 
 /** For `functionDeclarations[].parameters`; undefined means "send no parameters" (no-argument tool). */
-export function toGeminiParameters(schema: unknown, budget = new SchemaBudget()): Obj | undefined {
+export function toGeminiParameters(schema: unknown, budget = new SchemaBudget()): Json | undefined {
   const out = toGeminiSchema(schema, budget);
   const objectLike = out.type === "object" || out.type === undefined;
   // Gemini rejects an OBJECT root with empty properties ("should be non-empty for OBJECT type").
   if (
     objectLike &&
     !out.anyOf &&
-    (!isObj(out.properties) || Object.keys(out.properties).length === 0)
+    (!isObject(out.properties) || Object.keys(out.properties).length === 0)
   )
     return undefined;
   return out;
 }
 
 /** Throws SchemaError when the request's `budget` runs out or a $ref cannot be read. */
-export function toGeminiSchema(schema: unknown, budget = new SchemaBudget()): Obj {
-  const root = isObj(schema) ? schema : {};
+export function toGeminiSchema(schema: unknown, budget = new SchemaBudget()): Json {
+  const root = isObject(schema) ? schema : {};
   return convert(root, { root, refs: [], depth: 0, budget });
 }
 
@@ -64,8 +64,8 @@ export function toGeminiSchema(schema: unknown, budget = new SchemaBudget()): Ob
  * `partial` marks an allOf member or $ref sibling: its `required` may name properties that
  * another member declares, so filtering waits until the members are merged.
  */
-function convert(node: unknown, scope: Scope, partial = false): Obj {
-  if (!isObj(node) || scope.depth > MAX_DEPTH) return {};
+function convert(node: unknown, scope: Scope, partial = false): Json {
+  if (!isObject(node) || scope.depth > MAX_DEPTH) return {};
   chargeNode(scope.budget);
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
   if (typeof node.$ref === "string") return finish(convertRef(node, node.$ref, inner), partial);
@@ -79,31 +79,31 @@ function convert(node: unknown, scope: Scope, partial = false): Obj {
   return finish(convertPlain(node, inner), partial);
 }
 
-function finish(out: Obj, partial: boolean): Obj {
+function finish(out: Json, partial: boolean): Json {
   if (partial) return out;
   // Checked on the merged result: allOf members and $ref siblings may disagree on the type.
   if (typeof out.format === "string" && !formatsFor(out.type).includes(out.format))
     delete out.format;
   if (Array.isArray(out.required)) {
-    const names = isObj(out.properties) ? out.properties : {};
+    const names = isObject(out.properties) ? out.properties : {};
     // Own properties only: `in` would also accept "constructor" or "__proto__" from Object.prototype.
     const required = out.required.filter((r) => typeof r === "string" && Object.hasOwn(names, r));
     if (required.length > 0) out.required = [...new Set(required)];
     else delete out.required;
   }
-  if (out.type === undefined && isObj(out.properties)) out.type = "object";
+  if (out.type === undefined && isObject(out.properties)) out.type = "object";
   return out;
 }
 
 /** $ref is inlined; a ref already being expanded on this path becomes a plain object (recursion). */
-function convertRef(node: Obj, ref: string, scope: Scope): Obj {
+function convertRef(node: Json, ref: string, scope: Scope): Json {
   const { $ref: _, ...siblings } = node;
   const target = resolve(scope.root, ref);
-  let base: Obj;
+  let base: Json;
   if (target === undefined || scope.refs.includes(ref)) {
     base = { type: "object" };
     const description =
-      isObj(target) && typeof target.description === "string" ? target.description : undefined;
+      isObject(target) && typeof target.description === "string" ? target.description : undefined;
     if (description) base.description = description;
     charge(scope.budget, NODE_BYTES + (description?.length ?? 0));
   } else {
@@ -112,7 +112,7 @@ function convertRef(node: Obj, ref: string, scope: Scope): Obj {
   return merge([base, convertPlain(siblings, scope)]);
 }
 
-function resolve(root: Obj, ref: string): unknown {
+function resolve(root: Json, ref: string): unknown {
   if (ref === "#") return root;
   if (!ref.startsWith("#/")) return undefined;
   // Every segment is read first: a bad escape is refused whether or not the walk gets that far.
@@ -123,8 +123,8 @@ function resolve(root: Obj, ref: string): unknown {
   let cur: unknown = root;
   for (const key of keys) {
     // Own members only: "#/__proto__" or "#/constructor" must not walk into Object.prototype.
-    if ((!isObj(cur) && !Array.isArray(cur)) || !Object.hasOwn(cur, key)) return undefined;
-    cur = (cur as Obj)[key];
+    if ((!isObject(cur) && !Array.isArray(cur)) || !Object.hasOwn(cur, key)) return undefined;
+    cur = (cur as Json)[key];
   }
   return cur;
 }
@@ -148,13 +148,13 @@ function pointerKey(raw: string, ref: string): string {
  * allOf members and $ref siblings: later members win on scalars, properties and required add up.
  * Added up in one object and one set, not copied per member (n members would cost n²).
  */
-function merge(parts: Obj[]): Obj {
-  const out: Obj = {};
-  let properties: Obj | undefined;
+function merge(parts: Json[]): Json {
+  const out: Json = {};
+  let properties: Json | undefined;
   let required: Set<unknown> | undefined;
   for (const p of parts) {
     for (const [k, v] of Object.entries(p)) {
-      if (k === "properties" && isObj(out.properties) && isObj(v)) {
+      if (k === "properties" && isObject(out.properties) && isObject(v)) {
         properties ??= out.properties = defineAll({}, out.properties);
         defineAll(properties, v);
       } else if (k === "required" && Array.isArray(out.required) && Array.isArray(v)) {
@@ -172,14 +172,14 @@ function merge(parts: Obj[]): Obj {
 }
 
 /** Copies own members by definition, so a property named "__proto__" stays a property. */
-function defineAll(target: Obj, source: Obj): Obj {
+function defineAll(target: Json, source: Json): Json {
   for (const [k, v] of Object.entries(source)) setOwn(target, k, v);
   return target;
 }
 
-function convertPlain(node: Obj, scope: Scope): Obj {
+function convertPlain(node: Json, scope: Scope): Json {
   chargeCopies(node, scope.budget);
-  const out: Obj = {};
+  const out: Json = {};
   const rawTypes =
     typeof node.type === "string"
       ? [node.type]
@@ -221,8 +221,8 @@ function convertPlain(node: Obj, scope: Scope): Obj {
   enumeration(node, out);
   if (typeof node.format === "string") out.format = node.format;
 
-  if (isObj(node.properties)) {
-    const props: Obj = {};
+  if (isObject(node.properties)) {
+    const props: Json = {};
     // Defined, not assigned: a property named "__proto__" would otherwise set the prototype and vanish.
     for (const [name, s] of Object.entries(node.properties)) setOwn(props, name, convert(s, scope));
     out.properties = props;
@@ -234,13 +234,13 @@ function convertPlain(node: Obj, scope: Scope): Obj {
   return out;
 }
 
-const isNullOnly = (s: Obj) =>
+const isNullOnly = (s: Json) =>
   s.type === "null" && Object.keys(s).every((k) => k === "type" || k === "description");
 const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Exclusive bounds become inclusive ones (integers step by one), keeping the stricter bound. */
-function bounds(node: Obj, out: Obj): void {
+function bounds(node: Json, out: Json): void {
   if (isNum(node.minimum)) out.minimum = node.minimum;
   if (isNum(node.maximum)) out.maximum = node.maximum;
   const integer = out.type === "integer";
@@ -261,7 +261,7 @@ function bounds(node: Obj, out: Obj): void {
  * values would change the argument's type if stringified, so they move into the description,
  * where the model still sees them.
  */
-function enumeration(node: Obj, out: Obj): void {
+function enumeration(node: Json, out: Json): void {
   const values = "const" in node ? [node.const] : Array.isArray(node.enum) ? node.enum : undefined;
   if (!values) return;
   if (values.includes(null)) {
@@ -291,13 +291,13 @@ const formatsFor = (type: unknown) =>
         : [];
 
 /** Tuples (items as a list, or prefixItems) become a union of their member schemas. */
-function items(node: Obj, out: Obj, scope: Scope): void {
+function items(node: Json, out: Json, scope: Scope): void {
   const list = Array.isArray(node.items)
     ? node.items
     : Array.isArray(node.prefixItems)
       ? node.prefixItems
       : undefined;
-  if (isObj(node.items) || node.items === true) out.items = convert(node.items, scope);
+  if (isObject(node.items) || node.items === true) out.items = convert(node.items, scope);
   else if (list && list.length > 0) {
     const members = list.map((m) => convert(m, scope));
     out.items = members.length === 1 ? members[0] : { anyOf: members };

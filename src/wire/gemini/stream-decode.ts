@@ -2,12 +2,13 @@ import { routerError, type Finish, type StreamEvent } from "../../ir";
 import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
+import { isObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
 import { errorFromGemini } from "./error-decode";
 import { blockedFinish, finishFromGemini } from "./finish";
 import { closePartial, newPartState, partEvents, type PartState } from "./part-events";
-import { field, isObj, type Obj } from "./read";
+import { field } from "./proto-json";
 import { GEMINI_STREAM_END } from "./stream-end";
 import { usageFromGemini } from "./usage";
 
@@ -88,8 +89,10 @@ class GeminiStreamDecoder implements StreamDecoder {
         isPlainText(json)
       ) {
         this.learnt++;
-        const usage = field(json as Obj, "usageMetadata");
-        let counts = isObj(usage) ? RUNNING_COUNTS.filter((k) => typeof usage[k] === "number") : [];
+        const usage = field(json as Json, "usageMetadata");
+        let counts = isObject(usage)
+          ? RUNNING_COUNTS.filter((k) => typeof usage[k] === "number")
+          : [];
         let bytes = FrameTemplate.learn(text, json, [
           TEXT,
           ...counts.map((k) => ["usageMetadata", k]),
@@ -126,31 +129,29 @@ class GeminiStreamDecoder implements StreamDecoder {
   }
 
   private chunk(c: unknown): StreamEvent[] {
-    if (!isObj(c)) return this.fail("upstream (gemini): stream chunk is not an object");
-    if (isObj(c.error)) {
+    if (!isObject(c)) return this.fail("upstream (gemini): stream chunk is not an object");
+    if (isObject(c.error)) {
       this.failed = true;
       return this.takeUsage([{ type: "error", error: errorFromGemini(c.error, undefined) }]);
     }
     const out: StreamEvent[] = [];
     if (!this.started) {
       this.started = true;
-      const id = field(c, "responseId");
-      const model = field(c, "modelVersion");
       out.push({
         type: "start",
-        id: typeof id === "string" && id ? id : synthId("resp_", this.ctx.random),
-        model: typeof model === "string" ? model : "",
+        id: looseString(field(c, "responseId")) || synthId("resp_", this.ctx.random),
+        model: looseString(field(c, "modelVersion")) ?? "",
       });
     }
     const candidates = field(c, "candidates");
     const candidate = Array.isArray(candidates)
-      ? (candidates.find((x) => isObj(x) && (x.index ?? 0) === 0) ?? candidates[0])
+      ? (candidates.find((x) => isObject(x) && (x.index ?? 0) === 0) ?? candidates[0])
       : undefined;
-    if (isObj(candidate)) this.candidate(candidate, out);
+    if (isObject(candidate)) this.candidate(candidate, out);
     else {
       const feedback = field(c, "promptFeedback");
-      const reason = isObj(feedback) ? field(feedback, "blockReason") : undefined;
-      if (typeof reason === "string" && reason) this.blocked = blockedFinish(reason);
+      const reason = isObject(feedback) ? looseString(field(feedback, "blockReason")) : undefined;
+      if (reason) this.blocked = blockedFinish(reason);
     }
     const meta = field(c, "usageMetadata");
     if (meta !== undefined) this.noteUsage(meta, out);
@@ -183,9 +184,9 @@ class GeminiStreamDecoder implements StreamDecoder {
     return out;
   }
 
-  private candidate(cand: Obj, out: StreamEvent[]): void {
+  private candidate(cand: Json, out: StreamEvent[]): void {
     const content = field(cand, "content");
-    const parts = isObj(content) ? field(content, "parts") : undefined;
+    const parts = isObject(content) ? field(content, "parts") : undefined;
     if (Array.isArray(parts)) {
       for (const p of parts) {
         for (const e of partEvents(p, this.parts)) {
@@ -195,8 +196,8 @@ class GeminiStreamDecoder implements StreamDecoder {
       }
     }
     // Content first, then the reason is remembered: a chunk often carries both (§4.5).
-    const reason = field(cand, "finishReason");
-    if (typeof reason === "string" && reason) this.finishRaw = reason;
+    const reason = looseString(field(cand, "finishReason"));
+    if (reason) this.finishRaw = reason;
   }
 }
 
@@ -207,7 +208,7 @@ const RUNNING_COUNTS = ["candidatesTokenCount", "thoughtsTokenCount", "totalToke
 /** The template's usageMetadata with this chunk's running counts (values after the text, as digits). */
 function withCounts(usage: unknown, counts: readonly string[], values: readonly string[]): unknown {
   if (counts.length === 0) return usage;
-  const out: Obj = { ...(usage as Obj) };
+  const out: Json = { ...(usage as Json) };
   for (let i = 0; i < counts.length; i++) out[counts[i]!] = Number(values[i + 1]);
   return out;
 }
@@ -218,14 +219,15 @@ function withCounts(usage: unknown, counts: readonly string[], values: readonly 
  * but the text can change what the decoder does with the next chunk of the same bytes.
  */
 function isPlainText(c: unknown): boolean {
-  if (!isObj(c) || c.error !== undefined) return false;
+  if (!isObject(c) || c.error !== undefined) return false;
   const candidates = field(c, "candidates");
-  if (!Array.isArray(candidates) || candidates.length !== 1 || !isObj(candidates[0])) return false;
+  if (!Array.isArray(candidates) || candidates.length !== 1 || !isObject(candidates[0]))
+    return false;
   const cand = candidates[0];
   if ((cand.index ?? 0) !== 0 || field(cand, "finishReason") !== undefined) return false;
   const content = field(cand, "content");
-  const parts = isObj(content) ? field(content, "parts") : undefined;
-  if (!Array.isArray(parts) || parts.length !== 1 || !isObj(parts[0])) return false;
+  const parts = isObject(content) ? field(content, "parts") : undefined;
+  if (!Array.isArray(parts) || parts.length !== 1 || !isObject(parts[0])) return false;
   let keys = 0;
   for (const key in parts[0]) if (++keys > 1 || key !== "text") return false;
   return typeof parts[0].text === "string";
@@ -240,4 +242,4 @@ const COUNT_KEYS = [
   "candidates_token_count",
 ];
 const hasCounts = (meta: unknown): boolean =>
-  isObj(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);
+  isObject(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);

@@ -1,10 +1,10 @@
 import type { Finish, IRRequest, RouterError, StreamEvent, Usage } from "../../ir";
 import type { CodecContext, StreamEncoder } from "../codec";
+import { isObject, type Json } from "../read";
 import { signatureToGemini } from "../signature";
 import { jsonString, sseData } from "../sse/frames";
 import { errorBody } from "./error";
 import { finishToGemini } from "./finish";
-import { isObj, type Obj } from "./read";
 import { usageToGemini } from "./usage";
 
 export interface GeminiStreamOptions {
@@ -37,7 +37,7 @@ interface OpenCall {
 class GeminiStreamEncoder implements StreamEncoder {
   /** The end of every chunk's JSON, from modelVersion on: changes only with the response id. */
   private tail = "";
-  private held?: Obj;
+  private held?: Json;
   /** A signature waiting for the next part to travel on. */
   private carried?: string;
   private readonly calls = new Map<number, OpenCall>();
@@ -133,15 +133,15 @@ class GeminiStreamEncoder implements StreamEncoder {
     return this.frame(this.chunk(parts, reason)) + (this.jsonArray ? "]" : "");
   }
 
-  private callPart(call: OpenCall): Obj {
-    const part: Obj = {
+  private callPart(call: OpenCall): Json {
+    const part: Json = {
       functionCall: { id: call.id, name: call.name, args: parseArgs(call.json, this.ctx) },
     };
     if (call.signature) part.thoughtSignature = call.signature;
     return part;
   }
 
-  private hold(part: Obj): string {
+  private hold(part: Json): string {
     const out = this.flush();
     if (this.carried && part.thoughtSignature === undefined) {
       part.thoughtSignature = this.carried;
@@ -164,7 +164,7 @@ class GeminiStreamEncoder implements StreamEncoder {
    * as JSON.stringify of { candidates: [{ content?, finishReason?, index }], usageMetadata?,
    * modelVersion, responseId }.
    */
-  private chunk(parts: Obj[], finishReason?: string): string {
+  private chunk(parts: Json[], finishReason?: string): string {
     const content = parts.length ? `"content":{"role":"model","parts":[${partsJson(parts)}]},` : "";
     const reason = finishReason ? `"finishReason":${JSON.stringify(finishReason)},` : "";
     const usage = this.usage ? `,"usageMetadata":${this.usageJson(this.usage)}` : "";
@@ -201,7 +201,7 @@ class GeminiStreamEncoder implements StreamEncoder {
   }
 }
 
-function partsJson(parts: Obj[]): string {
+function partsJson(parts: Json[]): string {
   let json = partJson(parts[0]!);
   for (let i = 1; i < parts.length; i++) json += "," + partJson(parts[i]!);
   return json;
@@ -211,7 +211,7 @@ function partsJson(parts: Obj[]): string {
  * A part as JSON.stringify writes it. Text parts, nearly every chunk, are written by hand: their
  * keys are only ever added in this order (text, thought, thoughtSignature).
  */
-function partJson(part: Obj): string {
+function partJson(part: Json): string {
   if (part.functionCall !== undefined || typeof part.text !== "string") return JSON.stringify(part);
   let json = `{"text":${jsonString(part.text)}`;
   if (part.thought === true) json += `,"thought":true`;
@@ -224,7 +224,7 @@ function parseArgs(json: string, ctx: CodecContext): Record<string, unknown> {
   if (json.trim() === "") return {};
   try {
     const v: unknown = JSON.parse(json);
-    if (isObj(v)) return v;
+    if (isObject(v)) return v;
   } catch {
     // Reported below.
   }

@@ -1,5 +1,6 @@
 import type { Usage } from "../../ir";
-import { field, isObj } from "./read";
+import { isObject } from "../read";
+import { field } from "./proto-json";
 
 /** A count as Gemini may send it (a number or a numeric string); anything else counts 0. */
 const count = (v: unknown): number => {
@@ -13,7 +14,7 @@ const count = (v: unknown): number => {
  * early chunks: those give undefined so they do not wipe out a known count.
  */
 export function usageFromGemini(meta: unknown): Usage | undefined {
-  if (!isObj(meta)) return undefined;
+  if (!isObject(meta)) return undefined;
   // Read once each: this runs on every streamed chunk.
   const prompt = field(meta, "promptTokenCount");
   const candidates = field(meta, "candidatesTokenCount");
