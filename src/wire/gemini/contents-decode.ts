@@ -10,7 +10,7 @@ import type {
 import { Pending } from "../pending";
 import { bad, isObject, type Json } from "../read";
 import { signatureFromGemini } from "../signature";
-import { mediaFromGemini } from "./media";
+import { decodeMedia } from "./media-decode";
 import { field, optArray, optBool, optObject, optString } from "./proto-json";
 
 /**
@@ -20,7 +20,7 @@ import { field, optArray, optBool, optObject, optString } from "./proto-json";
  */
 
 /** Placeholders Google documents for "no signature"; they carry nothing worth converting. */
-export const SKIP_SIGNATURES = new Set([
+const SKIP_SIGNATURES = new Set([
   "skip_thought_signature_validator",
   "context_engineering_is_the_way_to_go",
 ]);
@@ -199,7 +199,7 @@ function userParts(located: Located[], turn: number, calls: Calls, warnings: War
       if (text !== "") parts.push({ type: "text", text });
       continue;
     }
-    const media = mediaFromGemini(p, path);
+    const media = decodeMedia(p, path);
     if (media) parts.push(media);
     else
       warnings.add(
@@ -223,7 +223,7 @@ function toolResult(fr: Json, path: string, calls: Calls, orphanId: () => string
   if (text !== "") result.content.push({ type: "text", text });
   if (isError) result.isError = true;
   (optArray(fr, "parts", path) ?? []).forEach((m, i) => {
-    const media = isObject(m) ? mediaFromGemini(m, `${path}.parts[${i}]`) : undefined;
+    const media = isObject(m) ? decodeMedia(m, `${path}.parts[${i}]`) : undefined;
     if (!media) bad(`${path}.parts[${i}]`, "expected inlineData or fileData");
     result.content.push(media);
   });

@@ -10,7 +10,7 @@ import {
 import type { EncodeRequestContext } from "../codec";
 import { Pending } from "../pending";
 import { isObject, reject, type Json } from "../read";
-import { mediaToGemini } from "./media";
+import { encodeMedia } from "./media-encode";
 
 /**
  * IR messages → Gemini `contents`, enforcing what Gemini checks (§2.1, §2.7): strict
@@ -19,7 +19,7 @@ import { mediaToGemini } from "./media";
  */
 
 /** Google's documented stand-in when a call's real signature is unknown (Gemini 3 requires one). */
-export const SENTINEL_SIGNATURE = "skip_thought_signature_validator";
+const SENTINEL_SIGNATURE = "skip_thought_signature_validator";
 const PLACEHOLDER_RESULT = "(no result)";
 
 type Linked = { kind: "call" | "result"; callId: string; part: Json };
@@ -92,7 +92,7 @@ function media(
   if (p.type === "image" && p.detail) ctx.warnings.once("dropped", "image.detail");
   if (p.type === "file" && p.text !== undefined && !p.data && !p.url && !p.fileId)
     return p.text.trim() ? { text: p.text } : undefined;
-  const part = mediaToGemini(p, where);
+  const part = encodeMedia(p, where);
   if (isRouterError(part)) reject(part);
   return part;
 }

@@ -55,11 +55,14 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
   }
   const obj = Array.isArray(parsed) ? parsed.find((e) => isObject(e) && isObject(e.error)) : parsed;
   const err = isObject(obj) && isObject(obj.error) ? obj.error : {};
-  return errorFromGemini(err, status, headers, parsed);
+  return decodeRpcStatus(err, status, headers, parsed);
 }
 
-/** `err` is the inner `error` object; `httpStatus` the response status (or the error's own code mid-stream). */
-export function errorFromGemini(
+/**
+ * The `error` object of an error body (a google.rpc.Status: code, message, status, details) →
+ * RouterError; `httpStatus` is the response status (absent mid-stream: the error's own code).
+ */
+export function decodeRpcStatus(
   err: Json,
   httpStatus: number | undefined,
   headers?: Headers,

@@ -36,7 +36,7 @@ const FILTERED = new Set([
 ]);
 
 /** Gemini ends function-call turns with STOP: the calls themselves say "tool_calls" (§2.13). */
-export function finishFromGemini(raw: string, sawToolCall: boolean): Finish {
+export function decodeFinish(raw: string, sawToolCall: boolean): Finish {
   const upper = raw.toUpperCase();
   let reason: FinishReason;
   if (upper === "STOP") reason = sawToolCall ? "tool_calls" : "stop";
@@ -47,12 +47,12 @@ export function finishFromGemini(raw: string, sawToolCall: boolean): Finish {
 }
 
 /** A blocked prompt has no candidate at all, only `promptFeedback.blockReason`. */
-export const blockedFinish = (blockReason: string): Finish => ({
+export const decodeBlockReason = (blockReason: string): Finish => ({
   reason: "content_filter",
   raw: blockReason,
 });
 
-export function finishToGemini(finish: Finish): string {
+export function encodeFinish(finish: Finish): string {
   switch (finish.reason) {
     case "stop":
     case "tool_calls":

@@ -1,7 +1,8 @@
 import type { IRRequest, RouterError, TextPart, Warnings } from "../../ir";
 import type { CodecContext } from "../codec";
 import { bad, guard, isObject, type Json } from "../read";
-import { decodeGenerationConfig, decodeTools, decodeToolChoice } from "./config-decode";
+import { decodeGenerationConfig } from "./generation-config-decode";
+import { decodeToolConfig, decodeTools } from "./tools-decode";
 import { decodeContents } from "./contents-decode";
 import { field, optArray, optObject, optString, otherKeys } from "./proto-json";
 
@@ -32,7 +33,7 @@ export function decodeRequest(
       const messages = decodeContents(contents, ctx.warnings);
       const tools = decodeTools(optArray(src, "tools", "") ?? [], ctx.warnings);
       const toolConfig = optObject(src, "toolConfig", "");
-      const toolChoice = toolConfig ? decodeToolChoice(toolConfig, tools, ctx.warnings) : undefined;
+      const toolChoice = toolConfig ? decodeToolConfig(toolConfig, tools, ctx.warnings) : undefined;
       const config = optObject(src, "generationConfig", "");
       const { settings, rest } = config
         ? decodeGenerationConfig(config)

@@ -1,9 +1,10 @@
 import type { IRRequest, RouterError, TextPart } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { guard, isObject, type Json } from "../read";
-import { encodeGenerationConfig, encodeToolConfig, encodeTools } from "./config-encode";
+import { encodeGenerationConfig } from "./generation-config-encode";
+import { encodeToolConfig, encodeTools } from "./tools-encode";
 import { encodeContents } from "./contents-encode";
-import { SchemaBudget } from "./schema";
+import { SchemaBudget } from "./schema-budget";
 
 /**
  * IR → a generateContent body for a Gemini upstream (the model and stream method go in the

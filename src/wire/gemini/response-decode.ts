@@ -11,11 +11,11 @@ import {
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
 import { isObject, looseString } from "../read";
-import { errorFromGemini } from "./error-decode";
-import { blockedFinish, finishFromGemini } from "./finish";
-import { closePartial, newPartState, partEvents } from "./part-events";
+import { decodeRpcStatus } from "./error-decode";
+import { decodeBlockReason, decodeFinish } from "./finish";
+import { closePartial, newPartState, decodePart } from "./part-decode";
 import { field } from "./proto-json";
-import { usageFromGemini } from "./usage";
+import { decodeUsage } from "./usage";
 
 /**
  * An upstream generateContent answer → IR. Parts are read by the same code as stream chunks
@@ -25,7 +25,7 @@ export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | R
   const top = Array.isArray(body) && body.length === 1 ? body[0] : body;
   if (!isObject(top))
     return routerError("bad_gateway", "upstream (gemini): response is not a JSON object");
-  if (isObject(top.error)) return errorFromGemini(top.error, undefined);
+  if (isObject(top.error)) return decodeRpcStatus(top.error, undefined);
 
   const state = newPartState(ctx);
   const events: StreamEvent[] = [];
@@ -37,28 +37,28 @@ export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | R
   if (isObject(candidate)) {
     const content = field(candidate, "content");
     const parts = isObject(content) ? field(content, "parts") : undefined;
-    if (Array.isArray(parts)) for (const p of parts) events.push(...partEvents(p, state));
+    if (Array.isArray(parts)) for (const p of parts) events.push(...decodePart(p, state));
     events.push(...closePartial(state));
     const raw = looseString(field(candidate, "finishReason"));
     const sawTool = events.some((e) => e.type === "tool_start");
     // A complete answer without a reason is unusual but not broken: report it as unknown.
-    finish = raw ? finishFromGemini(raw, sawTool) : { reason: sawTool ? "tool_calls" : "other" };
+    finish = raw ? decodeFinish(raw, sawTool) : { reason: sawTool ? "tool_calls" : "other" };
   } else {
     const feedback = field(top, "promptFeedback");
     const reason = isObject(feedback) ? field(feedback, "blockReason") : undefined;
-    finish = blockedFinish(looseString(reason) || "OTHER");
+    finish = decodeBlockReason(looseString(reason) || "OTHER");
   }
   return {
     id: looseString(field(top, "responseId")) || synthId("resp_", ctx.random),
     model: ctx.group,
     parts: fold(events),
     finish,
-    usage: usageFromGemini(field(top, "usageMetadata")) ?? emptyUsage(),
+    usage: decodeUsage(field(top, "usageMetadata")) ?? emptyUsage(),
   };
 }
 
 /** Stream events → assistant parts: adjacent deltas of one kind join, a signature closes its reasoning. */
-export function fold(events: StreamEvent[]): AssistantPart[] {
+function fold(events: StreamEvent[]): AssistantPart[] {
   const parts: AssistantPart[] = [];
   const calls = new Map<number, { part: ToolCallPart; json: string }>();
   for (const e of events) {

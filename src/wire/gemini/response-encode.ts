@@ -2,8 +2,8 @@ import type { AssistantPart, IRResponse } from "../../ir";
 import type { CodecContext } from "../codec";
 import type { Json } from "../read";
 import { signatureToGemini } from "../signature";
-import { finishToGemini } from "./finish";
-import { usageToGemini } from "./usage";
+import { encodeFinish } from "./finish";
+import { encodeUsage } from "./usage";
 
 /**
  * IR answer → the GenerateContentResponse a Gemini client expects (§2.19). An output blocked
@@ -12,13 +12,13 @@ import { usageToGemini } from "./usage";
  * only have filtered its own output, and clients already handle that shape.
  */
 export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
-  const parts = partsToGemini(res.parts, ctx);
+  const parts = encodeParts(res.parts, ctx);
   const candidate: Json = { index: 0 };
   if (parts.length) candidate.content = { role: "model", parts };
-  candidate.finishReason = finishToGemini(res.finish);
+  candidate.finishReason = encodeFinish(res.finish);
   return {
     candidates: [candidate],
-    usageMetadata: usageToGemini(res.usage),
+    usageMetadata: encodeUsage(res.usage),
     modelVersion: ctx.group,
     responseId: res.id,
   };
@@ -29,7 +29,7 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
  * ones wrapped so they survive as base64). Empty text is never emitted: the JS SDK treats such
  * chunks as invalid (§4.17). A signature whose thought has no text rides on the next part.
  */
-export function partsToGemini(parts: AssistantPart[], ctx: CodecContext): Json[] {
+function encodeParts(parts: AssistantPart[], ctx: CodecContext): Json[] {
   const out: Json[] = [];
   let carried: string | undefined;
   const push = (part: Json) => {

@@ -1,4 +1,5 @@
-import { isObject, type Json } from "../read";
+import { routerError } from "../../ir";
+import { isObject, reject, type Json } from "../read";
 
 /**
  * Inlining $refs can grow a schema exponentially (A uses B twice, B uses C twice…), and a small
@@ -7,7 +8,7 @@ import { isObject, type Json } from "../read";
  * real tool sets need (a few thousand nodes, a few hundred KB), and under 0.1 s of work.
  */
 export const MAX_SCHEMA_NODES = 50_000;
-export const MAX_SCHEMA_BYTES = 4 * 1024 * 1024;
+const MAX_SCHEMA_BYTES = 4 * 1024 * 1024;
 
 /** What the schemas of one request may still cost: nodes built and an estimate of their JSON size. */
 export class SchemaBudget {
@@ -17,6 +18,16 @@ export class SchemaBudget {
 
 /** A schema this conversion refuses: past the request's budget, or a $ref that is no JSON pointer. */
 export class SchemaError extends Error {}
+
+/** A schema refused by the conversion is the client's 400, naming where it is. */
+export function schemaOf<T>(where: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (e) {
+    if (e instanceof SchemaError) reject(routerError("invalid_request", `${where}: ${e.message}`));
+    throw e;
+  }
+}
 
 /** A node's share of the output estimate, beyond the strings and values it copies. */
 export const NODE_BYTES = 16;

@@ -6,7 +6,7 @@ import { isObject, type Json } from "../read";
  * type names (`STRING`), `nullable` instead of a "null" type, `example` instead of `examples`,
  * Gemini-only `propertyOrdering` and the `enum` string format.
  */
-export function fromGeminiSchema(node: unknown, depth = 0): Json {
+export function decodeSchema(node: unknown, depth = 0): Json {
   if (!isObject(node) || depth > 48) return {};
   const out: Json = {};
   for (const [rawKey, v] of Object.entries(node)) {
@@ -28,14 +28,14 @@ export function fromGeminiSchema(node: unknown, depth = 0): Json {
       case "properties":
         if (isObject(v))
           out.properties = Object.fromEntries(
-            Object.entries(v).map(([k, s]) => [k, fromGeminiSchema(s, depth + 1)]),
+            Object.entries(v).map(([k, s]) => [k, decodeSchema(s, depth + 1)]),
           );
         break;
       case "items":
-        out.items = fromGeminiSchema(v, depth + 1);
+        out.items = decodeSchema(v, depth + 1);
         break;
       case "anyOf":
-        if (Array.isArray(v)) out.anyOf = v.map((s) => fromGeminiSchema(s, depth + 1));
+        if (Array.isArray(v)) out.anyOf = v.map((s) => decodeSchema(s, depth + 1));
         break;
       case "minItems":
       case "maxItems":

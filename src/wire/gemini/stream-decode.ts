@@ -5,12 +5,12 @@ import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-templat
 import { isObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
-import { errorFromGemini } from "./error-decode";
-import { blockedFinish, finishFromGemini } from "./finish";
-import { closePartial, newPartState, partEvents, type PartState } from "./part-events";
+import { decodeRpcStatus } from "./error-decode";
+import { decodeBlockReason, decodeFinish } from "./finish";
+import { closePartial, newPartState, decodePart, type PartState } from "./part-decode";
 import { field } from "./proto-json";
 import { GEMINI_STREAM_END } from "./stream-end";
-import { usageFromGemini } from "./usage";
+import { decodeUsage } from "./usage";
 
 /**
  * Upstream Gemini stream → IR events (§3.2). A frame is one SSE `data:` payload or one element
@@ -118,7 +118,7 @@ class GeminiStreamDecoder implements StreamDecoder {
     if (!streamComplete(GEMINI_STREAM_END, { endEvent: false, finish: finished }))
       return this.fail("upstream stream ended prematurely");
     const out = this.takeUsage(closePartial(this.parts));
-    const finish = this.blocked ?? finishFromGemini(this.finishRaw!, this.sawTool);
+    const finish = this.blocked ?? decodeFinish(this.finishRaw!, this.sawTool);
     out.push({ type: "finish", finish });
     return out;
   }
@@ -132,7 +132,7 @@ class GeminiStreamDecoder implements StreamDecoder {
     if (!isObject(c)) return this.fail("upstream (gemini): stream chunk is not an object");
     if (isObject(c.error)) {
       this.failed = true;
-      return this.takeUsage([{ type: "error", error: errorFromGemini(c.error, undefined) }]);
+      return this.takeUsage([{ type: "error", error: decodeRpcStatus(c.error, undefined) }]);
     }
     const out: StreamEvent[] = [];
     if (!this.started) {
@@ -151,7 +151,7 @@ class GeminiStreamDecoder implements StreamDecoder {
     else {
       const feedback = field(c, "promptFeedback");
       const reason = isObject(feedback) ? looseString(field(feedback, "blockReason")) : undefined;
-      if (reason) this.blocked = blockedFinish(reason);
+      if (reason) this.blocked = decodeBlockReason(reason);
     }
     const meta = field(c, "usageMetadata");
     if (meta !== undefined) this.noteUsage(meta, out);
@@ -170,7 +170,7 @@ class GeminiStreamDecoder implements StreamDecoder {
         ((this.lastUsage = meta), (this.lastKnown = this.lastValues = undefined));
       return;
     }
-    const usage = usageFromGemini(meta);
+    const usage = decodeUsage(meta);
     if (usage) ((this.usageSent = true), out.push({ type: "usage", usage }));
   }
 
@@ -178,7 +178,7 @@ class GeminiStreamDecoder implements StreamDecoder {
   private takeUsage(out: StreamEvent[]): StreamEvent[] {
     const { lastKnown: known, lastValues: values } = this;
     const last = known && values ? withCounts(known.usage, known.counts, values) : this.lastUsage;
-    const usage = last === undefined ? undefined : usageFromGemini(last);
+    const usage = last === undefined ? undefined : decodeUsage(last);
     this.lastUsage = this.lastKnown = this.lastValues = undefined;
     if (usage) out.unshift({ type: "usage", usage });
     return out;
@@ -189,7 +189,7 @@ class GeminiStreamDecoder implements StreamDecoder {
     const parts = isObject(content) ? field(content, "parts") : undefined;
     if (Array.isArray(parts)) {
       for (const p of parts) {
-        for (const e of partEvents(p, this.parts)) {
+        for (const e of decodePart(p, this.parts)) {
           if (e.type === "tool_start") this.sawTool = true;
           out.push(e);
         }

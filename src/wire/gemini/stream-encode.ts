@@ -4,8 +4,8 @@ import { isObject, type Json } from "../read";
 import { signatureToGemini } from "../signature";
 import { jsonString, sseData } from "../sse/frames";
 import { errorBody } from "./error";
-import { finishToGemini } from "./finish";
-import { usageToGemini } from "./usage";
+import { encodeFinish } from "./finish";
+import { encodeUsage } from "./usage";
 
 export interface GeminiStreamOptions {
   /** `streamGenerateContent` without `alt=sse`: one JSON array, elements written as they come. */
@@ -129,7 +129,7 @@ class GeminiStreamEncoder implements StreamEncoder {
       if (last) last.thoughtSignature = this.carried;
     }
     // Gemini reports STOP for turns that end in calls; the calls themselves say the rest.
-    const reason = finishToGemini(this.finish ?? { reason: "other" });
+    const reason = encodeFinish(this.finish ?? { reason: "other" });
     return this.frame(this.chunk(parts, reason)) + (this.jsonArray ? "]" : "");
   }
 
@@ -175,7 +175,7 @@ class GeminiStreamEncoder implements StreamEncoder {
   private usageJson(usage: Usage): string {
     if (usage !== this.usageSerialised) {
       this.usageSerialised = usage;
-      this.usageText = JSON.stringify(usageToGemini(usage));
+      this.usageText = JSON.stringify(encodeUsage(usage));
     }
     return this.usageText;
   }

@@ -13,7 +13,7 @@ const count = (v: unknown): number => {
  * excludes thoughts. Vertex sends usage objects with no counts at all (`{trafficType}`) on
  * early chunks: those give undefined so they do not wipe out a known count.
  */
-export function usageFromGemini(meta: unknown): Usage | undefined {
+export function decodeUsage(meta: unknown): Usage | undefined {
   if (!isObject(meta)) return undefined;
   // Read once each: this runs on every streamed chunk.
   const prompt = field(meta, "promptTokenCount");
@@ -44,7 +44,7 @@ export function usageFromGemini(meta: unknown): Usage | undefined {
 }
 
 /** IR → `usageMetadata`. Gemini has no cache-write count: those tokens are still prompt tokens. */
-export function usageToGemini(u: Usage): Record<string, number> {
+export function encodeUsage(u: Usage): Record<string, number> {
   const prompt = u.input + u.cacheRead + u.cacheWrite;
   const reasoning = Math.min(u.reasoning ?? 0, u.output);
   const out: Record<string, number> = {

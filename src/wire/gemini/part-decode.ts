@@ -21,7 +21,7 @@ const MAX_INDEX = 10_000;
 
 export const newPartState = (ctx: CodecContext): PartState => ({ ctx, tools: 0 });
 
-export function partEvents(p: unknown, s: PartState): StreamEvent[] {
+export function decodePart(p: unknown, s: PartState): StreamEvent[] {
   if (!isObject(p)) return [];
   const rawSig = looseString(field(p, "thoughtSignature"));
   const signature = rawSig ? signatureFromGemini(rawSig) : undefined;

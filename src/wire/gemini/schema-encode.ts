@@ -9,8 +9,6 @@ import {
   SchemaError,
 } from "./schema-budget";
 
-export { MAX_SCHEMA_BYTES, MAX_SCHEMA_NODES, SchemaBudget, SchemaError } from "./schema-budget";
-
 /**
  * JSON Schema → Gemini `Schema` (the OpenAPI 3.0 subset behind `parameters` and
  * `responseSchema`). Gemini's proto parser rejects the whole request on the first keyword it
@@ -41,8 +39,8 @@ interface Scope {
 }
 
 /** For `functionDeclarations[].parameters`; undefined means "send no parameters" (no-argument tool). */
-export function toGeminiParameters(schema: unknown, budget = new SchemaBudget()): Json | undefined {
-  const out = toGeminiSchema(schema, budget);
+export function encodeParameters(schema: unknown, budget = new SchemaBudget()): Json | undefined {
+  const out = encodeSchema(schema, budget);
   const objectLike = out.type === "object" || out.type === undefined;
   // Gemini rejects an OBJECT root with empty properties ("should be non-empty for OBJECT type").
   if (
@@ -55,7 +53,7 @@ export function toGeminiParameters(schema: unknown, budget = new SchemaBudget())
 }
 
 /** Throws SchemaError when the request's `budget` runs out or a $ref cannot be read. */
-export function toGeminiSchema(schema: unknown, budget = new SchemaBudget()): Json {
+export function encodeSchema(schema: unknown, budget = new SchemaBudget()): Json {
   const root = isObject(schema) ? schema : {};
   return convert(root, { root, refs: [], depth: 0, budget });
 }

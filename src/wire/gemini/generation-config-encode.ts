@@ -1,16 +1,11 @@
-import {
-  routerError,
-  type IRRequest,
-  type ReasoningConfig,
-  type ReasoningEffort,
-  type ToolChoice,
-} from "../../ir";
+import type { IRRequest, ReasoningConfig, ReasoningEffort } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { own } from "../lookup";
-import { reject, type Json } from "../read";
-import { SchemaBudget, SchemaError, toGeminiParameters, toGeminiSchema } from "./schema";
+import type { Json } from "../read";
+import { SchemaBudget, schemaOf } from "./schema-budget";
+import { encodeSchema } from "./schema-encode";
 
-/** IR tools, tool choice and sampling settings → Gemini `tools`, `toolConfig`, `generationConfig`. */
+/** IR sampling, output-format and reasoning settings → Gemini `generationConfig`. */
 
 const MAX_STOP_SEQUENCES = 5;
 /**
@@ -18,7 +13,7 @@ const MAX_STOP_SEQUENCES = 5;
  * the smallest budget every 2.5 model accepts (Flash-Lite's floor); xhigh has no larger budget
  * that all models accept, so it shares high's.
  */
-export const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
+const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
   minimal: 512,
   low: 1024,
   medium: 8192,
@@ -27,59 +22,6 @@ export const EFFORT_BUDGET: Record<Exclude<ReasoningEffort, "none">, number> = {
 };
 /** Pro models cannot switch thinking off; 128 is their smallest budget. */
 const PRO_MIN_BUDGET = 128;
-
-/** A schema refused by the conversion ($ref budget, bad pointer) is the client's 400, naming where it is. */
-function schemaOf<T>(where: string, convert: () => T): T {
-  try {
-    return convert();
-  } catch (e) {
-    if (e instanceof SchemaError) reject(routerError("invalid_request", `${where}: ${e.message}`));
-    throw e;
-  }
-}
-
-/** `schemas`: the budget all schemas of the request share (see SchemaBudget). */
-export function encodeTools(
-  req: IRRequest,
-  ctx: EncodeRequestContext,
-  schemas = new SchemaBudget(),
-): Json[] | undefined {
-  if (req.tools.length === 0) return undefined;
-  const declarations = req.tools.map((t) => {
-    if (t.strict)
-      ctx.warnings.once(
-        "dropped",
-        "tools.strict",
-        "Gemini validates arguments only in VALIDATED mode",
-      );
-    if (t.ext?.anthropic) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
-    const d: Json = { name: ctx.toolNames.toWire(t.name) };
-    if (t.description) d.description = t.description;
-    const parameters = schemaOf(
-      `the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`,
-      () => toGeminiParameters(t.schema, schemas),
-    );
-    if (parameters) d.parameters = parameters;
-    return d;
-  });
-  return [{ functionDeclarations: declarations }];
-}
-
-export function encodeToolConfig(
-  choice: ToolChoice | undefined,
-  ctx: EncodeRequestContext,
-): Json | undefined {
-  if (!choice) return undefined;
-  const config: Json =
-    choice.type === "auto"
-      ? { mode: "AUTO" }
-      : choice.type === "none"
-        ? { mode: "NONE" }
-        : choice.type === "required"
-          ? { mode: "ANY" }
-          : { mode: "ANY", allowedFunctionNames: [ctx.toolNames.toWire(choice.name)] };
-  return { functionCallingConfig: config };
-}
 
 export function encodeGenerationConfig(
   req: IRRequest,
@@ -127,9 +69,7 @@ export function encodeGenerationConfig(
   if (format?.type === "json") g.responseMimeType = "application/json";
   else if (format?.type === "json_schema") {
     g.responseMimeType = "application/json";
-    g.responseSchema = schemaOf("the response schema", () =>
-      toGeminiSchema(format.schema, schemas),
-    );
+    g.responseSchema = schemaOf("the response schema", () => encodeSchema(format.schema, schemas));
   }
   const thinking = req.reasoning && thinkingConfig(req.reasoning, ctx);
   if (thinking) g.thinkingConfig = thinking;
