@@ -10,6 +10,7 @@ import {
 import type { EncodeRequestContext } from "../codec";
 import { Pending } from "../pending";
 import { isObject, reject, type Json } from "../read";
+import type * as Gemini from "./api";
 import { encodeMedia } from "./media-encode";
 
 /**
@@ -22,15 +23,15 @@ import { encodeMedia } from "./media-encode";
 const SENTINEL_SIGNATURE = "skip_thought_signature_validator";
 const PLACEHOLDER_RESULT = "(no result)";
 
-type Linked = { kind: "call" | "result"; callId: string; part: Json };
-type Item = Linked | { kind: "other"; part: Json };
+type Linked = { kind: "call" | "result"; callId: string; part: Gemini.Part };
+type Item = Linked | { kind: "other"; part: Gemini.Part };
 const linked = (it: Item): it is Linked => it.kind !== "other";
 interface Turn {
   role: "user" | "model";
   items: Item[];
 }
 
-export function encodeContents(messages: Message[], ctx: EncodeRequestContext): Json[] {
+export function encodeContents(messages: Message[], ctx: EncodeRequestContext): Gemini.Content[] {
   const names = new Map<string, string>();
   for (const m of messages)
     if (m.role === "assistant")
@@ -88,7 +89,7 @@ function media(
   p: ImagePart | FilePart,
   where: string,
   ctx: EncodeRequestContext,
-): Json | undefined {
+): Gemini.Part | undefined {
   if (p.type === "image" && p.detail) ctx.warnings.once("dropped", "image.detail");
   if (p.type === "file" && p.text !== undefined && !p.data && !p.url && !p.fileId)
     return p.text.trim() ? { text: p.text } : undefined;
@@ -102,9 +103,9 @@ function functionResponse(
   names: Map<string, string>,
   where: string,
   ctx: EncodeRequestContext,
-): Json {
+): Gemini.Part {
   const texts: string[] = [];
-  const parts: Json[] = [];
+  const parts: Gemini.Part[] = [];
   r.content.forEach((c, k) => {
     if (c.type === "text") texts.push(c.text);
     else if (c.type === "file" && c.text !== undefined && !c.data && !c.url && !c.fileId)
@@ -116,7 +117,7 @@ function functionResponse(
   });
   const text = texts.join("\n");
   const name = ctx.toolNames.toWire(names.get(r.callId) ?? r.name ?? "unknown");
-  const fr: Json = {
+  const fr: Gemini.FunctionResponse = {
     id: ctx.toolIds.toWire(r.callId),
     name,
     response: r.isError ? { error: text } : responseObject(text),
@@ -143,7 +144,7 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
   const items: Item[] = [];
   // A Gemini signature whose thought text is empty belongs on the next part, where Gemini put it.
   let carried: string | undefined;
-  const take = (part: Json) => {
+  const take = (part: Gemini.Part) => {
     if (carried && part.thoughtSignature === undefined) part.thoughtSignature = carried;
     else if (carried)
       ctx.warnings.once("dropped", "reasoning", "a signature had no part left to travel on");
@@ -155,7 +156,7 @@ function modelItems(parts: AssistantPart[], ctx: EncodeRequestContext): Item[] {
       if (p.text.trim() !== "") items.push({ kind: "other", part: take({ text: p.text }) });
     } else if (p.type === "tool_call") {
       const fc = { id: ctx.toolIds.toWire(p.id), name: ctx.toolNames.toWire(p.name), args: p.args };
-      const part: Json = { functionCall: fc };
+      const part: Gemini.Part = { functionCall: fc };
       if (p.signature?.source === "gemini") part.thoughtSignature = p.signature.value;
       items.push({ kind: "call", callId: p.id, part: take(part) });
     } else if (p.signature?.source === "gemini" && !p.redacted) {
@@ -208,7 +209,7 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
         "tool_result",
         "a call without a result was answered with a placeholder",
       );
-      const fc = call.part.functionCall as Json;
+      const fc = call.part.functionCall!;
       return {
         kind: "result",
         callId: call.callId,
@@ -236,7 +237,7 @@ function pair(turns: Turn[], ctx: EncodeRequestContext): Turn[] {
   return out;
 }
 
-function markFirstCall(parts: Json[]): void {
+function markFirstCall(parts: Gemini.Part[]): void {
   const first = parts.find((p) => p.functionCall !== undefined);
   if (first && first.thoughtSignature === undefined) first.thoughtSignature = SENTINEL_SIGNATURE;
 }

@@ -1,7 +1,8 @@
 import type { Finish, FinishReason } from "../../ir";
+import type * as Gemini from "./api";
 
 /** Gemini `finishReason` values, to recognise a raw value worth handing back unchanged. */
-const GEMINI_REASONS = new Set([
+const GEMINI_REASONS: ReadonlySet<string> = new Set<Gemini.FinishReason>([
   "STOP",
   "MAX_TOKENS",
   "SAFETY",
@@ -23,7 +24,7 @@ const GEMINI_REASONS = new Set([
   "FINISH_REASON_UNSPECIFIED",
 ]);
 
-const FILTERED = new Set([
+const FILTERED: ReadonlySet<string> = new Set<Gemini.FinishReason>([
   "SAFETY",
   "RECITATION",
   "BLOCKLIST",
@@ -52,7 +53,12 @@ export const decodeBlockReason = (blockReason: string): Finish => ({
   raw: blockReason,
 });
 
-export function encodeFinish(finish: Finish): string {
+const isGeminiReason = (raw: string | undefined): raw is Gemini.FinishReason =>
+  raw !== undefined && GEMINI_REASONS.has(raw);
+const isFiltered = (raw: string | undefined): raw is Gemini.FinishReason =>
+  raw !== undefined && FILTERED.has(raw);
+
+export function encodeFinish(finish: Finish): Gemini.FinishReason {
   switch (finish.reason) {
     case "stop":
     case "tool_calls":
@@ -62,8 +68,8 @@ export function encodeFinish(finish: Finish): string {
       return "MAX_TOKENS";
     case "content_filter":
     case "refusal":
-      return finish.raw && FILTERED.has(finish.raw) ? finish.raw : "SAFETY";
+      return isFiltered(finish.raw) ? finish.raw : "SAFETY";
     default:
-      return finish.raw && GEMINI_REASONS.has(finish.raw) ? finish.raw : "OTHER";
+      return isGeminiReason(finish.raw) ? finish.raw : "OTHER";
   }
 }

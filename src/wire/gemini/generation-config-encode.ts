@@ -1,13 +1,22 @@
 import type { IRRequest, ReasoningConfig, ReasoningEffort } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
 import { own } from "../lookup";
-import type { Json } from "../read";
+import type * as Gemini from "./api";
 import { SchemaBudget, schemaOf } from "./schema-budget";
 import { encodeSchema } from "./schema-encode";
 
 /** IR sampling, output-format and reasoning settings → Gemini `generationConfig`. */
 
 const MAX_STOP_SEQUENCES = 5;
+/** Settings that mean the same on both sides, under the same name. */
+const COPIED = [
+  "temperature",
+  "topP",
+  "topK",
+  "seed",
+  "presencePenalty",
+  "frequencyPenalty",
+] as const;
 /**
  * Effort → thinkingBudget. low/medium/high are Google's own mapping (GEM-OAI); minimal is 512,
  * the smallest budget every 2.5 model accepts (Flash-Lite's floor); xhigh has no larger budget
@@ -27,8 +36,8 @@ export function encodeGenerationConfig(
   req: IRRequest,
   ctx: EncodeRequestContext,
   schemas = new SchemaBudget(),
-): Json {
-  const g: Json = {};
+): Gemini.GenerationConfig {
+  const g: Gemini.GenerationConfig = {};
   if (req.maxTokens !== undefined) {
     const limit = ctx.target.maxOutputTokens;
     if (limit !== undefined && req.maxTokens > limit) {
@@ -36,15 +45,7 @@ export function encodeGenerationConfig(
       g.maxOutputTokens = limit;
     } else g.maxOutputTokens = req.maxTokens;
   }
-  const copy = {
-    temperature: req.temperature,
-    topP: req.topP,
-    topK: req.topK,
-    seed: req.seed,
-    presencePenalty: req.presencePenalty,
-    frequencyPenalty: req.frequencyPenalty,
-  };
-  for (const [k, v] of Object.entries(copy)) if (v !== undefined) g[k] = v;
+  for (const k of COPIED) if (req[k] !== undefined) g[k] = req[k];
   if (req.stop?.length) {
     if (req.stop.length > MAX_STOP_SEQUENCES)
       ctx.warnings.add(
@@ -77,8 +78,11 @@ export function encodeGenerationConfig(
 }
 
 /** Budget, effort or on/off → one thinkingBudget: Gemini refuses a budget and a level together. */
-function thinkingConfig(r: ReasoningConfig, ctx: EncodeRequestContext): Json | undefined {
-  const t: Json = {};
+function thinkingConfig(
+  r: ReasoningConfig,
+  ctx: EncodeRequestContext,
+): Gemini.ThinkingConfig | undefined {
+  const t: Gemini.ThinkingConfig = {};
   const off = r.enabled === false || r.effort === "none";
   if (off) {
     if (/-pro\b/i.test(ctx.target.model)) {

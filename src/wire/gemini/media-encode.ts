@@ -1,5 +1,5 @@
 import { routerError, type FilePart, type ImagePart, type RouterError } from "../../ir";
-import type { Json } from "../read";
+import type * as Gemini from "./api";
 import { fileUriOf, isFetchableByGemini, isGeminiFileUri } from "./media";
 
 /** IR images, documents and audio → Gemini `inlineData` / `fileData` parts. */
@@ -22,8 +22,8 @@ function sniffMime(data: string): string | undefined {
 }
 
 /** IR media → an `inlineData` or `fileData` part; `where` names the IR position in errors. */
-export function encodeMedia(part: ImagePart | FilePart, where: string): Json | RouterError {
-  const inline = (data: string, mime: string | undefined) => {
+export function encodeMedia(part: ImagePart | FilePart, where: string): Gemini.Part | RouterError {
+  const inline = (data: string, mime: string | undefined): Gemini.Part | RouterError => {
     const mimeType = mime ?? sniffMime(data);
     if (!mimeType)
       return routerError(

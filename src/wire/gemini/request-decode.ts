@@ -24,38 +24,35 @@ export function decodeRequest(
   body: Record<string, unknown>,
   ctx: CodecContext,
 ): IRRequest | RouterError {
-  return guard(
-    () => {
-      // countTokens may wrap the whole request in generateContentRequest.
-      const wrapped = field(body, "generateContentRequest");
-      const src: Json = field(body, "contents") === undefined && isObject(wrapped) ? wrapped : body;
-      const contents = optArray(src, "contents", "") ?? bad("contents", "field required");
-      const messages = decodeContents(contents, ctx.warnings);
-      const tools = decodeTools(optArray(src, "tools", "") ?? [], ctx.warnings);
-      const toolConfig = optObject(src, "toolConfig", "");
-      const toolChoice = toolConfig ? decodeToolConfig(toolConfig, tools, ctx.warnings) : undefined;
-      const config = optObject(src, "generationConfig", "");
-      const { settings, rest } = config
-        ? decodeGenerationConfig(config)
-        : { settings: {}, rest: {} };
+  return guard(() => decode(body, ctx), { codec: "gemini" });
+}
 
-      const req: IRRequest = {
-        model: ctx.group,
-        system: systemParts(src, ctx.warnings),
-        messages,
-        tools,
-        ...settings,
-        stream: false,
-        streamUsage: true,
-      };
-      if (toolChoice) req.toolChoice = toolChoice;
-      const ext = otherKeys(src, MAPPED);
-      if (Object.keys(rest).length) ext.generationConfig = rest;
-      if (Object.keys(ext).length) req.ext = { gemini: ext };
-      return req;
-    },
-    { codec: "gemini" },
-  );
+function decode(body: Json, ctx: CodecContext): IRRequest {
+  // countTokens may wrap the whole request in generateContentRequest.
+  const wrapped = field(body, "generateContentRequest");
+  const src: Json = field(body, "contents") === undefined && isObject(wrapped) ? wrapped : body;
+  const contents = optArray(src, "contents", "") ?? bad("contents", "field required");
+  const messages = decodeContents(contents, ctx.warnings);
+  const tools = decodeTools(optArray(src, "tools", "") ?? [], ctx.warnings);
+  const toolConfig = optObject(src, "toolConfig", "");
+  const toolChoice = toolConfig ? decodeToolConfig(toolConfig, tools, ctx.warnings) : undefined;
+  const config = optObject(src, "generationConfig", "");
+  const { settings, rest } = config ? decodeGenerationConfig(config) : { settings: {}, rest: {} };
+
+  const req: IRRequest = {
+    model: ctx.group,
+    system: systemParts(src, ctx.warnings),
+    messages,
+    tools,
+    ...settings,
+    stream: false,
+    streamUsage: true,
+  };
+  if (toolChoice) req.toolChoice = toolChoice;
+  const ext = otherKeys(src, MAPPED);
+  if (Object.keys(rest).length) ext.generationConfig = rest;
+  if (Object.keys(ext).length) req.ext = { gemini: ext };
+  return req;
 }
 
 function systemParts(src: Json, warnings: Warnings): TextPart[] {

@@ -4,6 +4,7 @@ import { guard, isObject, type Json } from "../read";
 import { encodeGenerationConfig } from "./generation-config-encode";
 import { encodeToolConfig, encodeTools } from "./tools-encode";
 import { encodeContents } from "./contents-encode";
+import type * as Gemini from "./api";
 import { SchemaBudget } from "./schema-budget";
 
 /**
@@ -13,44 +14,42 @@ import { SchemaBudget } from "./schema-budget";
 export function encodeRequest(
   req: IRRequest,
   ctx: EncodeRequestContext,
-): Record<string, unknown> | RouterError {
-  return guard(
-    () => {
-      const body: Json = { contents: encodeContents(req.messages, ctx) };
-      const system = systemParts(req, ctx);
-      if (system.length && /^(models\/)?gemma/i.test(ctx.target.model)) {
-        // Gemma has no system instruction: it becomes the start of the first user turn.
-        ctx.warnings.add(
-          "approximated",
-          "system",
-          "Gemma models take no system instruction; prepended to the first user turn",
-        );
-        const first = (body.contents as Json[])[0]!;
-        first.parts = [...system, ...(first.parts as Json[])];
-      } else if (system.length) body.systemInstruction = { parts: system };
-      // One budget for every schema of the request: per tool, many tools multiplied it.
-      const schemas = new SchemaBudget();
-      const tools = encodeTools(req, ctx, schemas);
-      if (tools) {
-        body.tools = tools;
-        const toolConfig = encodeToolConfig(req.toolChoice, ctx);
-        if (toolConfig) body.toolConfig = toolConfig;
-      }
-      if (req.parallelToolCalls === false)
-        ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
-      if (req.user !== undefined)
-        ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
-      const config = encodeGenerationConfig(req, ctx, schemas);
-      carryExtensions(req, body, config, ctx);
-      if (Object.keys(config).length) body.generationConfig = config;
-      return body;
-    },
-    { codec: "gemini" },
-  );
+): Gemini.GenerateContentRequest | RouterError {
+  return guard(() => encode(req, ctx), { codec: "gemini" });
+}
+
+function encode(req: IRRequest, ctx: EncodeRequestContext): Gemini.GenerateContentRequest {
+  const body: Gemini.GenerateContentRequest = { contents: encodeContents(req.messages, ctx) };
+  const system = systemParts(req, ctx);
+  if (system.length && /^(models\/)?gemma/i.test(ctx.target.model)) {
+    // Gemma has no system instruction: it becomes the start of the first user turn.
+    ctx.warnings.add(
+      "approximated",
+      "system",
+      "Gemma models take no system instruction; prepended to the first user turn",
+    );
+    const first = body.contents[0]!;
+    first.parts = [...system, ...(first.parts ?? [])];
+  } else if (system.length) body.systemInstruction = { parts: system };
+  // One budget for every schema of the request: per tool, many tools multiplied it.
+  const schemas = new SchemaBudget();
+  const tools = encodeTools(req, ctx, schemas);
+  if (tools) {
+    body.tools = tools;
+    const toolConfig = encodeToolConfig(req.toolChoice, ctx);
+    if (toolConfig) body.toolConfig = toolConfig;
+  }
+  if (req.parallelToolCalls === false)
+    ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
+  if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
+  const config = encodeGenerationConfig(req, ctx, schemas);
+  carryExtensions(req, body, config, ctx);
+  if (Object.keys(config).length) body.generationConfig = config;
+  return body;
 }
 
 /** Top-level system parts and every system message, in order; Gemini has one place for them. */
-function systemParts(req: IRRequest, ctx: EncodeRequestContext): Json[] {
+function systemParts(req: IRRequest, ctx: EncodeRequestContext): Gemini.Part[] {
   const texts: TextPart[] = [...req.system];
   let conversationStarted = false;
   for (const m of req.messages) {
@@ -72,14 +71,17 @@ function systemParts(req: IRRequest, ctx: EncodeRequestContext): Json[] {
 
 /**
  * Gemini-only fields a Gemini client sent (safetySettings, cachedContent, …) go back out; the
- * other formats' leftovers have no Gemini meaning and are reported.
+ * other formats' leftovers have no Gemini meaning and are reported. The client's fields are
+ * Gemini's by definition, whatever their name: they are written through untyped views.
  */
 function carryExtensions(
   req: IRRequest,
-  body: Json,
-  config: Json,
+  request: Gemini.GenerateContentRequest,
+  generationConfig: Gemini.GenerationConfig,
   ctx: EncodeRequestContext,
 ): void {
+  const body: Json = request;
+  const config: Json = generationConfig;
   const ext = req.ext ?? {};
   for (const [k, v] of Object.entries(ext.gemini ?? {})) {
     if (k === "generationConfig" && isObject(v)) {

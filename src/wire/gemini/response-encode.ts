@@ -1,7 +1,7 @@
 import type { AssistantPart, IRResponse } from "../../ir";
 import type { CodecContext } from "../codec";
-import type { Json } from "../read";
 import { signatureToGemini } from "../signature";
+import type * as Gemini from "./api";
 import { encodeFinish } from "./finish";
 import { encodeUsage } from "./usage";
 
@@ -11,9 +11,9 @@ import { encodeUsage } from "./usage";
  * with finishReason SAFETY and no content — rather than as a blocked prompt: the upstream can
  * only have filtered its own output, and clients already handle that shape.
  */
-export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
+export function encodeResponse(res: IRResponse, ctx: CodecContext): Gemini.GenerateContentResponse {
   const parts = encodeParts(res.parts, ctx);
-  const candidate: Json = { index: 0 };
+  const candidate: Gemini.Candidate = { index: 0 };
   if (parts.length) candidate.content = { role: "model", parts };
   candidate.finishReason = encodeFinish(res.finish);
   return {
@@ -29,10 +29,10 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
  * ones wrapped so they survive as base64). Empty text is never emitted: the JS SDK treats such
  * chunks as invalid (§4.17). A signature whose thought has no text rides on the next part.
  */
-function encodeParts(parts: AssistantPart[], ctx: CodecContext): Json[] {
-  const out: Json[] = [];
+function encodeParts(parts: AssistantPart[], ctx: CodecContext): Gemini.Part[] {
+  const out: Gemini.Part[] = [];
   let carried: string | undefined;
-  const push = (part: Json) => {
+  const push = (part: Gemini.Part) => {
     if (carried && part.thoughtSignature === undefined) part.thoughtSignature = carried;
     carried = undefined;
     out.push(part);
@@ -41,7 +41,7 @@ function encodeParts(parts: AssistantPart[], ctx: CodecContext): Json[] {
     if (p.type === "text") {
       if (p.text !== "") push({ text: p.text });
     } else if (p.type === "tool_call") {
-      const part: Json = { functionCall: { id: p.id, name: p.name, args: p.args } };
+      const part: Gemini.Part = { functionCall: { id: p.id, name: p.name, args: p.args } };
       if (p.signature) part.thoughtSignature = signatureToGemini(p.signature);
       push(part);
     } else if (p.redacted !== undefined) {

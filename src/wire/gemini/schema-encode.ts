@@ -1,5 +1,6 @@
 import { setOwn } from "../lookup";
 import { isObject, type Json } from "../read";
+import type * as Gemini from "./api";
 import {
   charge,
   chargeCopies,
@@ -39,7 +40,10 @@ interface Scope {
 }
 
 /** For `functionDeclarations[].parameters`; undefined means "send no parameters" (no-argument tool). */
-export function encodeParameters(schema: unknown, budget = new SchemaBudget()): Json | undefined {
+export function encodeParameters(
+  schema: unknown,
+  budget = new SchemaBudget(),
+): Gemini.Schema | undefined {
   const out = encodeSchema(schema, budget);
   const objectLike = out.type === "object" || out.type === undefined;
   // Gemini rejects an OBJECT root with empty properties ("should be non-empty for OBJECT type").
@@ -53,7 +57,7 @@ export function encodeParameters(schema: unknown, budget = new SchemaBudget()): 
 }
 
 /** Throws SchemaError when the request's `budget` runs out or a $ref cannot be read. */
-export function encodeSchema(schema: unknown, budget = new SchemaBudget()): Json {
+export function encodeSchema(schema: unknown, budget = new SchemaBudget()): Gemini.Schema {
   const root = isObject(schema) ? schema : {};
   return convert(root, { root, refs: [], depth: 0, budget });
 }
@@ -62,7 +66,7 @@ export function encodeSchema(schema: unknown, budget = new SchemaBudget()): Json
  * `partial` marks an allOf member or $ref sibling: its `required` may name properties that
  * another member declares, so filtering waits until the members are merged.
  */
-function convert(node: unknown, scope: Scope, partial = false): Json {
+function convert(node: unknown, scope: Scope, partial = false): Gemini.Schema {
   if (!isObject(node) || scope.depth > MAX_DEPTH) return {};
   chargeNode(scope.budget);
   const inner: Scope = { ...scope, depth: scope.depth + 1 };
@@ -77,7 +81,7 @@ function convert(node: unknown, scope: Scope, partial = false): Json {
   return finish(convertPlain(node, inner), partial);
 }
 
-function finish(out: Json, partial: boolean): Json {
+function finish(out: Gemini.Schema, partial: boolean): Gemini.Schema {
   if (partial) return out;
   // Checked on the merged result: allOf members and $ref siblings may disagree on the type.
   if (typeof out.format === "string" && !formatsFor(out.type).includes(out.format))
@@ -94,10 +98,10 @@ function finish(out: Json, partial: boolean): Json {
 }
 
 /** $ref is inlined; a ref already being expanded on this path becomes a plain object (recursion). */
-function convertRef(node: Json, ref: string, scope: Scope): Json {
+function convertRef(node: Json, ref: string, scope: Scope): Gemini.Schema {
   const { $ref: _, ...siblings } = node;
   const target = resolve(scope.root, ref);
-  let base: Json;
+  let base: Gemini.Schema;
   if (target === undefined || scope.refs.includes(ref)) {
     base = { type: "object" };
     const description =
@@ -146,7 +150,7 @@ function pointerKey(raw: string, ref: string): string {
  * allOf members and $ref siblings: later members win on scalars, properties and required add up.
  * Added up in one object and one set, not copied per member (n members would cost n²).
  */
-function merge(parts: Json[]): Json {
+function merge(parts: Gemini.Schema[]): Gemini.Schema {
   const out: Json = {};
   let properties: Json | undefined;
   let required: Set<unknown> | undefined;
@@ -175,9 +179,9 @@ function defineAll(target: Json, source: Json): Json {
   return target;
 }
 
-function convertPlain(node: Json, scope: Scope): Json {
+function convertPlain(node: Json, scope: Scope): Gemini.Schema {
   chargeCopies(node, scope.budget);
-  const out: Json = {};
+  const out: Gemini.Schema = {};
   const rawTypes =
     typeof node.type === "string"
       ? [node.type]
@@ -206,9 +210,9 @@ function convertPlain(node: Json, scope: Scope): Json {
   if (types.length > 0 && nonNull.length === 0 && members.length === 0) out.type = "null";
   else if (nullable) out.nullable = true;
 
-  for (const k of ["title", "description", "pattern"])
+  for (const k of ["title", "description", "pattern"] as const)
     if (typeof node[k] === "string") out[k] = node[k];
-  for (const k of ["default", "example"]) if (node[k] !== undefined) out[k] = node[k];
+  for (const k of ["default", "example"] as const) if (node[k] !== undefined) out[k] = node[k];
   if (
     Array.isArray(node.propertyOrdering) &&
     node.propertyOrdering.every((p) => typeof p === "string")
@@ -220,7 +224,7 @@ function convertPlain(node: Json, scope: Scope): Json {
   if (typeof node.format === "string") out.format = node.format;
 
   if (isObject(node.properties)) {
-    const props: Json = {};
+    const props: Record<string, Gemini.Schema> = {};
     // Defined, not assigned: a property named "__proto__" would otherwise set the prototype and vanish.
     for (const [name, s] of Object.entries(node.properties)) setOwn(props, name, convert(s, scope));
     out.properties = props;
@@ -234,11 +238,11 @@ function convertPlain(node: Json, scope: Scope): Json {
 
 const isNullOnly = (s: Json) =>
   s.type === "null" && Object.keys(s).every((k) => k === "type" || k === "description");
-const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Exclusive bounds become inclusive ones (integers step by one), keeping the stricter bound. */
-function bounds(node: Json, out: Json): void {
+function bounds(node: Json, out: Gemini.Schema): void {
   if (isNum(node.minimum)) out.minimum = node.minimum;
   if (isNum(node.maximum)) out.maximum = node.maximum;
   const integer = out.type === "integer";
@@ -259,7 +263,7 @@ function bounds(node: Json, out: Json): void {
  * values would change the argument's type if stringified, so they move into the description,
  * where the model still sees them.
  */
-function enumeration(node: Json, out: Json): void {
+function enumeration(node: Json, out: Gemini.Schema): void {
   const values = "const" in node ? [node.const] : Array.isArray(node.enum) ? node.enum : undefined;
   if (!values) return;
   if (values.includes(null)) {
@@ -289,7 +293,7 @@ const formatsFor = (type: unknown) =>
         : [];
 
 /** Tuples (items as a list, or prefixItems) become a union of their member schemas. */
-function items(node: Json, out: Json, scope: Scope): void {
+function items(node: Json, out: Gemini.Schema, scope: Scope): void {
   const list = Array.isArray(node.items)
     ? node.items
     : Array.isArray(node.prefixItems)

@@ -1,8 +1,9 @@
 import type { Finish, IRRequest, RouterError, StreamEvent, Usage } from "../../ir";
 import type { CodecContext, StreamEncoder } from "../codec";
-import { isObject, type Json } from "../read";
+import { isObject } from "../read";
 import { signatureToGemini } from "../signature";
 import { jsonString, sseData } from "../sse/frames";
+import type * as Gemini from "./api";
 import { errorBody } from "./error";
 import { encodeFinish } from "./finish";
 import { encodeUsage } from "./usage";
@@ -37,7 +38,7 @@ interface OpenCall {
 class GeminiStreamEncoder implements StreamEncoder {
   /** The end of every chunk's JSON, from modelVersion on: changes only with the response id. */
   private tail = "";
-  private held?: Json;
+  private held?: Gemini.Part;
   /** A signature waiting for the next part to travel on. */
   private carried?: string;
   private readonly calls = new Map<number, OpenCall>();
@@ -60,7 +61,8 @@ class GeminiStreamEncoder implements StreamEncoder {
   }
 
   private setResponseId(id: string): void {
-    this.tail = `,"modelVersion":${JSON.stringify(this.ctx.group)},"responseId":${JSON.stringify(id)}}`;
+    const tail: Gemini.StreamChunk = { modelVersion: this.ctx.group, responseId: id };
+    this.tail = "," + JSON.stringify(tail).slice(1);
   }
 
   push(ev: StreamEvent): string {
@@ -133,15 +135,15 @@ class GeminiStreamEncoder implements StreamEncoder {
     return this.frame(this.chunk(parts, reason)) + (this.jsonArray ? "]" : "");
   }
 
-  private callPart(call: OpenCall): Json {
-    const part: Json = {
+  private callPart(call: OpenCall): Gemini.Part {
+    const part: Gemini.Part = {
       functionCall: { id: call.id, name: call.name, args: parseArgs(call.json, this.ctx) },
     };
     if (call.signature) part.thoughtSignature = call.signature;
     return part;
   }
 
-  private hold(part: Json): string {
+  private hold(part: Gemini.Part): string {
     const out = this.flush();
     if (this.carried && part.thoughtSignature === undefined) {
       part.thoughtSignature = this.carried;
@@ -162,13 +164,13 @@ class GeminiStreamEncoder implements StreamEncoder {
    * A GenerateContentResponse as JSON, written out piece by piece: serialising the whole
    * object for every part would redo the envelope and the usage each time. The same bytes
    * as JSON.stringify of { candidates: [{ content?, finishReason?, index }], usageMetadata?,
-   * modelVersion, responseId }.
+   * modelVersion, responseId }, its keys checked against api.ts (see `key`).
    */
-  private chunk(parts: Json[], finishReason?: string): string {
-    const content = parts.length ? `"content":{"role":"model","parts":[${partsJson(parts)}]},` : "";
-    const reason = finishReason ? `"finishReason":${JSON.stringify(finishReason)},` : "";
-    const usage = this.usage ? `,"usageMetadata":${this.usageJson(this.usage)}` : "";
-    return `{"candidates":[{${content}${reason}"index":0}]${usage}${this.tail}`;
+  private chunk(parts: Gemini.Part[], finishReason?: Gemini.FinishReason): string {
+    const content = parts.length ? `${CONTENT}${MODEL_ROLE}${PARTS}[${partsJson(parts)}]},` : "";
+    const reason = finishReason ? `${FINISH_REASON}${JSON.stringify(finishReason)},` : "";
+    const usage = this.usage ? `,${USAGE}${this.usageJson(this.usage)}` : "";
+    return `{${CANDIDATES}[{${content}${reason}${INDEX}0}]${usage}${this.tail}`;
   }
 
   /** Usage changes a few times per stream but goes out with every chunk: serialised once per change. */
@@ -201,7 +203,20 @@ class GeminiStreamEncoder implements StreamEncoder {
   }
 }
 
-function partsJson(parts: Json[]): string {
+/** `"name":` for a field of wire type T: hand-written JSON, but a misspelled key does not compile. */
+const key = <T>(name: keyof T & string): string => `"${name}":`;
+const CANDIDATES = key<Gemini.StreamChunk>("candidates");
+const USAGE = key<Gemini.StreamChunk>("usageMetadata");
+const CONTENT = key<Gemini.Candidate>("content");
+const FINISH_REASON = key<Gemini.Candidate>("finishReason");
+const INDEX = key<Gemini.Candidate>("index");
+const MODEL_ROLE = `{${key<Gemini.Content>("role")}"model",`;
+const PARTS = key<Gemini.Content>("parts");
+const TEXT = key<Gemini.Part>("text");
+const THOUGHT = key<Gemini.Part>("thought");
+const THOUGHT_SIGNATURE = key<Gemini.Part>("thoughtSignature");
+
+function partsJson(parts: Gemini.Part[]): string {
   let json = partJson(parts[0]!);
   for (let i = 1; i < parts.length; i++) json += "," + partJson(parts[i]!);
   return json;
@@ -211,12 +226,12 @@ function partsJson(parts: Json[]): string {
  * A part as JSON.stringify writes it. Text parts, nearly every chunk, are written by hand: their
  * keys are only ever added in this order (text, thought, thoughtSignature).
  */
-function partJson(part: Json): string {
+function partJson(part: Gemini.Part): string {
   if (part.functionCall !== undefined || typeof part.text !== "string") return JSON.stringify(part);
-  let json = `{"text":${jsonString(part.text)}`;
-  if (part.thought === true) json += `,"thought":true`;
+  let json = `{${TEXT}${jsonString(part.text)}`;
+  if (part.thought === true) json += `,${THOUGHT}true`;
   if (typeof part.thoughtSignature === "string")
-    json += `,"thoughtSignature":${jsonString(part.thoughtSignature)}`;
+    json += `,${THOUGHT_SIGNATURE}${jsonString(part.thoughtSignature)}`;
   return json + "}";
 }
 

@@ -1,6 +1,6 @@
 import type { IRRequest, ToolChoice } from "../../ir";
 import type { EncodeRequestContext } from "../codec";
-import type { Json } from "../read";
+import type * as Gemini from "./api";
 import { SchemaBudget, schemaOf } from "./schema-budget";
 import { encodeParameters } from "./schema-encode";
 
@@ -11,7 +11,7 @@ export function encodeTools(
   req: IRRequest,
   ctx: EncodeRequestContext,
   schemas = new SchemaBudget(),
-): Json[] | undefined {
+): Gemini.Tool[] | undefined {
   if (req.tools.length === 0) return undefined;
   const declarations = req.tools.map((t) => {
     if (t.strict)
@@ -21,7 +21,7 @@ export function encodeTools(
         "Gemini validates arguments only in VALIDATED mode",
       );
     if (t.ext?.anthropic) ctx.warnings.once("dropped", "cache_control", "Gemini caches implicitly");
-    const d: Json = { name: ctx.toolNames.toWire(t.name) };
+    const d: Gemini.FunctionDeclaration = { name: ctx.toolNames.toWire(t.name) };
     if (t.description) d.description = t.description;
     const parameters = schemaOf(
       `the parameters of tool ${JSON.stringify(t.name.slice(0, 100))}`,
@@ -36,9 +36,9 @@ export function encodeTools(
 export function encodeToolConfig(
   choice: ToolChoice | undefined,
   ctx: EncodeRequestContext,
-): Json | undefined {
+): Gemini.ToolConfig | undefined {
   if (!choice) return undefined;
-  const config: Json =
+  const config: Gemini.ToolConfig["functionCallingConfig"] =
     choice.type === "auto"
       ? { mode: "AUTO" }
       : choice.type === "none"

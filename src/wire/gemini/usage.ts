@@ -1,5 +1,6 @@
 import type { Usage } from "../../ir";
 import { isObject } from "../read";
+import type * as Gemini from "./api";
 import { field } from "./proto-json";
 
 /** A count as Gemini may send it (a number or a numeric string); anything else counts 0. */
@@ -44,10 +45,10 @@ export function decodeUsage(meta: unknown): Usage | undefined {
 }
 
 /** IR → `usageMetadata`. Gemini has no cache-write count: those tokens are still prompt tokens. */
-export function encodeUsage(u: Usage): Record<string, number> {
+export function encodeUsage(u: Usage): Gemini.UsageMetadata {
   const prompt = u.input + u.cacheRead + u.cacheWrite;
   const reasoning = Math.min(u.reasoning ?? 0, u.output);
-  const out: Record<string, number> = {
+  const out: Gemini.UsageMetadata = {
     promptTokenCount: prompt,
     candidatesTokenCount: u.output - reasoning,
     totalTokenCount: prompt + u.output,
