@@ -1,7 +1,6 @@
 import { routerError, type Finish, type StreamEvent } from "../../ir";
 import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
-import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
 import { isObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
@@ -31,21 +30,8 @@ class GeminiStreamDecoder implements StreamDecoder {
   /** After an error nothing more is reported: the client stream is over. */
   private failed = false;
   private usageSent = false;
-  /**
-   * The latest usageMetadata after the first, converted once at the end (see noteUsage); when
-   * it came through a template instead, that template and the chunk's counts.
-   */
+  /** The latest usageMetadata after the first, converted once at the end (see noteUsage). */
   private lastUsage: unknown;
-  private lastKnown?: { usage: unknown; counts: readonly string[] };
-  private lastValues?: readonly string[];
-  /** The bytes this stream's text chunks repeat, and their usageMetadata: the next ones are read without a full parse. */
-  private textChunk?: {
-    bytes: FrameTemplate;
-    usage: unknown;
-    counts: readonly string[];
-    counted: boolean;
-  };
-  private learnt = 0;
 
   constructor(private readonly ctx: CodecContext) {
     this.parts = newPartState(ctx);
@@ -60,19 +46,6 @@ class GeminiStreamDecoder implements StreamDecoder {
     if (this.failed) return [];
     const text = frame.data.trim();
     if (text === "" || (frame.event !== RAW_TAIL && text === "[DONE]")) return [];
-    const known = this.textChunk;
-    if (known && frame.event === undefined) {
-      const values = known.bytes.match(text);
-      if (values) {
-        const out: StreamEvent[] = values[0] ? [{ type: "text", text: values[0] }] : [];
-        if (known.usage === undefined) return out;
-        // Once the first usage went out, only the last counts matter: they are put together at the end.
-        if (this.usageSent) {
-          if (known.counted) ((this.lastKnown = known), (this.lastValues = values));
-        } else this.noteUsage(withCounts(known.usage, known.counts, values), out);
-        return out;
-      }
-    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -80,30 +53,7 @@ class GeminiStreamDecoder implements StreamDecoder {
       return this.fail(`upstream (gemini): unreadable stream chunk: ${text.slice(0, 200)}`);
     }
     // Array mode can deliver an error wrapped in a one-element array.
-    if (!Array.isArray(json)) {
-      const out = this.chunk(json);
-      if (
-        frame.event === undefined &&
-        this.learnt < LEARN_TRIES &&
-        !this.failed &&
-        isPlainText(json)
-      ) {
-        this.learnt++;
-        const usage = field(json as Json, "usageMetadata");
-        let counts = isObject(usage)
-          ? RUNNING_COUNTS.filter((k) => typeof usage[k] === "number")
-          : [];
-        let bytes = FrameTemplate.learn(text, json, [
-          TEXT,
-          ...counts.map((k) => ["usageMetadata", k]),
-        ]);
-        // A count equal to another number in the chunk (the total while it is still the prompt's) cannot be a hole: keep them fixed.
-        if (!bytes && counts.length)
-          ((counts = []), (bytes = FrameTemplate.learn(text, json, [TEXT])));
-        this.textChunk = bytes && { bytes, usage, counts, counted: hasCounts(usage) };
-      }
-      return out;
-    }
+    if (!Array.isArray(json)) return this.chunk(json);
     const out: StreamEvent[] = [];
     for (const c of json) {
       if (this.failed) break;
@@ -166,8 +116,7 @@ class GeminiStreamDecoder implements StreamDecoder {
    */
   private noteUsage(meta: unknown, out: StreamEvent[]): void {
     if (this.usageSent) {
-      if (hasCounts(meta))
-        ((this.lastUsage = meta), (this.lastKnown = this.lastValues = undefined));
+      if (hasCounts(meta)) this.lastUsage = meta;
       return;
     }
     const usage = decodeUsage(meta);
@@ -176,10 +125,9 @@ class GeminiStreamDecoder implements StreamDecoder {
 
   /** The usage kept since the first, as its event (ahead of whatever ends the stream). */
   private takeUsage(out: StreamEvent[]): StreamEvent[] {
-    const { lastKnown: known, lastValues: values } = this;
-    const last = known && values ? withCounts(known.usage, known.counts, values) : this.lastUsage;
+    const last = this.lastUsage;
     const usage = last === undefined ? undefined : decodeUsage(last);
-    this.lastUsage = this.lastKnown = this.lastValues = undefined;
+    this.lastUsage = undefined;
     if (usage) out.unshift({ type: "usage", usage });
     return out;
   }
@@ -199,38 +147,6 @@ class GeminiStreamDecoder implements StreamDecoder {
     const reason = looseString(field(cand, "finishReason"));
     if (reason) this.finishRaw = reason;
   }
-}
-
-const TEXT: HolePath = ["candidates", 0, "content", "parts", 0, "text"];
-/** Usage counts that grow from chunk to chunk; the prompt's stay the same and are fixed bytes. */
-const RUNNING_COUNTS = ["candidatesTokenCount", "thoughtsTokenCount", "totalTokenCount"];
-
-/** The template's usageMetadata with this chunk's running counts (values after the text, as digits). */
-function withCounts(usage: unknown, counts: readonly string[], values: readonly string[]): unknown {
-  if (counts.length === 0) return usage;
-  const out: Json = { ...(usage as Json) };
-  for (let i = 0; i < counts.length; i++) out[counts[i]!] = Number(values[i + 1]);
-  return out;
-}
-
-/**
- * A chunk with one candidate whose only part is plain text, and no finish: apart from its
- * usageMetadata (kept with the template, since it is part of the fixed bytes), nothing in it
- * but the text can change what the decoder does with the next chunk of the same bytes.
- */
-function isPlainText(c: unknown): boolean {
-  if (!isObject(c) || c.error !== undefined) return false;
-  const candidates = field(c, "candidates");
-  if (!Array.isArray(candidates) || candidates.length !== 1 || !isObject(candidates[0]))
-    return false;
-  const cand = candidates[0];
-  if ((cand.index ?? 0) !== 0 || field(cand, "finishReason") !== undefined) return false;
-  const content = field(cand, "content");
-  const parts = isObject(content) ? field(content, "parts") : undefined;
-  if (!Array.isArray(parts) || parts.length !== 1 || !isObject(parts[0])) return false;
-  let keys = 0;
-  for (const key in parts[0]) if (++keys > 1 || key !== "text") return false;
-  return typeof parts[0].text === "string";
 }
 
 const COUNT_KEYS = [
