@@ -1,14 +1,8 @@
 import { setOwn } from "../lookup";
 import { isObject, type Json } from "../read";
 import type * as Gemini from "./api";
-import {
-  charge,
-  chargeCopies,
-  chargeNode,
-  NODE_BYTES,
-  SchemaBudget,
-  SchemaError,
-} from "./schema-budget";
+import { charge, chargeCopies, chargeNode, NODE_BYTES, SchemaBudget } from "./schema-budget";
+import { mergeSchemas, resolveRef } from "./schema-inline";
 
 /**
  * JSON Schema → Gemini `Schema` (the OpenAPI 3.0 subset behind `parameters` and
@@ -74,7 +68,7 @@ function convert(node: unknown, scope: Scope, partial = false): Gemini.Schema {
   if (Array.isArray(node.allOf) && node.allOf.length > 0) {
     const { allOf, ...rest } = node;
     return finish(
-      merge([...allOf.map((m) => convert(m, inner, true)), convertPlain(rest, inner)]),
+      mergeSchemas([...allOf.map((m) => convert(m, inner, true)), convertPlain(rest, inner)]),
       partial,
     );
   }
@@ -100,7 +94,7 @@ function finish(out: Gemini.Schema, partial: boolean): Gemini.Schema {
 /** $ref is inlined; a ref already being expanded on this path becomes a plain object (recursion). */
 function convertRef(node: Json, ref: string, scope: Scope): Gemini.Schema {
   const { $ref: _, ...siblings } = node;
-  const target = resolve(scope.root, ref);
+  const target = resolveRef(scope.root, ref);
   let base: Gemini.Schema;
   if (target === undefined || scope.refs.includes(ref)) {
     base = { type: "object" };
@@ -111,72 +105,7 @@ function convertRef(node: Json, ref: string, scope: Scope): Gemini.Schema {
   } else {
     base = convert(target, { ...scope, refs: [...scope.refs, ref] }, true);
   }
-  return merge([base, convertPlain(siblings, scope)]);
-}
-
-function resolve(root: Json, ref: string): unknown {
-  if (ref === "#") return root;
-  if (!ref.startsWith("#/")) return undefined;
-  // Every segment is read first: a bad escape is refused whether or not the walk gets that far.
-  const keys = ref
-    .slice(2)
-    .split("/")
-    .map((raw) => pointerKey(raw, ref));
-  let cur: unknown = root;
-  for (const key of keys) {
-    // Own members only: "#/__proto__" or "#/constructor" must not walk into Object.prototype.
-    if ((!isObject(cur) && !Array.isArray(cur)) || !Object.hasOwn(cur, key)) return undefined;
-    cur = (cur as Json)[key];
-  }
-  return cur;
-}
-
-/** One JSON-pointer segment of a URI fragment: %-escapes first, then ~1 and ~0 (RFC 6901 §6). */
-function pointerKey(raw: string, ref: string): string {
-  let key = raw;
-  if (raw.includes("%")) {
-    try {
-      key = decodeURIComponent(raw);
-    } catch {
-      throw new SchemaError(
-        `$ref ${JSON.stringify(ref.slice(0, 100))} is not a valid JSON pointer (bad %-escape)`,
-      );
-    }
-  }
-  return key.replace(/~1/g, "/").replace(/~0/g, "~");
-}
-
-/**
- * allOf members and $ref siblings: later members win on scalars, properties and required add up.
- * Added up in one object and one set, not copied per member (n members would cost n²).
- */
-function merge(parts: Gemini.Schema[]): Gemini.Schema {
-  const out: Json = {};
-  let properties: Json | undefined;
-  let required: Set<unknown> | undefined;
-  for (const p of parts) {
-    for (const [k, v] of Object.entries(p)) {
-      if (k === "properties" && isObject(out.properties) && isObject(v)) {
-        properties ??= out.properties = defineAll({}, out.properties);
-        defineAll(properties, v);
-      } else if (k === "required" && Array.isArray(out.required) && Array.isArray(v)) {
-        required ??= new Set(out.required);
-        for (const r of v) required.add(r);
-      } else {
-        out[k] = v;
-        if (k === "properties") properties = undefined;
-        if (k === "required") required = undefined;
-      }
-    }
-  }
-  if (required) out.required = [...required];
-  return out;
-}
-
-/** Copies own members by definition, so a property named "__proto__" stays a property. */
-function defineAll(target: Json, source: Json): Json {
-  for (const [k, v] of Object.entries(source)) setOwn(target, k, v);
-  return target;
+  return mergeSchemas([base, convertPlain(siblings, scope)]);
 }
 
 function convertPlain(node: Json, scope: Scope): Gemini.Schema {
