@@ -1,20 +1,17 @@
 import type { Warnings } from "../../ir/warning";
+import { isObject, type Json } from "../read";
 
 /**
  * OpenAI sends tool arguments as a JSON string; Anthropic `input` and Gemini `args` must be
  * objects. The usual breakage is truncation (finish_reason "length"), so the repair only closes
  * what was left open; anything else becomes `{}` with a warning rather than a failed request.
  */
-export function parseToolArgs(
-  text: string,
-  what: string,
-  warnings: Warnings,
-): Record<string, unknown> {
+export function parseToolArgs(text: string, what: string, warnings: Warnings): Json {
   if (text.trim() === "") return {};
-  const direct = asObject(text);
+  const direct = parseObject(text);
   if (direct) return direct;
   for (const candidate of repairs(text)) {
-    const fixed = asObject(candidate);
+    const fixed = parseObject(candidate);
     if (fixed) {
       warnings.add(
         "approximated",
@@ -28,7 +25,7 @@ export function parseToolArgs(
   return {};
 }
 
-function asObject(text: string): Record<string, unknown> | undefined {
+function parseObject(text: string): Json | undefined {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -37,9 +34,7 @@ function asObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : undefined;
+  return isObject(v) ? v : undefined;
 }
 
 function repairs(text: string): string[] {

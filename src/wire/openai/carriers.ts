@@ -1,6 +1,6 @@
 import type { ReasoningPart, Signature } from "../../ir/content";
 import { signatureFromText, signatureToText } from "../signature";
-import { isObj, obj, str, type Obj } from "./fields";
+import { isObject, looseObject, looseString, type Json } from "../read";
 
 /**
  * OpenAI Chat has no slot for reasoning signatures. Two conventions fill the gap
@@ -21,11 +21,11 @@ export function thinkingBlocksIn(raw: unknown): ReasoningPart[] | undefined {
   if (!Array.isArray(raw) || raw.length === 0) return undefined;
   const parts: ReasoningPart[] = [];
   for (const b of raw) {
-    if (!isObj(b)) continue;
+    if (!isObject(b)) continue;
     if (b.type === "redacted_thinking" && typeof b.data === "string")
       parts.push({ type: "reasoning", text: "", redacted: b.data });
     else if (b.type === "thinking") {
-      const part: ReasoningPart = { type: "reasoning", text: str(b.thinking) ?? "" };
+      const part: ReasoningPart = { type: "reasoning", text: looseString(b.thinking) ?? "" };
       const sig = signatureIn(b.signature, "anthropic");
       if (sig) part.signature = sig;
       parts.push(part);
@@ -35,7 +35,7 @@ export function thinkingBlocksIn(raw: unknown): ReasoningPart[] | undefined {
 }
 
 /** Only worth sending when something in it is not already in `reasoning_content`. */
-export function thinkingBlocksOut(parts: ReasoningPart[]): Obj[] | undefined {
+export function thinkingBlocksOut(parts: ReasoningPart[]): Json[] | undefined {
   if (!parts.some((p) => p.signature || p.redacted !== undefined)) return undefined;
   return parts.map((p) =>
     p.redacted !== undefined
@@ -48,17 +48,17 @@ export function thinkingBlocksOut(parts: ReasoningPart[]): Obj[] | undefined {
   );
 }
 
-export const toolSignatureIn = (toolCall: Obj): Signature | undefined =>
-  signatureIn(obj(obj(toolCall.extra_content).google).thought_signature, "gemini");
+export const toolSignatureIn = (toolCall: Json): Signature | undefined =>
+  signatureIn(looseObject(looseObject(toolCall.extra_content).google).thought_signature, "gemini");
 
 export const toolSignatureOut = (sig: Signature | undefined) =>
   sig ? { extra_content: { google: { thought_signature: signatureOut(sig) } } } : {};
 
 /** Reasoning text in compat answers: vLLM renamed `reasoning_content` to `reasoning`. */
-export function reasoningTextIn(o: Obj): string | undefined {
-  const a = str(o.reasoning_content);
+export function reasoningTextIn(o: Json): string | undefined {
+  const a = looseString(o.reasoning_content);
   if (a) return a;
-  const b = str(o.reasoning);
+  const b = looseString(o.reasoning);
   return b || undefined;
 }
 
@@ -68,12 +68,12 @@ export function contentIn(content: unknown): { text: string; reasoning: string }
   let text = "";
   let reasoning = "";
   if (Array.isArray(content)) {
-    for (const piece of content.filter(isObj)) {
+    for (const piece of content.filter(isObject)) {
       if (piece.type === "thinking")
         reasoning += Array.isArray(piece.thinking)
-          ? piece.thinking.map((t) => str(obj(t).text) ?? "").join("")
-          : (str(piece.thinking) ?? "");
-      else text += str(piece.text) ?? "";
+          ? piece.thinking.map((t) => looseString(looseObject(t).text) ?? "").join("")
+          : (looseString(piece.thinking) ?? "");
+      else text += looseString(piece.text) ?? "";
     }
   }
   return { text, reasoning };

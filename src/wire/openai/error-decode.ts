@@ -1,5 +1,5 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir/error";
-import { isObj, num, obj, str, type Obj } from "./fields";
+import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 
 const PREFIX = "upstream (openai): ";
 
@@ -12,7 +12,7 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
     parsed = undefined;
   }
   if (Array.isArray(parsed)) parsed = parsed[0];
-  const payload = isObj(parsed) ? (parsed.error ?? parsed) : undefined;
+  const payload = isObject(parsed) ? (parsed.error ?? parsed) : undefined;
   const fallback = body.trim().slice(0, 500) || `HTTP ${status}`;
   return errorFromPayload(status, payload, fallback, retryAfter(headers), parsed);
 }
@@ -28,13 +28,14 @@ export function errorFromPayload(
   retry?: string,
   cause?: unknown,
 ): RouterError {
-  const e: Obj = isObj(payload) ? payload : {};
-  const code = str(e.code) ?? "";
-  const type = str(e.type) ?? "";
-  const effective = status ?? num(e.status_code) ?? num(e.status) ?? num(e.code);
-  let message = str(e.message) ?? (typeof payload === "string" ? payload : fallback);
+  const e: Json = isObject(payload) ? payload : {};
+  const code = looseString(e.code) ?? "";
+  const type = looseString(e.type) ?? "";
+  const effective =
+    status ?? looseNumber(e.status_code) ?? looseNumber(e.status) ?? looseNumber(e.code);
+  let message = looseString(e.message) ?? (typeof payload === "string" ? payload : fallback);
   // OpenRouter's own message is generic ("Provider returned error"); the provider's is the useful part.
-  const raw = str(obj(e.metadata).raw);
+  const raw = looseString(looseObject(e.metadata).raw);
   if (raw) message = `${message}: ${raw}`;
 
   let errorCode =

@@ -13,19 +13,10 @@ import type {
 import type { Warnings } from "../../ir/warning";
 import { parseToolArgs } from "./args";
 import { reasoningTextIn, signatureIn, thinkingBlocksIn, toolSignatureIn } from "./carriers";
-import {
-  asObj,
-  at,
-  fail,
-  isObj,
-  obj,
-  optArray,
-  optObj,
-  optString,
-  reqString,
-  type Obj,
-} from "./fields";
+import { asObject, at, bad, fields, isObject, looseObject, type Json } from "../read";
 import { audioMime, parseDataUrl, sniffMime } from "./media";
+
+const { optArray, optObject, optString, reqString } = fields;
 
 // Fields of a message this decoder reads (or knowingly ignores: `annotations` are answer-side citations clients echo back).
 const KNOWN_KEYS = new Set([
@@ -67,7 +58,7 @@ export function decodeMessages(
 
   raw.forEach((item, i) => {
     const path = `messages[${i}]`;
-    const m = asObj(item, path);
+    const m = asObject(item, path);
     const role = reqString(m, "role", path);
     for (const key of Object.keys(m))
       if (!KNOWN_KEYS.has(key) || (key === "name" && role !== "function")) unknown.add(key);
@@ -95,7 +86,7 @@ export function decodeMessages(
       const parts = assistantParts(m, path, warnings, i, legacyCalls);
       for (const p of parts) if (p.type === "tool_call") callNames.set(p.id, p.name);
       messages.push({ role: "assistant", parts });
-    } else fail(at(path, "role"), `unsupported role "${role}"`);
+    } else bad(at(path, "role"), `unsupported role "${role}"`);
   });
   flush();
   for (const key of unknown)
@@ -110,7 +101,7 @@ function toolResult(callId: string, name: string | undefined, content: TextPart[
 }
 
 /** LiteLLM lets OpenAI clients mark Anthropic cache breakpoints on parts; keep them for that target. */
-function partExt(p: Obj): { ext?: Extensions } {
+function partExt(p: Json): { ext?: Extensions } {
   return p.cache_control === undefined
     ? {}
     : { ext: { anthropic: { cacheControl: p.cache_control } } };
@@ -119,29 +110,29 @@ function partExt(p: Obj): { ext?: Extensions } {
 function textParts(content: unknown, path: string, allowNull: boolean): TextPart[] {
   if (typeof content === "string") return [{ type: "text", text: content }];
   if ((content === null || content === undefined) && allowNull) return [];
-  if (!Array.isArray(content)) fail(path, "expected a string or an array of text parts");
+  if (!Array.isArray(content)) bad(path, "expected a string or an array of text parts");
   return content.map((item, j) => {
-    const p = asObj(item, at(path, j));
+    const p = asObject(item, at(path, j));
     if (p.type !== "text")
-      fail(at(at(path, j), "type"), `expected "text" here, got ${JSON.stringify(p.type)}`);
+      bad(at(at(path, j), "type"), `expected "text" here, got ${JSON.stringify(p.type)}`);
     return { type: "text", text: reqString(p, "text", at(path, j)), ...partExt(p) };
   });
 }
 
 function userParts(content: unknown, path: string): UserPart[] {
   if (typeof content === "string") return [{ type: "text", text: content }];
-  if (!Array.isArray(content)) fail(path, "expected a string or an array of content parts");
-  return content.map((item, j) => userPart(asObj(item, at(path, j)), at(path, j)));
+  if (!Array.isArray(content)) bad(path, "expected a string or an array of content parts");
+  return content.map((item, j) => userPart(asObject(item, at(path, j)), at(path, j)));
 }
 
-function userPart(p: Obj, path: string): UserPart {
+function userPart(p: Json, path: string): UserPart {
   switch (p.type) {
     case "text":
       return { type: "text", text: reqString(p, "text", path), ...partExt(p) };
     case "image_url": {
       const holder = p.image_url;
       const src =
-        typeof holder === "string" ? { url: holder } : asObj(holder, at(path, "image_url"));
+        typeof holder === "string" ? { url: holder } : asObject(holder, at(path, "image_url"));
       const url = reqString(src, "url", at(path, "image_url"));
       const detail = optString(src, "detail", at(path, "image_url"));
       const inline = parseDataUrl(url);
@@ -156,7 +147,7 @@ function userPart(p: Obj, path: string): UserPart {
       return { ...image, ...partExt(p) };
     }
     case "input_audio": {
-      const a = asObj(p.input_audio, at(path, "input_audio"));
+      const a = asObject(p.input_audio, at(path, "input_audio"));
       const data = reqString(a, "data", at(path, "input_audio"));
       return {
         type: "file",
@@ -165,7 +156,7 @@ function userPart(p: Obj, path: string): UserPart {
       };
     }
     case "file": {
-      const f = asObj(p.file, at(path, "file"));
+      const f = asObject(p.file, at(path, "file"));
       const fpath = at(path, "file");
       const file: FilePart = { type: "file" };
       const name = optString(f, "filename", fpath);
@@ -177,16 +168,16 @@ function userPart(p: Obj, path: string): UserPart {
         file.mime = inline.mime ?? sniffMime(inline.data) ?? "application/pdf";
         file.data = inline.data;
       } else if (fileId !== undefined) file.fileId = fileId;
-      else fail(fpath, "expected file_data or file_id");
+      else bad(fpath, "expected file_data or file_id");
       return { ...file, ...partExt(p) };
     }
     default:
-      return fail(at(path, "type"), `unsupported content part type ${JSON.stringify(p.type)}`);
+      return bad(at(path, "type"), `unsupported content part type ${JSON.stringify(p.type)}`);
   }
 }
 
 function assistantParts(
-  m: Obj,
+  m: Json,
   path: string,
   warnings: Warnings,
   i: number,
@@ -201,17 +192,17 @@ function assistantParts(
   if (typeof m.content === "string") pushText(m.content);
   else if (Array.isArray(m.content)) {
     m.content.forEach((item, j) => {
-      const p = asObj(item, at(at(path, "content"), j));
+      const p = asObject(item, at(at(path, "content"), j));
       if (p.type === "text") pushText(reqString(p, "text", at(at(path, "content"), j)));
       else if (p.type === "refusal") pushText(reqString(p, "refusal", at(at(path, "content"), j)));
       else
-        fail(
+        bad(
           at(at(at(path, "content"), j), "type"),
           `unsupported assistant content part type ${JSON.stringify(p.type)}`,
         );
     });
   } else if (m.content !== null && m.content !== undefined)
-    fail(at(path, "content"), "expected a string, an array of parts or null");
+    bad(at(path, "content"), "expected a string, an array of parts or null");
   const refusal = optString(m, "refusal", path);
   if (refusal) pushText(refusal);
   if (m.audio !== undefined && m.audio !== null)
@@ -222,9 +213,13 @@ function assistantParts(
     );
 
   const calls: ToolCallPart[] = (optArray(m, "tool_calls", path) ?? []).map((item, j) =>
-    toolCall(asObj(item, at(at(path, "tool_calls"), j)), at(at(path, "tool_calls"), j), warnings),
+    toolCall(
+      asObject(item, at(at(path, "tool_calls"), j)),
+      at(at(path, "tool_calls"), j),
+      warnings,
+    ),
   );
-  const legacyCall = optObj(m, "function_call", path);
+  const legacyCall = optObject(m, "function_call", path);
   if (legacyCall) {
     const name = reqString(legacyCall, "name", at(path, "function_call"));
     const id = `call_fn_${i}`;
@@ -239,19 +234,22 @@ function assistantParts(
     });
   }
   // Gemini's compat endpoint may put the batch's signature on the message instead of the call.
-  const messageSig = signatureIn(obj(obj(m.extra_content).google).thought_signature, "gemini");
+  const messageSig = signatureIn(
+    looseObject(looseObject(m.extra_content).google).thought_signature,
+    "gemini",
+  );
   const unsigned = calls.find((c) => !c.signature);
   if (messageSig && unsigned) unsigned.signature = messageSig;
   return [...reasoning, ...texts, ...calls];
 }
 
-function toolCall(tc: Obj, path: string, warnings: Warnings): ToolCallPart {
+function toolCall(tc: Json, path: string, warnings: Warnings): ToolCallPart {
   if (tc.type !== undefined && tc.type !== "function")
-    fail(
+    bad(
       at(path, "type"),
       `only function tool calls can be converted, got ${JSON.stringify(tc.type)}`,
     );
-  const fn = asObj(tc.function, at(path, "function"));
+  const fn = asObject(tc.function, at(path, "function"));
   const call: ToolCallPart = {
     type: "tool_call",
     id: reqString(tc, "id", path),
@@ -265,7 +263,7 @@ function toolCall(tc: Obj, path: string, warnings: Warnings): ToolCallPart {
 
 function argsOf(raw: unknown, path: string, warnings: Warnings): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};
-  if (isObj(raw)) return raw;
-  if (typeof raw !== "string") fail(path, "expected a JSON string");
+  if (isObject(raw)) return raw;
+  if (typeof raw !== "string") bad(path, "expected a JSON string");
   return parseToolArgs(raw, path, warnings);
 }

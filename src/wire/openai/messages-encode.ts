@@ -7,9 +7,10 @@ import type {
   ToolResultPart,
   UserPart,
 } from "../../ir/content";
+import { routerError } from "../../ir/error";
 import type { Warning } from "../../ir/warning";
 import type { EncodeRequestContext } from "../codec";
-import { refuse, type Obj } from "./fields";
+import { reject, type Json } from "../read";
 import { audioFormat, defaultFilename, sniffMime, toDataUrl } from "./media";
 
 export interface EncodeEnv {
@@ -25,8 +26,8 @@ export interface EncodeEnv {
  * turn that called them (OpenAI rejects anything in between), so a user turn is split: its tool
  * results first, then any media the tools returned, then the user's own content.
  */
-export function encodeMessages(system: TextPart[], messages: Message[], env: EncodeEnv): Obj[] {
-  const out: Obj[] = [];
+export function encodeMessages(system: TextPart[], messages: Message[], env: EncodeEnv): Json[] {
+  const out: Json[] = [];
   const prompt = joinText(system, "\n\n", env);
   if (prompt !== "") out.push({ role: "system", content: prompt });
   // The last assistant turn's call ids in order, and those of them still unanswered (a set: n results are paired in n steps).
@@ -55,14 +56,14 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
       answerMissing();
       const msg = encodeAssistant(m.parts, env);
       out.push(msg);
-      offered = ((msg.tool_calls as Obj[] | undefined) ?? []).map((c) => c.id as string);
+      offered = ((msg.tool_calls as Json[] | undefined) ?? []).map((c) => c.id as string);
       for (const id of offered) awaiting.add(id);
     } else {
       const results = m.parts.filter((p): p is ToolResultPart => p.type === "tool_result");
       const rest = m.parts.filter(
         (p): p is Exclude<UserPart, ToolResultPart> => p.type !== "tool_result",
       );
-      const attachments: Obj[] = [];
+      const attachments: Json[] = [];
       for (const r of results) {
         const id = env.ctx.toolIds.toWire(r.callId);
         if (!awaiting.has(id)) {
@@ -108,7 +109,7 @@ function resultText(r: ToolResultPart, env: EncodeEnv): string {
 }
 
 /** OpenAI accepts images and files only in user messages (protocols.md §2.4). */
-function resultMedia(r: ToolResultPart, env: EncodeEnv): Obj[] {
+function resultMedia(r: ToolResultPart, env: EncodeEnv): Json[] {
   const media = r.content.filter(
     (c): c is ImagePart | FilePart =>
       c.type === "image" || (c.type === "file" && !(c.text !== undefined && c.data === undefined)),
@@ -125,7 +126,7 @@ function resultMedia(r: ToolResultPart, env: EncodeEnv): Obj[] {
 function encodeUserContent(
   parts: Exclude<UserPart, ToolResultPart>[],
   env: EncodeEnv,
-): string | Obj[] {
+): string | Json[] {
   // Several compat servers (DeepSeek among them) accept only a string for text-only turns.
   if (parts.every((p) => p.type === "text")) return joinText(parts as TextPart[], "\n", env);
   return parts.map((p) =>
@@ -133,7 +134,7 @@ function encodeUserContent(
   );
 }
 
-function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
+function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
   if (p.ext?.anthropic)
     env.warnOnce(
       "dropped",
@@ -141,13 +142,17 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
       "OpenAI caches prompts automatically; breakpoints were dropped",
     );
   if (p.fileId !== undefined && p.data === undefined)
-    refuse(
-      `a provider file id (${p.fileId}) cannot be sent to an OpenAI upstream: file ids are not portable between providers`,
+    reject(
+      routerError(
+        "invalid_request",
+        `a provider file id (${p.fileId}) cannot be sent to an OpenAI upstream: file ids are not portable between providers`,
+      ),
     );
   if (p.type === "image") {
     const url =
       p.data !== undefined ? toDataUrl(p.mime ?? sniffMime(p.data) ?? "image/png", p.data) : p.url;
-    if (url === undefined) refuse("an image part has neither data nor url");
+    if (url === undefined)
+      reject(routerError("invalid_request", "an image part has neither data nor url"));
     return {
       type: "image_url",
       image_url: p.detail !== undefined ? { url, detail: p.detail } : { url },
@@ -156,11 +161,19 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
   if (p.data === undefined && p.text !== undefined) return { type: "text", text: p.text };
   // The glue downloads URLs it wants inlined; a URL that reaches us cannot be expressed without losing the document.
   if (p.data === undefined)
-    refuse(`OpenAI cannot fetch files by URL (${p.url ?? "no url"}); send the file inline`);
+    reject(
+      routerError(
+        "invalid_request",
+        `OpenAI cannot fetch files by URL (${p.url ?? "no url"}); send the file inline`,
+      ),
+    );
   const mime = p.mime ?? sniffMime(p.data) ?? "application/octet-stream";
   if (mime.startsWith("audio/")) {
     const format = audioFormat(mime);
-    if (!format) refuse(`OpenAI input_audio accepts only wav and mp3, not ${mime}`);
+    if (!format)
+      reject(
+        routerError("invalid_request", `OpenAI input_audio accepts only wav and mp3, not ${mime}`),
+      );
     return { type: "input_audio", input_audio: { data: p.data, format } };
   }
   if (mime.startsWith("text/")) {
@@ -173,12 +186,12 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Obj {
   };
 }
 
-function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Obj {
+function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Json {
   const { ctx } = env;
   const texts = parts.filter((p) => p.type === "text");
   const reasoning = parts.filter((p) => p.type === "reasoning");
   const calls = parts.filter((p) => p.type === "tool_call");
-  const msg: Obj = {
+  const msg: Json = {
     role: "assistant",
     content: texts.length ? joinText(texts, "\n", env) : calls.length ? null : "",
   };
@@ -199,7 +212,7 @@ function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Obj {
     );
   if (calls.length) {
     msg.tool_calls = calls.map((c) => {
-      const call: Obj = {
+      const call: Json = {
         id: ctx.toolIds.toWire(c.id),
         type: "function",
         function: { name: ctx.toolNames.toWire(c.name), arguments: JSON.stringify(c.args ?? {}) },

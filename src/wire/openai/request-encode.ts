@@ -1,7 +1,7 @@
-import type { RouterError } from "../../ir/error";
+import { routerError, type RouterError } from "../../ir/error";
 import type { IRRequest, ReasoningEffort, ResponseFormat, ToolChoice } from "../../ir/request";
 import type { EncodeRequestContext } from "../codec";
-import { guard, refuse, type Obj } from "./fields";
+import { guard, reject, type Json } from "../read";
 import { encodeMessages, type EncodeEnv } from "./messages-encode";
 
 const MAX_STOP = 4;
@@ -11,86 +11,98 @@ export function encodeRequest(
   req: IRRequest,
   ctx: EncodeRequestContext,
 ): Record<string, unknown> | RouterError {
-  return guard(() => {
-    const seen = new Set<string>();
-    const env: EncodeEnv = {
-      ctx,
-      googleHost: hostOf(ctx.target.apiBase).endsWith(".googleapis.com"),
-      warnOnce(code, what, detail) {
-        if (seen.has(code + what)) return;
-        seen.add(code + what);
-        ctx.warnings.add(code, what, detail);
-      },
-    };
-    if (req.n !== undefined && req.n > 1)
-      refuse("n > 1 cannot be converted: the router returns a single choice");
-    const body: Obj = {
-      model: ctx.target.model,
-      messages: encodeMessages(req.system, req.messages, env),
-    };
+  return guard(
+    () => {
+      const seen = new Set<string>();
+      const env: EncodeEnv = {
+        ctx,
+        googleHost: hostOf(ctx.target.apiBase).endsWith(".googleapis.com"),
+        warnOnce(code, what, detail) {
+          if (seen.has(code + what)) return;
+          seen.add(code + what);
+          ctx.warnings.add(code, what, detail);
+        },
+      };
+      if (req.n !== undefined && req.n > 1)
+        reject(
+          routerError(
+            "invalid_request",
+            "n > 1 cannot be converted: the router returns a single choice",
+          ),
+        );
+      const body: Json = {
+        model: ctx.target.model,
+        messages: encodeMessages(req.system, req.messages, env),
+      };
 
-    if (req.tools.length) {
-      body.tools = req.tools.map((t) => {
-        if (t.ext?.anthropic)
-          env.warnOnce(
-            "dropped",
-            "cache_control",
-            "OpenAI caches prompts automatically; breakpoints were dropped",
-          );
-        const fn: Obj = { name: ctx.toolNames.toWire(t.name) };
-        if (t.description !== undefined) fn.description = t.description;
-        fn.parameters = t.schema;
-        // Only the client's own choice: strict mode needs a schema shaped for it.
-        if (t.strict !== undefined) fn.strict = t.strict;
-        return { type: "function", function: fn };
-      });
-      if (req.toolChoice) body.tool_choice = toolChoice(req.toolChoice, ctx);
-      if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
-    }
+      if (req.tools.length) {
+        body.tools = req.tools.map((t) => {
+          if (t.ext?.anthropic)
+            env.warnOnce(
+              "dropped",
+              "cache_control",
+              "OpenAI caches prompts automatically; breakpoints were dropped",
+            );
+          const fn: Json = { name: ctx.toolNames.toWire(t.name) };
+          if (t.description !== undefined) fn.description = t.description;
+          fn.parameters = t.schema;
+          // Only the client's own choice: strict mode needs a schema shaped for it.
+          if (t.strict !== undefined) fn.strict = t.strict;
+          return { type: "function", function: fn };
+        });
+        if (req.toolChoice) body.tool_choice = toolChoice(req.toolChoice, ctx);
+        if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+      }
 
-    let max = req.maxTokens;
-    const limit = ctx.target.maxOutputTokens;
-    if (max !== undefined && limit !== undefined && max > limit) {
-      ctx.warnings.add("clamped", "max_tokens", `${max} → ${limit} (the model's configured limit)`);
-      max = limit;
-    }
-    // o-series and gpt-5 reject max_tokens; most compat servers only read max_tokens.
-    if (max !== undefined)
-      body[
-        hostOf(ctx.target.apiBase) === "api.openai.com" ? "max_completion_tokens" : "max_tokens"
-      ] = max;
-    if (req.temperature !== undefined) body.temperature = req.temperature;
-    if (req.topP !== undefined) body.top_p = req.topP;
-    if (req.topK !== undefined) ctx.warnings.add("dropped", "top_k", "OpenAI has no top_k");
-    if (req.stop?.length) {
-      if (req.stop.length > MAX_STOP)
+      let max = req.maxTokens;
+      const limit = ctx.target.maxOutputTokens;
+      if (max !== undefined && limit !== undefined && max > limit) {
         ctx.warnings.add(
           "clamped",
-          "stop",
-          `kept the first ${MAX_STOP} of ${req.stop.length} stop sequences`,
+          "max_tokens",
+          `${max} → ${limit} (the model's configured limit)`,
         );
-      body.stop = req.stop.slice(0, MAX_STOP);
-    }
-    if (req.seed !== undefined) body.seed = req.seed;
-    if (req.user !== undefined) body.user = req.user;
-    if (req.n !== undefined) body.n = req.n;
-    if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
-    if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
-    if (req.responseFormat) body.response_format = responseFormat(req.responseFormat, body, env);
-    const effort = reasoningEffort(req, env);
-    if (effort) body.reasoning_effort = effort;
-    body.stream = req.stream;
-    // Always asked for: usage is reported to every client, whatever format it speaks.
-    if (req.stream) body.stream_options = { include_usage: true };
+        max = limit;
+      }
+      // o-series and gpt-5 reject max_tokens; most compat servers only read max_tokens.
+      if (max !== undefined)
+        body[
+          hostOf(ctx.target.apiBase) === "api.openai.com" ? "max_completion_tokens" : "max_tokens"
+        ] = max;
+      if (req.temperature !== undefined) body.temperature = req.temperature;
+      if (req.topP !== undefined) body.top_p = req.topP;
+      if (req.topK !== undefined) ctx.warnings.add("dropped", "top_k", "OpenAI has no top_k");
+      if (req.stop?.length) {
+        if (req.stop.length > MAX_STOP)
+          ctx.warnings.add(
+            "clamped",
+            "stop",
+            `kept the first ${MAX_STOP} of ${req.stop.length} stop sequences`,
+          );
+        body.stop = req.stop.slice(0, MAX_STOP);
+      }
+      if (req.seed !== undefined) body.seed = req.seed;
+      if (req.user !== undefined) body.user = req.user;
+      if (req.n !== undefined) body.n = req.n;
+      if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
+      if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
+      if (req.responseFormat) body.response_format = responseFormat(req.responseFormat, body, env);
+      const effort = reasoningEffort(req, env);
+      if (effort) body.reasoning_effort = effort;
+      body.stream = req.stream;
+      // Always asked for: usage is reported to every client, whatever format it speaks.
+      if (req.stream) body.stream_options = { include_usage: true };
 
-    for (const source of ["anthropic", "gemini"] as const) {
-      for (const key of Object.keys(req.ext?.[source] ?? {}))
-        ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
-    }
-    for (const [key, value] of Object.entries(req.ext?.openai ?? {}))
-      if (!(key in body)) body[key] = value;
-    return body;
-  });
+      for (const source of ["anthropic", "gemini"] as const) {
+        for (const key of Object.keys(req.ext?.[source] ?? {}))
+          ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
+      }
+      for (const [key, value] of Object.entries(req.ext?.openai ?? {}))
+        if (!(key in body)) body[key] = value;
+      return body;
+    },
+    { codec: "openai" },
+  );
 }
 
 function hostOf(apiBase: string): string {
@@ -107,7 +119,7 @@ function toolChoice(tc: ToolChoice, ctx: EncodeRequestContext): unknown {
     : tc.type;
 }
 
-function responseFormat(rf: ResponseFormat, body: Obj, env: EncodeEnv): Obj {
+function responseFormat(rf: ResponseFormat, body: Json, env: EncodeEnv): Json {
   if (rf.type === "text") return { type: "text" };
   if (rf.type === "json") {
     ensureJsonMentioned(body, env);
@@ -125,8 +137,8 @@ function responseFormat(rf: ResponseFormat, body: Obj, env: EncodeEnv): Obj {
 }
 
 /** OpenAI rejects json_object mode unless a message mentions JSON; other formats have no such rule. */
-function ensureJsonMentioned(body: Obj, env: EncodeEnv): void {
-  const messages = body.messages as Obj[];
+function ensureJsonMentioned(body: Json, env: EncodeEnv): void {
+  const messages = body.messages as Json[];
   if (/json/i.test(JSON.stringify(messages.map((m) => m.content)))) return;
   const line = "Respond with a JSON object.";
   const first = messages[0];

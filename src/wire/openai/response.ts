@@ -14,46 +14,46 @@ import {
   toolSignatureOut,
 } from "./carriers";
 import { errorFromPayload } from "./error-decode";
-import { guard, isObj, obj, str, type Obj } from "./fields";
+import { guard, isObject, looseObject, looseString, type Json } from "../read";
 import { finishFromWire, finishToWire } from "./finish";
 import { usageFromWire, usageToWire } from "./usage";
 
 /** An upstream's non-streamed answer → IR. Only the first choice counts (n > 1 is refused earlier). */
 export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | RouterError {
-  return guard(() => decodeBody(body, ctx));
+  return guard(() => decodeBody(body, ctx), { codec: "openai" });
 }
 
 function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError {
-  if (!isObj(body))
+  if (!isObject(body))
     return routerError("bad_gateway", "upstream (openai): the response is not a JSON object", {
       cause: body,
     });
   // Some compat servers answer 200 with an error object.
   if (body.error !== undefined && body.error !== null)
     return errorFromPayload(undefined, body.error, "error in a 200 response", undefined, body);
-  const choices = Array.isArray(body.choices) ? body.choices.filter(isObj) : [];
+  const choices = Array.isArray(body.choices) ? body.choices.filter(isObject) : [];
   const choice = choices.find((c) => (c.index ?? 0) === 0) ?? choices[0];
   if (!choice)
     return routerError("bad_gateway", "upstream (openai): the response has no choices", {
       cause: body,
     });
 
-  const msg = obj(choice.message);
+  const msg = looseObject(choice.message);
   const content = contentIn(msg.content);
   const reasoning: ReasoningPart[] = thinkingBlocksIn(msg.thinking_blocks) ?? [];
   const thought = reasoningTextIn(msg) ?? content.reasoning;
   if (!reasoning.length && thought) reasoning.push({ type: "reasoning", text: thought });
   const texts: TextPart[] = [];
   if (content.text) texts.push({ type: "text", text: content.text });
-  const refusal = str(msg.refusal);
+  const refusal = looseString(msg.refusal);
   if (refusal) texts.push({ type: "text", text: refusal });
 
   const calls: ToolCallPart[] = [];
-  const rawCalls: Obj[] = Array.isArray(msg.tool_calls) ? msg.tool_calls.filter(isObj) : [];
-  if (isObj(msg.function_call)) rawCalls.push({ function: msg.function_call });
+  const rawCalls: Json[] = Array.isArray(msg.tool_calls) ? msg.tool_calls.filter(isObject) : [];
+  if (isObject(msg.function_call)) rawCalls.push({ function: msg.function_call });
   rawCalls.forEach((tc, i) => {
-    const fn = obj(tc.function);
-    const name = str(fn.name);
+    const fn = looseObject(tc.function);
+    const name = looseString(fn.name);
     if (!name) {
       ctx.warnings.add(
         "dropped",
@@ -62,11 +62,11 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
       );
       return;
     }
-    const id = str(tc.id);
+    const id = looseString(tc.id);
     const args =
       typeof fn.arguments === "string"
         ? parseToolArgs(fn.arguments, `tool_calls[${i}].function.arguments`, ctx.warnings)
-        : isObj(fn.arguments)
+        : isObject(fn.arguments)
           ? fn.arguments
           : {};
     const call: ToolCallPart = {
@@ -80,12 +80,15 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
     calls.push(call);
   });
   // Gemini's compat endpoint may carry the signature of the batch's first call on the message.
-  const messageSig = signatureIn(obj(obj(msg.extra_content).google).thought_signature, "gemini");
+  const messageSig = signatureIn(
+    looseObject(looseObject(msg.extra_content).google).thought_signature,
+    "gemini",
+  );
   const unsigned = calls.find((c) => !c.signature);
   if (messageSig && unsigned) unsigned.signature = messageSig;
 
   return {
-    id: str(body.id) || synthId("chatcmpl-", ctx.random),
+    id: looseString(body.id) || synthId("chatcmpl-", ctx.random),
     model: ctx.group,
     parts: [...reasoning, ...texts, ...calls],
     finish: finishFromWire(choice.finish_reason, calls.length > 0, !!refusal),
@@ -98,7 +101,7 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
   const texts = res.parts.filter((p) => p.type === "text");
   const reasoning = res.parts.filter((p) => p.type === "reasoning");
   const calls = res.parts.filter((p) => p.type === "tool_call");
-  const message: Obj = {
+  const message: Json = {
     role: "assistant",
     // Text parts are pieces of one answer, as a stream would have delivered them.
     content: texts.length ? texts.map((t) => t.text).join("") : calls.length ? null : "",

@@ -8,7 +8,7 @@ import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
 import { contentIn, reasoningTextIn, signatureIn, toolSignatureIn } from "./carriers";
 import { errorFromPayload } from "./error-decode";
-import { isObj, num, obj, str, type Obj } from "./fields";
+import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 import { finishFromWire } from "./finish";
 import { OPENAI_STREAM_END } from "./stream-end";
 import { usageFromWire } from "./usage";
@@ -34,12 +34,12 @@ const WITH_PADDING = [TEXT, ["obfuscation"]];
  * A chunk that only carries text for the one choice: nothing in it but the content string can
  * change what the decoder does with the next chunk of the same shape.
  */
-function isPlainText(chunk: Obj, choice: Obj): boolean {
+function isPlainText(chunk: Json, choice: Json): boolean {
   if (
     (choice.index ?? 0) !== 0 ||
     choice.finish_reason != null ||
     chunk.usage != null ||
-    !isObj(choice.delta)
+    !isObject(choice.delta)
   )
     return false;
   let keys = 0;
@@ -114,29 +114,29 @@ class ChunkDecoder implements StreamDecoder {
     // Compat servers report failures as `data: {"error":…}` or as an `event: error` frame (Groq).
     if (
       frame.event === "error" ||
-      (isObj(chunk) && chunk.error !== undefined && chunk.error !== null)
+      (isObject(chunk) && chunk.error !== undefined && chunk.error !== null)
     ) {
       return this.fail(
         errorFromPayload(
           undefined,
-          isObj(chunk) ? (chunk.error ?? chunk) : chunk,
+          isObject(chunk) ? (chunk.error ?? chunk) : chunk,
           "error event in the stream",
           undefined,
           chunk,
         ),
       );
     }
-    if (!isObj(chunk))
+    if (!isObject(chunk))
       return this.fail(
         routerError("bad_gateway", "upstream (openai): a stream frame is not a JSON object", {
           cause: data,
         }),
       );
-    const out = this.ensureStarted(str(chunk.id));
-    const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isObj) : [];
+    const out = this.ensureStarted(looseString(chunk.id));
+    const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isObject) : [];
     const choice = choices.find((c) => (c.index ?? 0) === 0);
     if (choice) this.onChoice(choice, out);
-    if (isObj(chunk.usage)) out.push({ type: "usage", usage: usageFromWire(chunk.usage) });
+    if (isObject(chunk.usage)) out.push({ type: "usage", usage: usageFromWire(chunk.usage) });
     if (
       frame.event === undefined &&
       this.learnt < LEARN_TRIES &&
@@ -170,14 +170,14 @@ class ChunkDecoder implements StreamDecoder {
     ];
   }
 
-  private onChoice(choice: Obj, out: StreamEvent[]): void {
-    const delta = obj(choice.delta);
+  private onChoice(choice: Json, out: StreamEvent[]): void {
+    const delta = looseObject(choice.delta);
     const content = contentIn(delta.content);
     const thought = reasoningTextIn(delta) ?? content.reasoning;
     if (thought) out.push({ type: "reasoning", text: thought });
     // LiteLLM-style proxies stream Anthropic signatures in `thinking_blocks`; the text already came as reasoning.
     if (Array.isArray(delta.thinking_blocks)) {
-      for (const b of delta.thinking_blocks.filter(isObj)) {
+      for (const b of delta.thinking_blocks.filter(isObject)) {
         const sig = b.type === "thinking" ? signatureIn(b.signature, "anthropic") : undefined;
         if (sig) out.push({ type: "reasoning_signature", signature: sig });
         if (b.type === "redacted_thinking" && typeof b.data === "string")
@@ -185,13 +185,13 @@ class ChunkDecoder implements StreamDecoder {
       }
     }
     if (content.text) out.push({ type: "text", text: content.text });
-    const refusal = str(delta.refusal);
+    const refusal = looseString(delta.refusal);
     if (refusal) {
       this.refusal = true;
       out.push({ type: "text", text: refusal });
     }
     if (Array.isArray(delta.tool_calls))
-      for (const tc of delta.tool_calls.filter(isObj)) this.onToolDelta(tc, out);
+      for (const tc of delta.tool_calls.filter(isObject)) this.onToolDelta(tc, out);
     if (typeof choice.finish_reason === "string" && choice.finish_reason !== "") {
       this.finishRaw = choice.finish_reason;
       this.sawFinish = true;
@@ -199,10 +199,10 @@ class ChunkDecoder implements StreamDecoder {
   }
 
   /** Slot by `index`, else by `id`, else the last one (pitfall 6); a new id or name on a reused key means a new call. */
-  private slotFor(tc: Obj): Slot {
-    const key = num(tc.index);
-    const id = str(tc.id) || undefined;
-    const name = str(obj(tc.function).name) || undefined;
+  private slotFor(tc: Json): Slot {
+    const key = looseNumber(tc.index);
+    const id = looseString(tc.id) || undefined;
+    const name = looseString(looseObject(tc.function).name) || undefined;
     let slot: Slot | undefined;
     if (key !== undefined) slot = this.byKey.get(key);
     else if (id) slot = this.byId.get(id);
@@ -220,19 +220,19 @@ class ChunkDecoder implements StreamDecoder {
     return slot;
   }
 
-  private onToolDelta(tc: Obj, out: StreamEvent[]): void {
+  private onToolDelta(tc: Json, out: StreamEvent[]): void {
     const slot = this.slotFor(tc);
-    const fn = obj(tc.function);
+    const fn = looseObject(tc.function);
     if (slot.id === undefined) {
-      slot.id = str(tc.id) || undefined;
+      slot.id = looseString(tc.id) || undefined;
       if (slot.id !== undefined && !this.byId.has(slot.id)) this.byId.set(slot.id, slot);
     }
-    slot.name ??= str(fn.name) || undefined;
+    slot.name ??= looseString(fn.name) || undefined;
     slot.signature ??= toolSignatureIn(tc);
     const args =
       typeof fn.arguments === "string"
         ? fn.arguments
-        : isObj(fn.arguments)
+        : isObject(fn.arguments)
           ? JSON.stringify(fn.arguments)
           : "";
     if (slot.index === undefined) {
@@ -293,7 +293,7 @@ class ChunkDecoder implements StreamDecoder {
     } catch {
       parsed = undefined;
     }
-    if (isObj(parsed) && parsed.error !== undefined)
+    if (isObject(parsed) && parsed.error !== undefined)
       return this.fail(
         errorFromPayload(undefined, parsed.error, "error after the stream", undefined, parsed),
       );

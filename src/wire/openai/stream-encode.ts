@@ -5,7 +5,7 @@ import type { CodecContext, StreamEncoder } from "../codec";
 import { jsonString, sseData } from "../sse/frames";
 import { signatureOut, toolSignatureOut } from "./carriers";
 import { errorBody } from "./error";
-import type { Obj } from "./fields";
+import type { Json } from "../read";
 import { finishToWire } from "./finish";
 import { chatId } from "./response";
 import { usageToWire } from "./usage";
@@ -151,7 +151,7 @@ class ChunkEncoder implements StreamEncoder {
     return this.chunk({ tool_calls: [{ index: call.wire, function: { arguments: fragment } }] });
   }
 
-  private envelope(): Obj {
+  private envelope(): Json {
     return {
       id: this.id,
       object: "chat.completion.chunk",
@@ -160,7 +160,7 @@ class ChunkEncoder implements StreamEncoder {
     };
   }
 
-  private chunk(delta: Obj, finishReason: string | null = null): string {
+  private chunk(delta: Json, finishReason: string | null = null): string {
     return this.chunkJson(JSON.stringify(delta), finishReason);
   }
 

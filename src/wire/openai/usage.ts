@@ -1,5 +1,5 @@
 import { emptyUsage, type Usage } from "../../ir/response";
-import { num, obj } from "./fields";
+import { looseNumber, looseObject } from "../read";
 
 /**
  * OpenAI's prompt_tokens include cached tokens and completion_tokens include reasoning
@@ -8,17 +8,19 @@ import { num, obj } from "./fields";
  */
 export function usageFromWire(raw: unknown): Usage {
   if (typeof raw !== "object" || raw === null) return emptyUsage();
-  const u = obj(raw);
-  const prompt = num(u.prompt_tokens) ?? 0;
+  const u = looseObject(raw);
+  const prompt = looseNumber(u.prompt_tokens) ?? 0;
   const cached =
-    num(obj(u.prompt_tokens_details).cached_tokens) ?? num(u.prompt_cache_hit_tokens) ?? 0;
+    looseNumber(looseObject(u.prompt_tokens_details).cached_tokens) ??
+    looseNumber(u.prompt_cache_hit_tokens) ??
+    0;
   const usage: Usage = {
     input: Math.max(0, prompt - cached),
     cacheRead: cached,
     cacheWrite: 0,
-    output: num(u.completion_tokens) ?? 0,
+    output: looseNumber(u.completion_tokens) ?? 0,
   };
-  const reasoning = num(obj(u.completion_tokens_details).reasoning_tokens);
+  const reasoning = looseNumber(looseObject(u.completion_tokens_details).reasoning_tokens);
   if (reasoning !== undefined) usage.reasoning = reasoning;
   return usage;
 }
