@@ -8,7 +8,6 @@ import type {
   UserPart,
 } from "../../ir/content";
 import { routerError } from "../../ir/error";
-import type { Warning } from "../../ir/warning";
 import type { EncodeRequestContext } from "../codec";
 import { reject, type Json } from "../read";
 import { audioFormat, defaultFilename, sniffMime, toDataUrl } from "./media";
@@ -17,8 +16,6 @@ export interface EncodeEnv {
   ctx: EncodeRequestContext;
   /** Google's OpenAI-compatible endpoint: the only upstream that can use Gemini thought signatures. */
   googleHost: boolean;
-  /** One warning per kind of loss, not one per message. */
-  warnOnce(code: Warning["code"], what: string, detail: string): void;
 }
 
 /**
@@ -38,7 +35,7 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
     for (const id of offered) {
       if (!awaiting.has(id)) continue;
       out.push({ role: "tool", tool_call_id: id, content: "(no result)" });
-      env.warnOnce(
+      env.ctx.warnings.once(
         "approximated",
         "tool_result",
         "a tool call without a result got a placeholder result",
@@ -67,7 +64,7 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
       for (const r of results) {
         const id = env.ctx.toolIds.toWire(r.callId);
         if (!awaiting.has(id)) {
-          env.warnOnce(
+          env.ctx.warnings.once(
             "dropped",
             "tool_result",
             "a tool result without a matching tool call in the previous assistant turn was left out",
@@ -89,7 +86,7 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
 function joinText(parts: TextPart[], sep: string, env: EncodeEnv): string {
   for (const p of parts)
     if (p.ext?.anthropic)
-      env.warnOnce(
+      env.ctx.warnings.once(
         "dropped",
         "cache_control",
         "OpenAI caches prompts automatically; breakpoints were dropped",
@@ -136,7 +133,7 @@ function encodeUserContent(
 
 function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
   if (p.ext?.anthropic)
-    env.warnOnce(
+    env.ctx.warnings.once(
       "dropped",
       "cache_control",
       "OpenAI caches prompts automatically; breakpoints were dropped",
@@ -177,7 +174,7 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
     return { type: "input_audio", input_audio: { data: p.data, format } };
   }
   if (mime.startsWith("text/")) {
-    env.warnOnce("approximated", "file", "a plain-text document was sent as a text part");
+    env.ctx.warnings.once("approximated", "file", "a plain-text document was sent as a text part");
     return { type: "text", text: Buffer.from(p.data, "base64").toString("utf8") };
   }
   return {
@@ -199,13 +196,13 @@ function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Json {
   // DeepSeek's thinking mode rejects a tool-call turn without its reasoning; elsewhere it is ignored.
   if (calls.length && thought !== "") msg.reasoning_content = thought;
   else if (reasoning.length)
-    env.warnOnce(
+    env.ctx.warnings.once(
       "dropped",
       "reasoning",
       "earlier reasoning is not replayed to OpenAI upstreams except on tool-call turns",
     );
   if (reasoning.some((r) => r.signature || r.redacted !== undefined))
-    env.warnOnce(
+    env.ctx.warnings.once(
       "dropped",
       "reasoning.signature",
       "reasoning signatures are only valid for the provider that issued them",
@@ -221,7 +218,7 @@ function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Json {
       if (c.signature?.source === "gemini" && env.googleHost)
         call.extra_content = { google: { thought_signature: c.signature.value } };
       else if (c.signature)
-        env.warnOnce(
+        env.ctx.warnings.once(
           "dropped",
           "tool_calls[].signature",
           "the signature's provider cannot use it here",

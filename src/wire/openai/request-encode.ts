@@ -13,15 +13,9 @@ export function encodeRequest(
 ): Record<string, unknown> | RouterError {
   return guard(
     () => {
-      const seen = new Set<string>();
       const env: EncodeEnv = {
         ctx,
         googleHost: hostOf(ctx.target.apiBase).endsWith(".googleapis.com"),
-        warnOnce(code, what, detail) {
-          if (seen.has(code + what)) return;
-          seen.add(code + what);
-          ctx.warnings.add(code, what, detail);
-        },
       };
       if (req.n !== undefined && req.n > 1)
         reject(
@@ -38,7 +32,7 @@ export function encodeRequest(
       if (req.tools.length) {
         body.tools = req.tools.map((t) => {
           if (t.ext?.anthropic)
-            env.warnOnce(
+            env.ctx.warnings.once(
               "dropped",
               "cache_control",
               "OpenAI caches prompts automatically; breakpoints were dropped",
@@ -145,7 +139,7 @@ function ensureJsonMentioned(body: Json, env: EncodeEnv): void {
   if (first?.role === "system" && typeof first.content === "string")
     first.content = `${first.content}\n\n${line}`;
   else messages.unshift({ role: "system", content: line });
-  env.warnOnce(
+  env.ctx.warnings.once(
     "approximated",
     "response_format",
     "added a system line mentioning JSON, which OpenAI's json_object mode requires",
@@ -156,7 +150,7 @@ function reasoningEffort(req: IRRequest, env: EncodeEnv): ReasoningEffort | unde
   const r = req.reasoning;
   if (!r) return undefined;
   if (r.enabled === false || (r.budget === 0 && r.effort === undefined)) {
-    env.warnOnce(
+    env.ctx.warnings.once(
       "dropped",
       "reasoning.enabled",
       "OpenAI has no portable way to turn reasoning off; the model's default applies",
