@@ -1,6 +1,6 @@
 import type { ReasoningPart, Signature } from "../../ir/content";
-import { signatureFromText, signatureToText } from "../signature";
 import { isObject, looseObject, looseString, type Json } from "../read";
+import { signatureFromText, signatureToText } from "../signature";
 
 /**
  * OpenAI Chat has no slot for reasoning signatures. Two conventions fill the gap
@@ -9,15 +9,18 @@ import { isObject, looseObject, looseString, type Json } from "../read";
  * untagged values taken as the convention's own provider, and write tagged values.
  */
 
-export function signatureIn(value: unknown, untagged: Signature["source"]): Signature | undefined {
+export function decodeSignature(
+  value: unknown,
+  untagged: Signature["source"],
+): Signature | undefined {
   if (typeof value !== "string" || value === "") return undefined;
   return signatureFromText(value, "openai") ?? { source: untagged, value };
 }
 
-export const signatureOut = (sig: Signature) => signatureToText(sig, "openai");
+export const encodeSignature = (sig: Signature) => signatureToText(sig, "openai");
 
 /** `thinking_blocks` → reasoning parts, in order; undefined when the field is absent or empty. */
-export function thinkingBlocksIn(raw: unknown): ReasoningPart[] | undefined {
+export function decodeThinkingBlocks(raw: unknown): ReasoningPart[] | undefined {
   if (!Array.isArray(raw) || raw.length === 0) return undefined;
   const parts: ReasoningPart[] = [];
   for (const b of raw) {
@@ -26,7 +29,7 @@ export function thinkingBlocksIn(raw: unknown): ReasoningPart[] | undefined {
       parts.push({ type: "reasoning", text: "", redacted: b.data });
     else if (b.type === "thinking") {
       const part: ReasoningPart = { type: "reasoning", text: looseString(b.thinking) ?? "" };
-      const sig = signatureIn(b.signature, "anthropic");
+      const sig = decodeSignature(b.signature, "anthropic");
       if (sig) part.signature = sig;
       parts.push(part);
     }
@@ -35,7 +38,7 @@ export function thinkingBlocksIn(raw: unknown): ReasoningPart[] | undefined {
 }
 
 /** Only worth sending when something in it is not already in `reasoning_content`. */
-export function thinkingBlocksOut(parts: ReasoningPart[]): Json[] | undefined {
+export function encodeThinkingBlocks(parts: ReasoningPart[]): Json[] | undefined {
   if (!parts.some((p) => p.signature || p.redacted !== undefined)) return undefined;
   return parts.map((p) =>
     p.redacted !== undefined
@@ -43,38 +46,16 @@ export function thinkingBlocksOut(parts: ReasoningPart[]): Json[] | undefined {
       : {
           type: "thinking",
           thinking: p.text,
-          ...(p.signature ? { signature: signatureOut(p.signature) } : {}),
+          ...(p.signature ? { signature: encodeSignature(p.signature) } : {}),
         },
   );
 }
 
-export const toolSignatureIn = (toolCall: Json): Signature | undefined =>
-  signatureIn(looseObject(looseObject(toolCall.extra_content).google).thought_signature, "gemini");
+export const decodeToolSignature = (toolCall: Json): Signature | undefined =>
+  decodeSignature(
+    looseObject(looseObject(toolCall.extra_content).google).thought_signature,
+    "gemini",
+  );
 
-export const toolSignatureOut = (sig: Signature | undefined) =>
-  sig ? { extra_content: { google: { thought_signature: signatureOut(sig) } } } : {};
-
-/** Reasoning text in compat answers: vLLM renamed `reasoning_content` to `reasoning`. */
-export function reasoningTextIn(o: Json): string | undefined {
-  const a = looseString(o.reasoning_content);
-  if (a) return a;
-  const b = looseString(o.reasoning);
-  return b || undefined;
-}
-
-/** `content` as a string, or (Mistral and others) an array of typed pieces, thinking among them. */
-export function contentIn(content: unknown): { text: string; reasoning: string } {
-  if (typeof content === "string") return { text: content, reasoning: "" };
-  let text = "";
-  let reasoning = "";
-  if (Array.isArray(content)) {
-    for (const piece of content.filter(isObject)) {
-      if (piece.type === "thinking")
-        reasoning += Array.isArray(piece.thinking)
-          ? piece.thinking.map((t) => looseString(looseObject(t).text) ?? "").join("")
-          : (looseString(piece.thinking) ?? "");
-      else text += looseString(piece.text) ?? "";
-    }
-  }
-  return { text, reasoning };
-}
+export const encodeToolSignature = (sig: Signature | undefined) =>
+  sig ? { extra_content: { google: { thought_signature: encodeSignature(sig) } } } : {};

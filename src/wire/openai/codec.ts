@@ -2,7 +2,8 @@ import type { Codec, NameRule } from "../codec";
 import { decodeError } from "./error-decode";
 import { decodeRequest } from "./request-decode";
 import { encodeRequest } from "./request-encode";
-import { decodeResponse, encodeResponse } from "./response";
+import { decodeResponse } from "./response-decode";
+import { encodeResponse } from "./response-encode";
 import { createStreamDecoder } from "./stream-decode";
 import { createStreamEncoder } from "./stream-encode";
 

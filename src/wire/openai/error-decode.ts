@@ -14,14 +14,14 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
   if (Array.isArray(parsed)) parsed = parsed[0];
   const payload = isObject(parsed) ? (parsed.error ?? parsed) : undefined;
   const fallback = body.trim().slice(0, 500) || `HTTP ${status}`;
-  return errorFromPayload(status, payload, fallback, retryAfter(headers), parsed);
+  return decodeErrorObject(status, payload, fallback, retryAfter(headers), parsed);
 }
 
 /**
  * The same mapping for an error object met inside a 200 response or a stream, where the status
  * (if any) comes from the payload: OpenRouter puts it in `code`, Groq in `status_code`.
  */
-export function errorFromPayload(
+export function decodeErrorObject(
   status: number | undefined,
   payload: unknown,
   fallback: string,

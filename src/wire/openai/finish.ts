@@ -22,7 +22,7 @@ const ALIASES: Record<string, FinishReason> = {
  * Clients dispatch tools on `tool_calls`, but OpenAI (and many compat servers) sometimes say
  * `stop` while returning calls, so the parts decide. A refusal is a filtered answer to clients.
  */
-export function finishFromWire(raw: unknown, sawTool: boolean, sawRefusal: boolean): Finish {
+export function decodeFinish(raw: unknown, sawTool: boolean, sawRefusal: boolean): Finish {
   const value = typeof raw === "string" && raw !== "" ? raw : undefined;
   const known = value === undefined ? "stop" : (own(STANDARD, value) ?? own(ALIASES, value));
   const finish: Finish = known ? { reason: known } : { reason: "other" };
@@ -44,6 +44,6 @@ const TO_WIRE: Record<FinishReason, string> = {
   other: "stop",
 };
 
-export function finishToWire(finish: Finish, sawTool: boolean): string {
+export function encodeFinish(finish: Finish, sawTool: boolean): string {
   return finish.reason === "stop" && sawTool ? "tool_calls" : TO_WIRE[finish.reason];
 }

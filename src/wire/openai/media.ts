@@ -7,7 +7,7 @@ export interface Inline {
 }
 
 /** `data:[mime][;params][;base64],payload`; a non-base64 payload is percent-decoded and re-encoded. */
-export function parseDataUrl(url: string): Inline | undefined {
+export function decodeDataUrl(url: string): Inline | undefined {
   if (!url.startsWith("data:")) return undefined;
   const comma = url.indexOf(",");
   if (comma < 0) return undefined;
@@ -24,7 +24,7 @@ export function parseDataUrl(url: string): Inline | undefined {
   return mime ? { mime, data } : { data };
 }
 
-export const toDataUrl = (mime: string, data: string) => `data:${mime};base64,${data}`;
+export const encodeDataUrl = (mime: string, data: string) => `data:${mime};base64,${data}`;
 
 /** Clients sometimes send a data URL without its MIME type; the first bytes usually tell. */
 export function sniffMime(base64: string): string | undefined {
@@ -42,13 +42,13 @@ export function sniffMime(base64: string): string | undefined {
 }
 
 /** OpenAI's `input_audio.format` names only a few containers; the IR keeps a real MIME type. */
-export function audioMime(format: string): string {
+export function decodeAudioFormat(format: string): string {
   if (format === "wav") return "audio/wav";
   if (format === "mp3") return "audio/mpeg";
   return `audio/${format}`;
 }
 
-export function audioFormat(mime: string): "wav" | "mp3" | undefined {
+export function encodeAudioFormat(mime: string): "wav" | "mp3" | undefined {
   if (["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"].includes(mime)) return "wav";
   if (["audio/mpeg", "audio/mp3", "audio/mpeg3"].includes(mime)) return "mp3";
   return undefined;

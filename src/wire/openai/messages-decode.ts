@@ -11,10 +11,11 @@ import type {
   UserPart,
 } from "../../ir/content";
 import type { Warnings } from "../../ir/warning";
-import { parseToolArgs } from "./args";
-import { reasoningTextIn, signatureIn, thinkingBlocksIn, toolSignatureIn } from "./carriers";
 import { asObject, at, bad, fields, isObject, looseObject, type Json } from "../read";
-import { audioMime, parseDataUrl, sniffMime } from "./media";
+import { decodeArguments } from "./arguments-decode";
+import { decodeSignature, decodeThinkingBlocks, decodeToolSignature } from "./carriers";
+import { decodeReasoningText } from "./content-decode";
+import { decodeAudioFormat, decodeDataUrl, sniffMime } from "./media";
 
 const { optArray, optObject, optString, reqString } = fields;
 
@@ -135,7 +136,7 @@ function userPart(p: Json, path: string): UserPart {
         typeof holder === "string" ? { url: holder } : asObject(holder, at(path, "image_url"));
       const url = reqString(src, "url", at(path, "image_url"));
       const detail = optString(src, "detail", at(path, "image_url"));
-      const inline = parseDataUrl(url);
+      const inline = decodeDataUrl(url);
       const image: ImagePart = inline
         ? {
             type: "image",
@@ -151,7 +152,7 @@ function userPart(p: Json, path: string): UserPart {
       const data = reqString(a, "data", at(path, "input_audio"));
       return {
         type: "file",
-        mime: audioMime(reqString(a, "format", at(path, "input_audio"))),
+        mime: decodeAudioFormat(reqString(a, "format", at(path, "input_audio"))),
         data,
       };
     }
@@ -164,7 +165,7 @@ function userPart(p: Json, path: string): UserPart {
       const fileData = optString(f, "file_data", fpath);
       const fileId = optString(f, "file_id", fpath);
       if (fileData !== undefined) {
-        const inline = parseDataUrl(fileData) ?? { data: fileData };
+        const inline = decodeDataUrl(fileData) ?? { data: fileData };
         file.mime = inline.mime ?? sniffMime(inline.data) ?? "application/pdf";
         file.data = inline.data;
       } else if (fileId !== undefined) file.fileId = fileId;
@@ -183,8 +184,8 @@ function assistantParts(
   i: number,
   legacy: Map<string, string[]>,
 ): AssistantPart[] {
-  const reasoning: ReasoningPart[] = thinkingBlocksIn(m.thinking_blocks) ?? [];
-  const thought = reasoningTextIn(m);
+  const reasoning: ReasoningPart[] = decodeThinkingBlocks(m.thinking_blocks) ?? [];
+  const thought = decodeReasoningText(m);
   if (!reasoning.length && thought) reasoning.push({ type: "reasoning", text: thought });
 
   const texts: TextPart[] = [];
@@ -234,7 +235,7 @@ function assistantParts(
     });
   }
   // Gemini's compat endpoint may put the batch's signature on the message instead of the call.
-  const messageSig = signatureIn(
+  const messageSig = decodeSignature(
     looseObject(looseObject(m.extra_content).google).thought_signature,
     "gemini",
   );
@@ -256,7 +257,7 @@ function toolCall(tc: Json, path: string, warnings: Warnings): ToolCallPart {
     name: reqString(fn, "name", at(path, "function")),
     args: argsOf(fn.arguments, at(path, "function.arguments"), warnings),
   };
-  const sig = toolSignatureIn(tc);
+  const sig = decodeToolSignature(tc);
   if (sig) call.signature = sig;
   return call;
 }
@@ -265,5 +266,5 @@ function argsOf(raw: unknown, path: string, warnings: Warnings): Record<string, 
   if (raw === undefined || raw === null) return {};
   if (isObject(raw)) return raw;
   if (typeof raw !== "string") bad(path, "expected a JSON string");
-  return parseToolArgs(raw, path, warnings);
+  return decodeArguments(raw, path, warnings);
 }

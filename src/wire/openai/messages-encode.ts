@@ -10,7 +10,7 @@ import type {
 import { routerError } from "../../ir/error";
 import type { EncodeRequestContext } from "../codec";
 import { reject, type Json } from "../read";
-import { audioFormat, defaultFilename, sniffMime, toDataUrl } from "./media";
+import { defaultFilename, encodeAudioFormat, encodeDataUrl, sniffMime } from "./media";
 
 export interface EncodeEnv {
   ctx: EncodeRequestContext;
@@ -147,7 +147,9 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
     );
   if (p.type === "image") {
     const url =
-      p.data !== undefined ? toDataUrl(p.mime ?? sniffMime(p.data) ?? "image/png", p.data) : p.url;
+      p.data !== undefined
+        ? encodeDataUrl(p.mime ?? sniffMime(p.data) ?? "image/png", p.data)
+        : p.url;
     if (url === undefined)
       reject(routerError("invalid_request", "an image part has neither data nor url"));
     return {
@@ -166,7 +168,7 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
     );
   const mime = p.mime ?? sniffMime(p.data) ?? "application/octet-stream";
   if (mime.startsWith("audio/")) {
-    const format = audioFormat(mime);
+    const format = encodeAudioFormat(mime);
     if (!format)
       reject(
         routerError("invalid_request", `OpenAI input_audio accepts only wav and mp3, not ${mime}`),
@@ -179,7 +181,7 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
   }
   return {
     type: "file",
-    file: { filename: p.name ?? defaultFilename(mime), file_data: toDataUrl(mime, p.data) },
+    file: { filename: p.name ?? defaultFilename(mime), file_data: encodeDataUrl(mime, p.data) },
   };
 }
 

@@ -70,7 +70,7 @@ export function decodeRequest(
       set("temperature", optNumber(body, "temperature", ""));
       set("topP", optNumber(body, "top_p", ""));
       set("topK", optInt(body, "top_k", "", 0));
-      set("stop", decodeStop(body.stop));
+      set("stop", decodeStopSequences(body.stop));
       set("seed", optInt(body, "seed", "", Number.MIN_SAFE_INTEGER));
       set("user", optString(body, "user", ""));
       set("n", optInt(body, "n", "", 1));
@@ -170,7 +170,7 @@ function decodeToolChoice(body: Json, warnings: Warnings): ToolChoice | undefine
   return undefined;
 }
 
-function decodeStop(stop: unknown): string[] | undefined {
+function decodeStopSequences(stop: unknown): string[] | undefined {
   if (stop === undefined || stop === null) return undefined;
   if (typeof stop === "string") return [stop];
   if (Array.isArray(stop) && stop.every((s) => typeof s === "string")) return stop as string[];

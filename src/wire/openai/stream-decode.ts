@@ -4,14 +4,15 @@ import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
+import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
-import { contentIn, reasoningTextIn, signatureIn, toolSignatureIn } from "./carriers";
-import { errorFromPayload } from "./error-decode";
-import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
-import { finishFromWire } from "./finish";
+import { decodeSignature, decodeToolSignature } from "./carriers";
+import { decodeContent, decodeReasoningText } from "./content-decode";
+import { decodeErrorObject } from "./error-decode";
+import { decodeFinish } from "./finish";
 import { OPENAI_STREAM_END } from "./stream-end";
-import { usageFromWire } from "./usage";
+import { decodeUsage } from "./usage";
 
 /** One streamed tool call. `index` is set once it has been announced (needs a name). */
 interface Slot {
@@ -117,7 +118,7 @@ class ChunkDecoder implements StreamDecoder {
       (isObject(chunk) && chunk.error !== undefined && chunk.error !== null)
     ) {
       return this.fail(
-        errorFromPayload(
+        decodeErrorObject(
           undefined,
           isObject(chunk) ? (chunk.error ?? chunk) : chunk,
           "error event in the stream",
@@ -136,7 +137,7 @@ class ChunkDecoder implements StreamDecoder {
     const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isObject) : [];
     const choice = choices.find((c) => (c.index ?? 0) === 0);
     if (choice) this.onChoice(choice, out);
-    if (isObject(chunk.usage)) out.push({ type: "usage", usage: usageFromWire(chunk.usage) });
+    if (isObject(chunk.usage)) out.push({ type: "usage", usage: decodeUsage(chunk.usage) });
     if (
       frame.event === undefined &&
       this.learnt < LEARN_TRIES &&
@@ -172,13 +173,13 @@ class ChunkDecoder implements StreamDecoder {
 
   private onChoice(choice: Json, out: StreamEvent[]): void {
     const delta = looseObject(choice.delta);
-    const content = contentIn(delta.content);
-    const thought = reasoningTextIn(delta) ?? content.reasoning;
+    const content = decodeContent(delta.content);
+    const thought = decodeReasoningText(delta) ?? content.reasoning;
     if (thought) out.push({ type: "reasoning", text: thought });
     // LiteLLM-style proxies stream Anthropic signatures in `thinking_blocks`; the text already came as reasoning.
     if (Array.isArray(delta.thinking_blocks)) {
       for (const b of delta.thinking_blocks.filter(isObject)) {
-        const sig = b.type === "thinking" ? signatureIn(b.signature, "anthropic") : undefined;
+        const sig = b.type === "thinking" ? decodeSignature(b.signature, "anthropic") : undefined;
         if (sig) out.push({ type: "reasoning_signature", signature: sig });
         if (b.type === "redacted_thinking" && typeof b.data === "string")
           out.push({ type: "redacted_reasoning", data: b.data });
@@ -228,7 +229,7 @@ class ChunkDecoder implements StreamDecoder {
       if (slot.id !== undefined && !this.byId.has(slot.id)) this.byId.set(slot.id, slot);
     }
     slot.name ??= looseString(fn.name) || undefined;
-    slot.signature ??= toolSignatureIn(tc);
+    slot.signature ??= decodeToolSignature(tc);
     const args =
       typeof fn.arguments === "string"
         ? fn.arguments
@@ -279,7 +280,7 @@ class ChunkDecoder implements StreamDecoder {
     }
     out.push({
       type: "finish",
-      finish: finishFromWire(this.finishRaw, this.nextIndex > 0, this.refusal),
+      finish: decodeFinish(this.finishRaw, this.nextIndex > 0, this.refusal),
     });
     this.state = "done";
     return out;
@@ -295,7 +296,7 @@ class ChunkDecoder implements StreamDecoder {
     }
     if (isObject(parsed) && parsed.error !== undefined)
       return this.fail(
-        errorFromPayload(undefined, parsed.error, "error after the stream", undefined, parsed),
+        decodeErrorObject(undefined, parsed.error, "error after the stream", undefined, parsed),
       );
     return this.fail(
       routerError("bad_gateway", "upstream (openai): unexpected text outside SSE frames", {

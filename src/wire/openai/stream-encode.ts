@@ -2,13 +2,13 @@ import type { IRRequest } from "../../ir/request";
 import { emptyUsage, type Finish, type Usage } from "../../ir/response";
 import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, StreamEncoder } from "../codec";
-import { jsonString, sseData } from "../sse/frames";
-import { signatureOut, toolSignatureOut } from "./carriers";
-import { errorBody } from "./error";
 import type { Json } from "../read";
-import { finishToWire } from "./finish";
-import { chatId } from "./response";
-import { usageToWire } from "./usage";
+import { jsonString, sseData } from "../sse/frames";
+import { encodeSignature, encodeToolSignature } from "./carriers";
+import { errorBody } from "./error";
+import { encodeFinish } from "./finish";
+import { encodeResponseId } from "./response-encode";
+import { encodeUsage } from "./usage";
 
 const AFTER_DELTA = `,"logprobs":null,"finish_reason":`;
 
@@ -71,7 +71,7 @@ class ChunkEncoder implements StreamEncoder {
         const block = {
           type: "thinking",
           thinking: this.thought,
-          signature: signatureOut(ev.signature),
+          signature: encodeSignature(ev.signature),
         };
         this.thought = "";
         return head + this.chunk({ thinking_blocks: [block] });
@@ -90,7 +90,7 @@ class ChunkEncoder implements StreamEncoder {
           id: ev.id,
           type: "function",
           function: { name: ev.name, arguments: "" },
-          ...toolSignatureOut(ev.signature),
+          ...encodeToolSignature(ev.signature),
         };
         return head + this.chunk({ tool_calls: [delta] });
       }
@@ -117,7 +117,7 @@ class ChunkEncoder implements StreamEncoder {
     if (!this.finished) out += this.finish({ reason: "stop" });
     if (this.includeUsage)
       out += sseData(
-        JSON.stringify({ ...this.envelope(), choices: [], usage: usageToWire(this.usage) }),
+        JSON.stringify({ ...this.envelope(), choices: [], usage: encodeUsage(this.usage) }),
       );
     return out + "data: [DONE]\n\n";
   }
@@ -125,7 +125,7 @@ class ChunkEncoder implements StreamEncoder {
   private start(upstreamId: string | undefined): string {
     if (this.started) return "";
     this.started = true;
-    this.id = chatId(upstreamId ?? "", this.ctx);
+    this.id = encodeResponseId(upstreamId ?? "", this.ctx);
     // The same bytes JSON.stringify gives for the envelope, in the same key order.
     const envelope = JSON.stringify(this.envelope());
     this.head = `${envelope.slice(0, -1)},"choices":[{"index":0,"delta":`;
@@ -137,7 +137,7 @@ class ChunkEncoder implements StreamEncoder {
     this.finished = true;
     let out = "";
     for (const call of this.calls.values()) out += this.closeCall(call);
-    return out + this.chunk({}, finishToWire(finish, this.calls.size > 0));
+    return out + this.chunk({}, encodeFinish(finish, this.calls.size > 0));
   }
 
   /** A no-argument call must still end with parseable arguments: "{}", never "". */

@@ -6,7 +6,7 @@ import { looseNumber, looseObject } from "../read";
  * (protocols.md §2.14); the IR's `input` excludes the cache. DeepSeek reports cache hits as
  * `prompt_cache_hit_tokens` beside (or instead of) `prompt_tokens_details.cached_tokens`.
  */
-export function usageFromWire(raw: unknown): Usage {
+export function decodeUsage(raw: unknown): Usage {
   if (typeof raw !== "object" || raw === null) return emptyUsage();
   const u = looseObject(raw);
   const prompt = looseNumber(u.prompt_tokens) ?? 0;
@@ -26,7 +26,7 @@ export function usageFromWire(raw: unknown): Usage {
 }
 
 /** Cache writes are billed prompt tokens to OpenAI clients; they have no field of their own. */
-export function usageToWire(u: Usage) {
+export function encodeUsage(u: Usage) {
   const prompt = u.input + u.cacheRead + u.cacheWrite;
   return {
     prompt_tokens: prompt,

@@ -3,20 +3,13 @@ import { routerError, type RouterError } from "../../ir/error";
 import type { IRResponse } from "../../ir/response";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
-import { parseToolArgs } from "./args";
-import {
-  contentIn,
-  reasoningTextIn,
-  signatureIn,
-  thinkingBlocksIn,
-  thinkingBlocksOut,
-  toolSignatureIn,
-  toolSignatureOut,
-} from "./carriers";
-import { errorFromPayload } from "./error-decode";
 import { guard, isObject, looseObject, looseString, type Json } from "../read";
-import { finishFromWire, finishToWire } from "./finish";
-import { usageFromWire, usageToWire } from "./usage";
+import { decodeArguments } from "./arguments-decode";
+import { decodeSignature, decodeThinkingBlocks, decodeToolSignature } from "./carriers";
+import { decodeContent, decodeReasoningText } from "./content-decode";
+import { decodeErrorObject } from "./error-decode";
+import { decodeFinish } from "./finish";
+import { decodeUsage } from "./usage";
 
 /** An upstream's non-streamed answer → IR. Only the first choice counts (n > 1 is refused earlier). */
 export function decodeResponse(body: unknown, ctx: CodecContext): IRResponse | RouterError {
@@ -30,7 +23,7 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
     });
   // Some compat servers answer 200 with an error object.
   if (body.error !== undefined && body.error !== null)
-    return errorFromPayload(undefined, body.error, "error in a 200 response", undefined, body);
+    return decodeErrorObject(undefined, body.error, "error in a 200 response", undefined, body);
   const choices = Array.isArray(body.choices) ? body.choices.filter(isObject) : [];
   const choice = choices.find((c) => (c.index ?? 0) === 0) ?? choices[0];
   if (!choice)
@@ -39,9 +32,9 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
     });
 
   const msg = looseObject(choice.message);
-  const content = contentIn(msg.content);
-  const reasoning: ReasoningPart[] = thinkingBlocksIn(msg.thinking_blocks) ?? [];
-  const thought = reasoningTextIn(msg) ?? content.reasoning;
+  const content = decodeContent(msg.content);
+  const reasoning: ReasoningPart[] = decodeThinkingBlocks(msg.thinking_blocks) ?? [];
+  const thought = decodeReasoningText(msg) ?? content.reasoning;
   if (!reasoning.length && thought) reasoning.push({ type: "reasoning", text: thought });
   const texts: TextPart[] = [];
   if (content.text) texts.push({ type: "text", text: content.text });
@@ -65,7 +58,7 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
     const id = looseString(tc.id);
     const args =
       typeof fn.arguments === "string"
-        ? parseToolArgs(fn.arguments, `tool_calls[${i}].function.arguments`, ctx.warnings)
+        ? decodeArguments(fn.arguments, `tool_calls[${i}].function.arguments`, ctx.warnings)
         : isObject(fn.arguments)
           ? fn.arguments
           : {};
@@ -75,12 +68,12 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
       name: ctx.toolNames.fromWire(name),
       args,
     };
-    const sig = toolSignatureIn(tc);
+    const sig = decodeToolSignature(tc);
     if (sig) call.signature = sig;
     calls.push(call);
   });
   // Gemini's compat endpoint may carry the signature of the batch's first call on the message.
-  const messageSig = signatureIn(
+  const messageSig = decodeSignature(
     looseObject(looseObject(msg.extra_content).google).thought_signature,
     "gemini",
   );
@@ -91,52 +84,7 @@ function decodeBody(body: unknown, ctx: CodecContext): IRResponse | RouterError 
     id: looseString(body.id) || synthId("chatcmpl-", ctx.random),
     model: ctx.group,
     parts: [...reasoning, ...texts, ...calls],
-    finish: finishFromWire(choice.finish_reason, calls.length > 0, !!refusal),
-    usage: usageFromWire(body.usage),
+    finish: decodeFinish(choice.finish_reason, calls.length > 0, !!refusal),
+    usage: decodeUsage(body.usage),
   };
-}
-
-/** IR → the Chat Completions object an OpenAI client expects (protocols.md §2.19). */
-export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
-  const texts = res.parts.filter((p) => p.type === "text");
-  const reasoning = res.parts.filter((p) => p.type === "reasoning");
-  const calls = res.parts.filter((p) => p.type === "tool_call");
-  const message: Json = {
-    role: "assistant",
-    // Text parts are pieces of one answer, as a stream would have delivered them.
-    content: texts.length ? texts.map((t) => t.text).join("") : calls.length ? null : "",
-    refusal: null,
-  };
-  const thought = reasoning.map((r) => r.text).join("");
-  if (thought) message.reasoning_content = thought;
-  const blocks = thinkingBlocksOut(reasoning);
-  if (blocks) message.thinking_blocks = blocks;
-  if (calls.length) {
-    message.tool_calls = calls.map((c) => ({
-      id: c.id,
-      type: "function",
-      function: { name: c.name, arguments: JSON.stringify(c.args ?? {}) },
-      ...toolSignatureOut(c.signature),
-    }));
-  }
-  return {
-    id: chatId(res.id, ctx),
-    object: "chat.completion",
-    created: Math.floor(Date.now() / 1000),
-    model: ctx.group,
-    choices: [
-      {
-        index: 0,
-        message,
-        logprobs: null,
-        finish_reason: finishToWire(res.finish, calls.length > 0),
-      },
-    ],
-    usage: usageToWire(res.usage),
-  };
-}
-
-/** Upstream Chat Completions ids are kept (they help correlate logs); others get a `chatcmpl-` id. */
-export function chatId(upstream: string, ctx: CodecContext): string {
-  return upstream.startsWith("chatcmpl-") ? upstream : "chatcmpl-" + synthId("", ctx.random);
 }

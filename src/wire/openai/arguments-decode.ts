@@ -6,7 +6,7 @@ import { isObject, type Json } from "../read";
  * objects. The usual breakage is truncation (finish_reason "length"), so the repair only closes
  * what was left open; anything else becomes `{}` with a warning rather than a failed request.
  */
-export function parseToolArgs(text: string, what: string, warnings: Warnings): Json {
+export function decodeArguments(text: string, what: string, warnings: Warnings): Json {
   if (text.trim() === "") return {};
   const direct = parseObject(text);
   if (direct) return direct;
