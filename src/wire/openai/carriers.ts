@@ -1,6 +1,7 @@
 import type { ReasoningPart, Signature } from "../../ir/content";
 import { isObject, looseObject, looseString, type Json } from "../read";
 import { signatureFromText, signatureToText } from "../signature";
+import type { ExtraContent, ThinkingBlock } from "./api";
 
 /**
  * OpenAI Chat has no slot for reasoning signatures. Two conventions fill the gap
@@ -38,7 +39,7 @@ export function decodeThinkingBlocks(raw: unknown): ReasoningPart[] | undefined 
 }
 
 /** Only worth sending when something in it is not already in `reasoning_content`. */
-export function encodeThinkingBlocks(parts: ReasoningPart[]): Json[] | undefined {
+export function encodeThinkingBlocks(parts: ReasoningPart[]): ThinkingBlock[] | undefined {
   if (!parts.some((p) => p.signature || p.redacted !== undefined)) return undefined;
   return parts.map((p) =>
     p.redacted !== undefined
@@ -57,5 +58,7 @@ export const decodeToolSignature = (toolCall: Json): Signature | undefined =>
     "gemini",
   );
 
-export const encodeToolSignature = (sig: Signature | undefined) =>
+export const encodeToolSignature = (
+  sig: Signature | undefined,
+): { extra_content?: ExtraContent } =>
   sig ? { extra_content: { google: { thought_signature: encodeSignature(sig) } } } : {};

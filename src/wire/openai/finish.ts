@@ -1,5 +1,6 @@
 import type { Finish, FinishReason } from "../../ir/response";
 import { own } from "../lookup";
+import type { ChatFinishReason } from "./api";
 
 const STANDARD: Record<string, FinishReason> = {
   stop: "stop",
@@ -32,7 +33,7 @@ export function decodeFinish(raw: unknown, sawTool: boolean, sawRefusal: boolean
   return finish;
 }
 
-const TO_WIRE: Record<FinishReason, string> = {
+const TO_WIRE: Record<FinishReason, ChatFinishReason> = {
   stop: "stop",
   length: "length",
   tool_calls: "tool_calls",
@@ -44,6 +45,6 @@ const TO_WIRE: Record<FinishReason, string> = {
   other: "stop",
 };
 
-export function encodeFinish(finish: Finish, sawTool: boolean): string {
+export function encodeFinish(finish: Finish, sawTool: boolean): ChatFinishReason {
   return finish.reason === "stop" && sawTool ? "tool_calls" : TO_WIRE[finish.reason];
 }

@@ -9,7 +9,8 @@ import type {
 } from "../../ir/content";
 import { routerError } from "../../ir/error";
 import type { EncodeRequestContext } from "../codec";
-import { reject, type Json } from "../read";
+import { reject } from "../read";
+import type { AssistantMessage, ChatMessage, ToolCall, UserContentPart } from "./api";
 import { defaultFilename, encodeAudioFormat, encodeDataUrl, sniffMime } from "./media";
 
 export interface EncodeEnv {
@@ -23,8 +24,12 @@ export interface EncodeEnv {
  * turn that called them (OpenAI rejects anything in between), so a user turn is split: its tool
  * results first, then any media the tools returned, then the user's own content.
  */
-export function encodeMessages(system: TextPart[], messages: Message[], env: EncodeEnv): Json[] {
-  const out: Json[] = [];
+export function encodeMessages(
+  system: TextPart[],
+  messages: Message[],
+  env: EncodeEnv,
+): ChatMessage[] {
+  const out: ChatMessage[] = [];
   const prompt = joinText(system, "\n\n", env);
   if (prompt !== "") out.push({ role: "system", content: prompt });
   // The last assistant turn's call ids in order, and those of them still unanswered (a set: n results are paired in n steps).
@@ -53,14 +58,14 @@ export function encodeMessages(system: TextPart[], messages: Message[], env: Enc
       answerMissing();
       const msg = encodeAssistant(m.parts, env);
       out.push(msg);
-      offered = ((msg.tool_calls as Json[] | undefined) ?? []).map((c) => c.id as string);
+      offered = (msg.tool_calls ?? []).map((c) => c.id);
       for (const id of offered) awaiting.add(id);
     } else {
       const results = m.parts.filter((p): p is ToolResultPart => p.type === "tool_result");
       const rest = m.parts.filter(
         (p): p is Exclude<UserPart, ToolResultPart> => p.type !== "tool_result",
       );
-      const attachments: Json[] = [];
+      const attachments: UserContentPart[] = [];
       for (const r of results) {
         const id = env.ctx.toolIds.toWire(r.callId);
         if (!awaiting.has(id)) {
@@ -106,7 +111,7 @@ function resultText(r: ToolResultPart, env: EncodeEnv): string {
 }
 
 /** OpenAI accepts images and files only in user messages (protocols.md §2.4). */
-function resultMedia(r: ToolResultPart, env: EncodeEnv): Json[] {
+function resultMedia(r: ToolResultPart, env: EncodeEnv): UserContentPart[] {
   const media = r.content.filter(
     (c): c is ImagePart | FilePart =>
       c.type === "image" || (c.type === "file" && !(c.text !== undefined && c.data === undefined)),
@@ -123,7 +128,7 @@ function resultMedia(r: ToolResultPart, env: EncodeEnv): Json[] {
 function encodeUserContent(
   parts: Exclude<UserPart, ToolResultPart>[],
   env: EncodeEnv,
-): string | Json[] {
+): string | UserContentPart[] {
   // Several compat servers (DeepSeek among them) accept only a string for text-only turns.
   if (parts.every((p) => p.type === "text")) return joinText(parts as TextPart[], "\n", env);
   return parts.map((p) =>
@@ -131,7 +136,7 @@ function encodeUserContent(
   );
 }
 
-function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
+function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): UserContentPart {
   if (p.ext?.anthropic)
     env.ctx.warnings.once(
       "dropped",
@@ -185,12 +190,12 @@ function encodeMedia(p: ImagePart | FilePart, env: EncodeEnv): Json {
   };
 }
 
-function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Json {
+function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): AssistantMessage {
   const { ctx } = env;
   const texts = parts.filter((p) => p.type === "text");
   const reasoning = parts.filter((p) => p.type === "reasoning");
   const calls = parts.filter((p) => p.type === "tool_call");
-  const msg: Json = {
+  const msg: AssistantMessage = {
     role: "assistant",
     content: texts.length ? joinText(texts, "\n", env) : calls.length ? null : "",
   };
@@ -211,7 +216,7 @@ function encodeAssistant(parts: AssistantPart[], env: EncodeEnv): Json {
     );
   if (calls.length) {
     msg.tool_calls = calls.map((c) => {
-      const call: Json = {
+      const call: ToolCall = {
         id: ctx.toolIds.toWire(c.id),
         type: "function",
         function: { name: ctx.toolNames.toWire(c.name), arguments: JSON.stringify(c.args ?? {}) },

@@ -10,12 +10,13 @@ import type {
 import type { Warnings } from "../../ir/warning";
 import type { CodecContext } from "../codec";
 import { asObject, at, bad, fields, guard, isObject, type Json } from "../read";
+import type { ChatCompletionRequest } from "./api";
 import { decodeMessages } from "./messages-decode";
 
 const { optArray, optBool, optInt, optNumber, optObject, optString, reqString } = fields;
 
 /** Keys this decoder turns into IR fields; every other key is kept in `ext.openai`. */
-const MAPPED = new Set([
+const MAPPED: ReadonlySet<string> = new Set<keyof ChatCompletionRequest>([
   "model",
   "messages",
   "tools",

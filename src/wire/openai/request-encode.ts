@@ -1,102 +1,80 @@
 import { routerError, type RouterError } from "../../ir/error";
-import type { IRRequest, ReasoningEffort, ResponseFormat, ToolChoice } from "../../ir/request";
+import type { IRRequest, ResponseFormat, ToolChoice, ToolDef } from "../../ir/request";
 import type { EncodeRequestContext } from "../codec";
 import { guard, reject, type Json } from "../read";
+import type {
+  ChatCompletionRequest,
+  ChatReasoningEffort,
+  ChatResponseFormat,
+  ChatTool,
+  ChatToolChoice,
+} from "./api";
 import { encodeMessages, type EncodeEnv } from "./messages-encode";
 
 const MAX_STOP = 4;
 
 /** IR → a Chat Completions body for an OpenAI or OpenAI-compatible upstream. */
-export function encodeRequest(
-  req: IRRequest,
-  ctx: EncodeRequestContext,
-): Record<string, unknown> | RouterError {
-  return guard(
-    () => {
-      const env: EncodeEnv = {
-        ctx,
-        googleHost: hostOf(ctx.target.apiBase).endsWith(".googleapis.com"),
-      };
-      if (req.n !== undefined && req.n > 1)
-        reject(
-          routerError(
-            "invalid_request",
-            "n > 1 cannot be converted: the router returns a single choice",
-          ),
-        );
-      const body: Json = {
-        model: ctx.target.model,
-        messages: encodeMessages(req.system, req.messages, env),
-      };
+export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json | RouterError {
+  return guard(() => encodeBody(req, ctx), { codec: "openai" });
+}
 
-      if (req.tools.length) {
-        body.tools = req.tools.map((t) => {
-          if (t.ext?.anthropic)
-            env.ctx.warnings.once(
-              "dropped",
-              "cache_control",
-              "OpenAI caches prompts automatically; breakpoints were dropped",
-            );
-          const fn: Json = { name: ctx.toolNames.toWire(t.name) };
-          if (t.description !== undefined) fn.description = t.description;
-          fn.parameters = t.schema;
-          // Only the client's own choice: strict mode needs a schema shaped for it.
-          if (t.strict !== undefined) fn.strict = t.strict;
-          return { type: "function", function: fn };
-        });
-        if (req.toolChoice) body.tool_choice = toolChoice(req.toolChoice, ctx);
-        if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
-      }
+function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
+  const host = hostOf(ctx.target.apiBase);
+  const env: EncodeEnv = { ctx, googleHost: host.endsWith(".googleapis.com") };
+  if (req.n !== undefined && req.n > 1)
+    reject(
+      routerError(
+        "invalid_request",
+        "n > 1 cannot be converted: the router returns a single choice",
+      ),
+    );
+  const body: ChatCompletionRequest = {
+    model: ctx.target.model,
+    messages: encodeMessages(req.system, req.messages, env),
+  };
+  if (req.tools.length) {
+    body.tools = req.tools.map((t) => encodeTool(t, env));
+    if (req.toolChoice) body.tool_choice = encodeToolChoice(req.toolChoice, ctx);
+    if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
+  }
+  const max = maxTokens(req, ctx);
+  // o-series and gpt-5 reject max_tokens; most compat servers only read max_tokens.
+  if (max !== undefined)
+    body[host === "api.openai.com" ? "max_completion_tokens" : "max_tokens"] = max;
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.topP !== undefined) body.top_p = req.topP;
+  if (req.topK !== undefined) ctx.warnings.add("dropped", "top_k", "OpenAI has no top_k");
+  if (req.stop?.length) {
+    if (req.stop.length > MAX_STOP)
+      ctx.warnings.add(
+        "clamped",
+        "stop",
+        `kept the first ${MAX_STOP} of ${req.stop.length} stop sequences`,
+      );
+    body.stop = req.stop.slice(0, MAX_STOP);
+  }
+  if (req.seed !== undefined) body.seed = req.seed;
+  if (req.user !== undefined) body.user = req.user;
+  if (req.n !== undefined) body.n = req.n;
+  if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
+  if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
+  if (req.responseFormat)
+    body.response_format = encodeResponseFormat(req.responseFormat, body, env);
+  const effort = encodeReasoningEffort(req, env);
+  if (effort) body.reasoning_effort = effort;
+  body.stream = req.stream;
+  // Always asked for: usage is reported to every client, whatever format it speaks.
+  if (req.stream) body.stream_options = { include_usage: true };
 
-      let max = req.maxTokens;
-      const limit = ctx.target.maxOutputTokens;
-      if (max !== undefined && limit !== undefined && max > limit) {
-        ctx.warnings.add(
-          "clamped",
-          "max_tokens",
-          `${max} → ${limit} (the model's configured limit)`,
-        );
-        max = limit;
-      }
-      // o-series and gpt-5 reject max_tokens; most compat servers only read max_tokens.
-      if (max !== undefined)
-        body[
-          hostOf(ctx.target.apiBase) === "api.openai.com" ? "max_completion_tokens" : "max_tokens"
-        ] = max;
-      if (req.temperature !== undefined) body.temperature = req.temperature;
-      if (req.topP !== undefined) body.top_p = req.topP;
-      if (req.topK !== undefined) ctx.warnings.add("dropped", "top_k", "OpenAI has no top_k");
-      if (req.stop?.length) {
-        if (req.stop.length > MAX_STOP)
-          ctx.warnings.add(
-            "clamped",
-            "stop",
-            `kept the first ${MAX_STOP} of ${req.stop.length} stop sequences`,
-          );
-        body.stop = req.stop.slice(0, MAX_STOP);
-      }
-      if (req.seed !== undefined) body.seed = req.seed;
-      if (req.user !== undefined) body.user = req.user;
-      if (req.n !== undefined) body.n = req.n;
-      if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
-      if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
-      if (req.responseFormat) body.response_format = responseFormat(req.responseFormat, body, env);
-      const effort = reasoningEffort(req, env);
-      if (effort) body.reasoning_effort = effort;
-      body.stream = req.stream;
-      // Always asked for: usage is reported to every client, whatever format it speaks.
-      if (req.stream) body.stream_options = { include_usage: true };
-
-      for (const source of ["anthropic", "gemini"] as const) {
-        for (const key of Object.keys(req.ext?.[source] ?? {}))
-          ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
-      }
-      for (const [key, value] of Object.entries(req.ext?.openai ?? {}))
-        if (!(key in body)) body[key] = value;
-      return body;
-    },
-    { codec: "openai" },
-  );
+  for (const source of ["anthropic", "gemini"] as const) {
+    for (const key of Object.keys(req.ext?.[source] ?? {}))
+      ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
+  }
+  // The client's own OpenAI fields without an IR slot ride along, after the typed ones.
+  const out: Json = body;
+  for (const [key, value] of Object.entries(req.ext?.openai ?? {}))
+    if (!(key in out)) out[key] = value;
+  return out;
 }
 
 function hostOf(apiBase: string): string {
@@ -107,13 +85,40 @@ function hostOf(apiBase: string): string {
   }
 }
 
-function toolChoice(tc: ToolChoice, ctx: EncodeRequestContext): unknown {
+function encodeTool(t: ToolDef, env: EncodeEnv): ChatTool {
+  if (t.ext?.anthropic)
+    env.ctx.warnings.once(
+      "dropped",
+      "cache_control",
+      "OpenAI caches prompts automatically; breakpoints were dropped",
+    );
+  const fn: ChatTool["function"] = { name: env.ctx.toolNames.toWire(t.name) };
+  if (t.description !== undefined) fn.description = t.description;
+  fn.parameters = t.schema;
+  // Only the client's own choice: strict mode needs a schema shaped for it.
+  if (t.strict !== undefined) fn.strict = t.strict;
+  return { type: "function", function: fn };
+}
+
+function encodeToolChoice(tc: ToolChoice, ctx: EncodeRequestContext): ChatToolChoice {
   return tc.type === "tool"
     ? { type: "function", function: { name: ctx.toolNames.toWire(tc.name) } }
     : tc.type;
 }
 
-function responseFormat(rf: ResponseFormat, body: Json, env: EncodeEnv): Json {
+function maxTokens(req: IRRequest, ctx: EncodeRequestContext): number | undefined {
+  const max = req.maxTokens;
+  const limit = ctx.target.maxOutputTokens;
+  if (max === undefined || limit === undefined || max <= limit) return max;
+  ctx.warnings.add("clamped", "max_tokens", `${max} → ${limit} (the model's configured limit)`);
+  return limit;
+}
+
+function encodeResponseFormat(
+  rf: ResponseFormat,
+  body: ChatCompletionRequest,
+  env: EncodeEnv,
+): ChatResponseFormat {
   if (rf.type === "text") return { type: "text" };
   if (rf.type === "json") {
     ensureJsonMentioned(body, env);
@@ -131,8 +136,8 @@ function responseFormat(rf: ResponseFormat, body: Json, env: EncodeEnv): Json {
 }
 
 /** OpenAI rejects json_object mode unless a message mentions JSON; other formats have no such rule. */
-function ensureJsonMentioned(body: Json, env: EncodeEnv): void {
-  const messages = body.messages as Json[];
+function ensureJsonMentioned(body: ChatCompletionRequest, env: EncodeEnv): void {
+  const { messages } = body;
   if (/json/i.test(JSON.stringify(messages.map((m) => m.content)))) return;
   const line = "Respond with a JSON object.";
   const first = messages[0];
@@ -146,7 +151,7 @@ function ensureJsonMentioned(body: Json, env: EncodeEnv): void {
   );
 }
 
-function reasoningEffort(req: IRRequest, env: EncodeEnv): ReasoningEffort | undefined {
+function encodeReasoningEffort(req: IRRequest, env: EncodeEnv): ChatReasoningEffort | undefined {
   const r = req.reasoning;
   if (!r) return undefined;
   if (r.enabled === false || (r.budget === 0 && r.effort === undefined)) {

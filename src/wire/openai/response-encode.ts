@@ -1,17 +1,17 @@
 import type { IRResponse } from "../../ir/response";
 import type { CodecContext } from "../codec";
 import { synthId } from "../ids";
-import type { Json } from "../read";
+import type { ChatCompletion, ResponseMessage } from "./api";
 import { encodeThinkingBlocks, encodeToolSignature } from "./carriers";
 import { encodeFinish } from "./finish";
 import { encodeUsage } from "./usage";
 
 /** IR → the Chat Completions object an OpenAI client expects (protocols.md §2.19). */
-export function encodeResponse(res: IRResponse, ctx: CodecContext): unknown {
+export function encodeResponse(res: IRResponse, ctx: CodecContext): ChatCompletion {
   const texts = res.parts.filter((p) => p.type === "text");
   const reasoning = res.parts.filter((p) => p.type === "reasoning");
   const calls = res.parts.filter((p) => p.type === "tool_call");
-  const message: Json = {
+  const message: ResponseMessage = {
     role: "assistant",
     // Text parts are pieces of one answer, as a stream would have delivered them.
     content: texts.length ? texts.map((t) => t.text).join("") : calls.length ? null : "",

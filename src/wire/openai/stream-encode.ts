@@ -2,13 +2,22 @@ import type { IRRequest } from "../../ir/request";
 import { emptyUsage, type Finish, type Usage } from "../../ir/response";
 import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, StreamEncoder } from "../codec";
-import type { Json } from "../read";
 import { jsonString, sseData } from "../sse/frames";
+import type {
+  ChatCompletionChunk,
+  ChatFinishReason,
+  ChunkDelta,
+  ThinkingBlock,
+  ToolCallDelta,
+} from "./api";
 import { encodeSignature, encodeToolSignature } from "./carriers";
 import { errorBody } from "./error";
 import { encodeFinish } from "./finish";
 import { encodeResponseId } from "./response-encode";
 import { encodeUsage } from "./usage";
+
+/** A chunk without its choices: the part every chunk of one stream repeats. */
+type ChunkEnvelope = Omit<ChatCompletionChunk, "choices" | "usage">;
 
 const AFTER_DELTA = `,"logprobs":null,"finish_reason":`;
 
@@ -68,7 +77,7 @@ class ChunkEncoder implements StreamEncoder {
         );
       case "reasoning_signature": {
         // LiteLLM's convention: the whole block with its signature, ready to be echoed back.
-        const block = {
+        const block: ThinkingBlock = {
           type: "thinking",
           thinking: this.thought,
           signature: encodeSignature(ev.signature),
@@ -85,7 +94,7 @@ class ChunkEncoder implements StreamEncoder {
         this.thought = "";
         const call: OpenCall = { wire: this.calls.size, gotArgs: false };
         this.calls.set(ev.index, call);
-        const delta = {
+        const delta: ToolCallDelta = {
           index: call.wire,
           id: ev.id,
           type: "function",
@@ -115,11 +124,18 @@ class ChunkEncoder implements StreamEncoder {
     this.closed = true;
     let out = this.start(undefined);
     if (!this.finished) out += this.finish({ reason: "stop" });
-    if (this.includeUsage)
-      out += sseData(
-        JSON.stringify({ ...this.envelope(), choices: [], usage: encodeUsage(this.usage) }),
-      );
+    if (this.includeUsage) out += this.usageChunk();
     return out + "data: [DONE]\n\n";
+  }
+
+  /** The last chunk for a client that asked for usage: no choices, the whole stream's usage. */
+  private usageChunk(): string {
+    const chunk: ChatCompletionChunk = {
+      ...this.envelope(),
+      choices: [],
+      usage: encodeUsage(this.usage),
+    };
+    return sseData(JSON.stringify(chunk));
   }
 
   private start(upstreamId: string | undefined): string {
@@ -151,7 +167,7 @@ class ChunkEncoder implements StreamEncoder {
     return this.chunk({ tool_calls: [{ index: call.wire, function: { arguments: fragment } }] });
   }
 
-  private envelope(): Json {
+  private envelope(): ChunkEnvelope {
     return {
       id: this.id,
       object: "chat.completion.chunk",
@@ -160,11 +176,11 @@ class ChunkEncoder implements StreamEncoder {
     };
   }
 
-  private chunk(delta: Json, finishReason: string | null = null): string {
+  private chunk(delta: ChunkDelta, finishReason: ChatFinishReason | null = null): string {
     return this.chunkJson(JSON.stringify(delta), finishReason);
   }
 
-  private chunkJson(delta: string, finishReason: string | null = null): string {
+  private chunkJson(delta: string, finishReason: ChatFinishReason | null = null): string {
     // OpenAI sends `usage: null` on every chunk only to clients that asked for usage.
     const usage = this.includeUsage ? `,"usage":null}` : "}";
     return sseData(

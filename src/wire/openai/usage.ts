@@ -1,5 +1,6 @@
 import { emptyUsage, type Usage } from "../../ir/response";
 import { looseNumber, looseObject } from "../read";
+import type { CompletionUsage } from "./api";
 
 /**
  * OpenAI's prompt_tokens include cached tokens and completion_tokens include reasoning
@@ -26,7 +27,7 @@ export function decodeUsage(raw: unknown): Usage {
 }
 
 /** Cache writes are billed prompt tokens to OpenAI clients; they have no field of their own. */
-export function encodeUsage(u: Usage) {
+export function encodeUsage(u: Usage): CompletionUsage {
   const prompt = u.input + u.cacheRead + u.cacheWrite;
   return {
     prompt_tokens: prompt,
