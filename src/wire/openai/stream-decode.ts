@@ -3,7 +3,6 @@ import { routerError, type RouterError } from "../../ir/error";
 import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
-import { FrameTemplate, LEARN_TRIES, type HolePath } from "../json/frame-template";
 import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
 import { streamComplete } from "../stream-end";
@@ -24,28 +23,6 @@ interface Slot {
   buffered: string;
   index?: number;
   gotArgs: boolean;
-}
-
-const TEXT: HolePath = ["choices", 0, "delta", "content"];
-const TEXT_ONLY = [TEXT];
-/** OpenAI pads every chunk with a random `obfuscation` string. */
-const WITH_PADDING = [TEXT, ["obfuscation"]];
-
-/**
- * A chunk that only carries text for the one choice: nothing in it but the content string can
- * change what the decoder does with the next chunk of the same shape.
- */
-function isPlainText(chunk: Json, choice: Json): boolean {
-  if (
-    (choice.index ?? 0) !== 0 ||
-    choice.finish_reason != null ||
-    chunk.usage != null ||
-    !isObject(choice.delta)
-  )
-    return false;
-  let keys = 0;
-  for (const key in choice.delta) if (++keys > 1 || key !== "content") return false;
-  return typeof choice.delta.content === "string";
 }
 
 /**
@@ -70,9 +47,6 @@ class ChunkDecoder implements StreamDecoder {
   private readonly byKey = new Map<number, Slot>();
   private readonly byId = new Map<string, Slot>();
   private nextIndex = 0;
-  /** The bytes this stream's text chunks repeat: the next ones are read without a full parse. */
-  private textChunk?: FrameTemplate;
-  private learnt = 0;
 
   constructor(private readonly ctx: CodecContext) {}
 
@@ -98,10 +72,6 @@ class ChunkDecoder implements StreamDecoder {
     const data = frame.data.trim();
     if (data === "") return [];
     if (data === "[DONE]") return this.close();
-    if (this.textChunk && frame.event === undefined) {
-      const text = this.textChunk.match(data)?.[0];
-      if (text !== undefined) return text ? [{ type: "text", text }] : [];
-    }
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -138,20 +108,6 @@ class ChunkDecoder implements StreamDecoder {
     const choice = choices.find((c) => (c.index ?? 0) === 0);
     if (choice) this.onChoice(choice, out);
     if (isObject(chunk.usage)) out.push({ type: "usage", usage: decodeUsage(chunk.usage) });
-    if (
-      frame.event === undefined &&
-      this.learnt < LEARN_TRIES &&
-      choice &&
-      choices.length === 1 &&
-      isPlainText(chunk, choice)
-    ) {
-      this.learnt++;
-      this.textChunk = FrameTemplate.learn(
-        data,
-        chunk,
-        typeof chunk.obfuscation === "string" ? WITH_PADDING : TEXT_ONLY,
-      );
-    }
     return out;
   }
 
