@@ -10,14 +10,13 @@ import type {
 } from "../../../src/ir/content";
 import type { IRRequest, ToolDef } from "../../../src/ir/request";
 import type { FinishReason, IRResponse, Usage } from "../../../src/ir/response";
-import type { StreamEvent } from "../../../src/ir/stream";
 
 /** Generators of IR values, limited to what OpenAI Chat can carry (the properties normalise the rest). */
 
 export const text = fc.string({ unit: "grapheme", maxLength: 20 });
 export const nonEmpty = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 });
-const b64 = fc.base64String({ minLength: 4, maxLength: 24 }).filter((s) => s.length > 0);
-const ident = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
+export const b64 = fc.base64String({ minLength: 4, maxLength: 24 }).filter((s) => s.length > 0);
+export const ident = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
 export const toolName = fc.constantFrom("get_weather", "read_file", "search", "now");
 const json = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 export const args = fc.dictionary(ident, json, { maxKeys: 3 }).map((o) => ({ ...o }));
@@ -150,7 +149,7 @@ const toolDef: fc.Arbitrary<ToolDef> = fc
     ...(strict !== undefined ? { strict } : {}),
   }));
 
-const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+export const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 // JSON has no -0; the wire turns it into 0.
 const double = (min: number, max: number) => fc.double({ min, max, noNaN: true }).map((v) => v + 0);
 
@@ -210,13 +209,11 @@ export const request: fc.Arbitrary<IRRequest> = fc
 
 const reasoningPart: fc.Arbitrary<ReasoningPart> = fc.oneof(
   text.map((t): ReasoningPart => ({ type: "reasoning", text: t })),
-  fc
-    .record({ text, signature })
-    .map(({ text: t, signature: s }): ReasoningPart => ({
-      type: "reasoning",
-      text: t,
-      signature: s,
-    })),
+  fc.record({ text, signature }).map(({ text: t, signature: s }): ReasoningPart => ({
+    type: "reasoning",
+    text: t,
+    signature: s,
+  })),
   b64.map((d): ReasoningPart => ({ type: "reasoning", text: "", redacted: d })),
 );
 
@@ -248,59 +245,3 @@ export const response: fc.Arbitrary<IRResponse> = fc
     finish: { reason: finish },
     usage: u,
   }));
-
-type Step =
-  | { kind: "text" | "reasoning"; text: string }
-  | { kind: "sig"; signature: Signature }
-  | { kind: "redacted"; data: string }
-  | { kind: "tool"; name: string; signature?: Signature; fragments: string[] };
-
-const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constantFrom("text" as const, "reasoning" as const), text }),
-  signature.map((s): Step => ({ kind: "sig", signature: s })),
-  b64.map((d): Step => ({ kind: "redacted", data: d })),
-  fc.record({
-    kind: fc.constant("tool" as const),
-    name: toolName,
-    signature: opt(signature),
-    fragments: fc.array(text, { maxLength: 3 }),
-  }),
-);
-
-/** A well-formed event sequence: start, content, maybe usage, then finish or an error. */
-export const eventSequence = fc
-  .record({
-    id: ident.map((s) => `chatcmpl-${s}`),
-    steps: fc.array(step, { maxLength: 8 }),
-    usage: opt(usage),
-    end: fc.oneof(finishReason, fc.constant("error" as const)),
-    streamUsage: fc.boolean(),
-  })
-  .map(({ id, steps, usage: u, end, streamUsage }) => {
-    const events: StreamEvent[] = [{ type: "start", id, model: "upstream-model" }];
-    let tools = 0;
-    for (const s of steps) {
-      if (s.kind === "sig") events.push({ type: "reasoning_signature", signature: s.signature });
-      else if (s.kind === "redacted") events.push({ type: "redacted_reasoning", data: s.data });
-      else if (s.kind === "tool") {
-        const index = tools++;
-        events.push({
-          type: "tool_start",
-          index,
-          id: `call_${index}`,
-          name: s.name,
-          ...(s.signature ? { signature: s.signature } : {}),
-        });
-        for (const f of s.fragments) events.push({ type: "tool_args", index, fragment: f });
-        events.push({ type: "tool_end", index });
-      } else events.push({ type: s.kind, text: s.text });
-    }
-    if (u) events.push({ type: "usage", usage: u });
-    if (end === "error")
-      events.push({
-        type: "error",
-        error: { code: "overloaded", status: 503, message: "upstream (x): busy" },
-      });
-    else events.push({ type: "finish", finish: { reason: end } });
-    return { events, streamUsage };
-  });

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_TIMEOUTS, type ModelConfig } from "../../../src/config/types";
+import { isRouterError } from "../../../src/ir/error";
+import type { IRRequest } from "../../../src/ir/request";
 import type { StreamEvent } from "../../../src/ir/stream";
 import { Warnings } from "../../../src/ir/warning";
 import type { CodecContext, EncodeRequestContext, StreamFrame } from "../../../src/wire/codec";
@@ -50,6 +52,38 @@ export function encodeCtx(target: Partial<ModelConfig> = {}): EncodeRequestConte
     },
   };
 }
+
+/** The codec's decodeRequest of `body` with a model added; a returned error fails the test. */
+export function decodeRequestOk(body: Record<string, unknown>, c = ctx()): IRRequest {
+  const out = openaiCodec.decodeRequest({ model: "g", ...body }, c);
+  if (isRouterError(out)) throw new Error(`unexpected error: ${out.message}`);
+  return out;
+}
+
+/** A request of one user turn, with `over` on top. */
+export const irRequest = (over: Partial<IRRequest> = {}): IRRequest => ({
+  model: "g",
+  system: [],
+  messages: [{ role: "user", parts: [{ type: "text", text: "hi" }] }],
+  tools: [],
+  stream: false,
+  ...over,
+});
+
+/** The codec's encodeRequest of irRequest(over); a returned error fails the test. */
+export function encodeRequestOk(
+  over: Partial<IRRequest> = {},
+  c: EncodeRequestContext = encodeCtx(),
+): Record<string, any> {
+  const out = openaiCodec.encodeRequest(irRequest(over), c);
+  if (isRouterError(out)) throw new Error(`unexpected error: ${out.message}`);
+  return out;
+}
+
+/** The fields the codec warned about. */
+export const warnedFields = (c: CodecContext) => c.warnings.list.map((w) => w.what);
+
+export const userMessage = (content: unknown) => ({ role: "user", content });
 
 export const FIXTURES = join(import.meta.dir, "../../fixtures");
 export const fixtureText = (path: string) => readFileSync(join(FIXTURES, path), "utf8");

@@ -17,7 +17,8 @@ import {
 } from "../../../src/ir/response";
 import type { StreamEvent } from "../../../src/ir/stream";
 import { openaiCodec } from "../../../src/wire/openai/codec";
-import { eventSequence, request, response } from "./arbitraries";
+import { request, response } from "./arbitraries";
+import { eventSequence } from "./stream-arbitraries";
 import { ctx, encodeCtx, framesOf, GROUP } from "./helpers";
 
 /** What OpenAI's finish_reason keeps of an IR finish: five values, with the tool-call override. */

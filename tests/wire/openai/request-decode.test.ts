@@ -1,18 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
-import { isRouterError } from "../../../src/ir/error";
-import type { IRRequest } from "../../../src/ir/request";
+import { isRouterError, type RouterError } from "../../../src/ir/error";
 import { openaiCodec } from "../../../src/wire/openai/codec";
-import { ctx, FIXTURES, fixtureJson } from "./helpers";
+import { ctx, decodeRequestOk, FIXTURES, fixtureJson, userMessage } from "./helpers";
 
-function decode(body: Record<string, unknown>, c = ctx()): IRRequest {
-  const out = openaiCodec.decodeRequest({ model: "g", ...body }, c);
-  if (isRouterError(out)) throw new Error(`unexpected error: ${out.message}`);
-  return out;
-}
-const user = (content: unknown) => ({ role: "user", content });
-const PNG =
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+const decodeErr = (body: Record<string, unknown>): RouterError =>
+  openaiCodec.decodeRequest({ model: "g", ...body }, ctx()) as RouterError;
 
 describe("recorded request bodies", () => {
   const files = ["openai", "openai-compatible"].flatMap((d) =>
@@ -22,14 +15,14 @@ describe("recorded request bodies", () => {
   );
   test.each(files)("%s decodes", (file) => {
     const body = fixtureJson(file);
-    const req = decode(body);
+    const req = decodeRequestOk(body);
     expect(req.model).toBe(body.model);
     expect(req.stream).toBe(body.stream === true);
     expect(req.messages.length + (req.system.length ? 1 : 0)).toBeGreaterThan(0);
   });
 
   test("text-stream request: tool history becomes call + result, tool strict kept, include_usage → streamUsage", () => {
-    const req = decode(fixtureJson("openai/text-stream.request.json"));
+    const req = decodeRequestOk(fixtureJson("openai/text-stream.request.json"));
     expect(req.messages).toEqual([
       {
         role: "user",
@@ -70,7 +63,7 @@ describe("recorded request bodies", () => {
   });
 
   test("refusal request: json_schema response format", () => {
-    const req = decode(fixtureJson("openai/refusal.request.json"));
+    const req = decodeRequestOk(fixtureJson("openai/refusal.request.json"));
     expect(req.responseFormat).toMatchObject({
       type: "json_schema",
       name: "StructuredAnswer",
@@ -80,230 +73,16 @@ describe("recorded request bodies", () => {
   });
 
   test("reasoning-usage request: reasoning_effort", () => {
-    expect(decode(fixtureJson("openai/reasoning-usage.request.json")).reasoning).toEqual({
+    expect(decodeRequestOk(fixtureJson("openai/reasoning-usage.request.json")).reasoning).toEqual({
       effort: "low",
-    });
-  });
-});
-
-describe("messages", () => {
-  test("leading system/developer → system; later ones stay in place", () => {
-    const req = decode({
-      messages: [
-        { role: "system", content: "a" },
-        { role: "developer", content: [{ type: "text", text: "b" }] },
-        user("hi"),
-        { role: "system", content: "mid" },
-      ],
-    });
-    expect(req.system).toEqual([
-      { type: "text", text: "a" },
-      { type: "text", text: "b" },
-    ]);
-    expect(req.messages[1]).toEqual({ role: "system", parts: [{ type: "text", text: "mid" }] });
-  });
-
-  test("user parts: images (data URL, sniffed MIME, http + detail), audio, files; cache_control kept for Anthropic", () => {
-    const req = decode({
-      messages: [
-        user([
-          { type: "text", text: "look", cache_control: { type: "ephemeral" } },
-          { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } },
-          { type: "image_url", image_url: { url: `data:;base64,${PNG}` } },
-          { type: "image_url", image_url: { url: "https://x.test/a.jpg", detail: "low" } },
-          { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } },
-          { type: "input_audio", input_audio: { data: "SUQz", format: "mp3" } },
-          {
-            type: "file",
-            file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" },
-          },
-          { type: "file", file: { file_id: "file-abc" } },
-        ]),
-      ],
-    });
-    expect(req.messages[0]!.parts).toEqual([
-      { type: "text", text: "look", ext: { anthropic: { cacheControl: { type: "ephemeral" } } } },
-      { type: "image", mime: "image/png", data: PNG },
-      { type: "image", mime: "image/png", data: PNG },
-      { type: "image", url: "https://x.test/a.jpg", detail: "low" },
-      { type: "file", mime: "audio/wav", data: "UklGRg==" },
-      { type: "file", mime: "audio/mpeg", data: "SUQz" },
-      { type: "file", name: "a.pdf", mime: "application/pdf", data: "JVBERi0=" },
-      { type: "file", fileId: "file-abc" },
-    ]);
-  });
-
-  test("assistant: reasoning first, refusal as text, args parsed ('' → {}), Gemini signature from extra_content", () => {
-    const req = decode({
-      messages: [
-        user("q"),
-        {
-          role: "assistant",
-          content: [
-            { type: "text", text: "a" },
-            { type: "refusal", refusal: "no" },
-          ],
-          reasoning_content: "thought",
-          tool_calls: [
-            { id: "c1", type: "function", function: { name: "f", arguments: "" } },
-            {
-              id: "c2",
-              type: "function",
-              function: { name: "g", arguments: '{"x":[1]}' },
-              extra_content: { google: { thought_signature: "R0VN" } },
-            },
-          ],
-        },
-      ],
-    });
-    expect(req.messages[1]!.parts).toEqual([
-      { type: "reasoning", text: "thought" },
-      { type: "text", text: "a" },
-      { type: "text", text: "no" },
-      { type: "tool_call", id: "c1", name: "f", args: {} },
-      {
-        type: "tool_call",
-        id: "c2",
-        name: "g",
-        args: { x: [1] },
-        signature: { source: "gemini", value: "R0VN" },
-      },
-    ]);
-  });
-
-  test("thinking_blocks win over reasoning_content; untagged signatures are Anthropic's, tagged ones keep their origin", () => {
-    const req = decode({
-      messages: [
-        user("q"),
-        {
-          role: "assistant",
-          content: "done",
-          reasoning: "ignored when blocks exist",
-          thinking_blocks: [
-            { type: "thinking", thinking: "t1", signature: "EqQB" },
-            { type: "thinking", thinking: "t2", signature: "llmr-g1:R0VN" },
-            { type: "redacted_thinking", data: "opaque" },
-          ],
-        },
-      ],
-    });
-    expect(req.messages[1]!.parts.slice(0, 3)).toEqual([
-      { type: "reasoning", text: "t1", signature: { source: "anthropic", value: "EqQB" } },
-      { type: "reasoning", text: "t2", signature: { source: "gemini", value: "R0VN" } },
-      { type: "reasoning", text: "", redacted: "opaque" },
-    ]);
-  });
-
-  test("`reasoning` (vLLM) is read when reasoning_content is absent", () => {
-    const req = decode({
-      messages: [user("q"), { role: "assistant", content: "a", reasoning: "r" }],
-    });
-    expect(req.messages[1]!.parts[0]).toEqual({ type: "reasoning", text: "r" });
-  });
-
-  test("truncated arguments are repaired with a warning; garbage becomes {} with a warning", () => {
-    const c = ctx();
-    const req = decode(
-      {
-        messages: [
-          user("q"),
-          {
-            role: "assistant",
-            content: null,
-            tool_calls: [
-              {
-                id: "c1",
-                type: "function",
-                function: { name: "f", arguments: '{"path":"/tmp/a","opts":{"deep":tr' },
-              },
-              { id: "c2", type: "function", function: { name: "f", arguments: '{"a":1,"b' } },
-              { id: "c3", type: "function", function: { name: "f", arguments: "not json" } },
-            ],
-          },
-        ],
-      },
-      c,
-    );
-    const args = req.messages[1]!.parts.map((p) => (p.type === "tool_call" ? p.args : null));
-    expect(args[0]).toEqual({ path: "/tmp/a", opts: {} });
-    expect(args[1]).toEqual({ a: 1 });
-    expect(args[2]).toEqual({});
-    expect(c.warnings.list.map((w) => w.code)).toEqual(["approximated", "approximated", "dropped"]);
-  });
-
-  test("consecutive tool messages → one user message of results; text after them stays a separate user message", () => {
-    const req = decode({
-      messages: [
-        user("q"),
-        {
-          role: "assistant",
-          content: null,
-          tool_calls: [
-            { id: "a", type: "function", function: { name: "f", arguments: "{}" } },
-            { id: "b", type: "function", function: { name: "g", arguments: "{}" } },
-          ],
-        },
-        { role: "tool", tool_call_id: "a", content: "ra" },
-        { role: "tool", tool_call_id: "b", content: [{ type: "text", text: "rb" }] },
-        user("next"),
-      ],
-    });
-    expect(req.messages.slice(2)).toEqual([
-      {
-        role: "user",
-        parts: [
-          { type: "tool_result", callId: "a", name: "f", content: [{ type: "text", text: "ra" }] },
-          { type: "tool_result", callId: "b", name: "g", content: [{ type: "text", text: "rb" }] },
-        ],
-      },
-      { role: "user", parts: [{ type: "text", text: "next" }] },
-    ]);
-  });
-
-  test("message fields without an equivalent (name, prefix) are reported, not silently lost", () => {
-    const c = ctx();
-    decode(
-      {
-        messages: [
-          { role: "user", content: "q", name: "alice" },
-          { role: "assistant", content: "a", prefix: true, annotations: [] },
-        ],
-      },
-      c,
-    );
-    expect(c.warnings.list.map((w) => w.what)).toEqual(["messages[].name", "messages[].prefix"]);
-  });
-
-  test("legacy functions / function_call / function messages", () => {
-    const req = decode({
-      functions: [
-        { name: "f", parameters: { type: "object", properties: { a: { type: "string" } } } },
-      ],
-      function_call: { name: "f" },
-      messages: [
-        user("q"),
-        { role: "assistant", content: null, function_call: { name: "f", arguments: '{"a":"x"}' } },
-        { role: "function", name: "f", content: "done" },
-      ],
-    });
-    expect(req.tools).toEqual([
-      { name: "f", schema: { type: "object", properties: { a: { type: "string" } } } },
-    ]);
-    expect(req.toolChoice).toEqual({ type: "tool", name: "f" });
-    const call = req.messages[1]!.parts[0]!;
-    expect(call).toMatchObject({ type: "tool_call", name: "f", args: { a: "x" } });
-    expect(req.messages[2]!.parts[0]).toMatchObject({
-      type: "tool_result",
-      callId: (call as { id: string }).id,
-      name: "f",
     });
   });
 });
 
 describe("parameters", () => {
   test("sampling, limits and flags", () => {
-    const req = decode({
-      messages: [user("q")],
+    const req = decodeRequestOk({
+      messages: [userMessage("q")],
       max_completion_tokens: 100,
       max_tokens: 5,
       temperature: 0.5,
@@ -335,19 +114,20 @@ describe("parameters", () => {
       stream: true,
     });
     expect(req.streamUsage).toBeUndefined();
-    expect(decode({ messages: [user("q")], max_tokens: 5 }).maxTokens).toBe(5);
+    expect(decodeRequestOk({ messages: [userMessage("q")], max_tokens: 5 }).maxTokens).toBe(5);
   });
 
   test("tool_choice forms", () => {
-    const tc = (tool_choice: unknown) => decode({ messages: [user("q")], tool_choice }).toolChoice;
+    const tc = (tool_choice: unknown) =>
+      decodeRequestOk({ messages: [userMessage("q")], tool_choice }).toolChoice;
     expect(tc("none")).toEqual({ type: "none" });
     expect(tc("required")).toEqual({ type: "required" });
     expect(tc({ type: "function", function: { name: "f" } })).toEqual({ type: "tool", name: "f" });
     const c = ctx();
     expect(
-      decode(
+      decodeRequestOk(
         {
-          messages: [user("q")],
+          messages: [userMessage("q")],
           tool_choice: { type: "allowed_tools", allowed_tools: { mode: "required", tools: [] } },
         },
         c,
@@ -357,8 +137,8 @@ describe("parameters", () => {
   });
 
   test("keys without an IR field are kept in ext.openai", () => {
-    const req = decode({
-      messages: [user("q")],
+    const req = decodeRequestOk({
+      messages: [userMessage("q")],
       logit_bias: { "1": 2 },
       service_tier: "flex",
       metadata: { a: "b" },
@@ -367,5 +147,90 @@ describe("parameters", () => {
     expect(req.ext).toEqual({
       openai: { logit_bias: { "1": 2 }, service_tier: "flex", metadata: { a: "b" }, store: true },
     });
+  });
+});
+
+describe("bad input → 400 naming the field, never a throw", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["messages missing", {}, "messages"],
+    ["messages not an array", { messages: "hi" }, "messages"],
+    ["message not an object", { messages: [5] }, "messages[0]"],
+    ["role missing", { messages: [{ content: "x" }] }, "messages[0].role"],
+    ["unknown role", { messages: [{ role: "robot", content: "x" }] }, "messages[0].role"],
+    ["user content number", { messages: [userMessage(5)] }, "messages[0].content"],
+    [
+      "unknown part type",
+      { messages: [userMessage([{ type: "video", video: {} }])] },
+      "messages[0].content[0].type",
+    ],
+    [
+      "text part without text",
+      { messages: [userMessage([{ type: "text" }])] },
+      "messages[0].content[0].text",
+    ],
+    [
+      "image_url without url",
+      { messages: [userMessage([{ type: "image_url", image_url: {} }])] },
+      "messages[0].content[0].image_url.url",
+    ],
+    [
+      "tool without tool_call_id",
+      { messages: [{ role: "tool", content: "x" }] },
+      "messages[0].tool_call_id",
+    ],
+    [
+      "tool call without id",
+      {
+        messages: [
+          { role: "assistant", tool_calls: [{ type: "function", function: { name: "f" } }] },
+        ],
+      },
+      "messages[0].tool_calls[0].id",
+    ],
+    [
+      "arguments a number",
+      {
+        messages: [
+          {
+            role: "assistant",
+            tool_calls: [{ id: "a", type: "function", function: { name: "f", arguments: 3 } }],
+          },
+        ],
+      },
+      "messages[0].tool_calls[0].function.arguments",
+    ],
+    ["temperature a string", { messages: [userMessage("q")], temperature: "hot" }, "temperature"],
+    ["max_tokens not an integer", { messages: [userMessage("q")], max_tokens: 1.5 }, "max_tokens"],
+    ["stop of numbers", { messages: [userMessage("q")], stop: [1] }, "stop"],
+    ["tools not an array", { messages: [userMessage("q")], tools: {} }, "tools"],
+    [
+      "non-function tool",
+      { messages: [userMessage("q")], tools: [{ type: "custom", custom: {} }] },
+      "tools[0].type",
+    ],
+    [
+      "tool without name",
+      { messages: [userMessage("q")], tools: [{ type: "function", function: {} }] },
+      "tools[0].function.name",
+    ],
+    ["bad tool_choice", { messages: [userMessage("q")], tool_choice: "sometimes" }, "tool_choice"],
+    [
+      "bad reasoning_effort",
+      { messages: [userMessage("q")], reasoning_effort: "max" },
+      "reasoning_effort",
+    ],
+    [
+      "bad response_format",
+      { messages: [userMessage("q")], response_format: { type: "yaml" } },
+      "response_format.type",
+    ],
+    ["stream a string", { messages: [userMessage("q")], stream: "yes" }, "stream"],
+  ];
+  test.each(cases)("%s", (_name, body, field) => {
+    const err = decodeErr(body);
+    expect(isRouterError(err)).toBe(true);
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("invalid_request");
+    expect(err.message.startsWith(`${field}: `)).toBe(true);
   });
 });
