@@ -43,56 +43,52 @@ const MAPPED: ReadonlySet<string> = new Set<keyof ChatCompletionRequest>([
 
 const EFFORTS: readonly ReasoningEffort[] = ["none", "minimal", "low", "medium", "high", "xhigh"];
 
-export function decodeRequest(
-  body: Record<string, unknown>,
-  ctx: CodecContext,
-): IRRequest | RouterError {
-  return guard(
-    () => {
-      const messages = optArray(body, "messages", "");
-      if (!messages) bad("messages", "field required");
-      const decoded = decodeMessages(messages, ctx.warnings);
-      const req: IRRequest = {
-        model: reqString(body, "model", ""),
-        system: decoded.system,
-        messages: decoded.messages,
-        tools: decodeTools(body),
-        stream: optBool(body, "stream", "") ?? false,
-      };
-      const set = <K extends keyof IRRequest>(key: K, value: IRRequest[K] | undefined) => {
-        if (value !== undefined) req[key] = value;
-      };
-      set("toolChoice", decodeToolChoice(body, ctx.warnings));
-      set("parallelToolCalls", optBool(body, "parallel_tool_calls", ""));
-      set(
-        "maxTokens",
-        optInt(body, "max_completion_tokens", "", 1) ?? optInt(body, "max_tokens", "", 1),
-      );
-      set("temperature", optNumber(body, "temperature", ""));
-      set("topP", optNumber(body, "top_p", ""));
-      set("topK", optInt(body, "top_k", "", 0));
-      set("stop", decodeStopSequences(body.stop));
-      set("seed", optInt(body, "seed", "", Number.MIN_SAFE_INTEGER));
-      set("user", optString(body, "user", ""));
-      set("n", optInt(body, "n", "", 1));
-      set("presencePenalty", optNumber(body, "presence_penalty", ""));
-      set("frequencyPenalty", optNumber(body, "frequency_penalty", ""));
-      set("responseFormat", decodeResponseFormat(body));
-      const effort = optString(body, "reasoning_effort", "");
-      if (effort !== undefined) {
-        if (!EFFORTS.includes(effort as ReasoningEffort))
-          bad("reasoning_effort", `expected one of ${EFFORTS.join(", ")}`);
-        req.reasoning = { effort: effort as ReasoningEffort };
-      }
-      const streamOptions = optObject(body, "stream_options", "");
-      if (streamOptions && optBool(streamOptions, "include_usage", "stream_options") === true)
-        req.streamUsage = true;
-      const rest = Object.entries(body).filter(([k, v]) => !MAPPED.has(k) && v !== undefined);
-      if (rest.length) req.ext = { openai: Object.fromEntries(rest) };
-      return req;
-    },
-    { codec: "openai" },
+export function decodeRequest(body: Json, ctx: CodecContext): IRRequest | RouterError {
+  return guard(() => decodeBody(body, ctx), { codec: "openai" });
+}
+
+function decodeBody(body: Json, ctx: CodecContext): IRRequest {
+  const messages = optArray(body, "messages", "");
+  if (!messages) bad("messages", "field required");
+  const decoded = decodeMessages(messages, ctx.warnings);
+  const req: IRRequest = {
+    model: reqString(body, "model", ""),
+    system: decoded.system,
+    messages: decoded.messages,
+    tools: decodeTools(body),
+    stream: optBool(body, "stream", "") ?? false,
+  };
+  const set = <K extends keyof IRRequest>(key: K, value: IRRequest[K] | undefined) => {
+    if (value !== undefined) req[key] = value;
+  };
+  set("toolChoice", decodeToolChoice(body, ctx.warnings));
+  set("parallelToolCalls", optBool(body, "parallel_tool_calls", ""));
+  set(
+    "maxTokens",
+    optInt(body, "max_completion_tokens", "", 1) ?? optInt(body, "max_tokens", "", 1),
   );
+  set("temperature", optNumber(body, "temperature", ""));
+  set("topP", optNumber(body, "top_p", ""));
+  set("topK", optInt(body, "top_k", "", 0));
+  set("stop", decodeStopSequences(body.stop));
+  set("seed", optInt(body, "seed", "", Number.MIN_SAFE_INTEGER));
+  set("user", optString(body, "user", ""));
+  set("n", optInt(body, "n", "", 1));
+  set("presencePenalty", optNumber(body, "presence_penalty", ""));
+  set("frequencyPenalty", optNumber(body, "frequency_penalty", ""));
+  set("responseFormat", decodeResponseFormat(body));
+  const effort = optString(body, "reasoning_effort", "");
+  if (effort !== undefined) {
+    if (!EFFORTS.includes(effort as ReasoningEffort))
+      bad("reasoning_effort", `expected one of ${EFFORTS.join(", ")}`);
+    req.reasoning = { effort: effort as ReasoningEffort };
+  }
+  const streamOptions = optObject(body, "stream_options", "");
+  if (streamOptions && optBool(streamOptions, "include_usage", "stream_options") === true)
+    req.streamUsage = true;
+  const rest = Object.entries(body).filter(([k, v]) => !MAPPED.has(k) && v !== undefined);
+  if (rest.length) req.ext = { openai: Object.fromEntries(rest) };
+  return req;
 }
 
 function decodeTools(body: Json): ToolDef[] {
