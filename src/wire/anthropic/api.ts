@@ -224,6 +224,17 @@ export type ErrorType =
   | "timeout_error"
   | "overloaded_error";
 
+// ---- Model listing: GET /v1/models, GET /v1/models/{model_id}
+
+export type ModelInfo = { type: "model"; id: string; display_name: string; created_at: string };
+
+export type ModelList = {
+  data: ModelInfo[];
+  has_more: boolean;
+  first_id: string | null;
+  last_id: string | null;
+};
+
 export type ErrorResponse = {
   type: "error";
   error: { type: ErrorType; message: string };

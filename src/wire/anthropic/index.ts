@@ -10,11 +10,12 @@ import type {
   UpstreamTarget,
 } from "../format";
 import { guard, isObject, peekFields, type Json } from "../read";
+import type { ModelInfo, ModelList } from "./api";
 import { anthropicCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 
-export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
 function peekRequest(body: Json, op: Operation): Peek | RouterError {
   return guard(() => {
@@ -51,7 +52,7 @@ function upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget
   return { url: model.apiBase + path, headers, bodyModelPath: MODEL_PATH };
 }
 
-const model = (g: GroupInfo) => ({
+const model = (g: GroupInfo): ModelInfo => ({
   type: "model",
   id: g.name,
   display_name: g.name,
@@ -73,7 +74,7 @@ export const anthropic: Format = {
   recognises: (path, headers) =>
     path.startsWith("/v1/messages") || headers.has("anthropic-version") || headers.has("x-api-key"),
   peekRequest,
-  listModels: (groups) => ({
+  listModels: (groups): ModelList => ({
     data: groups.map(model),
     has_more: false,
     first_id: groups[0]?.name ?? null,

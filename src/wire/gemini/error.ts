@@ -1,5 +1,6 @@
 import { statusFor, type ErrorCode, type RouterError } from "../../ir/error";
 import { errorHeaders, jsonResponse } from "../respond";
+import type { ErrorBody } from "./api";
 
 // google.rpc.Code names as the Generative Language API reports them.
 const STATUS: Record<ErrorCode, string> = {
@@ -18,7 +19,7 @@ const STATUS: Record<ErrorCode, string> = {
   internal: "INTERNAL",
 };
 
-export function errorBody(err: RouterError) {
+export function errorBody(err: RouterError): ErrorBody {
   return {
     error: { code: statusFor(err), message: err.message, status: STATUS[err.code] },
   };

@@ -9,6 +9,7 @@ import type {
   UpstreamTarget,
 } from "../format";
 import { guard, isObject, peekFields, type Json } from "../read";
+import type { ListModelsResponse, Model } from "./api";
 import { geminiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { isFetchableByGemini } from "./media";
@@ -76,7 +77,7 @@ function upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget
   return { url, headers };
 }
 
-const model = (g: GroupInfo) => ({
+const model = (g: GroupInfo): Model => ({
   name: `models/${g.name}`,
   version: "llm-router",
   displayName: g.name,
@@ -95,7 +96,7 @@ export const gemini: Format = {
     headers.has("x-goog-api-key") ||
     headers.has("x-goog-api-client"),
   peekRequest,
-  listModels: (groups) => ({ models: groups.map(model) }),
+  listModels: (groups): ListModelsResponse => ({ models: groups.map(model) }),
   getModel: model,
   encodeError,
   errorBody,

@@ -1,5 +1,6 @@
 import { statusFor, type ErrorCode, type RouterError } from "../../ir/error";
 import { errorHeaders, jsonResponse } from "../respond";
+import type { ErrorBody } from "./api";
 
 // OpenAI's SDKs branch on HTTP status; `type`/`code` follow what api.openai.com sends for each case.
 const SHAPE: Record<ErrorCode, { type: string; code: string | null }> = {
@@ -18,7 +19,7 @@ const SHAPE: Record<ErrorCode, { type: string; code: string | null }> = {
   internal: { type: "server_error", code: null },
 };
 
-export function errorBody(err: RouterError) {
+export function errorBody(err: RouterError): ErrorBody {
   const { type, code } = SHAPE[err.code];
   return {
     error: {

@@ -1,6 +1,7 @@
 import type { RouterError } from "../../ir/error";
 import type { CallRoute, Format, GroupInfo, Peek, UpstreamModel, UpstreamTarget } from "../format";
 import { guard, peekFields, type Json } from "../read";
+import type { Model, ModelList } from "./api";
 import { openaiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { swapTokenLimit } from "./probe";
@@ -30,7 +31,7 @@ function upstreamTarget(model: UpstreamModel): UpstreamTarget {
 }
 
 // `created` is fixed: groups have no creation date, and clients only display it.
-const model = (g: GroupInfo) => ({
+const model = (g: GroupInfo): Model => ({
   id: g.name,
   object: "model",
   created: 0,
@@ -45,7 +46,7 @@ export const openai: Format = {
   // Its clients carry nothing the others' lack (a Bearer key is everyone's): it is the fallback.
   recognises: () => false,
   peekRequest,
-  listModels: (groups) => ({ object: "list", data: groups.map(model) }),
+  listModels: (groups): ModelList => ({ object: "list", data: groups.map(model) }),
   getModel: model,
   encodeError,
   errorBody,
