@@ -5,7 +5,7 @@ import type { Metrics } from "../metrics";
 import type { RoutedCall } from "../upstream/attempt";
 import { RequestMedia } from "../upstream/media/request-media";
 import { jsonResponse } from "../wire/respond";
-import { makeAuthCheck } from "./auth";
+import { makeAuthCheck } from "../auth";
 import { leftBodyUnread, parseJsonObject, readBody } from "./body";
 import { BodyBudget } from "./body-budget";
 import { routeCall, type CallObserver } from "./route-call";

@@ -1,4 +1,4 @@
-import { makeAuthCheck } from "../core/auth";
+import { makeAuthCheck } from "../auth";
 import type { Metrics } from "./metrics";
 
 export interface MetricsEndpointOptions {
