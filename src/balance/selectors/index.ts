@@ -13,7 +13,6 @@ export { loadJqModule } from "./jq";
 export {
   SelectorEngine,
   type GroupSelectors,
-  type InboundFormat,
   type SelectorEngineOptions,
   type SelectorLog,
   type SelectorOutcome,

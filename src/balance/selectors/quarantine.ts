@@ -4,7 +4,7 @@
  * answers again, or quarantined for twice as long (up to 16×) when it fails again. A failure on a
  * large body costs that request only (QUARANTINE_MAX_BODY_BYTES).
  */
-import type { SelectorLog } from "./engine";
+import type { SelectorLog } from "./types";
 
 export interface Entry {
   /** Index in the combined program. */
