@@ -10,18 +10,5 @@ export {
   DEFAULT_COOLDOWN_MS,
   DEFAULT_PROBE_TIMEOUT_MS,
   type HealthChange,
-  type HealthOptions,
 } from "./health";
-export {
-  NO_SELECTOR_MATCHED,
-  type BalancerOptions,
-  type Candidate,
-  type CandidateReason,
-  type Clock,
-  type Explanation,
-  type Health,
-  type HealthState,
-  type MemberExplanation,
-  type Plan,
-  type Random,
-} from "./types";
+export { NO_SELECTOR_MATCHED, type Clock, type Plan, type Random } from "./types";

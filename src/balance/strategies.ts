@@ -23,7 +23,7 @@ export type Picker = (items: Weighted[], rotation: Rotation, random: Random | un
  * pays the total. Deterministic, interleaved (5:1:1 gives a a b a c a a) and exact over each cycle.
  * Members not offered this time keep their current weight untouched, as nginx does for down peers.
  */
-export function smoothStep(items: Weighted[], rotation: Rotation): number {
+function smoothStep(items: Weighted[], rotation: Rotation): number {
   let total = 0;
   let best = 0;
   let bestCurrent = -Infinity;
@@ -41,7 +41,7 @@ export function smoothStep(items: Weighted[], rotation: Rotation): number {
   return best;
 }
 
-export function weightedRandom(items: Weighted[], random: Random | undefined): number {
+function weightedRandom(items: Weighted[], random: Random | undefined): number {
   // A lone item needs no draw, which keeps seeded sequences aligned with the choices actually made.
   if (items.length === 1) return 0;
   if (!random) return heaviest(items);
@@ -60,7 +60,7 @@ export function weightedRandom(items: Weighted[], random: Random | undefined): n
  * is in flight, go through smooth round-robin among the tied members so proportions still follow
  * the weights instead of the first member taking everything.
  */
-export function leastLoaded(items: Weighted[], rotation: Rotation): number {
+function leastLoaded(items: Weighted[], rotation: Rotation): number {
   let tied: number[] = [];
   for (let i = 0; i < items.length; i++) {
     if (tied.length === 0) {

@@ -1,10 +1,3 @@
 /** The metrics module's public surface. */
-export { createMetricsEndpoint, type MetricsEndpointOptions } from "./http";
-export {
-  LATENCY_BUCKETS,
-  Metrics,
-  type AttemptOutcome,
-  type NameSource,
-  type RequestRecord,
-  type SelectorOutcome,
-} from "./metrics";
+export { createMetricsEndpoint } from "./http";
+export { LATENCY_BUCKETS, Metrics } from "./metrics";

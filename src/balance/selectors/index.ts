@@ -3,17 +3,11 @@
  * the balancer and core never see the workers behind it.
  *
  * Semantics (jq 1.7): a member is eligible when its selector's first output, over the request body as
- * the client sent it, is exactly `true`. `$format` ("openai" | "anthropic" | "gemini") and `$group` are
- * bound. `input`, `inputs`, `halt` and `halt_error` are disabled.
+ * the client sent it, is exactly `true`. `$format` (the client's format id, passed through unread)
+ * and `$group` are bound. `input`, `inputs`, `halt` and `halt_error` are disabled.
  */
-export { checkSelector, type SelectorCheck } from "./check";
+export { checkSelector } from "./check";
 export { checkConfigSelectors } from "./validate";
 /** Compiles the jq engine (once per thread); calling it early lets the compile overlap other startup work. */
 export { loadJqModule } from "./jq";
-export {
-  SelectorEngine,
-  type GroupSelectors,
-  type SelectorEngineOptions,
-  type SelectorLog,
-  type SelectorOutcome,
-} from "./engine";
+export { SelectorEngine, type SelectorLog, type SelectorOutcome } from "./engine";

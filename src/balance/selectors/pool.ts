@@ -32,9 +32,9 @@ export interface PoolOptions extends SlotOptions {
  * has warmed up); a spare takes ~30 ms to get ready. Starting it after 20 ms leaves it ready well
  * within the 100 ms a looping selector holds the first worker.
  */
-export const SPARE_AFTER_MS = 20;
+const SPARE_AFTER_MS = 20;
 /** Long enough that a burst of slow bodies does not start and stop a worker over and over. */
-export const SPARE_IDLE_MS = 30_000;
+const SPARE_IDLE_MS = 30_000;
 
 /**
  * Where worker.ts is. From source it sits beside this file. In a bundle (`bun build --compile` with
