@@ -17,20 +17,14 @@ export interface FormatHit {
   kind: "string" | "identifier";
 }
 
-/**
- * Until src/wire/index.ts exports its registry as FORMAT_IDS, the ids are this list: the check
- * still catches the literals it exists for, and switches to the registry by itself once it lands.
- */
-const FALLBACK_FORMAT_IDS = ["openai", "anthropic", "gemini"];
-
-/** The registered format ids, read from the registry itself. */
+/** The registered format ids: `FORMAT_IDS` of the registry, src/wire/index.ts. */
 export async function registeredFormatIds(src: string): Promise<string[]> {
   const wire: { FORMAT_IDS?: unknown } = await import(join(src, "wire", "index.ts"));
   const ids = wire.FORMAT_IDS;
-  if (Array.isArray(ids) && ids.length > 0 && ids.every((id) => typeof id === "string")) {
-    return ids;
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string")) {
+    throw new Error(`${join(src, "wire", "index.ts")} exports no FORMAT_IDS list of format ids`);
   }
-  return FALLBACK_FORMAT_IDS;
+  return ids;
 }
 
 /** Every literal or identifier in `root` outside `exempt` (a folder, relative to root) that is an id. */
