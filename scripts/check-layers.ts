@@ -98,8 +98,14 @@ export function checkLayers(root: string, rules: Record<string, LayerRule> = LAY
   report.typeCycles = cyclesOf(allEdges)
     .filter((c) => !c.every((f) => inValueCycle.has(f)))
     .map((c) => cycleLine(c, show));
+  report.folderCycles = folderKnots(allEdges, show);
+  return report;
+}
+
+/** Folders that import each other, each knot listed whole with a few file imports behind each edge. */
+function folderKnots(files: Map<string, Set<string>>, show: (path: string) => string): string[] {
   const folders = new Map<string, Set<string>>();
-  for (const [file, targets] of allEdges) {
+  for (const [file, targets] of files) {
     const from = moduleOf(file);
     for (const t of targets) {
       const to = moduleOf(t);
@@ -108,26 +114,24 @@ export function checkLayers(root: string, rules: Record<string, LayerRule> = LAY
       folders.get(from)!.add(to);
     }
   }
-  // A knot of folders is listed whole, with a few of the file imports behind each of its edges.
-  report.folderCycles = knotsOf(folders).map((knot) => {
+  return knotsOf(folders).map((knot) => {
     const inside = new Set(knot);
     const hops = knot.flatMap((m) =>
       [...(folders.get(m) ?? [])]
         .filter((to) => inside.has(to))
         .sort()
         .map((to) => {
-          const files = [...allEdges]
+          const behind = [...files]
             .filter(([f]) => moduleOf(f) === m)
             .flatMap(([f, ts]) =>
               [...ts].filter((t) => moduleOf(t) === to).map((t) => `${show(f)} -> ${show(t)}`),
             );
-          const more = files.length > 2 ? `, and ${files.length - 2} more` : "";
-          return `${m} -> ${to}: ${files.slice(0, 2).join(", ")}${more}`;
+          const more = behind.length > 2 ? `, and ${behind.length - 2} more` : "";
+          return `${m} -> ${to}: ${behind.slice(0, 2).join(", ")}${more}`;
         }),
     );
     return `folders ${knot.join(", ")} import each other:\n    ${hops.join("\n    ")}`;
   });
-  return report;
 }
 
 function allowed(rule: LayerRule, to: string): boolean {
