@@ -1,12 +1,27 @@
 import type { IRRequest, IRResponse, RouterError, StreamEvent, Warnings } from "../ir";
-import type { UpstreamModel } from "./format";
-import type { NameMap } from "./names";
+import type { NameMap, NameRule } from "./names";
 
 /**
  * The conversion half of a wire format: the same members in every format folder, named by
  * direction (decode = wire → IR, encode = IR → wire). Codecs are pure and synchronous; anything
  * needing I/O (downloading an image for Gemini) happens before encoding, in convert/.
  */
+
+/** The facts about an upstream model a format needs; the config's model satisfies it. */
+export interface UpstreamModel {
+  /** The upstream's own model id. */
+  model: string;
+  /** No trailing slash. */
+  apiBase: string;
+  /** Empty when there is none: no auth header is sent. */
+  apiKey: string;
+  /** max_tokens to send when the client gave none and the format requires one. */
+  defaultMaxTokens?: number;
+  /** Upper bound for the max_tokens sent. */
+  maxOutputTokens?: number;
+  /** Whether a client's own beta headers may travel to this upstream (unset: yes). */
+  forwardBetas?: boolean;
+}
 
 /** Per-request state shared by the codecs of one conversion. */
 export interface CodecContext {
@@ -77,12 +92,4 @@ export interface Codec {
   /** Tool-name and tool-id rules of this format, for building the NameMaps when it is the target. */
   readonly toolNameRule: NameRule;
   readonly toolIdRule: NameRule;
-}
-
-export interface NameRule {
-  /** Characters allowed; others are replaced by `_`. */
-  allowed: RegExp;
-  max: number;
-  /** What the first character must match, if restricted (Gemini: a letter or `_`). */
-  first?: RegExp;
 }

@@ -1,5 +1,5 @@
 import type { MediaPart, RouterError } from "../ir";
-import type { Codec } from "./codec";
+import type { Codec, UpstreamModel } from "./codec";
 import type { KeyPath } from "./json/string-rewriter";
 import type { Json } from "./read";
 import type { SseEditRule } from "./sse/data-rewriter";
@@ -86,22 +86,6 @@ export interface InboundCall {
   /** The body exactly as received, so passthrough can forward it with minimal edits. */
   raw: Uint8Array;
   headers: Headers;
-}
-
-/** The facts about an upstream model a format needs; the config's model satisfies it. */
-export interface UpstreamModel {
-  /** The upstream's own model id. */
-  model: string;
-  /** No trailing slash. */
-  apiBase: string;
-  /** Empty when there is none: no auth header is sent. */
-  apiKey: string;
-  /** max_tokens to send when the client gave none and the format requires one. */
-  defaultMaxTokens?: number;
-  /** Upper bound for the max_tokens sent. */
-  maxOutputTokens?: number;
-  /** Whether a client's own beta headers may travel to this upstream (unset: yes). */
-  forwardBetas?: boolean;
 }
 
 /** What a model listing needs of a group. */

@@ -37,7 +37,7 @@ export type {
   Operation,
   Peek,
   TokenCounting,
-  UpstreamModel,
   UpstreamTarget,
 } from "./format";
+export type { UpstreamModel } from "./codec";
 export { codecContext } from "./context";

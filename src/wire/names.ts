@@ -1,4 +1,11 @@
-import type { NameRule } from "./codec";
+/** A format's rule for a kind of name (tool names, tool-call ids). */
+export interface NameRule {
+  /** Characters allowed; others are replaced by `_`. */
+  allowed: RegExp;
+  max: number;
+  /** What the first character must match, if restricted (Gemini: a letter or `_`). */
+  first?: RegExp;
+}
 
 /**
  * A per-request, two-way map between names as the client wrote them and names that fit a

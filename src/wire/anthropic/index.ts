@@ -6,9 +6,9 @@ import type {
   InboundCall,
   Operation,
   Peek,
-  UpstreamModel,
   UpstreamTarget,
 } from "../format";
+import type { UpstreamModel } from "../codec";
 import { guard, isObject, peekFields, type Json } from "../read";
 import type { ModelInfo, ModelList } from "./api";
 import { anthropicCodec } from "./codec";

@@ -1,4 +1,4 @@
-import type { NameRule } from "../codec";
+import type { NameRule } from "../names";
 import { fit } from "../names";
 
 /**

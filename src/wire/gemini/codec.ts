@@ -1,4 +1,5 @@
-import type { Codec, NameRule } from "../codec";
+import type { Codec } from "../codec";
+import type { NameRule } from "../names";
 import { decodeError } from "./error-decode";
 import { decodeRequest } from "./request-decode";
 import { encodeRequest } from "./request-encode";

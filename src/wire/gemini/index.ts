@@ -1,13 +1,6 @@
 import type { RouterError } from "../../ir/error";
-import type {
-  CallRoute,
-  Format,
-  GroupInfo,
-  InboundCall,
-  Peek,
-  UpstreamModel,
-  UpstreamTarget,
-} from "../format";
+import type { CallRoute, Format, GroupInfo, InboundCall, Peek, UpstreamTarget } from "../format";
+import type { UpstreamModel } from "../codec";
 import { guard, isObject, peekFields, type Json } from "../read";
 import type { ListModelsResponse, Model } from "./api";
 import { geminiCodec } from "./codec";

@@ -1,5 +1,6 @@
 import type { RouterError } from "../../ir/error";
-import type { CallRoute, Format, GroupInfo, Peek, UpstreamModel, UpstreamTarget } from "../format";
+import type { CallRoute, Format, GroupInfo, Peek, UpstreamTarget } from "../format";
+import type { UpstreamModel } from "../codec";
 import { guard, peekFields, type Json } from "../read";
 import type { Model, ModelList } from "./api";
 import { openaiCodec } from "./codec";
