@@ -88,9 +88,9 @@ function carryExtensions(
       for (const [gk, gv] of Object.entries(v)) if (!(gk in config)) config[gk] = gv;
     } else if (!(k in body)) body[k] = v;
   }
-  for (const source of ["openai", "anthropic"] as const) {
-    const extra = ext[source];
-    if (!extra) continue;
+  // Every other format's slot is something Gemini has no field for.
+  for (const [source, extra] of Object.entries(ext)) {
+    if (source === "gemini" || !extra) continue;
     for (const k of Object.keys(extra))
       ctx.warnings.add("dropped", `${source}.${k}`, "no Gemini equivalent");
   }
