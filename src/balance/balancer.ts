@@ -12,7 +12,8 @@ import {
   type Plan,
 } from "./types";
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Not a config setting (those are in config/defaults.ts): only tests pass another. */
+const DEFAULT_MAX_ATTEMPTS = 3;
 
 export interface Balancer {
   readonly strategy: Strategy;

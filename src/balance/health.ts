@@ -6,9 +6,10 @@ import type { Clock, HealthState } from "./types";
  * successes however long the outage lasted.
  */
 export const DOWN_LEVEL = 7;
-export const DEFAULT_COOLDOWN_MS = 30_000;
+/** Not a config setting (those are in config/defaults.ts): only tests pass another. */
+const DEFAULT_COOLDOWN_MS = 30_000;
 /** A probe whose outcome is never reported (caller bug, lost request) must not block probing forever. */
-export const DEFAULT_PROBE_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_PROBE_TIMEOUT_MS = 10 * 60_000;
 
 interface Entry {
   level: number;

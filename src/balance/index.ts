@@ -3,12 +3,6 @@
  * models' health and their load. Pure logic; the caller classifies outcomes and reports them.
  */
 
-export { createBalancer, DEFAULT_MAX_ATTEMPTS, type Balancer } from "./balancer";
-export {
-  HealthRegistry,
-  DOWN_LEVEL,
-  DEFAULT_COOLDOWN_MS,
-  DEFAULT_PROBE_TIMEOUT_MS,
-  type HealthChange,
-} from "./health";
+export { createBalancer, type Balancer } from "./balancer";
+export { HealthRegistry, DOWN_LEVEL, type HealthChange } from "./health";
 export { NO_SELECTOR_MATCHED, type Clock, type Plan, type Random } from "./types";
