@@ -15,7 +15,7 @@ import { startRouter } from "./cli/serve";
 import { superviseWorkers } from "./cli/workers";
 import { setGlobalProxy } from "./upstream/fetch";
 import { proxyEnvProblems } from "./upstream/proxy";
-import { runCheckFile, wantsColor } from "./check";
+import { DEFAULT_CONCURRENCY, runCheckFile, wantsColor } from "./check";
 import { checkConfigSelectors } from "./balance/selectors";
 import { EXPLAIN_DESCRIPTION, explainCommand, parseExplainArgs, runExplain } from "./cli/explain";
 import { VERSION } from "./version";
@@ -50,7 +50,7 @@ async function main(raw: string[]): Promise<void> {
         kinds: opts.check,
         json: opts.json,
         timeoutMs: opts.checkTimeoutMs,
-        concurrency: 8,
+        concurrency: DEFAULT_CONCURRENCY,
         color: !opts.json && wantsColor(process.stdout, process.env),
         out: (s) => process.stdout.write(s),
         checkSelectors: checkConfigSelectors,

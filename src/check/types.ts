@@ -49,6 +49,7 @@ export interface CheckOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Probes in flight at once; no flag changes it, the CLI passes this. */
 export const DEFAULT_CONCURRENCY = 8;
 
 export const EXIT_OK = 0;

@@ -1,6 +1,5 @@
 import { defineCommand } from "citty";
-import { checkFlagValue, parseCheckKinds, parseCheckTimeout } from "../check";
-import type { CheckKind } from "../check/types";
+import { checkFlagValue, parseCheckKinds, parseCheckTimeout, type CheckKind } from "../check";
 import { LOG_LEVELS, type LogLevel } from "../log";
 import { parseProxyUrl } from "../upstream/proxy";
 import { VERSION } from "../version";
