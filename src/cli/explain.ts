@@ -13,7 +13,7 @@ import { checkUnknownFlags, knownFlags, UsageError } from "./args";
  * same selector engine and balancer as the live router, on a fresh process (so every model is
  * healthy), which is what a CI check of a config wants.
  */
-export const EXPLAIN_ARGS = {
+const EXPLAIN_ARGS = {
   group: { type: "positional", required: true, description: "Model group to route to" },
   body: {
     type: "positional",
