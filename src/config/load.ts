@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, type YAMLError, type YAMLWarning } from "ya
 import type { Env } from "./env";
 import { normalise } from "./normalise";
 import { Reporter } from "./reporter";
-import { MIN_SECRET_LENGTH } from "../log/secrets";
+import { MIN_SECRET_LENGTH } from "../log";
 import { locate, type FromEnv } from "./positions";
 import { RawConfig } from "./schema";
 import { ConfigError, type ConfigIssue, type RouterConfig } from "./types";

@@ -38,7 +38,7 @@ export interface RequestSummary {
 const ms = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 10) / 10);
 
 /** Fields in a fixed order, so human lines line up and JSON consumers see the same keys every time. */
-export function requestFields(s: RequestSummary): LogFields {
+function requestFields(s: RequestSummary): LogFields {
   const u = s.usage;
   return {
     id: s.id,
