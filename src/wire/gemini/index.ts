@@ -2,7 +2,13 @@ import type { RouterError } from "../../ir/error";
 import type { CallRoute, Format, GroupInfo, InboundCall, Peek, UpstreamTarget } from "../format";
 import type { UpstreamModel } from "../codec";
 import { guard, isObject, peekFields, type Json } from "../read";
-import type { ListModelsResponse, Model } from "./api";
+import type {
+  CountTokensRequest,
+  CountTokensResponse,
+  GenerateContentRequest,
+  ListModelsResponse,
+  Model,
+} from "./api";
 import { geminiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { isFetchableByGemini } from "./media";
@@ -106,9 +112,13 @@ export const gemini: Format = {
   mustInline: (part) => !isFetchableByGemini(part.url!),
   countTokens: {
     request: (body) => (isObject(body.generateContentRequest) ? body.generateContentRequest : body),
-    answer: (tokens) => ({ totalTokens: tokens }),
-    upstreamBody: (encoded, target) => ({
-      generateContentRequest: { model: `models/${target.model}`, ...encoded },
+    answer: (tokens): CountTokensResponse => ({ totalTokens: tokens }),
+    // `encoded` is this codec's encodeRequest output, a GenerateContentRequest.
+    upstreamBody: (encoded, target): CountTokensRequest => ({
+      generateContentRequest: {
+        model: `models/${target.model}`,
+        ...(encoded as GenerateContentRequest),
+      },
     }),
     upstreamCount: (answer) =>
       isObject(answer) && typeof answer.totalTokens === "number" ? answer.totalTokens : undefined,
