@@ -29,15 +29,6 @@ export function recogniseFormat(path: string, headers: Headers): Format {
   return FORMATS[FALLBACK_FORMAT];
 }
 
-export type {
-  CallRoute,
-  Format,
-  GroupInfo,
-  InboundCall,
-  Operation,
-  Peek,
-  TokenCounting,
-  UpstreamTarget,
-} from "./format";
+export type { CallRoute, Format, InboundCall, Operation } from "./format";
 export type { UpstreamModel } from "./codec";
 export { codecContext } from "./context";

@@ -34,7 +34,7 @@ export class NameMap {
   }
 }
 
-export function fits(name: string, rule: NameRule): boolean {
+function fits(name: string, rule: NameRule): boolean {
   if (name.length === 0 || name.length > rule.max) return false;
   if (rule.first && !rule.first.test(name[0]!)) return false;
   for (const ch of name) if (!rule.allowed.test(ch)) return false;

@@ -18,7 +18,7 @@ export const isObject = (v: unknown): v is Json =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The one exception codecs throw inside themselves; `guard` turns it into its error value. */
-export class WireInputError extends Error {
+class WireInputError extends Error {
   constructor(readonly error: RouterError) {
     super(error.message);
   }

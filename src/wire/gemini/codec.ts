@@ -8,8 +8,6 @@ import { encodeResponse } from "./response-encode";
 import { createStreamDecoder } from "./stream-decode";
 import { createStreamEncoder } from "./stream-encode";
 
-export type { GeminiStreamOptions } from "./stream-encode";
-
 /** Function names: a letter or underscore first, then letters, digits, `_ . : -`, at most 64. */
 const toolNameRule: NameRule = { allowed: /[a-zA-Z0-9_.:-]/, first: /[a-zA-Z_]/, max: 64 };
 /** Call ids are free-form on Gemini; only control characters and spaces are kept out. */
