@@ -52,7 +52,7 @@ async function failureOf(
 }
 
 // ---------------------------------------------------------------- OpenAI
-export function openaiClient(base: string): SdkClient {
+function openaiClient(base: string): SdkClient {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
   const classify = (e: unknown): Failure => {
     if (!(e instanceof OpenAI.APIError)) throw e;
@@ -98,7 +98,7 @@ export function openaiClient(base: string): SdkClient {
 }
 
 // ---------------------------------------------------------------- Anthropic
-export function anthropicClient(base: string): SdkClient {
+function anthropicClient(base: string): SdkClient {
   const client = new Anthropic({ baseURL: base, apiKey: TOKEN, maxRetries: 0 });
   const classify = (e: unknown): Failure => {
     if (!(e instanceof Anthropic.APIError)) throw e;
@@ -143,7 +143,7 @@ export function anthropicClient(base: string): SdkClient {
 }
 
 // ---------------------------------------------------------------- Gemini
-export function geminiClient(base: string): SdkClient {
+function geminiClient(base: string): SdkClient {
   // ApiError carries no headers, so the SDK's own transport is wrapped to see the response it got.
   let lastHeaders: Headers | undefined;
   const client = new GoogleGenAI({

@@ -11,7 +11,7 @@ export interface Got {
   ms: number;
 }
 
-export class HungRequest extends Error {}
+class HungRequest extends Error {}
 
 /**
  * One request as a plain client, bounded: if the answer (headers and the whole body) has not

@@ -22,7 +22,7 @@ const PDF =
 const WAV = "UklGRiQAAABXQVZFZm10IBAAAAABAAEARKwAAIhYAQACABAAZGF0YQAAAAA=";
 
 /** Every field the OpenAI request decoder reads, in its main and its alternative spellings. */
-export function openaiSeeds(model: string): Record<string, unknown>[] {
+function openaiSeeds(model: string): Record<string, unknown>[] {
   const full = {
     model,
     messages: [
@@ -221,7 +221,7 @@ export function openaiSeeds(model: string): Record<string, unknown>[] {
 }
 
 /** Every field the Anthropic request decoder reads. */
-export function anthropicSeeds(model: string, withRemoteUrls = true): Record<string, unknown>[] {
+function anthropicSeeds(model: string, withRemoteUrls = true): Record<string, unknown>[] {
   const urlBlocks = withRemoteUrls
     ? [
         { type: "image", source: { type: "url", url: "https://example.invalid/a.png" } },
@@ -411,7 +411,7 @@ export function anthropicSeeds(model: string, withRemoteUrls = true): Record<str
 }
 
 /** Every field the Gemini request decoder reads, in camelCase and in snake_case. */
-export function geminiSeeds(): Record<string, unknown>[] {
+function geminiSeeds(): Record<string, unknown>[] {
   const full = {
     contents: [
       {
@@ -798,7 +798,7 @@ const NASTY: Json[] = [
 ];
 
 /** String values that are enum words somewhere, or names every plain object inherits. */
-export const WORDS = NASTY.filter((v): v is string => typeof v === "string" && v.length < 40);
+const WORDS = NASTY.filter((v): v is string => typeof v === "string" && v.length < 40);
 
 /** Keys worth inserting: prototype names and keys that mean something in some other format. */
 const KEYS = [
@@ -867,7 +867,7 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 /** All paths into a JSON value, root first (bounded, so a huge seed costs little). */
-export function pathsOf(value: Json, limit = 2000): Path[] {
+function pathsOf(value: Json, limit = 2000): Path[] {
   const out: Path[] = [];
   const stack: { v: Json; p: Path }[] = [{ v: value, p: [] }];
   while (stack.length && out.length < limit) {
@@ -880,7 +880,7 @@ export function pathsOf(value: Json, limit = 2000): Path[] {
   return out;
 }
 
-export const valueAt = (root: Json, path: Path): Json | undefined =>
+const valueAt = (root: Json, path: Path): Json | undefined =>
   path.reduce<Json | undefined>(
     (v, k) => (v as Record<string, Json> | undefined)?.[k as string],
     root,

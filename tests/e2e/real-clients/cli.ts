@@ -10,7 +10,7 @@ import { delimiter, dirname, join } from "node:path";
  * the environment it needs: no inherited keys, no auto-update, no telemetry.
  */
 
-export const PACKAGE_DIR = join(import.meta.dir, "..", "..", "real-clients");
+const PACKAGE_DIR = join(import.meta.dir, "..", "..", "real-clients");
 const CLAUDE_BIN = join(
   PACKAGE_DIR,
   "node_modules",

@@ -21,7 +21,7 @@ export interface Target {
 type Schema = { properties?: Record<string, unknown>; required?: string[] } | undefined;
 
 /** Every function tool the request declares, with its parameter schema, whatever the format. */
-export function declaredTools(kind: MockKind, body: any): { name: string; schema: Schema }[] {
+function declaredTools(kind: MockKind, body: any): { name: string; schema: Schema }[] {
   const tools: any[] = Array.isArray(body?.tools) ? body.tools : [];
   if (kind === "anthropic")
     return tools
@@ -41,7 +41,7 @@ export function declaredTools(kind: MockKind, body: any): { name: string; schema
  * keeps `read_many_files`, `ReadMcpResource` and the like out. The path argument is taken from
  * the schema (`file_path` today, `absolute_path` in older Gemini CLIs) rather than hard-coded.
  */
-export function findReadTool(kind: MockKind, body: any): ReadTool | undefined {
+function findReadTool(kind: MockKind, body: any): ReadTool | undefined {
   for (const t of declaredTools(kind, body)) {
     if (!["read", "readfile"].includes(t.name.toLowerCase().replaceAll("_", ""))) continue;
     const props = Object.keys(t.schema?.properties ?? {});
@@ -60,7 +60,7 @@ const textOf = (v: unknown): string => {
 };
 
 /** The text of every tool result in the request's history, oldest first. */
-export function toolResults(kind: MockKind, body: any): string[] {
+function toolResults(kind: MockKind, body: any): string[] {
   if (kind === "anthropic") {
     return (body?.messages ?? []).flatMap((m: any) =>
       Array.isArray(m?.content)

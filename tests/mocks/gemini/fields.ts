@@ -3,7 +3,7 @@
 // with proto paths in snake_case. These helpers reproduce those messages.
 import { Invalid, isObject } from "../util.ts";
 
-export const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 export const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Field read that honours both spellings, as the proto-JSON parser does. */

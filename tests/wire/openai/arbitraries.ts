@@ -14,12 +14,12 @@ import type { FinishReason, IRResponse, Usage } from "../../../src/ir/response";
 /** Generators of IR values, limited to what OpenAI Chat can carry (the properties normalise the rest). */
 
 export const text = fc.string({ unit: "grapheme", maxLength: 20 });
-export const nonEmpty = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 });
+const nonEmpty = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 });
 export const b64 = fc.base64String({ minLength: 4, maxLength: 24 }).filter((s) => s.length > 0);
 export const ident = fc.stringMatching(/^[a-z][a-z0-9_]{0,11}$/);
 export const toolName = fc.constantFrom("get_weather", "read_file", "search", "now");
 const json = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
-export const args = fc.dictionary(ident, json, { maxKeys: 3 }).map((o) => ({ ...o }));
+const args = fc.dictionary(ident, json, { maxKeys: 3 }).map((o) => ({ ...o }));
 export const signature: fc.Arbitrary<Signature> = fc.record({
   source: fc.constantFrom("anthropic" as const, "gemini" as const),
   value: b64,
