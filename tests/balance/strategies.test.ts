@@ -1,24 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import type { GroupConfig, Strategy } from "../../src/config/types";
 import { createBalancer, HealthRegistry, type Random } from "../../src/balance";
+import { seeded } from "../helpers";
 
 const group = (weights: Record<string, number>): GroupConfig => ({
   name: "g",
   members: Object.entries(weights).map(([model, weight]) => ({ model, weight })),
 });
 const all = (g: GroupConfig) => g.members.map(() => true);
-
-/** mulberry32: small, seedable, good enough for share statistics. */
-function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setup(strategy: Strategy, random: Random = () => 0.5) {
   const health = new HealthRegistry({ clock: { now: () => 0 } });

@@ -3,8 +3,7 @@ import { FORMATS as REGISTRY, codecContext } from "../../src/wire";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import type { ApiType, ModelConfig } from "../../src/config/types";
-import { DEFAULT_TIMEOUTS } from "../../src/config/types";
+import type { ApiType } from "../../src/config/types";
 import {
   isRouterError,
   type IRRequest,
@@ -14,6 +13,7 @@ import {
 } from "../../src/ir";
 import type { StreamFrame } from "../../src/wire/codec";
 import { RAW_TAIL, SseFramer } from "../../src/wire/sse/frames";
+import { upstreamModel } from "../helpers";
 import { errorProblems, eventProblems, requestProblems, responseProblems, show } from "./ir-shape";
 import {
   DELETE,
@@ -94,20 +94,8 @@ const problemOf = (e: unknown) =>
       }`
     : `threw ${String(e)}`;
 
-/** A model config as the router builds it, for encodeRequest. */
-function target(apiType: ApiType): ModelConfig {
-  return {
-    name: `m-${apiType}`,
-    apiType,
-    model: `${apiType}-upstream`,
-    apiBase: "http://127.0.0.1:9",
-    apiKey: "k",
-    rewriteHeader: {},
-    defaultMaxTokens: 4096,
-    maxOutputTokens: 8192,
-    timeouts: DEFAULT_TIMEOUTS,
-  };
-}
+/** Token limits on every target model, as a config may set them. */
+const LIMITS = { defaultMaxTokens: 4096, maxOutputTokens: 8192 };
 
 /**
  * What the glue does with a client body: decode, check the IR, then encode for each other
@@ -154,7 +142,10 @@ function exerciseRequest(
     const ctx = codecContext("group", REGISTRY[to], () => 0.5);
     const again = REGISTRY[client].codec.decodeRequest(body, ctx) as IRRequest; // fresh IR: encoders may annotate it
     try {
-      const out = REGISTRY[to].codec.encodeRequest(again, { ...ctx, target: target(to) });
+      const out = REGISTRY[to].codec.encodeRequest(again, {
+        ...ctx,
+        target: upstreamModel(to, LIMITS),
+      });
       if (isRouterError(out)) {
         if (out.status < 400 || out.status >= 500)
           found.add(

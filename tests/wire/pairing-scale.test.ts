@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { FORMATS as REGISTRY, codecContext } from "../../src/wire";
-import type { ApiType, ModelConfig } from "../../src/config/types";
-import { DEFAULT_TIMEOUTS } from "../../src/config/types";
+import type { ApiType } from "../../src/config/types";
 import { isRouterError } from "../../src/ir";
+import { upstreamModel } from "../helpers";
 import { growth } from "./scale";
 
 /**
@@ -14,18 +14,6 @@ import { growth } from "./scale";
 const FORMATS: ApiType[] = ["openai", "anthropic", "gemini"];
 const N = 12_500;
 const BOUND = 24;
-
-function target(apiType: ApiType): ModelConfig {
-  return {
-    name: `m-${apiType}`,
-    apiType,
-    model: `${apiType}-upstream`,
-    apiBase: "http://127.0.0.1:9",
-    apiKey: "k",
-    rewriteHeader: {},
-    timeouts: DEFAULT_TIMEOUTS,
-  };
-}
 
 /** One assistant turn with n parallel calls, then their n results (Gemini: with or without ids). */
 function parallelCalls(format: ApiType, n: number, geminiIds = true): Record<string, unknown> {
@@ -91,7 +79,7 @@ function convert(
   const ctx = codecContext("g", REGISTRY[up], () => 0.5);
   const ir = REGISTRY[client].codec.decodeRequest(body, ctx);
   if (isRouterError(ir)) throw new Error(ir.message);
-  const out = REGISTRY[up].codec.encodeRequest(ir, { ...ctx, target: target(up) });
+  const out = REGISTRY[up].codec.encodeRequest(ir, { ...ctx, target: upstreamModel(up) });
   if (isRouterError(out)) throw new Error(out.message);
   return out;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { FORMATS as REGISTRY, codecContext } from "../../src/wire";
-import type { ApiType, ModelConfig } from "../../src/config/types";
-import { DEFAULT_TIMEOUTS } from "../../src/config/types";
+import type { ApiType } from "../../src/config/types";
 import { isRouterError } from "../../src/ir";
+import { upstreamModel } from "../helpers";
 
 /**
  * Property names are the client's: "__proto__", "constructor" or "toString" are names like any
@@ -13,18 +13,6 @@ import { isRouterError } from "../../src/ir";
 const FORMATS: ApiType[] = ["openai", "anthropic", "gemini"];
 const SCHEMA =
   '{"type":"object","properties":{"__proto__":{"type":"string"},"constructor":{"type":"string"},"a":{"type":"integer"}},"required":["__proto__","constructor","a"]}';
-
-function target(apiType: ApiType): ModelConfig {
-  return {
-    name: `m-${apiType}`,
-    apiType,
-    model: `${apiType}-upstream`,
-    apiBase: "http://127.0.0.1:9",
-    apiKey: "k",
-    rewriteHeader: {},
-    timeouts: DEFAULT_TIMEOUTS,
-  };
-}
 
 /** A client body as its SDK would send it, parsed from text as the router parses it. */
 function body(format: ApiType): Record<string, unknown> {
@@ -56,7 +44,7 @@ describe("a schema property named __proto__ survives conversion", () => {
         const ctx = codecContext("g", REGISTRY[up], () => 0.5);
         const ir = REGISTRY[client].codec.decodeRequest(body(client), ctx);
         if (isRouterError(ir)) throw new Error(ir.message);
-        const out = REGISTRY[up].codec.encodeRequest(ir, { ...ctx, target: target(up) });
+        const out = REGISTRY[up].codec.encodeRequest(ir, { ...ctx, target: upstreamModel(up) });
         if (isRouterError(out)) throw new Error(out.message);
         const schema = schemaSent(up, JSON.parse(JSON.stringify(out)));
         expect(Object.keys(schema.properties)).toEqual(["__proto__", "constructor", "a"]);
@@ -73,7 +61,10 @@ describe("a schema property named __proto__ survives conversion", () => {
     const ctx = codecContext("g", REGISTRY.openai, () => 0.5);
     const ir = REGISTRY.gemini.codec.decodeRequest(gemini, ctx);
     if (isRouterError(ir)) throw new Error(ir.message);
-    const out = REGISTRY.openai.codec.encodeRequest(ir, { ...ctx, target: target("openai") });
+    const out = REGISTRY.openai.codec.encodeRequest(ir, {
+      ...ctx,
+      target: upstreamModel("openai"),
+    });
     if (isRouterError(out)) throw new Error(out.message);
     const schema = schemaSent("openai", JSON.parse(JSON.stringify(out)));
     expect(Object.keys(schema.properties)).toEqual(["__proto__"]);

@@ -7,19 +7,11 @@ import { anthropicCodec } from "../../../src/wire/anthropic/codec";
 import type { EncodeRequestContext, StreamFrame } from "../../../src/wire/codec";
 import { NameMap } from "../../../src/wire/names";
 import { sseFrameStream } from "../../../src/wire/sse/frames";
+import { seeded } from "../../helpers";
 
 export const GROUP = "my-group";
 
-/** A deterministic random source, so synthesized ids are the same on every run. */
-export function seeded(seed = 42): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 2 ** 32;
-  };
-}
-
-export function target(over: Partial<ModelConfig> = {}): ModelConfig {
+function target(over: Partial<ModelConfig> = {}): ModelConfig {
   return {
     name: "claude",
     apiType: "anthropic",

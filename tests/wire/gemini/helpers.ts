@@ -7,22 +7,14 @@ import { geminiCodec } from "../../../src/wire/gemini/codec";
 import { NameMap } from "../../../src/wire/names";
 import { sseFrameStream } from "../../../src/wire/sse/frames";
 import { SignatureState, validateGenerate } from "../../mocks/gemini/validate";
+import { seeded } from "../../helpers";
 
 const FIXTURES = join(import.meta.dir, "../../fixtures");
 
 export const fixture = (path: string): string => readFileSync(join(FIXTURES, path), "utf8");
 export const fixtureJson = (path: string): any => JSON.parse(fixture(path));
 
-/** A small seeded generator, so synthesised ids are the same on every run. */
-export function seeded(seed = 1): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-export function target(over: Partial<ModelConfig> = {}): ModelConfig {
+function target(over: Partial<ModelConfig> = {}): ModelConfig {
   return {
     name: "gem",
     apiType: "gemini",

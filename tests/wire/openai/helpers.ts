@@ -9,20 +9,9 @@ import type { CodecContext, EncodeRequestContext, StreamFrame } from "../../../s
 import { NameMap } from "../../../src/wire/names";
 import { openaiCodec } from "../../../src/wire/openai/codec";
 import { sseFrameStream } from "../../../src/wire/sse/frames";
+import { seeded } from "../../helpers";
 
 export const GROUP = "my-group";
-
-/** Deterministic random source, so synthesised ids are the same on every run. */
-export function seeded(seed = 42): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function ctx(): CodecContext {
   return {
