@@ -2,6 +2,7 @@
 // model is broken (wrong key, nothing listening, no key at all).
 import { loadConfigText, type RouterConfig } from "../../src/config";
 import type { CheckOptions } from "../../src/check";
+import { closedPort } from "../helpers";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
 
 export const WRONG_KEY = "sk-wrong-key-0123456789abcdefXYZ";
@@ -14,14 +15,6 @@ export async function startMocks(): Promise<Mocks> {
     startMock("gemini", { apiKey: "AIzaCheckGeminiKey0123456789abcdef" }),
   ]);
   return { openai, anthropic, gemini };
-}
-
-/** A port nothing listens on: taken from a server that was started and stopped again. */
-export async function closedPort(): Promise<number> {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
 }
 
 export interface ModelSpec {

@@ -2,6 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { ApiError } from "@google/genai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { closedPort } from "../helpers";
 import type { MockKind } from "../mocks";
 import { startHarness, type Harness } from "./harness";
 import { sdkClient, type Failure, type SdkClient } from "./sdk-failures";
@@ -54,17 +55,14 @@ const FIRST_TWO_DELTAS = "echo: alpha";
 
 let h: Harness;
 let clients: Record<MockKind, SdkClient>;
-let closedPort: number;
 
 beforeAll(async () => {
-  // A port that was just free: nothing listens, so connecting is refused at once.
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  closedPort = probe.port!;
-  await probe.stop(true);
+  // Nothing listens there, so connecting is refused at once.
+  const port = await closedPort();
   const closedBase: Record<MockKind, string> = {
-    openai: `http://127.0.0.1:${closedPort}/v1`,
-    anthropic: `http://127.0.0.1:${closedPort}`,
-    gemini: `http://127.0.0.1:${closedPort}/v1beta`,
+    openai: `http://127.0.0.1:${port}/v1`,
+    anthropic: `http://127.0.0.1:${port}`,
+    gemini: `http://127.0.0.1:${port}/v1beta`,
   };
   const groups = KINDS.flatMap((k) => [
     `    - name: badkey-${k}\n      models: [{ name: badkey-${k} }]`,

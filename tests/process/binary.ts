@@ -202,14 +202,6 @@ export async function createLab(name: string): Promise<Lab> {
   return lab;
 }
 
-/** A port nothing listens on: taken from a server that was started and stopped again. */
-export async function closedPort(): Promise<number> {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  await s.stop(true);
-  return port;
-}
-
 /** Whether a fresh TCP connection to the port is refused (rather than accepted or timing out). */
 export async function refused(port: number): Promise<boolean> {
   try {

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { closedPort } from "../helpers";
 import { startMock, type MockUpstream } from "../mocks";
 import { parseExposition, series, value, type Exposition } from "../metrics/parse";
 import {
   chat,
-  closedPort,
   configYaml,
   createLab,
   mockModel,

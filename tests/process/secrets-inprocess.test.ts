@@ -19,7 +19,7 @@ import { anthropicDriver, geminiDriver, openaiDriver } from "../e2e/clients";
 import { startHarness, TOKEN, type Harness } from "../e2e/harness";
 import { sdkClient } from "../e2e/sdk-failures";
 import type { MockKind } from "../mocks";
-import { closedPort } from "./binary";
+import { closedPort } from "../helpers";
 
 const WRONG = {
   bearer: "wrong-inproc-bearer-7d1f",

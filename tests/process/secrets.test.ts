@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { findSecrets } from "../../src/log";
+import { closedPort } from "../helpers";
 import { startMock, type MockUpstream } from "../mocks";
 import {
   chat,
-  closedPort,
   configYaml,
   createLab,
   mockModel,
