@@ -2,13 +2,13 @@ import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
-import type { RoutedCall } from "../upstream/attempt";
+import type { RoutedCall } from "../attempt/outcome";
 import { RequestMedia } from "../upstream/media/request-media";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "../auth";
 import { leftBodyUnread, parseJsonObject, readBody } from "./body";
 import { BodyBudget } from "./body-budget";
-import { routeCall, type CallObserver } from "./route-call";
+import { routeCall, type CallObserver } from "./call-group";
 import { matchRoute, type Route } from "./routes";
 import type { Runtime } from "./runtime";
 

@@ -1,7 +1,7 @@
 import { RouterError, type StreamEvent } from "../ir";
 import type { SecretMask } from "../log";
 import type { StreamDecoder } from "../wire/codec";
-import type { AttemptOutcome } from "./attempt";
+import type { AttemptOutcome } from "./outcome";
 
 /**
  * Upstream error text reaches clients in converted errors (the codecs carry the provider's

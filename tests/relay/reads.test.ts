@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { FORMATS, codecContext } from "../../src/wire";
-import { convertStream } from "../../src/convert/stream";
+import { convertStream } from "../../src/relay/codec-transcoder";
 import type { IRRequest } from "../../src/ir";
-import { HOLD_MS, UpstreamReads } from "../../src/upstream/reads";
+import { HOLD_MS, UpstreamReads } from "../../src/relay/reads";
 
 const enc = new TextEncoder();
 

@@ -4,14 +4,14 @@ import { routerError, type RouterError } from "../ir";
 import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
 import { lineTooLarge } from "../wire/sse/line-cap";
 import type { Format, InboundCall } from "../wire/format";
-import { failed, type AttemptOutcome, type OnStreamEnd } from "./attempt";
-import { Deadlines } from "./deadlines";
-import { callUpstream } from "./fetch";
-import { applyHeaderRewrite, responseHeaders } from "./headers";
-import { mergePatch } from "./merge-patch";
-import { readCapped, tooLarge } from "./read-capped";
-import { relay } from "./relay";
-import { streamEditor } from "./stream-editors";
+import { failed, type AttemptOutcome, type OnStreamEnd } from "./outcome";
+import { Deadlines } from "../upstream/deadlines";
+import { callUpstream } from "../upstream/fetch";
+import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
+import { mergePatch } from "../upstream/merge-patch";
+import { readCapped, tooLarge } from "../upstream/read-capped";
+import { relay } from "../relay/pump";
+import { streamEditor } from "../relay/byte-transcoder";
 
 /**
  * Same format in and out: the request is forwarded with only the model, auth headers and

@@ -1,14 +1,14 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
-import { estimateInputTokens } from "../convert/estimate";
+import { estimateInputTokens } from "./estimate";
 import { isRouterError, routerError, type IRRequest } from "../ir";
 import type { Logger } from "../log";
 import { jsonResponse } from "../wire/respond";
 import { codecContext, FORMATS } from "../wire";
-import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./attempt";
-import { Deadlines } from "./deadlines";
-import { callUpstream } from "./fetch";
-import { applyHeaderRewrite } from "./headers";
-import { readCapped } from "./read-capped";
+import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./outcome";
+import { Deadlines } from "../upstream/deadlines";
+import { callUpstream } from "../upstream/fetch";
+import { applyHeaderRewrite } from "../upstream/headers";
+import { readCapped } from "../upstream/read-capped";
 
 /**
  * Token counting when client and upstream differ. Where the upstream's format can count, the

@@ -7,7 +7,7 @@ import { lastFrame } from "../wire/sse/last-frame";
 import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
 import type { InboundCall, Format } from "../wire/format";
 import type { Settled } from "./reads";
-import type { ByteEditor } from "./relay";
+import type { ByteEditor } from "./pump";
 
 /**
  * The byte editors of passthrough streams: the model name edited on the way (SSE data lines, or

@@ -1,7 +1,7 @@
 import { routerError, type RouterError } from "../ir";
 import type { Format, InboundCall } from "../wire";
-import type { RequestMedia } from "./media/request-media";
-import type { StreamEnd } from "./relay";
+import type { RequestMedia } from "../upstream/media/request-media";
+import type { StreamEnd } from "../relay/pump";
 
 /** A model call as the request path carries it: the inbound call with its client's format. */
 export interface RoutedCall extends InboundCall {

@@ -1,6 +1,6 @@
 import { routerError, type RouterError, type StreamEvent } from "../ir";
-import { HOLD_MS, UpstreamReads, type Read } from "../upstream/reads";
-import { directStream, send, type BodyWatch, type StreamEnd } from "../upstream/relay";
+import { HOLD_MS, UpstreamReads, type Read } from "./reads";
+import { directStream, send, type BodyWatch, type StreamEnd } from "./pump";
 import type { StreamDecoder, StreamEncoder } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
 import { LineCap, lineTooLarge } from "../wire/sse/line-cap";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { clearMergeCache, countTokens } from "gpt-tokenizer/encoding/o200k_base";
-import { countText, estimateInputTokens } from "../../src/convert/estimate";
+import { countText, estimateInputTokens } from "../../src/attempt/estimate";
 import type { IRRequest } from "../../src/ir";
 import { growth } from "../wire/scale";
 

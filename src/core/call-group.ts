@@ -1,11 +1,11 @@
 import type { GroupConfig, ModelConfig, ServerSettings } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger, SecretMask } from "../log";
-import { keyRejected, type AttemptOutcome, type RoutedCall } from "../upstream/attempt";
-import { converted } from "../upstream/converted";
-import { countTokensConverted } from "../upstream/count-tokens";
-import { passthrough } from "../upstream/passthrough";
-import type { StreamEnd } from "../upstream/relay";
+import { keyRejected, type AttemptOutcome, type RoutedCall } from "../attempt/outcome";
+import { converted } from "../attempt/convert";
+import { countTokensConverted } from "../attempt/count-tokens";
+import { passthrough } from "../attempt/passthrough";
+import type { StreamEnd } from "../relay/pump";
 import { readFailure, reportHealth } from "./failures";
 import type { Runtime } from "./runtime";
 

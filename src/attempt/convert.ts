@@ -1,18 +1,18 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
-import { convertStream } from "../convert/stream";
+import { convertStream } from "../relay/codec-transcoder";
 import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
 import type { StreamDecoder } from "../wire/codec";
 import type { Logger, SecretMask } from "../log";
 import { jsonResponse } from "../wire/respond";
 import { codecContext, FORMATS } from "../wire";
-import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./attempt";
-import { Deadlines } from "./deadlines";
-import { callUpstream } from "./fetch";
-import { applyHeaderRewrite, responseHeaders } from "./headers";
-import { RequestMedia } from "./media/request-media";
-import { mergePatch } from "./merge-patch";
+import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./outcome";
+import { Deadlines } from "../upstream/deadlines";
+import { callUpstream } from "../upstream/fetch";
+import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
+import { RequestMedia } from "../upstream/media/request-media";
+import { mergePatch } from "../upstream/merge-patch";
 import { maskedOutcome, maskingErrors } from "./mask-errors";
-import { readCappedText, tooLarge } from "./read-capped";
+import { readCappedText, tooLarge } from "../upstream/read-capped";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
