@@ -1,5 +1,6 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
-import { convertStream } from "../relay/codec-transcoder";
+import { CodecTranscoder } from "../relay/codec-transcoder";
+import { pump } from "../relay/pump";
 import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
 import type { StreamDecoder } from "../wire/codec";
 import type { Logger, SecretMask } from "../log";
@@ -129,17 +130,20 @@ async function convert(
   // A client stream that is not SSE is its format's own framing (Gemini's streamed JSON array).
   const jsonArray = !call.sse;
   const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
-  const stream = await convertStream(
-    res.body,
+  const transcoder = new CodecTranscoder(
     maskingErrors(withUsage(target.createStreamDecoder(ctx), onUsage), secrets),
     encoder,
+    model.apiType,
+  );
+  const stream = await pump(
+    res.body,
+    transcoder,
     (how) => {
       if (how === "broken")
         log.warn("upstream stream failed", { group: call.group, model: model.name });
       onEnd(how);
     },
     deadlines,
-    model.apiType,
   );
   if (isRouterError(stream)) return failed(deadlines.expired ?? stream);
   warned();

@@ -1,8 +1,7 @@
 import type { ModelConfig, ServerSettings } from "../config/types";
 import type { SecretMask } from "../log";
-import { routerError, type RouterError } from "../ir";
+import { isRouterError, routerError } from "../ir";
 import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
-import { lineTooLarge } from "../wire/sse/line-cap";
 import type { Format, InboundCall } from "../wire/format";
 import { failed, type AttemptOutcome, type OnStreamEnd } from "./outcome";
 import { Deadlines } from "../upstream/deadlines";
@@ -10,8 +9,8 @@ import { callUpstream } from "../upstream/fetch";
 import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
 import { mergePatch } from "../upstream/merge-patch";
 import { readCapped, tooLarge } from "../upstream/read-capped";
-import { relay } from "../relay/pump";
-import { streamEditor } from "../relay/byte-transcoder";
+import { byteTranscoder } from "../relay/byte-transcoder";
+import { pump } from "../relay/pump";
 
 /**
  * Same format in and out: the request is forwarded with only the model, auth headers and
@@ -71,21 +70,17 @@ export async function passthrough(
   // and edited once: far cheaper than relaying it through a stream, and no later for the client.
   if (!sse && !call.stream)
     return wholeJson(res, call, wire, model, server.maxResponseBytes, headers, deadlines, onEnd);
-  const broken = () =>
-    deadlines.expired ??
-    routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`);
-  const body = await relay(
-    res.body,
-    streamEditor(call, wire, sse, broken, model),
-    onEnd,
-    deadlines,
-  );
-  if (body === "broken")
-    return failed(
+  const transcoder = byteTranscoder({
+    call,
+    format: wire,
+    sse,
+    upstream: model.apiType,
+    broken: () =>
       deadlines.expired ??
-        routerError("bad_gateway", `upstream (${model.apiType}) closed before sending its answer`),
-    );
-  if (body === "oversized") return failed(lineTooLarge(model.apiType));
+      routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`),
+  });
+  const body = await pump(res.body, transcoder, onEnd, deadlines);
+  if (isRouterError(body)) return failed(deadlines.expired ?? body);
   if (sse) {
     headers.set("cache-control", "no-cache");
     headers.set("x-accel-buffering", "no");

@@ -1,102 +1,168 @@
-import type { ModelConfig } from "../config/types";
-import type { RouterError } from "../ir";
+import { routerError, type RouterError } from "../ir";
+import type { Format, InboundCall } from "../wire/format";
 import { JsonStringRewriter } from "../wire/json/string-rewriter";
-import { tailComplete, type StreamEndRule } from "../wire/stream-end";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import { lastFrame } from "../wire/sse/last-frame";
 import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
-import type { InboundCall, Format } from "../wire/format";
-import type { Settled } from "./reads";
-import type { ByteEditor } from "./pump";
+import { tailComplete, type StreamEndRule } from "../wire/stream-end";
+import type { Phase, Transcoder, Verdict } from "./pump";
+import type { Writes } from "./writes";
 
-/**
- * The byte editors of passthrough streams: the model name edited on the way (SSE data lines, or
- * Gemini's streamed JSON array), lines measured against the cap, and the stream judged at its end
- * by the format's completeness rule (wire/stream-end.ts), the same rule conversion decodes by.
- */
-export function streamEditor(
-  call: InboundCall,
-  wire: Format,
-  sse: boolean,
-  failure: () => RouterError,
-  model: ModelConfig,
-): ByteEditor {
-  const edit = wire.responseModel;
-  if (sse) return sseEditor(new SseDataEditor(edit.sse, call.group), wire, failure, model);
-  const array = call.stream && edit.jsonArray !== undefined;
-  // The rewriter walks every byte of an array anyway: it measures its elements on the way.
-  const json = new JsonStringRewriter(array ? edit.jsonArray! : edit.json, call.group, {
-    once: !array,
-    elementCap: array ? MAX_LINE_BYTES : undefined,
-  });
-  // A streamed JSON document (Gemini without alt=sse is one array) is whole only once it closed,
-  // and an array (a stream) only when the format's rule also finds its finish in it.
-  const seen = new LastBytes();
-  const closed = () => lastByte(seen.last) === (array ? CLOSE_ARRAY : CLOSE_OBJECT);
-  return {
-    push: (chunk) => (lastByte(chunk) !== undefined && seen.keep(chunk), json.push(chunk)),
-    end: () => EMPTY,
-    // Mid-element there is no place for an error element: the client's connection is cut instead.
-    oversized: () => json.oversized,
-    opening: () => json.inFirstElement,
-    complete: () => closed() && (!array || seen.complete(wire.streamEnd)),
-    // A document that looks closed is most likely whole; only the upstream's close confirms it.
-    settled: () => (closed() ? "closing" : undefined),
-  };
+/** A passthrough stream: the upstream's bytes, in the client's format already. */
+export interface ByteStream {
+  call: InboundCall;
+  /** The format of both sides. */
+  format: Format;
+  /** The upstream answered SSE (else a JSON document, or Gemini's streamed JSON array). */
+  sse: boolean;
+  /** The upstream's format, named in errors. */
+  upstream: string;
+  /** What a stream that broke off reports in-stream (a time limit that ran out, or the break). */
+  broken: () => RouterError;
 }
 
 /**
- * The SSE editor plus end-of-stream judgement: the last bytes are kept so the stream's end can be
- * judged by the format's rule, and a broken stream ends with the client format's own in-stream
- * error event.
+ * The transcoders of passthrough streams: the model name edited on the way (SSE data lines, or
+ * Gemini's streamed JSON array), lines measured against the cap, and the stream judged at its end
+ * by the format's completeness rule (wire/stream-end.ts), the same rule conversion decodes by.
  */
-function sseEditor(
-  inner: SseDataEditor,
-  wire: Format,
-  failure: () => RouterError,
-  model: ModelConfig,
-): ByteEditor {
-  const lines = new LineCap();
-  let oversized = false;
-  const seen = new LastBytes();
-  let state: Settled;
-  const settle = settledBy(wire.streamEnd);
-  return {
-    push: (chunk) => {
-      if (lines.over(chunk)) return ((oversized = true), EMPTY);
-      const out = seen.keep(inner.push(chunk));
-      state = settle(out, state);
-      return out;
-    },
-    settled: () => state,
-    end: () => seen.keep(inner.end()),
+export function byteTranscoder(s: ByteStream): Transcoder {
+  return s.sse ? new SseBytes(s) : new JsonBytes(s);
+}
+
+/**
+ * SSE bytes with the last of them kept, so the stream's end can be judged by the format's rule;
+ * a broken stream ends with the client format's own in-stream error event.
+ */
+class SseBytes implements Transcoder {
+  private readonly editor: SseDataEditor;
+  private readonly lines = new LineCap();
+  private readonly seen = new LastBytes();
+  private readonly rule: StreamEndRule;
+  private readonly next: (out: Uint8Array, was: Phase) => Phase;
+  private state: Phase = "open";
+  private oversized = false;
+  /** A line ended within the cap: the stream's first line went through. */
+  private started = false;
+
+  constructor(private readonly s: ByteStream) {
+    this.editor = new SseDataEditor(s.format.responseModel.sse, s.call.group);
+    this.rule = s.format.streamEnd;
+    this.next = phaseBy(this.rule);
+  }
+
+  push(chunk: Uint8Array, out: Writes): void {
+    if (this.lines.over(chunk)) {
+      this.oversized = true;
+      return;
+    }
+    if (!this.started) this.started = !this.lines.opening;
+    const edited = this.seen.keep(this.editor.push(chunk));
+    this.state = this.next(edited, this.state);
+    out.add(edited);
+  }
+
+  phase(): Phase {
+    return this.oversized ? "over" : this.state;
+  }
+
+  opening(): boolean {
+    return !this.started;
+  }
+
+  end(_broken: boolean, out: Writes): Verdict {
+    out.add(this.seen.keep(this.editor.end()));
     // Over: the end event was the last frame of a read, which is the usual end.
-    complete: () => state === "over" || seen.complete(wire.streamEnd),
-    oversized: () => oversized,
-    opening: () => lines.opening,
+    if (!this.oversized && (this.state === "over" || this.seen.complete(this.rule))) return "done";
     // A blank line first: a stream cut inside a line has its event end there, so the error
     // event is read on its own instead of as more lines of the broken one.
-    fail: () =>
-      encoder.encode(
-        "\n\n" + wire.streamError(oversized ? lineTooLarge(model.apiType) : failure()),
-      ),
-  };
+    const error = this.oversized ? lineTooLarge(this.s.upstream) : this.s.broken();
+    out.error("\n\n" + this.s.format.streamError(error));
+    return "broken";
+  }
+
+  refusal(): RouterError {
+    return refused(this.oversized, this.s.upstream);
+  }
+}
+
+/**
+ * A JSON document, or (streamed) a JSON array of them, edited by a rewriter that walks every byte
+ * anyway and so also measures the array's elements. Mid-element there is no place for an error
+ * element: a broken stream has the client's connection cut instead.
+ */
+class JsonBytes implements Transcoder {
+  private readonly json: JsonStringRewriter;
+  private readonly array: boolean;
+  private readonly seen = new LastBytes();
+  /** The array's first element ended within the cap (or there is no array). */
+  private started = false;
+
+  constructor(private readonly s: ByteStream) {
+    const edit = s.format.responseModel;
+    this.array = s.call.stream && edit.jsonArray !== undefined;
+    this.json = new JsonStringRewriter(this.array ? edit.jsonArray! : edit.json, s.call.group, {
+      once: !this.array,
+      elementCap: this.array ? MAX_LINE_BYTES : undefined,
+    });
+  }
+
+  push(chunk: Uint8Array, out: Writes): void {
+    if (lastByte(chunk) !== undefined) this.seen.keep(chunk);
+    const edited = this.json.push(chunk);
+    if (this.json.oversized) return;
+    if (!this.started) this.started = !this.json.inFirstElement;
+    out.add(edited);
+  }
+
+  // A document that looks closed is most likely whole; only the upstream's close confirms it.
+  phase(): Phase {
+    return this.json.oversized ? "over" : this.closed() ? "closing" : "open";
+  }
+
+  opening(): boolean {
+    return !this.started;
+  }
+
+  // A streamed JSON document is whole only once it closed, and an array (a stream) only when the
+  // format's rule also finds its finish in it.
+  end(): Verdict {
+    const whole =
+      !this.json.oversized &&
+      this.closed() &&
+      (!this.array || this.seen.complete(this.s.format.streamEnd));
+    return whole ? "done" : "broken";
+  }
+
+  refusal(): RouterError {
+    return refused(this.json.oversized, this.s.upstream);
+  }
+
+  private closed(): boolean {
+    return lastByte(this.seen.last) === (this.array ? CLOSE_ARRAY : CLOSE_OBJECT);
+  }
+}
+
+/** Nothing was committed: a first line past the cap, or an upstream that ended inside it. */
+function refused(oversized: boolean, upstream: string): RouterError {
+  if (oversized) return lineTooLarge(upstream);
+  return routerError("bad_gateway", `upstream (${upstream}) closed before sending its answer`);
 }
 
 /**
  * After each read: "over" once the format's end event is the read's last frame (nothing after it
  * matters); for a format without one, "closing" once its finish went through (only the close is
- * still due; reads.ts holds the last bytes for it). The finish is found by a native byte search
+ * still due; the pump holds the last bytes for it). The finish is found by a native byte search
  * for its literal text, so a read costs no conversion to text.
  */
-function settledBy(rule: StreamEndRule): (out: Uint8Array, was: Settled) => Settled {
+function phaseBy(rule: StreamEndRule): (out: Uint8Array, was: Phase) => Phase {
   const final = rule.endEvent;
   if (final)
     return (out, was) =>
-      out.length === 0 ? was : final.test(lastFrame(out) ?? "") ? "over" : undefined;
+      out.length === 0 ? was : final.test(lastFrame(out) ?? "") ? "over" : "open";
   const finish = rule.finishText;
   if (!finish) return (_, was) => was;
-  return (out, was) => was ?? (view(out).includes(finish) ? "closing" : undefined);
+  return (out, was) => (was !== "open" ? was : view(out).includes(finish) ? "closing" : "open");
 }
 
 /** How far back from its end a stream is judged: the end event and the finish are in its last frames. */
@@ -142,7 +208,6 @@ function lastByte(chunk: Uint8Array): number | undefined {
 }
 
 const EMPTY = new Uint8Array(0);
-const encoder = new TextEncoder();
 
 /** The last `n` bytes of a chunk (all of it by default), as a Buffer view (no copy) for its byte search. */
 function view(chunk: Uint8Array, n = chunk.length): Buffer {

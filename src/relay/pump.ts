@@ -1,64 +1,61 @@
 /**
- * Moving an upstream body to the client in one stage, with the hooks the router needs around it:
- * a late commit (the first bytes are awaited before the client sees a status, so an upstream that
- * dies right after its headers can still fail over) and one callback when the stream has really
- * ended — last byte written, upstream broken, or client gone — which is when in-flight counts drop
- * and health learns the outcome. (`onEnd` is only ever called for a stream that was returned.)
+ * The one stream pump: an upstream body to the client through a Transcoder, which is all that
+ * differs between passthrough (bytes edited on the way) and conversion (decoded, then encoded in
+ * the client's format). Everything else is here, once:
  *
- * The stream is a Bun "direct" stream: bytes are written straight to the socket, with no queue and
- * no chain of TransformStreams in between (each stage costs CPU on every chunk).
+ *                  first output, first unit whole
+ *   uncommitted ───────────────────────────────────▶ streaming ─────────────▶ ended: onEnd(how)
+ *        │                                            │      ▲     "over", upstream closed or broke,
+ *        │ error before any output,                   │      │     write failed, client cancelled
+ *        │ upstream ended, line cap                   └──────┘
+ *        ▼                                       phase "closing": each read is awaited up to
+ *   refused: the transcoder's refusal,           HOLD_MS before the held writes go out
+ *   a failure value, no stream
+ *
+ * - Commit late: nothing is returned until the transcoder wrote its first output and its first
+ *   unit (line, array element) is whole. Until then a failure can still be answered by another
+ *   model, so writes that open with an error, an upstream that ended, or a first line past the cap
+ *   refuse the stream instead (the upstream is cancelled).
+ * - Phase "open": every read is written at once. "closing": the answer is finished and only the
+ *   upstream's close confirms it; its last bytes wait up to HOLD_MS for that close, so they and
+ *   the response's end leave in one packet (reads.ts). "over": the stream ends now; after the
+ *   client's close, the rest of the upstream body is drained (whole) or cancelled (broken).
+ * - The transcoder ends the stream once (its `end`) and judges it: "done" or "broken". A broken
+ *   stream ends with the transcoder's in-stream error, in a network write of its own; one without
+ *   such an error is cut, so the client cannot take it for whole.
+ * - `onEnd` is called exactly once per returned stream, after the client's stream closed: with
+ *   the verdict, or "cancelled" when a write failed (the client is gone) or the client cancelled.
+ *   Cancelling reaches the upstream.
  */
-import { HOLD_MS, UpstreamReads, type Settled } from "./reads";
+import type { RouterError } from "../ir";
+import { HOLD_MS, UpstreamReads, type Read } from "./reads";
+import { directStream, send, Writes } from "./writes";
 
+/** Where a stream stands after what was read so far. */
+export type Phase = "open" | "closing" | "over";
+
+/** How a returned stream really ended. */
 export type StreamEnd = "done" | "broken" | "cancelled";
 
-export interface ByteEditor {
-  push(chunk: Uint8Array): Uint8Array;
-  end(): Uint8Array;
-  /** Whether what went through is whole by the format's rule (wire/stream-end.ts); false = truncated. */
-  complete?(): boolean;
-  /** The client format's in-stream error, written when the upstream broke off mid-stream. */
-  fail?(): Uint8Array;
-  /** Where the stream stands after the last push: over, near its close, or neither (reads.ts). */
-  settled?(): Settled;
-  /** The upstream sent a line or array element past the cap (line-cap.ts): the attempt ends there. */
-  oversized?(): boolean;
-  /** Still inside the stream's first line (or array element): nothing is committed before it ends. */
-  opening?(): boolean;
-}
+/** The transcoder's judgement of a stream that ended: whole by its format's rule, or not. */
+export type Verdict = Exclude<StreamEnd, "cancelled">;
 
-export interface DirectController {
-  write(data: string | Uint8Array): number | Promise<number>;
-  flush(): number | Promise<number>;
-  close(error?: Error): void;
-}
-
-/** Source for `new ReadableStream(...)` in Bun's direct mode, typed without lib.dom. */
-export function directStream(
-  pull: (c: DirectController) => Promise<void>,
-  cancel: (reason: unknown) => void,
-): ReadableStream<Uint8Array> {
-  return new ReadableStream({ type: "direct", pull, cancel } as unknown as ConstructorParameters<
-    typeof ReadableStream<Uint8Array>
-  >[0]);
-}
-
-/**
- * Writes without a turn of the microtask queue unless the socket pushes back: a write and a close
- * in the same turn leave as one packet. `""` in a list is a boundary: what came before is sent
- * on its own (an error the Gemini SDK must find alone in a network read).
- */
-export function send(
-  c: DirectController,
-  parts: readonly (string | Uint8Array)[],
-  from = 0,
-): Promise<void> | undefined {
-  for (let i = from; i < parts.length; i++) {
-    const part = parts[i]!;
-    const pending = part === "" ? c.flush() : part.length ? c.write(part) : 0;
-    if (typeof pending !== "number") return pending.then(() => send(c, parts, i + 1));
-  }
-  return undefined;
+/** What differs between the streams the pump moves: how upstream bytes become client writes. */
+export interface Transcoder {
+  /** One upstream read: the client writes it produces go to `out`. */
+  push(chunk: Uint8Array, out: Writes): void;
+  /** Where the stream stands after the last push. */
+  phase(): Phase;
+  /** Still inside the stream's first unit (line, array element): nothing is committed before it ends. */
+  opening(): boolean;
+  /**
+   * The stream is over: the phase became "over", or the upstream closed (`broken` false) or its
+   * connection broke (true). Writes what is still due, the in-stream error (`out.error`) when the
+   * stream is broken, and judges the stream by the format's rule.
+   */
+  end(broken: boolean, out: Writes): Verdict;
+  /** Why the stream was refused before anything was committed: the attempt's failure. */
+  refusal(): RouterError;
 }
 
 /** Hooks an upstream call's time limits into its body: every chunk resets the idle limit. */
@@ -70,82 +67,90 @@ export interface BodyWatch {
 const NO_WATCH: BodyWatch = { chunk() {}, done() {} };
 
 /**
- * Reads the first chunk (more when it ends inside the first line), then returns a stream that
- * writes it and everything after, edited. Resolves to "broken" when the upstream fails or ends
- * before that, "oversized" when its first line passed the cap: an attempt that can still fail over.
+ * Reads until the stream can be committed, then returns a stream that writes what was read and
+ * everything after; or, when it cannot be committed, the transcoder's refusal.
  */
-export async function relay(
+export async function pump(
   body: ReadableStream<Uint8Array>,
-  editor: ByteEditor,
+  t: Transcoder,
   onEnd: (how: StreamEnd) => void,
   watch: BodyWatch = NO_WATCH,
-): Promise<ReadableStream<Uint8Array> | "broken" | "oversized"> {
+): Promise<ReadableStream<Uint8Array> | RouterError> {
   const upstream = new UpstreamReads(body);
-  const held: (Uint8Array | "")[] = [];
-  let read: Uint8Array | null | undefined;
-  do {
-    read = await upstream.next();
-    if (read) (watch.chunk(), held.push(editor.push(read)));
-  } while (read && editor.opening?.() && !editor.oversized?.());
-  if (!read || editor.oversized?.()) {
-    watch.done();
-    upstream.cancel();
-    return read ? "oversized" : "broken"; // not committed: the caller accounts for the failed attempt
+  const out = new Writes();
+  let phase: Phase = "open";
+  /** The transcoder's verdict once the stream ended; undefined while reads go on. */
+  let verdict: Verdict | undefined;
+  /** It ended on phase "over", before the upstream's body did. */
+  let early = false;
+
+  const take = (read: Read): void => {
+    if (!read) {
+      verdict = t.end(read === undefined, out);
+      return;
+    }
+    watch.chunk();
+    t.push(read, out);
+    phase = t.phase();
+    if (phase === "over") ((early = true), (verdict = t.end(false, out)));
+  };
+  const takeIf = (arrived: boolean): boolean => {
+    if (arrived) take(upstream.next() as Read);
+    return arrived;
+  };
+  /** While closing: takes the next read if it arrives within the hold (at once if it already has). */
+  const held = (): boolean | Promise<boolean> => {
+    if (verdict !== undefined || phase !== "closing") return false;
+    const soon = upstream.arrivesWithin(HOLD_MS);
+    return typeof soon === "boolean" ? takeIf(soon) : soon.then(takeIf);
+  };
+
+  while (verdict === undefined && (out.empty() || t.opening())) {
+    let read = upstream.next();
+    if (read instanceof Promise) read = await read;
+    take(read);
   }
   // Before the stream exists: its first write must come before any await in `pull`.
-  if (editor.settled?.() === "closing") await upstream.arrivesWithin(HOLD_MS);
+  while (await held());
+  if (t.opening() || out.empty() || out.opensWithError()) {
+    watch.done();
+    upstream.cancel();
+    return t.refusal(); // not committed: the caller accounts for the failed attempt
+  }
+
   let ended = false;
   const end = (how: StreamEnd) => {
     if (!ended) ((ended = true), watch.done(), onEnd(how));
   };
   return directStream(
     async (c) => {
-      let how: StreamEnd = "done";
-      let early = false;
-      let oversized = false;
+      let how: StreamEnd;
       try {
         for (;;) {
-          const state = editor.settled?.();
-          if (state === "over") {
-            early = true;
+          // Strings go to the socket as they are: Bun encodes them on the way, with no copy here.
+          const w = send(c, out.list);
+          if (w) await w;
+          out.clear();
+          if (verdict !== undefined) {
+            how = verdict;
             break;
           }
-          let hold = state === "closing" ? upstream.arrivesWithin(HOLD_MS) : false;
-          if (typeof hold !== "boolean") hold = await hold;
-          if (!hold) {
-            const w = send(c, held.splice(0));
-            if (w) await w;
+          let read = upstream.next();
+          if (read instanceof Promise) read = await read;
+          take(read);
+          for (;;) {
+            let again = held();
+            if (typeof again !== "boolean") again = await again;
+            if (!again) break;
           }
-          let r = upstream.next();
-          if (r instanceof Promise) r = await r;
-          if (r === null) break;
-          if (r === undefined) {
-            how = "broken";
-            break;
-          }
-          watch.chunk();
-          const out = editor.push(r);
-          if (editor.oversized?.()) {
-            oversized = true;
-            upstream.cancel();
-            break;
-          }
-          held.push(out);
         }
-        held.push(editor.end());
-        // What went through decides, by the format's rule, as conversion's decoders do: a close
-        // without the end marker is a failure, a broken connection after it is not.
-        if (oversized) how = "broken";
-        else if (editor.complete) how = editor.complete() ? "done" : "broken";
-        // Where the format has an in-stream error, the client gets one instead of a cut connection.
-        if (how === "broken" && editor.fail) held.push("", editor.fail());
-        const w = send(c, held);
-        if (w) await w;
       } catch {
         how = "cancelled"; // writing failed: the client is gone
       }
-      if (how === "cancelled") upstream.cancel();
-      if (how === "broken" && !editor.fail)
+      // The upstream's connection is closed for a client that is gone, or a stream that broke
+      // before the upstream's body ended (an error event, a line past the cap).
+      if (how === "cancelled" || (early && how === "broken")) upstream.cancel();
+      if (how === "broken" && !out.erred)
         c.close(new Error("upstream connection broke mid-stream"));
       else c.close();
       // The client has its whole answer: the call is over, whatever the upstream does next. Its

@@ -1,11 +1,12 @@
 /**
- * Reads of an upstream body for the two stream relays (passthrough and conversion), with what
- * lets an answer's last bytes and the end of the client's response leave in one packet.
+ * Reads of an upstream body for the stream pump (pump.ts), with what lets an answer's last bytes
+ * and the end of the client's response leave in one packet.
  *
  * Bun writes what a direct stream was given when the event loop turns, and the end of a chunked
  * response ("0\r\n\r\n") when the stream closes. The upstream's close reaches JavaScript a turn
  * after its last bytes, so a relay that writes every read at once sends every stream's end in a
- * packet of its own: a send, and a wakeup of the client, more per answer. Two ways around it:
+ * packet of its own: a send, and a wakeup of the client, more per answer. Two ways around it (the
+ * transcoder's phase says which applies):
  * - a format whose stream ends with an event of its own (OpenAI's `[DONE]`, Anthropic's
  *   `message_stop`) is over when that event is read: the client's stream closes at once, the call
  *   counts as finished (the model's in-flight count drops), and the rest of the upstream body (its
@@ -13,10 +14,6 @@
  * - a stream that only ends when the upstream closes (Gemini) and has sent its finish holds its
  *   last bytes until that close, for HOLD_MS at most.
  */
-
-import type { Settled } from "../wire/codec";
-
-export type { Settled };
 
 /** A chunk of the upstream body, `null` at its end, `undefined` when the connection broke. */
 export type Read = Uint8Array | null | undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { FORMATS, codecContext } from "../../src/wire";
-import { convertStream } from "../../src/relay/codec-transcoder";
+import { CodecTranscoder } from "../../src/relay/codec-transcoder";
+import { pump } from "../../src/relay/pump";
 import type { IRRequest } from "../../src/ir";
 import { HOLD_MS, UpstreamReads } from "../../src/relay/reads";
 
@@ -81,12 +82,12 @@ async function geminiToOpenAI(
   let onEnd!: (how: string) => void;
   const ended = new Promise<string>((r) => (onEnd = r));
   const t0 = performance.now();
-  const out = await convertStream(
-    body,
+  const transcoder = new CodecTranscoder(
     FORMATS.gemini.codec.createStreamDecoder(ctx),
     FORMATS.openai.codec.createStreamEncoder(ctx, ir),
-    onEnd,
+    "gemini",
   );
+  const out = await pump(body, transcoder, onEnd);
   if (!(out instanceof ReadableStream)) throw new Error("expected a stream");
   const reads: [number, string][] = [];
   const reader = new Response(out).body!.getReader();
@@ -98,7 +99,7 @@ async function geminiToOpenAI(
   return { reads, ended };
 }
 
-describe("convertStream near a stream's close (Gemini upstream: only the close ends it)", () => {
+describe("a converted stream near its close (Gemini upstream: only the close ends it)", () => {
   test("after the finish, the last text waits for a close that comes at once, and leaves with the end", async () => {
     const { reads, ended } = await geminiToOpenAI(
       timedBody(
