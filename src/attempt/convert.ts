@@ -1,82 +1,71 @@
-import type { ModelConfig, ServerSettings } from "../config/types";
+import { isRouterError, routerError, type IRRequest, type StreamEvent, type Usage } from "../ir";
 import { CodecTranscoder } from "../relay/codec-transcoder";
-import { pump } from "../relay/pump";
-import { isRouterError, routerError, type StreamEvent, type Usage, type Warning } from "../ir";
-import type { StreamDecoder } from "../wire/codec";
-import type { Logger, SecretMask } from "../log";
-import { jsonResponse } from "../wire/respond";
-import { codecContext, FORMATS } from "../wire";
-import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./outcome";
+import { pump, type StreamEnd } from "../relay/pump";
 import { Deadlines } from "../upstream/deadlines";
 import { callUpstream } from "../upstream/fetch";
 import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
 import { RequestMedia } from "../upstream/media/request-media";
 import { mergePatch } from "../upstream/merge-patch";
-import { maskedOutcome, maskingErrors } from "./mask-errors";
 import { readCappedText, tooLarge } from "../upstream/read-capped";
+import { codecContext, FORMATS, type Format } from "../wire";
+import type { CodecContext, StreamDecoder } from "../wire/codec";
+import { jsonResponse } from "../wire/respond";
+import { maskedOutcome, maskingErrors } from "./mask-errors";
+import { failed, type Attempt, type AttemptOutcome } from "./outcome";
+import { reportWarnings } from "./warnings";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
  * encode it for the upstream, and convert the answer (body, stream or error) back.
  */
-export async function converted(
-  call: RoutedCall,
-  model: ModelConfig,
-  server: ServerSettings,
-  secrets: SecretMask,
-  signal: AbortSignal,
-  log: Logger,
-  onEnd: OnStreamEnd,
-  onUsage?: (u: Usage) => void,
-): Promise<AttemptOutcome> {
+export async function convert(a: Attempt): Promise<AttemptOutcome> {
   // A failure's message may carry upstream text (a provider quoting the key it was sent): masked
   // here, once, whichever path produced it.
-  return maskedOutcome(
-    await convert(call, model, server, secrets, signal, log, onEnd, onUsage),
-    secrets,
-  );
+  return maskedOutcome(await converted(a), a.secrets);
 }
 
-async function convert(
-  call: RoutedCall,
-  model: ModelConfig,
-  server: ServerSettings,
-  secrets: SecretMask,
-  signal: AbortSignal,
-  log: Logger,
-  onEnd: OnStreamEnd,
-  onUsage?: (u: Usage) => void,
-): Promise<AttemptOutcome> {
+/** A conversion's upstream answer, as the readers of its body need it. */
+interface Exchange {
+  res: Response;
+  /** The answer's headers, from the upstream's. */
+  headers: Headers;
+  deadlines: Deadlines;
+  ctx: CodecContext;
+  upstream: Format;
+  /** Reports the conversion's lossy steps (once the answer is known). */
+  warned: () => void;
+}
+
+async function converted(a: Attempt): Promise<AttemptOutcome> {
+  const { call, model, server } = a;
   const upstream = FORMATS[model.apiType];
-  const client = call.client.codec;
-  const target = upstream.codec;
   const ctx = codecContext(call.group, upstream);
-  const ir = client.decodeRequest(call.body, ctx);
+  const ir = call.client.codec.decodeRequest(call.body, ctx);
   if (isRouterError(ir)) return failed(ir);
   ir.stream = call.stream;
 
   // Media the upstream cannot fetch by URL is downloaded and inlined. One download per URL for
   // the whole request, whatever the attempt; a failed one is never the model's fault.
-  call.media ??= new RequestMedia(server.media, signal);
-  const mediaError = await call.media.inline(ir, upstream.mustInline, model, log, call.group);
+  call.media ??= new RequestMedia(server.media, a.signal);
+  const mediaError = await call.media.inline(ir, upstream.mustInline, model, a.log, call.group);
   if (mediaError) return { kind: "failed", error: mediaError, retryable: false };
-  const encoded = target.encodeRequest(ir, { ...ctx, target: model });
+  const encoded = upstream.codec.encodeRequest(ir, { ...ctx, target: model });
   if (isRouterError(encoded)) return failed(encoded);
   const body =
     model.rewriteBody && call.op === "generate" ? mergePatch(encoded, model.rewriteBody) : encoded;
 
   // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
   // `format` stays the client's: the target forwards only its own format's client headers.
-  const targetReq = upstream.upstreamTarget(model, { ...call, sse: true });
-  applyHeaderRewrite(targetReq.headers, model.rewriteHeader);
+  const target = upstream.upstreamTarget(model, { ...call, sse: true });
+  applyHeaderRewrite(target.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = JSON.stringify(body);
-  const deadlines = new Deadlines(model.timeouts, signal, call.stream);
+  const deadlines = new Deadlines(model.timeouts, a.signal, call.stream);
   const res = await callUpstream({
-    url: targetReq.url,
-    headers: targetReq.headers,
+    url: target.url,
+    headers: target.headers,
     body: payload,
-    signal,
+    signal: a.signal,
     proxy: model.proxy,
     deadlines,
   });
@@ -84,69 +73,72 @@ async function convert(
 
   const headers = responseHeaders(res.headers);
   headers.delete("content-type");
-  const warned = () => reportWarnings(headers, ctx.warnings.list, log, call, model);
-
+  const warned = () => reportWarnings(headers, ctx.warnings.list, a.log, call, model);
+  const x: Exchange = { res, headers, deadlines, ctx, upstream, warned };
   if (!res.ok) {
     const text = await readCappedText(res, server.maxResponseBytes);
     deadlines.done();
     warned();
     if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-    return failed(target.decodeError(res.status, text ?? "", res.headers));
+    return failed(upstream.codec.decodeError(res.status, text ?? "", res.headers));
   }
-  if (!call.stream) {
-    const text = await readCappedText(res, server.maxResponseBytes);
-    deadlines.done();
-    if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-    if (text === undefined)
-      return failed(
-        deadlines.expired ??
-          routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`),
-      );
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      return failed(
-        routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, {
-          cause,
-        }),
-      );
-    }
-    const decoded = target.decodeResponse(json, ctx);
-    if (isRouterError(decoded)) return failed(decoded);
-    onUsage?.(decoded.usage);
-    warned();
-    onEnd("done");
-    return {
-      kind: "committed",
-      response: jsonResponse(client.encodeResponse(decoded, ctx), 200, headers),
-    };
+  return call.stream ? streamAnswer(a, x, ir) : jsonAnswer(a, x);
+}
+
+/** A whole answer: read within the cap, decoded, and encoded for the client. */
+async function jsonAnswer(a: Attempt, x: Exchange): Promise<AttemptOutcome> {
+  const { model, server } = a;
+  const text = await readCappedText(x.res, server.maxResponseBytes);
+  x.deadlines.done();
+  if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
+  if (text === undefined)
+    return failed(
+      x.deadlines.expired ??
+        routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`),
+    );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    return failed(
+      routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, {
+        cause,
+      }),
+    );
   }
-  if (!res.body)
+  const decoded = x.upstream.codec.decodeResponse(json, x.ctx);
+  if (isRouterError(decoded)) return failed(decoded);
+  a.onUsage?.(decoded.usage);
+  x.warned();
+  a.onEnd("done");
+  const answer = a.call.client.codec.encodeResponse(decoded, x.ctx);
+  return { kind: "committed", response: jsonResponse(answer, 200, x.headers) };
+}
+
+/** A streamed answer: pumped through the upstream's decoder and the client's encoder. */
+async function streamAnswer(a: Attempt, x: Exchange, ir: IRRequest): Promise<AttemptOutcome> {
+  const { call, model } = a;
+  if (!x.res.body)
     return (
-      deadlines.done(),
+      x.deadlines.done(),
       failed(routerError("bad_gateway", `upstream (${model.apiType}) sent no body`))
     );
   // A client stream that is not SSE is its format's own framing (Gemini's streamed JSON array).
   const jsonArray = !call.sse;
-  const encoder = client.createStreamEncoder(ctx, ir, { jsonArray });
   const transcoder = new CodecTranscoder(
-    maskingErrors(withUsage(target.createStreamDecoder(ctx), onUsage), secrets),
-    encoder,
+    maskingErrors(withUsage(x.upstream.codec.createStreamDecoder(x.ctx), a.onUsage), a.secrets),
+    call.client.codec.createStreamEncoder(x.ctx, ir, { jsonArray }),
     model.apiType,
   );
-  const stream = await pump(
-    res.body,
-    transcoder,
-    (how) => {
-      if (how === "broken")
-        log.warn("upstream stream failed", { group: call.group, model: model.name });
-      onEnd(how);
-    },
-    deadlines,
-  );
-  if (isRouterError(stream)) return failed(deadlines.expired ?? stream);
-  warned();
+  const onEnd = (how: StreamEnd) => {
+    if (how === "broken")
+      a.log.warn("upstream stream failed", { group: call.group, model: model.name });
+    a.onEnd(how);
+  };
+  const stream = await pump(x.res.body, transcoder, onEnd, x.deadlines);
+  if (isRouterError(stream)) return failed(x.deadlines.expired ?? stream);
+  x.warned();
+  const headers = x.headers;
   headers.set("content-type", jsonArray ? "application/json" : "text/event-stream");
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
@@ -170,32 +162,4 @@ function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): Stream
       return events;
     },
   };
-}
-
-/** Lossy steps are logged and summarised in a header: never silent. */
-function reportWarnings(
-  headers: Headers,
-  warnings: Warning[],
-  log: Logger,
-  call: RoutedCall,
-  model: ModelConfig,
-): void {
-  if (warnings.length === 0) return;
-  headers.set("x-llm-router-warnings", String(warnings.length));
-  // Field names can come from the client (unknown keys): keep the header printable ASCII.
-  const summary = warnings
-    .map((w) => `${w.code}:${w.what}`)
-    .join(", ")
-    .replace(/[^\x20-\x7e]/g, "?");
-  headers.set(
-    "x-llm-router-warning-detail",
-    summary.length > 1000 ? summary.slice(0, 997) + "..." : summary,
-  );
-  log.info("conversion warnings", {
-    group: call.group,
-    model: model.name,
-    from: call.format,
-    to: model.apiType,
-    warnings: summary,
-  });
 }

@@ -1,28 +1,20 @@
-import type { ModelConfig, ServerSettings } from "../config/types";
-import { estimateInputTokens } from "./estimate";
 import { isRouterError, routerError, type IRRequest } from "../ir";
-import type { Logger } from "../log";
-import { jsonResponse } from "../wire/respond";
-import { codecContext, FORMATS } from "../wire";
-import { failed, type AttemptOutcome, type OnStreamEnd, type RoutedCall } from "./outcome";
 import { Deadlines } from "../upstream/deadlines";
 import { callUpstream } from "../upstream/fetch";
 import { applyHeaderRewrite } from "../upstream/headers";
 import { readCapped } from "../upstream/read-capped";
+import { codecContext, FORMATS } from "../wire";
+import { jsonResponse } from "../wire/respond";
+import { estimateInputTokens } from "./estimate";
+import { failed, type Attempt, type AttemptOutcome } from "./outcome";
 
 /**
  * Token counting when client and upstream differ. Where the upstream's format can count, the
  * request is converted and asked; otherwise, or when that call fails, a local
  * estimate answers — clients such as Claude Code call this often and must never see a 5xx.
  */
-export async function countTokensConverted(
-  call: RoutedCall,
-  model: ModelConfig,
-  server: ServerSettings,
-  signal: AbortSignal,
-  log: Logger,
-  onEnd: OnStreamEnd,
-): Promise<AttemptOutcome> {
+export async function countTokens(a: Attempt): Promise<AttemptOutcome> {
+  const { call, model } = a;
   // Only a format with a count endpoint routes count requests here.
   const asked = call.client.countTokens;
   if (!asked) return failed(routerError("not_found", "this API has no token counting endpoint"));
@@ -33,8 +25,11 @@ export async function countTokensConverted(
 
   let count: number | undefined;
   if (upstream.countTokens) {
-    count = await askUpstream(ir, call, model, server.maxResponseBytes, signal).catch((e) => {
-      log.debug("upstream token count failed; estimating", { model: model.name, error: String(e) });
+    count = await askUpstream(a, ir).catch((e) => {
+      a.log.debug("upstream token count failed; estimating", {
+        model: model.name,
+        error: String(e),
+      });
       return undefined;
     });
   }
@@ -43,17 +38,12 @@ export async function countTokensConverted(
   const headers: Record<string, string> = {
     "x-llm-router-token-count": estimated ? "estimate" : "upstream",
   };
-  onEnd("done");
+  a.onEnd("done");
   return { kind: "committed", response: jsonResponse(asked.answer(tokens), 200, headers) };
 }
 
-async function askUpstream(
-  ir: IRRequest,
-  call: RoutedCall,
-  model: ModelConfig,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<number | undefined> {
+async function askUpstream(a: Attempt, ir: IRRequest): Promise<number | undefined> {
+  const { call, model, signal } = a;
   const upstream = FORMATS[model.apiType];
   const counting = upstream.countTokens!;
   const ctx = codecContext(call.group, upstream);
@@ -77,7 +67,7 @@ async function askUpstream(
     // An error's text is never shown (the estimate answers instead); its body is only let go.
     if (!res.ok) return (void res.body?.cancel().catch(() => {}), undefined);
     // Read within the response cap, like every whole upstream body: a count is a few bytes.
-    bytes = await readCapped(res, maxBytes);
+    bytes = await readCapped(res, a.server.maxResponseBytes);
   } finally {
     deadlines.done();
   }

@@ -1,13 +1,32 @@
-import { routerError, type RouterError } from "../ir";
-import type { Format, InboundCall } from "../wire";
-import type { RequestMedia } from "../upstream/media/request-media";
+/** One try against one upstream model: what it is given, and what it came to. */
+import type { ModelConfig, ServerSettings } from "../config/types";
+import { routerError, type RouterError, type Usage } from "../ir";
+import type { Logger, SecretMask } from "../log";
 import type { StreamEnd } from "../relay/pump";
+import type { RequestMedia } from "../upstream/media/request-media";
+import type { Format, InboundCall } from "../wire";
 
 /** A model call as the request path carries it: the inbound call with its client's format. */
 export interface RoutedCall extends InboundCall {
   client: Format;
   /** The request's remote media downloads, shared by its failover attempts; made on first need when absent. */
   media?: RequestMedia;
+}
+
+/** One try, built once per candidate model: everything the try needs, in one object. */
+export interface Attempt {
+  call: RoutedCall;
+  model: ModelConfig;
+  server: ServerSettings;
+  /** Upstream text passes through it before a client sees it. */
+  secrets: SecretMask;
+  /** The client's disconnect. */
+  signal: AbortSignal;
+  log: Logger;
+  /** How a committed answer's stream ended: called once, and only for a committed answer. */
+  onEnd: OnStreamEnd;
+  /** The answer's token usage, when it was decoded (conversions). */
+  onUsage?: (usage: Usage) => void;
 }
 
 /**

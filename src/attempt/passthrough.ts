@@ -1,16 +1,15 @@
-import type { ModelConfig, ServerSettings } from "../config/types";
-import type { SecretMask } from "../log";
+import type { ModelConfig } from "../config/types";
 import { isRouterError, routerError } from "../ir";
-import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
-import type { Format, InboundCall } from "../wire/format";
-import { failed, type AttemptOutcome, type OnStreamEnd } from "./outcome";
+import { byteTranscoder } from "../relay/byte-transcoder";
+import { pump } from "../relay/pump";
 import { Deadlines } from "../upstream/deadlines";
 import { callUpstream } from "../upstream/fetch";
 import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
 import { mergePatch } from "../upstream/merge-patch";
 import { readCapped, tooLarge } from "../upstream/read-capped";
-import { byteTranscoder } from "../relay/byte-transcoder";
-import { pump } from "../relay/pump";
+import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
+import type { InboundCall } from "../wire/format";
+import { failed, type Attempt, type AttemptOutcome } from "./outcome";
 
 /**
  * Same format in and out: the request is forwarded with only the model, auth headers and
@@ -18,25 +17,19 @@ import { pump } from "../relay/pump";
  * value that names the model, which names the client's group instead (Claude Code drops its
  * thinking history when the answer names another model). The upstream model goes in a header.
  */
-export async function passthrough(
-  call: InboundCall,
-  model: ModelConfig,
-  server: ServerSettings,
-  secrets: SecretMask,
-  wire: Format,
-  signal: AbortSignal,
-  onEnd: OnStreamEnd,
-): Promise<AttemptOutcome> {
+export async function passthrough(a: Attempt): Promise<AttemptOutcome> {
+  const { call, model, server } = a;
+  const wire = call.client;
   const target = wire.upstreamTarget(model, call);
   applyHeaderRewrite(target.headers, model.rewriteHeader);
   // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = requestBody(call, model, target.bodyModelPath, target.bodyModel ?? model.model);
-  const deadlines = new Deadlines(model.timeouts, signal, call.stream);
+  const deadlines = new Deadlines(model.timeouts, a.signal, call.stream);
   const res = await callUpstream({
     url: target.url,
     headers: target.headers,
     body: payload,
-    signal,
+    signal: a.signal,
     proxy: model.proxy,
     deadlines,
   });
@@ -57,7 +50,7 @@ export async function passthrough(
     );
     // A body that broke off is not relayed in part: the client gets the router's rendering of the status.
     if (body === undefined) return failed(error);
-    return failed(error, new Response(secrets.bytes(body), { status: res.status, headers }));
+    return failed(error, new Response(a.secrets.bytes(body), { status: res.status, headers }));
   }
   if (!res.body)
     return (
@@ -68,8 +61,7 @@ export async function passthrough(
   const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
   // A whole JSON answer is of no use to a client until complete, so it is read in one native call
   // and edited once: far cheaper than relaying it through a stream, and no later for the client.
-  if (!sse && !call.stream)
-    return wholeJson(res, call, wire, model, server.maxResponseBytes, headers, deadlines, onEnd);
+  if (!sse && !call.stream) return wholeJson(a, res, headers, deadlines);
   const transcoder = byteTranscoder({
     call,
     format: wire,
@@ -79,7 +71,7 @@ export async function passthrough(
       deadlines.expired ??
       routerError("bad_gateway", `upstream (${model.apiType}) broke off its stream`),
   });
-  const body = await pump(res.body, transcoder, onEnd, deadlines);
+  const body = await pump(res.body, transcoder, a.onEnd, deadlines);
   if (isRouterError(body)) return failed(deadlines.expired ?? body);
   if (sse) {
     headers.set("cache-control", "no-cache");
@@ -89,15 +81,13 @@ export async function passthrough(
 }
 
 async function wholeJson(
+  a: Attempt,
   res: Response,
-  call: InboundCall,
-  wire: Format,
-  model: ModelConfig,
-  cap: number,
   headers: Headers,
   deadlines: Deadlines,
-  onEnd: OnStreamEnd,
 ): Promise<AttemptOutcome> {
+  const { model } = a;
+  const cap = a.server.maxResponseBytes;
   const bytes = await readCapped(res, cap);
   deadlines.done();
   if (bytes === "too_large") return failed(tooLarge(model, cap));
@@ -112,8 +102,8 @@ async function wholeJson(
     return failed(
       routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`),
     );
-  onEnd("done");
-  const body = replaceFirst(bytes, wire.responseModel.json, call.group);
+  a.onEnd("done");
+  const body = replaceFirst(bytes, a.call.client.responseModel.json, a.call.group);
   return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
 }
 

@@ -2,7 +2,7 @@ import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
-import type { RoutedCall } from "../attempt/outcome";
+import type { RoutedCall } from "../attempt";
 import { RequestMedia } from "../upstream/media/request-media";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "../auth";
@@ -50,7 +50,7 @@ export function createHandler(deps: CoreDeps): Handler {
     }
     const track = new Tracker(deps, route.format.id);
     try {
-      const out = await dispatch(route, request, url, deps, track, bodies);
+      const out = await dispatch({ route, request, url, deps, track, bodies });
       if (out instanceof Response) return track.answered(out);
       deps.log.debug("request refused", {
         id: track.id,
@@ -107,16 +107,27 @@ function health(deps: CoreDeps, detail: boolean): Response {
   });
 }
 
-type Dispatched = Exclude<Route, { kind: "health" } | { kind: "root" }>;
+/** A request past authorisation, as the handler's steps hand it on. */
+interface Inbound {
+  route: Exclude<Route, { kind: "health" } | { kind: "root" }>;
+  request: Request;
+  url: URL;
+  deps: CoreDeps;
+  track: Tracker;
+  /** What every request body holds at once. */
+  bodies: BodyBudget;
+}
 
-async function dispatch(
-  route: Dispatched,
-  request: Request,
-  url: URL,
-  deps: CoreDeps,
-  track: Tracker,
-  bodies: BodyBudget,
-): Promise<Response | RouterError> {
+/** A model call whose body has arrived, read under the runtime the request started with. */
+interface ModelRequest extends Inbound {
+  route: Extract<Route, { kind: "call" }>;
+  runtime: Runtime;
+  raw: Uint8Array;
+  media: RequestMedia;
+}
+
+async function dispatch(req: Inbound): Promise<Response | RouterError> {
+  const { route, request, url, deps, bodies } = req;
   if (route.kind === "unknown") {
     return route.status === 405
       ? routerError(
@@ -130,7 +141,7 @@ async function dispatch(
   const config = runtime.config;
   const wire = route.format;
   if (route.kind === "models") {
-    track.quiet = true;
+    req.track.quiet = true;
     if (route.id === undefined)
       return jsonResponse(wire.listModels([...config.groups.values()], url));
     const group = config.groups.get(route.id);
@@ -158,7 +169,7 @@ async function dispatch(
     limit: config.server.maxTotalBodyBytes,
   });
   try {
-    return await modelCall(route, request, raw, runtime, deps, track, media);
+    return await modelCall({ ...req, route, runtime, raw, media });
   } finally {
     bodies.release(raw.length);
     media.release();
@@ -166,15 +177,8 @@ async function dispatch(
 }
 
 /** A model call whose body has arrived: parsed, its group found, and routed. */
-async function modelCall(
-  route: Extract<Dispatched, { kind: "call" }>,
-  request: Request,
-  raw: Uint8Array,
-  runtime: Runtime,
-  deps: CoreDeps,
-  track: Tracker,
-  media: RequestMedia,
-): Promise<Response | RouterError> {
+async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
+  const { route, request, raw, runtime, deps, track, media } = req;
   const config = runtime.config;
   const wire = route.format;
   const body = parseJsonObject(raw);
@@ -203,7 +207,14 @@ async function modelCall(
     media,
   };
   deps.holdOpen?.(request);
-  return routeCall(call, group, runtime, request.signal, deps.log, track);
+  return routeCall({
+    call,
+    group,
+    runtime,
+    signal: request.signal,
+    log: deps.log,
+    observe: track,
+  });
 }
 
 /**
