@@ -13,8 +13,14 @@ import type { AttemptOutcome } from "./outcome";
 export function maskedError(error: RouterError, secrets: SecretMask): RouterError {
   const message = secrets.text(error.message);
   if (message === error.message) return error;
-  const { status, cause, retryAfter, subtype } = error;
-  return new RouterError(error.code, message, { status, cause, retryAfter, subtype });
+  const { status, cause, retryAfter, subtype, closeConnection } = error;
+  return new RouterError(error.code, message, {
+    status,
+    cause,
+    retryAfter,
+    subtype,
+    closeConnection,
+  });
 }
 
 /** A failed outcome's error masked; a committed one is left to its stream. */

@@ -30,6 +30,7 @@ export async function readBody(
       resolve(
         routerError("invalid_request", `request body not received within ${timeoutMs / 1000} s`, {
           status: 408,
+          closeConnection: true,
         }),
       );
     }, timeoutMs);
@@ -124,25 +125,19 @@ export function parseJsonObject(raw: Uint8Array): Record<string, unknown> | Rout
   return value as Record<string, unknown>;
 }
 
+/** Refused before the body was read whole: the connection is closed with the answer. */
 function tooLarge(limit: number): RouterError {
-  return routerError("request_too_large", `request body exceeds the limit of ${limit} bytes`);
+  return routerError("request_too_large", `request body exceeds the limit of ${limit} bytes`, {
+    closeConnection: true,
+  });
 }
 
-/** Refused before it was read: the connection is closed with the answer (see handle.ts). */
+/** Refused before it was read: the connection is closed with the answer. */
 function tooBusy(limit: number): RouterError {
   const mib = (limit / 1024 / 1024).toFixed(1);
-  const err = routerError(
+  return routerError(
     "overloaded",
     `the router is holding its limit of request bodies (${mib} MiB, server_settings.max_total_body_size); retry shortly`,
-    { retryAfter: "1" },
+    { retryAfter: "1", closeConnection: true },
   );
-  unread.add(err);
-  return err;
-}
-
-const unread = new WeakSet<RouterError>();
-
-/** Whether this refusal left the request body unread, so the connection cannot carry another request. */
-export function leftBodyUnread(err: RouterError): boolean {
-  return err.status === 408 || err.status === 413 || unread.has(err);
 }

@@ -1,16 +1,16 @@
-import { isRouterError, routerError, type RouterError } from "../ir/error";
-import type { Usage } from "../ir";
-import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
-import type { Metrics } from "../metrics";
 import type { RoutedCall } from "../attempt";
+import { isRouterError, routerError, type RouterError } from "../ir/error";
+import type { Logger } from "../log";
+import type { Metrics } from "../metrics";
 import { RequestMedia } from "../upstream/media/request-media";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "../auth";
-import { leftBodyUnread, parseJsonObject, readBody } from "./body";
+import { parseJsonObject, readBody } from "./body";
 import { BodyBudget } from "./body-budget";
-import { routeCall, type CallObserver } from "./call-group";
+import { routeCall } from "./call-group";
 import { matchRoute, type Route } from "./routes";
 import type { Runtime } from "./runtime";
+import { Tracker } from "./tracker";
 
 export interface CoreDeps {
   /** Read once per request, so a reloaded config applies to the next request and not to running ones. */
@@ -48,7 +48,7 @@ export function createHandler(deps: CoreDeps): Handler {
         routerError("authentication", "invalid or missing API key for this router"),
       );
     }
-    const track = new Tracker(deps, route.format.id);
+    const track = new Tracker(deps.log, deps.metrics, route.format.id);
     try {
       const out = await dispatch({ route, request, url, deps, track, bodies });
       if (out instanceof Response) return track.answered(out);
@@ -60,7 +60,7 @@ export function createHandler(deps: CoreDeps): Handler {
       });
       const res = wire.encodeError(out);
       // A body that never finished arriving, or was never read, leaves the connection unusable: close it.
-      if (leftBodyUnread(out) || out.status === 415) res.headers.set("connection", "close");
+      if (out.closeConnection) res.headers.set("connection", "close");
       return track.answered(res, out.message);
     } catch (cause) {
       // Nesting deep enough to exhaust the stack while walking the body is the body's fault.
@@ -155,7 +155,7 @@ async function dispatch(req: Inbound): Promise<Response | RouterError> {
     return routerError(
       "invalid_request",
       `request bodies are JSON: send Content-Type: application/json, not "${clip(type)}"`,
-      { status: 415 },
+      { status: 415, closeConnection: true },
     );
   }
   const raw = await readBody(request, config.server.maxBodyBytes, config.server.bodyTimeoutMs, {
@@ -230,105 +230,4 @@ function isJsonType(type: string): boolean {
 /** A name the client chose, shortened for messages and logs (a 30 MB "model" must not flood them). */
 function clip(name: string): string {
   return name.length > 80 ? `${name.slice(0, 80)}… (${name.length} characters)` : name;
-}
-
-/**
- * One request's bookkeeping: its id, its clock, and the single log line and metrics record
- * written when it is really over — when an answer's stream has ended, not when its headers left.
- * It is also the call's observer. A class, not a bundle of closures: one object per request.
- */
-class Tracker implements CallObserver {
-  readonly id: string;
-  group: string | undefined;
-  /** Model listings are not model calls: no request line for them. */
-  quiet = false;
-  private readonly timer: RequestTimer;
-  private model: string | undefined;
-  private attempts = 0;
-  private status = 0;
-  private tokens: Usage | undefined;
-  /** The error an answer of failed attempts carries, for the request line. */
-  private error: string | undefined;
-  private committed = false; // an upstream answer is streaming to the client
-  private wasAnswered = false;
-  private streamEnded = false;
-  private done = false;
-
-  constructor(
-    private readonly deps: CoreDeps,
-    private readonly format: string,
-  ) {
-    this.timer = requestTimer(newRequestId());
-    this.id = this.timer.id;
-  }
-
-  attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void {
-    this.model = model;
-    this.attempts++;
-    this.committed ||= outcome === "ok";
-    this.deps.metrics?.recordAttempt({ model, outcome });
-  }
-
-  /** Handed on as a plain function (to the conversion), so it is bound to this request. */
-  readonly usage = (u: Usage): void => void (this.tokens = u);
-
-  failed(error: string): void {
-    this.error = error;
-  }
-
-  failover(from: string, to: string): void {
-    this.deps.metrics?.recordFailover({ group: this.group ?? "", from, to });
-  }
-
-  selector(outcome: string): void {
-    // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.
-    const o =
-      outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
-    this.deps.metrics?.recordSelector({ group: this.group ?? "", outcome: o });
-  }
-
-  ended(): void {
-    this.streamEnded = true;
-    if (this.wasAnswered) this.finish();
-  }
-
-  answered(res: Response, error?: string): Response {
-    this.timer.firstByte();
-    this.status = res.status;
-    this.wasAnswered = true;
-    res.headers.set("x-llm-router-request-id", this.id);
-    // A committed answer is logged when its stream has ended; everything else now.
-    if (!this.quiet && (!this.committed || this.streamEnded)) this.finish(error ?? this.error);
-    return res;
-  }
-
-  private finish(error?: string): void {
-    if (this.done) return;
-    this.done = true;
-    const { deps, timer, tokens: usage } = this;
-    const tokens = usage && {
-      input: usage.input + usage.cacheRead + usage.cacheWrite,
-      output: usage.output,
-    };
-    timer.finish(deps.log, {
-      format: this.format,
-      group: this.group,
-      model: this.model,
-      attempts: this.attempts,
-      status: this.status,
-      error,
-      usage: usage && { ...usage, input: tokens!.input },
-    });
-    deps.metrics?.recordRequest({
-      format: this.format,
-      group: this.group,
-      model: this.model,
-      status: this.status,
-      attempts: this.attempts,
-      totalMs: timer.elapsedMs(),
-      ttfbMs: timer.firstByteMs(),
-      tokensIn: tokens?.input,
-      tokensOut: tokens?.output,
-    });
-  }
 }

@@ -48,6 +48,8 @@ export class RouterError {
   readonly retryAfter?: string;
   /** A meaning clients act on that the code alone does not carry (agents compact on context overflow). */
   readonly subtype?: ErrorSubtype;
+  /** The request's connection cannot carry another request (its body was left unread): it is closed. */
+  readonly closeConnection?: boolean;
 
   constructor(code: ErrorCode, message: string, extra: RouterErrorExtra = {}) {
     this.code = code;
@@ -56,6 +58,7 @@ export class RouterError {
     this.cause = extra.cause;
     this.retryAfter = extra.retryAfter;
     this.subtype = extra.subtype;
+    this.closeConnection = extra.closeConnection;
   }
 }
 
@@ -64,6 +67,7 @@ export interface RouterErrorExtra {
   cause?: unknown;
   retryAfter?: string;
   subtype?: ErrorSubtype;
+  closeConnection?: boolean;
 }
 
 export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota";

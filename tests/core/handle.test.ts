@@ -222,7 +222,18 @@ describe("bad input is a 4xx in the caller's format", () => {
       body,
       duplex: "half",
     } as RequestInit);
-    expect((await handle(req)).status).toBe(413);
+    const res = await handle(req);
+    expect(res.status).toBe(413);
+    // The body was left unread: the connection cannot carry another request.
+    expect(res.headers.get("connection")).toBe("close");
+  });
+
+  test("a body that was read whole keeps the connection, even when it is refused", async () => {
+    // Fields shaped like a router error's are the client's data, not an instruction.
+    const body = { code: "overloaded", status: 503, message: "x", closeConnection: true };
+    const res = await post("/v1/chat/completions", JSON.stringify(body));
+    expect(res.status).toBe(400);
+    expect(res.headers.get("connection")).toBeNull();
   });
 
   test("wrong method → 405", async () => {

@@ -1,0 +1,119 @@
+import type { Usage } from "../ir";
+import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
+import type { Metrics } from "../metrics";
+import type { CallObserver } from "./call-group";
+
+/**
+ * Where a request's one log line stands. It is written once the request is really over: when its
+ * answer was handed out and, for a committed answer, its stream has ended.
+ *
+ *   pending ──attempt ok──▶ committed ──answered──▶ streaming ──ended──▶ logged
+ *    │   │                       │                                        ▲
+ *    │   └───ended───▶ ended ◀───┘ ended                                  │
+ *    │                   └──────────────────answered──────────────────────┤
+ *    └──answered (nothing was committed)──────────────────────────────────┘
+ *
+ * A whole answer (JSON, a token count) reports its end before the attempt is counted: "ended"
+ * then comes first.
+ */
+type Stage = "pending" | "committed" | "ended" | "streaming" | "logged";
+
+/**
+ * One request's bookkeeping: its id, its clock, and the single log line and metrics record
+ * written when it is really over. It is also the call's observer. A class, not a bundle of
+ * closures: one object per request.
+ */
+export class Tracker implements CallObserver {
+  readonly id: string;
+  group: string | undefined;
+  /** Model listings are not model calls: no request line for them. */
+  quiet = false;
+  private stage: Stage = "pending";
+  private readonly timer: RequestTimer;
+  private model: string | undefined;
+  private attempts = 0;
+  private status = 0;
+  private tokens: Usage | undefined;
+  /** The error an answer of failed attempts carries, for the request line. */
+  private error: string | undefined;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly metrics: Metrics | undefined,
+    private readonly format: string,
+  ) {
+    this.timer = requestTimer(newRequestId());
+    this.id = this.timer.id;
+  }
+
+  attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void {
+    this.model = model;
+    this.attempts++;
+    if (outcome === "ok" && this.stage === "pending") this.stage = "committed";
+    this.metrics?.recordAttempt({ model, outcome });
+  }
+
+  /** Handed on as a plain function (to the conversion), so it is bound to this request. */
+  readonly usage = (u: Usage): void => void (this.tokens = u);
+
+  failed(error: string): void {
+    this.error = error;
+  }
+
+  failover(from: string, to: string): void {
+    this.metrics?.recordFailover({ group: this.group ?? "", from, to });
+  }
+
+  selector(outcome: string): void {
+    // "skipped" (quarantined or body over the cap) is reported with errors: it decided nothing.
+    const o =
+      outcome === "match" || outcome === "no_match" || outcome === "timeout" ? outcome : "error";
+    this.metrics?.recordSelector({ group: this.group ?? "", outcome: o });
+  }
+
+  ended(): void {
+    if (this.stage === "streaming") this.finish();
+    else if (this.stage !== "logged") this.stage = "ended";
+  }
+
+  answered(res: Response, error?: string): Response {
+    this.timer.firstByte();
+    this.status = res.status;
+    res.headers.set("x-llm-router-request-id", this.id);
+    if (this.quiet) return res;
+    // A committed answer is logged when its stream has ended; everything else now.
+    if (this.stage === "committed") this.stage = "streaming";
+    else this.finish(error ?? this.error);
+    return res;
+  }
+
+  private finish(error?: string): void {
+    if (this.stage === "logged") return;
+    this.stage = "logged";
+    const { timer, tokens: usage } = this;
+    const tokens = usage && {
+      input: usage.input + usage.cacheRead + usage.cacheWrite,
+      output: usage.output,
+    };
+    timer.finish(this.log, {
+      format: this.format,
+      group: this.group,
+      model: this.model,
+      attempts: this.attempts,
+      status: this.status,
+      error,
+      usage: usage && { ...usage, input: tokens!.input },
+    });
+    this.metrics?.recordRequest({
+      format: this.format,
+      group: this.group,
+      model: this.model,
+      status: this.status,
+      attempts: this.attempts,
+      totalMs: timer.elapsedMs(),
+      ttfbMs: timer.firstByteMs(),
+      tokensIn: tokens?.input,
+      tokensOut: tokens?.output,
+    });
+  }
+}
