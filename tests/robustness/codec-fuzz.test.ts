@@ -519,7 +519,7 @@ describe("stream decoders", () => {
           if (client === format) continue;
           for (const jsonArray of client === "gemini" ? [false, true] : [false]) {
             try {
-              // As convert/stream.ts drives it: what is held back is flushed before an error goes out.
+              // As relay/codec-transcoder.ts drives it: what is held back is flushed before an error goes out.
               const encoder = REGISTRY[client].codec.createStreamEncoder(ctx, requests[client], {
                 jsonArray,
               });
