@@ -14,13 +14,11 @@ export function runAttempt(a: Attempt): Promise<AttemptOutcome> {
 }
 
 export {
-  failed,
   isKeyRejection,
   keyRejected,
   type Attempt,
   type AttemptOutcome,
   type FailedAttempt,
-  type OnStreamEnd,
   type RoutedCall,
 } from "./outcome";
 export type { StreamEnd } from "../relay/pump";

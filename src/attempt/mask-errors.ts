@@ -10,7 +10,7 @@ import type { AttemptOutcome } from "./outcome";
  */
 
 /** The error with its message masked: the same object when it quoted no secret. */
-export function maskedError(error: RouterError, secrets: SecretMask): RouterError {
+function maskedError(error: RouterError, secrets: SecretMask): RouterError {
   const message = secrets.text(error.message);
   if (message === error.message) return error;
   const { status, cause, retryAfter, subtype, closeConnection } = error;

@@ -44,9 +44,9 @@ export type AttemptOutcome =
 
 export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }>;
 
-export type OnStreamEnd = (how: StreamEnd) => void;
+type OnStreamEnd = (how: StreamEnd) => void;
 
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 

@@ -1,7 +1,7 @@
 /** What a failed attempt means: to the client (a key the upstream refused), and to the operator (the log). */
 import type { HealthChange } from "../balance";
 import type { Logger } from "../log";
-import { isKeyRejection, type FailedAttempt } from "../attempt/outcome";
+import { isKeyRejection, type FailedAttempt } from "../attempt";
 import type { Format } from "../wire";
 
 /** Upstream reasons are clipped: a provider's error page must not flood the log. */

@@ -22,7 +22,7 @@ export type Read = Uint8Array | null | undefined;
 export const HOLD_MS = 10;
 
 /** The longest an upstream may keep its body open after its stream's end event. */
-export const DRAIN_MS = 2000;
+const DRAIN_MS = 2000;
 
 const NONE = Symbol("none");
 

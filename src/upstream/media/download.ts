@@ -5,7 +5,7 @@ import { destination, type Destination, type Lookup } from "./destination";
 import { acceptableType, SNIFF_BYTES, sniffMedia } from "./sniff";
 
 /** Redirects one download may follow; each hop is checked like the first. */
-export const MAX_REDIRECTS = 3;
+const MAX_REDIRECTS = 3;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

@@ -4,7 +4,7 @@ import { bypassesProxy } from "./no-proxy";
 import { authority, parseProxyUrl, type ProxySpec } from "../../config/proxy-spec";
 
 export { bypassesProxy } from "./no-proxy";
-export { parseProxyUrl, redactUrl, type ProxySpec } from "../../config/proxy-spec";
+export { parseProxyUrl, type ProxySpec } from "../../config/proxy-spec";
 
 type Env = Record<string, string | undefined>;
 
