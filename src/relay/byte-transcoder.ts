@@ -88,8 +88,9 @@ class SseBytes implements Transcoder {
 
 /**
  * A JSON document, or (streamed) a JSON array of them, edited by a rewriter that walks every byte
- * anyway and so also measures the array's elements. Mid-element there is no place for an error
- * element: a broken stream has the client's connection cut instead.
+ * anyway and so also measures the array's elements. A stream that breaks between two elements
+ * ends with the format's error body as its last element, as conversion ends it; mid-element there
+ * is no place for one, and the client's connection is cut instead.
  */
 class JsonBytes implements Transcoder {
   private readonly json: JsonStringRewriter;
@@ -126,12 +127,19 @@ class JsonBytes implements Transcoder {
 
   // A streamed JSON document is whole only once it closed, and an array (a stream) only when the
   // format's rule also finds its finish in it.
-  end(): Verdict {
+  end(_broken: boolean, out: Writes): Verdict {
     const whole =
       !this.json.oversized &&
       this.closed() &&
       (!this.array || this.seen.complete(this.s.format.streamEnd));
-    return whole ? "done" : "broken";
+    if (whole) return "done";
+    const last = lastByte(this.seen.last);
+    const between = last === OPEN_ARRAY || last === COMMA || last === CLOSE_OBJECT;
+    if (this.array && !this.json.oversized && !this.json.inElement && between) {
+      const error = JSON.stringify(this.s.format.errorBody(this.s.broken()));
+      out.error(`${last === CLOSE_OBJECT ? "," : ""}${error}]`);
+    }
+    return "broken";
   }
 
   refusal(): RouterError {
@@ -197,6 +205,8 @@ class LastBytes {
   }
 }
 
+const OPEN_ARRAY = 0x5b;
+const COMMA = 0x2c;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 const notSpace = (b: number) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09;

@@ -22,6 +22,11 @@ export class ElementMeter {
     this.oversized = false;
   }
 
+  /** Inside an element of the array (its bytes may be in earlier reads too). */
+  get inElement(): boolean {
+    return this.from >= 0;
+  }
+
   /** Inside the array's first element (its bytes are in earlier reads too, or will be). */
   get inFirst(): boolean {
     return this.from >= 0 && !this.firstEnded;

@@ -90,6 +90,11 @@ export class JsonStringRewriter {
     return this.meter?.inFirst ?? false;
   }
 
+  /** Inside an element of the top-level array: a stream cut here has no place for another. */
+  get inElement(): boolean {
+    return this.meter?.inElement ?? false;
+  }
+
   /** Whether the (single) replacement has happened and the rest is copied unchanged. */
   get done(): boolean {
     return this.mode === Mode.Done;
