@@ -155,7 +155,7 @@ function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): Stream
   };
   return {
     push: (frame) => tap(decoder.push(frame)),
-    settled: () => decoder.settled?.(),
+    phase: () => decoder.phase?.() ?? "open",
     end: () => {
       const events = tap(decoder.end());
       if (last) onUsage(last);

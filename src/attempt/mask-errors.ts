@@ -45,7 +45,7 @@ export function maskingErrors(decoder: StreamDecoder, secrets: SecretMask): Stre
   };
   return {
     push: (frame) => mask(decoder.push(frame)),
-    settled: () => decoder.settled?.(),
+    phase: () => decoder.phase?.() ?? "open",
     end: () => mask(decoder.end()),
   };
 }

@@ -5,7 +5,8 @@ import { SseDataEditor } from "../wire/sse/data-rewriter";
 import { lastFrame } from "../wire/sse/last-frame";
 import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
 import { tailComplete, type StreamEndRule } from "../wire/stream-end";
-import type { Phase, Transcoder, Verdict } from "./pump";
+import type { Phase } from "../wire/codec";
+import type { Transcoder, Verdict } from "./pump";
 import type { Writes } from "./writes";
 
 /** A passthrough stream: the upstream's bytes, in the client's format already. */

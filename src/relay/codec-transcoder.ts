@@ -2,7 +2,8 @@ import { routerError, type RouterError, type StreamEvent } from "../ir";
 import type { StreamDecoder, StreamEncoder } from "../wire/codec";
 import { SseFramer } from "../wire/sse/frames";
 import { LineCap, lineTooLarge } from "../wire/sse/line-cap";
-import type { Phase, Transcoder, Verdict } from "./pump";
+import type { Phase } from "../wire/codec";
+import type { Transcoder, Verdict } from "./pump";
 import type { Writes } from "./writes";
 
 /**
@@ -43,7 +44,7 @@ export class CodecTranscoder implements Transcoder {
   }
 
   phase(): Phase {
-    return this.capped ? "over" : (this.decoder.settled?.() ?? "open");
+    return this.capped ? "over" : (this.decoder.phase?.() ?? "open");
   }
 
   opening(): boolean {
@@ -53,7 +54,7 @@ export class CodecTranscoder implements Transcoder {
   end(_broken: boolean, out: Writes): Verdict {
     if (!this.capped) {
       // Nothing after the end event matters; before it, what the framer holds is the last frame.
-      if (this.decoder.settled?.() !== "over") {
+      if (this.decoder.phase?.() !== "over") {
         for (const f of this.framer.push(this.text.decode()))
           this.encode(this.decoder.push(f), out);
         for (const f of this.framer.end()) this.encode(this.decoder.push(f), out);

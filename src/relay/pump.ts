@@ -28,11 +28,9 @@
  *   Cancelling reaches the upstream.
  */
 import type { RouterError } from "../ir";
+import type { Phase } from "../wire/codec";
 import { HOLD_MS, UpstreamReads, type Read } from "./reads";
 import { directStream, send, Writes } from "./writes";
-
-/** Where a stream stands after what was read so far. */
-export type Phase = "open" | "closing" | "over";
 
 /** How a returned stream really ended. */
 export type StreamEnd = "done" | "broken" | "cancelled";

@@ -4,7 +4,7 @@ import type { NameMap, NameRule } from "./names";
 /**
  * The conversion half of a wire format: the same members in every format folder, named by
  * direction (decode = wire → IR, encode = IR → wire). Codecs are pure and synchronous; anything
- * needing I/O (downloading an image for Gemini) happens before encoding, in convert/.
+ * needing I/O (downloading an image for Gemini) happens before encoding, in attempt/convert.ts.
  */
 
 /** The facts about an upstream model a format needs; the config's model satisfies it. */
@@ -47,8 +47,11 @@ export interface StreamFrame {
   data: string;
 }
 
-/** Where a stream stands after what was read so far (see `StreamDecoder.settled`). */
-export type Settled = "over" | "closing" | undefined;
+/**
+ * Where a stream stands after what was read so far: still going, finished but waiting for its
+ * close (Gemini after its finishReason), or over (its end event, or an error).
+ */
+export type Phase = "open" | "closing" | "over";
 
 export interface StreamDecoder {
   /** Never throws: malformed frames become an `error` event. */
@@ -60,7 +63,7 @@ export interface StreamDecoder {
    * "closing" when the answer is finished but only the upstream's close confirms it (Gemini after
    * its finishReason). Lets the answer's last bytes and the response's end leave together.
    */
-  settled?(): Settled;
+  phase?(): Phase;
 }
 
 export interface StreamEncoder {

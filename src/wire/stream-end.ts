@@ -16,7 +16,7 @@ export interface StreamEndRule {
   closeAfterFinish: boolean;
   /**
    * Literal text every finish contains, for a format without an end event: its arrival says only
-   * the close is still due (passthrough then holds the last bytes for it, see upstream/reads.ts).
+   * the close is still due (passthrough then holds the last bytes for it, see relay/reads.ts).
    */
   finishText?: string;
 }

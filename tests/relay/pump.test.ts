@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RouterError, routerError } from "../../src/ir";
-import {
-  pump,
-  type Phase,
-  type StreamEnd,
-  type Transcoder,
-  type Verdict,
-} from "../../src/relay/pump";
+import { pump, type StreamEnd, type Transcoder, type Verdict } from "../../src/relay/pump";
+import type { Phase } from "../../src/wire/codec";
 import { HOLD_MS } from "../../src/relay/reads";
 import type { Writes } from "../../src/relay/writes";
 

@@ -62,7 +62,7 @@ export function createStreamDecoder(ctx: CodecContext): StreamDecoder {
         return [failure(`stream could not be decoded (${String(e)})`)];
       }
     },
-    settled: () => (s.done ? "over" : undefined),
+    phase: () => (s.done ? "over" : "open"),
     end() {
       if (s.done) return []; // message_stop (the end event) or an error was decoded
       s.done = true;

@@ -1,5 +1,5 @@
 import { routerError, type Finish, type StreamEvent } from "../../ir";
-import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
+import type { CodecContext, Phase, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { isObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
@@ -37,9 +37,9 @@ class GeminiStreamDecoder implements StreamDecoder {
     this.parts = newPartState(ctx);
   }
 
-  settled(): Settled {
+  phase(): Phase {
     if (this.failed) return "over";
-    return this.finishRaw !== undefined || this.blocked ? "closing" : undefined;
+    return this.finishRaw !== undefined || this.blocked ? "closing" : "open";
   }
 
   push(frame: StreamFrame): StreamEvent[] {

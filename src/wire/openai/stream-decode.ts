@@ -1,7 +1,7 @@
 import type { Signature } from "../../ir/content";
 import { routerError, type RouterError } from "../../ir/error";
 import type { StreamEvent } from "../../ir/stream";
-import type { CodecContext, Settled, StreamDecoder, StreamFrame } from "../codec";
+import type { CodecContext, Phase, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
@@ -50,9 +50,9 @@ class ChunkDecoder implements StreamDecoder {
 
   constructor(private readonly ctx: CodecContext) {}
 
-  settled(): Settled {
+  phase(): Phase {
     // After the finish chunk only the usage chunk and [DONE] are due, normally in the same read.
-    return this.state !== "open" ? "over" : this.sawFinish ? "closing" : undefined;
+    return this.state !== "open" ? "over" : this.sawFinish ? "closing" : "open";
   }
 
   push(frame: StreamFrame): StreamEvent[] {
