@@ -7,7 +7,8 @@ import { callUpstream } from "../upstream/fetch";
 import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
 import { mergePatch } from "../upstream/merge-patch";
 import { readCapped, tooLarge } from "../upstream/read-capped";
-import { replaceFirst, replaceUnambiguous, type KeyPath } from "../wire/json/string-rewriter";
+import { replaceFirst, replaceUnambiguous } from "../wire/json/replace";
+import type { KeyPath } from "../wire/json/string-rewriter";
 import type { InboundCall } from "../wire/format";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
-import { SseDataEditor, type SseEditRule } from "../../src/wire/sse/data-rewriter";
+import { JsonStringRewriter } from "../../../src/wire/json/string-rewriter";
+import { SseDataEditor, type SseEditRule } from "../../../src/wire/sse/data-rewriter";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -205,7 +205,7 @@ describe("SseDataEditor: lines shaped like the last one walked", () => {
 });
 
 describe("SseDataEditor on recorded streams", () => {
-  const FIXTURES = join(import.meta.dir, "../fixtures");
+  const FIXTURES = join(import.meta.dir, "../../fixtures");
   const recorded = [
     ...["openai", "openai-compatible"].flatMap((dir) =>
       readdirSync(join(FIXTURES, dir))

@@ -1,11 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import {
-  JsonStringRewriter,
-  replaceFirst,
-  replaceUnambiguous,
-} from "../../src/wire/json/string-rewriter";
-import { SseDataEditor } from "../../src/wire/sse/data-rewriter";
+import { replaceFirst, replaceUnambiguous } from "../../../src/wire/json/replace";
+import { JsonStringRewriter } from "../../../src/wire/json/string-rewriter";
+import { SseDataEditor } from "../../../src/wire/sse/data-rewriter";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

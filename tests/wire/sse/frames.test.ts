@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import type { StreamFrame } from "../../src/wire/codec";
-import { RAW_TAIL, sseFrameStream } from "../../src/wire/sse/frames";
+import type { StreamFrame } from "../../../src/wire/codec";
+import { RAW_TAIL, sseFrameStream } from "../../../src/wire/sse/frames";
 
 async function frames(chunks: string[]): Promise<StreamFrame[]> {
   const src = new ReadableStream<string>({

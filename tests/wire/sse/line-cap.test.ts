@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { JsonStringRewriter } from "../../src/wire/json/string-rewriter";
-import { LineCap } from "../../src/wire/sse/line-cap";
+import { JsonStringRewriter } from "../../../src/wire/json/string-rewriter";
+import { LineCap } from "../../../src/wire/sse/line-cap";
 
 const enc = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { lastFrame } from "../../src/wire/sse/last-frame";
+import { lastFrame } from "../../../src/wire/sse/last-frame";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
