@@ -62,7 +62,7 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
     expect(h.mocks.gemini.requests[0]!.query.alt).toBeUndefined();
   });
 
-  test("streamGenerateContent without alt=sse, cut off before the array closes: the client sees a broken body, the model a failure", async () => {
+  test("streamGenerateContent without alt=sse, cut off between elements: the array ends with an error element, the model a failure", async () => {
     const weight = () => h.runtime.health.effectiveWeight("ge", 100);
     for (let i = 0; i < 8; i++) h.runtime.health.success("ge");
     const before = weight();
@@ -73,8 +73,17 @@ describe("Google GenAI SDK → router → Gemini upstream (passthrough)", () => 
       body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "a b c d e f" }] }] }),
     });
     expect(res.status).toBe(200);
-    const text = await res.text().catch(() => "(body read failed)");
-    expect(() => JSON.parse(text)).toThrow();
+    // As a conversion ends it: the elements that arrived, then the error as the last element.
+    const items = JSON.parse(await res.text()) as Record<string, unknown>[];
+    expect(items.length).toBe(3);
+    expect(items.slice(0, 2).every((i) => i.modelVersion === "gemini")).toBe(true);
+    expect(items[2]).toEqual({
+      error: {
+        code: 502,
+        message: "upstream (gemini) broke off its stream",
+        status: "UNAVAILABLE",
+      },
+    });
     for (let i = 0; i < 20 && weight() === before; i++) await Bun.sleep(25);
     expect(weight()).toBe(before / 2);
   });
