@@ -1,9 +1,7 @@
 import { isRouterError, routerError, type IRRequest, type StreamEvent, type Usage } from "../ir";
 import { CodecTranscoder } from "../relay/codec-transcoder";
 import { pump, type StreamEnd } from "../relay/pump";
-import { Deadlines } from "../upstream/deadlines";
-import { callUpstream } from "../upstream/fetch";
-import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
+import { responseHeaders } from "../upstream/headers";
 import { RequestMedia } from "../upstream/media/request-media";
 import { mergePatch } from "../upstream/merge-patch";
 import { readCappedText, tooLarge } from "../upstream/read-capped";
@@ -13,6 +11,8 @@ import { jsonResponse } from "../wire/respond";
 import { maskedOutcome, maskingErrors } from "./mask-errors";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
 import { reportWarnings } from "./warnings";
+import type { Deadlines } from "../upstream/deadlines";
+import { callModel } from "./call-model";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
@@ -57,19 +57,9 @@ async function converted(a: Attempt): Promise<AttemptOutcome> {
   // The upstream is always asked for SSE when streaming; the client's own framing is rebuilt by its encoder.
   // `format` stays the client's: the target forwards only its own format's client headers.
   const target = upstream.upstreamTarget(model, { ...call, sse: true });
-  applyHeaderRewrite(target.headers, model.rewriteHeader);
-  // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
-  const payload = JSON.stringify(body);
-  const deadlines = new Deadlines(model.timeouts, a.signal, call.stream);
-  const res = await callUpstream({
-    url: target.url,
-    headers: target.headers,
-    body: payload,
-    signal: a.signal,
-    proxy: model.proxy,
-    deadlines,
-  });
-  if (isRouterError(res)) return (deadlines.done(), failed(res));
+  const answer = await callModel(model, target, JSON.stringify(body), a.signal, call.stream);
+  if (isRouterError(answer)) return failed(answer);
+  const { res, deadlines } = answer;
 
   const headers = responseHeaders(res.headers);
   headers.delete("content-type");

@@ -1,12 +1,10 @@
 import { isRouterError, routerError, type IRRequest } from "../ir";
-import { Deadlines } from "../upstream/deadlines";
-import { callUpstream } from "../upstream/fetch";
-import { applyHeaderRewrite } from "../upstream/headers";
 import { readCapped } from "../upstream/read-capped";
 import { codecContext, FORMATS } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { estimateInputTokens } from "./estimate";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
+import { callModel } from "./call-model";
 
 /**
  * Token counting when client and upstream differ. Where the upstream's format can count, the
@@ -50,20 +48,12 @@ async function askUpstream(a: Attempt, ir: IRRequest): Promise<number | undefine
   const encoded = upstream.codec.encodeRequest({ ...ir, stream: false }, { ...ctx, target: model });
   if (isRouterError(encoded)) return undefined;
   const target = upstream.upstreamTarget(model, { ...call, op: "countTokens", stream: false });
-  applyHeaderRewrite(target.headers, model.rewriteHeader);
-  const body = counting.upstreamBody(encoded, model);
-  const deadlines = new Deadlines(model.timeouts, signal, false);
+  const body = JSON.stringify(counting.upstreamBody(encoded, model));
+  const answer = await callModel(model, target, body, signal, false);
+  if (isRouterError(answer)) return undefined;
+  const { res, deadlines } = answer;
   let bytes: Uint8Array | "too_large" | undefined;
   try {
-    const res = await callUpstream({
-      url: target.url,
-      headers: target.headers,
-      body: JSON.stringify(body),
-      signal,
-      proxy: model.proxy,
-      deadlines,
-    });
-    if (isRouterError(res)) return undefined;
     // An error's text is never shown (the estimate answers instead); its body is only let go.
     if (!res.ok) return (void res.body?.cancel().catch(() => {}), undefined);
     // Read within the response cap, like every whole upstream body: a count is a few bytes.

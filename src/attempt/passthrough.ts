@@ -2,15 +2,15 @@ import type { ModelConfig } from "../config/types";
 import { isRouterError, routerError } from "../ir";
 import { byteTranscoder } from "../relay/byte-transcoder";
 import { pump } from "../relay/pump";
-import { Deadlines } from "../upstream/deadlines";
-import { callUpstream } from "../upstream/fetch";
-import { applyHeaderRewrite, responseHeaders } from "../upstream/headers";
+import { responseHeaders } from "../upstream/headers";
 import { mergePatch } from "../upstream/merge-patch";
 import { readCapped, tooLarge } from "../upstream/read-capped";
 import { replaceFirst, replaceUnambiguous } from "../wire/json/replace";
 import type { KeyPath } from "../wire/json/string-rewriter";
 import type { InboundCall } from "../wire/format";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
+import type { Deadlines } from "../upstream/deadlines";
+import { callModel } from "./call-model";
 
 /**
  * Same format in and out: the request is forwarded with only the model, auth headers and
@@ -22,19 +22,10 @@ export async function passthrough(a: Attempt): Promise<AttemptOutcome> {
   const { call, model, server } = a;
   const wire = call.client;
   const target = wire.upstreamTarget(model, call);
-  applyHeaderRewrite(target.headers, model.rewriteHeader);
-  // The body first: serialising can throw (absurd nesting), and must not leave timers armed.
   const payload = requestBody(call, model, target.bodyModelPath, target.bodyModel ?? model.model);
-  const deadlines = new Deadlines(model.timeouts, a.signal, call.stream);
-  const res = await callUpstream({
-    url: target.url,
-    headers: target.headers,
-    body: payload,
-    signal: a.signal,
-    proxy: model.proxy,
-    deadlines,
-  });
-  if (res instanceof Response === false) return (deadlines.done(), failed(res));
+  const answer = await callModel(model, target, payload, a.signal, call.stream);
+  if (isRouterError(answer)) return failed(answer);
+  const { res, deadlines } = answer;
 
   const headers = responseHeaders(res.headers);
   if (!res.ok) {

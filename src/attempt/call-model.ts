@@ -1,0 +1,34 @@
+import type { ModelConfig } from "../config/types";
+import type { RouterError } from "../ir";
+import { Deadlines } from "../upstream/deadlines";
+import { callUpstream } from "../upstream/fetch";
+import { applyHeaderRewrite } from "../upstream/headers";
+import type { UpstreamTarget } from "../wire/format";
+
+/** A model's answer, with the time limits that go on while its body is read. */
+export interface ModelAnswer {
+  res: Response;
+  /** Ended by the caller (`done()`) once the body is read or handed to the client's stream. */
+  deadlines: Deadlines;
+}
+
+/**
+ * Sends one request to a model, as every kind of attempt does: the model's header rewrite
+ * applied, its proxy, and its time limits. The body comes serialised: writing it can throw
+ * (absurd nesting), and that must happen before any timer is armed.
+ */
+export async function callModel(
+  model: ModelConfig,
+  target: UpstreamTarget,
+  body: string | Uint8Array,
+  signal: AbortSignal,
+  stream: boolean,
+): Promise<ModelAnswer | RouterError> {
+  applyHeaderRewrite(target.headers, model.rewriteHeader);
+  const deadlines = new Deadlines(model.timeouts, signal, stream);
+  const { url, headers } = target;
+  const res = await callUpstream({ url, headers, body, signal, proxy: model.proxy, deadlines });
+  if (res instanceof Response) return { res, deadlines };
+  deadlines.done();
+  return res;
+}
