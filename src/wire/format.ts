@@ -20,11 +20,12 @@ export interface Format {
   /** The model calls this format's clients POST, by path. */
   readonly routes: InboundRoutes;
   /**
-   * Whether a request looks like it comes from this format's clients (path prefix or headers):
-   * decides the shape of a model listing on a path several formats share, and of the error for
-   * a path nobody serves. The registry asks the formats in order; the fallback needs no test.
+   * What marks a request as coming from this format's clients: decides the shape of a model
+   * listing on a path several formats share, and of the error for a path nobody serves. A path
+   * prefix is asked of every format before any header (a `/v1beta/` path is Gemini's whatever
+   * key header it carries); the fallback format needs none.
    */
-  recognises(path: string, headers: Headers): boolean;
+  readonly clientMarks: { pathPrefixes: readonly string[]; headers: readonly string[] };
   /** Checks the fields routing needs and finds the group and stream flag; never throws. */
   peekRequest(body: Json, op: Operation): Peek | RouterError;
   listModels(groups: readonly GroupInfo[], url: URL): unknown;

@@ -25,8 +25,10 @@ export function isFormatId(v: unknown): v is FormatId {
 
 /** The format of a request on a path several formats share, or nobody serves. */
 export function recogniseFormat(path: string, headers: Headers): Format {
-  for (const id of FORMAT_IDS) if (FORMATS[id].recognises(path, headers)) return FORMATS[id];
-  return FORMATS[FALLBACK_FORMAT];
+  const all = FORMAT_IDS.map((id) => FORMATS[id]);
+  const byPath = all.find((f) => f.clientMarks.pathPrefixes.some((p) => path.startsWith(p)));
+  const byHeader = byPath ?? all.find((f) => f.clientMarks.headers.some((h) => headers.has(h)));
+  return byHeader ?? FORMATS[FALLBACK_FORMAT];
 }
 
 export type { CallRoute, Format, InboundCall, Operation } from "./format";

@@ -71,8 +71,7 @@ export const anthropic: Format = {
   id: "anthropic",
   defaultApiBase: "https://api.anthropic.com",
   routes: { match: (path) => ROUTES.get(path) },
-  recognises: (path, headers) =>
-    path.startsWith("/v1/messages") || headers.has("anthropic-version") || headers.has("x-api-key"),
+  clientMarks: { pathPrefixes: ["/v1/messages"], headers: ["anthropic-version", "x-api-key"] },
   peekRequest,
   listModels: (groups): ModelList => ({
     data: groups.map(model),

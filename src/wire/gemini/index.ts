@@ -90,10 +90,7 @@ export const gemini: Format = {
   defaultApiBase: "https://generativelanguage.googleapis.com/v1beta",
   routes: { match },
   // @google/genai 3 defaults to /v1 paths: its headers tell it apart.
-  recognises: (path, headers) =>
-    path.startsWith("/v1beta/") ||
-    headers.has("x-goog-api-key") ||
-    headers.has("x-goog-api-client"),
+  clientMarks: { pathPrefixes: ["/v1beta/"], headers: ["x-goog-api-key", "x-goog-api-client"] },
   peekRequest,
   listModels: (groups): ListModelsResponse => ({ models: groups.map(model) }),
   getModel: model,

@@ -27,9 +27,9 @@ export class ElementMeter {
     return this.from >= 0;
   }
 
-  /** Inside the array's first element (its bytes are in earlier reads too, or will be). */
-  get inFirst(): boolean {
-    return this.from >= 0 && !this.firstEnded;
+  /** The array's first element has not ended yet (it may not even have opened). */
+  get firstPending(): boolean {
+    return !this.firstEnded;
   }
 
   /** An element opened at byte `at` of the current read. */

@@ -85,9 +85,9 @@ export class JsonStringRewriter {
     return this.meter?.oversized ?? false;
   }
 
-  /** Inside the top-level array's first element (its bytes are in earlier chunks too, or will be). */
-  get inFirstElement(): boolean {
-    return this.meter?.inFirst ?? false;
+  /** A top-level array whose first element has not ended yet (`[` alone, or inside that element). */
+  get firstElementPending(): boolean {
+    return this.meter?.firstPending ?? false;
   }
 
   /** Inside an element of the top-level array: a stream cut here has no place for another. */

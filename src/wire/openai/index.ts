@@ -45,7 +45,7 @@ export const openai: Format = {
   defaultApiBase: "https://api.openai.com/v1",
   routes: { match: (path) => ROUTES.get(path) },
   // Its clients carry nothing the others' lack (a Bearer key is everyone's): it is the fallback.
-  recognises: () => false,
+  clientMarks: { pathPrefixes: [], headers: [] },
   peekRequest,
   listModels: (groups): ModelList => ({ object: "list", data: groups.map(model) }),
   getModel: model,

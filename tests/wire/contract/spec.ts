@@ -8,7 +8,7 @@ import type { FormatId } from "../../../src/wire";
  * the neutral form, so an entry stays a handful of lines.
  */
 export interface FormatSpec {
-  /** The headers this format's clients send with the router token (what `recognises` looks at). */
+  /** The headers this format's clients send with the router token (what `clientMarks` names). */
   clientHeaders(token: string): Record<string, string>;
   /** Where this format's clients POST a generation for `group`, streamed or not. */
   call(group: string, stream: boolean): string;
