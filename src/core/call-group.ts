@@ -151,7 +151,7 @@ async function failedTry(
       model: model.name,
       id: observe?.id,
       status: upstream.error.status,
-      reason: said.reason,
+      reason: await said.reason(),
     });
   log.info("attempt failed", {
     id: observe?.id,

@@ -2,6 +2,7 @@
 import type { HealthChange } from "../balance";
 import type { Logger } from "../log";
 import { isKeyRejection, type FailedAttempt } from "../attempt";
+import type { RouterError } from "../ir";
 import type { Format } from "../wire";
 
 /** Upstream reasons are clipped: a provider's error page must not flood the log. */
@@ -41,28 +42,37 @@ export interface UpstreamFailure {
    * tells apart from a bad request (Gemini's 400 API_KEY_INVALID).
    */
   keyRejected: boolean;
-  /** The upstream's own words, for the operator's log. */
-  reason: string;
+  /** The upstream's own words, for the operator's log (read only when a log line needs them). */
+  reason(): Promise<string>;
 }
 
 /**
  * Reads a failed attempt. A passthrough failure carries the upstream's error body (already in
  * the client's format, so the client's format decodes it): it is read from a copy, so the answer
- * stays whole.
+ * stays whole, and only when needed: for a 400 (which only the body tells from a refused key)
+ * or for the log line of a health change — not for every 429 of a rate-limit storm.
  */
 export async function readFailure(
   outcome: FailedAttempt,
   format: Format,
 ): Promise<UpstreamFailure> {
-  const rejected = isKeyRejection(outcome.error.status);
   const res = outcome.response;
-  if (!res) return { keyRejected: rejected, reason: outcome.error.message };
-  const text = await res
-    .clone()
-    .text()
-    .catch(() => "");
-  const said = format.codec.decodeError(res.status, text, res.headers);
-  return { keyRejected: rejected || isKeyRejection(said.status), reason: said.message };
+  if (!res)
+    return {
+      keyRejected: isKeyRejection(outcome.error.status),
+      reason: async () => outcome.error.message,
+    };
+  let said: Promise<RouterError> | undefined;
+  const decode = () =>
+    (said ??= res
+      .clone()
+      .text()
+      .catch(() => "")
+      .then((text) => format.codec.decodeError(res.status, text, res.headers)));
+  const keyRejected =
+    isKeyRejection(outcome.error.status) ||
+    (res.status === 400 && isKeyRejection((await decode()).status));
+  return { keyRejected, reason: async () => (await decode()).message };
 }
 
 function clip(text: string): string {
