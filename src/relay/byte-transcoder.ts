@@ -113,7 +113,7 @@ class JsonBytes implements Transcoder {
     if (lastByte(chunk) !== undefined) this.seen.keep(chunk);
     const edited = this.json.push(chunk);
     if (this.json.oversized) return;
-    if (!this.started) this.started = !this.json.inFirstElement;
+    if (!this.started) this.started = !this.json.firstElementPending;
     out.add(edited);
   }
 

@@ -121,11 +121,14 @@ describe("JsonStringRewriter elementCap", () => {
     );
   });
 
-  test("inFirstElement: until the first element closes", () => {
+  test("firstElementPending: from before the array's first element opens until it closes", () => {
     const r = new JsonStringRewriter(["*", "modelVersion"], "g", { once: false, elementCap: 1000 });
-    r.push(enc.encode('[{"candidates": [{"content"'));
-    expect(r.inFirstElement).toBe(true);
+    // `[` alone commits nothing: an upstream that dies after it can still fail over.
+    r.push(enc.encode("[\r\n"));
+    expect(r.firstElementPending).toBe(true);
+    r.push(enc.encode('{"candidates": [{"content"'));
+    expect(r.firstElementPending).toBe(true);
     r.push(enc.encode(': {}}]}\n,\r\n{"a": '));
-    expect(r.inFirstElement).toBe(false);
+    expect(r.firstElementPending).toBe(false);
   });
 });
