@@ -1,31 +1,42 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
+/** Where clients may put a key besides `Authorization: Bearer` (the formats name them). */
+export interface KeyPlaces {
+  headers: readonly string[];
+  query: readonly string[];
+}
+
 /**
  * Checks the router token. Clients of each API send their key their own way, so all of them
- * are accepted: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` and `?key=`.
+ * are accepted: `Authorization: Bearer`, and each format's own headers and query parameters.
  * Digests are compared so the comparison takes the same time whatever the length or content.
  * The API routes (core) and `/metrics` (metrics) both ask it, so it imports nothing of either.
  */
-export function makeAuthCheck(token: string | undefined): (headers: Headers, url: URL) => boolean {
+export function makeAuthCheck(
+  token: string | undefined,
+  places: KeyPlaces,
+): (headers: Headers, url: URL) => boolean {
   if (!token) return () => true;
   const want = digest(token);
   return (headers, url) => {
-    for (const presented of credentials(headers, url)) {
+    for (const presented of credentials(headers, url, places)) {
       if (timingSafeEqual(digest(presented), want)) return true;
     }
     return false;
   };
 }
 
-function* credentials(headers: Headers, url: URL): Generator<string> {
+function* credentials(headers: Headers, url: URL, places: KeyPlaces): Generator<string> {
   const auth = headers.get("authorization");
   if (auth && /^bearer\s+/i.test(auth)) yield auth.replace(/^bearer\s+/i, "").trim();
-  for (const name of ["x-api-key", "x-goog-api-key"]) {
+  for (const name of places.headers) {
     const v = headers.get(name);
     if (v) yield v.trim();
   }
-  const key = url.searchParams.get("key");
-  if (key) yield key;
+  for (const name of places.query) {
+    const key = url.searchParams.get(name);
+    if (key) yield key;
+  }
 }
 
 function digest(s: string): Buffer {

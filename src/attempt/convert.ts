@@ -5,7 +5,7 @@ import { responseHeaders } from "../upstream/headers";
 import { RequestMedia } from "../upstream/media/request-media";
 import { mergePatch } from "../upstream/merge-patch";
 import { readCappedText, tooLarge } from "../upstream/read-capped";
-import { codecContext, FORMATS, type Format } from "../wire";
+import { ACCOUNT_HEADERS, codecContext, FORMATS, type Format } from "../wire";
 import type { CodecContext, StreamDecoder } from "../wire/codec";
 import { jsonResponse } from "../wire/respond";
 import { maskedOutcome, maskingErrors } from "./mask-errors";
@@ -61,7 +61,7 @@ async function converted(a: Attempt): Promise<AttemptOutcome> {
   if (isRouterError(answer)) return failed(answer);
   const { res, deadlines } = answer;
 
-  const headers = responseHeaders(res.headers);
+  const headers = responseHeaders(res.headers, ACCOUNT_HEADERS);
   headers.delete("content-type");
   const warned = () => reportWarnings(headers, ctx.warnings.list, a.log, call, model);
   const x: Exchange = { res, headers, deadlines, ctx, upstream, warned };

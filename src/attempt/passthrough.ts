@@ -7,6 +7,7 @@ import { mergePatch } from "../upstream/merge-patch";
 import { readCapped, tooLarge } from "../upstream/read-capped";
 import { replaceFirst, replaceUnambiguous } from "../wire/json/replace";
 import type { KeyPath } from "../wire/json/string-rewriter";
+import { ACCOUNT_HEADERS } from "../wire";
 import type { InboundCall } from "../wire/format";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
 import type { Deadlines } from "../upstream/deadlines";
@@ -27,7 +28,7 @@ export async function passthrough(a: Attempt): Promise<AttemptOutcome> {
   if (isRouterError(answer)) return failed(answer);
   const { res, deadlines } = answer;
 
-  const headers = responseHeaders(res.headers);
+  const headers = responseHeaders(res.headers, ACCOUNT_HEADERS);
   if (!res.ok) {
     // The upstream's error is already in the client's format: it is the answer if no retry follows.
     // It is read whole (capped) because servers often quote the key they were sent, which must be

@@ -3,6 +3,7 @@ import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { RequestMedia } from "../upstream/media/request-media";
+import { CLIENT_KEYS } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { makeAuthCheck } from "../auth";
 import { parseJsonObject, readBody } from "./body";
@@ -30,7 +31,7 @@ export type Handler = (request: Request) => Promise<Response>;
 
 /** The whole router as a plain function: Request in, Response out. The HTTP server is only a shell around it. */
 export function createHandler(deps: CoreDeps): Handler {
-  const authorized = makeAuthCheck(deps.token);
+  const authorized = makeAuthCheck(deps.token, CLIENT_KEYS);
   // Outlives config reloads: bodies read under the old limit still count.
   const bodies = deps.bodies ?? new BodyBudget();
   return async (request) => {

@@ -1,4 +1,5 @@
 import { makeAuthCheck } from "../auth";
+import { CLIENT_KEYS } from "../wire";
 import type { Metrics } from "./metrics";
 
 export interface MetricsEndpointOptions {
@@ -19,7 +20,7 @@ export function createMetricsEndpoint(
   metrics: Metrics,
   opts: MetricsEndpointOptions,
 ): (request: Request) => Promise<Response> {
-  const authorized = makeAuthCheck(opts.token);
+  const authorized = makeAuthCheck(opts.token, CLIENT_KEYS);
   const open = typeof opts.public === "function" ? opts.public : () => opts.public === true;
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {

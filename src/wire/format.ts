@@ -7,8 +7,8 @@ import type { StreamEndRule } from "./stream-end";
 
 /**
  * Everything the router knows about one wire format, in one object: each `src/wire/<id>/index.ts`
- * exports one, and `src/wire/index.ts` lists them. Nothing outside `src/wire/` knows a format by
- * name: it asks the client's format (how to read the request, how to answer, how to fail) and the
+ * exports one, and `src/wire/index.ts` lists them. Nothing outside `src/wire/` names a format or
+ * holds a table of one's facts: it asks the client's format (how to read the request, how to answer, how to fail) and the
  * upstream's format (where to send, how to convert, when its stream is whole).
  */
 export interface Format {
@@ -26,6 +26,11 @@ export interface Format {
    * key header it carries); the fallback format needs none.
    */
   readonly clientMarks: { pathPrefixes: readonly string[]; headers: readonly string[] };
+  /**
+   * Where this format's clients put their key, besides `Authorization: Bearer` (HTTP's own,
+   * which every client may use): the router token is accepted there.
+   */
+  readonly clientKeys: { headers: readonly string[]; query: readonly string[] };
   /** Checks the fields routing needs and finds the group and stream flag; never throws. */
   peekRequest(body: Json, op: Operation): Peek | RouterError;
   listModels(groups: readonly GroupInfo[], url: URL): unknown;
@@ -39,6 +44,8 @@ export interface Format {
   upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget;
   /** Where a response names its model, so passthrough can make it name the group instead. */
   readonly responseModel: ResponseModelEdit;
+  /** Response headers about the router's own upstream account (organisation ids): never passed on. */
+  readonly accountHeaders: readonly string[];
   /** When the format's stream is whole (stream-end.ts): passthrough and conversion both judge by it. */
   readonly streamEnd: StreamEndRule;
   /** Media this format's upstreams cannot fetch by URL themselves: the router inlines it first. */

@@ -31,6 +31,20 @@ export function recogniseFormat(path: string, headers: Headers): Format {
   return byHeader ?? FORMATS[FALLBACK_FORMAT];
 }
 
+/** Where any format's clients put their key: the router token is looked for in all of them. */
+export const CLIENT_KEYS = {
+  headers: [...new Set(FORMAT_IDS.flatMap((id) => FORMATS[id].clientKeys.headers))],
+  query: [...new Set(FORMAT_IDS.flatMap((id) => FORMATS[id].clientKeys.query))],
+};
+
+/**
+ * Response headers about the router's upstream accounts, whatever format answered: an
+ * OpenAI-compatible server may send another's, and none of them is the client's business.
+ */
+export const ACCOUNT_HEADERS: readonly string[] = [
+  ...new Set(FORMAT_IDS.flatMap((id) => FORMATS[id].accountHeaders)),
+];
+
 export type { CallRoute, Format, InboundCall, Operation } from "./format";
 export type { UpstreamModel } from "./codec";
 export { codecContext } from "./context";

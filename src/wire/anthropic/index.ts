@@ -72,6 +72,7 @@ export const anthropic: Format = {
   defaultApiBase: "https://api.anthropic.com",
   routes: { match: (path) => ROUTES.get(path) },
   clientMarks: { pathPrefixes: ["/v1/messages"], headers: ["anthropic-version", "x-api-key"] },
+  clientKeys: { headers: ["x-api-key"], query: [] },
   peekRequest,
   listModels: (groups): ModelList => ({
     data: groups.map(model),
@@ -84,6 +85,7 @@ export const anthropic: Format = {
   errorBody,
   streamError: (err) => `event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`,
   upstreamTarget,
+  accountHeaders: ["anthropic-organization-id"],
   responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },
   streamEnd: ANTHROPIC_STREAM_END,
   // Images and PDFs by URL are fetched by Anthropic itself.

@@ -91,6 +91,7 @@ export const gemini: Format = {
   routes: { match },
   // @google/genai 3 defaults to /v1 paths: its headers tell it apart.
   clientMarks: { pathPrefixes: ["/v1beta/"], headers: ["x-goog-api-key", "x-goog-api-client"] },
+  clientKeys: { headers: ["x-goog-api-key"], query: ["key"] },
   peekRequest,
   listModels: (groups): ListModelsResponse => ({ models: groups.map(model) }),
   getModel: model,
@@ -99,6 +100,7 @@ export const gemini: Format = {
   // @google/genai checks every data frame for an error object.
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\r\n\r\n`,
   upstreamTarget,
+  accountHeaders: [],
   responseModel: {
     json: ["modelVersion"],
     sse: { path: ["modelVersion"] },

@@ -46,6 +46,7 @@ export const openai: Format = {
   routes: { match: (path) => ROUTES.get(path) },
   // Its clients carry nothing the others' lack (a Bearer key is everyone's): it is the fallback.
   clientMarks: { pathPrefixes: [], headers: [] },
+  clientKeys: { headers: [], query: [] },
   peekRequest,
   listModels: (groups): ModelList => ({ object: "list", data: groups.map(model) }),
   getModel: model,
@@ -53,6 +54,7 @@ export const openai: Format = {
   errorBody,
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\n\n`,
   upstreamTarget,
+  accountHeaders: ["openai-organization", "openai-project"],
   responseModel: { json: ["model"], sse: { path: ["model"] } },
   streamEnd: OPENAI_STREAM_END,
   // Chat Completions takes images by URL, but documents only inline.
