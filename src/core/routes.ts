@@ -1,4 +1,11 @@
-import { FORMAT_IDS, FORMATS, recogniseFormat, type CallRoute, type Format } from "../wire";
+import {
+  FORMAT_IDS,
+  FORMATS,
+  recogniseFormat,
+  type CallRoute,
+  type Format,
+  type ModelsRoute,
+} from "../wire";
 
 /**
  * What a request path and method ask for. Decided by path, never by body (protocols.md §0):
@@ -8,12 +15,9 @@ import { FORMAT_IDS, FORMATS, recogniseFormat, type CallRoute, type Format } fro
 export type Route =
   | { kind: "health" }
   | { kind: "root" }
-  | { kind: "models"; format: Format; id?: string }
+  | ({ kind: "models"; format: Format } & ModelsRoute)
   | ({ kind: "call"; format: Format } & CallRoute)
   | { kind: "unknown"; format: Format; status: 404 | 405 };
-
-const LISTINGS = new Set(["/v1/models", "/v1beta/models", "/models"]);
-const ONE_MODEL = /^\/v1(?:beta)?\/models\/(.+)$/;
 
 export function matchRoute(method: string, url: URL, headers: Headers): Route {
   const path =
@@ -32,31 +36,21 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
     return method === "POST" ? { kind: "call", format, ...call } : unknown(headers, path, 405);
   }
 
-  if (LISTINGS.has(path))
-    return read
-      ? { kind: "models", format: recogniseFormat(path, headers) }
-      : unknown(headers, path, 405);
-  const one = ONE_MODEL.exec(path);
-  if (one) {
-    const id = safeDecode(one[1]!);
-    if (id === undefined) return unknown(headers, path, 404);
-    if (!read) return unknown(headers, path, 405);
-    return {
-      kind: "models",
-      format: recogniseFormat(path, headers),
-      id: id.replace(/^models\//, ""),
-    };
-  }
-  return unknown(headers, path, 404);
+  // Listings share paths across formats: the asking client's format reads the path first (its
+  // own spelling of a model id), and answers.
+  const format = recogniseFormat(path, headers);
+  const models = format.routes.models(path) ?? anyModels(path);
+  if (models === undefined || models === "unknown") return unknown(headers, path, 404);
+  if (!read) return unknown(headers, path, 405);
+  return { kind: "models", format, ...models };
 }
 
-/** A malformed %-escape (`%ZZ`, a cut UTF-8 sequence) names nothing we serve: undefined, not a throw. */
-function safeDecode(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
+function anyModels(path: string) {
+  for (const id of FORMAT_IDS) {
+    const found = FORMATS[id].routes.models(path);
+    if (found !== undefined) return found;
   }
+  return undefined;
 }
 
 /** For errors on paths we do not serve, answer in the format the caller most likely speaks. */

@@ -77,6 +77,13 @@ export interface InboundRoutes {
    * format's, "unknown" when it is this format's but names nothing it serves (a 404).
    */
   match(path: string, url: URL): CallRoute | "unknown" | undefined;
+  /** The model listing (no id) or lookup this format's clients ask for at `path`. */
+  models(path: string): ModelsRoute | "unknown" | undefined;
+}
+
+/** A model listing, or one model when `id` is given (a group name). */
+export interface ModelsRoute {
+  id?: string;
 }
 
 /** The request's own model call, after routing, for the upstream's format to target. */

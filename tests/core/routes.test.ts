@@ -38,4 +38,19 @@ describe("which format answers a path several formats share, or none serves", ()
       status: 404,
     });
   });
+
+  test("listings and lookups: each format's own spelling of a model id, 405 on a write, 404 on a bad escape", () => {
+    const gemini = { "x-goog-api-key": "k" };
+    expect(route("GET", "/v1/models/models%2Fg", gemini)).toMatchObject({
+      kind: "models",
+      id: "g",
+    });
+    expect(route("GET", "/v1beta/models/g", gemini)).toMatchObject({ kind: "models", id: "g" });
+    expect(route("GET", "/v1/models/g")).toMatchObject({ kind: "models", id: "g" });
+    expect(route("GET", "/models")).toMatchObject({ kind: "models" });
+    expect(formatOf(route("GET", "/models"))).toBe("openai");
+    expect(route("POST", "/v1/models")).toMatchObject({ kind: "unknown", status: 405 });
+    expect(route("GET", "/v1beta/models/%ZZ")).toMatchObject({ kind: "unknown", status: 404 });
+    expect(route("GET", "/v1/modelsx")).toMatchObject({ kind: "unknown", status: 404 });
+  });
 });

@@ -11,6 +11,7 @@ import type {
 import type { UpstreamModel } from "../codec";
 import { guard, isObject, peekFields, type Json } from "../read";
 import type { ModelInfo, ModelList } from "./api";
+import { modelsRoute } from "../routes";
 import { anthropicCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
@@ -70,7 +71,7 @@ function countableBody(body: Json): Json {
 export const anthropic: Format = {
   id: "anthropic",
   defaultApiBase: "https://api.anthropic.com",
-  routes: { match: (path) => ROUTES.get(path) },
+  routes: { match: (path) => ROUTES.get(path), models: (path) => modelsRoute(path, ["/v1"]) },
   clientMarks: { pathPrefixes: ["/v1/messages"], headers: ["anthropic-version", "x-api-key"] },
   clientKeys: { headers: ["x-api-key"], query: [] },
   peekRequest,

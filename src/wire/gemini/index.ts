@@ -1,5 +1,13 @@
 import type { RouterError } from "../../ir/error";
-import type { CallRoute, Format, GroupInfo, InboundCall, Peek, UpstreamTarget } from "../format";
+import type {
+  CallRoute,
+  Format,
+  GroupInfo,
+  InboundCall,
+  ModelsRoute,
+  Peek,
+  UpstreamTarget,
+} from "../format";
 import type { UpstreamModel } from "../codec";
 import { guard, isObject, peekFields, type Json } from "../read";
 import type {
@@ -9,6 +17,7 @@ import type {
   ListModelsResponse,
   Model,
 } from "./api";
+import { modelsRoute, safeDecode } from "../routes";
 import { geminiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { isFetchableByGemini } from "./media";
@@ -47,13 +56,11 @@ function match(path: string, url: URL): CallRoute | "unknown" | undefined {
   return { ...method, group, sse: url.searchParams.get("alt") === "sse" };
 }
 
-/** A malformed %-escape (`%ZZ`, a cut UTF-8 sequence) names nothing we serve: undefined, not a throw. */
-function safeDecode(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
-  }
+/** Listings and lookups under both API versions; a lookup may name `models/{id}`. */
+function models(path: string): ModelsRoute | "unknown" | undefined {
+  const found = modelsRoute(path, ["/v1beta", "/v1"]);
+  if (found === undefined || found === "unknown" || found.id === undefined) return found;
+  return { id: found.id.replace(/^models\//, "") };
 }
 
 const METHOD = { generate: "generateContent", countTokens: "countTokens" } as const;
@@ -88,7 +95,7 @@ const model = (g: GroupInfo): Model => ({
 export const gemini: Format = {
   id: "gemini",
   defaultApiBase: "https://generativelanguage.googleapis.com/v1beta",
-  routes: { match },
+  routes: { match, models },
   // @google/genai 3 defaults to /v1 paths: its headers tell it apart.
   clientMarks: { pathPrefixes: ["/v1beta/"], headers: ["x-goog-api-key", "x-goog-api-client"] },
   clientKeys: { headers: ["x-goog-api-key"], query: ["key"] },

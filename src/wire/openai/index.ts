@@ -3,6 +3,7 @@ import type { CallRoute, Format, GroupInfo, Peek, UpstreamTarget } from "../form
 import type { UpstreamModel } from "../codec";
 import { guard, peekFields, type Json } from "../read";
 import type { Model, ModelList } from "./api";
+import { modelsRoute } from "../routes";
 import { openaiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { swapTokenLimit } from "./probe";
@@ -43,7 +44,7 @@ const model = (g: GroupInfo): Model => ({
 export const openai: Format = {
   id: "openai",
   defaultApiBase: "https://api.openai.com/v1",
-  routes: { match: (path) => ROUTES.get(path) },
+  routes: { match: (path) => ROUTES.get(path), models: (path) => modelsRoute(path, ["/v1", ""]) },
   // Its clients carry nothing the others' lack (a Bearer key is everyone's): it is the fallback.
   clientMarks: { pathPrefixes: [], headers: [] },
   clientKeys: { headers: [], query: [] },
