@@ -1,6 +1,8 @@
 import { isRouterError, routerError, type IRRequest } from "../ir";
 import { readCapped } from "../upstream/read-capped";
-import { codecContext, FORMATS } from "../wire";
+import { codecContext, FORMATS, type Format } from "../wire";
+import type { CodecContext } from "../wire/codec";
+import type { TokenCounting } from "../wire/format";
 import { jsonResponse } from "../wire/respond";
 import { estimateInputTokens } from "./estimate";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
@@ -23,13 +25,15 @@ export async function countTokens(a: Attempt): Promise<AttemptOutcome> {
 
   let count: number | undefined;
   if (upstream.countTokens) {
-    count = await askUpstream(a, ir).catch((e) => {
-      a.log.debug("upstream token count failed; estimating", {
-        model: model.name,
-        error: String(e),
-      });
-      return undefined;
-    });
+    count = await askUpstream(a, { ir, upstream, counting: upstream.countTokens, ctx }).catch(
+      (e) => {
+        a.log.debug("upstream token count failed; estimating", {
+          model: model.name,
+          error: String(e),
+        });
+        return undefined;
+      },
+    );
   }
   const estimated = count === undefined;
   const tokens = count ?? (await estimateInputTokens(ir));
@@ -40,11 +44,17 @@ export async function countTokens(a: Attempt): Promise<AttemptOutcome> {
   return { kind: "committed", response: jsonResponse(asked.answer(tokens), 200, headers) };
 }
 
-async function askUpstream(a: Attempt, ir: IRRequest): Promise<number | undefined> {
+/** The request decoded once, and the upstream format that is asked to count it. */
+interface CountJob {
+  ir: IRRequest;
+  upstream: Format;
+  counting: TokenCounting;
+  ctx: CodecContext;
+}
+
+async function askUpstream(a: Attempt, job: CountJob): Promise<number | undefined> {
   const { call, model, signal } = a;
-  const upstream = FORMATS[model.apiType];
-  const counting = upstream.countTokens!;
-  const ctx = codecContext(call.group, upstream);
+  const { ir, upstream, counting, ctx } = job;
   const encoded = upstream.codec.encodeRequest({ ...ir, stream: false }, { ...ctx, target: model });
   if (isRouterError(encoded)) return undefined;
   const target = upstream.upstreamTarget(model, { ...call, op: "countTokens", stream: false });
