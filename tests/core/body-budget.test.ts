@@ -1,14 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  DEFAULT_MEDIA,
-  DEFAULT_TIMEOUTS,
-  type RouterConfig,
-} from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
 import { BodyBudget } from "../../src/core/body-budget";
 import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
+import { unreachableConfig } from "./unreachable-config";
 
 /**
  * server_settings.max_total_body_size: what all request bodies hold at once is bounded, so many
@@ -19,34 +14,11 @@ const ONE = 1000;
 const TOTAL = 1500;
 
 function setup(bodyTimeoutMs = 30_000) {
-  const config: RouterConfig = {
-    source: "budget.yaml",
-    strategy: "roundrobin",
-    server: {
-      maxBodyBytes: ONE,
-      maxTotalBodyBytes: TOTAL,
-      metricsPublic: false,
-      bodyTimeoutMs,
-      maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
-      media: DEFAULT_MEDIA,
-    },
-    warnings: [],
-    models: new Map([
-      [
-        "m",
-        {
-          name: "m",
-          apiType: "openai",
-          model: "up",
-          apiBase: "http://127.0.0.1:9/v1",
-          apiKey: "k",
-          rewriteHeader: {},
-          timeouts: DEFAULT_TIMEOUTS,
-        },
-      ],
-    ]),
-    groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
-  };
+  const config = unreachableConfig("budget.yaml", {
+    maxBodyBytes: ONE,
+    maxTotalBodyBytes: TOTAL,
+    bodyTimeoutMs,
+  });
   const runtime = createRuntime(config);
   const bodies = new BodyBudget();
   return { bodies, handle: createHandler({ runtime: () => runtime, log: silentLogger, bodies }) };

@@ -1,44 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  DEFAULT_MEDIA,
-  DEFAULT_TIMEOUTS,
-  type RouterConfig,
-} from "../../src/config/types";
 import { createHandler } from "../../src/core/handle";
 import { createRuntime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
+import { unreachableConfig } from "./unreachable-config";
 
 const TOKEN = "s3cret-token";
 // No upstream is reachable: these tests stop before any upstream call, or prove the refusal.
-const config: RouterConfig = {
-  source: "test.yaml",
-  strategy: "roundrobin",
-  server: {
-    maxBodyBytes: 2048,
-    maxTotalBodyBytes: 1 << 20,
-    metricsPublic: false,
-    bodyTimeoutMs: 30_000,
-    maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
-    media: DEFAULT_MEDIA,
-  },
-  warnings: [],
-  models: new Map([
-    [
-      "m",
-      {
-        name: "m",
-        apiType: "openai",
-        model: "up",
-        apiBase: "http://127.0.0.1:9/v1",
-        apiKey: "k",
-        rewriteHeader: {},
-        timeouts: DEFAULT_TIMEOUTS,
-      },
-    ],
-  ]),
-  groups: new Map([["grp", { name: "grp", members: [{ model: "m", weight: 100 }] }]]),
-};
+const config = unreachableConfig("test.yaml", {
+  maxBodyBytes: 2048,
+  maxTotalBodyBytes: 1 << 20,
+  bodyTimeoutMs: 30_000,
+});
 const runtime = createRuntime(config);
 const handle = createHandler({ runtime: () => runtime, token: TOKEN, log: silentLogger });
 
