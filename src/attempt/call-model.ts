@@ -1,8 +1,9 @@
 import type { ModelConfig } from "../config/types";
-import type { RouterError } from "../ir";
+import { routerError, type RouterError } from "../ir";
 import { Deadlines } from "../upstream/deadlines";
 import { callUpstream } from "../upstream/fetch";
 import { applyHeaderRewrite } from "../upstream/headers";
+import { readCapped, tooLarge } from "../upstream/read-capped";
 import type { UpstreamTarget } from "../wire/format";
 
 /** A model's answer, with the time limits that go on while its body is read. */
@@ -31,4 +32,24 @@ export async function callModel(
   if (res instanceof Response) return { res, deadlines };
   deadlines.done();
   return res;
+}
+
+/**
+ * A model's whole answer, read within the response cap, its time limits ended then: the bytes,
+ * or the attempt's failure when the answer is too large or broke off (a time limit that ran
+ * out names itself).
+ */
+export async function readAnswer(
+  answer: ModelAnswer,
+  model: ModelConfig,
+  cap: number,
+): Promise<Uint8Array | RouterError> {
+  const bytes = await readCapped(answer.res, cap);
+  answer.deadlines.done();
+  if (bytes === "too_large") return tooLarge(model, cap);
+  return bytes ?? answer.deadlines.expired ?? brokeOff(model);
+}
+
+export function brokeOff(model: ModelConfig): RouterError {
+  return routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`);
 }

@@ -12,7 +12,7 @@ import { maskedOutcome, maskingErrors } from "./mask-errors";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
 import { reportWarnings } from "./warnings";
 import type { Deadlines } from "../upstream/deadlines";
-import { callModel } from "./call-model";
+import { callModel, readAnswer } from "./call-model";
 
 /**
  * Client and upstream speak different formats: decode the request into the neutral form,
@@ -78,17 +78,11 @@ async function converted(a: Attempt): Promise<AttemptOutcome> {
 /** A whole answer: read within the cap, decoded, and encoded for the client. */
 async function jsonAnswer(a: Attempt, x: Exchange): Promise<AttemptOutcome> {
   const { model, server } = a;
-  const text = await readCappedText(x.res, server.maxResponseBytes);
-  x.deadlines.done();
-  if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-  if (text === undefined)
-    return failed(
-      x.deadlines.expired ??
-        routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`),
-    );
+  const bytes = await readAnswer(x, model, server.maxResponseBytes);
+  if (isRouterError(bytes)) return failed(bytes);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(utf8.decode(bytes));
   } catch (cause) {
     return failed(
       routerError("bad_gateway", `upstream (${model.apiType}) answered with invalid JSON`, {
@@ -153,3 +147,5 @@ function withUsage(decoder: StreamDecoder, onUsage?: (u: Usage) => void): Stream
     },
   };
 }
+
+const utf8 = new TextDecoder();

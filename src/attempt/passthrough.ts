@@ -10,8 +10,7 @@ import type { KeyPath } from "../wire/json/string-rewriter";
 import { ACCOUNT_HEADERS } from "../wire";
 import type { InboundCall } from "../wire/format";
 import { failed, type Attempt, type AttemptOutcome } from "./outcome";
-import type { Deadlines } from "../upstream/deadlines";
-import { callModel } from "./call-model";
+import { brokeOff, callModel, readAnswer, type ModelAnswer } from "./call-model";
 
 /**
  * Same format in and out: the request is forwarded with only the model, auth headers and
@@ -54,7 +53,7 @@ export async function passthrough(a: Attempt): Promise<AttemptOutcome> {
   const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
   // A whole JSON answer is of no use to a client until complete, so it is read in one native call
   // and edited once: far cheaper than relaying it through a stream, and no later for the client.
-  if (!sse && !call.stream) return wholeJson(a, res, headers, deadlines);
+  if (!sse && !call.stream) return wholeJson(a, answer, headers);
   const transcoder = byteTranscoder({
     call,
     format: wire,
@@ -75,20 +74,13 @@ export async function passthrough(a: Attempt): Promise<AttemptOutcome> {
 
 async function wholeJson(
   a: Attempt,
-  res: Response,
+  answer: ModelAnswer,
   headers: Headers,
-  deadlines: Deadlines,
 ): Promise<AttemptOutcome> {
   const { model } = a;
-  const cap = a.server.maxResponseBytes;
-  const bytes = await readCapped(res, cap);
-  deadlines.done();
-  if (bytes === "too_large") return failed(tooLarge(model, cap));
-  if (!bytes?.length)
-    return failed(
-      deadlines.expired ??
-        routerError("bad_gateway", `upstream (${model.apiType}) broke off its answer`),
-    );
+  const bytes = await readAnswer(answer, model, a.server.maxResponseBytes);
+  if (isRouterError(bytes)) return failed(bytes);
+  if (bytes.length === 0) return failed(answer.deadlines.expired ?? brokeOff(model));
   // The whole answer is in hand: one that does not parse (cut off, garbage) is a failed attempt,
   // never a 200 the client cannot read.
   if (!isJson(bytes))
@@ -97,7 +89,10 @@ async function wholeJson(
     );
   a.onEnd("done");
   const body = replaceFirst(bytes, a.call.client.responseModel.json, a.call.group);
-  return { kind: "committed", response: new Response(body, { status: res.status, headers }) };
+  return {
+    kind: "committed",
+    response: new Response(body, { status: answer.res.status, headers }),
+  };
 }
 
 const utf8 = new TextDecoder();
