@@ -6,6 +6,12 @@ export interface ToolDef {
   /** JSON Schema of the arguments (an object schema). */
   schema: Record<string, unknown>;
   strict?: boolean;
+  /**
+   * A freeform tool (Responses `custom`, e.g. Codex's apply_patch): its calls carry one free text,
+   * held as `args.input`; `format` is the grammar the client declared, if any. Formats without
+   * such tools declare a function taking that one string, `input`.
+   */
+  freeform?: { format?: Record<string, unknown> };
   ext?: Extensions;
 }
 
@@ -45,6 +51,8 @@ export interface IRRequest {
   stop?: string[];
   seed?: number;
   user?: string;
+  /** The client's key for prompt caching (Responses and Chat `prompt_cache_key`): one conversation's. */
+  promptCacheKey?: string;
   n?: number;
   presencePenalty?: number;
   frequencyPenalty?: number;

@@ -2,6 +2,7 @@ import { routerError, type RouterError } from "../ir";
 import type { Format, InboundCall } from "../wire/format";
 import { JsonStringRewriter } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
+import { EndStartSearch, endsFrame } from "../wire/sse/end-starts";
 import { lastFrame } from "../wire/sse/last-frame";
 import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
 import { tailComplete, type StreamEndRule } from "../wire/stream-end";
@@ -41,6 +42,8 @@ class SseBytes implements Transcoder {
   private readonly seen = new LastBytes();
   private readonly rule: StreamEndRule;
   private readonly next: (out: Uint8Array, was: Phase) => Phase;
+  /** Where a long end event starts, for a format that has them (Responses). */
+  private readonly endStart: EndStartSearch | undefined;
   private state: Phase = "open";
   private oversized = false;
   /** A line ended within the cap: the stream's first line went through. */
@@ -50,6 +53,7 @@ class SseBytes implements Transcoder {
     this.editor = new SseDataEditor(s.format.responseModel.sse, s.call.group);
     this.rule = s.format.streamEnd;
     this.next = phaseBy(this.rule);
+    this.endStart = this.rule.endStarts && new EndStartSearch(this.rule.endStarts);
   }
 
   push(chunk: Uint8Array, out: Writes): void {
@@ -59,7 +63,11 @@ class SseBytes implements Transcoder {
     }
     if (!this.started) this.started = !this.lines.opening;
     const edited = this.seen.keep(this.editor.push(chunk));
-    this.state = this.next(edited, this.state);
+    this.state = this.endStart?.push(edited)
+      ? endsFrame(edited)
+        ? "over"
+        : this.state
+      : this.next(edited, this.state);
     out.add(edited);
   }
 

@@ -34,6 +34,22 @@ export interface CodecContext {
   toolIds: NameMap;
   /** Random source for synthesised ids (injected so tests are exact). */
   random: () => number;
+  /**
+   * Tools the client declared in a shape other than a plain function, by the name the IR gives
+   * them: a Responses namespace's functions (flattened, the IR name differs from the client's)
+   * and freeform tools (their calls are text). The client format's decoder fills it, its
+   * response and stream encoders read it to give each call back its original shape.
+   */
+  clientTools: Map<string, ClientTool>;
+}
+
+/** How the client declared a tool the IR holds as a plain function. */
+export interface ClientTool {
+  /** The name within its namespace (or the name, without one). */
+  name: string;
+  namespace?: string;
+  /** Calls carry free text (`args.input` in the IR). */
+  freeform?: boolean;
 }
 
 export interface EncodeRequestContext extends CodecContext {

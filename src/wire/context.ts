@@ -15,5 +15,6 @@ export function codecContext(
     toolNames: new NameMap(target.codec.toolNameRule),
     toolIds: new NameMap(target.codec.toolIdRule),
     random,
+    clientTools: new Map(),
   };
 }

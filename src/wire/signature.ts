@@ -6,7 +6,12 @@ import type { Signature } from "../ir";
  * Inside Gemini's thoughtSignature (which SDKs decode as base64 bytes) the tag must itself be
  * valid base64, so foreign signatures are wrapped as base64 of "<tag>:<value>".
  */
-const TAG: Record<Signature["source"], string> = { anthropic: "llmr-a1", gemini: "llmr-g1" };
+const TAG: Record<Signature["source"], string> = {
+  anthropic: "llmr-a1",
+  gemini: "llmr-g1",
+  responses: "llmr-r1",
+};
+const SOURCES = Object.keys(TAG);
 
 /** For an Anthropic client's `thinking.signature`, or an OpenAI client's carrier fields. */
 export function signatureToText(sig: Signature, client: Signature["source"] | "openai"): string {
@@ -17,7 +22,7 @@ export function signatureFromText(
   value: string,
   client: Signature["source"] | "openai",
 ): Signature | undefined {
-  for (const source of ["anthropic", "gemini"] as const) {
+  for (const source of SOURCES) {
     if (value.startsWith(TAG[source] + ":"))
       return { source, value: value.slice(TAG[source].length + 1) };
   }
@@ -34,7 +39,7 @@ export function signatureToGemini(sig: Signature): string {
 
 export function signatureFromGemini(value: string): Signature {
   const decoded = Buffer.from(value, "base64").toString("latin1");
-  for (const source of ["anthropic", "gemini"] as const) {
+  for (const source of SOURCES) {
     if (decoded.startsWith(TAG[source] + ":"))
       return {
         source,

@@ -19,6 +19,12 @@ export interface StreamEndRule {
    * the close is still due (passthrough then holds the last bytes for it, see relay/reads.ts).
    */
   finishText?: string;
+  /**
+   * How the end events begin, for a format whose end event can be too long for the last-frame
+   * look (a Responses stream ends with the whole response): each a literal that starts a line
+   * (its leading `\n`). Found in any read, the stream is over at the first read ending a frame.
+   */
+  endStarts?: readonly string[];
 }
 
 /** The verdict on a stream that stopped (its upstream closed, or its connection broke) after what was seen. */

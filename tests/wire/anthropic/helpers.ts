@@ -30,6 +30,7 @@ export function ctx(over: Partial<ModelConfig> = {}): EncodeRequestContext {
     warnings: new Warnings(),
     toolNames: new NameMap(anthropicCodec.toolNameRule),
     toolIds: new NameMap(anthropicCodec.toolIdRule),
+    clientTools: new Map(),
     random: seeded(),
     target: target(over),
   };

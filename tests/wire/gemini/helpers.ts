@@ -34,6 +34,7 @@ export function ctx(over: Partial<ModelConfig> = {}): EncodeRequestContext {
     warnings: new Warnings(),
     toolNames: new NameMap(geminiCodec.toolNameRule),
     toolIds: new NameMap(geminiCodec.toolIdRule),
+    clientTools: new Map(),
     random: seeded(),
     target: target(over),
   };

@@ -19,6 +19,7 @@ export function ctx(): CodecContext {
     warnings: new Warnings(),
     toolNames: new NameMap(null),
     toolIds: new NameMap(null),
+    clientTools: new Map(),
     random: seeded(),
   };
 }
@@ -29,6 +30,7 @@ export function encodeCtx(target: Partial<ModelConfig> = {}): EncodeRequestConte
     ...ctx(),
     toolNames: new NameMap(openaiCodec.toolNameRule),
     toolIds: new NameMap(openaiCodec.toolIdRule),
+    clientTools: new Map(),
     target: {
       name: "m",
       apiType: "openai",

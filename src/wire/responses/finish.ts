@@ -1,0 +1,9 @@
+import type { Finish } from "../../ir";
+
+export function decodeFinish(_status: string): Finish {
+  return { reason: "stop" };
+}
+
+export function encodeFinish(_finish: Finish): string {
+  return "completed";
+}
