@@ -34,8 +34,8 @@ const SECONDS = quick ? 1 : 4;
 /** The goal rows (c=64) are measured this many times, alternating floor and router; medians are kept. */
 const ROUNDS = quick ? 1 : 3;
 
-type Format = "openai" | "anthropic" | "gemini";
-const FORMATS: Format[] = ["openai", "anthropic", "gemini"];
+type Format = "openai" | "anthropic" | "gemini" | "responses";
+const FORMATS: Format[] = ["openai", "anthropic", "gemini", "responses"];
 
 function request(
   format: Format,
@@ -60,6 +60,12 @@ function request(
         messages: [{ role: "user", content: "hi" }],
       }),
     };
+  if (format === "responses")
+    return {
+      path: "/v1/responses",
+      headers,
+      body: JSON.stringify({ model: group, stream, input: "hi" }),
+    };
   const method = stream ? "streamGenerateContent?alt=sse" : "generateContent";
   return {
     path: `/v1beta/models/${group}:${method}`,
@@ -72,12 +78,18 @@ function request(
 function upstreamPath(format: Format, stream: boolean): string {
   if (format === "openai") return "/v1/chat/completions";
   if (format === "anthropic") return "/v1/messages";
+  if (format === "responses") return "/v1/responses";
   return `/v1beta/models/m-up:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`;
 }
 
 function writeConfig(upstream: string): string {
   const dir = mkdtempSync(join(tmpdir(), "llmr-bench-"));
-  const base = { openai: `${upstream}/v1`, anthropic: upstream, gemini: `${upstream}/v1beta` };
+  const base = {
+    openai: `${upstream}/v1`,
+    anthropic: upstream,
+    gemini: `${upstream}/v1beta`,
+    responses: `${upstream}/v1`,
+  };
   const model = (name: string, f: Format, apiBase: string) =>
     `  - model_name: ${name}\n    llm_params: { api_type: ${f}, model: m-up, api_base: "${apiBase}", api_key: k }`;
   const models = [
@@ -294,7 +306,7 @@ try {
           client === up ? `passthrough ${kind} ${client}` : `convert ${kind} ${client}→${up}`;
         add(await measure(label, router, at(router), request(client, `g-${up}`, stream), 16));
       }
-      if (ROUNDS > 1 && client !== "gemini") floors.push(await floor());
+      if (ROUNDS > 1 && client !== FORMATS.at(-1)) floors.push(await floor());
     }
     const measured = floors
       .filter((r): r is Row => r !== undefined)
@@ -430,7 +442,7 @@ function report(
   );
   for (const r of rows) {
     const kind = r.name.includes("stream") ? "stream" : "json";
-    const client = r.name.match(/(openai|anthropic|gemini)/)?.[1] as Format | undefined;
+    const client = r.name.match(/(openai|anthropic|gemini|responses)/)?.[1] as Format | undefined;
     const c = r.name.match(/c=(\d+)/)?.[1];
     const base = r.name.startsWith("convert")
       ? get(`passthrough ${kind} ${client}`)

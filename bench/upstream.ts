@@ -1,5 +1,5 @@
 /**
- * A fast fake upstream for benchmarks: it speaks all three APIs from canned, pre-encoded bytes
+ * A fast fake upstream for benchmarks: it speaks all four APIs from canned, pre-encoded bytes
  * (a 50-chunk stream or one JSON body per format), so the router's own cost dominates.
  * Run as a separate process: `bun bench/upstream.ts <port>`; prints "ready <port>".
  * `?pace=1` (query on the router's api_base) spaces chunks 1 ms apart.
@@ -80,7 +80,60 @@ function geminiStream(): Uint8Array[] {
   return frames.map((f) => enc.encode(f));
 }
 
-const STREAMS = { openai: openaiStream(), anthropic: anthropicStream(), gemini: geminiStream() };
+/** The Responses API's event sequence for one message item, as OpenAI streams it. */
+function responsesStream(): Uint8Array[] {
+  let seq = 0;
+  const ev = (type: string, data: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`;
+  const response = (status: string, output: object[], usage: object | null) => ({
+    id: "resp_b",
+    object: "response",
+    created_at: 1,
+    status,
+    error: null,
+    incomplete_details: null,
+    model: "m-up",
+    output,
+    usage,
+  });
+  const item = { id: "msg_b", type: "message", role: "assistant" };
+  const text = Array.from({ length: CHUNKS }, (_, i) => word(i)).join("");
+  const part = { type: "output_text", text, annotations: [] };
+  const usage = {
+    input_tokens: 10,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: CHUNKS,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 10 + CHUNKS,
+  };
+  const at = { item_id: "msg_b", output_index: 0, content_index: 0 };
+  const frames = [
+    ev("response.created", { response: response("in_progress", [], null) }),
+    ev("response.in_progress", { response: response("in_progress", [], null) }),
+    ev("response.output_item.added", {
+      output_index: 0,
+      item: { ...item, status: "in_progress", content: [] },
+    }),
+    ev("response.content_part.added", { ...at, part: { ...part, text: "" } }),
+  ];
+  for (let i = 0; i < CHUNKS; i++)
+    frames.push(ev("response.output_text.delta", { ...at, delta: word(i), logprobs: [] }));
+  const done = { ...item, status: "completed", content: [part] };
+  frames.push(
+    ev("response.output_text.done", { ...at, text, logprobs: [] }),
+    ev("response.content_part.done", { ...at, part }),
+    ev("response.output_item.done", { output_index: 0, item: done }),
+    ev("response.completed", { response: response("completed", [done], usage) }),
+  );
+  return frames.map((f) => enc.encode(f));
+}
+
+const STREAMS = {
+  openai: openaiStream(),
+  anthropic: anthropicStream(),
+  gemini: geminiStream(),
+  responses: responsesStream(),
+};
 const BODIES = {
   openai: JSON.stringify({
     id: "chatcmpl-b",
@@ -113,6 +166,31 @@ const BODIES = {
     usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 2, totalTokenCount: 12 },
     modelVersion: "m-up",
     responseId: "r-b",
+  }),
+  responses: JSON.stringify({
+    id: "resp_b",
+    object: "response",
+    created_at: 1,
+    status: "completed",
+    error: null,
+    incomplete_details: null,
+    model: "m-up",
+    output: [
+      {
+        id: "msg_b",
+        type: "message",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "hello there", annotations: [] }],
+      },
+    ],
+    usage: {
+      input_tokens: 10,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 2,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 12,
+    },
   }),
 };
 
@@ -149,7 +227,9 @@ const server = Bun.serve({
       ? "openai"
       : path.includes("/messages")
         ? "anthropic"
-        : "gemini";
+        : path.endsWith("/responses")
+          ? "responses"
+          : "gemini";
     const stream =
       format === "gemini" ? path.includes("streamGenerateContent") : body.includes('"stream":true');
     if (stream)
