@@ -26,6 +26,10 @@ export type ChatCompletionRequest = {
   stop?: string | string[];
   seed?: number;
   user?: string;
+  /** OpenAI's own API: keeps one conversation's requests on one prompt cache. */
+  prompt_cache_key?: string;
+  /** OpenAI's own API (gpt-5): how long answers are. */
+  verbosity?: "low" | "medium" | "high";
   n?: number;
   presence_penalty?: number;
   frequency_penalty?: number;

@@ -32,6 +32,7 @@ const MAPPED: ReadonlySet<string> = new Set<keyof ChatCompletionRequest>([
   "stop",
   "seed",
   "user",
+  "prompt_cache_key",
   "n",
   "presence_penalty",
   "frequency_penalty",
@@ -73,6 +74,7 @@ function decodeBody(body: Json, ctx: CodecContext): IRRequest {
   set("stop", decodeStopSequences(body.stop));
   set("seed", optInt(body, "seed", "", Number.MIN_SAFE_INTEGER));
   set("user", optString(body, "user", ""));
+  set("promptCacheKey", optString(body, "prompt_cache_key", ""));
   set("n", optInt(body, "n", "", 1));
   set("presencePenalty", optNumber(body, "presence_penalty", ""));
   set("frequencyPenalty", optNumber(body, "frequency_penalty", ""));

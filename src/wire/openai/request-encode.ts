@@ -55,6 +55,7 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
   }
   if (req.seed !== undefined) body.seed = req.seed;
   if (req.user !== undefined) body.user = req.user;
+  openaiOnly(req, body, host === "api.openai.com", ctx);
   if (req.n !== undefined) body.n = req.n;
   if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
   if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
@@ -66,15 +67,39 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
   // Always asked for: usage is reported to every client, whatever format it speaks.
   if (req.stream) body.stream_options = { include_usage: true };
 
-  for (const source of ["anthropic", "gemini"] as const) {
+  for (const source of ["anthropic", "gemini", "responses"] as const) {
     for (const key of Object.keys(req.ext?.[source] ?? {}))
-      ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
+      if (!(source === "responses" && key === "verbosity"))
+        ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
   }
   // The client's own OpenAI fields without an IR slot ride along, after the typed ones.
   const out: Json = body;
   for (const [key, value] of Object.entries(req.ext?.openai ?? {}))
     if (!(key in out)) out[key] = value;
   return out;
+}
+
+/**
+ * Fields only OpenAI's own API takes: compat servers that validate their input refuse unknown
+ * fields, so elsewhere they are dropped and reported.
+ */
+function openaiOnly(
+  req: IRRequest,
+  body: ChatCompletionRequest,
+  openai: boolean,
+  ctx: EncodeRequestContext,
+): void {
+  // A Responses client's `text.verbosity`, which Chat Completions takes at the top level.
+  const v = req.ext?.responses?.verbosity;
+  const verbosity = v === "low" || v === "medium" || v === "high" ? v : undefined;
+  if (openai) {
+    if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
+    if (verbosity) body.verbosity = verbosity;
+    return;
+  }
+  const why = "only OpenAI's own API takes it";
+  if (req.promptCacheKey !== undefined) ctx.warnings.add("dropped", "prompt_cache_key", why);
+  if (verbosity) ctx.warnings.add("dropped", "verbosity", why);
 }
 
 function hostOf(apiBase: string): string {

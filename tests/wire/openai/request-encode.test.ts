@@ -164,4 +164,20 @@ describe("parameters", () => {
     expect(body.logit_bias).toEqual({ "5": 1 });
     expect(body.model).toBe("gpt-test");
   });
+
+  test("prompt_cache_key and a Responses client's verbosity go to OpenAI's own API only", () => {
+    const over: Partial<IRRequest> = {
+      promptCacheKey: "conv-1",
+      ext: { responses: { verbosity: "low", other: 1 } },
+    };
+    const openai = encodeCtx({ apiBase: "https://api.openai.com/v1" });
+    const body = encodeRequestOk(over, openai);
+    expect(body).toMatchObject({ prompt_cache_key: "conv-1", verbosity: "low" });
+    expect(warnedFields(openai)).toEqual(["responses.other"]);
+    const compat = encodeCtx();
+    const elsewhere = encodeRequestOk(over, compat);
+    expect(elsewhere.prompt_cache_key).toBeUndefined();
+    expect(elsewhere.verbosity).toBeUndefined();
+    expect(warnedFields(compat)).toEqual(["prompt_cache_key", "verbosity", "responses.other"]);
+  });
 });
