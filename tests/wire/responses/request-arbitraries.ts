@@ -13,9 +13,9 @@ import { b64, ident, opt, text } from "../openai/arbitraries";
 /** Generators of IR requests, limited to what a Responses body can carry (the property normalises the rest). */
 
 const nonEmpty = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 });
-export const functionName = fc.constantFrom("shell", "read_file", "mcp__docs__search");
+const functionName = fc.constantFrom("shell", "read_file", "mcp__docs__search");
 /** A freeform tool: its calls carry `{ input }`. */
-export const FREEFORM = "apply_patch";
+const FREEFORM = "apply_patch";
 const json = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const args = fc.dictionary(ident, json, { maxKeys: 3 }).map((o) => ({ ...o }));
 const signature: fc.Arbitrary<Signature> = fc.record({

@@ -5,6 +5,7 @@ import { isRouterError, type RouterError } from "../../../src/ir/error";
 import type { IRRequest, ToolDef } from "../../../src/ir/request";
 import type { EncodeRequestContext } from "../../../src/wire/codec";
 import { responsesCodec } from "../../../src/wire/responses/codec";
+import { growth } from "../scale";
 import { APPLY_PATCH_GRAMMAR, codexRequest, PATCH } from "./codex-request";
 import { decodeRequestOk, encodeCtx, irRequest, warnedFields } from "./helpers";
 
@@ -546,5 +547,32 @@ describe("input", () => {
     expect(unsigned.input.map((i: Body) => i.type)).toEqual(["message", "message"]);
     expect(unsigned.include).toBeUndefined();
     expect(warnedFields(plain)).toEqual(["reasoning"]);
+  });
+});
+
+describe("scale", () => {
+  test("a conversation encodes in time linear in its length", () => {
+    const conversation = (n: number): Partial<IRRequest> => {
+      const messages: Message[] = [{ role: "user", parts: [{ type: "text", text: "go" }] }];
+      for (let i = 0; i < n / 2; i++) {
+        messages.push(
+          {
+            role: "assistant",
+            parts: [
+              { type: "reasoning", text: "t", signature: { source: "responses", value: "e" } },
+              call(`c${i}`, "f", { i }),
+            ],
+          },
+          { role: "user", parts: [result(`c${i}`, "r")] },
+        );
+      }
+      return { messages, tools: [fn("f")], responseFormat: { type: "json" } };
+    };
+    const requests = new Map([12_500, 100_000].map((n) => [n, irRequest(conversation(n))]));
+    const ratio = growth((n) => {
+      const out = responsesCodec.encodeRequest(requests.get(n)!, encodeCtx());
+      if (isRouterError(out)) throw new Error(out.message);
+    }, 12_500);
+    expect(ratio).toBeLessThan(24);
   });
 });
