@@ -33,7 +33,8 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json |
 const MIN_OUTPUT_TOKENS = 16;
 /** `safety_identifier`'s length limit. */
 const MAX_SAFETY_ID = 64;
-const VERBOSITIES: ReadonlySet<unknown> = new Set(["low", "medium", "high"]);
+type Verbosity = NonNullable<NonNullable<ResponsesRequest["text"]>["verbosity"]>;
+const isVerbosity = (v: unknown): v is Verbosity => v === "low" || v === "medium" || v === "high";
 
 function encodeBody(req: IRRequest, ctx: EncodeRequestContext): ResponsesRequest {
   const w = ctx.warnings;
@@ -61,11 +62,12 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): ResponsesRequest
   const reasoning = encodeReasoning(req.reasoning, w);
   if (reasoning) body.reasoning = reasoning;
   const format = req.responseFormat && encodeTextFormat(req.responseFormat, body, w);
+  // A Responses client's own setting, kept by its decoder for this encoder.
   const verbosity = req.ext?.responses?.verbosity;
-  if (format || VERBOSITIES.has(verbosity))
+  if (format || isVerbosity(verbosity))
     body.text = {
       ...(format ? { format } : {}),
-      ...(VERBOSITIES.has(verbosity) ? { verbosity: verbosity as "low" } : {}),
+      ...(isVerbosity(verbosity) ? { verbosity } : {}),
     };
   // Stateless: OpenAI would otherwise keep every converted conversation.
   body.store = false;
