@@ -217,9 +217,11 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
             pending.delete(wake);
             return;
           }
-          if (fault?.kind === "midstream-error")
-            write(framed(sent, a.errorEvent) + (a.close ?? ""));
-          else if (fault?.kind !== "truncate") write(a.close ?? "");
+          if (fault?.kind === "midstream-error") {
+            const event =
+              typeof a.errorEvent === "string" ? a.errorEvent : a.errorEvent(sent, fault);
+            write(framed(sent, event) + (a.close ?? ""));
+          } else if (fault?.kind !== "truncate") write(a.close ?? "");
           end();
         })();
       },

@@ -1,5 +1,5 @@
 // Public contract of the mock upstreams plus the small internal protocol between the generic
-// server (server.ts) and the three provider modules.
+// server (server.ts) and the provider modules.
 
 export type MockKind = "openai" | "anthropic" | "gemini";
 
@@ -14,10 +14,18 @@ export interface RecordedRequest {
   aborted: boolean;
 }
 
+/**
+ * One tool call. `args` is a function call's JSON arguments; `input` is the free text of a call to
+ * a freeform tool (Responses `custom`, Codex's `apply_patch`). Where the request declared the tool
+ * as a function, `input` becomes `{ <its one string parameter>: input }`; where the Responses mock
+ * saw it declared `custom`, the call comes back as `custom_tool_call` with `input` (or, given only
+ * `args`, the sole string value of `args`). So one script works against every mock kind.
+ */
 export interface ReplyToolCall {
   id?: string;
   name: string;
-  args: Record<string, unknown>;
+  args?: Record<string, unknown>;
+  input?: string;
 }
 
 /**
@@ -29,14 +37,17 @@ export interface ReplyToolCall {
  */
 export interface Reply {
   text?: string;
-  /** Anthropic thinking block / Gemini thought part / OpenAI-compat reasoning_content. The
-   * signature (given or issued by the mock) is what later requests must replay. */
-  thinking?: { text: string; signature?: string };
+  /** Anthropic thinking block / Gemini thought part / OpenAI-compat reasoning_content / Responses
+   * reasoning summary. The signature (given or issued by the mock; Responses: encrypted_content)
+   * is what later requests must replay. `content` is raw reasoning text, which only the Responses
+   * mock sends (as `reasoning_text`, next to the summary). */
+  thinking?: { text: string; signature?: string; content?: string };
   toolCalls?: ReplyToolCall[];
   /** raw finish reason in the provider's vocabulary */
   finish?: string;
-  /** `output` includes reasoning; Gemini reports candidatesTokenCount = output - thoughts */
-  usage?: { input: number; output: number };
+  /** `output` includes reasoning; Gemini reports candidatesTokenCount = output - thoughts.
+   * `cached` (part of `input`) is reported by the Responses mock only. */
+  usage?: { input: number; output: number; cached?: number };
   chunks?: number;
 }
 
@@ -59,7 +70,8 @@ export type Fault =
   | { kind: "reset" }
   | { kind: "hang" }
   | { kind: "stall"; afterChunks: number }
-  | { kind: "midstream-error"; afterChunks: number }
+  /** `code`: the Responses mock's `response.failed` error code (default `server_error`). */
+  | { kind: "midstream-error"; afterChunks: number; code?: string }
   | { kind: "truncate"; afterChunks: number }
   | { kind: "garbage" }
   /** A healthy stream whose events come `gapMs` apart. */
@@ -108,7 +120,8 @@ export interface StreamAnswer {
   events: string[];
   /** trailing events that mark a clean end (finish/stop/[DONE]); truncation never sends them */
   terminal: number;
-  errorEvent: string;
+  /** A function when the error event depends on where the stream was cut (sequence numbers). */
+  errorEvent: string | ((sent: number, fault: Fault) => string);
   open?: string;
   sep?: string;
   close?: string;

@@ -79,19 +79,54 @@ export const isObject = (v: unknown): v is Record<string, any> =>
 
 export const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
-/** What a reply resolves to once defaults are applied; shared by all three emitters. */
+/** A tool call with its JSON arguments settled (freeform `input` folded in where needed). */
+export interface PlannedCall {
+  id?: string;
+  name: string;
+  args: Record<string, unknown>;
+  input?: string;
+}
+
+/** The JSON Schema a request declared for a tool's parameters, looked up by tool name. */
+export type ParamsOf = (toolName: string) => unknown;
+
+/**
+ * The one string parameter a function standing in for a freeform tool takes: the only property
+ * of type string, else the only required one, else `input`.
+ */
+function freeformParam(schema: unknown): string {
+  const props = isObject(schema) && isObject(schema.properties) ? schema.properties : {};
+  const strings = Object.keys(props).filter(
+    (k) => String((props[k] as any)?.type ?? "").toLowerCase() === "string",
+  );
+  if (strings.length === 1) return strings[0];
+  const required = isObject(schema) && Array.isArray(schema.required) ? schema.required : [];
+  return required.length === 1 ? String(required[0]) : "input";
+}
+
+function planCall(c: ReplyToolCall, paramsOf?: ParamsOf): PlannedCall {
+  if (c.args !== undefined || c.input === undefined) return { ...c, args: c.args ?? {} };
+  return { ...c, args: { [freeformParam(paramsOf?.(c.name))]: c.input } };
+}
+
+/** What a reply resolves to once defaults are applied; shared by all the emitters. */
 export interface Plan {
   text: string;
-  thinking?: { text: string; signature?: string };
-  calls: ReplyToolCall[];
+  thinking?: { text: string; signature?: string; content?: string };
+  calls: PlannedCall[];
   finish?: string;
   chunks?: number;
   /** output includes reasoning; providers that report thoughts separately subtract it */
   usage: { input: number; output: number; reasoning: number };
 }
 
-export function makePlan(reply: Reply, echoSource: string, inputText: string): Plan {
-  const calls = reply.toolCalls ?? [];
+export function makePlan(
+  reply: Reply,
+  echoSource: string,
+  inputText: string,
+  paramsOf?: ParamsOf,
+): Plan {
+  const calls = (reply.toolCalls ?? []).map((c) => planCall(c, paramsOf));
   const text = reply.text ?? (calls.length ? "" : `echo: ${echoSource}`);
   const reasoning = reply.thinking ? words(reply.thinking.text) : 0;
   return {

@@ -81,7 +81,12 @@ export function createAnthropic(cfg: { apiKey: string; modelSuffix: string }): P
         ? body.system
         : (body.system ?? []).map((b: any) => b.text).join(" ");
     const allText = [system, ...body.messages.map((m: any) => textOf(m.content))].join(" ");
-    const plan = makePlan(reply, lastUser ? textOf(lastUser.content) : "", allText);
+    const plan = makePlan(
+      reply,
+      lastUser ? textOf(lastUser.content) : "",
+      allText,
+      (name) => body.tools?.find((t: any) => t.name === name)?.input_schema,
+    );
     const content: Record<string, any>[] = [];
     if (plan.thinking) {
       const signature = plan.thinking.signature ?? `sig-anthropic-${++sigCount}`;

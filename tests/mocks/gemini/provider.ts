@@ -114,7 +114,11 @@ export function createGemini(cfg: { apiKey: string; modelSuffix: string }): Prov
       textOf(system ? get(system, "parts") : []),
       ...contents.map((c) => textOf(c.parts)),
     ].join(" ");
-    const plan = makePlan(reply, lastUser ? textOf(lastUser.parts) : "", allText);
+    const plan = makePlan(reply, lastUser ? textOf(lastUser.parts) : "", allText, (name) => {
+      const decls = (get(body, "tools") ?? []).flatMap((t: any) => get(t, "functionDeclarations"));
+      const fd = decls.find((d: any) => d?.name === name);
+      return fd && (get(fd, "parametersJsonSchema") ?? get(fd, "parameters"));
+    });
     const mainSig = plan.thinking ? (plan.thinking.signature ?? newSig()) : undefined;
     const thoughtSig = plan.thinking ? (plan.calls.length ? newSig() : mainSig) : undefined;
     const callParts = plan.calls.map((c, i) => {

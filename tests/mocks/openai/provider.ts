@@ -2,24 +2,8 @@
 // api.openai.com (non-stream body, chunk stream, errors), plus DeepSeek-style reasoning_content.
 import type { Answer, Ctx, Handled, JsonAnswer, Provider, Reply, Streaming } from "../types.ts";
 import { Invalid, makePlan, randomId, splitJson, splitText, sseFrame } from "../util.ts";
+import { authFailure, errorFor, jsonHeaders, listModels, openaiError } from "./service.ts";
 import { validateChat } from "./validate.ts";
-
-const MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1"];
-
-function errorBody(
-  message: string,
-  type: string,
-  param: string | null = null,
-  code: string | null = null,
-): string {
-  // api.openai.com pretty-prints errors with four spaces.
-  return `${JSON.stringify({ error: { message, type, param, code } }, null, 4)}\n`;
-}
-
-const jsonHeaders = () => ({
-  "content-type": "application/json",
-  "x-request-id": randomId("req_", 32),
-});
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
@@ -39,55 +23,20 @@ function echoSource(messages: any[]): string {
   return user ? textOf(user.content) : "";
 }
 
+const MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1"];
+
 export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Provider {
-  function error(
-    status: number,
-    message: string,
-    type: string,
-    param: string | null = null,
-    code: string | null = null,
-  ): Handled {
-    return {
-      streaming: false,
-      rejected: { status, message },
-      answer: {
-        kind: "json",
-        status,
-        body: errorBody(message, type, param, code),
-        headers: jsonHeaders(),
-      },
-    };
-  }
-
-  function auth(headers: Record<string, string>): Handled | null {
-    const h = headers.authorization;
-    if (!h) {
-      return error(
-        401,
-        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
-        "invalid_request_error",
-      );
-    }
-    const key = h.replace(/^Bearer\s+/i, "");
-    if (!/^Bearer\s/i.test(h) || key !== cfg.apiKey) {
-      const shown = key.length > 8 ? `${key.slice(0, 3)}*****${key.slice(-4)}` : key;
-      return error(
-        401,
-        `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-        "invalid_request_error",
-        null,
-        "invalid_api_key",
-      );
-    }
-    return null;
-  }
-
   function generate(body: any, reply: Reply): Answer {
     const model = `${body.model}${cfg.modelSuffix}`;
     const id = randomId("chatcmpl-", 29);
     const created = Math.floor(Date.now() / 1000);
     const allText = body.messages.map((m: any) => textOf(m.content)).join(" ");
-    const plan = makePlan(reply, echoSource(body.messages), allText);
+    const plan = makePlan(
+      reply,
+      echoSource(body.messages),
+      allText,
+      (name) => body.tools?.find((t: any) => t.function?.name === name)?.function.parameters,
+    );
     const calls = plan.calls.map((c) => ({
       id: c.id ?? randomId("call_", 24),
       name: c.name,
@@ -213,26 +162,6 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
     };
   }
 
-  function models(path: string): Handled {
-    const item = (m: string) => ({
-      id: m,
-      object: "model",
-      created: 1715367049,
-      owned_by: "system",
-    });
-    const one = /^\/v1\/models\/(.+)$/.exec(path);
-    const out = one ? item(decodeURIComponent(one[1])) : { object: "list", data: MODELS.map(item) };
-    return {
-      streaming: false,
-      answer: {
-        kind: "json",
-        status: 200,
-        body: JSON.stringify(out, null, 2),
-        headers: jsonHeaders(),
-      },
-    };
-  }
-
   return {
     apiBase: (url) => `${url}/v1`,
     overloadedStatus: 500,
@@ -241,16 +170,16 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
       const isChat = route === "POST /v1/chat/completions";
       const isModels = ctx.method === "GET" && /^\/v1\/models(\/.+)?$/.test(ctx.path);
       if (!isChat && !isModels)
-        return error(404, `Invalid URL (${route})`, "invalid_request_error");
-      const denied = auth(ctx.headers);
+        return openaiError(404, `Invalid URL (${route})`, "invalid_request_error");
+      const denied = authFailure(ctx.headers, cfg.apiKey);
       if (denied) return denied;
-      if (isModels) return models(ctx.path);
+      if (isModels) return listModels(ctx.path, MODELS);
       const streaming: Streaming = ctx.body?.stream === true ? "sse" : false;
       try {
         validateChat(ctx.body);
       } catch (e) {
         if (!(e instanceof Invalid)) throw e;
-        const h = error(
+        const h = openaiError(
           e.status,
           e.message,
           "invalid_request_error",
@@ -261,55 +190,7 @@ export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Prov
       }
       return { streaming, generate: (reply) => generate(ctx.body, reply) };
     },
-    errorFor(status: number, _streaming: Streaming, body?: unknown): JsonAnswer {
-      const headers = jsonHeaders();
-      if (body !== undefined)
-        return {
-          kind: "json",
-          status,
-          body: typeof body === "string" ? body : JSON.stringify(body),
-          headers,
-        };
-      const [message, type, code] =
-        status === 401
-          ? [
-              "Incorrect API key provided: sk-*****. You can find your API key at https://platform.openai.com/account/api-keys.",
-              "invalid_request_error",
-              "invalid_api_key",
-            ]
-          : status === 403
-            ? [
-                "Country, region, or territory not supported",
-                "request_forbidden",
-                "unsupported_country_region_territory",
-              ]
-            : status === 404
-              ? [
-                  "The model `gpt-4o` does not exist or you do not have access to it.",
-                  "invalid_request_error",
-                  "model_not_found",
-                ]
-              : status === 429
-                ? [
-                    "Rate limit reached for gpt-4o in organization org-mock on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
-                    "requests",
-                    "rate_limit_exceeded",
-                  ]
-                : status === 503
-                  ? [
-                      "The engine is currently overloaded, please try again later",
-                      "server_error",
-                      null,
-                    ]
-                  : status >= 500
-                    ? [
-                        "The server had an error while processing your request. Sorry about that!",
-                        "server_error",
-                        null,
-                      ]
-                    : ["Bad request", "invalid_request_error", null];
-      return { kind: "json", status, body: errorBody(message, type, null, code), headers };
-    },
+    errorFor,
     garbage(streaming: Streaming): JsonAnswer {
       if (streaming) {
         const body = `data: {"id":"chatcmpl-garbage","object":"chat.completion.chunk","choices":[{"delta":{"content":\n\ndata: <html>upstream proxy error</html>\n\n`;

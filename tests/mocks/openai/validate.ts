@@ -1,6 +1,7 @@
 // Request validation for POST /v1/chat/completions, with OpenAI's own messages, `param` and
 // `code` values so the router's error mapping is tested against the real strings.
-import { Invalid, isInt, isObject } from "../util.ts";
+import { isObject } from "../util.ts";
+import { fail, oneOf, range, typeName, want } from "./checks.ts";
 
 const TOP_LEVEL = new Set([
   "model",
@@ -50,75 +51,6 @@ const MESSAGE_KEYS: Record<string, string[]> = {
 };
 const NAME_RE = /^[a-zA-Z0-9_-]+$/;
 const IMAGE_MIME = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-
-const fail = (message: string, param: string | null = null, code: string | null = null): never => {
-  throw new Invalid(message, { param, code });
-};
-
-function typeName(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "number") return Number.isInteger(v) ? "an integer" : "a decimal number";
-  if (typeof v === "string") return "a string";
-  if (typeof v === "boolean") return "a boolean";
-  return "an object";
-}
-
-type Kind = "string" | "integer" | "number" | "boolean" | "object" | "array";
-const ARTICLE: Record<Kind, string> = {
-  string: "a string",
-  integer: "an integer",
-  number: "a number",
-  boolean: "a boolean",
-  object: "an object",
-  array: "an array",
-};
-function want(v: unknown, kind: Kind, path: string): void {
-  const ok =
-    kind === "string"
-      ? typeof v === "string"
-      : kind === "integer"
-        ? isInt(v)
-        : kind === "number"
-          ? typeof v === "number"
-          : kind === "boolean"
-            ? typeof v === "boolean"
-            : kind === "object"
-              ? isObject(v)
-              : Array.isArray(v);
-  if (!ok)
-    fail(
-      `Invalid type for '${path}': expected ${ARTICLE[kind]}, but got ${typeName(v)} instead.`,
-      path,
-      "invalid_type",
-    );
-}
-
-function range(v: unknown, path: string, min: number, max: number, integer: boolean): void {
-  if (v === undefined || v === null) return;
-  want(v, integer ? "integer" : "number", path);
-  const n = v as number;
-  const what = integer ? "integer" : "decimal";
-  if (n < min)
-    fail(
-      `Invalid '${path}': ${what} below minimum value. Expected a value >= ${min}, but got ${n} instead.`,
-      path,
-      `${what}_below_min_value`,
-    );
-  if (n > max)
-    fail(
-      `Invalid '${path}': ${what} above maximum value. Expected a value <= ${max}, but got ${n} instead.`,
-      path,
-      `${what}_above_max_value`,
-    );
-}
-
-function oneOf(v: unknown, allowed: string[], path: string): void {
-  if (typeof v === "string" && allowed.includes(v)) return;
-  const list = allowed.map((a) => `'${a}'`);
-  const text = list.length > 1 ? `${list.slice(0, -1).join(", ")}, and ${list.at(-1)}` : list[0];
-  fail(`Invalid value: '${String(v)}'. Supported values are: ${text}.`, path, "invalid_value");
-}
 
 function noExtraKeys(obj: Record<string, unknown>, allowed: string[], where: string): void {
   for (const k of Object.keys(obj)) {
