@@ -71,6 +71,8 @@ export function range(v: unknown, path: string, min: number, max: number, intege
 export function oneOf(v: unknown, allowed: string[], path: string): void {
   if (typeof v === "string" && allowed.includes(v)) return;
   const list = allowed.map((a) => `'${a}'`);
-  const text = list.length > 1 ? `${list.slice(0, -1).join(", ")}, and ${list.at(-1)}` : list[0];
+  // "'output_text' and 'refusal'" for two, "'a', 'b', and 'c'" for more, as the API writes them.
+  const text =
+    list.length > 2 ? `${list.slice(0, -1).join(", ")}, and ${list.at(-1)}` : list.join(" and ");
   fail(`Invalid value: '${String(v)}'. Supported values are: ${text}.`, path, "invalid_value");
 }

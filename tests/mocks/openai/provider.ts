@@ -2,7 +2,7 @@
 // api.openai.com (non-stream body, chunk stream, errors), plus DeepSeek-style reasoning_content.
 import type { Answer, Ctx, Handled, JsonAnswer, Provider, Reply, Streaming } from "../types.ts";
 import { Invalid, makePlan, randomId, splitJson, splitText, sseFrame } from "../util.ts";
-import { authFailure, errorFor, jsonHeaders, listModels, openaiError } from "./service.ts";
+import { jsonHeaders, listModels, openaiErrors } from "./service.ts";
 import { validateChat } from "./validate.ts";
 
 function textOf(content: unknown): string {
@@ -24,6 +24,7 @@ function echoSource(messages: any[]): string {
 }
 
 const MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1"];
+const { openaiError, authFailure, errorFor } = openaiErrors(4);
 
 export function createOpenAI(cfg: { apiKey: string; modelSuffix: string }): Provider {
   function generate(body: any, reply: Reply): Answer {

@@ -4,62 +4,84 @@
 import type { Handled, JsonAnswer, Streaming } from "../types.ts";
 import { randomId } from "../util.ts";
 
-function errorBody(
-  message: string,
-  type: string,
-  param: string | null = null,
-  code: string | null = null,
-): string {
-  // api.openai.com pretty-prints errors with four spaces.
-  return `${JSON.stringify({ error: { message, type, param, code } }, null, 4)}\n`;
-}
-
 export const jsonHeaders = () => ({
   "content-type": "application/json",
   "x-request-id": randomId("req_", 32),
 });
 
-/** A refused request: OpenAI's error envelope with the given status. */
-export function openaiError(
-  status: number,
-  message: string,
-  type: string,
-  param: string | null = null,
-  code: string | null = null,
-): Handled {
-  return {
-    streaming: false,
-    rejected: { status, message },
-    answer: {
-      kind: "json",
-      status,
-      body: errorBody(message, type, param, code),
-      headers: jsonHeaders(),
-    },
-  };
-}
+type ErrorFields = [message: string, type: string, param: string | null, code: string | null];
 
-export function authFailure(headers: Record<string, string>, apiKey: string): Handled | null {
-  const h = headers.authorization;
-  if (!h) {
-    return openaiError(
-      401,
-      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
-      "invalid_request_error",
-    );
+/**
+ * OpenAI's error envelope, pretty-printed as each endpoint does: Chat Completions errors come
+ * indented by four spaces, Responses errors by two (as quoted raw in openai/codex#6725).
+ * `overrides` replaces the default body of a status fault for some statuses.
+ */
+export function openaiErrors(indent: 2 | 4, overrides: Record<number, ErrorFields> = {}) {
+  const errorBody = (
+    message: string,
+    type: string,
+    param: string | null = null,
+    code: string | null = null,
+  ) => `${JSON.stringify({ error: { message, type, param, code } }, null, indent)}\n`;
+
+  /** A refused request with the given status. */
+  function openaiError(
+    status: number,
+    message: string,
+    type: string,
+    param: string | null = null,
+    code: string | null = null,
+  ): Handled {
+    return {
+      streaming: false,
+      rejected: { status, message },
+      answer: {
+        kind: "json",
+        status,
+        body: errorBody(message, type, param, code),
+        headers: jsonHeaders(),
+      },
+    };
   }
-  const key = h.replace(/^Bearer\s+/i, "");
-  if (!/^Bearer\s/i.test(h) || key !== apiKey) {
-    const shown = key.length > 8 ? `${key.slice(0, 3)}*****${key.slice(-4)}` : key;
-    return openaiError(
-      401,
-      `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-      "invalid_request_error",
-      null,
-      "invalid_api_key",
-    );
+
+  function authFailure(headers: Record<string, string>, apiKey: string): Handled | null {
+    const h = headers.authorization;
+    if (!h) {
+      return openaiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+        "invalid_request_error",
+      );
+    }
+    const key = h.replace(/^Bearer\s+/i, "");
+    if (!/^Bearer\s/i.test(h) || key !== apiKey) {
+      const shown = key.length > 8 ? `${key.slice(0, 3)}*****${key.slice(-4)}` : key;
+      return openaiError(
+        401,
+        `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
+    }
+    return null;
   }
-  return null;
+
+  /** OpenAI's own body for a status fault. */
+  function errorFor(status: number, _streaming: Streaming, body?: unknown): JsonAnswer {
+    const headers = jsonHeaders();
+    if (body !== undefined)
+      return {
+        kind: "json",
+        status,
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        headers,
+      };
+    const [message, type, param, code] = overrides[status] ?? defaultError(status);
+    return { kind: "json", status, body: errorBody(message, type, param, code), headers };
+  }
+
+  return { openaiError, authFailure, errorFor };
 }
 
 export function listModels(path: string, models: string[]): Handled {
@@ -82,26 +104,7 @@ export function listModels(path: string, models: string[]): Handled {
   };
 }
 
-/** OpenAI's own body for a status fault; `overrides` replaces the default for some statuses. */
-export function errorFor(
-  status: number,
-  _streaming: Streaming,
-  body?: unknown,
-  overrides: Record<number, [string, string, string | null, string | null]> = {},
-): JsonAnswer {
-  const headers = jsonHeaders();
-  if (body !== undefined)
-    return {
-      kind: "json",
-      status,
-      body: typeof body === "string" ? body : JSON.stringify(body),
-      headers,
-    };
-  const [message, type, param, code] = overrides[status] ?? defaultError(status);
-  return { kind: "json", status, body: errorBody(message, type, param, code), headers };
-}
-
-function defaultError(status: number): [string, string, string | null, string | null] {
+function defaultError(status: number): ErrorFields {
   if (status === 401)
     return [
       "Incorrect API key provided: sk-*****. You can find your API key at https://platform.openai.com/account/api-keys.",
