@@ -9,12 +9,13 @@ export const WRONG_KEY = "sk-wrong-key-0123456789abcdefXYZ";
 export type Mocks = Record<MockKind, MockUpstream>;
 
 export async function startMocks(): Promise<Mocks> {
-  const [openai, anthropic, gemini] = await Promise.all([
+  const [openai, anthropic, gemini, responses] = await Promise.all([
     startMock("openai", { apiKey: "sk-check-openai-key-0123456789" }),
     startMock("anthropic", { apiKey: "sk-ant-check-key-0123456789" }),
     startMock("gemini", { apiKey: "AIzaCheckGeminiKey0123456789abcdef" }),
+    startMock("responses", { apiKey: "sk-check-responses-key-0123456789" }),
   ]);
-  return { openai, anthropic, gemini };
+  return { openai, anthropic, gemini, responses };
 }
 
 export interface ModelSpec {

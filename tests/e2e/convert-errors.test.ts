@@ -3,7 +3,6 @@ import { ApiError } from "@google/genai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { closedPort } from "../helpers";
-import type { MockKind } from "../mocks";
 import { startHarness, type Harness } from "./harness";
 import { sdkClient, type Failure, type SdkClient } from "./sdk-failures";
 
@@ -13,13 +12,15 @@ import { sdkClient, type Failure, type SdkClient } from "./sdk-failures";
  * (rate limit, overload, context overflow, auth, bad gateway), before and after a stream began.
  */
 
-const KINDS: MockKind[] = ["openai", "anthropic", "gemini"];
+// The three formats of this matrix (each mock kind but the Responses one).
+const KINDS = ["openai", "anthropic", "gemini"] as const;
+type Kind = (typeof KINDS)[number];
 
 // Each provider's own "overloaded" status, which is what its mock answers with.
-const OVERLOADED: Record<MockKind, number> = { openai: 503, anthropic: 529, gemini: 503 };
+const OVERLOADED: Record<Kind, number> = { openai: 503, anthropic: 529, gemini: 503 };
 
 // What each provider really answers when the prompt is over the context window.
-const CONTEXT_OVERFLOW: Record<MockKind, unknown> = {
+const CONTEXT_OVERFLOW: Record<Kind, unknown> = {
   openai: {
     error: {
       message:
@@ -48,18 +49,18 @@ const CONTEXT_OVERFLOW: Record<MockKind, unknown> = {
 
 // Stream events before the second text delta: OpenAI opens with a role chunk; Anthropic with
 // message_start, content_block_start and a ping; Gemini's chunks are text from the first.
-const AFTER_TWO_DELTAS: Record<MockKind, number> = { openai: 3, anthropic: 5, gemini: 2 };
+const AFTER_TWO_DELTAS: Record<Kind, number> = { openai: 3, anthropic: 5, gemini: 2 };
 // "echo: alpha beta gamma" streams as "echo:", " alpha", " beta", " gamma".
 const PROMPT = "alpha beta gamma";
 const FIRST_TWO_DELTAS = "echo: alpha";
 
 let h: Harness;
-let clients: Record<MockKind, SdkClient>;
+let clients: Record<Kind, SdkClient>;
 
 beforeAll(async () => {
   // Nothing listens there, so connecting is refused at once.
   const port = await closedPort();
-  const closedBase: Record<MockKind, string> = {
+  const closedBase: Record<Kind, string> = {
     openai: `http://127.0.0.1:${port}/v1`,
     anthropic: `http://127.0.0.1:${port}`,
     gemini: `http://127.0.0.1:${port}/v1beta`,
@@ -75,7 +76,7 @@ beforeAll(async () => {
     ]).join("\n"),
   );
   clients = Object.fromEntries(KINDS.map((k) => [k, sdkClient(k, h.base)])) as Record<
-    MockKind,
+    Kind,
     SdkClient
   >;
 });
@@ -86,13 +87,13 @@ type ErrorClass = abstract new (...args: never[]) => unknown;
 
 /** The same failure as each SDK must present it: status, the SDK's own class, and its type/code field. */
 interface Expected {
-  status: Record<MockKind, number>;
+  status: Record<Kind, number>;
   openai: { cls: ErrorClass; type?: string; code?: string | null };
   anthropic: { cls: ErrorClass; type: string };
   gemini: { status: string };
 }
 
-function expectFailure(kind: MockKind, f: Failure, want: Expected): void {
+function expectFailure(kind: Kind, f: Failure, want: Expected): void {
   expect({ status: f.status }).toEqual({ status: want.status[kind] });
   expect(f.message.length).toBeGreaterThan(0);
   if (kind === "openai") {
@@ -108,7 +109,7 @@ function expectFailure(kind: MockKind, f: Failure, want: Expected): void {
   }
 }
 
-const all = (n: number): Record<MockKind, number> => ({ openai: n, anthropic: n, gemini: n });
+const all = (n: number): Record<Kind, number> => ({ openai: n, anthropic: n, gemini: n });
 
 const BAD_GATEWAY: Expected = {
   status: all(502),

@@ -16,18 +16,26 @@ import type {
 import { createOpenAI } from "./openai/provider.ts";
 import { createAnthropic } from "./anthropic/provider.ts";
 import { createGemini } from "./gemini/provider.ts";
+import { createResponses } from "./responses/provider.ts";
 
 const DEFAULT_SUFFIX: Record<MockKind, string> = {
   openai: "-2024-08-06",
   anthropic: "-20250929",
   gemini: "-001",
+  responses: "-2025-08-07",
 };
 const DEFAULT_KEY: Record<MockKind, string> = {
   openai: "sk-mock-openai-key",
   anthropic: "sk-ant-mock-key",
   gemini: "AIzaMockGeminiKey",
+  responses: "sk-mock-responses-key",
 };
-const FACTORIES = { openai: createOpenAI, anthropic: createAnthropic, gemini: createGemini };
+const FACTORIES = {
+  openai: createOpenAI,
+  anthropic: createAnthropic,
+  gemini: createGemini,
+  responses: createResponses,
+};
 
 // Pacing between stream events so clients really see a progressive stream (several reads),
 // which is what the router's incremental parsers must cope with.

@@ -2,7 +2,7 @@
 import type { MockUpstream } from "./types.ts";
 
 export function authHeaders(m: MockUpstream): Record<string, string> {
-  if (m.kind === "openai") return { authorization: `Bearer ${m.apiKey}` };
+  if (m.kind === "openai" || m.kind === "responses") return { authorization: `Bearer ${m.apiKey}` };
   if (m.kind === "anthropic") return { "x-api-key": m.apiKey, "anthropic-version": "2023-06-01" };
   return { "x-goog-api-key": m.apiKey };
 }

@@ -1,7 +1,7 @@
 // Public contract of the mock upstreams plus the small internal protocol between the generic
 // server (server.ts) and the provider modules.
 
-export type MockKind = "openai" | "anthropic" | "gemini";
+export type MockKind = "openai" | "anthropic" | "gemini" | "responses";
 
 export interface RecordedRequest {
   method: string;
@@ -38,12 +38,15 @@ export interface ReplyToolCall {
 export interface Reply {
   text?: string;
   /** Anthropic thinking block / Gemini thought part / OpenAI-compat reasoning_content / Responses
-   * reasoning summary. The signature (given or issued by the mock; Responses: encrypted_content)
-   * is what later requests must replay. `content` is raw reasoning text, which only the Responses
-   * mock sends (as `reasoning_text`, next to the summary). */
+   * reasoning item (its summary, sent only when the request sets `reasoning.summary`, as the
+   * service does). The signature (given or issued by the mock; Responses: encrypted_content, only
+   * with `include: ["reasoning.encrypted_content"]`) is what later requests must replay.
+   * `content` is raw reasoning text, which only the Responses mock sends (as `reasoning_text`). */
   thinking?: { text: string; signature?: string; content?: string };
   toolCalls?: ReplyToolCall[];
-  /** raw finish reason in the provider's vocabulary */
+  /** raw finish reason in the provider's vocabulary. Responses: `max_output_tokens` or
+   * `content_filter` make an incomplete answer with that reason (the other mocks' words for a
+   * cut, `length` / `max_tokens` / `MAX_TOKENS` / `SAFETY`, are understood too). */
   finish?: string;
   /** `output` includes reasoning; Gemini reports candidatesTokenCount = output - thoughts.
    * `cached` (part of `input`) is reported by the Responses mock only. */

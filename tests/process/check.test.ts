@@ -17,6 +17,7 @@ const KEYS: Record<MockKind, string> = {
   openai: "sk-check-bin-openai-7a6b5c4d3e",
   anthropic: "sk-ant-check-bin-2f1e0d9c8b",
   gemini: "AIzaCheckBinGemini+key/5a4b3c2d",
+  responses: "sk-check-bin-responses-1a2b3c4d5e",
 };
 const WRONG_KEY = "sk-check-bin-wrong-key-9z8y7x6w";
 const KINDS: MockKind[] = ["openai", "anthropic", "gemini"];
