@@ -207,7 +207,7 @@ export type OutputItem =
 export type ResponsesUsage = {
   /** Includes cached tokens (cache reads and writes). */
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens?: number };
   /** Includes reasoning tokens. */
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };

@@ -60,7 +60,7 @@ function messageText(item: Json, seen: { refusal: boolean }): string {
   let text = "";
   for (const c of item.content.filter(isObject)) {
     if (c.type === "output_text" && typeof c.text === "string") text += c.text;
-    else if (c.type === "refusal" && typeof c.refusal === "string") {
+    else if (c.type === "refusal" && typeof c.refusal === "string" && c.refusal) {
       seen.refusal = true;
       text += c.refusal;
     }

@@ -45,10 +45,10 @@ function outputItems(
   const out: OutputItem[] = [];
   let said: string[] = [];
   const flush = () => {
-    if (!said.length) return;
     const text = said.join("");
-    out.push(messageItem(itemId("message", ctx), [{ text, refusal: opts.refusal }], opts.status));
     said = [];
+    if (text)
+      out.push(messageItem(itemId("message", ctx), [{ text, refusal: opts.refusal }], opts.status));
   };
   for (const p of parts) {
     if (p.type === "text") {

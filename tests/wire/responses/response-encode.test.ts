@@ -31,7 +31,7 @@ test("the response object: its fields, the group as model, all five usage number
     metadata: {},
     usage: {
       input_tokens: 17,
-      input_tokens_details: { cached_tokens: 5 },
+      input_tokens_details: { cached_tokens: 5, cache_write_tokens: 2 },
       output_tokens: 7,
       output_tokens_details: { reasoning_tokens: 3 },
       total_tokens: 24,

@@ -15,7 +15,7 @@ const response = (over: Record<string, unknown> = {}) => ({
   output: [],
   usage: {
     input_tokens: 10,
-    input_tokens_details: { cached_tokens: 4 },
+    input_tokens_details: { cached_tokens: 4, cache_write_tokens: 1 },
     output_tokens: 5,
     output_tokens_details: { reasoning_tokens: 2 },
     total_tokens: 15,
@@ -382,9 +382,9 @@ describe("how a stream ends", () => {
       );
       expect(events.at(-1)).toEqual({ type: "finish", finish: { reason: expected as "length" } });
       expect(ofType(events, "usage")[0]!.usage).toEqual({
-        input: 6,
+        input: 5,
         cacheRead: 4,
-        cacheWrite: 0,
+        cacheWrite: 1,
         output: 5,
         reasoning: 2,
       });

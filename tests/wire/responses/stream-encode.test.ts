@@ -89,7 +89,7 @@ describe("the event sequence", () => {
     });
     expect(final.usage).toEqual({
       input_tokens: 17,
-      input_tokens_details: { cached_tokens: 5 },
+      input_tokens_details: { cached_tokens: 5, cache_write_tokens: 2 },
       output_tokens: 7,
       output_tokens_details: { reasoning_tokens: 3 },
       total_tokens: 24,
