@@ -26,7 +26,7 @@ export const callId = (item: Json, ctx: CodecContext): string => {
 };
 
 /** A function_call's or custom_tool_call's arguments as the IR holds them. */
-export function callArgs(item: Json, what: string, ctx: CodecContext): Json {
+function callArgs(item: Json, what: string, ctx: CodecContext): Json {
   if (item.type === "custom_tool_call") return { input: looseString(item.input) ?? "" };
   const args = item.arguments;
   if (isObject(args)) return args;
@@ -51,7 +51,7 @@ export const textsOf = (parts: unknown, type: string): string[] =>
     : [];
 
 /** Summaries are sections of one thought; raw reasoning text stands in when there is none. */
-export function reasoningText(item: Json): string {
+function reasoningText(item: Json): string {
   const summary = textsOf(item.summary, "summary_text");
   return (summary.length ? summary : textsOf(item.content, "reasoning_text")).join("\n\n");
 }

@@ -18,14 +18,33 @@ function byteSplit(wire: string, cuts: number[]): string[] {
   );
 }
 
-for (const name of [
+/** An answer whose text is mostly multi-byte characters, as this encoder writes it. */
+const multiByte = () =>
+  encodeStream([
+    { type: "start", id: "resp_mb", model: "m" },
+    { type: "reasoning", text: "思考中… 🤔" },
+    { type: "text", text: "héllo — ☀️ " },
+    { type: "text", text: "😀👍🏽 ünïcødé" },
+    { type: "tool_start", index: 0, id: "call_1", name: "f" },
+    { type: "tool_args", index: 0, fragment: '{"q":"日本語"}' },
+    { type: "tool_end", index: 0 },
+    { type: "finish", finish: { reason: "tool_calls" } },
+  ]);
+
+const RECORDED = [
   "vercel-reasoning-tool-call-stream.sse",
   "vercel-text-stream.sse",
   "vercel-custom-tool-call-stream.sse",
   "vercel-error-insufficient-quota-stream.sse",
-]) {
+];
+const STREAMS: [string, () => string][] = [
+  ...RECORDED.map((f): [string, () => string] => [f, () => fixtureText(f)]),
+  ["an encoded multi-byte answer", multiByte],
+];
+
+for (const [name, wireOf] of STREAMS) {
   test(`any byte split of ${name} decodes to the same events`, async () => {
-    const wire = fixtureText(name);
+    const wire = wireOf();
     const whole = await decodeStream(wire);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat(), { maxLength: 10 }), async (cuts) => {

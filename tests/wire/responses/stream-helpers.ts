@@ -11,7 +11,7 @@ export const fixtureText = (name: string) =>
   readFileSync(join(import.meta.dir, "../../fixtures/responses", name), "utf8");
 export const fixtureJson = (name: string) => JSON.parse(fixtureText(name));
 
-export async function framesOf(chunks: string[]): Promise<StreamFrame[]> {
+async function framesOf(chunks: string[]): Promise<StreamFrame[]> {
   const src = new ReadableStream<string>({
     start(c) {
       for (const x of chunks) c.enqueue(x);
