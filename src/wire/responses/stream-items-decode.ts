@@ -111,11 +111,13 @@ export class StreamItems {
     return out;
   }
 
+  /** By id first; the item at `index` only when it is not known by another id. */
   private find(index: number | undefined, id: string | undefined): Slot | undefined {
-    return (
-      (index !== undefined ? this.byIndex.get(index) : undefined) ??
-      (id ? this.byId.get(id) : undefined)
-    );
+    const known = id ? this.byId.get(id) : undefined;
+    if (known || index === undefined) return known;
+    const at = this.byIndex.get(index);
+    const atId = at && looseString(at.item.id);
+    return id && atId && atId !== id ? undefined : at;
   }
 
   /** The item an event belongs to; text for an item never announced makes one up. */

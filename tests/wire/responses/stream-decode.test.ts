@@ -502,3 +502,23 @@ describe("how a stream ends", () => {
     expect(err?.type === "error" && err.error.message).toBe("upstream (responses): boom");
   });
 });
+
+test("an item the terminal event lists at a known index under a new id is a new item", async () => {
+  const events = await decodeStream(
+    sse(
+      created,
+      {
+        type: "response.output_item.done",
+        output_index: 0,
+        item: { id: "msg_1", type: "message", content: [{ type: "output_text", text: "a" }] },
+      },
+      completed({
+        output: [
+          { id: "msg_0", type: "message", content: [{ type: "output_text", text: "b" }] },
+          { id: "msg_1", type: "message", content: [{ type: "output_text", text: "a" }] },
+        ],
+      }),
+    ),
+  );
+  expect(ofType(events, "text").map((e) => e.text)).toEqual(["a", "b"]);
+});
