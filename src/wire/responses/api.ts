@@ -85,7 +85,13 @@ export type InputFile = {
   file_url?: string;
   filename?: string;
 };
-export type OutputText = { type: "output_text"; text: string; annotations: unknown[] };
+export type OutputText = {
+  type: "output_text";
+  text: string;
+  annotations: unknown[];
+  /** Always sent (empty unless the request asked for them). */
+  logprobs?: unknown[];
+};
 export type Refusal = { type: "refusal"; refusal: string };
 
 export type ItemStatus = "in_progress" | "completed" | "incomplete";

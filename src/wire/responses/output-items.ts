@@ -28,7 +28,7 @@ export function messageItem(
     content: content.map((c) =>
       c.refusal
         ? { type: "refusal", refusal: c.text }
-        : { type: "output_text", text: c.text, annotations: [] },
+        : { type: "output_text", annotations: [], logprobs: [], text: c.text },
     ),
   };
 }

@@ -98,7 +98,7 @@ export class OutputItems {
       this.frameOf("response.output_text.done", { ...place, text, logprobs: [] }) +
       this.frameOf("response.content_part.done", {
         ...place,
-        part: { type: "output_text", annotations: [], text },
+        part: { type: "output_text", annotations: [], logprobs: [], text },
       }) +
       this.itemDone(m.index, messageItem(m.id, [{ text }], status))
     );
@@ -189,7 +189,7 @@ export class OutputItems {
       this.added(m, messageItem(m.id, [], "in_progress")) +
       this.frame(
         "response.content_part.added",
-        `${at(m)},"content_index":0,"part":{"type":"output_text","annotations":[],"text":""}`,
+        `${at(m)},"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}`,
       )
     );
   }

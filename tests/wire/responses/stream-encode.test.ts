@@ -140,6 +140,7 @@ describe("the event sequence", () => {
     expect(one(events, "response.content_part.done").part).toEqual({
       type: "output_text",
       annotations: [],
+      logprobs: [],
       text: "Reading it.",
     });
   });
