@@ -5,6 +5,7 @@ import type { ResponseObject } from "./api";
 export interface ResponseEnd {
   status: "completed" | "incomplete" | "failed";
   incomplete_details: ResponseObject["incomplete_details"];
+  error: ResponseObject["error"];
 }
 
 /**
@@ -31,13 +32,23 @@ export function decodeFinish(
 export function encodeFinish(finish: Finish): ResponseEnd {
   switch (finish.reason) {
     case "length":
-      return { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } };
+      return incomplete("max_output_tokens");
     case "content_filter":
     case "refusal":
-      return { status: "incomplete", incomplete_details: { reason: "content_filter" } };
+      return incomplete("content_filter");
     case "error":
-      return { status: "failed", incomplete_details: null };
+      return {
+        status: "failed",
+        incomplete_details: null,
+        error: { code: "server_error", message: "the upstream's answer ended in an error" },
+      };
     default:
-      return { status: "completed", incomplete_details: null };
+      return { status: "completed", incomplete_details: null, error: null };
   }
 }
+
+const incomplete = (reason: "max_output_tokens" | "content_filter"): ResponseEnd => ({
+  status: "incomplete",
+  incomplete_details: { reason },
+  error: null,
+});

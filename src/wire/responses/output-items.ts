@@ -110,17 +110,16 @@ export interface ResponseHead {
  */
 export function responseObject(
   head: ResponseHead,
-  end: ResponseEnd | { status: "in_progress"; incomplete_details: null },
+  end: ResponseEnd | { status: "in_progress"; incomplete_details: null; error: null },
   output: OutputItem[],
   usage: ResponsesUsage | undefined,
-  error: ResponseObject["error"] = null,
 ): ResponseObject {
   const response: ResponseObject = {
     id: head.id,
     object: "response",
     created_at: head.createdAt,
     status: end.status,
-    error,
+    error: end.error,
     incomplete_details: end.incomplete_details,
     instructions: null,
     model: head.model,

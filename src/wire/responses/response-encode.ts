@@ -26,11 +26,7 @@ export function encodeResponse(res: IRResponse, ctx: CodecContext): ResponseObje
     status: end.status === "incomplete" ? "incomplete" : "completed",
     refusal: res.finish.reason === "refusal",
   });
-  const error =
-    end.status === "failed"
-      ? { code: "server_error", message: "the upstream's answer ended in an error" }
-      : null;
-  return responseObject(head, end, output, encodeUsage(res.usage), error);
+  return responseObject(head, end, output, encodeUsage(res.usage));
 }
 
 /**

@@ -3,7 +3,6 @@ import type { IRRequest } from "../../ir/request";
 import { emptyUsage, type Finish, type Usage } from "../../ir/response";
 import type { StreamEvent } from "../../ir/stream";
 import type { CodecContext, StreamEncoder } from "../codec";
-import type { ResponseObject } from "./api";
 import { failureOf } from "./error";
 import { encodeFinish, type ResponseEnd } from "./finish";
 import { responseId } from "./ids";
@@ -83,14 +82,10 @@ class EventEncoder implements StreamEncoder {
     this.closed = true;
     // Without a finish, the upstream's decoder saw a whole answer all the same (a cut one is an error).
     const end = encodeFinish(this.finish ?? { reason: "stop" });
-    const error =
-      end.status === "failed"
-        ? { code: "server_error", message: "the upstream's answer ended in an error" }
-        : null;
     return (
       this.begin() +
       this.items.closeAll(this.messageStatus()) +
-      this.terminal(`response.${end.status}`, end, error)
+      this.terminal(`response.${end.status}`, end)
     );
   }
 
@@ -106,7 +101,7 @@ class EventEncoder implements StreamEncoder {
       createdAt: Math.floor(Date.now() / 1000),
       model: this.ctx.group,
     };
-    const running = { status: "in_progress", incomplete_details: null } as const;
+    const running = { status: "in_progress", incomplete_details: null, error: null } as const;
     const response = responseObject(this.head, running, [], undefined);
     return (
       this.items.frameOf("response.created", { response }) +
@@ -114,15 +109,15 @@ class EventEncoder implements StreamEncoder {
     );
   }
 
-  private terminal(type: string, end: ResponseEnd, error: ResponseObject["error"]): string {
+  private terminal(type: string, end: ResponseEnd): string {
     const output = this.items.finished();
-    const response = responseObject(this.head!, end, output, encodeUsage(this.usage), error);
+    const response = responseObject(this.head!, end, output, encodeUsage(this.usage));
     return this.items.frameOf(type, { response });
   }
 
   /** Nothing more is closed after a failure: the items finished so far, and the error. */
   private failed(err: RouterError): string {
-    const end: ResponseEnd = { status: "failed", incomplete_details: null };
-    return this.terminal("response.failed", end, failureOf(err));
+    const end: ResponseEnd = { status: "failed", incomplete_details: null, error: failureOf(err) };
+    return this.terminal("response.failed", end);
   }
 }
