@@ -46,11 +46,12 @@ class EventEncoder implements StreamEncoder {
       case "usage":
         this.usage = ev.usage;
         return "";
+      // Empty texts and dropped reasoning are no content: they do not begin the response.
       case "text":
-        if (!ev.text) return this.begin();
+        if (!ev.text) return "";
         return this.begin() + items.closeThought() + items.text(ev.text);
       case "reasoning":
-        if (!ev.text) return this.begin();
+        if (!ev.text) return "";
         return this.begin() + items.closeMessage() + items.reasoning(ev.text);
       case "reasoning_signature":
         return this.begin() + items.closeMessage() + items.closeThought(ev.signature);
@@ -60,7 +61,7 @@ class EventEncoder implements StreamEncoder {
           "redacted_reasoning",
           "Responses has no redacted reasoning",
         );
-        return this.begin();
+        return "";
       case "tool_start":
         return this.begin() + items.closeMessage() + items.closeThought() + items.openCall(ev);
       case "tool_args":

@@ -149,6 +149,8 @@ describe("the event sequence", () => {
     const enc = responsesCodec.createStreamEncoder(ctx(), irRequest({ stream: true }));
     expect(enc.push({ type: "start", id: "x", model: "m" })).toBe("");
     expect(enc.push({ type: "usage", usage })).toBe("");
+    expect(enc.push({ type: "text", text: "" })).toBe("");
+    expect(enc.push({ type: "redacted_reasoning", data: "x" })).toBe("");
     const failed = enc.push({ type: "error", error: routerError("rate_limit", "slow down") });
     expect(typesOf(wireEvents(failed))).toEqual([
       "response.created",
