@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 
 /**
- * Installs and drives the real Claude Code and Gemini CLI, pinned in tests/real-clients (a
- * package of its own so the quick-start install stays small), each in a scratch home with only
- * the environment it needs: no inherited keys, no auto-update, no telemetry.
+ * Installs and drives the real Claude Code and Gemini CLI (Codex and opencode: codex.ts and
+ * opencode.ts), pinned in tests/real-clients (a package of its own so the quick-start install
+ * stays small), each in a scratch home with only the environment it needs: no inherited keys,
+ * no auto-update, no telemetry.
  */
 
 const PACKAGE_DIR = join(import.meta.dir, "..", "..", "real-clients");
+const MODULES = join(PACKAGE_DIR, "node_modules");
 const CLAUDE_BIN = join(
   PACKAGE_DIR,
   "node_modules",
@@ -20,6 +22,10 @@ const CLAUDE_BIN = join(
   "claude.exe",
 );
 const GEMINI_JS = join(PACKAGE_DIR, "node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
+export const CODEX_JS = join(MODULES, "@openai", "codex", "bin", "codex.js");
+// codex.js starts the native binary of an optional dependency named after the platform.
+const CODEX_NATIVE = join(MODULES, "@openai", `codex-${process.platform}-${process.arch}`);
+export const OPENCODE_BIN = join(MODULES, "opencode-ai", "bin", "opencode.exe");
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 export const RUN_TIMEOUT_MS = 90_000;
 
@@ -34,6 +40,8 @@ export interface Run {
   code: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** processes of the run's group still alive once its output closed (they are then killed) */
+  leftover: boolean;
   stdout: string;
   stderr: string;
   ms: number;
@@ -80,15 +88,33 @@ export function runBounded(inv: Invocation, timeoutMs: number): Promise<Run> {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       clearTimeout(hardKill);
-      resolve({ code, signal, timedOut, stdout, stderr, ms: Date.now() - started });
+      // Signal 0 only asks whether the group still has a member; while one lives the group id
+      // cannot have been handed to anyone else, so ending it touches only what this run started.
+      const leftover = groupAlive(child.pid!);
+      if (leftover) killGroup("SIGKILL");
+      resolve({ code, signal, timedOut, leftover, stdout, stderr, ms: Date.now() - started });
     });
   });
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // The package ships a 500-byte shell stub here that its postinstall replaces with the native
 // binary of this platform; a real binary is hundreds of megabytes.
-const claudeIsNative = () => existsSync(CLAUDE_BIN) && statSync(CLAUDE_BIN).size > 1_000_000;
-const installed = () => claudeIsNative() && existsSync(GEMINI_JS);
+const isNative = (bin: string) => existsSync(bin) && statSync(bin).size > 1_000_000;
+const claudeIsNative = () => isNative(CLAUDE_BIN);
+// opencode-ai does the same: a stub its postinstall replaces with its platform package's binary.
+const opencodeIsNative = () => isNative(OPENCODE_BIN);
+const unpacked = () =>
+  [CLAUDE_BIN, GEMINI_JS, CODEX_JS, CODEX_NATIVE, OPENCODE_BIN].every((p) => existsSync(p));
+const installed = () => unpacked() && claudeIsNative() && opencodeIsNative();
 
 /** `npm ci` of the pinned CLIs, only when they are missing (CI installs them up front). */
 export async function ensureInstalled(): Promise<{ installed: boolean; ms: number }> {
@@ -102,7 +128,7 @@ export async function ensureInstalled(): Promise<{ installed: boolean; ms: numbe
     new Error(
       `${what} failed (code ${run.code}, timed out: ${run.timedOut}):\n${run.stderr.slice(-3000)}`,
     );
-  if (!existsSync(CLAUDE_BIN) || !existsSync(GEMINI_JS)) {
+  if (!unpacked()) {
     const npm = Bun.which("npm");
     if (!npm) throw new Error("npm is needed to install tests/real-clients");
     const run = await runBounded(
@@ -128,9 +154,17 @@ export async function ensureInstalled(): Promise<{ installed: boolean; ms: numbe
     );
     if (run.code !== 0) throw fail("Claude Code's install.cjs", run);
   }
+  if (!opencodeIsNative()) {
+    const dir = join(OPENCODE_BIN, "..", "..");
+    const run = await runBounded(
+      { cmd: [nodeBin(), join(dir, "postinstall.mjs")], cwd: dir, env },
+      INSTALL_TIMEOUT_MS,
+    );
+    if (run.code !== 0) throw fail("opencode's postinstall.mjs", run);
+  }
   if (!installed())
     throw new Error(
-      `tests/real-clients is incomplete after installing: ${CLAUDE_BIN} or ${GEMINI_JS} is missing or a stub`,
+      `tests/real-clients is incomplete after installing: a CLI under ${MODULES} is missing or a stub`,
     );
   return { installed: true, ms: Date.now() - started };
 }
@@ -154,14 +188,34 @@ export async function scratch(files: Record<string, string>): Promise<Scratch> {
   return { root, home, work, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
-function nodeBin(): string {
+export function nodeBin(): string {
   const node = Bun.which("node");
-  if (!node) throw new Error("node is needed to run Gemini CLI");
+  if (!node) throw new Error("node is needed to run Gemini CLI and Codex");
   return node;
 }
 
 /** Enough PATH for the CLIs' own helpers and `#!/usr/bin/env node`, nothing from the caller. */
-const basePath = () => [dirname(nodeBin()), "/usr/local/bin", "/usr/bin", "/bin"].join(delimiter);
+export const basePath = () =>
+  [dirname(nodeBin()), "/usr/local/bin", "/usr/bin", "/bin"].join(delimiter);
+
+/**
+ * Points every proxy variable at a closed loopback port, with the loopback itself exempt: a
+ * catalog fetch, update check or plugin download that no switch turned off then fails on this
+ * machine instead of leaving it, while the router on 127.0.0.1 is reached directly. Both
+ * spellings, because curl (and so git) reads only the lower-case http_proxy.
+ */
+const DEAD_PROXY = "http://127.0.0.1:9";
+const LOOPBACK = "127.0.0.1,localhost";
+export const LOOPBACK_ONLY = {
+  http_proxy: DEAD_PROXY,
+  HTTP_PROXY: DEAD_PROXY,
+  https_proxy: DEAD_PROXY,
+  HTTPS_PROXY: DEAD_PROXY,
+  all_proxy: DEAD_PROXY,
+  ALL_PROXY: DEAD_PROXY,
+  no_proxy: LOOPBACK,
+  NO_PROXY: LOOPBACK,
+};
 
 export interface Drive {
   base: string;
