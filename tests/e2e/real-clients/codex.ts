@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { basePath, CODEX_JS, LOOPBACK_ONLY, nodeBin, type Drive, type Invocation } from "./cli";
+
+/**
+ * The real Codex CLI, headless (`codex exec`), talking to the router as a custom Responses
+ * provider: a config.toml and a model catalog in a scratch CODEX_HOME, nothing from the real
+ * home, approvals off, and only the loopback reachable.
+ */
+
+export type CodexSandbox = "read-only" | "workspace-write";
+
+/** Names the variable `env_key` points at; Codex sends its value as the bearer token. */
+const KEY_VAR = "LLM_ROUTER_API_KEY";
+
+/** TOML basic strings take JSON's escapes, so a JSON string literal is a valid TOML one. */
+const str = (s: string) => JSON.stringify(s);
+
+/**
+ * Codex decides which tools to declare from the model's catalog entry; a name it does not know
+ * (every group name) gets fallback metadata without `apply_patch`. One entry per run, so the
+ * group is described like the models Codex ships with: freeform apply_patch, a shell tool, and
+ * reasoning, which makes Codex send `reasoning.effort` and replay its reasoning items.
+ */
+function catalog(group: string) {
+  const level = (effort: string) => ({ effort, description: effort });
+  return {
+    models: [
+      {
+        slug: group,
+        display_name: group,
+        description: "an llm-router group",
+        base_instructions: "You are a coding agent working in the user's directory.",
+        apply_patch_tool_type: "freeform",
+        shell_type: "shell_command",
+        default_reasoning_level: "medium",
+        supported_reasoning_levels: ["low", "medium", "high"].map(level),
+        supports_reasoning_summaries: true,
+        visibility: "list",
+        supported_in_api: true,
+        priority: 1,
+        support_verbosity: false,
+        truncation_policy: { mode: "tokens", limit: 10000 },
+        experimental_supported_tools: [],
+      },
+    ],
+  };
+}
+
+function config(d: Drive, sandbox: CodexSandbox, catalogPath: string): string {
+  return `model = ${str(d.group)}
+model_provider = "llm-router"
+model_catalog_json = ${str(catalogPath)}
+approval_policy = "never"
+sandbox_mode = ${str(sandbox)}
+check_for_update_on_startup = false
+
+[features]
+# The plugin marketplace is synced with git from github.com and chatgpt.com at startup.
+plugins = false
+# Otherwise an unreachable router is retried until the run's time limit, hiding the cause.
+unbounded_connection_retries = false
+
+[analytics]
+enabled = false
+
+[feedback]
+enabled = false
+
+[otel]
+exporter = "none"
+
+[model_providers.llm-router]
+name = "llm-router"
+base_url = ${str(`${d.base}/v1`)}
+env_key = ${str(KEY_VAR)}
+wire_api = "responses"
+# A retried request or stream would hide a failed conversion behind a second attempt.
+request_max_retries = 0
+stream_max_retries = 0
+`;
+}
+
+/** `codex exec` in the given sandbox: read-only to read a file, workspace-write to patch one. */
+export function codex(sandbox: CodexSandbox): (d: Drive) => Promise<Invocation> {
+  return async (d) => {
+    const codexHome = join(d.scratch.home, ".codex");
+    // Codex refuses to put its helper binaries (the sandbox launcher, apply_patch) in a CODEX_HOME
+    // inside TMPDIR, so the temporary directory is a sibling of the home.
+    const tmp = join(d.scratch.root, "tmp");
+    await mkdir(codexHome, { recursive: true });
+    await mkdir(tmp, { recursive: true });
+    const catalogPath = join(codexHome, "model-catalog.json");
+    await writeFile(catalogPath, JSON.stringify(catalog(d.group), null, 2));
+    await writeFile(join(codexHome, "config.toml"), config(d, sandbox, catalogPath));
+    const env = {
+      ...LOOPBACK_ONLY,
+      PATH: basePath(),
+      HOME: d.scratch.home,
+      CODEX_HOME: codexHome,
+      TMPDIR: tmp,
+      [KEY_VAR]: d.token,
+    };
+    // --ephemeral: no session files, nothing reads them back; --strict-config: a key this
+    // version no longer knows fails the run instead of being ignored.
+    const args = [
+      "exec",
+      "--skip-git-repo-check",
+      "--ephemeral",
+      "--strict-config",
+      "--color",
+      "never",
+      d.prompt,
+    ];
+    return { cmd: [nodeBin(), CODEX_JS, ...args], cwd: d.scratch.work, env };
+  };
+}
