@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { MockUpstream, Responder } from "../mocks";
+import { startHarness, TOKEN, type Harness } from "./harness";
+import {
+  ensureInstalled,
+  INSTALL_TIMEOUT_MS,
+  RUN_TIMEOUT_MS,
+  runBounded,
+  scratch,
+  type Drive,
+  type Invocation,
+  type Run,
+} from "./real-clients/cli";
+import { codex } from "./real-clients/codex";
+import { opencode } from "./real-clients/opencode";
+import {
+  fileReader,
+  filePatcher,
+  requestsWithResult,
+  type LineEdit,
+  type UpstreamKind,
+} from "./real-clients/script";
+
+/**
+ * The real Codex CLI and opencode, the Responses API's best-known clients, finish file tasks
+ * through the router against every kind of upstream. Reading: the scripted upstream asks for
+ * the CLI's shell (Codex) or read tool (opencode) and answers from its result, so the secret in
+ * the file reaches stdout only through a full tool round trip. Patching: the upstream calls
+ * Codex's freeform `apply_patch`, and the file on disk must change as asked.
+ */
+
+const FILE = "notes.txt";
+const READ = `Read the file ${FILE} in the current directory and tell me exactly what it says.`;
+
+type Task = "read" | "patch";
+interface Case {
+  cli: "Codex" | "opencode";
+  task: Task;
+  /** the group, which is also the kind of mock behind it */
+  group: UpstreamKind;
+}
+
+const CASES: Case[] = [
+  ...(["responses", "openai", "anthropic", "gemini"] as const).flatMap((group) =>
+    (["read", "patch"] as const).map((task): Case => ({ cli: "Codex", task, group })),
+  ),
+  ...(["responses", "openai", "anthropic"] as const).map((group): Case => ({
+    cli: "opencode",
+    task: "read",
+    group,
+  })),
+];
+
+function prepare(c: Case): (d: Drive) => Promise<Invocation> {
+  if (c.cli === "opencode") return opencode;
+  return codex(c.task === "read" ? "read-only" : "workspace-write");
+}
+
+let h: Harness;
+beforeAll(async () => {
+  const install = await ensureInstalled();
+  if (install.installed)
+    console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
+  h = await startHarness();
+}, INSTALL_TIMEOUT_MS + 30_000);
+afterAll(() => h?.stop());
+
+const tail = (s: string, n = 1500) => (s.length > n ? `…${s.slice(-n)}` : s);
+
+function mockFor(group: UpstreamKind): MockUpstream {
+  const mocks: Partial<Record<UpstreamKind, MockUpstream>> = h.mocks;
+  const mock = mocks[group];
+  if (!mock) throw new Error(`the harness has no "${group}" mock upstream`);
+  return mock;
+}
+
+/**
+ * Runs the CLI on a fresh scratch with `responder` scripting the group's mock. The outcome is
+ * one object, so a failure prints every symptom at once: what the CLI said, what the strict
+ * mock refused, and what else the run touched.
+ */
+async function attempt(
+  c: Case,
+  files: Record<string, string>,
+  prompt: string,
+  script: (work: string) => Responder,
+  check: (run: Run, work: string, mock: MockUpstream) => Promise<Record<string, unknown>>,
+) {
+  const s = await scratch(files);
+  try {
+    for (const m of Object.values(h.mocks)) m.reset();
+    const mock = mockFor(c.group);
+    mock.respond(script(s.work));
+    const drive = { base: h.base, token: TOKEN, group: c.group, prompt, scratch: s };
+    const run = await runBounded(await prepare(c)(drive), RUN_TIMEOUT_MS);
+    const others = Object.values(h.mocks).filter((m) => m !== mock);
+    return {
+      exit: run.timedOut ? `timed out after ${run.ms} ms` : run.code,
+      leftoverProcesses: run.leftover,
+      rejectedByMock: mock.requests
+        .filter((r) => r.rejected)
+        .map((r) => `${r.rejected!.status} ${r.rejected!.message}`),
+      requestsToOtherMocks: others.reduce((n, m) => n + m.requests.length, 0),
+      ...(await check(run, s.work, mock)),
+      // not asserted: shows a client looping on answers it cannot finish a turn with
+      upstreamRequests: mock.requests.length,
+      stdout: tail(run.stdout),
+      stderr: tail(run.stderr),
+    };
+  } finally {
+    await s.cleanup();
+  }
+}
+
+const clean = { exit: 0, leftoverProcesses: false, rejectedByMock: [], requestsToOtherMocks: 0 };
+
+async function readTask(c: Case) {
+  const content = `llm-router-secret-${crypto.randomUUID()}`;
+  const outcome = await attempt(
+    c,
+    { [FILE]: `${content}\n` },
+    READ,
+    (work) => fileReader(c.group, { path: join(work, FILE), content }),
+    async (run, _work, mock) => ({
+      answeredWithContent: run.stdout.includes(content),
+      toolResultReachedUpstream: requestsWithResult(mock, content).length > 0,
+    }),
+  );
+  expect(outcome).toMatchObject({
+    ...clean,
+    answeredWithContent: true,
+    toolResultReachedUpstream: true,
+  });
+}
+
+async function patchTask(c: Case) {
+  const edit: LineEdit = {
+    file: FILE,
+    before: "status: draft",
+    after: `status: approved ${crypto.randomUUID()}`,
+  };
+  const outcome = await attempt(
+    c,
+    { [FILE]: `title: notes\n${edit.before}\nend\n` },
+    `In ${FILE}, replace the line "${edit.before}" with "${edit.after}" using apply_patch.`,
+    () => filePatcher(c.group, edit),
+    async (_run, work, mock) => ({
+      fileOnDisk: await readFile(join(work, FILE), "utf8"),
+      // apply_patch reports the files it changed, so its result names the file
+      patchResultReachedUpstream: requestsWithResult(mock, FILE).length > 0,
+    }),
+  );
+  expect(outcome).toMatchObject({
+    ...clean,
+    fileOnDisk: `title: notes\n${edit.after}\nend\n`,
+    patchResultReachedUpstream: true,
+  });
+}
+
+describe("Codex and opencode finish file tasks through the router", () => {
+  for (const c of CASES) {
+    const how = c.group === "responses" ? "passthrough" : "converted";
+    test(
+      `${c.cli} ${c.task === "read" ? "reads a file" : "patches a file"} → group ${c.group} (${how})`,
+      () => (c.task === "read" ? readTask(c) : patchTask(c)),
+      RUN_TIMEOUT_MS + 15_000,
+    );
+  }
+});
