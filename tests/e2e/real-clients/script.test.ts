@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import type { RecordedRequest, Reply } from "../../mocks";
-import { filePatcher, fileReader, patchText, type UpstreamKind } from "./script";
+import type { MockKind, RecordedRequest, Reply } from "../../mocks";
+import { filePatcher, fileReader, patchText } from "./script";
 
 /**
  * The scripted turns against request bodies Codex and opencode really sent (the fixtures), and
@@ -93,7 +93,7 @@ describe("patching a file", () => {
 
   test("Codex's freeform apply_patch is called with the patch text as input", () => {
     const reply = ask(filePatcher("responses", edit), firstTurn(codexBody));
-    expect(reply.toolCalls).toEqual([{ name: "apply_patch", args: { input: patchText(edit) } }]);
+    expect(reply.toolCalls).toEqual([{ name: "apply_patch", input: patchText(edit) }]);
     expect(patchText(edit)).toBe(
       "*** Begin Patch\n*** Update File: notes.txt\n@@\n-a\n+b\n*** End Patch",
     );
@@ -115,7 +115,7 @@ describe("patching a file", () => {
   });
 
   test("a request without apply_patch (another kind of call) gets a short answer", () => {
-    const kinds: UpstreamKind[] = ["responses", "openai", "anthropic", "gemini"];
+    const kinds: MockKind[] = ["responses", "openai", "anthropic", "gemini"];
     for (const kind of kinds)
       expect(ask(filePatcher(kind, edit), { tools: [] })).toEqual({ text: "OK." });
   });

@@ -7,8 +7,6 @@ import type { MockKind, MockUpstream, RecordedRequest, Reply, Responder } from "
  * the mock only ever sees that.
  */
 
-/** The mock kinds, and the Responses API's, whose requests these scripts read. */
-export type UpstreamKind = MockKind | "responses";
 type ToolCall = NonNullable<Reply["toolCalls"]>[number];
 
 export interface ReadTool {
@@ -33,7 +31,7 @@ interface Declared {
 }
 
 /** Every function tool the request declares, with its parameter schema, whatever the format. */
-function declaredTools(kind: UpstreamKind, body: any): Declared[] {
+function declaredTools(kind: MockKind, body: any): Declared[] {
   const tools: any[] = Array.isArray(body?.tools) ? body.tools : [];
   if (kind === "anthropic")
     return tools
@@ -63,7 +61,7 @@ function declaredTools(kind: UpstreamKind, body: any): Declared[] {
  * is taken from the schema (`file_path` today, `absolute_path` in older Gemini CLIs, `filePath`
  * in opencode) rather than hard-coded.
  */
-function findReadTool(kind: UpstreamKind, body: any): ReadTool | undefined {
+function findReadTool(kind: MockKind, body: any): ReadTool | undefined {
   for (const t of declaredTools(kind, body)) {
     if (!["read", "readfile"].includes(t.name.toLowerCase().replaceAll("_", ""))) continue;
     const props = Object.keys(t.schema?.properties ?? {});
@@ -83,7 +81,7 @@ const SHELL_TOOLS = ["exec_command", "shell_command", "shell"];
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** A call of the request's file reader, or else of its shell running `cat`, for `path`. */
-function readCall(kind: UpstreamKind, body: any, path: string): ToolCall | undefined {
+function readCall(kind: MockKind, body: any, path: string): ToolCall | undefined {
   const reader = findReadTool(kind, body);
   if (reader) return { name: reader.name, args: { [reader.pathArg]: path } };
   for (const t of declaredTools(kind, body)) {
@@ -106,7 +104,7 @@ const textOf = (v: unknown): string => {
 };
 
 /** The text of every tool result in the request's history, oldest first. */
-function toolResults(kind: UpstreamKind, body: any): string[] {
+function toolResults(kind: MockKind, body: any): string[] {
   if (kind === "anthropic") {
     return (body?.messages ?? []).flatMap((m: any) =>
       Array.isArray(m?.content)
@@ -136,7 +134,7 @@ function toolResults(kind: UpstreamKind, body: any): string[] {
  * Real models think before a tool call when asked to, and Anthropic then insists the thinking is
  * replayed next turn; mirroring that makes the scenario exercise signature round trips too.
  */
-function wantsThinking(kind: UpstreamKind, body: any): boolean {
+function wantsThinking(kind: MockKind, body: any): boolean {
   if (kind === "anthropic")
     return body?.thinking?.type === "enabled" || body?.thinking?.type === "adaptive";
   if (kind === "gemini") return body?.generationConfig?.thinkingConfig?.includeThoughts === true;
@@ -144,10 +142,10 @@ function wantsThinking(kind: UpstreamKind, body: any): boolean {
   return false;
 }
 
-const thinkingFor = (kind: UpstreamKind, body: any, text: string): Reply =>
+const thinkingFor = (kind: MockKind, body: any, text: string): Reply =>
   wantsThinking(kind, body) ? { thinking: { text } } : {};
 
-export function fileReader(kind: UpstreamKind, target: Target): Responder {
+export function fileReader(kind: MockKind, target: Target): Responder {
   return (req: RecordedRequest): Reply => {
     const call = readCall(kind, req.body, target.path);
     // Title, topic and quota calls carry no tools; any short answer keeps the CLI going.
@@ -195,22 +193,20 @@ export const patchText = (e: LineEdit) =>
   ].join("\n");
 
 /**
- * A call of `apply_patch`. To a Responses upstream it is the `custom` tool Codex declared, and
- * the Responses mock answers a call of a custom tool with a `custom_tool_call` whose `input` is
- * `args.input`. Other upstreams see what the router made of it: a function whose one string
- * parameter carries the patch, whatever the router named that parameter.
+ * A call of `apply_patch`. To a Responses upstream it is the `custom` tool Codex declared, called
+ * with free text (`input`). Other upstreams see what the router made of it: a function whose one
+ * string parameter carries the patch, whatever the router named that parameter.
  */
-function patchCall(kind: UpstreamKind, body: any, edit: LineEdit): ToolCall | undefined {
+function patchCall(kind: MockKind, body: any, edit: LineEdit): ToolCall | undefined {
   const tool = declaredTools(kind, body).find((t) => t.name === "apply_patch");
   if (!tool) return undefined;
-  const param = tool.freeform
-    ? "input"
-    : (tool.schema?.required?.[0] ?? Object.keys(tool.schema?.properties ?? {})[0]);
+  if (tool.freeform) return { name: tool.name, input: patchText(edit) };
+  const param = tool.schema?.required?.[0] ?? Object.keys(tool.schema?.properties ?? {})[0];
   return param ? { name: tool.name, args: { [param]: patchText(edit) } } : undefined;
 }
 
 /** Asks Codex to apply the edit, then reports what apply_patch answered. */
-export function filePatcher(kind: UpstreamKind, edit: LineEdit): Responder {
+export function filePatcher(kind: MockKind, edit: LineEdit): Responder {
   return (req: RecordedRequest): Reply => {
     const call = patchCall(kind, req.body, edit);
     if (!call) return { text: "OK." };
