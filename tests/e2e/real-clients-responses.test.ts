@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MockUpstream, Responder } from "../mocks";
+import { startMock, type MockKind, type MockUpstream, type Responder } from "../mocks";
 import { startHarness, TOKEN, type Harness } from "./harness";
 import {
   ensureInstalled,
@@ -15,20 +15,16 @@ import {
 } from "./real-clients/cli";
 import { codex } from "./real-clients/codex";
 import { opencode } from "./real-clients/opencode";
-import {
-  fileReader,
-  filePatcher,
-  requestsWithResult,
-  type LineEdit,
-  type UpstreamKind,
-} from "./real-clients/script";
+import { fileReader, filePatcher, requestsWithResult, type LineEdit } from "./real-clients/script";
 
 /**
  * The real Codex CLI and opencode, the Responses API's best-known clients, finish file tasks
  * through the router against every kind of upstream. Reading: the scripted upstream asks for
  * the CLI's shell (Codex) or read tool (opencode) and answers from its result, so the secret in
  * the file reaches stdout only through a full tool round trip. Patching: the upstream calls
- * Codex's freeform `apply_patch`, and the file on disk must change as asked.
+ * Codex's freeform `apply_patch`, and the file on disk must change as asked. The same tasks
+ * straight against the strict Responses mock, without the router, tell a router fault apart
+ * from a client the mock or the scripts no longer fit.
  */
 
 const FILE = "notes.txt";
@@ -39,7 +35,7 @@ interface Case {
   cli: "Codex" | "opencode";
   task: Task;
   /** the group, which is also the kind of mock behind it */
-  group: UpstreamKind;
+  group: MockKind;
 }
 
 const CASES: Case[] = [
@@ -59,22 +55,39 @@ function prepare(c: Case): (d: Drive) => Promise<Invocation> {
 }
 
 let h: Harness;
+let direct: MockUpstream;
 beforeAll(async () => {
   const install = await ensureInstalled();
   if (install.installed)
     console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
-  h = await startHarness();
+  [h, direct] = await Promise.all([startHarness(), startMock("responses")]);
 }, INSTALL_TIMEOUT_MS + 30_000);
-afterAll(() => h?.stop());
+afterAll(() => Promise.all([h?.stop(), direct?.stop()]));
 
 const tail = (s: string, n = 1500) => (s.length > n ? `…${s.slice(-n)}` : s);
 
-function mockFor(group: UpstreamKind): MockUpstream {
-  const mocks: Partial<Record<UpstreamKind, MockUpstream>> = h.mocks;
-  const mock = mocks[group];
-  if (!mock) throw new Error(`the harness has no "${group}" mock upstream`);
-  return mock;
+/** Where a run's requests go: the scripted mock, and every mock that must stay untouched. */
+interface Upstream {
+  base: string;
+  token: string;
+  mock: MockUpstream;
+  all: MockUpstream[];
 }
+
+/** A group whose mock the harness does not start fails with that said, not with a TypeError. */
+function throughRouter(group: MockKind): Upstream {
+  const mocks: Partial<Record<MockKind, MockUpstream>> = h.mocks;
+  const mock = mocks[group];
+  if (!mock) throw new Error(`the harness has no "${group}" mock upstream and group`);
+  return { base: h.base, token: TOKEN, mock, all: Object.values(h.mocks) };
+}
+
+const withoutRouter = (): Upstream => ({
+  base: direct.url,
+  token: direct.apiKey,
+  mock: direct,
+  all: [direct],
+});
 
 /**
  * Runs the CLI on a fresh scratch with `responder` scripting the group's mock. The outcome is
@@ -83,6 +96,7 @@ function mockFor(group: UpstreamKind): MockUpstream {
  */
 async function attempt(
   c: Case,
+  up: Upstream,
   files: Record<string, string>,
   prompt: string,
   script: (work: string) => Responder,
@@ -90,12 +104,12 @@ async function attempt(
 ) {
   const s = await scratch(files);
   try {
-    for (const m of Object.values(h.mocks)) m.reset();
-    const mock = mockFor(c.group);
+    const { mock } = up;
+    for (const m of up.all) m.reset();
     mock.respond(script(s.work));
-    const drive = { base: h.base, token: TOKEN, group: c.group, prompt, scratch: s };
+    const drive = { base: up.base, token: up.token, group: c.group, prompt, scratch: s };
     const run = await runBounded(await prepare(c)(drive), RUN_TIMEOUT_MS);
-    const others = Object.values(h.mocks).filter((m) => m !== mock);
+    const others = up.all.filter((m) => m !== mock);
     return {
       exit: run.timedOut ? `timed out after ${run.ms} ms` : run.code,
       leftoverProcesses: run.leftover,
@@ -116,10 +130,11 @@ async function attempt(
 
 const clean = { exit: 0, leftoverProcesses: false, rejectedByMock: [], requestsToOtherMocks: 0 };
 
-async function readTask(c: Case) {
+async function readTask(c: Case, up: Upstream) {
   const content = `llm-router-secret-${crypto.randomUUID()}`;
   const outcome = await attempt(
     c,
+    up,
     { [FILE]: `${content}\n` },
     READ,
     (work) => fileReader(c.group, { path: join(work, FILE), content }),
@@ -135,7 +150,7 @@ async function readTask(c: Case) {
   });
 }
 
-async function patchTask(c: Case) {
+async function patchTask(c: Case, up: Upstream) {
   const edit: LineEdit = {
     file: FILE,
     before: "status: draft",
@@ -143,6 +158,7 @@ async function patchTask(c: Case) {
   };
   const outcome = await attempt(
     c,
+    up,
     { [FILE]: `title: notes\n${edit.before}\nend\n` },
     `In ${FILE}, replace the line "${edit.before}" with "${edit.after}" using apply_patch.`,
     () => filePatcher(c.group, edit),
@@ -159,13 +175,22 @@ async function patchTask(c: Case) {
   });
 }
 
+const run = (c: Case, up: () => Upstream) => () =>
+  c.task === "read" ? readTask(c, up()) : patchTask(c, up());
+const doing = (c: Case) => `${c.cli} ${c.task === "read" ? "reads a file" : "patches a file"}`;
+
 describe("Codex and opencode finish file tasks through the router", () => {
   for (const c of CASES) {
     const how = c.group === "responses" ? "passthrough" : "converted";
     test(
-      `${c.cli} ${c.task === "read" ? "reads a file" : "patches a file"} → group ${c.group} (${how})`,
-      () => (c.task === "read" ? readTask(c) : patchTask(c)),
+      `${doing(c)} → group ${c.group} (${how})`,
+      run(c, () => throughRouter(c.group)),
       RUN_TIMEOUT_MS + 15_000,
     );
   }
+});
+
+describe("the same tasks straight against the strict Responses mock", () => {
+  for (const c of CASES.filter((c) => c.group === "responses"))
+    test(`${doing(c)} → the mock, no router`, run(c, withoutRouter), RUN_TIMEOUT_MS + 15_000);
 });
