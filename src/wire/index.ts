@@ -2,12 +2,13 @@ import { anthropic } from "./anthropic";
 import type { Format } from "./format";
 import { gemini } from "./gemini";
 import { openai } from "./openai";
+import { responses } from "./responses";
 
 /**
  * The wire formats the router speaks, as clients' formats and as upstreams' `api_type`. A new
  * format is one folder exporting one `Format` object, and one line here.
  */
-export const FORMATS = { openai, anthropic, gemini } satisfies Record<string, Format>;
+export const FORMATS = { openai, anthropic, gemini, responses } satisfies Record<string, Format>;
 
 export type FormatId = keyof typeof FORMATS;
 

@@ -15,8 +15,8 @@ export interface Harness {
 }
 
 /**
- * A router on a free loopback port in front of the three strict mocks. Each mock backs a group
- * of its own name (`openai`, `anthropic`, `gemini`) through a model with rewrites configured,
+ * A router on a free loopback port in front of the four strict mocks. Each mock backs a group
+ * of its own name (`openai`, `anthropic`, `gemini`, `responses`) through a model with rewrites configured,
  * and `mixed` sends OpenAI-format traffic to the Anthropic mock (conversion needed).
  * `extraYaml` lands inside `router_settings.model_groups` (indent items by four spaces);
  * `extraModels` inside `model_list` (indent items by two). It is a function because the
@@ -26,7 +26,7 @@ export async function startHarness(
   extraYaml = "",
   extraModels: (mocks: Record<MockKind, MockUpstream>) => string = () => "",
 ): Promise<Harness> {
-  const kinds: MockKind[] = ["openai", "anthropic", "gemini"];
+  const kinds: MockKind[] = ["openai", "anthropic", "gemini", "responses"];
   const started = await Promise.all(kinds.map((k) => startMock(k, { apiKey: `sk-upstream-${k}` })));
   const mocks = Object.fromEntries(kinds.map((k, i) => [k, started[i]!])) as Record<
     MockKind,
@@ -65,6 +65,13 @@ model_list:
       api_key: ${mocks.gemini.apiKey}
       rewrite_header: {x-team: e2e}
       rewrite_body: {generationConfig: {temperature: 0.5}}
+  - model_name: re
+    llm_params:
+      api_type: responses
+      model: gpt-responses-upstream
+      api_base: ${mocks.responses.apiBase}
+      api_key: ${mocks.responses.apiKey}
+      rewrite_header: {x-team: e2e}
 ${extraModels(mocks)}
 router_settings:
   model_groups:
@@ -74,6 +81,8 @@ router_settings:
       models: [{ name: an }]
     - name: gemini
       models: [{ name: ge }]
+    - name: responses
+      models: [{ name: re }]
     - name: anthropic-nobeta
       models: [{ name: an-nobeta }]
     - name: mixed

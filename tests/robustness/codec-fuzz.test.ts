@@ -173,6 +173,7 @@ const FIXTURE_DIRS: Record<ApiType, string[]> = {
   openai: ["openai", "openai-compatible"],
   anthropic: ["anthropic"],
   gemini: ["gemini"],
+  responses: ["responses"],
 };
 const readJson = (f: string) => JSON.parse(readFileSync(f, "utf8")) as Json;
 

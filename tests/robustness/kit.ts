@@ -8,7 +8,7 @@ import { TOKEN } from "../e2e/harness";
  * API's error envelope.
  */
 
-export const FORMATS: readonly ApiType[] = ["openai", "anthropic", "gemini"];
+export const FORMATS: readonly ApiType[] = ["openai", "anthropic", "gemini", "responses"];
 
 /** A fixed seed keeps runs reproducible; FUZZ_SEED=<n> explores other corners. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20260601);
@@ -619,6 +619,146 @@ function geminiSeeds(): Record<string, unknown>[] {
   return [full, snake, simple, toolRound, wrapped];
 }
 
+/** Every field the Responses request decoder reads: Codex's items, tools of every kind, reasoning. */
+function responsesSeeds(model: string): Record<string, unknown>[] {
+  const full = {
+    model,
+    instructions: "be brief",
+    input: [
+      { type: "message", role: "developer", content: [{ type: "input_text", text: "dev note" }] },
+      {
+        type: "message",
+        role: "user",
+        content: [
+          { type: "input_text", text: "hello" },
+          { type: "input_image", image_url: `data:image/png;base64,${PNG}`, detail: "low" },
+          {
+            type: "input_file",
+            filename: "a.pdf",
+            file_data: `data:application/pdf;base64,${PDF}`,
+          },
+        ],
+      },
+      {
+        type: "reasoning",
+        id: "rs_1",
+        summary: [{ type: "summary_text", text: "let me think" }],
+        encrypted_content: "enc-1",
+      },
+      {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "checking", annotations: [] }],
+      },
+      {
+        type: "function_call",
+        call_id: "call_1",
+        name: "get_weather",
+        arguments: '{"city":"Paris"}',
+      },
+      {
+        type: "function_call",
+        call_id: "call_2",
+        namespace: "mcp__docs",
+        name: "search",
+        arguments: "{}",
+      },
+      {
+        type: "custom_tool_call",
+        call_id: "call_3",
+        name: "apply_patch",
+        input: "*** Begin Patch\n*** End Patch",
+      },
+      { type: "function_call_output", call_id: "call_1", output: "sunny" },
+      {
+        type: "function_call_output",
+        call_id: "call_2",
+        output: [
+          { type: "input_text", text: "found" },
+          { type: "input_image", image_url: `data:image/png;base64,${PNG}` },
+        ],
+      },
+      { type: "custom_tool_call_output", call_id: "call_3", output: "Done" },
+      { type: "web_search_call", id: "ws_1", status: "completed" },
+    ],
+    tools: [
+      {
+        type: "function",
+        name: "get_weather",
+        description: "weather",
+        parameters: {
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        },
+        strict: false,
+      },
+      {
+        type: "namespace",
+        name: "mcp__docs",
+        tools: [
+          { type: "function", name: "search", parameters: { type: "object", properties: {} } },
+        ],
+      },
+      {
+        type: "custom",
+        name: "apply_patch",
+        description: "patch files",
+        format: { type: "grammar", syntax: "lark", definition: 'start: "*** Begin Patch"' },
+      },
+      { type: "web_search" },
+    ],
+    tool_choice: "auto",
+    parallel_tool_calls: true,
+    max_output_tokens: 256,
+    temperature: 0.5,
+    top_p: 0.9,
+    reasoning: { effort: "low", summary: "auto" },
+    text: {
+      format: { type: "json_schema", name: "out", schema: { type: "object" }, strict: true },
+      verbosity: "low",
+    },
+    include: ["reasoning.encrypted_content"],
+    store: false,
+    prompt_cache_key: "thread-1",
+    safety_identifier: "user-1",
+    metadata: { team: "a" },
+    stream: false,
+  };
+  const stringInput = { model, input: "hello", instructions: "be brief", max_output_tokens: 64 };
+  const simple = {
+    model,
+    input: [{ role: "user", content: "hello" }],
+    max_output_tokens: 64,
+  };
+  const toolRound = {
+    model,
+    input: [
+      { role: "user", content: [{ type: "input_text", text: "weather in Paris?" }] },
+      {
+        type: "function_call",
+        call_id: "call_1",
+        name: "get_weather",
+        arguments: '{"city":"Paris"}',
+      },
+      { type: "function_call_output", call_id: "call_1", output: "sunny" },
+    ],
+    tools: [
+      {
+        type: "function",
+        name: "get_weather",
+        parameters: {
+          type: "object",
+          properties: { city: { type: "string" } },
+          required: ["city"],
+        },
+      },
+    ],
+    max_output_tokens: 64,
+  };
+  return [full, stringInput, simple, toolRound];
+}
+
 export function seedsFor(
   format: ApiType,
   model: string,
@@ -626,6 +766,7 @@ export function seedsFor(
 ): Record<string, unknown>[] {
   if (format === "openai") return openaiSeeds(model);
   if (format === "anthropic") return anthropicSeeds(model, withRemoteUrls);
+  if (format === "responses") return responsesSeeds(model);
   return geminiSeeds();
 }
 
@@ -674,6 +815,20 @@ export function serverSeeds(format: ApiType, model: string): Record<string, unkn
         },
       ],
       generationConfig: { maxOutputTokens: 64 },
+    },
+    responses: {
+      model,
+      instructions: "describe images",
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "what is this?" },
+            { type: "input_image", image_url: `data:image/png;base64,${PNG}` },
+          ],
+        },
+      ],
+      max_output_tokens: 64,
     },
   };
   return [simple!, toolRound!, media[format]];
@@ -1075,6 +1230,22 @@ export const TOP_KEYS: Record<ApiType, string[]> = {
     "generation_config",
     "generateContentRequest",
   ],
+  responses: [
+    "model",
+    "input",
+    "instructions",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "max_output_tokens",
+    "reasoning",
+    "text",
+    "include",
+    "store",
+    "stream",
+    "previous_response_id",
+    "prompt_cache_key",
+  ],
 };
 
 /** Bytes-level damage for the server: cut the text, or splice garbage into it. */
@@ -1116,12 +1287,13 @@ export function damage(
 export function endpoint(format: ApiType, group: string, stream = false): string {
   if (format === "openai") return "/v1/chat/completions";
   if (format === "anthropic") return "/v1/messages";
+  if (format === "responses") return "/v1/responses";
   return `/v1beta/models/${group}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`;
 }
 
 /** Each client's own way of presenting the key (the other formats' headers would change error-format guessing). */
 export function authHeaders(format: ApiType): Record<string, string> {
-  if (format === "openai") return { authorization: `Bearer ${TOKEN}` };
+  if (format === "openai" || format === "responses") return { authorization: `Bearer ${TOKEN}` };
   if (format === "anthropic") return { "x-api-key": TOKEN, "anthropic-version": "2023-06-01" };
   return { "x-goog-api-key": TOKEN };
 }
@@ -1151,7 +1323,7 @@ export function errorShapeProblem(
     return `body is not JSON: ${JSON.stringify(text.slice(0, 120))}`;
   }
   const str = (v: unknown) => typeof v === "string" && v.length > 0;
-  if (format === "openai") {
+  if (format === "openai" || format === "responses") {
     if (!body?.error || !str(body.error.message) || !str(body.error.type))
       return `not an OpenAI error: ${text.slice(0, 200)}`;
   } else if (format === "anthropic") {
@@ -1218,10 +1390,19 @@ export async function send(url: string, init: RequestInit, timeoutMs = 15_000): 
   }
 }
 
-const END_MARKER: Record<ApiType, string> = {
-  openai: "data: [DONE]",
-  anthropic: "event: message_stop",
-  gemini: '"finishReason"',
+const END_MARKER: Record<ApiType, RegExp> = {
+  openai: /^data: \[DONE\]/m,
+  anthropic: /^event: message_stop/m,
+  gemini: /"finishReason"/,
+  responses: /^event: response\.(completed|incomplete)/m,
+};
+
+/** Each format's in-stream error event. */
+const ERROR_EVENT: Record<ApiType, RegExp> = {
+  openai: /^data: \{"error"/m,
+  anthropic: /^event: error/m,
+  gemini: /^data: \{"error"/m,
+  responses: /^event: response\.failed/m,
 };
 
 /**
@@ -1241,10 +1422,10 @@ export function outcomeProblem(format: ApiType, o: Outcome): string | undefined 
   }
   if (o.status < 200 || o.status >= 300) return `unexpected status ${o.status}`;
   if (o.contentType.includes("text/event-stream")) {
-    const errorEvent = format === "anthropic" ? /^event: error/m : /^data: \{"error"/m;
+    const errorEvent = ERROR_EVENT[format];
     if (errorEvent.test(o.text))
       return `in-stream error after a 200: ${o.text.slice(o.text.search(errorEvent), o.text.search(errorEvent) + 300)}`;
-    if (!o.text.includes(END_MARKER[format]))
+    if (!END_MARKER[format].test(o.text))
       return `stream without its end marker: …${o.text.slice(-200)}`;
     return undefined;
   }

@@ -72,4 +72,16 @@ export const SPECS: Record<FormatId, FormatSpec> = {
       },
     ],
   },
+  responses: {
+    clientHeaders: (token) => ({ authorization: `Bearer ${token}` }),
+    call: () => "/v1/responses",
+    routes: () => [
+      "/v1/responses",
+      "/responses",
+      "/v1/responses/input_tokens",
+      "/responses/input_tokens",
+    ],
+    unknownPath: () => "/v1/responses/nothing",
+    required: ["model"],
+  },
 };
