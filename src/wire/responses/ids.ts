@@ -14,5 +14,15 @@ const ITEM_PREFIX = {
   reasoning: "rs_",
 } as const;
 
-export const itemId = (kind: keyof typeof ITEM_PREFIX, ctx: CodecContext): string =>
-  synthId(ITEM_PREFIX[kind], ctx.random);
+/** How many item ids each conversion issued: the count ends every id, so no two are alike. */
+const issued = new WeakMap<CodecContext, number>();
+
+/**
+ * A fresh item id. Unique within the answer whatever the random source gives (a seeded one in
+ * tests, or a poor one): clients find items by id, and two alike would merge two calls.
+ */
+export function itemId(kind: keyof typeof ITEM_PREFIX, ctx: CodecContext): string {
+  const n = issued.get(ctx) ?? 0;
+  issued.set(ctx, n + 1);
+  return synthId(ITEM_PREFIX[kind], ctx.random) + n.toString(36);
+}
