@@ -94,7 +94,7 @@ describe("environment interpolation", () => {
     expect(issue.code).toBe("SCHEMA");
     // A value from the environment is named by its variable, never printed.
     expect(issue.message).toBe(
-      "unknown api_type ${PROVIDER}; expected one of: openai, anthropic, gemini",
+      "unknown api_type ${PROVIDER}; expected one of: openai, anthropic, gemini, responses",
     );
     // An unset variable is reported once, not again as an invalid api_type.
     expect(onlyIssue(text, {})).toMatchObject({
@@ -151,7 +151,7 @@ describe("a value from the environment is never printed: its ${VAR} is shown ins
     expect(
       shown(MINIMAL.replace("api_type: openai", "api_type: os.environ/T"), { T: SECRET })[0]!
         .message,
-    ).toBe("unknown api_type os.environ/T; expected one of: openai, anthropic, gemini");
+    ).toBe("unknown api_type os.environ/T; expected one of: openai, anthropic, gemini, responses");
   });
 
   test("rewrite_header from ${H}: not JSON, or a bad value inside it", () => {

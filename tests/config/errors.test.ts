@@ -103,7 +103,7 @@ describe("config errors", () => {
       code: "SCHEMA",
       path: "model_list[0].llm_params.api_type",
       pos: { line: 4, col: 17 },
-      message: 'unknown api_type "azure"; expected one of: openai, anthropic, gemini',
+      message: 'unknown api_type "azure"; expected one of: openai, anthropic, gemini, responses',
     });
   });
 

@@ -5,7 +5,7 @@ import { removeTrees, tree } from "./tree";
 
 afterAll(removeTrees);
 
-const IDS = ["openai", "anthropic", "gemini"];
+const IDS = ["openai", "anthropic", "gemini", "responses"];
 
 describe("format literals outside src/wire/", () => {
   const src = tree({
@@ -56,7 +56,7 @@ describe("the registered ids", () => {
     );
   });
 
-  test("of this tree are the three formats the router speaks", async () => {
+  test("of this tree are the four formats the router speaks", async () => {
     const ids = await registeredFormatIds(join(import.meta.dir, "..", "..", "src"));
     expect([...ids].sort()).toEqual([...IDS].sort());
   });

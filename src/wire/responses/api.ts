@@ -220,9 +220,6 @@ export type ResponsesUsage = {
   total_tokens: number;
 };
 
-/** One SSE event: `event: <type>` and data `{type, sequence_number, …}`. */
-export type StreamEventBody = { type: string; sequence_number: number; [field: string]: unknown };
-
 /** `POST /v1/responses/input_tokens`. */
 export type InputTokensAnswer = { object: "response.input_tokens"; input_tokens: number };
 

@@ -80,7 +80,7 @@ export function httpContract(
 
   test("model listing: GET /v1/models from this format's clients is in its shape", async () => {
     const headers = new Headers(spec.clientHeaders(TOKEN));
-    expect(recogniseFormat("/v1/models", headers).id).toBe(id);
+    expect(recogniseFormat("/v1/models", headers).id).toBe(spec.listsAs ?? id);
     const res = await ask(running(), id, "/v1/models", { method: "GET" });
     expect(res.status).toBe(200);
     const groups = [...running().harness.runtime.config.groups.values()];

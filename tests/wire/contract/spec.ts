@@ -1,4 +1,5 @@
-import type { StatusQuirks } from "../../../src/ir";
+import { expect } from "bun:test";
+import type { RouterError, StatusQuirks } from "../../../src/ir";
 import type { FormatId } from "../../../src/wire";
 
 /**
@@ -18,6 +19,15 @@ export interface FormatSpec {
   unknownPath(group: string): string;
   /** Top-level body fields `peekRequest` refuses a generation without. */
   required: string[];
+  /** Request fields of the neutral form the format has no way to say: left out of its round trip. */
+  unexpressed?: string[];
+  /**
+   * The format whose model listing its clients get on `/v1/models`, when they carry no mark of
+   * their own (Responses clients are OpenAI's: the same key, the same listing).
+   */
+  listsAs?: FormatId;
+  /** The data of the format's in-stream error event, when it is not the error answer's body. */
+  streamErrorData?(err: RouterError): unknown;
   /** The statuses the format numbers differently (`statusFor`'s quirks). */
   statusQuirks?: StatusQuirks;
   /** Tests not run for this format, each group with the reason why. */
@@ -83,5 +93,16 @@ export const SPECS: Record<FormatId, FormatSpec> = {
     ],
     unknownPath: () => "/v1/responses/nothing",
     required: ["model"],
+    unexpressed: ["stop"],
+    listsAs: "openai",
+    // A stream fails with `response.failed`, its response carrying the error's code and message.
+    streamErrorData: (err) => ({
+      type: "response.failed",
+      response: expect.objectContaining({
+        object: "response",
+        status: "failed",
+        error: { code: expect.any(String), message: err.message },
+      }),
+    }),
   },
 };
