@@ -12,7 +12,8 @@ beforeEach(() => Object.values(m).forEach((x) => x.reset()));
 /** Answers the tool probe with the call it forces; everything else falls through to the echo. */
 const callsTool: Responder = (req) =>
   req.body?.tools ? { toolCalls: [{ name: "report_status", args: { status: "ok" } }] } : undefined;
-const all = () => configOf([good(m, "openai"), good(m, "anthropic"), good(m, "gemini")]);
+const all = () =>
+  configOf([good(m, "openai"), good(m, "anthropic"), good(m, "gemini"), good(m, "responses")]);
 const report = (out: string) => JSON.parse(out) as JsonReport;
 
 describe("--check=stream,tools", () => {
@@ -50,6 +51,13 @@ describe("--check=stream,tools", () => {
     expect(ge.find((r) => r.body.tools)!.body.toolConfig).toEqual({
       functionCallingConfig: { mode: "ANY" },
     });
+    // A responses model is probed at {api_base}/responses, stateless, within the API's minimum
+    // output budget (16), and its forced tool call is a required function call.
+    const re = m.responses.requests;
+    expect(re.map((r) => r.path)).toEqual(Array(3).fill("/v1/responses"));
+    expect(re.every((r) => r.body.store === false && r.body.max_output_tokens >= 16)).toBe(true);
+    expect(re.find((r) => r.body.stream === true)).toBeDefined();
+    expect(re.find((r) => r.body.tools)!.body.tool_choice).toBe("required");
   });
 
   test("the table gets a CHECK column and one row per probe", async () => {
