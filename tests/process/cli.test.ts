@@ -25,6 +25,11 @@ beforeAll(async () => {
     join(lab.dir, "body.json"),
     JSON.stringify({ model: "gpt", messages: [{ role: "user", content: "hi" }] }),
   );
+  // Codex's shape: items, not messages.
+  await writeFile(
+    join(lab.dir, "responses.json"),
+    JSON.stringify({ model: "gpt", input: [{ role: "user", content: "hi" }], stream: true }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -90,5 +95,15 @@ describe.skipIf(!ON_LINUX_X64)("the command line", () => {
       members: [{ model: "m", rank: 1 }],
     });
     expect(r.code).toBe(0);
+  });
+
+  test("explain knows a Responses body by its shape, and takes --format responses", async () => {
+    const found = await run(["explain", "gpt", "responses.json", "--json"]);
+    const told = await run(["explain", "gpt", "responses.json", "--json", "--format", "responses"]);
+    for (const r of [found, told]) {
+      expect(r.stderr).toBe("");
+      expect(JSON.parse(r.stdout)).toMatchObject({ group: "gpt", format: "responses" });
+      expect(r.code).toBe(0);
+    }
   });
 });
