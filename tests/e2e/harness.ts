@@ -1,5 +1,5 @@
 import { loadConfigText } from "../../src/config";
-import { createRuntime, type Runtime } from "../../src/core/runtime";
+import { loadRuntime, type Runtime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
@@ -89,7 +89,8 @@ router_settings:
       models: [{ name: an }]
 ${extraYaml}`;
   const config = loadConfigText(yaml, "e2e.yaml", {});
-  const runtime = createRuntime(config);
+  // Selectors in `extraYaml` run as they do in the server: on the jq engine.
+  const runtime = await loadRuntime(config);
   const router = serve(
     { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
     { runtime: () => runtime, token: TOKEN, log: silentLogger },
@@ -101,6 +102,7 @@ ${extraYaml}`;
     mocks,
     async stop() {
       await router.stop();
+      await runtime.close();
       await Promise.all(started.map((m) => m.stop()));
     },
   };
