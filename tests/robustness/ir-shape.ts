@@ -16,6 +16,8 @@ const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 const optNum = (v: unknown) => v === undefined || num(v);
 const optBool = (v: unknown) => v === undefined || typeof v === "boolean";
 
+/** The formats whose upstreams issue reasoning signatures (src/wire/signature.ts tags each). */
+const SIGNERS = ["anthropic", "gemini", "responses"];
 const EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh"];
 const FINISH_REASONS = [
   "stop",
@@ -65,7 +67,7 @@ class Checker {
   }
   signature(s: unknown, at: string): void {
     this.check(
-      s === undefined || (plain(s) && oneOf(s.source, ["anthropic", "gemini"]) && isStr(s.value)),
+      s === undefined || (plain(s) && oneOf(s.source, SIGNERS) && isStr(s.value)),
       () => `${at}.signature is ${show(s)}`,
     );
   }
@@ -165,7 +167,13 @@ export function requestProblems(ir: IRRequest): string[] {
   c.check(Array.isArray(ir.tools), () => "tools is not an array");
   (Array.isArray(ir.tools) ? ir.tools : []).forEach((t, i) =>
     c.check(
-      plain(t) && isStr(t.name) && plain(t.schema) && optStr(t.description) && optBool(t.strict),
+      plain(t) &&
+        isStr(t.name) &&
+        plain(t.schema) &&
+        optStr(t.description) &&
+        optBool(t.strict) &&
+        (t.freeform === undefined ||
+          (plain(t.freeform) && (t.freeform.format === undefined || plain(t.freeform.format)))),
       () => `tools[${i}] is ${show(t)}`,
     ),
   );
@@ -196,6 +204,7 @@ export function requestProblems(ir: IRRequest): string[] {
     () => `stop is ${show(ir.stop)}`,
   );
   c.check(optStr(ir.user), () => `user is ${show(ir.user)}`);
+  c.check(optStr(ir.promptCacheKey), () => `promptCacheKey is ${show(ir.promptCacheKey)}`);
   const rf: unknown = ir.responseFormat;
   c.check(
     rf === undefined ||
