@@ -1406,6 +1406,17 @@ const ERROR_EVENT: Record<ApiType, RegExp> = {
 };
 
 /**
+ * Whether a 2xx body carries an error. A Responses object always has `error`: null unless the
+ * response failed (then `status` is "failed" and `error` holds its code and message), as in the
+ * API reference's Response object; elsewhere any `error` key is one.
+ */
+function errorCarried(format: ApiType, body: object): boolean {
+  if (format !== "responses") return "error" in body;
+  const r = body as { error?: unknown; status?: unknown };
+  return (r.error !== undefined && r.error !== null) || r.status === "failed";
+}
+
+/**
  * What is wrong with an answer to a client of `format`, if anything: no answer, a 5xx, an error
  * not in the client's envelope, an unparseable or error-carrying 2xx, a stream without its end.
  */
@@ -1432,7 +1443,7 @@ export function outcomeProblem(format: ApiType, o: Outcome): string | undefined 
   try {
     const body = JSON.parse(o.text) as unknown;
     const first = Array.isArray(body) ? body[0] : body;
-    if (first && typeof first === "object" && "error" in first)
+    if (first && typeof first === "object" && errorCarried(format, first))
       return `error inside a 200: ${o.text.slice(0, 300)}`;
   } catch {
     return `200 with a body that is not JSON: ${o.text.slice(0, 200)}`;
