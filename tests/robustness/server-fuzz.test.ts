@@ -157,7 +157,7 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
   process.on("unhandledRejection", onCrash);
   logs = captureLogs({ level: "error" });
   const before = Object.fromEntries(
-    ["oa", "an", "ge"].map((m) => [m, h.runtime.health.inFlight(m)]),
+    ["oa", "an", "ge", "re"].map((m) => [m, h.runtime.health.inFlight(m)]),
   );
 
   const problems = new Map<string, { count: number; example: string }>();
@@ -207,7 +207,7 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
   const health = await send(h.base + "/health", {}, 2_000);
   await Bun.sleep(50);
   const after = Object.fromEntries(
-    ["oa", "an", "ge"].map((m) => [m, h.runtime.health.inFlight(m)]),
+    ["oa", "an", "ge", "re"].map((m) => [m, h.runtime.health.inFlight(m)]),
   );
   const mockCrashes = Object.values(h.mocks).flatMap((m) =>
     m.requests

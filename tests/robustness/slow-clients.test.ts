@@ -180,7 +180,7 @@ test(
         .slice(0, 10),
     ).toEqual([]);
     // Nothing a slow client did is still counted against a model.
-    expect(["oa", "an", "ge"].map((m) => h.runtime.health.inFlight(m))).toEqual([0, 0, 0]);
+    expect(["oa", "an", "ge", "re"].map((m) => h.runtime.health.inFlight(m))).toEqual([0, 0, 0, 0]);
     expect((await send(h.base + "/health", {})).status).toBe(200);
   },
   BODY_BOUND_MS + 15_000,
