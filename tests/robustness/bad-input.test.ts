@@ -38,7 +38,7 @@ afterAll(() => h.stop());
 beforeEach(() => Object.values(h.mocks).forEach((m) => m.reset()));
 
 /** Model names of the harness, to check that nothing stays counted as in flight. */
-const MODELS = ["oa", "an", "ge"];
+const MODELS = ["oa", "an", "ge", "re"];
 
 interface Route {
   client: ApiType;
@@ -196,6 +196,14 @@ describe("deeply nested values inside a valid request", () => {
     if (where === "field") setOwn(body, "x_deep", "__DEEP__");
     else if (r.client === "openai") body.tools[0].function.parameters.properties.city = "__DEEP__";
     else if (r.client === "anthropic") body.tools[0].input_schema.properties.city = "__DEEP__";
+    else if (r.client === "responses")
+      body.tools = [
+        {
+          type: "function",
+          name: "get_weather",
+          parameters: { type: "object", properties: { city: "__DEEP__" } },
+        },
+      ];
     else
       body.tools = [
         {
@@ -210,16 +218,32 @@ describe("deeply nested values inside a valid request", () => {
     return JSON.stringify(body).replace(marker, raw);
   }
 
+  /**
+   * A Responses upstream echoes the request's `tools` in its Response object, indented by two
+   * spaces per level in a non-streamed answer as api.openai.com sends it: its answer to a schema
+   * n levels deep holds about 3n² bytes. 10,000 levels come back as some 300 MB, over
+   * max_response_size, and the router's answer is its 502 saying so, in the client's format;
+   * 100,000 levels would be some 30 GB that no upstream builds, so that depth is not sent there.
+   */
+  const echoesSchema = (r: Route, where: "field" | "schema") =>
+    r.group === "responses" && where === "schema";
+  const overCap = (r: Route, o: Outcome) =>
+    o.status === 502 &&
+    o.text.includes("larger than max_response_size") &&
+    errorShapeProblem(r.client, o.status, o.text) === undefined;
+
   for (const r of ROUTES) {
     test(`1,000 to 100,000 levels in an extra field and in a tool schema: answered or a 4xx, never a 500, nothing left in flight: ${label(r)}`, async () => {
       const before = inFlight();
       const problems: string[] = [];
       for (const where of ["field", "schema"] as const) {
-        for (const depth of [1_000, 10_000, 100_000]) {
+        const depths = echoesSchema(r, where) ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+        for (const depth of depths) {
           const raw = where === "field" ? deepArray(depth) : deepSchema(depth);
           const o = await post(r, deepBody(r, where, raw));
           // Forwarding it (2xx, or the upstream's 4xx) and refusing it (400) are both fine.
-          const problem = outcomeProblem(r.client, o);
+          const problem =
+            echoesSchema(r, where) && overCap(r, o) ? undefined : outcomeProblem(r.client, o);
           if (problem) problems.push(`${where} depth ${depth}: ${problem}`);
         }
       }
@@ -341,6 +365,7 @@ describe("huge strings within the limit", () => {
       const body = validBody(r) as Record<string, any>;
       const huge = "x".repeat(20_000_000);
       if (r.client === "gemini") body.contents[0].parts[0].text = huge;
+      else if (r.client === "responses") body.input.at(-1).content = huge;
       else body.messages.at(-1).content = huge;
       const o = await post(r, JSON.stringify(body));
       expect(outcomeProblem(r.client, o)).toBeUndefined();
@@ -487,7 +512,7 @@ describe("unknown endpoints and methods", () => {
   const CASES: Case[] = [
     { client: "openai", method: "POST", path: "/v1/chat/completion", status: 404 },
     { client: "openai", method: "POST", path: "/v1/embeddings", status: 404 },
-    { client: "openai", method: "POST", path: "/v1/responses", status: 404 },
+    { client: "openai", method: "POST", path: "/v1/completions", status: 404 },
     { client: "openai", method: "GET", path: "/v1/chat/completions", status: 405 },
     { client: "openai", method: "PUT", path: "/v1/chat/completions", status: 405 },
     { client: "openai", method: "DELETE", path: "/v1/chat/completions", status: 405 },
@@ -496,6 +521,15 @@ describe("unknown endpoints and methods", () => {
     { client: "openai", method: "POST", path: "/v1/models", status: 405 },
     { client: "openai", method: "POST", path: "/v2/chat/completions", status: 404 },
     { client: "openai", method: "POST", path: "/v1/chat/completions/../../etc/passwd" },
+    // The Responses API's stateful endpoints (retrieve, cancel, compact): the router keeps no
+    // responses, so each is a 404 in OpenAI's shape, like every unknown path under /v1/responses/.
+    { client: "responses", method: "GET", path: "/v1/responses/resp_123", status: 404 },
+    { client: "responses", method: "POST", path: "/v1/responses/resp_123/cancel", status: 404 },
+    { client: "responses", method: "POST", path: "/v1/responses/compact", status: 404 },
+    { client: "responses", method: "POST", path: "/v1/responses/x/y/z", status: 404 },
+    { client: "responses", method: "GET", path: "/v1/responses", status: 405 },
+    { client: "responses", method: "DELETE", path: "/v1/responses", status: 405 },
+    { client: "responses", method: "GET", path: "/v1/responses/input_tokens", status: 405 },
     { client: "anthropic", method: "POST", path: "/v1/messages/batches", status: 404 },
     { client: "anthropic", method: "POST", path: "/v1/complete", status: 404 },
     { client: "anthropic", method: "GET", path: "/v1/messages", status: 405 },
