@@ -1553,6 +1553,14 @@ export function withToolSchemas(
       output_config: { format: { type: "json_schema", schema: schemas[0] ?? {} } },
     };
   }
+  if (format === "responses") {
+    return {
+      model,
+      input: "hi",
+      tools: schemas.map((s, i) => ({ type: "function", name: name(i), parameters: s })),
+      text: { format: { type: "json_schema", name: "out", schema: schemas[0] ?? {} } },
+    };
+  }
   return {
     contents: [{ role: "user", parts: [{ text: "hi" }] }],
     tools: [

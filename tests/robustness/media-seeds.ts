@@ -41,6 +41,21 @@ export function hugeMediaSeed(
       ],
     };
   }
+  if (format === "responses") {
+    return {
+      model,
+      max_output_tokens: 64,
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "describe these" },
+            ...urls.map((url) => ({ type: "input_image", image_url: url })),
+          ],
+        },
+      ],
+    };
+  }
   return {
     contents: [
       {

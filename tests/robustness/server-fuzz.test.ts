@@ -30,8 +30,8 @@ import {
 /**
  * The running router under a batch of bad bodies: mutations of valid requests (fields dropped,
  * replaced, retyped, garbage inserted), the same with their bytes cut or spliced, the same with
- * their model key duplicated or escaped (key-shapes.ts), and fully random JSON, to all three
- * client formats × all three groups × generate/stream/count. The
+ * their model key duplicated or escaped (key-shapes.ts), and fully random JSON, to all four
+ * client formats × all four groups × generate/stream/count. The
  * strict mocks refuse much of what passthrough forwards, with their own 4xx: that is a right
  * answer. What must never happen: a 5xx, an error outside the client's envelope, a hang, an
  * uncaught exception, a leaked in-flight count, or a router that is not healthy afterwards.
@@ -56,6 +56,8 @@ function path(s: Spec): string {
   if (s.client === "openai") return "/v1/chat/completions";
   if (s.client === "anthropic")
     return s.op === "count" ? "/v1/messages/count_tokens" : "/v1/messages";
+  if (s.client === "responses")
+    return s.op === "count" ? "/v1/responses/input_tokens" : "/v1/responses";
   const method =
     s.op === "count"
       ? "countTokens"
@@ -64,6 +66,20 @@ function path(s: Spec): string {
         : "generateContent";
   return `/v1beta/models/${s.group}:${method}${s.op === "stream" && s.geminiSse ? "?alt=sse" : ""}`;
 }
+
+const RESPONSES_COUNT = new Set([
+  "conversation",
+  "input",
+  "instructions",
+  "model",
+  "parallel_tool_calls",
+  "previous_response_id",
+  "reasoning",
+  "text",
+  "tool_choice",
+  "tools",
+  "truncation",
+]);
 
 /**
  * The seeds of a route, set up for the operation: a stream flag in the body where the format has
@@ -84,6 +100,9 @@ function seeds(client: ApiType, group: ApiType, op: Op): Json[] {
         { contents: body.contents! },
         { generateContentRequest: { model: `models/${group}`, ...body } },
       ];
+    // The parameters of POST /v1/responses/input_tokens (openai-node InputTokenCountParams).
+    if (op === "count" && client === "responses")
+      return [Object.fromEntries(Object.entries(body).filter(([k]) => RESPONSES_COUNT.has(k)))];
     if (op === "count") {
       for (const k of [
         "max_tokens",
