@@ -16,13 +16,14 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 beforeEach(() => Object.values(h.mocks).forEach((m) => m.reset()));
 
-const CLIENTS: ApiType[] = ["openai", "anthropic"];
+const CLIENTS: ApiType[] = ["openai", "anthropic", "responses"];
 
 function post(client: ApiType, schemas: Json[]) {
   const body = withToolSchemas(client, "gemini", schemas);
   // The response schema is the first tool's: leave it out, so the tool is what gets named.
   delete body.response_format;
   delete body.output_config;
+  delete body.text;
   return send(h.base + endpoint(client, "gemini"), {
     method: "POST",
     headers: { "content-type": "application/json", ...authHeaders(client) },
