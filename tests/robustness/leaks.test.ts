@@ -31,7 +31,15 @@ async function run(
 
 test("after a request refused inside an attempt (a body nested too deeply to re-serialise), the process exits on its own", async () => {
   const results = await Promise.all(
-    ["plain", "deep passthrough", "deep passthrough stream", "deep conversion"].map(run),
+    [
+      "plain",
+      "deep passthrough",
+      "deep passthrough stream",
+      "deep conversion",
+      "deep conversion to responses",
+      "deep responses passthrough",
+      "deep responses conversion",
+    ].map(run),
   );
   const summary = results.map((r) => ({
     kind: r.kind,
@@ -46,5 +54,8 @@ test("after a request refused inside an attempt (a body nested too deeply to re-
     { kind: "deep passthrough", status: "status 400", exits: "by itself" },
     { kind: "deep passthrough stream", status: "status 400", exits: "by itself" },
     { kind: "deep conversion", status: "status 400", exits: "by itself" },
+    { kind: "deep conversion to responses", status: "status 400", exits: "by itself" },
+    { kind: "deep responses passthrough", status: "status 400", exits: "by itself" },
+    { kind: "deep responses conversion", status: "status 400", exits: "by itself" },
   ]);
 }, 40_000);

@@ -14,9 +14,14 @@ const BODIES: Record<string, string> = {
   "deep passthrough": `{"model":"openai","messages":[{"role":"user","content":"hi"}],"x":${deep}}`,
   "deep passthrough stream": `{"model":"openai","stream":true,"messages":[{"role":"user","content":"hi"}],"x":${deep}}`,
   "deep conversion": `{"model":"anthropic","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":${deepSchema}}}}}]}`,
+  "deep conversion to responses": `{"model":"responses","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":${deepSchema}}}}}]}`,
+  "deep responses passthrough": `{"model":"responses","input":"hi","x":${deep}}`,
+  "deep responses conversion": `{"model":"anthropic","input":"hi","tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":{"a":${deepSchema}}}}]}`,
 };
+// The Responses client's kinds; the others are Chat Completions requests.
+const path = kind.startsWith("deep responses ") ? "/v1/responses" : "/v1/chat/completions";
 const h = await startHarness();
-const res = await fetch(`${h.base}/v1/chat/completions`, {
+const res = await fetch(h.base + path, {
   method: "POST",
   headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
   body: BODIES[kind],
