@@ -842,7 +842,7 @@ type Path = (string | number)[];
 /**
  * Values that have broken JSON decoders before: wrong types, prototype names used as keys or
  * enum values, surrogates, control characters, extreme numbers, and the enum words of all
- * three formats in the wrong places.
+ * formats in the wrong places.
  */
 const NASTY: Json[] = [
   null,
@@ -937,6 +937,33 @@ const NASTY: Json[] = [
   "llmr-g1:",
   "bGxtci1hMTp4",
   "skip_thought_signature_validator",
+  // Responses item, part, tool and event words, and its signature tag.
+  "message",
+  "input_text",
+  "output_text",
+  "input_image",
+  "input_file",
+  "function_call",
+  "function_call_output",
+  "custom_tool_call",
+  "custom_tool_call_output",
+  "reasoning",
+  "summary_text",
+  "reasoning_text",
+  "custom",
+  "namespace",
+  "grammar",
+  "web_search",
+  "completed",
+  "incomplete",
+  "failed",
+  "max_output_tokens",
+  "response.completed",
+  "response.failed",
+  "response.output_item.added",
+  "response.output_text.delta",
+  "response.function_call_arguments.delta",
+  "llmr-r1:x",
   "a".repeat(70),
   "x".repeat(5000),
   [],
@@ -978,6 +1005,12 @@ const KEYS = [
   "thoughtSignature",
   "generateContentRequest",
   "error",
+  "call_id",
+  "namespace",
+  "encrypted_content",
+  "output",
+  "item",
+  "output_index",
 ];
 
 export const nastyValue: fc.Arbitrary<Json> = fc.oneof(
