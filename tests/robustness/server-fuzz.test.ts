@@ -31,10 +31,10 @@ import {
  * The running router under a batch of bad bodies: mutations of valid requests (fields dropped,
  * replaced, retyped, garbage inserted), the same with their bytes cut or spliced, the same with
  * their model key duplicated or escaped (key-shapes.ts), and fully random JSON, to all four
- * client formats × all four groups × generate/stream/count. The
- * strict mocks refuse much of what passthrough forwards, with their own 4xx: that is a right
- * answer. What must never happen: a 5xx, an error outside the client's envelope, a hang, an
- * uncaught exception, a leaked in-flight count, or a router that is not healthy afterwards.
+ * client formats × all four groups × generate/stream/count. The strict mocks refuse much of
+ * what passthrough forwards, with their own 4xx: that is a right answer. What must never
+ * happen: a 5xx, an error outside the client's envelope, a hang, an upstream's key in an answer,
+ * an uncaught exception, a leaked in-flight count, or a router that is not healthy afterwards.
  */
 
 const COUNT = Number(process.env.FUZZ_SERVER_RUNS ?? 2000);
@@ -160,6 +160,15 @@ const specArb: fc.Arbitrary<Spec> = fc
 
 let h: Harness;
 let logs: LogCapture;
+
+/** An upstream's key in what the client got (body or a header): the router's secret, leaked. */
+function upstreamKeyIn(o: Outcome): string | undefined {
+  const seen = [o.text, ...[...o.headers].map(([k, v]) => `${k}: ${v}`)];
+  const key = Object.values(h.mocks)
+    .map((m) => m.apiKey)
+    .find((k) => seen.some((t) => t.includes(k)));
+  return key && `upstream key ${key} in the answer`;
+}
 beforeAll(async () => {
   h = await startHarness();
 });
@@ -197,7 +206,7 @@ test(`${COUNT} mutated, damaged and random requests: no 5xx, no hang, errors in 
       slowest = Math.max(slowest, o.ms);
       const key = `${s.client}→${s.group} ${s.op} ${o.status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
-      const problem = outcomeProblem(s.client, o);
+      const problem = outcomeProblem(s.client, o) ?? upstreamKeyIn(o);
       if (!problem) return;
       // Who made a 5xx: the router labels upstream answers it relays with the model that gave them.
       const origin =
