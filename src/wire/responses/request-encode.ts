@@ -142,8 +142,11 @@ function encodeReasoning(
   w: Warnings,
 ): ResponsesRequest["reasoning"] | undefined {
   if (!r) return undefined;
+  // Reasoning text comes back unless the client turned it off, as from the other upstreams
+  // (Anthropic sends thinking whenever it is on; Gemini is asked for its thoughts).
+  const summary = r.include !== false;
   if (r.effort)
-    return r.effort !== "none" && r.include
+    return r.effort !== "none" && summary
       ? { effort: r.effort, summary: "auto" }
       : { effort: r.effort };
   if (reasoningOff(r)) {
@@ -160,7 +163,7 @@ function encodeReasoning(
     out.effort = r.budget <= 2048 ? "low" : r.budget <= 12288 ? "medium" : "high";
     w.add("approximated", "reasoning.budget", `${r.budget} tokens → effort ${out.effort}`);
   }
-  if (r.include) out.summary = "auto";
+  if (summary) out.summary = "auto";
   return Object.keys(out).length ? out : undefined;
 }
 

@@ -219,7 +219,7 @@ describe("parameters", () => {
     expect(body.user).toBeUndefined();
   });
 
-  test("reasoning: effort as is, a summary when the client shows reasoning, budgets to efforts", () => {
+  test("reasoning: effort as is, a summary unless the client hides reasoning, budgets to efforts", () => {
     const encode = (reasoning: IRRequest["reasoning"]) => {
       const c = encodeCtx();
       const body = encodeOk({ reasoning }, c);
@@ -231,14 +231,20 @@ describe("parameters", () => {
       enc,
       [],
     ]);
-    expect(encode({ effort: "minimal" })).toEqual([{ effort: "minimal" }, enc, []]);
+    // Shown unless the client turned it off, as Anthropic and Gemini upstreams show theirs.
+    expect(encode({ effort: "minimal" })).toEqual([
+      { effort: "minimal", summary: "auto" },
+      enc,
+      [],
+    ]);
+    expect(encode({ effort: "low", include: false })).toEqual([{ effort: "low" }, enc, []]);
     expect(encode({ effort: "none", include: true })).toEqual([{ effort: "none" }, undefined, []]);
     expect(encode({ enabled: true, budget: 10000, include: true })).toEqual([
       { effort: "medium", summary: "auto" },
       enc,
       ["reasoning.budget"],
     ]);
-    expect(encode({ enabled: true })).toEqual([undefined, enc, []]);
+    expect(encode({ enabled: true })).toEqual([{ summary: "auto" }, enc, []]);
     expect(encode({ enabled: false })).toEqual([undefined, undefined, ["reasoning.enabled"]]);
   });
 

@@ -11,7 +11,7 @@ import { ctx, encodeCtx } from "./helpers";
  * What a Responses body keeps of an IR request: instructions joined, only OpenAI's own reasoning
  * (foreign signatures are never replayed), results split from the user's words and marked when
  * they are errors, assistant turns in a row as one, functions non-strict unless said, no stop,
- * seed or n, max_output_tokens of at least 16, no reasoning summary with effort none.
+ * seed or n, max_output_tokens of at least 16, a reasoning summary unless the effort is none.
  */
 function expectedRequest(x: IRRequest): IRRequest {
   const y: IRRequest = structuredClone(x);
@@ -53,6 +53,7 @@ function expectedRequest(x: IRRequest): IRRequest {
   }
   if (y.maxTokens !== undefined) y.maxTokens = Math.max(16, y.maxTokens);
   if (y.reasoning?.effort === "none") y.reasoning = { effort: "none" };
+  else if (y.reasoning) y.reasoning.include = true;
   delete y.stop;
   delete y.seed;
   delete y.n;
