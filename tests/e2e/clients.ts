@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { GoogleGenAI, type Content, type Part } from "@google/genai";
 import OpenAI from "openai";
+import type { MockKind } from "../mocks";
 import { TOKEN } from "./harness";
 
 /**
@@ -29,11 +30,14 @@ export interface Ask {
 }
 
 export interface Driver {
-  name: "openai" | "anthropic" | "gemini";
+  /** The SDK; the Responses API has two (clients-responses.ts). */
+  name: "openai" | "anthropic" | "gemini" | "openai-responses" | "ai-sdk-responses";
+  /** The wire format it speaks, which is also the mock kind and group of that format. */
+  format: MockKind;
   ask(a: Ask): Promise<{ outcome: Outcome; followUp: (result: string) => Promise<Outcome> }>;
 }
 
-const WEATHER = {
+export const WEATHER = {
   name: "get_weather",
   description: "Current weather for a city",
   schema: {
@@ -148,6 +152,7 @@ export function openaiDriver(base: string): Driver {
 
   return {
     name: "openai",
+    format: "openai",
     async ask(a) {
       const content: OpenAI.ChatCompletionContentPart[] = [{ type: "text", text: a.text }];
       if (a.imagePng)
@@ -240,6 +245,7 @@ export function anthropicDriver(base: string): Driver {
 
   return {
     name: "anthropic",
+    format: "anthropic",
     async ask(a) {
       const content: Anthropic.ContentBlockParam[] = [{ type: "text", text: a.text }];
       if (a.imagePng)
@@ -351,6 +357,7 @@ export function geminiDriver(base: string): Driver {
 
   return {
     name: "gemini",
+    format: "gemini",
     async ask(a) {
       const parts: Part[] = [{ text: a.text }];
       if (a.imagePng) parts.push({ inlineData: { mimeType: "image/png", data: a.imagePng } });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { MockKind, RecordedRequest } from "../mocks";
-import { anthropicDriver, geminiDriver, openaiDriver, type Driver } from "./clients";
+import type { Driver } from "./clients";
+import { DRIVERS } from "./clients-responses";
 import { startHarness, type Harness } from "./harness";
 
 /**
@@ -16,12 +17,18 @@ let h: Harness;
 let drivers: Driver[];
 beforeAll(async () => {
   h = await startHarness();
-  drivers = [openaiDriver(h.base), anthropicDriver(h.base), geminiDriver(h.base)];
+  drivers = DRIVERS.map((d) => d.make(h.base));
 });
 afterAll(() => h.stop());
 beforeEach(() => Object.values(h.mocks).forEach((m) => m.reset()));
 
 const body = (r: RecordedRequest) => r.body as Record<string, any>;
+
+/** A Responses request's input as a list of items (a string is one user message). */
+const responsesInput = (b: Record<string, any>): any[] =>
+  typeof b.input === "string" ? [{ role: "user", content: b.input }] : b.input;
+const partsText = (c: unknown): string =>
+  typeof c === "string" ? c : (c as any[]).map((p) => p.text ?? "").join("");
 
 function systemSeen(kind: MockKind, r: RecordedRequest): string {
   const b = body(r);
@@ -36,6 +43,15 @@ function systemSeen(kind: MockKind, r: RecordedRequest): string {
     return typeof b.system === "string"
       ? b.system
       : (b.system ?? []).map((s: any) => s.text).join("\n");
+  if (kind === "responses")
+    return [
+      b.instructions ?? "",
+      ...responsesInput(b)
+        .filter((m: any) => m.role === "system" || m.role === "developer")
+        .map((m: any) => partsText(m.content)),
+    ]
+      .filter(Boolean)
+      .join("\n");
   return (b.systemInstruction?.parts ?? []).map((p: any) => p.text).join("\n");
 }
 
@@ -49,6 +65,10 @@ function imageSeen(kind: MockKind, r: RecordedRequest): string | undefined {
     return b.messages
       .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
       .find((p: any) => p.type === "image")?.source.data;
+  if (kind === "responses")
+    return responsesInput(b)
+      .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+      .find((p: any) => p.type === "input_image")?.image_url;
   return b.contents.flatMap((c: any) => c.parts).find((p: any) => p.inlineData)?.inlineData.data;
 }
 
@@ -69,6 +89,11 @@ function toolResultSeen(kind: MockKind, r: RecordedRequest): string {
       ? block.content
       : block.content.map((p: any) => p.text).join("");
   }
+  if (kind === "responses")
+    return responsesInput(b)
+      .filter((it: any) => it.type === "function_call_output")
+      .map((it: any) => partsText(it.output))
+      .join();
   return JSON.stringify(
     b.contents.flatMap((c: any) => c.parts).find((p: any) => p.functionResponse).functionResponse
       .response,
@@ -78,17 +103,24 @@ function toolResultSeen(kind: MockKind, r: RecordedRequest): string {
 function toolNamesSeen(kind: MockKind, r: RecordedRequest): string[] {
   const b = body(r);
   if (kind === "openai") return (b.tools ?? []).map((t: any) => t.function.name);
-  if (kind === "anthropic") return (b.tools ?? []).map((t: any) => t.name);
+  if (kind === "anthropic" || kind === "responses") return (b.tools ?? []).map((t: any) => t.name);
   return (b.tools ?? []).flatMap((t: any) => t.functionDeclarations ?? []).map((d: any) => d.name);
 }
 
-const KINDS: MockKind[] = ["openai", "anthropic", "gemini"];
+const KINDS: MockKind[] = ["openai", "anthropic", "gemini", "responses"];
+// Each provider's own word for an answer cut at the token limit.
+const CUT: Record<MockKind, string> = {
+  openai: "length",
+  anthropic: "max_tokens",
+  gemini: "MAX_TOKENS",
+  responses: "max_output_tokens",
+};
 
-for (const clientKind of KINDS) {
-  for (const upstream of KINDS.filter((k) => k !== clientKind)) {
+for (const client of DRIVERS) {
+  for (const upstream of KINDS.filter((k) => k !== client.format)) {
     for (const stream of [false, true]) {
-      describe(`${clientKind} client → ${upstream} upstream${stream ? " (stream)" : ""}`, () => {
-        const driver = () => drivers.find((d) => d.name === clientKind)!;
+      describe(`${client.name} client → ${upstream} upstream${stream ? " (stream)" : ""}`, () => {
+        const driver = () => drivers.find((d) => d.name === client.name)!;
         const mock = () => h.mocks[upstream];
 
         test("text: content, finish, usage, model names the group", async () => {
@@ -161,6 +193,18 @@ for (const clientKind of KINDS) {
           expect(outcome.reasoning).toBe("pondering");
           expect(outcome.text).toBe("answer");
           expect(mock().requests[0]!.rejected).toBeUndefined();
+        });
+
+        test("an answer cut at the token limit finishes as the client's length", async () => {
+          mock().reply({
+            text: "cut short",
+            finish: CUT[upstream],
+            usage: { input: 5, output: 9 },
+          });
+          const { outcome } = await driver().ask({ group: upstream, stream, text: "go on" });
+          expect(outcome.text).toBe("cut short");
+          expect(outcome.finish).toBe("length");
+          expect(outcome.usage).toEqual({ input: 5, output: 9 });
         });
       });
     }
