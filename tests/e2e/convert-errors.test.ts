@@ -1,10 +1,12 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { ApiError } from "@google/genai";
+import { APICallError } from "ai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { closedPort } from "../helpers";
 import { startHarness, type Harness } from "./harness";
-import { sdkClient, type Failure, type SdkClient } from "./sdk-failures";
+import type { Failure, SdkClient } from "./sdk-failures";
+import { SDK_CLIENTS as CLIENTS, type ClientName } from "./sdk-failures-responses";
 
 /**
  * Upstream failures seen through each official SDK when the upstream speaks another format:
@@ -12,12 +14,16 @@ import { sdkClient, type Failure, type SdkClient } from "./sdk-failures";
  * (rate limit, overload, context overflow, auth, bad gateway), before and after a stream began.
  */
 
-// The three formats of this matrix (each mock kind but the Responses one).
-const KINDS = ["openai", "anthropic", "gemini"] as const;
+const KINDS = ["openai", "anthropic", "gemini", "responses"] as const;
 type Kind = (typeof KINDS)[number];
 
 // Each provider's own "overloaded" status, which is what its mock answers with.
-const OVERLOADED: Record<Kind, number> = { openai: 503, anthropic: 529, gemini: 503 };
+const OVERLOADED: Record<Kind, number> = {
+  openai: 503,
+  anthropic: 529,
+  gemini: 503,
+  responses: 503,
+};
 
 // What each provider really answers when the prompt is over the context window.
 const CONTEXT_OVERFLOW: Record<Kind, unknown> = {
@@ -45,17 +51,32 @@ const CONTEXT_OVERFLOW: Record<Kind, unknown> = {
       status: "INVALID_ARGUMENT",
     },
   },
+  responses: {
+    error: {
+      message:
+        "Your input exceeds the context window of this model. Please adjust your input and try again.",
+      type: "invalid_request_error",
+      param: "input",
+      code: "context_length_exceeded",
+    },
+  },
 };
 
 // Stream events before the second text delta: OpenAI opens with a role chunk; Anthropic with
-// message_start, content_block_start and a ping; Gemini's chunks are text from the first.
-const AFTER_TWO_DELTAS: Record<Kind, number> = { openai: 3, anthropic: 5, gemini: 2 };
+// message_start, content_block_start and a ping; Gemini's chunks are text from the first;
+// Responses with response.created, response.in_progress, output_item.added, content_part.added.
+const AFTER_TWO_DELTAS: Record<Kind, number> = {
+  openai: 3,
+  anthropic: 5,
+  gemini: 2,
+  responses: 6,
+};
 // "echo: alpha beta gamma" streams as "echo:", " alpha", " beta", " gamma".
 const PROMPT = "alpha beta gamma";
 const FIRST_TWO_DELTAS = "echo: alpha";
 
 let h: Harness;
-let clients: Record<Kind, SdkClient>;
+let clients: Record<ClientName, SdkClient>;
 
 beforeAll(async () => {
   // Nothing listens there, so connecting is refused at once.
@@ -64,6 +85,7 @@ beforeAll(async () => {
     openai: `http://127.0.0.1:${port}/v1`,
     anthropic: `http://127.0.0.1:${port}`,
     gemini: `http://127.0.0.1:${port}/v1beta`,
+    responses: `http://127.0.0.1:${port}/v1`,
   };
   const groups = KINDS.flatMap((k) => [
     `    - name: badkey-${k}\n      models: [{ name: badkey-${k} }]`,
@@ -75,8 +97,8 @@ beforeAll(async () => {
       `  - model_name: dead-${k}\n    llm_params:\n      api_type: ${k}\n      model: ${k}-upstream\n      api_base: ${closedBase[k]}\n      api_key: sk-upstream-${k}`,
     ]).join("\n"),
   );
-  clients = Object.fromEntries(KINDS.map((k) => [k, sdkClient(k, h.base)])) as Record<
-    Kind,
+  clients = Object.fromEntries(CLIENTS.map((c) => [c.name, c.make(h.base)])) as Record<
+    ClientName,
     SdkClient
   >;
 });
@@ -85,7 +107,11 @@ beforeEach(() => Object.values(h.mocks).forEach((m) => m.reset()));
 
 type ErrorClass = abstract new (...args: never[]) => unknown;
 
-/** The same failure as each SDK must present it: status, the SDK's own class, and its type/code field. */
+/**
+ * The same failure as each SDK must present it: status (by the client's format), the SDK's own
+ * class, and its type/code field. The Responses API's errors are OpenAI's: the AI SDK is held to
+ * the openai SDK's type and code, in its own APICallError.
+ */
 interface Expected {
   status: Record<Kind, number>;
   openai: { cls: ErrorClass; type?: string; code?: string | null };
@@ -93,14 +119,15 @@ interface Expected {
   gemini: { status: string };
 }
 
-function expectFailure(kind: Kind, f: Failure, want: Expected): void {
-  expect({ status: f.status }).toEqual({ status: want.status[kind] });
+function expectFailure(name: ClientName, f: Failure, want: Expected): void {
+  const format = CLIENTS.find((c) => c.name === name)!.format;
+  expect({ status: f.status }).toEqual({ status: want.status[format] });
   expect(f.message.length).toBeGreaterThan(0);
-  if (kind === "openai") {
-    expect(f.error).toBeInstanceOf(want.openai.cls);
+  if (format === "openai" || format === "responses") {
+    expect(f.error).toBeInstanceOf(name === "ai-sdk-responses" ? APICallError : want.openai.cls);
     if (want.openai.type !== undefined) expect(f.type).toBe(want.openai.type);
     if (want.openai.code !== undefined) expect(f.code).toBe(want.openai.code);
-  } else if (kind === "anthropic") {
+  } else if (format === "anthropic") {
     expect(f.error).toBeInstanceOf(want.anthropic.cls);
     expect(f.type).toBe(want.anthropic.type);
   } else {
@@ -109,7 +136,12 @@ function expectFailure(kind: Kind, f: Failure, want: Expected): void {
   }
 }
 
-const all = (n: number): Record<Kind, number> => ({ openai: n, anthropic: n, gemini: n });
+const all = (n: number): Record<Kind, number> => ({
+  openai: n,
+  anthropic: n,
+  gemini: n,
+  responses: n,
+});
 
 const BAD_GATEWAY: Expected = {
   status: all(502),
@@ -119,8 +151,8 @@ const BAD_GATEWAY: Expected = {
   gemini: { status: "UNAVAILABLE" },
 };
 
-for (const clientKind of KINDS) {
-  for (const upstream of KINDS.filter((k) => k !== clientKind)) {
+for (const { name: clientKind, format } of CLIENTS) {
+  for (const upstream of KINDS.filter((k) => k !== format)) {
     describe(`${clientKind} client → ${upstream} upstream: errors before any answer`, () => {
       const client = () => clients[clientKind];
       const mock = () => h.mocks[upstream];
@@ -142,7 +174,7 @@ for (const clientKind of KINDS) {
         mock().fault({ kind: "status", status: OVERLOADED[upstream] });
         const f = await client().fail(upstream);
         expectFailure(clientKind, f, {
-          status: { openai: 503, anthropic: 529, gemini: 503 },
+          status: { openai: 503, anthropic: 529, gemini: 503, responses: 503 },
           openai: { cls: OpenAI.InternalServerError, type: "server_error" },
           anthropic: { cls: Anthropic.OverloadedError, type: "overloaded_error" },
           gemini: { status: "UNAVAILABLE" },
@@ -203,9 +235,13 @@ for (const clientKind of KINDS) {
         expect(run.finish).toBeUndefined();
         const f = run.failure;
         expect(f).toBeDefined();
-        // OpenAI's mock sends a generic server_error; the other two send their overload error.
-        const overloaded = upstream !== "openai";
-        if (clientKind === "openai") {
+        // OpenAI's mocks send a generic server_error; the other two send their overload error.
+        const overloaded = upstream === "anthropic" || upstream === "gemini";
+        if (format === "responses") {
+          // response.failed, its error's code the one Codex acts on; the AI SDK derives a status.
+          expect(f!.code).toBe(overloaded ? "server_is_overloaded" : "server_error");
+          if (clientKind === "ai-sdk-responses") expect(f!.status).toBe(overloaded ? 503 : 500);
+        } else if (clientKind === "openai") {
           // The SDK turns a `data: {"error":…}` frame into a status-less APIError.
           expect(f!.error).toBeInstanceOf(OpenAI.APIError);
           expect(f!.status).toBeUndefined();
@@ -229,9 +265,14 @@ for (const clientKind of KINDS) {
         const run = await client().stream(upstream, PROMPT);
         expect(run.text).toBe(FIRST_TWO_DELTAS);
         // Left alone, each SDK would end quietly here (OpenAI without [DONE], Anthropic without
-        // message_stop, Gemini without finishReason): only an error the router writes makes it throw.
+        // message_stop, Gemini without finishReason, Responses without response.completed): only
+        // an error the router writes makes it throw (or, for Responses, a response.failed).
         expect(run.finish).toBeUndefined();
         expect(run.failure).toBeDefined();
+        if (format === "responses") {
+          expect(run.failure!.code).toBe("server_error");
+          return;
+        }
         const cls =
           clientKind === "openai"
             ? OpenAI.APIError

@@ -38,8 +38,8 @@ export interface SdkClient {
   stream(group: string, text: string): Promise<StreamRun>;
 }
 
-async function failureOf(
-  call: () => Promise<unknown>,
+export async function failureOf(
+  call: () => PromiseLike<unknown>,
   classify: (e: unknown) => Failure,
 ): Promise<Failure> {
   let result: unknown;
