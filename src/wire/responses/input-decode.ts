@@ -11,6 +11,7 @@ import { decodeArguments } from "../openai/arguments-decode";
 import { asObject, at, bad, fields, isObject, looseObject, looseString, type Json } from "../read";
 import { signatureFromText } from "../signature";
 import { decodeContent, systemText } from "./content-decode";
+import { sealReasoning } from "./reasoning-seal";
 import { resolveName, type DecodedTools } from "./tools-decode";
 
 const { optString, reqString } = fields;
@@ -189,6 +190,8 @@ function decodeReasoning(item: Json, path: string, st: ItemState): void {
   const part: ReasoningPart = { type: "reasoning", text };
   if (encrypted) {
     const sig = signatureFromText(encrypted, "responses");
+    if (sig?.source === "responses")
+      sig.value = sealReasoning(optString(item, "id", path), sig.value);
     if (sig) part.signature = sig;
   }
   st.conv.addAssistant(part);

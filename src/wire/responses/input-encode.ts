@@ -13,6 +13,7 @@ import type { EncodeRequestContext } from "../codec";
 import { defaultFilename, encodeDataUrl, sniffMime } from "../openai/media";
 import { reject } from "../read";
 import type { InputFile, InputImage, InputItem, InputText, OutputText } from "./api";
+import { unsealReasoning } from "./reasoning-seal";
 
 /**
  * IR messages → Responses `input` items. The Responses API checks the pairing of calls and
@@ -120,10 +121,12 @@ function encodeAssistant(
     if (p.type === "reasoning") {
       // Only OpenAI's own encrypted reasoning can be replayed; other signatures mean nothing here.
       if (p.signature?.source === "responses") {
+        const { id, encrypted } = unsealReasoning(p.signature.value);
         input.push({
           type: "reasoning",
+          ...(id ? { id } : {}),
           summary: p.text ? [{ type: "summary_text", text: p.text }] : [],
-          encrypted_content: p.signature.value,
+          encrypted_content: encrypted,
         });
         replays = true;
       } else if (!p.signature && p.redacted === undefined && p.text !== "")

@@ -4,6 +4,7 @@ import { synthId } from "../ids";
 import { isObject, looseString, type Json } from "../read";
 import { signatureFromText } from "../signature";
 import { decodeArguments } from "../openai/arguments-decode";
+import { sealReasoning } from "./reasoning-seal";
 
 /** Reading one output item of an upstream's answer: the whole answer's and the stream's `done`. */
 
@@ -56,10 +57,15 @@ function reasoningText(item: Json): string {
   return (summary.length ? summary : textsOf(item.content, "reasoning_text")).join("\n\n");
 }
 
-/** Whatever the upstream's signature is, tagged foreign ones keep their source. */
+/**
+ * Whatever the upstream's signature is, tagged foreign ones keep their source; OpenAI's own
+ * carries its item's id, to be replayed with it.
+ */
 export const reasoningSignature = (item: Json) => {
   const enc = looseString(item.encrypted_content);
-  return enc ? signatureFromText(enc, "responses") : undefined;
+  const sig = enc ? signatureFromText(enc, "responses") : undefined;
+  if (sig?.source === "responses") sig.value = sealReasoning(looseString(item.id), sig.value);
+  return sig;
 };
 
 export function reasoningPart(item: Json): ReasoningPart | undefined {

@@ -9,6 +9,7 @@ import type {
   ResponsesUsage,
 } from "./api";
 import type { ResponseEnd } from "./finish";
+import { unsealReasoning } from "./reasoning-seal";
 
 /**
  * The output items and the response object a Responses client is given, whole: the
@@ -42,7 +43,11 @@ export function reasoningItem(id: string, text: string, signature?: Signature): 
     id,
     type: "reasoning",
     summary: text ? [{ type: "summary_text", text }] : [],
-    encrypted_content: signature ? signatureToText(signature, "responses") : null,
+    encrypted_content: !signature
+      ? null
+      : signature.source === "responses"
+        ? unsealReasoning(signature.value).encrypted
+        : signatureToText(signature, "responses"),
   };
 }
 

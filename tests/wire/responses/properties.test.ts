@@ -5,6 +5,7 @@ import { routerError, type ErrorCode } from "../../../src/ir/error";
 import type { FinishReason, IRResponse, Usage } from "../../../src/ir/response";
 import type { StreamEvent } from "../../../src/ir/stream";
 import { responsesCodec } from "../../../src/wire/responses/codec";
+import { unsealReasoning } from "../../../src/wire/responses/reasoning-seal";
 import { ctx, GROUP } from "./helpers";
 import { decodeStream, encodeStream, fixtureText } from "./stream-helpers";
 
@@ -140,6 +141,18 @@ const part: fc.Arbitrary<AssistantPart> = fc.oneof(
     })),
 );
 
+/**
+ * OpenAI's signatures come back with the id of the item that carried them, an id the encoder
+ * chose: they are compared by their encrypted_content.
+ */
+function withoutItemIds<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x), (key, v) =>
+    v?.source === "responses" && typeof v.value === "string"
+      ? { ...v, value: unsealReasoning(v.value).encrypted }
+      : v,
+  );
+}
+
 function expectedResponse(x: IRResponse): IRResponse {
   const parts: AssistantPart[] = [];
   let said = "";
@@ -185,7 +198,9 @@ test("decodeResponse(encodeResponse(x)) equals x, for what Responses can express
       (r) => {
         const x: IRResponse = { ...r, model: "upstream-model" };
         const wire = JSON.parse(JSON.stringify(responsesCodec.encodeResponse(x, toolCtx())));
-        expect(responsesCodec.decodeResponse(wire, toolCtx())).toEqual(expectedResponse(x));
+        expect(withoutItemIds(responsesCodec.decodeResponse(wire, toolCtx()))).toEqual(
+          expectedResponse(x),
+        );
       },
     ),
     { numRuns: 300 },
@@ -298,7 +313,7 @@ test("stream: decode(encode(events)) gives the same events, for what Responses c
         );
       }
       const decoded = await decodeStream(encodeStream(events, toolCtx()), toolCtx());
-      expect(comparable(decoded)).toEqual(comparable(expected));
+      expect(withoutItemIds(comparable(decoded))).toEqual(comparable(expected));
     }),
     { numRuns: 300 },
   );

@@ -554,6 +554,34 @@ describe("input", () => {
     expect(unsigned.include).toBeUndefined();
     expect(warnedFields(plain)).toEqual(["reasoning"]);
   });
+
+  test("reasoning goes back with the id of the item that carried it, as OpenAI issued both", () => {
+    // As a client of another format hands the signature back: the item's id and its content.
+    const item = { type: "reasoning", id: "rs_68c1", encrypted_content: "gAAAAABo-enc" };
+    const decoded = decodeRequestOk({
+      input: [
+        { role: "user", content: "hi" },
+        { ...item, summary: [{ type: "summary_text", text: "thought" }] },
+        { role: "assistant", content: "done" },
+      ],
+    });
+    expect(encodeOk({ messages: decoded.messages }).input[1]).toEqual({
+      ...item,
+      summary: [{ type: "summary_text", text: "thought" }],
+    });
+    const bare = encodeOk({
+      messages: [
+        ask,
+        {
+          role: "assistant",
+          parts: [
+            { type: "reasoning", text: "", signature: { source: "responses", value: "enc" } },
+          ],
+        },
+      ],
+    });
+    expect(bare.input[1]).toEqual({ type: "reasoning", summary: [], encrypted_content: "enc" });
+  });
 });
 
 describe("scale", () => {

@@ -29,7 +29,10 @@ test("a recorded answer: reasoning with its encrypted_content, then the message"
   const [thought] = res.parts;
   expect(thought!.type === "reasoning" && thought.text).toStartWith("**Reporting final result**");
   expect(thought!.type === "reasoning" && thought.signature?.source).toBe("responses");
-  expect(thought!.type === "reasoning" && thought.signature?.value).toStartWith("gAAAAABpPMlc");
+  // The item's id travels with its encrypted_content: both are replayed.
+  expect(thought!.type === "reasoning" && thought.signature?.value).toStartWith(
+    "rs_0f35ed53160b395301693cc95817ac8190b978637daea4987e gAAAAABpPMlc",
+  );
   expect(res.finish).toEqual({ reason: "stop" });
   expect(res.usage).toEqual({
     input: 865,

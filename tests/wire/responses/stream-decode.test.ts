@@ -42,7 +42,9 @@ describe("recorded streams", () => {
     const [sig] = ofType(events, "reasoning_signature");
     // The item's last word: output_item.done carries a new value, not the one of .added.
     expect(sig!.signature.source).toBe("responses");
-    expect(sig!.signature.value).toStartWith("gAAAAABpPDIVOKrsHNZ0Gws");
+    expect(sig!.signature.value).toStartWith(
+      "rs_01830d662ab3856501693c321405c88190be3ab04d5782d5f9 gAAAAABpPDIVOKrsHNZ0Gws",
+    );
     expect(ofType(events, "tool_start")).toEqual([
       { type: "tool_start", index: 0, id: "call_AB6AaRZ1FYZB2RwS6A5vbdqn", name: "calculator" },
     ]);
@@ -150,7 +152,7 @@ describe("items in any order a server sends", () => {
     expect(reasoningOf(events)).toBe("first\n\nsecond");
     expect(ofType(events, "reasoning_signature")[0]!.signature).toEqual({
       source: "responses",
-      value: "enc",
+      value: "rs_1 enc",
     });
     expect(textOf(events)).toBe("hi");
     expect(argsOf(events, 0)).toBe("{}");
