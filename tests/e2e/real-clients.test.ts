@@ -19,7 +19,7 @@ import { fileReader, requestsWithResult } from "./real-clients/script";
  * The real Claude Code and Gemini CLI, headless, finish a tool-using task through the router: the
  * scripted upstream asks for the CLI's own file-reading tool and answers from its result, so the
  * secret in the file can only reach stdout through a full tool round trip. Each CLI runs against
- * its own format (passthrough) and against both others (converted both ways).
+ * its own format (passthrough) and against every other (converted both ways), the Responses API too.
  */
 
 const FILE = "notes.txt";
@@ -36,9 +36,11 @@ const CASES: Case[] = [
   { cli: "Claude Code", prepare: claudeCode, group: "anthropic" },
   { cli: "Claude Code", prepare: claudeCode, group: "openai" },
   { cli: "Claude Code", prepare: claudeCode, group: "gemini" },
+  { cli: "Claude Code", prepare: claudeCode, group: "responses" },
   { cli: "Gemini CLI", prepare: geminiCli, group: "gemini" },
   { cli: "Gemini CLI", prepare: geminiCli, group: "openai" },
   { cli: "Gemini CLI", prepare: geminiCli, group: "anthropic" },
+  { cli: "Gemini CLI", prepare: geminiCli, group: "responses" },
 ];
 
 let h: Harness;
