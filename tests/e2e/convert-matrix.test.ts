@@ -195,6 +195,26 @@ for (const client of DRIVERS) {
           expect(mock().requests[0]!.rejected).toBeUndefined();
         });
 
+        test("reasoning before a tool call goes back to the upstream that issued it", async () => {
+          mock().reply({
+            thinking: { text: "weather first" },
+            toolCalls: [{ name: "get_weather", args: { city: "Oslo" } }],
+          });
+          const { outcome, followUp } = await driver().ask({
+            group: upstream,
+            stream,
+            text: "weather in Oslo?",
+            tool: true,
+            think: true,
+          });
+          expect(outcome.reasoning).toBe("weather first");
+          expect(outcome.finish).toBe("tool_calls");
+          const answer = await followUp("sunny");
+          // The strict mocks refuse a signature (or encrypted_content) they did not issue.
+          expect(mock().requests[1]!.rejected).toBeUndefined();
+          expect(answer.text).toBe("echo: sunny");
+        });
+
         test("an answer cut at the token limit finishes as the client's length", async () => {
           mock().reply({
             text: "cut short",
