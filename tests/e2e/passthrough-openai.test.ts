@@ -144,6 +144,13 @@ describe("OpenAI SDK → router → OpenAI upstream (passthrough)", () => {
   test("models.list shows the groups", async () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
-    expect(ids.sort()).toEqual(["anthropic", "anthropic-nobeta", "gemini", "mixed", "openai"]);
+    expect(ids.sort()).toEqual([
+      "anthropic",
+      "anthropic-nobeta",
+      "gemini",
+      "mixed",
+      "openai",
+      "responses",
+    ]);
   });
 });
