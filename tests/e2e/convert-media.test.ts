@@ -103,6 +103,11 @@ const geminiInline = (r: RecordedRequest) =>
     .flatMap((c: any) => c.parts)
     .filter((p: any) => p.inlineData)
     .map((p: any) => p.inlineData);
+/** The image block an Anthropic request carries. */
+const anthropicImage = (r: RecordedRequest) =>
+  (r.body as any).messages
+    .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
+    .find((b: any) => b.type === "image");
 
 describe("remote images, OpenAI client", () => {
   test("→ Gemini: the router downloads the URL and sends the bytes inline", async () => {
@@ -196,10 +201,60 @@ describe("remote images, OpenAI client", () => {
     expect(res.choices[0]!.message.content).toBe("echo: what is this");
     const seen = h.mocks.anthropic.requests[0]!;
     expect(seen.rejected).toBeUndefined();
-    const blocks = (seen.body as any).messages.flatMap((m: any) =>
-      Array.isArray(m.content) ? m.content : [],
-    );
-    expect(blocks.find((b: any) => b.type === "image")).toEqual({
+    expect(anthropicImage(seen)).toEqual({ type: "image", source: { type: "url", url } });
+    expect(hits).toEqual([]);
+  });
+
+  test("→ Responses: the URL goes through as an input_image URL, never downloaded", async () => {
+    const url = `${imageBase}/cat.png`;
+    const res = await askOpenAI("responses", url);
+    expect(res.choices[0]!.message.content).toBe("echo: what is this");
+    const seen = h.mocks.responses.requests[0]!;
+    expect(seen.rejected).toBeUndefined();
+    expect((seen.body as any).input[0].content[1]).toMatchObject({
+      type: "input_image",
+      image_url: url,
+    });
+    expect(hits).toEqual([]);
+  });
+});
+
+describe("remote images, Responses client", () => {
+  const askResponses = (group: string, url: string) =>
+    openai.responses.create({
+      model: group,
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "what is this" },
+            { type: "input_image", image_url: url, detail: "auto" },
+          ],
+        },
+      ],
+    });
+
+  test("→ Gemini: the URL is downloaded and inlined", async () => {
+    const res = await askResponses("gemini", `${imageBase}/cat.png`);
+    expect(res.output_text).toBe("echo: what is this");
+    expect(hits).toEqual(["/cat.png"]);
+    expect(geminiInline(h.mocks.gemini.requests[0]!)).toEqual([
+      { mimeType: "image/png", data: PNG },
+    ]);
+  });
+
+  test("→ Gemini, the URL answers 404: 400 in OpenAI's format naming the media, upstream untouched", async () => {
+    const url = `${imageBase}/gone.png`;
+    const err = await askResponses("gemini", url).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ error: { message: `could not download media #1 (${url})` } });
+    expect(h.mocks.gemini.requests).toHaveLength(0);
+  });
+
+  test("→ Anthropic: the URL goes through as a url image source, never downloaded", async () => {
+    const url = `${imageBase}/cat.png`;
+    expect((await askResponses("anthropic", url)).output_text).toBe("echo: what is this");
+    expect(anthropicImage(h.mocks.anthropic.requests[0]!)).toEqual({
       type: "image",
       source: { type: "url", url },
     });
