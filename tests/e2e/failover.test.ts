@@ -23,7 +23,11 @@ beforeAll(async () => {
     - name: fo-dead
       models: [{ name: dead, weight: 100 }, { name: oa, weight: 1 }]
     - name: all-dead
-      models: [{ name: dead, weight: 100 }, { name: dead2, weight: 1 }]`,
+      models: [{ name: dead, weight: 100 }, { name: dead2, weight: 1 }]
+    - name: fo-re
+      models: [{ name: re, weight: 100 }, { name: an, weight: 1 }]
+    - name: fo-to-re
+      models: [{ name: an, weight: 100 }, { name: re, weight: 1 }]`,
     () => `  - model_name: dead
     llm_params: { api_type: openai, model: gone, api_base: "${DEAD}", api_key: k }
   - model_name: dead2
@@ -34,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 beforeEach(() => {
   Object.values(h.mocks).forEach((m) => m.reset());
-  for (const m of ["oa", "an", "dead", "dead2"])
+  for (const m of ["oa", "an", "re", "dead", "dead2"])
     for (let i = 0; i < 8; i++) h.runtime.health.success(m);
 });
 
@@ -106,6 +110,45 @@ describe("after the first byte the attempt is committed", () => {
     })().catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(text.length).toBeGreaterThan(0);
+    expect(h.mocks.anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe("groups with a Responses upstream", () => {
+  const events = async (stream: AsyncIterable<OpenAI.Responses.ResponseStreamEvent>) => {
+    const seen: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const e of stream) seen.push(e);
+    return seen;
+  };
+
+  test("a Chat client: the Responses upstream answers 500 → the next model, converted", async () => {
+    h.mocks.responses.fault({ kind: "status", status: 500 });
+    const { data, response } = await ask("fo-re");
+    expect(data.choices[0]!.message.content).toBe("echo: hello again");
+    expect(response.headers.get("x-llm-router-model")).toBe("an");
+    expect(response.headers.get("x-llm-router-attempts")).toBe("2");
+    expect(h.runtime.health.effectiveWeight("re", 100)).toBe(50);
+  });
+
+  test("a Responses client, streamed: a reset before the first byte → the next model's stream", async () => {
+    h.mocks.anthropic.fault({ kind: "reset" });
+    const { data, response } = await client.responses
+      .create({ model: "fo-to-re", input: "hello again", stream: true })
+      .withResponse();
+    const seen = await events(data);
+    expect(response.headers.get("x-llm-router-model")).toBe("re");
+    expect(seen.at(-1)).toMatchObject({ type: "response.completed" });
+    const text = seen.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : []));
+    expect(text.join("")).toBe("echo: hello again");
+  });
+
+  test("a Responses client: a failure after the first event is response.failed; no next model", async () => {
+    h.mocks.responses.fault({ kind: "midstream-error", afterChunks: 5 });
+    const seen = await events(
+      await client.responses.create({ model: "fo-re", input: "hello again", stream: true }),
+    );
+    expect(seen.at(-1)).toMatchObject({ type: "response.failed" });
+    expect(seen.some((e) => e.type === "response.output_text.delta")).toBe(true);
     expect(h.mocks.anthropic.requests).toHaveLength(0);
   });
 });
