@@ -24,6 +24,14 @@ test("a converted answer's usage reaches the request line, streamed and not", as
       messages: [{ role: "user", content: "four five" }],
     });
     for await (const _ of stream);
+    // The Responses API both ways: its client converted for Anthropic, a Chat stream from it.
+    await client.responses.create({ model: "mixed", input: "six seven eight nine" });
+    const fromResponses = await client.chat.completions.create({
+      model: "responses",
+      stream: true,
+      messages: [{ role: "user", content: "ten" }],
+    });
+    for await (const _ of fromResponses);
     await Bun.sleep(20);
     const lines = cap.records().filter((r) => r.msg === "request");
     const byGroup = Object.fromEntries(lines.map((r) => [r.group, r]));
@@ -38,6 +46,18 @@ test("a converted answer's usage reaches the request line, streamed and not", as
       model: "ge",
       input_tokens: 2,
       output_tokens: 3,
+    });
+    expect(byGroup.mixed).toMatchObject({
+      status: 200,
+      model: "an",
+      input_tokens: 4,
+      output_tokens: 5,
+    });
+    expect(byGroup.responses).toMatchObject({
+      status: 200,
+      model: "re",
+      input_tokens: 1,
+      output_tokens: 2,
     });
   } finally {
     cap.stop();
