@@ -61,21 +61,32 @@ const AMBIGUOUS: [string, (group: string) => string][] = [
   ["an escaped key elsewhere at the top level", (g) => `{"model":"${g}","\\u0074emperature":0.5`],
 ];
 
+/** The rest of a body after its model: one user turn saying `text` (as JSON string contents). */
+const chat = (text: string) => `"messages":[{"role":"user","content":"${text}"}]`;
+
 describe.each([
-  ["OpenAI", "/v1/chat/completions", "openai-plain", "openai", "gpt-upstream", ""],
+  ["OpenAI", "/v1/chat/completions", "openai-plain", "openai", "gpt-upstream", chat],
   [
     "Anthropic",
     "/v1/messages",
     "anthropic-plain",
     "anthropic",
     "claude-upstream",
-    ',"max_tokens":16',
+    (text: string) => `"max_tokens":16,${chat(text)}`,
   ],
-] as const)("%s passthrough", (_, path, group, mock, upstreamModel, extra) => {
+  [
+    "Responses",
+    "/v1/responses",
+    "responses",
+    "responses",
+    "gpt-responses-upstream",
+    (text: string) => `"input":[{"role":"user","content":"${text}"}]`,
+  ],
+] as const)("%s passthrough", (_, path, group, mock, upstreamModel, turn) => {
   test.each(AMBIGUOUS)(
     "%s: the upstream gets one model key, the configured model",
     async (_, start) => {
-      const body = `${start(group)}${extra},"messages":[{"role":"user","content":"hi"}]}`;
+      const body = `${start(group)},${turn("hi")}}`;
       const res = await fetch(`${h.base}${path}`, {
         method: "POST",
         headers: {
@@ -96,7 +107,7 @@ describe.each([
   );
 
   test("an unambiguous body keeps its bytes: only the model value changes", async () => {
-    const body = `{"model":"${group}"${extra},"messages":[{"role":"user","content":"h\\u0069"}],  "metadata" :{"user_id":"u"}}`;
+    const body = `{"model":"${group}",${turn("h\\u0069")},  "metadata" :{"user_id":"u"}}`;
     const res = await fetch(`${h.base}${path}`, {
       method: "POST",
       headers: {

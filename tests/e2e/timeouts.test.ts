@@ -135,7 +135,14 @@ describe("passthrough streams that end badly end with the client format's in-str
       body: { contents: [{ role: "user", parts: [{ text: "a b c" }] }] },
       tail: /data: \{"error":\{"code":502/,
     },
+    {
+      group: "responses",
+      path: "/v1/responses",
+      body: { model: "responses", stream: true, input: "a b c" },
+      tail: /event: response\.failed\ndata: \{"type":"response\.failed","response":\{[^\n]*"status":"failed"/,
+    },
   ] as const;
+  const model = { openai: "oa", anthropic: "an", gemini: "ge", responses: "re" } as const;
   for (const c of cases) {
     test(`${c.group}: a stream closed without its end marker`, async () => {
       h.mocks[c.group].fault({ kind: "truncate", afterChunks: 2 });
@@ -152,11 +159,7 @@ describe("passthrough streams that end badly end with the client format's in-str
       const text = await res.text();
       expect(text).toMatch(c.tail);
       await Bun.sleep(5);
-      expect(
-        h.runtime.health.inFlight(
-          c.group === "openai" ? "oa" : c.group === "anthropic" ? "an" : "ge",
-        ),
-      ).toBe(0);
+      expect(h.runtime.health.inFlight(model[c.group])).toBe(0);
     });
   }
 });
