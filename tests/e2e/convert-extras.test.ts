@@ -184,7 +184,7 @@ describe("warnings for what the target cannot express", () => {
 function toolNamesSeen(kind: MockKind, r: RecordedRequest): string[] {
   const b = body(r);
   if (kind === "openai") return (b.tools ?? []).map((t: any) => t.function.name);
-  if (kind === "anthropic") return (b.tools ?? []).map((t: any) => t.name);
+  if (kind === "anthropic" || kind === "responses") return (b.tools ?? []).map((t: any) => t.name);
   return (b.tools ?? []).flatMap((t: any) => t.functionDeclarations ?? []).map((d: any) => d.name);
 }
 
@@ -198,14 +198,17 @@ function historyCallNames(kind: MockKind, r: RecordedRequest): string[] {
       .flatMap((m: any) => (Array.isArray(m.content) ? m.content : []))
       .filter((p: any) => p.type === "tool_use")
       .map((p: any) => p.name);
+  if (kind === "responses")
+    return b.input.filter((i: any) => i.type === "function_call").map((i: any) => i.name);
   return b.contents
     .flatMap((c: any) => c.parts)
     .filter((p: any) => p.functionCall)
     .map((p: any) => p.functionCall.name);
 }
 
-const RULES: Record<"openai" | "gemini", RegExp> = {
+const RULES: Record<"openai" | "gemini" | "responses", RegExp> = {
   openai: /^[a-zA-Z0-9_-]{1,64}$/,
+  responses: /^[a-zA-Z0-9_-]{1,64}$/,
   gemini: /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$/,
 };
 
@@ -215,11 +218,13 @@ describe("tool names legal for the client but not for the upstream", () => {
   // Legal for Anthropic and OpenAI; Gemini names must start with a letter or an underscore.
   const DIGIT_FIRST = "3d_render_scene";
 
-  const cases: { name: string; upstream: "openai" | "gemini"; renamed: boolean }[] = [
+  const cases: { name: string; upstream: keyof typeof RULES; renamed: boolean }[] = [
     { name: LONG, upstream: "openai", renamed: true },
     { name: LONG, upstream: "gemini", renamed: true },
+    { name: LONG, upstream: "responses", renamed: true },
     { name: DIGIT_FIRST, upstream: "gemini", renamed: true },
     { name: DIGIT_FIRST, upstream: "openai", renamed: false },
+    { name: DIGIT_FIRST, upstream: "responses", renamed: false },
   ];
 
   for (const { name, upstream, renamed } of cases) {
