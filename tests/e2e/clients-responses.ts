@@ -22,6 +22,7 @@ import {
   geminiDriver,
   openaiDriver,
   WEATHER,
+  type Ask,
   type Driver,
   type Outcome,
 } from "./clients";
@@ -33,6 +34,12 @@ import { TOKEN } from "./harness";
  * AI SDK's `@ai-sdk/openai` Responses model (`generateText` / `streamText`), which is what
  * opencode speaks. Both replay history statelessly (`store: false`), as a router needs.
  */
+
+const textOf = (output: ResponseObject["output"]) =>
+  output
+    .flatMap((o) => (o.type === "message" ? o.content : []))
+    .map((c) => (c.type === "output_text" ? c.text : ""))
+    .join("");
 
 /** One Response object as the matrix compares answers. */
 function outcomeOf(res: ResponseObject): Outcome {
@@ -48,10 +55,7 @@ function outcomeOf(res: ResponseObject): Outcome {
     throw new Error(`total_tokens ${usage.total_tokens} is not input + output`);
   return {
     // Not `output_text`: the SDK adds that convenience to create()'s answers, not to stream events.
-    text: res.output
-      .flatMap((o) => (o.type === "message" ? o.content : []))
-      .map((c) => (c.type === "output_text" ? c.text : ""))
-      .join(""),
+    text: textOf(res.output),
     reasoning: res.output
       .flatMap((o) => (o.type === "reasoning" ? o.summary.map((s) => s.text) : []))
       .join(""),
@@ -107,13 +111,7 @@ function replayOf(res: ResponseObject): ResponseInputItem[] {
   return res.output.flatMap((o): ResponseInputItem[] => {
     if (o.type === "function_call")
       return [{ type: "function_call", call_id: o.call_id, name: o.name, arguments: o.arguments }];
-    if (o.type === "message")
-      return [
-        {
-          role: "assistant",
-          content: o.content.map((c) => (c.type === "output_text" ? c.text : "")).join(""),
-        },
-      ];
+    if (o.type === "message") return [{ role: "assistant", content: textOf([o]) }];
     if (o.type === "reasoning")
       return [
         { type: "reasoning", id: o.id, summary: o.summary, encrypted_content: o.encrypted_content },
@@ -123,7 +121,7 @@ function replayOf(res: ResponseObject): ResponseInputItem[] {
 }
 
 // ---------------------------------------------------------------- openai SDK, Responses API
-export function responsesDriver(base: string): Driver {
+function responsesDriver(base: string): Driver {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
   const tools: OpenAI.Responses.FunctionTool[] = [
     {
@@ -135,11 +133,7 @@ export function responsesDriver(base: string): Driver {
     },
   ];
 
-  async function run(
-    a: Parameters<Driver["ask"]>[0],
-    input: ResponseInputItem[],
-    helper: boolean,
-  ): Promise<ResponseObject> {
+  async function run(a: Ask, input: ResponseInputItem[], helper: boolean): Promise<ResponseObject> {
     const params: Omit<ResponseCreateParamsNonStreaming, "stream"> = {
       model: a.group,
       input,
@@ -198,7 +192,7 @@ const FINISH: Partial<Record<FinishReason, Outcome["finish"]>> = {
   length: "length",
 };
 
-export function aiSdkDriver(base: string): Driver {
+function aiSdkDriver(base: string): Driver {
   const provider = createOpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN });
   // No `execute`: the call comes back to the caller, who answers it in the follow-up.
   const tools: ToolSet = {
@@ -209,7 +203,7 @@ export function aiSdkDriver(base: string): Driver {
   };
 
   async function run(
-    a: Parameters<Driver["ask"]>[0],
+    a: Ask,
     messages: ModelMessage[],
   ): Promise<{ outcome: Outcome; messages: ModelMessage[] }> {
     const options = {
@@ -218,11 +212,7 @@ export function aiSdkDriver(base: string): Driver {
       ...(a.system ? { system: a.system } : {}),
       messages,
       maxRetries: 0,
-      ...(a.tool
-        ? {
-            tools,
-          }
-        : {}),
+      ...(a.tool ? { tools } : {}),
       providerOptions: {
         openai: {
           store: false,

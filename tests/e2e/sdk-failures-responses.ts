@@ -11,7 +11,7 @@ import { failureOf, sdkClient, type Failure, type SdkClient, type StreamRun } fr
  */
 
 // ---------------------------------------------------------------- openai SDK
-export function responsesClient(base: string): SdkClient {
+function responsesClient(base: string): SdkClient {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
   const classify = (e: unknown): Failure => {
     if (!(e instanceof OpenAI.APIError)) throw e;
@@ -63,7 +63,7 @@ interface StreamErrorPart {
   statusCode?: number;
 }
 
-export function aiSdkClient(base: string): SdkClient {
+function aiSdkClient(base: string): SdkClient {
   const provider = createOpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN });
   /** An HTTP failure is an APICallError holding OpenAI's error body; an in-stream one a plain object. */
   const classify = (e: unknown): Failure => {
