@@ -210,6 +210,18 @@ for (const { name: clientKind, format } of CLIENTS) {
         expect(seen!.rejected?.status).toBe(upstream === "gemini" ? 400 : 401);
       });
 
+      test("500 → the client format's own server error, status kept", async () => {
+        mock().fault({ kind: "status", status: 500 });
+        const f = await client().fail(upstream);
+        expectFailure(clientKind, f, {
+          status: all(500),
+          openai: { cls: OpenAI.InternalServerError, type: "server_error" },
+          anthropic: { cls: Anthropic.InternalServerError, type: "api_error" },
+          gemini: { status: "INTERNAL" },
+        });
+        expect(mock().requests).toHaveLength(1);
+      });
+
       test("200 with a body that is not JSON → 502", async () => {
         mock().fault({ kind: "garbage" });
         const f = await client().fail(upstream);
