@@ -7,6 +7,7 @@ import { closedPort } from "../helpers";
 import { startHarness, type Harness } from "./harness";
 import type { Failure, SdkClient } from "./sdk-failures";
 import { SDK_CLIENTS as CLIENTS, type ClientName } from "./sdk-failures-responses";
+import { CONTEXT_OVERFLOW } from "./provider-errors";
 
 /**
  * Upstream failures seen through each official SDK when the upstream speaks another format:
@@ -23,43 +24,6 @@ const OVERLOADED: Record<Kind, number> = {
   anthropic: 529,
   gemini: 503,
   responses: 503,
-};
-
-// What each provider really answers when the prompt is over the context window.
-const CONTEXT_OVERFLOW: Record<Kind, unknown> = {
-  openai: {
-    error: {
-      message:
-        "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.",
-      type: "invalid_request_error",
-      param: "messages",
-      code: "context_length_exceeded",
-    },
-  },
-  anthropic: {
-    type: "error",
-    error: {
-      type: "invalid_request_error",
-      message: "prompt is too long: 208310 tokens > 200000 maximum",
-    },
-  },
-  gemini: {
-    error: {
-      code: 400,
-      message:
-        "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
-      status: "INVALID_ARGUMENT",
-    },
-  },
-  responses: {
-    error: {
-      message:
-        "Your input exceeds the context window of this model. Please adjust your input and try again.",
-      type: "invalid_request_error",
-      param: "input",
-      code: "context_length_exceeded",
-    },
-  },
 };
 
 // Stream events before the second text delta: OpenAI opens with a role chunk; Anthropic with
