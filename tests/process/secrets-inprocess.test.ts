@@ -15,10 +15,9 @@ import {
 } from "../../src/log";
 import { createMetricsEndpoint, Metrics } from "../../src/metrics";
 import { serve, type RunningServer } from "../../src/server/serve";
-import { anthropicDriver, geminiDriver, openaiDriver } from "../e2e/clients";
+import { DRIVERS } from "../e2e/clients-responses";
 import { startHarness, TOKEN, type Harness } from "../e2e/harness";
-import { sdkClient } from "../e2e/sdk-failures";
-import type { MockKind } from "../mocks";
+import { SDK_CLIENTS } from "../e2e/sdk-failures-responses";
 import { closedPort } from "../helpers";
 
 const WRONG = {
@@ -69,10 +68,11 @@ afterAll(async () => {
 describe("secrets in the in-process router's logs at trace level", () => {
   test("the harness traffic through every SDK, with failures, logs no configured secret", async () => {
     const base = router.url.origin;
-    const drivers = [openaiDriver(base), anthropicDriver(base), geminiDriver(base)];
+    const drivers = DRIVERS.map((d) => d.make(base));
+    const groups = ["openai", "anthropic", "gemini", "responses", "mixed"];
     let answered = 0;
     for (const d of drivers) {
-      for (const group of ["openai", "anthropic", "gemini", "mixed"]) {
+      for (const group of groups) {
         for (const stream of [false, true]) {
           const { outcome, followUp } = await d.ask({
             group,
@@ -93,11 +93,11 @@ describe("secrets in the in-process router's logs at trace level", () => {
         }
       }
     }
-    expect(answered).toBe(24);
+    expect(answered).toBe(drivers.length * groups.length * 2);
 
     // Failures as the SDKs see them: upstream errors, unknown groups, a dead model, a broken stream.
-    for (const kind of ["openai", "anthropic", "gemini"] as MockKind[]) {
-      const client = sdkClient(kind, base);
+    for (const { format: kind, make } of SDK_CLIENTS) {
+      const client = make(base);
       h.mocks[kind].fault({ kind: "status", status: 500 });
       expect((await client.fail(kind)).status).toBe(500);
       // `mixed` is served by the Anthropic mock, converted for every client but Anthropic's.
@@ -154,8 +154,8 @@ describe("secrets in the in-process router's logs at trace level", () => {
     expect(records.some((r) => r.msg === "attempt failed")).toBe(true);
     expect(records.some((r) => r.msg === "unauthorized request")).toBe(true);
 
-    // Three mock keys, the dead model's key and the router token.
-    expect(secrets.length).toBe(5);
+    // Four mock keys, the dead model's key and the router token.
+    expect(secrets.length).toBe(6);
     expect(findSecrets(cap.lines, secrets)).toEqual([]);
     expect(findSecrets(cap.lines, Object.values(WRONG))).toEqual([]);
   });
