@@ -116,7 +116,11 @@ const unpacked = () =>
   [CLAUDE_BIN, GEMINI_JS, CODEX_JS, CODEX_NATIVE, OPENCODE_BIN].every((p) => existsSync(p));
 const installed = () => unpacked() && claudeIsNative() && opencodeIsNative();
 
-/** `npm ci` of the pinned CLIs, only when they are missing (CI installs them up front). */
+/**
+ * `npm install` of the pinned CLIs (exactly the lockfile's versions), only when they are missing
+ * (CI installs them up front). Not `npm ci`: the lock cannot list opencode's packages for other
+ * platforms when the registry in reach lacks them, and `npm ci` refuses such a lock.
+ */
 export async function ensureInstalled(): Promise<{ installed: boolean; ms: number }> {
   if (installed()) return { installed: false, ms: 0 };
   const started = Date.now();
@@ -133,13 +137,13 @@ export async function ensureInstalled(): Promise<{ installed: boolean; ms: numbe
     if (!npm) throw new Error("npm is needed to install tests/real-clients");
     const run = await runBounded(
       {
-        cmd: [npm, "ci", "--prefix", PACKAGE_DIR, "--no-audit", "--no-fund"],
+        cmd: [npm, "install", "--prefix", PACKAGE_DIR, "--no-audit", "--no-fund"],
         cwd: PACKAGE_DIR,
         env,
       },
       INSTALL_TIMEOUT_MS,
     );
-    if (run.code !== 0) throw fail("npm ci --prefix tests/real-clients", run);
+    if (run.code !== 0) throw fail("npm install --prefix tests/real-clients", run);
   }
   // npm is moving to allow-listed install scripts; when Claude Code's postinstall was skipped,
   // its own documented remedy is to run that script by hand.
