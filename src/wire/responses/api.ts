@@ -222,5 +222,3 @@ export type ResponsesUsage = {
 
 /** `POST /v1/responses/input_tokens`. */
 export type InputTokensAnswer = { object: "response.input_tokens"; input_tokens: number };
-
-export type ModelList = { object: "list"; data: unknown[] };

@@ -1,8 +1,9 @@
 import type { RouterError } from "../../ir/error";
-import type { CallRoute, Format, GroupInfo, InboundCall, Peek, UpstreamTarget } from "../format";
+import type { CallRoute, Format, InboundCall, Peek, UpstreamTarget } from "../format";
+import { openai } from "../openai";
 import type { UpstreamModel } from "../codec";
 import { bad, guard, isObject, peekFields, type Json } from "../read";
-import type { InputTokensAnswer, ModelList } from "./api";
+import type { InputTokensAnswer } from "./api";
 import { responsesCodec } from "./codec";
 import { encodeError, errorBody, streamError } from "./error";
 import { RESPONSES_STREAM_END } from "./stream-end";
@@ -35,14 +36,6 @@ function upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget
   return { url: model.apiBase + path, headers, bodyModelPath: MODEL_PATH };
 }
 
-// `created` is fixed: groups have no creation date, and clients only display it.
-const model = (g: GroupInfo) => ({
-  id: g.name,
-  object: "model",
-  created: 0,
-  owned_by: "llm-router",
-});
-
 /** What `/responses/input_tokens` takes of a generation request: the parts that are input. */
 const COUNTED = ["model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls"];
 const countableBody = (body: Json): Json =>
@@ -64,8 +57,9 @@ export const responses: Format = {
   clientMarks: { pathPrefixes: ["/v1/responses", "/responses"], headers: [] },
   clientKeys: { headers: [], query: [] },
   peekRequest,
-  listModels: (groups): ModelList => ({ object: "list", data: groups.map(model) }),
-  getModel: model,
+  // The Responses API has no listing of its own: its clients list models as OpenAI's do.
+  listModels: openai.listModels,
+  getModel: openai.getModel,
   encodeError,
   errorBody,
   streamError,
