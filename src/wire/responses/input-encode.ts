@@ -129,11 +129,13 @@ function encodeAssistant(
           encrypted_content: encrypted,
         });
         replays = true;
-      } else if (!p.signature && p.redacted === undefined && p.text !== "")
+      } else if (p.text !== "" || p.redacted !== undefined)
+        // The reasoning is lost, so it is said; a signature alone is never replayed elsewhere,
+        // which is no loss (another upstream's signature means nothing to this one).
         ctx.warnings.once(
           "dropped",
           "reasoning",
-          "earlier reasoning without OpenAI's encrypted_content cannot be replayed to a Responses upstream",
+          "earlier reasoning not issued by a Responses upstream cannot be replayed to one",
         );
       continue;
     }

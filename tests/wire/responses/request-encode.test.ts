@@ -489,7 +489,7 @@ describe("input", () => {
     expect(c.warnings.list.map((w) => w.code)).toEqual(["dropped", "approximated"]);
   });
 
-  test("reasoning: OpenAI's own replayed with its encrypted_content; foreign signatures silently not", () => {
+  test("reasoning: OpenAI's own replayed with its encrypted_content; others' not, their loss said once", () => {
     const c = encodeCtx();
     const body = encodeOk(
       {
@@ -532,7 +532,9 @@ describe("input", () => {
       { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
     ]);
     expect(body.include).toEqual(["reasoning.encrypted_content"]);
-    expect(warnedFields(c)).toEqual([]);
+    // Claude's thinking and the redacted block are lost, which is said once; the Gemini call's
+    // signature is no loss (it means nothing to OpenAI).
+    expect(warnedFields(c)).toEqual(["reasoning"]);
     // Reasoning text with no signature at all (a Chat client's reasoning_content) cannot be replayed.
     const plain = encodeCtx();
     const unsigned = encodeOk(
