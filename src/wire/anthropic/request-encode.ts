@@ -258,6 +258,8 @@ function dropped(req: IRRequest, w: Warnings): void {
     ["seed", req.seed],
     ["presence_penalty", req.presencePenalty],
     ["frequency_penalty", req.frequencyPenalty],
+    // Anthropic caches at cache_control breakpoints, not by a client's key.
+    ["prompt_cache_key", req.promptCacheKey],
   ];
   for (const [k, v] of none) if (v !== undefined) w.add("dropped", k, "no Anthropic counterpart");
   for (const [format, fields] of Object.entries(req.ext ?? {})) {

@@ -42,6 +42,8 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Gemini.GenerateConte
   if (req.parallelToolCalls === false)
     ctx.warnings.add("dropped", "parallel_tool_calls", "Gemini cannot forbid parallel calls");
   if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
+  if (req.promptCacheKey !== undefined)
+    ctx.warnings.add("dropped", "prompt_cache_key", "Gemini caches implicitly, by no key");
   const config = encodeGenerationConfig(req, ctx, schemas);
   carryExtensions(req, body, config, ctx);
   if (Object.keys(config).length) body.generationConfig = config;

@@ -404,6 +404,7 @@ describe("parameters", () => {
         seed: 1,
         presencePenalty: 0.1,
         frequencyPenalty: 0.2,
+        promptCacheKey: "thread-1",
         user: "u1",
         model: "client-name",
         stream: true,
@@ -426,6 +427,7 @@ describe("parameters", () => {
       "dropped:seed",
       "dropped:presence_penalty",
       "dropped:frequency_penalty",
+      "dropped:prompt_cache_key",
     ]);
     expect(encode(req({ topP: 0.5 })).top_p).toBe(0.5);
   });

@@ -424,6 +424,7 @@ describe("generationConfig", () => {
         stop: ["1", "2", "3", "4", "5", "6"],
         n: 1,
         user: "u-1",
+        promptCacheKey: "thread-1",
         parallelToolCalls: false,
       }),
       c,
@@ -442,6 +443,7 @@ describe("generationConfig", () => {
     expect(warned(c)).toEqual([
       "dropped parallel_tool_calls",
       "dropped user",
+      "dropped prompt_cache_key",
       "clamped max_tokens",
       "clamped stop",
     ]);
