@@ -22,8 +22,9 @@ import { encodeInput, warnCacheHints } from "./input-encode";
 /**
  * IR → a Responses body for an `api_type: responses` upstream. The API rejects parameters it does
  * not know, so only its own are written; what it lacks (top_k, seed, penalties, stop) is reported.
- * The router is stateless, so nothing is stored (`store: false`) and OpenAI's encrypted reasoning
- * is asked for whenever the model reasons, to be replayed on the next turn.
+ * The router is stateless, so nothing is stored (`store: false`), and OpenAI's encrypted reasoning
+ * is asked for when the request turns reasoning on or replays earlier reasoning, so that the next
+ * turn can replay it (as Codex asks; a model that reasons unasked returns none).
  */
 export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json | RouterError {
   return guard(() => encodeBody(req, ctx), { codec: "responses" });

@@ -4,11 +4,9 @@ import type { CodecContext, Phase, StreamDecoder, StreamFrame } from "../codec";
 import { synthId } from "../ids";
 import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 import { RAW_TAIL } from "../sse/frames";
-import { streamComplete } from "../stream-end";
 import { decodeErrorObject } from "./error-decode";
 import { decodeFinish } from "./finish";
 import { StreamItems } from "./stream-items-decode";
-import { RESPONSES_STREAM_END } from "./stream-end";
 import { decodeUsage } from "./usage";
 
 /**
@@ -61,8 +59,8 @@ class EventDecoder implements StreamDecoder {
 
   end(): StreamEvent[] {
     if (this.state !== "open") return [];
+    // The end event is the only finish (stream-end.ts): a close before it is a cut answer.
     this.state = "failed";
-    if (streamComplete(RESPONSES_STREAM_END, { endEvent: false, finish: false })) return [];
     return [{ type: "error", error: bad("upstream stream ended prematurely") }];
   }
 
