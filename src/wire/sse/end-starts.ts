@@ -5,15 +5,14 @@
  * their border, so nothing is copied but those.
  */
 export class EndStartSearch {
-  private readonly needles: Buffer[];
+  private readonly needles: readonly Buffer[];
   private readonly reach: number;
   private tail: Buffer = Buffer.alloc(0);
   /** An end event started in what was searched so far. */
   found = false;
 
   constructor(starts: readonly string[]) {
-    this.needles = starts.map((s) => Buffer.from(s, "latin1"));
-    this.reach = Math.max(...this.needles.map((n) => n.length)) - 1;
+    ({ needles: this.needles, reach: this.reach } = compiled(starts));
   }
 
   push(chunk: Uint8Array): boolean {
@@ -28,6 +27,19 @@ export class EndStartSearch {
     ]);
     return this.found;
   }
+}
+
+/** A rule's starts as bytes, made once per rule: every passthrough stream of its format searches them. */
+const COMPILED = new WeakMap<readonly string[], { needles: readonly Buffer[]; reach: number }>();
+
+function compiled(starts: readonly string[]): { needles: readonly Buffer[]; reach: number } {
+  let c = COMPILED.get(starts);
+  if (!c) {
+    const needles = starts.map((s) => Buffer.from(s, "latin1"));
+    c = { needles, reach: Math.max(...needles.map((n) => n.length)) - 1 };
+    COMPILED.set(starts, c);
+  }
+  return c;
 }
 
 /** The read ends where a frame does (a blank line): nothing of the next frame is in it. */
