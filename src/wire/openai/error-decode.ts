@@ -1,10 +1,17 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir/error";
 import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 
-const PREFIX = "upstream (openai): ";
-
 /** An upstream HTTP error: OpenAI's `{error:{message,type,code,param}}`, a compat variant, or not JSON at all. */
-export function decodeError(status: number, body: string, headers: Headers): RouterError {
+/**
+ * `upstream` names the API in the message: the Responses API answers in this same shape, and a
+ * log or client must see which of the two failed.
+ */
+export function decodeError(
+  status: number,
+  body: string,
+  headers: Headers,
+  upstream = "openai",
+): RouterError {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -14,7 +21,7 @@ export function decodeError(status: number, body: string, headers: Headers): Rou
   if (Array.isArray(parsed)) parsed = parsed[0];
   const payload = isObject(parsed) ? (parsed.error ?? parsed) : undefined;
   const fallback = body.trim().slice(0, 500) || `HTTP ${status}`;
-  return decodeErrorObject(status, payload, fallback, retryAfter(headers), parsed);
+  return decodeErrorObject(status, payload, fallback, retryAfter(headers), parsed, upstream);
 }
 
 /**
@@ -27,6 +34,7 @@ export function decodeErrorObject(
   fallback: string,
   retry?: string,
   cause?: unknown,
+  upstream = "openai",
 ): RouterError {
   const e: Json = isObject(payload) ? payload : {};
   const code = looseString(e.code) ?? "";
@@ -51,7 +59,7 @@ export function decodeErrorObject(
   ) {
     subtype = "context_length_exceeded";
   }
-  return routerError(errorCode, PREFIX + message, {
+  return routerError(errorCode, `upstream (${upstream}): ${message}`, {
     cause: cause ?? payload,
     retryAfter: retry,
     subtype,

@@ -1,4 +1,4 @@
-import { routerError, type RouterError } from "../../ir/error";
+import type { RouterError } from "../../ir/error";
 import {
   decodeError as decodeOpenAIError,
   decodeErrorObject as decodeOpenAIErrorObject,
@@ -10,26 +10,10 @@ import {
  * only the message names this upstream, so logs and clients see which API failed.
  */
 export function decodeError(status: number, body: string, headers: Headers): RouterError {
-  return relabel(decodeOpenAIError(status, body, headers));
+  return decodeOpenAIError(status, body, headers, "responses");
 }
 
 /** An error object met inside a 200 answer or a stream (`response.failed`, an `error` event). */
 export function decodeErrorObject(payload: unknown, fallback: string, cause: unknown): RouterError {
-  return relabel(decodeOpenAIErrorObject(undefined, payload, fallback, undefined, cause));
-}
-
-const OPENAI_PREFIX = "upstream (openai): ";
-const PREFIX = "upstream (responses): ";
-
-function relabel(err: RouterError): RouterError {
-  const message = err.message.startsWith(OPENAI_PREFIX)
-    ? PREFIX + err.message.slice(OPENAI_PREFIX.length)
-    : err.message;
-  return routerError(err.code, message, {
-    status: err.status,
-    cause: err.cause,
-    retryAfter: err.retryAfter,
-    subtype: err.subtype,
-    closeConnection: err.closeConnection,
-  });
+  return decodeOpenAIErrorObject(undefined, payload, fallback, undefined, cause, "responses");
 }

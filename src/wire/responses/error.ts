@@ -1,16 +1,9 @@
 import type { ErrorCode, RouterError } from "../../ir/error";
-import { encodeError as encodeOpenAIError, errorBody as openAIErrorBody } from "../openai/error";
-import type { ErrorBody } from "../openai/api";
+import { errorBody as openAIErrorBody } from "../openai/error";
 import type { ResponseObject } from "./api";
 
 /** The Responses API answers errors in the same shape as the rest of OpenAI's API. */
-export function errorBody(err: RouterError): ErrorBody {
-  return openAIErrorBody(err);
-}
-
-export function encodeError(err: RouterError): Response {
-  return encodeOpenAIError(err);
-}
+export { encodeError, errorBody } from "../openai/error";
 
 /** The `response.error` codes Codex acts on, for the errors that have one. */
 const FAILURE_CODE: Partial<Record<ErrorCode, string>> = {

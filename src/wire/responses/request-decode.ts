@@ -2,6 +2,7 @@ import type { RouterError } from "../../ir/error";
 import { routerError } from "../../ir/error";
 import type { IRRequest, ReasoningConfig, ReasoningEffort, ResponseFormat } from "../../ir/request";
 import type { Warnings } from "../../ir/warning";
+import { own } from "../lookup";
 import type { CodecContext } from "../codec";
 import { asObject, at, bad, fields, guard, isObject, reject, type Json } from "../read";
 import { Conversation, decodeItems } from "./input-decode";
@@ -233,7 +234,7 @@ function reportUnconvertible(body: Json, w: Warnings): void {
   for (const [key, value] of Object.entries(body)) {
     if (KNOWN.has(key) || value === undefined || value === null) continue;
     if (Array.isArray(value) && value.length === 0) continue;
-    const why = Object.hasOwn(DROPPED, key) ? DROPPED[key] : undefined;
+    const why = own(DROPPED, key);
     w.add("dropped", key, why ?? "not a Responses API parameter the router can convert");
   }
   // Validated even though unused: a malformed body is a 400 whatever the upstream.
