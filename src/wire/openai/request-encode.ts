@@ -9,6 +9,7 @@ import type {
   ChatTool,
   ChatToolChoice,
 } from "./api";
+import { mentionsJson, schemaName } from "./json-mode";
 import { encodeMessages, type EncodeEnv } from "./messages-encode";
 
 const MAX_STOP = 4;
@@ -60,7 +61,7 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
   if (req.presencePenalty !== undefined) body.presence_penalty = req.presencePenalty;
   if (req.frequencyPenalty !== undefined) body.frequency_penalty = req.frequencyPenalty;
   if (req.responseFormat)
-    body.response_format = encodeResponseFormat(req.responseFormat, body, env);
+    body.response_format = encodeResponseFormat(req.responseFormat, body, env, mentionsJson(req));
   const effort = encodeReasoningEffort(req, env);
   if (effort) body.reasoning_effort = effort;
   body.stream = req.stream;
@@ -143,17 +144,17 @@ function encodeResponseFormat(
   rf: ResponseFormat,
   body: ChatCompletionRequest,
   env: EncodeEnv,
+  saysJson: boolean,
 ): ChatResponseFormat {
   if (rf.type === "text") return { type: "text" };
   if (rf.type === "json") {
-    ensureJsonMentioned(body, env);
+    if (!saysJson) addJsonLine(body, env);
     return { type: "json_object" };
   }
-  const name = (rf.name ?? "response").replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "response";
   return {
     type: "json_schema",
     json_schema: {
-      name,
+      name: schemaName(rf.name),
       schema: rf.schema,
       ...(rf.strict !== undefined ? { strict: rf.strict } : {}),
     },
@@ -161,9 +162,8 @@ function encodeResponseFormat(
 }
 
 /** OpenAI rejects json_object mode unless a message mentions JSON; other formats have no such rule. */
-function ensureJsonMentioned(body: ChatCompletionRequest, env: EncodeEnv): void {
+function addJsonLine(body: ChatCompletionRequest, env: EncodeEnv): void {
   const { messages } = body;
-  if (/json/i.test(JSON.stringify(messages.map((m) => m.content)))) return;
   const line = "Respond with a JSON object.";
   const first = messages[0];
   if (first?.role === "system" && typeof first.content === "string")

@@ -17,6 +17,7 @@ import type {
   ResponsesToolChoice,
   TextFormat,
 } from "./api";
+import { mentionsJson, schemaName } from "../openai/json-mode";
 import { encodeInput, warnCacheHints } from "./input-encode";
 
 /**
@@ -62,7 +63,7 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): ResponsesRequest
   if (req.topP !== undefined) body.top_p = req.topP;
   const reasoning = encodeReasoning(req.reasoning, w);
   if (reasoning) body.reasoning = reasoning;
-  const format = req.responseFormat && encodeTextFormat(req.responseFormat, body, w);
+  const format = req.responseFormat && encodeTextFormat(req, req.responseFormat, body, w);
   // A Responses client's own setting, kept by its decoder for this encoder.
   const verbosity = req.ext?.responses?.verbosity;
   if (format || isVerbosity(verbosity))
@@ -168,24 +169,27 @@ function encodeReasoning(
   return Object.keys(out).length ? out : undefined;
 }
 
-function encodeTextFormat(rf: ResponseFormat, body: ResponsesRequest, w: Warnings): TextFormat {
+function encodeTextFormat(
+  req: IRRequest,
+  rf: ResponseFormat,
+  body: ResponsesRequest,
+  w: Warnings,
+): TextFormat {
   if (rf.type === "text") return { type: "text" };
   if (rf.type === "json") {
-    mentionJson(body, w);
+    if (!mentionsJson(req)) addJsonLine(body, w);
     return { type: "json_object" };
   }
-  const name = (rf.name ?? "response").replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "response";
   return {
     type: "json_schema",
-    name,
+    name: schemaName(rf.name),
     schema: rf.schema,
     ...(rf.strict !== undefined ? { strict: rf.strict } : {}),
   };
 }
 
 /** json_object mode is refused unless the input mentions JSON; other formats have no such rule. */
-function mentionJson(body: ResponsesRequest, w: Warnings): void {
-  if (/json/i.test(body.instructions ?? "") || /json/i.test(JSON.stringify(body.input))) return;
+function addJsonLine(body: ResponsesRequest, w: Warnings): void {
   const line = "Respond with a JSON object.";
   body.instructions = body.instructions ? `${body.instructions}\n\n${line}` : line;
   w.once(

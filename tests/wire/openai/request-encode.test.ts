@@ -138,6 +138,25 @@ describe("parameters", () => {
       messages: [{ role: "user", parts: [{ type: "text", text: "answer in JSON" }] }],
     });
     expect(already.messages).toEqual([{ role: "user", content: "answer in JSON" }]);
+    // A tool's result saying it counts too; an image never does, whatever its URL spells.
+    const inResult = encodeRequestOk({
+      responseFormat: { type: "json" },
+      messages: [
+        { role: "assistant", parts: [{ type: "tool_call", id: "c", name: "f", args: {} }] },
+        {
+          role: "user",
+          parts: [
+            { type: "tool_result", callId: "c", content: [{ type: "text", text: "{json}" }] },
+          ],
+        },
+      ],
+    });
+    expect(inResult.messages.some((m: any) => m.role === "system")).toBe(false);
+    const inImage = encodeRequestOk({
+      responseFormat: { type: "json" },
+      messages: [{ role: "user", parts: [{ type: "image", url: "https://example.com/json.png" }] }],
+    });
+    expect(inImage.messages[0]).toEqual({ role: "system", content: "Respond with a JSON object." });
   });
 
   test("streaming always asks for usage; non-streaming never sends stream_options", () => {
