@@ -169,7 +169,8 @@ function decodeToolChoice(body: Json, warnings: Warnings): ToolChoice | undefine
   return undefined;
 }
 
-function decodeStopSequences(stop: unknown): string[] | undefined {
+/** Chat's `stop`: one string or a list of them (the Responses decoder takes it the same way). */
+export function decodeStopSequences(stop: unknown): string[] | undefined {
   if (stop === undefined || stop === null) return undefined;
   if (typeof stop === "string") return [stop];
   if (Array.isArray(stop) && stop.every((s) => typeof s === "string")) return stop as string[];

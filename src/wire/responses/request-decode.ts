@@ -3,6 +3,7 @@ import { routerError } from "../../ir/error";
 import type { IRRequest, ReasoningConfig, ReasoningEffort, ResponseFormat } from "../../ir/request";
 import type { Warnings } from "../../ir/warning";
 import { own } from "../lookup";
+import { decodeStopSequences } from "../openai/request-decode";
 import type { CodecContext } from "../codec";
 import { asObject, at, bad, fields, guard, isObject, reject, type Json } from "../read";
 import { Conversation, decodeItems } from "./input-decode";
@@ -124,7 +125,8 @@ function decodeBody(body: Json, ctx: CodecContext): IRRequest {
   set("maxTokens", optInt(body, "max_output_tokens", "", 1));
   set("temperature", optNumber(body, "temperature", ""));
   set("topP", optNumber(body, "top_p", ""));
-  set("stop", decodeStop(body.stop));
+  // Not a Responses parameter, but sent by clients written for Chat: taken as Chat defines it.
+  set("stop", decodeStopSequences(body.stop));
   set("user", optString(body, "safety_identifier", "") ?? optString(body, "user", ""));
   set("promptCacheKey", optString(body, "prompt_cache_key", ""));
   set("reasoning", decodeReasoning(optObject(body, "reasoning", ""), w));
@@ -137,14 +139,6 @@ function decodeBody(body: Json, ctx: CodecContext): IRRequest {
   }
   reportUnconvertible(body, w);
   return req;
-}
-
-/** Not a Responses parameter, but sent by clients written for Chat: taken as Chat defines it. */
-function decodeStop(stop: unknown): string[] | undefined {
-  if (stop === undefined || stop === null) return undefined;
-  if (typeof stop === "string") return [stop];
-  if (Array.isArray(stop) && stop.every((s) => typeof s === "string")) return stop as string[];
-  return bad("stop", "expected a string or an array of strings");
 }
 
 const EFFORTS: ReadonlySet<string> = new Set<ReasoningEffort>([
