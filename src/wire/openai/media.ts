@@ -1,3 +1,4 @@
+import type { ImagePart } from "../../ir";
 import { own } from "../lookup";
 /** Data URLs and MIME types: OpenAI carries inline media as data URLs, the IR as base64 + MIME. */
 
@@ -22,6 +23,17 @@ export function decodeDataUrl(url: string): Inline | undefined {
   }
   const mime = meta[0]?.trim().toLowerCase();
   return mime ? { mime, data } : { data };
+}
+
+/** An image given by URL, as OpenAI's APIs take it: a `data:` URL becomes inline data. */
+export function imageFromUrl(url: string): ImagePart {
+  const inline = decodeDataUrl(url);
+  if (!inline) return { type: "image", url };
+  return {
+    type: "image",
+    mime: inline.mime ?? sniffMime(inline.data) ?? "image/png",
+    data: inline.data,
+  };
 }
 
 export const encodeDataUrl = (mime: string, data: string) => `data:${mime};base64,${data}`;

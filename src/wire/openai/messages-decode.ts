@@ -15,7 +15,7 @@ import { asObject, at, bad, fields, isObject, looseObject, type Json } from "../
 import { decodeArguments } from "./arguments-decode";
 import { decodeSignature, decodeThinkingBlocks, decodeToolSignature } from "./carriers";
 import { decodeReasoningText } from "./content-decode";
-import { decodeAudioFormat, decodeDataUrl, sniffMime } from "./media";
+import { decodeAudioFormat, decodeDataUrl, imageFromUrl, sniffMime } from "./media";
 
 const { optArray, optObject, optString, reqString } = fields;
 
@@ -136,14 +136,7 @@ function userPart(p: Json, path: string): UserPart {
         typeof holder === "string" ? { url: holder } : asObject(holder, at(path, "image_url"));
       const url = reqString(src, "url", at(path, "image_url"));
       const detail = optString(src, "detail", at(path, "image_url"));
-      const inline = decodeDataUrl(url);
-      const image: ImagePart = inline
-        ? {
-            type: "image",
-            mime: inline.mime ?? sniffMime(inline.data) ?? "image/png",
-            data: inline.data,
-          }
-        : { type: "image", url };
+      const image = imageFromUrl(url);
       if (detail !== undefined) image.detail = detail;
       return { ...image, ...partExt(p) };
     }

@@ -1,7 +1,7 @@
 import type { FilePart, ImagePart, TextPart, UserPart } from "../../ir/content";
 import type { Warnings } from "../../ir/warning";
 import { own } from "../lookup";
-import { decodeDataUrl, sniffMime } from "../openai/media";
+import { decodeDataUrl, imageFromUrl, sniffMime } from "../openai/media";
 import { asObject, at, bad, fields, type Json } from "../read";
 
 const { optString, reqString } = fields;
@@ -52,14 +52,7 @@ function decodeImage(p: Json, path: string): ImagePart {
   const fileId = optString(p, "file_id", path);
   let image: ImagePart;
   if (url !== undefined) {
-    const inline = decodeDataUrl(url);
-    image = inline
-      ? {
-          type: "image",
-          mime: inline.mime ?? sniffMime(inline.data) ?? "image/png",
-          data: inline.data,
-        }
-      : { type: "image", url };
+    image = imageFromUrl(url);
   } else if (fileId !== undefined) image = { type: "image", fileId };
   else return bad(path, "expected image_url or file_id");
   // "auto" is the default everywhere: the same as saying nothing.
