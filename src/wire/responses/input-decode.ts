@@ -1,17 +1,15 @@
 import type {
   AssistantPart,
   Message,
-  ReasoningPart,
   TextPart,
   ToolCallPart,
   ToolResultPart,
 } from "../../ir/content";
 import type { Warnings } from "../../ir/warning";
 import { decodeArguments } from "../openai/arguments-decode";
-import { asObject, at, bad, fields, isObject, looseObject, looseString, type Json } from "../read";
-import { signatureFromText } from "../signature";
+import { asObject, at, bad, fields, isObject, type Json } from "../read";
 import { decodeContent, systemText } from "./content-decode";
-import { sealReasoning } from "./reasoning-seal";
+import { reasoningPart } from "./item-decode";
 import { resolveName, type DecodedTools } from "./tools-decode";
 
 const { optString, reqString } = fields;
@@ -175,24 +173,10 @@ function decodeOutput(item: Json, path: string, st: ItemState): void {
   st.conv.addResult(result);
 }
 
-/**
- * Summaries are what the model showed of its reasoning (raw `reasoning_text` when there is no
- * summary); `encrypted_content` is OpenAI's, unless it carries the tag of another provider's
- * signature the router handed out in its place.
- */
+/** A replayed reasoning item, read as an answer's is (item-decode.ts); its own fields checked first. */
 function decodeReasoning(item: Json, path: string, st: ItemState): void {
-  const texts = (list: unknown): string[] =>
-    Array.isArray(list) ? list.map((s) => looseString(looseObject(s).text) ?? "") : [];
-  const summary = texts(item.summary).filter((t) => t !== "");
-  const text = (summary.length ? summary : texts(item.content)).join("\n\n");
-  const encrypted = optString(item, "encrypted_content", path);
-  if (text === "" && !encrypted) return;
-  const part: ReasoningPart = { type: "reasoning", text };
-  if (encrypted) {
-    const sig = signatureFromText(encrypted, "responses");
-    if (sig?.source === "responses")
-      sig.value = sealReasoning(optString(item, "id", path), sig.value);
-    if (sig) part.signature = sig;
-  }
-  st.conv.addAssistant(part);
+  optString(item, "encrypted_content", path);
+  optString(item, "id", path);
+  const part = reasoningPart(item);
+  if (part) st.conv.addAssistant(part);
 }
