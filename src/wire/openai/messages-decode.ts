@@ -2,7 +2,6 @@ import type {
   AssistantPart,
   Extensions,
   FilePart,
-  ImagePart,
   Message,
   ReasoningPart,
   TextPart,

@@ -1,5 +1,4 @@
 import type { ErrorCode, RouterError } from "../../ir/error";
-import { errorBody as openAIErrorBody } from "../openai/error";
 import type { ResponseObject } from "./api";
 
 /** The Responses API answers errors in the same shape as the rest of OpenAI's API. */
