@@ -51,6 +51,8 @@ export interface IRRequest {
   stop?: string[];
   seed?: number;
   user?: string;
+  /** How long the answer should be: OpenAI's `verbosity` (Chat) and `text.verbosity` (Responses). */
+  verbosity?: "low" | "medium" | "high";
   /** The client's key for prompt caching (Responses and Chat `prompt_cache_key`): one conversation's. */
   promptCacheKey?: string;
   n?: number;

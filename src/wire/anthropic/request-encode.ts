@@ -260,6 +260,7 @@ function dropped(req: IRRequest, w: Warnings): void {
     ["frequency_penalty", req.frequencyPenalty],
     // Anthropic caches at cache_control breakpoints, not by a client's key.
     ["prompt_cache_key", req.promptCacheKey],
+    ["verbosity", req.verbosity],
   ];
   for (const [k, v] of none) if (v !== undefined) w.add("dropped", k, "no Anthropic counterpart");
   for (const [format, fields] of Object.entries(req.ext ?? {})) {

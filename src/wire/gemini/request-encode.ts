@@ -44,6 +44,8 @@ function encode(req: IRRequest, ctx: EncodeRequestContext): Gemini.GenerateConte
   if (req.user !== undefined) ctx.warnings.add("dropped", "user", "Gemini has no end-user field");
   if (req.promptCacheKey !== undefined)
     ctx.warnings.add("dropped", "prompt_cache_key", "Gemini caches implicitly, by no key");
+  if (req.verbosity !== undefined)
+    ctx.warnings.add("dropped", "verbosity", "Gemini has no length setting but the token limit");
   const config = encodeGenerationConfig(req, ctx, schemas);
   carryExtensions(req, body, config, ctx);
   if (Object.keys(config).length) body.generationConfig = config;

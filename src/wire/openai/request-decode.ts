@@ -33,6 +33,7 @@ const MAPPED: ReadonlySet<string> = new Set<keyof ChatCompletionRequest>([
   "seed",
   "user",
   "prompt_cache_key",
+  "verbosity",
   "n",
   "presence_penalty",
   "frequency_penalty",
@@ -75,6 +76,7 @@ function decodeBody(body: Json, ctx: CodecContext): IRRequest {
   set("seed", optInt(body, "seed", "", Number.MIN_SAFE_INTEGER));
   set("user", optString(body, "user", ""));
   set("promptCacheKey", optString(body, "prompt_cache_key", ""));
+  set("verbosity", decodeVerbosity(optString(body, "verbosity", ""), "verbosity"));
   set("n", optInt(body, "n", "", 1));
   set("presencePenalty", optNumber(body, "presence_penalty", ""));
   set("frequencyPenalty", optNumber(body, "frequency_penalty", ""));
@@ -167,6 +169,15 @@ function decodeToolChoice(body: Json, warnings: Warnings): ToolChoice | undefine
   if (legacy !== undefined && legacy !== null)
     return bad("function_call", "expected a string or an object");
   return undefined;
+}
+
+const VERBOSITY: ReadonlySet<string> = new Set(["low", "medium", "high"]);
+
+/** OpenAI's verbosity, at the top level in Chat and under `text` in Responses. */
+export function decodeVerbosity(v: string | undefined, path: string): IRRequest["verbosity"] {
+  if (v === undefined) return undefined;
+  if (!VERBOSITY.has(v)) bad(path, 'expected "low", "medium" or "high"');
+  return v as IRRequest["verbosity"];
 }
 
 /** Chat's `stop`: one string or a list of them (the Responses decoder takes it the same way). */

@@ -70,8 +70,7 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
 
   for (const source of ["anthropic", "gemini", "responses"] as const) {
     for (const key of Object.keys(req.ext?.[source] ?? {}))
-      if (!(source === "responses" && key === "verbosity"))
-        ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
+      ctx.warnings.add("dropped", `${source}.${key}`, "no OpenAI equivalent");
   }
   // The client's own OpenAI fields without an IR slot ride along, after the typed ones.
   const out: Json = body;
@@ -90,9 +89,7 @@ function openaiOnly(
   openai: boolean,
   ctx: EncodeRequestContext,
 ): void {
-  // A Responses client's `text.verbosity`, which Chat Completions takes at the top level.
-  const v = req.ext?.responses?.verbosity;
-  const verbosity = v === "low" || v === "medium" || v === "high" ? v : undefined;
+  const { verbosity } = req;
   if (openai) {
     if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
     if (verbosity) body.verbosity = verbosity;

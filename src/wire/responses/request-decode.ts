@@ -3,7 +3,7 @@ import { routerError } from "../../ir/error";
 import type { IRRequest, ReasoningConfig, ReasoningEffort, ResponseFormat } from "../../ir/request";
 import type { Warnings } from "../../ir/warning";
 import { own } from "../lookup";
-import { decodeStopSequences } from "../openai/request-decode";
+import { decodeStopSequences, decodeVerbosity } from "../openai/request-decode";
 import type { CodecContext } from "../codec";
 import { asObject, at, bad, fields, guard, isObject, reject, type Json } from "../read";
 import { Conversation, decodeItems } from "./input-decode";
@@ -133,9 +133,7 @@ function decodeBody(body: Json, ctx: CodecContext): IRRequest {
   const text = optObject(body, "text", "");
   if (text) {
     set("responseFormat", decodeTextFormat(optObject(text, "format", "text"), w));
-    const verbosity = optString(text, "verbosity", "text");
-    // Chat Completions takes it too (on OpenAI's own API); other formats report it dropped.
-    if (verbosity !== undefined) req.ext = { responses: { verbosity } };
+    set("verbosity", decodeVerbosity(optString(text, "verbosity", "text"), "text.verbosity"));
   }
   reportUnconvertible(body, w);
   return req;

@@ -35,8 +35,6 @@ export function encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Json |
 const MIN_OUTPUT_TOKENS = 16;
 /** `safety_identifier`'s length limit. */
 const MAX_SAFETY_ID = 64;
-type Verbosity = NonNullable<NonNullable<ResponsesRequest["text"]>["verbosity"]>;
-const isVerbosity = (v: unknown): v is Verbosity => v === "low" || v === "medium" || v === "high";
 
 function encodeBody(req: IRRequest, ctx: EncodeRequestContext): ResponsesRequest {
   const w = ctx.warnings;
@@ -65,11 +63,11 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): ResponsesRequest
   if (reasoning) body.reasoning = reasoning;
   const format = req.responseFormat && encodeTextFormat(req, req.responseFormat, body, w);
   // A Responses client's own setting, kept by its decoder for this encoder.
-  const verbosity = req.ext?.responses?.verbosity;
-  if (format || isVerbosity(verbosity))
+  const { verbosity } = req;
+  if (format || verbosity)
     body.text = {
       ...(format ? { format } : {}),
-      ...(isVerbosity(verbosity) ? { verbosity } : {}),
+      ...(verbosity ? { verbosity } : {}),
     };
   // Stateless: OpenAI would otherwise keep every converted conversation.
   body.store = false;
@@ -222,8 +220,7 @@ function dropped(req: IRRequest, w: Warnings): void {
     if (v !== undefined) w.add("dropped", k, "no Responses API counterpart");
   if (req.stop?.length) w.add("dropped", "stop", "the Responses API has no stop sequences");
   for (const [source, extra] of Object.entries(req.ext ?? {})) {
-    // The client's own Responses fields (verbosity) were written above.
-    if (source === "responses" || !extra) continue;
+    if (!extra) continue;
     for (const k of Object.keys(extra))
       w.add("dropped", `${source}.${k}`, "no Responses API equivalent");
   }

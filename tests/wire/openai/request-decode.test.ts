@@ -91,6 +91,7 @@ describe("parameters", () => {
       seed: 7,
       user: "u1",
       prompt_cache_key: "conv-1",
+      verbosity: "low",
       n: 1,
       presence_penalty: 0.1,
       frequency_penalty: 0.2,
@@ -107,6 +108,7 @@ describe("parameters", () => {
       seed: 7,
       user: "u1",
       promptCacheKey: "conv-1",
+      verbosity: "low",
       n: 1,
       presencePenalty: 0.1,
       frequencyPenalty: 0.2,
@@ -155,6 +157,11 @@ describe("parameters", () => {
 describe("bad input → 400 naming the field, never a throw", () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ["messages missing", {}, "messages"],
+    [
+      "verbosity not one of OpenAI's",
+      { messages: [userMessage("q")], verbosity: "max" },
+      "verbosity",
+    ],
     ["messages not an array", { messages: "hi" }, "messages"],
     ["message not an object", { messages: [5] }, "messages[0]"],
     ["role missing", { messages: [{ content: "x" }] }, "messages[0].role"],

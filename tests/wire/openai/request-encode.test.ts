@@ -187,7 +187,8 @@ describe("parameters", () => {
   test("prompt_cache_key and a Responses client's verbosity go to OpenAI's own API only", () => {
     const over: Partial<IRRequest> = {
       promptCacheKey: "conv-1",
-      ext: { responses: { verbosity: "low", other: 1 } },
+      verbosity: "low",
+      ext: { responses: { other: 1 } },
     };
     const openai = encodeCtx({ apiBase: "https://api.openai.com/v1" });
     const body = encodeRequestOk(over, openai);

@@ -191,9 +191,7 @@ export const request: fc.Arbitrary<IRRequest> = fc
       ),
     ),
     stream: fc.boolean(),
-    ext: opt(
-      fc.record({ responses: fc.record({ verbosity: fc.constantFrom("low", "medium", "high") }) }),
-    ),
+    verbosity: opt(fc.constantFrom("low" as const, "medium" as const, "high" as const)),
   })
   .map((r) => {
     const req: Record<string, unknown> = { model: "gpt-test", ...r };

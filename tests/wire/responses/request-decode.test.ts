@@ -70,7 +70,7 @@ describe("a Codex request", () => {
     expect(req.parallelToolCalls).toBe(false);
     expect(req.reasoning).toEqual({ effort: "medium", include: true });
     expect(req.promptCacheKey).toBe("019a-thread-id");
-    expect(req.ext).toEqual({ responses: { verbosity: "low" } });
+    expect(req.verbosity).toBe("low");
     // store:false, include of encrypted reasoning and client_metadata say nothing to warn about.
     expect(warnedFields(c)).toEqual(["tools[].type=custom", "tools[].type=web_search"]);
   });
@@ -503,7 +503,7 @@ describe("parameters", () => {
       schema: { type: "object" },
       strict: true,
     });
-    expect(req.ext).toEqual({ responses: { verbosity: "high" } });
+    expect(req.verbosity).toBe("high");
     expect(warnedFields(c)).toEqual(["text.format.description"]);
     expect(
       decodeRequestOk({ input: "q", text: { format: { type: "json_object" } } }).responseFormat,

@@ -279,10 +279,7 @@ describe("parameters", () => {
     );
     expect(mentioned.instructions).toBeUndefined();
     expect(warnedFields(said)).toEqual([]);
-    expect(
-      encodeOk({ responseFormat: { type: "text" }, ext: { responses: { verbosity: "high" } } })
-        .text,
-    ).toEqual({
+    expect(encodeOk({ responseFormat: { type: "text" }, verbosity: "high" }).text).toEqual({
       format: { type: "text" },
       verbosity: "high",
     });
