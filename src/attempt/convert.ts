@@ -111,7 +111,10 @@ async function streamAnswer(a: Attempt, x: Exchange, ir: IRRequest): Promise<Att
   const jsonArray = !call.sse;
   const transcoder = new CodecTranscoder(
     maskingErrors(withUsage(x.upstream.codec.createStreamDecoder(x.ctx), a.onUsage), a.secrets),
-    call.client.codec.createStreamEncoder(x.ctx, ir, { jsonArray }),
+    call.client.codec.createStreamEncoder(x.ctx, ir, {
+      jsonArray,
+      heldLimit: a.server.maxResponseBytes,
+    }),
     model.apiType,
   );
   const onEnd = (how: StreamEnd) => {

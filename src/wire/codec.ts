@@ -94,17 +94,27 @@ export interface StreamEncoder {
   flush?(): string;
 }
 
+export interface StreamEncoderOptions {
+  /** Gemini clients streaming without `alt=sse` get one JSON array instead of SSE. */
+  jsonArray?: boolean;
+  /**
+   * The most answer text an encoder may hold (max_response_size, counted in characters): one
+   * whose format repeats the whole answer at its end (Responses) fails the stream past it, so an
+   * endless upstream cannot grow the router's memory without bound.
+   */
+  heldLimit?: number;
+}
+
 export interface Codec {
   decodeRequest(body: Record<string, unknown>, ctx: CodecContext): IRRequest | RouterError;
   encodeRequest(req: IRRequest, ctx: EncodeRequestContext): Record<string, unknown> | RouterError;
   decodeResponse(body: unknown, ctx: CodecContext): IRResponse | RouterError;
   encodeResponse(res: IRResponse, ctx: CodecContext): unknown;
   createStreamDecoder(ctx: CodecContext): StreamDecoder;
-  /** `jsonArray`: Gemini clients streaming without `alt=sse` get one JSON array instead of SSE. */
   createStreamEncoder(
     ctx: CodecContext,
     req: IRRequest,
-    opts?: { jsonArray?: boolean },
+    opts?: StreamEncoderOptions,
   ): StreamEncoder;
   /** An upstream HTTP error body (any shape, maybe not JSON) → the neutral error, status mapped. */
   decodeError(status: number, body: string, headers: Headers): RouterError;

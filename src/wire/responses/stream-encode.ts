@@ -1,8 +1,8 @@
-import type { RouterError } from "../../ir/error";
+import { routerError, type RouterError } from "../../ir/error";
 import type { IRRequest } from "../../ir/request";
 import { emptyUsage, type Finish, type Usage } from "../../ir/response";
 import type { StreamEvent } from "../../ir/stream";
-import type { CodecContext, StreamEncoder } from "../codec";
+import type { CodecContext, StreamEncoder, StreamEncoderOptions } from "../codec";
 import { failureOf } from "./error";
 import { encodeFinish, type ResponseEnd } from "./finish";
 import { responseId } from "./ids";
@@ -17,8 +17,12 @@ import { encodeUsage } from "./usage";
  * response.completed, response.incomplete or response.failed, carrying the whole response with
  * its usage. Every event has `type` and a `sequence_number` counting from 0.
  */
-export function createStreamEncoder(ctx: CodecContext, _req: IRRequest): StreamEncoder {
-  return new EventEncoder(ctx);
+export function createStreamEncoder(
+  ctx: CodecContext,
+  _req: IRRequest,
+  opts: StreamEncoderOptions = {},
+): StreamEncoder {
+  return new EventEncoder(ctx, opts.heldLimit ?? Infinity);
 }
 
 class EventEncoder implements StreamEncoder {
@@ -30,12 +34,28 @@ class EventEncoder implements StreamEncoder {
   private usage: Usage = emptyUsage();
   private finish?: Finish;
 
-  constructor(private readonly ctx: CodecContext) {
+  constructor(
+    private readonly ctx: CodecContext,
+    private readonly heldLimit: number,
+  ) {
     this.items = new OutputItems(ctx);
   }
 
   push(ev: StreamEvent): string {
     if (this.closed) return "";
+    const out = this.event(ev);
+    if (this.closed || this.items.held <= this.heldLimit) return out;
+    // Every item's done event and the terminal event repeat the answer: past the limit it is not
+    // held, and the stream fails as a whole answer that large would.
+    this.closed = true;
+    const err = routerError(
+      "bad_gateway",
+      `the answer grew past max_response_size (${this.heldLimit} characters); a Responses stream repeats it whole at its end`,
+    );
+    return out + this.failed(err);
+  }
+
+  private event(ev: StreamEvent): string {
     const items = this.items;
     switch (ev.type) {
       case "start":

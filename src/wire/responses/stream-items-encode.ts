@@ -36,6 +36,8 @@ export class OutputItems {
   /** Finished items by output_index (the terminal event lists them in that order). */
   private readonly done: OutputItem[] = [];
   private count = 0;
+  /** Characters of answer text held for the items' done events and the terminal event. */
+  held = 0;
 
   constructor(private readonly ctx: CodecContext) {}
 
@@ -57,6 +59,7 @@ export class OutputItems {
     const out = this.message ? "" : this.openMessage();
     const m = this.message!;
     m.chunks.push(text);
+    this.held += text.length;
     return (
       out +
       this.frame(
@@ -79,6 +82,7 @@ export class OutputItems {
         );
     }
     t.chunks.push(text);
+    this.held += text.length;
     return (
       out +
       this.frame(
@@ -145,6 +149,7 @@ export class OutputItems {
     const call = this.calls.get(tool);
     if (!call || !fragment) return "";
     call.chunks.push(fragment);
+    this.held += fragment.length;
     const delta = call.text ? call.text.push(fragment) : fragment;
     return delta ? this.callDelta(call, delta) : "";
   }

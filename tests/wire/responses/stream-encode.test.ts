@@ -431,3 +431,27 @@ test("a long answer encodes in linear time (5k against 50k deltas)", () => {
   // Quadratic work (re-serialising the growing output per delta) would take ~100× as long.
   expect(growth(run, 5_000, 10)).toBeLessThan(30);
 });
+
+test("an answer past the held limit fails the stream instead of growing the router's memory", () => {
+  // Every item's done event and the terminal event repeat the answer, so the encoder holds it:
+  // an upstream that never stops would otherwise grow it without bound.
+  const enc = responsesCodec.createStreamEncoder(ctx(), irRequest({ stream: true }), {
+    heldLimit: 1_000,
+  });
+  let text = enc.push({ type: "start", id: "up-1", model: "m" });
+  let pushes = 0;
+  while (!text.includes("response.failed") && pushes < 1_000) {
+    text += enc.push({ type: "text", text: "x".repeat(10) });
+    pushes++;
+  }
+  // It failed right after the limit, not later: the 101st delta of 10 characters is past 1,000.
+  expect(pushes).toBe(101);
+  const events = wireEvents(text);
+  const failed = one(events, "response.failed") as any;
+  expect(failed.response.error.message).toContain("max_response_size");
+  expect(events.at(-1)!.event).toBe("response.failed");
+  // Nothing more is written, or held: the rest of the upstream's answer is passed over.
+  expect(enc.push({ type: "text", text: "y".repeat(10_000) })).toBe("");
+  expect(enc.push({ type: "finish", finish: { reason: "stop" } })).toBe("");
+  expect(enc.end()).toBe("");
+});
