@@ -8,7 +8,8 @@ import { isObject } from "../util.ts";
 import { fail, oneOf, range, want } from "../openai/checks.ts";
 import { validateInput, type InputState } from "./input.ts";
 
-const CREATE_KEYS = [
+/** Every top-level parameter of `POST /v1/responses`; the encoder tests check against it too. */
+export const CREATE_KEYS = [
   "access_programs",
   "background",
   "context_management",

@@ -4,6 +4,7 @@ import type { Message, ToolCallPart } from "../../../src/ir/content";
 import { isRouterError, type RouterError } from "../../../src/ir/error";
 import type { IRRequest, ToolDef } from "../../../src/ir/request";
 import type { EncodeRequestContext } from "../../../src/wire/codec";
+import { CREATE_KEYS } from "../../mocks/responses/validate";
 import { responsesCodec } from "../../../src/wire/responses/codec";
 import { growth } from "../scale";
 import { APPLY_PATCH_GRAMMAR, codexRequest, PATCH } from "./codex-request";
@@ -23,39 +24,8 @@ const encodeErr = (over: Partial<IRRequest>): RouterError => {
   return out;
 };
 
-/** Every parameter of `POST /v1/responses` (openai-node `ResponseCreateParamsBase`). */
-const PARAMETERS = new Set([
-  "background",
-  "context_management",
-  "conversation",
-  "include",
-  "input",
-  "instructions",
-  "max_output_tokens",
-  "metadata",
-  "model",
-  "moderation",
-  "parallel_tool_calls",
-  "previous_response_id",
-  "prompt",
-  "prompt_cache_key",
-  "prompt_cache_options",
-  "prompt_cache_retention",
-  "reasoning",
-  "safety_identifier",
-  "service_tier",
-  "store",
-  "stream",
-  "stream_options",
-  "temperature",
-  "text",
-  "tool_choice",
-  "tools",
-  "top_logprobs",
-  "top_p",
-  "truncation",
-  "user",
-]);
+/** Every parameter of `POST /v1/responses`, as the strict mock takes them. */
+const PARAMETERS = new Set(CREATE_KEYS);
 
 const call = (id: string, name: string, args: Record<string, unknown> = {}): ToolCallPart => ({
   type: "tool_call",
