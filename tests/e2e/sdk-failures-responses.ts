@@ -2,7 +2,14 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { APICallError, generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { TOKEN } from "./harness";
-import { failureOf, sdkClient, type Failure, type SdkClient, type StreamRun } from "./sdk-failures";
+import {
+  classifyOpenAI,
+  failureOf,
+  sdkClient,
+  type Failure,
+  type SdkClient,
+  type StreamRun,
+} from "./sdk-failures";
 
 /**
  * The Responses API's two clients reduced to the calls the error tests need (see sdk-failures.ts).
@@ -13,17 +20,7 @@ import { failureOf, sdkClient, type Failure, type SdkClient, type StreamRun } fr
 // ---------------------------------------------------------------- openai SDK
 function responsesClient(base: string): SdkClient {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
-  const classify = (e: unknown): Failure => {
-    if (!(e instanceof OpenAI.APIError)) throw e;
-    return {
-      error: e,
-      status: e.status,
-      type: e.type,
-      code: e.code,
-      message: e.message,
-      retryAfter: e.headers?.get("retry-after") ?? null,
-    };
-  };
+  const classify = classifyOpenAI;
   return {
     kind: "responses",
     fail: (group, text = "hello") =>

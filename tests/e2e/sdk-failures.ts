@@ -52,19 +52,22 @@ export async function failureOf(
 }
 
 // ---------------------------------------------------------------- OpenAI
+/** An error the openai SDK threw, as the error tests compare them (Chat and Responses alike). */
+export function classifyOpenAI(e: unknown): Failure {
+  if (!(e instanceof OpenAI.APIError)) throw e;
+  return {
+    error: e,
+    status: e.status,
+    type: e.type,
+    code: e.code,
+    message: e.message,
+    retryAfter: e.headers?.get("retry-after") ?? null,
+  };
+}
+
 function openaiClient(base: string): SdkClient {
   const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: TOKEN, maxRetries: 0 });
-  const classify = (e: unknown): Failure => {
-    if (!(e instanceof OpenAI.APIError)) throw e;
-    return {
-      error: e,
-      status: e.status,
-      type: e.type,
-      code: e.code,
-      message: e.message,
-      retryAfter: e.headers?.get("retry-after") ?? null,
-    };
-  };
+  const classify = classifyOpenAI;
   return {
     kind: "openai",
     fail: (group, text = "hello") =>
