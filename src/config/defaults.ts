@@ -12,6 +12,7 @@ export const SERVER_DEFAULTS = {
   body_timeout: 30,
   max_response_size: "64MiB",
   metrics_public: false,
+  stream_keepalive: 15,
 } as const;
 
 /** `server_settings.media` (allow_hosts is empty unless set). */

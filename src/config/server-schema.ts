@@ -82,6 +82,13 @@ export const ServerSettingsEntry = Type.Object(
         'max_response_size must be a positive number of bytes or a size such as "64MiB"',
       description: `Largest upstream body the router reads whole (JSON answers, error bodies, token counts), after decompression; a larger one fails the attempt with 502. Same units as max_body_size. Default ${SERVER_DEFAULTS.max_response_size}.`,
     }),
+    stream_keepalive: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        default: SERVER_DEFAULTS.stream_keepalive,
+        description: `Seconds of silence on a converted stream after which the client gets its format's keep-alive (Anthropic's ping event, an SSE comment for the others), so agents' stream watchdogs do not abort a model that is thinking; 0 turns keep-alives off. Default ${SERVER_DEFAULTS.stream_keepalive}.`,
+      }),
+    ),
     media: Type.Optional(MediaEntry),
     metrics_public: Type.Optional(
       Type.Boolean({

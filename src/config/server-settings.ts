@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_MEDIA,
+  DEFAULT_STREAM_KEEPALIVE_MS,
   type MediaSettings,
   type ServerSettings,
 } from "./types";
@@ -30,6 +31,10 @@ export function serverSettings(r: Reporter, raw: Mapping): ServerSettings {
         : DEFAULT_BODY_TIMEOUT_MS,
     maxResponseBytes:
       bodySize(r, "max_response_size", raw.max_response_size) ?? DEFAULT_MAX_RESPONSE_BYTES,
+    streamKeepAliveMs:
+      typeof raw.stream_keepalive === "number" && raw.stream_keepalive >= 0
+        ? secondsToMs(raw.stream_keepalive)
+        : DEFAULT_STREAM_KEEPALIVE_MS,
     media: mediaSettings(r, mapping(raw.media)),
   };
 }

@@ -98,6 +98,11 @@ export interface ServerSettings {
    * bytes after decompression.
    */
   maxResponseBytes: number;
+  /**
+   * Silence on a converted stream after which the client is sent its format's keep-alive; 0 = never.
+   * Agents abort a stream that stays quiet too long, and a model that thinks for a minute is quiet.
+   */
+  streamKeepAliveMs: number;
   /** Remote media (image and document URLs) the router downloads for targets that cannot fetch them. */
   media: MediaSettings;
 }
@@ -131,6 +136,7 @@ export const DEFAULT_MEDIA: MediaSettings = {
 export const DEFAULT_MAX_BODY_BYTES = sizeInBytes(SERVER_DEFAULTS.max_body_size)!;
 export const DEFAULT_MAX_RESPONSE_BYTES = sizeInBytes(SERVER_DEFAULTS.max_response_size)!;
 export const DEFAULT_BODY_TIMEOUT_MS = secondsToMs(SERVER_DEFAULTS.body_timeout);
+export const DEFAULT_STREAM_KEEPALIVE_MS = secondsToMs(SERVER_DEFAULTS.stream_keepalive);
 
 export interface RouterConfig {
   /** Absolute path of the file it was loaded from ("<inline>" for text). */

@@ -48,6 +48,7 @@ const TABLE: Record<string, unknown> = {
   "server_settings.body_timeout": SERVER_DEFAULTS.body_timeout,
   "server_settings.max_response_size": SERVER_DEFAULTS.max_response_size,
   "server_settings.metrics_public": SERVER_DEFAULTS.metrics_public,
+  "server_settings.stream_keepalive": SERVER_DEFAULTS.stream_keepalive,
   "server_settings.media.download": MEDIA_DEFAULTS.download,
   "server_settings.media.allow_private": MEDIA_DEFAULTS.allow_private,
   "server_settings.media.max_urls": MEDIA_DEFAULTS.max_urls,
@@ -95,6 +96,7 @@ describe("each setting's default is written once, in defaults.ts", () => {
       bodyTimeoutMs: ms(SERVER_DEFAULTS.body_timeout),
       maxResponseBytes: bytes(SERVER_DEFAULTS.max_response_size),
       metricsPublic: SERVER_DEFAULTS.metrics_public,
+      streamKeepAliveMs: ms(SERVER_DEFAULTS.stream_keepalive),
       media: {
         download: MEDIA_DEFAULTS.download,
         allowPrivate: MEDIA_DEFAULTS.allow_private,

@@ -20,6 +20,7 @@ export function unreachableConfig(
     server: {
       ...server,
       metricsPublic: false,
+      streamKeepAliveMs: 0,
       maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
       media: DEFAULT_MEDIA,
     },
