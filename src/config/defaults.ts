@@ -35,6 +35,12 @@ export const TIMEOUT_DEFAULTS = {
 /** `router_settings.strategy`. */
 export const DEFAULT_STRATEGY = "roundrobin";
 
+/** `router_settings.affinity`, and each group's unless it sets its own. */
+export const DEFAULT_AFFINITY = "session";
+
+/** `router_settings.max_attempts`: most models one request tries, fallback groups included. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
 /** `model_groups[].models[].weight`. */
 export const DEFAULT_WEIGHT = 100;
 

@@ -63,6 +63,7 @@ export function modelConfig(
     ...(typeof params.max_output_tokens === "number"
       ? { maxOutputTokens: params.max_output_tokens }
       : {}),
+    ...(typeof params.context_window === "number" ? { contextWindow: params.context_window } : {}),
     ...(typeof params.proxy === "string"
       ? { proxy: checkedProxy(r, params.proxy, `${p}/proxy`) }
       : {}),

@@ -100,6 +100,13 @@ const LlmParams = Type.Object(
           "Largest max_tokens this model accepts; converted requests asking for more are clamped (with a warning).",
       }),
     ),
+    context_window: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "The model's context window in tokens. When some member of a group has one, the router estimates each request's tokens and skips members whose window is smaller than the estimate plus the requested output; an upstream context-length error fails over to a member with a larger window.",
+      }),
+    ),
     forward_betas: Type.Optional(
       Type.Boolean({
         default: DEFAULT_FORWARD_BETAS,

@@ -4,14 +4,22 @@
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
  * Models are read in model-entry.ts, server settings in server-settings.ts.
  */
-import { DEFAULT_STRATEGY, DEFAULT_WEIGHT } from "./defaults";
+import {
+  DEFAULT_AFFINITY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_STRATEGY,
+  DEFAULT_WEIGHT,
+} from "./defaults";
+import { resolveFallbacks } from "./fallbacks";
 import { modelConfig, timeouts } from "./model-entry";
 import type { Reporter } from "./reporter";
 import { serverSettings } from "./server-settings";
 import { list, mapping, type Mapping } from "./shape";
 import {
+  AFFINITIES,
   DEFAULT_TIMEOUTS,
   STRATEGIES,
+  type Affinity,
   type GroupConfig,
   type GroupMember,
   type ModelConfig,
@@ -49,6 +57,8 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   });
 
   const settings = mapping(root.router_settings);
+  const defaultAffinity = affinityOf(settings.affinity, DEFAULT_AFFINITY);
+  const defaultAttempts = attemptsOf(settings.max_attempts, DEFAULT_MAX_ATTEMPTS);
   const groups = new Map<string, GroupConfig>();
   const firstGroup = new Map<string, string>();
   list(settings.model_groups).forEach((entry, i) => {
@@ -62,13 +72,20 @@ export function normalise(r: Reporter, source: string): RouterConfig {
       r.error(
         "DUPLICATE_NAME",
         `${at}/name`,
-        `duplicate group name "${name}" (first defined at ${where(r, first)})`,
+        `duplicate group name "${name}" (first defined at ${where(r, `${first}/name`)})`,
       );
     } else {
-      firstGroup.set(name, `${at}/name`);
-      groups.set(name, { name, members });
+      firstGroup.set(name, at);
+      groups.set(name, {
+        name,
+        members,
+        affinity: affinityOf(group.affinity, defaultAffinity),
+        maxAttempts: attemptsOf(group.max_attempts, defaultAttempts),
+        fallbacks: list(group.fallbacks).filter((f): f is string => typeof f === "string"),
+      });
     }
   });
+  resolveFallbacks(r, groups, firstGroup);
 
   const strategy = STRATEGIES.includes(settings.strategy as Strategy)
     ? (settings.strategy as Strategy)
@@ -78,6 +95,9 @@ export function normalise(r: Reporter, source: string): RouterConfig {
     models,
     groups,
     strategy,
+    affinityKeys: list(settings.affinity_keys)
+      .filter((k): k is string => typeof k === "string")
+      .map((k) => k.toLowerCase()),
     server: serverSettings(r, mapping(root.server_settings)),
     warnings: r.warnings,
   };
@@ -114,6 +134,12 @@ function groupMembers(
       model: name,
       weight: typeof m.weight === "number" ? m.weight : DEFAULT_WEIGHT,
     };
+    if (
+      typeof m.max_parallel === "number" &&
+      Number.isInteger(m.max_parallel) &&
+      m.max_parallel > 0
+    )
+      member.maxParallel = m.max_parallel;
     if (typeof m.selector === "string") {
       member.selector = m.selector;
       member.selectorPos = r.pos(`${mp}/selector`);
@@ -121,6 +147,14 @@ function groupMembers(
     members.push(member);
   });
   return members;
+}
+
+function affinityOf(value: unknown, fallback: Affinity): Affinity {
+  return AFFINITIES.includes(value as Affinity) ? (value as Affinity) : fallback;
+}
+
+function attemptsOf(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : fallback;
 }
 
 function unknownModel(name: string, defined: string[]): string {

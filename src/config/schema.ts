@@ -8,10 +8,15 @@
  * Defaults come from defaults.ts; the sections live in model-schema.ts and server-schema.ts.
  */
 import { Type, type TSchema } from "@sinclair/typebox";
-import { DEFAULT_STRATEGY, DEFAULT_WEIGHT } from "./defaults";
+import {
+  DEFAULT_AFFINITY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_STRATEGY,
+  DEFAULT_WEIGHT,
+} from "./defaults";
 import { ModelEntry, TimeoutsEntry } from "./model-schema";
 import { ServerSettingsEntry } from "./server-schema";
-import { STRATEGIES } from "./types";
+import { AFFINITIES, STRATEGIES } from "./types";
 
 const GroupMemberEntry = Type.Object(
   {
@@ -29,6 +34,13 @@ const GroupMemberEntry = Type.Object(
           "jq expression over the request; the member is eligible only when it yields true.",
       }),
     ),
+    max_parallel: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "Most requests this member's model may have in flight, counted across every group; while it has that many, the member is skipped (its sessions go to the next member in their order).",
+      }),
+    ),
   },
   { description: "A model in the group." },
 );
@@ -43,9 +55,34 @@ const GroupEntry = Type.Object(
       minItems: 1,
       description: "The models the group balances over.",
     }),
+    affinity: Type.Optional(
+      affinity("This group's session affinity; default router_settings.affinity."),
+    ),
+    max_attempts: Type.Optional(
+      maxAttempts(
+        "Most models one request to this group tries, fallback groups included; default router_settings.max_attempts.",
+      ),
+    ),
+    fallbacks: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description:
+          "Groups tried in order (their members, strategy and selectors) when no member of this group is eligible or every attempt failed before the answer started; within the same max_attempts. A cycle is a config error.",
+      }),
+    ),
   },
   { description: "A named set of models that requests are balanced across." },
 );
+
+function affinity(description: string) {
+  return Type.Union(
+    AFFINITIES.map((a) => Type.Literal(a)),
+    { description },
+  );
+}
+
+function maxAttempts(description: string) {
+  return Type.Integer({ minimum: 1, description });
+}
 
 /** "roundrobin (default), random or leastconn". */
 const strategies = STRATEGIES.map((s) => (s === DEFAULT_STRATEGY ? `${s} (default)` : s))
@@ -66,6 +103,28 @@ export const RawConfig = Type.Object(
               description: `How a member is picked within a group: ${strategies}.`,
             },
           ),
+        ),
+        affinity: Type.Optional(
+          Type.Union(
+            AFFINITIES.map((a) => Type.Literal(a)),
+            {
+              default: DEFAULT_AFFINITY,
+              description: `session (default ${DEFAULT_AFFINITY}): requests of one conversation go to the same member, found by weighted rendezvous hashing of the conversation's session key, so every router process agrees with no shared state; none: the strategy decides each request alone.`,
+            },
+          ),
+        ),
+        affinity_keys: Type.Optional(
+          Type.Array(Type.String({ minLength: 1, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), {
+            description:
+              "Request headers that carry a session key, checked in order before the ones agents are known to send (x-claude-code-session-id, Codex's and opencode's session headers).",
+          }),
+        ),
+        max_attempts: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            default: DEFAULT_MAX_ATTEMPTS,
+            description: `Most models one request tries, fallback groups included. Default ${DEFAULT_MAX_ATTEMPTS}.`,
+          }),
         ),
         model_groups: Type.Array(GroupEntry, {
           minItems: 1,

@@ -10,6 +10,13 @@ export const API_TYPES: readonly ApiType[] = FORMAT_IDS;
 export type Strategy = "roundrobin" | "random" | "leastconn";
 export const STRATEGIES: readonly Strategy[] = ["roundrobin", "random", "leastconn"];
 
+/**
+ * `session`: a request that belongs to a conversation goes where that conversation's earlier turns
+ * went (rendezvous hashing of its session key); `none`: the strategy decides every request alone.
+ */
+export type Affinity = "session" | "none";
+export const AFFINITIES: readonly Affinity[] = ["session", "none"];
+
 /** Where a value sits in config.yaml, for messages that point the user at the right line. */
 export interface SourcePos {
   line: number; // 1-based
@@ -34,6 +41,11 @@ export interface ModelConfig {
   defaultMaxTokens?: number;
   /** Upper bound for max_tokens sent to this model (e.g. 8192 for DeepSeek); larger requests are clamped. */
   maxOutputTokens?: number;
+  /**
+   * The model's context window in tokens: a request whose estimate plus its requested output does
+   * not fit skips this model. Unset: the router never estimates on its account.
+   */
+  contextWindow?: number;
   /** Proxy for this model's calls (http://, https://, socks5://, socks5h://); beats --proxy. */
   proxy?: string;
   /** Effective limits: the model's own, else router_settings.timeouts, else the defaults. */
@@ -54,11 +66,27 @@ export interface GroupMember {
   weight: number;
   selector?: string;
   selectorPos?: SourcePos;
+  /** Most requests the member's model may have in flight (from every group) before it is skipped. */
+  maxParallel?: number;
 }
 
+/**
+ * The loader sets every optional field; a group built by hand (tests) without them routes
+ * without affinity, with the balancer's default attempt budget and no fallbacks.
+ */
 export interface GroupConfig {
   name: string;
   members: GroupMember[];
+  affinity?: Affinity;
+  /** Most models one request to this group tries, its fallback groups' included. */
+  maxAttempts?: number;
+  /** The groups tried, in order, when none of this group's members could answer. */
+  fallbacks?: string[];
+  /**
+   * This group, then its fallbacks and theirs, depth first, each once: the order a request may
+   * move through groups. Computed at load, where fallback cycles are refused.
+   */
+  chain?: string[];
 }
 
 /** Upstream time limits in milliseconds; 0 turns one off. Defaults: DEFAULT_TIMEOUTS. */
@@ -144,6 +172,8 @@ export interface RouterConfig {
   models: Map<string, ModelConfig>;
   groups: Map<string, GroupConfig>;
   strategy: Strategy;
+  /** Header names (lower-case) checked for a session key before the ones clients are known to send. */
+  affinityKeys: string[];
   server: ServerSettings;
   /** Non-fatal findings (unknown keys, …), already formatted with path and line:col. */
   warnings: ConfigIssue[];
@@ -170,6 +200,8 @@ export const CONFIG_ISSUE_CODES = {
   DUPLICATE_NAME:
     "a model_name or group name used twice, a model twice in one group, a header given twice",
   UNKNOWN_MODEL: "a group names a model that model_list does not define",
+  UNKNOWN_GROUP: "a group's fallbacks name a group that model_groups does not define",
+  FALLBACK_CYCLE: "a group's fallbacks lead back to the group itself",
   SELECTOR: "a selector that does not compile",
 } as const;
 

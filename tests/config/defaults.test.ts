@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import {
+  DEFAULT_AFFINITY,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_ATTEMPTS,
   DEFAULT_FORWARD_BETAS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -56,6 +58,8 @@ const TABLE: Record<string, unknown> = {
   "server_settings.media.timeout": MEDIA_DEFAULTS.timeout,
   "model_list[].llm_params.forward_betas": DEFAULT_FORWARD_BETAS,
   "router_settings.strategy": DEFAULT_STRATEGY,
+  "router_settings.affinity": DEFAULT_AFFINITY,
+  "router_settings.max_attempts": DEFAULT_MAX_ATTEMPTS,
   "router_settings.model_groups[].models[].weight": DEFAULT_WEIGHT,
 };
 
