@@ -1,5 +1,7 @@
+import { DEFAULT_MAX_ATTEMPTS } from "../config/defaults";
 import type { GroupConfig, Strategy } from "../config/types";
 import type { HealthRegistry } from "./health";
+import { rendezvousOrder } from "./rendezvous";
 import { PICKERS, type Rotation, type Weighted } from "./strategies";
 import {
   NO_SELECTOR_MATCHED,
@@ -10,21 +12,22 @@ import {
   type Health,
   type MemberExplanation,
   type Plan,
+  type PlanOptions,
 } from "./types";
 
-/** Not a config setting (those are in config/defaults.ts): only tests pass another. */
-const DEFAULT_MAX_ATTEMPTS = 3;
+/** A request that finds every open member busy is told to come back this much later. */
+const BUSY_RETRY_MS = 1000;
 
 export interface Balancer {
   readonly strategy: Strategy;
   /**
    * The models to try for one request, in order. `eligible[i]` is the selector outcome for
    * `group.members[i]`; anything but `true` (including a missing entry) excludes the member.
-   * Advances round-robin and hands out a due probe, so call it once per request.
+   * Advances round-robin and hands out a due probe, so call it once per request and group.
    */
-  plan(group: GroupConfig, eligible: readonly boolean[]): Plan;
+  plan(group: GroupConfig, eligible: readonly boolean[], opts?: PlanOptions): Plan;
   /** What `plan` would answer now and why, without changing any state or drawing random numbers. */
-  explain(group: GroupConfig, eligible: readonly boolean[]): Explanation;
+  explain(group: GroupConfig, eligible: readonly boolean[], opts?: PlanOptions): Explanation;
 }
 
 interface Row extends Weighted {
@@ -45,74 +48,88 @@ export function createBalancer(
   const pick = PICKERS[strategy];
   const rotations = new Map<string, Rotation>();
 
-  function rows(group: GroupConfig, eligible: readonly boolean[]): Row[] {
+  /**
+   * The members this request may be offered to, or why there are none. A member cooling down
+   * (its upstream asked for a wait) or at its max_parallel is skipped like an ineligible one:
+   * sending to it would only fail.
+   */
+  function rows(group: GroupConfig, eligible: readonly boolean[], o: PlanOptions): Row[] | Plan {
     const seen = new Set<string>();
     const out: Row[] = [];
+    let tried = false;
+    let wait = Infinity;
+    let busy = false;
     group.members.forEach((m, member) => {
       if (eligible[member] !== true || seen.has(m.model)) return;
       seen.add(m.model);
+      if (o.exclude?.has(m.model)) return void (tried = true);
+      const inFlight = health.inFlight(m.model);
+      if (m.maxParallel !== undefined && inFlight >= m.maxParallel) return void (busy = true);
+      const cooling = health.coolingRemaining(m.model);
+      if (cooling > 0) return void (wait = Math.min(wait, cooling));
       out.push({
         model: m.model,
         member,
         configured: m.weight,
         weight: health.effectiveWeight(m.model, m.weight),
-        inFlight: health.inFlight(m.model),
+        inFlight,
         level: health.level(m.model),
       });
     });
-    return out;
+    if (out.length > 0) return out;
+    const empty = { group: group.name, candidates: [] };
+    if (busy) return { ...empty, empty: "busy", waitMs: Math.min(wait, BUSY_RETRY_MS) };
+    if (wait < Infinity) return { ...empty, empty: "cooling", waitMs: wait };
+    return { ...empty, empty: tried ? "tried" : NO_SELECTOR_MATCHED };
   }
 
-  /** A group of one eligible model, the commonest kind, has nothing to order: its plan is that model. */
-  function single(
+  function build(
     group: GroupConfig,
     eligible: readonly boolean[],
+    o: PlanOptions,
     live: boolean,
-  ): Plan | undefined {
-    if (group.members.length !== 1) return undefined;
-    const m = group.members[0]!;
-    if (eligible[0] !== true)
-      return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
-    let reason: CandidateReason =
-      health.effectiveWeight(m.model, m.weight) > 0 ? "strategy" : "fallback-zero-weight";
-    if (health.probeDue(m.model, m.weight)) {
-      reason = "probe";
-      if (live) health.claimProbe(m.model);
-    }
-    return { group: group.name, candidates: [{ model: m.model, member: 0, reason }] };
-  }
-
-  function build(group: GroupConfig, eligible: readonly boolean[], live: boolean): Plan {
-    const one = single(group, eligible, live);
-    if (one) return one;
-    const all = rows(group, eligible);
-    if (all.length === 0) return { group: group.name, candidates: [], empty: NO_SELECTOR_MATCHED };
-    const limit = Math.min(all.length, maxAttempts);
+  ): Plan {
+    const all = rows(group, eligible, o);
+    if (!Array.isArray(all)) return all;
+    const limit = Math.min(all.length, o.limit ?? group.maxAttempts ?? maxAttempts);
     const candidates: Candidate[] = [];
     const take = (row: Row, reason: CandidateReason) =>
       candidates.push({ model: row.model, member: row.member, reason });
+    const keyed = o.session !== undefined && group.affinity === "session";
 
-    const probe = all.find((r) => health.probeDue(r.model, r.configured));
-    if (probe) {
-      take(probe, "probe");
-      if (live) health.claimProbe(probe.model);
+    // With a session, only the member the session hashes to is probed: its sessions come home
+    // when the probe succeeds, and no other session's cache is spent on the test.
+    const probe = keyed
+      ? rendezvousOrder(o.session!, all, configured).find((r) => r.configured > 0)
+      : all.find((r) => health.probeDue(r.model, r.configured));
+    const probing = probe && health.probeDue(probe.model, probe.configured) ? probe : undefined;
+    if (probing) {
+      take(probing, "probe");
+      if (live) health.claimProbe(probing.model);
     }
-
-    const real = rotations.get(group.name) ?? new Map<string, number>();
-    if (live) rotations.set(group.name, real);
-    // Only a live first pick may touch the real rotation; everything after works on a copy.
-    let rotation = live && !probe ? real : new Map(real);
-    const pool = all.filter((r) => r !== probe && r.weight > 0);
-    while (pool.length > 0 && candidates.length < limit) {
-      const i = pick(pool, rotation, live ? opts.random : undefined);
-      take(pool[i], candidates.length === 0 ? "strategy" : "fallback");
-      pool.splice(i, 1);
-      if (rotation === real) rotation = new Map(real);
+    const pool = all.filter((r) => r !== probing && r.weight > 0);
+    if (keyed) {
+      // Configured weights, not effective ones: a member that failed once keeps its sessions.
+      for (const row of rendezvousOrder(o.session!, pool, configured)) {
+        if (candidates.length >= limit) break;
+        take(row, candidates.length === 0 ? "affinity" : "fallback");
+      }
+    } else {
+      const real = rotations.get(group.name) ?? new Map<string, number>();
+      if (live) rotations.set(group.name, real);
+      // Only a live first pick may touch the real rotation; everything after works on a copy.
+      let rotation = live && !probing ? real : new Map(real);
+      while (pool.length > 0 && candidates.length < limit) {
+        const i = pick(pool, rotation, live ? opts.random : undefined);
+        take(pool[i]!, candidates.length === 0 ? "strategy" : "fallback");
+        pool.splice(i, 1);
+        if (rotation === real) rotation = new Map(real);
+      }
     }
 
     // Least-failed first: a member configured at 0 is a deliberate backup, a failed one is suspect.
     const zero = all
-      .filter((r) => r !== probe && r.weight === 0)
+      .filter((r) => r !== probing && r.weight === 0)
       .sort((a, b) => a.level - b.level || a.member - b.member);
     for (const row of zero) {
       if (candidates.length >= limit) break;
@@ -121,8 +138,12 @@ export function createBalancer(
     return { group: group.name, candidates };
   }
 
-  function explain(group: GroupConfig, eligible: readonly boolean[]): Explanation {
-    const plan = build(group, eligible, false);
+  function explain(
+    group: GroupConfig,
+    eligible: readonly boolean[],
+    o: PlanOptions = {},
+  ): Explanation {
+    const plan = build(group, eligible, o, false);
     const members = group.members.map((m, member): MemberExplanation => {
       const state = health.state(m.model);
       const effectiveWeight = health.effectiveWeight(m.model, m.weight);
@@ -136,14 +157,33 @@ export function createBalancer(
         effectiveWeight,
         health: status,
         cooldownRemainingMs: status === "down" ? state.cooldownRemainingMs : 0,
+        coolingRemainingMs: health.coolingRemaining(m.model),
+        ...(m.maxParallel !== undefined ? { maxParallel: m.maxParallel } : {}),
         probing: state.probing,
         inFlight: state.inFlight,
         rank: rank < 0 ? null : rank + 1,
-        reason: rank < 0 ? null : plan.candidates[rank].reason,
+        reason: rank < 0 ? null : plan.candidates[rank]!.reason,
       };
     });
-    return { group: group.name, strategy, members, plan, deterministic: strategy !== "random" };
+    const affinity = o.session !== undefined && group.affinity === "session";
+    return {
+      group: group.name,
+      strategy,
+      members,
+      plan,
+      affinity,
+      deterministic: affinity || strategy !== "random",
+    };
   }
 
-  return { strategy, plan: (group, eligible) => build(group, eligible, true), explain };
+  return {
+    strategy,
+    plan: (group, eligible, o = {}) => build(group, eligible, o, true),
+    explain,
+  };
+}
+
+/** Rendezvous hashing ranks members by their configured weight, which failures do not change. */
+function configured(row: Row): number {
+  return row.configured;
 }

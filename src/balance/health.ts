@@ -50,6 +50,11 @@ export class HealthRegistry {
   private readonly inFlightCounts = new Map<string, number>();
   /** When each model was last reported failing. */
   private readonly failingReportedAt = new Map<string, number>();
+  /**
+   * When each model may be called again, as its upstream asked (Retry-After and the like). Kept
+   * apart from the failure level: a success of a request already in flight does not end the wait.
+   */
+  private readonly coolingUntil = new Map<string, number>();
 
   constructor(opts: HealthOptions) {
     this.clock = opts.clock;
@@ -83,6 +88,28 @@ export class HealthRegistry {
     this.failingReportedAt.set(model, now);
     e.reported = true;
     return "failing";
+  }
+
+  /**
+   * The upstream asked for `ms` of quiet: no plan offers the model until then. True when this
+   * starts a cooldown or pushes its end later, which is worth telling the operator.
+   */
+  coolDown(model: string, ms: number): boolean {
+    if (!(ms > 0)) return false;
+    const until = this.clock.now() + ms;
+    if (until <= (this.coolingUntil.get(model) ?? 0)) return false;
+    this.coolingUntil.set(model, until);
+    return true;
+  }
+
+  /** Milliseconds left of the model's cooldown; 0 when it is not cooling down. */
+  coolingRemaining(model: string): number {
+    const until = this.coolingUntil.get(model);
+    if (until === undefined) return 0;
+    const left = until - this.clock.now();
+    if (left > 0) return left;
+    this.coolingUntil.delete(model);
+    return 0;
   }
 
   level(model: string): number {
@@ -132,6 +159,9 @@ export class HealthRegistry {
       const before = this.fingerprints.get(model);
       if (before === undefined || defs.get(model) !== before) this.entries.delete(model);
     }
+    // A wait the upstream asked for belongs to that upstream: a changed definition is another one.
+    for (const model of this.coolingUntil.keys())
+      if (defs.get(model) !== this.fingerprints.get(model)) this.coolingUntil.delete(model);
     this.fingerprints.clear();
     for (const [model, fp] of defs) this.fingerprints.set(model, fp);
     for (const model of this.failingReportedAt.keys())
