@@ -42,7 +42,10 @@ export type AttemptOutcome =
   | { kind: "committed"; response: Response }
   | { kind: "failed"; error: RouterError; retryable: boolean; response?: Response };
 
-export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }>;
+export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }> & {
+  /** How long the upstream asked us to wait (a 429 or 503's Retry-After and the like), in ms. */
+  waitMs?: number;
+};
 
 type OnStreamEnd = (how: StreamEnd) => void;
 

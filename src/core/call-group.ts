@@ -7,11 +7,15 @@ import {
   type RoutedCall,
   type StreamEnd,
 } from "../attempt";
+import { hashKey, type KeyHash } from "../balance/rendezvous";
+import { DEFAULT_MAX_ATTEMPTS } from "../config/defaults";
 import type { GroupConfig, ModelConfig } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger } from "../log";
-import { readFailure, reportHealth } from "./failures";
+import { fitWindows, sizeRequest, tooLong, windowsMatter, type RequestSize } from "./context-fit";
+import { readFailure, reportCooldown, reportHealth } from "./failures";
 import type { Runtime } from "./runtime";
+import { findSessionKey, type SessionKey } from "./session-key";
 
 /** What the request path reports as it happens, for the request log line and metrics. */
 export interface CallObserver {
@@ -27,6 +31,8 @@ export interface CallObserver {
   usage?(usage: Usage): void;
   /** Every attempt failed; this is the error the answer carries. */
   failed?(error: string): void;
+  /** How the request was routed: the session key's source, and the group whose model answered. */
+  routed?(how: { affinity?: string; group?: string }): void;
 }
 
 /** A model call whose group is known, as the request path hands it on. */
@@ -41,48 +47,119 @@ export interface GroupCall {
   observe?: CallObserver;
 }
 
+/** One request's way through its group and the group's fallbacks. */
+interface Route {
+  g: GroupCall;
+  session?: SessionKey & { hash: KeyHash };
+  size?: RequestSize;
+  /** Every model tried, so no fallback group tries one again. */
+  tried: Set<string>;
+  attempts: number;
+  budget: number;
+  last?: { failure: FailedAttempt; model: ModelConfig; group: GroupConfig };
+  /** A failure that is the request's own fault: nothing else is tried. */
+  stop?: boolean;
+  /** After a context-length error: only models with a larger window than this are tried. */
+  needWindow?: number;
+  /** Why groups had nothing to offer, for the answer when nothing was tried at all. */
+  waitMs?: number;
+  windowLimit?: number;
+}
+
 /**
- * One model call, from group to answer: selectors decide which members are eligible, the
- * balancer orders them, and each is tried in turn until one commits. Failing over happens only
- * before the client has received anything; after that the attempt owns the stream.
+ * One model call, from group to answer: selectors and context windows decide which members are
+ * eligible, the balancer orders them (by the conversation's session key, or the strategy), and
+ * each is tried in turn until one commits; then the group's fallback groups, within one attempt
+ * budget. Failing over happens only before the client has received anything.
  */
 export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
-  const { call, group, runtime, signal, log, observe } = g;
-  // Most groups have no selectors: their answer needs no await.
-  const eligible =
-    runtime.selectors && group.members.some((m) => m.selector)
-      ? await eligibility(g)
-      : group.members.map(() => true);
-  const plan = runtime.balancer.plan(group, eligible);
-  if (plan.candidates.length === 0) {
-    return routerError(
-      "invalid_request",
-      `no model of group "${group.name}" is eligible for this request: ${plan.empty ?? "no selector matched"}`,
-    );
+  const { call, group, runtime, signal, observe } = g;
+  const config = runtime.config;
+  const chain = group.chain ?? [group.name];
+  const r: Route = {
+    g,
+    tried: new Set(),
+    attempts: 0,
+    budget: group.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  };
+  if (chain.some((name) => config.groups.get(name)?.affinity === "session")) {
+    const found = findSessionKey(call, config.affinityKeys);
+    if (found) r.session = { ...found, hash: hashKey(found.key) };
   }
-  let last: FailedAttempt | undefined;
-  let attempts = 0;
+  if (windowsMatter(config, chain)) r.size = await sizeRequest(call);
+
+  for (const name of chain) {
+    if (r.attempts >= r.budget || signal.aborted) break;
+    const served = await tryGroup(r, config.groups.get(name)!);
+    if (served) return served;
+    if (r.stop) break;
+  }
+  if (!r.last) return nothingTried(r);
+  observe?.failed?.(r.last.failure.error.message);
+  // An error answer names the model and attempts too, whether the upstream's or the router's own.
+  const answer = r.last.failure.response ?? call.client.encodeError(r.last.failure.error);
+  return labelled(answer, r, r.last.model, r.last.group);
+}
+
+/** The group's members in the balancer's order, tried until one commits; undefined when none did. */
+async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefined> {
+  const { g } = r;
+  const { runtime, signal, observe } = g;
+  const config = runtime.config;
+  const fit = fitWindows(config, group, await eligibility(g, group), r.size);
+  if (fit.largest !== undefined) r.windowLimit = Math.max(r.windowLimit ?? 0, fit.largest);
+  const keyed = group.affinity === "session" && r.session !== undefined;
+  const plan = runtime.balancer.plan(group, fit.eligible, {
+    ...(keyed ? { session: r.session!.hash } : {}),
+    exclude: r.tried,
+    limit: r.budget - r.attempts,
+  });
+  if (plan.waitMs !== undefined) r.waitMs = Math.min(r.waitMs ?? Infinity, plan.waitMs);
   for (const candidate of plan.candidates) {
-    if (signal.aborted) break;
-    const model = runtime.config.models.get(candidate.model)!;
-    if (last) observe?.failover(plan.candidates[attempts - 1]!.model, model.name);
-    attempts++;
-    const outcome = await tryModel(g, model, attempts);
+    if (signal.aborted) return undefined;
+    const model = config.models.get(candidate.model)!;
+    // After a context overflow only a larger window can help; the rest are not worth a try.
+    if (r.needWindow !== undefined && !((model.contextWindow ?? 0) > r.needWindow)) continue;
+    if (r.last) observe?.failover(r.last.model.name, model.name);
+    r.attempts++;
+    r.tried.add(model.name);
+    const outcome = await tryModel(g, model, r.attempts);
     if (outcome.kind === "committed") {
       observe?.attempt(model.name, "ok");
-      return labelled(outcome.response, model, attempts);
+      return labelled(outcome.response, r, model, group);
     }
-    last = await failedTry(g, model, attempts, outcome);
-    if (!last.retryable) break;
+    const failure = await failedTry(g, group, model, r.attempts, outcome);
+    r.last = { failure, model, group };
+    if (failure.error.subtype === "context_length_exceeded") {
+      r.needWindow = Math.max(r.needWindow ?? 0, model.contextWindow ?? 0);
+      continue;
+    }
+    if (!failure.retryable) return void (r.stop = true);
   }
-  if (!last) return routerError("invalid_request", "client closed the request", { status: 499 });
-  observe?.failed?.(last.error.message);
-  // An error answer names the model and attempts too, whether the upstream's or the router's own.
-  const answer = last.response ?? call.client.encodeError(last.error);
-  return labelled(
-    answer,
-    runtime.config.models.get(plan.candidates[attempts - 1]!.model)!,
-    attempts,
+  return undefined;
+}
+
+/**
+ * The answer when no model was tried: every member that could take the request is cooling down or
+ * busy (a 429 with the shortest wait, rather than a request sent into a known wall), none has a
+ * window the request fits, or no selector matched.
+ */
+function nothingTried(r: Route): RouterError {
+  const { group, signal } = r.g;
+  if (signal.aborted)
+    return routerError("invalid_request", "client closed the request", { status: 499 });
+  if (r.waitMs !== undefined) {
+    const seconds = Math.max(1, Math.ceil(r.waitMs / 1000));
+    return routerError(
+      "rate_limit",
+      `every model of group "${group.name}" that could take this request is cooling down or at its max_parallel; retry in ${seconds} s`,
+      { retryAfter: String(seconds) },
+    );
+  }
+  if (r.windowLimit !== undefined && r.size) return tooLong(group.name, r.size, r.windowLimit);
+  return routerError(
+    "invalid_request",
+    `no model of group "${group.name}" is eligible for this request: no selector matched`,
   );
 }
 
@@ -131,16 +208,23 @@ async function tryModel(g: GroupCall, model: ModelConfig, tries: number): Promis
 
 /**
  * A failed try, accounted for: what the upstream said is read (a key it refused fails the model
- * for everyone), the model's health learns a retryable failure, and the log says why.
+ * for everyone; a context overflow is the request's size, not the model's health), the model's
+ * health learns a retryable failure, a wait the upstream asked for takes it out of every plan
+ * for that long, and the log says why.
  */
 async function failedTry(
-  { call, group, runtime, signal, log, observe }: GroupCall,
+  { call, runtime, signal, log, observe }: GroupCall,
+  group: GroupConfig,
   model: ModelConfig,
   attempt: number,
   upstream: FailedAttempt,
 ): Promise<FailedAttempt> {
   const said = await readFailure(upstream, call.client);
-  const outcome = said.keyRejected ? keyRejected(model.name, upstream.error) : upstream;
+  let outcome: FailedAttempt = said.keyRejected
+    ? keyRejected(model.name, upstream.error)
+    : upstream;
+  if (said.overflow && outcome.error.subtype !== "context_length_exceeded")
+    outcome = { ...outcome, error: said.overflow };
   observe?.attempt(
     model.name,
     signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error",
@@ -153,6 +237,8 @@ async function failedTry(
       status: upstream.error.status,
       reason: await said.reason(),
     });
+  if (upstream.waitMs !== undefined && runtime.health.coolDown(model.name, upstream.waitMs))
+    reportCooldown(log, { model: model.name, id: observe?.id, ms: upstream.waitMs });
   log.info("attempt failed", {
     id: observe?.id,
     group: group.name,
@@ -163,20 +249,26 @@ async function failedTry(
     error: upstream.error.message,
   });
   // The upstream's answer is replaced by the router's own: let its body go.
-  if (upstream.response && upstream !== outcome)
-    void upstream.response.body?.cancel().catch(() => {});
+  if (upstream.response && !outcome.response) void upstream.response.body?.cancel().catch(() => {});
   return outcome;
 }
 
-async function eligibility({ call, group, runtime, observe }: GroupCall): Promise<boolean[]> {
-  const outcomes = await runtime.selectors!.evaluate(group.name, call.raw, call.format);
+async function eligibility({ call, runtime, observe }: GroupCall, group: GroupConfig) {
+  // Most groups have no selectors: their answer needs no await.
+  if (!runtime.selectors || !group.members.some((m) => m.selector))
+    return group.members.map(() => true);
+  const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format);
   group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
   return outcomes.map((o) => o === "match");
 }
 
-function labelled(res: Response, model: ModelConfig, attempts: number): Response {
+function labelled(res: Response, r: Route, model: ModelConfig, group: GroupConfig): Response {
   res.headers.set("x-llm-router-model", model.name);
   res.headers.set("x-llm-router-upstream-model", model.model);
-  res.headers.set("x-llm-router-attempts", String(attempts));
+  res.headers.set("x-llm-router-group", group.name);
+  res.headers.set("x-llm-router-attempts", String(r.attempts));
+  const affinity = r.session && r.g.group.affinity === "session" ? r.session.source : undefined;
+  if (affinity) res.headers.set("x-llm-router-affinity", affinity);
+  r.g.observe?.routed?.({ affinity, group: group.name });
   return res;
 }

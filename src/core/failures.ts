@@ -35,6 +35,19 @@ export function reportHealth(
   else log.warn(`model ${model} recovered`, { model, id });
 }
 
+/**
+ * Tells the operator, at warn, that a model is out of every plan for a while because its
+ * upstream asked for a wait; once per cooldown started or lengthened, not per refused request.
+ */
+export function reportCooldown(log: Logger, c: { model: string; id?: string; ms: number }): void {
+  const seconds = Math.ceil(c.ms / 1000);
+  log.warn(`model ${c.model} cooling down for ${seconds} s, as its upstream asked`, {
+    model: c.model,
+    cooldown_s: seconds,
+    id: c.id,
+  });
+}
+
 /** What a failed attempt's upstream said, read once. */
 export interface UpstreamFailure {
   /**
@@ -42,6 +55,8 @@ export interface UpstreamFailure {
    * tells apart from a bad request (Gemini's 400 API_KEY_INVALID).
    */
   keyRejected: boolean;
+  /** The upstream's error, decoded, when it says the request is over the model's context window. */
+  overflow?: RouterError;
   /** The upstream's own words, for the operator's log (read only when a log line needs them). */
   reason(): Promise<string>;
 }
@@ -69,10 +84,12 @@ export async function readFailure(
       .text()
       .catch(() => "")
       .then((text) => format.codec.decodeError(res.status, text, res.headers)));
+  const decoded = res.status === 400 ? await decode() : undefined;
   const keyRejected =
     isKeyRejection(outcome.error.status) ||
-    (res.status === 400 && isKeyRejection((await decode()).status));
-  return { keyRejected, reason: async () => (await decode()).message };
+    (decoded !== undefined && isKeyRejection(decoded.status));
+  const overflow = decoded?.subtype === "context_length_exceeded" ? decoded : undefined;
+  return { keyRejected, overflow, reason: async () => (await decode()).message };
 }
 
 function clip(text: string): string {

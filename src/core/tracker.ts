@@ -34,6 +34,8 @@ export class Tracker implements CallObserver {
   private attempts = 0;
   private status = 0;
   private tokens: Usage | undefined;
+  private affinity: string | undefined;
+  private servedBy: string | undefined;
   /** The error an answer of failed attempts carries, for the request line. */
   private error: string | undefined;
 
@@ -55,6 +57,11 @@ export class Tracker implements CallObserver {
 
   /** Handed on as a plain function (to the conversion), so it is bound to this request. */
   readonly usage = (u: Usage): void => void (this.tokens = u);
+
+  routed(how: { affinity?: string; group?: string }): void {
+    this.affinity = how.affinity;
+    this.servedBy = how.group !== this.group ? how.group : undefined;
+  }
 
   failed(error: string): void {
     this.error = error;
@@ -99,6 +106,8 @@ export class Tracker implements CallObserver {
       format: this.format,
       group: this.group,
       model: this.model,
+      servedBy: this.servedBy,
+      affinity: this.affinity,
       attempts: this.attempts,
       status: this.status,
       error,

@@ -27,6 +27,10 @@ export interface RequestSummary {
   group?: string;
   /** The model_name that served it (or last failed). */
   model?: string | null;
+  /** The fallback group that served it, when not the group asked for. */
+  servedBy?: string;
+  /** Where the session key that ordered the members came from (`header:…`, `body:…`, `prefix`). */
+  affinity?: string;
   attempts?: number;
   status: number;
   firstByteMs?: number;
@@ -45,6 +49,8 @@ function requestFields(s: RequestSummary): LogFields {
     format: s.format,
     group: s.group,
     model: s.model ?? undefined,
+    served_by: s.servedBy,
+    affinity: s.affinity,
     attempts: s.attempts,
     status: s.status,
     ttfb_ms: ms(s.firstByteMs),

@@ -17,6 +17,7 @@ export function unreachableConfig(
   return {
     source,
     strategy: "roundrobin",
+    affinityKeys: [],
     server: {
       ...server,
       metricsPublic: false,
