@@ -52,6 +52,17 @@ export interface Format {
   mustInline(part: MediaPart): boolean;
   /** Token counting, for formats with a count endpoint (others get the router's estimate). */
   readonly countTokens?: TokenCounting;
+  /**
+   * Where this format's clients name their conversation in the body (a cache key, a session or
+   * user id), most specific first; undefined when they name none. Never throws.
+   */
+  sessionField?(body: Json): BodySessionKey | undefined;
+  /**
+   * What every turn of one conversation repeats unchanged, for a session key when the client
+   * names none: its system prompt and first user turn, as parts of the parsed body (nothing is
+   * copied or serialised). Never throws.
+   */
+  conversationStart?(body: Json): ConversationStart;
   /** Adjusts a `--check` probe the upstream refused, when the refusal names a known variant. */
   retryProbe?(body: Json, status: number, message: string): Json | undefined;
 
@@ -141,4 +152,21 @@ export interface TokenCounting {
   upstreamBody(encoded: Json, model: UpstreamModel): Json;
   /** The count in the upstream's answer; undefined when it has none. */
   upstreamCount(answer: unknown): number | undefined;
+}
+
+/** A conversation's name as a client's body gives it. */
+export interface BodySessionKey {
+  /** Where it was found, dotted: `prompt_cache_key`, `metadata.user_id`. */
+  field: string;
+  value: string;
+}
+
+/**
+ * The start of a conversation, as `conversationStart` finds it: each list holds strings (a text
+ * block's text, however the turn spells it) and other blocks as they are, a bounded number of
+ * them; empty when the request has none.
+ */
+export interface ConversationStart {
+  system: readonly unknown[];
+  firstUser: readonly unknown[];
 }

@@ -46,6 +46,13 @@ export const ACCOUNT_HEADERS: readonly string[] = [
   ...new Set(FORMAT_IDS.flatMap((id) => FORMATS[id].accountHeaders)),
 ];
 
-export type { CallRoute, Format, InboundCall, ModelsRoute, Operation } from "./format";
+export type {
+  CallRoute,
+  ConversationStart,
+  Format,
+  InboundCall,
+  ModelsRoute,
+  Operation,
+} from "./format";
 export type { UpstreamModel } from "./codec";
 export { codecContext } from "./context";

@@ -14,6 +14,7 @@ import type { ModelInfo, ModelList } from "./api";
 import { modelsRoute } from "../routes";
 import { anthropicCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
+import { conversationStart, sessionField } from "./session";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
 
 const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
@@ -91,6 +92,8 @@ export const anthropic: Format = {
   streamEnd: ANTHROPIC_STREAM_END,
   // Images and PDFs by URL are fetched by Anthropic itself.
   mustInline: () => false,
+  sessionField,
+  conversationStart,
   countTokens: {
     request: (body) => body,
     answer: (tokens) => ({ input_tokens: tokens }),

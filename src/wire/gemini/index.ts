@@ -21,6 +21,7 @@ import { modelsRoute, safeDecode } from "../routes";
 import { geminiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { isFetchableByGemini } from "./media";
+import { conversationStart } from "./session";
 import { GEMINI_STREAM_END } from "./stream-end";
 
 /** The group comes from the URL path for Gemini; the body only has to be a request. */
@@ -116,6 +117,7 @@ export const gemini: Format = {
   streamEnd: GEMINI_STREAM_END,
   // Gemini reads only inline media, its own file URIs, YouTube and Cloud Storage links.
   mustInline: (part) => !isFetchableByGemini(part.url!),
+  conversationStart,
   countTokens: {
     request: (body) => (isObject(body.generateContentRequest) ? body.generateContentRequest : body),
     answer: (tokens): CountTokensResponse => ({ totalTokens: tokens }),

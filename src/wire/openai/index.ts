@@ -7,6 +7,7 @@ import { modelsRoute } from "../routes";
 import { openaiCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { swapTokenLimit } from "./probe";
+import { conversationStart, sessionField } from "./session";
 import { OPENAI_STREAM_END } from "./stream-end";
 
 function peekRequest(body: Json): Peek | RouterError {
@@ -60,6 +61,8 @@ export const openai: Format = {
   streamEnd: OPENAI_STREAM_END,
   // Chat Completions takes images by URL, but documents only inline.
   mustInline: (part) => part.type === "file",
+  sessionField,
+  conversationStart,
   retryProbe: swapTokenLimit,
   codec: openaiCodec,
 };

@@ -6,6 +6,7 @@ import { bad, guard, isObject, peekFields, type Json } from "../read";
 import type { InputTokensAnswer } from "./api";
 import { responsesCodec } from "./codec";
 import { encodeError, errorBody, streamError } from "./error";
+import { conversationStart, sessionField } from "./session";
 import { RESPONSES_STREAM_END } from "./stream-end";
 
 function peekRequest(body: Json): Peek | RouterError {
@@ -71,6 +72,8 @@ export const responses: Format = {
   // Images by URL are fetched by the Responses API itself; documents go inline (file_data),
   // which every deployment accepts.
   mustInline: (part) => part.type === "file",
+  sessionField,
+  conversationStart,
   countTokens: {
     request: (body) => body,
     answer: (tokens): InputTokensAnswer => ({
