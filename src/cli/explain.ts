@@ -1,7 +1,10 @@
 import { defineCommand, parseArgs } from "citty";
 import { readFile } from "node:fs/promises";
 import { loadCheckedConfig } from "./config";
-import type { GroupConfig, ModelConfig } from "../config/types";
+import { hashKey } from "../balance/rendezvous";
+import type { Explanation } from "../balance/types";
+import type { GroupConfig } from "../config/types";
+import { findSessionKey, type SessionKey } from "../core/session-key";
 import { loadRuntime } from "../core/runtime";
 import { isRouterError } from "../ir";
 import { FALLBACK_FORMAT, FORMAT_IDS, FORMATS, isFormatId, type FormatId } from "../wire";
@@ -32,6 +35,12 @@ const EXPLAIN_ARGS = {
     valueHint: FORMAT_IDS.join("|"),
     description: "The client's API (default: the first whose request shape the body has)",
   },
+  header: {
+    type: "string",
+    valueHint: "name: value",
+    description:
+      "A request header to consider, e.g. a session header (x-claude-code-session-id: …)",
+  },
   json: { type: "boolean", description: "Print JSON instead of a table" },
   help: { type: "boolean", alias: "h", description: "Show this help" },
 } as const;
@@ -48,10 +57,11 @@ export interface ExplainOptions {
   body: string;
   config: string;
   format?: string;
+  header?: string;
   json?: boolean;
 }
 
-const USAGE = `usage: llm-router explain <group> <body.json> [-c config.yaml] [--format ${FORMAT_IDS.join("|")}] [--json]`;
+const USAGE = `usage: llm-router explain <group> <body.json> [-c config.yaml] [--format ${FORMAT_IDS.join("|")}] [--header "name: value"] [--json]`;
 const KNOWN = knownFlags(EXPLAIN_ARGS);
 
 /** The arguments after `explain`; anything it does not take (flags, a third positional) is a usage error. */
@@ -66,13 +76,14 @@ export function parseExplainArgs(raw: readonly string[]): ExplainOptions {
   const [group, body, extra] = args._ as string[];
   if (group === undefined || body === undefined) throw new UsageError(USAGE);
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"; ${USAGE}`);
-  for (const name of ["config", "format"] as const)
+  for (const name of ["config", "format", "header"] as const)
     if (args[name] === "") throw new UsageError(`--${name} needs a value`);
   return {
     group,
     body,
     config: String(args.config),
     format: args.format as string | undefined,
+    header: args.header as string | undefined,
     json: args.json === true,
   };
 }
@@ -98,15 +109,25 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
     throw new UsageError(
       `no group "${args.group}" in ${config.source}; groups: ${[...config.groups.keys()].join(", ")}`,
     );
+  const headers = requestHeaders(args.header);
   const runtime = await loadRuntime(config);
   try {
     const fmt = format ?? formatOfBody(body);
     const outcomes = runtime.selectors
       ? await runtime.selectors.evaluate(group.name, raw, fmt)
       : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
+    const call = { format: fmt, client: FORMATS[fmt], op: "generate", group: group.name } as const;
+    const session =
+      group.affinity === "session"
+        ? findSessionKey(
+            { ...call, stream: false, sse: false, body, raw, headers },
+            config.affinityKeys,
+          )
+        : undefined;
     const explanation = runtime.balancer.explain(
       group,
       outcomes.map((o) => o === "match"),
+      session ? { session: hashKey(session.key) } : {},
     );
     const rows = explanation.members.map((m, i) => ({
       rank: m.rank,
@@ -126,14 +147,16 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
             format: fmt,
             strategy: explanation.strategy,
             deterministic: explanation.deterministic,
+            affinity: group.affinity ?? "none",
+            ...(session ? { session } : {}),
+            fallbacks: group.chain?.slice(1) ?? [],
             members: rows,
           },
           null,
           2,
         ) + "\n",
       );
-    else
-      out(table(group, config.models, rows, fmt, explanation.strategy, explanation.deterministic));
+    else out(table(group, rows, fmt, explanation, session));
     return explanation.plan.candidates.length > 0 ? 0 : 1;
   } finally {
     await runtime.close();
@@ -142,11 +165,10 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
 
 function table(
   group: GroupConfig,
-  _models: Map<string, ModelConfig>,
   rows: Record<string, unknown>[],
   format: string,
-  strategy: string,
-  deterministic: boolean,
+  { strategy, deterministic, affinity }: Explanation,
+  session: SessionKey | undefined,
 ): string {
   const cols = [
     "rank",
@@ -171,13 +193,37 @@ function table(
     .filter((r) => r.rank !== null)
     .sort((a, b) => Number(a.rank) - Number(b.rank))
     .map((r) => r.model);
+  const fallbacks = group.chain?.slice(1) ?? [];
   return [
     `group ${group.name} (${strategy}${deterministic ? "" : ", random: the first pick varies"}), ${format} request`,
+    affinity
+      ? `session key ${JSON.stringify(clip(session!.key))} from ${session!.source}: members in its rendezvous order`
+      : `affinity ${group.affinity ?? "none"}${group.affinity === "session" ? ": no session key in this request" : ""}`,
     line(cols.map((c) => c.toUpperCase())),
     ...cells.map(line),
     order.length ? `would try: ${order.join(" → ")}` : "no model is eligible: no selector matched",
+    ...(fallbacks.length ? [`then the fallback groups: ${fallbacks.join(" → ")}`] : []),
     "",
   ].join("\n");
+}
+
+/** `--header "name: value"` as the request's headers. */
+function requestHeaders(header: string | undefined): Headers {
+  const headers = new Headers();
+  if (header === undefined) return headers;
+  const colon = header.indexOf(":");
+  const name = header.slice(0, colon).trim();
+  try {
+    if (colon < 1) throw new Error();
+    headers.set(name, header.slice(colon + 1).trim());
+  } catch {
+    throw new UsageError(`--header must be "name: value", got "${header}"`);
+  }
+  return headers;
+}
+
+function clip(key: string): string {
+  return key.length > 60 ? `${key.slice(0, 60)}…` : key;
 }
 
 /** The client's format when not given: the first (in the registry's order) whose request shape the body has. */

@@ -77,6 +77,15 @@ export async function startRouter(
         [...current.config.models.keys()].map((m) => [m, current.health.effectiveWeight(m, 100)]),
       ),
   );
+  metrics.setCooldownSource(
+    () =>
+      new Map(
+        [...current.config.models.keys()].map((m) => {
+          const left = current.health.coolingRemaining(m);
+          return [m, left > 0 ? (current.health.clock.now() + left) / 1000 : 0];
+        }),
+      ),
+  );
 
   const server = serve(
     // Workers started by --workers share their port on purpose; a lone router must own it.

@@ -51,6 +51,7 @@ export class Metrics {
   private models?: Set<string>;
   private inFlight?: NameSource;
   private weight?: NameSource;
+  private cooldown?: NameSource;
 
   // Per-request series count in plain numbers (see tally.ts); rarer events use prom-client directly.
   private readonly requests = new TallyCounter(
@@ -126,6 +127,15 @@ export class Metrics {
         fill(this, self.weight);
       },
     });
+    new Gauge({
+      name: "llm_router_cooldown_until_timestamp_seconds",
+      help: "When a model's upstream-requested wait (Retry-After and the like) ends, as Unix time; 0 when it has none",
+      labelNames: ["model"],
+      registers: [this.registry],
+      collect() {
+        fill(this, self.cooldown);
+      },
+    });
   }
 
   /** The configured names; call at load and on every reload. Until called, names pass through unchecked. */
@@ -168,6 +178,10 @@ export class Metrics {
 
   setWeightSource(fn: NameSource): void {
     this.weight = fn;
+  }
+
+  setCooldownSource(fn: NameSource): void {
+    this.cooldown = fn;
   }
 
   render(): Promise<string> {
