@@ -5,11 +5,17 @@
  *   header   a Claude Code request: its session header decides (goal ≤ 5 µs)
  *   prefix   the same request without header or metadata: the conversation's start is hashed
  *   1 MB     a request whose first user turn is 1 MB of text, hashed the same way (goal ≤ 50 µs)
+ * Then what affinity adds to a routing decision, measured in the same run: the balancer's plan
+ * for a group of two members with the strategy alone (the baseline), and with the session key
+ * found and hashed and the members put in its rendezvous order (goal: ≤ 5 µs more).
  * Each row is the median of several timed batches, after a warm-up.
  *
  *   bun bench/session-key.ts [--quick]
  */
 import type { RoutedCall } from "../src/attempt";
+import { createBalancer, HealthRegistry } from "../src/balance";
+import { hashKey } from "../src/balance/rendezvous";
+import type { GroupConfig } from "../src/config/types";
 import { findSessionKey } from "../src/core/session-key";
 import { FORMATS } from "../src/wire";
 
@@ -136,3 +142,25 @@ for (const row of ROWS) {
   ];
   console.log(line.join(" ") + (us > row.goal ? "   OVER GOAL" : ""));
 }
+
+const health = new HealthRegistry({ clock: { now: () => performance.now() } });
+const balancer = createBalancer("roundrobin", health, { random: Math.random });
+const members = [
+  { model: "claude-a", weight: 100 },
+  { model: "claude-b", weight: 100 },
+];
+const keyed: GroupConfig = { name: "sonnet", members, affinity: "session" };
+const plain: GroupConfig = { name: "sonnet", members, affinity: "none" };
+const eligible = [true, true];
+const claudeCode = ROWS[0]!.call;
+const perBatch = quick ? 5_000 : 50_000;
+const baseline = microseconds(perBatch, () => balancer.plan(plain, eligible));
+const withAffinity = microseconds(perBatch, () => {
+  const found = findSessionKey(claudeCode, []);
+  return balancer.plan(keyed, eligible, { session: hashKey(found!.key) });
+});
+const added = withAffinity - baseline;
+console.log(
+  `\nplan, strategy alone ${baseline.toFixed(2)} µs; with affinity ${withAffinity.toFixed(2)} µs: ` +
+    `affinity adds ${added.toFixed(2)} µs (goal ≤ 5)${added > 5 ? "   OVER GOAL" : ""}`,
+);
