@@ -35,6 +35,29 @@ describe("the request line is written once, when the request is really over", ()
     expect(requests).toHaveLength(1);
   });
 
+  test("the line names the session key's source, and the fallback group only when one served", () => {
+    const { log, requests } = lines();
+    const t = new Tracker(log, undefined, "anthropic");
+    t.group = "sonnet";
+    t.routed({ affinity: "header:x-claude-code-session-id", group: "gpt" });
+    t.attempt("m", "ok");
+    t.ended();
+    t.answered(answer());
+    expect(requests[0]).toMatchObject({
+      group: "sonnet",
+      served_by: "gpt",
+      affinity: "header:x-claude-code-session-id",
+    });
+    const same = new Tracker(log, undefined, "anthropic");
+    same.group = "sonnet";
+    same.routed({ group: "sonnet" });
+    same.attempt("m", "ok");
+    same.ended();
+    same.answered(answer());
+    expect(requests[1]!.served_by).toBeUndefined();
+    expect(requests[1]!.affinity).toBeUndefined();
+  });
+
   test("a whole answer whose end was reported before it was handed out: at once", () => {
     const { log, requests } = lines();
     const t = new Tracker(log, undefined, "openai");

@@ -127,6 +127,18 @@ describe("Metrics", () => {
     expect(value(e, "llm_router_in_flight_requests", { model: "a" })).toBe(3);
     expect(value(e, "llm_router_in_flight_requests", { model: "b" })).toBe(0);
     expect(value(e, "llm_router_effective_weight", { model: "b" })).toBe(25);
+    m.setCooldownSource(
+      () =>
+        new Map([
+          ["a", 0],
+          ["b", 1_800_000_030],
+        ]),
+    );
+    e = await scrape(m);
+    expect(value(e, "llm_router_cooldown_until_timestamp_seconds", { model: "a" })).toBe(0);
+    expect(value(e, "llm_router_cooldown_until_timestamp_seconds", { model: "b" })).toBe(
+      1_800_000_030,
+    );
     // A reload that drops model b must drop its series too.
     inFlight = new Map([["a", 1]]);
     e = await scrape(m);
