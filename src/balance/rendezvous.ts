@@ -47,7 +47,7 @@ export function draw(key: KeyHash, name: number): number {
 }
 
 /** Lower is preferred; Infinity for weight 0, which never wins a key while others remain. */
-export function score(key: KeyHash, name: number, weight: number): number {
+function score(key: KeyHash, name: number, weight: number): number {
   if (weight <= 0) return Infinity;
   return -Math.log(draw(key, name)) / weight;
 }

@@ -34,7 +34,7 @@ export async function sizeRequest(call: RoutedCall): Promise<RequestSize | undef
 }
 
 /** A window of `window` tokens holds the request; a model without a window holds anything. */
-export function fits(window: number | undefined, size: RequestSize | undefined): boolean {
+function fits(window: number | undefined, size: RequestSize | undefined): boolean {
   if (window === undefined || size === undefined) return true;
   return size.input + (size.output ?? 0) <= window;
 }
