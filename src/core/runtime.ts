@@ -26,7 +26,10 @@ export interface Runtime {
 
 /** The slice of the selector engine the request path uses; undefined when no group has selectors. */
 export interface SelectorEvaluator {
-  evaluate(group: string, body: Uint8Array, format: string): Promise<string[]>;
+  /** `tokens`, the request's estimated input tokens, is `$tokens` in the selectors (null when absent). */
+  evaluate(group: string, body: Uint8Array, format: string, tokens?: number): Promise<string[]>;
+  /** Some selector of the group reads `$tokens`: worth estimating the request before evaluate(). */
+  needsTokens(group: string): boolean;
 }
 
 export interface RuntimeOptions {

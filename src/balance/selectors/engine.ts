@@ -15,7 +15,7 @@ import { checkSelector, type SelectorCheck } from "./check";
 import { Evaluation, type EngineState, type EvalTask, type GroupPlan } from "./evaluation";
 import { loadJqModule } from "./jq";
 import { WorkerPool } from "./pool";
-import { combinedProgram } from "./program";
+import { combinedProgram, usesTokens } from "./program";
 import { type Entry, QuarantineList } from "./quarantine";
 import type { GroupSelectors, SelectorLog, SelectorOutcome } from "./types";
 
@@ -101,6 +101,14 @@ export class SelectorEngine {
     return engine.current;
   }
 
+  /**
+   * Whether some selector of `group` reads `$tokens`, so the request's tokens are worth estimating
+   * before evaluate(); decided once, when the engine was created. False for an unknown group.
+   */
+  needsTokens(group: string): boolean {
+    return this.plans.get(group)?.usesTokens ?? false;
+  }
+
   /** Settles once the combined program runs in a worker; rejects (the engine is then closed) if it cannot. */
   get ready(): Promise<void> {
     return this.pool?.ready ?? Promise.resolve();
@@ -109,11 +117,17 @@ export class SelectorEngine {
   /**
    * One outcome per member of `group`; throws for a group that was not given to create().
    * `format` is the inbound format's id, bound as `$format`: the engine passes it through unread.
+   * `tokens`, the request's estimated input tokens, is bound as `$tokens` (null when not given).
    */
-  async evaluate(group: string, body: Uint8Array, format: string): Promise<SelectorOutcome[]> {
+  async evaluate(
+    group: string,
+    body: Uint8Array,
+    format: string,
+    tokens?: number,
+  ): Promise<SelectorOutcome[]> {
     const plan = this.plans.get(group);
     if (!plan) throw new Error(`selector engine: unknown group "${group}"`);
-    const run = new Evaluation(this.state, plan, group, format, body);
+    const run = new Evaluation(this.state, plan, group, format, body, tokens);
     if (plan.entries.length === 0 || this.state.closed || !this.pool) return run.out;
     this.state.counts.evaluations++;
     if (body.length > this.maxBodyBytes) {
@@ -198,7 +212,12 @@ async function planGroups(
       entries.push({ id: sources.length, group, member, source, key: `${group}#${member}` });
       sources.push(source);
     }
-    plans.set(group, { size: members.length, entries, metas: new Map() });
+    plans.set(group, {
+      size: members.length,
+      entries,
+      metas: new Map(),
+      usesTokens: entries.some((e) => usesTokens(e.source)),
+    });
   }
   if (problems.length > 0) throw new Error(`invalid selectors:\n  ${problems.join("\n  ")}`);
   return { plans, sources };

@@ -14,6 +14,8 @@ export interface GroupPlan {
   entries: Entry[];
   /** inputMeta() per format and selector list, as most requests of a group look alike. */
   metas: Map<string, string>;
+  /** Some selector of the group reads `$tokens`. */
+  usesTokens: boolean;
 }
 
 /** What all evaluations of one engine share; `closed` turns true when the engine closes. */
@@ -33,6 +35,7 @@ export class EvalTask implements PoolTask {
     private readonly meta: (used: Entry[]) => string,
     readonly body: Uint8Array,
     private readonly allowanceMs: number,
+    private readonly tokens: number | undefined,
   ) {}
   prepare() {
     this.used = this.pick();
@@ -40,7 +43,7 @@ export class EvalTask implements PoolTask {
     const { nonce, mark } = newNonce();
     this.mark = mark;
     return {
-      chunks: [INPUT_PREFIX, this.body, inputSuffix(this.meta(this.used), nonce)],
+      chunks: [INPUT_PREFIX, this.body, inputSuffix(this.meta(this.used), nonce, this.tokens)],
       selectors: this.used.length,
       allowanceMs: this.allowanceMs,
     };
@@ -59,6 +62,8 @@ export class Evaluation {
     private readonly group: string,
     private readonly format: string,
     private readonly body: Uint8Array,
+    /** Bound as `$tokens`; null in jq when undefined. */
+    private readonly tokens?: number,
   ) {
     this.out = new Array(plan.size).fill("match");
     for (const e of plan.entries) this.out[e.member] = "skipped";
@@ -73,6 +78,7 @@ export class Evaluation {
         (used) => this.meta(used),
         this.body,
         this.allowanceMs,
+        this.tokens,
       );
       const result = await pool.run(task);
       if (!result) break;

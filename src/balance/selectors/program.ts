@@ -3,7 +3,8 @@
  * one jq parse of its body however many selectors apply (shared/docs/jq-engine.md §C).
  *
  * Each request arrives on jq's stdin as one JSON text, wrapped without re-encoding the body:
- *   RS {"b": <body bytes as sent>, "g": group, "f": format, "r": [selector ids to run], "n": nonce} LF
+ *   RS {"b": <body bytes as sent>, "g": group, "f": format, "r": [selector ids to run], "n": nonce,
+ *       "t": estimated input tokens or null} LF
  * and yields one output line per step: the nonce once the input is parsed, then one line per id in "r":
  * 1 (first output is exactly true), 0 (anything else, or no output), or the runtime error as a string.
  * Streaming the lines lets the worker see which selector is running when a deadline passes.
@@ -22,8 +23,11 @@ const PRELUDE = [
   'def inputs: error("inputs is disabled in selectors");',
 ];
 
-/** Binds $group and $format for the selectors; the $__lr_ names are internal (and refused in selectors). */
-const BIND = ". as {g: $group, f: $format, r: $__lr_run, b: $__lr_body, n: $__lr_nonce}";
+/** Binds $group, $format and $tokens for the selectors; the $__lr_ names are internal (and refused in selectors). */
+const BIND =
+  ". as {g: $group, f: $format, t: $tokens, r: $__lr_run, b: $__lr_body, n: $__lr_nonce}";
+/** `$tokens` as a whole name: a selector without it never makes the router estimate a request. */
+const TOKENS_NAME = /\$tokens(?![A-Za-z0-9_])/;
 const INTERNAL_NAME = /\$__lr_/;
 const MAX_ERROR_CHARS = 300;
 
@@ -75,6 +79,14 @@ export function usesInternalName(selector: string): boolean {
   return INTERNAL_NAME.test(selector);
 }
 
+/**
+ * Whether the selector may read `$tokens`. jq has no way to name a variable but by its text, so
+ * this never misses a use; a mention in a comment or a string only costs an unneeded estimate.
+ */
+export function usesTokens(selector: string): boolean {
+  return TOKENS_NAME.test(selector);
+}
+
 const encoder = new TextEncoder();
 /** What goes before the body on jq's stdin. */
 export const INPUT_PREFIX = encoder.encode('\x1e{"b":');
@@ -91,8 +103,10 @@ export function newNonce(): { nonce: string; mark: string } {
   return { nonce, mark: `"${nonce}"` };
 }
 
-export function inputSuffix(meta: string, nonce: string): Uint8Array {
-  return encoder.encode(`${meta}"${nonce}"}\n`);
+/** The end of the wrapper; `tokens` varies per request, so it is not part of the cached meta. */
+export function inputSuffix(meta: string, nonce: string, tokens?: number): Uint8Array {
+  const t = tokens !== undefined && Number.isFinite(tokens) ? String(tokens) : "null";
+  return encoder.encode(`${meta}"${nonce}","t":${t}}\n`);
 }
 
 /** One output line of the combined program, RS and LF already removed. */
