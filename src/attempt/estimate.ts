@@ -1,4 +1,6 @@
-import type { IRRequest } from "../ir";
+import { isRouterError, type IRRequest } from "../ir";
+import { codecContext } from "../wire";
+import type { RoutedCall } from "./outcome";
 
 // The vocabulary is a 2 MB table: load it on the first estimate, not at every startup.
 let tokenizer:
@@ -44,6 +46,29 @@ export async function estimateInputTokens(req: IRRequest): Promise<number> {
   // Each message and media item costs a few framing tokens beyond its text; images a flat ~85.
   const framing = req.messages.length * 4 + countMedia(req) * 85;
   return countText(texts.join("\n"), (s) => countTokens(s, AS_TEXT)) + framing;
+}
+
+/**
+ * A request's size as routing weighs it against context windows: the estimated input tokens of
+ * the client's body, decoded with its own format's codec, and the output tokens it asked for at
+ * most (`max_tokens` and its kin), when it set a limit.
+ *
+ * A body its codec cannot decode is estimated at zero rather than refused: routing must not turn
+ * away what passthrough would forward untouched (decoders are stricter than upstreams), and a
+ * converted request meets the same decode error, with its field named, when it is converted.
+ */
+export async function estimateRequest(
+  call: RoutedCall,
+): Promise<{ input: number; output?: number }> {
+  const { client } = call;
+  const body =
+    call.op === "countTokens" && client.countTokens
+      ? client.countTokens.request(call.body)
+      : call.body;
+  const ir = client.codec.decodeRequest(body, codecContext(call.group, client));
+  if (isRouterError(ir)) return { input: 0 };
+  const input = await estimateInputTokens(ir);
+  return ir.maxTokens !== undefined ? { input, output: ir.maxTokens } : { input };
 }
 
 /** Tokens of `text` by `count`, exact up to EXACT_CHARS, else scaled up from samples spread over it. */
