@@ -13,13 +13,14 @@ import type { AttemptOutcome } from "./outcome";
 function maskedError(error: RouterError, secrets: SecretMask): RouterError {
   const message = secrets.text(error.message);
   if (message === error.message) return error;
-  const { status, cause, retryAfter, subtype, closeConnection } = error;
+  const { status, cause, retryAfter, subtype, closeConnection, tokens } = error;
   return new RouterError(error.code, message, {
     status,
     cause,
     retryAfter,
     subtype,
     closeConnection,
+    tokens,
   });
 }
 

@@ -50,6 +50,11 @@ export class RouterError {
   readonly subtype?: ErrorSubtype;
   /** The request's connection cannot carry another request (its body was left unread): it is closed. */
   readonly closeConnection?: boolean;
+  /**
+   * A context overflow's numbers, where known: clients act on them (Claude Code lowers
+   * `max_tokens` by what the input leaves free, or compacts by the excess).
+   */
+  readonly tokens?: ContextTokens;
 
   constructor(code: ErrorCode, message: string, extra: RouterErrorExtra = {}) {
     this.code = code;
@@ -59,7 +64,18 @@ export class RouterError {
     this.retryAfter = extra.retryAfter;
     this.subtype = extra.subtype;
     this.closeConnection = extra.closeConnection;
+    this.tokens = extra.tokens;
   }
+}
+
+/** What a context overflow was made of; each number only when the upstream (or router) said it. */
+export interface ContextTokens {
+  /** The request's input tokens. */
+  input?: number;
+  /** The output tokens it asked for at most (`max_tokens`). */
+  output?: number;
+  /** The model's context window. */
+  limit?: number;
 }
 
 export interface RouterErrorExtra {
@@ -68,6 +84,7 @@ export interface RouterErrorExtra {
   retryAfter?: string;
   subtype?: ErrorSubtype;
   closeConnection?: boolean;
+  tokens?: ContextTokens;
 }
 
 export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota";

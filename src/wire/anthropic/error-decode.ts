@@ -1,4 +1,5 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir";
+import { overflowTokens } from "../context-overflow";
 import { own } from "../lookup";
 import { isObject, looseString } from "../read";
 
@@ -87,6 +88,7 @@ export function decodeErrorType(
     status: finalStatus,
     retryAfter,
     subtype,
+    tokens: subtype === "context_length_exceeded" ? overflowTokens(message) : undefined,
     cause: { type, status },
   });
 }

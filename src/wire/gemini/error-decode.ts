@@ -1,4 +1,5 @@
-import { routerError, type ErrorCode, type RouterError } from "../../ir";
+import { routerError, type ErrorCode, type RouterError, type RouterErrorExtra } from "../../ir";
+import { overflowTokens } from "../context-overflow";
 import { own } from "../lookup";
 import { isObject, looseNumber, looseString, type Json } from "../read";
 import { field } from "./proto-json";
@@ -79,11 +80,11 @@ export function decodeRpcStatus(
     return routerError("authentication", message, { cause });
   let code: ErrorCode = own(BY_STATUS, rpcStatus) ?? byHttp(codeNum);
   if (code === "not_found" && /\bmodels\//.test(message)) code = "model_not_found";
-  const extra: { cause: unknown; retryAfter?: string; subtype?: "context_length_exceeded" } = {
-    cause,
-  };
-  if (code === "invalid_request" && CONTEXT_OVERFLOW.test(message))
+  const extra: RouterErrorExtra = { cause };
+  if (code === "invalid_request" && CONTEXT_OVERFLOW.test(message)) {
     extra.subtype = "context_length_exceeded";
+    extra.tokens = overflowTokens(message);
+  }
   if (code === "rate_limit" || code === "overloaded") {
     const retry = headers?.get("retry-after") ?? retryDelay(details);
     if (retry) extra.retryAfter = retry;

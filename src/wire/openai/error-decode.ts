@@ -1,4 +1,5 @@
 import { routerError, type ErrorCode, type ErrorSubtype, type RouterError } from "../../ir/error";
+import { overflowTokens } from "../context-overflow";
 import { isObject, looseNumber, looseObject, looseString, type Json } from "../read";
 
 /** An upstream HTTP error: OpenAI's `{error:{message,type,code,param}}`, a compat variant, or not JSON at all. */
@@ -63,6 +64,7 @@ export function decodeErrorObject(
     cause: cause ?? payload,
     retryAfter: retry,
     subtype,
+    tokens: subtype === "context_length_exceeded" ? overflowTokens(message) : undefined,
   });
 }
 

@@ -68,6 +68,24 @@ describe("Anthropic upstream error → RouterError", () => {
     ).toBe("context_length_exceeded");
   });
 
+  test("an overflow's numbers are read from both of Anthropic's messages", () => {
+    const tooLong = body(
+      "invalid_request_error",
+      "prompt is too long: 210000 tokens > 200000 maximum",
+    );
+    expect(decode(400, tooLong).tokens).toEqual({ input: 210000, limit: 200000 });
+    const withOutput = body(
+      "invalid_request_error",
+      "input length and `max_tokens` exceed context limit: 190000 + 20000 > 200000, decrease input length or `max_tokens` and try again",
+    );
+    expect(decode(400, withOutput).tokens).toEqual({ input: 190000, output: 20000, limit: 200000 });
+    // Only overflows carry numbers: other errors' digits mean something else.
+    expect(
+      decode(400, body("invalid_request_error", "max_tokens: 5000 > 4096")).tokens,
+    ).toBeUndefined();
+    expect(decode(400, body("invalid_request_error", "prompt is too long")).tokens).toBeUndefined();
+  });
+
   test("unknown model → model_not_found", () => {
     expect(decode(404, body("not_found_error", "model: claude-nope")).code).toBe("model_not_found");
   });

@@ -74,6 +74,20 @@ describe("mapping", () => {
       ),
     );
     expect([err.code, err.subtype]).toEqual(["invalid_request", "context_length_exceeded"]);
+    expect(err.tokens).toEqual({ input: 1200000, limit: 1048576 });
+  });
+
+  test("the limit alone is read when Gemini leaves out the input count", () => {
+    const err = decode(
+      400,
+      body(
+        400,
+        "INVALID_ARGUMENT",
+        "The input token count exceeds the maximum number of tokens allowed (1048576).",
+      ),
+    );
+    expect(err).toMatchObject({ subtype: "context_length_exceeded", tokens: { limit: 1048576 } });
+    expect(err.tokens?.input).toBeUndefined();
   });
 
   test("RetryInfo's delay becomes retry-after, unless the header says otherwise", () => {

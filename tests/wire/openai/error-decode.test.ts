@@ -104,6 +104,49 @@ describe("status mapping", () => {
     ).toBeUndefined();
   });
 
+  test("an overflow's numbers are read from OpenAI's messages, old and new", () => {
+    const tokens = (message: string) =>
+      decode(400, JSON.stringify({ error: { message, code: "context_length_exceeded" } })).tokens;
+    expect(
+      tokens(
+        "This model's maximum context length is 128000 tokens. However, you requested 130000 tokens (125000 in the messages, 5000 in the completion). Please reduce the length of the messages or completion.",
+      ),
+    ).toEqual({ input: 125000, output: 5000, limit: 128000 });
+    expect(
+      tokens(
+        "This model's maximum context length is 8192 tokens. However, your messages resulted in 8227 tokens. Please reduce the length of the messages.",
+      ),
+    ).toEqual({ input: 8227, limit: 8192 });
+    expect(
+      tokens(
+        "Input tokens exceed the configured limit of 272000 tokens. Your messages resulted in 289650 tokens. Please reduce the length of the messages.",
+      ),
+    ).toEqual({ input: 289650, limit: 272000 });
+    // The Responses API's own wording gives no numbers.
+    expect(
+      tokens(
+        "Your input exceeds the context window of this model. Please adjust your input and try again.",
+      ),
+    ).toBeUndefined();
+  });
+
+  test("OpenRouter's relayed provider message is read too (an Anthropic overflow in OpenAI's shape)", () => {
+    const err = decode(
+      400,
+      JSON.stringify({
+        error: {
+          message: "Provider returned error",
+          code: 400,
+          metadata: { raw: "prompt is too long: 210000 tokens > 200000 maximum" },
+        },
+      }),
+    );
+    expect(err).toMatchObject({
+      subtype: "context_length_exceeded",
+      tokens: { input: 210000, limit: 200000 },
+    });
+  });
+
   test("non-JSON and odd shapes never throw", () => {
     expect(decode(502, "<html>Bad Gateway</html>")).toMatchObject({
       code: "bad_gateway",

@@ -428,6 +428,7 @@ describe("how a stream ends", () => {
       subtype: "context_length_exceeded",
     });
     expect(err.message).toBe("upstream (responses): Your input exceeds the context window");
+    expect(err.tokens).toBeUndefined(); // the Responses API's wording gives no numbers
     expect(dec.phase?.()).toBe("over");
     expect(dec.end()).toEqual([]);
   });
