@@ -37,6 +37,13 @@ const AFTER_TWO_DELTAS: Record<Kind, number> = {
 };
 // "echo: alpha beta gamma" streams as "echo:", " alpha", " beta", " gamma".
 const PROMPT = "alpha beta gamma";
+// The input and limit of each provider's overflow message (CONTEXT_OVERFLOW); the Responses API's gives none.
+const OVERFLOW_NUMBERS: Record<Kind, string[] | undefined> = {
+  openai: ["131072", "128000"],
+  anthropic: ["208310", "200000"],
+  gemini: ["1200000", "1048576"],
+  responses: undefined,
+};
 const FIRST_TWO_DELTAS = "echo: alpha";
 
 let h: Harness;
@@ -158,8 +165,15 @@ for (const { name: clientKind, format } of CLIENTS) {
           anthropic: { cls: Anthropic.BadRequestError, type: "invalid_request_error" },
           gemini: { status: "INVALID_ARGUMENT" },
         });
-        // Claude Code compacts its history on exactly this phrase.
-        if (clientKind === "anthropic") expect(f.message).toContain("prompt is too long");
+        // Claude Code compacts its history on exactly this phrase, by the excess its numbers give
+        // (its regex, from its own code: see tests/wire/context-overflow-clients.test.ts).
+        if (clientKind === "anthropic") {
+          expect(f.message).toContain("prompt is too long");
+          const numbers = /prompt is too long[^0-9]*(\d+)\s*tokens?\s*>\s*(\d+)/i.exec(
+            (f.error as Error).message,
+          );
+          expect(numbers?.slice(1)).toEqual(OVERFLOW_NUMBERS[upstream]);
+        }
       });
 
       test("the router's upstream key is wrong → the router's 502 naming the model, in the client's format", async () => {

@@ -23,19 +23,37 @@ const TYPE: Record<ErrorCode, ErrorType> = {
 };
 
 export function errorBody(err: RouterError): ErrorResponse {
-  // Claude Code compacts its context when it reads this phrase; keep it for overflows from any upstream.
-  const overflow =
-    err.subtype === "context_length_exceeded" && !/prompt is too long/i.test(err.message);
-  const message = overflow ? `prompt is too long: ${err.message}` : err.message;
+  if (err.subtype === "context_length_exceeded")
+    return {
+      type: "error",
+      error: { type: "invalid_request_error", message: overflowMessage(err) },
+    };
   // An exhausted balance is not a rate limit: retrying later does not help, and the SDK says so.
   const type: ErrorType = err.subtype === "insufficient_quota" ? "billing_error" : TYPE[err.code];
-  return { type: "error", error: { type, message } };
+  return { type: "error", error: { type, message: err.message } };
+}
+
+/**
+ * A context overflow in Anthropic's own words, which Claude Code acts on: on a 400 reading
+ * `input length and \`max_tokens\` exceed context limit: A + B > C` it retries with a smaller
+ * max_tokens; on `prompt is too long: A tokens > C maximum` it compacts the conversation by the
+ * excess. With no numbers to give, the phrase alone still makes it compact.
+ */
+function overflowMessage(err: RouterError): string {
+  const { input, output, limit } = err.tokens ?? {};
+  if (input !== undefined && limit !== undefined) {
+    if (input > limit) return `prompt is too long: ${input} tokens > ${limit} maximum`;
+    if (output !== undefined && input + output > limit)
+      return `input length and \`max_tokens\` exceed context limit: ${input} + ${output} > ${limit}, decrease input length or \`max_tokens\` and try again`;
+  }
+  return /prompt is too long/i.test(err.message)
+    ? err.message
+    : `prompt is too long: ${err.message}`;
 }
 
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(
-    errorBody(err),
-    statusFor(err, ANTHROPIC_STATUS),
-    errorHeaders(err.retryAfter),
-  );
+  // Anthropic answers an overflow with 400, whatever status the upstream used for it (some say
+  // 413); Claude Code only shrinks max_tokens on a 400.
+  const status = err.subtype === "context_length_exceeded" ? 400 : statusFor(err, ANTHROPIC_STATUS);
+  return jsonResponse(errorBody(err), status, errorHeaders(err.retryAfter));
 }

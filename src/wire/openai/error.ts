@@ -21,6 +21,15 @@ const SHAPE: Record<ErrorCode, { type: string; code: string | null }> = {
 
 export function errorBody(err: RouterError): ErrorBody {
   const { type, code } = SHAPE[err.code];
+  if (err.subtype === "context_length_exceeded")
+    return {
+      error: {
+        message: overflowMessage(err),
+        type: "invalid_request_error",
+        param: null,
+        code: "context_length_exceeded",
+      },
+    };
   return {
     error: {
       message: err.message,
@@ -31,6 +40,24 @@ export function errorBody(err: RouterError): ErrorBody {
   };
 }
 
+/**
+ * A context overflow in OpenAI's words when its numbers are known (the code is what clients act
+ * on: Codex compacts on `context_length_exceeded`; the numbers are for whoever reads it).
+ */
+function overflowMessage(err: RouterError): string {
+  const { input, output, limit } = err.tokens ?? {};
+  if (input === undefined || limit === undefined) return err.message;
+  const head = `This model's maximum context length is ${limit} tokens.`;
+  if (output !== undefined && input + output > limit)
+    return `${head} However, you requested ${input + output} tokens (${input} in the messages, ${output} in the completion). Please reduce the length of the messages or completion.`;
+  if (input > limit)
+    return `${head} However, your messages resulted in ${input} tokens. Please reduce the length of the messages.`;
+  return err.message; // numbers that do not add up to an overflow are not repeated as one
+}
+
 export function encodeError(err: RouterError): Response {
-  return jsonResponse(errorBody(err), statusFor(err), errorHeaders(err.retryAfter));
+  // OpenAI answers an overflow with 400, whatever status the upstream used for it (some say 413);
+  // Codex reads `context_length_exceeded` only from a 400.
+  const status = err.subtype === "context_length_exceeded" ? 400 : statusFor(err);
+  return jsonResponse(errorBody(err), status, errorHeaders(err.retryAfter));
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode, RouterError } from "../../ir/error";
+import { errorBody } from "../openai/error";
 import type { ResponseObject } from "./api";
 
 /** The Responses API answers errors in the same shape as the rest of OpenAI's API. */
@@ -13,12 +14,13 @@ const FAILURE_CODE: Partial<Record<ErrorCode, string>> = {
 /**
  * A failed response's `error`: Codex compacts the conversation on `context_length_exceeded`,
  * stops on `insufficient_quota`, waits on `rate_limit_exceeded` and `server_is_overloaded`,
- * and retries anything else, so all else is `server_error`.
+ * and retries anything else, so all else is `server_error`. The message is the one the error
+ * body would carry (an overflow's in OpenAI's words, with its numbers).
  */
 export function failureOf(err: RouterError): NonNullable<ResponseObject["error"]> {
   return {
     code: err.subtype ?? FAILURE_CODE[err.code] ?? "server_error",
-    message: err.message,
+    message: errorBody(err).error.message,
   };
 }
 
