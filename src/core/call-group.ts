@@ -12,7 +12,8 @@ import { DEFAULT_MAX_ATTEMPTS } from "../config/defaults";
 import type { GroupConfig, ModelConfig } from "../config/types";
 import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger } from "../log";
-import { fitWindows, sizeRequest, tooLong, windowsMatter, type RequestSize } from "./context-fit";
+import { estimateRequest } from "../attempt/estimate";
+import { fitWindows, sizeMatters, tooLong, type RequestSize } from "./context-fit";
 import { readFailure, reportCooldown, reportHealth } from "./failures";
 import type { Runtime } from "./runtime";
 import { findSessionKey, type SessionKey } from "./session-key";
@@ -86,7 +87,9 @@ export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
     const found = findSessionKey(call, config.affinityKeys);
     if (found) r.session = { ...found, hash: hashKey(found.key) };
   }
-  if (windowsMatter(config, chain)) r.size = await sizeRequest(call);
+  const selectors = runtime.selectors;
+  if (sizeMatters(config, chain, selectors && ((name) => selectors.needsTokens(name))))
+    r.size = await estimateRequest(call);
 
   for (const name of chain) {
     if (r.attempts >= r.budget || signal.aborted) break;
@@ -106,7 +109,9 @@ async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefi
   const { g } = r;
   const { runtime, signal, observe } = g;
   const config = runtime.config;
-  const fit = fitWindows(config, group, await eligibility(g, group), r.size);
+  // A token count is how a client learns its prompt is too long: it is never refused for that.
+  const windowed = g.call.op === "generate" ? r.size : undefined;
+  const fit = fitWindows(config, group, await eligibility(g, group, r.size), windowed);
   if (fit.largest !== undefined) r.windowLimit = Math.max(r.windowLimit ?? 0, fit.largest);
   const keyed = group.affinity === "session" && r.session !== undefined;
   const plan = runtime.balancer.plan(group, fit.eligible, {
@@ -253,11 +258,15 @@ async function failedTry(
   return outcome;
 }
 
-async function eligibility({ call, runtime, observe }: GroupCall, group: GroupConfig) {
+async function eligibility(
+  { call, runtime, observe }: GroupCall,
+  group: GroupConfig,
+  size: RequestSize | undefined,
+) {
   // Most groups have no selectors: their answer needs no await.
   if (!runtime.selectors || !group.members.some((m) => m.selector))
     return group.members.map(() => true);
-  const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format);
+  const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format, size?.input);
   group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
   return outcomes.map((o) => o === "match");
 }

@@ -1,13 +1,11 @@
 /**
  * Context windows: a request is sized (estimated input tokens plus the output it asks for) only
- * when it could matter — some model it may reach has a `context_window` — so a config without
- * windows pays nothing. Members whose window cannot hold the request are not offered it.
+ * when it could matter — some model it may reach has a `context_window`, or a selector reads
+ * `$tokens` — so a config without either pays nothing. Members whose window cannot hold the
+ * request are not offered it.
  */
-import type { RoutedCall } from "../attempt";
-import { estimateInputTokens } from "../attempt/estimate";
 import type { GroupConfig, RouterConfig } from "../config/types";
-import { isRouterError, routerError, type RouterError } from "../ir";
-import { codecContext } from "../wire";
+import { routerError, type RouterError } from "../ir";
 
 export interface RequestSize {
   input: number;
@@ -15,22 +13,22 @@ export interface RequestSize {
   output?: number;
 }
 
-/** Whether any model of these groups has a context window: only then is a request sized. */
-export function windowsMatter(config: RouterConfig, chain: readonly string[]): boolean {
-  return chain.some((name) =>
-    config.groups
-      .get(name)!
-      .members.some((m) => config.models.get(m.model)?.contextWindow !== undefined),
+/**
+ * Whether the request must be sized: a model of these groups has a context window, or a selector
+ * of theirs reads `$tokens`. Both are fixed per config, so this is a few lookups per request.
+ */
+export function sizeMatters(
+  config: RouterConfig,
+  chain: readonly string[],
+  selectorsNeedTokens?: (group: string) => boolean,
+): boolean {
+  return chain.some(
+    (name) =>
+      selectorsNeedTokens?.(name) ||
+      config.groups
+        .get(name)!
+        .members.some((m) => config.models.get(m.model)?.contextWindow !== undefined),
   );
-}
-
-/** The request's size, from its own format decoded to the IR; undefined when it does not decode. */
-export async function sizeRequest(call: RoutedCall): Promise<RequestSize | undefined> {
-  if (call.op !== "generate") return undefined;
-  const ir = call.client.codec.decodeRequest(call.body, codecContext(call.group, call.client));
-  if (isRouterError(ir)) return undefined;
-  const input = await estimateInputTokens(ir);
-  return ir.maxTokens !== undefined ? { input, output: ir.maxTokens } : { input };
 }
 
 /** A window of `window` tokens holds the request; a model without a window holds anything. */
@@ -70,6 +68,6 @@ export function tooLong(group: string, size: RequestSize, limit: number): Router
     {
       subtype: "context_length_exceeded",
       tokens: { input: size.input, ...(size.output ? { output: size.output } : {}), limit },
-    } as never,
+    },
   );
 }

@@ -47,7 +47,11 @@ beforeAll(async () => {
       affinity: none
       models: [{ name: small, weight: 100 }, { name: large, weight: 1 }]
     - name: ctx-small
-      models: [{ name: small }, { name: small2 }]`,
+      models: [{ name: small }, { name: small2 }]
+    - name: by-size
+      models:
+        - { name: large, selector: '$tokens > 300' }
+        - { name: an, selector: '$tokens <= 300 and $format == "openai"' }`,
     (m) => `  - model_name: dead
     llm_params: { api_type: openai, model: gone, api_base: "${DEAD}", api_key: k }
   - model_name: dead2
@@ -220,6 +224,14 @@ describe("context windows", () => {
     expect(Number(max)).toBe(400);
   });
 
+  test("counting a prompt's tokens is never refused for its length: that is how clients find out", async () => {
+    const counted = await anthropic.messages.countTokens({
+      model: "ctx-small",
+      messages: [{ role: "user", content: long }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(400);
+  });
+
   test("an upstream's context-length error fails over to a larger window, and the smaller model stays healthy", async () => {
     h.mocks.anthropic.fault({
       kind: "status",
@@ -259,5 +271,14 @@ describe("context windows", () => {
     expect(CLAUDE_CODE_COMPACTS.exec(err!.message)?.slice(1)).toEqual(["250000", "200000"]);
     // The other small model has no larger window (both hold 400): it was not asked.
     expect(h.mocks.anthropic.requests).toHaveLength(1);
+  });
+});
+
+describe("$tokens in selectors", () => {
+  test("a long conversation goes to the long-context model, a short one elsewhere", async () => {
+    const short = await chat("by-size", "hello");
+    expect(short.response.headers.get("x-llm-router-model")).toBe("an");
+    const long = await chat("by-size", "word ".repeat(600));
+    expect(long.response.headers.get("x-llm-router-model")).toBe("large");
   });
 });
