@@ -9,7 +9,7 @@ import { ACCOUNT_HEADERS, codecContext, FORMATS, type Format } from "../wire";
 import type { CodecContext, StreamDecoder } from "../wire/codec";
 import { jsonResponse } from "../wire/respond";
 import { maskedOutcome, maskingErrors } from "./mask-errors";
-import { failed, type Attempt, type AttemptOutcome } from "./outcome";
+import { failed, waitAsked, type Attempt, type AttemptOutcome } from "./outcome";
 import { reportWarnings } from "./warnings";
 import type { Deadlines } from "../upstream/deadlines";
 import { callModel, readAnswer } from "./call-model";
@@ -69,8 +69,16 @@ async function converted(a: Attempt): Promise<AttemptOutcome> {
     const text = await readCappedText(res, server.maxResponseBytes);
     deadlines.done();
     warned();
-    if (text === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
-    return failed(upstream.codec.decodeError(res.status, text ?? "", res.headers));
+    if (text === "too_large") {
+      const waitMs = waitAsked(res.status, res.headers, () => undefined);
+      return failed(tooLarge(model, server.maxResponseBytes), undefined, waitMs);
+    }
+    const error = upstream.codec.decodeError(res.status, text ?? "", res.headers);
+    return failed(
+      error,
+      undefined,
+      waitAsked(res.status, res.headers, () => error.retryAfter),
+    );
   }
   return call.stream ? streamAnswer(a, x, ir) : jsonAnswer(a, x);
 }

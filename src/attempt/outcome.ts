@@ -4,6 +4,7 @@ import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger, SecretMask } from "../log";
 import type { StreamEnd } from "../relay/pump";
 import type { RequestMedia } from "../upstream/media/request-media";
+import { retryAfterMs, upstreamWaitMs } from "../upstream/wait-hint";
 import type { Format, InboundCall } from "../wire";
 
 /** A model call as the request path carries it: the inbound call with its client's format. */
@@ -37,10 +38,18 @@ export interface Attempt {
  *   408/429/5xx, a body that broke before its first byte) count against the model's health and
  *   let the next model be tried; other 4xx are the request's fault and are answered as they are.
  *   `response` is the upstream's own error answer when it is already in the client's format.
+ *   `waitMs` is how long the upstream asked to be left alone, when it refused with a 429 or 503
+ *   and said (upstreamWaitMs): the model cools down that long.
  */
 export type AttemptOutcome =
   | { kind: "committed"; response: Response }
-  | { kind: "failed"; error: RouterError; retryable: boolean; response?: Response };
+  | {
+      kind: "failed";
+      error: RouterError;
+      retryable: boolean;
+      response?: Response;
+      waitMs?: number;
+    };
 
 export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }> & {
   /** How long the upstream asked us to wait (a 429 or 503's Retry-After and the like), in ms. */
@@ -76,8 +85,26 @@ export function keyRejected(model: string, upstream: RouterError): FailedAttempt
   };
 }
 
-export function failed(error: RouterError, response?: Response): AttemptOutcome {
+export function failed(error: RouterError, response?: Response, waitMs?: number): AttemptOutcome {
   // 499: the client went away; nothing to retry and nothing for the model's health to learn.
   const retryable = error.status !== 499 && isRetryableStatus(error.status);
-  return { kind: "failed", error, retryable, response };
+  const outcome: FailedAttempt = { kind: "failed", error, retryable, response };
+  if (waitMs !== undefined) outcome.waitMs = waitMs;
+  return outcome;
+}
+
+/**
+ * How long an upstream's error answer asks the model to be left alone: only a 429 (rate limited)
+ * or a 503 (unavailable) is about time. Its headers say it first; else its body may (Gemini's
+ * google.rpc.RetryInfo, which the error decoder reads as `retryAfter` seconds), and `fromBody`
+ * decodes the body only then, so the common case reads no body.
+ */
+export function waitAsked(
+  status: number,
+  headers: Headers,
+  fromBody: () => string | undefined,
+): number | undefined {
+  if (status !== 429 && status !== 503) return undefined;
+  const now = Date.now();
+  return upstreamWaitMs(headers, now) ?? retryAfterMs(fromBody(), now);
 }

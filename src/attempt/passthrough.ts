@@ -9,7 +9,7 @@ import { replaceFirst, replaceUnambiguous } from "../wire/json/replace";
 import type { KeyPath } from "../wire/json/string-rewriter";
 import { ACCOUNT_HEADERS } from "../wire";
 import type { InboundCall } from "../wire/format";
-import { failed, type Attempt, type AttemptOutcome } from "./outcome";
+import { failed, waitAsked, type Attempt, type AttemptOutcome } from "./outcome";
 import { brokeOff, callModel, readAnswer, type ModelAnswer } from "./call-model";
 
 /**
@@ -34,15 +34,22 @@ export async function passthrough(a: Attempt): Promise<AttemptOutcome> {
     // masked before the client sees it; the headers lost content-length with the rest.
     const body = await readCapped(res, server.maxResponseBytes);
     deadlines.done();
-    if (body === "too_large") return failed(tooLarge(model, server.maxResponseBytes));
+    const waitMs = waitAsked(res.status, res.headers, () =>
+      body instanceof Uint8Array
+        ? wire.codec.decodeError(res.status, utf8.decode(body), res.headers).retryAfter
+        : undefined,
+    );
+    if (body === "too_large")
+      return failed(tooLarge(model, server.maxResponseBytes), undefined, waitMs);
     const error = routerError(
       "upstream_error",
       `upstream (${model.apiType}) answered ${res.status}`,
       { status: res.status },
     );
     // A body that broke off is not relayed in part: the client gets the router's rendering of the status.
-    if (body === undefined) return failed(error);
-    return failed(error, new Response(a.secrets.bytes(body), { status: res.status, headers }));
+    if (body === undefined) return failed(error, undefined, waitMs);
+    const answer = new Response(a.secrets.bytes(body), { status: res.status, headers });
+    return failed(error, answer, waitMs);
   }
   if (!res.body)
     return (
