@@ -1,5 +1,6 @@
 import { isRouterError, routerError, type IRRequest, type StreamEvent, type Usage } from "../ir";
 import { CodecTranscoder } from "../relay/codec-transcoder";
+import type { KeepAliveRule } from "../relay/keep-alive";
 import { pump, type StreamEnd } from "../relay/pump";
 import { responseHeaders } from "../upstream/headers";
 import { RequestMedia } from "../upstream/media/request-media";
@@ -130,7 +131,7 @@ async function streamAnswer(a: Attempt, x: Exchange, ir: IRRequest): Promise<Att
       a.log.warn("upstream stream failed", { group: call.group, model: model.name });
     a.onEnd(how);
   };
-  const stream = await pump(x.res.body, transcoder, onEnd, x.deadlines);
+  const stream = await pump(x.res.body, transcoder, onEnd, x.deadlines, keepAlive(a, jsonArray));
   if (isRouterError(stream)) return failed(x.deadlines.expired ?? stream);
   x.warned();
   const headers = x.headers;
@@ -138,6 +139,18 @@ async function streamAnswer(a: Attempt, x: Exchange, ir: IRRequest): Promise<Att
   headers.set("cache-control", "no-cache");
   headers.set("x-accel-buffering", "no");
   return { kind: "committed", response: new Response(stream, { status: 200, headers }) };
+}
+
+/**
+ * The client format's keep-alive for a converted stream, which nothing else keeps alive: a
+ * passthrough stream carries the upstream's own pings, but a conversion drops them with the rest
+ * of what the client's format has no word for. Off when set to 0, and for a stream that is not
+ * SSE (the format's comment says why).
+ */
+function keepAlive(a: Attempt, jsonArray: boolean): KeepAliveRule | undefined {
+  const bytes = a.call.client.streamKeepAlive;
+  const everyMs = a.server.streamKeepAliveMs;
+  return bytes && everyMs > 0 && !jsonArray ? { bytes, everyMs } : undefined;
 }
 
 /** Reports the last (cumulative) usage a stream carried, once the stream is over. */

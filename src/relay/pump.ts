@@ -23,12 +23,16 @@
  * - The transcoder ends the stream once (its `end`) and judges it: "done" or "broken". A broken
  *   stream ends with the transcoder's in-stream error, in a network write of its own; one without
  *   such an error is cut, so the client cannot take it for whole.
+ * - A committed stream given a keep-alive rule (conversions) sends the client its format's
+ *   keep-alive whenever it has been sent nothing for the rule's time (keep-alive.ts); the timer
+ *   stops when the stream ends, breaks, or its client cancels.
  * - `onEnd` is called exactly once per returned stream, after the client's stream closed: with
  *   the verdict, or "cancelled" when a write failed (the client is gone) or the client cancelled.
  *   Cancelling reaches the upstream.
  */
 import type { RouterError } from "../ir";
 import type { Phase } from "../wire/codec";
+import { KeepAlive, type KeepAliveRule } from "./keep-alive";
 import { HOLD_MS, UpstreamReads, type Read } from "./reads";
 import { directStream, send, Writes } from "./writes";
 
@@ -66,13 +70,15 @@ const NO_WATCH: BodyWatch = { chunk() {}, done() {} };
 
 /**
  * Reads until the stream can be committed, then returns a stream that writes what was read and
- * everything after; or, when it cannot be committed, the transcoder's refusal.
+ * everything after; or, when it cannot be committed, the transcoder's refusal. With `keepAlive`,
+ * a committed stream whose client has been sent nothing for a while is sent the keep-alive.
  */
 export async function pump(
   body: ReadableStream<Uint8Array>,
   t: Transcoder,
   onEnd: (how: StreamEnd) => void,
   watch: BodyWatch = NO_WATCH,
+  keepAlive?: KeepAliveRule,
 ): Promise<ReadableStream<Uint8Array> | RouterError> {
   const upstream = new UpstreamReads(body);
   const out = new Writes();
@@ -117,24 +123,34 @@ export async function pump(
   }
 
   let ended = false;
+  let alive: KeepAlive | undefined;
   const end = (how: StreamEnd) => {
+    alive?.stop();
     if (!ended) ((ended = true), watch.done(), onEnd(how));
   };
   return directStream(
     async (c) => {
       let how: StreamEnd;
+      if (keepAlive && !ended) alive = new KeepAlive(c, keepAlive);
       try {
         for (;;) {
+          const busy = alive?.busy();
+          if (busy) await busy;
           // Strings go to the socket as they are: Bun encodes them on the way, with no copy here.
           const w = send(c, out.list);
           if (w) await w;
+          if (alive && out.list.length) alive.wrote();
           out.clear();
           if (verdict !== undefined) {
             how = verdict;
             break;
           }
           let read = upstream.next();
-          if (read instanceof Promise) read = await read;
+          if (read instanceof Promise) {
+            alive?.waiting(true);
+            read = await read;
+            alive?.waiting(false);
+          }
           take(read);
           for (;;) {
             let again = held();

@@ -39,6 +39,12 @@ export interface Format {
   errorBody(err: RouterError): unknown;
   /** The format's in-stream error event, for a stream that fails after it started. */
   streamError(err: RouterError): string;
+  /**
+   * What an SSE stream sends this format's clients when it has been silent a while (a model
+   * thinking), so their stream watchdogs do not abort it: an event they ignore, or an SSE comment.
+   * Only SSE streams get one; a format's own framing (Gemini's streamed JSON array) gets none.
+   */
+  readonly streamKeepAlive?: string;
 
   // The upstream's side.
   upstreamTarget(model: UpstreamModel, call: InboundCall): UpstreamTarget;

@@ -86,6 +86,8 @@ export const anthropic: Format = {
   encodeError,
   errorBody,
   streamError: (err) => `event: error\ndata: ${JSON.stringify(errorBody(err))}\n\n`,
+  // The API's own keep-alive, byte for byte as it sends it; clients are told to ignore pings.
+  streamKeepAlive: 'event: ping\ndata: {"type": "ping"}\n\n',
   upstreamTarget,
   accountHeaders: ["anthropic-organization-id"],
   responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },

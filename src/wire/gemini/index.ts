@@ -107,6 +107,12 @@ export const gemini: Format = {
   errorBody,
   // @google/genai checks every data frame for an error object.
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\r\n\r\n`,
+  // An SSE comment, in Google's CRLF framing: the SDK keeps only events that open with `data:`.
+  // The streamed JSON array gets none: its only possible filler is whitespace between elements,
+  // and clients read that array a network read at once (the SDK takes a read that is a bare JSON
+  // object for an error), so a read of spaces would be a broken element; the agents whose
+  // watchdogs keep-alives are for all ask for SSE.
+  streamKeepAlive: ": keep-alive\r\n\r\n",
   upstreamTarget,
   accountHeaders: [],
   responseModel: {

@@ -55,6 +55,8 @@ export const openai: Format = {
   encodeError,
   errorBody,
   streamError: (err) => `data: ${JSON.stringify(errorBody(err))}\n\n`,
+  // An SSE comment: every SSE reader skips it.
+  streamKeepAlive: ": keep-alive\n\n",
   upstreamTarget,
   accountHeaders: ["openai-organization", "openai-project"],
   responseModel: { json: ["model"], sse: { path: ["model"] } },

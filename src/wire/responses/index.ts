@@ -64,6 +64,8 @@ export const responses: Format = {
   encodeError,
   errorBody,
   streamError,
+  // An SSE comment: every SSE reader skips it (the Responses API has no keep-alive event).
+  streamKeepAlive: ": keep-alive\n\n",
   upstreamTarget,
   accountHeaders: ["openai-organization", "openai-project"],
   // Every lifecycle event (created, in_progress, completed …) carries the whole response object.
