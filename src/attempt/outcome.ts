@@ -51,10 +51,7 @@ export type AttemptOutcome =
       waitMs?: number;
     };
 
-export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }> & {
-  /** How long the upstream asked us to wait (a 429 or 503's Retry-After and the like), in ms. */
-  waitMs?: number;
-};
+export type FailedAttempt = Extract<AttemptOutcome, { kind: "failed" }>;
 
 type OnStreamEnd = (how: StreamEnd) => void;
 
