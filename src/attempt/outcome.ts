@@ -39,7 +39,7 @@ export interface Attempt {
  *   let the next model be tried; other 4xx are the request's fault and are answered as they are.
  *   `response` is the upstream's own error answer when it is already in the client's format.
  *   `waitMs` is how long the upstream asked to be left alone, when it refused with a 429 or 503
- *   and said (upstreamWaitMs): the model cools down that long.
+ *   (or Anthropic's 529) and said (upstreamWaitMs): the model cools down that long.
  */
 export type AttemptOutcome =
   | { kind: "committed"; response: Response }
@@ -90,18 +90,21 @@ export function failed(error: RouterError, response?: Response, waitMs?: number)
   return outcome;
 }
 
+const WAIT_STATUSES = new Set([429, 503, 529]);
+
 /**
  * How long an upstream's error answer asks the model to be left alone: only a 429 (rate limited)
- * or a 503 (unavailable) is about time. Its headers say it first; else its body may (Gemini's
- * google.rpc.RetryInfo, which the error decoder reads as `retryAfter` seconds), and `fromBody`
- * decodes the body only then, so the common case reads no body.
+ * or a 503 (unavailable) is about time, and Anthropic's 503, its 529 (overloaded). Its headers
+ * say it first; else its body may (Gemini's google.rpc.RetryInfo, which the error decoder reads
+ * as `retryAfter` seconds), and `fromBody` decodes the body only then, so the common case reads
+ * no body.
  */
 export function waitAsked(
   status: number,
   headers: Headers,
   fromBody: () => string | undefined,
 ): number | undefined {
-  if (status !== 429 && status !== 503) return undefined;
+  if (!WAIT_STATUSES.has(status)) return undefined;
   const now = Date.now();
   return upstreamWaitMs(headers, now) ?? retryAfterMs(fromBody(), now);
 }

@@ -90,7 +90,7 @@ function latestReset(
 }
 
 const SECONDS = /^\d+(?:\.\d+)?$/;
-/** An HTTP-date opens with the day's name: "Sun, 06 Nov…", "Sunday, 06-Nov-94…", "Sun Nov  6…". */
+/** An HTTP-date opens with the day's name: "Sun, 06 Nov…", "Sunday, 06-Nov…", "Sun Nov  6…". */
 const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? [ \w:-]+$/;
 const ASCTIME = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}$/;
 const RFC3339 = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)$/;

@@ -8,10 +8,10 @@ import { FORMATS, type FormatId } from "../../src/wire";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
 
 /**
- * A 429 or 503 from an upstream of each api_type makes a failed attempt that carries how long
- * the upstream asked to be left alone (`waitMs`), on both paths: passthrough (the client speaks
- * the upstream's format) and conversion (it does not). The strict mocks answer with the status,
- * headers and body each test gives them, over a real socket.
+ * A 429 or 503 (Anthropic: 529) from an upstream of each api_type makes a failed attempt that
+ * carries how long the upstream asked to be left alone (`waitMs`), on both paths: passthrough (the
+ * client speaks the upstream's format) and conversion (it does not). The strict mocks answer with
+ * the status, headers and body each test gives them, over a real socket.
  */
 
 const KINDS: MockKind[] = ["openai", "anthropic", "gemini", "responses"];
@@ -129,6 +129,13 @@ describe.each(PATHS)("$path, upstream $kind", ({ kind, client }) => {
     mocks[kind].reset();
     expect(await waitOf(client, kind, 500, { "retry-after": "7" })).toBeUndefined();
   });
+});
+
+test("Anthropic's 529 (overloaded, its 503) with Retry-After → waitMs, on both paths", async () => {
+  for (const client of ["anthropic", "openai"] as const) {
+    mocks.anthropic.reset();
+    expect(await waitOf(client, "anthropic", 529, { "retry-after": "7" })).toBe(7000);
+  }
 });
 
 describe("the providers' own rate-limit headers", () => {
