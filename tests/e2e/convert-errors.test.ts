@@ -4,7 +4,7 @@ import { APICallError } from "ai";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { closedPort } from "../helpers";
-import { startHarness, type Harness } from "./harness";
+import { endCooldowns, startHarness, type Harness } from "./harness";
 import type { Failure, SdkClient } from "./sdk-failures";
 import { SDK_CLIENTS as CLIENTS, type ClientName } from "./sdk-failures-responses";
 import { CONTEXT_OVERFLOW } from "./provider-errors";
@@ -74,7 +74,10 @@ beforeAll(async () => {
   >;
 });
 afterAll(() => h.stop());
-beforeEach(() => Object.values(h.mocks).forEach((m) => m.reset()));
+beforeEach(() => {
+  Object.values(h.mocks).forEach((m) => m.reset());
+  endCooldowns(h.runtime);
+});
 
 type ErrorClass = abstract new (...args: never[]) => unknown;
 

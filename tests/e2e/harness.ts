@@ -114,3 +114,11 @@ export function everythingSeen(m: MockUpstream): string {
     .map((r) => JSON.stringify(r.headers) + r.path + JSON.stringify(r.query) + r.rawBody)
     .join("\n");
 }
+
+/**
+ * Ends every cooldown an upstream's wait started (a 429 or 503 with Retry-After), so a test that
+ * provokes one does not keep the next test's requests off that model.
+ */
+export function endCooldowns(runtime: Runtime): void {
+  (runtime.health as unknown as { coolingUntil: Map<string, number> }).coolingUntil.clear();
+}

@@ -197,6 +197,10 @@ beforeAll(async () => {
       model("cv-dead", "anthropic", "gone", DEAD, "k"),
     ].join("\n");
   });
+  // The matrix is about what faulty attempts leave behind, so every request of a case must reach
+  // its faulty member. A 429 with retry-after would cool that member down and keep the later
+  // requests off it; cooldowns have their own tests (e2e/conversations.test.ts).
+  h.runtime.health.coolDown = () => false;
 });
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ import {
 import { createMetricsEndpoint, Metrics } from "../../src/metrics";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { DRIVERS } from "../e2e/clients-responses";
-import { startHarness, TOKEN, type Harness } from "../e2e/harness";
+import { endCooldowns, startHarness, TOKEN, type Harness } from "../e2e/harness";
 import { SDK_CLIENTS } from "../e2e/sdk-failures-responses";
 import { closedPort } from "../helpers";
 
@@ -103,6 +103,7 @@ describe("secrets in the in-process router's logs at trace level", () => {
       // `mixed` is served by the Anthropic mock, converted for every client but Anthropic's.
       h.mocks.anthropic.fault({ kind: "status", status: 429, headers: { "retry-after": "3" } });
       expect((await client.fail("mixed")).status).toBe(429);
+      endCooldowns(h.runtime); // the 429's retry-after cooled the Anthropic model down
       expect((await client.fail("no-such-group")).status).toBe(404);
       h.mocks[kind].fault({ kind: "midstream-error", afterChunks: 1 });
       await client.stream(kind, "cut short");
