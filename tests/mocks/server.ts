@@ -17,6 +17,7 @@ import { createOpenAI } from "./openai/provider.ts";
 import { createAnthropic } from "./anthropic/provider.ts";
 import { createGemini } from "./gemini/provider.ts";
 import { createResponses } from "./responses/provider.ts";
+import { createPromptCache } from "./anthropic/prompt-cache.ts";
 
 const DEFAULT_SUFFIX: Record<MockKind, string> = {
   openai: "-2024-08-06",
@@ -45,9 +46,13 @@ type Srv = Server<undefined>;
 
 export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise<MockUpstream> {
   const apiKey = opts.apiKey ?? DEFAULT_KEY[kind];
+  if (opts.promptCache && kind !== "anthropic")
+    throw new Error(`promptCache is simulated for the anthropic mock only, not ${kind}`);
+  const promptCache = opts.promptCache ? createPromptCache() : undefined;
   const provider: Provider = FACTORIES[kind]({
     apiKey,
     modelSuffix: opts.modelSuffix ?? DEFAULT_SUFFIX[kind],
+    promptCache,
   });
   const requests: RecordedRequest[] = [];
   const replies: Reply[] = [];
@@ -245,6 +250,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
     apiBase: provider.apiBase(url),
     apiKey,
     requests,
+    promptCache,
     reply: (r) => void replies.push(r),
     respond: (fn) => void (responder = fn),
     fault: (f) => void faults.push(f),
@@ -276,6 +282,7 @@ export async function startMock(kind: MockKind, opts: MockOptions = {}): Promise
       replies.length = 0;
       faults.length = 0;
       responder = undefined;
+      promptCache?.clear();
     },
     async stop() {
       for (const release of [...pending]) release();

@@ -1,5 +1,6 @@
 // Public contract of the mock upstreams plus the small internal protocol between the generic
 // server (server.ts) and the provider modules.
+import type { PromptCache } from "./anthropic/prompt-cache.ts";
 
 export type MockKind = "openai" | "anthropic" | "gemini" | "responses";
 
@@ -91,6 +92,9 @@ export interface MockUpstream {
   respond(fn: Responder | undefined): void;
   fault(f: Fault): void;
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  /** Present when started with `promptCache` (Anthropic only): this deployment's cache. */
+  promptCache?: PromptCache;
+  /** Clears the record, queued replies, faults, the responder and the prompt cache. */
   reset(): void;
   stop(): Promise<void>;
 }
@@ -98,6 +102,11 @@ export interface MockUpstream {
 export interface MockOptions {
   apiKey?: string;
   modelSuffix?: string;
+  /**
+   * Anthropic only: the instance caches prompts as one deployment does (see
+   * anthropic/prompt-cache.ts) and reports it in usage; otherwise usage never shows a cache.
+   */
+  promptCache?: boolean;
 }
 
 // ---- internal: provider <-> server ----------------------------------------------------------

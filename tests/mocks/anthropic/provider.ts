@@ -3,6 +3,7 @@
 import type { Answer, Ctx, Handled, JsonAnswer, Provider, Reply, Streaming } from "../types.ts";
 import { Invalid, makePlan, randomId, splitJson, splitText, sseFrame, words } from "../util.ts";
 import { validateMessages } from "./validate.ts";
+import { inputUsage, type PromptCache } from "./prompt-cache.ts";
 
 const MODELS = [
   {
@@ -47,7 +48,11 @@ function textOf(content: unknown): string {
     .join("");
 }
 
-export function createAnthropic(cfg: { apiKey: string; modelSuffix: string }): Provider {
+export function createAnthropic(cfg: {
+  apiKey: string;
+  modelSuffix: string;
+  promptCache?: PromptCache;
+}): Provider {
   // Issued thinking signatures -> the exact thinking text they cover; survives reset().
   const signatures = new Map<string, string>();
   let sigCount = 0;
@@ -104,10 +109,7 @@ export function createAnthropic(cfg: { apiKey: string; modelSuffix: string }): P
     const stopReason = plan.finish ?? (plan.calls.length ? "tool_use" : "end_turn");
     const stopSequence = stopReason === "stop_sequence" ? (body.stop_sequences?.[0] ?? null) : null;
     const usage = {
-      input_tokens: plan.usage.input,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      ...inputUsage(cfg.promptCache, body, plan.usage.input),
       output_tokens: plan.usage.output,
       service_tier: "standard",
     };
