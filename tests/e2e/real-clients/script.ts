@@ -167,6 +167,29 @@ export function fileReader(kind: MockKind, target: Target): Responder {
   };
 }
 
+/**
+ * Reads `targets` one after another, one tool call per request, then answers with all their
+ * contents: one session of `targets.length + 1` requests, for tests that follow a session.
+ */
+export function filesReader(kind: MockKind, targets: Target[]): Responder {
+  return (req: RecordedRequest): Reply => {
+    const results = toolResults(kind, req.body);
+    const next = targets[results.length];
+    const call = readCall(kind, req.body, (next ?? targets[0]!).path);
+    if (!call) return { text: "OK." };
+    if (next)
+      return {
+        ...thinkingFor(kind, req.body, `Next I will read ${next.path}.`),
+        toolCalls: [call],
+      };
+    if (targets.every((t) => results.some((r) => r.includes(t.content))))
+      return { text: `The files say: ${targets.map((t) => t.content).join(" ")}` };
+    return {
+      text: `A tool result did not hold its file. The last began: ${results.at(-1)!.slice(0, 200)}`,
+    };
+  };
+}
+
 /** Accepted requests whose history holds a tool result carrying `content`. */
 export function requestsWithResult(mock: MockUpstream, content: string): RecordedRequest[] {
   return mock.requests.filter(

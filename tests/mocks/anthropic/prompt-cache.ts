@@ -25,7 +25,7 @@ export interface PromptCache {
 }
 
 /** A block's cost: a quarter token per byte of its JSON, like the service's rough average. */
-export const tokensOf = (json: string): number => Math.ceil(Buffer.byteLength(json) / 4);
+const tokensOf = (json: string): number => Math.ceil(Buffer.byteLength(json) / 4);
 
 interface Block {
   /** role (or `tools` / `system`) and canonical JSON without cache_control: its identity */
