@@ -57,8 +57,8 @@ function report(label: string, sent: Sent[]) {
   return s;
 }
 
-/** Every conversation's members, and each deployment's share of conversations. */
-function split(sent: Sent[]) {
+/** The deployments each conversation reached, and each deployment's share of conversations. */
+function split() {
   const where = placements(deployments, CONVERSATIONS);
   const share = (name: string) =>
     where.filter((set) => set.size === 1 && set.has(name)).length / CONVERSATIONS;
@@ -97,7 +97,7 @@ describe("200 conversations × 6 turns over two deployments of equal weight", ()
       const share = sent.filter((x) => x.model === d.name).length / sent.length;
       expect(close(share), `${d.name} served ${percent(share)} of requests`).toBe(true);
     }
-    const { where } = split(sent);
+    const { where } = split();
     expect(where.filter((set) => set.size === 2).length).toBe(CONVERSATIONS);
   }, 60_000);
 
@@ -121,12 +121,12 @@ describe("200 conversations × 6 turns over two deployments of equal weight", ()
       const sources = new Set(sent.map((x) => x.affinity));
       expect([...sources]).toEqual([source]);
       expect(s.read).toBeGreaterThanOrEqual(0.95 * s.achievable);
-      const { where, shares: split_ } = split(sent);
+      const { where, shares: conversationShares } = split();
       const moved = where.map((set, c) => [c, [...set]] as const).filter(([, m]) => m.length !== 1);
       expect(moved).toEqual([]);
       // What the mocks saw and what the answers said agree, turn by turn.
       for (const x of sent) expect(where[x.conversation]!.has(x.model ?? "")).toBe(true);
-      for (const [i, share] of split_.entries())
+      for (const [i, share] of conversationShares.entries())
         expect(
           close(share),
           `${deployments[i]!.name} took ${percent(share)} of conversations`,
