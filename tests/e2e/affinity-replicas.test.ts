@@ -62,9 +62,9 @@ async function startReplica(config: string): Promise<Replica> {
   return { proc, origin };
 }
 
-/** Request lines a replica logged for the group so far. */
-const served = (r: Replica) =>
-  r.proc.stderrRecords().filter((x) => x.msg === "request" && x.group === "pair").length;
+/** The request lines a replica logged for the group so far. */
+const requestLines = (r: Replica) =>
+  r.proc.stderrRecords().filter((x) => x.msg === "request" && x.group === "pair");
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "llm-router-affinity-replicas-"));
@@ -91,7 +91,7 @@ describe("two router processes serving alternate turns of the same conversations
   for (const [keyBy, source] of keyed)
     test(`agree on the deployment of every turn (keyed by ${keyBy})`, async () => {
       const clients = replicas.map((r) => sdk(r.origin));
-      const before = replicas.map(served);
+      const before = replicas.map((r) => requestLines(r).length);
       const sent = await converse({
         group: "pair",
         conversations: CONVERSATIONS,
@@ -106,12 +106,14 @@ describe("two router processes serving alternate turns of the same conversations
           `of input tokens, ${percent(s.read / s.achievable)} of achievable`,
       );
       expect(replicas.every((r) => r.proc.code === null)).toBe(true);
-      // Each replica really served its half: one request line per answer on its stderr.
-      for (const [i, r] of replicas.entries())
-        await waitFor(
-          `replica ${i + 1}'s request lines`,
-          () => served(r) - before[i]! === (CONVERSATIONS * TURNS) / 2,
-        );
+      // Each replica really served its half, and its request lines name the key's source.
+      for (const [i, r] of replicas.entries()) {
+        const lines = await waitFor(`replica ${i + 1}'s request lines`, () => {
+          const mine = requestLines(r).slice(before[i]);
+          return mine.length === (CONVERSATIONS * TURNS) / 2 ? mine : undefined;
+        });
+        expect(new Set(lines.map((x) => x.affinity))).toEqual(new Set([source]));
+      }
       expect(new Set(sent.map((x) => x.affinity))).toEqual(new Set([source]));
       const where = placements(deployments, CONVERSATIONS);
       const split = where.map((set, c) => [c, [...set]] as const).filter(([, m]) => m.length !== 1);
