@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { startHarness, TOKEN, type Harness } from "./harness";
+import { endCooldowns, startHarness, TOKEN, type Harness } from "./harness";
 
 /**
  * Routing decisions of issue 16 through the real SDKs and the strict mocks: waits the upstream
@@ -69,8 +69,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 beforeEach(() => {
   Object.values(h.mocks).forEach((m) => m.reset());
-  const health = h.runtime.health as unknown as { coolingUntil: Map<string, number> };
-  health.coolingUntil.clear();
+  endCooldowns(h.runtime);
   for (const m of ["oa", "an", "dead", "dead2", "small", "small2", "large"])
     for (let i = 0; i < 8; i++) h.runtime.health.success(m);
 });
