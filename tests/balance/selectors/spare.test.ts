@@ -90,8 +90,10 @@ test("a looping selector starts the spare, which serves other requests long befo
 test("a restarted worker brings up the spare; an idle spare is stopped again", async () => {
   // Overflows jq's C stack: a trap, after which the worker starts a new jq instance.
   const boom = "if .boom then (reduce range(30000) as $i (null; [.]) | length > 0) else true end";
+  // The overflow takes tens of ms; a busy machine must not turn the trap into a timeout.
   const engine = await SelectorEngine.create([{ group: "g", sources: [boom, ".a == 1"] }], {
     spareIdleMs: 1_000,
+    timeoutMs: 5_000,
   });
   try {
     expect(await engine.evaluate("g", enc({ boom: true, a: 1 }), "openai")).toEqual([
