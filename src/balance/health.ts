@@ -8,6 +8,8 @@ import type { Clock, HealthState } from "./types";
 export const DOWN_LEVEL = 7;
 /** Not a config setting (those are in config/defaults.ts): only tests pass another. */
 const DEFAULT_COOLDOWN_MS = 30_000;
+/** A cooldown's end must move this much later to be worth telling the operator again. */
+const REPORTED_COOLDOWN_STEP_MS = 1000;
 /** A probe whose outcome is never reported (caller bug, lost request) must not block probing forever. */
 const DEFAULT_PROBE_TIMEOUT_MS = 10 * 60_000;
 
@@ -97,9 +99,11 @@ export class HealthRegistry {
   coolDown(model: string, ms: number): boolean {
     if (!(ms > 0)) return false;
     const until = this.clock.now() + ms;
-    if (until <= (this.coolingUntil.get(model) ?? 0)) return false;
+    const before = this.coolingUntil.get(model) ?? 0;
+    if (until <= before) return false;
     this.coolingUntil.set(model, until);
-    return true;
+    // A storm of 429s, each a moment later, moves the end by milliseconds: not news.
+    return until - before >= REPORTED_COOLDOWN_STEP_MS;
   }
 
   /** Milliseconds left of the model's cooldown; 0 when it is not cooling down. */
@@ -146,6 +150,12 @@ export class HealthRegistry {
   /** Marks the probe as handed out; success() or failure() of the model ends it. */
   claimProbe(model: string): void {
     this.entry(model).probeSince = this.clock.now();
+  }
+
+  /** A probe handed out and then not sent (the client left, the model filled up): due again. */
+  releaseProbe(model: string): void {
+    const e = this.entries.get(model);
+    if (e) e.probeSince = undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { defineCommand, parseArgs } from "citty";
 import { readFile } from "node:fs/promises";
 import { loadCheckedConfig } from "./config";
+import { estimateRequest } from "../attempt/estimate";
 import { hashKey } from "../balance/rendezvous";
 import type { Explanation } from "../balance/types";
 import type { GroupConfig } from "../config/types";
@@ -113,17 +114,19 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
   const runtime = await loadRuntime(config);
   try {
     const fmt = format ?? formatOfBody(body);
+    const call = {
+      ...({ format: fmt, client: FORMATS[fmt], op: "generate", group: group.name } as const),
+      ...{ stream: false, sse: false, body, raw, headers },
+    };
+    // As the live router does: the estimate only when a selector reads $tokens.
+    const tokens = runtime.selectors?.needsTokens(group.name)
+      ? (await estimateRequest(call)).input
+      : undefined;
     const outcomes = runtime.selectors
-      ? await runtime.selectors.evaluate(group.name, raw, fmt)
+      ? await runtime.selectors.evaluate(group.name, raw, fmt, tokens)
       : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
-    const call = { format: fmt, client: FORMATS[fmt], op: "generate", group: group.name } as const;
     const session =
-      group.affinity === "session"
-        ? findSessionKey(
-            { ...call, stream: false, sse: false, body, raw, headers },
-            config.affinityKeys,
-          )
-        : undefined;
+      group.affinity === "session" ? findSessionKey(call, config.affinityKeys) : undefined;
     const explanation = runtime.balancer.explain(
       group,
       outcomes.map((o) => o === "match"),

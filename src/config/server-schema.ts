@@ -85,8 +85,9 @@ export const ServerSettingsEntry = Type.Object(
     stream_keepalive: Type.Optional(
       Type.Number({
         minimum: 0,
+        maximum: 3600,
         default: SERVER_DEFAULTS.stream_keepalive,
-        description: `Seconds of silence on a converted stream after which the client gets its format's keep-alive (Anthropic's ping event, an SSE comment for the others), so agents' stream watchdogs do not abort a model that is thinking; 0 turns keep-alives off. Default ${SERVER_DEFAULTS.stream_keepalive}.`,
+        description: `Seconds of silence on a converted stream after which the client gets its format's keep-alive (Anthropic's ping event, an SSE comment for the others), so agents' stream watchdogs do not abort a model that is thinking; 0 turns keep-alives off, at most 3600. Default ${SERVER_DEFAULTS.stream_keepalive}.`,
       }),
     ),
     media: Type.Optional(MediaEntry),

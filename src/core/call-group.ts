@@ -14,6 +14,9 @@ import { routerError, type RouterError, type Usage } from "../ir";
 import type { Logger } from "../log";
 import { estimateRequest } from "../attempt/estimate";
 import { fitWindows, sizeMatters, tooLong, type RequestSize } from "./context-fit";
+
+/** A request that finds a member at its max_parallel when its turn comes may retry this soon. */
+const BUSY_WAIT_MS = 1000;
 import { readFailure, reportCooldown, reportHealth } from "./failures";
 import type { Runtime } from "./runtime";
 import { findSessionKey, type SessionKey } from "./session-key";
@@ -83,14 +86,15 @@ export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
     attempts: 0,
     budget: group.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
   };
-  if (chain.some((name) => config.groups.get(name)?.affinity === "session")) {
+  // A group of one has nothing to order: its requests need no key.
+  const ordered = (name: string) => {
+    const grp = config.groups.get(name)!;
+    return grp.affinity === "session" && grp.members.length > 1;
+  };
+  if (chain.some(ordered)) {
     const found = findSessionKey(call, config.affinityKeys);
     if (found) r.session = { ...found, hash: hashKey(found.key) };
   }
-  const selectors = runtime.selectors;
-  if (sizeMatters(config, chain, selectors && ((name) => selectors.needsTokens(name))))
-    r.size = await estimateRequest(call);
-
   for (const name of chain) {
     if (r.attempts >= r.budget || signal.aborted) break;
     const served = await tryGroup(r, config.groups.get(name)!);
@@ -107,12 +111,20 @@ export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
 /** The group's members in the balancer's order, tried until one commits; undefined when none did. */
 async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefined> {
   const { g } = r;
-  const { runtime, signal, observe } = g;
+  const { runtime, signal, observe, call } = g;
   const config = runtime.config;
-  // A token count is how a client learns its prompt is too long: it is never refused for that.
-  const windowed = g.call.op === "generate" ? r.size : undefined;
-  const fit = fitWindows(config, group, await eligibility(g, group, r.size), windowed);
+  const selectors = runtime.selectors;
+  // Sized once, and only when a group on the way needs it.
+  if (!r.size && sizeMatters(config, group, selectors && ((n) => selectors.needsTokens(n))))
+    r.size = await estimateRequest(call);
+  const fit = fitWindows(config, group, await eligibility(g, group, r.size), {
+    // A token count is how a client learns its prompt is too long: it is never refused for that.
+    ...(call.op === "generate" && r.size ? { size: r.size } : {}),
+    format: call.format,
+    ...(r.needWindow !== undefined ? { larger: r.needWindow } : {}),
+  });
   if (fit.largest !== undefined) r.windowLimit = Math.max(r.windowLimit ?? 0, fit.largest);
+  if (signal.aborted) return undefined;
   const keyed = group.affinity === "session" && r.session !== undefined;
   const plan = runtime.balancer.plan(group, fit.eligible, {
     ...(keyed ? { session: r.session!.hash } : {}),
@@ -121,10 +133,18 @@ async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefi
   });
   if (plan.waitMs !== undefined) r.waitMs = Math.min(r.waitMs ?? Infinity, plan.waitMs);
   for (const candidate of plan.candidates) {
-    if (signal.aborted) return undefined;
     const model = config.models.get(candidate.model)!;
-    // After a context overflow only a larger window can help; the rest are not worth a try.
-    if (r.needWindow !== undefined && !((model.contextWindow ?? 0) > r.needWindow)) continue;
+    const cap = group.members[candidate.member]!.maxParallel;
+    // The plan was made before earlier tries' awaits: a member may have filled up since, and an
+    // overflow may have ruled out windows no larger than the one that overflowed.
+    const busy = cap !== undefined && runtime.health.inFlight(model.name) >= cap;
+    const tooSmall = r.needWindow !== undefined && !((model.contextWindow ?? 0) > r.needWindow);
+    if (signal.aborted || busy || tooSmall) {
+      // A probe handed out but never sent would keep the model from being probed for minutes.
+      if (candidate.reason === "probe") runtime.health.releaseProbe(model.name);
+      if (busy) r.waitMs = Math.min(r.waitMs ?? Infinity, BUSY_WAIT_MS);
+      continue;
+    }
     if (r.last) observe?.failover(r.last.model.name, model.name);
     r.attempts++;
     r.tried.add(model.name);
@@ -276,7 +296,7 @@ function labelled(res: Response, r: Route, model: ModelConfig, group: GroupConfi
   res.headers.set("x-llm-router-upstream-model", model.model);
   res.headers.set("x-llm-router-group", group.name);
   res.headers.set("x-llm-router-attempts", String(r.attempts));
-  const affinity = r.session && r.g.group.affinity === "session" ? r.session.source : undefined;
+  const affinity = r.session && group.affinity === "session" ? r.session.source : undefined;
   if (affinity) res.headers.set("x-llm-router-affinity", affinity);
   r.g.observe?.routed?.({ affinity, group: group.name });
   return res;

@@ -1,7 +1,7 @@
 /**
  * Context windows: a request is sized (estimated input tokens plus the output it asks for) only
- * when it could matter — some model it may reach has a `context_window`, or a selector reads
- * `$tokens` — so a config without either pays nothing. Members whose window cannot hold the
+ * when it could matter — a group it reaches has a model with a `context_window`, or a selector
+ * reading `$tokens` — so a group without either pays nothing. Members whose window cannot hold the
  * request are not offered it.
  */
 import type { GroupConfig, RouterConfig } from "../config/types";
@@ -14,47 +14,62 @@ export interface RequestSize {
 }
 
 /**
- * Whether the request must be sized: a model of these groups has a context window, or a selector
- * of theirs reads `$tokens`. Both are fixed per config, so this is a few lookups per request.
+ * Whether reaching this group needs the request's size: a model of it has a context window, or
+ * a selector of it reads `$tokens`. Both are fixed per config: a few lookups, no estimate.
  */
 export function sizeMatters(
   config: RouterConfig,
-  chain: readonly string[],
-  selectorsNeedTokens?: (group: string) => boolean,
+  group: GroupConfig,
+  needsTokens: ((group: string) => boolean) | undefined,
 ): boolean {
-  return chain.some(
-    (name) =>
-      selectorsNeedTokens?.(name) ||
-      config.groups
-        .get(name)!
-        .members.some((m) => config.models.get(m.model)?.contextWindow !== undefined),
+  return (
+    needsTokens?.(group.name) === true ||
+    group.members.some((m) => config.models.get(m.model)?.contextWindow !== undefined)
   );
 }
 
 /** A window of `window` tokens holds the request; a model without a window holds anything. */
-function fits(window: number | undefined, size: RequestSize | undefined): boolean {
-  if (window === undefined || size === undefined) return true;
-  return size.input + (size.output ?? 0) <= window;
+function fits(window: number | undefined, input: number, output: number): boolean {
+  return window === undefined || input + output <= window;
 }
 
-/** Eligibility with the members whose window is too small turned off; `skipped` counts them. */
+export interface WindowCheck {
+  /** The request's size; undefined when it was not needed (no window in the group). */
+  size?: RequestSize;
+  /** The client's format: a model of another format gets max_tokens clamped to its max_output_tokens. */
+  format: string;
+  /** After an upstream's context-length error: only windows larger than this can help. */
+  larger?: number;
+}
+
+/**
+ * Eligibility with the members whose window cannot hold the request turned off, and after an
+ * overflow those whose window is no larger. The output counted is what the model will be asked
+ * for: a conversion clamps max_tokens to the model's max_output_tokens, passthrough does not.
+ * `largest` is the largest window that was too small, for the error when none fits.
+ */
 export function fitWindows(
   config: RouterConfig,
   group: GroupConfig,
   eligible: boolean[],
-  size: RequestSize | undefined,
-): { eligible: boolean[]; largest?: number; skipped: number } {
-  if (size === undefined) return { eligible, skipped: 0 };
-  let skipped = 0;
+  check: WindowCheck,
+): { eligible: boolean[]; largest?: number } {
+  const { size, format, larger } = check;
+  if (size === undefined && larger === undefined) return { eligible };
   let largest: number | undefined;
   const out = group.members.map((m, i) => {
-    const window = config.models.get(m.model)?.contextWindow;
-    if (!eligible[i] || fits(window, size)) return eligible[i]!;
-    skipped++;
+    if (!eligible[i]) return false;
+    const model = config.models.get(m.model);
+    const window = model?.contextWindow;
+    if (larger !== undefined && !((window ?? 0) > larger)) return false;
+    if (size === undefined || model === undefined) return true;
+    const clamp = model.apiType !== format ? model.maxOutputTokens : undefined;
+    const output = Math.min(size.output ?? 0, clamp ?? Infinity);
+    if (fits(window, size.input, output)) return true;
     largest = Math.max(largest ?? 0, window!);
     return false;
   });
-  return { eligible: out, largest, skipped };
+  return largest === undefined ? { eligible: out } : { eligible: out, largest };
 }
 
 /**

@@ -106,10 +106,13 @@ describe("plans with session affinity", () => {
     expect(models(balancer.plan(g, all(g)))).toEqual(["b"]);
   });
 
-  test("a shorter wait never shortens a longer cooldown", () => {
+  test("a shorter wait never shortens a longer cooldown; a slightly later end is not news", () => {
     const { health, clock } = setup();
     expect(health.coolDown("a", 10_000)).toBe(true);
     expect(health.coolDown("a", 1_000)).toBe(false);
+    clock.advance(500);
+    expect(health.coolDown("a", 10_000)).toBe(false);
+    expect(health.coolingRemaining("a")).toBe(10_000);
     clock.advance(5_000);
     expect(health.coolingRemaining("a")).toBe(5_000);
     expect(health.coolDown("a", 0)).toBe(false);
@@ -145,6 +148,17 @@ describe("plans with session affinity", () => {
     const { balancer } = setup();
     expect(balancer.plan(g, all(g), { session: sessions[0] }).candidates).toHaveLength(4);
     expect(balancer.plan(g, all(g), { session: sessions[0], limit: 2 }).candidates).toHaveLength(2);
+  });
+
+  test("a probe handed out but released is due again at once", () => {
+    const g = group({ a: 100, b: 100 }, { affinity: "none" });
+    const { balancer, health, clock } = setup();
+    for (let i = 0; i < DOWN_LEVEL; i++) health.failure("a");
+    clock.advance(30_001);
+    expect(balancer.plan(g, all(g)).candidates[0]).toMatchObject({ model: "a", reason: "probe" });
+    expect(balancer.plan(g, all(g)).candidates[0]!.reason).not.toBe("probe");
+    health.releaseProbe("a");
+    expect(balancer.plan(g, all(g)).candidates[0]).toMatchObject({ model: "a", reason: "probe" });
   });
 
   test("explain shows the session's order without handing out a probe", () => {

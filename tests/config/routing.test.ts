@@ -124,7 +124,9 @@ describe("routing settings", () => {
   test("values of the wrong kind are schema errors at their place", () => {
     const issues = issuesOf(
       MODELS +
-        `router_settings:
+        `server_settings:
+  stream_keepalive: 99999
+router_settings:
   affinity: sticky
   max_attempts: 0
   affinity_keys: ["bad header"]
@@ -134,6 +136,7 @@ describe("routing settings", () => {
 `,
     );
     expect(issues.map((i) => `${i.path} ${i.code}`)).toEqual([
+      "server_settings.stream_keepalive SCHEMA",
       "router_settings.affinity SCHEMA",
       "router_settings.max_attempts SCHEMA",
       "router_settings.affinity_keys[0] SCHEMA",

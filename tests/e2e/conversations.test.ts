@@ -48,6 +48,13 @@ beforeAll(async () => {
       models: [{ name: small, weight: 100 }, { name: large, weight: 1 }]
     - name: ctx-small
       models: [{ name: small }, { name: small2 }]
+    - name: capped
+      affinity: none
+      models: [{ name: oa, weight: 100 }, { name: an, weight: 1, max_parallel: 1 }]
+    - name: capped-one
+      models: [{ name: an, max_parallel: 1 }]
+    - name: clamped
+      models: [{ name: small3 }]
     - name: by-size
       models:
         - { name: large, selector: '$tokens > 300' }
@@ -60,6 +67,8 @@ beforeAll(async () => {
     llm_params: { api_type: anthropic, model: claude-small, api_base: ${m.anthropic.apiBase}, api_key: ${m.anthropic.apiKey}, context_window: 400 }
   - model_name: small2
     llm_params: { api_type: anthropic, model: claude-small2, api_base: ${m.anthropic.apiBase}, api_key: ${m.anthropic.apiKey}, context_window: 400 }
+  - model_name: small3
+    llm_params: { api_type: anthropic, model: claude-small3, api_base: ${m.anthropic.apiBase}, api_key: ${m.anthropic.apiKey}, context_window: 400, max_output_tokens: 50 }
   - model_name: large
     llm_params: { api_type: openai, model: gpt-large, api_base: ${m.openai.apiBase}, api_key: ${m.openai.apiKey}, context_window: 100000 }`,
   );
@@ -70,7 +79,7 @@ afterAll(() => h.stop());
 beforeEach(() => {
   Object.values(h.mocks).forEach((m) => m.reset());
   endCooldowns(h.runtime);
-  for (const m of ["oa", "an", "dead", "dead2", "small", "small2", "large"])
+  for (const m of ["oa", "an", "dead", "dead2", "small", "small2", "small3", "large"])
     for (let i = 0; i < 8; i++) h.runtime.health.success(m);
 });
 
@@ -149,6 +158,37 @@ describe("a wait the upstream asks for", () => {
   });
 });
 
+describe("max_parallel", () => {
+  test("a member that filled up while an earlier member was tried is not sent the failover", async () => {
+    const release = h.runtime.health.acquire("an");
+    try {
+      h.mocks.openai.fault({ kind: "status", status: 500 });
+      const err = await chat("capped").then(
+        () => undefined,
+        (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+      );
+      expect(err?.status).toBe(500);
+      expect(err?.headers?.get("x-llm-router-attempts")).toBe("1");
+      expect(h.mocks.anthropic.requests).toHaveLength(0);
+    } finally {
+      release();
+    }
+  });
+
+  test("every member at its cap → 429 with a short Retry-After; a freed slot serves again", async () => {
+    const release = h.runtime.health.acquire("an");
+    const err = await message("capped-one").then(
+      () => undefined,
+      (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+    );
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(err?.headers?.get("retry-after")).toBe("1");
+    release();
+    const { response } = await message("capped-one");
+    expect(response.headers.get("x-llm-router-model")).toBe("an");
+  });
+});
+
 describe("fallback groups", () => {
   test("every member failed before the first byte → the fallback group answers, under the asked name", async () => {
     const { data, response } = await chat("fb");
@@ -194,6 +234,12 @@ describe("context windows", () => {
     expect(big.response.headers.get("x-llm-router-model")).toBe("large");
     expect(big.response.headers.get("x-llm-router-attempts")).toBe("1");
     expect(h.mocks.anthropic.requests).toHaveLength(1);
+  });
+
+  test("a conversion asks for at most the model's max_output_tokens, so that is the room needed", async () => {
+    const { response } = await chat("clamped", "hello", 1000);
+    expect(response.headers.get("x-llm-router-model")).toBe("small3");
+    expect(h.mocks.anthropic.requests[0]!.body.max_tokens).toBe(50);
   });
 
   test("the requested output counts: room for max_tokens is needed too", async () => {
