@@ -25,7 +25,7 @@ const EXACT_CHARS = 128 * 1024;
 const SAMPLES = 32;
 /**
  * Routing weighs every request of a windowed group, on the event loop, before any upstream is
- * called: it samples an eighth as much (about 30 ms at worst), which is close enough to tell a
+ * called: it samples an eighth as much (tens of milliseconds at worst), close enough to tell a
  * window apart and keeps a client from buying a quarter second of CPU per request.
  */
 const ROUTING_EXACT_CHARS = 16 * 1024;

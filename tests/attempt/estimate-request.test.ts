@@ -112,4 +112,29 @@ describe("estimateRequest", () => {
       input: await estimateInputTokens(ir),
     });
   });
+
+  test("a hostile body buys little CPU: text the tokenizer finds slowest is sampled, not read whole", async () => {
+    // Unseen CJK is the tokenizer's slowest input (about 2 µs a character); a routing estimate
+    // reads a fixed sample of it, so 8 MB costs about what 512 KB does.
+    const cjk = (chars: number) => {
+      let text = "";
+      for (let i = 0; i < chars; i++) text += String.fromCharCode(0x4e00 + ((i * 7919) % 20000));
+      return text;
+    };
+    const timed = async (chars: number) => {
+      const body = BODIES.openai!();
+      (body.messages as unknown[]).push({ role: "user", content: cjk(chars) });
+      const c = call(FORMATS.openai, body);
+      const start = performance.now();
+      const size = await estimateRequest(c);
+      return { ms: performance.now() - start, input: size.input };
+    };
+    await timed(1000); // the tokenizer's vocabulary loads once
+    const small = await timed(512 * 1024);
+    const big = await timed(8 * 1024 * 1024);
+    expect(big.input).toBeGreaterThan(small.input * 8);
+    // Whole, the 8 MB text would take seconds; sampled, a small multiple of the small one
+    // (the rest is linear work: decoding and joining the text).
+    expect(big.ms).toBeLessThan(Math.max(1500, small.ms * 10));
+  }, 30_000);
 });
