@@ -1,55 +1,17 @@
-import {
-  keyRejected,
-  runAttempt,
-  type Attempt,
-  type AttemptOutcome,
-  type FailedAttempt,
-  type RoutedCall,
-  type StreamEnd,
-} from "../attempt";
+import type { FailedAttempt } from "../attempt";
 import { hashKey, type KeyHash } from "../balance/rendezvous";
 import { DEFAULT_MAX_ATTEMPTS } from "../config/defaults";
 import type { GroupConfig, ModelConfig } from "../config/types";
-import { routerError, type RouterError, type Usage } from "../ir";
-import type { Logger } from "../log";
 import { estimateRequest } from "../attempt/estimate";
+import { routerError, type RouterError } from "../ir";
 import { fitWindows, sizeMatters, tooLong, type RequestSize } from "./context-fit";
+import { findSessionKey, type SessionKey } from "./session-key";
+import { failedTry, tryModel, type GroupCall } from "./try-model";
 
 /** A request that finds a member at its max_parallel when its turn comes may retry this soon. */
 const BUSY_WAIT_MS = 1000;
-import { readFailure, reportCooldown, reportHealth } from "./failures";
-import type { Runtime } from "./runtime";
-import { findSessionKey, type SessionKey } from "./session-key";
 
-/** What the request path reports as it happens, for the request log line and metrics. */
-export interface CallObserver {
-  /** The request's id, for the log lines about it. */
-  readonly id?: string;
-  attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void;
-  failover(from: string, to: string): void;
-  /** The committed answer's stream has really ended. */
-  ended(model: string, attempts: number, how: StreamEnd): void;
-  /** One member's selector was evaluated. */
-  selector?(outcome: string): void;
-  /** Token usage, when the answer was decoded (conversions). */
-  usage?(usage: Usage): void;
-  /** Every attempt failed; this is the error the answer carries. */
-  failed?(error: string): void;
-  /** How the request was routed: the session key's source, and the group whose model answered. */
-  routed?(how: { affinity?: string; group?: string }): void;
-}
-
-/** A model call whose group is known, as the request path hands it on. */
-export interface GroupCall {
-  call: RoutedCall;
-  group: GroupConfig;
-  /** The runtime the request started with. */
-  runtime: Runtime;
-  /** The client's disconnect. */
-  signal: AbortSignal;
-  log: Logger;
-  observe?: CallObserver;
-}
+export type { CallObserver, GroupCall } from "./try-model";
 
 /** One request's way through its group and the group's fallbacks. */
 interface Route {
@@ -186,96 +148,6 @@ function nothingTried(r: Route): RouterError {
     "invalid_request",
     `no model of group "${group.name}" is eligible for this request: no selector matched`,
   );
-}
-
-/**
- * One try against one model, which counts as busy until the try failed or its answer's stream
- * ended; that end is what the model's health learns from a committed answer.
- */
-async function tryModel(g: GroupCall, model: ModelConfig, tries: number): Promise<AttemptOutcome> {
-  const { runtime, log, observe } = g;
-  const release = runtime.health.acquire(model.name);
-  const onEnd = (how: StreamEnd) => {
-    release();
-    if (how === "done")
-      reportHealth(log, runtime.health.success(model.name), {
-        model: model.name,
-        id: observe?.id,
-      });
-    else if (how === "broken")
-      reportHealth(log, runtime.health.failure(model.name), {
-        model: model.name,
-        id: observe?.id,
-        reason: "its stream broke off",
-      });
-    observe?.ended(model.name, tries, how);
-  };
-  const attempt: Attempt = {
-    call: g.call,
-    model,
-    server: runtime.config.server,
-    secrets: runtime.secrets,
-    signal: g.signal,
-    log,
-    onEnd,
-    onUsage: observe?.usage,
-  };
-  let outcome: AttemptOutcome;
-  try {
-    outcome = await runAttempt(attempt);
-  } catch (err) {
-    release(); // an exception must not leave the model counted as busy
-    throw err;
-  }
-  if (outcome.kind === "failed") release();
-  return outcome;
-}
-
-/**
- * A failed try, accounted for: what the upstream said is read (a key it refused fails the model
- * for everyone; a context overflow is the request's size, not the model's health), the model's
- * health learns a retryable failure, a wait the upstream asked for takes it out of every plan
- * for that long, and the log says why.
- */
-async function failedTry(
-  { call, runtime, signal, log, observe }: GroupCall,
-  group: GroupConfig,
-  model: ModelConfig,
-  attempt: number,
-  upstream: FailedAttempt,
-): Promise<FailedAttempt> {
-  const said = await readFailure(upstream, call.client);
-  let outcome: FailedAttempt = said.keyRejected
-    ? keyRejected(model.name, upstream.error)
-    : upstream;
-  if (said.overflow && outcome.error.subtype !== "context_length_exceeded")
-    outcome = { ...outcome, error: said.overflow };
-  observe?.attempt(
-    model.name,
-    signal.aborted ? "aborted" : outcome.retryable ? "retryable_error" : "error",
-  );
-  const change = outcome.retryable ? runtime.health.failure(model.name) : undefined;
-  if (change)
-    reportHealth(log, change, {
-      model: model.name,
-      id: observe?.id,
-      status: upstream.error.status,
-      reason: await said.reason(),
-    });
-  if (upstream.waitMs !== undefined && runtime.health.coolDown(model.name, upstream.waitMs))
-    reportCooldown(log, { model: model.name, id: observe?.id, ms: upstream.waitMs });
-  log.info("attempt failed", {
-    id: observe?.id,
-    group: group.name,
-    model: model.name,
-    attempt,
-    status: upstream.error.status,
-    retryable: outcome.retryable,
-    error: upstream.error.message,
-  });
-  // The upstream's answer is replaced by the router's own: let its body go.
-  if (upstream.response && !outcome.response) void upstream.response.body?.cancel().catch(() => {});
-  return outcome;
 }
 
 async function eligibility(
