@@ -18,8 +18,8 @@ interface Route {
   g: GroupCall;
   session?: SessionKey & { hash: KeyHash };
   size?: RequestSize;
-  /** Every model tried, so no fallback group tries one again. */
-  tried: Set<string>;
+  /** Every model tried, so no fallback group tries one again (made on the first try). */
+  tried?: Set<string>;
   attempts: number;
   budget: number;
   last?: { failure: FailedAttempt; model: ModelConfig; group: GroupConfig };
@@ -42,12 +42,7 @@ export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
   const { call, group, runtime, signal, observe } = g;
   const config = runtime.config;
   const chain = group.chain ?? [group.name];
-  const r: Route = {
-    g,
-    tried: new Set(),
-    attempts: 0,
-    budget: group.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-  };
+  const r: Route = { g, attempts: 0, budget: group.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
   // A group of one has nothing to order: its requests need no key.
   const ordered = (name: string) => {
     const grp = config.groups.get(name)!;
@@ -79,7 +74,8 @@ async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefi
   // Sized once, and only when a group on the way needs it.
   if (!r.size && sizeMatters(config, group, selectors && ((n) => selectors.needsTokens(n))))
     r.size = await estimateRequest(call);
-  const fit = fitWindows(config, group, await eligibility(g, group, r.size), {
+  const selected = eligibility(g, group, r.size);
+  const fit = fitWindows(config, group, Array.isArray(selected) ? selected : await selected, {
     // A token count is how a client learns its prompt is too long: it is never refused for that.
     ...(call.op === "generate" && r.size ? { size: r.size } : {}),
     format: call.format,
@@ -90,7 +86,7 @@ async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefi
   const keyed = group.affinity === "session" && r.session !== undefined;
   const plan = runtime.balancer.plan(group, fit.eligible, {
     ...(keyed ? { session: r.session!.hash } : {}),
-    exclude: r.tried,
+    ...(r.tried ? { exclude: r.tried } : {}),
     limit: r.budget - r.attempts,
   });
   if (plan.waitMs !== undefined) r.waitMs = Math.min(r.waitMs ?? Infinity, plan.waitMs);
@@ -109,7 +105,7 @@ async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefi
     }
     if (r.last) observe?.failover(r.last.model.name, model.name);
     r.attempts++;
-    r.tried.add(model.name);
+    (r.tried ??= new Set()).add(model.name);
     const outcome = await tryModel(g, model, r.attempts);
     if (outcome.kind === "committed") {
       observe?.attempt(model.name, "ok");
@@ -150,24 +146,28 @@ function nothingTried(r: Route): RouterError {
   );
 }
 
-async function eligibility(
+/** Selector outcomes as eligibility; most groups have no selectors, and their answer needs no await. */
+function eligibility(
   { call, runtime, observe }: GroupCall,
   group: GroupConfig,
   size: RequestSize | undefined,
-) {
-  // Most groups have no selectors: their answer needs no await.
+): boolean[] | Promise<boolean[]> {
   if (!runtime.selectors || !group.members.some((m) => m.selector))
     return group.members.map(() => true);
-  const outcomes = await runtime.selectors.evaluate(group.name, call.raw, call.format, size?.input);
-  group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
-  return outcomes.map((o) => o === "match");
+  return runtime.selectors
+    .evaluate(group.name, call.raw, call.format, size?.input)
+    .then((outcomes) => {
+      group.members.forEach((m, i) => m.selector && observe?.selector?.(outcomes[i]!));
+      return outcomes.map((o) => o === "match");
+    });
 }
 
 function labelled(res: Response, r: Route, model: ModelConfig, group: GroupConfig): Response {
   res.headers.set("x-llm-router-model", model.name);
   res.headers.set("x-llm-router-upstream-model", model.model);
-  res.headers.set("x-llm-router-group", group.name);
   res.headers.set("x-llm-router-attempts", String(r.attempts));
+  // Only a fallback group's answer needs saying which group served it: a header fewer on the rest.
+  if (group !== r.g.group) res.headers.set("x-llm-router-group", group.name);
   const affinity = r.session && group.affinity === "session" ? r.session.source : undefined;
   if (affinity) res.headers.set("x-llm-router-affinity", affinity);
   r.g.observe?.routed?.({ affinity, group: group.name });

@@ -230,6 +230,8 @@ describe("context windows", () => {
   test("a request that fits goes to the strategy's pick; a longer one skips the small window", async () => {
     const short = await chat("ctx", "hello");
     expect(short.response.headers.get("x-llm-router-model")).toBe("small");
+    // The asked group served: no header says so.
+    expect(short.response.headers.get("x-llm-router-group")).toBeNull();
     const big = await chat("ctx", long);
     expect(big.response.headers.get("x-llm-router-model")).toBe("large");
     expect(big.response.headers.get("x-llm-router-attempts")).toBe("1");
