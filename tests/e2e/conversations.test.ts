@@ -224,6 +224,19 @@ describe("fallback groups", () => {
   });
 });
 
+/** Anthropic's own answer to a prompt over the window, as its API words it. */
+const ANTHROPIC_OVERFLOW = {
+  kind: "status",
+  status: 400,
+  body: {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message: "prompt is too long: 250000 tokens > 200000 maximum",
+    },
+  },
+} as const;
+
 describe("context windows", () => {
   const long = "word ".repeat(600);
 
@@ -280,17 +293,7 @@ describe("context windows", () => {
   });
 
   test("an upstream's context-length error fails over to a larger window, and the smaller model stays healthy", async () => {
-    h.mocks.anthropic.fault({
-      kind: "status",
-      status: 400,
-      body: {
-        type: "error",
-        error: {
-          type: "invalid_request_error",
-          message: "prompt is too long: 250000 tokens > 200000 maximum",
-        },
-      },
-    });
+    h.mocks.anthropic.fault(ANTHROPIC_OVERFLOW);
     const { data, response } = await chat("ctx", "hello");
     expect(data.choices[0]!.message.content).toBe("echo: hello");
     expect(response.headers.get("x-llm-router-model")).toBe("large");
@@ -299,17 +302,7 @@ describe("context windows", () => {
   });
 
   test("with no larger window the client gets the overflow with its meaning intact", async () => {
-    h.mocks.anthropic.fault({
-      kind: "status",
-      status: 400,
-      body: {
-        type: "error",
-        error: {
-          type: "invalid_request_error",
-          message: "prompt is too long: 250000 tokens > 200000 maximum",
-        },
-      },
-    });
+    h.mocks.anthropic.fault(ANTHROPIC_OVERFLOW);
     const err = await message("ctx-small", "hello").then(
       () => undefined,
       (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
