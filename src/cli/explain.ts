@@ -5,6 +5,7 @@ import { estimateRequest } from "../attempt/estimate";
 import { hashKey } from "../balance/rendezvous";
 import type { Explanation } from "../balance/types";
 import type { GroupConfig } from "../config/types";
+import { fitWindows, sizeMatters } from "../core/context-fit";
 import { findSessionKey, type SessionKey } from "../core/session-key";
 import { loadRuntime } from "../core/runtime";
 import { isRouterError } from "../ir";
@@ -118,18 +119,24 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
       ...({ format: fmt, client: FORMATS[fmt], op: "generate", group: group.name } as const),
       ...{ stream: false, sse: false, body, raw, headers },
     };
-    // As the live router does: the estimate only when a selector reads $tokens.
-    const tokens = runtime.selectors?.needsTokens(group.name)
-      ? (await estimateRequest(call)).input
+    // As the live router does: the estimate only when a window or a $tokens selector needs it.
+    const selectors = runtime.selectors;
+    const size = sizeMatters(config, group, selectors && ((n) => selectors.needsTokens(n)))
+      ? await estimateRequest(call)
       : undefined;
-    const outcomes = runtime.selectors
-      ? await runtime.selectors.evaluate(group.name, raw, fmt, tokens)
+    const outcomes = selectors
+      ? await selectors.evaluate(group.name, raw, fmt, size?.input)
       : group.members.map((m) => (m.selector ? "unevaluated" : "match"));
+    const selected = outcomes.map((o) => o === "match");
+    const fit = fitWindows(config, group, selected, { ...(size ? { size } : {}), format: fmt });
+    // As the live router does: a group of one has nothing to order, so no key is looked for.
     const session =
-      group.affinity === "session" ? findSessionKey(call, config.affinityKeys) : undefined;
+      group.affinity === "session" && group.members.length > 1
+        ? findSessionKey(call, config.affinityKeys)
+        : undefined;
     const explanation = runtime.balancer.explain(
       group,
-      outcomes.map((o) => o === "match"),
+      fit.eligible,
       session ? { session: hashKey(session.key) } : {},
     );
     const rows = explanation.members.map((m, i) => ({
@@ -137,6 +144,7 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
       model: m.model,
       api_type: config.models.get(m.model)?.apiType,
       selector: group.members[i]!.selector ? outcomes[i] : "none",
+      window: windowNote(config.models.get(m.model)?.contextWindow, selected[i]!, fit.eligible[i]!),
       weight: m.configuredWeight,
       effective_weight: m.effectiveWeight,
       health: m.health,
@@ -152,6 +160,7 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
             deterministic: explanation.deterministic,
             affinity: group.affinity ?? "none",
             ...(session ? { session } : {}),
+            ...(size ? { estimated_tokens: size } : {}),
             fallbacks: group.chain?.slice(1) ?? [],
             members: rows,
           },
@@ -178,6 +187,7 @@ function table(
     "model",
     "api_type",
     "selector",
+    "window",
     "weight",
     "effective_weight",
     "health",
@@ -204,10 +214,18 @@ function table(
       : `affinity ${group.affinity ?? "none"}${group.affinity === "session" ? ": no session key in this request" : ""}`,
     line(cols.map((c) => c.toUpperCase())),
     ...cells.map(line),
-    order.length ? `would try: ${order.join(" → ")}` : "no model is eligible: no selector matched",
+    order.length
+      ? `would try: ${order.join(" → ")}`
+      : `no model is eligible: ${rows.some((r) => String(r.window).endsWith("too small")) ? "the request does not fit the context window of any selected model" : "no selector matched"}`,
     ...(fallbacks.length ? [`then the fallback groups: ${fallbacks.join(" → ")}`] : []),
     "",
   ].join("\n");
+}
+
+/** A member's context window as explain shows it: its size, and whether this request fits it. */
+function windowNote(window: number | undefined, selected: boolean, fits: boolean): string {
+  if (window === undefined) return "none";
+  return selected && !fits ? `${window} too small` : String(window);
 }
 
 /** `--header "name: value"` as the request's headers. */

@@ -11,12 +11,14 @@ let dir: string;
 const MEMBERS = ["a", "b", "c", "d"];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "explain-affinity-"));
+  // Model a has a small context window: the long body below does not fit it.
   const models = MEMBERS.map(
-    (m) => `  - model_name: ${m}\n    llm_params: {api_type: anthropic, model: ${m}-upstream}`,
+    (m) =>
+      `  - model_name: ${m}\n    llm_params: {api_type: anthropic, model: ${m}-upstream${m === "a" ? ", context_window: 50" : ""}}`,
   ).join("\n");
   await writeFile(
     join(dir, "config.yaml"),
-    `model_list:\n${models}\nrouter_settings:\n  affinity_keys: [x-team-session]\n  model_groups:\n    - name: g\n      fallbacks: [h]\n      models: [${MEMBERS.map((m) => `{name: ${m}}`).join(", ")}]\n    - name: h\n      affinity: none\n      models: [{name: a}]\n`,
+    `model_list:\n${models}\nrouter_settings:\n  affinity_keys: [x-team-session]\n  model_groups:\n    - name: g\n      fallbacks: [h]\n      models: [${MEMBERS.map((m) => `{name: ${m}}`).join(", ")}]\n    - name: h\n      affinity: none\n      models: [{name: a}]\n    - name: w\n      affinity: none\n      models: [{name: a}, {name: b}]\n`,
   );
   await writeFile(
     join(dir, "body.json"),
@@ -29,6 +31,16 @@ beforeAll(async () => {
   );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function writeLongBody(): Promise<string> {
+  const file = join(dir, "long.json");
+  const content = "word ".repeat(300);
+  await writeFile(
+    file,
+    JSON.stringify({ model: "w", max_tokens: 10, messages: [{ role: "user", content }] }),
+  );
+  return file;
+}
 
 async function explain(args: string[]): Promise<{ code: number; text: string }> {
   let text = "";
@@ -85,5 +97,16 @@ describe("explain and session affinity", () => {
     await expect(explain(["g", join(dir, "body.json"), "--header", "no colon"])).rejects.toThrow(
       /--header must be "name: value"/,
     );
+  });
+
+  test("context windows: a member the request does not fit is shown as such and left out", async () => {
+    const long = await writeLongBody();
+    const { code, text } = await explain(["w", long]);
+    expect(code).toBe(0);
+    expect(text).toMatch(/^-\s+a\s+anthropic\s+none\s+50 too small/m);
+    expect(text).toContain("would try: b");
+    const json = JSON.parse((await explain(["w", long, "--json"])).text);
+    expect(json.estimated_tokens.input).toBeGreaterThan(50);
+    expect(json.estimated_tokens.output).toBe(10);
   });
 });
