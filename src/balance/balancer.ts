@@ -95,26 +95,31 @@ export function createBalancer(
     const candidates: Candidate[] = [];
     const take = (row: Row, reason: CandidateReason) =>
       candidates.push({ model: row.model, member: row.member, reason });
-    const keyed = o.session !== undefined && group.affinity === "session";
+    // The session's order over every open member, ranked once: a subset keeps the same order.
+    // Configured weights, not effective ones: a member that failed once keeps its sessions.
+    const ranked =
+      o.session !== undefined && group.affinity === "session"
+        ? rendezvousOrder(o.session, all, configured)
+        : undefined;
 
     // With a session, only the member the session hashes to is probed: its sessions come home
     // when the probe succeeds, and no other session's cache is spent on the test.
-    const probe = keyed
-      ? rendezvousOrder(o.session!, all, configured).find((r) => r.configured > 0)
+    const probe = ranked
+      ? ranked.find((r) => r.configured > 0)
       : all.find((r) => health.probeDue(r.model, r.configured));
     const probing = probe && health.probeDue(probe.model, probe.configured) ? probe : undefined;
     if (probing) {
       take(probing, "probe");
       if (live) health.claimProbe(probing.model);
     }
-    const pool = all.filter((r) => r !== probing && r.weight > 0);
-    if (keyed) {
-      // Configured weights, not effective ones: a member that failed once keeps its sessions.
-      for (const row of rendezvousOrder(o.session!, pool, configured)) {
+    const open = (r: Row) => r !== probing && r.weight > 0;
+    if (ranked) {
+      for (const row of ranked) {
         if (candidates.length >= limit) break;
-        take(row, candidates.length === 0 ? "affinity" : "fallback");
+        if (open(row)) take(row, candidates.length === 0 ? "affinity" : "fallback");
       }
     } else {
+      const pool = all.filter(open);
       const real = rotations.get(group.name) ?? new Map<string, number>();
       if (live) rotations.set(group.name, real);
       // Only a live first pick may touch the real rotation; everything after works on a copy.

@@ -121,9 +121,7 @@ export async function runExplain(args: ExplainOptions, out: (s: string) => void)
     };
     // As the live router does: the estimate only when a window or a $tokens selector needs it.
     const selectors = runtime.selectors;
-    const size = sizeMatters(config, group, selectors && ((n) => selectors.needsTokens(n)))
-      ? await estimateRequest(call)
-      : undefined;
+    const size = sizeMatters(config, group, selectors) ? await estimateRequest(call) : undefined;
     const outcomes = selectors
       ? await selectors.evaluate(group.name, raw, fmt, size?.input)
       : group.members.map((m) => (m.selector ? "unevaluated" : "match"));

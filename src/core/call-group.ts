@@ -70,9 +70,8 @@ async function tryGroup(r: Route, group: GroupConfig): Promise<Response | undefi
   const { g } = r;
   const { runtime, signal, observe, call } = g;
   const config = runtime.config;
-  const selectors = runtime.selectors;
   // Sized once, and only when a group on the way needs it.
-  if (!r.size && sizeMatters(config, group, selectors && ((n) => selectors.needsTokens(n))))
+  if (!r.size && sizeMatters(config, group, runtime.selectors))
     r.size = await estimateRequest(call);
   const selected = eligibility(g, group, r.size);
   const fit = fitWindows(config, group, Array.isArray(selected) ? selected : await selected, {

@@ -6,6 +6,7 @@
  */
 import type { GroupConfig, RouterConfig } from "../config/types";
 import { routerError, type RouterError } from "../ir";
+import type { SelectorEvaluator } from "./runtime";
 
 export interface RequestSize {
   input: number;
@@ -20,10 +21,10 @@ export interface RequestSize {
 export function sizeMatters(
   config: RouterConfig,
   group: GroupConfig,
-  needsTokens: ((group: string) => boolean) | undefined,
+  selectors: Pick<SelectorEvaluator, "needsTokens"> | undefined,
 ): boolean {
   return (
-    needsTokens?.(group.name) === true ||
+    selectors?.needsTokens(group.name) === true ||
     group.members.some((m) => config.models.get(m.model)?.contextWindow !== undefined)
   );
 }
