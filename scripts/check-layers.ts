@@ -34,6 +34,10 @@ export const LAYERS: Record<string, LayerRule> = {
     never: ["server", "core", "attempt", "relay", "upstream", "convert", ...COMMANDS],
     why: "the balancer never sees HTTP",
   },
+  teams: {
+    never: ["server", "core", "attempt", "relay", "upstream", "convert", "metrics", ...COMMANDS],
+    why: "keys, limits and spend know nothing of HTTP",
+  },
   metrics: { never: [...REQUEST_PATH, ...COMMANDS], why: "observes the request path from aside" },
   log: { never: [...REQUEST_PATH, ...COMMANDS], why: "logging sits below the request path" },
   config: { never: [...REQUEST_PATH, ...COMMANDS], why: "the request path reads config" },

@@ -46,3 +46,9 @@ export const DEFAULT_WEIGHT = 100;
 
 /** `llm_params.forward_betas`. */
 export const DEFAULT_FORWARD_BETAS = true;
+
+/** `router_settings.state_failure`: serve (counting locally) while the shared state store is down. */
+export const DEFAULT_STATE_FAILURE = "open";
+
+/** `router_settings.state_timeout`, in ms: the longest an admission waits for the shared store. */
+export const DEFAULT_STATE_TIMEOUT_MS = 50;

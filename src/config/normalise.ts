@@ -7,6 +7,8 @@
 import {
   DEFAULT_AFFINITY,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_STATE_FAILURE,
+  DEFAULT_STATE_TIMEOUT_MS,
   DEFAULT_STRATEGY,
   DEFAULT_WEIGHT,
 } from "./defaults";
@@ -99,6 +101,8 @@ export function normalise(r: Reporter, source: string): RouterConfig {
       .filter((k): k is string => typeof k === "string")
       .map((k) => k.toLowerCase()),
     server: serverSettings(r, mapping(root.server_settings)),
+    keys: [],
+    state: { failure: DEFAULT_STATE_FAILURE, timeoutMs: DEFAULT_STATE_TIMEOUT_MS },
     warnings: r.warnings,
   };
 }

@@ -87,7 +87,11 @@ export interface RouterErrorExtra {
   tokens?: ContextTokens;
 }
 
-export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota";
+/**
+ * `insufficient_quota`: the upstream account is out of credit. `budget_exceeded`: the client's
+ * own key has spent its budget for the period (a 429 in every format: the key, not the account).
+ */
+export type ErrorSubtype = "context_length_exceeded" | "insufficient_quota" | "budget_exceeded";
 
 export function routerError(
   code: ErrorCode,

@@ -18,6 +18,8 @@ export function unreachableConfig(
     source,
     strategy: "roundrobin",
     affinityKeys: [],
+    keys: [],
+    state: { failure: "open", timeoutMs: 50 },
     server: {
       ...server,
       metricsPublic: false,

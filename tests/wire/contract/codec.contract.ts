@@ -134,7 +134,8 @@ export function codecContract(format: Format, spec: FormatSpec, test: ContractTe
     expectErrorBody(format, await answer.json(), quota);
   });
 
-  const SUBTYPES: Record<ErrorSubtype, ErrorCode> = {
+  // A spent key budget is the router's own refusal, never an upstream's: nothing decodes it back.
+  const SUBTYPES: Record<Exclude<ErrorSubtype, "budget_exceeded">, ErrorCode> = {
     insufficient_quota: "rate_limit",
     context_length_exceeded: "invalid_request",
   };
