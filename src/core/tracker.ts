@@ -121,8 +121,6 @@ export class Tracker implements CallObserver {
       attempts: this.attempts,
       totalMs: timer.elapsedMs(),
       ttfbMs: timer.firstByteMs(),
-      tokensIn: tokens?.input,
-      tokensOut: tokens?.output,
     });
   }
 }

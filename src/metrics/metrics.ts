@@ -21,8 +21,19 @@ export interface RequestRecord {
   ttfbMs?: number;
   totalMs: number;
   attempts: number;
-  tokensIn?: number;
-  tokensOut?: number;
+}
+
+/** The kinds of tokens an answer is billed by (the five prices a model can have). */
+export type TokenKind = "input" | "output" | "cache_read" | "cache_write" | "reasoning";
+
+/** What one answer used and cost, by the key that asked for it; recorded once its answer is over. */
+export interface SpendRecord {
+  /** The key's name: "admin" for the router token, including when the router checks no key. */
+  key: string;
+  group?: string;
+  model?: string;
+  tokens: Record<TokenKind, number>;
+  usd: number;
 }
 
 export type NameSource = () => Map<string, number>;
@@ -32,6 +43,13 @@ export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 12
 const ATTEMPT_BUCKETS = [1, 2, 3, 4, 6, 10];
 
 const NONE = "none";
+const TOKEN_KINDS: readonly TokenKind[] = [
+  "input",
+  "output",
+  "cache_read",
+  "cache_write",
+  "reasoning",
+];
 /** Label for names outside the configured set, so a client cannot mint new series by naming groups. */
 const OTHER = "other";
 
@@ -49,6 +67,7 @@ export class Metrics {
   readonly contentType: string = this.registry.contentType;
   private groups?: Set<string>;
   private models?: Set<string>;
+  private keys?: Set<string>;
   private inFlight?: NameSource;
   private weight?: NameSource;
   private cooldown?: NameSource;
@@ -96,8 +115,14 @@ export class Metrics {
   private readonly tokens = new TallyCounter(
     this.registry,
     "llm_router_tokens_total",
-    "Tokens reported by upstreams, by model and direction (in = prompt, out = completion)",
-    ["model", "direction"],
+    "Tokens of answers, by key, model group, serving model and kind (input = uncached input, output includes reasoning, cache_read, cache_write, reasoning)",
+    ["key", "group", "model", "kind"],
+  );
+  private readonly cost = new TallyCounter(
+    this.registry,
+    "llm_router_cost_usd_total",
+    "Spend in USD from the models' prices, by key, model group and serving model",
+    ["key", "group", "model"],
   );
   private readonly selectors = new Counter({
     name: "llm_router_selector_evaluations_total",
@@ -139,9 +164,14 @@ export class Metrics {
   }
 
   /** The configured names; call at load and on every reload. Until called, names pass through unchecked. */
-  setNames(names: { groups: Iterable<string>; models: Iterable<string> }): void {
+  setNames(names: {
+    groups: Iterable<string>;
+    models: Iterable<string>;
+    keys?: Iterable<string>;
+  }): void {
     this.groups = new Set(names.groups);
     this.models = new Set(names.models);
+    this.keys = new Set(["admin", ...(names.keys ?? [])]);
   }
 
   recordRequest(r: RequestRecord): void {
@@ -152,8 +182,16 @@ export class Metrics {
     if (r.ttfbMs !== undefined) this.ttfb.observe(where, r.ttfbMs / 1000);
     this.total.observe(where, r.totalMs / 1000);
     if (r.attempts > 0) this.attemptsPerRequest.observe([group], r.attempts);
-    if (r.tokensIn) this.tokens.inc([model, "in"], r.tokensIn);
-    if (r.tokensOut) this.tokens.inc([model, "out"], r.tokensOut);
+  }
+
+  recordSpend(r: SpendRecord): void {
+    const where = [this.key(r.key), this.group(r.group), this.model(r.model)];
+    for (const kind of TOKEN_KINDS) {
+      const n = r.tokens[kind];
+      if (n > 0) this.tokens.inc([...where, kind], n);
+    }
+    // A model without prices still gets its series (at 0), so a dashboard shows what it served.
+    this.cost.inc(where, r.usd);
   }
 
   recordAttempt(a: { model: string; outcome: AttemptOutcome }): void {
@@ -191,6 +229,10 @@ export class Metrics {
   private group(name: string | undefined): string {
     if (!name) return NONE;
     return !this.groups || this.groups.has(name) ? name : OTHER;
+  }
+
+  private key(name: string): string {
+    return !this.keys || this.keys.has(name) ? name : OTHER;
   }
 
   private model(name: string | undefined): string {

@@ -6,7 +6,7 @@ import { parseExposition, series, value } from "./parse";
 const scrape = async (m: Metrics) => parseExposition(await m.render());
 
 describe("Metrics", () => {
-  test("requests, latencies, attempts and tokens come back as exact series", async () => {
+  test("requests, latencies and attempts come back as exact series", async () => {
     const m = new Metrics();
     m.recordRequest({
       format: "openai",
@@ -16,8 +16,6 @@ describe("Metrics", () => {
       ttfbMs: 300,
       totalMs: 1500,
       attempts: 1,
-      tokensIn: 12,
-      tokensOut: 34,
     });
     m.recordRequest({
       format: "openai",
@@ -27,8 +25,6 @@ describe("Metrics", () => {
       ttfbMs: 700,
       totalMs: 2500,
       attempts: 2,
-      tokensIn: 1,
-      tokensOut: 2,
     });
     m.recordRequest({
       format: "anthropic",
@@ -78,8 +74,31 @@ describe("Metrics", () => {
 
     expect(value(e, "llm_router_request_attempts_bucket", { group: "gpt", le: "1" })).toBe(2);
     expect(value(e, "llm_router_request_attempts_bucket", { group: "gpt", le: "2" })).toBe(3);
-    expect(value(e, "llm_router_tokens_total", { model: "gpt-4o", direction: "in" })).toBe(13);
-    expect(value(e, "llm_router_tokens_total", { model: "gpt-4o", direction: "out" })).toBe(36);
+  });
+
+  test("tokens and cost are counted by key, group, model and kind; unknown keys collapse to other", async () => {
+    const m = new Metrics();
+    m.setNames({ groups: ["g"], models: ["m"], keys: ["team-a"] });
+    const tokens = { input: 10, output: 40, cache_read: 1000, cache_write: 0, reasoning: 15 };
+    m.recordSpend({ key: "team-a", group: "g", model: "m", tokens, usd: 0.25 });
+    m.recordSpend({ key: "team-a", group: "g", model: "m", tokens, usd: 0.5 });
+    m.recordSpend({ key: "gone", group: "g", model: "m", tokens, usd: 1 });
+    m.recordSpend({ key: "admin", group: "g", model: "unpriced", tokens, usd: 0 });
+    const e = await scrape(m);
+    const at = { key: "team-a", group: "g", model: "m" };
+    expect(value(e, "llm_router_tokens_total", { ...at, kind: "input" })).toBe(20);
+    expect(value(e, "llm_router_tokens_total", { ...at, kind: "output" })).toBe(80);
+    expect(value(e, "llm_router_tokens_total", { ...at, kind: "cache_read" })).toBe(2000);
+    expect(value(e, "llm_router_tokens_total", { ...at, kind: "reasoning" })).toBe(30);
+    // A kind with no tokens makes no series.
+    expect(() => value(e, "llm_router_tokens_total", { ...at, kind: "cache_write" })).toThrow(
+      "0 samples",
+    );
+    expect(value(e, "llm_router_cost_usd_total", at)).toBeCloseTo(0.75, 12);
+    expect(value(e, "llm_router_cost_usd_total", { ...at, key: "other" })).toBe(1);
+    expect(value(e, "llm_router_cost_usd_total", { key: "admin", group: "g", model: "other" })).toBe(
+      0,
+    );
   });
 
   test("attempts, failovers and selector outcomes are counted by their labels", async () => {
@@ -238,8 +257,6 @@ describe("Metrics", () => {
       ttfbMs: i % 5000,
       totalMs: i % 90_000,
       attempts: 1 + (i % 2),
-      tokensIn: 100,
-      tokensOut: 20,
     });
     for (let i = 0; i < 5_000; i++) m.recordRequest(rec(i));
     const n = 100_000;

@@ -30,12 +30,15 @@ export function errorBody(err: RouterError): ErrorBody {
         code: "context_length_exceeded",
       },
     };
+  // OpenAI's own word for "no more spending" is insufficient_quota, which its clients (Codex)
+  // do not retry; a key's spent budget means the same to them, though it is still a 429.
+  const quota = err.subtype === "insufficient_quota" || err.subtype === "budget_exceeded";
   return {
     error: {
       message: err.message,
-      type: err.subtype === "insufficient_quota" ? "insufficient_quota" : type,
+      type: quota ? "insufficient_quota" : type,
       param: null,
-      code: err.subtype ?? code,
+      code: quota ? "insufficient_quota" : (err.subtype ?? code),
     },
   };
 }

@@ -19,7 +19,10 @@ const FAILURE_CODE: Partial<Record<ErrorCode, string>> = {
  */
 export function failureOf(err: RouterError): NonNullable<ResponseObject["error"]> {
   return {
-    code: err.subtype ?? FAILURE_CODE[err.code] ?? "server_error",
+    code:
+      err.subtype === "budget_exceeded"
+        ? "insufficient_quota"
+        : (err.subtype ?? FAILURE_CODE[err.code] ?? "server_error"),
     message: errorBody(err).error.message,
   };
 }

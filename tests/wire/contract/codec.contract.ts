@@ -134,6 +134,21 @@ export function codecContract(format: Format, spec: FormatSpec, test: ContractTe
     expectErrorBody(format, await answer.json(), quota);
   });
 
+  test("errors: a key's spent budget is a 429 with its retry time in every format, never a billing error", async () => {
+    const err = routerError("rate_limit", 'key "team-a" has spent its budget', {
+      subtype: "budget_exceeded",
+      retryAfter: "3600",
+    });
+    const res = format.encodeError(err);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("3600");
+    const text = await res.text();
+    expect(text).toContain('key \\"team-a\\" has spent its budget');
+    expect(text).not.toContain("billing_error");
+    const back = codec.decodeError(res.status, text, res.headers);
+    expect(back.code).toBe("rate_limit");
+  });
+
   // A spent key budget is the router's own refusal, never an upstream's: nothing decodes it back.
   const SUBTYPES: Record<Exclude<ErrorSubtype, "budget_exceeded">, ErrorCode> = {
     insufficient_quota: "rate_limit",
