@@ -3,16 +3,17 @@
  * Every stage keeps going after a problem so the user sees all of them in one run.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { LineCounter, parseDocument, type YAMLError, type YAMLWarning } from "yaml";
+import { dirname, resolve } from "node:path";
 import type { Env } from "./env";
+import { loadKeysFile } from "./keys-file";
 import { normalise } from "./normalise";
 import { Reporter } from "./reporter";
 import { MIN_SECRET_LENGTH } from "../log";
-import { locate, type FromEnv } from "./positions";
+import type { FromEnv } from "./positions";
 import { RawConfig } from "./schema";
+import { reportSchema } from "./schema-report";
 import { ConfigError, type ConfigIssue, type RouterConfig } from "./types";
-import { schemaProblems, unknownKeys } from "./validate";
+import { parseYaml } from "./yaml-doc";
 
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<RouterConfig> {
   return loadConfigText(await readConfigText(path), path, env);
@@ -28,19 +29,9 @@ export async function readConfigText(path: string): Promise<string> {
 }
 
 export function loadConfigText(text: string, file: string, env: Env = process.env): RouterConfig {
-  const lines = new LineCounter();
-  // prettyErrors would append a multi-line source excerpt; we want one line per issue, with our own pos.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
-  const yamlIssue = (e: YAMLError | YAMLWarning): ConfigIssue => ({
-    code: e.name === "YAMLWarning" ? "YAML_WARNING" : "YAML_SYNTAX",
-    path: "",
-    pos: lines.linePos(e.pos[0]),
-    message: `YAML ${e.name === "YAMLWarning" ? "warning" : "syntax error"}: ${e.message}`,
-  });
-  // A document with syntax errors is only partly built; validating it would add misleading noise.
-  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map(yamlIssue));
-
-  const { data, locations, issues, fromEnv } = locate(doc, lines, env);
+  const parsed = parseYaml(text, env);
+  if (!parsed.ok) throw new ConfigError(file, parsed.errors);
+  const { data, locations, issues, fromEnv } = parsed.located;
   if (data === null || data === undefined) {
     throw new ConfigError(file, [
       {
@@ -53,31 +44,19 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
 
   const r = new Reporter(data, locations);
   r.issues.push(...issues);
-  r.warnings.push(...doc.warnings.map(yamlIssue));
-  // Misspelt keys, by the pointer of the key they were probably meant to be.
-  const misspelt = new Map<string, string>();
-  for (const u of unknownKeys(RawConfig, data)) {
-    r.warn(
-      "UNKNOWN_KEY",
-      u.pointer,
-      `unknown key "${u.key}" (ignored)${u.suggestion ? `; did you mean "${u.suggestion}"?` : ""}`,
-    );
-    if (u.suggestion)
-      misspelt.set(`${u.pointer.slice(0, u.pointer.lastIndexOf("/"))}/${u.suggestion}`, u.key);
-  }
-  for (const p of schemaProblems(RawConfig, data, (pointer) => r.raw(pointer))) {
-    // Warnings are lost when loading fails, so a typo that causes an error is named in the error.
-    const typo = p.missing && p.key ? misspelt.get(`${p.pointer}/${p.key}`) : undefined;
-    r.error(
-      p.missing ? "MISSING_KEY" : "SCHEMA",
-      p.pointer,
-      typo ? `${p.message}; "${typo}" looks like a misspelling of it` : p.message,
-      p.missing,
-    );
-  }
+  r.warnings.push(...parsed.warnings);
+  reportSchema(r, RawConfig);
 
   const source = file.startsWith("<") ? file : resolve(file);
-  const config = normalise(r, source);
+  // Paths in the config are relative to its directory; text without a file has the working one.
+  const dir = file.startsWith("<") ? process.cwd() : dirname(source);
+  const keysFile = loadKeysFile(r, dir, env);
+  const config = normalise(r, source, dir, keysFile);
+  if (keysFile?.r) {
+    r.issues.push(...keysFile.r.issues);
+    r.warnings.push(...keysFile.r.warnings);
+    fromEnv.push(...keysFile.fromEnv);
+  }
   // What the messages above did not know to hide: a value from the environment quoted elsewhere.
   for (const issue of [...r.issues, ...r.warnings])
     issue.message = hideFromEnv(issue.message, fromEnv);
@@ -108,7 +87,9 @@ function byPosition(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort(comparePos);
 }
 
+/** The config file's issues first, then the keys file's; each top to bottom. */
 function comparePos(a: ConfigIssue, b: ConfigIssue): number {
+  if (a.file !== b.file) return a.file === undefined ? -1 : b.file === undefined ? 1 : 0;
   return (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0);
 }
 

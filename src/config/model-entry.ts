@@ -7,6 +7,7 @@ import { FALLBACK_FORMAT, isFormatId } from "../wire";
 import { DEFAULT_FORWARD_BETAS } from "./defaults";
 import { BodyRewrite, HeaderRewrite } from "./model-schema";
 import { escape } from "./positions";
+import { pricingOf } from "./pricing-entry";
 import { parseProxyUrl } from "./proxy-spec";
 import type { Reporter } from "./reporter";
 import { isMapping, mapping, type Mapping } from "./shape";
@@ -49,6 +50,7 @@ export function modelConfig(
     apiBase = params.api_base.replace(/\/+$/, "");
   }
   const rewriteBody = bodyRewrite(r, params.rewrite_body, `${p}/rewrite_body`);
+  const pricing = pricingOf(r, params.pricing, `${p}/pricing`);
   return {
     name: typeof entry.model_name === "string" ? entry.model_name : "",
     apiType,
@@ -70,6 +72,7 @@ export function modelConfig(
     timeouts: timeouts(params.timeouts, globalTimeouts),
     forwardBetas:
       typeof params.forward_betas === "boolean" ? params.forward_betas : DEFAULT_FORWARD_BETAS,
+    ...(pricing ? { pricing } : {}),
   };
 }
 

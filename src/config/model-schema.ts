@@ -45,6 +45,50 @@ export const TimeoutsEntry = Type.Object(
   },
 );
 
+const price = (what: string) =>
+  Type.Number({ minimum: 0, description: `USD per million ${what}.` });
+
+const tierPrices = {
+  input: Type.Optional(price("input tokens in this tier; default the base input price")),
+  output: Type.Optional(price("output tokens in this tier; default the base output price")),
+  cache_read: Type.Optional(price("cache-read tokens in this tier; default the base price")),
+  cache_write: Type.Optional(price("cache-write tokens in this tier; default the base price")),
+  reasoning: Type.Optional(price("reasoning tokens in this tier; default the base price")),
+};
+
+const PricingEntry = Type.Object(
+  {
+    input: price("input tokens (neither read from nor written to a prompt cache)"),
+    output: price("output tokens, reasoning included unless reasoning is priced"),
+    cache_read: Type.Optional(price("input tokens read from a prompt cache; default input")),
+    cache_write: Type.Optional(price("input tokens written to a prompt cache; default input")),
+    reasoning: Type.Optional(price("reasoning (thinking) tokens; default output")),
+    tiers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            above_input_tokens: Type.Integer({
+              minimum: 0,
+              description:
+                "Once an answer's input tokens (cache reads and writes included) exceed this, the tier's prices apply to the whole answer.",
+            }),
+            ...tierPrices,
+          },
+          { description: "Prices for long requests; unset prices are the base prices." },
+        ),
+        {
+          description:
+            "Long-context price tiers; the highest tier whose threshold an answer's input exceeds applies. Thresholds must differ.",
+        },
+      ),
+    ),
+  },
+  {
+    description:
+      "What the model's tokens cost, in USD per million, for spend, budgets and the cost metrics. Without it the model costs 0 (and --check says so).",
+  },
+);
+
 const LlmParams = Type.Object(
   {
     api_type: Type.Union(
@@ -113,6 +157,7 @@ const LlmParams = Type.Object(
         description: `Forward an Anthropic client's anthropic-beta and anthropic-version headers to this Anthropic upstream. Default ${DEFAULT_FORWARD_BETAS}. Other clients' copies of these headers are never forwarded.`,
       }),
     ),
+    pricing: Type.Optional(PricingEntry),
   },
   { description: "How to reach the upstream model." },
 );

@@ -2,21 +2,24 @@
  * Raw document → RouterConfig, plus the checks a schema cannot express (uniqueness, references,
  * JSON inside strings, sizes). It runs even when schema validation failed, so every piece is read
  * defensively: a wrongly-typed value has already been reported and is simply skipped here.
- * Models are read in model-entry.ts, server settings in server-settings.ts.
+ * Models are read in model-entry.ts, server settings in server-settings.ts, keys in keys.ts,
+ * state settings in state-settings.ts.
  */
+import { proxyCredentials } from "../log";
 import {
   DEFAULT_AFFINITY,
   DEFAULT_MAX_ATTEMPTS,
-  DEFAULT_STATE_FAILURE,
-  DEFAULT_STATE_TIMEOUT_MS,
   DEFAULT_STRATEGY,
   DEFAULT_WEIGHT,
 } from "./defaults";
 import { resolveFallbacks } from "./fallbacks";
+import type { LoadedKeysFile } from "./keys-file";
+import { keysOf } from "./keys";
 import { modelConfig, timeouts } from "./model-entry";
 import type { Reporter } from "./reporter";
 import { serverSettings } from "./server-settings";
 import { list, mapping, type Mapping } from "./shape";
+import { stateSettings } from "./state-settings";
 import {
   AFFINITIES,
   DEFAULT_TIMEOUTS,
@@ -30,7 +33,13 @@ import {
 } from "./types";
 import { closest } from "./validate";
 
-export function normalise(r: Reporter, source: string): RouterConfig {
+/** `dir`: the config file's directory, which relative paths in it are resolved against. */
+export function normalise(
+  r: Reporter,
+  source: string,
+  dir: string,
+  keysFile?: LoadedKeysFile,
+): RouterConfig {
   const root = mapping(r.data);
   const models = new Map<string, ModelConfig>();
   const firstModel = new Map<string, string>();
@@ -92,6 +101,8 @@ export function normalise(r: Reporter, source: string): RouterConfig {
   const strategy = STRATEGIES.includes(settings.strategy as Strategy)
     ? (settings.strategy as Strategy)
     : DEFAULT_STRATEGY;
+  const keys = keysOf(r, source, keysFile, [...groups.keys()]);
+  const state = stateSettings(r, settings, dir);
   return {
     source,
     models,
@@ -101,8 +112,10 @@ export function normalise(r: Reporter, source: string): RouterConfig {
       .filter((k): k is string => typeof k === "string")
       .map((k) => k.toLowerCase()),
     server: serverSettings(r, mapping(root.server_settings)),
-    keys: [],
-    state: { failure: DEFAULT_STATE_FAILURE, timeoutMs: DEFAULT_STATE_TIMEOUT_MS },
+    keys: keys.keys,
+    ...(keysFile ? { keysFile: keysFile.path } : {}),
+    state,
+    secrets: [...new Set([...keys.plain, ...proxyCredentials(state.url)])],
     warnings: r.warnings,
   };
 }

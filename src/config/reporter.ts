@@ -9,9 +9,11 @@ import type { ConfigIssue, ConfigIssueCode, SourcePos } from "./types";
 export class Reporter {
   readonly issues: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
+  /** `file`: set for a keys_file, whose issues name it instead of the config file. */
   constructor(
     readonly data: unknown,
     private readonly locations: Map<string, Location>,
+    readonly file?: string,
   ) {}
 
   /** Value position by default; `preferKey` for problems about the key itself (unknown, missing). */
@@ -36,10 +38,12 @@ export class Reporter {
       path: this.path(pointer),
       pos: this.pos(pointer, preferKey),
       message,
+      ...this.inFile(),
     });
   }
   warn(code: ConfigIssueCode, pointer: string, message: string): void {
-    this.warnings.push({ code, path: this.path(pointer), pos: this.pos(pointer, true), message });
+    const pos = this.pos(pointer, true);
+    this.warnings.push({ code, path: this.path(pointer), pos, message, ...this.inFile() });
   }
   /** For problems inside a JSON string: the path goes into the JSON, the position is the string's. */
   errorInside(
@@ -54,6 +58,10 @@ export class Reporter {
       path: dotted(sub, json, this.path(pointer)),
       pos: this.pos(pointer),
       message,
+      ...this.inFile(),
     });
+  }
+  private inFile(): { file?: string } {
+    return this.file ? { file: this.file } : {};
   }
 }

@@ -5,7 +5,8 @@
  * as config.schema.json for editors. Unknown keys are deliberately allowed (no
  * `additionalProperties: false`) because the loader only warns about them, and an editor should agree.
  * `errorMessage` / `patternErrorMessage` are the vscode-json-languageservice keywords, read by the loader too.
- * Defaults come from defaults.ts; the sections live in model-schema.ts and server-schema.ts.
+ * Defaults come from defaults.ts; the sections live in model-schema.ts, server-schema.ts,
+ * keys-schema.ts and state-settings.ts.
  */
 import { Type, type TSchema } from "@sinclair/typebox";
 import {
@@ -14,8 +15,10 @@ import {
   DEFAULT_STRATEGY,
   DEFAULT_WEIGHT,
 } from "./defaults";
+import { KeysList } from "./keys-schema";
 import { ModelEntry, TimeoutsEntry } from "./model-schema";
 import { ServerSettingsEntry } from "./server-schema";
+import { StateSchema } from "./state-settings";
 import { AFFINITIES, STRATEGIES } from "./types";
 
 const GroupMemberEntry = Type.Object(
@@ -131,8 +134,17 @@ export const RawConfig = Type.Object(
           description: "The groups clients can ask for.",
         }),
         timeouts: Type.Optional(TimeoutsEntry),
+        ...StateSchema,
       },
       { description: "Routing settings." },
+    ),
+    keys: Type.Optional(KeysList),
+    keys_file: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "A YAML file of more keys (a list, or a mapping with keys:), relative to this file's directory; read with the config and reloaded when it changes. ${VAR} works in it as here.",
+      }),
     ),
   },
   { description: "llm-router configuration." },

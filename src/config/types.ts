@@ -108,6 +108,8 @@ export interface KeyConfig {
   metadata?: Record<string, string>;
   /** Where the key is defined, for messages. */
   pos?: SourcePos;
+  /** Absolute path of the keys_file that defines the key; undefined: the config file itself. */
+  file?: string;
 }
 
 /** `router_settings.state` and its companions: where key counters and spend live. */
@@ -243,6 +245,11 @@ export interface RouterConfig {
   /** Absolute path of `keys_file:`, watched and reloaded with the config. */
   keysFile?: string;
   state: StateSettings;
+  /**
+   * Credentials the config holds outside its models (the keys' plain secrets, the state URL's
+   * password), kept only so that logs and answers can mask them; never compared against.
+   */
+  secrets?: string[];
   /** Non-fatal findings (unknown keys, …), already formatted with path and line:col. */
   warnings: ConfigIssue[];
 }
@@ -281,6 +288,8 @@ export interface ConfigIssue {
   path: string;
   pos?: SourcePos;
   message: string;
+  /** The file the issue is in when it is not the config file itself (a keys_file). */
+  file?: string;
 }
 
 /** Thrown by the loader when the config cannot be used; `issues` holds every problem found, not just the first. */
@@ -296,7 +305,8 @@ export class ConfigError extends Error {
 
 /** `file:line:col: path: message [CODE]`, one line. */
 export function formatIssue(file: string, issue: ConfigIssue): string {
-  const where = issue.pos ? `${file}:${issue.pos.line}:${issue.pos.col}` : file;
+  const at = issue.file ?? file;
+  const where = issue.pos ? `${at}:${issue.pos.line}:${issue.pos.col}` : at;
   return `${where}: ${issue.path ? issue.path + ": " : ""}${issue.message} [${issue.code}]`;
 }
 

@@ -21,12 +21,13 @@ interface ModelSecrets {
 /**
  * Everything the config holds that may be a credential: each model's api_key, the values that
  * rewrite_header sets (where keys for custom auth schemes live; a scheme word such as `Bearer`
- * is left off), the user and password of each model's proxy, and any extra (the router token,
- * the credentials of `--proxy`). Longest first, shorter than MIN_SECRET_LENGTH left out.
+ * is left off), the user and password of each model's proxy, the config's other `secrets` (the
+ * keys' plain secrets, the state store's password), and any extra (the router token, the
+ * credentials of `--proxy`). Longest first, shorter than MIN_SECRET_LENGTH left out.
  * Call it at startup and again on every reload.
  */
 export function configSecrets(
-  config: { models: Iterable<[string, ModelSecrets]> },
+  config: { models: Iterable<[string, ModelSecrets]>; secrets?: Iterable<string> },
   ...extra: (string | undefined)[]
 ): string[] {
   const out = new Set<string>();
@@ -37,6 +38,7 @@ export function configSecrets(
       add(v?.replace(/^(?:bearer|basic|token)\s+/i, ""));
     for (const c of proxyCredentials(model.proxy)) add(c);
   }
+  for (const s of config.secrets ?? []) add(s);
   for (const s of extra) add(s);
   return [...out].sort((a, b) => b.length - a.length);
 }

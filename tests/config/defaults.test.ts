@@ -7,6 +7,8 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_MEDIA,
+  DEFAULT_STATE_FAILURE,
+  DEFAULT_STATE_TIMEOUT_MS,
   DEFAULT_STRATEGY,
   DEFAULT_TIMEOUTS,
   DEFAULT_WEIGHT,
@@ -61,6 +63,8 @@ const TABLE: Record<string, unknown> = {
   "router_settings.affinity": DEFAULT_AFFINITY,
   "router_settings.max_attempts": DEFAULT_MAX_ATTEMPTS,
   "router_settings.model_groups[].models[].weight": DEFAULT_WEIGHT,
+  "router_settings.state_failure": DEFAULT_STATE_FAILURE,
+  "router_settings.state_timeout": DEFAULT_STATE_TIMEOUT_MS / 1000,
 };
 
 describe("each setting's default is written once, in defaults.ts", () => {
@@ -73,7 +77,14 @@ describe("each setting's default is written once, in defaults.ts", () => {
 
   test("the schema files take each default from the table, never as a literal", async () => {
     const literal = /default: *(?:[\d"'`-]|true|false|null|\[|\{)/;
-    for (const file of ["schema.ts", "model-schema.ts", "server-schema.ts"]) {
+    const files = [
+      "schema.ts",
+      "model-schema.ts",
+      "server-schema.ts",
+      "keys-schema.ts",
+      "state-settings.ts",
+    ];
+    for (const file of files) {
       const text = await Bun.file(`${import.meta.dir}/../../src/config/${file}`).text();
       expect({ file, literal: text.match(literal)?.[0] }).toEqual({ file, literal: undefined });
     }
@@ -113,6 +124,10 @@ describe("each setting's default is written once, in defaults.ts", () => {
     // The one default that is not a constant: it follows the memory the process may use.
     expect(maxTotalBodyBytes).toBeGreaterThanOrEqual(server.maxBodyBytes);
     expect(config.strategy).toBe(DEFAULT_STRATEGY);
+    expect(config.state).toEqual({
+      failure: DEFAULT_STATE_FAILURE,
+      timeoutMs: DEFAULT_STATE_TIMEOUT_MS,
+    });
     expect(config.groups.get("default")!.members[0]!.weight).toBe(DEFAULT_WEIGHT);
     const model = config.models.get("gpt4o")!;
     expect(model.forwardBetas).toBe(DEFAULT_FORWARD_BETAS);

@@ -40,6 +40,8 @@ describe("config.schema.json", () => {
       "server_settings",
       "model_list",
       "router_settings",
+      "keys",
+      "keys_file",
     ]);
   });
 
