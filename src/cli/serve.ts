@@ -116,6 +116,7 @@ export async function startRouter(
       current = runtime;
       log.setSecrets([...secretsOf(previous.config), ...secretsOf(next)]);
       names(next);
+      watcher.watch(watchedFiles(configPath, next));
       warnAbout(next, log);
       log.info("reload", describeChanges(previous.config, next));
       // Requests that started on the previous runtime may still be asking its selectors.
@@ -143,7 +144,7 @@ export async function startRouter(
   };
   // Watching starts before the listening line: a script that edits the file as soon as the router
   // says it is up must not fall into a gap where the edit is never seen.
-  const watcher = watchConfig(configPath, () => void scheduleReload(), log);
+  const watcher = watchConfig(watchedFiles(configPath, config), () => void scheduleReload(), log);
   const groups = [...config.groups.keys()];
   process.stdout.write(
     `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`,
@@ -152,7 +153,7 @@ export async function startRouter(
     // Requests that need selectors wait for this; an engine that cannot start fails startup as before.
     await current.ready;
   } catch (err) {
-    watcher?.close();
+    watcher.close();
     await server.stop(true);
     throw err;
   }
@@ -162,7 +163,7 @@ export async function startRouter(
     runtime: () => current,
     reload: scheduleReload,
     async shutdown(graceMs = SHUTDOWN_GRACE_MS) {
-      watcher?.close();
+      watcher.close();
       const graceful = server.stop(false).then(() => true);
       const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
       if (!(await Promise.race([graceful, timeout]))) {
@@ -190,25 +191,60 @@ function warnAbout(config: RouterConfig, log: RouterLogger): void {
   for (const w of config.warnings) log.warn(formatIssue(config.source, w));
 }
 
+/** The files a reload reads: the config, and the keys file it names. */
+function watchedFiles(configPath: string, config: RouterConfig): string[] {
+  return config.keysFile ? [configPath, config.keysFile] : [configPath];
+}
+
+interface ConfigWatcher {
+  /** Watches these files from now on (a reload may have named another keys file). */
+  watch(paths: string[]): void;
+  close(): void;
+}
+
 /**
- * Watches the config's directory rather than the file: editors and config managers often
- * replace a file by renaming a new one over it, which ends a watch on the old file.
- * Changes are debounced because one save can fire several events.
+ * Watches the directories of the config and keys files rather than the files: editors and
+ * config managers often replace a file by renaming a new one over it, which ends a watch on the
+ * old file. The keys file may live in another directory than the config. Changes are debounced
+ * because one save can fire several events.
  */
-function watchConfig(path: string, onChange: () => void, log: RouterLogger): FSWatcher | undefined {
+function watchConfig(paths: string[], onChange: () => void, log: RouterLogger): ConfigWatcher {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const w = watch(dirname(path), (_event, name) => {
-      if (name !== null && name !== basename(path)) return;
+  let watchers: FSWatcher[] = [];
+  let watching = "";
+  const self: ConfigWatcher = {
+    watch(next) {
+      const names = new Map<string, Set<string>>();
+      for (const p of next)
+        names.set(dirname(p), (names.get(dirname(p)) ?? new Set()).add(basename(p)));
+      const key = JSON.stringify([...names].map(([dir, files]) => [dir, [...files]]));
+      if (key === watching) return;
+      watching = key;
+      for (const w of watchers) w.close();
+      watchers = [];
+      for (const [dir, files] of names) {
+        try {
+          const w = watch(dir, (_event, name) => {
+            if (name !== null && !files.has(name)) return;
+            clearTimeout(timer);
+            timer = setTimeout(onChange, 200);
+          });
+          w.unref();
+          watchers.push(w);
+        } catch (err) {
+          log.warn("cannot watch the config file for changes; reload with SIGHUP", {
+            directory: dir,
+            error: (err as Error).message,
+          });
+        }
+      }
+    },
+    close() {
       clearTimeout(timer);
-      timer = setTimeout(onChange, 200);
-    });
-    w.unref();
-    return w;
-  } catch (err) {
-    log.warn("cannot watch the config file for changes; reload with SIGHUP", {
-      error: (err as Error).message,
-    });
-    return undefined;
-  }
+      for (const w of watchers) w.close();
+      watchers = [];
+    },
+  };
+  self.watch(paths);
+  return self;
 }
