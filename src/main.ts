@@ -18,6 +18,7 @@ import { proxyEnvProblems } from "./upstream/proxy";
 import { DEFAULT_CONCURRENCY, runCheckFile, wantsColor } from "./check";
 import { checkConfigSelectors } from "./balance/selectors";
 import { EXPLAIN_DESCRIPTION, explainCommand, parseExplainArgs, runExplain } from "./cli/explain";
+import { KEYS_DESCRIPTION, keysHelp, runKeys } from "./cli/keys";
 import { VERSION } from "./version";
 
 const EXIT_USAGE = 2;
@@ -30,6 +31,17 @@ async function main(raw: string[]): Promise<void> {
       if (wantsHelp(rest))
         return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
       process.exitCode = await runExplain(parseExplainArgs(rest), (s) => process.stdout.write(s));
+      return;
+    }
+    if (raw[0] === "keys") {
+      const rest = raw.slice(1);
+      const help = keysHelp(rest);
+      if (help) return void process.stdout.write(plain(await help) + "\n");
+      process.exitCode = await runKeys(rest, {
+        out: (s) => process.stdout.write(s),
+        readStdin: () => Bun.stdin.text(),
+        prompt: process.stdin.isTTY ? (s) => process.stderr.write(s) : undefined,
+      });
       return;
     }
     checkUnknownFlags(raw);
@@ -85,12 +97,13 @@ async function main(raw: string[]): Promise<void> {
   }
 }
 
-/** The command besides serving. citty lists subcommands only by making its usage line demand one. */
+/** The commands besides serving. citty lists subcommands only by making its usage line demand one. */
 const COMMANDS = `COMMANDS
 
   explain  ${EXPLAIN_DESCRIPTION}: llm-router explain <group> <body.json> [OPTIONS]
+  keys     ${KEYS_DESCRIPTION}: llm-router keys new --name <name> | keys hash [<secret>]
 
-Use llm-router explain --help for its options.`;
+Use llm-router explain --help or llm-router keys --help for their options.`;
 
 /** citty colours its usage text unconditionally; keep colours for terminals that want them. */
 function plain(text: string): string {
