@@ -63,6 +63,7 @@ async function main(raw: string[]): Promise<void> {
         json: opts.json,
         timeoutMs: opts.checkTimeoutMs,
         concurrency: DEFAULT_CONCURRENCY,
+        listen: { ip: opts.ip, token: opts.token },
         color: !opts.json && wantsColor(process.stdout, process.env),
         out: (s) => process.stdout.write(s),
         checkSelectors: checkConfigSelectors,

@@ -1,4 +1,5 @@
 import { formatIssue, type ConfigIssue, type ConfigIssueCode } from "../config/types";
+import { formatFinding, type Finding } from "./findings";
 import { formatSeconds } from "./probe";
 import type { CheckKind, CheckSummary, ModelReport, ProbeResult } from "./types";
 
@@ -31,11 +32,14 @@ const ANSI: typeof PLAIN = {
 /** A cell: its text, and how to paint it once padded (colour never counts towards width). */
 type Cell = [text: string, paint?: keyof typeof PLAIN];
 
+/** `source`: the config file, which findings without a file of their own are in. */
 export function renderTable(
   reports: ModelReport[],
   kinds: CheckKind[],
   summary: CheckSummary,
   color: boolean,
+  findings: Finding[] = [],
+  source = "",
 ): string {
   const paint = color ? ANSI : PLAIN;
   const perKind = kinds.length > 1;
@@ -79,6 +83,9 @@ export function renderTable(
       .join("  ")
       .trimEnd();
   const out = [line(header.map((h) => [h, "head"] as Cell)), ...rows.map(line)];
+  // Between the table and the summary, so the summary stays the last line scripts read.
+  if (findings.length > 0)
+    out.push("", ...findings.map((f) => `${paint.skip("warning:")} ${formatFinding(source, f)}`));
   out.push("", summaryLine(summary, paint));
   return out.join("\n") + "\n";
 }
@@ -108,12 +115,24 @@ export function renderInvalidConfig(file: string, issues: ConfigIssue[], color: 
   );
 }
 
+interface JsonIssue<Code extends string> {
+  code: Code;
+  /** Set when the issue is in the keys file rather than the config file. */
+  file?: string;
+  path: string;
+  line?: number;
+  col?: number;
+  message: string;
+}
+
 export interface JsonReport {
   ok: boolean;
   config: {
     valid: boolean;
-    issues: { code: ConfigIssueCode; path: string; line?: number; col?: number; message: string }[];
+    issues: JsonIssue<ConfigIssueCode>[];
   };
+  /** The config's warnings and the check's findings; they never fail the check. */
+  warnings: JsonIssue<Finding["code"]>[];
   results: ModelReport[];
   summary: CheckSummary;
 }
@@ -122,9 +141,10 @@ export function renderJson(report: JsonReport): string {
   return JSON.stringify(report, null, 2) + "\n";
 }
 
-export function jsonIssues(issues: ConfigIssue[]): JsonReport["config"]["issues"] {
+export function jsonIssues<I extends Finding>(issues: I[]): JsonIssue<I["code"]>[] {
   return issues.map((i) => ({
     code: i.code,
+    ...(i.file ? { file: i.file } : {}),
     path: i.path,
     ...(i.pos ? { line: i.pos.line, col: i.pos.col } : {}),
     message: i.message,

@@ -6,6 +6,7 @@ import {
   type ModelConfig,
   type RouterConfig,
 } from "../config";
+import { configFindings, type Finding } from "./findings";
 import { runProbe } from "./probe";
 import { configSecrets } from "../log/secrets";
 import { hostOf } from "./redact";
@@ -38,6 +39,7 @@ export async function runCheck(config: RouterConfig, opts: CheckOptions): Promis
     [...config.models.values()].map((m) => checkModel(m, kinds, opts.timeoutMs, secrets, limit)),
   );
 
+  const findings = configFindings(config, opts.listen);
   const ok = reports.filter((r) => r.ok).length;
   const summary: CheckSummary = {
     models: reports.length,
@@ -50,11 +52,12 @@ export async function runCheck(config: RouterConfig, opts: CheckOptions): Promis
       renderJson({
         ok: summary.failed === 0,
         config: { valid: true, issues: [] },
+        warnings: jsonIssues<Finding>(findings),
         results: reports,
         summary,
       }),
     );
-  else opts.out(renderTable(reports, kinds, summary, opts.color));
+  else opts.out(renderTable(reports, kinds, summary, opts.color, findings, config.source));
   return summary.failed === 0 ? EXIT_OK : EXIT_MODEL_FAILED;
 }
 
@@ -92,6 +95,7 @@ function invalid(file: string, issues: ConfigIssue[], opts: CheckOptions): numbe
       renderJson({
         ok: false,
         config: { valid: false, issues: jsonIssues(issues) },
+        warnings: [],
         results: [],
         summary,
       }),

@@ -1,4 +1,5 @@
 import type { ApiType, ConfigIssue, RouterConfig } from "../config/types";
+import type { Listen } from "./findings";
 
 /** `basic` always runs; the others run only when asked for and only after `basic` passed. */
 export type CheckKind = "basic" | "stream" | "tools";
@@ -44,6 +45,11 @@ export interface CheckOptions {
   concurrency: number;
   color: boolean;
   out: (s: string) => void;
+  /**
+   * Where the router would listen (-i, and -t or LLM_ROUTER_TOKEN), for the findings about who
+   * may use it there; undefined: those findings are not made.
+   */
+  listen?: Listen;
   /** Compiles every selector; issues make the config invalid (exit 2). Supplied by the selector engine. */
   checkSelectors?: (config: RouterConfig) => Promise<ConfigIssue[]>;
 }
