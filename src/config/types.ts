@@ -259,7 +259,7 @@ export interface RouterConfig {
  * tools and tests can match on it (as eemeli/yaml's ErrorCode). README.md lists them too.
  */
 export const CONFIG_ISSUE_CODES = {
-  FILE: "the config file cannot be read (missing, a directory, no permission)",
+  FILE: "the config file or its keys_file cannot be read (missing, a directory, no permission)",
   YAML_SYNTAX: "the text is not valid YAML, or a mapping repeats a key",
   YAML_WARNING: "the YAML parser's warnings; never fatal",
   YAML_STRUCTURE:
@@ -270,12 +270,13 @@ export const CONFIG_ISSUE_CODES = {
   MISSING_KEY: "a required key is absent",
   UNKNOWN_KEY: "a key the schema does not know; a warning, with the likely intended key",
   INVALID_VALUE:
-    "a value of the right type that cannot be used: a malformed URL or proxy, a header name, a size out of range, max_total_body_size below max_body_size, an allow_hosts entry",
+    "a value of the right type that cannot be used: a malformed URL or proxy, a header name, a size out of range, max_total_body_size below max_body_size, an allow_hosts entry, a key's empty or malformed sha256: secret, the reserved key name admin, an expires that is no date, a state URL that is not redis://, two price tiers at one threshold",
   INVALID_JSON: "rewrite_header or rewrite_body given as a string that is not a JSON object",
   DUPLICATE_NAME:
-    "a model_name or group name used twice, a model twice in one group, a header given twice",
+    "a model_name, group name or key name used twice, a model twice in one group, a header given twice, two keys with the same secret",
   UNKNOWN_MODEL: "a group names a model that model_list does not define",
-  UNKNOWN_GROUP: "a group's fallbacks name a group that model_groups does not define",
+  UNKNOWN_GROUP:
+    "a group's fallbacks name a group that model_groups does not define; as a warning, a key's groups entry that matches no group",
   FALLBACK_CYCLE: "a group's fallbacks lead back to the group itself",
   SELECTOR: "a selector that does not compile",
 } as const;
