@@ -43,7 +43,11 @@ export function loadKeysFile(r: Reporter, dir: string, env: Env): LoadedKeysFile
   }
   const parsed = parseYaml(text, env);
   if (!parsed.ok) {
-    r.issues.push(...parsed.errors.map((e) => ({ ...e, file: path })));
+    // The parser quotes the token it stopped at, which in a file of keys may well be a secret.
+    const unquoted = (message: string) => message.replace(/: ".*"$/s, "");
+    r.issues.push(
+      ...parsed.errors.map((e) => ({ ...e, message: unquoted(e.message), file: path })),
+    );
     return none;
   }
   const { data, locations, issues, fromEnv } = parsed.located;

@@ -147,6 +147,16 @@ describe("keys_file", () => {
     ]);
   });
 
+  test("a syntax error in the keys file quotes none of its text", () => {
+    const setup = prepared("keys_file: keys.yaml\n", {
+      // The unquoted ${A} breaks the flow mapping; the parser then quotes every token after it.
+      "keys.yaml": `- { name: a, secret: \${A} }\n- { name: b, secret: ${SECRET_B} }\n`,
+    });
+    const issues = rejected(setup).issues;
+    expect(issues.length).toBeGreaterThan(0);
+    expect(JSON.stringify(issues)).not.toContain(SECRET_B);
+  });
+
   test("a syntax error in the keys file is reported with its position", () => {
     const setup = prepared("keys_file: keys.yaml\n", {
       "keys.yaml": "- name: a\n  secret: [unclosed\n",
