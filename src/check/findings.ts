@@ -48,7 +48,7 @@ function accessFindings(config: RouterConfig, { ip, token }: Listen): Finding[] 
       {
         code: "OPEN_ACCESS",
         path: "",
-        message: `no keys and no token (-t or LLM_ROUTER_TOKEN) while listening on ${ip}: anyone who can reach this port can use your API keys`,
+        message: `no keys and no token (-t or LLM_ROUTER_TOKEN) with -i ${ip}: anyone who can reach the port can use your API keys`,
       },
     ];
   }
@@ -64,7 +64,7 @@ function accessFindings(config: RouterConfig, { ip, token }: Listen): Finding[] 
       path: `keys[${i}]`,
       ...(key.pos ? { pos: key.pos } : {}),
       ...(key.file ? { file: key.file } : {}),
-      message: `key "${key.name}" has no rpm, tpm, max_parallel or budget: while listening on ${ip}, whoever holds it can use the upstreams without limit`,
+      message: `key "${key.name}" has no rpm, tpm, max_parallel or budget: with -i ${ip}, whoever holds it can use the upstreams without limit`,
     });
   }
   return out;

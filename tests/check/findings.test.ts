@@ -52,7 +52,7 @@ describe("configFindings", () => {
         path: "keys[1]",
         pos: { line: 18, col: 5 },
         message:
-          'key "open" has no rpm, tpm, max_parallel or budget: while listening on 0.0.0.0, whoever holds it can use the upstreams without limit',
+          'key "open" has no rpm, tpm, max_parallel or budget: with -i 0.0.0.0, whoever holds it can use the upstreams without limit',
       },
       {
         code: "NO_PRICING",
@@ -76,7 +76,7 @@ describe("configFindings", () => {
       code: "OPEN_ACCESS",
       path: "",
       message:
-        "no keys and no token (-t or LLM_ROUTER_TOKEN) while listening on 10.0.0.5: anyone who can reach this port can use your API keys",
+        "no keys and no token (-t or LLM_ROUTER_TOKEN) with -i 10.0.0.5: anyone who can reach the port can use your API keys",
     });
     const closed = configFindings(config, { ip: "10.0.0.5", token: "a-router-token-0123456789" });
     expect(codes(closed)).toEqual(["NO_PRICING"]);
@@ -120,7 +120,7 @@ describe("--check reports its findings as warnings", () => {
     const lines = out.trimEnd().split("\n");
     expect(lines.slice(-5)).toEqual([
       "",
-      'warning: /etc/llm-router/config.yaml:20:5: keys[1]: key "open" has no rpm, tpm, max_parallel or budget: while listening on 0.0.0.0, whoever holds it can use the upstreams without limit [NO_LIMITS]',
+      'warning: /etc/llm-router/config.yaml:20:5: keys[1]: key "open" has no rpm, tpm, max_parallel or budget: with -i 0.0.0.0, whoever holds it can use the upstreams without limit [NO_LIMITS]',
       'warning: /etc/llm-router/config.yaml: model_list[1].llm_params: model "free" has no pricing: it costs 0 in spend and budgets [NO_PRICING]',
       "",
       expect.stringMatching(/^2 models: 2 ok, 0 failed/),
