@@ -26,7 +26,8 @@ export function makeAuthCheck(
   };
 }
 
-function* credentials(headers: Headers, url: URL, places: KeyPlaces): Generator<string> {
+/** Every key the request presents, in the places its format's clients put them. */
+export function* credentials(headers: Headers, url: URL, places: KeyPlaces): Generator<string> {
   const auth = headers.get("authorization");
   if (auth && /^bearer\s+/i.test(auth)) yield auth.replace(/^bearer\s+/i, "").trim();
   for (const name of places.headers) {

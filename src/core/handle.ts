@@ -1,13 +1,16 @@
 import type { RoutedCall } from "../attempt";
+import { estimateRequest } from "../attempt/estimate";
 import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { RequestMedia } from "../upstream/media/request-media";
 import { CLIENT_KEYS } from "../wire";
 import { jsonResponse } from "../wire/respond";
-import { makeAuthCheck } from "../auth";
+import { credentials } from "../auth";
+import { Teams, type Principal } from "../teams";
 import { parseJsonObject, readBody } from "./body";
 import { BodyBudget } from "./body-budget";
+import { health } from "./health";
 import { routeCall } from "./call-group";
 import { matchRoute, type Route } from "./routes";
 import type { Runtime } from "./runtime";
@@ -31,27 +34,58 @@ export type Handler = (request: Request) => Promise<Response>;
 
 /** The whole router as a plain function: Request in, Response out. The HTTP server is only a shell around it. */
 export function createHandler(deps: CoreDeps): Handler {
-  const authorized = makeAuthCheck(deps.token, CLIENT_KEYS);
   // Outlives config reloads: bodies read under the old limit still count.
   const bodies = deps.bodies ?? new BodyBudget();
+  // The keys of each config with this server's token, built once per runtime (a reload makes a
+  // new one); their counters live in the runtime's store, which outlives reloads.
+  const teamsByRuntime = new WeakMap<Runtime, Teams>();
+  const teamsOf = (r: Runtime): Teams => {
+    let teams = teamsByRuntime.get(r);
+    if (!teams) {
+      const { keys, models } = r.config;
+      teams = new Teams({ keys, token: deps.token, store: r.store, models });
+      teamsByRuntime.set(r, teams);
+    }
+    return teams;
+  };
   return async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/metrics" && deps.metricsEndpoint) return deps.metricsEndpoint(request);
     const route = matchRoute(request.method, url, request.headers);
-    if (route.kind === "health")
-      return health(deps, authorized(request.headers, url) && url.searchParams.has("detail"));
     if (route.kind === "root")
       return new Response("llm-router\n", { headers: { "content-type": "text/plain" } });
-    const wire = route.format;
-    if (!authorized(request.headers, url)) {
-      deps.log.info("unauthorized request", { path: url.pathname });
-      return wire.encodeError(
-        routerError("authentication", "invalid or missing API key for this router"),
+    // Read once: a reloaded config (and its keys) applies to the next request, not to this one.
+    const runtime = deps.runtime();
+    const teams = teamsOf(runtime);
+    const caller = teams.identify(credentials(request.headers, url, CLIENT_KEYS));
+    if (route.kind === "health")
+      return health(
+        runtime,
+        !isRouterError(caller) && caller.admin && url.searchParams.has("detail"),
       );
+    const wire = route.format;
+    if (isRouterError(caller)) {
+      deps.log.info("unauthorized request", { path: url.pathname, error: caller.message });
+      return wire.encodeError(caller);
     }
+    if (route.kind === "usage")
+      return jsonResponse(await teams.usageReport(caller), 200, {
+        "cache-control": "no-store",
+      });
     const track = new Tracker(deps.log, deps.metrics, route.format.id);
+    track.key = caller.name;
     try {
-      const out = await dispatch({ route, request, url, deps, track, bodies });
+      const out = await dispatch({
+        route,
+        request,
+        url,
+        deps,
+        track,
+        bodies,
+        runtime,
+        teams,
+        caller,
+      });
       if (out instanceof Response) return track.answered(out);
       deps.log.debug("request refused", {
         id: track.id,
@@ -84,59 +118,30 @@ export function createHandler(deps: CoreDeps): Handler {
   };
 }
 
-/**
- * `GET /health`: cheap and open. With `?detail` and the token, also each model's effective
- * weight relative to 100, health and cooldown, so a readiness check can see models that are down.
- */
-function health(deps: CoreDeps, detail: boolean): Response {
-  if (!detail) return jsonResponse({ status: "ok" });
-  const { config, health } = deps.runtime();
-  const models = [...config.models.keys()].map((name) => {
-    const weight = health.effectiveWeight(name, 100);
-    const cooling = health.coolingRemaining(name);
-    return {
-      model: name,
-      effective_weight: weight,
-      health: weight === 100 ? "ok" : weight === 0 ? "down" : "degraded",
-      in_flight: health.inFlight(name),
-      // The wait its upstream asked for (Retry-After and the like): no request is sent until then.
-      ...(cooling > 0
-        ? {
-            cooldown_until: new Date(health.clock.now() + cooling).toISOString(),
-            cooldown_remaining_ms: cooling,
-          }
-        : {}),
-    };
-  });
-  const down = models.filter((m) => m.health === "down").map((m) => m.model);
-  return jsonResponse({
-    status: down.length === models.length && models.length > 0 ? "degraded" : "ok",
-    models,
-    down,
-  });
-}
-
 /** A request past authorisation, as the handler's steps hand it on. */
 interface Inbound {
-  route: Exclude<Route, { kind: "health" } | { kind: "root" }>;
+  route: Exclude<Route, { kind: "health" } | { kind: "root" } | { kind: "usage" }>;
   request: Request;
   url: URL;
   deps: CoreDeps;
   track: Tracker;
   /** What every request body holds at once. */
   bodies: BodyBudget;
+  runtime: Runtime;
+  teams: Teams;
+  /** Who asked: the admin (router token) or one of the configured keys. */
+  caller: Principal;
 }
 
 /** A model call whose body has arrived, read under the runtime the request started with. */
 interface ModelRequest extends Inbound {
   route: Extract<Route, { kind: "call" }>;
-  runtime: Runtime;
   raw: Uint8Array;
   media: RequestMedia;
 }
 
 async function dispatch(req: Inbound): Promise<Response | RouterError> {
-  const { route, request, url, deps, bodies } = req;
+  const { route, request, url, bodies, runtime, caller } = req;
   if (route.kind === "unknown") {
     return route.status === 405
       ? routerError(
@@ -146,17 +151,20 @@ async function dispatch(req: Inbound): Promise<Response | RouterError> {
         )
       : routerError("not_found", `no such endpoint: ${request.method} ${url.pathname}`);
   }
-  const runtime = deps.runtime();
   const config = runtime.config;
   const wire = route.format;
   if (route.kind === "models") {
     req.track.quiet = true;
-    if (route.id === undefined)
-      return jsonResponse(wire.listModels([...config.groups.values()], url));
+    if (route.id === undefined) {
+      const mine = [...config.groups.values()].filter((g) => caller.allows(g.name));
+      return jsonResponse(wire.listModels(mine, url));
+    }
     const group = config.groups.get(route.id);
-    return group
+    if (!group)
+      return routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
+    return caller.allows(group.name)
       ? jsonResponse(wire.getModel(group))
-      : routerError("model_not_found", `model group "${clip(route.id)}" does not exist`);
+      : notAllowed(caller, group.name);
   }
 
   const type = request.headers.get("content-type");
@@ -187,7 +195,7 @@ async function dispatch(req: Inbound): Promise<Response | RouterError> {
 
 /** A model call whose body has arrived: parsed, its group found, and routed. */
 async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
-  const { route, request, raw, runtime, deps, track, media } = req;
+  const { route, request, raw, runtime, deps, track, media, caller, teams } = req;
   const config = runtime.config;
   const wire = route.format;
   const body = parseJsonObject(raw);
@@ -202,6 +210,7 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
       `model group "${clip(groupName)}" does not exist; GET /v1/models lists the groups`,
     );
   track.group = groupName;
+  if (!caller.allows(groupName)) return notAllowed(caller, groupName);
 
   const call: RoutedCall = {
     format: wire.id,
@@ -215,6 +224,16 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
     headers: request.headers,
     media,
   };
+  // Admission under the key's limits: after the group is known (a refused group costs nothing)
+  // and before anything goes upstream. Only a key with a tpm limit needs the request's size.
+  const tokens = caller.key?.tpm !== undefined ? (await estimateRequest(call)).input : 0;
+  const ticket = await teams.admit(caller, {
+    id: track.id,
+    group: groupName,
+    estimate: () => tokens,
+  });
+  if (isRouterError(ticket)) return ticket;
+  track.ticket = ticket;
   deps.holdOpen?.(request);
   return routeCall({
     call,
@@ -234,6 +253,11 @@ function isJsonType(type: string): boolean {
   if (type === "application/json") return true;
   const media = type.split(";", 1)[0]!.trim().toLowerCase();
   return media === "application/json" || media.endsWith("+json");
+}
+
+/** 403 naming the group asked for, and none of the groups the key does have. */
+function notAllowed(caller: Principal, group: string): RouterError {
+  return routerError("permission", `key "${caller.name}" may not use model group "${clip(group)}"`);
 }
 
 /** A name the client chose, shortened for messages and logs (a 30 MB "model" must not flood them). */

@@ -15,6 +15,8 @@ import {
 export type Route =
   | { kind: "health" }
   | { kind: "root" }
+  /** `GET /v1/usage`: spend per key; answered in the format the caller most likely speaks. */
+  | { kind: "usage"; format: Format }
   | ({ kind: "models"; format: Format } & ModelsRoute)
   | ({ kind: "call"; format: Format } & CallRoute)
   | { kind: "unknown"; format: Format; status: 404 | 405 };
@@ -27,6 +29,10 @@ export function matchRoute(method: string, url: URL, headers: Headers): Route {
   const read = method === "GET" || method === "HEAD";
   if (path === "/health") return read ? { kind: "health" } : unknown(headers, path, 405);
   if (path === "/") return read ? { kind: "root" } : unknown(headers, path, 405);
+  if (path === "/v1/usage")
+    return read
+      ? { kind: "usage", format: recogniseFormat(path, headers) }
+      : unknown(headers, path, 405);
 
   for (const id of FORMAT_IDS) {
     const format = FORMATS[id];

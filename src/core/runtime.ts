@@ -2,6 +2,7 @@ import { createBalancer, HealthRegistry, type Balancer, type Clock, type Random 
 import { SelectorEngine, type SelectorLog } from "../balance/selectors";
 import type { ModelConfig, RouterConfig } from "../config/types";
 import { configSecrets, SecretMask } from "../log/secrets";
+import { MemoryStore, type StateStore } from "../teams";
 
 /**
  * Everything a request needs that is built once per config: the config itself, the balancer
@@ -18,6 +19,11 @@ export interface Runtime {
    */
   secrets: SecretMask;
   selectors?: SelectorEvaluator;
+  /**
+   * Where key limits and spend are counted: the process's own memory, Redis, or the --workers
+   * supervisor. It outlives reloads (counters must), so it is handed from runtime to runtime.
+   */
+  store: StateStore;
   /** Settles once the selector engine can evaluate; rejects if it cannot start. */
   ready?: Promise<void>;
   /** Frees what this runtime owns (selector worker threads). */
@@ -42,6 +48,8 @@ export interface RuntimeOptions {
   maxAttempts?: number;
   /** Secrets from outside the config file: the router token, the credentials of `--proxy`. */
   extraSecrets?: (string | undefined)[];
+  /** Kept across reloads; a fresh in-process store when not given. */
+  store?: StateStore;
 }
 
 export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): Runtime {
@@ -53,7 +61,16 @@ export function createRuntime(config: RouterConfig, opts: RuntimeOptions = {}): 
     maxAttempts: opts.maxAttempts,
   });
   const secrets = new SecretMask(configSecrets(config, ...(opts.extraSecrets ?? [])));
-  return { config, balancer, health, secrets, selectors: opts.selectors, close: async () => {} };
+  const store = opts.store ?? new MemoryStore();
+  return {
+    config,
+    balancer,
+    health,
+    secrets,
+    store,
+    selectors: opts.selectors,
+    close: async () => {},
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
+import type { Ticket } from "../teams";
 import type { CallObserver } from "./call-group";
 
 /**
@@ -28,6 +29,12 @@ export class Tracker implements CallObserver {
   group: string | undefined;
   /** Model listings are not model calls: no request line for them. */
   quiet = false;
+  /** The name of the key that asked, once known. */
+  key: string | undefined;
+  /** The request's admission under its key's limits: settled once, when the request is over. */
+  ticket: Ticket | undefined;
+  /** An attempt committed an answer: what it used is spent. */
+  private served = false;
   private stage: Stage = "pending";
   private readonly timer: RequestTimer;
   private model: string | undefined;
@@ -51,6 +58,7 @@ export class Tracker implements CallObserver {
   attempt(model: string, outcome: "ok" | "retryable_error" | "error" | "aborted"): void {
     this.model = model;
     this.attempts++;
+    if (outcome === "ok") this.served = true;
     if (outcome === "ok" && this.stage === "pending") this.stage = "committed";
     this.metrics?.recordAttempt({ model, outcome });
   }
@@ -102,8 +110,22 @@ export class Tracker implements CallObserver {
       input: usage.input + usage.cacheRead + usage.cacheWrite,
       output: usage.output,
     };
+    const served = this.served && this.model !== undefined && this.group !== undefined;
+    // Frees the key's parallel slot and corrects its tokens even when nothing was served.
+    const spent = this.ticket?.settle(
+      served ? { group: this.group!, model: this.model!, usage } : undefined,
+    );
+    if (spent && this.ticket)
+      this.metrics?.recordSpend({
+        key: this.ticket.key,
+        group: this.group,
+        model: this.model,
+        tokens: spent.tokens,
+        usd: spent.usd,
+      });
     timer.finish(this.log, {
       format: this.format,
+      key: this.key,
       group: this.group,
       model: this.model,
       servedBy: this.servedBy,
@@ -112,6 +134,8 @@ export class Tracker implements CallObserver {
       status: this.status,
       error,
       usage: usage && { ...usage, input: tokens!.input },
+      costUsd: spent?.usd,
+      metadata: this.ticket?.metadata,
     });
     this.metrics?.recordRequest({
       format: this.format,

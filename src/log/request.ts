@@ -24,6 +24,8 @@ export interface RequestSummary {
   id: string;
   /** The inbound API: openai, anthropic or gemini. */
   format: string;
+  /** The name of the client's key ("admin" for the router token); never the secret. */
+  key?: string;
   group?: string;
   /** The model_name that served it (or last failed). */
   model?: string | null;
@@ -36,6 +38,10 @@ export interface RequestSummary {
   firstByteMs?: number;
   totalMs: number;
   usage?: TokenUsage;
+  /** What the answer cost by its model's prices; undefined when nothing was served. */
+  costUsd?: number;
+  /** The key's free-form `metadata` (team, owner), echoed so logs can be grouped by it. */
+  metadata?: Record<string, string>;
   error?: string;
 }
 
@@ -47,6 +53,7 @@ function requestFields(s: RequestSummary): LogFields {
   return {
     id: s.id,
     format: s.format,
+    key: s.key,
     group: s.group,
     model: s.model ?? undefined,
     served_by: s.servedBy,
@@ -60,6 +67,10 @@ function requestFields(s: RequestSummary): LogFields {
     cache_read_tokens: u?.cacheRead || undefined,
     cache_write_tokens: u?.cacheWrite || undefined,
     reasoning_tokens: u?.reasoning || undefined,
+    // Six decimals: a millionth of a dollar, well below any one answer's price.
+    cost_usd: s.costUsd === undefined ? undefined : Math.round(s.costUsd * 1e6) / 1e6,
+    // Nested, so a key's metadata can never overwrite the line's own fields.
+    metadata: s.metadata,
     error: s.error,
   };
 }

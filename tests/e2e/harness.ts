@@ -1,10 +1,20 @@
 import { loadConfigText } from "../../src/config";
 import { loadRuntime, type Runtime } from "../../src/core/runtime";
 import { silentLogger } from "../../src/log";
+import { createMetricsEndpoint, Metrics } from "../../src/metrics";
 import { serve, type RunningServer } from "../../src/server/serve";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
 
 export const TOKEN = "router-token-e2e";
+
+export interface HarnessOptions {
+  /** YAML at the top level of the config (`keys:`), unindented. */
+  top?: string;
+  /** YAML inside `router_settings` (indent by two). */
+  settings?: string;
+  /** Serve `/metrics` (with the token), recording as the server does. */
+  metrics?: boolean;
+}
 
 export interface Harness {
   router: RunningServer;
@@ -25,6 +35,7 @@ export interface Harness {
 export async function startHarness(
   extraYaml = "",
   extraModels: (mocks: Record<MockKind, MockUpstream>) => string = () => "",
+  opts: HarnessOptions = {},
 ): Promise<Harness> {
   const kinds: MockKind[] = ["openai", "anthropic", "gemini", "responses"];
   const started = await Promise.all(kinds.map((k) => startMock(k, { apiKey: `sk-upstream-${k}` })));
@@ -33,6 +44,7 @@ export async function startHarness(
     MockUpstream
   >;
   const yaml = `
+${opts.top ?? ""}
 model_list:
   - model_name: oa
     llm_params:
@@ -74,6 +86,7 @@ model_list:
       rewrite_header: {x-team: e2e}
 ${extraModels(mocks)}
 router_settings:
+${opts.settings ?? ""}
   model_groups:
     - name: openai
       models: [{ name: oa }]
@@ -91,9 +104,21 @@ ${extraYaml}`;
   const config = loadConfigText(yaml, "e2e.yaml", {});
   // Selectors in `extraYaml` run as they do in the server: on the jq engine.
   const runtime = await loadRuntime(config);
+  const metrics = opts.metrics ? new Metrics() : undefined;
+  metrics?.setNames({
+    groups: config.groups.keys(),
+    models: config.models.keys(),
+    keys: config.keys.map((k) => k.name),
+  });
   const router = serve(
     { hostname: "127.0.0.1", port: 0, maxBodyBytes: config.server.maxBodyBytes },
-    { runtime: () => runtime, token: TOKEN, log: silentLogger },
+    {
+      runtime: () => runtime,
+      token: TOKEN,
+      log: silentLogger,
+      metrics,
+      metricsEndpoint: metrics && createMetricsEndpoint(metrics, { token: TOKEN }),
+    },
   );
   return {
     router,

@@ -96,9 +96,9 @@ describe("Metrics", () => {
     );
     expect(value(e, "llm_router_cost_usd_total", at)).toBeCloseTo(0.75, 12);
     expect(value(e, "llm_router_cost_usd_total", { ...at, key: "other" })).toBe(1);
-    expect(value(e, "llm_router_cost_usd_total", { key: "admin", group: "g", model: "other" })).toBe(
-      0,
-    );
+    expect(
+      value(e, "llm_router_cost_usd_total", { key: "admin", group: "g", model: "other" }),
+    ).toBe(0);
   });
 
   test("attempts, failovers and selector outcomes are counted by their labels", async () => {
