@@ -10,6 +10,7 @@ import { VERSION } from "../version";
 import { UsageError, type Options } from "./args";
 import { loadCheckedConfig } from "./config";
 import { describeChanges } from "./reload-diff";
+import { describeState, openLocalStore, StateKeeper } from "./state";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 /** Shorter tokens can be guessed by whoever can reach the port; the router still accepts them. */
@@ -41,7 +42,7 @@ export async function startRouter(
   const secretsOf = (c: RouterConfig) => configSecrets(c, ...extraSecrets);
   const log = openLogger(opts, secretsOf(config));
   warnAbout(config, log);
-  if (!opts.token && !LOOPBACK.test(opts.ip)) {
+  if (!opts.token && config.keys.length === 0 && !LOOPBACK.test(opts.ip)) {
     log.warn(
       `no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`,
     );
@@ -56,17 +57,29 @@ export async function startRouter(
     msg: string,
     fields?: Record<string, unknown>,
   ) => log[level](msg, fields);
+  // A state file that cannot be opened fails startup here, before the port opens.
+  const state = new StateKeeper((s) => openLocalStore(s, log), config.state, log);
   const buildRuntime = (c: RouterConfig, previous?: Runtime) =>
-    loadRuntime(c, { health: previous?.health, log: selectorLog, extraSecrets });
+    loadRuntime(c, {
+      health: previous?.health,
+      log: selectorLog,
+      extraSecrets,
+      store: state.for(c.state),
+    });
   // Selectors were checked with the config; the port opens while the engine's worker compiles them.
   let current = await loadRuntime(config, {
     log: selectorLog,
     waitForSelectors: false,
     extraSecrets,
+    store: state.for(config.state),
   });
   const metrics = new Metrics();
   const names = (c: RouterConfig) =>
-    metrics.setNames({ groups: c.groups.keys(), models: c.models.keys() });
+    metrics.setNames({
+      groups: c.groups.keys(),
+      models: c.models.keys(),
+      keys: c.keys.map((k) => k.name),
+    });
   names(config);
   metrics.setInFlightSource(
     () => new Map([...current.config.models.keys()].map((m) => [m, current.health.inFlight(m)])),
@@ -146,8 +159,12 @@ export async function startRouter(
   // says it is up must not fall into a gap where the edit is never seen.
   const watcher = watchConfig(watchedFiles(configPath, config), () => void scheduleReload(), log);
   const groups = [...config.groups.keys()];
+  const keys =
+    config.keys.length > 0
+      ? `; ${config.keys.length} keys, limits counted ${describeState(config.state)}`
+      : "";
   process.stdout.write(
-    `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models)\n`,
+    `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models${keys})\n`,
   );
   try {
     // Requests that need selectors wait for this; an engine that cannot start fails startup as before.
@@ -155,6 +172,7 @@ export async function startRouter(
   } catch (err) {
     watcher.close();
     await server.stop(true);
+    await state.close();
     throw err;
   }
 
@@ -171,6 +189,7 @@ export async function startRouter(
         await server.stop(true);
       }
       await current.close();
+      await state.close();
       await closeProxies();
       await log.close();
     },

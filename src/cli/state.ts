@@ -1,0 +1,55 @@
+import type { StateSettings } from "../config/types";
+import type { RouterLogger } from "../log";
+import { MemoryStore, type StateStore } from "../teams";
+
+/**
+ * The process's one state store (key counters and spend), kept across reloads: counters must not
+ * restart because a file changed. A reload that changes `router_settings.state` (another Redis,
+ * another state file) opens the new store; the old one is closed once the requests that were
+ * admitted by it have had time to settle into it.
+ */
+export class StateKeeper {
+  private store: StateStore;
+  private settings: string;
+
+  constructor(
+    private readonly open: (s: StateSettings) => StateStore,
+    initial: StateSettings,
+    private readonly log: RouterLogger,
+  ) {
+    this.store = open(initial);
+    this.settings = JSON.stringify(initial);
+  }
+
+  /** The store for these settings: the current one unless they changed. */
+  for(settings: StateSettings): StateStore {
+    const text = JSON.stringify(settings);
+    if (text === this.settings) return this.store;
+    const next = this.open(settings);
+    const previous = this.store;
+    this.store = next;
+    this.settings = text;
+    this.log.info("key state moved", { to: describeState(settings) });
+    setTimeout(() => void previous.close(), 30_000).unref();
+    return next;
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** An in-process store, with its spend kept in `state_file` when one is set. */
+export function openLocalStore(settings: StateSettings, log: RouterLogger): StateStore {
+  return new MemoryStore({ ...(settings.file ? { file: settings.file } : {}), log });
+}
+
+/** Where key limits are counted, for the startup line; a Redis password is never shown. */
+export function describeState(settings: StateSettings, workers?: string): string {
+  if (settings.url) {
+    const url = new URL(settings.url);
+    return `in ${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}, shared by every replica`;
+  }
+  if (workers) return workers;
+  return settings.file ? `in this process, spend kept in ${settings.file}` : "in this process";
+}
