@@ -297,3 +297,37 @@ describe("keys: warnings", () => {
     for (const s of secrets) expect(JSON.stringify(all)).not.toContain(s);
   });
 });
+
+describe("README.md's Teams example", () => {
+  test("is a config the loader takes as it reads: keys, prices with a tier, Redis state", async () => {
+    const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
+    const section = readme.slice(readme.indexOf("## Teams: keys, limits and budgets"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const config = loadConfigText(yaml, "README.md", {
+      ANTHROPIC_API_KEY: "sk-ant",
+      CI_ROUTER_KEY: "sk-ci-0123456789abcdef",
+      REDIS_PASSWORD: "pw",
+    });
+    expect(config.keys.map((k) => k.name)).toEqual(["team-a", "ci"]);
+    const teamA = config.keys[0]!;
+    expect(teamA).toMatchObject({
+      groups: ["claude-*", "gpt"],
+      rpm: 60,
+      tpm: 400000,
+      maxParallel: 8,
+      budget: { usd: 50, period: "day" },
+      expiresAt: Date.UTC(2027, 5, 30),
+      metadata: { team: "a", owner: "alice" },
+    });
+    expect(config.models.get("sonnet")!.pricing).toMatchObject({
+      input: 3,
+      output: 15,
+      cacheRead: 0.3,
+      cacheWrite: 3.75,
+      reasoning: 15,
+      tiers: [{ aboveInputTokens: 200000, input: 6, output: 22.5 }],
+    });
+    expect(config.state).toMatchObject({ url: "redis://:pw@10.0.0.7:6379/0", failure: "open" });
+    expect(config.state.timeoutMs).toBe(50);
+  });
+});
