@@ -6,94 +6,10 @@
  * on time passing.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  RestartBackoff,
-  superviseWorkers,
-  workerCommand,
-  type SupervisorDeps,
-  type WorkerProcess,
-} from "../../src/cli/workers";
+import { RestartBackoff, superviseWorkers, workerCommand } from "../../src/cli/workers";
+import { fakeWorld } from "./workers-world";
 
 const TOKEN = "tok-secret-for-workers-1234";
-
-class FakeWorker implements WorkerProcess {
-  readonly exited: Promise<number>;
-  readonly stdout: ReadableStream<Uint8Array>;
-  exit!: (code: number) => void;
-  private out!: ReadableStreamDefaultController<Uint8Array>;
-  signals: string[] = [];
-
-  constructor(
-    readonly pid: number,
-    readonly argv: string[],
-    readonly env: Record<string, string | undefined>,
-  ) {
-    this.stdout = new ReadableStream({ start: (c) => void (this.out = c) });
-    this.out.enqueue(
-      new TextEncoder().encode(
-        "llm-router 0.1.0 listening on http://127.0.0.1:4321 (1 groups: g; 1 models)\n",
-      ),
-    );
-    this.exited = new Promise((r) => {
-      this.exit = (code) => {
-        this.out.close();
-        r(code);
-      };
-    });
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    this.signals.push(signal);
-    if (signal !== "SIGHUP") this.exit(0);
-  }
-}
-
-/** Deps that record everything; `next*` resolve on the supervisor's next call of that kind. */
-function fakeWorld() {
-  let clock = 1_000_000;
-  let pid = 100;
-  const spawned: FakeWorker[] = [];
-  const logs: string[] = [];
-  const timers: { fn: () => void; ms: number; cancelled: boolean }[] = [];
-  const handlers = new Map<string, () => void>();
-  const waiters: { kind: "spawn" | "log"; resolve: () => void }[] = [];
-  const wake = (kind: "spawn" | "log") => {
-    for (const w of waiters.filter((w) => w.kind === kind))
-      (waiters.splice(waiters.indexOf(w), 1), w.resolve());
-  };
-  const deps: SupervisorDeps = {
-    spawn: (argv, env) => {
-      const w = new FakeWorker(pid++, argv, env);
-      spawned.push(w);
-      queueMicrotask(() => wake("spawn"));
-      return w;
-    },
-    now: () => clock,
-    later: (fn, ms) => {
-      const t = { fn, ms, cancelled: false };
-      timers.push(t);
-      return () => void (t.cancelled = true);
-    },
-    onSignal: (signal, handler) => void handlers.set(signal, handler),
-    log: (line) => {
-      logs.push(line);
-      wake("log");
-    },
-    stdout: () => {},
-  };
-  const next = (kind: "spawn" | "log") =>
-    new Promise<void>((resolve) => waiters.push({ kind, resolve }));
-  return {
-    deps,
-    spawned,
-    logs,
-    timers,
-    signal: (s: string) => handlers.get(s)!(),
-    advance: (ms: number) => void (clock += ms),
-    nextSpawn: () => next("spawn"),
-    nextLog: () => next("log"),
-  };
-}
 
 describe("the token reaches workers through the environment only", () => {
   test("every spelling of -t/--token is left out of a worker's argv; LLM_ROUTER_TOKEN carries it", () => {
