@@ -55,7 +55,8 @@ export interface SupervisorDeps {
 }
 
 const realDeps: SupervisorDeps = {
-  // "advanced" is Bun's default; named because its round trip measured 4x faster than "json".
+  // "advanced" is Bun's default, named because an admission waits on it: one round trip measured
+  // about 25 µs against 90 µs with "json" (Bun 1.4).
   spawn: (argv, env, onMessage) =>
     spawn(argv, {
       env,
