@@ -10,7 +10,7 @@ import { VERSION } from "../version";
 import { UsageError, type Options } from "./args";
 import { loadCheckedConfig } from "./config";
 import { describeChanges } from "./reload-diff";
-import { describeState, openLocalStore, StateKeeper } from "./state";
+import { describeState, StateKeeper, storeOpener } from "./state";
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 /** Shorter tokens can be guessed by whoever can reach the port; the router still accepts them. */
@@ -58,7 +58,7 @@ export async function startRouter(
     fields?: Record<string, unknown>,
   ) => log[level](msg, fields);
   // A state file that cannot be opened fails startup here, before the port opens.
-  const state = new StateKeeper((s) => openLocalStore(s, log), config.state, log);
+  const state = new StateKeeper(storeOpener(log, env), config.state, log);
   const buildRuntime = (c: RouterConfig, previous?: Runtime) =>
     loadRuntime(c, {
       health: previous?.health,
@@ -159,10 +159,13 @@ export async function startRouter(
   // says it is up must not fall into a gap where the edit is never seen.
   const watcher = watchConfig(watchedFiles(configPath, config), () => void scheduleReload(), log);
   const groups = [...config.groups.keys()];
+  // A worker's line is completed by its supervisor, which says how the workers share the limits.
   const keys =
-    config.keys.length > 0
-      ? `; ${config.keys.length} keys, limits counted ${describeState(config.state)}`
-      : "";
+    config.keys.length === 0
+      ? ""
+      : env.LLM_ROUTER_WORKER === "1"
+        ? `; ${config.keys.length} keys`
+        : `; ${config.keys.length} keys, limits counted ${describeState(config.state)}`;
   process.stdout.write(
     `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models${keys})\n`,
   );

@@ -1,6 +1,8 @@
 import type { StateSettings } from "../config/types";
 import type { RouterLogger } from "../log";
 import { MemoryStore, type StateStore } from "../teams";
+import { IpcStore } from "../teams/state/ipc";
+import { workerStateChannel } from "./workers";
 
 /**
  * The process's one state store (key counters and spend), kept across reloads: counters must not
@@ -39,17 +41,38 @@ export class StateKeeper {
   }
 }
 
-/** An in-process store, with its spend kept in `state_file` when one is set. */
-export function openLocalStore(settings: StateSettings, log: RouterLogger): StateStore {
-  return new MemoryStore({ ...(settings.file ? { file: settings.file } : {}), log });
+/**
+ * How this process opens a store for given settings. A worker of `--workers` asks its supervisor,
+ * which holds the counters (and the state file) for every worker; a lone router keeps them itself.
+ */
+export function storeOpener(
+  log: RouterLogger,
+  env: Record<string, string | undefined>,
+): (settings: StateSettings) => StateStore {
+  const channel = workerStateChannel(env);
+  // One listener per process, whichever store is current: messages go to the latest one.
+  let current: IpcStore | undefined;
+  channel?.onMessage((msg) => current?.receive(msg));
+  return (settings) => {
+    if (channel) {
+      current = new IpcStore({
+        send: channel.send,
+        timeoutMs: settings.timeoutMs,
+        failure: settings.failure,
+        local: new MemoryStore({ log }),
+        log,
+      });
+      return current;
+    }
+    return new MemoryStore({ ...(settings.file ? { file: settings.file } : {}), log });
+  };
 }
 
 /** Where key limits are counted, for the startup line; a Redis password is never shown. */
-export function describeState(settings: StateSettings, workers?: string): string {
+export function describeState(settings: StateSettings): string {
   if (settings.url) {
     const url = new URL(settings.url);
     return `in ${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}, shared by every replica`;
   }
-  if (workers) return workers;
   return settings.file ? `in this process, spend kept in ${settings.file}` : "in this process";
 }
