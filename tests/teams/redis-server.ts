@@ -122,6 +122,20 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Holds a dead server's port and drops every connection, until `count` connection attempts came
+ * in: proof that a client keeps trying to reconnect, without sleeping for a guessed while.
+ */
+export async function dropConnections(port: number, count: number): Promise<void> {
+  let seen = 0;
+  const server = net.createServer((socket) => {
+    socket.destroy();
+    if (++seen === count) server.close();
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.once("close", resolve));
+}
+
 /** A fallback store that admits everything and remembers what it was asked. */
 export function recordingStore(): {
   store: StateStore;
@@ -145,11 +159,11 @@ export interface LogLine {
   fields?: object;
 }
 
-/** The store's log, kept; `next` waits for a line the test expects instead of sleeping. */
+/** The store's log, kept; `waitFor` waits for a line the test expects (logged already or to come). */
 export function logSink(): {
   lines: LogLine[];
   log: (level: "warn" | "info", msg: string, fields?: object) => void;
-  next(match: (line: LogLine) => boolean, ms?: number): Promise<LogLine>;
+  waitFor(match: (line: LogLine) => boolean, ms?: number): Promise<LogLine>;
 } {
   const lines: LogLine[] = [];
   const waiting = new Set<{ match: (line: LogLine) => boolean; found: (l: LogLine) => void }>();
@@ -160,8 +174,10 @@ export function logSink(): {
       lines.push(line);
       for (const w of waiting) if (w.match(line)) (waiting.delete(w), w.found(line));
     },
-    next: (match, ms = 5_000) =>
+    waitFor: (match, ms = 5_000) =>
       new Promise((resolve, reject) => {
+        const logged = lines.find(match);
+        if (logged) return resolve(logged);
         const timer = setTimeout(() => reject(new Error(`no such log line within ${ms} ms`)), ms);
         waiting.add({ match, found: (l) => (clearTimeout(timer), resolve(l)) });
       }),

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { RedisStore } from "../../src/teams/state/redis";
-import { ADMIT_LUA, LuaScript } from "../../src/teams/state/redis-script";
 import type { AdmitRequest, PeriodWindow, Spend, StateStore } from "../../src/teams/types";
 import {
   logSink,
@@ -260,69 +259,5 @@ describe.skipIf(missingRedis() !== undefined)("RedisStore against redis-server",
     expect(await admit(key, 0, { ...limits, tokens: 50 })).toMatchObject({ limit: "tpm" });
     expect(await admit(key, 0, { ...limits, tokens: 0 })).toEqual({ ok: true });
     expect(await admit(key, 0, { ...limits, tokens: 0 })).toMatchObject({ limit: "max_parallel" });
-  });
-
-  test("the ledger sums spend per period, group and model; settlements without spend add nothing", async () => {
-    const key = freshKey();
-    const base = { key, admittedAt: T0, reserved: 0, tokens: 0, parallel: false };
-    store.settle({ ...base, id: "1", spend: spend(0.25, DAY, "g1", "m1") });
-    store.settle({ ...base, id: "2", spend: spend(0.5, DAY, "g1", "m1") });
-    store.settle({ ...base, id: "3", spend: spend(1, DAY, "g2", "m:2 with\nnewline") });
-    store.settle({ ...base, id: "4", spend: spend(3, TOTAL, "g1", "m1") });
-    store.settle({ ...base, id: "5" });
-    const ledger = await store.ledger(key, [DAY.id, TOTAL.id, "month:2027-01"]);
-    const tokens = (n: number) => ({
-      input: 10 * n,
-      output: 5 * n,
-      cache_read: 2 * n,
-      cache_write: n,
-      reasoning: 3 * n,
-    });
-    expect(ledger.get(DAY.id)).toEqual([
-      { group: "g1", model: "m1", requests: 2, usd: 0.75, tokens: tokens(2) },
-      { group: "g2", model: "m:2 with\nnewline", requests: 1, usd: 1, tokens: tokens(1) },
-    ]);
-    expect(ledger.get(TOTAL.id)).toEqual([
-      { group: "g1", model: "m1", requests: 1, usd: 3, tokens: tokens(1) },
-    ]);
-    expect(ledger.get("month:2027-01")).toEqual([]);
-  });
-
-  test("keys expire as laid out: windows after 120 s, leases after an hour, ledgers after two periods and a day", async () => {
-    const key = freshKey();
-    await admit(key, 0, { rpm: 5, tpm: 5, maxParallel: 5, tokens: 1 });
-    store.settle({
-      key,
-      id: "x",
-      admittedAt: T0,
-      reserved: 0,
-      tokens: 0,
-      parallel: false,
-      spend: spend(1),
-    });
-    store.settle({
-      key,
-      id: "y",
-      admittedAt: T0,
-      reserved: 0,
-      tokens: 0,
-      parallel: false,
-      spend: spend(1, TOTAL),
-    });
-    await store.ledger(key, [DAY.id]); // sent after the settlements: they are written
-    const ttl = (suffix: string) => admin.send("PTTL", [`llm-router:{${key}}:${suffix}`]);
-    for (const window of ["rpm", "tpm"]) expect(await ttl(window)).toBeWithin(110_000, 120_001);
-    expect(await ttl("inflight")).toBeWithin(3_590_000, 3_600_001);
-    const day = 86_400_000;
-    expect(await ttl(`ledger:${DAY.id}`)).toBeWithin(3 * day - 10_000, 3 * day + 1);
-    expect(await ttl("ledger:total")).toBe(-1);
-  });
-
-  test("a server that lost its scripts gets them again without a failed admission", async () => {
-    await admin.send("SCRIPT", ["FLUSH"]);
-    const key = freshKey();
-    expect(await admit(key, 0, { rpm: 1 })).toEqual({ ok: true });
-    expect(await admit(key, 0, { rpm: 1 })).toMatchObject({ limit: "rpm" });
-    expect(await admin.send("SCRIPT", ["EXISTS", new LuaScript(ADMIT_LUA).sha])).toEqual([1]);
   });
 });

@@ -133,6 +133,7 @@ export class RedisStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    if (this.state === "closed") return;
     if (this.state === "connecting") await this.opening;
     if (this.state === "up") await withTimeout(this.sendQueued(), SLOW_TIMEOUT_MS).catch(() => {});
     this.state = "closed";
