@@ -23,7 +23,7 @@ local oldest = slot - 59
 local rpm, tpm, tokens = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local parallel, budget = tonumber(ARGV[6]), tonumber(ARGV[7])
 
--- The slots of a window hash from the oldest, and their sum; slots that left the window go.
+-- The slots of a window hash, and their sum; slots that left the window go.
 local function window(key)
   local flat = redis.call('HGETALL', key)
   local slots, sum, gone = {}, 0, {}
@@ -37,8 +37,12 @@ local function window(key)
     end
   end
   if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
-  table.sort(slots, function(a, b) return a[1] < b[1] end)
   return slots, sum
+end
+-- Only a refusal needs the slots in order (to say when the oldest leave), so only it sorts.
+local function oldestFirst(slots)
+  table.sort(slots, function(a, b) return a[1] < b[1] end)
+  return slots
 end
 
 if budget then
@@ -54,7 +58,7 @@ if rpm then
   local slots, count = window(KEYS[1])
   if count + 1 > rpm then
     local excess = count + 1 - rpm
-    for _, sv in ipairs(slots) do
+    for _, sv in ipairs(oldestFirst(slots)) do
       excess = excess - sv[2]
       if excess <= 0 then return { 1, sv[1] } end
     end
@@ -64,7 +68,7 @@ end
 if tpm then
   local slots, sum = window(KEYS[2])
   if sum > 0 and sum + tokens > tpm then
-    for _, sv in ipairs(slots) do
+    for _, sv in ipairs(oldestFirst(slots)) do
       sum = sum - sv[2]
       if sum <= 0 or sum + tokens <= tpm then return { 2, sv[1] } end
     end
@@ -72,12 +76,12 @@ if tpm then
   end
 end
 
-if rpm then
-  redis.call('HINCRBY', KEYS[1], slot, 1)
+-- A window's TTL is set when a slot is created, so at most once a second per key: a hash
+-- untouched for 120 s holds only slots that left the window long ago.
+if rpm and redis.call('HINCRBY', KEYS[1], slot, 1) == 1 then
   redis.call('EXPIRE', KEYS[1], 120)
 end
-if tpm then
-  redis.call('HINCRBY', KEYS[2], slot, tokens)
+if tpm and redis.call('HINCRBY', KEYS[2], slot, tokens) == tokens then
   redis.call('EXPIRE', KEYS[2], 120)
 end
 if parallel then
@@ -88,30 +92,42 @@ return { 0 }
 `;
 
 /**
- * KEYS: tpm hash, in-flight zset, and (with spend) the spend period's ledger hash.
- * ARGV: admission slot, tpm correction, id, '1' to free the parallel slot; with spend: ledger TTL
- * ms (0: none), '<group>\\t<model>\\t' field prefix, usd, then the tokens by kind.
- * The correction only lands in a slot the admission created and no later admission has dropped
- * as too old: a slot that left the window stays gone.
+ * All the settlements of one key in a batch, summed by the caller: one call per key instead of
+ * one per request keeps Redis's work per request small under load.
+ * KEYS: tpm hash, in-flight zset, then one ledger hash per spend period.
+ * ARGV: the number of tpm corrections, then (slot, tokens) pairs; the number of ids to free, then
+ * the ids; then per ledger hash its TTL ms (0: none), its number of fields, and (field, increment)
+ * pairs, the `usd` ones fractional.
+ * A correction only lands in a slot the admission created and no later admission dropped as too
+ * old: a slot that left the window stays gone, and an expired window is not revived without TTL.
  */
 export const SETTLE_LUA = `
-local delta = tonumber(ARGV[2])
-if delta ~= 0 and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HINCRBY', KEYS[1], ARGV[1], delta)
+local i = 1
+local function take()
+  i = i + 1
+  return ARGV[i - 1]
 end
-if ARGV[4] == '1' then redis.call('ZREM', KEYS[2], ARGV[3]) end
-if #KEYS > 2 then
-  local prefix = ARGV[6]
-  redis.call('HINCRBY', KEYS[3], prefix .. 'requests', 1)
-  redis.call('HINCRBYFLOAT', KEYS[3], prefix .. 'usd', ARGV[7])
-  redis.call('HINCRBYFLOAT', KEYS[3], 'usd', ARGV[7])
-  local kinds = { 'input', 'output', 'cache_read', 'cache_write', 'reasoning' }
-  for i, kind in ipairs(kinds) do
-    local n = tonumber(ARGV[7 + i])
-    if n ~= 0 then redis.call('HINCRBY', KEYS[3], prefix .. kind, n) end
+for _ = 1, tonumber(take()) do
+  local slot, delta = take(), take()
+  if redis.call('HEXISTS', KEYS[1], slot) == 1 then redis.call('HINCRBY', KEYS[1], slot, delta) end
+end
+local ids = tonumber(take())
+-- In chunks: unpack has a bound on how many values it spreads.
+for first = i, i + ids - 1, 500 do
+  redis.call('ZREM', KEYS[2], unpack(ARGV, first, math.min(first + 499, i + ids - 1)))
+end
+i = i + ids
+for k = 3, #KEYS do
+  local ttl = tonumber(take())
+  for _ = 1, tonumber(take()) do
+    local field, by = take(), take()
+    if string.sub(field, -3) == 'usd' then
+      redis.call('HINCRBYFLOAT', KEYS[k], field, by)
+    else
+      redis.call('HINCRBY', KEYS[k], field, by)
+    end
   end
-  local ttl = tonumber(ARGV[5])
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[k], ttl) end
 end
 return 0
 `;
@@ -172,31 +188,49 @@ export function admitArgs(req: AdmitRequest): string[] {
   ];
 }
 
-/** EVALSHA's arguments after the SHA for SETTLE_LUA. */
-export function settleArgs(s: Settlement): string[] {
-  const k = `${PREFIX}{${s.key}}`;
-  const head = [
-    String(Math.floor(s.admittedAt / 1000)),
-    String(Math.round(s.tokens - s.reserved)),
-    s.id,
-    s.parallel ? "1" : "0",
-  ];
-  const spend = s.spend;
-  if (!spend) return ["2", `${k}:tpm`, `${k}:inflight`, ...head];
-  const { start, end } = spend.window;
-  // Two periods and a day: the previous period stays readable all through the current one.
-  const ttl = end === Infinity ? 0 : 2 * (end - start) + DAY_MS;
-  return [
-    "3",
+/** EVALSHA's arguments after the SHA for SETTLE_LUA: one key's settlements, summed. */
+export function settleArgs(key: string, settlements: Settlement[]): string[] {
+  const corrections = new Map<number, number>();
+  const ids: string[] = [];
+  const ledgers = new Map<string, { ttl: number; fields: Map<string, number> }>();
+  for (const s of settlements) {
+    const delta = Math.round(s.tokens - s.reserved);
+    const slot = Math.floor(s.admittedAt / 1000);
+    if (delta !== 0) corrections.set(slot, (corrections.get(slot) ?? 0) + delta);
+    if (s.parallel) ids.push(s.id);
+    const spend = s.spend;
+    if (!spend) continue;
+    let ledger = ledgers.get(spend.window.id);
+    if (!ledger) {
+      const { start, end } = spend.window;
+      // Two periods and a day: the previous period stays readable all through the current one.
+      const ttl = end === Infinity ? 0 : 2 * (end - start) + DAY_MS;
+      ledgers.set(spend.window.id, (ledger = { ttl, fields: new Map() }));
+    }
+    const add = (field: string, n: number) => {
+      if (n !== 0) ledger.fields.set(field, (ledger.fields.get(field) ?? 0) + n);
+    };
+    const at = `${spend.group}\t${spend.model}\t`;
+    add(`${at}requests`, 1);
+    add(`${at}usd`, spend.usd);
+    add("usd", spend.usd);
+    // HINCRBY counts whole tokens.
+    for (const kind of TOKEN_KINDS) add(at + kind, Math.round(spend.tokens[kind]));
+  }
+  const k = `${PREFIX}{${key}}`;
+  const keys = [
     `${k}:tpm`,
     `${k}:inflight`,
-    ledgerKey(s.key, spend.window.id),
-    ...head,
-    String(ttl),
-    `${spend.group}\t${spend.model}\t`,
-    String(spend.usd),
-    ...TOKEN_KINDS.map((kind) => String(Math.round(spend.tokens[kind]))),
+    ...[...ledgers.keys()].map((id) => ledgerKey(key, id)),
   ];
+  const args = [String(keys.length), ...keys, String(corrections.size)];
+  for (const [slot, delta] of corrections) args.push(String(slot), String(delta));
+  args.push(String(ids.length), ...ids);
+  for (const { ttl, fields } of ledgers.values()) {
+    args.push(String(ttl), String(fields.size));
+    for (const [field, n] of fields) args.push(field, String(n));
+  }
+  return args;
 }
 
 /** A ledger hash (fields `usd` and `<group>\t<model>\t<field>`) as entries per group and model. */

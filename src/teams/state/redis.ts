@@ -38,7 +38,7 @@ const SLOW_TIMEOUT_MS = 2_000;
 const WARN_EVERY_MS = 60_000;
 /** Settlements that wait for Redis to come back; beyond this the oldest are dropped. */
 const MAX_QUEUED = 10_000;
-/** Settlements queued within this long go out together (admissions send them sooner). */
+/** Settlements queued within this long go out together (an admission sends its key's sooner). */
 const BATCH_MS = 10;
 const VERDICTS = [undefined, "rpm", "tpm", "max_parallel", "budget"] as const;
 
@@ -58,7 +58,9 @@ export class RedisStore implements StateStore {
   /** An outage was announced, so its end is announced too (a brief blip stays quiet). */
   private announced = false;
   private droppedWarned = false;
-  private queue: Queued[] = [];
+  /** Settlements not sent yet, per key: keys are independent, only a key's own order matters. */
+  private pending = new Map<string, Queued[]>();
+  private pendingCount = 0;
   private batchTimer: Timer | undefined;
   /** Requests `local` admitted during an outage: their settlement belongs to `local`. */
   private readonly localIds = new Set<string>();
@@ -77,8 +79,8 @@ export class RedisStore implements StateStore {
 
   async admit(req: AdmitRequest): Promise<Verdict> {
     if (this.state === "down") return this.fallback(req);
-    // Settlements sent before it reach Redis before it: a freed slot is free for this request.
-    void this.sendQueued();
+    // Its key's settlements reach Redis before it: a slot just freed is free for this request.
+    void this.send(req.key);
     const args = admitArgs(req);
     const reply =
       this.state === "up"
@@ -113,13 +115,13 @@ export class RedisStore implements StateStore {
       this.enqueue({ s, local: down });
     }
     if (this.state === "up" && !this.batchTimer)
-      this.batchTimer = setTimeout(() => this.sendQueued(), BATCH_MS);
+      this.batchTimer = setTimeout(() => this.send(), BATCH_MS);
   }
 
   async ledger(key: string, periodIds: string[]): Promise<Map<string, LedgerEntry[]>> {
     if (this.state === "connecting") await this.opening;
     if (this.state !== "up") return this.opts.local.ledger(key, periodIds);
-    void this.sendQueued();
+    void this.send(key);
     try {
       const reads = periodIds.map((id) => this.client.send("HGETALL", [ledgerKey(key, id)]));
       const hashes = await withTimeout(Promise.all(reads), SLOW_TIMEOUT_MS);
@@ -135,7 +137,7 @@ export class RedisStore implements StateStore {
   async close(): Promise<void> {
     if (this.state === "closed") return;
     if (this.state === "connecting") await this.opening;
-    if (this.state === "up") await withTimeout(this.sendQueued(), SLOW_TIMEOUT_MS).catch(() => {});
+    if (this.state === "up") await withTimeout(this.send(), SLOW_TIMEOUT_MS).catch(() => {});
     this.state = "closed";
     clearTimeout(this.probeTimer);
     clearTimeout(this.batchTimer);
@@ -150,16 +152,28 @@ export class RedisStore implements StateStore {
     return verdict;
   }
 
-  /** Sends every queued settlement now, in one pipelined write; resolves once Redis answered. */
-  private sendQueued(): Promise<void> {
-    clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
-    if (this.queue.length === 0 || this.state !== "up") return Promise.resolve();
-    const batch = this.queue;
-    this.queue = [];
-    const sent = batch.map((q) => SETTLE.run(this.client, settleArgs(q.s)));
+  /**
+   * Sends the settlements queued for `key`, or for every key, now: one script call per key, all
+   * in one pipelined write. Resolves once Redis answered.
+   */
+  private send(key?: string): Promise<void> {
+    if (key === undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+    if (this.pendingCount === 0 || this.state !== "up") return Promise.resolve();
+    const one = key === undefined ? undefined : this.pending.get(key);
+    if (key !== undefined && !one) return Promise.resolve();
+    const groups = one ? [one] : [...this.pending.values()];
+    if (one) this.pending.delete(key!);
+    else this.pending = new Map();
+    for (const group of groups) this.pendingCount -= group.length;
+    const sent = groups.map((group) => {
+      const settlements = group.map((q) => q.s);
+      return SETTLE.run(this.client, settleArgs(settlements[0]!.key, settlements));
+    });
     return Promise.allSettled(sent).then((results) => {
-      const failed = batch.filter((_, i) => results[i]!.status === "rejected");
+      const failed = groups.filter((_, i) => results[i]!.status === "rejected");
       if (failed.length === 0) return;
       const err = (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
       // A server-side refusal would fail again; a lost connection may not have applied them, so
@@ -169,20 +183,35 @@ export class RedisStore implements StateStore {
         return;
       }
       this.markDown(err);
-      for (const q of failed) if (!q.local) this.settleSpendLocally(q.s);
-      this.queue = [...failed.map((q) => ({ s: q.s, local: true })), ...this.queue];
+      for (const group of failed) {
+        for (const q of group) if (!q.local) this.settleSpendLocally(q.s);
+        const retry = group.map((q) => ({ s: q.s, local: true }));
+        const k = group[0]!.s.key;
+        this.pending.set(k, [...retry, ...(this.pending.get(k) ?? [])]);
+        this.pendingCount += retry.length;
+      }
       this.trimQueue();
     });
   }
 
   private enqueue(q: Queued): void {
-    this.queue.push(q);
+    const same = this.pending.get(q.s.key);
+    if (same) same.push(q);
+    else this.pending.set(q.s.key, [q]);
+    this.pendingCount++;
     this.trimQueue();
   }
 
+  /** Over the bound, the oldest go: the key queued first holds them. */
   private trimQueue(): void {
-    if (this.queue.length <= MAX_QUEUED) return;
-    this.queue.splice(0, this.queue.length - MAX_QUEUED);
+    if (this.pendingCount <= MAX_QUEUED) return;
+    for (const [key, group] of this.pending) {
+      const drop = Math.min(group.length, this.pendingCount - MAX_QUEUED);
+      group.splice(0, drop);
+      this.pendingCount -= drop;
+      if (group.length === 0) this.pending.delete(key);
+      if (this.pendingCount <= MAX_QUEUED) break;
+    }
     if (this.droppedWarned) return;
     this.droppedWarned = true;
     this.opts.log("warn", "state store unreachable; dropping the oldest queued settlements", {
@@ -236,7 +265,7 @@ export class RedisStore implements StateStore {
     this.announced = false;
     this.droppedWarned = false;
     this.state = "up";
-    void this.sendQueued();
+    void this.send();
   }
 }
 
