@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 /**
  * What a key's limits cost a request when their counters live in Redis on loopback, next to the
- * same work in the process, measured in the same run: one admission (awaited, as a request waits
+ * same work in the process (MemoryStore), measured in the same run: one admission (awaited, as a request waits
  * for it) plus its settlement (queued, as a request hands it off), for 100 keys with rpm and tpm.
  *   sequential   one request at a time: the latency a lone request sees (goal: Redis p50 ≤ 0.3 ms)
  *   64 at once   64 requests in flight: admissions share round trips (Bun pipelines them)
@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MemoryStore } from "../src/teams/state/memory";
 import { RedisStore } from "../src/teams/state/redis";
 import type { AdmitRequest, PeriodWindow, Settlement, StateStore } from "../src/teams/types";
 
@@ -24,33 +25,6 @@ const CONCURRENT = quick ? 5_000 : 50_000;
 const KEYS = Array.from({ length: 100 }, (_, i) => `team-${i}`);
 const MONTH: PeriodWindow = { period: "month", id: "month:bench", start: 0, end: 8.64e15 };
 const TOKENS = { input: 400, output: 80, cache_read: 0, cache_write: 0, reasoning: 0 };
-
-/**
- * The in-process reference: the same limits counted in Maps, per one-second slot, with nothing
- * shared. It stands for the router's own store (state/memory.ts) until the two can be compared.
- */
-function inProcessStore(): StateStore {
-  const windows = new Map<string, Map<number, number>>();
-  return {
-    admit(req) {
-      let slots = windows.get(req.key);
-      if (!slots) windows.set(req.key, (slots = new Map()));
-      const slot = Math.floor(req.now / 1000);
-      let count = 0;
-      for (const [s, n] of slots) {
-        if (s < slot - 59) slots.delete(s);
-        else count += n;
-      }
-      if (req.rpm !== undefined && count + 1 > req.rpm)
-        return { ok: false, limit: "rpm", retryAfterMs: 1000 };
-      slots.set(slot, (slots.get(slot) ?? 0) + 1);
-      return { ok: true };
-    },
-    settle() {},
-    ledger: async () => new Map(),
-    close: async () => {},
-  };
-}
 
 let served = 0;
 /** One request's part: admitted, then settled with its real usage. */
@@ -150,7 +124,7 @@ async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise
     url,
     timeoutMs: 100,
     failure: "closed",
-    local: inProcessStore(),
+    local: new MemoryStore(),
     log: () => {},
   });
   // Ready once an admission is answered by Redis itself ("closed": no local answer passes).
@@ -174,14 +148,14 @@ async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise
 
 const redis = await startRedis();
 const stores: [string, StateStore][] = [
-  ["in-process", inProcessStore()],
+  ["memory", new MemoryStore()],
   [
     "redis",
     new RedisStore({
       url: redis.url,
       timeoutMs: 50,
       failure: "closed",
-      local: inProcessStore(),
+      local: new MemoryStore(),
       log: console.warn,
     }),
   ],
