@@ -109,7 +109,7 @@ export class RedisStore implements StateStore {
       if (!s.spend && !s.parallel) return;
       s = { ...s, reserved: 0, tokens: 0 };
       this.enqueue({ s, local: true });
-    } else {
+    } else if (s.spend || s.parallel || s.tokens !== s.reserved) {
       const down = this.state === "down";
       if (down) this.settleSpendLocally(s);
       this.enqueue({ s, local: down });
