@@ -2,6 +2,7 @@ import type { StateSettings } from "../config/types";
 import type { RouterLogger } from "../log";
 import { MemoryStore, type StateStore } from "../teams";
 import { IpcStore } from "../teams/state/ipc";
+import { RedisStore } from "../teams/state/redis";
 import { workerStateChannel } from "./workers";
 
 /**
@@ -42,8 +43,9 @@ export class StateKeeper {
 }
 
 /**
- * How this process opens a store for given settings. A worker of `--workers` asks its supervisor,
- * which holds the counters (and the state file) for every worker; a lone router keeps them itself.
+ * How this process opens a store for given settings: Redis when the settings name one; else a
+ * worker of `--workers` asks its supervisor, which holds the counters (and the state file) for
+ * every worker; else the router keeps them itself.
  */
 export function storeOpener(
   log: RouterLogger,
@@ -54,6 +56,15 @@ export function storeOpener(
   let current: IpcStore | undefined;
   channel?.onMessage((msg) => current?.receive(msg));
   return (settings) => {
+    // Redis is shared by every process, workers included: nobody in between.
+    if (settings.url)
+      return new RedisStore({
+        url: settings.url,
+        timeoutMs: settings.timeoutMs,
+        failure: settings.failure,
+        local: new MemoryStore({ log }),
+        log: (level, msg, fields) => log[level](msg, fields as Record<string, unknown>),
+      });
     if (channel) {
       current = new IpcStore({
         send: channel.send,
