@@ -183,12 +183,21 @@ export class Redactor {
     for (const [k, x] of entries) {
       const key = this.text(String(k));
       out[key] =
-        SENSITIVE_NAME.test(String(k)) && x != null && x !== ""
+        hidesByName(String(k), depth) && x != null && x !== ""
           ? REDACTED
           : this.value(x, depth + 1, seen);
     }
     return out;
   }
+}
+
+/**
+ * A record's own top-level `key` is the name of the client's key (the request line says which
+ * key asked): router code names that field, and its value still passes every value rule. Deeper
+ * down, a `key` may be a query parameter or a field copied from outside: hidden by its name.
+ */
+function hidesByName(name: string, depth: number): boolean {
+  return SENSITIVE_NAME.test(name) && !(depth === 0 && name === "key");
 }
 
 function errorEntries(e: Error): [string, unknown][] {

@@ -78,6 +78,20 @@ describe("known secrets", () => {
 describe("by name and by shape, for keys nobody configured", () => {
   const UNKNOWN = "unconfigured-credential-42";
 
+  test("the request line's own `key` is the key's name and stays; a nested `key` is masked", () => {
+    const s = sinks([ROUTER]);
+    s.both((log) =>
+      log.info("request", { key: "team-a", query: { key: UNKNOWN }, nested: [{ key: UNKNOWN }] }),
+    );
+    s.both((log) => log.info("request", { key: ROUTER }));
+    expect(findSecrets(s.lines(), [UNKNOWN, ROUTER])).toEqual([]);
+    const rec = JSON.parse(s.json[0]!);
+    expect(rec.key).toBe("team-a");
+    expect(rec.query.key).toBe(REDACTED);
+    // A configured secret is masked by value whatever field holds it.
+    expect(JSON.parse(s.json[1]!).key).toBe(REDACTED);
+  });
+
   test("credential-named fields are masked at any depth, usage counts are not", () => {
     const s = sinks([]);
     const headers = {

@@ -38,8 +38,6 @@ const SLOW_TIMEOUT_MS = 2_000;
 const WARN_EVERY_MS = 60_000;
 /** Settlements that wait for Redis to come back; beyond this the oldest are dropped. */
 const MAX_QUEUED = 10_000;
-/** Settlements queued within this long go out together (an admission sends its key's sooner). */
-const BATCH_MS = 10;
 const VERDICTS = [undefined, "rpm", "tpm", "max_parallel", "budget"] as const;
 
 interface Queued {
@@ -61,7 +59,12 @@ export class RedisStore implements StateStore {
   /** Settlements not sent yet, per key: keys are independent, only a key's own order matters. */
   private pending = new Map<string, Queued[]>();
   private pendingCount = 0;
-  private batchTimer: Timer | undefined;
+  /**
+   * Settlements queued in one turn of the event loop go out together, at its end: not later,
+   * because another replica's next admission of the same key must see them, and it can arrive
+   * as soon as the client has its answer. (An admission here sends its own key's sooner still.)
+   */
+  private batchTimer: ReturnType<typeof setImmediate> | undefined;
   /** Requests `local` admitted during an outage: their settlement belongs to `local`. */
   private readonly localIds = new Set<string>();
 
@@ -114,8 +117,7 @@ export class RedisStore implements StateStore {
       if (down) this.settleSpendLocally(s);
       this.enqueue({ s, local: down });
     }
-    if (this.state === "up" && !this.batchTimer)
-      this.batchTimer = setTimeout(() => this.send(), BATCH_MS);
+    if (this.state === "up" && !this.batchTimer) this.batchTimer = setImmediate(() => this.send());
   }
 
   async ledger(key: string, periodIds: string[]): Promise<Map<string, LedgerEntry[]>> {
@@ -140,7 +142,7 @@ export class RedisStore implements StateStore {
     if (this.state === "up") await withTimeout(this.send(), SLOW_TIMEOUT_MS).catch(() => {});
     this.state = "closed";
     clearTimeout(this.probeTimer);
-    clearTimeout(this.batchTimer);
+    clearImmediate(this.batchTimer);
     this.client.close();
     await this.opts.local.close();
   }
@@ -158,7 +160,7 @@ export class RedisStore implements StateStore {
    */
   private send(key?: string): Promise<void> {
     if (key === undefined) {
-      clearTimeout(this.batchTimer);
+      clearImmediate(this.batchTimer);
       this.batchTimer = undefined;
     }
     if (this.pendingCount === 0 || this.state !== "up") return Promise.resolve();

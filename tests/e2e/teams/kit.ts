@@ -23,7 +23,19 @@ export async function startRouter(
 ): Promise<RouterProcess> {
   const proc = new BinaryProcess(
     Bun.spawn(
-      [process.execPath, MAIN, "-c", config, "-i", "127.0.0.1", "-p", "0", "-l", "info", ...extraArgs],
+      [
+        process.execPath,
+        MAIN,
+        "-c",
+        config,
+        "-i",
+        "127.0.0.1",
+        "-p",
+        "0",
+        "-l",
+        "info",
+        ...extraArgs,
+      ],
       {
         cwd: dir,
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LLM_ROUTER_TOKEN: ADMIN },
