@@ -26,8 +26,17 @@ export interface Attempt {
   log: Logger;
   /** How a committed answer's stream ended: called once, and only for a committed answer. */
   onEnd: OnStreamEnd;
-  /** The answer's token usage, when it was decoded (conversions). */
+  /**
+   * The answer's token usage, once per committed answer that stated it, before `onEnd`:
+   * conversions decode it, passthrough reads it off the bytes it forwards. Unset, nothing is read.
+   */
   onUsage?: (usage: Usage) => void;
+  /**
+   * Usage is needed (spend, budgets, tpm): a passthrough stream whose format states it only when
+   * asked (OpenAI Chat) is asked, and what only that ask brings is kept from the client. Needs
+   * `onUsage`. Unset, the client's request goes as it came.
+   */
+  wantUsage?: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { routerError, type RouterError } from "../ir";
-import type { Format, InboundCall } from "../wire/format";
+import { routerError, type RouterError, type Usage } from "../ir";
+import type { Format, InboundCall, UsageReading } from "../wire/format";
 import { JsonStringRewriter } from "../wire/json/string-rewriter";
 import { SseDataEditor } from "../wire/sse/data-rewriter";
 import { EndStartSearch, endsFrame } from "../wire/sse/end-starts";
@@ -8,6 +8,9 @@ import { LineCap, lineTooLarge, MAX_LINE_BYTES } from "../wire/sse/line-cap";
 import { tailComplete, type StreamEndRule } from "../wire/stream-end";
 import type { Phase } from "../wire/codec";
 import type { Transcoder, Verdict } from "./pump";
+import { UsageDocument, UsageElements } from "./usage-elements";
+import { UsageTally } from "./usage-keys";
+import { UsageLines } from "./usage-lines";
 import type { Writes } from "./writes";
 
 /** A passthrough stream: the upstream's bytes, in the client's format already. */
@@ -21,6 +24,20 @@ export interface ByteStream {
   upstream: string;
   /** What a stream that broke off reports in-stream (a time limit that ran out, or the break). */
   broken: () => RouterError;
+  /** Read the answer's usage on the way: only when someone listens. */
+  usage?: StreamUsage;
+}
+
+export interface StreamUsage {
+  reading: UsageReading;
+  /** The router asked the upstream for usage its client did not: the frames only that brought are dropped. */
+  dropExtra: boolean;
+}
+
+/** A passthrough stream's transcoder, which also tells the usage the stream carried. */
+export interface ByteTranscoder extends Transcoder {
+  /** The usage read so far (the answer's, once the stream ended); undefined when none was, or none asked. */
+  usage(): Usage | undefined;
 }
 
 /**
@@ -28,7 +45,7 @@ export interface ByteStream {
  * Gemini's streamed JSON array), lines measured against the cap, and the stream judged at its end
  * by the format's completeness rule (wire/stream-end.ts), the same rule conversion decodes by.
  */
-export function byteTranscoder(s: ByteStream): Transcoder {
+export function byteTranscoder(s: ByteStream): ByteTranscoder {
   return s.sse ? new SseBytes(s) : new JsonBytes(s);
 }
 
@@ -36,8 +53,9 @@ export function byteTranscoder(s: ByteStream): Transcoder {
  * SSE bytes with the last of them kept, so the stream's end can be judged by the format's rule;
  * a broken stream ends with the client format's own in-stream error event.
  */
-class SseBytes implements Transcoder {
+class SseBytes implements ByteTranscoder {
   private readonly editor: SseDataEditor;
+  private readonly usageLines: UsageLines | undefined;
   private readonly lines = new LineCap();
   private readonly seen = new LastBytes();
   private readonly rule: StreamEndRule;
@@ -54,6 +72,8 @@ class SseBytes implements Transcoder {
     this.rule = s.format.streamEnd;
     this.next = phaseBy(this.rule);
     this.endStart = this.rule.endStarts && new EndStartSearch(this.rule.endStarts);
+    const u = s.usage;
+    this.usageLines = u && new UsageLines(new UsageTally(u.reading), u.dropExtra);
   }
 
   push(chunk: Uint8Array, out: Writes): void {
@@ -62,7 +82,7 @@ class SseBytes implements Transcoder {
       return;
     }
     if (!this.started) this.started = !this.lines.opening;
-    const edited = this.seen.keep(this.editor.push(chunk));
+    const edited = this.seen.keep(this.readUsage(this.editor.push(chunk)));
     this.state = this.endStart?.push(edited)
       ? endsFrame(edited)
         ? "over"
@@ -80,7 +100,8 @@ class SseBytes implements Transcoder {
   }
 
   end(_broken: boolean, out: Writes): Verdict {
-    out.add(this.seen.keep(this.editor.end()));
+    out.add(this.seen.keep(this.readUsage(this.editor.end())));
+    if (this.usageLines) out.add(this.seen.keep(this.usageLines.end()));
     // Over: the end event was the last frame of a read, which is the usual end.
     if (!this.oversized && (this.state === "over" || this.seen.complete(this.rule))) return "done";
     // A blank line first: a stream cut inside a line has its event end there, so the error
@@ -93,6 +114,14 @@ class SseBytes implements Transcoder {
   refusal(): RouterError {
     return refused(this.oversized, this.s.upstream);
   }
+
+  usage(): Usage | undefined {
+    return this.usageLines?.tally.usage;
+  }
+
+  private readUsage(bytes: Uint8Array): Uint8Array {
+    return this.usageLines && bytes.length > 0 ? this.usageLines.push(bytes) : bytes;
+  }
 }
 
 /**
@@ -101,8 +130,11 @@ class SseBytes implements Transcoder {
  * ends with the format's error body as its last element, as conversion ends it; mid-element there
  * is no place for one, and the client's connection is cut instead.
  */
-class JsonBytes implements Transcoder {
+class JsonBytes implements ByteTranscoder {
   private readonly json: JsonStringRewriter;
+  /** The usage of the array's elements, or of the one document. */
+  private readonly elements: UsageElements | undefined;
+  private readonly document: UsageDocument | undefined;
   private readonly array: boolean;
   private readonly seen = new LastBytes();
   /** The array's first element ended within the cap (or there is no array). */
@@ -111,14 +143,20 @@ class JsonBytes implements Transcoder {
   constructor(private readonly s: ByteStream) {
     const edit = s.format.responseModel;
     this.array = s.call.stream && edit.jsonArray !== undefined;
+    const tally = s.usage && new UsageTally(s.usage.reading);
+    this.elements = tally && this.array ? new UsageElements(tally) : undefined;
+    this.document = tally && !this.array ? new UsageDocument(tally) : undefined;
     this.json = new JsonStringRewriter(this.array ? edit.jsonArray! : edit.json, s.call.group, {
       once: !this.array,
       elementCap: this.array ? MAX_LINE_BYTES : undefined,
+      meter: this.elements,
     });
   }
 
   push(chunk: Uint8Array, out: Writes): void {
     if (lastByte(chunk) !== undefined) this.seen.keep(chunk);
+    this.elements?.walking(chunk);
+    this.document?.push(chunk);
     const edited = this.json.push(chunk);
     if (this.json.oversized) return;
     if (!this.started) this.started = !this.json.firstElementPending;
@@ -137,6 +175,7 @@ class JsonBytes implements Transcoder {
   // A streamed JSON document is whole only once it closed, and an array (a stream) only when the
   // format's rule also finds its finish in it.
   end(_broken: boolean, out: Writes): Verdict {
+    this.document?.end();
     const whole =
       !this.json.oversized &&
       this.closed() &&
@@ -153,6 +192,10 @@ class JsonBytes implements Transcoder {
 
   refusal(): RouterError {
     return refused(this.json.oversized, this.s.upstream);
+  }
+
+  usage(): Usage | undefined {
+    return (this.elements ?? this.document)?.tally.usage;
   }
 
   private closed(): boolean {

@@ -1,4 +1,4 @@
-import type { MediaPart, RouterError } from "../ir";
+import type { MediaPart, RouterError, Usage } from "../ir";
 import type { Codec, UpstreamModel } from "./codec";
 import type { KeyPath } from "./json/string-rewriter";
 import type { Json } from "./read";
@@ -54,6 +54,8 @@ export interface Format {
   readonly accountHeaders: readonly string[];
   /** When the format's stream is whole (stream-end.ts): passthrough and conversion both judge by it. */
   readonly streamEnd: StreamEndRule;
+  /** Where its answers state their token usage, for passthrough, which decodes nothing else. */
+  readonly usage: UsageReading;
   /** Media this format's upstreams cannot fetch by URL themselves: the router inlines it first. */
   mustInline(part: MediaPart): boolean;
   /** Token counting, for formats with a count endpoint (others get the router's estimate). */
@@ -146,6 +148,36 @@ export interface ResponseModelEdit {
   sse: SseEditRule;
   /** A format's own streamed JSON array (Gemini without `alt=sse`). */
   jsonArray?: KeyPath;
+}
+
+/**
+ * How passthrough reads an answer's token usage off bytes it forwards unchanged: with the
+ * format's own decodeUsage, as its response and stream decoders do, so both paths report the
+ * same numbers for the same upstream bytes. Only stream frames that name one of `keys` with an
+ * object value are parsed (relay/usage-keys.ts).
+ */
+export interface UsageReading {
+  /** A whole answer's usage, from its parsed body: what decodeResponse reports. */
+  answer(body: unknown): Usage;
+  /** The JSON keys under which a stream frame can carry usage (an object value). */
+  readonly keys: readonly string[];
+  /**
+   * The stream's usage after one parsed frame (an SSE data line's JSON, or an element of a
+   * streamed JSON array) that holds one of `keys`; `was` is the usage so far.
+   */
+  frame(json: unknown, was: Usage | undefined): Usage | undefined;
+  /** For a format whose streams carry usage only when the request asks for it. */
+  readonly ask?: UsageAsk;
+}
+
+/** How a request asks a format's stream for its usage, and what only that ask adds to the stream. */
+export interface UsageAsk {
+  /** The client's request asks already. */
+  asked(body: Json): boolean;
+  /** A merge patch (RFC 7396) that makes a request ask. */
+  readonly patch: Json;
+  /** A parsed frame that is in the stream only because of the ask: a client that did not ask never sees it. */
+  extra(json: unknown): boolean;
 }
 
 /** A format's token-count endpoint, from both sides. */

@@ -16,6 +16,7 @@ import { anthropicCodec } from "./codec";
 import { encodeError, errorBody } from "./error";
 import { conversationStart, sessionField } from "./session";
 import { ANTHROPIC_STREAM_END } from "./stream-end";
+import { usageReading } from "./usage";
 
 const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
@@ -93,6 +94,7 @@ export const anthropic: Format = {
   responseModel: { json: ["model"], sse: { path: ["message", "model"], onlyFirst: true } },
   streamEnd: ANTHROPIC_STREAM_END,
   // Images and PDFs by URL are fetched by Anthropic itself.
+  usage: usageReading,
   mustInline: () => false,
   sessionField,
   conversationStart,

@@ -1,4 +1,5 @@
 import { emptyUsage, type Usage } from "../../ir";
+import type { UsageReading } from "../format";
 import { isObject } from "../read";
 import type { MessageUsage } from "./api";
 
@@ -35,3 +36,19 @@ export function encodeUsage(u: Usage): MessageUsage {
   if (u.reasoning !== undefined) out.output_tokens_details = { thinking_tokens: u.reasoning };
   return out;
 }
+
+/**
+ * Usage in passthrough: the message's `usage`; in a stream, `message_start`'s (input and cache
+ * counts) updated by each `message_delta`'s cumulative counts, as the stream decoder reads them.
+ */
+export const usageReading: UsageReading = {
+  answer: (body) => decodeUsage(isObject(body) ? body.usage : undefined),
+  keys: ["usage"],
+  frame(json, was) {
+    if (!isObject(json)) return was;
+    if (json.type === "message_start")
+      return decodeUsage(isObject(json.message) ? json.message.usage : undefined, was);
+    if (json.type === "message_delta" && isObject(json.usage)) return decodeUsage(json.usage, was);
+    return was;
+  },
+};

@@ -23,6 +23,7 @@ import { encodeError, errorBody } from "./error";
 import { isFetchableByGemini } from "./media";
 import { conversationStart } from "./session";
 import { GEMINI_STREAM_END } from "./stream-end";
+import { usageReading } from "./usage";
 
 /** The group comes from the URL path for Gemini; the body only has to be a request. */
 function peekRequest(body: Json): Peek | RouterError {
@@ -122,6 +123,7 @@ export const gemini: Format = {
   },
   streamEnd: GEMINI_STREAM_END,
   // Gemini reads only inline media, its own file URIs, YouTube and Cloud Storage links.
+  usage: usageReading,
   mustInline: (part) => !isFetchableByGemini(part.url!),
   conversationStart,
   countTokens: {

@@ -9,7 +9,7 @@ import { decodeBlockReason, decodeFinish } from "./finish";
 import { closePartial, newPartState, decodePart, type PartState } from "./part-decode";
 import { field } from "./proto-json";
 import { GEMINI_STREAM_END } from "./stream-end";
-import { decodeUsage } from "./usage";
+import { decodeUsage, hasCounts } from "./usage";
 
 /**
  * Upstream Gemini stream → IR events (§3.2). A frame is one SSE `data:` payload or one element
@@ -148,14 +148,3 @@ class GeminiStreamDecoder implements StreamDecoder {
     if (reason) this.finishRaw = reason;
   }
 }
-
-const COUNT_KEYS = [
-  "totalTokenCount",
-  "total_token_count",
-  "promptTokenCount",
-  "prompt_token_count",
-  "candidatesTokenCount",
-  "candidates_token_count",
-];
-const hasCounts = (meta: unknown): boolean =>
-  isObject(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);

@@ -1,4 +1,5 @@
-import type { Usage } from "../../ir";
+import { emptyUsage, type Usage } from "../../ir";
+import type { UsageReading } from "../format";
 import { isObject } from "../read";
 import type * as Gemini from "./api";
 import { field } from "./proto-json";
@@ -57,3 +58,35 @@ export function encodeUsage(u: Usage): Gemini.UsageMetadata {
   if (reasoning > 0) out.thoughtsTokenCount = reasoning;
   return out;
 }
+
+const COUNT_KEYS = [
+  "totalTokenCount",
+  "total_token_count",
+  "promptTokenCount",
+  "prompt_token_count",
+  "candidatesTokenCount",
+  "candidates_token_count",
+];
+
+/** A usage object with the counts a later chunk may replace an earlier one's by (not `{trafficType}`). */
+export const hasCounts = (meta: unknown): boolean =>
+  isObject(meta) && COUNT_KEYS.some((k) => meta[k] !== undefined);
+
+/**
+ * Usage in passthrough: the answer's `usageMetadata` (an answer may be an array of one); in a
+ * stream, every chunk's, cumulative: the first that decodes, then the last with counts, as the
+ * stream decoder keeps them.
+ */
+export const usageReading: UsageReading = {
+  answer(body) {
+    const top = Array.isArray(body) && body.length === 1 ? body[0] : body;
+    return (isObject(top) ? decodeUsage(field(top, "usageMetadata")) : undefined) ?? emptyUsage();
+  },
+  keys: ["usageMetadata", "usage_metadata"],
+  frame(json, was) {
+    if (!isObject(json)) return was;
+    const meta = field(json, "usageMetadata");
+    if (was !== undefined && !hasCounts(meta)) return was;
+    return decodeUsage(meta) ?? was;
+  },
+};

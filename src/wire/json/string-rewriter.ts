@@ -59,13 +59,15 @@ export class JsonStringRewriter {
   constructor(
     path: KeyPath,
     replacement: string,
-    opts: { once?: boolean; elementCap?: number } = {},
+    opts: { once?: boolean; elementCap?: number; meter?: ElementMeter } = {},
   ) {
     this.path = path.map((p) => encoder.encode(p));
     this.wildcard = path.map((p) => p === "*");
     this.replacement = encoder.encode(JSON.stringify(replacement).slice(1, -1));
     this.once = opts.once ?? true;
-    this.meter = opts.elementCap === undefined ? undefined : new ElementMeter(opts.elementCap);
+    // A meter of the caller's own sees the elements too (passthrough reads their usage).
+    this.meter =
+      opts.meter ?? (opts.elementCap === undefined ? undefined : new ElementMeter(opts.elementCap));
   }
 
   /** Ready for a new document, with the path and replacement already prepared. */

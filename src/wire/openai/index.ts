@@ -9,6 +9,7 @@ import { encodeError, errorBody } from "./error";
 import { swapTokenLimit } from "./probe";
 import { conversationStart, sessionField } from "./session";
 import { OPENAI_STREAM_END } from "./stream-end";
+import { usageReading } from "./usage";
 
 function peekRequest(body: Json): Peek | RouterError {
   return guard(() => {
@@ -62,6 +63,7 @@ export const openai: Format = {
   responseModel: { json: ["model"], sse: { path: ["model"] } },
   streamEnd: OPENAI_STREAM_END,
   // Chat Completions takes images by URL, but documents only inline.
+  usage: usageReading,
   mustInline: (part) => part.type === "file",
   sessionField,
   conversationStart,

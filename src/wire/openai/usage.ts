@@ -1,5 +1,6 @@
 import { emptyUsage, type Usage } from "../../ir/response";
-import { looseNumber, looseObject } from "../read";
+import type { UsageReading } from "../format";
+import { isObject, looseNumber, looseObject } from "../read";
 import type { CompletionUsage } from "./api";
 
 /**
@@ -37,3 +38,23 @@ export function encodeUsage(u: Usage): CompletionUsage {
     completion_tokens_details: { reasoning_tokens: u.reasoning ?? 0 },
   };
 }
+
+/**
+ * Usage in passthrough: the answer's `usage`; in a stream, each chunk's `usage` object (the last
+ * wins), which comes only when the request set `stream_options.include_usage`, in a chunk of its
+ * own with no choices.
+ */
+export const usageReading: UsageReading = {
+  answer: (body) => decodeUsage(isObject(body) ? body.usage : undefined),
+  keys: ["usage"],
+  frame: (json, was) => (isObject(json) && isObject(json.usage) ? decodeUsage(json.usage) : was),
+  ask: {
+    asked: (body) => isObject(body.stream_options) && body.stream_options.include_usage === true,
+    patch: { stream_options: { include_usage: true } },
+    extra: (json) =>
+      isObject(json) &&
+      Array.isArray(json.choices) &&
+      json.choices.length === 0 &&
+      isObject(json.usage),
+  },
+};

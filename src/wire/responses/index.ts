@@ -8,6 +8,7 @@ import { responsesCodec } from "./codec";
 import { encodeError, errorBody, streamError } from "./error";
 import { conversationStart, sessionField } from "./session";
 import { RESPONSES_STREAM_END } from "./stream-end";
+import { usageReading } from "./usage";
 
 function peekRequest(body: Json): Peek | RouterError {
   return guard(() => {
@@ -73,6 +74,7 @@ export const responses: Format = {
   streamEnd: RESPONSES_STREAM_END,
   // Images by URL are fetched by the Responses API itself; documents go inline (file_data),
   // which every deployment accepts.
+  usage: usageReading,
   mustInline: (part) => part.type === "file",
   sessionField,
   conversationStart,

@@ -1,4 +1,5 @@
 import { emptyUsage, type Usage } from "../../ir/response";
+import type { UsageReading } from "../format";
 import { isObject, looseNumber, looseObject } from "../read";
 import type { ResponsesUsage } from "./api";
 
@@ -34,3 +35,20 @@ export function encodeUsage(u: Usage): ResponsesUsage {
     total_tokens: input + u.output,
   };
 }
+
+/** The events that end a stream with the whole response, usage included. */
+const ENDS = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+/**
+ * Usage in passthrough: the response's `usage`; in a stream, the one its end event's response
+ * carries. A failed response's tokens were spent too, so `response.failed` counts as well.
+ */
+export const usageReading: UsageReading = {
+  answer: (body) => decodeUsage(isObject(body) ? body.usage : undefined),
+  keys: ["usage"],
+  frame(json, was) {
+    if (!isObject(json) || typeof json.type !== "string" || !ENDS.has(json.type)) return was;
+    const usage = looseObject(json.response).usage;
+    return isObject(usage) ? decodeUsage(usage) : was;
+  },
+};
