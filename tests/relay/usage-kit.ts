@@ -49,6 +49,23 @@ export const JSON_FIXTURES = fixtures(
   (name) => name.endsWith(".request.json") || name.endsWith(".array.json") || /error/.test(name),
 );
 
+/**
+ * Answers that failed after the upstream stated what they spent: conversion ends them at the
+ * error and reports no usage, passthrough reports the tokens the upstream says it spent.
+ */
+export const SPENT_ON_FAILURE: Record<string, Usage> = {
+  // OpenRouter's error chunk carries the usage of what was generated before it.
+  "openai-compatible/openrouter-length-midstream-error.sse": {
+    input: 43,
+    cacheRead: 0,
+    cacheWrite: 0,
+    output: 10,
+    reasoning: 11,
+  },
+  // A failed response (`status: "failed"`, conversion refuses it) whose usage is null: zeros.
+  "responses/failed.json": { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 },
+};
+
 /** A passthrough stream's transcoder for a client of `format`, reading usage. */
 export function usageTranscoder(
   format: FormatId,
