@@ -1,7 +1,7 @@
 import { ElementMeter } from "../wire/json/element-meter";
 import { concat } from "../wire/json/string-rewriter";
 import { MAX_LINE_BYTES } from "../wire/sse/line-cap";
-import { UsageKeys, type UsageTally } from "./usage-keys";
+import type { UsageKeys, UsageTally } from "./usage-keys";
 
 const EMPTY = new Uint8Array(0);
 
@@ -26,7 +26,7 @@ export class UsageElements extends ElementMeter {
     private readonly limit = MAX_LINE_BYTES,
   ) {
     super(limit);
-    this.keys = new UsageKeys(tally.reading.keys);
+    this.keys = tally.keys;
   }
 
   /** The read the rewriter walks next. */

@@ -1,6 +1,6 @@
 import { concat } from "../wire/json/string-rewriter";
 import { MAX_LINE_BYTES } from "../wire/sse/line-cap";
-import { UsageKeys, type UsageTally } from "./usage-keys";
+import type { UsageKeys, UsageTally } from "./usage-keys";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -10,8 +10,9 @@ const EMPTY = new Uint8Array(0);
 /**
  * Reads a passthrough SSE stream's usage off its data lines, as they go by. Each read is searched
  * natively for the format's usage key (usage-keys.ts); only a whole data line that holds it with an
- * object value is parsed, once. A line that reads cut in two is kept by reference until its end,
- * up to the line cap: a longer one is not read. Nothing else is looked at, and nothing copied.
+ * object value is parsed, once. A line that reads cut in two is kept by reference until its end
+ * and joined once to be read, up to the line cap: a longer one is not read. Memory is one line,
+ * time is linear in the stream, whatever it holds; nothing else is looked at.
  *
  * With `dropExtra` (the router asked the upstream for usage that its client did not ask for), the
  * frames only that ask brought are taken out of the stream with their blank line, so the client
@@ -33,29 +34,37 @@ export class UsageLines {
     private readonly dropExtra: boolean,
     private readonly cap = MAX_LINE_BYTES,
   ) {
-    this.keys = new UsageKeys(tally.reading.keys);
+    this.keys = tally.keys;
   }
 
   /** One read, as the client is to get it: returns what goes on (the read itself, unless frames are dropped). */
   push(chunk: Uint8Array): Uint8Array {
     const b = asBuffer(chunk);
-    const first = b.indexOf(LF);
+    // A read that continues a line ends it first (nearly every read starts a line of its own).
+    const open = this.pieces.length > 0 || this.overlong || this.blankDue;
+    const first = open ? b.indexOf(LF) : 0;
     if (first < 0) return this.extend(chunk);
-    const last = b.lastIndexOf(LF);
-    const out = new Parts(chunk, this.dropExtra);
-    this.finishLine(b, first, last, out);
+    const out = this.dropExtra ? new Parts(chunk) : undefined;
+    let from = 0;
+    if (open) {
+      this.finishLine(b, first, out);
+      from = first + 1;
+    }
     // The read's whole lines: only those holding the key are looked at.
     const needle = this.keys.needle;
-    for (let from = first + 1; from <= last;) {
-      const hit = b.indexOf(needle, from);
-      if (hit < 0 || hit > last) break;
-      const start = b.lastIndexOf(LF, hit) + 1;
+    for (let hit = b.indexOf(needle, from); hit >= 0; hit = b.indexOf(needle, from)) {
       const end = b.indexOf(LF, hit);
-      if (this.read(b, start, end)) out.cut(start, end + 1 + this.blankAt(b, end + 1, last));
+      if (end < 0) break; // in the unfinished last line: read with its end
+      const start = b.lastIndexOf(LF, hit) + 1;
+      if (this.read(b, start, end)) out?.cut(start, end + 1 + this.blankAt(b, end + 1));
       from = end + 1;
     }
-    if (last + 1 < b.length) out.tail(last + 1, this.extend(chunk.subarray(last + 1)));
-    return out.result();
+    if (b[b.length - 1] !== LF) {
+      const tail = b.lastIndexOf(LF) + 1;
+      const now = this.extend(chunk.subarray(tail));
+      out?.tail(tail, now);
+    }
+    return out ? out.result() : chunk;
   }
 
   /** The stream is over: its unfinished last line is read as it is, and what was held goes on. */
@@ -70,7 +79,7 @@ export class UsageLines {
   }
 
   /** The line that earlier reads left open ends at `first`: it is read whole. */
-  private finishLine(b: Buffer, first: number, last: number, out: Parts): void {
+  private finishLine(b: Buffer, first: number, out: Parts | undefined): void {
     const held = this.pieces;
     const overlong = this.overlong;
     const blankDue = this.blankDue;
@@ -81,8 +90,8 @@ export class UsageLines {
     const line = held.length === 0 ? head : asBuffer(concat([...held, head]));
     const blank = blankDue && isBlank(line);
     if (blank || this.read(line, 0, line.length))
-      out.cut(0, first + 1 + (blank ? 0 : this.blankAt(b, first + 1, last)));
-    else out.before(held);
+      out?.cut(0, first + 1 + (blank ? 0 : this.blankAt(b, first + 1)));
+    else out?.before(held);
   }
 
   /** Reads the usage of line [start, end) when it is a data line with a usage key; true when it is to be dropped. */
@@ -95,13 +104,14 @@ export class UsageLines {
   }
 
   /**
-   * The length of the blank line at `at` that ends a dropped frame, when it is among the read's
-   * whole lines (up to `last`); when it is still to come, the next line is dropped if blank.
+   * The length of the blank line at `at` that ends a dropped frame, when the read holds it whole;
+   * when it is still to come (or its CR came alone), the next line is dropped if blank.
    */
-  private blankAt(b: Buffer, at: number, last: number): number {
-    if (at > last) return ((this.blankDue = true), 0);
-    if (b[at] === LF) return 1;
-    return b[at] === CR && at + 1 <= last && b[at + 1] === LF ? 2 : 0;
+  private blankAt(b: Buffer, at: number): number {
+    if (at < b.length && b[at] === LF) return 1;
+    if (at + 1 < b.length && b[at] === CR && b[at + 1] === LF) return 2;
+    if (at >= b.length || (at + 1 === b.length && b[at] === CR)) this.blankDue = true;
+    return 0;
   }
 
   /** Bytes of an unfinished line; returns what of them (and of the held ones) goes on now. */
@@ -133,28 +143,23 @@ const isBlank = (line: Uint8Array) => line.length === 0 || (line.length === 1 &&
 
 /**
  * What one read puts out when frames may be dropped: held bytes of earlier reads first, then the
- * read minus the cut ranges and its held tail. The read itself, not a copy, when nothing changed;
- * with nothing to drop, always the read.
+ * read minus the cut ranges and its held tail. The read itself, not a copy, when nothing changed.
  */
 class Parts {
   private readonly parts: Uint8Array[] = [];
   private from = 0;
   private changed = false;
 
-  constructor(
-    private readonly chunk: Uint8Array,
-    private readonly dropping: boolean,
-  ) {}
+  constructor(private readonly chunk: Uint8Array) {}
 
   before(held: readonly Uint8Array[]): void {
-    if (!this.dropping || held.length === 0) return;
+    if (held.length === 0) return;
     this.parts.push(...held);
     this.changed = true;
   }
 
   /** Ranges come in order. */
   cut(start: number, end: number): void {
-    if (!this.dropping) return;
     if (start > this.from) this.parts.push(this.chunk.subarray(this.from, start));
     this.from = end;
     this.changed = true;
@@ -162,7 +167,7 @@ class Parts {
 
   /** The read's unfinished last line starts at `start`; `now` is what of it goes on now. */
   tail(start: number, now: Uint8Array): void {
-    if (!this.dropping || now.length === this.chunk.length - start) return;
+    if (now.length === this.chunk.length - start) return;
     this.cut(start, this.chunk.length);
     if (now.length > 0) this.parts.push(now);
   }

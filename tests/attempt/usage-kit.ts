@@ -75,7 +75,7 @@ export async function startReplay(extraParams = ""): Promise<ReplayUpstream> {
 }
 
 /** The smallest valid generation request of each client format. */
-export function request(client: FormatId, group: string, stream: boolean): Record<string, unknown> {
+function request(client: FormatId, group: string, stream: boolean): Record<string, unknown> {
   const hi = "hi";
   if (client === "openai")
     return { model: group, stream, messages: [{ role: "user", content: hi }] };

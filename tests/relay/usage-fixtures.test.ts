@@ -101,3 +101,16 @@ describe("any byte split of a stream yields the same usage", () => {
     });
   }
 });
+
+describe("a stream request answered with one JSON document", () => {
+  for (const f of JSON_FIXTURES.filter((x) => x.format !== "gemini" && !SPENT_ON_FAILURE[x.file])) {
+    test(`${f.file}: read whole at its end`, () => {
+      const json: unknown = JSON.parse(text(f.bytes));
+      const { usage } = runBytes(
+        usageTranscoder(f.format, { sse: false }),
+        splitAt(f.bytes, [7, 300]),
+      );
+      expect(usage).toEqual(FORMATS[f.format].usage.answer(json));
+    });
+  }
+});

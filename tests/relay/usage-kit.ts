@@ -9,8 +9,8 @@ import { SseFramer } from "../../src/wire/sse/frames";
 
 /** Helpers of the passthrough usage tests: the recorded fixtures, and both paths over their bytes. */
 
-export const FIXTURES = join(import.meta.dir, "../fixtures");
-export const GROUP = "usage-group";
+const FIXTURES = join(import.meta.dir, "../fixtures");
+const GROUP = "usage-group";
 
 export interface Fixture {
   format: FormatId;
