@@ -79,6 +79,9 @@ export async function tryModel(
     log,
     onEnd,
     onUsage: observe?.usage,
+    // Spend and token limits need every answer's usage, even where the client did not ask for it
+    // (an OpenAI Chat stream then asks the upstream, and the client's stream stays as it was).
+    wantUsage: model.pricing !== undefined || runtime.config.keys.length > 0,
   };
   let outcome: AttemptOutcome;
   try {
