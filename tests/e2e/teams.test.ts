@@ -20,6 +20,7 @@ const SECRET = {
   parallel: "sk-parallel-0123456789abcdef",
   budget: "sk-budget-0123456789abcdef",
   expired: "sk-expired-0123456789abcdef",
+  meter: "sk-meter-0123456789abcdef",
 };
 type OaError = InstanceType<typeof OpenAI.APIError>;
 type AnError = InstanceType<typeof Anthropic.APIError>;
@@ -36,11 +37,19 @@ beforeAll(async () => {
     - name: priced-anthropic
       models: [{ name: an-priced }]
     - name: priced-mixed
-      models: [{ name: an-priced }]`,
+      models: [{ name: an-priced }]
+    - name: priced-gemini
+      models: [{ name: ge-priced }]
+    - name: priced-responses
+      models: [{ name: re-priced }]`,
     (m) => `  - model_name: oa-priced
     llm_params: { api_type: openai, model: gpt-priced, api_base: ${m.openai.apiBase}, api_key: ${m.openai.apiKey}, pricing: ${PRICES} }
   - model_name: an-priced
-    llm_params: { api_type: anthropic, model: claude-priced, api_base: ${m.anthropic.apiBase}, api_key: ${m.anthropic.apiKey}, pricing: ${PRICES} }`,
+    llm_params: { api_type: anthropic, model: claude-priced, api_base: ${m.anthropic.apiBase}, api_key: ${m.anthropic.apiKey}, pricing: ${PRICES} }
+  - model_name: ge-priced
+    llm_params: { api_type: gemini, model: gemini-priced, api_base: ${m.gemini.apiBase}, api_key: ${m.gemini.apiKey}, pricing: ${PRICES} }
+  - model_name: re-priced
+    llm_params: { api_type: responses, model: gpt-responses-priced, api_base: ${m.responses.apiBase}, api_key: ${m.responses.apiKey}, pricing: ${PRICES} }`,
     {
       metrics: true,
       top: `keys:
@@ -56,7 +65,8 @@ beforeAll(async () => {
   - name: budget
     secret: ${SECRET.budget}
     budget: { usd: 0.02, period: day }
-  - { name: expired, secret: ${SECRET.expired}, expires: 2020-01-01 }`,
+  - { name: expired, secret: ${SECRET.expired}, expires: 2020-01-01 }
+  - { name: meter, secret: ${SECRET.meter} }`,
     },
   );
 });
@@ -149,8 +159,10 @@ describe("a key's groups", () => {
       "anthropic-nobeta",
       "openai",
       "priced-anthropic",
+      "priced-gemini",
       "priced-mixed",
       "priced-openai",
+      "priced-responses",
     ]);
     expect((await ids(TOKEN)).length).toBeGreaterThan(teamA.length);
     const names: string[] = [];
@@ -278,6 +290,40 @@ describe("spend", () => {
       9,
     );
     expect(value(metrics, "llm_router_tokens_total", { ...where, kind: "output" })).toBe(50);
+  });
+
+  test("every format's passthrough stream is priced from its usage, asked for where the client did not", async () => {
+    const USAGE = { input: 100, output: 50 };
+    for (const m of Object.values(h.mocks)) m.respond(() => ({ usage: USAGE }));
+    // An OpenAI stream without stream_options: the router asks for usage, the client sees no extra chunk.
+    const chunks = [];
+    const stream = await openai(SECRET.meter).chat.completions.create({
+      model: "priced-openai",
+      stream: true,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    for await (const c of stream) chunks.push(c);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.some((c) => c.choices.length === 0)).toBe(false);
+    expect(h.mocks.openai.requests[0]!.body.stream_options).toEqual({ include_usage: true });
+    for await (const _ of await gemini(SECRET.meter).models.generateContentStream({
+      model: "priced-gemini",
+      contents: "hi",
+    }));
+    const responses = await openai(SECRET.meter).responses.create({
+      model: "priced-responses",
+      input: "hi",
+      stream: true,
+    });
+    for await (const _ of responses);
+
+    const mine = (await usageOf(SECRET.meter)).keys[0];
+    const each = (100 * 10 + 50 * 20) / 1e6;
+    for (const group of ["priced-openai", "priced-gemini", "priced-responses"]) {
+      expect(mine.current.groups[group]?.requests).toBe(1);
+      expect(mine.current.groups[group].tokens.input).toBe(100);
+      expect(mine.current.groups[group].usd).toBeCloseTo(each, 9);
+    }
   });
 
   test("/v1/usage needs a key", async () => {
