@@ -117,11 +117,34 @@ describe.skipIf(!!skip)("two replicas sharing one redis-server", () => {
   });
 
   test("tpm 1000: answers of 100 tokens each, alternating, admit exactly 10", async () => {
-    const results = await alternate(KEYS.tpm, 30, 1);
+    // The real tokens replace the estimate after each answer, asynchronously: the next request
+    // goes out once Redis holds the correction, as a client's next turn would after its answer.
+    const client = new RedisClient(redis.url);
+    const windowTokens = async () => {
+      const slots = (await client.send("HGETALL", ["llm-router:{tpm}:tpm"])) as Record<
+        string,
+        string
+      >;
+      return Object.values(slots ?? {}).reduce((sum, v) => sum + Number(v), 0);
+    };
+    const results = [];
+    try {
+      for (let i = 0; i < 30; i++) {
+        const r = await ask(replicas[i % 2]!.origin, KEYS.tpm, "g");
+        results.push(r);
+        const served = results.filter((x) => x.status === 200).length;
+        await waitFor("the answer's tokens in Redis", async () =>
+          (await windowTokens()) === served * 100 ? true : undefined,
+        );
+      }
+    } finally {
+      client.close();
+    }
     const ok = results.filter((r) => r.status === 200).length;
     console.log(`two replicas, tpm 1000 at 100 tokens per answer: ${ok} served of 30`);
     expect(ok).toBe(10);
     expect(results.slice(10).every((r) => r.status === 429)).toBe(true);
+    expect(results.slice(0, 10).every((r) => r.status === 200)).toBe(true);
   });
 
   test("budget: spent on one replica, the other refuses the next request", async () => {
@@ -131,6 +154,10 @@ describe.skipIf(!!skip)("two replicas sharing one redis-server", () => {
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await ask(a, KEYS.budget, "g")).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    // Spend is written after each answer; once Redis has it, the other replica knows it too.
+    await waitFor("the spend in Redis", async () =>
+      (await usageOf(b, KEYS.budget)).keys[0].current.requests === 4 ? true : undefined,
+    );
     const other = await ask(b, KEYS.budget, "g");
     expect(other.status).toBe(429);
     expect(other.body.error.code).toBe("insufficient_quota");

@@ -259,3 +259,20 @@ export function parseLedger(hash: Record<string, string>): LedgerEntry[] {
   }
   return [...entries.values()];
 }
+
+/** `promise`, or a rejection once `ms` have passed without its answer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -15,6 +15,7 @@ import {
   parseLedger,
   SETTLE_LUA,
   settleArgs,
+  withTimeout,
 } from "./redis-script";
 
 export interface RedisStoreOptions {
@@ -59,10 +60,11 @@ export class RedisStore implements StateStore {
   /** Settlements not sent yet, per key: keys are independent, only a key's own order matters. */
   private pending = new Map<string, Queued[]>();
   private pendingCount = 0;
+  private readonly sending = new Set<Promise<void>>();
   /**
-   * Settlements queued in one turn of the event loop go out together, at its end: not later,
-   * because another replica's next admission of the same key must see them, and it can arrive
-   * as soon as the client has its answer. (An admission here sends its own key's sooner still.)
+   * Settlements queued behind one already on its way go out together at the end of the event
+   * loop's turn: not later, because another replica's next admission of the same key must see
+   * them. (An admission here sends its own key's queue first.)
    */
   private batchTimer: ReturnType<typeof setImmediate> | undefined;
   /** Requests `local` admitted during an outage: their settlement belongs to `local`. */
@@ -106,6 +108,7 @@ export class RedisStore implements StateStore {
   }
 
   settle(s: Settlement): void {
+    const idle = this.pendingCount === 0;
     if (this.localIds.delete(s.id)) {
       this.opts.local.settle(s);
       // Redis never counted it; still, a timed-out script may have taken a slot, and the spend is real.
@@ -117,7 +120,11 @@ export class RedisStore implements StateStore {
       if (down) this.settleSpendLocally(s);
       this.enqueue({ s, local: down });
     }
-    if (this.state === "up" && !this.batchTimer) this.batchTimer = setImmediate(() => this.send());
+    if (this.state !== "up" || this.pendingCount === 0) return;
+    // Nothing else waiting: it leaves now, before the client has the answer it settles (another
+    // replica's next admission of the key must see it). More in the same turn go out together.
+    if (idle) void this.send(s.key);
+    else if (!this.batchTimer) this.batchTimer = setImmediate(() => this.send());
   }
 
   async ledger(key: string, periodIds: string[]): Promise<Map<string, LedgerEntry[]>> {
@@ -139,7 +146,10 @@ export class RedisStore implements StateStore {
   async close(): Promise<void> {
     if (this.state === "closed") return;
     if (this.state === "connecting") await this.opening;
-    if (this.state === "up") await withTimeout(this.send(), SLOW_TIMEOUT_MS).catch(() => {});
+    if (this.state === "up") {
+      void this.send();
+      await withTimeout(Promise.allSettled([...this.sending]), SLOW_TIMEOUT_MS).catch(() => {});
+    }
     this.state = "closed";
     clearTimeout(this.probeTimer);
     clearImmediate(this.batchTimer);
@@ -174,7 +184,7 @@ export class RedisStore implements StateStore {
       const settlements = group.map((q) => q.s);
       return SETTLE.run(this.client, settleArgs(settlements[0]!.key, settlements));
     });
-    return Promise.allSettled(sent).then((results) => {
+    const done = Promise.allSettled(sent).then((results) => {
       const failed = groups.filter((_, i) => results[i]!.status === "rejected");
       if (failed.length === 0) return;
       const err = (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
@@ -194,6 +204,9 @@ export class RedisStore implements StateStore {
       }
       this.trimQueue();
     });
+    // close() waits for every batch on its way, not only the last.
+    this.sending.add(done);
+    return done.finally(() => this.sending.delete(done));
   }
 
   private enqueue(q: Queued): void {
@@ -269,21 +282,4 @@ export class RedisStore implements StateStore {
     this.state = "up";
     void this.send();
   }
-}
-
-/** `promise`, or a rejection once `ms` have passed without its answer. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
