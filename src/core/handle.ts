@@ -226,11 +226,11 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
   };
   // Admission under the key's limits: after the group is known (a refused group costs nothing)
   // and before anything goes upstream. Only a key with a tpm limit needs the request's size.
-  const tokens = caller.key?.tpm !== undefined ? (await estimateRequest(call)).input : 0;
+  const size = caller.key?.tpm !== undefined ? await estimateRequest(call) : undefined;
   const ticket = await teams.admit(caller, {
     id: track.id,
     group: groupName,
-    estimate: () => tokens,
+    estimate: () => size?.input ?? 0,
   });
   if (isRouterError(ticket)) return ticket;
   track.ticket = ticket;
@@ -242,6 +242,7 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
     signal: request.signal,
     log: deps.log,
     observe: track,
+    size,
   });
 }
 

@@ -12,6 +12,7 @@ import type { GroupConfig, ModelConfig } from "../config/types";
 import type { Usage } from "../ir";
 import type { Logger } from "../log";
 import { readFailure, reportCooldown, reportHealth } from "./failures";
+import type { RequestSize } from "./context-fit";
 import type { Runtime } from "./runtime";
 
 /** What the request path reports as it happens, for the request log line and metrics. */
@@ -42,6 +43,8 @@ export interface GroupCall {
   signal: AbortSignal;
   log: Logger;
   observe?: CallObserver;
+  /** The request's size, when admission already estimated it (a key's tpm): not estimated twice. */
+  size?: RequestSize;
 }
 
 /**
