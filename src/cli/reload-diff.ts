@@ -18,6 +18,9 @@ export function describeChanges(
   };
   diff("models", before.models, after.models);
   diff("groups", before.groups, after.groups);
+  // Names only: a key's secret (its digest) never reaches the log line.
+  const keys = (c: RouterConfig) => new Map(c.keys.map((k) => [k.name, k]));
+  diff("keys", keys(before), keys(after));
   if (before.strategy !== after.strategy) out.strategy = [before.strategy, after.strategy];
   return out;
 }
