@@ -59,6 +59,8 @@ export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
   }
   for (const name of chain) {
     if (r.attempts >= r.budget || signal.aborted) break;
+    // A key limited to some groups reaches no other group through fallbacks either.
+    if (g.allows && !g.allows(name)) continue;
     const served = await tryGroup(r, config.groups.get(name)!);
     if (served) return served;
     if (r.stop) break;

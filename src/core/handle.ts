@@ -243,6 +243,7 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
     log: deps.log,
     observe: track,
     size,
+    allows: (name) => caller.allows(name),
   });
 }
 

@@ -45,6 +45,8 @@ export interface GroupCall {
   observe?: CallObserver;
   /** The request's size, when admission already estimated it (a key's tpm): not estimated twice. */
   size?: RequestSize;
+  /** The groups the client's key may use: a fallback group it may not use is passed over. */
+  allows?: (group: string) => boolean;
 }
 
 /**

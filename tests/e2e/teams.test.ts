@@ -21,7 +21,13 @@ const SECRET = {
   budget: "sk-budget-0123456789abcdef",
   expired: "sk-expired-0123456789abcdef",
   meter: "sk-meter-0123456789abcdef",
+  narrow: "sk-narrow-0123456789abcdef",
 };
+
+// A port nothing listens on: binding and closing a server leaves it refused.
+const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+const DEAD = `http://127.0.0.1:${closed.port}/v1`;
+closed.stop(true);
 type OaError = InstanceType<typeof OpenAI.APIError>;
 type AnError = InstanceType<typeof Anthropic.APIError>;
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -41,11 +47,16 @@ beforeAll(async () => {
     - name: priced-gemini
       models: [{ name: ge-priced }]
     - name: priced-responses
-      models: [{ name: re-priced }]`,
+      models: [{ name: re-priced }]
+    - name: narrow
+      fallbacks: [openai]
+      models: [{ name: dead }]`,
     (m) => `  - model_name: oa-priced
     llm_params: { api_type: openai, model: gpt-priced, api_base: ${m.openai.apiBase}, api_key: ${m.openai.apiKey}, pricing: ${PRICES} }
   - model_name: an-priced
     llm_params: { api_type: anthropic, model: claude-priced, api_base: ${m.anthropic.apiBase}, api_key: ${m.anthropic.apiKey}, pricing: ${PRICES} }
+  - model_name: dead
+    llm_params: { api_type: openai, model: gone, api_base: "${DEAD}", api_key: k }
   - model_name: ge-priced
     llm_params: { api_type: gemini, model: gemini-priced, api_base: ${m.gemini.apiBase}, api_key: ${m.gemini.apiKey}, pricing: ${PRICES} }
   - model_name: re-priced
@@ -66,7 +77,8 @@ beforeAll(async () => {
     secret: ${SECRET.budget}
     budget: { usd: 0.02, period: day }
   - { name: expired, secret: ${SECRET.expired}, expires: 2020-01-01 }
-  - { name: meter, secret: ${SECRET.meter} }`,
+  - { name: meter, secret: ${SECRET.meter} }
+  - { name: narrow, secret: ${SECRET.narrow}, groups: [narrow] }`,
     },
   );
 });
@@ -145,6 +157,17 @@ describe("a key's groups", () => {
     expect(ge.status).toBe(403);
     expect(ge.message).toContain("PERMISSION_DENIED");
     expect(h.mocks.gemini.requests).toHaveLength(0);
+  });
+
+  test("a fallback group the key may not use is passed over, not a way around its groups", async () => {
+    const narrow = await failure<OaError>(chat(SECRET.narrow, "narrow"));
+    expect(narrow.status).toBe(502);
+    expect(h.mocks.openai.requests).toHaveLength(0);
+    // The admin may use the fallback: the same request is served by it.
+    const admin = await openai(TOKEN)
+      .chat.completions.create({ model: "narrow", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    expect(admin.response.headers.get("x-llm-router-group")).toBe("openai");
   });
 
   test("GET /v1/models lists only the groups the key may use, in every client's listing", async () => {
