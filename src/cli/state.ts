@@ -14,6 +14,8 @@ import { workerStateChannel } from "./workers";
 export class StateKeeper {
   private store: StateStore;
   private settings: string;
+  /** Where the counters live (URL and file): only a new place opens a new store. */
+  private place: string;
 
   constructor(
     private readonly open: (s: StateSettings) => StateStore,
@@ -22,16 +24,25 @@ export class StateKeeper {
   ) {
     this.store = open(initial);
     this.settings = JSON.stringify(initial);
+    this.place = placeOf(initial);
   }
 
   /** The store for these settings: the current one unless they changed. */
   for(settings: StateSettings): StateStore {
     const text = JSON.stringify(settings);
     if (text === this.settings) return this.store;
+    if (placeOf(settings) === this.place) {
+      // The same counters with another timeout or failure policy: a new store would start them
+      // from zero (and a second store cannot open a state file the first one holds).
+      this.log.warn("state_timeout and state_failure changes take effect when the router restarts");
+      this.settings = text;
+      return this.store;
+    }
     const next = this.open(settings);
     const previous = this.store;
     this.store = next;
     this.settings = text;
+    this.place = placeOf(settings);
     this.log.info("key state moved", { to: describeState(settings) });
     setTimeout(() => void previous.close(), 30_000).unref();
     return next;
@@ -77,6 +88,10 @@ export function storeOpener(
     }
     return new MemoryStore({ ...(settings.file ? { file: settings.file } : {}), log });
   };
+}
+
+function placeOf(s: StateSettings): string {
+  return JSON.stringify([s.url ?? null, s.file ?? null]);
 }
 
 /** Where key limits are counted, for the startup line; a Redis password is never shown. */

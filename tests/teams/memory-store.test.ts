@@ -58,6 +58,32 @@ function flushes() {
 }
 
 describe("MemoryStore with a state file", () => {
+  test("one process owns the file: a second store on it fails to open, naming why", async () => {
+    const file = freshFile();
+    const owner = new MemoryStore({ file, flushMs: 10 });
+    expect(() => new MemoryStore({ file })).toThrow(
+      /state_file .* cannot be used: .*locked.*another llm-router process is using it/,
+    );
+    owner.settle(spent("team-a", 3, dayWindow(8)));
+    await owner.close();
+    // Closed, the file is free again, and holds what its owner wrote.
+    const next = new MemoryStore({ file });
+    expect((await next.ledger("team-a", [dayWindow(8).id])).get(dayWindow(8).id)![0]!.usd).toBe(3);
+    await next.close();
+  });
+
+  test("a settlement after close is kept in memory only: no write is tried on the closed file", async () => {
+    const file = freshFile();
+    const f = flushes();
+    const store = new MemoryStore({ file, flushMs: 5, onFlush: f.onFlush });
+    store.settle(spent("team-a", 1, dayWindow(8)));
+    await store.close();
+    const writes = f.times.length;
+    expect(() => store.settle(spent("team-a", 1, dayWindow(8)))).not.toThrow();
+    await Bun.sleep(30); // several flush periods: none may run
+    expect(f.times.length).toBe(writes);
+  });
+
   test("spend survives a close and a reopen; rate windows do not", async () => {
     const file = freshFile();
     const first = new MemoryStore({ file, flushMs: 60_000 });
@@ -102,10 +128,11 @@ describe("MemoryStore with a state file", () => {
     expect(seen.times).toHaveLength(2);
     // 2 ms of slack: timers round to the millisecond.
     expect(seen.times[1]! - seen.times[0]!).toBeGreaterThanOrEqual(98);
+    await store.close(); // nothing was left to write: the two flushes wrote it all
+    expect(seen.times).toHaveLength(2);
     const db = new Database(file, { readonly: true });
     expect(db.query("SELECT requests FROM ledger").all()).toEqual([{ requests: 1000 }]);
     db.close();
-    await store.close();
   });
 
   test("keeps each key's current and previous period only, in memory and in the file", async () => {

@@ -62,6 +62,8 @@ export class LedgerFile {
   private readonly droppedPeriods: { key: string; period: string }[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failing = false;
+  /** After close, a late settlement (a request that outlived a replaced store) is not written. */
+  private closed = false;
 
   constructor(
     readonly path: string,
@@ -69,7 +71,12 @@ export class LedgerFile {
   ) {
     try {
       this.db = new Database(path, { create: true, strict: true });
+      // One process owns the file while it runs: rows hold totals, so two writers would each
+      // overwrite the other's spend. The lock is taken now, and a second router fails to start.
+      this.db.run("PRAGMA locking_mode = EXCLUSIVE");
       this.db.run("PRAGMA journal_mode = WAL");
+      this.db.run("BEGIN IMMEDIATE");
+      this.db.run("COMMIT");
       this.db.run(SCHEMA);
       this.upsert = this.db.prepare(
         `INSERT OR REPLACE INTO ledger VALUES ($key, $period, $grp, $model, $start, $requests,
@@ -108,12 +115,14 @@ export class LedgerFile {
 
   /** The row's values changed: it is written with the next flush. */
   changed(row: LedgerRow): void {
+    if (this.closed) return;
     this.changedRows.add(row);
     this.schedule();
   }
 
   /** A key's period left the ledger: its rows leave the file with the next flush. */
   dropped(key: string, period: string): void {
+    if (this.closed) return;
     for (const row of this.changedRows)
       if (row.key === key && row.period === period) this.changedRows.delete(row);
     this.droppedPeriods.push({ key, period });
@@ -149,12 +158,16 @@ export class LedgerFile {
     clearTimeout(this.timer);
     this.flush();
     clearTimeout(this.timer);
+    this.closed = true;
+    // Statements left open would keep the file (and its lock) held past close.
+    this.upsert.finalize();
+    this.remove.finalize();
     this.db.close();
   }
 
   /** One timer at a time, started by the first change after a flush: at most one flush per flushMs. */
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => this.flush(), this.options.flushMs);
     // Pending spend never keeps the process alive; close() writes it on the way out.
     this.timer.unref();
@@ -181,5 +194,6 @@ function stored(row: LedgerRow): StoredRow {
 
 function unreadable(path: string, err: unknown): Error {
   const reason = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
-  return new Error(`state_file ${path} cannot be used: ${reason}`);
+  const busy = /locked|busy/i.test(reason) ? " (another llm-router process is using it)" : "";
+  return new Error(`state_file ${path} cannot be used: ${reason}${busy}`);
 }
