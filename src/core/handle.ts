@@ -225,8 +225,9 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
     media,
   };
   // Admission under the key's limits: after the group is known (a refused group costs nothing)
-  // and before anything goes upstream. Only a key with a tpm limit needs the request's size.
-  const size = caller.key?.tpm !== undefined ? await estimateRequest(call) : undefined;
+  // and before anything goes upstream. Only a key with a tpm or a budget needs the request's size.
+  const key = caller.key;
+  const size = key?.tpm !== undefined || key?.budget ? await estimateRequest(call) : undefined;
   const ticket = await teams.admit(caller, {
     id: track.id,
     group: groupName,

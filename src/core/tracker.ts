@@ -1,3 +1,4 @@
+import type { StreamEnd } from "../attempt";
 import type { Usage } from "../ir";
 import { newRequestId, requestTimer, type Logger, type RequestTimer } from "../log";
 import type { Metrics } from "../metrics";
@@ -35,6 +36,8 @@ export class Tracker implements CallObserver {
   ticket: Ticket | undefined;
   /** An attempt committed an answer: what it used is spent. */
   private served = false;
+  /** The committed answer stopped before its end: its usage may be partial. */
+  private cut = false;
   private stage: Stage = "pending";
   private readonly timer: RequestTimer;
   private model: string | undefined;
@@ -86,7 +89,8 @@ export class Tracker implements CallObserver {
     this.metrics?.recordSelector({ group: this.group ?? "", outcome: o });
   }
 
-  ended(): void {
+  ended(_model?: string, _attempts?: number, how?: StreamEnd): void {
+    if (how && how !== "done") this.cut = true;
     if (this.stage === "streaming") this.finish();
     else if (this.stage !== "logged") this.stage = "ended";
   }
@@ -113,7 +117,7 @@ export class Tracker implements CallObserver {
     const served = this.served && this.model !== undefined && this.group !== undefined;
     // Frees the key's parallel slot and corrects its tokens even when nothing was served.
     const spent = this.ticket?.settle(
-      served ? { group: this.group!, model: this.model!, usage } : undefined,
+      served ? { group: this.group!, model: this.model!, usage, cut: this.cut } : undefined,
     );
     if (spent && this.ticket)
       this.metrics?.recordSpend({

@@ -24,7 +24,7 @@ export interface Admission {
   /** The request's id: its place among its key's requests in flight. */
   id: string;
   group: string;
-  /** The request's token estimate; asked only of keys with a `tpm`. */
+  /** The request's estimated input tokens; asked only of keys with a `tpm` or a budget. */
   estimate: () => number;
 }
 
@@ -33,6 +33,12 @@ export interface Served {
   /** The model that answered (ModelConfig.name). */
   model: string;
   usage?: Usage;
+  /**
+   * The answer stopped before its end (the client went away, or the upstream broke off), so its
+   * usage is missing or partial: at least the estimated input is charged, and no reserved token
+   * is given back. Otherwise cancelling a stream after its last word would make it free.
+   */
+  cut?: boolean;
 }
 
 export interface Cost {
@@ -62,6 +68,8 @@ export class Ticket {
     /** Tokens reserved against tpm; undefined when the key has no tpm. */
     private readonly reserved: number | undefined,
     private readonly parallel: boolean,
+    /** The request's estimated input tokens, when admission estimated it (tpm or budget). */
+    private readonly estimated?: number,
   ) {}
 
   /**
@@ -71,7 +79,7 @@ export class Ticket {
   settle(served?: Served): Cost | undefined {
     if (this.settled) return undefined;
     this.settled = true;
-    const u = served?.usage;
+    const u = served?.cut ? this.floored(served.usage) : served?.usage;
     const tokens = u ? tokenCounts(u) : ZERO_TOKENS;
     const usd = u && served ? costUsd(u, this.books.models.get(served.model)?.pricing) : 0;
     const used = u ? u.input + u.cacheRead + u.cacheWrite + u.output : 0;
@@ -81,7 +89,7 @@ export class Ticket {
       admittedAt: this.admittedAt,
       // Without tpm nothing was reserved and nothing is corrected: the store keeps no tpm window.
       reserved: this.reserved ?? 0,
-      tokens: this.reserved === undefined ? 0 : used,
+      tokens: this.reserved === undefined ? 0 : served?.cut ? Math.max(used, this.reserved) : used,
       parallel: this.parallel,
       spend: served && {
         window: this.window,
@@ -92,6 +100,15 @@ export class Ticket {
       },
     });
     return served && { usd, tokens };
+  }
+
+  /** A cut answer's usage with its input raised to the admission's estimate, where that is more. */
+  private floored(u: Usage | undefined): Usage | undefined {
+    const estimate = this.estimated ?? 0;
+    const input = u ? u.input + u.cacheRead + u.cacheWrite : 0;
+    if (input >= estimate) return u;
+    const base = u ?? { input: 0, cacheRead: 0, cacheWrite: 0, output: 0 };
+    return { ...base, input: base.input + (estimate - input) };
   }
 }
 
@@ -135,7 +152,9 @@ export class Teams {
     const window = this.window(key?.budget?.period ?? "month", now);
     if (!key || !limited(key))
       return new Ticket(this.books, p.name, key?.metadata, req.id, now, window, undefined, false);
-    const reserved = key.tpm === undefined ? undefined : req.estimate();
+    // Estimated only where it counts: tpm reserves it, and a budget charges it for a cut answer.
+    const estimated = key.tpm !== undefined || key.budget ? req.estimate() : undefined;
+    const reserved = key.tpm === undefined ? undefined : estimated;
     const ask: AdmitRequest = {
       key: key.name,
       id: req.id,
@@ -148,8 +167,8 @@ export class Teams {
     };
     const verdict = this.books.store.admit(ask);
     if (verdict instanceof Promise)
-      return verdict.then((v) => this.decide(v, key, req.id, now, window, reserved));
-    return this.decide(verdict, key, req.id, now, window, reserved);
+      return verdict.then((v) => this.decide(v, key, req.id, now, window, reserved, estimated));
+    return this.decide(verdict, key, req.id, now, window, reserved, estimated);
   }
 
   /** `GET /v1/usage`: the admin sees every key and itself; a key sees itself. */
@@ -167,10 +186,21 @@ export class Teams {
     now: number,
     window: PeriodWindow,
     reserved: number | undefined,
+    estimated: number | undefined,
   ): Ticket | RouterError {
     if (!v.ok) return refusal(key, v, window);
     const parallel = key.maxParallel !== undefined;
-    return new Ticket(this.books, key.name, key.metadata, id, now, window, reserved, parallel);
+    return new Ticket(
+      this.books,
+      key.name,
+      key.metadata,
+      id,
+      now,
+      window,
+      reserved,
+      parallel,
+      estimated,
+    );
   }
 
   private window(period: BudgetPeriod, now: number): PeriodWindow {

@@ -22,6 +22,7 @@ const SECRET = {
   expired: "sk-expired-0123456789abcdef",
   meter: "sk-meter-0123456789abcdef",
   narrow: "sk-narrow-0123456789abcdef",
+  canceller: "sk-canceller-0123456789abcdef",
 };
 
 // A port nothing listens on: binding and closing a server leaves it refused.
@@ -78,7 +79,8 @@ beforeAll(async () => {
     budget: { usd: 0.02, period: day }
   - { name: expired, secret: ${SECRET.expired}, expires: 2020-01-01 }
   - { name: meter, secret: ${SECRET.meter} }
-  - { name: narrow, secret: ${SECRET.narrow}, groups: [narrow] }`,
+  - { name: narrow, secret: ${SECRET.narrow}, groups: [narrow] }
+  - { name: canceller, secret: ${SECRET.canceller}, budget: { usd: 100, period: day } }`,
     },
   );
 });
@@ -349,6 +351,28 @@ describe("spend", () => {
     }
   });
 
+  test("a stream the client cancels before its usage is not free: its estimated input is charged", async () => {
+    h.mocks.openai.reply({ text: "one two three four five six seven eight", chunks: 8 });
+    h.mocks.openai.fault({ kind: "slow", gapMs: 100 });
+    const prompt = "lorem ipsum dolor sit amet ".repeat(400);
+    const controller = new AbortController();
+    const stream = await openai(SECRET.canceller).chat.completions.create(
+      { model: "priced-openai", stream: true, messages: [{ role: "user", content: prompt }] },
+      { signal: controller.signal },
+    );
+    for await (const _ of stream) {
+      controller.abort(); // after the first chunk: the usage would have come last
+      break;
+    }
+    const spent = await waitForValue(async () => {
+      const k = (await usageOf(SECRET.canceller)).keys[0];
+      return k.current.requests === 1 ? k.current : undefined;
+    });
+    // Some 2,000 tokens of prompt at $10 per million, whatever the upstream never got to report.
+    expect(spent.tokens.input).toBeGreaterThan(1500);
+    expect(spent.usd).toBeCloseTo((spent.tokens.input * 10) / 1e6, 12);
+  });
+
   test("/v1/usage needs a key", async () => {
     expect((await fetch(`${h.base}/v1/usage`)).status).toBe(401);
     const wrong = await fetch(`${h.base}/v1/usage`, { method: "POST", ...auth(TOKEN) });
@@ -362,6 +386,17 @@ async function usageOf(key: string) {
   const res = await fetch(`${h.base}/v1/usage`, auth(key));
   expect(res.status).toBe(200);
   return (await res.json()) as any;
+}
+
+/** Polls until `get` resolves a value (a settlement lands once the router has seen the cancel). */
+async function waitForValue<T>(get: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error("timed out");
+    await Bun.sleep(20);
+  }
 }
 
 /** Polls until `ok` resolves true (the parallel slot is freed after the stream's end reaches the router). */

@@ -93,7 +93,7 @@ describe("Teams admission", () => {
     expect(teams.identify(["secret-0"])).toBeInstanceOf(RouterError);
   });
 
-  test("the store is asked with the key's limits; the estimate only for a tpm", () => {
+  test("the store is asked with the key's limits; the estimate only for a tpm or a budget", () => {
     const { teams, store, who } = setup([
       { name: "a", rpm: 10 },
       { name: "b", tpm: 1000, maxParallel: 2, budget: { usd: 5, period: "week" } },
@@ -287,6 +287,26 @@ describe("Ticket.settle", () => {
     });
     ticket(teams.admit(who("secret-0"), request("g", 100)));
     expect((await teams.usageReport(who("secret-0"))).keys[0]!.current.requests).toBe(0);
+  });
+
+  test("a cut answer: at least the estimated input is charged, and no reservation is given back", () => {
+    const { teams, store, who } = setup([
+      { name: "a", tpm: 100_000, budget: { usd: 5, period: "day" } },
+    ]);
+    // The client cancelled after the last word: only Anthropic's message_start usage arrived.
+    const cut = ticket(teams.admit(who("secret-0"), request("g", 10_000)));
+    const partial = cut.settle({ group: "g", model: "sonnet-4", usage: usage(40, 0), cut: true });
+    expect(partial!.tokens.input).toBe(10_000);
+    expect(partial!.usd).toBeCloseTo((10_000 * 3) / 1e6, 12);
+    expect(store.settled[0]).toMatchObject({ reserved: 10_000, tokens: 10_000 });
+    // No usage at all (an OpenAI stream cut before its last chunk): the estimate still.
+    const none = ticket(teams.admit(who("secret-0"), request("g", 2_000)));
+    expect(none.settle({ group: "g", model: "sonnet-4", cut: true })!.tokens.input).toBe(2_000);
+    // Usage beyond the estimate is charged as reported, cut or not.
+    const big = ticket(teams.admit(who("secret-0"), request("g", 10)));
+    const whole = big.settle({ group: "g", model: "sonnet-4", usage: usage(500, 70), cut: true });
+    expect(whole!.tokens).toMatchObject({ input: 500, output: 70 });
+    expect(store.settled[2]).toMatchObject({ reserved: 10, tokens: 570 });
   });
 
   test("a key without tpm sends no tpm correction", () => {
