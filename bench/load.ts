@@ -14,6 +14,8 @@ export interface LoadRequest {
   path: string;
   body: string;
   headers: Record<string, string>;
+  /** Header sets that successive requests add in turn (one credential each, say). */
+  cycle?: Record<string, string>[];
 }
 
 export async function load(
@@ -27,16 +29,14 @@ export async function load(
   let failed = 0;
   const deadline = performance.now() + opts.maxSeconds * 1000;
   const start = performance.now();
+  // Merged once: a request only picks its set.
+  const headerSets = req.cycle?.map((extra) => ({ ...req.headers, ...extra })) ?? [req.headers];
   async function worker() {
     while (next < opts.requests && performance.now() < deadline) {
-      next++;
+      const headers = headerSets[next++ % headerSets.length];
       const t0 = performance.now();
       try {
-        const res = await fetch(url + req.path, {
-          method: "POST",
-          headers: req.headers,
-          body: req.body,
-        });
+        const res = await fetch(url + req.path, { method: "POST", headers, body: req.body });
         const reader = res.body!.getReader();
         let first = true;
         for (;;) {

@@ -31,7 +31,8 @@ export async function wrkLoad(
     // The body is read from a file: a Lua string literal would need escaping for any body.
     writeFileSync(
       script,
-      `wrk.method = "POST"\n${headers}\nlocal f = io.open(${JSON.stringify(bodyFile)}, "rb")\nwrk.body = f:read("*a")\nf:close()\n`,
+      `wrk.method = "POST"\n${headers}\nlocal f = io.open(${JSON.stringify(bodyFile)}, "rb")\nwrk.body = f:read("*a")\nf:close()\n` +
+        (req.cycle ? cycleScript(req.cycle) : ""),
     );
     const proc = Bun.spawn(
       [
@@ -53,6 +54,33 @@ export async function wrkLoad(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Requests that add the next header set in turn. Each set's request is formatted once, in init():
+ * a request built per call would cost wrk more CPU than the server it measures.
+ */
+function cycleScript(sets: Record<string, string>[]): string {
+  const table = (h: Record<string, string>) =>
+    `{${Object.entries(h)
+      .map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+      .join(", ")}}`;
+  return `local cycle = {${sets.map(table).join(",\n")}}
+local requests = {}
+local n = 0
+function init(args)
+  for i, extra in ipairs(cycle) do
+    local h = {}
+    for k, v in pairs(wrk.headers) do h[k] = v end
+    for k, v in pairs(extra) do h[k] = v end
+    requests[i] = wrk.format(nil, nil, h)
+  end
+end
+function request()
+  n = n % #requests + 1
+  return requests[n]
+end
+`;
 }
 
 function parse(out: string, seconds: number): LoadResult {
