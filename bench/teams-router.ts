@@ -227,7 +227,9 @@ function median(xs: number[]): number {
 }
 
 /** The row's load without its router: the A row it is compared with has the same. */
-const shape = (s: Scenario) => `${s.stream} ${s.concurrency} ${s.bytes}`;
+function shape(s: Scenario): string {
+  return `${s.stream} ${s.concurrency} ${s.bytes}`;
+}
 
 /** Median over the rounds of `f(row) − f(its A row)`, each pair measured in the same round. */
 function pairedDelta(s: Scenario, f: (x: Sample) => number): number {
