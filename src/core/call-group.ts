@@ -42,12 +42,7 @@ export async function routeCall(g: GroupCall): Promise<Response | RouterError> {
   const { call, group, runtime, signal, observe } = g;
   const config = runtime.config;
   const chain = group.chain ?? [group.name];
-  const r: Route = {
-    g,
-    attempts: 0,
-    budget: group.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    size: g.size,
-  };
+  const r: Route = { g, attempts: 0, budget: group.maxAttempts ?? DEFAULT_MAX_ATTEMPTS };
   // A group of one has nothing to order: its requests need no key.
   const ordered = (name: string) => {
     const grp = config.groups.get(name)!;

@@ -1,5 +1,4 @@
 import type { RoutedCall } from "../attempt";
-import { estimateRequest } from "../attempt/estimate";
 import { isRouterError, routerError, type RouterError } from "../ir/error";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
@@ -7,7 +6,7 @@ import { RequestMedia } from "../upstream/media/request-media";
 import { CLIENT_KEYS } from "../wire";
 import { jsonResponse } from "../wire/respond";
 import { credentials } from "../auth";
-import { Teams, type Principal } from "../teams";
+import { roughInputTokens, Teams, type Principal } from "../teams";
 import { parseJsonObject, readBody } from "./body";
 import { BodyBudget } from "./body-budget";
 import { health } from "./health";
@@ -225,13 +224,11 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
     media,
   };
   // Admission under the key's limits: after the group is known (a refused group costs nothing)
-  // and before anything goes upstream. Only a key with a tpm or a budget needs the request's size.
-  const key = caller.key;
-  const size = key?.tpm !== undefined || key?.budget ? await estimateRequest(call) : undefined;
+  // and before anything goes upstream. Only a key with a tpm or a budget asks the request's size.
   const ticket = await teams.admit(caller, {
     id: track.id,
     group: groupName,
-    estimate: () => size?.input ?? 0,
+    estimate: () => roughInputTokens(raw),
   });
   if (isRouterError(ticket)) return ticket;
   track.ticket = ticket;
@@ -243,7 +240,6 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
     signal: request.signal,
     log: deps.log,
     observe: track,
-    size,
     allows: (name) => caller.allows(name),
   });
 }

@@ -12,7 +12,6 @@ import type { GroupConfig, ModelConfig } from "../config/types";
 import type { Usage } from "../ir";
 import type { Logger } from "../log";
 import { readFailure, reportCooldown, reportHealth } from "./failures";
-import type { RequestSize } from "./context-fit";
 import type { Runtime } from "./runtime";
 
 /** What the request path reports as it happens, for the request log line and metrics. */
@@ -43,8 +42,6 @@ export interface GroupCall {
   signal: AbortSignal;
   log: Logger;
   observe?: CallObserver;
-  /** The request's size, when admission already estimated it (a key's tpm): not estimated twice. */
-  size?: RequestSize;
   /** The groups the client's key may use: a fallback group it may not use is passed over. */
   allows?: (group: string) => boolean;
 }
