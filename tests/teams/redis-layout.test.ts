@@ -110,6 +110,11 @@ describe.skipIf(missingRedis() !== undefined)("RedisStore's keys in redis-server
     const day = 86_400_000;
     expect(await ttl(`ledger:${DAY.id}`)).toBeWithin(3 * day - 10_000, 3 * day + 1);
     expect(await ttl("ledger:total")).toBe(-1);
+    // Each settlement batch leaves a marker for an hour: sent again, it is not applied twice.
+    const markers = (await admin.send("KEYS", [`llm-router:{${key}}:done:*`])) as string[];
+    expect(markers.length).toBeGreaterThan(0);
+    for (const marker of markers)
+      expect(await admin.send("PTTL", [marker])).toBeWithin(3_590_000, 3_600_001);
   });
 
   test("a server that lost its scripts gets them again without a failed admission", async () => {

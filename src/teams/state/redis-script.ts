@@ -94,14 +94,17 @@ return { 0 }
 /**
  * All the settlements of one key in a batch, summed by the caller: one call per key instead of
  * one per request keeps Redis's work per request small under load.
- * KEYS: tpm hash, in-flight zset, then one ledger hash per spend period.
+ * KEYS: tpm hash, in-flight zset, the batch's done marker, then one ledger hash per spend period.
  * ARGV: the number of tpm corrections, then (slot, tokens) pairs; the number of ids to free, then
  * the ids; then per ledger hash its TTL ms (0: none), its number of fields, and (field, increment)
  * pairs, the `usd` ones fractional.
  * A correction only lands in a slot the admission created and no later admission dropped as too
  * old: a slot that left the window stays gone, and an expired window is not revived without TTL.
+ * A batch whose reply was lost is sent again under the same id, though Redis may have run it: the
+ * marker makes the second run a no-op (returns 1). Its hour outlasts any wait for a reconnection.
  */
 export const SETTLE_LUA = `
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', 3600000) then return 1 end
 local i = 1
 local function take()
   i = i + 1
@@ -117,7 +120,7 @@ for first = i, i + ids - 1, 500 do
   redis.call('ZREM', KEYS[2], unpack(ARGV, first, math.min(first + 499, i + ids - 1)))
 end
 i = i + ids
-for k = 3, #KEYS do
+for k = 4, #KEYS do
   local ttl = tonumber(take())
   for _ = 1, tonumber(take()) do
     local field, by = take(), take()
@@ -188,8 +191,8 @@ export function admitArgs(req: AdmitRequest): string[] {
   ];
 }
 
-/** EVALSHA's arguments after the SHA for SETTLE_LUA: one key's settlements, summed. */
-export function settleArgs(key: string, settlements: Settlement[]): string[] {
+/** EVALSHA's arguments after the SHA for SETTLE_LUA: one key's batch `batch` of settlements, summed. */
+export function settleArgs(key: string, batch: string, settlements: Settlement[]): string[] {
   const corrections = new Map<number, number>();
   const ids: string[] = [];
   const ledgers = new Map<string, { ttl: number; fields: Map<string, number> }>();
@@ -221,6 +224,7 @@ export function settleArgs(key: string, settlements: Settlement[]): string[] {
   const keys = [
     `${k}:tpm`,
     `${k}:inflight`,
+    `${k}:done:${batch}`,
     ...[...ledgers.keys()].map((id) => ledgerKey(key, id)),
   ];
   const args = [String(keys.length), ...keys, String(corrections.size)];

@@ -7,6 +7,7 @@
  */
 import { RedisClient } from "bun";
 import type { AdmitRequest, LedgerEntry, Settlement, StateStore, Verdict } from "../types";
+import { SettlementQueue } from "./redis-queue";
 import {
   ADMIT_LUA,
   admitArgs,
@@ -41,12 +42,6 @@ const WARN_EVERY_MS = 60_000;
 const MAX_QUEUED = 10_000;
 const VERDICTS = [undefined, "rpm", "tpm", "max_parallel", "budget"] as const;
 
-interface Queued {
-  s: Settlement;
-  /** Its spend is in `local` already (it was settled, or failed to reach Redis, during an outage). */
-  local: boolean;
-}
-
 export class RedisStore implements StateStore {
   private readonly client: RedisClient;
   /** `connecting` only until the first connection: admissions wait for it within their timeout. */
@@ -57,9 +52,7 @@ export class RedisStore implements StateStore {
   /** An outage was announced, so its end is announced too (a brief blip stays quiet). */
   private announced = false;
   private droppedWarned = false;
-  /** Settlements not sent yet, per key: keys are independent, only a key's own order matters. */
-  private pending = new Map<string, Queued[]>();
-  private pendingCount = 0;
+  private readonly queue = new SettlementQueue(MAX_QUEUED, () => this.dropped());
   private readonly sending = new Set<Promise<void>>();
   /**
    * Settlements queued behind one already on its way go out together at the end of the event
@@ -108,23 +101,19 @@ export class RedisStore implements StateStore {
   }
 
   settle(s: Settlement): void {
-    const idle = this.pendingCount === 0;
+    const idle = this.queue.size === 0;
     if (this.localIds.delete(s.id)) {
       this.opts.local.settle(s);
       // Redis never counted it; still, a timed-out script may have taken a slot, and the spend is real.
       if (!s.spend && !s.parallel) return;
       s = { ...s, reserved: 0, tokens: 0 };
-      this.enqueue({ s, local: true });
+      this.queue.push({ s, local: true });
     } else if (s.spend || s.parallel || s.tokens !== s.reserved) {
       const down = this.state === "down";
       if (down) this.settleSpendLocally(s);
-      this.enqueue({ s, local: down });
+      this.queue.push({ s, local: down });
     }
-    if (this.state !== "up" || this.pendingCount === 0) return;
-    // Nothing else waiting: it leaves now, before the client has the answer it settles (another
-    // replica's next admission of the key must see it). More in the same turn go out together.
-    if (idle) void this.send(s.key);
-    else if (!this.batchTimer) this.batchTimer = setImmediate(() => this.send());
+    this.sendSoon(s.key, idle);
   }
 
   async ledger(key: string, periodIds: string[]): Promise<Map<string, LedgerEntry[]>> {
@@ -164,69 +153,53 @@ export class RedisStore implements StateStore {
     return verdict;
   }
 
+  private sendSoon(key: string, idle: boolean): void {
+    if (this.state !== "up" || this.queue.size === 0) return;
+    // Nothing else waiting: it leaves now, before the client has the answer it settles (another
+    // replica's next admission of the key must see it). More in the same turn go out together.
+    if (idle) void this.send(key);
+    else if (!this.batchTimer) this.batchTimer = setImmediate(() => this.send());
+  }
+
   /**
-   * Sends the settlements queued for `key`, or for every key, now: one script call per key, all
-   * in one pipelined write. Resolves once Redis answered.
+   * Sends the settlements queued for `key`, or for every key, now: one script call per key and
+   * batch, all in one pipelined write. Resolves once Redis answered.
    */
   private send(key?: string): Promise<void> {
     if (key === undefined) {
       clearImmediate(this.batchTimer);
       this.batchTimer = undefined;
     }
-    if (this.pendingCount === 0 || this.state !== "up") return Promise.resolve();
-    const one = key === undefined ? undefined : this.pending.get(key);
-    if (key !== undefined && !one) return Promise.resolve();
-    const groups = one ? [one] : [...this.pending.values()];
-    if (one) this.pending.delete(key!);
-    else this.pending = new Map();
-    for (const group of groups) this.pendingCount -= group.length;
-    const sent = groups.map((group) => {
-      const settlements = group.map((q) => q.s);
-      return SETTLE.run(this.client, settleArgs(settlements[0]!.key, settlements));
+    if (this.queue.size === 0 || this.state !== "up") return Promise.resolve();
+    const calls = this.queue.take(key);
+    if (calls.length === 0) return Promise.resolve();
+    const sent = calls.map((call) => {
+      const settlements = call.map((q) => q.s);
+      return SETTLE.run(this.client, settleArgs(settlements[0]!.key, call[0]!.batch!, settlements));
     });
     const done = Promise.allSettled(sent).then((results) => {
-      const failed = groups.filter((_, i) => results[i]!.status === "rejected");
+      const failed = calls.filter((_, i) => results[i]!.status === "rejected");
       if (failed.length === 0) return;
       const err = (results.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
       // A server-side refusal would fail again; a lost connection may not have applied them, so
-      // they are sent again (a spend may count twice if the reply, not the command, was lost).
+      // they are sent again, under their batch's id (applied once if the reply, not the command, was lost).
       if ((err as { code?: string }).code === "ERR_REDIS_SERVER_ERROR") {
         this.opts.log("warn", "state store refused settlements", { error: String(err) });
         return;
       }
       this.markDown(err);
-      for (const group of failed) {
-        for (const q of group) if (!q.local) this.settleSpendLocally(q.s);
-        const retry = group.map((q) => ({ s: q.s, local: true }));
-        const k = group[0]!.s.key;
-        this.pending.set(k, [...retry, ...(this.pending.get(k) ?? [])]);
-        this.pendingCount += retry.length;
+      for (const q of failed.flat()) {
+        if (!q.local) this.settleSpendLocally(q.s);
+        q.local = true;
       }
-      this.trimQueue();
+      this.queue.putBack(failed);
     });
     // close() waits for every batch on its way, not only the last.
     this.sending.add(done);
     return done.finally(() => this.sending.delete(done));
   }
 
-  private enqueue(q: Queued): void {
-    const same = this.pending.get(q.s.key);
-    if (same) same.push(q);
-    else this.pending.set(q.s.key, [q]);
-    this.pendingCount++;
-    this.trimQueue();
-  }
-
-  /** Over the bound, the oldest go: the key queued first holds them. */
-  private trimQueue(): void {
-    if (this.pendingCount <= MAX_QUEUED) return;
-    for (const [key, group] of this.pending) {
-      const drop = Math.min(group.length, this.pendingCount - MAX_QUEUED);
-      group.splice(0, drop);
-      this.pendingCount -= drop;
-      if (group.length === 0) this.pending.delete(key);
-      if (this.pendingCount <= MAX_QUEUED) break;
-    }
+  private dropped(): void {
     if (this.droppedWarned) return;
     this.droppedWarned = true;
     this.opts.log("warn", "state store unreachable; dropping the oldest queued settlements", {
