@@ -4,8 +4,8 @@
  * script so that its tpm correction only lands in a slot that still exists. Every key a script
  * touches shares its key's `{<key>}` hash tag, so both work on Redis Cluster too.
  */
-import type { RedisClient } from "bun";
-import type { AdmitRequest, LedgerEntry, Settlement } from "../types";
+import { RedisClient } from "bun";
+import type { AdmitRequest, Settlement } from "../types";
 import { TOKEN_KINDS } from "../types";
 
 /**
@@ -161,6 +161,18 @@ export class LuaScript {
   }
 }
 
+/**
+ * A connection that fails at once instead of waiting: reconnecting is its owner's job (Bun's own
+ * gives up after maxRetries), and an offline queue would hold commands without bound.
+ */
+export function newClient(url: string, connectionTimeout: number): RedisClient {
+  return new RedisClient(url, {
+    autoReconnect: false,
+    enableOfflineQueue: false,
+    connectionTimeout,
+  });
+}
+
 const PREFIX = "llm-router:";
 const DAY_MS = 86_400_000;
 
@@ -235,33 +247,6 @@ export function settleArgs(key: string, batch: string, settlements: Settlement[]
     for (const [field, n] of fields) args.push(field, String(n));
   }
   return args;
-}
-
-/** A ledger hash (fields `usd` and `<group>\t<model>\t<field>`) as entries per group and model. */
-export function parseLedger(hash: Record<string, string>): LedgerEntry[] {
-  const entries = new Map<string, LedgerEntry>();
-  for (const field in hash) {
-    const last = field.lastIndexOf("\t");
-    const first = field.indexOf("\t");
-    if (first < 0 || first === last) continue;
-    const at = field.slice(0, last);
-    let entry = entries.get(at);
-    if (!entry) {
-      entry = {
-        group: field.slice(0, first),
-        model: field.slice(first + 1, last),
-        requests: 0,
-        usd: 0,
-        tokens: { input: 0, output: 0, cache_read: 0, cache_write: 0, reasoning: 0 },
-      };
-      entries.set(at, entry);
-    }
-    const name = field.slice(last + 1);
-    const value = Number(hash[field]);
-    if (name === "requests" || name === "usd") entry[name] = value;
-    else if (name in entry.tokens) entry.tokens[name as keyof LedgerEntry["tokens"]] = value;
-  }
-  return [...entries.values()];
 }
 
 /** `promise`, or a rejection once `ms` have passed without its answer. */

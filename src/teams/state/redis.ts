@@ -5,15 +5,16 @@
  * timeout: the store then answers from its local store (`failure: "open"`) or refuses
  * (`"closed"`), tries Redis again in the background, and goes back to it once it answers.
  */
-import { RedisClient } from "bun";
+import type { RedisClient } from "bun";
+import { routerError } from "../../ir/error";
 import type { AdmitRequest, LedgerEntry, Settlement, StateStore, Verdict } from "../types";
+import { LedgerReader } from "./redis-ledger";
 import { SettlementQueue } from "./redis-queue";
 import {
   ADMIT_LUA,
   admitArgs,
-  ledgerKey,
   LuaScript,
-  parseLedger,
+  newClient,
   SETTLE_LUA,
   settleArgs,
   withTimeout,
@@ -62,15 +63,12 @@ export class RedisStore implements StateStore {
   private batchTimer: ReturnType<typeof setImmediate> | undefined;
   /** Requests `local` admitted during an outage: their settlement belongs to `local`. */
   private readonly localIds = new Set<string>();
+  private readonly ledgers: LedgerReader;
 
   constructor(private readonly opts: RedisStoreOptions) {
-    this.client = new RedisClient(opts.url, {
-      // Reconnection is the probe's job: Bun's own gives up after maxRetries, and its offline
-      // queue would hold commands without bound; without it a command fails at once.
-      autoReconnect: false,
-      enableOfflineQueue: false,
-      connectionTimeout: SLOW_TIMEOUT_MS,
-    });
+    // Reconnection is the probe's job.
+    this.client = newClient(opts.url, SLOW_TIMEOUT_MS);
+    this.ledgers = new LedgerReader(opts.url, SLOW_TIMEOUT_MS);
     this.client.onclose = (err) => this.markDown(err);
     this.opening = this.open();
   }
@@ -116,19 +114,20 @@ export class RedisStore implements StateStore {
     this.sendSoon(s.key, idle);
   }
 
+  /**
+   * Read on a connection of its own, after the key's settlements on their way (so it holds them).
+   * Its failure says nothing of admissions, which keep their state; the report is refused rather
+   * than answered from this replica's partial counts.
+   */
   async ledger(key: string, periodIds: string[]): Promise<Map<string, LedgerEntry[]>> {
     if (this.state === "connecting") await this.opening;
     if (this.state !== "up") return this.opts.local.ledger(key, periodIds);
-    void this.send(key);
+    const written = Promise.allSettled([this.send(key), ...this.sending]);
     try {
-      const reads = periodIds.map((id) => this.client.send("HGETALL", [ledgerKey(key, id)]));
-      const hashes = await withTimeout(Promise.all(reads), SLOW_TIMEOUT_MS);
-      const out = new Map<string, LedgerEntry[]>();
-      periodIds.forEach((id, i) => out.set(id, parseLedger(hashes[i] as Record<string, string>)));
-      return out;
+      return await this.ledgers.read(key, periodIds, written);
     } catch (err) {
-      this.markDown(err);
-      return this.opts.local.ledger(key, periodIds);
+      const msg = "the key state store did not answer in time; usage is unavailable";
+      throw routerError("overloaded", msg, { cause: err });
     }
   }
 
@@ -143,6 +142,7 @@ export class RedisStore implements StateStore {
     clearTimeout(this.probeTimer);
     clearImmediate(this.batchTimer);
     this.client.close();
+    this.ledgers.close();
     await this.opts.local.close();
   }
 
