@@ -54,6 +54,33 @@ describe.skipIf(missingRedis() !== undefined)("RedisStore when Redis stalls", ()
     return { redis, sink, store, admin, proxy };
   }
 
+  const refusing: StateStore = {
+    ...recordingStore().store,
+    admit: () => ({ ok: false, limit: "max_parallel", retryAfterMs: 1000 }),
+  };
+
+  for (const [failure, local] of [
+    ["closed", recordingStore().store],
+    ["open", refusing],
+  ] as const) {
+    test(`${failure}${failure === "open" ? " (local store refusing)" : ""}: an admission given up on frees the lease its late script took, and keeps its tpm reservation`, async () => {
+      const { sink, store, admin } = await setUp(failure, local);
+      const key = `k-${failure}`;
+      await admin.send("CLIENT", ["PAUSE", "300", "ALL"]);
+      const late = { key, id: "late", now: T0, tpm: 1_000, tokens: 100, maxParallel: 1 };
+      expect((await store.admit(late)).ok).toBe(false);
+      await sink.waitFor(back);
+      // The script ran once the pause ended and took the only slot; the store gave it back.
+      expect(await store.admit({ key, id: "next", now: T0, tokens: 0, maxParallel: 1 })).toEqual({
+        ok: true,
+      });
+      // No negative correction: had the script never run, it would have lowered others' reservations.
+      expect(await admin.send("HGETALL", [`llm-router:{${key}}:tpm`])).toEqual({
+        [String(T0 / 1000)]: "100",
+      });
+    });
+  }
+
   test("a settlement batch sent again after its connection was dropped is applied once", async () => {
     const recording = recordingStore();
     let gaveUp!: () => void;

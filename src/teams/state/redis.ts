@@ -88,7 +88,9 @@ export class RedisStore implements StateStore {
     } catch (err) {
       // The script may still run later and count in Redis: an over-count within one outage.
       this.markDown(err);
-      return this.fallback(req);
+      const verdict = await this.fallback(req);
+      if (!verdict.ok && req.maxParallel !== undefined) this.abandon(req, reply);
+      return verdict;
     }
     const limit = VERDICTS[answer[0]!];
     if (limit === undefined) return { ok: true };
@@ -151,6 +153,22 @@ export class RedisStore implements StateStore {
     const verdict = await this.opts.local.admit(req);
     if (verdict.ok) this.localIds.add(req.id);
     return verdict;
+  }
+
+  /**
+   * An admission given up on may still run in Redis and take a max_parallel lease for an hour that
+   * no settlement frees (its request was refused): if its answer says admitted, or never comes,
+   * the slot is released. Only the slot: a tpm correction for a script that never ran would
+   * lower other requests' reservations.
+   */
+  private abandon(req: AdmitRequest, reply: Promise<unknown>): void {
+    const release = () => {
+      const s = { key: req.key, id: req.id, admittedAt: req.now, reserved: 0, tokens: 0 };
+      const idle = this.queue.size === 0;
+      this.queue.push({ s: { ...s, parallel: true }, local: true });
+      this.sendSoon(req.key, idle);
+    };
+    reply.then((answer) => (answer as number[])[0] === 0 && release(), release);
   }
 
   private sendSoon(key: string, idle: boolean): void {
