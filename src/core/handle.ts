@@ -67,10 +67,16 @@ export function createHandler(deps: CoreDeps): Handler {
       deps.log.info("unauthorized request", { path: url.pathname, error: caller.message });
       return wire.encodeError(caller);
     }
-    if (route.kind === "usage")
-      return jsonResponse(await teams.usageReport(caller), 200, {
-        "cache-control": "no-store",
+    if (route.kind === "usage") {
+      // A store that cannot vouch for its numbers refuses (503) rather than report wrong ones.
+      const report = await teams.usageReport(caller).catch((err: unknown) => {
+        if (!isRouterError(err)) throw err;
+        deps.log.warn("usage report unavailable", { error: err.message });
+        return err;
       });
+      if (isRouterError(report)) return wire.encodeError(report);
+      return jsonResponse(report, 200, { "cache-control": "no-store" });
+    }
     const track = new Tracker(deps.log, deps.metrics, route.format.id);
     track.key = caller.name;
     try {

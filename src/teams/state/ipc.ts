@@ -5,8 +5,11 @@
  * connection a 1/N share.
  *
  * The supervisor failing to answer is treated as Redis failing: after `timeoutMs`, `open` answers
- * from the worker's own store (counting locally) and `closed` refuses with "unavailable".
+ * from the worker's own store (counting locally) and `closed` refuses with "unavailable". A ledger
+ * question (a usage report) has longer to answer, and no answer refuses the report: the worker's
+ * own counts are a fraction of the spend at most.
  */
+import { routerError } from "../../ir/error";
 import type { Logger } from "../../log";
 import type { AdmitRequest, LedgerEntry, Settlement, StateStore, Verdict } from "../types";
 import {
@@ -21,6 +24,11 @@ import {
 
 /** At most one warning per this long while the supervisor does not answer. */
 const WARN_EVERY_MS = 60_000;
+/**
+ * A report of many keys asks the supervisor once per key, all at once: far more than an
+ * admission's timeout allows, and no request waits on it.
+ */
+const LEDGER_TIMEOUT_MS = 2_000;
 /**
  * Admissions given up on, kept so a verdict that comes late can release what it counted. Bounded:
  * a supervisor that never answers must not grow a worker's memory.
@@ -38,6 +46,8 @@ export interface IpcStoreOptions {
   local: StateStore;
   log: Pick<Logger, "warn">;
   now?: () => number;
+  /** How long a ledger question may wait (LEDGER_TIMEOUT_MS unless given). */
+  ledgerTimeoutMs?: number;
 }
 
 type Waiter =
@@ -90,16 +100,16 @@ export class IpcStore implements StateStore {
 
   async ledger(key: string, periodIds: string[]): Promise<Map<string, LedgerEntry[]>> {
     const n = ++this.seq;
+    const wait = this.opts.ledgerTimeoutMs ?? LEDGER_TIMEOUT_MS;
     const answer = await new Promise<Map<string, LedgerEntry[]> | undefined>((done) => {
-      const timer = setTimeout(() => this.take(n) && done(undefined), this.opts.timeoutMs);
+      const timer = setTimeout(() => this.take(n) && done(undefined), wait);
       this.waiting.set(n, { kind: "ledger", done, timer });
       if (!this.trySend(ledgerQuestion(n, key, periodIds))) this.take(n) && done(undefined);
     });
     if (answer) return answer;
-    this.warn(
-      "the supervisor did not answer a ledger question; answering from this worker's own counts",
-    );
-    return this.opts.local.ledger(key, periodIds);
+    this.warn("the supervisor did not answer a ledger question; refusing the usage report", wait);
+    const msg = "the key state store did not answer in time; usage is unavailable";
+    throw routerError("overloaded", msg, { status: 503 });
   }
 
   /** Wire to `process.on("message")`. */
@@ -160,11 +170,11 @@ export class IpcStore implements StateStore {
     }
   }
 
-  private warn(msg: string): void {
+  private warn(msg: string, timeoutMs = this.opts.timeoutMs): void {
     const now = this.now();
     if (now - this.warnedAt < WARN_EVERY_MS) return;
     this.warnedAt = now;
-    this.opts.log.warn(msg, { timeout_ms: this.opts.timeoutMs });
+    this.opts.log.warn(msg, { timeout_ms: timeoutMs });
   }
 }
 

@@ -129,7 +129,7 @@ export class RedisStore implements StateStore {
       return await this.ledgers.read(key, periodIds, written);
     } catch (err) {
       const msg = "the key state store did not answer in time; usage is unavailable";
-      throw routerError("overloaded", msg, { cause: err });
+      throw routerError("overloaded", msg, { status: 503, cause: err });
     }
   }
 
