@@ -101,10 +101,12 @@ return { 0 }
  * A correction only lands in a slot the admission created and no later admission dropped as too
  * old: a slot that left the window stays gone, and an expired window is not revived without TTL.
  * A batch whose reply was lost is sent again under the same id, though Redis may have run it: the
- * marker makes the second run a no-op (returns 1). Its hour outlasts any wait for a reconnection.
+ * marker makes the second run a no-op (returns 1). A retry follows the first run within the same
+ * reconnection (Redis answers again, the store resends), so ten minutes is ample, and at a
+ * thousand batches a second the markers hold some 600,000 small keys, not millions.
  */
 export const SETTLE_LUA = `
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', 3600000) then return 1 end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', 600000) then return 1 end
 local i = 1
 local function take()
   i = i + 1
