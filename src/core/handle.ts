@@ -70,9 +70,10 @@ export function createHandler(deps: CoreDeps): Handler {
     if (route.kind === "usage") {
       // A store that cannot vouch for its numbers refuses (503) rather than report wrong ones.
       const report = await teams.usageReport(caller).catch((err: unknown) => {
-        if (!isRouterError(err)) throw err;
-        deps.log.warn("usage report unavailable", { error: err.message });
-        return err;
+        deps.log.warn("usage report unavailable", {
+          error: String((err as Error)?.message ?? err),
+        });
+        return isRouterError(err) ? err : routerError("internal", "usage report unavailable");
       });
       if (isRouterError(report)) return wire.encodeError(report);
       return jsonResponse(report, 200, { "cache-control": "no-store" });
