@@ -47,7 +47,15 @@ function catalog(group: string) {
   };
 }
 
-function config(d: Drive, sandbox: CodexSandbox, catalogPath: string): string {
+export interface CodexOptions {
+  /**
+   * The provider's `request_max_retries` and `stream_max_retries`: 0 (see below) unless a test
+   * is about Codex's own retrying.
+   */
+  retries?: number;
+}
+
+function config(d: Drive, sandbox: CodexSandbox, catalogPath: string, opts: CodexOptions): string {
   return `model = ${str(d.group)}
 model_provider = "llm-router"
 model_catalog_json = ${str(catalogPath)}
@@ -76,13 +84,16 @@ base_url = ${str(`${d.base}/v1`)}
 env_key = ${str(KEY_VAR)}
 wire_api = "responses"
 # A retried request or stream would hide a failed conversion behind a second attempt.
-request_max_retries = 0
-stream_max_retries = 0
+request_max_retries = ${opts.retries ?? 0}
+stream_max_retries = ${opts.retries ?? 0}
 `;
 }
 
 /** `codex exec` in the given sandbox: read-only to read a file, workspace-write to patch one. */
-export function codex(sandbox: CodexSandbox): (d: Drive) => Promise<Invocation> {
+export function codex(
+  sandbox: CodexSandbox,
+  opts: CodexOptions = {},
+): (d: Drive) => Promise<Invocation> {
   return async (d) => {
     const codexHome = join(d.scratch.home, ".codex");
     // Codex refuses to put its helper binaries (the sandbox launcher, apply_patch) in a CODEX_HOME
@@ -92,7 +103,7 @@ export function codex(sandbox: CodexSandbox): (d: Drive) => Promise<Invocation> 
     await mkdir(tmp, { recursive: true });
     const catalogPath = join(codexHome, "model-catalog.json");
     await writeFile(catalogPath, JSON.stringify(catalog(d.group), null, 2));
-    await writeFile(join(codexHome, "config.toml"), config(d, sandbox, catalogPath));
+    await writeFile(join(codexHome, "config.toml"), config(d, sandbox, catalogPath, opts));
     const env = {
       ...LOOPBACK_ONLY,
       PATH: basePath(),

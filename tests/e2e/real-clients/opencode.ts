@@ -8,7 +8,16 @@ import { basePath, LOOPBACK_ONLY, OPENCODE_BIN, type Drive, type Invocation } fr
  * home, and no fetch of the models.dev catalog, update check or plugin install.
  */
 
-export async function opencode(d: Drive): Promise<Invocation> {
+export interface OpencodeOptions {
+  /**
+   * Where the provider's key is given: OPENAI_API_KEY in the environment (the default), or
+   * `apiKey` in the provider's options in the config, as a shared gateway key usually is.
+   */
+  keyIn?: "env" | "config";
+}
+
+export async function opencode(d: Drive, opts: OpencodeOptions = {}): Promise<Invocation> {
+  const keyIn = opts.keyIn ?? "env";
   const xdg = {
     XDG_CONFIG_HOME: join(d.scratch.home, ".config"),
     XDG_DATA_HOME: join(d.scratch.home, ".local", "share"),
@@ -33,7 +42,7 @@ export async function opencode(d: Drive): Promise<Invocation> {
     small_model: model,
     provider: {
       openai: {
-        options: { baseURL: `${d.base}/v1` },
+        options: { baseURL: `${d.base}/v1`, ...(keyIn === "config" ? { apiKey: d.token } : {}) },
         // the catalog lookup is off, so the group is declared as a model of the provider
         models: { [d.group]: { name: d.group } },
       },
@@ -47,7 +56,7 @@ export async function opencode(d: Drive): Promise<Invocation> {
     PATH: basePath(),
     HOME: d.scratch.home,
     TMPDIR: d.scratch.root,
-    OPENAI_API_KEY: d.token,
+    ...(keyIn === "env" ? { OPENAI_API_KEY: d.token } : {}),
     OPENCODE_CONFIG: configPath,
     // models.dev is fetched at startup otherwise; the bundled snapshot plus the config suffice
     OPENCODE_DISABLE_MODELS_FETCH: "1",
