@@ -100,6 +100,9 @@ export function createHandler(deps: CoreDeps): Handler {
         error: out.message,
       });
       const res = wire.encodeError(out);
+      // A spent budget stays spent until its period ends: the OpenAI and Anthropic SDKs (and
+      // Claude Code) read this header and do not retry, where Retry-After alone may not stop them.
+      if (out.subtype === "budget_exceeded") res.headers.set("x-should-retry", "false");
       // A body that never finished arriving, or was never read, leaves the connection unusable: close it.
       if (out.closeConnection) res.headers.set("connection", "close");
       return track.answered(res, out.message);

@@ -149,7 +149,7 @@ describe("a spent budget stops the agents before any upstream call", () => {
   );
 
   test(
-    "Claude Code on a total budget (no Retry-After): retried CLAUDE_CODE_MAX_RETRIES times",
+    "Claude Code on a total budget (no Retry-After): x-should-retry stops it after one call",
     async () => {
       const out = await rig.drive(withEnv(claudeCode, { CLAUDE_CODE_MAX_RETRIES: "2" }), {
         key: "spent-total",
@@ -157,12 +157,13 @@ describe("a spent budget stops the agents before any upstream call", () => {
         prompt: SAY,
         timeoutMs: REFUSED_MS,
       });
-      // Without a Retry-After its backoff (0.5 s, 1 s, … with jitter) applies; then it prints:
+      // Retries allowed, and no Retry-After to wait for: before the router sent
+      // `x-should-retry: false` it made all 3 calls, 0.5 s and 1 s apart. Now one, then it prints:
       // API Error: Request rejected (429) · key "spent-total" has spent its total budget of
       // $0.01; it does not reset
       expect(out).toMatchObject({
         exit: 1,
-        calls: Array(3).fill("429 POST /v1/messages claude-main x-api-key spent-total"),
+        calls: ["429 POST /v1/messages claude-main x-api-key spent-total"],
         upstream: [],
         stdout: expect.stringContaining('key "spent-total" has spent its total budget of $0.01'),
       });

@@ -260,6 +260,7 @@ describe("limits answer in the client's own format", () => {
     const oa = await failure<OaError>(chat(SECRET.budget, "priced-openai"));
     expect(oa).toBeInstanceOf(OpenAI.RateLimitError);
     expect(oa.code).toBe("insufficient_quota");
+    expect(oa.headers?.get("x-should-retry")).toBe("false");
     expect(oa.message).toContain('key "budget" has spent its budget of $0.02 for the day');
     expect(oa.message).toMatch(/resets at \d{4}-\d\d-\d\dT00:00:00/);
     const an = await failure<AnError>(message(SECRET.budget, "priced-anthropic"));
