@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BinaryProcess, waitFor } from "../process/binary";
+import { startRouterProcess } from "./router-process";
 import {
   affinityConfig,
   converse,
@@ -23,7 +24,6 @@ import {
  * deployments' own records show.
  */
 
-const MAIN = join(import.meta.dir, "../../src/main.ts");
 const CONVERSATIONS = 100;
 const TURNS = 6;
 
@@ -36,30 +36,8 @@ let dir: string;
 let deployments: Deployment[];
 const replicas: Replica[] = [];
 
-async function startReplica(config: string): Promise<Replica> {
-  const proc = new BinaryProcess(
-    Bun.spawn(
-      [process.execPath, MAIN, "-c", config, "-i", "127.0.0.1", "-p", "0", "--log-level", "info"],
-      {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LLM_ROUTER_TOKEN: TOKEN },
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    ),
-  );
-  const line = await waitFor(
-    "the listening line",
-    () => (proc.code !== null ? `exited with ${proc.code}` : proc.stdout.lines()[0]),
-    20_000,
-  ).catch((e) => `${(e as Error).message}`);
-  const origin = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(line)?.[1];
-  if (!origin) {
-    proc.signal("SIGKILL");
-    throw new Error(`router did not start: ${line}\nstderr: ${proc.stderr.text}`);
-  }
-  return { proc, origin };
+function startReplica(config: string): Promise<Replica> {
+  return startRouterProcess(config, dir, { token: TOKEN });
 }
 
 /** The request lines a replica logged for the group so far. */

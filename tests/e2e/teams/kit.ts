@@ -3,66 +3,15 @@
  * --workers supervisor, a restart that must keep spend. Each is `bun src/main.ts` with a config
  * file, on a free loopback port, stopped by the test that started it.
  */
-import { join } from "node:path";
-import { BinaryProcess, waitFor } from "../../process/binary";
+import { startRouterProcess } from "../router-process";
 
-const MAIN = join(import.meta.dir, "../../../src/main.ts");
 export const ADMIN = "router-admin-token-0123456789";
 
-export interface RouterProcess {
-  proc: BinaryProcess;
-  origin: string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number>;
-}
+export type { RouterProcess } from "../router-process";
 
-export async function startRouter(
-  config: string,
-  dir: string,
-  extraArgs: string[] = [],
-): Promise<RouterProcess> {
-  const proc = new BinaryProcess(
-    Bun.spawn(
-      [
-        process.execPath,
-        MAIN,
-        "-c",
-        config,
-        "-i",
-        "127.0.0.1",
-        "-p",
-        "0",
-        "-l",
-        "info",
-        ...extraArgs,
-      ],
-      {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LLM_ROUTER_TOKEN: ADMIN },
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    ),
-  );
-  const line = await waitFor(
-    "the listening line",
-    () => (proc.code !== null ? `exited with ${proc.code}` : proc.stdout.lines()[0]),
-    20_000,
-  ).catch((e) => `${(e as Error).message}`);
-  const origin = /listening on (http:\/\/127\.0\.0\.1:\d+) /.exec(line)?.[1];
-  if (!origin) {
-    proc.signal("SIGKILL");
-    throw new Error(`router did not start: ${line}\nstderr: ${proc.stderr.text}`);
-  }
-  return {
-    proc,
-    origin,
-    async stop() {
-      if (proc.code === null) proc.signal("SIGTERM");
-      return proc.exited;
-    },
-  };
+/** A router process with the admin token, logging at info. */
+export function startRouter(config: string, dir: string, extraArgs: string[] = []) {
+  return startRouterProcess(config, dir, { token: ADMIN, args: extraArgs });
 }
 
 /** One chat request as `key`, on a connection of its own (so --workers spreads them). */
