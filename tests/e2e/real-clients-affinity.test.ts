@@ -14,6 +14,7 @@ import {
 } from "./real-clients/cli";
 import { codex } from "./real-clients/codex";
 import { filesReader } from "./real-clients/script";
+import { startTap, type Tap } from "./real-clients/tap";
 
 /**
  * The real Claude Code and Codex, each in front of a group of two deployments of the same type
@@ -54,48 +55,9 @@ const CASES: Case[] = [
 
 const FILES = ["alpha.txt", "beta.txt", "gamma.txt"];
 
-interface Tapped {
-  path: string;
-  status: number;
-  model: string | null;
-  affinity: string | null;
-}
-
-/** Forwards everything to the router and keeps what each answer's headers said. */
-function startTap(target: string) {
-  const seen: Tapped[] = [];
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 120,
-    async fetch(req) {
-      const url = new URL(req.url);
-      const body =
-        req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-      const res = await fetch(`${target}${url.pathname}${url.search}`, {
-        method: req.method,
-        headers: req.headers,
-        body,
-      });
-      seen.push({
-        path: url.pathname,
-        status: res.status,
-        model: res.headers.get("x-llm-router-model"),
-        affinity: res.headers.get("x-llm-router-affinity"),
-      });
-      // fetch has already undone any content encoding; the length no longer applies either.
-      const headers = new Headers(res.headers);
-      headers.delete("content-encoding");
-      headers.delete("content-length");
-      return new Response(res.body, { status: res.status, headers });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, seen, stop: () => server.stop(true) };
-}
-
 const pairs: Record<string, [MockUpstream, MockUpstream]> = {};
 let router: InProcessRouter;
-let tap: ReturnType<typeof startTap>;
+let tap: Tap;
 
 function config(): string {
   const models = CASES.flatMap((c) =>
@@ -160,7 +122,7 @@ describe("a real CLI session stays on one deployment", () => {
             await c.prepare({ base: tap.url, token: TOKEN, group: c.group, prompt, scratch: s }),
             RUN_TIMEOUT_MS,
           );
-          const generations = tap.seen.filter((t) => t.model !== null);
+          const generations = tap.seen.filter((t) => t.served !== null);
           const cache = mocks.flatMap((m) => m.promptCache?.uses ?? []);
           const read = cache.reduce((n, u) => n + u.read, 0);
           const input = cache.reduce((n, u) => n + u.read + u.written + u.uncached, 0);
@@ -176,7 +138,7 @@ describe("a real CLI session stays on one deployment", () => {
               m.requests.filter((r) => r.rejected).map((r) => r.rejected!.message),
             ),
             requestsPerDeployment: mocks.map((m) => m.requests.length).sort((a, b) => a - b),
-            modelsNamed: [...new Set(generations.map((t) => t.model))].length,
+            modelsNamed: [...new Set(generations.map((t) => t.served))].length,
             affinitySources: [...new Set(generations.map((t) => t.affinity))],
             stdout: tail(run.stdout),
             stderr: tail(run.stderr),

@@ -1,6 +1,7 @@
 /**
  * A pass-through between a real CLI and the router that notes what the CLI does not show: how
- * each request presented its credential, which model it asked for, and the status it got.
+ * each request presented its credential, which model it asked for, the status it got and what
+ * the answer's headers said.
  */
 
 export interface Tapped {
@@ -13,6 +14,9 @@ export interface Tapped {
   auth: string[];
   /** the credentials themselves, in the same order */
   secrets: string[];
+  /** what the answer's headers said: the model_name that served it, and the session key's source */
+  served: string | null;
+  affinity: string | null;
 }
 
 export interface Tap {
@@ -50,6 +54,8 @@ export function startTap(target: string): Tap {
         status: res.status,
         auth: given.map((g) => g[0]),
         secrets: given.map((g) => g[1]),
+        served: res.headers.get("x-llm-router-model"),
+        affinity: res.headers.get("x-llm-router-affinity"),
       });
       // fetch has already undone any content encoding; the length no longer applies either.
       const headers = new Headers(res.headers);
