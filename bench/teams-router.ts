@@ -132,13 +132,16 @@ function cpuMs(pid: number): number {
 }
 
 /**
- * A key in steady use has a count in each of its window's 60 slots, and the admission script
- * reads the whole window: before each C row, every key's rpm and tpm windows get a small count
- * in each past second they lack (the Redis layout of the teams design), so C is measured as it
- * runs, not as it starts.
+ * A key in steady use has a count in each of its window's 60 slots: before each C row, every
+ * key's rpm and tpm windows get a small count in each past second they lack, added to the
+ * window's running sum (the layout of src/teams/state/redis-admit.ts), so C is measured as it runs.
  */
 const FILL_LUA = `for _, k in ipairs(KEYS) do
-  for s = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('HSETNX', k, s, ARGV[3]) end
+  local from = tonumber(redis.call('HGET', k, 'from'))
+  if not from then from = tonumber(ARGV[1]); redis.call('HSET', k, 'from', from, 'sum', 0) end
+  for s = math.max(tonumber(ARGV[1]), from), tonumber(ARGV[2]) do
+    if redis.call('HSETNX', k, s, ARGV[3]) == 1 then redis.call('HINCRBY', k, 'sum', ARGV[3]) end
+  end
   redis.call('EXPIRE', k, 120)
 end`;
 const windowKey = (i: number, kind: "rpm" | "tpm") => `llm-router:{team-${i}}:${kind}`;

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { RedisStore } from "../../src/teams/state/redis";
-import { ADMIT_LUA, LuaScript } from "../../src/teams/state/redis-script";
+import { ADMIT_LUA } from "../../src/teams/state/redis-admit";
+import { LuaScript } from "../../src/teams/state/redis-script";
 import type { AdmitRequest, PeriodWindow, Spend } from "../../src/teams/types";
 import {
   logSink,

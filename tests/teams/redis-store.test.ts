@@ -138,6 +138,97 @@ describe.skipIf(missing !== undefined)("RedisStore against redis-server", () => 
     expect(await admin.send("EXISTS", [`llm-router:{${idle}}:tpm`])).toBe(0);
   });
 
+  test("a full window: all 60 slots counted, refused at its near edge, freed slot by slot at its far edge", async () => {
+    const key = freshKey();
+    const limits = { rpm: 60, tpm: 600, tokens: 10 };
+    for (let s = 0; s < 60; s++)
+      expect(await admit(key, s * 1_000 + 500, limits)).toEqual({ ok: true });
+    const window = (kind: string) =>
+      admin.send("HMGET", [`llm-router:{${key}}:${kind}`, "sum", "from"]);
+    expect(await window("rpm")).toEqual(["60", String(T0 / 1000)]);
+    expect(await window("tpm")).toEqual(["600", String(T0 / 1000)]);
+    // The last millisecond of slot 59: slot 0 leaves in 1 ms.
+    expect(await admit(key, 59_999, limits)).toEqual({ ok: false, limit: "rpm", retryAfterMs: 1 });
+    // tpm alone: 450 tokens fit once slots 0 to 44 have left (a walk over several reads).
+    expect(await admit(key, 59_999, { tpm: 600, tokens: 450 })).toEqual({
+      ok: false,
+      limit: "tpm",
+      retryAfterMs: 44_001,
+    });
+    // Slot 60 begins: slot 0 has left, one request fits, and the next waits for slot 1.
+    expect(await admit(key, 60_000, limits)).toEqual({ ok: true });
+    expect(await admit(key, 60_000, limits)).toEqual({
+      ok: false,
+      limit: "rpm",
+      retryAfterMs: 1_000,
+    });
+    expect(await window("rpm")).toEqual(["60", String(T0 / 1000 + 1)]);
+    // Ten seconds on, ten slots have left at once: ten fit, not eleven.
+    let ok = 0;
+    for (let i = 0; i < 11; i++) if ((await admit(key, 70_000, limits)).ok) ok++;
+    expect(ok).toBe(10);
+    expect(await window("rpm")).toEqual(["60", String(T0 / 1000 + 11)]);
+    // A correction moves the sum with its slot while the slot is in the window.
+    store.settle({
+      key,
+      id: "x",
+      admittedAt: T0 + 70_000,
+      reserved: 10,
+      tokens: 110,
+      parallel: false,
+    });
+    store.settle({
+      key,
+      id: "y",
+      admittedAt: T0 + 5_000,
+      reserved: 10,
+      tokens: 110,
+      parallel: false,
+    });
+    await store.ledger(key, [DAY.id]); // sent after the settlements: they are written
+    expect(await window("tpm")).toEqual(["700", String(T0 / 1000 + 11)]);
+    // Far past every counted slot: the window starts empty again.
+    expect(await admit(key, 200_000, { ...limits, tokens: 5_000 })).toEqual({ ok: true });
+    expect(await window("tpm")).toEqual(["5000", String(T0 / 1000 + 141)]);
+    expect(await admin.send("HLEN", [`llm-router:{${key}}:tpm`])).toBe(3);
+  });
+
+  test("admits and refuses exactly as the in-process store over a long random run", async () => {
+    const key = freshKey();
+    const memory = new MemoryStore();
+    let seed = 17;
+    // A fixed sequence (xorshift), so a failure can be replayed.
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    let at = 0;
+    const admitted: { id: string; now: number; tokens: number }[] = [];
+    const verdicts = new Map<string, number>();
+    for (let i = 0; i < 1_500; i++) {
+      const step = random(100);
+      at += step < 90 ? random(400) : step < 98 ? random(5_000) : 30_000 + random(60_000);
+      if (random(4) === 0 && admitted.length > 0) {
+        const r = admitted.splice(random(admitted.length), 1)[0]!;
+        const s = { key, id: r.id, admittedAt: r.now, reserved: r.tokens, parallel: false };
+        const settlement = { ...s, tokens: random(3) === 0 ? 0 : random(400) };
+        memory.settle(settlement);
+        store.settle(settlement);
+        continue;
+      }
+      const req = { key, id: `r${i}`, now: T0 + at, rpm: 20, tpm: 5_000, tokens: random(500) };
+      const expected = memory.admit(req);
+      expect({ i, verdict: await store.admit(req) }).toEqual({ i, verdict: expected });
+      const outcome = expected.ok ? "ok" : expected.limit;
+      verdicts.set(outcome, (verdicts.get(outcome) ?? 0) + 1);
+      if (expected.ok) admitted.push({ id: req.id, now: req.now, tokens: req.tokens });
+    }
+    // The run met every case: admitted, and refused by each limit.
+    for (const outcome of ["ok", "rpm", "tpm"]) expect(verdicts.get(outcome)).toBeGreaterThan(50);
+  });
+
   test("max_parallel holds a slot per request until its settlement or its one-hour lease", async () => {
     const key = freshKey();
     const one = { key, now: T0, tokens: 0, maxParallel: 2 };

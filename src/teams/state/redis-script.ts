@@ -1,95 +1,11 @@
 /**
- * The Lua the Redis store runs. An admission is one script so that checking every limit and
- * counting happen atomically in one round trip, whichever replica sends it; a settlement is one
- * script so that its tpm correction only lands in a slot that still exists. Every key a script
+ * The Lua the Redis store runs (its admission is in redis-admit.ts). A settlement is one script
+ * so that its tpm correction only lands in a slot that still exists. Every key a script
  * touches shares its key's `{<key>}` hash tag, so both work on Redis Cluster too.
  */
 import { RedisClient } from "bun";
-import type { AdmitRequest, Settlement } from "../types";
+import type { Settlement } from "../types";
 import { TOKEN_KINDS } from "../types";
-
-/**
- * KEYS: rpm hash, tpm hash, in-flight zset, the budget period's ledger hash.
- * ARGV: now, id, rpm, tpm, tokens, max_parallel, budget usd ('' where the key has no such limit).
- * Returns {0} admitted, {1, slot} rpm, {2, slot} tpm, {3} max_parallel, {4} budget, where `slot`
- * is the oldest slot that must leave the window before the request fits (the caller turns it into
- * a wait, as it knows `now` exactly). Time is the caller's `now`, never Redis's clock, so replicas
- * and tests agree on slots.
- */
-export const ADMIT_LUA = `
-local now = tonumber(ARGV[1])
-local slot = math.floor(now / 1000)
-local oldest = slot - 59
-local rpm, tpm, tokens = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local parallel, budget = tonumber(ARGV[6]), tonumber(ARGV[7])
-
--- The slots of a window hash, and their sum; slots that left the window go.
-local function window(key)
-  local flat = redis.call('HGETALL', key)
-  local slots, sum, gone = {}, 0, {}
-  for i = 1, #flat, 2 do
-    local s, v = tonumber(flat[i]), tonumber(flat[i + 1])
-    if s < oldest then
-      gone[#gone + 1] = flat[i]
-    else
-      slots[#slots + 1] = { s, v }
-      sum = sum + v
-    end
-  end
-  if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
-  return slots, sum
-end
--- Only a refusal needs the slots in order (to say when the oldest leave), so only it sorts.
-local function oldestFirst(slots)
-  table.sort(slots, function(a, b) return a[1] < b[1] end)
-  return slots
-end
-
-if budget then
-  local spent = tonumber(redis.call('HGET', KEYS[4], 'usd') or '0')
-  if spent >= budget then return { 4 } end
-end
-if parallel then
-  -- Leases of replicas that died without settling run out here.
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
-  if redis.call('ZCARD', KEYS[3]) >= parallel then return { 3 } end
-end
-if rpm then
-  local slots, count = window(KEYS[1])
-  if count + 1 > rpm then
-    local excess = count + 1 - rpm
-    for _, sv in ipairs(oldestFirst(slots)) do
-      excess = excess - sv[2]
-      if excess <= 0 then return { 1, sv[1] } end
-    end
-    return { 1, slot }
-  end
-end
-if tpm then
-  local slots, sum = window(KEYS[2])
-  if sum > 0 and sum + tokens > tpm then
-    for _, sv in ipairs(oldestFirst(slots)) do
-      sum = sum - sv[2]
-      if sum <= 0 or sum + tokens <= tpm then return { 2, sv[1] } end
-    end
-    return { 2, slot }
-  end
-end
-
--- A window's TTL is set when a slot is created, so at most once a second per key: a hash
--- untouched for 120 s holds only slots that left the window long ago.
-if rpm and redis.call('HINCRBY', KEYS[1], slot, 1) == 1 then
-  redis.call('EXPIRE', KEYS[1], 120)
-end
-if tpm and redis.call('HINCRBY', KEYS[2], slot, tokens) == tokens then
-  redis.call('EXPIRE', KEYS[2], 120)
-end
-if parallel then
-  redis.call('ZADD', KEYS[3], now + 3600000, ARGV[2])
-  redis.call('PEXPIRE', KEYS[3], 3600000)
-end
-return { 0 }
-`;
 
 /**
  * All the settlements of one key in a batch, summed by the caller: one call per key instead of
@@ -100,6 +16,7 @@ return { 0 }
  * pairs, the `usd` ones fractional.
  * A correction only lands in a slot the admission created and no later admission dropped as too
  * old: a slot that left the window stays gone, and an expired window is not revived without TTL.
+ * It moves the window's running `sum` with the slot (see ADMIT_LUA).
  * A batch whose reply was lost is sent again under the same id, though Redis may have run it: the
  * marker makes the second run a no-op (returns 1). A retry follows the first run within the same
  * reconnection (Redis answers again, the store resends), so ten minutes is ample, and at a
@@ -114,7 +31,10 @@ local function take()
 end
 for _ = 1, tonumber(take()) do
   local slot, delta = take(), take()
-  if redis.call('HEXISTS', KEYS[1], slot) == 1 then redis.call('HINCRBY', KEYS[1], slot, delta) end
+  if redis.call('HEXISTS', KEYS[1], slot) == 1 then
+    redis.call('HINCRBY', KEYS[1], slot, delta)
+    redis.call('HINCRBY', KEYS[1], 'sum', delta)
+  end
 end
 local ids = tonumber(take())
 -- In chunks: unpack has a bound on how many values it spreads.
@@ -178,31 +98,13 @@ export function newClient(url: string, connectionTimeout: number): RedisClient {
 const PREFIX = "llm-router:";
 const DAY_MS = 86_400_000;
 
-export function ledgerKey(key: string, periodId: string): string {
-  return `${PREFIX}{${key}}:ledger:${periodId}`;
+/** The start every Redis key of `key` shares: its hash tag keeps them in one cluster slot. */
+export function keyPrefix(key: string): string {
+  return `${PREFIX}{${key}}`;
 }
 
-/** EVALSHA's arguments after the SHA for ADMIT_LUA. */
-export function admitArgs(req: AdmitRequest): string[] {
-  const k = `${PREFIX}{${req.key}}`;
-  // Without a budget the fourth key is never read, but it must share the hash tag.
-  const budgetKey = req.budget ? ledgerKey(req.key, req.budget.window.id) : `${k}:inflight`;
-  const opt = (n: number | undefined) => (n === undefined ? "" : String(n));
-  return [
-    "4",
-    `${k}:rpm`,
-    `${k}:tpm`,
-    `${k}:inflight`,
-    budgetKey,
-    String(req.now),
-    req.id,
-    opt(req.rpm),
-    opt(req.tpm),
-    // HINCRBY counts whole tokens.
-    String(Math.round(req.tokens)),
-    opt(req.maxParallel),
-    opt(req.budget?.usd),
-  ];
+export function ledgerKey(key: string, periodId: string): string {
+  return `${keyPrefix(key)}:ledger:${periodId}`;
 }
 
 /** EVALSHA's arguments after the SHA for SETTLE_LUA: one key's batch `batch` of settlements, summed. */
@@ -234,7 +136,7 @@ export function settleArgs(key: string, batch: string, settlements: Settlement[]
     // HINCRBY counts whole tokens.
     for (const kind of TOKEN_KINDS) add(at + kind, Math.round(spend.tokens[kind]));
   }
-  const k = `${PREFIX}{${key}}`;
+  const k = keyPrefix(key);
   const keys = [
     `${k}:tpm`,
     `${k}:inflight`,

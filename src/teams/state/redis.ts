@@ -10,15 +10,8 @@ import { routerError } from "../../ir/error";
 import type { AdmitRequest, LedgerEntry, Settlement, StateStore, Verdict } from "../types";
 import { LedgerReader } from "./redis-ledger";
 import { SettlementQueue } from "./redis-queue";
-import {
-  ADMIT_LUA,
-  admitArgs,
-  LuaScript,
-  newClient,
-  SETTLE_LUA,
-  settleArgs,
-  withTimeout,
-} from "./redis-script";
+import { ADMIT_LUA, admitArgs } from "./redis-admit";
+import { LuaScript, newClient, SETTLE_LUA, settleArgs, withTimeout } from "./redis-script";
 
 export interface RedisStoreOptions {
   /** redis://[:password@]host:port/db or rediss://… */
