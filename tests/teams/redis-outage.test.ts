@@ -2,6 +2,7 @@
  * Redis taken away mid-run (SIGKILL), paused (slow), and brought back on the same port: no
  * admission waits longer than the timeout, `open` counts locally and warns once, `closed`
  * answers unavailable, and the same store goes back to Redis, with the spend settled meanwhile.
+ * A pause answers the admissions it holds for themselves; only three in a row make Redis unreachable.
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { RedisClient } from "bun";
@@ -128,20 +129,45 @@ describe.skipIf(missingRedis() !== undefined)("RedisStore when Redis goes away",
     expect(local.admitted).toEqual([]);
   });
 
-  test("a paused Redis takes the timeout path instead of holding the request, then is used again", async () => {
+  for (const failure of ["open", "closed"] as const)
+    test(`${failure}: admissions Redis answers late are answered for themselves; the next one answered in time counts in Redis`, async () => {
+      const { sink, local, admin, timed } = await setUp(failure);
+      expect((await timed("a")).verdict).toEqual({ ok: true });
+      await admin.send("CLIENT", ["PAUSE", String(6 * TIMEOUT_MS), "ALL"]);
+      // In flight together, as a stall of this process would time them out: one timeout, not five.
+      const slow = await Promise.all(["s0", "s1", "s2", "s3", "s4"].map((id) => timed(id)));
+      const answer: Verdict =
+        failure === "open" ? { ok: true } : { ok: false, limit: "unavailable" };
+      for (const { verdict, ms } of slow) {
+        expect(verdict).toEqual(answer);
+        expect(ms).toBeWithin(TIMEOUT_MS - 5, TIMEOUT_MS + MARGIN_MS);
+      }
+      await admin.send("PING", []); // answered once the pause is over
+      expect((await timed("next")).verdict).toEqual({ ok: true });
+      expect(local.admitted.map((r) => r.id)).toEqual(
+        failure === "open" ? ["s0", "s1", "s2", "s3", "s4"] : [],
+      );
+      expect(sink.lines).toEqual([]);
+    });
+
+  test("three admissions in a row that Redis answers late make it unreachable until it answers again", async () => {
     const { sink, local, admin, timed } = await setUp("open");
     expect((await timed("a")).verdict).toEqual({ ok: true });
-    await admin.send("CLIENT", ["PAUSE", "400", "ALL"]);
-    const { verdict, ms } = await timed("slow");
-    expect(verdict).toEqual({ ok: true });
-    expect(ms).toBeWithin(TIMEOUT_MS - 5, TIMEOUT_MS + MARGIN_MS);
+    await admin.send("CLIENT", ["PAUSE", "1000", "ALL"]);
+    for (const id of ["slow1", "slow2", "slow3"]) {
+      expect(warnings(sink.lines)).toEqual([]);
+      const { verdict, ms } = await timed(id);
+      expect(verdict).toEqual({ ok: true });
+      expect(ms).toBeWithin(TIMEOUT_MS - 5, TIMEOUT_MS + MARGIN_MS);
+    }
+    expect(warnings(sink.lines)).toEqual(["state store unreachable; counting locally"]);
     // Known unreachable now: the next request does not wait the timeout again.
-    const next = await timed("slow2");
+    const next = await timed("down");
     expect(next.ms).toBeLessThan(TIMEOUT_MS / 2);
-    expect(local.admitted.map((r) => r.id)).toEqual(["slow", "slow2"]);
+    expect(local.admitted.map((r) => r.id)).toEqual(["slow1", "slow2", "slow3", "down"]);
     await sink.waitFor(back);
     expect((await timed("b")).verdict).toEqual({ ok: true });
-    expect(local.admitted).toHaveLength(2);
+    expect(local.admitted).toHaveLength(4);
   });
 
   test("settlements queued during an outage are bounded: the oldest go, with one warning", async () => {

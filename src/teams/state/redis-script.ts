@@ -153,10 +153,13 @@ export function settleArgs(key: string, batch: string, settlements: Settlement[]
   return args;
 }
 
-/** `promise`, or a rejection once `ms` have passed without its answer. */
+/** A wait given up on: unlike a lost connection or a refused command, it may be this process's own delay. */
+export class TimedOut extends Error {}
+
+/** `promise`, or a TimedOut rejection once `ms` have passed without its answer. */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new TimedOut(`no answer within ${ms} ms`)), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);
@@ -168,4 +171,27 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/**
+ * Waits timed out since one was answered in time. Those in flight together count once (a stall
+ * of this process times them all out at once): only one begun after the last counted timeout
+ * counts again.
+ */
+export class TimeoutStreak {
+  private count = 0;
+  private lastAt = -Infinity;
+
+  /** A timeout of a wait begun at `sentAt` (performance.now()); returns the timeouts in a row. */
+  add(sentAt: number): number {
+    if (sentAt >= this.lastAt) {
+      this.count++;
+      this.lastAt = performance.now();
+    }
+    return this.count;
+  }
+
+  reset(): void {
+    this.count = 0;
+  }
 }

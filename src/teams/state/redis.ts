@@ -2,8 +2,10 @@
  * Limits and spend shared by every replica through Redis. An admission is one EVALSHA (every
  * limit checked and counted atomically); settlements are queued and sent in batches after the
  * answers, never awaited by a request. Redis down or slow never holds a request longer than the
- * timeout: the store then answers from its local store (`failure: "open"`) or refuses
- * (`"closed"`), tries Redis again in the background, and goes back to it once it answers.
+ * timeout: an admission not answered in time is answered from the local store (`failure:
+ * "open"`) or refused (`"closed"`). After a lost connection, a refused command or three such
+ * timeouts in a row, Redis counts as down: every admission is answered so at once while the store
+ * tries Redis again in the background, and goes back to it once it answers.
  */
 import type { RedisClient } from "bun";
 import { routerError } from "../../ir/error";
@@ -11,7 +13,15 @@ import type { AdmitRequest, LedgerEntry, Settlement, StateStore, Verdict } from 
 import { LedgerReader } from "./redis-ledger";
 import { SettlementQueue } from "./redis-queue";
 import { ADMIT_LUA, admitArgs } from "./redis-admit";
-import { LuaScript, newClient, SETTLE_LUA, settleArgs, withTimeout } from "./redis-script";
+import {
+  LuaScript,
+  newClient,
+  SETTLE_LUA,
+  settleArgs,
+  TimedOut,
+  TimeoutStreak,
+  withTimeout,
+} from "./redis-script";
 
 export interface RedisStoreOptions {
   /** redis://[:password@]host:port/db or rediss://… */
@@ -32,6 +42,12 @@ const PROBE_EVERY_MS = 250;
 /** A background probe or a usage read may wait longer than an admission: no request waits on it. */
 const SLOW_TIMEOUT_MS = 2_000;
 const WARN_EVERY_MS = 60_000;
+/**
+ * Admissions given up on in a row (each sent after the previous one timed out) before Redis counts
+ * as down. One late answer is more often this process's own delay (a busy machine's scheduler)
+ * than Redis's, and costs only its own request; a lost connection or a refused command counts at once.
+ */
+const DOWN_AFTER_TIMEOUTS = 3;
 /** Settlements that wait for Redis to come back; beyond this the oldest are dropped. */
 const MAX_QUEUED = 10_000;
 const VERDICTS = [undefined, "rpm", "tpm", "max_parallel", "budget"] as const;
@@ -57,6 +73,7 @@ export class RedisStore implements StateStore {
   /** Requests `local` admitted during an outage: their settlement belongs to `local`. */
   private readonly localIds = new Set<string>();
   private readonly ledgers: LedgerReader;
+  private readonly timeouts = new TimeoutStreak();
 
   constructor(private readonly opts: RedisStoreOptions) {
     // Reconnection is the probe's job.
@@ -71,6 +88,7 @@ export class RedisStore implements StateStore {
     // Its key's settlements reach Redis before it: a slot just freed is free for this request.
     void this.send(req.key);
     const args = admitArgs(req);
+    const sentAt = performance.now();
     const reply =
       this.state === "up"
         ? ADMIT.run(this.client, args)
@@ -79,12 +97,14 @@ export class RedisStore implements StateStore {
     try {
       answer = (await withTimeout(reply, this.opts.timeoutMs)) as number[];
     } catch (err) {
-      // The script may still run later and count in Redis: an over-count within one outage.
-      this.markDown(err);
+      if (!(err instanceof TimedOut)) this.markDown(err);
+      else if (this.timeouts.add(sentAt) >= DOWN_AFTER_TIMEOUTS) this.markDown(err);
+      // The script may still run later and count in Redis: an over-count for this request.
       const verdict = await this.fallback(req);
       if (!verdict.ok && req.maxParallel !== undefined) this.abandon(req, reply);
       return verdict;
     }
+    this.timeouts.reset();
     const limit = VERDICTS[answer[0]!];
     if (limit === undefined) return { ok: true };
     if (limit === "rpm" || limit === "tpm")
@@ -263,6 +283,7 @@ export class RedisStore implements StateStore {
     if (this.announced) this.opts.log("info", "state store reachable again; counting in Redis");
     this.announced = false;
     this.droppedWarned = false;
+    this.timeouts.reset();
     this.state = "up";
     void this.send();
   }
