@@ -1,11 +1,11 @@
 #!/usr/bin/env bun
 /** Binary entry: the only place that decides exit codes and calls process.exit. */
-import { parseArgs, renderUsage } from "citty";
+import { parseArgs } from "citty";
 import { ConfigError } from "./config";
 import {
+  ABOUT,
   ARGS,
   checkUnknownFlags,
-  command,
   rejectPositionals,
   toOptions,
   UsageError,
@@ -17,7 +17,8 @@ import { setGlobalProxy } from "./upstream/fetch";
 import { proxyEnvProblems } from "./upstream/proxy";
 import { DEFAULT_CONCURRENCY, runCheckFile, wantsColor } from "./check";
 import { checkConfigSelectors } from "./balance/selectors";
-import { EXPLAIN_DESCRIPTION, explainCommand, parseExplainArgs, runExplain } from "./cli/explain";
+import { EXPLAIN_ARGS, EXPLAIN_DESCRIPTION, parseExplainArgs, runExplain } from "./cli/explain";
+import { renderHelp } from "./cli/help";
 import { KEYS_DESCRIPTION, keysHelp, runKeys } from "./cli/keys";
 import { VERSION } from "./version";
 
@@ -28,8 +29,7 @@ async function main(raw: string[]): Promise<void> {
   try {
     if (raw[0] === "explain") {
       const rest = raw.slice(1);
-      if (wantsHelp(rest))
-        return void process.stdout.write(plain(await renderUsage(explainCommand)) + "\n");
+      if (wantsHelp(rest)) return void process.stdout.write(explainHelp());
       process.exitCode = await runExplain(parseExplainArgs(rest), (s) => process.stdout.write(s));
       return;
     }
@@ -46,10 +46,7 @@ async function main(raw: string[]): Promise<void> {
     }
     checkUnknownFlags(raw);
     const args = parseArgs(raw, ARGS);
-    if (args.help)
-      return void process.stdout.write(
-        `${plain(await renderUsage(command)).trimEnd()}\n\n${COMMANDS}\n`,
-      );
+    if (args.help) return void process.stdout.write(mainHelp());
     if (args.version) return void process.stdout.write(`llm-router ${VERSION}\n`);
     rejectPositionals(args._);
     const opts = toOptions(args, process.env, raw);
@@ -98,13 +95,28 @@ async function main(raw: string[]): Promise<void> {
   }
 }
 
-/** The commands besides serving. citty lists subcommands only by making its usage line demand one. */
-const COMMANDS = `COMMANDS
+function mainHelp(): string {
+  return renderHelp({
+    about: `${ABOUT} (llm-router ${VERSION})`,
+    name: "llm-router",
+    usage: ["[OPTIONS]", "<COMMAND> [ARGS]"],
+    args: ARGS,
+    commands: [
+      ["explain", EXPLAIN_DESCRIPTION],
+      ["keys", KEYS_DESCRIPTION],
+    ],
+    footer: "Run `llm-router <COMMAND> --help` for a command's own arguments and options.",
+  });
+}
 
-  explain  ${EXPLAIN_DESCRIPTION}: llm-router explain <group> <body.json> [OPTIONS]
-  keys     ${KEYS_DESCRIPTION}: llm-router keys new --name <name> | keys hash [<secret>]
-
-Use llm-router explain --help or llm-router keys --help for their options.`;
+function explainHelp(): string {
+  return renderHelp({
+    about: EXPLAIN_DESCRIPTION,
+    name: "llm-router explain",
+    usage: ["[OPTIONS] <GROUP> <BODY>"],
+    args: EXPLAIN_ARGS,
+  });
+}
 
 /** citty colours its usage text unconditionally; keep colours for terminals that want them. */
 function plain(text: string): string {

@@ -1,8 +1,6 @@
-import { defineCommand } from "citty";
 import { checkFlagValue, parseCheckKinds, parseCheckTimeout, type CheckKind } from "../check";
 import { LOG_LEVELS, type LogLevel } from "../log";
 import { parseProxyUrl } from "../upstream/proxy";
-import { VERSION } from "../version";
 
 /** The command line, exactly the seed's flags with the seed's defaults. */
 export const ARGS = {
@@ -53,7 +51,8 @@ export const ARGS = {
   workers: {
     type: "string",
     valueHint: "n",
-    description: "Processes sharing the port (default 1); each keeps its own health",
+    description:
+      "Processes sharing the port (default 1); each keeps its own health, key limits are shared",
   },
   check: {
     type: "boolean",
@@ -66,18 +65,13 @@ export const ARGS = {
     valueHint: "seconds",
     description: "With --check: limit per probe (default 30)",
   },
-  help: { type: "boolean", alias: "h", description: "Show this help" },
-  version: { type: "boolean", description: "Show the version" },
+  help: { type: "boolean", alias: "h", description: "Print help" },
+  version: { type: "boolean", alias: "V", description: "Print version" },
 } as const;
 
-export const command = defineCommand({
-  meta: {
-    name: "llm-router",
-    version: VERSION,
-    description: "Route OpenAI, Anthropic and Gemini API requests to model groups",
-  },
-  args: ARGS,
-});
+/** What the router is, in one sentence: the first line of `--help`. */
+export const ABOUT =
+  "Route OpenAI Chat, Responses, Anthropic and Gemini API requests to model groups of any of them";
 
 export interface Options {
   ip: string;

@@ -1,4 +1,4 @@
-import { defineCommand, parseArgs } from "citty";
+import { parseArgs } from "citty";
 import { readFile } from "node:fs/promises";
 import { loadCheckedConfig } from "./config";
 import { estimateRequest } from "../attempt/estimate";
@@ -18,7 +18,7 @@ import { checkUnknownFlags, knownFlags, UsageError } from "./args";
  * same selector engine and balancer as the live router, on a fresh process (so every model is
  * healthy), which is what a CI check of a config wants.
  */
-const EXPLAIN_ARGS = {
+export const EXPLAIN_ARGS = {
   group: { type: "positional", required: true, description: "Model group to route to" },
   body: {
     type: "positional",
@@ -44,15 +44,10 @@ const EXPLAIN_ARGS = {
       "A request header to consider, e.g. a session header (x-claude-code-session-id: …)",
   },
   json: { type: "boolean", description: "Print JSON instead of a table" },
-  help: { type: "boolean", alias: "h", description: "Show this help" },
+  help: { type: "boolean", alias: "h", description: "Print help" },
 } as const;
 
 export const EXPLAIN_DESCRIPTION = "Show how the router would route a request body";
-
-export const explainCommand = defineCommand({
-  meta: { name: "llm-router explain", description: EXPLAIN_DESCRIPTION },
-  args: EXPLAIN_ARGS,
-});
 
 export interface ExplainOptions {
   group: string;

@@ -56,10 +56,27 @@ describe.skipIf(!ON_LINUX_X64)("the command line", () => {
     },
   );
 
+  test("-V is --version; --help is laid out as clap lays it out: aligned columns, no trailing spaces", async () => {
+    const v = await run(["-V"]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toBe((await run(["--version"])).stdout);
+    const help = (await run(["--help"])).stdout;
+    expect(help).toMatch(/^Usage: llm-router \[OPTIONS\]$/m);
+    expect(help).toContain("  -V, --version");
+    expect(help).not.toMatch(/ $/m);
+    // Every option's description starts in one column.
+    const options = help
+      .slice(help.indexOf("Options:\n") + 9)
+      .split("\n\n")[0]!
+      .split("\n");
+    const columns = new Set(options.map((l) => /^ +\S.*?\S {2,}(?=\S)/.exec(l)![0].length));
+    expect(columns.size).toBe(1);
+  });
+
   test("--help lists explain", async () => {
     const r = await run(["--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("COMMANDS");
+    expect(r.stdout).toContain("\nCommands:\n");
     expect(r.stdout).toMatch(/^ {2}explain {2}Show how the router would route a request body/m);
   });
 
@@ -68,7 +85,7 @@ describe.skipIf(!ON_LINUX_X64)("the command line", () => {
     async (args: string[]) => {
       const r = await run(["explain", ...args]);
       expect(r.stderr).toBe("");
-      expect(r.stdout).toContain("USAGE llm-router explain [OPTIONS] <GROUP> <BODY>");
+      expect(r.stdout).toContain("Usage: llm-router explain [OPTIONS] <GROUP> <BODY>");
       expect(r.stdout).toContain("--format");
       expect(r.code).toBe(0);
     },
