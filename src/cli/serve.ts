@@ -166,8 +166,11 @@ export async function startRouter(
       : env.LLM_ROUTER_WORKER === "1"
         ? `; ${config.keys.length} keys`
         : `; ${config.keys.length} keys, limits counted ${describeState(config.state)}`;
+  // A model whose key variable is unset fails every call; saying so here saves a first request.
+  const unset = [...config.models.values()].filter((m) => m.apiKeyUnset).map((m) => m.name);
+  const keyless = unset.length > 0 ? `; api_key not set for ${unset.join(", ")}` : "";
   process.stdout.write(
-    `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models${keys})\n`,
+    `llm-router ${VERSION} listening on ${server.url.origin} (${groups.length} groups: ${groups.join(", ")}; ${config.models.size} models${keys}${keyless})\n`,
   );
   try {
     // Requests that need selectors wait for this; an engine that cannot start fails startup as before.

@@ -57,6 +57,10 @@ export function modelConfig(
     model: typeof params.model === "string" ? params.model : "",
     apiBase,
     apiKey: typeof params.api_key === "string" ? params.api_key : "",
+    // Written as a reference that came out empty: a key meant to be set, not a keyless server.
+    ...(params.api_key === "" && r.raw(`${p}/api_key`)
+      ? { apiKeyUnset: r.raw(`${p}/api_key`)! }
+      : {}),
     rewriteHeader: headerRewrite(r, params.rewrite_header, `${p}/rewrite_header`),
     ...(rewriteBody ? { rewriteBody } : {}),
     ...(typeof params.default_max_tokens === "number"

@@ -63,10 +63,11 @@ export function locate(doc: Document, lines: LineCounter, env: Env): Located {
     if (isScalar(node)) {
       if (typeof node.value !== "string") return node.value;
       const result = interpolate(node.value, env);
-      if (result.ok && result.fromEnv) {
+      // The source text is kept whenever a reference was expanded, set or not: an api_key of
+      // `${KEY:-}` that came out empty is reported by the variable that was missing.
+      if (result.ok && (result.fromEnv || result.value !== node.value))
         locations.get(pointer)!.raw ??= node.value;
-        fromEnv.push({ value: result.value, raw: node.value });
-      }
+      if (result.ok && result.fromEnv) fromEnv.push({ value: result.value, raw: node.value });
       if (result.ok) return result.value;
       issues.push({ code: "ENV_VAR", path: dotted(pointer), pos: here, message: result.message });
       // Undefined is invisible to the schema checks, so "${X} is not a valid api_type" cannot pile on.

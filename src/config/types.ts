@@ -32,6 +32,12 @@ export interface ModelConfig {
   apiBase: string;
   /** Empty string when the key is absent or its variable is unset: the model loads, `--check` reports it. */
   apiKey: string;
+  /**
+   * The `${VAR}` text of an api_key that came out empty (its variable unset): calls to the model
+   * fail at once, naming it, instead of reaching the provider without a key. Undefined when the
+   * key is set, or absent (a server that needs none).
+   */
+  apiKeyUnset?: string;
   /** Header name (lower-case) → value; `null` removes the header from the upstream request. */
   rewriteHeader: Record<string, string | null>;
   /** RFC 7396 merge patch applied to the upstream request body; undefined when not configured. */

@@ -12,6 +12,7 @@ import type { GroupConfig, ModelConfig } from "../config/types";
 import type { Usage } from "../ir";
 import type { Logger } from "../log";
 import { readFailure, reportCooldown, reportHealth } from "./failures";
+import { routerError } from "../ir";
 import type { Runtime } from "./runtime";
 
 /** What the request path reports as it happens, for the request log line and metrics. */
@@ -85,6 +86,15 @@ export async function tryModel(
     // (an OpenAI Chat stream then asks the upstream, and the client's stream stays as it was).
     wantUsage: model.pricing !== undefined || runtime.config.keys.length > 0,
   };
+  // Known at load: sending it would only bring back the provider's 401 without the reason.
+  if (model.apiKeyUnset) {
+    release();
+    const error = routerError(
+      "bad_gateway",
+      `model ${model.name} has no API key: its api_key ${model.apiKeyUnset} is empty because the variable is not set; set it and restart the router`,
+    );
+    return { kind: "failed", error, retryable: true };
+  }
   let outcome: AttemptOutcome;
   try {
     outcome = await runAttempt(attempt);

@@ -90,10 +90,21 @@ export async function callUpstream(req: UpstreamRequest): Promise<Response | Rou
     if (req.signal.aborted)
       return routerError("invalid_request", "client closed the request", { status: 499, cause });
     // Behind a proxy fetch connects only to the proxy, so a connection error is the proxy's.
-    const where = spec ? `proxy ${spec.display} unreachable` : "upstream unreachable";
+    // The host is named: a first request that fails here is most often a wrong api_base.
+    const where = spec
+      ? `proxy ${spec.display} unreachable`
+      : `upstream ${hostOf(req.url)} unreachable`;
     return routerError("bad_gateway", proxyRefusal(cause) ?? `${where}: ${describe(cause)}`, {
       cause,
     });
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid URL)";
   }
 }
 

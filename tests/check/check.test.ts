@@ -49,7 +49,7 @@ describe("--check, basic probe", () => {
     ]);
     expect(rows["openai-wrong-key"]![6]).toStartWith("Incorrect API key provided");
     expect(rows["anthropic-closed"]!.slice(3, 5)).toEqual(["FAIL", "-"]);
-    expect(rows["anthropic-closed"]![6]).toMatch(/^upstream unreachable: /);
+    expect(rows["anthropic-closed"]![6]).toMatch(/^upstream 127\.0\.0\.1:\d+ unreachable: /);
     // Probed without a key, as the router would call it: Gemini refuses a caller without one.
     expect(rows["gemini-no-key"]!.slice(3, 5)).toEqual(["FAIL", "403"]);
     expect(rows["gemini-no-key"]![6]).toStartWith(
