@@ -78,7 +78,7 @@ function admitAndSettle({ teams, principals }: Setup): () => unknown {
   let i = 0;
   return () => {
     const p = principals[i % principals.length]!;
-    const ticket = teams.admit(p, { id: ids[i++ & 1023]!, group: "sonnet", estimate });
+    const ticket = teams.admit(p, { id: ids[i++ & 1023]!, estimate });
     if (!(ticket instanceof Ticket)) throw new Error(`refused: ${JSON.stringify(ticket)}`);
     return ticket.settle({ ...served, usage });
   };

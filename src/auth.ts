@@ -43,3 +43,11 @@ export function* credentials(headers: Headers, url: URL, places: KeyPlaces): Gen
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
 }
+
+/**
+ * A listen address only this machine can reach: there, a router without token or keys is not
+ * open to anyone else. The startup warning and `--check` both ask it.
+ */
+export function isLoopback(ip: string): boolean {
+  return /^(127\.|::1$|localhost$)/.test(ip);
+}

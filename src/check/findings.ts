@@ -1,3 +1,4 @@
+import { isLoopback } from "../auth";
 import type { ConfigIssue, ConfigIssueCode, KeyConfig, RouterConfig } from "../config/types";
 
 /**
@@ -21,13 +22,10 @@ export interface Listen {
   token?: string;
 }
 
-// The same test the router's startup warning makes (src/cli/serve.ts), which check may not import.
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
-
 /** `listen` undefined: who may connect is not known, so only the config's own findings are made. */
 export function configFindings(config: RouterConfig, listen?: Listen): Finding[] {
   const out: Finding[] = [...config.warnings];
-  if (listen && !LOOPBACK.test(listen.ip)) out.push(...accessFindings(config, listen));
+  if (listen && !isLoopback(listen.ip)) out.push(...accessFindings(config, listen));
   let i = 0;
   for (const model of config.models.values()) {
     if (!model.pricing)

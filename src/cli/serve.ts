@@ -1,3 +1,4 @@
+import { isLoopback } from "../auth";
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { formatIssue, type RouterConfig } from "../config/types";
@@ -12,7 +13,6 @@ import { loadCheckedConfig } from "./config";
 import { describeChanges } from "./reload-diff";
 import { describeState, StateKeeper, storeOpener } from "./state";
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/;
 /** Shorter tokens can be guessed by whoever can reach the port; the router still accepts them. */
 const MIN_TOKEN_LENGTH = 16;
 /** How long running requests may take to finish after SIGTERM before connections are cut. */
@@ -42,7 +42,7 @@ export async function startRouter(
   const secretsOf = (c: RouterConfig) => configSecrets(c, ...extraSecrets);
   const log = openLogger(opts, secretsOf(config));
   warnAbout(config, log);
-  if (!opts.token && config.keys.length === 0 && !LOOPBACK.test(opts.ip)) {
+  if (!opts.token && config.keys.length === 0 && !isLoopback(opts.ip)) {
     log.warn(
       `no token set (-t or LLM_ROUTER_TOKEN) and listening on ${opts.ip}: anyone who can reach this port can use your API keys`,
     );

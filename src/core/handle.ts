@@ -237,7 +237,6 @@ async function modelCall(req: ModelRequest): Promise<Response | RouterError> {
   // and before anything goes upstream. Only a key with a tpm or a budget asks the request's size.
   const ticket = await teams.admit(caller, {
     id: track.id,
-    group: groupName,
     estimate: () => roughInputTokens(raw),
   });
   if (isRouterError(ticket)) return ticket;

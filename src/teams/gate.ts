@@ -23,7 +23,6 @@ export interface TeamsOptions {
 export interface Admission {
   /** The request's id: its place among its key's requests in flight. */
   id: string;
-  group: string;
   /** The request's estimated input tokens; asked only of keys with a `tpm` or a budget. */
   estimate: () => number;
 }
