@@ -6,10 +6,13 @@
  *   bun build.ts --target linux-x64     one target (repeatable; `current` = this machine)
  *   bun build.ts --outdir /tmp/x        somewhere other than dist/
  *
+ * Every run ends by writing SHA256SUMS beside the binaries, in the form `sha256sum --check` and
+ * `shasum -a 256 --check` read, so a downloaded release can be verified.
+ *
  * Cross-compiling needs no toolchain: Bun fetches each target's runtime from the npm registry
  * on first use and caches it.
  */
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import pkg from "./package.json" with { type: "json" };
 
@@ -112,6 +115,23 @@ async function buildOne(target: Target, outdir: string, version: string): Promis
   return outfile;
 }
 
+/** Binaries of any target in outdir, built by this run or an earlier one: all of them are shipped. */
+const BINARY = /^llm-router-(linux|darwin|windows)-[a-z0-9]+(\.exe)?$/;
+
+/** Streams each binary through SHA-256 (they are ~100 MiB each) and writes `<hex>  <name>` lines. */
+async function writeChecksums(outdir: string): Promise<string> {
+  const names = (await readdir(outdir)).filter((n) => BINARY.test(n)).sort();
+  const lines: string[] = [];
+  for (const name of names) {
+    const hasher = new Bun.CryptoHasher("sha256");
+    for await (const chunk of Bun.file(join(outdir, name)).stream()) hasher.update(chunk);
+    lines.push(`${hasher.digest("hex")}  ${name}`);
+  }
+  const file = join(outdir, "SHA256SUMS");
+  await writeFile(file, lines.map((l) => `${l}\n`).join(""));
+  return file;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
@@ -136,6 +156,9 @@ async function main(): Promise<void> {
       );
     }
   }
+  // Written even when a target failed, so the sums never describe binaries that were replaced.
+  const sums = await writeChecksums(outdir);
+  process.stdout.write(`  ${sums}\n`);
   if (failed > 0) {
     process.stderr.write(`${failed} of ${targets.length} target(s) failed\n`);
     process.exit(1);

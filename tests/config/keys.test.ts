@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { ConfigError, loadConfigText, type ConfigIssue, type Env } from "../../src/config";
 import { configSecrets } from "../../src/log";
 import { issuesOf, MINIMAL, onlyIssue } from "./fixtures/helpers";
+import { docBlock } from "../docs/blocks";
 
 /** Keys: each entry normalised to KeyConfig (the secret only as its digest), and the checks across them. */
 
@@ -299,16 +300,16 @@ describe("keys: warnings", () => {
 });
 
 describe("README.md's Teams example", () => {
-  test("is a config the loader takes as it reads: keys, prices with a tier, Redis state", async () => {
-    const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
-    const section = readme.slice(readme.indexOf("## Teams: keys, limits and budgets"));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+  test("is a config the loader takes as it reads: keys, prices with a tier, Redis state", () => {
+    const yaml = docBlock("teams-config").code;
     const config = loadConfigText(yaml, "README.md", {
       ANTHROPIC_API_KEY: "sk-ant",
+      OPENAI_API_KEY: "sk-openai",
       CI_ROUTER_KEY: "sk-ci-0123456789abcdef",
       REDIS_PASSWORD: "pw",
     });
     expect(config.keys.map((k) => k.name)).toEqual(["team-a", "ci"]);
+    expect(config.warnings).toEqual([]);
     const teamA = config.keys[0]!;
     expect(teamA).toMatchObject({
       groups: ["claude-*", "gpt"],
