@@ -36,7 +36,7 @@ async function main(raw: string[]): Promise<void> {
     if (raw[0] === "keys") {
       const rest = raw.slice(1);
       const help = keysHelp(rest);
-      if (help) return void process.stdout.write(plain(await help) + "\n");
+      if (help) return void process.stdout.write(help);
       process.exitCode = await runKeys(rest, {
         out: (s) => process.stdout.write(s),
         readStdin: () => Bun.stdin.text(),
@@ -116,12 +116,6 @@ function explainHelp(): string {
     usage: ["[OPTIONS] <GROUP> <BODY>"],
     args: EXPLAIN_ARGS,
   });
-}
-
-/** citty colours its usage text unconditionally; keep colours for terminals that want them. */
-function plain(text: string): string {
-  const colour = process.stdout.isTTY && !process.env.NO_COLOR;
-  return colour ? text : text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
 await main(process.argv.slice(2));

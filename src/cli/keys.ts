@@ -1,6 +1,7 @@
-import { defineCommand, parseArgs, renderUsage } from "citty";
+import { parseArgs } from "citty";
 import { hashedSecret } from "../config";
 import { checkUnknownFlags, knownFlags, UsageError, wantsHelp } from "./args";
+import { renderHelp } from "./help";
 
 /**
  * `llm-router keys`: make a client key for `keys:`, or hash a secret into the `sha256:` form a
@@ -12,7 +13,7 @@ const SECRET_PREFIX = "sk-llmr-";
 /** 256 bits: beyond guessing, whoever can reach the port. */
 const SECRET_BYTES = 32;
 
-const HELP = { help: { type: "boolean", alias: "h", description: "Show this help" } } as const;
+const HELP = { help: { type: "boolean", alias: "h", description: "Print help" } } as const;
 
 const NEW_ARGS = {
   name: {
@@ -36,35 +37,39 @@ const HASH_ARGS = {
 
 export const KEYS_DESCRIPTION = "Make a new client key, or hash a secret for the config";
 
-const newCommand = defineCommand({
-  meta: {
-    name: "new",
-    description: "Print a fresh random secret, its sha256: form and a keys: entry",
-  },
-  args: NEW_ARGS,
-});
-
-const hashCommand = defineCommand({
-  meta: { name: "hash", description: "Print the sha256: form of a secret" },
-  args: HASH_ARGS,
-});
-
-const KEYS_META = { name: "llm-router keys", description: KEYS_DESCRIPTION };
-
-const keysCommand = defineCommand({
-  meta: KEYS_META,
-  subCommands: { new: newCommand, hash: hashCommand },
-});
+const NEW_DESCRIPTION = "Print a fresh random secret, its sha256: form and a keys: entry";
+const HASH_DESCRIPTION = "Print the sha256: form of a secret";
 
 const USAGE = "usage: llm-router keys new --name <name> | llm-router keys hash [<secret> | -]";
 
 /** The help asked for after `keys` (its own, or a subcommand's); undefined when none was. */
-export function keysHelp(raw: readonly string[]): Promise<string> | undefined {
+export function keysHelp(raw: readonly string[]): string | undefined {
   if (!wantsHelp(raw)) return undefined;
-  // Of a parent, citty's usage reads only the name.
-  if (raw[0] === "new") return renderUsage(newCommand, { meta: KEYS_META });
-  if (raw[0] === "hash") return renderUsage(hashCommand, { meta: KEYS_META });
-  return renderUsage(keysCommand);
+  if (raw[0] === "new")
+    return renderHelp({
+      about: NEW_DESCRIPTION,
+      name: "llm-router keys new",
+      usage: ["--name <NAME>"],
+      args: NEW_ARGS,
+    });
+  if (raw[0] === "hash")
+    return renderHelp({
+      about: HASH_DESCRIPTION,
+      name: "llm-router keys hash",
+      usage: ["[SECRET]"],
+      args: HASH_ARGS,
+    });
+  return renderHelp({
+    about: KEYS_DESCRIPTION,
+    name: "llm-router keys",
+    usage: ["<COMMAND>"],
+    args: HELP,
+    commands: [
+      ["new", NEW_DESCRIPTION],
+      ["hash", HASH_DESCRIPTION],
+    ],
+    footer: "Run `llm-router keys <COMMAND> --help` for a command's own options.",
+  });
 }
 
 export interface KeysIO {

@@ -128,6 +128,17 @@ describe("the command line", () => {
     expect(keys.code).toBe(0);
     expect(keys.stdout).toMatch(/^ +new +Print a fresh random secret/m);
     expect(keys.stdout).toMatch(/^ +hash +Print the sha256: form of a secret/m);
+    // Laid out like the main help (clap's): usage line, left-aligned columns, no padding.
+    expect(keys.stdout).toContain("Usage: llm-router keys <COMMAND>");
+    expect(keys.stdout).toMatch(/^ {2}new {3}Print/m);
+    for (const sub of ["new", "hash"]) {
+      const page = await cli(["keys", sub, "--help"]);
+      expect(page.code).toBe(0);
+      expect(page.stdout).toContain(`Usage: llm-router keys ${sub} `);
+      expect(page.stdout).toMatch(/^Options:\n/m);
+      expect(page.stdout.split("\n").filter((l) => l !== l.trimEnd())).toEqual([]);
+      expect(page.stdout).not.toContain("\x1b[");
+    }
   });
 
   test("keys hash reads a piped secret; a bare keys is a usage error (exit 2)", async () => {

@@ -30,7 +30,7 @@ export interface DocBlock {
 const MARKER = /^\s*<!--\s*(block|example):\s*(.*?)\s*-->\s*$/;
 const FENCE = /^(\s*)(`{3,})(.*)$/;
 
-export function parseBlocks(markdown: string, file = "markdown"): DocBlock[] {
+function parseBlocks(markdown: string, file = "markdown"): DocBlock[] {
   const lines = markdown.split("\n");
   const blocks: DocBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
