@@ -118,3 +118,21 @@ test("every code block is the same in both, in the same order, with the same mar
   expect(zh!.length).toBe(en!.length);
   en!.forEach((block, i) => expect({ i, ...zh![i] }).toEqual({ i, ...block }));
 });
+
+test("a section with prose in English has prose in Chinese too (nothing left untranslated)", () => {
+  /** Per heading, the prose between it and the next one, markers and blank lines dropped. */
+  const sections = (file: string) => {
+    const out: string[] = [];
+    for (const [, l] of prose(text(file))) {
+      if (/^#{1,6} /.test(l)) out.push("");
+      else if (out.length > 0 && !/^\s*<!--.*-->\s*$/.test(l)) out[out.length - 1] += l.trim();
+    }
+    return out;
+  };
+  const [en, zh] = FILES.map(sections);
+  const missing = en!.flatMap((body, i) => {
+    const cjk = /\p{Script=Han}/u.test(zh![i] ?? "");
+    return (body !== "") !== cjk ? [headings(text("README.md"))[i]!.title] : [];
+  });
+  expect(missing).toEqual([]);
+});
