@@ -3,9 +3,10 @@ import { FORMATS } from "../wire";
 import { isRouterError, type IRResponse, type StreamEvent } from "../ir";
 import { callUpstream } from "../upstream/fetch";
 import type { CodecContext } from "../wire/codec";
+import type { Json } from "../wire/read";
 import { SseFramer } from "../wire/sse/frames";
 import { sanitize } from "./redact";
-import { buildProbe, PROBE_TOOL } from "./request";
+import { buildProbe, PROBE_TOOL, type ProbeAdjust } from "./request";
 import type { CheckKind, ProbeResult } from "./types";
 
 /** A probe's verdict before timing and redaction are added. */
@@ -59,14 +60,70 @@ export async function runProbe(
   };
 }
 
+/**
+ * Refusals that say nothing about whether the model answers, each met by one change to the probe,
+ * made once: the report says what was refused, since client requests asking the same will fail
+ * the same way. A forced tool_choice (GLM; DeepSeek, Qwen and Kimi while thinking) and a
+ * non-streamed call (DashScope with enable_thinking, models that only stream) are refused by
+ * some upstreams; the format's own variant (OpenAI's token-limit name) comes from its retryProbe.
+ */
+const TOOL_CHOICE_REFUSED = /tool.?choice/i;
+const STREAM_ONLY =
+  /non-?stream|only supports? stream|stream(ing)? (mode )?(is )?required|must (be )?stream/i;
+
+/** What the probe has changed so far: each change is made at most once. */
+interface Tried {
+  adjust: ProbeAdjust;
+  rename?: [from: string, to: string];
+}
+
+interface Retry {
+  adjust?: keyof ProbeAdjust;
+  rename?: [from: string, to: string];
+  note: string;
+}
+
+function retryFor(
+  model: ModelConfig,
+  kind: CheckKind,
+  tried: Tried,
+  body: Json,
+  status: number,
+  message: string,
+): Retry | undefined {
+  if (status !== 400) return undefined;
+  const swapped = tried.rename
+    ? undefined
+    : FORMATS[model.apiType].retryProbe?.(body, status, message);
+  if (swapped) {
+    const from = Object.keys(body).find((k) => !(k in swapped))!;
+    const to = Object.keys(swapped).find((k) => !(k in body))!;
+    return { rename: [from, to], note: `upstream refuses ${from}; probed again with ${to}` };
+  }
+  if (kind === "tools" && !tried.adjust.autoTools && TOOL_CHOICE_REFUSED.test(message))
+    return {
+      adjust: "autoTools",
+      note: "upstream refuses a forced tool_choice; probed again with auto",
+    };
+  if (kind !== "stream" && !tried.adjust.stream && STREAM_ONLY.test(message))
+    return { adjust: "stream", note: "upstream answers only streams; probed again as a stream" };
+  return undefined;
+}
+
+function renamed(body: Json, rename: [string, string] | undefined): Json {
+  if (!rename || !(rename[0] in body)) return body;
+  const { [rename[0]]: value, ...rest } = body;
+  return { ...rest, [rename[1]]: value };
+}
+
 async function probe(model: ModelConfig, kind: CheckKind, signal: AbortSignal): Promise<Verdict> {
-  const req = buildProbe(model, kind);
-  if (isRouterError(req))
-    return { ok: false, error: `cannot build the probe request: ${req.message}` };
-  const format = FORMATS[model.apiType];
-  let body = req.body;
-  let note: string | undefined;
-  for (let tries = 0; ; tries++) {
+  const tried: Tried = { adjust: {} };
+  const notes: string[] = [];
+  for (;;) {
+    const req = buildProbe(model, kind, tried.adjust);
+    if (isRouterError(req))
+      return { ok: false, error: `cannot build the probe request: ${req.message}` };
+    const body = renamed(req.body, tried.rename);
     const res = await callUpstream({
       url: req.url,
       headers: req.headers,
@@ -76,23 +133,22 @@ async function probe(model: ModelConfig, kind: CheckKind, signal: AbortSignal): 
     if (isRouterError(res)) return { ok: false, error: res.message };
     if (res.ok) {
       const verdict =
-        kind === "stream"
-          ? await readStream(res, req.ctx, model)
+        kind === "stream" || tried.adjust.stream
+          ? await readStream(res, req.ctx, model, kind)
           : await readAnswer(res, req.ctx, model, kind);
-      return verdict.ok && note
-        ? { ...verdict, note: [note, verdict.note].filter(Boolean).join("; ") }
+      return verdict.ok && notes.length
+        ? { ...verdict, note: [...notes, verdict.note].filter(Boolean).join("; ") }
         : verdict;
     }
     const text = await res.text().catch(() => "");
-    const error = format.codec.decodeError(res.status, text, res.headers);
-    const swapped = tries === 0 ? format.retryProbe?.(body, res.status, error.message) : undefined;
-    if (!swapped)
+    const error = FORMATS[model.apiType].codec.decodeError(res.status, text, res.headers);
+    const retry = retryFor(model, kind, tried, body, res.status, error.message);
+    if (!retry)
       return { ok: false, status: res.status, error: error.message || `HTTP ${res.status}` };
-    // Documented choice: the model answers, so the probe passes, but the report says which name
-    // it refused, since client requests using that name will fail the same way.
-    const refused = Object.keys(body).find((k) => !(k in swapped))!;
-    note = `upstream refuses ${refused}; probed again with ${Object.keys(swapped).find((k) => !(k in body))}`;
-    body = swapped;
+    // Documented choice: the model answers, so the probe passes, but with the note.
+    notes.push(retry.note);
+    if (retry.rename) tried.rename = retry.rename;
+    if (retry.adjust) tried.adjust = { ...tried.adjust, [retry.adjust]: true };
   }
 }
 
@@ -135,10 +191,15 @@ function toolVerdict(answer: IRResponse, status: number): Verdict {
 /**
  * Reads the whole stream through the router's own framer and decoder: it passes only when the
  * decoder saw the format's end marker (decoders report a stream that stops short as an error)
- * and some text arrived. A reasoning model whose 16 tokens all went to thinking has proved the
+ * and some text arrived (for a tool probe sent as a stream: the call). A reasoning model whose 16 tokens all went to thinking has proved the
  * stream works end to end, so a finish of "length" without text passes with a note.
  */
-async function readStream(res: Response, ctx: CodecContext, model: ModelConfig): Promise<Verdict> {
+async function readStream(
+  res: Response,
+  ctx: CodecContext,
+  model: ModelConfig,
+  kind: CheckKind,
+): Promise<Verdict> {
   if (!res.body) return { ok: false, status: res.status, error: "answered without a body" };
   const decoder = FORMATS[model.apiType].codec.createStreamDecoder(ctx);
   const framer = new SseFramer();
@@ -158,6 +219,19 @@ async function readStream(res: Response, ctx: CodecContext, model: ModelConfig):
   const finish = events.findLast((e) => e.type === "finish");
   if (finish?.type !== "finish")
     return { ok: false, status: res.status, error: "stream ended without its end marker" };
+  if (kind === "tools") {
+    const call = events.find((e) => e.type === "tool_start");
+    if (call?.type === "tool_start" && call.name === PROBE_TOOL)
+      return { ok: true, status: res.status };
+    return {
+      ok: false,
+      status: res.status,
+      error:
+        call?.type === "tool_start"
+          ? `called "${call.name}" instead of the ${PROBE_TOOL} tool`
+          : `answered without calling the forced tool (finish: ${finish.finish.raw ?? finish.finish.reason})`,
+    };
+  }
   const text = events.some((e) => e.type === "text" && e.text !== "");
   if (text) return { ok: true, status: res.status };
   if (finish.finish.reason === "length")

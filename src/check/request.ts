@@ -23,6 +23,17 @@ const PROMPT: Record<CheckKind, string> = {
   tools: `Call the ${PROBE_TOOL} tool with status "ok".`,
 };
 
+/**
+ * How a probe differs from the standard one after the upstream refused the standard one for a
+ * reason that says nothing about whether the model answers (see probe.ts).
+ */
+export interface ProbeAdjust {
+  /** Sent as a stream: the model answers only streams (e.g. DashScope with enable_thinking). */
+  stream?: boolean;
+  /** The tool probe lets the model choose: the upstream refuses a forced tool_choice. */
+  autoTools?: boolean;
+}
+
 export interface ProbeRequest {
   url: string;
   headers: Headers;
@@ -35,14 +46,18 @@ export interface ProbeRequest {
  * the model's own codec encodes it (so its per-host rules apply, e.g. max_completion_tokens for
  * api.openai.com), then the model's rewrite_body and rewrite_header, exactly as for traffic.
  */
-export function buildProbe(model: ModelConfig, kind: CheckKind): ProbeRequest | RouterError {
+export function buildProbe(
+  model: ModelConfig,
+  kind: CheckKind,
+  adjust: ProbeAdjust = {},
+): ProbeRequest | RouterError {
   const ir: IRRequest = {
     model: PROBE_GROUP,
     system: [],
     messages: [{ role: "user", parts: [{ type: "text", text: PROMPT[kind] }] }],
     tools: [],
     maxTokens: MAX_TOKENS[kind],
-    stream: kind === "stream",
+    stream: kind === "stream" || adjust.stream === true,
   };
   if (kind === "tools") {
     ir.tools = [
@@ -57,8 +72,9 @@ export function buildProbe(model: ModelConfig, kind: CheckKind): ProbeRequest | 
         },
       },
     ];
-    // Encodes as "required" (OpenAI), "any" (Anthropic) and mode ANY (Gemini).
-    ir.toolChoice = { type: "required" };
+    // Encodes as "required" (OpenAI), "any" (Anthropic) and mode ANY (Gemini); the prompt asks
+    // for the call too, so a model left to choose still makes it.
+    ir.toolChoice = { type: adjust.autoTools ? "auto" : "required" };
   }
   const format = FORMATS[model.apiType];
   const ctx = codecContext(PROBE_GROUP, format);
