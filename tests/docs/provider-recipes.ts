@@ -63,7 +63,7 @@ export function startMocks(): Mocks {
  * The block's text with each api_base's scheme and host replaced by its mock's: the mock whose
  * profile serves that path. Everything else is the README's, byte for byte.
  */
-export function pointed(code: string, mocks: ProviderMock[]): string {
+function pointed(code: string, mocks: ProviderMock[]): string {
   return code.replace(/^(\s*api_base:\s*)https?:\/\/[^/\s]+(\S*)/gm, (_, lead, path) => {
     const mock = mocks.find((m) => m.profile.basePath === path);
     if (!mock) throw new Error(`no mock serves the api_base path "${path}"`);

@@ -25,7 +25,7 @@ export function fixture(path: string): string {
  * The stream with each `data:` JSON payload passed through `change` (which may edit it in place,
  * or return false to drop the frame); comments, `event:` lines and `[DONE]` stay as recorded.
  */
-export function mapFrames(sse: string, change: (data: any) => boolean | void): string {
+function mapFrames(sse: string, change: (data: any) => boolean | void): string {
   const out: string[] = [];
   for (const frame of sse.split("\n\n")) {
     const lines = frame.split("\n");

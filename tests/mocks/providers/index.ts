@@ -7,4 +7,4 @@ export { zhipuAnthropic, zhipuOpenAI } from "./profiles/zhipu";
 export { moonshot } from "./profiles/moonshot";
 export { azure, openrouter } from "./profiles/hosted";
 export { ollama, vllm } from "./profiles/local";
-export type { Profile, ProviderMock, Seen } from "./types";
+export type { ProviderMock, Seen } from "./types";
