@@ -71,9 +71,8 @@ function pointed(code: string, mocks: ProviderMock[]): string {
   });
 }
 
-/** The README block `provider-<id>`, pointed at the mocks. */
-export const recipe = (id: string, ...mocks: ProviderMock[]) =>
-  pointed(docBlock(`provider-${id}`).code, mocks);
+/** The README block with this id, pointed at the mocks. */
+export const recipe = (id: string, ...mocks: ProviderMock[]) => pointed(docBlock(id).code, mocks);
 
 export interface Lab {
   dir: string;

@@ -60,7 +60,7 @@ const hi = [{ role: "user", content: "hi" }];
 
 describe("DashScope: streamed requests think, the others do not", () => {
   test("the group's selectors send each request to the entry DashScope accepts it from", async () => {
-    const origin = await serve(recipe("dashscope", m.dashscope));
+    const origin = await serve(recipe("provider-dashscope", m.dashscope));
     const plain = await chat(origin, { model: "qwen", messages: hi });
     expect(plain.status).toBe(200);
     // Passed through as the client sent it, not streamed, with the entry's enable_thinking.
@@ -78,7 +78,7 @@ describe("DashScope: streamed requests think, the others do not", () => {
   });
 
   test("without the selectors, a request that is not streamed reaches the thinking entry and is refused", async () => {
-    const block = recipe("dashscope", m.dashscope);
+    const block = recipe("provider-dashscope", m.dashscope);
     const onlyThinking = block
       .replace(/ {8}- name: qwen-plus-thinking\n.*\n/, "        - name: qwen-plus-thinking\n")
       .replace(/ {8}- name: qwen-plus\n.*\n/, "");
@@ -94,7 +94,7 @@ describe("DashScope: streamed requests think, the others do not", () => {
 
 describe("DeepSeek: reasoning_content reaches clients of any format, and goes back", () => {
   test("an Anthropic client gets thinking blocks, answered and streamed", async () => {
-    const origin = await serve(recipe("deepseek", m.deepseek));
+    const origin = await serve(recipe("provider-deepseek", m.deepseek));
     const answer = await messages(origin, { model: "deepseek", messages: hi });
     expect(answer.status).toBe(200);
     const content = JSON.parse(answer.text).content;
@@ -109,7 +109,7 @@ describe("DeepSeek: reasoning_content reaches clients of any format, and goes ba
   });
 
   test("a tool-call turn goes back with its reasoning, which DeepSeek refuses to go without", async () => {
-    const origin = await serve(recipe("deepseek", m.deepseek));
+    const origin = await serve(recipe("provider-deepseek", m.deepseek));
     const tools = [
       {
         name: "roll",
@@ -157,7 +157,7 @@ describe("DeepSeek: reasoning_content reaches clients of any format, and goes ba
 
 describe("Moonshot: the sampling fields clients send never reach kimi-k2.6", () => {
   test("removed by the recipe's rewrite_body; without it, refused", async () => {
-    const block = recipe("moonshot", m.moonshot);
+    const block = recipe("provider-moonshot", m.moonshot);
     const origin = await serve(block);
     const sampled = { model: "kimi", messages: hi, temperature: 0.2, top_p: 0.5 };
     expect((await chat(origin, sampled)).status).toBe(200);

@@ -47,7 +47,7 @@ const STREAMED = "upstream answers only streams; probed again as a stream";
 
 describe("the README's provider recipes pass --check=stream,tools against strict mocks", () => {
   test("DashScope: enable_thinking as each entry sets it; the thinking entry is asked for streams", async () => {
-    const { code, report } = await runCheck(lab, recipe("dashscope", m.dashscope));
+    const { code, report } = await runCheck(lab, recipe("provider-dashscope", m.dashscope));
     expect(code).toBe(0);
     const reqs = m.dashscope.requests;
     everyRequest(reqs, (r) => {
@@ -85,7 +85,10 @@ describe("the README's provider recipes pass --check=stream,tools against strict
   });
 
   test("Zhipu: both endpoints on one key, each on its own path and header", async () => {
-    const { code, report } = await runCheck(lab, recipe("zhipu", m.zhipuOpenAI, m.zhipuAnthropic));
+    const { code, report } = await runCheck(
+      lab,
+      recipe("provider-zhipu", m.zhipuOpenAI, m.zhipuAnthropic),
+    );
     expect(code).toBe(0);
     everyRequest(m.zhipuOpenAI.requests, (r) => {
       expect(r.path).toBe("/api/paas/v4/chat/completions");
@@ -110,7 +113,7 @@ describe("the README's provider recipes pass --check=stream,tools against strict
   });
 
   test("DeepSeek: at the root of its host; thinking unless the second entry turns it off", async () => {
-    const { code, report } = await runCheck(lab, recipe("deepseek", m.deepseek));
+    const { code, report } = await runCheck(lab, recipe("provider-deepseek", m.deepseek));
     expect(code).toBe(0);
     everyRequest(m.deepseek.requests, (r) => {
       expect(r.path).toBe("/chat/completions");
@@ -137,7 +140,7 @@ describe("the README's provider recipes pass --check=stream,tools against strict
   });
 
   test("Moonshot: /v1 on its host; no sampling field reaches kimi-k2.6", async () => {
-    const { code, report } = await runCheck(lab, recipe("moonshot", m.moonshot));
+    const { code, report } = await runCheck(lab, recipe("provider-moonshot", m.moonshot));
     expect(code).toBe(0);
     everyRequest(m.moonshot.requests, (r) => {
       expect(r.path).toBe("/v1/chat/completions");
@@ -153,7 +156,7 @@ describe("the README's provider recipes pass --check=stream,tools against strict
   });
 
   test("OpenRouter: /api/v1, with the attribution headers on every call", async () => {
-    const { code, report } = await runCheck(lab, recipe("openrouter", m.openrouter));
+    const { code, report } = await runCheck(lab, recipe("provider-openrouter", m.openrouter));
     expect(code).toBe(0);
     everyRequest(m.openrouter.requests, (r) => {
       expect(r.path).toBe("/api/v1/chat/completions");
@@ -171,8 +174,8 @@ describe("the README's provider recipes pass --check=stream,tools against strict
 
   test("Ollama and vLLM: no key, and none sent", async () => {
     for (const [id, mock, model] of [
-      ["ollama", m.ollama, "gpt-oss"],
-      ["vllm", m.vllm, "qwen3-local"],
+      ["provider-ollama", m.ollama, "gpt-oss"],
+      ["provider-vllm", m.vllm, "qwen3-local"],
     ] as const) {
       const { code, report } = await runCheck(lab, recipe(id, mock));
       expect(code).toBe(0);
@@ -188,7 +191,7 @@ describe("the README's provider recipes pass --check=stream,tools against strict
   });
 
   test("Azure: the v1 path without api-version, the deployment as the model, the key as Bearer", async () => {
-    const { code, report } = await runCheck(lab, recipe("azure", m.azure));
+    const { code, report } = await runCheck(lab, recipe("provider-azure", m.azure));
     expect(code).toBe(0);
     everyRequest(m.azure.requests, (r) => {
       expect([r.path, r.query, r.body.model]).toEqual([
@@ -205,7 +208,7 @@ describe("the README's provider recipes pass --check=stream,tools against strict
 
 describe("what the recipes say does not fit, does not", () => {
   test("Azure's deployments URL with ?api-version: the router's path lands after the query", async () => {
-    const old = recipe("azure", m.azure).replace(
+    const old = recipe("provider-azure", m.azure).replace(
       /(api_base: \S+)\/openai\/v1/,
       "$1/openai/deployments/gpt-4.1-mini?api-version=2024-10-21",
     );
@@ -221,7 +224,10 @@ describe("what the recipes say does not fit, does not", () => {
   });
 
   test("an Azure reasoning deployment refuses max_tokens: --check says so", async () => {
-    const reasoning = recipe("azure", m.azure).replace("model: gpt-4.1-mini", "model: gpt-5-mini");
+    const reasoning = recipe("provider-azure", m.azure).replace(
+      "model: gpt-4.1-mini",
+      "model: gpt-5-mini",
+    );
     const { code, report } = await runCheck(lab, reasoning);
     expect(code).toBe(0);
     expect(outcomes(report)["azure-gpt"]!.basic).toEqual([
