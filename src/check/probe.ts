@@ -191,8 +191,9 @@ function toolVerdict(answer: IRResponse, status: number): Verdict {
 /**
  * Reads the whole stream through the router's own framer and decoder: it passes only when the
  * decoder saw the format's end marker (decoders report a stream that stops short as an error)
- * and some text arrived (for a tool probe sent as a stream: the call). A reasoning model whose 16 tokens all went to thinking has proved the
- * stream works end to end, so a finish of "length" without text passes with a note.
+ * and some text arrived (for a tool probe sent as a stream: the call). A reasoning model whose
+ * 16 tokens all went to thinking has proved the stream works end to end, so a finish of "length"
+ * without text passes with a note.
  */
 async function readStream(
   res: Response,

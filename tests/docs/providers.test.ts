@@ -223,7 +223,9 @@ describe("what the recipes say does not fit, does not", () => {
     ]);
   });
 
-  test("an Azure reasoning deployment refuses max_tokens: --check says so", async () => {
+  // The mock listens on loopback, not on an *.openai.azure.com name, so the router sends it
+  // max_tokens as to any other host: a reasoning deployment behind a gateway sees the same.
+  test("an Azure reasoning deployment behind another host name refuses max_tokens: --check says so", async () => {
     const reasoning = recipe("provider-azure", m.azure).replace(
       "model: gpt-4.1-mini",
       "model: gpt-5-mini",

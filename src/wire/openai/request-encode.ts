@@ -39,9 +39,10 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
     if (req.parallelToolCalls !== undefined) body.parallel_tool_calls = req.parallelToolCalls;
   }
   const max = maxTokens(req, ctx);
-  // o-series and gpt-5 reject max_tokens; most compat servers only read max_tokens.
-  if (max !== undefined)
-    body[host === "api.openai.com" ? "max_completion_tokens" : "max_tokens"] = max;
+  // o-series and gpt-5 reject max_tokens, also as Azure deployments (whose v1 API takes the new
+  // name for every model); most compat servers only read max_tokens.
+  const newName = host === "api.openai.com" || host.endsWith(".openai.azure.com");
+  if (max !== undefined) body[newName ? "max_completion_tokens" : "max_tokens"] = max;
   if (req.temperature !== undefined) body.temperature = req.temperature;
   if (req.topP !== undefined) body.top_p = req.topP;
   if (req.topK !== undefined) ctx.warnings.add("dropped", "top_k", "OpenAI has no top_k");

@@ -35,6 +35,11 @@ describe("parameters", () => {
       encodeRequestOk({ maxTokens: 100 }, encodeCtx({ apiBase: "https://api.openai.com/v1" }))
         .max_completion_tokens,
     ).toBe(100);
+    const azure = encodeCtx({ apiBase: "https://my-resource.openai.azure.com/openai/v1" });
+    expect(encodeRequestOk({ maxTokens: 100 }, azure)).toMatchObject({
+      max_completion_tokens: 100,
+    });
+    expect(encodeRequestOk({ maxTokens: 100 }, azure).max_tokens).toBeUndefined();
     const c = encodeCtx({ maxOutputTokens: 8192 });
     const body = encodeRequestOk({ maxTokens: 32000 }, c);
     expect(body.max_tokens).toBe(8192);
