@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { startMock, type MockKind, type MockUpstream } from "../mocks";
 import { startRouter, TOKEN, type InProcessRouter } from "./affinity/kit";
 import {
-  claudeCode,
   ensureInstalled,
   INSTALL_TIMEOUT_MS,
   RUN_TIMEOUT_MS,
@@ -12,6 +11,7 @@ import {
   type Drive,
   type Invocation,
 } from "./real-clients/cli";
+import { claudeCode } from "./real-clients/claude-code";
 import { codex } from "./real-clients/codex";
 import { filesReader } from "./real-clients/script";
 import { startTap, type Tap } from "./real-clients/tap";

@@ -3,7 +3,6 @@ import { routerError } from "../../src/ir";
 import { codecContext, FORMATS } from "../../src/wire";
 import { startHarness, TOKEN, type Harness } from "./harness";
 import {
-  claudeCode,
   ensureInstalled,
   INSTALL_TIMEOUT_MS,
   RUN_TIMEOUT_MS,
@@ -12,6 +11,7 @@ import {
   type Drive,
   type Invocation,
 } from "./real-clients/cli";
+import { claudeCode } from "./real-clients/claude-code";
 import { codex } from "./real-clients/codex";
 
 /**

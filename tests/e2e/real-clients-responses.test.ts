@@ -22,7 +22,10 @@ import { fileReader, filePatcher, requestsWithResult, type LineEdit } from "./re
  * through the router against every kind of upstream. Reading: the scripted upstream asks for
  * the CLI's shell (Codex) or read tool (opencode) and answers from its result, so the secret in
  * the file reaches stdout only through a full tool round trip. Patching: the upstream calls
- * Codex's freeform `apply_patch`, and the file on disk must change as asked. The same tasks
+ * Codex's freeform `apply_patch`, and the file on disk must change as asked. Codex runs with a
+ * catalog describing the group like the models it ships with, and, as a user of the README's
+ * recipe runs it, without one: a group named after no model it knows still reads a file, and one
+ * named after a model it knows gets that model's apply_patch. The same tasks
  * straight against the strict Responses mock, without the router, tell a router fault apart
  * from a client the mock or the scripts no longer fit.
  */
@@ -36,12 +39,26 @@ interface Case {
   task: Task;
   /** the group, which is also the kind of mock behind it */
   group: MockKind;
+  /**
+   * Codex with the README's config.toml alone, no catalog describing the group: it picks its
+   * tools by the model's name, and a name it does not know gets fallback metadata.
+   */
+  noCatalog?: true;
+  /** the group's name when it is not the mock's kind */
+  name?: string;
 }
+
+/** A model Codex 0.171 ships metadata for (apply_patch among its tools), as a group's name. */
+const CODEX_MODEL = "gpt-5.5";
 
 const CASES: Case[] = [
   ...(["responses", "openai", "anthropic", "gemini"] as const).flatMap((group) =>
     (["read", "patch"] as const).map((task): Case => ({ cli: "Codex", task, group })),
   ),
+  // The recipe's `model = "gpt"` is no model Codex knows: it reads through its shell all the same.
+  { cli: "Codex", task: "read", group: "openai", noCatalog: true },
+  // apply_patch comes with a group named after a model it knows
+  { cli: "Codex", task: "patch", group: "openai", noCatalog: true, name: CODEX_MODEL },
   ...(["responses", "openai", "anthropic"] as const).map((group): Case => ({
     cli: "opencode",
     task: "read",
@@ -50,8 +67,8 @@ const CASES: Case[] = [
 ];
 
 function prepare(c: Case): (d: Drive) => Promise<Invocation> {
-  if (c.cli === "opencode") return opencode;
-  return codex(c.task === "read" ? "read-only" : "workspace-write");
+  if (c.cli === "opencode") return opencode("responses");
+  return codex(c.task === "read" ? "read-only" : "workspace-write", { catalog: !c.noCatalog });
 }
 
 let h: Harness;
@@ -60,7 +77,10 @@ beforeAll(async () => {
   const install = await ensureInstalled();
   if (install.installed)
     console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
-  [h, direct] = await Promise.all([startHarness(), startMock("responses")]);
+  [h, direct] = await Promise.all([
+    startHarness(`    - { name: ${CODEX_MODEL}, models: [{ name: oa }] }`),
+    startMock("responses"),
+  ]);
 }, INSTALL_TIMEOUT_MS + 30_000);
 afterAll(() => Promise.all([h?.stop(), direct?.stop()]));
 
@@ -107,7 +127,8 @@ async function attempt(
     const { mock } = up;
     for (const m of up.all) m.reset();
     mock.respond(script(s.work));
-    const drive = { base: up.base, token: up.token, group: c.group, prompt, scratch: s };
+    const group = c.name ?? c.group;
+    const drive = { base: up.base, token: up.token, group, prompt, scratch: s };
     const run = await runBounded(await prepare(c)(drive), RUN_TIMEOUT_MS);
     const others = up.all.filter((m) => m !== mock);
     return {
@@ -177,13 +198,15 @@ async function patchTask(c: Case, up: Upstream) {
 
 const run = (c: Case, up: () => Upstream) => () =>
   c.task === "read" ? readTask(c, up()) : patchTask(c, up());
-const doing = (c: Case) => `${c.cli} ${c.task === "read" ? "reads a file" : "patches a file"}`;
+const doing = (c: Case) =>
+  `${c.cli}${c.noCatalog ? " (no model catalog)" : ""} ${c.task === "read" ? "reads a file" : "patches a file"}`;
+const groupOf = (c: Case) => (c.name ? `${c.name} (${c.group})` : c.group);
 
 describe("Codex and opencode finish file tasks through the router", () => {
   for (const c of CASES) {
     const how = c.group === "responses" ? "passthrough" : "converted";
     test(
-      `${doing(c)} → group ${c.group} (${how})`,
+      `${doing(c)} → group ${groupOf(c)} (${how})`,
       run(c, () => throughRouter(c.group)),
       RUN_TIMEOUT_MS + 15_000,
     );

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import {
-  claudeCode,
   ensureInstalled,
-  geminiCli,
   INSTALL_TIMEOUT_MS,
   RUN_TIMEOUT_MS,
   type Drive,
   type Invocation,
 } from "./real-clients/cli";
+import { claudeCode } from "./real-clients/claude-code";
+import { geminiCli } from "./real-clients/gemini-cli";
 import { codex } from "./real-clients/codex";
 import {
   billed,
@@ -24,6 +24,7 @@ import {
   type Rig,
 } from "./real-clients/keys";
 import { opencode } from "./real-clients/opencode";
+import { qwenCode } from "./real-clients/qwen-code";
 
 /**
  * The real agent CLIs with configured keys (issue 17) instead of the router token: each sends
@@ -47,13 +48,19 @@ const FILE = "notes.txt";
 const READ = `Read the file ${FILE} in the current directory with your file-reading tool and tell me exactly what it says.`;
 
 /** Reads a file through the group's mock, every answer's usage set and summed. */
-async function readTask(prepare: (d: Drive) => Promise<Invocation>, key: KeyName, group: Group) {
+async function readTask(
+  prepare: (d: Drive) => Promise<Invocation>,
+  key: KeyName,
+  group: Group,
+  smallGroup?: Group,
+) {
   const content = `llm-router-secret-${crypto.randomUUID()}`;
   const meter = newMeter();
   const { kind } = priced(group);
   const outcome = await rig.drive(prepare, {
     key,
     group,
+    ...(smallGroup ? { smallGroup } : {}),
     prompt: READ,
     files: { [FILE]: `${content}\n` },
     script: (work) =>
@@ -67,13 +74,9 @@ describe("each CLI authenticates with a key and spends on it", () => {
     { cli: "Claude Code", prepare: claudeCode, key: "claude", auth: "x-api-key" },
     { cli: "Codex", prepare: codex("read-only"), key: "codex", auth: "bearer" },
     { cli: "Gemini CLI", prepare: geminiCli, key: "gemini", auth: "x-goog-api-key" },
-    // the key as the provider's `apiKey` in opencode.json, with no OPENAI_API_KEY around
-    {
-      cli: "opencode",
-      prepare: (d: Drive) => opencode(d, { keyIn: "config" }),
-      key: "opencode",
-      auth: "bearer",
-    },
+    // the provider's `apiKey` in opencode.json is `{env:LLM_ROUTER_TOKEN}`; no OPENAI_API_KEY
+    { cli: "opencode", prepare: opencode(), key: "opencode", auth: "bearer" },
+    { cli: "Qwen Code", prepare: qwenCode, key: "qwen", auth: "bearer" },
   ] as const;
   for (const c of cases) {
     const group = `${c.key}-main` as const;
@@ -81,8 +84,8 @@ describe("each CLI authenticates with a key and spends on it", () => {
       `${c.cli}: ${c.auth} with key "${c.key}", billed in /v1/usage at ${group}'s prices`,
       async () => {
         const { outcome, meter, answered } = await readTask(c.prepare, c.key, group);
-        // A tool round trip at least (Claude Code, Codex and Gemini CLI made 2 calls, opencode 3
-        // with its title); every call presented the key, reached the mock and was billed.
+        // A tool round trip at least (Claude Code, Codex, Gemini CLI and Qwen Code made 2 calls,
+        // opencode 3 with its title); every call presented the key, reached the mock and was billed.
         expect(meter.requests).toBeGreaterThanOrEqual(2);
         expect({ ...outcome, answered }).toMatchObject({
           exit: 0,
@@ -238,12 +241,14 @@ describe("a key without the group of Claude Code's small model", () => {
     async () => {
       // With CLAUDE_CODE_EMIT_TOOL_USE_SUMMARIES, Claude Code asks its small/fast model for a
       // summary of each tool run, in -p mode too: the one background call it makes here.
-      const prepare = withEnv(claudeCode, {
-        ANTHROPIC_SMALL_FAST_MODEL: "claude-small",
-        ANTHROPIC_DEFAULT_HAIKU_MODEL: "claude-small",
-        CLAUDE_CODE_EMIT_TOOL_USE_SUMMARIES: "1",
-      });
-      const { outcome, meter, answered } = await readTask(prepare, "narrow", "claude-main");
+      // The recipe's small group is the group of both the haiku and the small/fast model.
+      const prepare = withEnv(claudeCode, { CLAUDE_CODE_EMIT_TOOL_USE_SUMMARIES: "1" });
+      const { outcome, meter, answered } = await readTask(
+        prepare,
+        "narrow",
+        "claude-main",
+        "claude-small",
+      );
       // It drops the refused summary without a word (nothing on stdout or stderr) and goes on.
       expect({ ...outcome, answered }).toMatchObject({
         exit: 0,

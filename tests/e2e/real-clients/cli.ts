@@ -3,17 +3,18 @@ import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import type { Target } from "./recipes";
 
 /**
- * Installs and drives the real Claude Code and Gemini CLI (Codex and opencode: codex.ts and
- * opencode.ts), pinned in tests/real-clients (a package of its own so the quick-start install
- * stays small), each in a scratch home with only the environment it needs: no inherited keys,
- * no auto-update, no telemetry.
+ * Installs and runs the real agent CLIs, pinned in tests/real-clients (a package of its own so the
+ * quick-start install stays small). Each has a driver of its own (claude-code.ts, gemini-cli.ts,
+ * codex.ts, opencode.ts, qwen-code.ts) that runs it in a scratch home with only the environment
+ * it needs: the user's settings from recipes.ts, and no inherited keys, auto-update or telemetry.
  */
 
 const PACKAGE_DIR = join(import.meta.dir, "..", "..", "real-clients");
 const MODULES = join(PACKAGE_DIR, "node_modules");
-const CLAUDE_BIN = join(
+export const CLAUDE_BIN = join(
   PACKAGE_DIR,
   "node_modules",
   "@anthropic-ai",
@@ -21,11 +22,19 @@ const CLAUDE_BIN = join(
   "bin",
   "claude.exe",
 );
-const GEMINI_JS = join(PACKAGE_DIR, "node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
+export const GEMINI_JS = join(
+  PACKAGE_DIR,
+  "node_modules",
+  "@google",
+  "gemini-cli",
+  "bundle",
+  "gemini.js",
+);
 export const CODEX_JS = join(MODULES, "@openai", "codex", "bin", "codex.js");
 // codex.js starts the native binary of an optional dependency named after the platform.
 const CODEX_NATIVE = join(MODULES, "@openai", `codex-${process.platform}-${process.arch}`);
 export const OPENCODE_BIN = join(MODULES, "opencode-ai", "bin", "opencode.exe");
+export const QWEN_JS = join(MODULES, "@qwen-code", "qwen-code", "cli-entry.js");
 export const INSTALL_TIMEOUT_MS = 5 * 60_000;
 export const RUN_TIMEOUT_MS = 90_000;
 
@@ -113,7 +122,9 @@ const claudeIsNative = () => isNative(CLAUDE_BIN);
 // opencode-ai does the same: a stub its postinstall replaces with its platform package's binary.
 const opencodeIsNative = () => isNative(OPENCODE_BIN);
 const unpacked = () =>
-  [CLAUDE_BIN, GEMINI_JS, CODEX_JS, CODEX_NATIVE, OPENCODE_BIN].every((p) => existsSync(p));
+  [CLAUDE_BIN, GEMINI_JS, CODEX_JS, CODEX_NATIVE, OPENCODE_BIN, QWEN_JS].every((p) =>
+    existsSync(p),
+  );
 const installed = () => unpacked() && claudeIsNative() && opencodeIsNative();
 
 /**
@@ -225,75 +236,16 @@ export interface Drive {
   base: string;
   token: string;
   group: string;
+  /** the group of the CLI's small model, where it has one; `group` when unset */
+  smallGroup?: string;
   prompt: string;
   scratch: Scratch;
 }
 
-export async function claudeCode(d: Drive): Promise<Invocation> {
-  const configDir = join(d.scratch.home, ".claude");
-  await mkdir(configDir, { recursive: true });
-  const env = {
-    PATH: basePath(),
-    HOME: d.scratch.home,
-    TMPDIR: d.scratch.root,
-    CLAUDE_CONFIG_DIR: configDir,
-    ANTHROPIC_BASE_URL: d.base,
-    ANTHROPIC_API_KEY: d.token,
-    // Background calls (titles, quota) otherwise ask for real Claude model ids the router lacks.
-    ANTHROPIC_MODEL: d.group,
-    ANTHROPIC_SMALL_FAST_MODEL: d.group,
-    ANTHROPIC_DEFAULT_HAIKU_MODEL: d.group,
-    ANTHROPIC_DEFAULT_SONNET_MODEL: d.group,
-    ANTHROPIC_DEFAULT_OPUS_MODEL: d.group,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_AUTOUPDATER: "1",
-    DISABLE_TELEMETRY: "1",
-    DISABLE_ERROR_REPORTING: "1",
-    CLAUDE_CODE_MAX_RETRIES: "1",
-  };
-  // dontAsk turns any permission prompt into a refusal (nobody can answer one headless), and
-  // Read is pre-approved so the one tool the task needs still runs.
-  const args = [
-    "-p",
-    d.prompt,
-    "--max-turns",
-    "4",
-    "--output-format",
-    "text",
-    "--allowedTools",
-    "Read",
-    "--permission-mode",
-    "dontAsk",
-    "--no-session-persistence",
-  ];
-  return { cmd: [CLAUDE_BIN, ...args], cwd: d.scratch.work, env };
-}
-
-export async function geminiCli(d: Drive): Promise<Invocation> {
-  const dotGemini = join(d.scratch.home, ".gemini");
-  await mkdir(dotGemini, { recursive: true });
-  const settings = {
-    // 0.61 refuses a base URL without an explicit auth choice (exit 41).
-    security: { auth: { selectedType: "gemini-api-key" } },
-    // The update check would reach the npm registry, the only host this machine can reach.
-    general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-    privacy: { usageStatisticsEnabled: false },
-    telemetry: { enabled: false },
-  };
-  await writeFile(join(dotGemini, "settings.json"), JSON.stringify(settings, null, 2));
-  const env = {
-    PATH: basePath(),
-    HOME: d.scratch.home,
-    TMPDIR: d.scratch.root,
-    GOOGLE_GEMINI_BASE_URL: d.base,
-    GEMINI_API_KEY: d.token,
-    GEMINI_CLI_TRUST_WORKSPACE: "true",
-    GEMINI_CLI_NO_RELAUNCH: "true",
-    // A machine-wide /etc/gemini-cli/settings.json must not change what the test sends.
-    GEMINI_CLI_SYSTEM_SETTINGS_PATH: join(d.scratch.root, "no-system-settings.json"),
-    GEMINI_CLI_SYSTEM_DEFAULTS_PATH: join(d.scratch.root, "no-system-defaults.json"),
-    GEMINI_TELEMETRY_ENABLED: "false",
-  };
-  const args = ["-p", d.prompt, "-m", d.group, "--output-format", "text"];
-  return { cmd: [nodeBin(), GEMINI_JS, ...args], cwd: d.scratch.work, env };
-}
+/** The run's router, key and groups, as the recipes take them. */
+export const targetOf = (d: Drive): Target => ({
+  base: d.base,
+  key: d.token,
+  group: d.group,
+  ...(d.smallGroup ? { smallGroup: d.smallGroup } : {}),
+});

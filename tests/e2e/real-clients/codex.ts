@@ -1,20 +1,23 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { basePath, CODEX_JS, LOOPBACK_ONLY, nodeBin, type Drive, type Invocation } from "./cli";
+import {
+  basePath,
+  CODEX_JS,
+  LOOPBACK_ONLY,
+  nodeBin,
+  targetOf,
+  type Drive,
+  type Invocation,
+} from "./cli";
+import { codexConfig, keyEnv, renderToml, type TomlDoc } from "./recipes";
 
 /**
- * The real Codex CLI, headless (`codex exec`), talking to the router as a custom Responses
- * provider: a config.toml and a model catalog in a scratch CODEX_HOME, nothing from the real
- * home, approvals off, and only the loopback reachable.
+ * The real Codex CLI, headless (`codex exec`), talking to the router as the recipe's custom
+ * Responses provider: its config.toml plus a model catalog in a scratch CODEX_HOME, nothing from
+ * the real home, approvals off, no retries, and only the loopback reachable.
  */
 
 export type CodexSandbox = "read-only" | "workspace-write";
-
-/** Names the variable `env_key` points at; Codex sends its value as the bearer token. */
-const KEY_VAR = "LLM_ROUTER_API_KEY";
-
-/** TOML basic strings take JSON's escapes, so a JSON string literal is a valid TOML one. */
-const str = (s: string) => JSON.stringify(s);
 
 /**
  * Codex decides which tools to declare from the model's catalog entry; a name it does not know
@@ -53,40 +56,57 @@ export interface CodexOptions {
    * is about Codex's own retrying.
    */
   retries?: number;
+  /**
+   * Describe the group in a model catalog, as the models Codex ships with are described (the
+   * default); without one, Codex runs the group with its fallback metadata, as it does for a
+   * user who follows the recipe alone.
+   */
+  catalog?: boolean;
 }
 
-function config(d: Drive, sandbox: CodexSandbox, catalogPath: string, opts: CodexOptions): string {
-  return `model = ${str(d.group)}
-model_provider = "llm-router"
-model_catalog_json = ${str(catalogPath)}
-approval_policy = "never"
-sandbox_mode = ${str(sandbox)}
-check_for_update_on_startup = false
+/** Two documents' keys together, tables merged key by key; `b` wins a clash. */
+const merge = (a: TomlDoc, b: TomlDoc): TomlDoc => ({
+  top: { ...a.top, ...b.top },
+  tables: Object.fromEntries(
+    [...new Set([...Object.keys(a.tables), ...Object.keys(b.tables)])].map((name) => [
+      name,
+      { ...a.tables[name], ...b.tables[name] },
+    ]),
+  ),
+});
 
-[features]
-# The plugin marketplace is synced with git from github.com and chatgpt.com at startup.
-plugins = false
-# Otherwise an unreachable router is retried until the run's time limit, hiding the cause.
-unbounded_connection_retries = false
-
-[analytics]
-enabled = false
-
-[feedback]
-enabled = false
-
-[otel]
-exporter = "none"
-
-[model_providers.llm-router]
-name = "llm-router"
-base_url = ${str(`${d.base}/v1`)}
-env_key = ${str(KEY_VAR)}
-wire_api = "responses"
-# A retried request or stream would hide a failed conversion behind a second attempt.
-request_max_retries = ${opts.retries ?? 0}
-stream_max_retries = ${opts.retries ?? 0}
-`;
+/** What the sandbox adds to the recipe's config.toml. */
+function sandboxed(
+  recipe: TomlDoc,
+  sandbox: CodexSandbox,
+  catalogPath: string | undefined,
+  opts: CodexOptions,
+): TomlDoc {
+  const [provider] = Object.keys(recipe.tables).filter((t) => t.startsWith("model_providers."));
+  return merge(recipe, {
+    top: {
+      ...(catalogPath ? { model_catalog_json: catalogPath } : {}),
+      approval_policy: "never",
+      sandbox_mode: sandbox,
+      check_for_update_on_startup: false,
+    },
+    tables: {
+      features: {
+        // The plugin marketplace is synced with git from github.com and chatgpt.com at startup.
+        plugins: false,
+        // Otherwise an unreachable router is retried until the run's time limit, hiding the cause.
+        unbounded_connection_retries: false,
+      },
+      analytics: { enabled: false },
+      feedback: { enabled: false },
+      otel: { exporter: "none" },
+      // A retried request or stream would hide a failed conversion behind a second attempt.
+      [provider!]: {
+        request_max_retries: opts.retries ?? 0,
+        stream_max_retries: opts.retries ?? 0,
+      },
+    },
+  });
 }
 
 /** `codex exec` in the given sandbox: read-only to read a file, workspace-write to patch one. */
@@ -101,16 +121,20 @@ export function codex(
     const tmp = join(d.scratch.root, "tmp");
     await mkdir(codexHome, { recursive: true });
     await mkdir(tmp, { recursive: true });
-    const catalogPath = join(codexHome, "model-catalog.json");
-    await writeFile(catalogPath, JSON.stringify(catalog(d.group), null, 2));
-    await writeFile(join(codexHome, "config.toml"), config(d, sandbox, catalogPath, opts));
+    let catalogPath: string | undefined;
+    if (opts.catalog ?? true) {
+      catalogPath = join(codexHome, "model-catalog.json");
+      await writeFile(catalogPath, JSON.stringify(catalog(d.group), null, 2));
+    }
+    const config = sandboxed(codexConfig(targetOf(d)), sandbox, catalogPath, opts);
+    await writeFile(join(codexHome, "config.toml"), renderToml(config));
     const env = {
       ...LOOPBACK_ONLY,
       PATH: basePath(),
       HOME: d.scratch.home,
       CODEX_HOME: codexHome,
       TMPDIR: tmp,
-      [KEY_VAR]: d.token,
+      ...keyEnv(targetOf(d)),
     };
     // --ephemeral: no session files, nothing reads them back; --strict-config: a key this
     // version no longer knows fails the run instead of being ignored.

@@ -14,6 +14,7 @@ export const SECRET = {
   codex: "sk-codex-0123456789abcdef",
   gemini: "sk-gemini-0123456789abcdef",
   opencode: "sk-opencode-0123456789abcdef",
+  qwen: "sk-qwen-0123456789abcdef",
   spent: "sk-spent-0123456789abcdef",
   "spent-total": "sk-spent-total-0123456789abcdef",
   parallel: "sk-parallel-0123456789abcdef",
@@ -27,6 +28,7 @@ const KEYS = `keys:
   - { name: codex, secret: ${SECRET.codex} }
   - { name: gemini, secret: ${SECRET.gemini} }
   - { name: opencode, secret: ${SECRET.opencode} }
+  - { name: qwen, secret: ${SECRET.qwen} }
   - { name: spent, secret: ${SECRET.spent}, budget: { usd: 0.01, period: month } }
   - { name: spent-total, secret: ${SECRET["spent-total"]}, budget: { usd: 0.01, period: total } }
   - { name: parallel, secret: ${SECRET.parallel}, max_parallel: 1 }
@@ -39,6 +41,7 @@ const PRICED = [
   { group: "codex-main", model: "cx-main", kind: "responses", input: 2, output: 8 },
   { group: "gemini-main", model: "ge-main", kind: "gemini", input: 1, output: 4 },
   { group: "opencode-main", model: "oc-main", kind: "responses", input: 5, output: 25 },
+  { group: "qwen-main", model: "qw-main", kind: "openai", input: 2, output: 6 },
 ] as const;
 export type Group = (typeof PRICED)[number]["group"];
 export const priced = (group: Group) => PRICED.find((p) => p.group === group)!;
@@ -92,6 +95,8 @@ export const withEnv =
 export interface RunSpec {
   key: KeyName;
   group: Group;
+  /** the group of the CLI's small model; `group` when unset */
+  smallGroup?: Group;
   prompt: string;
   timeoutMs?: number;
   files?: Record<string, string>;
@@ -146,7 +151,13 @@ export async function startRig(): Promise<Rig> {
       for (const m of mocks) m.reset();
       tap.seen.length = 0;
       spec.script?.(s.work);
-      const d = { base: tap.url, token: SECRET[spec.key], group: spec.group, prompt: spec.prompt };
+      const d = {
+        base: tap.url,
+        token: SECRET[spec.key],
+        group: spec.group,
+        ...(spec.smallGroup ? { smallGroup: spec.smallGroup } : {}),
+        prompt: spec.prompt,
+      };
       const run = await runBounded(
         await prepare({ ...d, scratch: s }),
         spec.timeoutMs ?? RUN_TIMEOUT_MS,
