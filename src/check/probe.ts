@@ -130,26 +130,37 @@ async function probe(model: ModelConfig, kind: CheckKind, signal: AbortSignal): 
       body: JSON.stringify(body),
       signal,
     });
-    if (isRouterError(res)) return { ok: false, error: res.message };
+    if (isRouterError(res)) return withNotes({ ok: false, error: res.message }, notes);
     if (res.ok) {
       const verdict =
         kind === "stream" || tried.adjust.stream
           ? await readStream(res, req.ctx, model, kind)
           : await readAnswer(res, req.ctx, model, kind);
-      return verdict.ok && notes.length
-        ? { ...verdict, note: [...notes, verdict.note].filter(Boolean).join("; ") }
-        : verdict;
+      return withNotes(verdict, notes);
     }
     const text = await res.text().catch(() => "");
     const error = FORMATS[model.apiType].codec.decodeError(res.status, text, res.headers);
     const retry = retryFor(model, kind, tried, body, res.status, error.message);
-    if (!retry)
-      return { ok: false, status: res.status, error: error.message || `HTTP ${res.status}` };
+    if (!retry) {
+      const failed = {
+        ok: false,
+        status: res.status,
+        error: error.message || `HTTP ${res.status}`,
+      };
+      return withNotes(failed, notes);
+    }
     // Documented choice: the model answers, so the probe passes, but with the note.
     notes.push(retry.note);
     if (retry.rename) tried.rename = retry.rename;
     if (retry.adjust) tried.adjust = { ...tried.adjust, [retry.adjust]: true };
   }
+}
+
+/** A verdict reached after a re-ask says so: in its note when it passed, in its error when not. */
+function withNotes(verdict: Verdict, notes: string[]): Verdict {
+  if (notes.length === 0) return verdict;
+  if (verdict.ok) return { ...verdict, note: [...notes, verdict.note].filter(Boolean).join("; ") };
+  return { ...verdict, error: `${verdict.error} (${notes.join("; ")})` };
 }
 
 async function readAnswer(
@@ -181,7 +192,7 @@ function toolVerdict(answer: IRResponse, status: number): Verdict {
     return {
       ok: false,
       status,
-      error: `answered without calling the forced tool (finish: ${answer.finish.raw ?? answer.finish.reason})`,
+      error: `answered without calling the probe's tool (finish: ${answer.finish.raw ?? answer.finish.reason})`,
     };
   if (call.name !== PROBE_TOOL)
     return { ok: false, status, error: `called "${call.name}" instead of the ${PROBE_TOOL} tool` };
@@ -230,7 +241,7 @@ async function readStream(
       error:
         call?.type === "tool_start"
           ? `called "${call.name}" instead of the ${PROBE_TOOL} tool`
-          : `answered without calling the forced tool (finish: ${finish.finish.raw ?? finish.finish.reason})`,
+          : `answered without calling the probe's tool (finish: ${finish.finish.raw ?? finish.finish.reason})`,
     };
   }
   const text = events.some((e) => e.type === "text" && e.text !== "");

@@ -108,7 +108,63 @@ describe("--check asks again without what the upstream refuses", () => {
     m.openai.fault(refusal("Tool choice must be auto"));
     const { code, out } = await running;
     expect(code).toBe(1);
-    expect(report(out).results[0]!.probes[1]).toMatchObject({ ok: false, status: 400 });
+    const second = report(out).results[0]!.probes[1]!;
+    expect(second).toMatchObject({ ok: false, status: 400 });
+    // The failure says it came after a re-ask, so the report shows both refusals.
+    expect(second.error).toBe(
+      "Tool choice must be auto (upstream refuses a forced tool_choice; probed again with auto)",
+    );
     expect(m.openai.requests.filter((r) => r.body.tools)).toHaveLength(2);
+  });
+
+  test("a tool probe refused with another status than 400 is not asked again, whatever it says", async () => {
+    m.openai.respond(callsTool);
+    const running = capture((o) => runCheck(configOf([good(m, "openai")]), o), {
+      kinds: ["basic", "tools"],
+      json: true,
+    });
+    await m.openai.waitForRequests(1);
+    m.openai.fault(refusal("Thinking mode does not support this tool_choice", 429));
+    const { code, out } = await running;
+    expect(code).toBe(1);
+    expect(report(out).results[0]!.probes[1]).toMatchObject({
+      kind: "tools",
+      ok: false,
+      status: 429,
+    });
+    expect(m.openai.requests.filter((r) => r.body.tools)).toHaveLength(1);
+  });
+
+  test("a stream probe refused as if it were not streamed is not sent again", async () => {
+    const running = capture((o) => runCheck(configOf([good(m, "openai")]), o), {
+      kinds: ["basic", "stream"],
+      json: true,
+    });
+    await m.openai.waitForRequests(1);
+    m.openai.fault(refusal(STREAM_ONLY));
+    const { code, out } = await running;
+    expect(code).toBe(1);
+    expect(report(out).results[0]!.probes[1]).toMatchObject({
+      kind: "stream",
+      ok: false,
+      status: 400,
+    });
+    expect(m.openai.requests.filter((r) => r.body.stream === true)).toHaveLength(1);
+  });
+
+  test("a tool probe that, asked again with auto, answers in text fails, saying what was refused", async () => {
+    const running = capture((o) => runCheck(configOf([good(m, "openai")]), o), {
+      kinds: ["basic", "tools"],
+      json: true,
+    });
+    await m.openai.waitForRequests(1);
+    m.openai.fault(refusal("Tool choice must be auto"));
+    const { code, out } = await running;
+    expect(code).toBe(1);
+    const probe = report(out).results[0]!.probes[1]!;
+    expect(probe.ok).toBe(false);
+    expect(probe.error).toMatch(
+      /^answered without calling the probe's tool \(finish: .*\) \(upstream refuses a forced tool_choice; probed again with auto\)$/,
+    );
   });
 });

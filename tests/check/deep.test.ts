@@ -82,7 +82,7 @@ describe("--check=stream,tools", () => {
     expect(code).toBe(1);
     const [r] = report(out).results;
     expect(r!.probes.map((p) => p.ok)).toEqual([true, false]);
-    expect(r!.probes[1]!.error).toBe("answered without calling the forced tool (finish: STOP)");
+    expect(r!.probes[1]!.error).toBe("answered without calling the probe's tool (finish: STOP)");
   });
 
   test("a stream cut before its end marker fails the stream probe", async () => {
