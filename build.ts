@@ -6,14 +6,14 @@
  *   bun build.ts --target linux-x64     one target (repeatable; `current` = this machine)
  *   bun build.ts --outdir /tmp/x        somewhere other than dist/
  *
- * Every run ends by writing SHA256SUMS beside the binaries, in the form `sha256sum --check` and
- * `shasum -a 256 --check` read, so a downloaded release can be verified.
+ * Every run ends by writing SHA256SUMS beside the binaries it built, in the form
+ * `sha256sum --check` and `shasum -a 256 --check` read, so a downloaded release can be verified.
  *
  * Cross-compiling needs no toolchain: Bun fetches each target's runtime from the npm registry
  * on first use and caches it.
  */
-import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import pkg from "./package.json" with { type: "json" };
 
 const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
@@ -115,21 +115,21 @@ async function buildOne(target: Target, outdir: string, version: string): Promis
   return outfile;
 }
 
-/** Binaries of any target in outdir, built by this run or an earlier one: all of them are shipped. */
-const BINARY = /^llm-router-(linux|darwin|windows)-[a-z0-9]+(\.exe)?$/;
-
-/** Streams each binary through SHA-256 (they are ~100 MiB each) and writes `<hex>  <name>` lines. */
-async function writeChecksums(outdir: string): Promise<string> {
-  const names = (await readdir(outdir)).filter((n) => BINARY.test(n)).sort();
+/**
+ * Streams each binary this run built through SHA-256 (they are ~100 MiB each) and writes
+ * `<hex>  <name>` lines. Only this run's: a file left in outdir by an earlier build, or by a
+ * target that failed now, must not be vouched for as part of this release.
+ */
+async function writeChecksums(outdir: string, files: string[]): Promise<string> {
   const lines: string[] = [];
-  for (const name of names) {
+  for (const file of [...files].sort()) {
     const hasher = new Bun.CryptoHasher("sha256");
-    for await (const chunk of Bun.file(join(outdir, name)).stream()) hasher.update(chunk);
-    lines.push(`${hasher.digest("hex")}  ${name}`);
+    for await (const chunk of Bun.file(file).stream()) hasher.update(chunk);
+    lines.push(`${hasher.digest("hex")}  ${basename(file)}`);
   }
-  const file = join(outdir, "SHA256SUMS");
-  await writeFile(file, lines.map((l) => `${l}\n`).join(""));
-  return file;
+  const sums = join(outdir, "SHA256SUMS");
+  await writeFile(sums, lines.map((l) => `${l}\n`).join(""));
+  return sums;
 }
 
 function mib(bytes: number): string {
@@ -142,11 +142,13 @@ async function main(): Promise<void> {
   await mkdir(outdir, { recursive: true });
   process.stdout.write(`llm-router ${version}: building ${targets.join(", ")} into ${outdir}\n`);
   let failed = 0;
+  const built: string[] = [];
   // One at a time: each compile holds a whole runtime in memory, and the first use of a target downloads it.
   for (const target of targets) {
     const started = performance.now();
     try {
       const file = await buildOne(target, outdir, version);
+      built.push(file);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       process.stdout.write(`  ${file}  ${mib((await stat(file)).size)}  (${seconds} s)\n`);
     } catch (err) {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     }
   }
   // Written even when a target failed, so the sums never describe binaries that were replaced.
-  const sums = await writeChecksums(outdir);
+  const sums = await writeChecksums(outdir, built);
   process.stdout.write(`  ${sums}\n`);
   if (failed > 0) {
     process.stderr.write(`${failed} of ${targets.length} target(s) failed\n`);

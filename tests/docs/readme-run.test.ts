@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ON_LINUX_X64, waitFor } from "../process/binary";
 import { docBlock, ROOT } from "./blocks";
@@ -52,16 +54,6 @@ function endGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM") {
 }
 afterAll(() => started.forEach((c) => endGroup(c, "SIGKILL")));
 
-async function portFree(port: number): Promise<boolean> {
-  try {
-    const s = Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } });
-    s.stop(true);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("quick start", () => {
   test("`npm start` serves the shipped config.yaml, and the first request says which key to set", async () => {
     expect(commands(docBlock("quick-start").code)).toEqual([
@@ -72,10 +64,9 @@ describe("quick start", () => {
       scripts: Record<string, string>;
     };
     expect(pkg.scripts.test).toBeDefined();
-    // The quick start serves on the default port, as a reader's would; it must be free here.
-    expect(await portFree(8000)).toBe(true);
-
-    const child = spawn("npm", ["start"], {
+    // On a port of its own: a reader who follows the quick start has `npm start` holding 8000
+    // while `npm test` runs, and this test must not need it. The first request goes there too.
+    const child = spawn("npm", ["start", "--", "-p", "0"], {
       cwd: ROOT,
       // No provider keys: what a reader has before setting any.
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? ROOT },
@@ -88,14 +79,16 @@ describe("quick start", () => {
     child.stderr!.setEncoding("utf8").on("data", (s: string) => (out += s));
     const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
     try {
-      await waitFor(
+      const port = await waitFor(
         "the listening line",
-        () => /listening on http:\/\/0\.0\.0\.0:8000/.test(out),
+        () => /listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(out)?.[1],
         30_000,
       );
       expect(out).toContain("api_key not set for gpt-4o-mini, claude-sonnet, gemini-flash");
 
-      const first = await bash(docBlock("first-request").code, ROOT);
+      const request = docBlock("first-request").code;
+      expect(request).toContain("localhost:8000/");
+      const first = await bash(request.replaceAll("localhost:8000/", `localhost:${port}/`), ROOT);
       expect(first.code).toBe(0);
       const answer = JSON.parse(first.stdout) as { error: { message: string } };
       expect(answer.error.message).toContain("model gpt-4o-mini has no API key");
@@ -116,8 +109,12 @@ describe.skipIf(!ON_LINUX_X64)("build and release check", () => {
     const dist = join(ROOT, "dist");
     expect(existsSync(join(dist, "SHA256SUMS"))).toBe(true);
 
+    // A home of its own: the block installs into ~/.local/bin and then finds it on the PATH.
+    const home = await mkdtemp(join(tmpdir(), "readme-home-"));
     const verify = docBlock("verify-release").code;
-    const ran = await bash(verify, dist);
+    const path = `${home}/.local/bin:${process.env.PATH ?? "/usr/bin:/bin"}`;
+    const ran = await bash(verify, dist, { HOME: home, PATH: path });
+    await rm(home, { recursive: true, force: true });
     expect(ran.stderr).toBe("");
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/^llm-router-linux-x64: OK$/m);
@@ -130,6 +127,22 @@ describe.skipIf(!ON_LINUX_X64)("build and release check", () => {
     expect(shasum.code).toBe(0);
     expect(shasum.stdout).toContain("llm-router-linux-x64: OK");
   }, 120_000);
+
+  test("SHA256SUMS lists only what that build made, not files left in the folder", async () => {
+    const out = await mkdtemp(join(tmpdir(), "readme-build-"));
+    try {
+      await writeFile(join(out, "llm-router-darwin-arm64"), "left by an older build");
+      const ran = await bash(
+        `"${process.execPath}" build.ts --target linux-x64 --outdir ${out}`,
+        ROOT,
+      );
+      expect(ran.code).toBe(0);
+      const sums = await Bun.file(join(out, "SHA256SUMS")).text();
+      expect(sums).toMatch(/^[0-9a-f]{64} {2}llm-router-linux-x64\n$/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test("a binary that does not match SHA256SUMS fails the check", async () => {
     // The block is only worth running if the check can fail: flip the recorded sum.
