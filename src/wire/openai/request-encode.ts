@@ -40,8 +40,9 @@ function encodeBody(req: IRRequest, ctx: EncodeRequestContext): Json {
   }
   const max = maxTokens(req, ctx);
   // o-series and gpt-5 reject max_tokens, also as Azure deployments (whose v1 API takes the new
-  // name for every model); most compat servers only read max_tokens.
-  const newName = host === "api.openai.com" || host.endsWith(".openai.azure.com");
+  // name for every model, on both of an Azure OpenAI resource's host names); most compat servers
+  // only read max_tokens.
+  const newName = host === "api.openai.com" || AZURE_OPENAI_HOST.test(host);
   if (max !== undefined) body[newName ? "max_completion_tokens" : "max_tokens"] = max;
   if (req.temperature !== undefined) body.temperature = req.temperature;
   if (req.topP !== undefined) body.top_p = req.topP;
@@ -100,6 +101,8 @@ function openaiOnly(
   if (req.promptCacheKey !== undefined) ctx.warnings.add("dropped", "prompt_cache_key", why);
   if (verbosity) ctx.warnings.add("dropped", "verbosity", why);
 }
+
+const AZURE_OPENAI_HOST = /\.(openai|cognitiveservices)\.azure\.com$/;
 
 function hostOf(apiBase: string): string {
   try {

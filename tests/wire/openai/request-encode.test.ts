@@ -40,6 +40,12 @@ describe("parameters", () => {
       max_completion_tokens: 100,
     });
     expect(encodeRequestOk({ maxTokens: 100 }, azure).max_tokens).toBeUndefined();
+    const foundry = encodeCtx({
+      apiBase: "https://my-resource.cognitiveservices.azure.com/openai/v1",
+    });
+    expect(encodeRequestOk({ maxTokens: 100 }, foundry).max_completion_tokens).toBe(100);
+    const lookalike = encodeCtx({ apiBase: "https://openai.azure.com.example.net/v1" });
+    expect(encodeRequestOk({ maxTokens: 100 }, lookalike).max_tokens).toBe(100);
     const c = encodeCtx({ maxOutputTokens: 8192 });
     const body = encodeRequestOk({ maxTokens: 32000 }, c);
     expect(body.max_tokens).toBe(8192);
