@@ -40,7 +40,7 @@ export const KEYS_DESCRIPTION = "Make a new client key, or hash a secret for the
 const NEW_DESCRIPTION = "Print a fresh random secret, its sha256: form and a keys: entry";
 const HASH_DESCRIPTION = "Print the sha256: form of a secret";
 
-const USAGE = "usage: llm-router keys new --name <name> | llm-router keys hash [<secret> | -]";
+const USAGE = "usage: llm-router keys new --name <NAME> | llm-router keys hash [SECRET | -]";
 
 /** The help asked for after `keys` (its own, or a subcommand's); undefined when none was. */
 export function keysHelp(raw: readonly string[]): string | undefined {

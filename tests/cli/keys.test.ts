@@ -150,6 +150,6 @@ describe("the command line", () => {
     });
     const bare = await cli(["keys"]);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toContain("usage: llm-router keys new --name <name>");
+    expect(bare.stderr).toContain("usage: llm-router keys new --name <NAME>");
   });
 });
