@@ -75,12 +75,28 @@ describe("DashScope: streamed requests think, the others do not", () => {
     });
     // Passed through as DashScope sent it: the thinking arrives as reasoning_content.
     expect(streamed.text).toContain('"reasoning_content":"We"');
+
+    // A streamed request that forces a tool goes to the entry that does not think, which
+    // DashScope takes it from; the thinking entry would refuse it.
+    const forced = await chat(origin, {
+      model: "qwen",
+      messages: hi,
+      stream: true,
+      tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
+      tool_choice: "required",
+    });
+    expect(forced.status).toBe(200);
+    expect(m.dashscope.requests.at(-1)!.body).toMatchObject({
+      enable_thinking: false,
+      stream: true,
+      tool_choice: "required",
+    });
   });
 
   test("without the selectors, a request that is not streamed reaches the thinking entry and is refused", async () => {
     const block = recipe("provider-dashscope", m.dashscope);
     const onlyThinking = block
-      .replace(/ {8}- name: qwen-plus-thinking\n.*\n/, "        - name: qwen-plus-thinking\n")
+      .replace(/ {8}- name: qwen-plus-thinking.*\n.*\n/, "        - name: qwen-plus-thinking\n")
       .replace(/ {8}- name: qwen-plus\n.*\n/, "");
     expect(onlyThinking).not.toContain("selector");
     const origin = await serve(onlyThinking);
