@@ -10,6 +10,8 @@ import { opencode } from "../e2e/real-clients/opencode";
 import { qwenCode } from "../e2e/real-clients/qwen-code";
 import {
   claudeCodeEnv,
+  CODEX_CATALOG,
+  codexCatalog,
   codexConfig,
   geminiCliEnv,
   geminiCliSettings,
@@ -37,6 +39,7 @@ const IDS = [
   "agent-gemini-cli",
   "agent-gemini-cli-settings",
   "agent-codex",
+  "agent-codex-catalog",
   "agent-opencode-responses",
   "agent-opencode-chat",
   "agent-opencode-anthropic",
@@ -125,10 +128,12 @@ describe("the drivers run each CLI with its recipe's settings", () => {
     );
   });
 
-  test("Codex: the recipe's config.toml entries and the variable env_key names", async () => {
-    const inv = await codex("read-only")(drive());
-    const toml = Bun.TOML.parse(await readFile(join(inv.env.CODEX_HOME!, "config.toml"), "utf8"));
+  test("Codex: the recipe's config.toml entries, its catalog beside them and the variable env_key names", async () => {
+    const inv = await codex("read-only", { catalog: "recipe" })(drive());
+    const home = inv.env.CODEX_HOME!;
+    const toml = Bun.TOML.parse(await readFile(join(home, "config.toml"), "utf8"));
     expect(toml).toMatchObject(parsedToml(codexConfig(target)));
+    expect(await json(join(home, CODEX_CATALOG))).toEqual(codexCatalog(target));
     expect(inv.env).toMatchObject(keyEnv(target));
   });
 

@@ -15,7 +15,13 @@ import {
 } from "./real-clients/cli";
 import { codex } from "./real-clients/codex";
 import { opencode } from "./real-clients/opencode";
-import { fileReader, filePatcher, requestsWithResult, type LineEdit } from "./real-clients/script";
+import {
+  declaresTool,
+  fileReader,
+  filePatcher,
+  requestsWithResult,
+  type LineEdit,
+} from "./real-clients/script";
 
 /**
  * The real Codex CLI and opencode, the Responses API's best-known clients, finish file tasks
@@ -23,10 +29,9 @@ import { fileReader, filePatcher, requestsWithResult, type LineEdit } from "./re
  * the CLI's shell (Codex) or read tool (opencode) and answers from its result, so the secret in
  * the file reaches stdout only through a full tool round trip. Patching: the upstream calls
  * Codex's freeform `apply_patch`, and the file on disk must change as asked. Codex runs with a
- * catalog describing the group like the models it ships with, and, as a user of the README's
- * recipe runs it, without one: a group named after no model it knows still reads a file, and one
- * named after a model it knows gets that model's apply_patch. The same tasks
- * straight against the strict Responses mock, without the router, tell a router fault apart
+ * catalog describing the group as a reasoning model, like the models it ships with, and with the
+ * README's recipe alone: its config.toml and catalog, and the group it names, `gpt`. The same
+ * tasks straight against the strict Responses mock, without the router, tell a router fault apart
  * from a client the mock or the scripts no longer fit.
  */
 
@@ -39,26 +44,26 @@ interface Case {
   task: Task;
   /** the group, which is also the kind of mock behind it */
   group: MockKind;
-  /**
-   * Codex with the README's config.toml alone, no catalog describing the group: it picks its
-   * tools by the model's name, and a name it does not know gets fallback metadata.
-   */
-  noCatalog?: true;
+  /** Codex with the README's recipe as it is, config.toml and catalog, for the group `name` */
+  recipe?: true;
   /** the group's name when it is not the mock's kind */
   name?: string;
 }
 
-/** A model Codex 0.171 ships metadata for (apply_patch among its tools), as a group's name. */
-const CODEX_MODEL = "gpt-5.5";
+/** The group the README's Codex recipe names, here in front of the OpenAI mock. */
+const README_GROUP = "gpt";
 
 const CASES: Case[] = [
   ...(["responses", "openai", "anthropic", "gemini"] as const).flatMap((group) =>
     (["read", "patch"] as const).map((task): Case => ({ cli: "Codex", task, group })),
   ),
-  // The recipe's `model = "gpt"` is no model Codex knows: it reads through its shell all the same.
-  { cli: "Codex", task: "read", group: "openai", noCatalog: true },
-  // apply_patch comes with a group named after a model it knows
-  { cli: "Codex", task: "patch", group: "openai", noCatalog: true, name: CODEX_MODEL },
+  ...(["read", "patch"] as const).map((task): Case => ({
+    cli: "Codex",
+    task,
+    group: "openai",
+    recipe: true,
+    name: README_GROUP,
+  })),
   ...(["responses", "openai", "anthropic"] as const).map((group): Case => ({
     cli: "opencode",
     task: "read",
@@ -68,7 +73,8 @@ const CASES: Case[] = [
 
 function prepare(c: Case): (d: Drive) => Promise<Invocation> {
   if (c.cli === "opencode") return opencode("responses");
-  return codex(c.task === "read" ? "read-only" : "workspace-write", { catalog: !c.noCatalog });
+  const sandbox = c.task === "read" ? "read-only" : "workspace-write";
+  return codex(sandbox, { catalog: c.recipe ? "recipe" : "reasoning" });
 }
 
 let h: Harness;
@@ -78,7 +84,7 @@ beforeAll(async () => {
   if (install.installed)
     console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
   [h, direct] = await Promise.all([
-    startHarness(`    - { name: ${CODEX_MODEL}, models: [{ name: oa }] }`),
+    startHarness(`    - { name: ${README_GROUP}, models: [{ name: oa }] }`),
     startMock("responses"),
   ]);
 }, INSTALL_TIMEOUT_MS + 30_000);
@@ -138,6 +144,8 @@ async function attempt(
         .filter((r) => r.rejected)
         .map((r) => `${r.rejected!.status} ${r.rejected!.message}`),
       requestsToOtherMocks: others.reduce((n, m) => n + m.requests.length, 0),
+      // Codex's warning when no catalog entry describes the model
+      fellBackToDefaultMetadata: run.stderr.includes("Defaulting to fallback metadata"),
       ...(await check(run, s.work, mock)),
       // not asserted: shows a client looping on answers it cannot finish a turn with
       upstreamRequests: mock.requests.length,
@@ -149,7 +157,13 @@ async function attempt(
   }
 }
 
-const clean = { exit: 0, leftoverProcesses: false, rejectedByMock: [], requestsToOtherMocks: 0 };
+const clean = {
+  exit: 0,
+  leftoverProcesses: false,
+  rejectedByMock: [],
+  requestsToOtherMocks: 0,
+  fellBackToDefaultMetadata: false,
+};
 
 async function readTask(c: Case, up: Upstream) {
   const content = `llm-router-secret-${crypto.randomUUID()}`;
@@ -185,12 +199,14 @@ async function patchTask(c: Case, up: Upstream) {
     () => filePatcher(c.group, edit),
     async (_run, work, mock) => ({
       fileOnDisk: await readFile(join(work, FILE), "utf8"),
+      applyPatchDeclared: mock.requests.some((r) => declaresTool(mock.kind, r.body, "apply_patch")),
       // apply_patch reports the files it changed, so its result names the file
       patchResultReachedUpstream: requestsWithResult(mock, FILE).length > 0,
     }),
   );
   expect(outcome).toMatchObject({
     ...clean,
+    applyPatchDeclared: true,
     fileOnDisk: `title: notes\n${edit.after}\nend\n`,
     patchResultReachedUpstream: true,
   });
@@ -199,7 +215,7 @@ async function patchTask(c: Case, up: Upstream) {
 const run = (c: Case, up: () => Upstream) => () =>
   c.task === "read" ? readTask(c, up()) : patchTask(c, up());
 const doing = (c: Case) =>
-  `${c.cli}${c.noCatalog ? " (no model catalog)" : ""} ${c.task === "read" ? "reads a file" : "patches a file"}`;
+  `${c.cli}${c.recipe ? " (the README's recipe)" : ""} ${c.task === "read" ? "reads a file" : "patches a file"}`;
 const groupOf = (c: Case) => (c.name ? `${c.name} (${c.group})` : c.group);
 
 describe("Codex and opencode finish file tasks through the router", () => {

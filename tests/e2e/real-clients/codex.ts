@@ -9,23 +9,29 @@ import {
   type Drive,
   type Invocation,
 } from "./cli";
-import { codexConfig, keyEnv, renderToml, type TomlDoc } from "./recipes";
+import {
+  CODEX_CATALOG,
+  codexCatalog,
+  codexConfig,
+  keyEnv,
+  renderToml,
+  type TomlDoc,
+} from "./recipes";
 
 /**
  * The real Codex CLI, headless (`codex exec`), talking to the router as the recipe's custom
- * Responses provider: its config.toml plus a model catalog in a scratch CODEX_HOME, nothing from
+ * Responses provider: its config.toml and a model catalog in a scratch CODEX_HOME, nothing from
  * the real home, approvals off, no retries, and only the loopback reachable.
  */
 
 export type CodexSandbox = "read-only" | "workspace-write";
 
 /**
- * Codex decides which tools to declare from the model's catalog entry; a name it does not know
- * (every group name) gets fallback metadata without `apply_patch`. One entry per run, so the
- * group is described like the models Codex ships with: freeform apply_patch, a shell tool, and
- * reasoning, which makes Codex send `reasoning.effort` and replay its reasoning items.
+ * The group described like the models Codex ships with: freeform apply_patch, a shell tool, and
+ * reasoning, which makes Codex send `reasoning.effort` and replay its reasoning items (the
+ * recipe's catalog, like Codex's fallback metadata, has no reasoning levels).
  */
-function catalog(group: string) {
+function reasoningCatalog(group: string) {
   const level = (effort: string) => ({ effort, description: effort });
   return {
     models: [
@@ -57,11 +63,10 @@ export interface CodexOptions {
    */
   retries?: number;
   /**
-   * Describe the group in a model catalog, as the models Codex ships with are described (the
-   * default); without one, Codex runs the group with its fallback metadata, as it does for a
-   * user who follows the recipe alone.
+   * The model catalog: the recipe's as it is ("recipe"), or one that describes the group as a
+   * reasoning model ("reasoning", the default) in its place, so conversions of reasoning run.
    */
-  catalog?: boolean;
+  catalog?: "recipe" | "reasoning";
 }
 
 /** Two documents' keys together, tables merged key by key; `b` wins a clash. */
@@ -75,7 +80,7 @@ const merge = (a: TomlDoc, b: TomlDoc): TomlDoc => ({
   ),
 });
 
-/** What the sandbox adds to the recipe's config.toml. */
+/** What the sandbox adds to the recipe's config.toml, and the catalog that replaces its own. */
 function sandboxed(
   recipe: TomlDoc,
   sandbox: CodexSandbox,
@@ -121,10 +126,13 @@ export function codex(
     const tmp = join(d.scratch.root, "tmp");
     await mkdir(codexHome, { recursive: true });
     await mkdir(tmp, { recursive: true });
+    // The recipe names its catalog by a path relative to config.toml, as the README has it.
     let catalogPath: string | undefined;
-    if (opts.catalog ?? true) {
-      catalogPath = join(codexHome, "model-catalog.json");
-      await writeFile(catalogPath, JSON.stringify(catalog(d.group), null, 2));
+    if ((opts.catalog ?? "reasoning") === "reasoning") {
+      catalogPath = join(codexHome, "reasoning-catalog.json");
+      await writeFile(catalogPath, JSON.stringify(reasoningCatalog(d.group), null, 2));
+    } else {
+      await writeFile(join(codexHome, CODEX_CATALOG), JSON.stringify(codexCatalog(targetOf(d))));
     }
     const config = sandboxed(codexConfig(targetOf(d)), sandbox, catalogPath, opts);
     await writeFile(join(codexHome, "config.toml"), renderToml(config));

@@ -70,12 +70,19 @@ export interface TomlDoc {
 }
 
 /**
+ * Codex's model catalog, named by `model_catalog_json` and read from beside config.toml (Codex
+ * resolves a relative path against the config file's folder).
+ */
+export const CODEX_CATALOG = "llm-router-models.json";
+
+/**
  * Codex's `~/.codex/config.toml`: the router as a provider speaking the Responses API, the
- * group as the model. Codex sends the value of the variable `env_key` names as a bearer token.
+ * group as the model, described by the catalog below. Codex sends the value of the variable
+ * `env_key` names as a bearer token.
  */
 export function codexConfig(t: Target): TomlDoc {
   return {
-    top: { model: t.group, model_provider: PROVIDER },
+    top: { model: t.group, model_provider: PROVIDER, model_catalog_json: CODEX_CATALOG },
     tables: {
       [`model_providers.${PROVIDER}`]: {
         name: PROVIDER,
@@ -84,6 +91,41 @@ export function codexConfig(t: Target): TomlDoc {
         wire_api: "responses",
       },
     },
+  };
+}
+
+/**
+ * The system prompt Codex sends for the group: a catalog entry must carry one, and it takes the
+ * place of the prompt Codex gives a model it has no entry for.
+ */
+const CODEX_INSTRUCTIONS = "You are a coding agent. Edit files with apply_patch.";
+
+/**
+ * The catalog `model_catalog_json` names, in place of the one Codex ships with. Codex picks a
+ * model's tools by its catalog entry, and a name it finds no entry for (every group name) gets
+ * fallback metadata with no `apply_patch` (nor does `[features] apply_patch_freeform` add one in
+ * Codex 0.171), so it cannot edit files. The entry holds the fields Codex 0.171 requires; its
+ * shell, truncation and lack of reasoning levels are the fallback's, and its apply_patch is the
+ * freeform one of the models Codex ships with.
+ */
+export function codexCatalog(t: Target) {
+  return {
+    models: [
+      {
+        slug: t.group,
+        display_name: t.group,
+        base_instructions: CODEX_INSTRUCTIONS,
+        apply_patch_tool_type: "freeform",
+        shell_type: "unified_exec",
+        supported_reasoning_levels: [],
+        visibility: "list",
+        supported_in_api: true,
+        priority: 1,
+        support_verbosity: false,
+        truncation_policy: { mode: "bytes", limit: 10000 },
+        experimental_supported_tools: [],
+      },
+    ],
   };
 }
 
@@ -208,6 +250,7 @@ export const README_BLOCKS: Record<string, ReadmeBlock> = {
   "agent-gemini-cli": { lang: "sh", env: geminiCliEnv(on("gemini")) },
   "agent-gemini-cli-settings": { lang: "json", value: geminiCliSettings() },
   "agent-codex": { lang: "toml", doc: codexConfig(on("gpt")) },
+  "agent-codex-catalog": { lang: "json", value: codexCatalog(on("gpt")) },
   "agent-opencode-responses": { lang: "json", value: opencodeConfig(on("gpt"), "responses") },
   "agent-opencode-chat": { lang: "json", value: opencodeConfig(on("gpt"), "chat") },
   "agent-opencode-anthropic": { lang: "json", value: opencodeConfig(on("claude"), "anthropic") },

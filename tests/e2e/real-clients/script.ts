@@ -55,6 +55,10 @@ function declaredTools(kind: MockKind, body: any): Declared[] {
     }));
 }
 
+/** Whether the request declares a tool of that name, whatever the format. */
+export const declaresTool = (kind: MockKind, body: unknown, name: string) =>
+  declaredTools(kind, body).some((t) => t.name === name);
+
 /**
  * Claude Code calls its reader `Read`, Gemini CLI `read_file`, opencode `read`; matching the
  * normalised name keeps `read_many_files`, `ReadMcpResource` and the like out. The path argument
