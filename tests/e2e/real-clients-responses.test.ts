@@ -44,11 +44,17 @@ interface Case {
   task: Task;
   /** the group, which is also the kind of mock behind it */
   group: MockKind;
-  /** Codex with the README's recipe as it is, config.toml and catalog, for the group `name` */
-  recipe?: true;
+  /**
+   * Codex with the README's recipe for the group `name`: as it is, config.toml and catalog
+   * ("recipe"), or its alternative, config.toml without the catalog line ("builtin")
+   */
+  recipe?: "recipe" | "builtin";
   /** the group's name when it is not the mock's kind */
   name?: string;
 }
+
+/** A model Codex 0.171 ships metadata for (apply_patch among its tools), as the README names it. */
+const CODEX_MODEL = "gpt-5.5";
 
 /** The group the README's Codex recipe names, here in front of the OpenAI mock. */
 const README_GROUP = "gpt";
@@ -61,9 +67,11 @@ const CASES: Case[] = [
     cli: "Codex",
     task,
     group: "openai",
-    recipe: true,
+    recipe: "recipe",
     name: README_GROUP,
   })),
+  // The alternative: a group named after a model Codex ships metadata for, and no catalog.
+  { cli: "Codex", task: "patch", group: "openai", recipe: "builtin", name: CODEX_MODEL },
   ...(["responses", "openai", "anthropic"] as const).map((group): Case => ({
     cli: "opencode",
     task: "read",
@@ -74,7 +82,7 @@ const CASES: Case[] = [
 function prepare(c: Case): (d: Drive) => Promise<Invocation> {
   if (c.cli === "opencode") return opencode("responses");
   const sandbox = c.task === "read" ? "read-only" : "workspace-write";
-  return codex(sandbox, { catalog: c.recipe ? "recipe" : "reasoning" });
+  return codex(sandbox, { catalog: c.recipe ?? "reasoning" });
 }
 
 let h: Harness;
@@ -84,7 +92,10 @@ beforeAll(async () => {
   if (install.installed)
     console.log(`real-clients: installing the CLIs took ${Math.round(install.ms / 1000)} s`);
   [h, direct] = await Promise.all([
-    startHarness(`    - { name: ${README_GROUP}, models: [{ name: oa }] }`),
+    startHarness(
+      `    - { name: ${README_GROUP}, models: [{ name: oa }] }
+    - { name: ${CODEX_MODEL}, models: [{ name: oa }] }`,
+    ),
     startMock("responses"),
   ]);
 }, INSTALL_TIMEOUT_MS + 30_000);
@@ -215,7 +226,7 @@ async function patchTask(c: Case, up: Upstream) {
 const run = (c: Case, up: () => Upstream) => () =>
   c.task === "read" ? readTask(c, up()) : patchTask(c, up());
 const doing = (c: Case) =>
-  `${c.cli}${c.recipe ? " (the README's recipe)" : ""} ${c.task === "read" ? "reads a file" : "patches a file"}`;
+  `${c.cli}${c.recipe ? ` (the README's recipe${c.recipe === "builtin" ? ", no catalog" : ""})` : ""} ${c.task === "read" ? "reads a file" : "patches a file"}`;
 const groupOf = (c: Case) => (c.name ? `${c.name} (${c.group})` : c.group);
 
 describe("Codex and opencode finish file tasks through the router", () => {

@@ -63,10 +63,12 @@ export interface CodexOptions {
    */
   retries?: number;
   /**
-   * The model catalog: the recipe's as it is ("recipe"), or one that describes the group as a
-   * reasoning model ("reasoning", the default) in its place, so conversions of reasoning run.
+   * The model catalog: the recipe's as it is ("recipe"); none, Codex's own, as the README's
+   * alternative has it for a group named after a model Codex knows ("builtin"); or one that
+   * describes the group as a reasoning model ("reasoning", the default), so conversions of
+   * reasoning run.
    */
-  catalog?: "recipe" | "reasoning";
+  catalog?: "recipe" | "builtin" | "reasoning";
 }
 
 /** Two documents' keys together, tables merged key by key; `b` wins a clash. */
@@ -131,10 +133,12 @@ export function codex(
     if ((opts.catalog ?? "reasoning") === "reasoning") {
       catalogPath = join(codexHome, "reasoning-catalog.json");
       await writeFile(catalogPath, JSON.stringify(reasoningCatalog(d.group), null, 2));
-    } else {
+    } else if (opts.catalog === "recipe") {
       await writeFile(join(codexHome, CODEX_CATALOG), JSON.stringify(codexCatalog(targetOf(d))));
     }
     const config = sandboxed(codexConfig(targetOf(d)), sandbox, catalogPath, opts);
+    // The README's alternative: the same config.toml without the model_catalog_json line.
+    if (opts.catalog === "builtin") delete config.top.model_catalog_json;
     await writeFile(join(codexHome, "config.toml"), renderToml(config));
     const env = {
       ...LOOPBACK_ONLY,
