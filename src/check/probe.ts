@@ -183,19 +183,28 @@ async function readAnswer(
   const decoded = FORMATS[model.apiType].codec.decodeResponse(json, ctx);
   if (isRouterError(decoded)) return { ok: false, status: res.status, error: decoded.message };
   if (kind !== "tools") return { ok: true, status: res.status };
-  return toolVerdict(decoded, res.status);
+  const call = decoded.parts.find((p) => p.type === "tool_call");
+  return toolVerdict(
+    call?.type === "tool_call" ? call.name : undefined,
+    decoded.finish,
+    res.status,
+  );
 }
 
-function toolVerdict(answer: IRResponse, status: number): Verdict {
-  const call = answer.parts.find((p) => p.type === "tool_call");
-  if (!call)
+/** The tool probe's verdict, from the name of the first tool the model called (if any). */
+function toolVerdict(
+  called: string | undefined,
+  finish: IRResponse["finish"],
+  status: number,
+): Verdict {
+  if (called === undefined)
     return {
       ok: false,
       status,
-      error: `answered without calling the probe's tool (finish: ${answer.finish.raw ?? answer.finish.reason})`,
+      error: `answered without calling the probe's tool (finish: ${finish.raw ?? finish.reason})`,
     };
-  if (call.name !== PROBE_TOOL)
-    return { ok: false, status, error: `called "${call.name}" instead of the ${PROBE_TOOL} tool` };
+  if (called !== PROBE_TOOL)
+    return { ok: false, status, error: `called "${called}" instead of the ${PROBE_TOOL} tool` };
   return { ok: true, status };
 }
 
@@ -233,16 +242,11 @@ async function readStream(
     return { ok: false, status: res.status, error: "stream ended without its end marker" };
   if (kind === "tools") {
     const call = events.find((e) => e.type === "tool_start");
-    if (call?.type === "tool_start" && call.name === PROBE_TOOL)
-      return { ok: true, status: res.status };
-    return {
-      ok: false,
-      status: res.status,
-      error:
-        call?.type === "tool_start"
-          ? `called "${call.name}" instead of the ${PROBE_TOOL} tool`
-          : `answered without calling the probe's tool (finish: ${finish.finish.raw ?? finish.finish.reason})`,
-    };
+    return toolVerdict(
+      call?.type === "tool_start" ? call.name : undefined,
+      finish.finish,
+      res.status,
+    );
   }
   const text = events.some((e) => e.type === "text" && e.text !== "");
   if (text) return { ok: true, status: res.status };
